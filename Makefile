@@ -1,0 +1,63 @@
+# Two commands do the whole set-up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt 2>/dev/null | sha1sum | cut -c1-12)
+ASSETS_STAMP := portal/static/vendor/.installed-$(shell cat package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
+export PORTAL_INSTANCE_DIR ?= $(CURDIR)/instance
+
+.PHONY: run serve install assets migrate seed test test-sqlite test-postgresql test-deps system-deps lint security bench clean
+
+## install: the virtualenv with the app and its test tools, at the locked versions
+install: $(STAMP)
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+## assets: htmx, USWDS and axe-core from npm (package-lock.json), copied into portal/static/vendor/
+assets: $(ASSETS_STAMP)
+$(ASSETS_STAMP): package-lock.json | install
+	npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python scripts/install_assets.py
+	rm -f portal/static/vendor/.installed-* && touch $@
+
+migrate: install
+	$(BIN)/portal db upgrade
+
+seed: migrate
+	$(BIN)/portal seed-demo
+
+## run: install, migrate, seed the demo when empty, serve on http://127.0.0.1:8000 with the worker
+run: install assets seed
+	PORTAL_ENV=development $(BIN)/python scripts/serve.py
+
+## test: the whole suite on SQLite and on PostgreSQL (browser tests included)
+test: install assets system-deps
+	PORTAL_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider
+	$(MAKE) --no-print-directory test-postgresql
+
+test-sqlite: install assets
+	PORTAL_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider
+
+test-postgresql: install assets
+	@if $(BIN)/python -c "from tests.support.postgres import find_pg_bin; raise SystemExit(find_pg_bin() is None)"; then \
+		PORTAL_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider; \
+	else \
+		echo "SKIPPED: the PostgreSQL half (no PostgreSQL 15 binaries in /usr/lib/postgresql; apt-get install postgresql-15)"; \
+	fi
+
+## system-deps: PostgreSQL 15 and Chromium from Debian when missing and we are allowed (root or CI)
+system-deps:
+	@$(BIN)/python scripts/system_deps.py
+
+lint: install
+	$(BIN)/ruff check portal dso_admin tests scripts
+
+bench: install assets
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules portal/static/vendor instance/portal.db*

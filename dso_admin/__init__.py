@@ -1,0 +1,8 @@
+"""The officials' and support workspace: blueprints under /admin, /support and /operator."""
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Attach the dso_admin blueprints to the portal app."""
+    return None

@@ -1,0 +1,93 @@
+"""Operator commands registered on the app's CLI: seed-demo, users create."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import School, Student, User
+from portal.models.enums import Role
+from portal.services.errors import DomainError
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(users)
+
+
+@click.command("seed-demo")
+@click.option("--force", is_flag=True, help="Seed even when the database already has schools.")
+def seed_demo(force: bool) -> None:
+    """Fill an empty database with two schools, their officials and about 50 students in every state."""
+    from portal.demo import DEMO_PASSWORD, seed
+
+    if not force and db.session.scalar(select(func.count(School.id))):
+        click.echo("The database already has data; nothing seeded (use --force to add the demo anyway).")
+        return
+    summary = seed(db.session)
+    db.session.commit()
+    click.echo(summary)
+    click.echo(f"Every demo account's password is: {DEMO_PASSWORD}")
+
+
+@click.group("users")
+def users() -> None:
+    """Manage portal accounts."""
+
+
+@users.command("create")
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
+@click.option("--email", required=True)
+@click.option("--school", "school_code", help="School code, for DSOs and principal DSOs.")
+@click.option("--sevis-id", help="The student's SEVIS ID, for students.")
+@click.option("--name", "display_name", default="", help="Display name.")
+def create_user_command(role: str, email: str, school_code: str | None, sevis_id: str | None, display_name: str) -> None:
+    """Create a user; asks for the password on a terminal, or reads one line from stdin."""
+    from portal.services.passwords import hash_password
+    from portal.services.students import normalize_email, normalize_sevis_id
+
+    try:
+        email = normalize_email(email)
+        school = student = None
+        if role in (Role.DSO, Role.PRINCIPAL_DSO):
+            if not school_code:
+                raise click.UsageError("--school is required for DSOs and principal DSOs.")
+            school = db.session.scalar(select(School).where(School.code == school_code))
+            if school is None:
+                raise click.UsageError(f"No school with code {school_code}.")
+        if role == Role.STUDENT:
+            if not sevis_id:
+                raise click.UsageError("--sevis-id is required for students.")
+            student = db.session.scalar(select(Student).where(Student.sevis_id == normalize_sevis_id(sevis_id)))
+            if student is None:
+                raise click.UsageError(f"No student with SEVIS ID {sevis_id}.")
+    except DomainError as error:
+        raise click.UsageError(error.message) from error
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise click.UsageError(f"An account for {email} already exists.")
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 12:
+        raise click.UsageError("The password must be at least 12 characters.")
+
+    from portal.models import utcnow
+
+    user = User(
+        email=email,
+        role=Role(role),
+        school_id=school.id if school else None,
+        student_id=student.id if student else None,
+        display_name=display_name or email,
+        password_hash=hash_password(password),
+        password_changed_at=utcnow(),
+    )
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {role} {email} (id {user.id}).")

@@ -1,0 +1,93 @@
+"""Configuration from environment variables only. Each class is a complete set of settings."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+INSTANCE_DIR = Path(os.environ.get("PORTAL_INSTANCE_DIR", Path(__file__).resolve().parent.parent / "instance"))
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _development_secret_key() -> str:
+    """A random key kept in instance/ so that local restarts keep sessions valid."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+class Config:
+    """Production-shaped defaults; a local run (PORTAL_ENV=development) relaxes only cookie security."""
+
+    ENVIRONMENT = os.environ.get("PORTAL_ENV", "production")
+    SECRET_KEY = os.environ.get("SECRET_KEY") or _development_secret_key()
+    DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.db'}")
+    SITE_NAME = os.environ.get("SITE_NAME", "OPT Portal")
+    SHOW_GOV_BANNER = _flag("SHOW_GOV_BANNER")
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000")
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
+
+    # Sessions and cookies (issue 3 hardens these further).
+    SESSION_COOKIE_NAME = "portal_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", ENVIRONMENT != "development")
+    REMEMBER_COOKIE_HTTPONLY = True
+
+    # Forms
+    WTF_CSRF_TIME_LIMIT = 3600
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+
+    # Passwords: OWASP's minimum for argon2id is 19 MiB, t=2, p=1.
+    ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 2))
+    ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", 19 * 1024))
+    ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", 1))
+
+    # Rate limits: memory is per process; set RATELIMIT_STORAGE_URI=redis://... for several servers.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # Email
+    MAIL_FROM = os.environ.get("MAIL_FROM", "OPT Portal <no-reply@opt-portal.example>")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", 25))
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_TLS = os.environ.get("SMTP_TLS", "starttls")  # none | starttls | ssl
+
+    # Display
+    DISPLAY_TIMEZONE = "America/New_York"
+
+
+class DevelopmentConfig(Config):
+    ENVIRONMENT = "development"
+    SESSION_COOKIE_SECURE = False
+
+
+class TestConfig(Config):
+    """Fast and isolated: cheap argon2, CSRF off unless a test turns it on."""
+
+    ENVIRONMENT = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SESSION_COOKIE_SECURE = False
+    WTF_CSRF_ENABLED = False
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8
+    ARGON2_PARALLELISM = 1
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    SHOW_GOV_BANNER = False
+    SITE_NAME = "OPT Portal"

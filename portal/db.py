@@ -1,0 +1,110 @@
+"""A small Flask extension around plain SQLAlchemy 2: one engine, one scoped session.
+
+We do not use Flask-SQLAlchemy: we need control over how transactions begin
+(SQLite ``BEGIN IMMEDIATE`` for writes) and over binding the session to an
+outer test transaction, which Flask-SQLAlchemy's session does not honour.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, has_request_context, request
+from flask.globals import app_ctx
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from portal.models.base import Base
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _wants_write_lock() -> bool:
+    """Outside a request (CLI, worker) or on a mutating request, take the write lock up front."""
+    if not has_request_context():
+        return True
+    return request.method not in READ_ONLY_METHODS
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE for writes.
+
+    pysqlite's own transaction handling is switched off so that we can issue
+    BEGIN ourselves; a deferred BEGIN that later upgrades to a write lock is
+    what produces "database is locked" under concurrency.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 5000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+
+
+class AppSession(Session):
+    """A session that talks to the current app's engine, unless bound to a connection (tests)."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is not None:
+            return bind
+        if self.bind is not None:
+            return self.bind
+        return current_app.extensions["database_engine"]
+
+
+def _app_context_id() -> int:
+    return id(app_ctx._get_current_object())
+
+
+class Database:
+    """The engine per app and one session per app context; ``init_app`` binds them to an app."""
+
+    metadata = Base.metadata
+
+    def __init__(self) -> None:
+        self.session: scoped_session[Session] = scoped_session(
+            sessionmaker(class_=AppSession, expire_on_commit=False), scopefunc=_app_context_id
+        )
+
+    @property
+    def engine(self) -> Engine:
+        return current_app.extensions["database_engine"]
+
+    def init_app(self, app: Flask) -> None:
+        url = app.config["DATABASE_URL"]
+        options: dict[str, Any] = dict(app.config.get("DATABASE_ENGINE_OPTIONS", {}))
+        if url.startswith("postgresql"):
+            options.setdefault("pool_pre_ping", True)
+            options.setdefault("pool_size", 5)
+        engine = create_engine(url, **options)
+        if engine.dialect.name == "sqlite":
+            _tune_sqlite(engine)
+        app.extensions["database"] = self
+        app.extensions["database_engine"] = engine
+
+        @app.teardown_appcontext
+        def _remove_session(_exc):
+            self.session.remove()
+
+    def bind_to(self, connection) -> None:
+        """Bind the session to an open connection (tests join an outer transaction)."""
+        self.session.remove()
+        self.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+
+    def unbind(self) -> None:
+        """Undo ``bind_to``: back to the current app's engine."""
+        self.session.remove()
+        self.session.configure(bind=None, join_transaction_mode="conservative_savepoint")
+
+    def create_all(self) -> None:
+        """Create every table and trigger: for tests and throwaway databases, not for deployments."""
+        self.metadata.create_all(self.engine)

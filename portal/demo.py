@@ -1,0 +1,237 @@
+"""Demo data for `portal seed-demo`: two schools and about fifty students in every state the rules name."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from portal.models import Address, Employer, School, Student, Upgrade, User, utcnow
+from portal.models.enums import (
+    AddressKind,
+    ChangeKind,
+    EducationLevel,
+    EmployerReview,
+    EmploymentTime,
+    OptKind,
+    OptStatus,
+    ProgramStatus,
+    Role,
+)
+from portal.services.actors import Actor
+from portal.services.events import record_event
+from portal.services.passwords import hash_password
+from portal.services.students import create_student, open_program_record, request_opt
+
+DEMO_PASSWORD = "lantern maple orbit 42"
+
+SCHOOLS = [
+    ("Northfield State University", "BOS214F00012000", "northfield.example.edu"),
+    ("Lakeshore Institute of Technology", "CHI214F00034000", "lakeshore.example.edu"),
+]
+
+# Each student's situation, in the words of DESIGN.md's rules; the seed cycles through them.
+SITUATIONS = [
+    "post_completion_no_employer",
+    "post_completion_one_employer",
+    "post_completion_three_employers",
+    "deleted_employer",
+    "pending_stem",
+    "approved_stem",
+    "stem_denied",
+    "transferred",
+    "early_completed",
+    "locked_account",
+    "must_change_password",
+    "pending_post_completion",
+    "invitation_not_accepted",
+]
+
+SURNAMES = [
+    "Nguyen", "Patel", "Kim", "Garcia", "Chen", "Okafor", "Silva", "Haddad", "Kowalski", "Tanaka",
+    "Mensah", "Ivanova", "Rahman", "Lopez", "Singh", "Yilmaz", "Moreau", "Abebe", "Park", "Costa",
+    "Ahmed", "Novak", "Sato", "Mwangi", "Rossi",
+]  # fmt: skip
+GIVEN_NAMES = [
+    "Linh", "Aarav", "Minji", "Sofia", "Wei", "Chidi", "Ana", "Omar", "Piotr", "Yuki",
+    "Kwame", "Olga", "Farhan", "Lucia", "Harpreet", "Elif", "Camille", "Selam", "Jisoo", "Tiago",
+    "Fatima", "Marek", "Haruto", "Wanjiru", "Giulia",
+]  # fmt: skip
+EMPLOYERS = [
+    ("Acme Analytics LLC", "Boston", "MA", "02110", "Data Analyst"),
+    ("Riverbend Robotics Inc", "Cambridge", "MA", "02139", "Robotics Engineer"),
+    ("Harbor Health Partners", "Chicago", "IL", "60601", "Research Associate"),
+    ("Lakeview Software Co", "Evanston", "IL", "60201", "Software Engineer"),
+    ("Granite Civil Engineering", "Manchester", "NH", "03101", "Structural Engineer"),
+    ("Prairie Bioscience", "Naperville", "IL", "60540", "Lab Scientist"),
+]  # fmt: skip
+HOME_ADDRESSES = [
+    ("12 Elm Street", "Apt 3", "Boston", "MA", "02115"),
+    ("450 Lake Shore Drive", "Unit 1204", "Chicago", "IL", "60611"),
+    ("88 Maple Avenue", "", "Somerville", "MA", "02144"),
+    ("2100 Sheridan Road", "", "Evanston", "IL", "60201"),
+]  # fmt: skip
+
+
+def seed(session: Session, *, students_per_school: int = 25, today: date | None = None) -> str:
+    """Create the demo schools, officials and students; returns the sign-in summary to print."""
+    today = today or date.today()
+    rng = random.Random(20261122)
+    password_hash = hash_password(DEMO_PASSWORD)
+    now = utcnow()
+    system = Actor.system("Demo seed")
+    lines = ["Demo data loaded. Sign in at the home page with any of:"]
+
+    forcing_upgrade = Upgrade(completed_at=now - timedelta(days=2), force_password_change=True, note="Demo upgrade")
+    session.add(forcing_upgrade)
+
+    sequence = 0
+    for school_index, (name, code, domain) in enumerate(SCHOOLS):
+        school = School(name=name, code=code)
+        session.add(school)
+        session.flush()
+        officials = [
+            (Role.PRINCIPAL_DSO, f"pdso@{domain}", "Principal DSO"),
+            (Role.DSO, f"dso1@{domain}", "Alternate DSO 1"),
+            (Role.DSO, f"dso2@{domain}", "Alternate DSO 2"),
+        ]
+        for role, email, label in officials:
+            session.add(
+                User(email=email, role=role, school_id=school.id, display_name=f"{label}, {name}",
+                     password_hash=password_hash, password_changed_at=now)
+            )  # fmt: skip
+            lines.append(f"  {role.value:<14} {email}")
+
+        for index in range(students_per_school):
+            sequence += 1
+            situation = SITUATIONS[index % len(SITUATIONS)]
+            given = GIVEN_NAMES[(sequence * 7) % len(GIVEN_NAMES)]
+            surname = SURNAMES[sequence % len(SURNAMES)]
+            student = create_student(
+                session, system, school=school, sevis_id=f"N{school_index + 1:03d}{sequence:07d}",
+                surname=surname, given_name=given, email=f"student{sequence:02d}@{domain}",
+                phone=f"617555{sequence:04d}",
+            )  # fmt: skip
+            _add_home_address(session, student, rng)
+            user = _seed_situation(session, student, situation, today=today, rng=rng,
+                                   password_hash=password_hash, system=system)  # fmt: skip
+            if user is not None and index < len(SITUATIONS):
+                lines.append(f"  student        {user.email:<32} ({situation.replace('_', ' ')})")
+
+    for role, email, label in [
+        (Role.SUPPORT, "support@opt-portal.example", "Support agent"),
+        (Role.OPERATOR, "operator@opt-portal.example", "Operator"),
+    ]:
+        session.add(User(email=email, role=role, display_name=label, password_hash=password_hash, password_changed_at=now))
+        lines.append(f"  {role.value:<14} {email}")
+    session.flush()
+    return "\n".join(lines)
+
+
+def _add_home_address(session: Session, student: Student, rng: random.Random) -> None:
+    line1, line2, city, state, postal_code = rng.choice(HOME_ADDRESSES)
+    session.add(Address(student=student, kind=AddressKind.PHYSICAL, line1=line1, line2=line2,
+                        city=city, state=state, postal_code=postal_code))  # fmt: skip
+
+
+def _student_user(session: Session, student: Student, password_hash: str | None, **fields) -> User:
+    user = User(email=student.email, role=Role.STUDENT, student_id=student.id, display_name=student.full_name,
+                password_hash=password_hash, password_changed_at=utcnow() if password_hash else None, **fields)  # fmt: skip
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _employer(session: Session, student: Student, opt, rng: random.Random, *, start: date, end: date | None = None,
+              review: EmployerReview = EmployerReview.NOT_NEEDED) -> Employer:  # fmt: skip
+    name, city, state, postal_code, title = rng.choice(EMPLOYERS)
+    employer = Employer(
+        student=student, opt_authorization=opt, name=name, address_line1=f"{rng.randint(1, 999)} Main Street",
+        city=city, state=state, postal_code=postal_code, ein=f"{rng.randint(10**8, 10**9 - 1)}",
+        course_relevance="The role applies the statistics and programming from my degree every day.",
+        employment_time=EmploymentTime.FULL_TIME, start_date=start, end_date=end,
+        supervisor_first_name="Jordan", supervisor_last_name="Rivera", supervisor_phone="6175550100",
+        supervisor_email=f"jordan.rivera@{name.split()[0].lower()}.example.com", job_title=title, review_status=review,
+    )  # fmt: skip
+    session.add(employer)
+    session.flush()
+    actor = Actor(kind=Actor.system().kind, label="Demo seed")
+    record_event(session, actor, "employer.added", student=student, change_kind=ChangeKind.EMPLOYER,
+                 subject=f"employer:{employer.id}", after=employer.snapshot())  # fmt: skip
+    return employer
+
+
+def _seed_situation(session, student, situation, *, today, rng, password_hash, system) -> User | None:
+    """Give one student the records and account state that ``situation`` names."""
+    program_start = today - timedelta(days=720)
+    program_end = today - timedelta(days=120)
+    program = open_program_record(session, system, student, education_level=EducationLevel.MASTERS,
+                                  start_date=program_start, end_date=program_end, major="Data Science")  # fmt: skip
+    opt_start = program_end + timedelta(days=30)
+    opt = request_opt(session, system, program, kind=OptKind.POST_COMPLETION,
+                      start_date=opt_start, end_date=opt_start + timedelta(days=364))  # fmt: skip
+
+    if situation == "pending_post_completion":
+        return None
+    _approve(session, system, student, opt)
+    if situation == "invitation_not_accepted":
+        return _student_user(session, student, None)
+
+    user = _student_user(session, student, password_hash)
+    if situation == "post_completion_one_employer":
+        _employer(session, student, opt, rng, start=opt_start + timedelta(days=10))
+    elif situation == "post_completion_three_employers":
+        _employer(session, student, opt, rng, start=opt_start, end=opt_start + timedelta(days=40))
+        _employer(session, student, opt, rng, start=opt_start + timedelta(days=50), end=opt_start + timedelta(days=120))
+        _employer(session, student, opt, rng, start=opt_start + timedelta(days=125))
+    elif situation == "deleted_employer":
+        _employer(session, student, opt, rng, start=opt_start + timedelta(days=5))
+        mistaken = _employer(session, student, opt, rng, start=opt_start + timedelta(days=60))
+        before = mistaken.snapshot()
+        mistaken.deleted_at = utcnow() - timedelta(days=3)
+        mistaken.deleted_by_user_id = user.id
+        record_event(session, Actor.for_user(user), "employer.deleted", student=student,
+                     change_kind=ChangeKind.EMPLOYER, subject=f"employer:{mistaken.id}", before=before)  # fmt: skip
+    elif situation in ("pending_stem", "approved_stem", "stem_denied"):
+        _employer(session, student, opt, rng, start=opt_start + timedelta(days=3))
+        stem = request_opt(session, system, program, kind=OptKind.STEM,
+                           start_date=opt.end_date + timedelta(days=1), end_date=opt.end_date + timedelta(days=730))  # fmt: skip
+        if situation == "approved_stem":
+            _approve(session, system, student, stem)
+            _employer(session, student, stem, rng, start=stem.start_date, review=EmployerReview.ACCEPTED)
+        elif situation == "stem_denied":
+            stem.status = OptStatus.DENIED
+            stem.decided_at = utcnow()
+            record_event(session, system, "opt.denied", student=student, subject=f"opt:{stem.id}",
+                         before={"status": OptStatus.PENDING}, after={"status": OptStatus.DENIED, "kind": OptKind.STEM})  # fmt: skip
+    elif situation == "transferred":
+        _employer(session, student, opt, rng, start=opt_start + timedelta(days=7))
+        program.status = ProgramStatus.TRANSFERRED
+        opt.ended_on = today - timedelta(days=20)
+        record_event(session, system, "program.transferred", student=student, subject=f"program:{program.id}",
+                     before={"status": ProgramStatus.ACTIVE}, after={"status": ProgramStatus.TRANSFERRED})  # fmt: skip
+        open_program_record(session, system, student, education_level=EducationLevel.DOCTORATE,
+                            start_date=today - timedelta(days=19), end_date=today + timedelta(days=1400), major="Statistics")  # fmt: skip
+    elif situation == "early_completed":
+        _employer(session, student, opt, rng, start=opt_start + timedelta(days=2), end=today - timedelta(days=30))
+        program.status = ProgramStatus.COMPLETED
+        program.completed_on = today - timedelta(days=25)
+        opt.ended_on = program.completed_on
+        record_event(session, system, "program.completed_early", student=student, subject=f"program:{program.id}",
+                     before={"status": ProgramStatus.ACTIVE}, after={"status": ProgramStatus.COMPLETED, "completed_on": program.completed_on})  # fmt: skip
+    elif situation == "locked_account":
+        user.failed_sign_ins = 5
+        user.lock_count = 1
+        user.locked_until = utcnow() + timedelta(minutes=15)
+    elif situation == "must_change_password":
+        user.password_changed_at = utcnow() - timedelta(days=30)
+    session.flush()
+    return user
+
+
+def _approve(session, actor, student, opt) -> None:
+    opt.status = OptStatus.APPROVED
+    opt.decided_at = utcnow()
+    record_event(session, actor, "opt.approved", student=student, subject=f"opt:{opt.id}",
+                 before={"status": OptStatus.PENDING}, after={"status": OptStatus.APPROVED, "kind": opt.kind})  # fmt: skip

@@ -1,0 +1,31 @@
+"""A DSO's change-list download, which also moves their "since my last download" mark (rule 9)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.models.base import Base, enum_column, utcnow
+from portal.models.enums import ExportFormat
+
+
+class ChangeListDownload(Base):
+    __tablename__ = "change_list_downloads"
+    __table_args__ = (
+        CheckConstraint("covers_until >= covers_from", name="range_not_inverted"),
+        CheckConstraint("row_count >= 0", name="row_count_not_negative"),
+        Index("ix_change_list_downloads_user_when", "user_id", "downloaded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    format: Mapped[ExportFormat] = mapped_column(enum_column(ExportFormat, "export_format"))
+    kinds: Mapped[str] = mapped_column(String(200), default="")
+    covers_from: Mapped[datetime]
+    covers_until: Mapped[datetime]
+    since_last_download: Mapped[bool] = mapped_column(default=False)
+    row_count: Mapped[int] = mapped_column(default=0)
+    downloaded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,130 @@
+"""The student aggregate: the SEVIS record, its programs of study, OPT authorizations and addresses."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, digits_only, enum_column, utcnow
+from portal.models.enums import AddressKind, EducationLevel, OptKind, OptStatus, ProgramStatus
+
+SEVIS_ID_CHECK = "length(sevis_id) = 11 AND substr(sevis_id, 1, 1) = 'N' AND ltrim(substr(sevis_id, 2), '0123456789') = ''"
+
+
+class Student(Base):
+    """One SEVIS ID. Its school is the school that holds the current program record."""
+
+    __tablename__ = "students"
+    __table_args__ = (
+        CheckConstraint(SEVIS_ID_CHECK, name="sevis_id_format"),
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sevis_id: Mapped[str] = mapped_column(String(11), unique=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    surname: Mapped[str] = mapped_column(String(40))
+    given_name: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    requested_email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    school = relationship("School")
+    user = relationship("User", back_populates="student", uselist=False)
+    program_records = relationship(
+        "ProgramRecord", back_populates="student", order_by="ProgramRecord.created_at"
+    )
+    addresses = relationship("Address", back_populates="student")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.surname}".strip()
+
+    def __repr__(self) -> str:
+        return f"<Student {self.sevis_id}>"
+
+
+class ProgramRecord(Base):
+    """A program of study under one SEVIS ID; a transfer or a change of level opens a new one (rule 4)."""
+
+    __tablename__ = "program_records"
+    __table_args__ = (
+        CheckConstraint("end_date >= start_date", name="end_not_before_start"),
+        Index("ix_program_records_student_status", "student_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    education_level: Mapped[EducationLevel] = mapped_column(enum_column(EducationLevel, "education_level"))
+    major: Mapped[str] = mapped_column(String(120), default="")
+    status: Mapped[ProgramStatus] = mapped_column(
+        enum_column(ProgramStatus, "program_status"), default=ProgramStatus.ACTIVE
+    )
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    completed_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    student = relationship("Student", back_populates="program_records")
+    school = relationship("School")
+    opt_authorizations = relationship(
+        "OptAuthorization", back_populates="program_record", order_by="OptAuthorization.start_date"
+    )
+
+
+class OptAuthorization(Base):
+    """Post-completion or STEM OPT under one program record."""
+
+    __tablename__ = "opt_authorizations"
+    __table_args__ = (CheckConstraint("end_date >= start_date", name="end_not_before_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_record_id: Mapped[int] = mapped_column(ForeignKey("program_records.id"), index=True)
+    kind: Mapped[OptKind] = mapped_column(enum_column(OptKind, "opt_kind"))
+    status: Mapped[OptStatus] = mapped_column(enum_column(OptStatus, "opt_status"), default=OptStatus.PENDING)
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    decided_at: Mapped[datetime | None]
+    ended_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    program_record = relationship("ProgramRecord", back_populates="opt_authorizations")
+    employers = relationship("Employer", back_populates="opt_authorization")
+
+
+class Address(Base):
+    """A student's current physical or mailing address; earlier values live in the event history."""
+
+    __tablename__ = "addresses"
+    __table_args__ = (
+        UniqueConstraint("student_id", "kind"),
+        CheckConstraint(digits_only("postal_code", 5), name="postal_code_five_digits"),
+        CheckConstraint("length(state) = 2", name="state_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
+    kind: Mapped[AddressKind] = mapped_column(enum_column(AddressKind, "address_kind"))
+    line1: Mapped[str] = mapped_column(String(64))
+    line2: Mapped[str] = mapped_column(String(64), default="")
+    city: Mapped[str] = mapped_column(String(60))
+    state: Mapped[str] = mapped_column(String(2))
+    postal_code: Mapped[str] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    student = relationship("Student", back_populates="addresses")

@@ -1,0 +1,31 @@
+"""Password hashing with argon2id; parameters come from configuration."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app
+
+
+def password_hasher() -> PasswordHasher:
+    """The hasher for the configured parameters (memory in KiB, as argon2-cffi takes it)."""
+    config = current_app.config
+    return PasswordHasher(
+        time_cost=config["ARGON2_TIME_COST"],
+        memory_cost=config["ARGON2_MEMORY_COST"],
+        parallelism=config["ARGON2_PARALLELISM"],
+    )
+
+
+def hash_password(password: str) -> str:
+    return password_hasher().hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when the password matches; False for a mismatch or a missing or unreadable hash."""
+    if not password_hash:
+        return False
+    try:
+        return password_hasher().verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False

@@ -1,0 +1,137 @@
+"""How a route answers: full page or htmx partial, redirect or swap, error pages, response headers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, Response, current_app, make_response, redirect, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.extensions import htmx
+from portal.services.errors import DomainError
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
+
+
+def wants_partial() -> bool:
+    """An htmx request that is not a history restore gets the fragment; everything else the page."""
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def render_page_or_partial(page: str, partial: str, *, status: int = 200, **context) -> Response:
+    """Render ``partial`` for htmx and ``page`` (which includes the partial) for everyone else."""
+    template = partial if wants_partial() else page
+    response = make_response(render_template(template, **context), status)
+    return response
+
+
+def redirect_or_swap(url: str, partial: str | None = None, **context) -> Response:
+    """After a successful post: htmx swaps ``partial`` in place (or follows HX-Redirect); a plain form redirects."""
+    if wants_partial():
+        if partial is None:
+            response = make_response("", 204)
+            response.headers["HX-Redirect"] = url
+            return response
+        return make_response(render_template(partial, **context))
+    return redirect(url, code=303)
+
+
+def format_eastern(value: datetime | None, fmt: str = "%b %-d, %Y %-I:%M %p %Z") -> str:
+    """Show a stored UTC timestamp in US Eastern time, with the zone (DESIGN: shape of the code)."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    return value.astimezone(zone).strftime(fmt)
+
+
+def _error_response(code: int, title: str, message: str) -> Response:
+    if wants_partial():
+        body = render_template("errors/_error_alert.html", code=code, title=title, message=message)
+    else:
+        body = render_template("errors/error.html", code=code, title=title, message=message)
+    return make_response(body, code)
+
+
+ERROR_TITLES = {
+    400: ("Something was wrong with that request", "Go back, check what you entered and try again."),
+    401: ("Sign in required", "Sign in to continue."),
+    403: ("You cannot do that", "Your account does not have access to this page or action."),
+    404: ("Page not found", "There is nothing here, or it is not yours to see. Check the address."),
+    405: ("That action is not available here", "Use the buttons and forms on the page."),
+    409: ("That changed in the meantime", "Reload the page to see the current information."),
+    413: ("File or form too large", "Upload a smaller file. The limit is shown beside the upload field."),
+    422: ("Please correct the form", "Something you entered needs another look."),
+    429: ("Too many attempts", "Wait a few minutes and try again, or reset your password from the sign-in page."),
+    500: ("Something went wrong on our side", "Nothing you did caused this. Try again in a few minutes."),
+    503: ("The portal is not available right now", "Try again later."),
+}
+
+
+def register_web_hooks(app: Flask) -> None:
+    """Error pages for every status, Vary: HX-Request, security headers, template helpers."""
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        return _error_response(
+            400,
+            "Your form expired",
+            "For your security, forms expire after an hour or when you sign in again. "
+            "Reload the page and submit the form again.",
+        )
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        title = ERROR_TITLES.get(error.status_code, ERROR_TITLES[422])[0]
+        return _error_response(error.status_code, title, error.message)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        title, message = ERROR_TITLES.get(error.code, (error.name, error.description or ""))
+        response = _error_response(error.code, title, message)
+        if error.code == 405 and getattr(error, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        if isinstance(error.description, str) and error.code == 429:
+            response.headers.setdefault("Retry-After", "60")
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected_error(error: Exception):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return _error_response(500, *ERROR_TITLES[500])
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.vary.add("HX-Request")
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.endpoint != "static" and "Cache-Control" not in headers:
+            from flask_login import current_user
+
+            if current_user and current_user.is_authenticated:
+                headers["Cache-Control"] = "no-store"
+        return response
+
+    app.jinja_env.filters["eastern"] = format_eastern
+    app.jinja_env.globals["wants_partial"] = wants_partial

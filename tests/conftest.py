@@ -1,0 +1,139 @@
+"""Fixtures: the app on SQLite or PostgreSQL (PORTAL_TEST_DB), one rolled-back transaction per test,
+factories, and sign-in helpers. `make test` runs the whole suite once per database."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, event
+
+from portal import create_app
+from portal.config import TestConfig
+from portal.extensions import db
+from portal.models import Base
+from tests.support.postgres import PostgresServer, find_pg_bin
+
+TEST_DB = os.environ.get("PORTAL_TEST_DB", "sqlite")
+
+
+def pytest_report_header(config):
+    return f"database: {TEST_DB}"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer | None]:
+    """One PostgreSQL server for the whole session (only when the PostgreSQL half runs)."""
+    if TEST_DB != "postgresql":
+        yield None
+        return
+    pg_bin = find_pg_bin()
+    if pg_bin is None:
+        pytest.exit("PostgreSQL 15 binaries not found: the PostgreSQL half cannot run here.", returncode=3)
+    server = PostgresServer(pg_bin)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_server, tmp_path_factory) -> str:
+    """A fresh database for the session: a PostgreSQL database or an SQLite file."""
+    if postgres_server is not None:
+        return postgres_server.create_database("portal_test")
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal_test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    """The app, with the schema created once for the session."""
+
+    class SessionConfig(TestConfig):
+        DATABASE_URL = database_url
+        UPLOAD_DIR = str(_session_tmp_dir("uploads"))
+
+    application = create_app(SessionConfig)
+    with application.app_context():
+        Base.metadata.create_all(db.engine)
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _session_tmp_dir(name: str):
+    import tempfile
+    from pathlib import Path
+
+    path = Path(tempfile.mkdtemp(prefix=f"portal-{name}-"))
+    return path
+
+
+@pytest.fixture
+def db_session(app):
+    """The app's session, bound to a transaction rolled back after the test.
+
+    Routes and services commit as usual; with join_transaction_mode="create_savepoint"
+    their commits release savepoints inside the outer transaction, which we roll back.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        db.bind_to(connection)
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            if outer.is_active:
+                outer.rollback()
+            connection.close()
+            db.unbind()
+
+
+@pytest.fixture
+def client(app, db_session):
+    return app.test_client()
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count SQL statements issued inside a `with count_queries() as counter:` block."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        counter = {"count": 0, "statements": []}
+
+        def before_execute(conn, cursor, statement, parameters, context, executemany):
+            if statement.strip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                return
+            counter["count"] += 1
+            counter["statements"].append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before_execute)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before_execute)
+
+    return counting
+
+
+@pytest.fixture
+def fresh_database_url(postgres_server, tmp_path) -> str:
+    """An empty database of the current kind, for tests that run migrations or real commits."""
+    if postgres_server is not None:
+        return postgres_server.create_database(f"t_{uuid.uuid4().hex[:12]}")
+    return f"sqlite:///{tmp_path / 'fresh.db'}"
+
+
+@pytest.fixture
+def fresh_engine(fresh_database_url):
+    engine = create_engine(fresh_database_url)
+    yield engine
+    engine.dispose()
+
+
+pytest_plugins = ["tests.support.factories"]

@@ -1,0 +1,105 @@
+"""Factories for tests: build valid records with one call, overriding only what a test is about."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+import pytest
+
+from portal.models import Employer, School, Student, User, utcnow
+from portal.models.enums import EducationLevel, EmploymentTime, OptKind, OptStatus, Role
+from portal.services.actors import Actor
+from portal.services.passwords import hash_password
+from portal.services.students import create_student, open_program_record, request_opt
+
+PASSWORD = "a long enough test password"
+_sequence = itertools.count(1)
+
+
+class Factory:
+    """Builds records in the test's session. Every method flushes and returns the new object."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+        self.system = Actor.system("Test factory")
+
+    def school(self, *, name: str | None = None, code: str | None = None) -> School:
+        number = next(_sequence)
+        school = School(name=name or f"Test University {number}", code=code or f"TST214F{number:08d}")
+        self.session.add(school)
+        self.session.flush()
+        return school
+
+    def student(self, *, school: School | None = None, sevis_id: str | None = None, surname: str = "Tester",
+                given_name: str = "Terry", email: str | None = None, opt: str | None = "approved",
+                opt_kind: OptKind = OptKind.POST_COMPLETION, opt_start: date | None = None,
+                opt_end: date | None = None, today: date | None = None) -> Student:  # fmt: skip
+        """A student with an active program record and, unless ``opt=None``, an OPT in status ``opt``."""
+        number = next(_sequence)
+        today = today or date.today()
+        school = school or self.school()
+        student = create_student(
+            self.session, self.system, school=school, sevis_id=sevis_id or f"N{number:010d}",
+            surname=surname, given_name=given_name, email=email or f"student{number}@example.edu",
+        )  # fmt: skip
+        program = open_program_record(self.session, self.system, student, education_level=EducationLevel.MASTERS,
+                                      start_date=today - timedelta(days=700), end_date=today - timedelta(days=60))  # fmt: skip
+        if opt is not None:
+            start = opt_start or today - timedelta(days=30)
+            authorization = request_opt(self.session, self.system, program, kind=opt_kind, start_date=start,
+                                        end_date=opt_end or start + timedelta(days=364))  # fmt: skip
+            authorization.status = OptStatus(opt)
+            if authorization.status is not OptStatus.PENDING:
+                authorization.decided_at = utcnow()
+        self.session.flush()
+        return student
+
+    def user(self, *, role: Role = Role.DSO, school: School | None = None, student: Student | None = None,
+             email: str | None = None, password: str | None = PASSWORD) -> User:  # fmt: skip
+        number = next(_sequence)
+        if role in (Role.DSO, Role.PRINCIPAL_DSO) and school is None:
+            school = self.school()
+        if role is Role.STUDENT and student is None:
+            student = self.student(school=school)
+        user = User(
+            email=email or (student.email if student else f"{role.value}{number}@example.org"),
+            role=role,
+            school_id=school.id if school and role is not Role.STUDENT else None,
+            student_id=student.id if student else None,
+            display_name=f"{role.value.title()} {number}",
+            password_hash=hash_password(password) if password else None,
+            password_changed_at=utcnow() if password else None,
+        )
+        self.session.add(user)
+        self.session.flush()
+        return user
+
+    def employer(self, student: Student, **overrides) -> Employer:
+        opt = student.program_records[-1].opt_authorizations[0] if student.program_records[-1].opt_authorizations else None
+        values = dict(
+            student=student, opt_authorization=opt, name="Acme Analytics LLC", address_line1="1 Main Street",
+            city="Boston", state="MA", postal_code="02110", ein="123456789",
+            course_relevance="Applies my degree in data science.", employment_time=EmploymentTime.FULL_TIME,
+            start_date=(opt.start_date if opt else date.today()), job_title="Data Analyst",
+        )  # fmt: skip
+        values.update(overrides)
+        employer = Employer(**values)
+        self.session.add(employer)
+        self.session.flush()
+        return employer
+
+
+@pytest.fixture
+def factory(db_session) -> Factory:
+    return Factory(db_session)
+
+
+@pytest.fixture
+def sign_in(client):
+    """Sign a user in through the real sign-in form; returns the response."""
+
+    def _sign_in(user: User, password: str = PASSWORD):
+        return client.post("/", data={"email": user.email, "password": password})
+
+    return _sign_in

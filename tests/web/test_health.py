@@ -1,0 +1,21 @@
+"""/healthz tells a load balancer whether the database answers."""
+
+from sqlalchemy.exc import OperationalError
+
+
+def test_healthz_is_200_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["database"] == "ok"
+
+
+def test_healthz_is_503_when_the_database_does_not_answer(client, monkeypatch):
+    from portal.extensions import db
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(db.session, "execute", unreachable)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
