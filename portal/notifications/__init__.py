@@ -1,0 +1,1 @@
+"""Email: named templates (catalog), the outbox they are queued into, and delivery."""

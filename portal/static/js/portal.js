@@ -1,0 +1,87 @@
+/*
+ * OPT Portal: the little glue htmx and USWDS do not provide.
+ * Everything here is progressive enhancement: each page works without it
+ * (plain form posts and redirects). No inline handlers anywhere, because the
+ * Content-Security-Policy forbids 'unsafe-inline'; behaviour hangs off data-
+ * attributes instead.
+ */
+(function () {
+  "use strict";
+
+  var FIELD = "input:not([type=hidden]), select, textarea, button";
+  var lastTrigger = null; // what opened the dialog, so focus can go back there
+
+  // Flask-WTF checks every POST for a CSRF token. Plain forms carry it as a
+  // hidden field; htmx requests (hx-post/hx-delete on buttons) may not, so
+  // send the page's token as the header Flask-WTF also reads (WTF_CSRF_HEADERS).
+  document.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) {
+      event.detail.headers["X-CSRFToken"] = meta.content;
+    }
+  });
+
+  // Remember the button that asked for a dialog, to return focus on close.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "modal-root") {
+      lastTrigger = event.detail.elt;
+    }
+  });
+
+  // After a swap, a keyboard or screen-reader user is otherwise left where the
+  // old content was. Send them to the first field with an error (so they can
+  // fix it), else to whatever the fragment marked with data-focus-after-swap
+  // (a dialog's first button, a "saved" message, a new row).
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var root = event.target;
+    if (!root || !root.isConnected || !root.querySelector) {
+      return;
+    }
+    var focusable = null;
+    var error = root.querySelector(".usa-error-message[id]");
+    if (error) {
+      var described = root.querySelector('[aria-describedby~="' + error.id + '"]');
+      // A radio group's fieldset carries aria-describedby; focus its first radio.
+      focusable = described && !described.matches(FIELD) ? described.querySelector(FIELD) : described;
+    }
+    if (!focusable) {
+      focusable = root.matches("[data-focus-after-swap]") ? root : root.querySelector("[data-focus-after-swap]");
+      if (focusable && !focusable.matches(FIELD + ", a[href], [tabindex]")) {
+        focusable.setAttribute("tabindex", "-1"); // headings and alerts need this to take focus
+      }
+    }
+    if (focusable) {
+      focusable.focus();
+    }
+  });
+
+  // Closing a confirmation dialog needs no server round trip: empty #modal-root.
+  // [data-dismiss] may be a link back to the page, for use without JavaScript.
+  function closeDialog() {
+    var modalRoot = document.getElementById("modal-root");
+    if (!modalRoot || !modalRoot.querySelector("[data-confirm-dialog]")) {
+      return false;
+    }
+    modalRoot.replaceChildren();
+    if (lastTrigger && lastTrigger.isConnected) {
+      lastTrigger.focus();
+    }
+    lastTrigger = null;
+    return true;
+  }
+
+  document.addEventListener("click", function (event) {
+    var dismiss = event.target.closest("[data-confirm-dialog] [data-dismiss]");
+    if (dismiss && closeDialog()) {
+      event.preventDefault();
+    }
+  });
+
+  // Escape closes a dialog, as people expect of one.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && closeDialog()) {
+      event.preventDefault();
+    }
+  });
+})();
