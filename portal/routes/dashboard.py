@@ -1,0 +1,4 @@
+"""placeholder"""
+from flask import Blueprint
+
+bp = Blueprint("dashboard", __name__)

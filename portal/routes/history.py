@@ -1,0 +1,4 @@
+"""placeholder"""
+from flask import Blueprint
+
+bp = Blueprint("history", __name__)
