@@ -138,6 +138,7 @@ def remove_mailing_address(session: Session, student: Student, *, actor: Actor, 
     if int(expected_version) != address.version:
         raise StaleEdit("Your mailing address changed after you opened the page.", current={"line1": address.line1})
     before = {key: getattr(address, key) for key in ("line1", "line2", "city", "state", "postal_code")}
+    student.addresses.remove(address)
     session.delete(address)
     session.flush()
     event = record_event(session, actor, "address.mailing_removed", student=student, change_kind=ChangeKind.ADDRESS,
