@@ -102,7 +102,9 @@ def update(employer_id: int):
     access = current_access()
     employer = _own_visible_employer_or_404(employer_id, access)
     access.require_edit()
-    form = EmployerForm(obj=employer)  # fields a STEM student cannot change are not posted: keep the stored ones
+    form = EmployerForm(obj=employer)
+    for name in _stem_locked(employer, access):  # not posted (shown as text): keep the stored values
+        form[name].data = getattr(employer, name)
     if not form.validate_on_submit():
         return _form_page(form, access, employer=employer, status=422)
     try:

@@ -160,3 +160,36 @@ def test_list_query_count_does_not_grow_with_employers(client, signed_in, factor
     with count_queries() as twenty:
         assert "Employer 18" in client.get("/employers").get_data(as_text=True)
     assert twenty["count"] == one["count"]
+
+
+def test_stem_employer_is_submitted_with_its_i983_and_waits_for_review(client, factory, sign_in, db_session):
+    import io
+
+    from tests.support.files import pdf
+
+    today = date.today()
+    student = factory.student(opt_start=today - timedelta(days=400), opt_end=today - timedelta(days=36))
+    factory.stem_opt(student, status="approved")
+    sign_in(factory.user(role=Role.STUDENT, student=student))
+    assert 'name="i983"' in client.get("/employers/new").get_data(as_text=True)
+    data = form_data(student, start_date=(today - timedelta(days=3)).isoformat())
+    missing = client.post("/employers", data=data, content_type="multipart/form-data")
+    assert missing.status_code == 422 and "Form I-983" in missing.get_data(as_text=True)
+    data["i983"] = (io.BytesIO(pdf()), "plan.pdf")
+    assert client.post("/employers", data=data, content_type="multipart/form-data").status_code == 303
+    assert "Waiting for school review" in client.get("/employers").get_data(as_text=True)
+
+
+def test_stem_edit_shows_locked_fields_as_text_and_saves_the_allowed_ones(client, factory, sign_in, db_session):
+    today = date.today()
+    student = factory.student(opt_start=today - timedelta(days=400), opt_end=today - timedelta(days=36))
+    stem = factory.stem_opt(student, status="approved")
+    employer = factory.employer(student, opt_authorization=stem, start_date=stem.start_date, self_employed=True)
+    sign_in(factory.user(role=Role.STUDENT, student=student))
+    page = client.get(f"/employers/{employer.id}/edit").get_data(as_text=True)
+    assert 'name="city"' not in page and 'name="job_title"' in page
+    response = client.post(f"/employers/{employer.id}", data={"job_title": "Staff Engineer", "version": employer.version,
+                                                              "supervisor_first_name": "Grace"})  # fmt: skip
+    assert response.status_code == 303
+    db_session.refresh(employer)
+    assert employer.job_title == "Staff Engineer" and employer.city == "Boston"
