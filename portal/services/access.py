@@ -98,7 +98,8 @@ def access_for(student: Student, records: list[ProgramRecord], today: date) -> S
         # Nothing approved yet: contact details stay editable; employers need an OPT (employers service).
         access.can_edit = True
         return access
-    opt_end = max(opt.ended_on or opt.end_date for opt in approved)
+    # The authorized end date, even when the OPT was ended early: rule 5 counts six months from it.
+    opt_end = max(opt.end_date for opt in approved)
     access.opt_end_date = opt_end
     access.access_ends_on = add_months(opt_end, READ_ONLY_MONTHS)
     access.access_ended = today > access.access_ends_on

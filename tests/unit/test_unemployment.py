@@ -41,6 +41,8 @@ CASES = [
     ("a pending STEM OPT does not raise the allowance", [POST, opt(365, 1094, OptKind.STEM, OptStatus.PENDING)], [], 30, 31, 90),
     ("approved STEM: 150 in all, counted cumulatively", [POST, STEM], [job(0, 364 - 20)], 365 + 9, 30, 150),
     ("denied STEM adds nothing", [POST, opt(365, 1094, OptKind.STEM, OptStatus.DENIED)], [], 30, 31, 90),
+    ("an OPT ended early stops counting", [SimpleNamespace(kind=OptKind.POST_COMPLETION, status=OptStatus.APPROVED,
+      start_date=day(0), end_date=day(364), ended_on=day(19))], [], 100, 20, 90),
     ("no approved OPT: nothing allowed or used", [opt(0, 364, status=OptStatus.PENDING)], [], 30, 0, 0),
 ]
 
