@@ -105,10 +105,14 @@ def access_for(student: Student, records: list[ProgramRecord], today: date) -> S
     access.access_ended = today > access.access_ends_on
     pending_stem = any(opt.kind == OptKind.STEM and opt.status == OptStatus.PENDING for opt in opts)
     completed_early = (
-        program.status == ProgramStatus.COMPLETED and program.completed_on is not None and program.completed_on < opt_end
+        program.status == ProgramStatus.COMPLETED
+        and program.completed_on is not None
+        and program.completed_on < opt_end
     )
     if access.access_ended:
-        access.read_only_reason = f"Your portal access ended on {_fmt(access.access_ends_on)}, six months after your OPT ended."
+        access.read_only_reason = (
+            f"Your portal access ended on {_fmt(access.access_ends_on)}, six months after your OPT ended."
+        )
     elif completed_early:
         # DESIGN rule 5: read-only until six months after the OPT end date.
         access.read_only_reason = (

@@ -81,7 +81,9 @@ def test_edit_with_a_stale_version_is_409_with_values_side_by_side(client, signe
     opened = employer.version
     employer.job_title = "Changed by DSO"
     db_session.flush()
-    data = form_data(student, name=employer.name, start_date=employer.start_date.isoformat(), job_title="Mine", version=opened)
+    data = form_data(
+        student, name=employer.name, start_date=employer.start_date.isoformat(), job_title="Mine", version=opened
+    )
     for headers in ({}, HX):
         response = client.post(f"/employers/{employer.id}", data=data, headers=headers)
         body = response.get_data(as_text=True)
@@ -102,7 +104,13 @@ def test_edit_saves_with_the_current_version(client, signed_in, factory, student
 
 def test_edit_changing_the_name_asks_about_a_new_job(client, signed_in, factory, student):
     employer = factory.employer(student)
-    data = form_data(student, name="New Name Inc", ein=employer.ein, start_date=employer.start_date.isoformat(), version=employer.version)
+    data = form_data(
+        student,
+        name="New Name Inc",
+        ein=employer.ein,
+        start_date=employer.start_date.isoformat(),
+        version=employer.version,
+    )
     response = client.post(f"/employers/{employer.id}", data=data)
     assert response.status_code == 422 and "Add employer" in response.get_data(as_text=True)
 
@@ -110,7 +118,9 @@ def test_edit_changing_the_name_asks_about_a_new_job(client, signed_in, factory,
 def test_delete_confirmation_is_a_dialog_for_htmx_and_a_page_without(client, signed_in, factory, student):
     employer = factory.employer(student)
     partial = client.get(f"/employers/{employer.id}/delete", headers=HX).get_data(as_text=True)
-    assert partial.lstrip().startswith('<div class="portal-dialog"') and "I have never worked for this employer" in partial
+    assert (
+        partial.lstrip().startswith('<div class="portal-dialog"') and "I have never worked for this employer" in partial
+    )
     page = client.get(f"/employers/{employer.id}/delete").get_data(as_text=True)
     assert "<html" in page and 'href="/employers"' in page
 
@@ -130,7 +140,9 @@ def test_delete_with_the_tick_soft_deletes_and_a_replay_is_409(client, signed_in
     assert response.status_code == 204 and response.headers["HX-Redirect"].endswith("/employers")
     db_session.refresh(employer)
     assert employer.deleted_at is not None
-    assert db_session.scalar(select(Event).where(Event.event_type == "employer.deleted", Event.student_id == student.id))
+    assert db_session.scalar(
+        select(Event).where(Event.event_type == "employer.deleted", Event.student_id == student.id)
+    )
     assert client.post(f"/employers/{employer.id}/delete", data={"never_worked": "y"}).status_code == 409
 
 
@@ -193,3 +205,10 @@ def test_stem_edit_shows_locked_fields_as_text_and_saves_the_allowed_ones(client
     assert response.status_code == 303
     db_session.refresh(employer)
     assert employer.job_title == "Staff Engineer" and employer.city == "Boston"
+
+
+@pytest.mark.parametrize("version", ["", "abc", "99999999999999999999999", "-1"])
+def test_tampered_version_is_a_409_never_a_500(client, signed_in, factory, student, version):
+    employer = factory.employer(student)
+    data = form_data(student, name=employer.name, start_date=employer.start_date.isoformat(), version=version)
+    assert client.post(f"/employers/{employer.id}", data=data).status_code == 409
