@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from flask_login import current_user
 
 from portal.extensions import db, login_manager
@@ -40,7 +40,7 @@ def _load_user_from_session_row(_request) -> User | None:
         db.session.commit()  # the touch or the timeout must stick even on a read-only page
     if row is None:
         session.pop(SESSION_KEY, None)
-        g.session_ended = True
+        flash("You were signed out: you were away for a while, or the session was closed. Sign in again.", "info")
         return None
     g.user_session = row
     return row.user
