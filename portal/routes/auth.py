@@ -27,7 +27,8 @@ HOME_BY_ROLE = {
 NEXT_KEY = "after_sign_in"
 GENERIC_ERROR = "The email address or password is not right. Check both and try again."
 # Reachable while a sign-in step is pending (besides the step itself).
-_ALWAYS_OPEN = frozenset({"auth.sign_out", "static", "health.healthz"})
+_ALWAYS_OPEN = frozenset({"auth.sign_out", "static", "health.healthz", "account.create", "account.reset_request",
+                          "account.reset"})  # fmt: skip
 
 
 def home_for(user: User) -> str:
