@@ -106,7 +106,7 @@ def test_self_service_reset_unlocks_and_signs_out_everywhere(app, client, factor
     assert other_device.get("/attestation").status_code == 302
     assert client.post("/", data={"email": user.email, "password": NEW_PASSWORD}).status_code == 303
     assert client.get(f"/password/reset/{token}").status_code == 410
-    emails = db_session.scalars(select(OutboxEmail.template).where(OutboxEmail.user_id == user.id)).all()
+    emails = db_session.scalars(select(OutboxEmail.template).where(OutboxEmail.user_id == user.id).order_by(OutboxEmail.id)).all()
     assert emails == ["password_reset", "password_changed"]
 
 
