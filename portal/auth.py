@@ -48,8 +48,11 @@ def _load_user_from_session_row(_request) -> User | None:
 
 @login_manager.unauthorized_handler
 def _unauthorized():
-    next_path = request.full_path.rstrip("?") if request.method == "GET" else None
-    return redirect(url_for("auth.sign_in", next=next_path))
+    from portal.web import redirect_or_swap, wants_partial
+
+    next_path = request.full_path.rstrip("?") if request.method == "GET" and not wants_partial() else None
+    target = url_for("auth.sign_in", next=next_path)
+    return redirect_or_swap(target) if wants_partial() else redirect(target)
 
 
 def current_user_session():

@@ -288,3 +288,8 @@ def test_known_mfa_secret_of_the_fixture_signs_officials_in(factory, sign_in, cl
     sign_in(user)
     assert user.mfa_secret == MFA_TEST_SECRET
     assert client.get("/account/security").status_code == 200
+
+
+def test_anonymous_htmx_request_is_redirected_whole_page(client):
+    response = client.get("/account/security", headers=HTMX)
+    assert response.status_code == 204 and response.headers["HX-Redirect"] == "/"
