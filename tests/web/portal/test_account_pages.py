@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from portal.models import AccountLink, OutboxEmail, utcnow
+from portal.models import OutboxEmail, utcnow
 from portal.models.enums import LinkPurpose, Role
 from portal.notifications.outbox import resolve_link
 from portal.services.accounts import create_account_for_approved_opt
