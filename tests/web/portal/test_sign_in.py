@@ -293,3 +293,16 @@ def test_known_mfa_secret_of_the_fixture_signs_officials_in(factory, sign_in, cl
 def test_anonymous_htmx_request_is_redirected_whole_page(client):
     response = client.get("/account/security", headers=HTMX)
     assert response.status_code == 204 and response.headers["HX-Redirect"] == "/"
+
+
+def test_five_wrong_mfa_codes_lock_the_account_and_end_the_session(client, factory, sign_in, db_session):
+    user = factory.user(role=Role.DSO)
+    user.mfa_secret, user.mfa_enabled_at = MFA_TEST_SECRET, utcnow()
+    _post_sign_in(client, user.email, PASSWORD)
+    for _ in range(4):
+        assert client.post("/mfa/verify", data={"code": "000000x"}).status_code == 422
+    locked = client.post("/mfa/verify", data={"code": "000000x"})
+    assert locked.status_code == 303 and locked.headers["Location"] == "/"
+    assert b"Too many wrong codes" in client.get("/").data
+    assert client.get("/account/security").status_code == 302
+    assert user.locked_until is not None
