@@ -306,3 +306,9 @@ def test_five_wrong_mfa_codes_lock_the_account_and_end_the_session(client, facto
     assert b"Too many wrong codes" in client.get("/").data
     assert client.get("/account/security").status_code == 302
     assert user.locked_until is not None
+
+
+def test_sign_in_fixture_returns_a_ready_client_that_also_reads_like_the_response(factory, sign_in):
+    signed_in = sign_in(factory.user(role=Role.PRINCIPAL_DSO))
+    assert signed_in.status_code == 303 and signed_in.headers["Location"] == "/admin/"
+    assert signed_in.get("/account/security").status_code == 200
