@@ -51,6 +51,10 @@ def _register_blueprints(app: Flask) -> None:
     for student_area in (dashboard, employers, contact, history, documents, problems):
         app.register_blueprint(student_area.bp)
 
+    from portal.routes import account
+
+    app.register_blueprint(account.bp)
+
     from dso_admin import register as register_dso_admin
 
     register_dso_admin(app)

@@ -40,6 +40,8 @@ class User(Base):
     password_changed_at: Mapped[datetime | None]
     mfa_secret: Mapped[str | None] = mapped_column(String(64))
     mfa_enabled_at: Mapped[datetime | None]
+    # The TOTP time step last accepted, so one code cannot be used twice (ASVS 2.8.4).
+    mfa_last_step: Mapped[int | None]
     attested_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
@@ -89,6 +91,8 @@ class AccountLink(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     purpose: Mapped[LinkPurpose] = mapped_column(enum_column(LinkPurpose, "link_purpose"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Random, not secret on its own: the token is HMAC(SECRET_KEY, id:salt), recomputed at delivery.
+    salt: Mapped[str] = mapped_column(String(32), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]

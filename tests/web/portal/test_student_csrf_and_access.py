@@ -42,6 +42,8 @@ def test_student_posts_without_the_csrf_token_are_refused(csrf_app, db_session, 
     client = csrf_app.test_client()
     signed = client.post("/", data={"email": user.email, "password": PASSWORD, "csrf_token": _token(client)})
     assert signed.status_code == 303
+    attested = client.post("/attestation", data={"accept": "y", "csrf_token": _token(client, "/attestation")})
+    assert attested.status_code == 303
     for path, data in [(f"/employers/{employer.id}/delete", {"never_worked": "y"}), ("/contact/phone", {"phone": "6175550100"}),
                        ("/contact/email", {"email": "a@example.org"}), ("/employers", {"name": "x"})]:  # fmt: skip
         response = client.post(path, data=data)
