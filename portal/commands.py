@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC
 
 import click
 from flask import Flask
@@ -112,7 +113,7 @@ def worker(until_empty: bool, batch_size: int, idle_seconds: float) -> None:
 
 def _eastern_datetime(value: str, option: str):
     """Parse "2026-03-19 20:00" as US Eastern time (or an ISO time with its own offset) into aware UTC."""
-    from datetime import datetime, timezone
+    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     try:
@@ -121,7 +122,7 @@ def _eastern_datetime(value: str, option: str):
         raise click.BadParameter("use the form 2026-03-19 20:00 (US Eastern) or an ISO time with an offset", param_hint=option) from error
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo("America/New_York"))
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 @click.group("maintenance")

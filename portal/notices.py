@@ -12,11 +12,11 @@ def site_notices() -> list[dict]:
 
 def maintenance_notices() -> list[dict]:
     """The banner for a window that starts within 48 hours (rule 11), with its times in US Eastern."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from portal.extensions import db
     from portal.services.maintenance import announced_window
     from portal.web import format_eastern
-
-    from sqlalchemy.exc import SQLAlchemyError
 
     try:
         window = announced_window(db.session)

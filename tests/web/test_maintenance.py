@@ -1,6 +1,6 @@
 """Maintenance windows: a banner from 48 hours before, 503 + Retry-After during, sign-in closed, /healthz up (rule 11)."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,8 +10,8 @@ from portal.services.actors import Actor
 from portal.services.errors import Conflict, RuleBroken
 from portal.services.maintenance import schedule_window
 
-START = datetime(2024, 3, 20, 0, 0, tzinfo=timezone.utc)  # Tuesday, March 19, 2024, 8:00 p.m. EDT
-END = datetime(2024, 3, 20, 4, 0, tzinfo=timezone.utc)  # Wednesday, March 20, 2024, 12:00 a.m. EDT
+START = datetime(2024, 3, 20, 0, 0, tzinfo=UTC)  # Tuesday, March 19, 2024, 8:00 p.m. EDT
+END = datetime(2024, 3, 20, 4, 0, tzinfo=UTC)  # Wednesday, March 20, 2024, 12:00 a.m. EDT
 
 
 @pytest.fixture
