@@ -30,9 +30,15 @@ def register_maintenance_gate(app: Flask) -> None:
         path = request.path
         if path.startswith(ALWAYS_UP_PREFIXES):
             return None
+        from sqlalchemy.exc import SQLAlchemyError
+
         from portal.services.maintenance import active_window
 
-        window = active_window(db.session)
+        try:
+            window = active_window(db.session)
+        except SQLAlchemyError:  # the database is down: the page itself will say so, not this gate
+            db.session.rollback()
+            return None
         if window is None:
             return None
         if path.startswith("/operator/") and _operator_signed_in():
