@@ -5,6 +5,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Attach the dso_admin blueprints to the portal app."""
-    from dso_admin.routes import operator
+    from dso_admin.routes import onboarding, operator
 
     app.register_blueprint(operator.bp)
+    app.register_blueprint(onboarding.bp)
