@@ -5,4 +5,8 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Attach the dso_admin blueprints to the portal app."""
-    return None
+    from dso_admin.blueprints import admin, support
+    from dso_admin.routes import student_info, students  # noqa: F401  (each module adds its routes to a blueprint)
+
+    app.register_blueprint(admin)
+    app.register_blueprint(support)
