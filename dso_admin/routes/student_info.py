@@ -130,7 +130,6 @@ def account_action(sevis_id: str, action: str):
         else:
             accounts.resend_account_creation(db.session, student, actor=actor)
     except DomainError as error:
-        db.session.rollback()
         return render_page_or_partial("admin/student/confirm.html", "admin/student/_confirm.html",
                                       status=error.status_code, student=student, action=chosen, error=error.message)  # fmt: skip
     db.session.commit()
@@ -159,7 +158,6 @@ def restore_employer(sevis_id: str, employer_id: int):
     try:
         employer_service.restore_employer(db.session, employer, actor=current_actor())
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return redirect_or_swap(url_for("admin.student_info", sevis_id=student.sevis_id))
     db.session.commit()
@@ -191,7 +189,6 @@ def decide_opt(sevis_id: str, opt_id: int, decision: str):
         else:
             opt_decisions.deny_opt(db.session, opt, actor=current_actor(), reason=request.form.get("reason", ""))
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return redirect_or_swap(url_for("admin.student_info", sevis_id=student.sevis_id))
     db.session.commit()
@@ -208,7 +205,6 @@ def change_email(sevis_id: str):
         opt_decisions.change_email_of_record(db.session, student, actor=current_actor(),
                                              new_email=request.form.get("email", ""))  # fmt: skip
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return redirect_or_swap(url_for("admin.student_info", sevis_id=student.sevis_id))
     db.session.commit()
