@@ -12,3 +12,7 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(admin)
     app.register_blueprint(support)
+
+    from dso_admin.routes import operator_upgrades
+
+    app.register_blueprint(operator_upgrades.bp)
