@@ -16,3 +16,7 @@ def register(app: Flask) -> None:
     from dso_admin.routes import operator_upgrades
 
     app.register_blueprint(operator_upgrades.bp)
+
+    from dso_admin.routes import operator
+
+    app.register_blueprint(operator.bp)

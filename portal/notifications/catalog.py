@@ -44,6 +44,29 @@ register(EmailTemplate(
     has_link=True,
 ))  # fmt: skip
 
+register(EmailTemplate(
+    name="account_reset",
+    subject="Your {{ site_name }} account was reset",
+    when_sent="When your school's DSO uses Reset Portal Account on an account you already created.",
+    sample={"student_name": "Linh Nguyen", "days_valid": 14},
+    has_link=True,
+))  # fmt: skip
+
+register(EmailTemplate(
+    name="password_reset",
+    subject="Reset your {{ site_name }} password",
+    when_sent="When you ask for a password reset from the sign-in page. The link works for 30 minutes.",
+    sample={"name": "Linh Nguyen", "minutes_valid": 30},
+    has_link=True,
+))  # fmt: skip
+
+register(EmailTemplate(
+    name="password_changed",
+    subject="Your {{ site_name }} password was changed",
+    when_sent="Whenever your password changes: a reset, a change you made, or a DSO's reset completed.",
+    sample={"name": "Linh Nguyen"},
+))  # fmt: skip
+
 # Issue 6: what students report, reminders and access notices, problem reports.
 _SAMPLE_STUDENT = {"student_name": "Linh Nguyen"}
 
@@ -110,29 +133,6 @@ register(EmailTemplate(
     when_sent="When support answers your problem report.",
     sample={**_SAMPLE_STUDENT, "reported_on": "March 4, 2026",
             "answer": "Your school has now recorded the employer; it shows on your Employers page."},
-))  # fmt: skip
-
-register(EmailTemplate(
-    name="account_reset",
-    subject="Your {{ site_name }} account was reset",
-    when_sent="When your school's DSO uses Reset Portal Account on an account you already created.",
-    sample={"student_name": "Linh Nguyen", "days_valid": 14},
-    has_link=True,
-))  # fmt: skip
-
-register(EmailTemplate(
-    name="password_reset",
-    subject="Reset your {{ site_name }} password",
-    when_sent="When you ask for a password reset from the sign-in page. The link works for 30 minutes.",
-    sample={"name": "Linh Nguyen", "minutes_valid": 30},
-    has_link=True,
-))  # fmt: skip
-
-register(EmailTemplate(
-    name="password_changed",
-    subject="Your {{ site_name }} password was changed",
-    when_sent="Whenever your password changes: a reset, a change you made, or a DSO's reset completed.",
-    sample={"name": "Linh Nguyen"},
 ))  # fmt: skip
 
 
