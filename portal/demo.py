@@ -21,6 +21,7 @@ from portal.models.enums import (
 )
 from portal.services.actors import Actor
 from portal.services.events import record_event
+from portal.services.obligations import add_address_change_obligation, add_participation_validation, add_stem_obligations
 from portal.services.passwords import hash_password
 from portal.services.students import create_student, open_program_record, request_opt
 
@@ -126,7 +127,33 @@ def seed(session: Session, *, students_per_school: int = 25, today: date | None 
         session.add(User(email=email, role=role, display_name=label, password_hash=password_hash, password_changed_at=now))
         lines.append(f"  {role.value:<14} {email}")
     session.flush()
+    lines += _account_notes(session)
     return "\n".join(lines)
+
+
+def _account_notes(session: Session) -> list[str]:
+    """How officials enrol in MFA, and the account-creation links of students who have not used theirs."""
+    from sqlalchemy import select
+
+    from portal.models import AccountLink
+    from portal.models.enums import LinkPurpose
+    from portal.services.accounts import link_url
+
+    notes = [
+        "",
+        "Officials, support and the operator set up two-step verification at their first sign-in:",
+        "  scan the QR code with an authenticator app (or type the key shown under it into e.g.",
+        "  `python -c 'import pyotp; print(pyotp.TOTP(\"KEY\").now())'`), type the 6-digit code, keep the recovery codes.",
+        "Students see the attestation after each sign-in; the 'must change password' student changes it first.",
+        "Account-creation links for students who have not created their account (confirm the SEVIS ID shown):",
+    ]
+    links = session.scalars(
+        select(AccountLink).where(AccountLink.purpose == LinkPurpose.ACCOUNT_CREATION, AccountLink.used_at.is_(None),
+                                  AccountLink.voided_at.is_(None)).order_by(AccountLink.id).limit(4)
+    ).all()  # fmt: skip
+    for link in links:
+        notes.append(f"  {link.user.student.sevis_id}  {link_url(link)}")
+    return notes
 
 
 def _add_home_address(session: Session, student: Student, rng: random.Random) -> None:
@@ -176,7 +203,10 @@ def _seed_situation(session, student, situation, *, today, rng, password_hash, s
         return None
     _approve(session, system, student, opt)
     if situation == "invitation_not_accepted":
-        return _student_user(session, student, None)
+        # Rule 1 through the real service: the account, the hashed one-time link and the queued email.
+        from portal.services.accounts import create_account_for_approved_opt
+
+        return create_account_for_approved_opt(session, student, actor=system)
 
     user = _student_user(session, student, password_hash)
     if situation == "post_completion_one_employer":
@@ -193,12 +223,14 @@ def _seed_situation(session, student, situation, *, today, rng, password_hash, s
         mistaken.deleted_by_user_id = user.id
         record_event(session, Actor.for_user(user), "employer.deleted", student=student,
                      change_kind=ChangeKind.EMPLOYER, subject=f"employer:{mistaken.id}", before=before)  # fmt: skip
+        add_address_change_obligation(session, student, told_on=today - timedelta(days=25))  # issue 5: one overdue
     elif situation in ("pending_stem", "approved_stem", "stem_denied"):
         _employer(session, student, opt, rng, start=opt_start + timedelta(days=3))
         stem = request_opt(session, system, program, kind=OptKind.STEM,
                            start_date=opt.end_date + timedelta(days=1), end_date=opt.end_date + timedelta(days=730))  # fmt: skip
         if situation == "approved_stem":
             _approve(session, system, student, stem)
+            add_stem_obligations(session, stem)  # issue 5: the STEM validation reports and the I-983 evaluation
             _employer(session, student, stem, rng, start=stem.start_date, review=EmployerReview.ACCEPTED)
         elif situation == "stem_denied":
             stem.status = OptStatus.DENIED
@@ -211,8 +243,10 @@ def _seed_situation(session, student, situation, *, today, rng, password_hash, s
         opt.ended_on = today - timedelta(days=20)
         record_event(session, system, "program.transferred", student=student, subject=f"program:{program.id}",
                      before={"status": ProgramStatus.ACTIVE}, after={"status": ProgramStatus.TRANSFERRED})  # fmt: skip
-        open_program_record(session, system, student, education_level=EducationLevel.DOCTORATE,
-                            start_date=today - timedelta(days=19), end_date=today + timedelta(days=1400), major="Statistics")  # fmt: skip
+        new_program = open_program_record(session, system, student, education_level=EducationLevel.DOCTORATE,
+                                          start_date=today - timedelta(days=19), end_date=today + timedelta(days=1400),
+                                          major="Statistics")  # fmt: skip
+        add_participation_validation(session, new_program)  # issue 5: validate participation within 30 days
     elif situation == "early_completed":
         _employer(session, student, opt, rng, start=opt_start + timedelta(days=2), end=today - timedelta(days=30))
         program.status = ProgramStatus.COMPLETED
@@ -221,9 +255,10 @@ def _seed_situation(session, student, situation, *, today, rng, password_hash, s
         record_event(session, system, "program.completed_early", student=student, subject=f"program:{program.id}",
                      before={"status": ProgramStatus.ACTIVE}, after={"status": ProgramStatus.COMPLETED, "completed_on": program.completed_on})  # fmt: skip
     elif situation == "locked_account":
-        user.failed_sign_ins = 5
-        user.lock_count = 1
-        user.locked_until = utcnow() + timedelta(minutes=15)
+        from portal.services.throttling import FAILURES_BEFORE_LOCK, record_failed_sign_in
+
+        for _ in range(FAILURES_BEFORE_LOCK):  # five wrong passwords, as a real lock happens
+            record_failed_sign_in(session, user)
     elif situation == "must_change_password":
         user.password_changed_at = utcnow() - timedelta(days=30)
     session.flush()

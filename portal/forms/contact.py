@@ -17,7 +17,9 @@ class AddressForm(FlaskForm):
     line1 = StringField("Street address", validators=[DataRequired("Enter the street address."), Length(max=64)])
     line2 = StringField("Street address line 2", validators=[Optional(), Length(max=64)])
     city = StringField("City", validators=[DataRequired("Enter the city."), Length(max=60)])
-    state = SelectField("State", choices=STATE_CHOICES, validators=[DataRequired("Choose a state.")], validate_choice=False)
+    state = SelectField(
+        "State", choices=STATE_CHOICES, validators=[DataRequired("Choose a state.")], validate_choice=False
+    )
     postal_code = StringField("ZIP code", validators=[DataRequired("Enter the ZIP code."), Length(max=10)])
     version = HiddenField()
 

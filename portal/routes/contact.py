@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, url_for
 from portal.auth import current_actor, student_required
 from portal.extensions import db
 from portal.forms.contact import AddressForm, EmailChangeForm, PhoneForm
-from portal.routes.student_common import attach_error, current_access, current_student
+from portal.routes.student_common import attach_error, current_access, current_student, posted_version
 from portal.services.contact import remove_mailing_address, request_email_change, update_address, update_phone
 from portal.services.errors import RuleBroken, StaleEdit
 from portal.web import redirect_or_swap, render_page_or_partial
@@ -58,10 +58,16 @@ def phone():
         return _page("contact/_phone.html", status=422, phone_form=form)
     try:
         update_phone(db.session, current_student(), form.phone.data, actor=current_actor(),
-                     expected_version=_version(form.version.data))  # fmt: skip
+                     expected_version=posted_version(form.version.data))  # fmt: skip
     except StaleEdit as error:
         form.version.data = current_student().version
-        return _page("contact/_phone.html", status=409, phone_form=form, errors={"phone": error.message}, stale={"phone": error.current})
+        return _page(
+            "contact/_phone.html",
+            status=409,
+            phone_form=form,
+            errors={"phone": error.message},
+            stale={"phone": error.current},
+        )
     except RuleBroken as error:
         return _page("contact/_phone.html", status=422, phone_form=form, errors={"phone": attach_error(form, error)})
     db.session.commit()
@@ -81,7 +87,7 @@ def address(kind: str):
         return _page(partial, status=422, kind=kind, **{f"{kind}_form": form})
     try:
         update_address(db.session, current_student(), kind, form.service_data(), actor=current_actor(),
-                       expected_version=_version(form.version.data, allow_empty=True))  # fmt: skip
+                       expected_version=posted_version(form.version.data, allow_empty=True))  # fmt: skip
     except StaleEdit as error:
         current = _address(kind)
         form.version.data = current.version if current is not None else ""
@@ -99,7 +105,9 @@ def address(kind: str):
 def remove_mailing():
     """Remove the optional mailing address (409 when there is none or it changed meanwhile)."""
     form = AddressForm(prefix="mailing")
-    remove_mailing_address(db.session, current_student(), actor=current_actor(), expected_version=_version(form.version.data))
+    remove_mailing_address(
+        db.session, current_student(), actor=current_actor(), expected_version=posted_version(form.version.data)
+    )
     db.session.commit()
     flash("Your mailing address was removed.", "success")
     return redirect_or_swap(url_for(".index"))
@@ -120,12 +128,3 @@ def email():
     flash("Your request was sent to your DSO, who changes your email address of record.", "success")
     return redirect_or_swap(url_for(".index"))
 
-
-def _version(raw, *, allow_empty: bool = False):
-    """The posted row version; a tampered value is treated as stale (409), never a 500."""
-    if allow_empty and (raw is None or raw == ""):
-        return None
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return -1

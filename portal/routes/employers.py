@@ -7,10 +7,16 @@ from flask import Blueprint, abort, current_app, flash, render_template, url_for
 from portal.auth import current_actor, student_required
 from portal.extensions import db
 from portal.forms.employers import DeleteEmployerForm, EmployerForm
-from portal.routes.student_common import attach_error, current_access, current_student
+from portal.routes.student_common import attach_error, current_access, current_student, posted_version
 from portal.services.documents import upload_i983
 from portal.services.employers import (
-    EDITABLE_FIELDS, STEM_STUDENT_EDITABLE, add_employer, delete_employer, own_employer, update_employer, visible_employers,
+    EDITABLE_FIELDS,
+    STEM_STUDENT_EDITABLE,
+    add_employer,
+    delete_employer,
+    own_employer,
+    update_employer,
+    visible_employers,
 )  # fmt: skip
 from portal.services.errors import Conflict, NotAllowed, RuleBroken, StaleEdit
 from portal.services.uploads import UploadTooLarge
@@ -102,12 +108,14 @@ def update(employer_id: int):
     access = current_access()
     employer = _own_visible_employer_or_404(employer_id, access)
     access.require_edit()
-    form = EmployerForm(obj=employer)  # fields a STEM student cannot change are not posted: keep the stored ones
+    form = EmployerForm(obj=employer)
+    for name in _stem_locked(employer, access):  # not posted (shown as text): keep the stored values
+        form[name].data = getattr(employer, name)
     if not form.validate_on_submit():
         return _form_page(form, access, employer=employer, status=422)
     try:
         update_employer(db.session, employer, form.service_data(), actor=current_actor(),
-                        expected_version=int(form.version.data or 0))  # fmt: skip
+                        expected_version=posted_version(form.version.data))  # fmt: skip
     except StaleEdit as error:
         form.version.data = employer.version  # the next save, after comparing, applies to the current row
         return _form_page(form, access, employer=employer, status=409, errors=error.message, stale=error.current)

@@ -8,7 +8,14 @@ from flask_login import current_user
 from portal.auth import student_required
 from portal.extensions import db
 from portal.routes.student_common import current_access, current_student
-from portal.services.history import HISTORY_KINDS, clean_kinds, describe_changes, history_csv, student_emails, student_events
+from portal.services.history import (
+    HISTORY_KINDS,
+    clean_kinds,
+    describe_changes,
+    history_csv,
+    student_emails,
+    student_events,
+)
 from portal.web import render_page_or_partial
 
 bp = Blueprint("history", __name__)

@@ -24,3 +24,13 @@ def attach_error(form, error: DomainError) -> str | None:
         form[error.field].errors = [*form[error.field].errors, error.message]
         return None
     return error.message
+
+
+def posted_version(raw, *, allow_empty: bool = False) -> int | None:
+    """The row version a form carried; a tampered value counts as stale (409), never a 500."""
+    if allow_empty and (raw is None or raw == ""):
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return -1

@@ -98,16 +98,21 @@ def access_for(student: Student, records: list[ProgramRecord], today: date) -> S
         # Nothing approved yet: contact details stay editable; employers need an OPT (employers service).
         access.can_edit = True
         return access
-    opt_end = max(opt.ended_on or opt.end_date for opt in approved)
+    # The authorized end date, even when the OPT was ended early: rule 5 counts six months from it.
+    opt_end = max(opt.end_date for opt in approved)
     access.opt_end_date = opt_end
     access.access_ends_on = add_months(opt_end, READ_ONLY_MONTHS)
     access.access_ended = today > access.access_ends_on
     pending_stem = any(opt.kind == OptKind.STEM and opt.status == OptStatus.PENDING for opt in opts)
     completed_early = (
-        program.status == ProgramStatus.COMPLETED and program.completed_on is not None and program.completed_on < opt_end
+        program.status == ProgramStatus.COMPLETED
+        and program.completed_on is not None
+        and program.completed_on < opt_end
     )
     if access.access_ended:
-        access.read_only_reason = f"Your portal access ended on {_fmt(access.access_ends_on)}, six months after your OPT ended."
+        access.read_only_reason = (
+            f"Your portal access ended on {_fmt(access.access_ends_on)}, six months after your OPT ended."
+        )
     elif completed_early:
         # DESIGN rule 5: read-only until six months after the OPT end date.
         access.read_only_reason = (

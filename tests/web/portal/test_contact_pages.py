@@ -22,7 +22,14 @@ def signed_in(factory, sign_in, student):
 
 
 def address(kind, **overrides):
-    data = {"line1": "12 Main Street", "line2": "", "city": "Boston", "state": "MA", "postal_code": "02110", "version": ""}
+    data = {
+        "line1": "12 Main Street",
+        "line2": "",
+        "city": "Boston",
+        "state": "MA",
+        "postal_code": "02110",
+        "version": "",
+    }
     data.update(overrides)
     return {f"{kind}-{key}": value for key, value in data.items()}
 
@@ -40,7 +47,9 @@ def test_physical_address_is_saved_with_event_and_obligation(client, signed_in, 
     assert response.status_code == (204 if headers else 303)
     saved = db_session.scalar(select(Address).where(Address.student_id == student.id))
     assert saved.line1 == "12 Main Street"
-    assert db_session.scalar(select(Event).where(Event.event_type == "address.physical_changed", Event.student_id == student.id))
+    assert db_session.scalar(
+        select(Event).where(Event.event_type == "address.physical_changed", Event.student_id == student.id)
+    )
     assert db_session.scalar(select(ReportingObligation).where(ReportingObligation.student_id == student.id))
 
 

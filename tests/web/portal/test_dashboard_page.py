@@ -74,3 +74,45 @@ def test_student_pages_refuse_other_roles_and_anonymous(client, factory, sign_in
     assert client.get(path).status_code in (302, 303)
     sign_in(factory.user(role=Role.DSO))
     assert client.get(path).status_code == 403
+
+
+def _grow(factory, db_session, student, user, n):
+    from portal.models import Document, ProblemReport
+    from portal.notifications.outbox import queue_email
+    from portal.services.actors import Actor
+    from portal.services.contact import update_phone
+
+    for i in range(n):
+        factory.employer(student, name=f"Grown {i}", ein=None)
+        update_phone(
+            db_session, student, f"61755502{i:02d}", actor=Actor.for_user(user), expected_version=student.version
+        )
+        queue_email(db_session, template="account_creation", to=student.email, student=student,
+                    context={"student_name": "x", "site_name": "OPT Portal", "days_valid": 7})  # fmt: skip
+        db_session.add(Document(student_id=student.id, kind="i983", original_filename=f"{i}.pdf", stored_name=__import__("secrets").token_hex(24),
+                                content_type="application/pdf", size_bytes=1, sha256="0" * 64))  # fmt: skip
+        db_session.add(
+            ProblemReport(student_id=student.id, reporter_name="x", sevis_id=student.sevis_id, description="d")
+        )
+    db_session.flush()
+
+
+@pytest.mark.parametrize(
+    "path", ["/dashboard", "/employers", "/contact", "/history", "/history/emails", "/documents", "/problems"]
+)
+def test_every_student_page_issues_a_constant_number_of_statements(
+    client, factory, sign_in, db_session, count_queries, path
+):
+    student = factory.student()
+    user = factory.user(role=Role.STUDENT, student=student)
+    sign_in(user)
+    factory.address(student)
+    _grow(factory, db_session, student, user, 1)
+    client.get(path)  # warm the identity map the same way for both counts
+    with count_queries() as one:
+        assert client.get(path).status_code == 200
+    _grow(factory, db_session, student, user, 19)
+    client.get(path)
+    with count_queries() as twenty:
+        assert client.get(path).status_code == 200
+    assert twenty["count"] == one["count"], twenty["statements"]

@@ -81,7 +81,9 @@ def test_edit_with_a_stale_version_is_409_with_values_side_by_side(client, signe
     opened = employer.version
     employer.job_title = "Changed by DSO"
     db_session.flush()
-    data = form_data(student, name=employer.name, start_date=employer.start_date.isoformat(), job_title="Mine", version=opened)
+    data = form_data(
+        student, name=employer.name, start_date=employer.start_date.isoformat(), job_title="Mine", version=opened
+    )
     for headers in ({}, HX):
         response = client.post(f"/employers/{employer.id}", data=data, headers=headers)
         body = response.get_data(as_text=True)
@@ -102,7 +104,13 @@ def test_edit_saves_with_the_current_version(client, signed_in, factory, student
 
 def test_edit_changing_the_name_asks_about_a_new_job(client, signed_in, factory, student):
     employer = factory.employer(student)
-    data = form_data(student, name="New Name Inc", ein=employer.ein, start_date=employer.start_date.isoformat(), version=employer.version)
+    data = form_data(
+        student,
+        name="New Name Inc",
+        ein=employer.ein,
+        start_date=employer.start_date.isoformat(),
+        version=employer.version,
+    )
     response = client.post(f"/employers/{employer.id}", data=data)
     assert response.status_code == 422 and "Add employer" in response.get_data(as_text=True)
 
@@ -110,7 +118,9 @@ def test_edit_changing_the_name_asks_about_a_new_job(client, signed_in, factory,
 def test_delete_confirmation_is_a_dialog_for_htmx_and_a_page_without(client, signed_in, factory, student):
     employer = factory.employer(student)
     partial = client.get(f"/employers/{employer.id}/delete", headers=HX).get_data(as_text=True)
-    assert partial.lstrip().startswith('<div class="portal-dialog"') and "I have never worked for this employer" in partial
+    assert (
+        partial.lstrip().startswith('<div class="portal-dialog"') and "I have never worked for this employer" in partial
+    )
     page = client.get(f"/employers/{employer.id}/delete").get_data(as_text=True)
     assert "<html" in page and 'href="/employers"' in page
 
@@ -130,7 +140,9 @@ def test_delete_with_the_tick_soft_deletes_and_a_replay_is_409(client, signed_in
     assert response.status_code == 204 and response.headers["HX-Redirect"].endswith("/employers")
     db_session.refresh(employer)
     assert employer.deleted_at is not None
-    assert db_session.scalar(select(Event).where(Event.event_type == "employer.deleted", Event.student_id == student.id))
+    assert db_session.scalar(
+        select(Event).where(Event.event_type == "employer.deleted", Event.student_id == student.id)
+    )
     assert client.post(f"/employers/{employer.id}/delete", data={"never_worked": "y"}).status_code == 409
 
 
@@ -160,3 +172,43 @@ def test_list_query_count_does_not_grow_with_employers(client, signed_in, factor
     with count_queries() as twenty:
         assert "Employer 18" in client.get("/employers").get_data(as_text=True)
     assert twenty["count"] == one["count"]
+
+
+def test_stem_employer_is_submitted_with_its_i983_and_waits_for_review(client, factory, sign_in, db_session):
+    import io
+
+    from tests.support.files import pdf
+
+    today = date.today()
+    student = factory.student(opt_start=today - timedelta(days=400), opt_end=today - timedelta(days=36))
+    factory.stem_opt(student, status="approved")
+    sign_in(factory.user(role=Role.STUDENT, student=student))
+    assert 'name="i983"' in client.get("/employers/new").get_data(as_text=True)
+    data = form_data(student, start_date=(today - timedelta(days=3)).isoformat())
+    missing = client.post("/employers", data=data, content_type="multipart/form-data")
+    assert missing.status_code == 422 and "Form I-983" in missing.get_data(as_text=True)
+    data["i983"] = (io.BytesIO(pdf()), "plan.pdf")
+    assert client.post("/employers", data=data, content_type="multipart/form-data").status_code == 303
+    assert "Waiting for school review" in client.get("/employers").get_data(as_text=True)
+
+
+def test_stem_edit_shows_locked_fields_as_text_and_saves_the_allowed_ones(client, factory, sign_in, db_session):
+    today = date.today()
+    student = factory.student(opt_start=today - timedelta(days=400), opt_end=today - timedelta(days=36))
+    stem = factory.stem_opt(student, status="approved")
+    employer = factory.employer(student, opt_authorization=stem, start_date=stem.start_date, self_employed=True)
+    sign_in(factory.user(role=Role.STUDENT, student=student))
+    page = client.get(f"/employers/{employer.id}/edit").get_data(as_text=True)
+    assert 'name="city"' not in page and 'name="job_title"' in page
+    response = client.post(f"/employers/{employer.id}", data={"job_title": "Staff Engineer", "version": employer.version,
+                                                              "supervisor_first_name": "Grace"})  # fmt: skip
+    assert response.status_code == 303
+    db_session.refresh(employer)
+    assert employer.job_title == "Staff Engineer" and employer.city == "Boston"
+
+
+@pytest.mark.parametrize("version", ["", "abc", "99999999999999999999999", "-1"])
+def test_tampered_version_is_a_409_never_a_500(client, signed_in, factory, student, version):
+    employer = factory.employer(student)
+    data = form_data(student, name=employer.name, start_date=employer.start_date.isoformat(), version=version)
+    assert client.post(f"/employers/{employer.id}", data=data).status_code == 409

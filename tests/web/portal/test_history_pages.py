@@ -42,7 +42,7 @@ def test_kind_filter_swaps_only_the_list_for_htmx(client, user, student, db_sess
     update_phone(db_session, student, "6175550100", actor=Actor.for_user(user), expected_version=student.version)
     response = client.get("/history?kind=contact&kind=<script>", headers=HX)
     body = response.get_data(as_text=True)
-    assert response.status_code == 200 and body.lstrip().startswith("<div id=\"history-events\"")
+    assert response.status_code == 200 and body.lstrip().startswith('<div id="history-events"')
     assert "Phone number changed" in body and "Program record opened" not in body
 
 

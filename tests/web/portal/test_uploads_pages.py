@@ -91,7 +91,9 @@ def test_problem_report_with_screenshots_and_status(client, signed_in, student, 
      ([(io.BytesIO(PNG + b"0" * (5 * 1024 * 1024)), "big.png")], 413, "5 MB")],
 )  # fmt: skip
 def test_bad_screenshots_are_refused(client, signed_in, files, status, message):
-    response = client.post("/problems", content_type="multipart/form-data", data={"description": "x", "screenshots": files})
+    response = client.post(
+        "/problems", content_type="multipart/form-data", data={"description": "x", "screenshots": files}
+    )
     assert response.status_code == status and message in response.get_data(as_text=True)
 
 
