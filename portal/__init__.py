@@ -25,6 +25,10 @@ def create_app(config_class: type = Config) -> Flask:
     from portal.web import register_web_hooks
 
     register_web_hooks(app)
+
+    from portal.maintenance_gate import register_maintenance_gate
+
+    register_maintenance_gate(app)
     _register_blueprints(app)
     _register_context(app)
 
@@ -46,14 +50,22 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
 
-    from portal.routes import contact, dashboard, documents, employers, history, problems
+    from portal.routes import help as help_pages
 
-    for student_area in (dashboard, employers, contact, history, documents, problems):
-        app.register_blueprint(student_area.bp)
+    app.register_blueprint(help_pages.bp)
+
+    from portal.routes import feed_api
+
+    app.register_blueprint(feed_api.bp)
 
     from portal.routes import account
 
     app.register_blueprint(account.bp)
+
+    from portal.routes import contact, dashboard, documents, employers, history, problems
+
+    for student_area in (dashboard, employers, contact, history, documents, problems):
+        app.register_blueprint(student_area.bp)
 
     from dso_admin import register as register_dso_admin
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC
 
 import click
 from flask import Flask
@@ -18,6 +19,10 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(users)
     app.cli.add_command(upgrade)
+
+    app.cli.add_command(worker)
+    app.cli.add_command(maintenance)
+    app.cli.add_command(feed)
 
 
 @click.command("seed-demo")
@@ -115,3 +120,156 @@ def complete_upgrade_command(force_password_change: bool, note: str) -> None:
     db.session.commit()
     click.echo(f"Upgrade {done.id} recorded at {done.completed_at.isoformat()}."
                + (" Students must choose a new password at their next sign-in." if force_password_change else ""))  # fmt: skip
+
+@click.command("worker")
+@click.option("--until-empty", is_flag=True, help="Stop once nothing is due (scripts and tests).")
+@click.option("--batch-size", default=20, show_default=True, type=click.IntRange(1, 500))
+@click.option("--idle-seconds", default=2.0, show_default=True, type=click.FloatRange(0.05, 60))
+def worker(until_empty: bool, batch_size: int, idle_seconds: float) -> None:
+    """Deliver queued email over SMTP (or into instance/mailbox without SMTP_HOST) and create scheduled notices.
+
+    Several workers may run on PostgreSQL; on SQLite run one.
+    """
+    from portal.notifications.worker import run_worker
+
+    sent = run_worker(until_empty=until_empty, batch_size=batch_size, idle_seconds=idle_seconds)
+    click.echo(f"Worker stopped; {sent} emails sent.")
+
+
+def _eastern_datetime(value: str, option: str):
+    """Parse "2026-03-19 20:00" as US Eastern time (or an ISO time with its own offset) into aware UTC."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError as error:
+        raise click.BadParameter("use the form 2026-03-19 20:00 (US Eastern) or an ISO time with an offset", param_hint=option) from error
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo("America/New_York"))
+    return parsed.astimezone(UTC)
+
+
+@click.group("maintenance")
+def maintenance() -> None:
+    """Maintenance windows: banner 48 hours before, 503 during (rule 11)."""
+
+
+@maintenance.command("schedule")
+@click.option("--start", "start", required=True, help='Start, US Eastern: "2026-03-19 20:00".')
+@click.option("--end", "end", required=True, help='End, US Eastern: "2026-03-20 00:00".')
+@click.option("--message", default="", help="What users are told.")
+def maintenance_schedule(start: str, end: str, message: str) -> None:
+    """Schedule a maintenance window."""
+    from portal.services.actors import Actor
+    from portal.services.maintenance import schedule_window
+
+    try:
+        window = schedule_window(db.session, starts_at=_eastern_datetime(start, "--start"),
+                                 ends_at=_eastern_datetime(end, "--end"), message=message,
+                                 actor=Actor.system("Operator (CLI)"))  # fmt: skip
+    except DomainError as error:
+        raise click.UsageError(error.message) from error
+    db.session.commit()
+    click.echo(f"Scheduled window {window.id}: {window.starts_at:%Y-%m-%d %H:%M} to {window.ends_at:%Y-%m-%d %H:%M} UTC.")
+
+
+@maintenance.command("list")
+def maintenance_list() -> None:
+    """List maintenance windows, latest first."""
+    from portal.services.maintenance import upcoming_windows
+
+    for window in upcoming_windows(db.session):
+        state = "cancelled" if window.cancelled_at else ("caught up" if window.caught_up_at else "")
+        click.echo(f"{window.id}\t{window.starts_at:%Y-%m-%d %H:%M}\t{window.ends_at:%Y-%m-%d %H:%M} UTC\t{state}\t{window.message}")
+
+
+@maintenance.command("cancel")
+@click.argument("window_id", type=int)
+def maintenance_cancel(window_id: int) -> None:
+    """Cancel a window that has not ended."""
+    from portal.services.actors import Actor
+    from portal.services.maintenance import cancel_window
+
+    try:
+        cancel_window(db.session, window_id, actor=Actor.system("Operator (CLI)"))
+    except DomainError as error:
+        raise click.UsageError(error.message) from error
+    db.session.commit()
+    click.echo(f"Cancelled window {window_id}.")
+
+
+@click.group("feed")
+def feed() -> None:
+    """The SEVIS data feed: import a batch file, manage school tokens."""
+
+
+def _school_by_code(code: str) -> School:
+    school = db.session.scalar(select(School).where(School.code == code))
+    if school is None:
+        raise click.UsageError(f"No school with code {code}.")
+    return school
+
+
+@feed.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--school", "school_code", required=True, help="The school code the batch belongs to.")
+@click.option("--xml", "as_xml", is_flag=True, help="Print the SEVIS transaction log (XML) instead of JSON.")
+def feed_import(file: str, school_code: str, as_xml: bool) -> None:
+    """Import a batch file (JSON lines or SEVIS batch XML); prints the per-record results. Exit 1 if any record was rejected."""
+    import json
+    from pathlib import Path
+
+    from portal.services.feed import FeedRefused, parse_batch, receive_batch, transaction_log_xml
+
+    school = _school_by_code(school_code)
+    try:
+        _batch, result = receive_batch(db.session, school, parse_batch(Path(file).read_bytes()))
+    except FeedRefused as refused:
+        db.session.rollback()
+        raise click.ClickException(f"Refused, nothing applied: {refused.reason}") from refused
+    db.session.commit()
+    click.echo(transaction_log_xml(result, org_id=school.code) if as_xml else json.dumps(result, indent=2))
+    if result["counts"].get("rejected"):
+        sys.exit(1)
+
+
+@feed.group("token")
+def feed_token() -> None:
+    """Per-school API tokens (stored hashed)."""
+
+
+@feed_token.command("create")
+@click.option("--school", "school_code", required=True)
+@click.option("--name", required=True, help="What uses the token, e.g. 'SIS nightly export'.")
+def feed_token_create(school_code: str, name: str) -> None:
+    """Create a token and print it once."""
+    from portal.services.actors import Actor
+    from portal.services.feed import create_feed_token
+
+    try:
+        token, raw = create_feed_token(db.session, _school_by_code(school_code), name=name, actor=Actor.system("Operator (CLI)"))
+    except DomainError as error:
+        raise click.UsageError(error.message) from error
+    db.session.commit()
+    click.echo(f"Token {token.id} for {school_code} (shown once, store it now):")
+    click.echo(raw)
+
+
+@feed_token.command("revoke")
+@click.argument("token_id", type=int)
+def feed_token_revoke(token_id: int) -> None:
+    """Revoke a token at once."""
+    from portal.models import FeedToken
+    from portal.services.actors import Actor
+    from portal.services.feed import revoke_feed_token
+
+    token = db.session.get(FeedToken, token_id)
+    if token is None:
+        raise click.UsageError(f"No token {token_id}.")
+    try:
+        revoke_feed_token(db.session, token, actor=Actor.system("Operator (CLI)"))
+    except DomainError as error:
+        raise click.UsageError(error.message) from error
+    db.session.commit()
+    click.echo(f"Revoked token {token_id}.")

@@ -130,6 +130,23 @@ def sign_in(client):
     return _sign_in
 
 
+class SignedInClient:
+    """The test client after ``sign_in``; reads like the sign-in response for status_code, headers and location."""
+
+    _FROM_RESPONSE = frozenset({"status_code", "headers", "location", "data"})
+
+    def __init__(self, client, response) -> None:
+        self._client = client
+        self.sign_in_response = response
+
+    def __getattr__(self, name):
+        if name in self._FROM_RESPONSE:
+            return getattr(self.sign_in_response, name)
+        return getattr(self._client, name)
+
+
+MFA_TEST_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
 # ---- student helper (issue 4): OPT situations --------------------------------------------
 
 from portal.models import Address, OptAuthorization  # noqa: E402
@@ -161,24 +178,6 @@ def _add_address(self, student: Student, *, kind: str = "physical", line1: str =
 
 Factory.stem_opt = _add_stem_opt
 Factory.address = _add_address
-
-
-class SignedInClient:
-    """The test client after ``sign_in``; reads like the sign-in response for status_code, headers and location."""
-
-    _FROM_RESPONSE = frozenset({"status_code", "headers", "location", "data"})
-
-    def __init__(self, client, response) -> None:
-        self._client = client
-        self.sign_in_response = response
-
-    def __getattr__(self, name):
-        if name in self._FROM_RESPONSE:
-            return getattr(self.sign_in_response, name)
-        return getattr(self._client, name)
-
-
-MFA_TEST_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def latest_link_token(session, user, purpose=None) -> str:
