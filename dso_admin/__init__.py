@@ -7,7 +7,14 @@ def register(app: Flask) -> None:
     """Attach the dso_admin blueprints to the portal app."""
     from dso_admin.blueprints import admin, support
     from dso_admin.routes import (  # noqa: F401  (each module adds its routes to a blueprint)
-        change_lists, communications, obligations, officials, overview, record_actions, student_info, students,
+        change_lists,
+        communications,
+        obligations,
+        officials,
+        overview,
+        record_actions,
+        student_info,
+        students,
         support_desk,
     )
 

@@ -9,16 +9,15 @@ students page through the test client: the first page, a name search, a filter, 
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 import statistics
+import sys
 import tempfile
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
-
-PASSWORD = "a long enough measuring password"
-MFA_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+PASSWORD = "a long enough measuring password"  # noqa: S105 (a throwaway database)
+MFA_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 (a throwaway database)
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.support.postgres
@@ -52,7 +51,7 @@ def build(session, students: int):
         session.add_all([Employer(student_id=s.id, opt_authorization_id=o.id, name=f"Employer {i % 50}", address_line1="1 Main",
                                   city="Boston", state="MA", postal_code="02110", course_relevance="x",
                                   employment_time=EmploymentTime.FULL_TIME, start_date=o.start_date)
-                         for i, (s, o) in enumerate(zip(batch, opts)) if i % 3])  # fmt: skip
+                         for i, (s, o) in enumerate(zip(batch, opts, strict=True)) if i % 3])  # fmt: skip
         session.add_all([User(email=s.email, role=Role.STUDENT, student_id=s.id) for s in batch[::2]])
         session.flush()
     from portal.models import utcnow
@@ -107,7 +106,7 @@ def run(args, url: str) -> None:
     with app.app_context():
         Base.metadata.create_all(db.engine)
         started = time.perf_counter()
-        dso = build(db.session, args.students)
+        build(db.session, args.students)
         print(f"built {args.students} students in {time.perf_counter() - started:.1f} s on {db.engine.dialect.name}")
 
     cases = {

@@ -13,7 +13,14 @@ from portal.models.enums import OptKind, OptStatus
 from portal.services.exports import csv_chunks, xlsx_chunks
 from portal.services.obligations import today_eastern
 from portal.services.student_search import (
-    PAGE_SIZES, SORTS, account_label, latest_opt, live_employers_by_student, parse, school_alerts, search_students,
+    PAGE_SIZES,
+    SORTS,
+    account_label,
+    latest_opt,
+    live_employers_by_student,
+    parse,
+    school_alerts,
+    search_students,
     student_rows_query,
 )  # fmt: skip
 from portal.web import render_page_or_partial, wants_partial

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import Employer, Event, OptAuthorization, ProgramRecord, ReportingObligation, Student, User, utcnow
 from portal.models.enums import EmployerReview, OptKind, OptStatus, ProgramStatus
-
 from portal.services.obligations import today_eastern
 
 PAGE_SIZES = (10, 25, 50, 100, 250, 500, 1000)  # as SEVIS lists offer
@@ -172,7 +171,7 @@ def like_escape(text: str) -> str:
 def _start_of_day_utc(day: date) -> datetime:
     from zoneinfo import ZoneInfo
 
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo("America/New_York")).astimezone(timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo("America/New_York")).astimezone(UTC)
 
 
 def _conditions(school_id: int, query: StudentQuery, today: date, now: datetime) -> list:
