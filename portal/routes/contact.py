@@ -127,4 +127,3 @@ def email():
     db.session.commit()
     flash("Your request was sent to your DSO, who changes your email address of record.", "success")
     return redirect_or_swap(url_for(".index"))
-

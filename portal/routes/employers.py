@@ -61,7 +61,7 @@ def index():
 def new():
     """The Add employer form (a STEM student also attaches the Form I-983)."""
     access = current_access()
-    access.require_edit()
+    access.require_employer_reporting()
     return _form_page(EmployerForm(), access)
 
 
@@ -70,7 +70,7 @@ def new():
 def create():
     """Add an employer; 422 with the errors on the fields when something is wrong."""
     access = current_access()
-    access.require_edit()
+    access.require_employer_reporting()
     form = EmployerForm()
     if not form.validate_on_submit():
         return _form_page(form, access, status=422)

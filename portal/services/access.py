@@ -61,6 +61,17 @@ class StudentAccess:
         stem = self.stem_opt
         return stem is not None and stem.status == OptStatus.APPROVED
 
+    @property
+    def can_report_employers(self) -> bool:
+        """Editable, with an approved or pending OPT on the current record to report jobs under."""
+        return self.can_edit and any(opt.status in (OptStatus.APPROVED, OptStatus.PENDING) for opt in self.opts)
+
+    def require_employer_reporting(self) -> None:
+        """Refuses when the student may not add employers now, saying why."""
+        self.require_edit()
+        if not self.can_report_employers:
+            raise NotAllowed("You have no OPT on your current program record, so there is no employer to report.")
+
     def require_edit(self) -> None:
         """Refuses a change when the student's access is read-only."""
         if not self.can_edit:

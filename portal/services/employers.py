@@ -311,3 +311,14 @@ def visible_employers(session: Session, access: StudentAccess) -> list[Employer]
 def own_employer(session: Session, student: Student, employer_id: int) -> Employer | None:
     """One of the student's employers by id, or None (another student's id is simply not found)."""
     return session.scalar(select(Employer).where(Employer.id == employer_id, Employer.student_id == student.id))
+
+
+def employers_for_staff(session: Session, student: Student) -> list[Employer]:
+    """Every employer of the student, deleted ones and other program records included, for DSO and support pages."""
+    return list(
+        session.scalars(
+            select(Employer)
+            .where(Employer.student_id == student.id)
+            .order_by(Employer.start_date.desc(), Employer.id.desc())
+        )
+    )

@@ -310,3 +310,11 @@ def test_denied_stem_employers_are_hidden(db_session, factory):
     factory.employer(student, opt_authorization=stem, start_date=stem.start_date, name="Hidden Co")
     shown = factory.employer(student, start_date=date(2025, 3, 1))
     assert visible_employers(db_session, student_access(db_session, student, today=TODAY)) == [shown]
+
+
+def test_staff_list_includes_deleted_employers(db_session, student, actor):
+    from portal.services.employers import employers_for_staff
+
+    employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
+    delete_employer(db_session, employer, actor=actor, confirmed_never_worked=True, today=TODAY)
+    assert employers_for_staff(db_session, student) == [employer]

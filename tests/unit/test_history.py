@@ -63,4 +63,4 @@ def test_describe_changes_lists_changed_fields():
     assert describe_changes({"id": 1, "city": "A", "state": "MA"}, {"id": 1, "city": "B", "state": "MA"}) == [
         ("city", "A", "B")
     ]
-    assert describe_changes(None, {"city": "B"}) == [("city", None, "B")]
+    assert describe_changes(None, {"city": "B", "line2": "", "ein": None}) == [("city", None, "B")]

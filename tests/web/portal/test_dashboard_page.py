@@ -116,3 +116,20 @@ def test_every_student_page_issues_a_constant_number_of_statements(
     with count_queries() as twenty:
         assert client.get(path).status_code == 200
     assert twenty["count"] == one["count"], twenty["statements"]
+
+
+def test_after_a_transfer_only_the_new_record_shows_and_no_employer_can_be_added(client, factory, sign_in, db_session):
+    from portal.models.enums import EducationLevel
+    from portal.services.students import open_program_record
+
+    student = _sign_in_student(factory, sign_in)
+    factory.employer(student, name="Old Program Employer")
+    student.program_records[-1].status = ProgramStatus.TRANSFERRED
+    open_program_record(db_session, factory.system, student, education_level=EducationLevel.DOCTORATE,
+                        start_date=date.today(), end_date=date.today() + timedelta(days=1400), major="Statistics")  # fmt: skip
+    body = client.get("/dashboard").get_data(as_text=True)
+    assert "Doctorate" in body and "Post-completion OPT" not in body
+    employers = client.get("/employers").get_data(as_text=True)
+    assert "Old Program Employer" not in employers and 'id="add-employer"' not in employers
+    assert client.get("/employers/new").status_code == 403
+    assert client.get("/history").get_data(as_text=True).count("Program record opened") == 2  # History keeps both
