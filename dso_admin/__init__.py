@@ -25,6 +25,8 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(operator_upgrades.bp)
 
-    from dso_admin.routes import operator
+    from dso_admin.routes import feed_tokens, onboarding, operator
 
     app.register_blueprint(operator.bp)
+    app.register_blueprint(onboarding.bp)
+    app.register_blueprint(feed_tokens.bp)
