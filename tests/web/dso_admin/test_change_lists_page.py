@@ -8,11 +8,10 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from portal.models import ChangeListDownload, Event
-from portal.models.enums import Role
+from portal.models.enums import ChangeKind, ExportFormat, Role
 from portal.services.actors import Actor
-from portal.services.employers import add_employer
-from portal.models.enums import ChangeKind, ExportFormat
 from portal.services.change_lists import record_download, resolve_range
+from portal.services.employers import add_employer
 from tests.unit.test_change_lists import employer_data
 
 
