@@ -12,6 +12,7 @@ def register(app: Flask) -> None:
         obligations,
         officials,
         overview,
+        record_actions,
         student_info,
         students,
         support_desk,
