@@ -1,14 +1,14 @@
 """the DSO students list's default order (school, surname, given name) as an index
 
-Revision ID: dso_2
-Revises: dso_1
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-22
 
 """
 from alembic import op
 
-revision = "dso_2"
-down_revision = "dso_1"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

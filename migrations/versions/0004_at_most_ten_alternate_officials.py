@@ -1,14 +1,14 @@
 """at most ten alternate officials per school besides the principal (22 CFR 62.72), enforced by a trigger
 
-Revision ID: dso_1
-Revises: accounts_1
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-22
 
 """
 from alembic import op
 
-revision = "dso_1"
-down_revision = "accounts_1"  # the integrator may re-chain; it only needs the users table
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

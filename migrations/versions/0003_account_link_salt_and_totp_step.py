@@ -1,7 +1,7 @@
 """account links carry a random salt so the token can be recomputed at delivery (only its hash is stored);
 users remember the last TOTP step accepted, so a code works once
 
-Revision ID: accounts_1
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-22
 
@@ -9,7 +9,7 @@ Create Date: 2026-11-22
 import sqlalchemy as sa
 from alembic import op
 
-revision = "accounts_1"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
