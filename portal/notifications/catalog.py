@@ -80,7 +80,8 @@ register(EmailTemplate(
 register(EmailTemplate(
     name="report_receipt",
     subject="We received your report",
-    when_sent="When you add, change or delete an employer or change an address in the portal.",
+    when_sent="When you add, change or delete an employer, or change your address or phone number, in the portal. "
+              "Not sent when your school or the SEVIS data feed makes the change.",
     sample={**_SAMPLE_STUDENT, "reported_on": "March 4, 2026",
             "changes": ["Employer added: Example Analytics LLC, starting March 2, 2026"]},
 ))  # fmt: skip
@@ -130,7 +131,7 @@ register(EmailTemplate(
 register(EmailTemplate(
     name="problem_answered",
     subject="Support answered your problem report",
-    when_sent="When support answers your problem report.",
+    when_sent="When support answers your problem report: a note to you, or the report marked answered.",
     sample={**_SAMPLE_STUDENT, "reported_on": "March 4, 2026",
             "answer": "Your school has now recorded the employer; it shows on your Employers page."},
 ))  # fmt: skip
@@ -184,4 +185,12 @@ register(EmailTemplate(
     subject="You are now a school official in the {{ site_name }}",
     when_sent="When your school's principal DSO appoints you as an official (for school officials).",
     sample={"official_name": "Sam Rivera", "appointed_by": "Dana Lee", "school_name": "Example University"},
+))  # fmt: skip
+
+# Wiring: sign-in cool-downs (issue 6, point 1).
+register(EmailTemplate(
+    name="account_locked",
+    subject="Sign-in to your {{ site_name }} account is paused until {{ locked_until }}",
+    when_sent="When five sign-in attempts in a row fail and your account cools down (at most one email each time).",
+    sample={"name": "Linh Nguyen", "locked_until": "March 4, 2026 at 3:45 PM EST", "is_student": True},
 ))  # fmt: skip

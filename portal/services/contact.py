@@ -15,6 +15,7 @@ from portal.services.actors import Actor
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, StaleEdit
 from portal.services.events import record_event
 from portal.services.obligations import add_obligation
+from portal.services.receipts import changed_line, queue_report_receipt
 from portal.services.validation import clean_email, clean_state, clean_text, clean_zip
 
 SCHOOL_RECORDS_WITHIN_DAYS = 21
@@ -77,7 +78,23 @@ def update_phone(session: Session, student: Student, phone, *, actor: Actor, exp
     event = record_event(session, actor, "contact.phone_changed", student=student, change_kind=ChangeKind.CONTACT,
                          subject=f"student:{student.id}", before=before, after={"phone": phone})  # fmt: skip
     _obligation(session, student, ObligationKind.CONTACT_CHANGE, event, "Record the student's new phone number.", today)
+    line = changed_line("Phone number", _phone_display(before["phone"]), _phone_display(phone))
+    queue_report_receipt(session, student, [line], actor=actor, today=today)
     return student
+
+
+def _phone_display(phone: str | None) -> str | None:
+    if phone and len(phone) == 10 and phone.isdigit():
+        return f"{phone[:3]}-{phone[3:6]}-{phone[6:]}"
+    return phone
+
+
+def _one_line(values: dict | None) -> str | None:
+    """An address on one line, as the receipt shows it."""
+    if not values:
+        return None
+    parts = [values["line1"], values["line2"], values["city"], f"{values['state']} {values['postal_code']}"]
+    return ", ".join(part for part in parts if part)
 
 
 def clean_address(kind: AddressKind, data: dict) -> dict:
@@ -134,6 +151,10 @@ def update_address(session: Session, student: Student, kind, data: dict, *, acto
     _obligation(
         session, student, ObligationKind.ADDRESS_CHANGE, event, f"Record the student's new {kind.value} address.", today
     )
+    label = f"{kind.value.capitalize()} address"
+    line = (changed_line(label, _one_line(before), _one_line(values)) if before is not None
+            else f"{label} added: {_one_line(values)}")  # fmt: skip
+    queue_report_receipt(session, student, [line], actor=actor, today=today)
     return address
 
 
@@ -154,6 +175,7 @@ def remove_mailing_address(session: Session, student: Student, *, actor: Actor, 
     event = record_event(session, actor, "address.mailing_removed", student=student, change_kind=ChangeKind.ADDRESS,
                          subject="address:mailing", before=before, after=None)  # fmt: skip
     _obligation(session, student, ObligationKind.ADDRESS_CHANGE, event, "Remove the student's mailing address.", today)
+    queue_report_receipt(session, student, [f"Mailing address removed: {_one_line(before)}"], actor=actor, today=today)
 
 
 def request_email_change(session: Session, student: Student, new_email, *, actor: Actor,
@@ -172,4 +194,6 @@ def request_email_change(session: Session, student: Student, new_email, *, actor
                          after={"email": student.email, "requested_email": email})  # fmt: skip
     _obligation(session, student, ObligationKind.CONTACT_CHANGE, event,
                 f"Change the student's email of record to {email} as they asked.", today)  # fmt: skip
+    queue_report_receipt(session, student, [f"Asked your school to change your email address of record to {email}"],
+                         actor=actor, today=today)  # fmt: skip
     return student

@@ -14,6 +14,8 @@ from portal.services.access import EASTERN, StudentAccess, student_access, today
 from portal.services.actors import Actor
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, RuleBroken, StaleEdit
 from portal.services.events import record_event
+from portal.services.receipts import changed_line, queue_report_receipt
+from portal.services.receipts import show as _show
 from portal.services.validation import (
     clean_date,
     clean_digits,
@@ -35,6 +37,15 @@ EDITABLE_FIELDS = (
     "course_relevance", "employment_time", "start_date", "end_date", "supervisor_first_name",
     "supervisor_last_name", "supervisor_phone", "supervisor_phone_ext", "supervisor_email", "job_title",
 )  # fmt: skip
+# How the student's receipt names each field (issue 6: receipt of what the student reported).
+FIELD_LABELS = {
+    "name": "Employer name", "address_line1": "Street address", "address_line2": "Second address line",
+    "city": "City", "state": "State", "postal_code": "ZIP code", "ein": "EIN", "self_employed": "Self-employed",
+    "course_relevance": "How the job relates to your degree", "employment_time": "Full or part time",
+    "start_date": "Start date", "end_date": "End date", "supervisor_first_name": "Supervisor's first name",
+    "supervisor_last_name": "Supervisor's last name", "supervisor_phone": "Supervisor's phone",
+    "supervisor_phone_ext": "Supervisor's extension", "supervisor_email": "Supervisor's email", "job_title": "Job title",
+}  # fmt: skip
 
 
 def _flag(value) -> bool:
@@ -180,6 +191,8 @@ def add_employer(
         document.employer_id = employer.id
     record_event(session, actor, "employer.added", student=student, change_kind=ChangeKind.EMPLOYER,
                  subject=f"employer:{employer.id}", after=employer.snapshot(), reported_late=employer.reported_late)  # fmt: skip
+    queue_report_receipt(session, student, [f"Employer added: {employer.name}, starting {_show(employer.start_date)}"],
+                         actor=actor, today=today)  # fmt: skip
     return employer
 
 
@@ -204,6 +217,7 @@ def update_employer(session: Session, employer: Employer, data: dict, *, actor: 
     if actor.is_student and employer.opt_authorization_id not in access.opt_ids:
         raise NotAllowed("This employer belongs to an OPT you can no longer change.")
     before = employer.snapshot()
+    old_values = {name: getattr(employer, name) for name in EDITABLE_FIELDS}
     merged = {name: getattr(employer, name) for name in EDITABLE_FIELDS}
     merged.update({key: value for key, value in data.items() if key in EDITABLE_FIELDS})
     values = clean_employer_data(merged)
@@ -234,6 +248,11 @@ def update_employer(session: Session, employer: Employer, data: dict, *, actor: 
                  subject=f"employer:{employer.id}",
                  before={"id": employer.id, "name": before["name"], **{k: before[k] for k in sorted(changed)}},
                  after={"id": employer.id, "name": after["name"], **{k: after[k] for k in sorted(changed)}})  # fmt: skip
+    lines = [f"Employer changed: {before['name']}"]
+    lines += [
+        changed_line(FIELD_LABELS[name], old_values[name], values[name]) for name in EDITABLE_FIELDS if name in changed
+    ]
+    queue_report_receipt(session, employer.student, lines, actor=actor, today=today)
     return employer
 
 
@@ -255,6 +274,9 @@ def delete_employer(session: Session, employer: Employer, *, actor: Actor, confi
     session.flush()
     record_event(session, actor, "employer.deleted", student=employer.student, change_kind=ChangeKind.EMPLOYER,
                  subject=f"employer:{employer.id}", before=before, after=None)  # fmt: skip
+    queue_report_receipt(session, employer.student,
+                         [f"Employer deleted: {employer.name}, starting {_show(employer.start_date)} "
+                          "(you told us you never worked there)"], actor=actor, today=today)  # fmt: skip
 
 
 def restore_employer(session: Session, employer: Employer, *, actor: Actor) -> Employer:

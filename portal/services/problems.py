@@ -7,6 +7,8 @@ from sqlalchemy.orm import Session
 
 from portal.models import Document, ProblemReport, Student, User
 from portal.models.enums import DocumentKind, ProblemStatus, Role
+from portal.notifications.outbox import queue_email
+from portal.services.access import EASTERN
 from portal.services.actors import Actor
 from portal.services.errors import InvalidValue, NotAllowed
 from portal.services.events import record_event
@@ -15,6 +17,17 @@ from portal.services.validation import clean_text
 
 MAX_SCREENSHOTS = 3
 DESCRIPTION_MAX = 5000
+SUMMARY_MAX = 300
+NO_NOTE_ANSWER = "Support marked your report as answered. Sign in and open Report a problem to see it."
+
+
+def _reported_on(report: ProblemReport) -> str:
+    day = report.created_at.astimezone(EASTERN).date()
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def _context(report: ProblemReport, student: Student) -> dict:
+    return {"student_name": student.full_name, "reported_on": _reported_on(report)}
 
 
 def create_problem_report(session: Session, student: Student, *, actor: Actor, description, screenshots=(),
@@ -47,12 +60,16 @@ def create_problem_report(session: Session, student: Student, *, actor: Actor, d
     session.flush()
     record_event(session, actor, "problem.reported", student=student, subject=f"problem:{report.id}",
                  after={"description": text[:500], "screenshots": len(checked)})  # fmt: skip
+    summary = text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1].rstrip() + "…"
+    queue_email(session, template="problem_received", to=student.email, student=student,
+                context={**_context(report, student), "summary": summary})  # fmt: skip
     return report
 
 
 def update_problem_report(session: Session, report: ProblemReport, *, actor: Actor, status=None, assignee: User | None = None,
                           note_to_student=None) -> ProblemReport:  # fmt: skip
-    """Support changes a report's status, assignee or note to the student; refuses anyone but support."""
+    """Support changes a report's status, assignee or note to the student (a new note or "answered" emails the
+    student once); refuses anyone but support."""
     if not actor.is_support:
         raise NotAllowed("Only support staff work on problem reports.")
     before = {
@@ -82,6 +99,12 @@ def update_problem_report(session: Session, report: ProblemReport, *, actor: Act
     session.flush()
     record_event(session, actor, "problem.updated", student=report.student, subject=f"problem:{report.id}",
                  before=before, after=after)  # fmt: skip
+    new_note = bool(report.note_to_student) and report.note_to_student != before["note_to_student"]
+    now_answered = report.status is ProblemStatus.ANSWERED and before["status"] is not ProblemStatus.ANSWERED
+    if new_note or now_answered:
+        student = report.student
+        queue_email(session, template="problem_answered", to=student.email, student=student,
+                    context={**_context(report, student), "answer": report.note_to_student or NO_NOTE_ANSWER})  # fmt: skip
     return report
 
 

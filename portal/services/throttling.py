@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from portal.models import User, utcnow
+from portal.notifications.outbox import queue_email
+from portal.services.access import EASTERN
 from portal.services.actors import Actor
 from portal.services.events import record_event
 
@@ -33,7 +35,7 @@ def cool_down_for(lock_count: int) -> timedelta:
 
 def record_failed_sign_in(session: Session, user: User, *, reason: str = "wrong_password",
                           now: datetime | None = None) -> SignInOutcome:  # fmt: skip
-    """Count a failed sign-in (one event); the fifth in a row locks the account for its cool-down (another event)."""
+    """Count a failed sign-in (one event); the fifth in a row locks the account for its cool-down (an event and one email)."""
     now = now or utcnow()
     actor = Actor.for_user(user)
     if is_locked(user, now):
@@ -52,8 +54,18 @@ def record_failed_sign_in(session: Session, user: User, *, reason: str = "wrong_
     user.locked_until = now + cool_down_for(user.lock_count)
     record_event(session, Actor.system(), "account.locked", student=user.student, user=user, subject=f"user:{user.id}",
                  after={"locked_until": user.locked_until, "lock_count": user.lock_count})  # fmt: skip
+    _notify_locked(session, user)
     session.flush()
     return SignInOutcome(locked_until=user.locked_until, just_locked=True)
+
+
+def _notify_locked(session: Session, user: User) -> None:
+    """One email per lock: when sign-in opens again (US Eastern) and how to unlock sooner."""
+    until = user.locked_until.astimezone(EASTERN)
+    queue_email(session, template="account_locked", to=user.email, student=user.student, user=user,
+                school_id=user.school_id,
+                context={"name": user.display_name or user.email, "is_student": user.student is not None,
+                         "locked_until": f"{until:%B} {until.day}, {until.year} at {until:%-I:%M %p %Z}"})  # fmt: skip
 
 
 def record_successful_sign_in(session: Session, user: User, *, now: datetime | None = None) -> None:

@@ -107,7 +107,7 @@ def test_self_service_reset_unlocks_and_signs_out_everywhere(app, client, factor
     assert client.post("/", data={"email": user.email, "password": NEW_PASSWORD}).status_code == 303
     assert client.get(f"/password/reset/{token}").status_code == 410
     emails = db_session.scalars(select(OutboxEmail.template).where(OutboxEmail.user_id == user.id).order_by(OutboxEmail.id)).all()
-    assert emails == ["password_reset", "password_changed"]
+    assert emails == ["account_locked", "password_reset", "password_changed"]  # one email for the one lock
 
 
 def test_reset_link_lasts_30_minutes(client, factory, db_session):

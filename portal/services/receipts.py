@@ -1,0 +1,45 @@
+"""The student's receipt for what they reported (issue 6): employer and contact changes, in the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+
+from sqlalchemy.orm import Session
+
+from portal.models import Student
+from portal.notifications.outbox import queue_email
+from portal.services.access import today_eastern
+from portal.services.actors import Actor
+
+LONGEST_VALUE = 80
+NONE = "(none)"
+
+
+def show(value) -> str:
+    """A value as the receipt prints it: dates written out, yes/no, enums in words, long text shortened."""
+    if value is None or value == "":
+        return NONE
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date):
+        return f"{value:%B} {value.day}, {value.year}"
+    if isinstance(value, Enum):
+        value = str(value.value).replace("_", " ")
+    text = " ".join(str(value).split())
+    return text if len(text) <= LONGEST_VALUE else text[: LONGEST_VALUE - 1].rstrip() + "…"
+
+
+def changed_line(label: str, before, after) -> str:
+    """One field's before and after, like 'Job title: Data Analyst → Senior Analyst'."""
+    return f"{label}: {show(before)} → {show(after)}"
+
+
+def queue_report_receipt(session: Session, student: Student, changes: list[str], *, actor: Actor,
+                         today: date | None = None) -> None:  # fmt: skip
+    """Email the student what they just reported; nothing when a DSO, support or the data feed made the change."""
+    if not actor.is_student or not changes:
+        return
+    today = today or today_eastern()
+    queue_email(session, template="report_receipt", to=student.email, student=student,
+                context={"student_name": student.full_name, "reported_on": show(today), "changes": changes})  # fmt: skip
