@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.models import Employer, School, Student, User, utcnow
-from portal.models.enums import EducationLevel, EmploymentTime, OptKind, OptStatus, Role
+from portal.models import Address, Employer, OptAuthorization, School, Student, User, utcnow
+from portal.models.enums import AddressKind, EducationLevel, EmploymentTime, OptKind, OptStatus, Role
 from portal.services.actors import Actor
 from portal.services.passwords import hash_password
 from portal.services.students import create_student, open_program_record, request_opt
@@ -49,9 +49,7 @@ class Factory:
             start = opt_start or today - timedelta(days=30)
             authorization = request_opt(self.session, self.system, program, kind=opt_kind, start_date=start,
                                         end_date=opt_end or start + timedelta(days=364))  # fmt: skip
-            authorization.status = OptStatus(opt)
-            if authorization.status is not OptStatus.PENDING:
-                authorization.decided_at = utcnow()
+            _decide(authorization, opt)
         self.session.flush()
         return student
 
@@ -88,6 +86,32 @@ class Factory:
         self.session.add(employer)
         self.session.flush()
         return employer
+
+    def stem_opt(self, student: Student, *, status: str = "approved", start: date | None = None,
+                 days: int = 729) -> OptAuthorization:  # fmt: skip
+        """A STEM OPT on the student's current program, starting the day after the post-completion OPT ends."""
+        program = student.program_records[-1]
+        start = start or program.opt_authorizations[0].end_date + timedelta(days=1)
+        stem = request_opt(self.session, self.system, program, kind=OptKind.STEM, start_date=start,
+                           end_date=start + timedelta(days=days))  # fmt: skip
+        _decide(stem, status)
+        self.session.flush()
+        return stem
+
+    def address(self, student: Student, *, kind: str = "physical", line1: str = "12 Main Street", city: str = "Boston",
+                state: str = "MA", postal_code: str = "02110") -> Address:  # fmt: skip
+        address = Address(student=student, student_id=student.id, kind=AddressKind(kind), line1=line1, city=city,
+                          state=state, postal_code=postal_code)  # fmt: skip
+        self.session.add(address)
+        self.session.flush()
+        return address
+
+
+def _decide(authorization: OptAuthorization, status: str) -> None:
+    """Put an OPT in ``status``, with a decision time unless it is still pending."""
+    authorization.status = OptStatus(status)
+    if authorization.status is not OptStatus.PENDING:
+        authorization.decided_at = utcnow()
 
 
 @pytest.fixture
@@ -146,38 +170,6 @@ class SignedInClient:
 
 
 MFA_TEST_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-# ---- student helper (issue 4): OPT situations --------------------------------------------
-
-from portal.models import Address, OptAuthorization  # noqa: E402
-from portal.models.enums import AddressKind  # noqa: E402
-
-
-def _add_stem_opt(self, student: Student, *, status: str = "approved", start: date | None = None,
-                  days: int = 729) -> OptAuthorization:  # fmt: skip
-    """A STEM OPT on the student's current program, starting the day after the post-completion OPT ends."""
-    program = student.program_records[-1]
-    post = program.opt_authorizations[0]
-    start = start or post.end_date + timedelta(days=1)
-    stem = request_opt(self.session, self.system, program, kind=OptKind.STEM, start_date=start, end_date=start + timedelta(days=days))
-    stem.status = OptStatus(status)
-    if stem.status is not OptStatus.PENDING:
-        stem.decided_at = utcnow()
-    self.session.flush()
-    return stem
-
-
-def _add_address(self, student: Student, *, kind: str = "physical", line1: str = "12 Main Street", city: str = "Boston",
-                 state: str = "MA", postal_code: str = "02110") -> Address:  # fmt: skip
-    address = Address(student=student, student_id=student.id, kind=AddressKind(kind), line1=line1, city=city,
-                      state=state, postal_code=postal_code)  # fmt: skip
-    self.session.add(address)
-    self.session.flush()
-    return address
-
-
-Factory.stem_opt = _add_stem_opt
-Factory.address = _add_address
 
 
 def latest_link_token(session, user, purpose=None) -> str:
