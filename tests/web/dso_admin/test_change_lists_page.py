@@ -15,18 +15,6 @@ from portal.services.employers import add_employer
 from tests.unit.test_change_lists import employer_data
 
 
-@pytest.fixture
-def school(factory):
-    return factory.school()
-
-
-@pytest.fixture
-def dso(factory, school, sign_in):
-    user = factory.user(role=Role.DSO, school=school)
-    sign_in(user)
-    return user
-
-
 def _download(client, data):
     """Post the form; on success follow the 303 to the file (plain form flow)."""
     response = client.post("/admin/change-lists/download", data=data)

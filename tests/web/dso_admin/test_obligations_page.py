@@ -6,20 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import Event
-from portal.models.enums import ObligationKind, Role
+from portal.models.enums import ObligationKind
 from portal.services.obligations import add_obligation
-
-
-@pytest.fixture
-def school(factory):
-    return factory.school()
-
-
-@pytest.fixture
-def dso(factory, school, sign_in):
-    user = factory.user(role=Role.DSO, school=school)
-    sign_in(user)
-    return user
 
 
 def _obligation(factory, student, days, text):

@@ -1,17 +1,11 @@
 """Officials page (principal only appoints/removes) and Communications (own school's emails, no live links)."""
 
-import pytest
 from sqlalchemy import select
 
 from portal.models import OutboxEmail, User
 from portal.models.enums import Role
 from portal.services.actors import Actor
 from portal.services.opt_decisions import approve_opt
-
-
-@pytest.fixture
-def school(factory):
-    return factory.school()
 
 
 def test_the_principal_appoints_and_removes_an_official(client, factory, school, sign_in, db_session):

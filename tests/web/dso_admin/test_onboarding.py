@@ -24,13 +24,6 @@ def good_row(number: int, **overrides) -> str:
     return ",".join(values.values()) + "\n"
 
 
-@pytest.fixture
-def dso(factory, sign_in):
-    user = factory.user(role=Role.DSO)
-    sign_in(user)
-    return user
-
-
 def _count_students(db_session, prefix="N77"):
     return db_session.scalar(select(func.count()).select_from(Student).where(Student.sevis_id.like(f"{prefix}%")))
 

@@ -2,18 +2,11 @@
 
 from datetime import date, timedelta
 
-import pytest
-
 from portal.models.enums import ObligationKind, Role
 from portal.services.actors import Actor
 from portal.services.employers import add_employer
 from portal.services.obligations import add_obligation
 from tests.unit.test_change_lists import employer_data
-
-
-@pytest.fixture
-def school(factory):
-    return factory.school()
 
 
 def test_charts_count_obligations_per_week_and_changes_with_a_table(client, factory, school, sign_in, db_session):

@@ -6,19 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import Employer, Event
-from portal.models.enums import EmployerReview, ProgramStatus, Role
-
-
-@pytest.fixture
-def school(factory):
-    return factory.school()
-
-
-@pytest.fixture
-def dso(factory, school, sign_in):
-    user = factory.user(role=Role.DSO, school=school)
-    sign_in(user)
-    return user
+from portal.models.enums import EmployerReview, ProgramStatus
 
 
 def _employer_form(student, **overrides):

@@ -9,18 +9,6 @@ from portal.models import Event, utcnow
 from portal.models.enums import Role
 
 
-@pytest.fixture
-def school(factory):
-    return factory.school()
-
-
-@pytest.fixture
-def dso(factory, school, sign_in):
-    user = factory.user(role=Role.DSO, school=school)
-    sign_in(user)
-    return user
-
-
 def _page(client, student, **args):
     return client.get(f"/admin/students/{student.sevis_id}", query_string=args)
 

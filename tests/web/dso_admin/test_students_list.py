@@ -12,18 +12,6 @@ from portal.models.enums import EmployerReview, ObligationKind, OptKind, Role
 from portal.services.obligations import add_obligation
 
 
-@pytest.fixture
-def school(factory):
-    return factory.school()
-
-
-@pytest.fixture
-def dso(factory, school, sign_in):
-    user = factory.user(role=Role.DSO, school=school)
-    sign_in(user)
-    return user
-
-
 def _get(client, **args):
     return client.get("/admin/students", query_string=args)
 

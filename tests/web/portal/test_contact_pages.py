@@ -4,21 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import Address, Event, ReportingObligation
-from portal.models.enums import Role
 
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def student(factory):
-    return factory.student()
-
-
-@pytest.fixture
-def signed_in(factory, sign_in, student):
-    user = factory.user(role=Role.STUDENT, student=student)
-    assert sign_in(user).status_code == 303
-    return user
 
 
 def address(kind, **overrides):

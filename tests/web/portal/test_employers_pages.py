@@ -11,18 +11,6 @@ from portal.models.enums import Role
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def student(factory):
-    return factory.student()
-
-
-@pytest.fixture
-def signed_in(factory, sign_in, student):
-    user = factory.user(role=Role.STUDENT, student=student)
-    assert sign_in(user).status_code == 303
-    return user
-
-
 def form_data(student, **overrides):
     opt = student.program_records[-1].opt_authorizations[0]
     data = {

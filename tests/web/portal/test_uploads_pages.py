@@ -6,22 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import Document, ProblemReport
-from portal.models.enums import ProblemStatus, Role
+from portal.models.enums import ProblemStatus
 from tests.support.files import JPEG, PNG, pdf
 
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def student(factory):
-    return factory.student()
-
-
-@pytest.fixture
-def signed_in(factory, sign_in, student):
-    user = factory.user(role=Role.STUDENT, student=student)
-    assert sign_in(user).status_code == 303
-    return user
 
 
 def _upload(client, data, name="i983.pdf", headers=None):
