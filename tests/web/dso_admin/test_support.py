@@ -22,6 +22,14 @@ def test_look_up_by_sevis_id_in_any_school(client, factory, support_user):
         assert expected.lower() in body.lower()
 
 
+def test_the_history_filter_swaps_only_the_event_list_for_htmx(client, factory, support_user):
+    student = factory.student()
+    url = f"/support/students/{student.sevis_id}"
+    body = client.get(url, query_string={"event_type": "program.opened"}, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="event-history"') and "Communications" not in body
+    assert f'hx-get="{url}"' in client.get(url).get_data(as_text=True)
+
+
 @pytest.mark.parametrize("raw", ["N123", "<script>", "x" * 1000])
 def test_a_malformed_sevis_id_gets_a_message(client, support_user, raw):
     response = client.get("/support/", query_string={"sevis_id": raw})
