@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from portal.extensions import htmx
 from portal.services.errors import DomainError
+from portal.services.event_labels import event_label
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -134,4 +135,5 @@ def register_web_hooks(app: Flask) -> None:
         return response
 
     app.jinja_env.filters["eastern"] = format_eastern
+    app.jinja_env.filters["event_label"] = event_label
     app.jinja_env.globals["wants_partial"] = wants_partial

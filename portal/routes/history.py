@@ -20,22 +20,6 @@ from portal.web import render_page_or_partial
 
 bp = Blueprint("history", __name__)
 
-EVENT_LABELS = {
-    "employer.added": "Employer added", "employer.updated": "Employer changed", "employer.deleted": "Employer deleted",
-    "employer.restored": "Employer restored by your school", "employer.reviewed": "Employer reviewed by your school",
-    "address.physical_changed": "Physical address changed", "address.mailing_changed": "Mailing address changed",
-    "address.mailing_removed": "Mailing address removed", "contact.phone_changed": "Phone number changed",
-    "contact.email_change_requested": "Email change requested", "document.uploaded": "Form I-983 uploaded",
-    "problem.reported": "Problem reported", "problem.updated": "Problem report updated",
-    "student.created": "Student record created", "program.opened": "Program record opened",
-    "opt.requested": "OPT requested",
-}  # fmt: skip
-
-
-def event_label(event_type: str) -> str:
-    return EVENT_LABELS.get(event_type) or event_type.replace(".", ": ").replace("_", " ").capitalize()
-
-
 def actor_label(event) -> str:
     kind = event.actor_kind.value
     if kind == "student":
@@ -52,7 +36,7 @@ def index():
     page = student_events(db.session, current_student(), kinds=kinds, page=request.args.get("page", 1))
     return render_page_or_partial(
         "history/index.html", "history/_events.html", access=current_access(), results=page, kinds=kinds,
-        all_kinds=HISTORY_KINDS, describe=describe_changes, label=event_label, actor=actor_label,
+        all_kinds=HISTORY_KINDS, describe=describe_changes, actor=actor_label,
     )  # fmt: skip
 
 

@@ -94,6 +94,15 @@ def test_history_filters_by_actor_kind_and_rows_expand_to_before_and_after(clien
     assert "student.created" in history and "<details>" in history and "After" in history
 
 
+def test_history_rows_read_as_words_and_keep_the_raw_type_for_support(client, factory, school, dso):
+    student = factory.student(school=school)
+    history = _page(client, student).get_data(as_text=True).split('id="event-history"')[1]
+    assert "<strong>Student record created</strong>" in history and "<code" in history
+    assert ">student.created</code>" in history
+    options = _page(client, student).get_data(as_text=True).split('id="event_type"')[1].split("</select>")[0]
+    assert '<option value="program.opened">Program record opened</option>' in options
+
+
 def test_an_inverted_history_range_gets_a_message(client, factory, school, dso):
     student = factory.student(school=school)
     response = _page(client, student, since="2026-05-01", until="2026-04-01")
