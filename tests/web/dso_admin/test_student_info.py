@@ -32,6 +32,16 @@ def test_the_page_shows_identity_records_employers_and_history(client, factory, 
         assert expected in body
 
 
+def test_identity_reads_as_the_same_facts_block_as_the_student_dashboard(client, factory, school, dso):
+    student = factory.student(school=school, given_name="")
+    body = _page(client, student).get_data(as_text=True)
+    identity = body.split('id="identity"')[1].split("</section>")[0]
+    assert '<dl class="portal-facts">' in identity
+    assert f"<dt>Email of record</dt><dd>{student.email}</dd>" in identity and "<dt>Given name</dt><dd>—</dd>" in identity
+    assert "<dt>Requested email</dt>" not in identity  # an empty row is left out
+    assert ".portal-facts {" in client.get("/static/css/portal.css").get_data(as_text=True)  # styled on every page
+
+
 def test_account_actions_are_disabled_with_the_reason_when_unavailable(client, factory, school, dso):
     student = factory.student(school=school, opt="pending")
     body = _page(client, student).get_data(as_text=True)
