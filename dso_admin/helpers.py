@@ -8,9 +8,10 @@ from flask import Response, abort, stream_with_context
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.models import Student
+from portal.models import Employer, OptAuthorization, ProgramRecord, Student
 from portal.services.errors import NotFound
 from portal.services.student_search import check_school_student
+from portal.web import render_page_or_partial
 
 
 def own_school_id() -> int:
@@ -32,6 +33,36 @@ def any_student_or_404(sevis_id: str) -> Student:
         return check_school_student(db.session, None, sevis_id)
     except NotFound:
         abort(404)
+
+
+def own_employer_or_404(student: Student, employer_id: int) -> Employer:
+    """One of ``student``'s employers (deleted ones too); anyone else's is a 404."""
+    employer = db.session.get(Employer, employer_id)
+    if employer is None or employer.student_id != student.id:
+        abort(404)
+    return employer
+
+
+def own_program_or_404(student: Student, program_id: int) -> ProgramRecord:
+    """One of ``student``'s program records; anyone else's is a 404."""
+    program = db.session.get(ProgramRecord, program_id)
+    if program is None or program.student_id != student.id:
+        abort(404)
+    return program
+
+
+def own_opt_or_404(student: Student, opt_id: int) -> OptAuthorization:
+    """One of ``student``'s OPT authorizations; anyone else's is a 404."""
+    opt = db.session.get(OptAuthorization, opt_id)
+    if opt is None or opt.program_record.student_id != student.id:
+        abort(404)
+    return opt
+
+
+def render_dialog(partial: str, title: str, *, status: int = 200, **context) -> Response:
+    """A confirmation: ``partial`` alone for htmx (swapped into #modal-root), inside a page without JavaScript."""
+    return render_page_or_partial("admin/student/dialog.html", partial, status=status, dialog=partial, title=title,
+                                  **context)  # fmt: skip
 
 
 MIMETYPES = {

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, request, url_for
+from flask import flash, request, url_for
 from sqlalchemy import select
 
 from dso_admin.blueprints import admin
-from dso_admin.helpers import own_student_or_404
+from dso_admin.helpers import (
+    own_employer_or_404,
+    own_opt_or_404,
+    own_program_or_404,
+    own_student_or_404,
+    render_dialog,
+)
 from portal.auth import current_actor, official_required
 from portal.extensions import db
 from portal.forms.employers import EmployerForm
-from portal.models import Employer, OptAuthorization, ProgramRecord, School
+from portal.models import School
 from portal.models.enums import EducationLevel, OptStatus
 from portal.services import employers as employer_service
 from portal.services import opt_decisions
@@ -34,13 +40,6 @@ def _done(student, message: str):
 def _refused(student, error: DomainError):
     flash(error.message, "error")
     return redirect_or_swap(_back(student))
-
-
-def _own_employer(student, employer_id: int) -> Employer:
-    employer = db.session.get(Employer, employer_id)
-    if employer is None or employer.student_id != student.id:
-        abort(404)
-    return employer
 
 
 # --- Employers entered by the school (late reports) ----------------------------------------------
@@ -74,7 +73,7 @@ def add_employer(sevis_id: str):
 def edit_employer(sevis_id: str, employer_id: int):
     """Correct an employer on the student's record; a stale form gets the current values."""
     student = own_student_or_404(sevis_id)
-    employer = _own_employer(student, employer_id)
+    employer = own_employer_or_404(student, employer_id)
     form = EmployerForm(obj=employer) if request.method == "GET" else EmployerForm()
     if request.method == "GET":
         form.version.data = employer.version
@@ -104,7 +103,7 @@ def _attach(form, error: DomainError) -> None:
 def review_employer(sevis_id: str, employer_id: int):
     """Accept or return a STEM employer the student submitted (a return needs a note for the student)."""
     student = own_student_or_404(sevis_id)
-    employer = _own_employer(student, employer_id)
+    employer = own_employer_or_404(student, employer_id)
     decision = request.form.get("decision")
     if decision not in ("accept", "return"):
         return _refused(student, InvalidValue("Choose Accept or Return."))
@@ -136,9 +135,7 @@ def _form_date(name: str, *, required: bool = True) -> date | None:
 def correct_opt(sevis_id: str, opt_id: int):
     """Correct an OPT's status or dates; a correction to Approved creates the portal account (rule 1)."""
     student = own_student_or_404(sevis_id)
-    opt = db.session.get(OptAuthorization, opt_id)
-    if opt is None or opt.program_record.student_id != student.id:
-        abort(404)
+    opt = own_opt_or_404(student, opt_id)
     try:
         raw_status = request.form.get("status") or ""
         status = OptStatus(raw_status) if raw_status else None
@@ -152,20 +149,36 @@ def correct_opt(sevis_id: str, opt_id: int):
     return _done(student, "OPT corrected.")
 
 
+@admin.get("/students/<sevis_id>/programs/<int:program_id>/complete")
+@official_required
+def confirm_complete_early(sevis_id: str, program_id: int):
+    """The confirmation for Complete early, with the completion date (a dialog for htmx, a page without JavaScript)."""
+    student = own_student_or_404(sevis_id)
+    program = own_program_or_404(student, program_id)
+    return render_dialog("admin/student/_confirm_complete.html", "Complete this program record early", student=student,
+                         program=program)  # fmt: skip
+
+
 @admin.post("/students/<sevis_id>/programs/<int:program_id>/complete")
 @official_required
 def complete_early(sevis_id: str, program_id: int):
     """Complete the program record early; the student keeps read-only access for six months after the OPT end."""
     student = own_student_or_404(sevis_id)
-    program = db.session.get(ProgramRecord, program_id)
-    if program is None or program.student_id != student.id:
-        abort(404)
+    program = own_program_or_404(student, program_id)
     try:
         opt_decisions.complete_record_early(db.session, program, actor=current_actor(),
                                             completed_on=_form_date("completed_on", required=False))  # fmt: skip
     except DomainError as error:
         return _refused(student, error)
     return _done(student, "Program record completed. The student keeps read-only access.")
+
+
+@admin.get("/students/<sevis_id>/transfer")
+@official_required
+def confirm_transfer(sevis_id: str):
+    """The confirmation for Transfer out or change level, with the new record's fields (dialog or page)."""
+    student = own_student_or_404(sevis_id)
+    return render_dialog("admin/student/_confirm_transfer.html", "Transfer out or change education level", student=student)
 
 
 @admin.post("/students/<sevis_id>/transfer")

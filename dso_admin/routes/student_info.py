@@ -10,10 +10,10 @@ from sqlalchemy.orm import selectinload
 
 from dso_admin.blueprints import admin
 from dso_admin.event_history import ACTOR_LABELS, parse_history_filter, student_history
-from dso_admin.helpers import own_student_or_404
+from dso_admin.helpers import own_employer_or_404, own_opt_or_404, own_student_or_404, render_dialog
 from portal.auth import current_actor, official_required
 from portal.extensions import db
-from portal.models import Document, Employer, OptAuthorization, ProgramRecord, Student
+from portal.models import Document, Employer, ProgramRecord, Student
 from portal.models.enums import OptStatus
 from portal.services import opt_decisions
 from portal.services.accounts import account_status
@@ -106,8 +106,8 @@ def _has_approved(student: Student) -> bool:
 def confirm_account_action(sevis_id: str, action: str):
     """The confirmation for an account action (a dialog for htmx, a page without JavaScript)."""
     student = _load(sevis_id)
-    return render_page_or_partial("admin/student/confirm.html", "admin/student/_confirm.html",
-                                  student=student, action=_action(student, action))  # fmt: skip
+    chosen = _action(student, action)
+    return render_dialog("admin/student/_confirm.html", chosen.label, student=student, action=chosen)
 
 
 @admin.post("/students/<sevis_id>/account/<action>")
@@ -119,8 +119,8 @@ def account_action(sevis_id: str, action: str):
     student = _load(sevis_id)
     chosen = _action(student, action)
     if chosen.reason:
-        return render_page_or_partial("admin/student/confirm.html", "admin/student/_confirm.html", status=409,
-                                      student=student, action=chosen, error=chosen.reason)  # fmt: skip
+        return render_dialog("admin/student/_confirm.html", chosen.label, status=409, student=student, action=chosen,
+                             error=chosen.reason)  # fmt: skip
     actor = current_actor()
     try:
         if action == "reset":
@@ -130,8 +130,8 @@ def account_action(sevis_id: str, action: str):
         else:
             accounts.resend_account_creation(db.session, student, actor=actor)
     except DomainError as error:
-        return render_page_or_partial("admin/student/confirm.html", "admin/student/_confirm.html",
-                                      status=error.status_code, student=student, action=chosen, error=error.message)  # fmt: skip
+        return render_dialog("admin/student/_confirm.html", chosen.label, status=error.status_code, student=student,
+                             action=chosen, error=error.message)  # fmt: skip
     db.session.commit()
     flash(f"{chosen.label}: done. The event history shows it.", "success")
     return redirect_or_swap(url_for("admin.student_info", sevis_id=student.sevis_id))
@@ -140,11 +140,14 @@ def account_action(sevis_id: str, action: str):
 # --- Employers: restore a deleted one ----------------------------------------------------------
 
 
-def _own_employer(student: Student, employer_id: int) -> Employer:
-    employer = db.session.get(Employer, employer_id)
-    if employer is None or employer.student_id != student.id:
-        abort(404)
-    return employer
+@admin.get("/students/<sevis_id>/employers/<int:employer_id>/restore")
+@official_required
+def confirm_restore_employer(sevis_id: str, employer_id: int):
+    """The confirmation for Restore (a dialog for htmx, a page without JavaScript); another student's is a 404."""
+    student = own_student_or_404(sevis_id)
+    employer = own_employer_or_404(student, employer_id)
+    return render_dialog("admin/student/_confirm_restore.html", f"Restore {employer.name}", student=student,
+                         employer=employer)  # fmt: skip
 
 
 @admin.post("/students/<sevis_id>/employers/<int:employer_id>/restore")
@@ -154,7 +157,7 @@ def restore_employer(sevis_id: str, employer_id: int):
     from portal.services import employers as employer_service
 
     student = _load(sevis_id)
-    employer = _own_employer(student, employer_id)
+    employer = own_employer_or_404(student, employer_id)
     try:
         employer_service.restore_employer(db.session, employer, actor=current_actor())
     except DomainError as error:
@@ -168,13 +171,6 @@ def restore_employer(sevis_id: str, employer_id: int):
 # --- OPT decisions -------------------------------------------------------------------------------
 
 
-def _own_opt(student: Student, opt_id: int) -> OptAuthorization:
-    opt = db.session.get(OptAuthorization, opt_id)
-    if opt is None or opt.program_record.student_id != student.id:
-        abort(404)
-    return opt
-
-
 @admin.post("/students/<sevis_id>/opts/<int:opt_id>/<decision>")
 @official_required
 def decide_opt(sevis_id: str, opt_id: int, decision: str):
@@ -182,7 +178,7 @@ def decide_opt(sevis_id: str, opt_id: int, decision: str):
     if decision not in ("approve", "deny"):
         abort(404)
     student = _load(sevis_id)
-    opt = _own_opt(student, opt_id)
+    opt = own_opt_or_404(student, opt_id)
     try:
         if decision == "approve":
             opt_decisions.approve_opt(db.session, opt, actor=current_actor())

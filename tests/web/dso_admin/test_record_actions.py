@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.models import Employer, Event
+from portal.models import Employer, Event, utcnow
 from portal.models.enums import EmployerReview, ProgramStatus
 
 
@@ -111,3 +111,68 @@ def test_another_schools_employer_and_opt_are_404(client, factory, school, dso):
     opt = other.program_records[-1].opt_authorizations[0]
     assert client.get(f"/admin/students/{mine.sevis_id}/employers/{foreign.id}/edit").status_code == 404
     assert client.post(f"/admin/students/{mine.sevis_id}/opts/{opt.id}/correct", data={"status": "approved"}).status_code == 404
+
+
+def _action_url(student, employer, action):
+    """Where a record action lives: GET is its confirmation, POST (from the confirmation's form) acts."""
+    base = f"/admin/students/{student.sevis_id}"
+    return {
+        "restore": f"{base}/employers/{employer.id}/restore",
+        "complete": f"{base}/programs/{student.program_records[-1].id}/complete",
+        "transfer": f"{base}/transfer",
+    }[action]
+
+
+@pytest.mark.parametrize("action", ["restore", "complete", "transfer"])
+def test_the_page_asks_for_a_confirmation_in_the_modal_with_a_plain_link_fallback(client, factory, school, dso, action):
+    student = factory.student(school=school)
+    url = _action_url(student, factory.employer(student, deleted_at=utcnow()), action)
+    page = client.get(f"/admin/students/{student.sevis_id}").get_data(as_text=True)
+    assert f'href="{url}" hx-get="{url}" hx-target="#modal-root"' in page
+    assert f'action="{url}"' not in page  # the page itself has no form that acts at once
+
+
+@pytest.mark.parametrize("action", ["restore", "complete", "transfer"])
+def test_the_confirmation_is_a_dialog_for_htmx_and_a_page_without_javascript(client, factory, school, dso, action):
+    student = factory.student(school=school)
+    url = _action_url(student, factory.employer(student, deleted_at=utcnow()), action)
+    dialog = client.get(url, headers={"HX-Request": "true"})
+    body = dialog.get_data(as_text=True)
+    assert dialog.status_code == 200 and body.lstrip().startswith('<div class="portal-dialog" data-confirm-dialog')
+    assert f'action="{url}"' in body and f'href="/admin/students/{student.sevis_id}" data-dismiss>Cancel</a>' in body
+    page = client.get(url)
+    assert page.status_code == 200 and "<html" in page.get_data(as_text=True)
+    assert f'action="{url}"' in page.get_data(as_text=True) and "data-confirm-dialog" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("action", ["restore", "complete", "transfer"])
+def test_another_schools_confirmation_is_a_404(client, factory, dso, action):
+    foreign = factory.student()
+    url = _action_url(foreign, factory.employer(foreign, deleted_at=utcnow()), action)
+    assert client.get(url).status_code == 404
+    assert client.get(url, headers={"HX-Request": "true"}).status_code == 404
+
+
+def test_confirmations_for_another_students_employer_or_record_are_a_404(client, factory, school, dso):
+    mine = factory.student(school=school)
+    theirs = factory.student(school=school)
+    base = f"/admin/students/{mine.sevis_id}"
+    assert client.get(f"{base}/employers/{factory.employer(theirs).id}/restore").status_code == 404
+    assert client.get(f"{base}/programs/{theirs.program_records[-1].id}/complete").status_code == 404
+
+
+def test_the_restore_confirmation_of_an_employer_not_deleted_says_so_and_cannot_be_submitted(client, factory, school, dso):
+    student = factory.student(school=school)
+    employer = factory.employer(student)
+    body = client.get(f"/admin/students/{student.sevis_id}/employers/{employer.id}/restore").get_data(as_text=True)
+    assert "This employer is not deleted." in body and "disabled" in body
+
+
+def test_the_complete_and_transfer_confirmations_carry_their_fields(client, factory, school, dso):
+    student = factory.student(school=school)
+    base = f"/admin/students/{student.sevis_id}"
+    complete = client.get(f"{base}/programs/{student.program_records[-1].id}/complete", headers={"HX-Request": "true"})
+    assert 'name="completed_on"' in complete.get_data(as_text=True)
+    transfer = client.get(f"{base}/transfer", headers={"HX-Request": "true"}).get_data(as_text=True)
+    for name in ("education_level", "major", "start_date", "end_date", "to_school"):
+        assert f'name="{name}"' in transfer
