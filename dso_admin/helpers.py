@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import Response, abort, stream_with_context
+from flask import Response, abort, flash, stream_with_context, url_for
 from flask_login import current_user
 
 from portal.extensions import db
 from portal.models import Employer, OptAuthorization, ProgramRecord, Student
-from portal.services.errors import NotFound
+from portal.services.errors import DomainError, NotFound
 from portal.services.student_search import check_school_student
-from portal.web import render_page_or_partial
+from portal.web import redirect_or_swap, render_page_or_partial
 
 
 def own_school_id() -> int:
@@ -63,6 +63,19 @@ def render_dialog(partial: str, title: str, *, status: int = 200, **context) -> 
     """A confirmation: ``partial`` alone for htmx (swapped into #modal-root), inside a page without JavaScript."""
     return render_page_or_partial("admin/student/dialog.html", partial, status=status, dialog=partial, title=title,
                                   **context)  # fmt: skip
+
+
+def commit_and_back(student: Student, message: str) -> Response:
+    """After a record action: commit, say what was done, back to the Student Information page."""
+    db.session.commit()
+    flash(message, "success")
+    return redirect_or_swap(url_for("admin.student_info", sevis_id=student.sevis_id))
+
+
+def refused_and_back(student: Student, error: DomainError) -> Response:
+    """A record action the service refused: its message on the Student Information page, nothing written."""
+    flash(error.message, "error")
+    return redirect_or_swap(url_for("admin.student_info", sevis_id=student.sevis_id))
 
 
 MIMETYPES = {

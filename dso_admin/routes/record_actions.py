@@ -10,10 +10,12 @@ from sqlalchemy import select
 
 from dso_admin.blueprints import admin
 from dso_admin.helpers import (
+    commit_and_back,
     own_employer_or_404,
     own_opt_or_404,
     own_program_or_404,
     own_student_or_404,
+    refused_and_back,
     render_dialog,
 )
 from portal.auth import current_actor, official_required
@@ -25,22 +27,6 @@ from portal.services import employers as employer_service
 from portal.services import opt_decisions
 from portal.services.errors import DomainError, InvalidValue, StaleEdit
 from portal.web import redirect_or_swap, render_page_or_partial
-
-
-def _back(student):
-    return url_for("admin.student_info", sevis_id=student.sevis_id)
-
-
-def _done(student, message: str):
-    db.session.commit()
-    flash(message, "success")
-    return redirect_or_swap(_back(student))
-
-
-def _refused(student, error: DomainError):
-    flash(error.message, "error")
-    return redirect_or_swap(_back(student))
-
 
 # --- Employers entered by the school (late reports) ----------------------------------------------
 
@@ -65,7 +51,7 @@ def add_employer(sevis_id: str):
     except DomainError as error:
         _attach(form, error)
         return _employer_page(student, form, status=error.status_code, error=error.message)
-    return _done(student, f"{employer.name} added to the student's record.")
+    return commit_and_back(student, f"{employer.name} added to the student's record.")
 
 
 @admin.route("/students/<sevis_id>/employers/<int:employer_id>/edit", methods=["GET", "POST"])
@@ -90,7 +76,7 @@ def edit_employer(sevis_id: str, employer_id: int):
     except DomainError as error:
         _attach(form, error)
         return _employer_page(student, form, employer, status=error.status_code, error=error.message)
-    return _done(student, f"{employer.name} updated.")
+    return commit_and_back(student, f"{employer.name} updated.")
 
 
 def _attach(form, error: DomainError) -> None:
@@ -106,13 +92,13 @@ def review_employer(sevis_id: str, employer_id: int):
     employer = own_employer_or_404(student, employer_id)
     decision = request.form.get("decision")
     if decision not in ("accept", "return"):
-        return _refused(student, InvalidValue("Choose Accept or Return."))
+        return refused_and_back(student, InvalidValue("Choose Accept or Return."))
     try:
         employer_service.review_stem_employer(db.session, employer, actor=current_actor(), accept=decision == "accept",
                                               note=request.form.get("note", ""))  # fmt: skip
     except DomainError as error:
-        return _refused(student, error)
-    return _done(student, f"{employer.name} {'accepted' if decision == 'accept' else 'returned to the student'}.")
+        return refused_and_back(student, error)
+    return commit_and_back(student, f"{employer.name} {'accepted' if decision == 'accept' else 'returned to the student'}.")
 
 
 # --- OPT and program records ---------------------------------------------------------------------
@@ -143,10 +129,10 @@ def correct_opt(sevis_id: str, opt_id: int):
                                   start_date=_form_date("start_date", required=False),
                                   end_date=_form_date("end_date", required=False))  # fmt: skip
     except ValueError:
-        return _refused(student, InvalidValue("Choose a status from the list."))
+        return refused_and_back(student, InvalidValue("Choose a status from the list."))
     except DomainError as error:
-        return _refused(student, error)
-    return _done(student, "OPT corrected.")
+        return refused_and_back(student, error)
+    return commit_and_back(student, "OPT corrected.")
 
 
 @admin.get("/students/<sevis_id>/programs/<int:program_id>/complete")
@@ -169,8 +155,8 @@ def complete_early(sevis_id: str, program_id: int):
         opt_decisions.complete_record_early(db.session, program, actor=current_actor(),
                                             completed_on=_form_date("completed_on", required=False))  # fmt: skip
     except DomainError as error:
-        return _refused(student, error)
-    return _done(student, "Program record completed. The student keeps read-only access.")
+        return refused_and_back(student, error)
+    return commit_and_back(student, "Program record completed. The student keeps read-only access.")
 
 
 @admin.get("/students/<sevis_id>/transfer")
@@ -189,21 +175,21 @@ def transfer(sevis_id: str):
     try:
         level = EducationLevel(request.form.get("education_level") or "")
     except ValueError:
-        return _refused(student, InvalidValue("Choose the new education level.", field="education_level"))
+        return refused_and_back(student, InvalidValue("Choose the new education level.", field="education_level"))
     code = (request.form.get("to_school") or "").strip().upper()
     to_school = None
     if code:
         to_school = db.session.scalar(select(School).where(School.code == code[:15]))
         if to_school is None:
-            return _refused(student, InvalidValue(f"No school with code {code[:15]} uses the portal.", field="to_school"))
+            return refused_and_back(student, InvalidValue(f"No school with code {code[:15]} uses the portal.", field="to_school"))
     try:
         opt_decisions.transfer_or_change_level(db.session, student, actor=current_actor(), education_level=level,
                                                start_date=_form_date("start_date"), end_date=_form_date("end_date"),
                                                major=request.form.get("major", ""), to_school=to_school)  # fmt: skip
     except DomainError as error:
-        return _refused(student, error)
+        return refused_and_back(student, error)
     if to_school is not None and to_school.id != current_actor().school_id:
         db.session.commit()
         flash(f"Transferred to {to_school.name}. The record is no longer at your school.", "success")
         return redirect_or_swap(url_for("admin.students"))
-    return _done(student, "New program record opened; the old OPT has ended.")
+    return commit_and_back(student, "New program record opened; the old OPT has ended.")

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, flash, request, url_for
+from flask import abort, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from dso_admin.blueprints import admin
 from dso_admin.event_history import ACTOR_LABELS, parse_history_filter, student_history
-from dso_admin.helpers import own_employer_or_404, own_opt_or_404, own_student_or_404, render_dialog
+from dso_admin.helpers import (
+    commit_and_back,
+    own_employer_or_404,
+    own_opt_or_404,
+    own_student_or_404,
+    refused_and_back,
+    render_dialog,
+)
 from portal.auth import current_actor, official_required
 from portal.extensions import db
 from portal.models import Document, Employer, ProgramRecord, Student
@@ -18,7 +25,7 @@ from portal.models.enums import OptStatus
 from portal.services import opt_decisions
 from portal.services.accounts import account_status
 from portal.services.errors import DomainError
-from portal.web import redirect_or_swap, render_page_or_partial
+from portal.web import render_page_or_partial
 
 
 @dataclass
@@ -132,9 +139,7 @@ def account_action(sevis_id: str, action: str):
     except DomainError as error:
         return render_dialog("admin/student/_confirm.html", chosen.label, status=error.status_code, student=student,
                              action=chosen, error=error.message)  # fmt: skip
-    db.session.commit()
-    flash(f"{chosen.label}: done. The event history shows it.", "success")
-    return redirect_or_swap(url_for("admin.student_info", sevis_id=student.sevis_id))
+    return commit_and_back(student, f"{chosen.label}: done. The event history shows it.")
 
 
 # --- Employers: restore a deleted one ----------------------------------------------------------
@@ -161,11 +166,8 @@ def restore_employer(sevis_id: str, employer_id: int):
     try:
         employer_service.restore_employer(db.session, employer, actor=current_actor())
     except DomainError as error:
-        flash(error.message, "error")
-        return redirect_or_swap(url_for("admin.student_info", sevis_id=student.sevis_id))
-    db.session.commit()
-    flash(f"{employer.name} is restored. The student sees it again.", "success")
-    return redirect_or_swap(url_for("admin.student_info", sevis_id=student.sevis_id))
+        return refused_and_back(student, error)
+    return commit_and_back(student, f"{employer.name} is restored. The student sees it again.")
 
 
 # --- OPT decisions -------------------------------------------------------------------------------
@@ -185,11 +187,8 @@ def decide_opt(sevis_id: str, opt_id: int, decision: str):
         else:
             opt_decisions.deny_opt(db.session, opt, actor=current_actor(), reason=request.form.get("reason", ""))
     except DomainError as error:
-        flash(error.message, "error")
-        return redirect_or_swap(url_for("admin.student_info", sevis_id=student.sevis_id))
-    db.session.commit()
-    flash("OPT approved." if decision == "approve" else "OPT denied.", "success")
-    return redirect_or_swap(url_for("admin.student_info", sevis_id=student.sevis_id))
+        return refused_and_back(student, error)
+    return commit_and_back(student, "OPT approved." if decision == "approve" else "OPT denied.")
 
 
 @admin.post("/students/<sevis_id>/email")
@@ -201,8 +200,5 @@ def change_email(sevis_id: str):
         opt_decisions.change_email_of_record(db.session, student, actor=current_actor(),
                                              new_email=request.form.get("email", ""))  # fmt: skip
     except DomainError as error:
-        flash(error.message, "error")
-        return redirect_or_swap(url_for("admin.student_info", sevis_id=student.sevis_id))
-    db.session.commit()
-    flash("Email of record changed. Both addresses were told.", "success")
-    return redirect_or_swap(url_for("admin.student_info", sevis_id=student.sevis_id))
+        return refused_and_back(student, error)
+    return commit_and_back(student, "Email of record changed. Both addresses were told.")
