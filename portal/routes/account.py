@@ -48,6 +48,16 @@ def _no_store(response):
     return response
 
 
+def _usable_link(token: str, purpose: LinkPurpose):
+    """The link for ``token``, and None; or the page saying why it cannot be used (404 unknown, 410 used or expired)."""
+    link = accounts.find_link(db.session, token, purpose)
+    problem = accounts.link_problem(link)
+    if not problem:
+        return link, None
+    return link, _no_store(render_page_or_partial("pages/account_link_problem.html", "partials/_account_link_problem.html",
+                                                  status=404 if link is None else 410, problem=problem))  # fmt: skip
+
+
 # ---------------------------------------------------------------- account creation (rule 1)
 
 
@@ -55,11 +65,9 @@ def _no_store(response):
 @limiter.limit(_link_limit, methods=["POST"])
 def create(token: str):
     """Finish creating an account: confirm the SEVIS ID, choose a password; refuses a used, void or expired link."""
-    link = accounts.find_link(db.session, token, LinkPurpose.ACCOUNT_CREATION)
-    problem = accounts.link_problem(link)
-    if problem:
-        return _no_store(render_page_or_partial("pages/account_link_problem.html", "partials/_account_link_problem.html",
-                                                status=404 if link is None else 410, problem=problem))  # fmt: skip
+    link, refusal = _usable_link(token, LinkPurpose.ACCOUNT_CREATION)
+    if refusal:
+        return refusal
     form = AccountCreationForm()
     error = None
     finished_before = link.user.has_finished_account_creation
@@ -105,11 +113,9 @@ def reset_request():
 @limiter.limit(_link_limit, methods=["POST"])
 def reset(token: str):
     """Choose a new password from a reset link: unlocks and signs out everywhere; refuses a used or expired link."""
-    link = accounts.find_link(db.session, token, LinkPurpose.PASSWORD_RESET)
-    problem = accounts.link_problem(link)
-    if problem:
-        return _no_store(render_page_or_partial("pages/account_link_problem.html", "partials/_account_link_problem.html",
-                                                status=404 if link is None else 410, problem=problem))  # fmt: skip
+    link, refusal = _usable_link(token, LinkPurpose.PASSWORD_RESET)
+    if refusal:
+        return refusal
     form = ResetPasswordForm()
     error = None
     if form.validate_on_submit():

@@ -281,23 +281,35 @@ def finish_account_creation(session: Session, link: AccountLink, *, sevis_id: st
         raise RuleBroken(problem)
     confirm_sevis_id(session, link, sevis_id)
     user = link.user
+    was_finished = user.has_finished_account_creation
+    actor = _set_password_from_link(session, link, password)
+    if was_finished:
+        _after_password_reset(session, user, actor)
+    else:
+        record_event(session, actor, "account.created", student=user.student, user=user, subject=f"user:{user.id}")
+    session.flush()
+    return user
+
+
+def _set_password_from_link(session: Session, link: AccountLink, password: str) -> Actor:
+    """Set the password, spend ``link`` and void the user's other open links, unlock; the user as the actor."""
+    user = link.user
     password = check_password_for(session, user, password)
     now = utcnow()
-    was_finished = user.has_finished_account_creation
     _set_password(session, user, password, now=now)
     link.used_at = now
     _void_open_links(session, user, now=now)
     actor = Actor.for_user(user)
     if clear_lock(user):
         record_event(session, actor, "account.unlocked", student=user.student, user=user, subject=f"user:{user.id}")
-    if was_finished:
-        record_event(session, actor, "password.reset_completed", student=user.student, user=user, subject=f"user:{user.id}")
-        _end_all_sessions(session, user, actor=actor, reason="password_reset")
-        _notify_password_changed(session, user)
-    else:
-        record_event(session, actor, "account.created", student=user.student, user=user, subject=f"user:{user.id}")
-    session.flush()
-    return user
+    return actor
+
+
+def _after_password_reset(session: Session, user: User, actor: Actor) -> None:
+    """A reset password: the event, every session ended, and the notice to the user."""
+    record_event(session, actor, "password.reset_completed", student=user.student, user=user, subject=f"user:{user.id}")
+    _end_all_sessions(session, user, actor=actor, reason="password_reset")
+    _notify_password_changed(session, user)
 
 
 def _user_by_email(session: Session, email: str | None) -> User | None:
@@ -350,17 +362,7 @@ def complete_password_reset(session: Session, link: AccountLink, *, password: st
     if problem:
         raise RuleBroken(problem)
     user = link.user
-    password = check_password_for(session, user, password)
-    now = utcnow()
-    _set_password(session, user, password, now=now)
-    link.used_at = now
-    _void_open_links(session, user, now=now)
-    actor = Actor.for_user(user)
-    if clear_lock(user):
-        record_event(session, actor, "account.unlocked", student=user.student, user=user, subject=f"user:{user.id}")
-    record_event(session, actor, "password.reset_completed", student=user.student, user=user, subject=f"user:{user.id}")
-    _end_all_sessions(session, user, actor=actor, reason="password_reset")
-    _notify_password_changed(session, user)
+    _after_password_reset(session, user, _set_password_from_link(session, link, password))
     session.flush()
     return user
 
