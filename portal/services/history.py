@@ -66,28 +66,22 @@ def student_events(session: Session, student: Student, *, kinds=None, page=1, pe
     condition = Event.student_id == student.id
     if kinds:
         condition = condition & or_(*(Event.event_type.like(f"{kind}.%") for kind in kinds))
-    page = _page_number(page)
-    total = session.scalar(select(func.count()).select_from(Event).where(condition)) or 0
-    items = list(
-        session.scalars(
-            select(Event).where(condition).order_by(Event.occurred_at.desc(), Event.id.desc())
-            .limit(per_page).offset((page - 1) * per_page)
-        )
-    )  # fmt: skip
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    return _newest_first(session, Event, condition, Event.occurred_at, page=page, per_page=per_page)
 
 
 def student_emails(session: Session, student: Student, *, page=1, per_page: int = 10) -> Page:
     """Every email queued for the student, newest first, with its full text and reference code."""
-    page = _page_number(page)
     condition = OutboxEmail.student_id == student.id
-    total = session.scalar(select(func.count()).select_from(OutboxEmail).where(condition)) or 0
-    items = list(
-        session.scalars(
-            select(OutboxEmail).where(condition).order_by(OutboxEmail.queued_at.desc(), OutboxEmail.id.desc())
-            .limit(per_page).offset((page - 1) * per_page)
-        )
-    )  # fmt: skip
+    return _newest_first(session, OutboxEmail, condition, OutboxEmail.queued_at, page=page, per_page=per_page)
+
+
+def _newest_first(session: Session, model, condition, when, *, page, per_page: int) -> Page:
+    """One page of ``model`` rows matching ``condition``, newest ``when`` first: a count and a select."""
+    page = _page_number(page)
+    total = session.scalar(select(func.count()).select_from(model).where(condition)) or 0
+    items = list(session.scalars(
+        select(model).where(condition).order_by(when.desc(), model.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ))  # fmt: skip
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
