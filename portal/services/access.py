@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.models import OptAuthorization, ProgramRecord, Student
 from portal.models.enums import OptKind, OptStatus, ProgramStatus
+from portal.services.actors import Actor
 from portal.services.errors import NotAllowed
 
 EASTERN = ZoneInfo("America/New_York")
@@ -155,3 +156,17 @@ def student_access(session: Session, student: Student, today: date | None = None
         )
     )
     return access_for(student, records, today)
+
+
+def require_actor_may_change(session: Session, student: Student, actor: Actor, *, what: str, today: date | None = None,
+                             access: StudentAccess | None = None) -> None:  # fmt: skip
+    """Support never changes a record; a student changes only their own, and only while access allows edits (rules 3-6).
+
+    ``what`` names the thing in the refusal ("employers"); pass ``access`` when the caller already has it.
+    """
+    if actor.is_support:
+        raise NotAllowed("Support staff read records; they never change them.")
+    if actor.is_student:
+        if actor.student_id is not None and actor.student_id != student.id:
+            raise NotAllowed(f"You can change only your own {what}.")
+        (access or student_access(session, student, today=today)).require_edit()

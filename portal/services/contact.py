@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from portal.models import Address, Student
 from portal.models.enums import AddressKind, ChangeKind, ObligationKind
-from portal.services.access import student_access, today_eastern
+from portal.services.access import require_actor_may_change, today_eastern
 from portal.services.actors import Actor
-from portal.services.errors import Conflict, InvalidValue, NotAllowed, StaleEdit
+from portal.services.errors import Conflict, InvalidValue, StaleEdit
 from portal.services.events import record_event
 from portal.services.obligations import add_obligation
 from portal.services.receipts import changed_line, queue_report_receipt
@@ -21,15 +21,6 @@ from portal.services.validation import clean_email, clean_state, clean_text, cle
 SCHOOL_RECORDS_WITHIN_DAYS = 21
 PO_BOX = re.compile(r"\b(p\s*\.?\s*o\s*\.?\s*b(ox)?|post\s+office\s+box|pob|box)\s*#?\s*\d", re.IGNORECASE)
 INTERNATIONAL_PHONE = re.compile(r"\+[1-9]\d{7,14}")
-
-
-def _check_may_change(session: Session, student: Student, actor: Actor, today: date | None) -> None:
-    if actor.is_support:
-        raise NotAllowed("Support staff read records; they never change them.")
-    if actor.is_student:
-        if actor.student_id is not None and actor.student_id != student.id:
-            raise NotAllowed("You can change only your own details.")
-        student_access(session, student, today=today).require_edit()
 
 
 def _obligation(session, student, kind, event, description, today):
@@ -65,7 +56,7 @@ def update_phone(session: Session, student: Student, phone, *, actor: Actor, exp
                  today: date | None = None) -> Student:  # fmt: skip
     """Change the student's phone number; refuses a stale form, a malformed number and read-only access."""
     today = today or today_eastern()
-    _check_may_change(session, student, actor, today)
+    require_actor_may_change(session, student, actor, what="details", today=today)
     if int(expected_version) != student.version:
         raise StaleEdit("Your contact details changed after you opened the form. Check the current values.",
                         current={"phone": student.phone})  # fmt: skip
@@ -125,7 +116,7 @@ def update_address(session: Session, student: Student, kind, data: dict, *, acto
     """
     today = today or today_eastern()
     kind = AddressKind(kind)
-    _check_may_change(session, student, actor, today)
+    require_actor_may_change(session, student, actor, what="details", today=today)
     address = next((item for item in student.addresses if item.kind == kind), None)
     current_version = address.version if address is not None else None
     if (int(expected_version) if expected_version not in (None, "") else None) != current_version:
@@ -162,7 +153,7 @@ def remove_mailing_address(session: Session, student: Student, *, actor: Actor, 
                            today: date | None = None) -> None:  # fmt: skip
     """Remove the optional mailing address; refuses a stale form and when there is none."""
     today = today or today_eastern()
-    _check_may_change(session, student, actor, today)
+    require_actor_may_change(session, student, actor, what="details", today=today)
     address = next((item for item in student.addresses if item.kind == AddressKind.MAILING), None)
     if address is None:
         raise Conflict("You have no mailing address to remove.")
@@ -182,7 +173,7 @@ def request_email_change(session: Session, student: Student, new_email, *, actor
                          today: date | None = None) -> Student:  # fmt: skip
     """Ask the DSO to change the email of record (the DSO changes it, as in SEVIS); refuses the current address."""
     today = today or today_eastern()
-    _check_may_change(session, student, actor, today)
+    require_actor_may_change(session, student, actor, what="details", today=today)
     email = clean_email(new_email, field="email", required=True)
     if email == student.email:
         raise InvalidValue("That is already your email address of record.", field="email")

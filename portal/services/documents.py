@@ -9,9 +9,8 @@ from sqlalchemy.orm import Session
 
 from portal.models import Document, Student
 from portal.models.enums import ChangeKind, DocumentKind
-from portal.services.access import student_access
+from portal.services.access import require_actor_may_change
 from portal.services.actors import Actor
-from portal.services.errors import NotAllowed
 from portal.services.events import record_event
 from portal.services.uploads import PDF_MAX_BYTES, check_pdf, read_limited, safe_filename, store_bytes
 
@@ -19,12 +18,7 @@ from portal.services.uploads import PDF_MAX_BYTES, check_pdf, read_limited, safe
 def upload_i983(session: Session, student: Student, stream, filename: str | None, *, actor: Actor, upload_dir: str,
                 today: date | None = None) -> Document:  # fmt: skip
     """Store a Form I-983 PDF for the student; refuses a non-PDF, a PDF with JavaScript, over 10 MB (413), read-only access."""
-    if actor.is_support:
-        raise NotAllowed("Support staff read records; they never change them.")
-    if actor.is_student:
-        if actor.student_id is not None and actor.student_id != student.id:
-            raise NotAllowed("You can upload only your own documents.")
-        student_access(session, student, today=today).require_edit()
+    require_actor_may_change(session, student, actor, what="documents", today=today)
     data = read_limited(stream, PDF_MAX_BYTES, label="Form I-983 file", field="file")
     check_pdf(data, field="file")
     stored_name, digest = store_bytes(upload_dir, data)

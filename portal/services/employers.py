@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from portal.models import Document, Employer, Student, utcnow
 from portal.models import employer as limits
 from portal.models.enums import ActorKind, ChangeKind, DocumentKind, EmployerReview, EmploymentTime, OptKind, OptStatus
-from portal.services.access import EASTERN, StudentAccess, student_access, today_eastern
+from portal.services.access import EASTERN, StudentAccess, require_actor_may_change, student_access, today_eastern
 from portal.services.actors import Actor
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, RuleBroken, StaleEdit
 from portal.services.events import record_event
@@ -105,15 +105,6 @@ def _fmt(day: date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
-def _check_actor_may_change(access: StudentAccess, actor: Actor) -> None:
-    if actor.is_support:
-        raise NotAllowed("Support staff read records; they never change them.")
-    if actor.is_student:
-        if actor.student_id is not None and actor.student_id != access.student.id:
-            raise NotAllowed("You can change only your own employers.")
-        access.require_edit()
-
-
 def _opt_for_start(access: StudentAccess, start: date):
     """The visible OPT a job starting on ``start`` belongs to; refuses a start before the OPT."""
     live = [opt for opt in access.opts if opt.status in (OptStatus.APPROVED, OptStatus.PENDING)]
@@ -158,7 +149,7 @@ def add_employer(
     """
     today = today or today_eastern()
     access = student_access(session, student, today=today)
-    _check_actor_may_change(access, actor)
+    require_actor_may_change(session, access.student, actor, what="employers", access=access)
     values = clean_employer_data(data)
     opt = _opt_for_start(access, values["start_date"])
     deleted = find_deleted_match(
@@ -213,7 +204,7 @@ def update_employer(session: Session, employer: Employer, data: dict, *, actor: 
             current=employer.snapshot(),
         )
     access = student_access(session, employer.student, today=today)
-    _check_actor_may_change(access, actor)
+    require_actor_may_change(session, access.student, actor, what="employers", access=access)
     if actor.is_student and employer.opt_authorization_id not in access.opt_ids:
         raise NotAllowed("This employer belongs to an OPT you can no longer change.")
     before = employer.snapshot()
@@ -267,7 +258,7 @@ def delete_employer(session: Session, employer: Employer, *, actor: Actor, confi
     if not confirmed_never_worked:
         raise RuleBroken("Tick 'I have never worked for this employer' to delete it.", field="never_worked")
     access = student_access(session, employer.student, today=today)
-    _check_actor_may_change(access, actor)
+    require_actor_may_change(session, access.student, actor, what="employers", access=access)
     before = employer.snapshot()
     employer.deleted_at = utcnow()
     employer.deleted_by_user_id = actor.user_id
