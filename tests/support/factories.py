@@ -183,3 +183,16 @@ def latest_link_token(session, user, purpose=None) -> str:
     if purpose is not None:
         query = query.where(AccountLink.purpose == purpose)
     return link_token(session.scalars(query.order_by(AccountLink.id.desc())).first())
+
+
+def employer_form_data(**overrides) -> dict:
+    """What a student enters for a valid full-time job (the employer service's input), with ``overrides``."""
+    data = {
+        "name": "Acme Analytics LLC", "address_line1": "1 Main Street", "address_line2": "", "city": "Boston",
+        "state": "MA", "postal_code": "02110", "ein": "12-3456789", "course_relevance": "I analyse data, as in my degree.",
+        "employment_time": "full_time", "start_date": "2026-02-25", "end_date": "", "supervisor_first_name": "Ada",
+        "supervisor_last_name": "Lovelace", "supervisor_phone": "(617) 555-0100", "supervisor_phone_ext": "12",
+        "supervisor_email": "Ada@Example.com", "job_title": "Data Analyst",
+    }  # fmt: skip
+    data.update(overrides)
+    return data

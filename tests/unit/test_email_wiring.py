@@ -20,6 +20,7 @@ from portal.services.feed import parse_batch, receive_batch
 from portal.services.opt_decisions import change_email_of_record
 from portal.services.problems import create_problem_report, update_problem_report
 from portal.services.throttling import FAILURES_BEFORE_LOCK, record_failed_sign_in
+from tests.support.factories import employer_form_data
 
 TODAY = date(2026, 3, 1)
 
@@ -125,20 +126,8 @@ def test_a_password_reset_still_unlocks_after_the_email(db_session, student_user
 # ---------------------------------------------------------------- report_receipt: employers
 
 
-def employer_data(**overrides) -> dict:
-    data = {
-        "name": "Acme Analytics LLC", "address_line1": "1 Main Street", "address_line2": "", "city": "Boston",
-        "state": "MA", "postal_code": "02110", "ein": "12-3456789", "course_relevance": "I analyse data, as in my degree.",
-        "employment_time": "full_time", "start_date": "2026-02-25", "end_date": "", "supervisor_first_name": "Ada",
-        "supervisor_last_name": "Lovelace", "supervisor_phone": "(617) 555-0100", "supervisor_phone_ext": "",
-        "supervisor_email": "ada@example.com", "job_title": "Data Analyst",
-    }  # fmt: skip
-    data.update(overrides)
-    return data
-
-
 def test_a_student_adding_an_employer_gets_a_receipt_naming_it(db_session, student, me):
-    add_employer(db_session, student, employer_data(), actor=me, today=TODAY)
+    add_employer(db_session, student, employer_form_data(), actor=me, today=TODAY)
     [email] = _emails(db_session, "report_receipt", student=student)
     assert email.to_address == "linh@example.edu"
     assert "Employer added: Acme Analytics LLC, starting February 25, 2026" in email.body_text
@@ -146,7 +135,7 @@ def test_a_student_adding_an_employer_gets_a_receipt_naming_it(db_session, stude
 
 
 def test_a_student_edit_receipt_lists_each_changed_field_before_and_after(db_session, student, me):
-    employer = add_employer(db_session, student, employer_data(), actor=me, today=TODAY)
+    employer = add_employer(db_session, student, employer_form_data(), actor=me, today=TODAY)
     update_employer(db_session, employer, {"job_title": "Senior Analyst", "end_date": "2026-11-30"}, actor=me,
                     expected_version=employer.version, today=TODAY)  # fmt: skip
     receipt = _emails(db_session, "report_receipt", student=student)[-1]
@@ -158,14 +147,14 @@ def test_a_student_edit_receipt_lists_each_changed_field_before_and_after(db_ses
 
 
 def test_a_student_delete_gets_a_receipt(db_session, student, me):
-    employer = add_employer(db_session, student, employer_data(), actor=me, today=TODAY)
+    employer = add_employer(db_session, student, employer_form_data(), actor=me, today=TODAY)
     delete_employer(db_session, employer, actor=me, confirmed_never_worked=True, today=TODAY)
     receipt = _emails(db_session, "report_receipt", student=student)[-1]
     assert "Employer deleted: Acme Analytics LLC" in receipt.body_text
 
 
 def test_an_edit_that_changes_nothing_or_is_refused_sends_no_receipt(db_session, student, me):
-    employer = add_employer(db_session, student, employer_data(), actor=me, today=TODAY)
+    employer = add_employer(db_session, student, employer_form_data(), actor=me, today=TODAY)
     update_employer(db_session, employer, {"job_title": "Data Analyst"}, actor=me, expected_version=employer.version,
                     today=TODAY)  # fmt: skip
     with pytest.raises(StaleEdit):
@@ -175,17 +164,17 @@ def test_an_edit_that_changes_nothing_or_is_refused_sends_no_receipt(db_session,
 
 
 def test_a_dso_adding_editing_and_deleting_an_employer_sends_the_student_no_receipt(db_session, student, dso):
-    employer = add_employer(db_session, student, employer_data(), actor=dso, today=TODAY)
+    employer = add_employer(db_session, student, employer_form_data(), actor=dso, today=TODAY)
     update_employer(db_session, employer, {"job_title": "Senior Analyst"}, actor=dso,
                     expected_version=employer.version, today=TODAY)  # fmt: skip
     delete_employer(db_session, employer, actor=dso, confirmed_never_worked=True, today=TODAY)
     feed = Actor.data_feed(student.school_id)
-    add_employer(db_session, student, employer_data(name="Feed Corp", ein="98-7654321"), actor=feed, today=TODAY)
+    add_employer(db_session, student, employer_form_data(name="Feed Corp", ein="98-7654321"), actor=feed, today=TODAY)
     assert _emails(db_session, "report_receipt") == []
 
 
 def test_employer_receipt_goes_with_the_change(db_session, student, me):
-    _undone_with_its_change(db_session, lambda: add_employer(db_session, student, employer_data(), actor=me, today=TODAY),
+    _undone_with_its_change(db_session, lambda: add_employer(db_session, student, employer_form_data(), actor=me, today=TODAY),
                             "report_receipt")  # fmt: skip
 
 

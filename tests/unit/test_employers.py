@@ -18,21 +18,10 @@ from portal.services.employers import (
     visible_employers,
 )  # fmt: skip
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, RuleBroken, StaleEdit
+from tests.support.factories import employer_form_data as valid
 
 TODAY = date(2026, 3, 1)
 OPT_START = date(2026, 1, 1)
-
-
-def valid(**overrides) -> dict:
-    data = {
-        "name": "Acme Analytics LLC", "address_line1": "1 Main Street", "address_line2": "", "city": "Boston",
-        "state": "MA", "postal_code": "02110", "ein": "12-3456789", "course_relevance": "I analyse data, as in my degree.",
-        "employment_time": "full_time", "start_date": "2026-02-25", "end_date": "", "supervisor_first_name": "Ada",
-        "supervisor_last_name": "Lovelace", "supervisor_phone": "(617) 555-0100", "supervisor_phone_ext": "12",
-        "supervisor_email": "Ada@Example.com", "job_title": "Data Analyst",
-    }  # fmt: skip
-    data.update(overrides)
-    return data
 
 
 @pytest.fixture
