@@ -46,6 +46,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
 
+    from portal.routes import help as help_pages
+
+    app.register_blueprint(help_pages.bp)
+
     from dso_admin import register as register_dso_admin
 
     register_dso_admin(app)

@@ -17,6 +17,7 @@ from portal.services.errors import DomainError
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(users)
+    app.cli.add_command(worker)
 
 
 @click.command("seed-demo")
@@ -91,3 +92,18 @@ def create_user_command(role: str, email: str, school_code: str | None, sevis_id
     db.session.add(user)
     db.session.commit()
     click.echo(f"Created {role} {email} (id {user.id}).")
+
+
+@click.command("worker")
+@click.option("--until-empty", is_flag=True, help="Stop once nothing is due (scripts and tests).")
+@click.option("--batch-size", default=20, show_default=True, type=click.IntRange(1, 500))
+@click.option("--idle-seconds", default=2.0, show_default=True, type=click.FloatRange(0.05, 60))
+def worker(until_empty: bool, batch_size: int, idle_seconds: float) -> None:
+    """Deliver queued email over SMTP (or into instance/mailbox without SMTP_HOST) and create scheduled notices.
+
+    Several workers may run on PostgreSQL; on SQLite run one.
+    """
+    from portal.notifications.worker import run_worker
+
+    sent = run_worker(until_empty=until_empty, batch_size=batch_size, idle_seconds=idle_seconds)
+    click.echo(f"Worker stopped; {sent} emails sent.")

@@ -65,6 +65,13 @@ class Config:
     SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
     SMTP_TLS = os.environ.get("SMTP_TLS", "starttls")  # none | starttls | ssl
+    SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", 30))
+    # Without SMTP_HOST the worker delivers into this directory, shown to operators at /operator/mailbox.
+    MAILBOX_DIR = os.environ.get("MAILBOX_DIR", str(INSTANCE_DIR / "mailbox"))
+    EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", 6))
+    EMAIL_RETRY_BASE_SECONDS = float(os.environ.get("EMAIL_RETRY_BASE_SECONDS", 30))
+    # A claimed email whose worker has not recorded it within this time is sent again (same Message-ID).
+    EMAIL_CLAIM_LEASE_SECONDS = float(os.environ.get("EMAIL_CLAIM_LEASE_SECONDS", 600))
 
     # Display
     DISPLAY_TIMEZONE = "America/New_York"

@@ -89,6 +89,8 @@ class AccountLink(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     purpose: Mapped[LinkPurpose] = mapped_column(enum_column(LinkPurpose, "link_purpose"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Random, not secret on its own: the token is HMAC(SECRET_KEY, id:salt), recomputed at delivery.
+    salt: Mapped[str] = mapped_column(String(32), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]

@@ -44,6 +44,97 @@ register(EmailTemplate(
     has_link=True,
 ))  # fmt: skip
 
+register(EmailTemplate(
+    name="account_reset",
+    subject="Your {{ site_name }} account was reset",
+    when_sent="When your school's DSO uses Reset Portal Account on an account you already created.",
+    sample={"student_name": "Linh Nguyen", "days_valid": 14},
+    has_link=True,
+))  # fmt: skip
+
+register(EmailTemplate(
+    name="password_reset",
+    subject="Reset your {{ site_name }} password",
+    when_sent="When you ask for a password reset from the sign-in page. The link works for 30 minutes.",
+    sample={"name": "Linh Nguyen", "minutes_valid": 30},
+    has_link=True,
+))  # fmt: skip
+
+register(EmailTemplate(
+    name="password_changed",
+    subject="Your {{ site_name }} password was changed",
+    when_sent="Whenever your password changes: a reset, a change you made, or a DSO's reset completed.",
+    sample={"name": "Linh Nguyen"},
+))  # fmt: skip
+
+# Issue 6: what students report, reminders and access notices, problem reports.
+_SAMPLE_STUDENT = {"student_name": "Linh Nguyen"}
+
+register(EmailTemplate(
+    name="email_changed",
+    subject="Your {{ site_name }} email address was changed",
+    when_sent="When the email address of record changes: one copy to the old address and one to the new.",
+    sample={**_SAMPLE_STUDENT, "old_email": "linh@old.example", "new_email": "linh@new.example",
+            "changed_on": "March 4, 2026", "to_old_address": True},
+))  # fmt: skip
+register(EmailTemplate(
+    name="report_receipt",
+    subject="We received your report",
+    when_sent="When you add, change or delete an employer or change an address in the portal.",
+    sample={**_SAMPLE_STUDENT, "reported_on": "March 4, 2026",
+            "changes": ["Employer added: Example Analytics LLC, starting March 2, 2026"]},
+))  # fmt: skip
+register(EmailTemplate(
+    name="unemployment_warning",
+    subject="{% if days_used >= days_allowed %}You have reached the limit of unemployment days{% else %}You have used {{ days_used }} of {{ days_allowed }} unemployment days{% endif %}",
+    when_sent="When your days without a reported employer reach 60, 80, and the limit (90 on OPT, 150 with STEM OPT).",
+    sample={**_SAMPLE_STUDENT, "days_used": 60, "days_allowed": 90},
+))  # fmt: skip
+register(EmailTemplate(
+    name="stem_validation_due",
+    subject="Your STEM OPT validation report is due in 30 days",
+    when_sent="30 days before each six-month STEM OPT validation report is due.",
+    sample={**_SAMPLE_STUDENT, "due_on": "April 3, 2026"},
+))  # fmt: skip
+register(EmailTemplate(
+    name="reporting_not_recorded",
+    subject="Your school has not yet recorded required reporting",
+    when_sent="When your school has not recorded something you reported and it is close to its due date. "
+              "Checked again just before sending: if the event history shows it recorded, it is not sent.",
+    sample={**_SAMPLE_STUDENT, "reported_on": "March 4, 2026", "what": "address change", "due_on": "March 25, 2026"},
+))  # fmt: skip
+register(EmailTemplate(
+    name="opt_ended",
+    subject="Your OPT has ended; your access continues until {{ access_until }}",
+    when_sent="The day after your OPT end date, or when your school completes your record early.",
+    sample={**_SAMPLE_STUDENT, "opt_end": "June 30, 2026", "access_until": "December 30, 2026"},
+))  # fmt: skip
+register(EmailTemplate(
+    name="access_ending",
+    subject="Your {{ site_name }} access ends in 30 days",
+    when_sent="30 days before your read-only access ends (six months after your OPT end date).",
+    sample={**_SAMPLE_STUDENT, "access_until": "December 30, 2026"},
+))  # fmt: skip
+register(EmailTemplate(
+    name="access_ended",
+    subject="Your {{ site_name }} access has ended",
+    when_sent="The day your read-only access ends, six months after your OPT end date.",
+    sample={**_SAMPLE_STUDENT, "access_until": "December 30, 2026"},
+))  # fmt: skip
+register(EmailTemplate(
+    name="problem_received",
+    subject="We received your problem report",
+    when_sent="When you send a problem report.",
+    sample={**_SAMPLE_STUDENT, "reported_on": "March 4, 2026", "summary": "I cannot see my STEM employer."},
+))  # fmt: skip
+register(EmailTemplate(
+    name="problem_answered",
+    subject="Support answered your problem report",
+    when_sent="When support answers your problem report.",
+    sample={**_SAMPLE_STUDENT, "reported_on": "March 4, 2026",
+            "answer": "Your school has now recorded the employer; it shows on your Employers page."},
+))  # fmt: skip
+
 
 def _environment() -> Environment:
     return Environment(
@@ -76,3 +167,13 @@ def render(name: str, context: dict, *, link: str = LINK_PLACEHOLDER) -> tuple[s
     text = _ENV.get_template(f"{name}.txt").render(values)
     html = _ENV.get_template(f"{name}.html").render(values)
     return subject, text, html
+
+
+SAMPLE_REFERENCE_CODE = "OPT-7K3M-9Q2X"
+
+
+def render_sample(name: str) -> tuple[str, str, str]:
+    """Template ``name`` rendered with its sample values, for /help/email-notices and the tests."""
+    template = CATALOG[name]
+    return render(name, {**template.sample, "reference_code": SAMPLE_REFERENCE_CODE},
+                  link=f"{current_app.config['BASE_URL'].rstrip('/')}/account/create/SAMPLE-LINK" if template.has_link else LINK_PLACEHOLDER)  # fmt: skip

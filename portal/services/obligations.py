@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,3 +43,117 @@ def add_obligation(
     session.add(obligation)
     session.flush()
     return obligation
+
+
+# --- Generation rules (DESIGN rule 15; 8 CFR 214.16 for STEM OPT) ---------------------------
+
+PARTICIPATION_DAYS = 30
+STEM_VALIDATION_MONTHS = (6, 12, 18, 24)
+STEM_WINDOW_DAYS = 30
+I983_EVALUATION_MONTHS = 12
+ADDRESS_RECORD_DAYS = 21
+
+
+def today_eastern() -> date:
+    """Today's date in US Eastern time, the date the rules count in."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("America/New_York")).date()
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, clipped to the end of a shorter month (Jan 31 + 1 month = Feb 28/29)."""
+    import calendar
+
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def participation_validation_due(program_start: date) -> tuple[date, date]:
+    """(window opens, due): program participation is validated within 30 days of its start."""
+    return program_start, program_start + timedelta(days=PARTICIPATION_DAYS)
+
+
+def stem_validation_windows(opt_start: date) -> list[tuple[int, date, date]]:
+    """(months, window opens, due) for each STEM validation report: 30 days either side of 6/12/18/24 months."""
+    windows = []
+    for months in STEM_VALIDATION_MONTHS:
+        anchor = add_months(opt_start, months)
+        windows.append((months, anchor - timedelta(days=STEM_WINDOW_DAYS), anchor + timedelta(days=STEM_WINDOW_DAYS)))
+    return windows
+
+
+def i983_evaluation_due(opt_start: date) -> tuple[date, date]:
+    """(window opens, due) for the 12-month Form I-983 evaluation, in the same 30-day window as the 12-month report."""
+    anchor = add_months(opt_start, I983_EVALUATION_MONTHS)
+    return anchor - timedelta(days=STEM_WINDOW_DAYS), anchor + timedelta(days=STEM_WINDOW_DAYS)
+
+
+def add_participation_validation(session: Session, program, *, source_event: Event | None = None) -> ReportingObligation:
+    """Obligation to validate participation in a program within 30 days of its start; once per program start."""
+    opens, due = participation_validation_due(program.start_date)
+    return add_obligation(
+        session, program.student, kind=ObligationKind.PARTICIPATION_VALIDATION, due_on=due, window_opens_on=opens,
+        description=f"Validate program participation (program started {program.start_date:%m/%d/%Y}).",
+        source_event=source_event,
+    )  # fmt: skip
+
+
+def add_stem_obligations(session: Session, opt, *, source_event: Event | None = None) -> list[ReportingObligation]:
+    """The four STEM validation reports and the 12-month I-983 evaluation for an approved STEM OPT."""
+    student = opt.program_record.student
+    obligations = []
+    for months, opens, due in stem_validation_windows(opt.start_date):
+        obligations.append(add_obligation(
+            session, student, kind=ObligationKind.STEM_VALIDATION, due_on=due, window_opens_on=opens,
+            description=f"STEM OPT {months}-month validation report.", source_event=source_event,
+        ))  # fmt: skip
+    opens, due = i983_evaluation_due(opt.start_date)
+    obligations.append(add_obligation(
+        session, student, kind=ObligationKind.I983_EVALUATION, due_on=due, window_opens_on=opens,
+        description="Form I-983 12-month evaluation.", source_event=source_event,
+    ))  # fmt: skip
+    return obligations
+
+
+def add_address_change_obligation(session: Session, student: Student, *, told_on: date,
+                                  source_event: Event | None = None) -> ReportingObligation:  # fmt: skip
+    """Obligation to record a student's address change in SEVIS within 21 days of being told."""
+    return add_obligation(
+        session, student, kind=ObligationKind.ADDRESS_CHANGE, due_on=told_on + timedelta(days=ADDRESS_RECORD_DAYS),
+        window_opens_on=told_on, description="Record the student's new address in SEVIS.", source_event=source_event,
+    )  # fmt: skip
+
+
+def mark_obligations_complete(session: Session, obligations, *, actor) -> list[Event]:
+    """Mark obligations complete, one event each; refuses all of them if any is done already or not the official's school."""
+    from portal.models import utcnow
+    from portal.services.errors import Conflict, NotAllowed, NotFound, RuleBroken
+    from portal.services.events import record_event
+
+    obligations = list(obligations)
+    if not actor.is_school_official:
+        raise NotAllowed("Only a school official can mark reporting complete.")
+    if not obligations:
+        raise RuleBroken("Choose at least one obligation to mark complete.", field="obligation_ids")
+    if any(obligation.school_id != actor.school_id for obligation in obligations):
+        raise NotFound("No such obligation at your school.")
+    done = [obligation for obligation in obligations if obligation.completed_at is not None]
+    if done:
+        names = ", ".join(f"{o.student.sevis_id} ({o.description})" for o in done[:5])
+        raise Conflict(f"Already marked complete, nothing was changed: {names}. Reload the list.")
+    now = utcnow()
+    events = []
+    for obligation in obligations:
+        obligation.completed_at = now
+        obligation.completed_by_user_id = actor.user_id
+        events.append(record_event(
+            session, actor, "obligation.completed", student=obligation.student, subject=f"obligation:{obligation.id}",
+            before={"kind": obligation.kind, "due_on": obligation.due_on, "completed": False},
+            after={"kind": obligation.kind, "due_on": obligation.due_on, "description": obligation.description,
+                   "completed": True},
+        ))  # fmt: skip
+    session.flush()
+    return events

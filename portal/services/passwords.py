@@ -29,3 +29,11 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return password_hasher().verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """True when the hash was made with other parameters than the configured ones (rehash at sign-in)."""
+    try:
+        return password_hasher().check_needs_rehash(password_hash)
+    except (InvalidHashError, ValueError):
+        return True

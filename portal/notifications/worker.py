@@ -1,0 +1,65 @@
+"""The `portal worker` loop: deliver due email, create scheduled notices once a minute, pause during maintenance."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from datetime import timedelta
+
+from portal.extensions import db
+from portal.models import utcnow
+from portal.notifications.delivery import deliver_due_emails, worker_name
+
+log = logging.getLogger("portal.worker")
+
+
+class _Stop:
+    requested = False
+
+
+def _request_stop(*_args) -> None:
+    _Stop.requested = True
+
+
+def run_worker(*, until_empty: bool = False, batch_size: int = 20, idle_seconds: float = 2.0) -> int:
+    """Run until stopped (SIGTERM/SIGINT), or with ``until_empty`` until nothing is due; returns emails sent."""
+    from portal.notifications.scheduled import create_due_notices
+    from portal.services.maintenance import active_window, catch_up_after_maintenance
+
+    signal.signal(signal.SIGTERM, _request_stop)
+    signal.signal(signal.SIGINT, _request_stop)
+    _Stop.requested = False
+    worker_id = worker_name()
+    sent = 0
+    next_schedule_at = utcnow()
+    while not _Stop.requested:
+        try:
+            if active_window(db.session) is not None:  # rule 11: delivery pauses during a window
+                db.session.rollback()
+                if until_empty:
+                    break
+                time.sleep(idle_seconds)
+                continue
+            catch_up_after_maintenance(db.session)
+            db.session.commit()
+            if utcnow() >= next_schedule_at:
+                create_due_notices(db.session)
+                db.session.commit()
+                next_schedule_at = utcnow() + timedelta(minutes=1)
+            report = deliver_due_emails(db.session, worker_id=worker_id, limit=batch_size)
+            sent += report.sent
+        except Exception:  # noqa: BLE001  (keep the worker alive; the row stays claimed or queued)
+            log.exception("Worker iteration failed")
+            db.session.rollback()
+            if until_empty:
+                raise
+            time.sleep(idle_seconds)
+            continue
+        finally:
+            db.session.remove()
+        if report.handled == 0:
+            if until_empty:
+                break
+            time.sleep(idle_seconds)
+    return sent

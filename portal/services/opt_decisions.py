@@ -1,0 +1,234 @@
+"""What a school official records on a student's SEVIS record: OPT decisions, corrections,
+early completion, transfers and changes of level, and the email of record (rules 1, 4, 5, 6)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.models import OptAuthorization, ProgramRecord, School, Student, User, utcnow
+from portal.models.enums import EducationLevel, OptKind, OptStatus, ProgramStatus
+from portal.notifications.outbox import queue_email
+from portal.services.actors import Actor
+from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound, RuleBroken
+from portal.services.events import record_event
+from portal.services.obligations import add_months, add_participation_validation, add_stem_obligations, today_eastern
+from portal.services.students import check_date_range, normalize_email, open_program_record
+
+# DESIGN rule 5: after early completion the student keeps read-only access this long after the OPT end date.
+READ_ONLY_MONTHS_AFTER_OPT_END = 6
+
+
+def _check_may_record(actor: Actor, student: Student) -> None:
+    """Officials of the student's school, the system and the data feed may record decisions; nobody else."""
+    if actor.is_student or actor.is_support:
+        raise NotAllowed("Only the student's school officials can change a SEVIS record.")
+    if actor.school_id is not None and actor.school_id != student.school_id:
+        raise NotFound("No such student at your school.")
+
+
+def _opt_values(opt: OptAuthorization) -> dict:
+    return {"kind": opt.kind, "status": opt.status, "start_date": opt.start_date, "end_date": opt.end_date,
+            "ended_on": opt.ended_on}  # fmt: skip
+
+
+def _create_account_once(session: Session, student: Student, *, actor: Actor) -> None:
+    """DESIGN rule 1: an approval creates the portal account, once, whatever approved it."""
+    if student.user is not None:
+        return
+    from portal.services.accounts import create_account_for_approved_opt
+
+    create_account_for_approved_opt(session, student, actor=actor)
+
+
+def _after_approval(session: Session, opt: OptAuthorization, *, actor: Actor, source_event) -> None:
+    student = opt.program_record.student
+    if opt.kind is OptKind.STEM:
+        add_stem_obligations(session, opt, source_event=source_event)
+    _create_account_once(session, student, actor=actor)
+
+
+def approve_opt(session: Session, opt: OptAuthorization, *, actor: Actor) -> OptAuthorization:
+    """Approve a pending OPT request and create the student's portal account; refuses one already decided."""
+    student = opt.program_record.student
+    _check_may_record(actor, student)
+    if opt.status is not OptStatus.PENDING:
+        raise Conflict(f"This OPT request is already {opt.status.value}. Use Correct to change a decision.")
+    before = _opt_values(opt)
+    opt.status = OptStatus.APPROVED
+    opt.decided_at = utcnow()
+    event = record_event(session, actor, "opt.approved", student=student, subject=f"opt:{opt.id}",
+                         before=before, after=_opt_values(opt))  # fmt: skip
+    _after_approval(session, opt, actor=actor, source_event=event)
+    session.flush()
+    return opt
+
+
+def deny_opt(session: Session, opt: OptAuthorization, *, actor: Actor, reason: str = "") -> OptAuthorization:
+    """Deny a pending OPT request; a denied STEM OPT and its employers leave the student's view (rule 6).
+
+    Refuses a request already decided. The employers stay in the database and every event stays in History.
+    """
+    student = opt.program_record.student
+    _check_may_record(actor, student)
+    if opt.status is not OptStatus.PENDING:
+        raise Conflict(f"This OPT request is already {opt.status.value}. Use Correct to change a decision.")
+    reason = _clean_text(reason, 500, field="reason")
+    before = _opt_values(opt)
+    opt.status = OptStatus.DENIED
+    opt.decided_at = utcnow()
+    record_event(session, actor, "opt.denied", student=student, subject=f"opt:{opt.id}", before=before,
+                 after={**_opt_values(opt), "reason": reason,
+                        "employers_hidden": [employer.id for employer in opt.employers]})  # fmt: skip
+    session.flush()
+    return opt
+
+
+def visible_to_student(opt: OptAuthorization) -> bool:
+    """DESIGN rule 6: a denied STEM OPT (and so its employers) is not shown to the student."""
+    return not (opt.kind is OptKind.STEM and opt.status is OptStatus.DENIED)
+
+
+def correct_opt(session: Session, opt: OptAuthorization, *, actor: Actor, status: OptStatus | None = None,
+                start_date: date | None = None, end_date: date | None = None) -> OptAuthorization:  # fmt: skip
+    """Correct an OPT's status or dates; a correction to Approved creates the portal account (rule 1).
+
+    Refuses an inverted date range and a correction that changes nothing.
+    """
+    student = opt.program_record.student
+    _check_may_record(actor, student)
+    new_status = status or opt.status
+    new_start = start_date or opt.start_date
+    new_end = end_date or opt.end_date
+    check_date_range(new_start, new_end)
+    if (new_status, new_start, new_end) == (opt.status, opt.start_date, opt.end_date):
+        raise RuleBroken("The correction changes nothing: change the status or a date.")
+    was_approved = opt.status is OptStatus.APPROVED
+    before = _opt_values(opt)
+    opt.status, opt.start_date, opt.end_date = new_status, new_start, new_end
+    if new_status is not OptStatus.PENDING and opt.decided_at is None:
+        opt.decided_at = utcnow()
+    event = record_event(session, actor, "opt.corrected", student=student, subject=f"opt:{opt.id}",
+                         before=before, after=_opt_values(opt))  # fmt: skip
+    if new_status is OptStatus.APPROVED and not was_approved:
+        _after_approval(session, opt, actor=actor, source_event=event)
+    session.flush()
+    return opt
+
+
+def read_only_until(opt: OptAuthorization) -> date:
+    """DESIGN rule 5: the last day a student whose record was completed early can still read the portal."""
+    return add_months(opt.end_date, READ_ONLY_MONTHS_AFTER_OPT_END)
+
+
+def complete_record_early(session: Session, program: ProgramRecord, *, actor: Actor,
+                          completed_on: date | None = None, today: date | None = None) -> ProgramRecord:  # fmt: skip
+    """Complete an active program record (and end its OPT) before the OPT end date.
+
+    Refuses a record that is not active and a completion date in the future. The student keeps
+    read-only access until six months after the OPT end date (rule 5).
+    """
+    student = program.student
+    _check_may_record(actor, student)
+    today = today or today_eastern()
+    completed_on = completed_on or today
+    if program.status is not ProgramStatus.ACTIVE:
+        raise Conflict(f"This program record is already {program.status.value}.")
+    if completed_on > today:
+        raise RuleBroken("The completion date cannot be in the future.", field="completed_on")
+    before = {"status": program.status, "completed_on": None}
+    program.status = ProgramStatus.COMPLETED
+    program.completed_on = completed_on
+    ended = _end_opts(program, completed_on)
+    record_event(session, actor, "program.completed_early", student=student, subject=f"program:{program.id}",
+                 before=before, after={"status": program.status, "completed_on": completed_on,
+                                       "opts_ended": [opt.id for opt in ended],
+                                       "read_only_until": [read_only_until(opt) for opt in ended]})  # fmt: skip
+    session.flush()
+    return program
+
+
+def _end_opts(program: ProgramRecord, ended_on: date) -> list[OptAuthorization]:
+    ended = []
+    for opt in program.opt_authorizations:
+        if opt.status is OptStatus.APPROVED and opt.ended_on is None and opt.end_date >= ended_on:
+            opt.ended_on = ended_on
+            ended.append(opt)
+    return ended
+
+
+def current_program(student: Student) -> ProgramRecord | None:
+    """The student's active program record (the newest one when several are active)."""
+    active = [record for record in student.program_records if record.status is ProgramStatus.ACTIVE]
+    return active[-1] if active else None
+
+
+def transfer_or_change_level(session: Session, student: Student, *, actor: Actor, education_level: EducationLevel,
+                             start_date: date, end_date: date, major: str = "", to_school: School | None = None,
+                             today: date | None = None) -> ProgramRecord:  # fmt: skip
+    """Open a new program record under the same SEVIS ID and end the current one and its OPT (rule 4).
+
+    ``to_school`` set means a transfer out (the record moves to that school); otherwise a change of
+    education level at the same school. Refuses a student without an active program and an inverted range.
+    """
+    _check_may_record(actor, student)
+    today = today or today_eastern()
+    check_date_range(start_date, end_date)
+    major = _clean_text(major, 120, field="major")
+    old = current_program(student)
+    if old is None:
+        raise RuleBroken("This student has no active program record to transfer or change.")
+    transfer = to_school is not None and to_school.id != student.school_id
+    old.status = ProgramStatus.TRANSFERRED if transfer else ProgramStatus.COMPLETED
+    old.completed_on = old.completed_on or today
+    ended = _end_opts(old, today)
+    event_type = "program.transferred_out" if transfer else "program.education_level_changed"
+    record_event(session, actor, event_type, student=student, subject=f"program:{old.id}",
+                 before={"status": ProgramStatus.ACTIVE, "school_id": student.school_id,
+                         "education_level": old.education_level},
+                 after={"status": old.status, "school_id": to_school.id if transfer else student.school_id,
+                        "education_level": education_level, "opts_ended": [opt.id for opt in ended]})  # fmt: skip
+    if transfer:
+        student.school_id = to_school.id
+        student.school = to_school
+    new = open_program_record(session, actor, student, education_level=education_level, start_date=start_date,
+                              end_date=end_date, major=major, school=to_school if transfer else None)  # fmt: skip
+    add_participation_validation(session, new)
+    session.flush()
+    return new
+
+
+def change_email_of_record(session: Session, student: Student, *, actor: Actor, new_email: str) -> Student:
+    """Change the student's email of record and tell both addresses; refuses the same address and one in use."""
+    _check_may_record(actor, student)
+    new_email = normalize_email(new_email)
+    old_email = student.email
+    if new_email == old_email:
+        raise RuleBroken("That is already the student's email address.", field="email")
+    user = student.user
+    taken = session.scalar(select(User.id).where(User.email == new_email))
+    if taken is not None and (user is None or taken != user.id):
+        raise Conflict("Another portal account already uses that email address.")
+    student.email = new_email
+    if user is not None:
+        user.email = new_email
+    record_event(session, actor, "student.email_changed", student=student, subject=f"student:{student.id}",
+                 before={"email": old_email}, after={"email": new_email})  # fmt: skip
+    context = {"student_name": student.full_name, "old_email": old_email, "new_email": new_email,
+               "changed_on": f"{today_eastern():%B %-d, %Y}"}
+    for address, to_old in ((old_email, True), (new_email, False)):
+        queue_email(session, template="email_changed", to=address, context={**context, "to_old_address": to_old},
+                    student=student)  # fmt: skip
+    session.flush()
+    return student
+
+
+def _clean_text(value: str | None, limit: int, *, field: str) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise InvalidValue(f"Keep this under {limit} characters.", field=field)
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
+        raise InvalidValue("Remove the control characters from this text.", field=field)
+    return value

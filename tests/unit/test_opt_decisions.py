@@ -1,0 +1,221 @@
+"""Record actions a school official takes: approve, deny, correct, complete early, transfer, email of record."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import Event, OutboxEmail, ReportingObligation, School
+from portal.models.enums import EducationLevel, ObligationKind, OptKind, OptStatus, ProgramStatus, Role
+from portal.services import opt_decisions
+from portal.services.actors import Actor
+from portal.services.errors import Conflict, NotAllowed, NotFound, RuleBroken
+from portal.services.opt_decisions import (
+    approve_opt, change_email_of_record, complete_record_early, correct_opt, deny_opt, read_only_until,
+    transfer_or_change_level, visible_to_student,
+)  # fmt: skip
+
+TODAY = date(2026, 6, 15)
+
+
+@pytest.fixture
+def dso(factory):
+    school = factory.school()
+    return Actor.for_user(factory.user(role=Role.DSO, school=school))
+
+
+def _opt(student):
+    return student.program_records[-1].opt_authorizations[-1]
+
+
+def _events(session, student, event_type):
+    return session.scalars(select(Event).where(Event.student_id == student.id, Event.event_type == event_type)).all()
+
+
+@pytest.fixture
+def account_calls(monkeypatch):
+    """Counts calls to the accounts service, so 'exactly once' is pinned whatever it does inside."""
+    import portal.services.accounts as accounts
+
+    calls = []
+    real = accounts.create_account_for_approved_opt
+
+    def counting(session, student, *, actor):
+        calls.append(student.id)
+        return real(session, student, actor=actor)
+
+    monkeypatch.setattr(accounts, "create_account_for_approved_opt", counting)
+    return calls
+
+
+def test_approving_a_pending_opt_creates_the_portal_account_once(factory, db_session, dso, account_calls):
+    school = db_session.get(School, dso.school_id)
+    student = factory.student(school=school, opt="pending")
+    approve_opt(db_session, _opt(student), actor=dso)
+    assert _opt(student).status is OptStatus.APPROVED
+    assert account_calls == [student.id]
+    assert student.user is not None
+    assert len(_events(db_session, student, "opt.approved")) == 1
+
+
+def test_a_second_approval_is_refused_and_creates_no_second_account(factory, db_session, dso, account_calls):
+    student = factory.student(school=db_session.get(School, dso.school_id), opt="pending")
+    approve_opt(db_session, _opt(student), actor=dso)
+    with pytest.raises(Conflict, match="already approved"):
+        approve_opt(db_session, _opt(student), actor=dso)
+    assert account_calls == [student.id]
+
+
+def test_a_correction_to_approved_creates_the_account(factory, db_session, dso, account_calls):
+    student = factory.student(school=db_session.get(School, dso.school_id), opt="denied")
+    correct_opt(db_session, _opt(student), actor=dso, status=OptStatus.APPROVED)
+    assert account_calls == [student.id]
+    assert len(_events(db_session, student, "opt.corrected")) == 1
+
+
+def test_a_date_correction_of_an_approved_opt_creates_no_account(factory, db_session, dso, account_calls):
+    student = factory.student(school=db_session.get(School, dso.school_id), opt="approved")
+    opt = _opt(student)
+    correct_opt(db_session, opt, actor=dso, end_date=opt.end_date + timedelta(days=10))
+    assert account_calls == []
+
+
+def test_a_correction_that_changes_nothing_is_refused(factory, db_session, dso):
+    student = factory.student(school=db_session.get(School, dso.school_id), opt="approved")
+    with pytest.raises(RuleBroken, match="changes nothing"):
+        correct_opt(db_session, _opt(student), actor=dso, status=OptStatus.APPROVED)
+
+
+def test_a_correction_with_an_inverted_range_is_refused(factory, db_session, dso):
+    student = factory.student(school=db_session.get(School, dso.school_id), opt="approved")
+    opt = _opt(student)
+    with pytest.raises(RuleBroken, match="on or after"):
+        correct_opt(db_session, opt, actor=dso, end_date=opt.start_date - timedelta(days=1))
+
+
+def test_approving_stem_opt_generates_its_reporting_obligations(factory, db_session, dso, account_calls):
+    student = factory.student(school=db_session.get(School, dso.school_id), opt="pending", opt_kind=OptKind.STEM,
+                              opt_start=date(2026, 1, 31))  # fmt: skip
+    approve_opt(db_session, _opt(student), actor=dso)
+    kinds = sorted((o.kind.value, o.due_on) for o in db_session.scalars(
+        select(ReportingObligation).where(ReportingObligation.student_id == student.id)))  # fmt: skip
+    assert kinds == [
+        ("i983_evaluation", date(2027, 3, 2)),
+        ("stem_validation", date(2026, 8, 30)),
+        ("stem_validation", date(2027, 3, 2)),
+        ("stem_validation", date(2027, 8, 30)),
+        ("stem_validation", date(2028, 3, 1)),
+    ]
+
+
+def test_denying_stem_opt_hides_it_and_its_employers_from_the_student_but_keeps_events(factory, db_session, dso):
+    student = factory.student(school=db_session.get(School, dso.school_id), opt="pending", opt_kind=OptKind.STEM)
+    employer = factory.employer(student)
+    opt = _opt(student)
+    deny_opt(db_session, opt, actor=dso, reason="USCIS denied the I-765.")
+    assert opt.status is OptStatus.DENIED
+    assert not visible_to_student(opt)
+    (event,) = _events(db_session, student, "opt.denied")
+    assert event.after["employers_hidden"] == [employer.id]
+    assert _events(db_session, student, "opt.requested")  # History keeps every event
+
+
+def test_a_denied_post_completion_opt_stays_visible(factory, db_session, dso):
+    student = factory.student(school=db_session.get(School, dso.school_id), opt="pending")
+    deny_opt(db_session, _opt(student), actor=dso)
+    assert visible_to_student(_opt(student))
+
+
+@pytest.mark.parametrize("role", [Role.SUPPORT, Role.STUDENT])
+def test_support_and_students_cannot_record_decisions(factory, db_session, role):
+    student = factory.student(opt="pending")
+    user = factory.user(role=role) if role is Role.SUPPORT else factory.user(role=role, student=student)
+    with pytest.raises(NotAllowed):
+        approve_opt(db_session, _opt(student), actor=Actor.for_user(user))
+    assert _opt(student).status is OptStatus.PENDING
+
+
+def test_an_official_of_another_school_gets_not_found(factory, db_session, dso):
+    student = factory.student(opt="pending")
+    with pytest.raises(NotFound):
+        deny_opt(db_session, _opt(student), actor=dso)
+
+
+def test_early_completion_ends_the_opt_and_keeps_read_only_access_six_months_after_the_end_date(factory, db_session, dso):
+    student = factory.student(school=db_session.get(School, dso.school_id), opt_start=date(2026, 1, 1),
+                              opt_end=date(2026, 12, 31), today=TODAY)  # fmt: skip
+    program = student.program_records[-1]
+    complete_record_early(db_session, program, actor=dso, completed_on=date(2026, 6, 1), today=TODAY)
+    assert program.status is ProgramStatus.COMPLETED
+    assert _opt(student).ended_on == date(2026, 6, 1)
+    assert read_only_until(_opt(student)) == date(2027, 6, 30)
+    (event,) = _events(db_session, student, "program.completed_early")
+    assert event.after["read_only_until"] == ["2027-06-30"]
+
+
+def test_early_completion_refuses_a_future_date_and_a_second_completion(factory, db_session, dso):
+    student = factory.student(school=db_session.get(School, dso.school_id), today=TODAY)
+    program = student.program_records[-1]
+    with pytest.raises(RuleBroken, match="future"):
+        complete_record_early(db_session, program, actor=dso, completed_on=TODAY + timedelta(days=1), today=TODAY)
+    complete_record_early(db_session, program, actor=dso, today=TODAY)
+    with pytest.raises(Conflict, match="already completed"):
+        complete_record_early(db_session, program, actor=dso, today=TODAY)
+
+
+def test_change_of_level_opens_a_new_program_under_the_same_sevis_id_without_the_old_opt(factory, db_session, dso):
+    student = factory.student(school=db_session.get(School, dso.school_id), today=TODAY)
+    old = student.program_records[-1]
+    new = transfer_or_change_level(db_session, student, actor=dso, education_level=EducationLevel.DOCTORATE,
+                                   start_date=TODAY, end_date=TODAY + timedelta(days=1500), today=TODAY)  # fmt: skip
+    assert old.status is ProgramStatus.COMPLETED and old.opt_authorizations[0].ended_on == TODAY
+    assert new.student_id == student.id and new.opt_authorizations == []
+    assert student.sevis_id == new.student.sevis_id
+    assert _events(db_session, student, "program.education_level_changed")
+    obligation = db_session.scalar(select(ReportingObligation).where(
+        ReportingObligation.student_id == student.id,
+        ReportingObligation.kind == ObligationKind.PARTICIPATION_VALIDATION))  # fmt: skip
+    assert obligation.due_on == TODAY + timedelta(days=30)
+
+
+def test_transfer_out_moves_the_record_to_the_new_school(factory, db_session, dso):
+    student = factory.student(school=db_session.get(School, dso.school_id), today=TODAY)
+    other = factory.school()
+    transfer_or_change_level(db_session, student, actor=dso, education_level=EducationLevel.MASTERS,
+                             start_date=TODAY, end_date=TODAY + timedelta(days=700), to_school=other, today=TODAY)  # fmt: skip
+    assert student.school_id == other.id
+    assert student.program_records[0].status is ProgramStatus.TRANSFERRED
+    assert _events(db_session, student, "program.transferred_out")
+
+
+def test_transfer_without_an_active_program_is_refused(factory, db_session, dso):
+    student = factory.student(school=db_session.get(School, dso.school_id), today=TODAY)
+    complete_record_early(db_session, student.program_records[-1], actor=dso, today=TODAY)
+    with pytest.raises(RuleBroken, match="no active program"):
+        transfer_or_change_level(db_session, student, actor=dso, education_level=EducationLevel.MASTERS,
+                                 start_date=TODAY, end_date=TODAY + timedelta(days=10), today=TODAY)  # fmt: skip
+
+
+def test_changing_the_email_of_record_writes_an_event_and_tells_both_addresses(factory, db_session, dso):
+    student = factory.student(school=db_session.get(School, dso.school_id), email="old@example.edu")
+    change_email_of_record(db_session, student, actor=dso, new_email=" New@Example.edu ")
+    assert student.email == "new@example.edu"
+    sent = db_session.scalars(select(OutboxEmail).where(OutboxEmail.student_id == student.id)).all()
+    assert sorted(email.to_address for email in sent if email.template == "email_changed") == [
+        "new@example.edu", "old@example.edu"]
+    (event,) = _events(db_session, student, "student.email_changed")
+    assert event.before == {"email": "old@example.edu"} and event.after == {"email": "new@example.edu"}
+
+
+@pytest.mark.parametrize("new_email", ["", "not-an-email", "<b>@x", "a" * 300 + "@example.edu"])
+def test_a_malformed_email_of_record_is_refused(factory, db_session, dso, new_email):
+    student = factory.student(school=db_session.get(School, dso.school_id))
+    with pytest.raises(RuleBroken):
+        change_email_of_record(db_session, student, actor=dso, new_email=new_email)
+
+
+def test_an_email_used_by_another_account_is_refused(factory, db_session, dso):
+    student = factory.student(school=db_session.get(School, dso.school_id))
+    other = factory.user(role=Role.SUPPORT)
+    with pytest.raises(Conflict, match="already uses"):
+        change_email_of_record(db_session, student, actor=dso, new_email=other.email)
