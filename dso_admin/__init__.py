@@ -5,4 +5,6 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Attach the dso_admin blueprints to the portal app."""
-    return None
+    from dso_admin.routes import operator_upgrades
+
+    app.register_blueprint(operator_upgrades.bp)

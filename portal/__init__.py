@@ -50,6 +50,10 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(help_pages.bp)
 
+    from portal.routes import account
+
+    app.register_blueprint(account.bp)
+
     from dso_admin import register as register_dso_admin
 
     register_dso_admin(app)

@@ -1,11 +1,17 @@
-"""Who is signed in, and route guards by role. A foreign object is a 404, never data."""
+"""Who is signed in, and route guards by role. A foreign object is a 404, never data.
+
+Authentication is server-side: the signed Flask cookie carries only a random session id
+(``session["sid"]``); every request looks up its UserSession row, so ending the row signs the
+browser out at once (issue 3 point 8). Flask-Login only supplies ``current_user``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import urlsplit
 
-from flask import abort, redirect, request, url_for
+from flask import abort, g, redirect, request, session, url_for
 from flask_login import current_user
 
 from portal.extensions import db, login_manager
@@ -13,18 +19,55 @@ from portal.models import User
 from portal.models.enums import OFFICIAL_ROLES, Role
 from portal.services.actors import Actor
 
+SESSION_KEY = "sid"
+
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    try:
-        return db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
+    # Never used: nothing calls login_user(); the session row below is the only way in.
+    return None
+
+
+@login_manager.request_loader
+def _load_user_from_session_row(_request) -> User | None:
+    from portal.services.sessions import session_for_token
+
+    token = session.get(SESSION_KEY)
+    if not token:
         return None
+    row = session_for_token(db.session, token)
+    if db.session.dirty:
+        db.session.commit()  # the touch or the timeout must stick even on a read-only page
+    if row is None:
+        session.pop(SESSION_KEY, None)
+        g.session_ended = True
+        return None
+    g.user_session = row
+    return row.user
 
 
 @login_manager.unauthorized_handler
 def _unauthorized():
-    return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
+    next_path = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.sign_in", next=next_path))
+
+
+def current_user_session():
+    """The UserSession row of this request (None when nobody is signed in)."""
+    _ = current_user.is_authenticated  # make Flask-Login load it
+    return g.get("user_session")
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path on this site; None for anything else (//evil, https://..., backslashes)."""
+    if not target or len(target) > 2000 or any(ord(char) < 32 for char in target):
+        return None
+    if "\\" in target or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def current_actor() -> Actor:
@@ -57,3 +100,4 @@ principal_required = roles_required(Role.PRINCIPAL_DSO)
 support_required = roles_required(Role.SUPPORT)
 operator_required = roles_required(Role.OPERATOR)
 staff_reader_required = roles_required(*OFFICIAL_ROLES, Role.SUPPORT)
+signed_in_required = roles_required(*Role)

@@ -18,6 +18,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(users)
     app.cli.add_command(worker)
+    app.cli.add_command(upgrade)
 
 
 @click.command("seed-demo")
@@ -107,3 +108,25 @@ def worker(until_empty: bool, batch_size: int, idle_seconds: float) -> None:
 
     sent = run_worker(until_empty=until_empty, batch_size=batch_size, idle_seconds=idle_seconds)
     click.echo(f"Worker stopped; {sent} emails sent.")
+
+@click.group("upgrade")
+def upgrade() -> None:
+    """Record upgrades (rule 12)."""
+
+
+@upgrade.command("complete")
+@click.option("--force-password-change", is_flag=True, help="Every student must choose a new password at next sign-in.")
+@click.option("--note", default="", help="One line saying what the upgrade was.")
+def complete_upgrade_command(force_password_change: bool, note: str) -> None:
+    """Record that an upgrade is complete, optionally forcing students to change their passwords."""
+    from portal.services.actors import Actor
+    from portal.services.upgrades import complete_upgrade
+
+    try:
+        done = complete_upgrade(db.session, actor=Actor.system("Operator (command line)"), note=note,
+                                force_password_change=force_password_change)  # fmt: skip
+    except DomainError as error:
+        raise click.UsageError(error.message) from error
+    db.session.commit()
+    click.echo(f"Upgrade {done.id} recorded at {done.completed_at.isoformat()}."
+               + (" Students must choose a new password at their next sign-in." if force_password_change else ""))  # fmt: skip

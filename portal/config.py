@@ -57,6 +57,9 @@ class Config:
     # Rate limits: memory is per process; set RATELIMIT_STORAGE_URI=redis://... for several servers.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Per client address, on top of the per-account cool-downs (issue 3 point 3).
+    SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "20 per minute; 200 per hour")
+    LINK_RATE_LIMIT = os.environ.get("LINK_RATE_LIMIT", "10 per minute; 50 per hour")
 
     # Email
     MAIL_FROM = os.environ.get("MAIL_FROM", "OPT Portal <no-reply@opt-portal.example>")

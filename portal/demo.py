@@ -126,7 +126,33 @@ def seed(session: Session, *, students_per_school: int = 25, today: date | None 
         session.add(User(email=email, role=role, display_name=label, password_hash=password_hash, password_changed_at=now))
         lines.append(f"  {role.value:<14} {email}")
     session.flush()
+    lines += _account_notes(session)
     return "\n".join(lines)
+
+
+def _account_notes(session: Session) -> list[str]:
+    """How officials enrol in MFA, and the account-creation links of students who have not used theirs."""
+    from sqlalchemy import select
+
+    from portal.models import AccountLink
+    from portal.models.enums import LinkPurpose
+    from portal.services.accounts import link_url
+
+    notes = [
+        "",
+        "Officials, support and the operator set up two-step verification at their first sign-in:",
+        "  scan the QR code with an authenticator app (or type the key shown under it into e.g.",
+        "  `python -c 'import pyotp; print(pyotp.TOTP(\"KEY\").now())'`), type the 6-digit code, keep the recovery codes.",
+        "Students see the attestation after each sign-in; the 'must change password' student changes it first.",
+        "Account-creation links for students who have not created their account (confirm the SEVIS ID shown):",
+    ]
+    links = session.scalars(
+        select(AccountLink).where(AccountLink.purpose == LinkPurpose.ACCOUNT_CREATION, AccountLink.used_at.is_(None),
+                                  AccountLink.voided_at.is_(None)).order_by(AccountLink.id).limit(4)
+    ).all()  # fmt: skip
+    for link in links:
+        notes.append(f"  {link.user.student.sevis_id}  {link_url(link)}")
+    return notes
 
 
 def _add_home_address(session: Session, student: Student, rng: random.Random) -> None:
@@ -176,7 +202,10 @@ def _seed_situation(session, student, situation, *, today, rng, password_hash, s
         return None
     _approve(session, system, student, opt)
     if situation == "invitation_not_accepted":
-        return _student_user(session, student, None)
+        # Rule 1 through the real service: the account, the hashed one-time link and the queued email.
+        from portal.services.accounts import create_account_for_approved_opt
+
+        return create_account_for_approved_opt(session, student, actor=system)
 
     user = _student_user(session, student, password_hash)
     if situation == "post_completion_one_employer":
@@ -221,9 +250,10 @@ def _seed_situation(session, student, situation, *, today, rng, password_hash, s
         record_event(session, system, "program.completed_early", student=student, subject=f"program:{program.id}",
                      before={"status": ProgramStatus.ACTIVE}, after={"status": ProgramStatus.COMPLETED, "completed_on": program.completed_on})  # fmt: skip
     elif situation == "locked_account":
-        user.failed_sign_ins = 5
-        user.lock_count = 1
-        user.locked_until = utcnow() + timedelta(minutes=15)
+        from portal.services.throttling import FAILURES_BEFORE_LOCK, record_failed_sign_in
+
+        for _ in range(FAILURES_BEFORE_LOCK):  # five wrong passwords, as a real lock happens
+            record_failed_sign_in(session, user)
     elif situation == "must_change_password":
         user.password_changed_at = utcnow() - timedelta(days=30)
     session.flush()

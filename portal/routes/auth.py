@@ -1,14 +1,19 @@
-"""Sign in and sign out."""
+"""Sign in and sign out, and the steps every sign-in passes before any other page (MFA, forced change, attestation)."""
 
-from flask import Blueprint, redirect, render_template, url_for
-from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
+from __future__ import annotations
 
-from portal.extensions import db
+from flask import Blueprint, current_app, g, redirect, request, session, url_for
+from flask_login import current_user
+
+from portal.auth import SESSION_KEY, current_user_session, safe_next, signed_in_required
+from portal.extensions import db, limiter
 from portal.forms.auth import SignInForm
 from portal.models import User
 from portal.models.enums import Role
-from portal.services.passwords import verify_password
+from portal.services.accounts import forced_change_pending, must_change_password, sign_in_with_password
+from portal.services.mfa import mfa_enabled, mfa_required
+from portal.services.sessions import end_session, start_session
+from portal.web import format_eastern, redirect_or_swap, render_page_or_partial
 
 bp = Blueprint("auth", __name__)
 
@@ -19,31 +24,101 @@ HOME_BY_ROLE = {
     Role.SUPPORT: "/support/",
     Role.OPERATOR: "/operator/",
 }
+NEXT_KEY = "after_sign_in"
+GENERIC_ERROR = "The email address or password is not right. Check both and try again."
+# Reachable while a sign-in step is pending (besides the step itself).
+_ALWAYS_OPEN = frozenset({"auth.sign_out", "static", "health.healthz"})
 
 
 def home_for(user: User) -> str:
     return HOME_BY_ROLE[user.role]
 
 
+def _sign_in_limit() -> str:
+    return current_app.config["SIGN_IN_RATE_LIMIT"]
+
+
+def pending_step(user: User, user_session) -> str | None:
+    """The endpoint the user must complete before any other page, or None."""
+    if mfa_required(user) or mfa_enabled(user):
+        if not mfa_enabled(user):
+            return "account.mfa_setup"
+        if not user_session.mfa_verified:
+            return "account.mfa_verify"
+    if must_change_password(db.session, user):
+        return "account.change_password"
+    if user.role is Role.STUDENT and (user.attested_at is None or user.attested_at < user_session.created_at):
+        return "account.attestation"
+    return None
+
+
+def continue_after_step() -> str:
+    """Where to go once a step is done: the next step (the gate decides), the saved page, or home."""
+    return safe_next(session.pop(NEXT_KEY, None)) or home_for(current_user)
+
+
+@bp.before_app_request
+def _sign_in_steps_first():
+    """Load the session row early, and send a signed-in user to their pending step before anything else."""
+    if request.endpoint in _ALWAYS_OPEN or request.endpoint is None:
+        return None
+    if not current_user.is_authenticated:
+        return None
+    step = pending_step(current_user, current_user_session())
+    if step is None or request.endpoint == step:
+        return None
+    return redirect_or_swap(url_for(step))
+
+
+@bp.teardown_app_request
+def _forget_request_user(_exc):
+    """The signed-in user belongs to one request; an app context can outlive it (the test client reuses it)."""
+    for key in ("_login_user", "user_session", "session_ended"):
+        g.pop(key, None)
+
+
 @bp.route("/", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
 def sign_in():
     """Show the sign-in page and sign a user in; one generic message for a wrong email or password."""
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = SignInForm()
-    error = None
+    error = locked_until = None
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
-        if user is not None and user.is_active and verify_password(user.password_hash, form.password.data):
-            login_user(user)
-            return redirect(home_for(user), code=303)
-        error = "The email address or password is not right. Check both and try again."
+        result = sign_in_with_password(db.session, form.email.data, form.password.data)
+        if result.user is not None:
+            return _start_signed_in_session(result.user)
+        db.session.commit()
+        locked_until = result.locked_until
+        error = None if locked_until else GENERIC_ERROR
     status = 422 if form.is_submitted() else 200
-    return render_template("pages/sign_in.html", form=form, error=error), status
+    if g.get("session_ended") and not form.is_submitted():
+        error = "You were signed out: the session ended or was closed. Sign in again."
+    return render_page_or_partial("pages/sign_in.html", "partials/_sign_in_form.html", status=status, form=form,
+                                  error=error, locked_until=locked_until and format_eastern(locked_until),
+                                  forced_change_notice=forced_change_pending(db.session))  # fmt: skip
+
+
+def _start_signed_in_session(user: User):
+    """A new session id at every sign-in (no fixation): clear the cookie, open a server-side row."""
+    next_path = safe_next(request.args.get("next"))
+    session.clear()
+    _row, token = start_session(db.session, user, user_agent=request.headers.get("User-Agent", ""))
+    db.session.commit()
+    session[SESSION_KEY] = token
+    if next_path:
+        session[NEXT_KEY] = next_path
+    return redirect_or_swap(next_path or home_for(user))
 
 
 @bp.post("/sign-out")
+@signed_in_required
 def sign_out():
-    """End the current session."""
-    logout_user()
-    return redirect(url_for("auth.sign_in"), code=303)
+    """End the current session on the server and forget the cookie."""
+    row = current_user_session()
+    if row is not None:
+        end_session(db.session, row)
+        db.session.commit()
+    session.clear()
+    return redirect_or_swap(url_for("auth.sign_in"))

@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from portal.models import User, UserSession, utcnow
 from portal.models.enums import Role
@@ -41,11 +41,11 @@ def start_session(session: Session, user: User, *, user_agent: str = "", now: da
 
 
 def session_for_token(session: Session, token: str | None, *, now: datetime | None = None) -> UserSession | None:
-    """The live session for a cookie token, or None; ends it when it has been idle or open too long."""
+    """The live session for a cookie token, or None; ends it when idle or open too long (the caller commits)."""
     if not token or not isinstance(token, str) or len(token) > 100:
         return None
     row = session.scalar(
-        select(UserSession).where(UserSession.token_hash == hash_session_token(token), UserSession.ended_at.is_(None))
+        select(UserSession).options(joinedload(UserSession.user)).where(UserSession.token_hash == hash_session_token(token), UserSession.ended_at.is_(None))
     )
     if row is None:
         return None
@@ -59,7 +59,6 @@ def session_for_token(session: Session, token: str | None, *, now: datetime | No
         return _end(row, now, "idle_timeout")
     if now - row.last_seen_at >= _TOUCH_EVERY:
         row.last_seen_at = now
-    session.flush()
     return row
 
 

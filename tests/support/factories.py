@@ -97,9 +97,33 @@ def factory(db_session) -> Factory:
 
 @pytest.fixture
 def sign_in(client):
-    """Sign a user in through the real sign-in form; returns the response."""
+    """Sign a user in through the real pages and finish every step (MFA code, attestation); returns the client.
+
+    An official without MFA gets the known secret MFA_TEST_SECRET first. The sign-in response
+    itself is kept as ``client.sign_in_response``.
+    """
 
     def _sign_in(user: User, password: str = PASSWORD):
-        return client.post("/", data={"email": user.email, "password": password})
+        import pyotp
+        from sqlalchemy.orm import object_session
+
+        from portal.services.mfa import mfa_required
+
+        if mfa_required(user) and user.mfa_enabled_at is None:
+            user.mfa_secret = MFA_TEST_SECRET
+            user.mfa_enabled_at = utcnow()
+            object_session(user).flush()
+        response = client.post("/", data={"email": user.email, "password": password})
+        client.sign_in_response = response
+        if response.status_code != 303:
+            return client
+        if user.mfa_enabled_at is not None:
+            client.post("/mfa/verify", data={"code": pyotp.TOTP(user.mfa_secret).now()})
+        if user.role is Role.STUDENT:
+            client.post("/attestation", data={"accept": "y"})
+        return client
 
     return _sign_in
+
+
+MFA_TEST_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

@@ -1,0 +1,242 @@
+"""Account pages: creation from the emailed link, self-service reset, password change, the attestation,
+two-step verification, and signing out everywhere."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from portal.auth import current_actor, current_user_session, signed_in_required, student_required
+from portal.extensions import db, limiter
+from portal.forms.account import (
+    AccountCreationForm,
+    AttestationForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    MfaCodeForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
+from portal.models.enums import LinkPurpose
+from portal.routes.auth import continue_after_step
+from portal.services import accounts, mfa
+from portal.services.errors import DomainError
+from portal.web import redirect_or_swap, render_page_or_partial
+
+bp = Blueprint("account", __name__)
+
+
+def _link_limit() -> str:
+    return current_app.config["LINK_RATE_LIMIT"]
+
+
+def _attach(form, error: DomainError) -> str | None:
+    """Put a service's message on its field; return it when it belongs to no field."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
+        return None
+    return error.message
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the path
+    return response
+
+
+# ---------------------------------------------------------------- account creation (rule 1)
+
+
+@bp.route("/account/create/<token>", methods=["GET", "POST"])
+@limiter.limit(_link_limit, methods=["POST"])
+def create(token: str):
+    """Finish creating an account: confirm the SEVIS ID, choose a password; refuses a used, void or expired link."""
+    link = accounts.find_link(db.session, token, LinkPurpose.ACCOUNT_CREATION)
+    problem = accounts.link_problem(link)
+    if problem:
+        return _no_store(render_page_or_partial("pages/account_link_problem.html", "partials/_account_link_problem.html",
+                                                status=404 if link is None else 410, problem=problem))  # fmt: skip
+    form = AccountCreationForm()
+    error = None
+    finished_before = link.user.has_finished_account_creation
+    if form.validate_on_submit():
+        try:
+            accounts.finish_account_creation(db.session, link, sevis_id=form.sevis_id.data, password=form.password.data)
+        except DomainError as err:
+            db.session.commit()  # a wrong SEVIS ID counts even though the form is refused
+            if accounts.link_problem(link):
+                return _no_store(render_page_or_partial("pages/account_link_problem.html",
+                                                        "partials/_account_link_problem.html", status=410, problem=err.message))  # fmt: skip
+            error = _attach(form, err)
+        else:
+            db.session.commit()
+            flash("Your password is set. Sign in with your email address and the new password." if finished_before
+                  else "Your account is ready. Sign in with your email address and the password you chose.", "success")  # fmt: skip
+            return redirect_or_swap(url_for("auth.sign_in"))
+    status = 422 if form.is_submitted() else 200
+    return _no_store(render_page_or_partial("pages/account_create.html", "partials/_account_create_form.html",
+                                            status=status, form=form, error=error, link=link, token=token,
+                                            finished_before=finished_before))  # fmt: skip
+
+
+# ---------------------------------------------------------------- self-service reset (rule 7)
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+@limiter.limit(_link_limit, methods=["POST"])
+def reset_request():
+    """Ask for a reset link; the same answer whether or not the email has an account."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(db.session, form.email.data)
+        db.session.commit()
+        return render_page_or_partial("pages/password_reset_request.html", "partials/_password_reset_request.html",
+                                      form=form, sent=True)  # fmt: skip
+    status = 422 if form.is_submitted() else 200
+    return render_page_or_partial("pages/password_reset_request.html", "partials/_password_reset_request.html",
+                                  status=status, form=form, sent=False)  # fmt: skip
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_link_limit, methods=["POST"])
+def reset(token: str):
+    """Choose a new password from a reset link: unlocks and signs out everywhere; refuses a used or expired link."""
+    link = accounts.find_link(db.session, token, LinkPurpose.PASSWORD_RESET)
+    problem = accounts.link_problem(link)
+    if problem:
+        return _no_store(render_page_or_partial("pages/account_link_problem.html", "partials/_account_link_problem.html",
+                                                status=404 if link is None else 410, problem=problem))  # fmt: skip
+    form = ResetPasswordForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            accounts.complete_password_reset(db.session, link, password=form.password.data)
+        except DomainError as err:
+            db.session.rollback()
+            error = _attach(form, err)
+        else:
+            db.session.commit()
+            session.clear()
+            flash("Your password is changed and your account is unlocked. Sign in with the new password.", "success")
+            return redirect_or_swap(url_for("auth.sign_in"))
+    status = 422 if form.is_submitted() else 200
+    return _no_store(render_page_or_partial("pages/password_reset.html", "partials/_password_reset_form.html",
+                                            status=status, form=form, error=error, token=token))  # fmt: skip
+
+
+# ---------------------------------------------------------------- signed-in steps and settings
+
+
+@bp.route("/password/change", methods=["GET", "POST"])
+@signed_in_required
+def change_password():
+    """Change the password (also the forced change after an upgrade); ends the user's other sessions."""
+    form = ChangePasswordForm()
+    forced = accounts.must_change_password(db.session, current_user)
+    error = None
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(db.session, current_user, current_password=form.current_password.data,
+                                     new_password=form.password.data, keep=current_user_session())  # fmt: skip
+        except DomainError as err:
+            db.session.rollback()
+            error = _attach(form, err)
+        else:
+            db.session.commit()
+            flash("Your password is changed. You were signed out on your other devices.", "success")
+            return redirect_or_swap(continue_after_step() if forced else url_for(".security"))
+    status = 422 if form.is_submitted() else 200
+    return render_page_or_partial("pages/password_change.html", "partials/_password_change_form.html",
+                                  status=status, form=form, error=error, forced=forced)  # fmt: skip
+
+
+@bp.route("/attestation", methods=["GET", "POST"])
+@student_required
+def attestation():
+    """After each sign-in the student confirms that what they report is true; the acceptance is an event."""
+    form = AttestationForm()
+    if form.validate_on_submit():
+        accounts.record_attestation(db.session, current_user)
+        db.session.commit()
+        return redirect_or_swap(continue_after_step())
+    status = 422 if form.is_submitted() else 200
+    return render_page_or_partial("pages/attestation.html", "partials/_attestation_form.html", status=status, form=form)
+
+
+@bp.get("/account/security")
+@signed_in_required
+def security():
+    """Password, two-step verification and sessions for the signed-in user."""
+    return render_page_or_partial("pages/account_security.html", "partials/_account_security.html",
+                                  form=ConfirmForm(), mfa_on=mfa.mfa_enabled(current_user),
+                                  mfa_required=mfa.mfa_required(current_user),
+                                  codes_left=mfa.recovery_codes_left(db.session, current_user))  # fmt: skip
+
+
+@bp.post("/account/sign-out-everywhere")
+@signed_in_required
+def sign_out_everywhere():
+    """End every session of the signed-in user, this one included."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect_or_swap(url_for(".security"))
+    accounts.end_all_sessions(db.session, current_user, actor=current_actor(), reason="signed_out_everywhere")
+    db.session.commit()
+    session.clear()
+    flash("You are signed out on every device, this one included.", "success")
+    return redirect_or_swap(url_for("auth.sign_in"))
+
+
+@bp.route("/mfa/setup", methods=["GET", "POST"])
+@signed_in_required
+def mfa_setup():
+    """Turn on two-step verification: scan the QR code, type a code, keep the recovery codes."""
+    if mfa.mfa_enabled(current_user):
+        return redirect(url_for(".security"))
+    form = MfaCodeForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            codes = mfa.confirm_enrolment(db.session, current_user, form.code.data)
+        except DomainError as err:
+            db.session.rollback()
+            error = _attach(form, err)
+        else:
+            row = current_user_session()
+            row.mfa_verified = True
+            db.session.commit()
+            response = render_page_or_partial("pages/mfa_recovery_codes.html", "partials/_mfa_recovery_codes.html",
+                                              codes=codes, next_url=continue_after_step())  # fmt: skip
+            return _no_store(response)
+    if current_user.mfa_secret is None or request.method == "GET" and request.args.get("restart"):
+        mfa.start_enrolment(db.session, current_user)
+        db.session.commit()
+    uri = mfa.provisioning_uri(current_user, current_app.config["SITE_NAME"])
+    status = 422 if form.is_submitted() else 200
+    return _no_store(render_page_or_partial("pages/mfa_setup.html", "partials/_mfa_setup_form.html", status=status,
+                                            form=form, error=error, qr=Markup(mfa.qr_svg(uri)),
+                                            secret=current_user.mfa_secret,
+                                            required=mfa.mfa_required(current_user)))  # fmt: skip
+
+
+@bp.route("/mfa/verify", methods=["GET", "POST"])
+@signed_in_required
+@limiter.limit(_link_limit, methods=["POST"])
+def mfa_verify():
+    """The second step of sign-in: a code from the authenticator app or an unused recovery code."""
+    row = current_user_session()
+    if row.mfa_verified or not mfa.mfa_enabled(current_user):
+        return redirect(continue_after_step())
+    form = MfaCodeForm()
+    error = None
+    if form.validate_on_submit():
+        if mfa.verify_second_factor(db.session, current_user, form.code.data):
+            row.mfa_verified = True
+            db.session.commit()
+            return redirect_or_swap(continue_after_step())
+        form.code.errors = ["That code is not right. Type the 6-digit code your app shows now, or a recovery code."]
+    status = 422 if form.is_submitted() else 200
+    return render_page_or_partial("pages/mfa_verify.html", "partials/_mfa_verify_form.html", status=status,
+                                  form=form, error=error)  # fmt: skip
