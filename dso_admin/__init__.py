@@ -8,3 +8,8 @@ def register(app: Flask) -> None:
     from dso_admin.routes import operator_upgrades
 
     app.register_blueprint(operator_upgrades.bp)
+    from dso_admin.blueprints import admin, support
+    from dso_admin.routes import student_info, students  # noqa: F401  (each module adds its routes to a blueprint)
+
+    app.register_blueprint(admin)
+    app.register_blueprint(support)

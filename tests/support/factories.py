@@ -127,3 +127,35 @@ def sign_in(client):
 
 
 MFA_TEST_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+# ---- student helper (issue 4): OPT situations --------------------------------------------
+
+
+def _add_stem_opt(self, student: Student, *, status: str = "approved", start: date | None = None,
+                  days: int = 729) -> "OptAuthorization":  # fmt: skip
+    """A STEM OPT on the student's current program, starting the day after the post-completion OPT ends."""
+    program = student.program_records[-1]
+    post = program.opt_authorizations[0]
+    start = start or post.end_date + timedelta(days=1)
+    stem = request_opt(self.session, self.system, program, kind=OptKind.STEM, start_date=start, end_date=start + timedelta(days=days))
+    stem.status = OptStatus(status)
+    if stem.status is not OptStatus.PENDING:
+        stem.decided_at = utcnow()
+    self.session.flush()
+    return stem
+
+
+def _add_address(self, student: Student, *, kind: str = "physical", line1: str = "12 Main Street", city: str = "Boston",
+                 state: str = "MA", postal_code: str = "02110") -> "Address":  # fmt: skip
+    from portal.models import Address
+    from portal.models.enums import AddressKind
+
+    address = Address(student=student, student_id=student.id, kind=AddressKind(kind), line1=line1, city=city,
+                      state=state, postal_code=postal_code)  # fmt: skip
+    self.session.add(address)
+    self.session.flush()
+    return address
+
+
+Factory.stem_opt = _add_stem_opt
+Factory.address = _add_address

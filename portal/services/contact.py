@@ -1,0 +1,164 @@
+"""A student's phone, addresses and email change requests (DESIGN rule 15): each change is an event,
+a change-list entry and a school reporting obligation due in 21 days."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from portal.models import Address, Student
+from portal.models.enums import AddressKind, ChangeKind, ObligationKind
+from portal.services.access import student_access, today_eastern
+from portal.services.actors import Actor
+from portal.services.errors import Conflict, InvalidValue, NotAllowed, StaleEdit
+from portal.services.events import record_event
+from portal.services.obligations import add_obligation
+from portal.services.validation import clean_email, clean_state, clean_text, clean_zip
+
+SCHOOL_RECORDS_WITHIN_DAYS = 21
+PO_BOX = re.compile(r"\b(p\s*\.?\s*o\s*\.?\s*b(ox)?|post\s+office\s+box|pob|box)\s*#?\s*\d", re.IGNORECASE)
+INTERNATIONAL_PHONE = re.compile(r"\+[1-9]\d{7,14}")
+
+
+def _check_may_change(session: Session, student: Student, actor: Actor, today: date | None) -> None:
+    if actor.is_support:
+        raise NotAllowed("Support staff read records; they never change them.")
+    if actor.is_student:
+        if actor.student_id is not None and actor.student_id != student.id:
+            raise NotAllowed("You can change only your own details.")
+        student_access(session, student, today=today).require_edit()
+
+
+def _obligation(session, student, kind, event, description, today):
+    add_obligation(session, student, kind=kind, due_on=today + timedelta(days=SCHOOL_RECORDS_WITHIN_DAYS),
+                   description=description, window_opens_on=today, source_event=event)  # fmt: skip
+
+
+def clean_phone(raw) -> str:
+    """A US number as 10 digits, or an international one as + and 8 to 15 digits."""
+    text = (raw or "").strip() if isinstance(raw, str) else ""
+    if not text:
+        raise InvalidValue("Enter your phone number.", field="phone")
+    compact = re.sub(r"[\s\-().]", "", text)
+    if compact.startswith("+") and not compact.startswith("+1"):
+        if not compact.isascii() or not INTERNATIONAL_PHONE.fullmatch(compact):
+            raise InvalidValue("Enter an international number as + and the country code, like +44 20 7946 0958.", field="phone")
+        return compact
+    digits = compact.removeprefix("+")
+    if not digits.isascii() or not digits.isdigit():
+        raise InvalidValue("A phone number can contain only digits, spaces and dashes, like 617 555 0100.", field="phone")
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) != 10:
+        raise InvalidValue("Enter a 10-digit US phone number, like 617 555 0100.", field="phone")
+    return digits
+
+
+def update_phone(session: Session, student: Student, phone, *, actor: Actor, expected_version: int,
+                 today: date | None = None) -> Student:  # fmt: skip
+    """Change the student's phone number; refuses a stale form, a malformed number and read-only access."""
+    today = today or today_eastern()
+    _check_may_change(session, student, actor, today)
+    if int(expected_version) != student.version:
+        raise StaleEdit("Your contact details changed after you opened the form. Check the current values.",
+                        current={"phone": student.phone})  # fmt: skip
+    phone = clean_phone(phone)
+    if phone == student.phone:
+        return student
+    before = {"phone": student.phone}
+    student.phone = phone
+    session.flush()
+    event = record_event(session, actor, "contact.phone_changed", student=student, change_kind=ChangeKind.CONTACT,
+                         subject=f"student:{student.id}", before=before, after={"phone": phone})  # fmt: skip
+    _obligation(session, student, ObligationKind.CONTACT_CHANGE, event, "Record the student's new phone number.", today)
+    return student
+
+
+def clean_address(kind: AddressKind, data: dict) -> dict:
+    """A US address; a physical address must be a street address, never a P.O. box (DESIGN rule 15)."""
+    values = {
+        "line1": clean_text(data.get("line1"), field="line1", label="street address", max_length=64, required=True),
+        "line2": clean_text(data.get("line2"), field="line2", label="second address line", max_length=64) or "",
+        "city": clean_text(data.get("city"), field="city", label="city", max_length=60, required=True),
+        "state": clean_state(data.get("state")),
+    }
+    values["postal_code"] = clean_zip(data.get("postal_code"), state=values["state"])
+    if kind == AddressKind.PHYSICAL:
+        for name in ("line1", "line2"):
+            if PO_BOX.search(values[name]):
+                raise InvalidValue(
+                    "Your physical address must be where you live, not a P.O. box. "
+                    "Put a P.O. box in your mailing address instead.", field=name,
+                )  # fmt: skip
+    return values
+
+
+def update_address(session: Session, student: Student, kind, data: dict, *, actor: Actor,
+                   expected_version: int | None, today: date | None = None) -> Address:  # fmt: skip
+    """Set the student's physical or mailing address.
+
+    Refuses a stale form (``expected_version`` None means "there was no address yet"), an invalid
+    address, a P.O. box as the physical address, and read-only access.
+    """
+    today = today or today_eastern()
+    kind = AddressKind(kind)
+    _check_may_change(session, student, actor, today)
+    address = next((item for item in student.addresses if item.kind == kind), None)
+    current_version = address.version if address is not None else None
+    if (int(expected_version) if expected_version not in (None, "") else None) != current_version:
+        current = {key: getattr(address, key) for key in ("line1", "line2", "city", "state", "postal_code")} if address else {}
+        raise StaleEdit("This address changed after you opened the form. Check the current values.", current=current)
+    values = clean_address(kind, data)
+    before = {key: getattr(address, key) for key in values} if address is not None else None
+    if before == values:
+        return address
+    if address is None:
+        address = Address(student=student, student_id=student.id, kind=kind, **values)
+        session.add(address)
+    else:
+        for key, value in values.items():
+            setattr(address, key, value)
+    session.flush()
+    event = record_event(session, actor, f"address.{kind.value}_changed", student=student, change_kind=ChangeKind.ADDRESS,
+                         subject=f"address:{kind.value}", before=before, after={"kind": kind, **values})  # fmt: skip
+    _obligation(session, student, ObligationKind.ADDRESS_CHANGE, event, f"Record the student's new {kind.value} address.", today)
+    return address
+
+
+def remove_mailing_address(session: Session, student: Student, *, actor: Actor, expected_version: int,
+                           today: date | None = None) -> None:  # fmt: skip
+    """Remove the optional mailing address; refuses a stale form and when there is none."""
+    today = today or today_eastern()
+    _check_may_change(session, student, actor, today)
+    address = next((item for item in student.addresses if item.kind == AddressKind.MAILING), None)
+    if address is None:
+        raise Conflict("You have no mailing address to remove.")
+    if int(expected_version) != address.version:
+        raise StaleEdit("Your mailing address changed after you opened the page.", current={"line1": address.line1})
+    before = {key: getattr(address, key) for key in ("line1", "line2", "city", "state", "postal_code")}
+    session.delete(address)
+    session.flush()
+    event = record_event(session, actor, "address.mailing_removed", student=student, change_kind=ChangeKind.ADDRESS,
+                         subject="address:mailing", before=before, after=None)  # fmt: skip
+    _obligation(session, student, ObligationKind.ADDRESS_CHANGE, event, "Remove the student's mailing address.", today)
+
+
+def request_email_change(session: Session, student: Student, new_email, *, actor: Actor,
+                         today: date | None = None) -> Student:  # fmt: skip
+    """Ask the DSO to change the email of record (the DSO changes it, as in SEVIS); refuses the current address."""
+    today = today or today_eastern()
+    _check_may_change(session, student, actor, today)
+    email = clean_email(new_email, field="email", required=True)
+    if email == student.email:
+        raise InvalidValue("That is already your email address of record.", field="email")
+    before = {"email": student.email, "requested_email": student.requested_email}
+    student.requested_email = email
+    session.flush()
+    event = record_event(session, actor, "contact.email_change_requested", student=student, change_kind=ChangeKind.CONTACT,
+                         subject=f"student:{student.id}", before=before,
+                         after={"email": student.email, "requested_email": email})  # fmt: skip
+    _obligation(session, student, ObligationKind.CONTACT_CHANGE, event,
+                f"Change the student's email of record to {email} as they asked.", today)  # fmt: skip
+    return student

@@ -1,0 +1,287 @@
+"""A student's OPT employers: add, edit, delete (soft), restore, and the school's STEM review (rules 2, 3, 6)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from portal.models import Document, Employer, Student, utcnow
+from portal.models import employer as limits
+from portal.models.enums import ActorKind, ChangeKind, DocumentKind, EmployerReview, EmploymentTime, OptKind, OptStatus
+from portal.services.access import EASTERN, StudentAccess, student_access, today_eastern
+from portal.services.actors import Actor
+from portal.services.errors import Conflict, InvalidValue, NotAllowed, RuleBroken, StaleEdit
+from portal.services.events import record_event
+from portal.services.validation import (
+    clean_date, clean_digits, clean_email, clean_state, clean_text, clean_us_phone, clean_zip,
+)  # fmt: skip
+
+LATE_AFTER_DAYS = 10
+# DESIGN rule 3 / issue 4: on STEM OPT a student may change only these without a new Form I-983.
+STEM_STUDENT_EDITABLE = frozenset(
+    {"job_title", "supervisor_first_name", "supervisor_last_name", "supervisor_phone", "supervisor_phone_ext",
+     "supervisor_email", "end_date"}
+)  # fmt: skip
+EDITABLE_FIELDS = (
+    "name", "address_line1", "address_line2", "city", "state", "postal_code", "ein", "self_employed",
+    "course_relevance", "employment_time", "start_date", "end_date", "supervisor_first_name",
+    "supervisor_last_name", "supervisor_phone", "supervisor_phone_ext", "supervisor_email", "job_title",
+)  # fmt: skip
+
+
+def _flag(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"y", "yes", "true", "1", "on"}
+    return bool(value)
+
+
+def clean_employer_data(data: dict) -> dict:
+    """Every Employer field checked against the SEVIS batch schema; refuses the first bad value, on its field."""
+    cleaned: dict = {}
+    cleaned["name"] = clean_text(data.get("name"), field="name", label="employer name", max_length=limits.NAME_MAX, required=True)
+    cleaned["address_line1"] = clean_text(data.get("address_line1"), field="address_line1", label="street address",
+                                          max_length=limits.ADDRESS_LINE_MAX, required=True)  # fmt: skip
+    cleaned["address_line2"] = clean_text(data.get("address_line2"), field="address_line2", label="second address line",
+                                          max_length=limits.ADDRESS_LINE_MAX) or ""  # fmt: skip
+    cleaned["city"] = clean_text(data.get("city"), field="city", label="city", max_length=limits.CITY_MAX, required=True)
+    cleaned["state"] = clean_state(data.get("state"))
+    cleaned["postal_code"] = clean_zip(data.get("postal_code"), state=cleaned["state"])
+    cleaned["ein"] = clean_digits(data.get("ein"), field="ein", label="EIN", length=9, example=", like 12-3456789")
+    cleaned["self_employed"] = _flag(data.get("self_employed"))
+    cleaned["course_relevance"] = clean_text(
+        data.get("course_relevance"), field="course_relevance", label="description of how the job relates to your degree",
+        max_length=limits.COURSE_RELEVANCE_MAX, required=True, multiline=True,
+    )  # fmt: skip
+    try:
+        cleaned["employment_time"] = EmploymentTime(data.get("employment_time"))
+    except ValueError:
+        raise InvalidValue("Choose full time or part time.", field="employment_time") from None
+    cleaned["start_date"] = clean_date(data.get("start_date"), field="start_date", label="start date", required=True)
+    cleaned["end_date"] = clean_date(data.get("end_date"), field="end_date", label="end date")
+    if cleaned["end_date"] is not None and cleaned["end_date"] < cleaned["start_date"]:
+        raise RuleBroken("The end date must be on or after the start date.", field="end_date")
+    cleaned["supervisor_first_name"] = clean_text(data.get("supervisor_first_name"), field="supervisor_first_name",
+                                                  label="supervisor's first name", max_length=limits.SUPERVISOR_FIRST_NAME_MAX,
+                                                  no_digits=True)  # fmt: skip
+    cleaned["supervisor_last_name"] = clean_text(data.get("supervisor_last_name"), field="supervisor_last_name",
+                                                 label="supervisor's last name", max_length=limits.SUPERVISOR_LAST_NAME_MAX,
+                                                 no_digits=True)  # fmt: skip
+    cleaned["supervisor_phone"] = clean_us_phone(data.get("supervisor_phone"), field="supervisor_phone",
+                                                 label="supervisor's phone number")  # fmt: skip
+    cleaned["supervisor_phone_ext"] = clean_digits(data.get("supervisor_phone_ext"), field="supervisor_phone_ext",
+                                                   label="extension", max_length=limits.PHONE_EXTENSION_MAX)  # fmt: skip
+    cleaned["supervisor_email"] = clean_email(data.get("supervisor_email"), field="supervisor_email",
+                                              label="supervisor's email address", max_length=limits.SUPERVISOR_EMAIL_MAX)  # fmt: skip
+    cleaned["job_title"] = clean_text(data.get("job_title"), field="job_title", label="job title", max_length=limits.JOB_TITLE_MAX)
+    return cleaned
+
+
+def _fmt(day: date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def _check_actor_may_change(access: StudentAccess, actor: Actor) -> None:
+    if actor.is_support:
+        raise NotAllowed("Support staff read records; they never change them.")
+    if actor.is_student:
+        if actor.student_id is not None and actor.student_id != access.student.id:
+            raise NotAllowed("You can change only your own employers.")
+        access.require_edit()
+
+
+def _opt_for_start(access: StudentAccess, start: date):
+    """The visible OPT a job starting on ``start`` belongs to; refuses a start before the OPT."""
+    live = [opt for opt in access.opts if opt.status in (OptStatus.APPROVED, OptStatus.PENDING)]
+    if not live:
+        raise RuleBroken("You have no OPT on your current program record to report an employer for.", field="start_date")
+    first_start = min(opt.start_date for opt in live)
+    if start < first_start:
+        raise RuleBroken(f"The start date cannot be before your OPT starts on {_fmt(first_start)}.", field="start_date")
+    stem = next((opt for opt in live if opt.kind == OptKind.STEM), None)
+    if stem is not None and start >= stem.start_date:
+        return stem
+    post = [opt for opt in live if opt.kind == OptKind.POST_COMPLETION]
+    return post[0] if post else stem
+
+
+def find_deleted_match(session: Session, student: Student, *, name: str, ein: str | None, start_date: date) -> Employer | None:
+    """A deleted employer of this student with the same EIN, or the same name and start date."""
+    same = func.lower(Employer.name) == name.lower()
+    condition = same & (Employer.start_date == start_date)
+    if ein:
+        condition = or_(condition, Employer.ein == ein)
+    return session.scalar(
+        select(Employer)
+        .where(Employer.student_id == student.id, Employer.deleted_at.is_not(None), condition)
+        .order_by(Employer.deleted_at.desc())
+        .limit(1)
+    )
+
+
+def add_employer(session: Session, student: Student, data: dict, *, actor: Actor, today: date | None = None) -> Employer:
+    """Add an employer for the student (student, DSO or data feed).
+
+    Refuses bad fields, a start before the OPT, a match with a deleted employer, and a STEM employer
+    from a student without its Form I-983 (``data["i983_document"]``); marks a start more than 10 days
+    ago as reported late.
+    """
+    today = today or today_eastern()
+    access = student_access(session, student, today=today)
+    _check_actor_may_change(access, actor)
+    values = clean_employer_data(data)
+    opt = _opt_for_start(access, values["start_date"])
+    deleted = find_deleted_match(session, student, name=values["name"], ein=values["ein"], start_date=values["start_date"])
+    if deleted is not None:
+        when = deleted.deleted_at.astimezone(EASTERN).date()
+        if actor.is_student:
+            message = f"You deleted this employer on {_fmt(when)}. Contact your DSO to restore it instead of adding it again."
+        else:
+            message = f"The student deleted this employer on {_fmt(when)}. Restore it instead of adding it again."
+        raise Conflict(message, field="name")
+    document = data.get("i983_document")
+    needs_review = opt.kind == OptKind.STEM and actor.is_student
+    if needs_review and not (
+        isinstance(document, Document) and document.student_id == student.id and document.kind == DocumentKind.I983
+    ):
+        raise RuleBroken("Attach the Form I-983 you signed with this employer (a PDF).", field="i983")
+    employer = Employer(student=student, student_id=student.id, opt_authorization=opt, **values)
+    if needs_review:
+        employer.review_status = EmployerReview.WAITING
+    employer.reported_late = actor.kind != ActorKind.DATA_FEED and values["start_date"] < today - timedelta(days=LATE_AFTER_DAYS)
+    session.add(employer)
+    session.flush()
+    if isinstance(document, Document):
+        document.employer_id = employer.id
+    record_event(session, actor, "employer.added", student=student, change_kind=ChangeKind.EMPLOYER,
+                 subject=f"employer:{employer.id}", after=employer.snapshot(), reported_late=employer.reported_late)  # fmt: skip
+    return employer
+
+
+def update_employer(session: Session, employer: Employer, data: dict, *, actor: Actor, expected_version: int,
+                    today: date | None = None) -> Employer:  # fmt: skip
+    """Change an employer's details.
+
+    Refuses a stale version (with the current values), a deleted employer, bad fields, a name change
+    not confirmed as the same job (``data["same_job_confirmed"]``), and, for a student on STEM OPT,
+    changes other than job title, supervisor and end date.
+    """
+    today = today or today_eastern()
+    if employer.is_deleted:
+        raise Conflict("This employer was deleted. Ask your DSO to restore it before changing it.")
+    if int(expected_version) != employer.version:
+        raise StaleEdit(
+            "Someone changed this employer after you opened the form. Compare your changes with the current details.",
+            current=employer.snapshot(),
+        )
+    access = student_access(session, employer.student, today=today)
+    _check_actor_may_change(access, actor)
+    if actor.is_student and employer.opt_authorization_id not in access.opt_ids:
+        raise NotAllowed("This employer belongs to an OPT you can no longer change.")
+    before = employer.snapshot()
+    merged = {name: getattr(employer, name) for name in EDITABLE_FIELDS}
+    merged.update({key: value for key, value in data.items() if key in EDITABLE_FIELDS})
+    values = clean_employer_data(merged)
+    changed = {name for name in EDITABLE_FIELDS if values[name] != getattr(employer, name)}
+    if not changed:
+        return employer
+    stem = employer.opt_authorization is not None and employer.opt_authorization.kind == OptKind.STEM
+    if actor.is_student and stem and changed - STEM_STUDENT_EDITABLE:
+        raise NotAllowed(
+            "On STEM OPT you can change only the job title, the supervisor and the end date. "
+            "For a new employer or other changes, submit a new Form I-983 with Add employer."
+        )
+    if "name" in changed and not _flag(data.get("same_job_confirmed")):
+        raise RuleBroken(
+            "You changed the employer's name. If this is a new job, keep this one and use Add employer instead, "
+            "so your history is not overwritten. If it is the same job under a new name, confirm that below.",
+            field="name",
+        )
+    if "start_date" in changed:
+        opt = _opt_for_start(access, values["start_date"])
+        if opt.id != employer.opt_authorization_id and not (actor.is_student and stem):
+            employer.opt_authorization = opt
+    for name in changed:
+        setattr(employer, name, values[name])
+    session.flush()
+    after = employer.snapshot()
+    record_event(session, actor, "employer.updated", student=employer.student, change_kind=ChangeKind.EMPLOYER,
+                 subject=f"employer:{employer.id}",
+                 before={"id": employer.id, "name": before["name"], **{k: before[k] for k in sorted(changed)}},
+                 after={"id": employer.id, "name": after["name"], **{k: after[k] for k in sorted(changed)}})  # fmt: skip
+    return employer
+
+
+def delete_employer(session: Session, employer: Employer, *, actor: Actor, confirmed_never_worked: bool,
+                    today: date | None = None) -> None:  # fmt: skip
+    """Soft-delete an employer the student says they never worked for.
+
+    Refuses without the confirmation and for an employer already deleted.
+    """
+    if employer.is_deleted:
+        raise Conflict("This employer was already deleted.")
+    if not confirmed_never_worked:
+        raise RuleBroken("Tick 'I have never worked for this employer' to delete it.", field="never_worked")
+    access = student_access(session, employer.student, today=today)
+    _check_actor_may_change(access, actor)
+    before = employer.snapshot()
+    employer.deleted_at = utcnow()
+    employer.deleted_by_user_id = actor.user_id
+    session.flush()
+    record_event(session, actor, "employer.deleted", student=employer.student, change_kind=ChangeKind.EMPLOYER,
+                 subject=f"employer:{employer.id}", before=before, after=None)  # fmt: skip
+
+
+def restore_employer(session: Session, employer: Employer, *, actor: Actor) -> Employer:
+    """Undo a student's delete (school officials only); refuses an employer that is not deleted."""
+    if not actor.is_school_official:
+        raise NotAllowed("Only a DSO can restore a deleted employer.")
+    if not employer.is_deleted:
+        raise Conflict("This employer is not deleted.")
+    employer.deleted_at = None
+    employer.deleted_by_user_id = None
+    session.flush()
+    record_event(session, actor, "employer.restored", student=employer.student, change_kind=ChangeKind.EMPLOYER,
+                 subject=f"employer:{employer.id}", before=None, after=employer.snapshot())  # fmt: skip
+    return employer
+
+
+def review_stem_employer(session: Session, employer: Employer, *, actor: Actor, accept: bool, note: str = "") -> Employer:
+    """A DSO accepts or returns a STEM employer submitted with its I-983; refuses one not waiting for review."""
+    if not actor.is_school_official:
+        raise NotAllowed("Only a DSO can review a STEM employer.")
+    if employer.is_deleted or employer.review_status != EmployerReview.WAITING:
+        raise Conflict("This employer is not waiting for school review.")
+    note = clean_text(note, field="note", label="note", max_length=1000, multiline=True) or ""
+    if not accept and not note:
+        raise InvalidValue("Tell the student why the employer is returned.", field="note")
+    before = {"id": employer.id, "name": employer.name, "review_status": employer.review_status}
+    employer.review_status = EmployerReview.ACCEPTED if accept else EmployerReview.RETURNED
+    session.flush()
+    record_event(session, actor, "employer.reviewed", student=employer.student, change_kind=ChangeKind.EMPLOYER,
+                 subject=f"employer:{employer.id}", before=before,
+                 after={"id": employer.id, "name": employer.name, "review_status": employer.review_status, "note": note})  # fmt: skip
+    return employer
+
+
+def visible_employers(session: Session, access: StudentAccess) -> list[Employer]:
+    """The student's employers under the OPTs they can see, not deleted, newest start first (one statement)."""
+    if not access.opt_ids:
+        return []
+    return list(
+        session.scalars(
+            select(Employer)
+            .where(
+                Employer.student_id == access.student.id,
+                Employer.deleted_at.is_(None),
+                Employer.opt_authorization_id.in_(access.opt_ids),
+            )
+            .order_by(Employer.start_date.desc(), Employer.id.desc())
+        )
+    )
+
+
+def own_employer(session: Session, student: Student, employer_id: int) -> Employer | None:
+    """One of the student's employers by id, or None (another student's id is simply not found)."""
+    return session.scalar(select(Employer).where(Employer.id == employer_id, Employer.student_id == student.id))

@@ -1,0 +1,148 @@
+"""A student's History (DESIGN rule 8): every event across all program records, every email, and a CSV of both."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from portal.models import Event, OutboxEmail, Student
+
+# What a student can filter by: the first part of the event type ("employer.added" -> employer).
+HISTORY_KINDS = {
+    "employer": "Employers",
+    "address": "Addresses",
+    "contact": "Phone and email",
+    "document": "Documents",
+    "opt": "OPT",
+    "program": "Program record",
+    "account": "Account and sign-in",
+    "email": "Emails",
+    "problem": "Problem reports",
+}
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def clean_kinds(kinds) -> list[str]:
+    """Only known kinds survive (a tampered filter is ignored, never an error)."""
+    return [kind for kind in (kinds or []) if kind in HISTORY_KINDS]
+
+
+def _page_number(page) -> int:
+    try:
+        return max(1, min(int(page), 100_000))
+    except (TypeError, ValueError):
+        return 1
+
+
+def student_events(session: Session, student: Student, *, kinds=None, page=1, per_page: int = 25) -> Page:
+    """The student's events, newest first, optionally only some kinds; two statements whatever the size."""
+    kinds = clean_kinds(kinds)
+    condition = Event.student_id == student.id
+    if kinds:
+        condition = condition & or_(*(Event.event_type.like(f"{kind}.%") for kind in kinds))
+    page = _page_number(page)
+    total = session.scalar(select(func.count()).select_from(Event).where(condition)) or 0
+    items = list(
+        session.scalars(
+            select(Event).where(condition).order_by(Event.occurred_at.desc(), Event.id.desc())
+            .limit(per_page).offset((page - 1) * per_page)
+        )
+    )  # fmt: skip
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def student_emails(session: Session, student: Student, *, page=1, per_page: int = 10) -> Page:
+    """Every email queued for the student, newest first, with its full text and reference code."""
+    page = _page_number(page)
+    condition = OutboxEmail.student_id == student.id
+    total = session.scalar(select(func.count()).select_from(OutboxEmail).where(condition)) or 0
+    items = list(
+        session.scalars(
+            select(OutboxEmail).where(condition).order_by(OutboxEmail.queued_at.desc(), OutboxEmail.id.desc())
+            .limit(per_page).offset((page - 1) * per_page)
+        )
+    )  # fmt: skip
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def describe_changes(before: dict | None, after: dict | None) -> list[tuple[str, Any, Any]]:
+    """(field, before, after) for every field that differs, for showing an event's change."""
+    before, after = before or {}, after or {}
+    rows = []
+    for key in list(dict.fromkeys([*before.keys(), *after.keys()])):
+        if key == "id":
+            continue
+        old, new = before.get(key), after.get(key)
+        if old != new or not before or not after:
+            rows.append((key.replace("_", " "), old, new))
+    return rows
+
+
+def _safe_cell(value: Any) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text = "'" + text
+    return text
+
+
+CSV_HEADER = ["record", "when (UTC)", "type", "by", "before", "after", "reference code", "subject", "text"]
+
+
+def history_csv(session: Session, student: Student, *, batch: int = 500) -> Iterator[str]:
+    """The whole history as CSV lines (events, then emails), streamed in batches."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(CSV_HEADER)
+    yield flush()
+    events = session.execute(
+        select(Event).where(Event.student_id == student.id).order_by(Event.occurred_at.desc(), Event.id.desc())
+        .execution_options(yield_per=batch)
+    ).scalars()  # fmt: skip
+    for event in events:
+        writer.writerow([_safe_cell(x) for x in ("event", event.occurred_at.isoformat(), event.event_type,
+                         f"{event.actor_kind.value}: {event.actor_label}", event.before, event.after, "", "", "")])  # fmt: skip
+        yield flush()
+    emails = session.execute(
+        select(OutboxEmail).where(OutboxEmail.student_id == student.id)
+        .order_by(OutboxEmail.queued_at.desc(), OutboxEmail.id.desc()).execution_options(yield_per=batch)
+    ).scalars()  # fmt: skip
+    for email in emails:
+        writer.writerow([_safe_cell(x) for x in ("email", email.queued_at.isoformat(), email.template, "",
+                         "", "", email.reference_code, email.subject, email.body_text)])  # fmt: skip
+        yield flush()

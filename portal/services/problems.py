@@ -1,0 +1,98 @@
+"""Problem reports (DESIGN rule 14): a student writes one with optional screenshots; support works it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.models import Document, ProblemReport, Student, User
+from portal.models.enums import DocumentKind, ProblemStatus, Role
+from portal.services.actors import Actor
+from portal.services.errors import InvalidValue, NotAllowed
+from portal.services.events import record_event
+from portal.services.uploads import IMAGE_MAX_BYTES, image_type, read_limited, safe_filename, store_bytes
+from portal.services.validation import clean_text
+
+MAX_SCREENSHOTS = 3
+DESCRIPTION_MAX = 5000
+
+
+def create_problem_report(session: Session, student: Student, *, actor: Actor, description, screenshots=(),
+                          upload_dir: str) -> ProblemReport:  # fmt: skip
+    """File a report for support with the student's name and SEVIS ID; refuses an empty description,
+    more than three screenshots, and a screenshot that is not PNG/JPEG or over 5 MB (413)."""
+    if actor.is_student and actor.student_id is not None and actor.student_id != student.id:
+        raise NotAllowed("You can report a problem only for yourself.")
+    text = clean_text(description, field="description", label="description of the problem",
+                      max_length=DESCRIPTION_MAX, required=True, multiline=True)  # fmt: skip
+    files = [item for item in screenshots if item is not None and getattr(item, "filename", None)]
+    if len(files) > MAX_SCREENSHOTS:
+        raise InvalidValue(f"Attach at most {MAX_SCREENSHOTS} screenshots.", field="screenshots")
+    checked = []
+    for item in files:
+        data = read_limited(item.stream, IMAGE_MAX_BYTES, label=f"screenshot {safe_filename(item.filename, 'image')}",
+                            field="screenshots")  # fmt: skip
+        checked.append((item.filename, data, image_type(data)))
+    report = ProblemReport(student_id=student.id, reporter_name=student.full_name[:120], sevis_id=student.sevis_id,
+                           description=text, status=ProblemStatus.NEW)  # fmt: skip
+    session.add(report)
+    session.flush()
+    for filename, data, content_type in checked:
+        stored_name, digest = store_bytes(upload_dir, data)
+        session.add(Document(
+            student_id=student.id, kind=DocumentKind.SCREENSHOT, problem_report_id=report.id,
+            original_filename=safe_filename(filename, "screenshot"), stored_name=stored_name,
+            content_type=content_type, size_bytes=len(data), sha256=digest, uploaded_by_user_id=actor.user_id,
+        ))  # fmt: skip
+    session.flush()
+    record_event(session, actor, "problem.reported", student=student, subject=f"problem:{report.id}",
+                 after={"description": text[:500], "screenshots": len(checked)})  # fmt: skip
+    return report
+
+
+def update_problem_report(session: Session, report: ProblemReport, *, actor: Actor, status=None, assignee: User | None = None,
+                          note_to_student=None) -> ProblemReport:  # fmt: skip
+    """Support changes a report's status, assignee or note to the student; refuses anyone but support."""
+    if not actor.is_support:
+        raise NotAllowed("Only support staff work on problem reports.")
+    before = {"status": report.status, "assigned_to_user_id": report.assigned_to_user_id, "note_to_student": report.note_to_student}
+    if status is not None:
+        try:
+            report.status = ProblemStatus(status)
+        except ValueError:
+            raise InvalidValue("Choose a status from the list.", field="status") from None
+    if assignee is not None:
+        if assignee.role is not Role.SUPPORT:
+            raise InvalidValue("Assign the report to a member of support staff.", field="assignee")
+        report.assigned_to_user_id = assignee.id
+    if note_to_student is not None:
+        report.note_to_student = clean_text(note_to_student, field="note_to_student", label="note to the student",
+                                            max_length=DESCRIPTION_MAX, multiline=True) or ""  # fmt: skip
+    after = {"status": report.status, "assigned_to_user_id": report.assigned_to_user_id, "note_to_student": report.note_to_student}
+    if after == before:
+        return report
+    session.flush()
+    record_event(session, actor, "problem.updated", student=report.student, subject=f"problem:{report.id}",
+                 before=before, after=after)  # fmt: skip
+    return report
+
+
+def student_problem_reports(session: Session, student: Student) -> list[ProblemReport]:
+    """The student's reports, newest first (one statement)."""
+    return list(
+        session.scalars(
+            select(ProblemReport).where(ProblemReport.student_id == student.id)
+            .order_by(ProblemReport.created_at.desc(), ProblemReport.id.desc())
+        )
+    )  # fmt: skip
+
+
+def screenshots_for(session: Session, report_ids: list[int]) -> dict[int, list[Document]]:
+    """Screenshots grouped by report (one statement)."""
+    grouped: dict[int, list[Document]] = {report_id: [] for report_id in report_ids}
+    if report_ids:
+        for document in session.scalars(select(Document).where(Document.problem_report_id.in_(report_ids))):
+            grouped[document.problem_report_id].append(document)
+    return grouped
+
+

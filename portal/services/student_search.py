@@ -1,0 +1,369 @@
+"""The school's students list: search, filters, sorting, pages and alerts, in a constant number of statements."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from portal.models import Employer, Event, OptAuthorization, ProgramRecord, ReportingObligation, Student, User, utcnow
+from portal.models.enums import EmployerReview, OptKind, OptStatus, ProgramStatus
+
+from portal.services.obligations import today_eastern
+
+PAGE_SIZES = (10, 25, 50, 100, 250, 500, 1000)  # as SEVIS lists offer
+SORTS = {
+    "name": (Student.surname, Student.given_name, Student.id),
+    "sevis_id": (Student.sevis_id,),
+    "email": (Student.email, Student.id),
+    "changed": (Student.updated_at, Student.id),
+}
+ACCOUNT_FILTERS = ("created", "pending", "locked")
+UNEMPLOYMENT_ALERT_DAYS = 60
+MAX_QUERY = 200
+_SEVIS_ID = re.compile(r"N\d{10}", re.IGNORECASE)
+
+
+@dataclass
+class StudentQuery:
+    """What the DSO asked for: all fields optional, validated by ``parse``."""
+
+    q: str = ""
+    opt_kind: OptKind | None = None
+    opt_status: OptStatus | None = None
+    account: str | None = None
+    no_employer: bool = False
+    unemployed_60: bool = False
+    changed_since: date | None = None
+    reported_late: bool = False
+    overdue: bool = False
+    stem_review: bool = False
+    sort: str = "name"
+    descending: bool = False
+    page: int = 1
+    per_page: int = 25
+    errors: dict = field(default_factory=dict)
+
+    def as_args(self, **overrides) -> dict:
+        """The query as URL arguments (for links to other pages, sorts and exports)."""
+        values = {
+            "q": self.q or None,
+            "opt_kind": self.opt_kind.value if self.opt_kind else None,
+            "opt_status": self.opt_status.value if self.opt_status else None,
+            "account": self.account,
+            "no_employer": "1" if self.no_employer else None,
+            "unemployed_60": "1" if self.unemployed_60 else None,
+            "changed_since": self.changed_since.isoformat() if self.changed_since else None,
+            "reported_late": "1" if self.reported_late else None,
+            "overdue": "1" if self.overdue else None,
+            "stem_review": "1" if self.stem_review else None,
+            "sort": self.sort if self.sort != "name" else None,
+            "dir": "desc" if self.descending else None,
+            "per_page": self.per_page if self.per_page != 25 else None,
+            "page": self.page if self.page != 1 else None,
+        }
+        values.update(overrides)
+        return {key: value for key, value in values.items() if value is not None}
+
+
+def _enum_or_error(enum_class, raw: str | None, name: str, errors: dict):
+    if not raw:
+        return None
+    try:
+        return enum_class(raw)
+    except ValueError:
+        errors[name] = "Choose one of the listed values."
+        return None
+
+
+def parse(args) -> StudentQuery:
+    """Read a StudentQuery from request arguments; bad values become messages in ``errors``, never an exception."""
+    errors: dict = {}
+    q = (args.get("q") or "").strip()
+    if len(q) > MAX_QUERY or any(ord(ch) < 32 for ch in q):
+        errors["q"] = f"Search for a name, SEVIS ID, email or employer (at most {MAX_QUERY} characters)."
+        q = ""
+    query = StudentQuery(q=q, errors=errors)
+    query.opt_kind = _enum_or_error(OptKind, args.get("opt_kind"), "opt_kind", errors)
+    query.opt_status = _enum_or_error(OptStatus, args.get("opt_status"), "opt_status", errors)
+    account = args.get("account") or None
+    if account is not None and account not in ACCOUNT_FILTERS:
+        errors["account"] = "Choose one of the listed values."
+        account = None
+    query.account = account
+    for flag in ("no_employer", "unemployed_60", "reported_late", "overdue", "stem_review"):
+        setattr(query, flag, args.get(flag) in ("1", "on", "true", "y"))
+    raw_since = (args.get("changed_since") or "").strip()
+    if raw_since:
+        try:
+            query.changed_since = date.fromisoformat(raw_since)
+        except ValueError:
+            errors["changed_since"] = "Enter a date like 2026-03-31."
+    sort = args.get("sort") or "name"
+    query.sort = sort if sort in SORTS else "name"
+    query.descending = args.get("dir") == "desc"
+    try:
+        per_page = int(args.get("per_page") or 25)
+    except ValueError:
+        per_page = 25
+    query.per_page = per_page if per_page in PAGE_SIZES else 25
+    try:
+        query.page = max(1, min(int(args.get("page") or 1), 1_000_000))
+    except ValueError:
+        query.page = 1
+    return query
+
+
+# --- Conditions, each a correlated EXISTS on one student ---------------------------------------
+
+
+def _current_opt_condition(today: date):
+    """An approved OPT on an active program that has not ended."""
+    return (
+        select(OptAuthorization.id)
+        .join(ProgramRecord, ProgramRecord.id == OptAuthorization.program_record_id)
+        .where(ProgramRecord.student_id == Student.id, ProgramRecord.status == ProgramStatus.ACTIVE,
+               OptAuthorization.status == OptStatus.APPROVED, OptAuthorization.ended_on.is_(None),
+               OptAuthorization.end_date >= today)  # fmt: skip
+    )
+
+
+def _employed_since(day: date):
+    """A live employer whose employment reaches ``day`` or later."""
+    return exists().where(
+        Employer.student_id == Student.id, Employer.deleted_at.is_(None),
+        or_(Employer.end_date.is_(None), Employer.end_date >= day),
+    )  # fmt: skip
+
+
+def without_current_employer(today: date):
+    return and_(exists(_current_opt_condition(today)), ~_employed_since(today))
+
+
+def unemployed_at_least(days: int, today: date):
+    """Approved OPT running for at least ``days`` with no employer reported in that time: at least ``days`` unemployed."""
+    since = today - timedelta(days=days)
+    opt = _current_opt_condition(today).where(OptAuthorization.start_date <= since)
+    return and_(exists(opt), ~_employed_since(since))
+
+
+def reporting_overdue(today: date):
+    return exists().where(ReportingObligation.student_id == Student.id, ReportingObligation.completed_at.is_(None),
+                          ReportingObligation.due_on < today)  # fmt: skip
+
+
+def locked_account(now: datetime):
+    return exists().where(User.student_id == Student.id, User.locked_until > now)
+
+
+def stem_employer_waiting():
+    return exists().where(Employer.student_id == Student.id, Employer.deleted_at.is_(None),
+                          Employer.review_status == EmployerReview.WAITING)  # fmt: skip
+
+
+def like_escape(text: str) -> str:
+    """Escape LIKE wildcards so a search for "50%" means the characters, not a pattern."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _start_of_day_utc(day: date) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo("America/New_York")).astimezone(timezone.utc)
+
+
+def _conditions(school_id: int, query: StudentQuery, today: date, now: datetime) -> list:
+    conditions = [Student.school_id == school_id]
+    q = query.q
+    if q:
+        if _SEVIS_ID.fullmatch(q):
+            conditions.append(Student.sevis_id == q.upper())
+        else:
+            pattern = "%" + like_escape(q.lower()) + "%"
+            full_name = func.lower(Student.given_name + " " + Student.surname)
+            conditions.append(or_(
+                func.lower(Student.surname).like(pattern, escape="\\"),
+                func.lower(Student.given_name).like(pattern, escape="\\"),
+                full_name.like(pattern, escape="\\"),
+                Student.email.like(pattern, escape="\\"),
+                Student.sevis_id.like(q.upper() + "%") if re.fullmatch(r"[Nn]\d{1,10}", q) else false(),
+                exists().where(Employer.student_id == Student.id,
+                               func.lower(Employer.name).like(pattern, escape="\\")),
+            ))  # fmt: skip
+    if query.opt_kind or query.opt_status:
+        opt = select(OptAuthorization.id).join(ProgramRecord).where(ProgramRecord.student_id == Student.id)
+        if query.opt_kind:
+            opt = opt.where(OptAuthorization.kind == query.opt_kind)
+        if query.opt_status:
+            opt = opt.where(OptAuthorization.status == query.opt_status)
+        conditions.append(exists(opt))
+    if query.account == "created":
+        conditions.append(exists().where(User.student_id == Student.id, User.password_hash.is_not(None)))
+    elif query.account == "pending":
+        conditions.append(~exists().where(User.student_id == Student.id, User.password_hash.is_not(None)))
+    elif query.account == "locked":
+        conditions.append(locked_account(now))
+    if query.no_employer:
+        conditions.append(without_current_employer(today))
+    if query.unemployed_60:
+        conditions.append(unemployed_at_least(UNEMPLOYMENT_ALERT_DAYS, today))
+    if query.changed_since:
+        conditions.append(exists().where(Event.student_id == Student.id, Event.change_kind.is_not(None),
+                                         Event.occurred_at >= _start_of_day_utc(query.changed_since)))  # fmt: skip
+    if query.reported_late:
+        conditions.append(or_(
+            exists().where(Event.student_id == Student.id, Event.reported_late.is_(True)),
+            exists().where(Employer.student_id == Student.id, Employer.reported_late.is_(True)),
+        ))  # fmt: skip
+    if query.overdue:
+        conditions.append(reporting_overdue(today))
+    if query.stem_review:
+        conditions.append(stem_employer_waiting())
+    return conditions
+
+
+def _ordering(query: StudentQuery):
+    columns = SORTS[query.sort]
+    return [column.desc() if query.descending else column.asc() for column in columns]
+
+
+def student_rows_query(school_id: int, query: StudentQuery, *, today: date | None = None):
+    """The SELECT for the whole filtered, sorted list (no paging), with what each row shows eager-loaded."""
+    today = today or today_eastern()
+    return (
+        select(Student)
+        .where(*_conditions(school_id, query, today, utcnow()))
+        .order_by(*_ordering(query))
+        .options(selectinload(Student.user),
+                 selectinload(Student.program_records).selectinload(ProgramRecord.opt_authorizations))  # fmt: skip
+    )
+
+
+@dataclass
+class StudentPage:
+    rows: list
+    total: int
+    query: StudentQuery
+    employers: dict  # student id -> live employers, newest first
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.per_page))
+
+    @property
+    def first(self) -> int:
+        return 0 if self.total == 0 else (self.query.page - 1) * self.query.per_page + 1
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.query.page * self.query.per_page)
+
+
+def live_employers_by_student(session: Session, student_ids: list[int]) -> dict[int, list[Employer]]:
+    """Live (not deleted) employers of the given students, newest start first, in one statement."""
+    by_student: dict[int, list[Employer]] = {student_id: [] for student_id in student_ids}
+    if not student_ids:
+        return by_student
+    rows = session.scalars(select(Employer).where(Employer.student_id.in_(student_ids), Employer.deleted_at.is_(None))
+                           .order_by(Employer.start_date.desc()))  # fmt: skip
+    for employer in rows:
+        by_student[employer.student_id].append(employer)
+    return by_student
+
+
+def search_students(session: Session, school_id: int, query: StudentQuery, *, today: date | None = None) -> StudentPage:
+    """One page of the school's students for ``query``: always the same handful of statements."""
+    today = today or today_eastern()
+    conditions = _conditions(school_id, query, today, utcnow())
+    total = session.scalar(select(func.count()).select_from(Student).where(*conditions))
+    pages = max(1, -(-total // query.per_page))
+    query.page = min(query.page, pages)
+    statement = student_rows_query(school_id, query, today=today).limit(query.per_page).offset(
+        (query.page - 1) * query.per_page)  # fmt: skip
+    rows = list(session.scalars(statement))
+    employers = live_employers_by_student(session, [student.id for student in rows])
+    return StudentPage(rows=rows, total=total, query=query, employers=employers)
+
+
+# --- What a row shows ---------------------------------------------------------------------
+
+
+def latest_opt(student: Student) -> OptAuthorization | None:
+    """The OPT a list row shows: the newest one on the newest program record."""
+    for record in reversed(student.program_records):
+        if record.opt_authorizations:
+            return record.opt_authorizations[-1]
+    return None
+
+
+def account_label(user: User | None, now: datetime | None = None) -> str:
+    """Short portal-account status for lists and exports."""
+    now = now or utcnow()
+    if user is None:
+        return "Not created"
+    if user.locked_until is not None and user.locked_until > now:
+        return "Locked"
+    if user.password_hash is None:
+        return "Invitation sent"
+    return "Active"
+
+
+# --- Alerts (the SEVIS convention: an alert appears only when someone is on it) --------------
+
+ALERTS = (
+    ("no_employer", "Approved OPT without current employer information"),
+    ("unemployed_60", f"Unemployment nearing the limit ({UNEMPLOYMENT_ALERT_DAYS} days or more without an employer)"),
+    ("overdue", "Reporting overdue"),
+    ("locked", "Locked portal accounts"),
+    ("stem_review", "STEM employers waiting for your review"),
+)
+
+
+@dataclass
+class Alert:
+    key: str
+    label: str
+    count: int
+    args: dict
+
+
+def school_alerts(session: Session, school_id: int, *, today: date | None = None) -> list[Alert]:
+    """The alerts that have someone on them, with their counts, in one statement."""
+    today = today or today_eastern()
+    now = utcnow()
+    conditions = {
+        "no_employer": without_current_employer(today),
+        "unemployed_60": unemployed_at_least(UNEMPLOYMENT_ALERT_DAYS, today),
+        "overdue": reporting_overdue(today),
+        "locked": locked_account(now),
+        "stem_review": stem_employer_waiting(),
+    }
+    from sqlalchemy import case
+
+    columns = [func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(key)
+               for key, condition in conditions.items()]  # fmt: skip
+    counts = session.execute(select(*columns).select_from(Student).where(Student.school_id == school_id)).one()
+    args = {"no_employer": {"no_employer": "1"}, "unemployed_60": {"unemployed_60": "1"}, "overdue": {"overdue": "1"},
+            "locked": {"account": "locked"}, "stem_review": {"stem_review": "1"}}  # fmt: skip
+    return [Alert(key, label, int(getattr(counts, key)), args[key]) for key, label in ALERTS if getattr(counts, key)]
+
+
+def check_school_student(session: Session, school_id: int | None, sevis_id: str) -> Student:
+    """The student with ``sevis_id`` at ``school_id`` (any school when None); NotFound otherwise."""
+    from portal.services.errors import NotFound
+
+    sevis_id = (sevis_id or "").strip().upper()
+    if not _SEVIS_ID.fullmatch(sevis_id):
+        raise NotFound("There is no student with that SEVIS ID at your school.")
+    statement = select(Student).where(Student.sevis_id == sevis_id)
+    if school_id is not None:
+        statement = statement.where(Student.school_id == school_id)
+    student = session.scalar(statement)
+    if student is None:
+        raise NotFound("There is no student with that SEVIS ID at your school.")
+    return student
+
+

@@ -1,0 +1,287 @@
+"""Employers: SEVIS field limits, the OPT start, late reporting, confirmed deletes, restores, STEM rules."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import Document, Event
+from portal.models.enums import ChangeKind, DocumentKind, EmployerReview, Role
+from portal.services.actors import Actor
+from portal.services.employers import (
+    add_employer, delete_employer, restore_employer, review_stem_employer, update_employer, visible_employers,
+)  # fmt: skip
+from portal.services.access import student_access
+from portal.services.errors import Conflict, InvalidValue, NotAllowed, RuleBroken, StaleEdit
+
+TODAY = date(2026, 3, 1)
+OPT_START = date(2026, 1, 1)
+
+
+def valid(**overrides) -> dict:
+    data = {
+        "name": "Acme Analytics LLC", "address_line1": "1 Main Street", "address_line2": "", "city": "Boston",
+        "state": "MA", "postal_code": "02110", "ein": "12-3456789", "course_relevance": "I analyse data, as in my degree.",
+        "employment_time": "full_time", "start_date": "2026-02-25", "end_date": "", "supervisor_first_name": "Ada",
+        "supervisor_last_name": "Lovelace", "supervisor_phone": "(617) 555-0100", "supervisor_phone_ext": "12",
+        "supervisor_email": "Ada@Example.com", "job_title": "Data Analyst",
+    }  # fmt: skip
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def student(factory):
+    return factory.student(opt_start=OPT_START, opt_end=date(2026, 12, 31), today=TODAY)
+
+
+@pytest.fixture
+def actor(factory, student):
+    return Actor.for_user(factory.user(role=Role.STUDENT, student=student))
+
+
+@pytest.fixture
+def dso(factory, student):
+    return Actor.for_user(factory.user(role=Role.DSO, school=student.school))
+
+
+def test_add_employer_cleans_values_and_writes_an_event(db_session, student, actor):
+    employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
+    assert (employer.ein, employer.supervisor_phone, employer.supervisor_email) == ("123456789", "6175550100", "ada@example.com")
+    assert employer.review_status is EmployerReview.NOT_NEEDED and employer.reported_late is False
+    event = db_session.scalar(select(Event).where(Event.event_type == "employer.added", Event.student_id == student.id))
+    assert event.change_kind is ChangeKind.EMPLOYER and event.after["name"] == "Acme Analytics LLC"
+    assert event.subject == f"employer:{employer.id}"
+
+
+BAD_FIELDS = [
+    ("name", "", "Enter the employer name"),
+    ("name", "x" * 122, "at most 121"),
+    ("name", "x" * 1_000_000, "at most 121"),
+    ("name", "<script>alert(1)</script>", "< and >"),
+    ("name", "Acme\x00Corp", "control characters"),
+    ("address_line1", "", "Enter the street address"),
+    ("address_line1", "y" * 65, "at most 64"),
+    ("city", "c" * 61, "at most 60"),
+    ("state", "XX", "US state"),
+    ("postal_code", "0211", "5-digit ZIP"),
+    ("postal_code", "99999", "does not exist"),
+    ("postal_code", "10001", "not in Massachusetts"),
+    ("ein", "12345678", "must be 9 digits"),
+    ("ein", "12345678A", "only digits"),
+    ("course_relevance", "", "Enter the description"),
+    ("course_relevance", "z" * 1001, "at most 1000"),
+    ("employment_time", "sometimes", "full time or part time"),
+    ("start_date", "", "Enter the start date"),
+    ("start_date", "2026-02-30", "real date"),
+    ("end_date", "2026-02-01", "on or after the start date"),
+    ("supervisor_first_name", "Ada2", "cannot contain digits"),
+    ("supervisor_first_name", "a" * 81, "at most 80"),
+    ("supervisor_last_name", "L" * 41, "at most 40"),
+    ("supervisor_phone", "555-0100", "10 digits"),
+    ("supervisor_phone", "phone", "only digits"),
+    ("supervisor_phone_ext", "123456789", "at most 8 digits"),
+    ("supervisor_email", "not-an-email", "like name@example.com"),
+    ("job_title", "j" * 65, "at most 64"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), BAD_FIELDS, ids=[f"{f}-{m}" for f, _, m in BAD_FIELDS])
+def test_every_field_is_checked_against_the_sevis_limits(db_session, student, actor, field, value, message):
+    with pytest.raises(RuleBroken, match=message) as error:
+        add_employer(db_session, student, valid(**{field: value}), actor=actor, today=TODAY)
+    assert error.value.field == field
+    assert visible_employers(db_session, student_access(db_session, student, today=TODAY)) == []
+
+
+def test_start_date_before_the_opt_start_is_refused(db_session, student, actor):
+    with pytest.raises(RuleBroken, match="cannot be before your OPT starts on January 1, 2026") as error:
+        add_employer(db_session, student, valid(start_date="2025-12-31"), actor=actor, today=TODAY)
+    assert error.value.field == "start_date"
+
+
+@pytest.mark.parametrize(("days_ago", "late"), [(0, False), (10, False), (11, True), (50, True)])
+def test_start_more_than_ten_days_ago_is_accepted_but_marked_reported_late(db_session, student, actor, days_ago, late):
+    start = TODAY - timedelta(days=days_ago)
+    employer = add_employer(db_session, student, valid(start_date=start.isoformat()), actor=actor, today=TODAY)
+    assert employer.reported_late is late
+    event = db_session.scalar(select(Event).where(Event.subject == f"employer:{employer.id}"))
+    assert event.reported_late is late
+
+
+def test_data_feed_employers_are_not_marked_late(db_session, student):
+    feed = Actor.data_feed(student.school_id)
+    employer = add_employer(db_session, student, valid(start_date="2026-01-05"), actor=feed, today=TODAY)
+    assert employer.reported_late is False
+
+
+@pytest.mark.parametrize("match", ["same EIN", "same name and start date"])
+def test_adding_an_employer_matching_a_deleted_one_is_stopped(db_session, student, actor, match):
+    first = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
+    delete_employer(db_session, first, actor=actor, confirmed_never_worked=True, today=TODAY)
+    again = valid(name="Acme Renamed Inc") if match == "same EIN" else valid(ein="")
+    deleted_on = first.deleted_at.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York")).date()
+    expected = (f"You deleted this employer on {deleted_on:%B} {deleted_on.day}, {deleted_on.year}. "
+                "Contact your DSO to restore it instead of adding it again.")  # fmt: skip
+    with pytest.raises(Conflict) as error:
+        add_employer(db_session, student, again, actor=actor, today=TODAY)
+    assert error.value.message == expected
+
+
+def test_delete_refused_without_never_worked_confirmation(db_session, student, actor):
+    employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
+    with pytest.raises(RuleBroken, match="I have never worked for this employer"):
+        delete_employer(db_session, employer, actor=actor, confirmed_never_worked=False, today=TODAY)
+    assert employer.deleted_at is None
+
+
+def test_delete_is_soft_writes_a_change_list_event_and_a_replay_is_a_conflict(db_session, student, actor):
+    employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
+    delete_employer(db_session, employer, actor=actor, confirmed_never_worked=True, today=TODAY)
+    assert employer.deleted_at is not None and employer.id is not None
+    event = db_session.scalar(select(Event).where(Event.event_type == "employer.deleted"))
+    assert event.change_kind is ChangeKind.EMPLOYER and event.before["name"] == employer.name and event.after is None
+    assert visible_employers(db_session, student_access(db_session, student, today=TODAY)) == []
+    with pytest.raises(Conflict, match="already deleted"):
+        delete_employer(db_session, employer, actor=actor, confirmed_never_worked=True, today=TODAY)
+
+
+def test_only_a_dso_restores_and_only_a_deleted_employer(db_session, student, actor, dso):
+    employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
+    with pytest.raises(Conflict, match="This employer is not deleted."):
+        restore_employer(db_session, employer, actor=dso)
+    delete_employer(db_session, employer, actor=actor, confirmed_never_worked=True, today=TODAY)
+    with pytest.raises(NotAllowed):
+        restore_employer(db_session, employer, actor=actor)
+    restore_employer(db_session, employer, actor=dso)
+    assert employer.deleted_at is None
+    assert db_session.scalar(select(Event).where(Event.event_type == "employer.restored")).actor_kind.value == "school_official"
+
+
+def test_dso_adding_a_deleted_match_is_told_to_restore(db_session, student, actor, dso):
+    employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
+    delete_employer(db_session, employer, actor=actor, confirmed_never_worked=True, today=TODAY)
+    with pytest.raises(Conflict, match="The student deleted this employer on .* Restore it"):
+        add_employer(db_session, student, valid(), actor=dso, today=TODAY)
+
+
+def test_stale_edit_is_refused_with_the_current_values(db_session, student, actor, dso):
+    employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
+    opened_version = employer.version
+    update_employer(db_session, employer, {"job_title": "Senior Analyst"}, actor=dso, expected_version=opened_version, today=TODAY)
+    with pytest.raises(StaleEdit) as error:
+        update_employer(db_session, employer, {"job_title": "Analyst II"}, actor=actor, expected_version=opened_version, today=TODAY)
+    assert error.value.current["job_title"] == "Senior Analyst"
+    assert employer.job_title == "Senior Analyst"
+
+
+def test_update_records_before_and_after_of_changed_fields(db_session, student, actor):
+    employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
+    update_employer(db_session, employer, {"job_title": "Lead Analyst", "end_date": "2026-06-30"}, actor=actor,
+                    expected_version=employer.version, today=TODAY)  # fmt: skip
+    event = db_session.scalar(select(Event).where(Event.event_type == "employer.updated"))
+    assert event.before == {"id": employer.id, "name": "Acme Analytics LLC", "end_date": None, "job_title": "Data Analyst"}
+    assert event.after["job_title"] == "Lead Analyst" and event.after["end_date"] == "2026-06-30"
+    assert event.change_kind is ChangeKind.EMPLOYER
+
+
+def test_name_change_asks_whether_this_is_a_new_job(db_session, student, actor):
+    employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
+    with pytest.raises(RuleBroken, match="Is this a new job|If this is a new job") as error:
+        update_employer(db_session, employer, {"name": "Globex"}, actor=actor, expected_version=employer.version, today=TODAY)
+    assert error.value.field == "name" and employer.name == "Acme Analytics LLC"
+    update_employer(db_session, employer, {"name": "Globex", "same_job_confirmed": "y"}, actor=actor,
+                    expected_version=employer.version, today=TODAY)  # fmt: skip
+    assert employer.name == "Globex"
+
+
+def test_bad_value_on_update_changes_nothing(db_session, student, actor):
+    employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
+    with pytest.raises(InvalidValue):
+        update_employer(db_session, employer, {"job_title": "Lead", "postal_code": "abc"}, actor=actor,
+                        expected_version=employer.version, today=TODAY)  # fmt: skip
+    assert employer.job_title == "Data Analyst"
+
+
+def test_read_only_student_cannot_add(db_session, student, actor):
+    with pytest.raises(NotAllowed, match="OPT ended on December 31, 2026"):
+        add_employer(db_session, student, valid(), actor=actor, today=date(2027, 2, 1))
+
+
+def test_support_never_changes_an_employer(db_session, factory, student):
+    support = Actor.for_user(factory.user(role=Role.SUPPORT))
+    with pytest.raises(NotAllowed):
+        add_employer(db_session, student, valid(), actor=support, today=TODAY)
+
+
+def _stem_student(factory):
+    student = factory.student(opt_start=date(2025, 1, 1), opt_end=date(2025, 12, 31), today=TODAY)
+    factory.stem_opt(student, status="approved")
+    return student
+
+
+def _i983(db_session, student):
+    document = Document(student_id=student.id, kind=DocumentKind.I983, original_filename="i983.pdf",
+                        stored_name="f" * 48, content_type="application/pdf", size_bytes=10, sha256="0" * 64)  # fmt: skip
+    db_session.add(document)
+    db_session.flush()
+    return document
+
+
+def test_new_stem_employer_needs_its_i983_and_waits_for_school_review(db_session, factory):
+    student = _stem_student(factory)
+    actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
+    with pytest.raises(RuleBroken, match="Form I-983") as error:
+        add_employer(db_session, student, valid(), actor=actor, today=TODAY)
+    assert error.value.field == "i983"
+    document = _i983(db_session, student)
+    employer = add_employer(db_session, student, valid(i983_document=document), actor=actor, today=TODAY)
+    assert employer.review_status is EmployerReview.WAITING and document.employer_id == employer.id
+    assert employer.opt_authorization.kind.value == "stem"
+
+
+def test_stem_student_may_edit_only_job_title_supervisor_and_end_date(db_session, factory):
+    student = _stem_student(factory)
+    actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
+    employer = add_employer(db_session, student, valid(i983_document=_i983(db_session, student)), actor=actor, today=TODAY)
+    update_employer(db_session, employer, {"job_title": "Engineer", "supervisor_last_name": "Hopper", "end_date": "2026-12-01"},
+                    actor=actor, expected_version=employer.version, today=TODAY)  # fmt: skip
+    assert employer.job_title == "Engineer"
+    with pytest.raises(NotAllowed, match="only the job title, the supervisor and the end date"):
+        update_employer(db_session, employer, {"city": "Cambridge", "postal_code": "02139"}, actor=actor,
+                        expected_version=employer.version, today=TODAY)  # fmt: skip
+
+
+def test_post_completion_employment_is_editable_while_stem_is_pending(db_session, factory):
+    student = factory.student(opt_start=date(2025, 1, 1), opt_end=date(2025, 12, 31), today=TODAY)
+    factory.stem_opt(student, status="pending")
+    actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
+    employer = factory.employer(student, start_date=date(2025, 2, 1))
+    update_employer(db_session, employer, {"end_date": "2025-12-31"}, actor=actor, expected_version=employer.version,
+                    today=date(2026, 2, 1))  # fmt: skip
+    assert employer.end_date == date(2025, 12, 31)
+
+
+def test_dso_accepts_or_returns_a_waiting_stem_employer(db_session, factory):
+    student = _stem_student(factory)
+    actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
+    dso = Actor.for_user(factory.user(role=Role.DSO, school=student.school))
+    employer = add_employer(db_session, student, valid(i983_document=_i983(db_session, student)), actor=actor, today=TODAY)
+    with pytest.raises(NotAllowed):
+        review_stem_employer(db_session, employer, actor=actor, accept=True)
+    with pytest.raises(InvalidValue, match="why"):
+        review_stem_employer(db_session, employer, actor=dso, accept=False)
+    review_stem_employer(db_session, employer, actor=dso, accept=True)
+    assert employer.review_status is EmployerReview.ACCEPTED
+    with pytest.raises(Conflict):
+        review_stem_employer(db_session, employer, actor=dso, accept=True)
+
+
+def test_denied_stem_employers_are_hidden(db_session, factory):
+    student = factory.student(opt_start=date(2025, 1, 1), opt_end=date(2025, 12, 31), today=TODAY)
+    stem = factory.stem_opt(student, status="denied")
+    factory.employer(student, opt_authorization=stem, start_date=stem.start_date, name="Hidden Co")
+    shown = factory.employer(student, start_date=date(2025, 3, 1))
+    assert visible_employers(db_session, student_access(db_session, student, today=TODAY)) == [shown]
+
+

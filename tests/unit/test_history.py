@@ -1,0 +1,64 @@
+"""History: every event across program records, newest first, filterable; emails; the CSV export."""
+
+import csv
+import io
+
+import pytest
+from datetime import date
+
+from portal.models.enums import EducationLevel, ProgramStatus, Role
+from portal.notifications.outbox import queue_email
+from portal.services.actors import Actor
+from portal.services.contact import update_phone
+from portal.services.history import _safe_cell, describe_changes, history_csv, student_emails, student_events
+from portal.services.students import open_program_record
+
+TODAY = date(2026, 3, 1)
+
+
+def test_events_span_every_program_record_newest_first_and_filter_by_kind(db_session, factory):
+    student = factory.student(opt_start=date(2026, 1, 1), opt_end=date(2026, 12, 31), today=TODAY)
+    actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
+    student.program_records[-1].status = ProgramStatus.TRANSFERRED
+    open_program_record(db_session, factory.system, student, education_level=EducationLevel.DOCTORATE,
+                        start_date=date(2026, 1, 1), end_date=date(2030, 1, 1))  # fmt: skip
+    update_phone(db_session, student, "6175550100", actor=actor, expected_version=student.version, today=TODAY)
+    page = student_events(db_session, student, page=1, per_page=50)
+    types = [event.event_type for event in page.items]
+    assert types[0] == "contact.phone_changed"
+    assert types.count("program.opened") == 2 and "opt.requested" in types
+    assert page.total == len(types)
+    only = student_events(db_session, student, kinds=["contact", "<bogus>"], page=1)
+    assert [event.event_type for event in only.items] == ["contact.phone_changed"]
+
+
+def test_events_paginate(db_session, factory):
+    student = factory.student(today=TODAY)
+    first = student_events(db_session, student, page=1, per_page=2)
+    assert len(first.items) == 2 and first.has_next and first.pages == 2
+    assert student_events(db_session, student, page="garbage", per_page=2).page == 1
+
+
+def test_emails_and_csv_export(app, db_session, factory):
+    student = factory.student(today=TODAY)
+    with app.test_request_context():
+        email = queue_email(db_session, template="account_creation", to=student.email,
+                            context={"student": student, "student_name": student.full_name, "expires_at": None,
+                                     "site_name": "OPT Portal", "days_valid": 7}, student=student, link_ref="account_link:1")  # fmt: skip
+    emails = student_emails(db_session, student, page=1)
+    assert emails.items == [email] and email.reference_code.startswith("OPT-")
+    rows = list(csv.reader(io.StringIO("".join(history_csv(db_session, student)))))
+    assert rows[0][0] == "record"
+    assert any(row[0] == "email" and row[6] == email.reference_code for row in rows)
+    assert sum(row[0] == "event" for row in rows) == student_events(db_session, student, page=1).total
+
+
+@pytest.mark.parametrize(("value", "cell"), [("=1+2", "'=1+2"), ("+1", "'+1"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"),
+                                           ("plain", "plain"), (None, ""), ({"a": 1}, '{"a": 1}')])  # fmt: skip
+def test_csv_cells_cannot_start_a_formula(value, cell):
+    assert _safe_cell(value) == cell
+
+
+def test_describe_changes_lists_changed_fields():
+    assert describe_changes({"id": 1, "city": "A", "state": "MA"}, {"id": 1, "city": "B", "state": "MA"}) == [("city", "A", "B")]
+    assert describe_changes(None, {"city": "B"}) == [("city", None, "B")]

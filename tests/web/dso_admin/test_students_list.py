@@ -1,0 +1,150 @@
+"""The students list: own school only, search, filters, page sizes, exports, alerts, constant SQL."""
+
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from portal.models import utcnow
+from portal.models.enums import EmployerReview, ObligationKind, OptKind, Role
+from portal.services.obligations import add_obligation
+
+
+@pytest.fixture
+def school(factory):
+    return factory.school()
+
+
+@pytest.fixture
+def dso(factory, school, sign_in):
+    user = factory.user(role=Role.DSO, school=school)
+    sign_in(user)
+    return user
+
+
+def _get(client, **args):
+    return client.get("/admin/students", query_string=args)
+
+
+def test_a_dso_sees_only_their_own_schools_students(client, factory, school, dso):
+    mine = factory.student(school=school, surname="Mine")
+    other = factory.student(surname="Elsewhere")
+    body = _get(client).get_data(as_text=True)
+    assert mine.sevis_id in body and other.sevis_id not in body
+
+
+@pytest.mark.parametrize("term", ["Zhang", "wei zhang", "N0099999999", "wei.z@", "Initech"])
+def test_search_finds_by_name_sevis_id_email_or_employer(client, factory, school, dso, term):
+    student = factory.student(school=school, surname="Zhang", given_name="Wei", sevis_id="N0099999999",
+                              email="wei.z@example.edu")  # fmt: skip
+    factory.employer(student, name="Initech")
+    decoy = factory.student(school=school, surname="Other")
+    body = _get(client, q=term).get_data(as_text=True)
+    assert student.sevis_id in body and decoy.sevis_id not in body
+
+
+def test_search_treats_wildcards_as_characters(client, factory, school, dso):
+    factory.student(school=school, surname="Plain")
+    body = _get(client, q="%").get_data(as_text=True)
+    assert "No students match" in body
+
+
+def test_filter_no_current_employer(client, factory, school, dso):
+    employed = factory.student(school=school)
+    factory.employer(employed)
+    idle = factory.student(school=school)
+    body = _get(client, no_employer="1").get_data(as_text=True)
+    assert idle.sevis_id in body and employed.sevis_id not in body
+
+
+def test_filter_sixty_days_unemployed(client, factory, school, dso):
+    long_idle = factory.student(school=school, opt_start=date.today() - timedelta(days=90))
+    recent = factory.student(school=school, opt_start=date.today() - timedelta(days=20))
+    body = _get(client, unemployed_60="1").get_data(as_text=True)
+    assert long_idle.sevis_id in body and recent.sevis_id not in body
+
+
+def test_filter_opt_type_and_account(client, factory, school, dso):
+    stem = factory.student(school=school, opt_kind=OptKind.STEM)
+    post = factory.student(school=school)
+    factory.user(role=Role.STUDENT, student=post)
+    body = _get(client, opt_kind="stem").get_data(as_text=True)
+    assert stem.sevis_id in body and post.sevis_id not in body
+    body = _get(client, account="created").get_data(as_text=True)
+    assert post.sevis_id in body and stem.sevis_id not in body
+
+
+@pytest.mark.parametrize("args", [{"opt_kind": "<script>"}, {"changed_since": "31/31/2026"}, {"q": "x" * 5000},
+                                  {"q": "a\x00b"}, {"per_page": "9999999"}, {"page": "-4"}, {"sort": "drop table"}])  # fmt: skip
+def test_bad_list_arguments_get_a_message_or_a_default_never_a_500(client, school, dso, args):
+    response = _get(client, **args)
+    assert response.status_code in (200, 422)
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_page_sizes_from_10_to_1000(client, factory, school, dso, size):
+    for _ in range(12):
+        factory.student(school=school)
+    body = _get(client, per_page=size).get_data(as_text=True)
+    assert body.count('href="/admin/students/N') == min(size, 12)
+
+
+def test_htmx_search_swaps_only_the_results(client, factory, school, dso):
+    response = client.get("/admin/students", headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert "<html" not in body and 'id="student-results"' in body
+
+
+def test_csv_and_xlsx_export_the_current_filtered_list(client, factory, school, dso):
+    keep = factory.student(school=school, surname="Keep")
+    factory.student(school=school, surname="Drop")
+    response = client.get("/admin/students/export.csv", query_string={"q": "Keep"})
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][0] == "SEVIS ID"
+    assert [row[0] for row in rows[1:]] == [keep.sevis_id]
+    response = client.get("/admin/students/export.xlsx", query_string={"q": "Keep"})
+    sheet = load_workbook(io.BytesIO(response.data), read_only=True).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [keep.sevis_id]
+
+
+def test_a_formula_in_a_name_is_defused_in_the_csv(client, factory, school, dso):
+    factory.student(school=school, surname="=HYPERLINK(1)")
+    text = client.get("/admin/students/export.csv").get_data(as_text=True)
+    assert "'=HYPERLINK(1)" in text
+
+
+def test_alerts_show_only_when_someone_is_on_them(client, factory, school, dso):
+    body = _get(client).get_data(as_text=True)
+    assert "Reporting overdue</a>" not in body and "Locked portal accounts</a>" not in body
+    student = factory.student(school=school)
+    add_obligation(factory.session, student, kind=ObligationKind.ADDRESS_CHANGE,
+                   due_on=date.today() - timedelta(days=3), description="Address")  # fmt: skip
+    user = factory.user(role=Role.STUDENT, student=student)
+    user.locked_until = utcnow() + timedelta(minutes=30)
+    employer = factory.employer(student, review_status=EmployerReview.WAITING)
+    factory.session.flush()
+    body = _get(client).get_data(as_text=True)
+    assert "Reporting overdue</a>: 1 student" in body
+    assert "Locked portal accounts</a>: 1 student" in body
+    assert "STEM employers waiting for your review</a>: 1 student" in body
+    assert employer.id
+
+
+def _populate(factory, school, count):
+    for number in range(count):
+        student = factory.student(school=school)
+        if number % 2:
+            factory.employer(student)
+            factory.user(role=Role.STUDENT, student=student, password=None)
+
+
+def test_the_list_issues_the_same_number_of_statements_for_10_and_200_students(client, factory, school, dso, count_queries):
+    _populate(factory, school, 10)
+    with count_queries() as small:
+        assert _get(client, per_page=1000).status_code == 200
+    _populate(factory, school, 190)
+    with count_queries() as large:
+        assert _get(client, per_page=1000).status_code == 200
+    assert large["count"] == small["count"]
