@@ -58,7 +58,7 @@ def stack(postgres_server, tmp_path_factory, smtp_sink) -> Iterator[Stack]:
     logs = ARTIFACTS / "server-logs"
     logs.mkdir(parents=True, exist_ok=True)
     stack = Stack(database_url, smtp_port=smtp_sink.port, workers=1, threads=4, log_dir=logs,
-                  extra_env={"WORKER_POLL_SECONDS": "0.2"})  # fmt: skip
+                  extra_env={"SIGN_IN_RATE_LIMIT": "1000 per minute", "LINK_RATE_LIMIT": "1000 per minute"})  # fmt: skip
     try:
         stack.migrate()
         stack.seeded = stack.seed()
@@ -178,13 +178,34 @@ def _is_script_problem(text: str) -> bool:
     return not text.startswith("Failed to load resource")
 
 
-def sign_in(page, email: str, password: str) -> None:
-    """Sign in through the real form, by label, as a person would."""
+def sign_in(page, email: str, password: str, *, mfa_secret: str | None = None, check=None) -> None:
+    """Sign in through the real form, by label, as a person would, and finish the steps that follow:
+    the TOTP code (from ``mfa_secret``) and the student's attestation. ``check(page)`` runs on each page."""
+    check = check or (lambda _page: None)
     page.goto("/")
+    check(page)
     page.get_by_label(re.compile(r"^Email address")).fill(email)
     page.get_by_label(re.compile(r"^Password\b")).fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("load")
+    if page.url.split("?")[0].endswith("/mfa/verify"):
+        import pyotp
+
+        assert mfa_secret, f"{email} needs a TOTP code"
+        check(page)
+        page.get_by_label(re.compile(r"code", re.I)).first.fill(pyotp.TOTP(mfa_secret).now())
+        page.get_by_role("button", name="Verify").click()
+        page.wait_for_load_state("load")
+    if page.url.split("?")[0].endswith("/attestation"):
+        check(page)
+        page.locator("#attestation-form label[for]").first.click()
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state("load")
+
+
+def sign_in_as(page, seeded: dict, role: str, **options) -> None:
+    """Sign in as the seeded account of ``role`` (student, dso, principal_dso, support, operator)."""
+    sign_in(page, seeded["users"][role], seeded["password"], mfa_secret=seeded["mfa_secret"], **options)
 
 
 def tab_to(page, predicate_js: str, *, limit: int = 60) -> int:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import sys
 
+from portal.models import utcnow
 from portal.models.enums import Role
-from tests.support.factories import PASSWORD, Factory
+from tests.support.factories import MFA_TEST_SECRET, PASSWORD, Factory
 
 
 def seed(session) -> dict:
@@ -30,9 +31,14 @@ def seed(session) -> dict:
     principal = factory.user(role=Role.PRINCIPAL_DSO, school=school, email="pdso@browser.example.edu")
     support = factory.user(role=Role.SUPPORT, email="support@browser.example.org")
     operator = factory.user(role=Role.OPERATOR, email="operator@browser.example.org")
+    for official in (dso, principal, support, operator):
+        # Every official signs in with a TOTP code from this known secret (tests compute it with pyotp).
+        official.mfa_secret = MFA_TEST_SECRET
+        official.mfa_enabled_at = utcnow()
     session.flush()
     return {
         "password": PASSWORD,
+        "mfa_secret": MFA_TEST_SECRET,
         "school": {"id": school.id, "code": school.code},
         "student": {"email": student_user.email, "sevis_id": student.sevis_id, "id": student.id},
         "other_student": {"email": other_user.email, "sevis_id": other_student.sevis_id, "id": other_student.id},

@@ -12,7 +12,7 @@ import pytest
 
 from portal import create_app
 from portal.config import TestConfig
-from tests.browser.conftest import AXE_TAGS, axe_check, sign_in  # noqa: F401 (AXE_TAGS: documentation)
+from tests.browser.conftest import axe_check, sign_in_as
 
 ROLES = ["anonymous", "student", "dso", "principal_dso", "support", "operator"]
 SKIP_ENDPOINTS = {"static", "health.healthz"}
@@ -51,7 +51,7 @@ def viewport_name(request):
 @pytest.mark.parametrize("role", ROLES)
 def test_every_get_page_a_role_can_open_has_no_accessibility_violations(page, seeded, role):
     if role != "anonymous":
-        sign_in(page, seeded["users"][role], seeded["password"])
+        sign_in_as(page, seeded, role, check=lambda p: axe_check(p, context=f"signing in as {role}"))
     visited, failures = [], []
     for path, arguments, allowed in ROUTES:
         if allowed is not None and role not in allowed:

@@ -172,17 +172,10 @@ def _snapshot(session, victim: Student, user_ids: list[int]) -> dict:
     return snapshot
 
 
-def _sign_in(client, user) -> None:
-    from tests.support.factories import PASSWORD
-
-    response = client.post("/", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code in (302, 303), f"could not sign in as {user.role}: {response.status_code}"
-
-
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("endpoint", "rule", "arguments"), ROUTES, ids=[route[1] for route in ROUTES])
 def test_hostile_form_posts_never_500_and_never_touch_another_schools_student(
-    app, client, db_session, people, endpoint, rule, arguments, role
+    app, client, db_session, sign_in, people, endpoint, rule, arguments, role
 ):
     victim = people["victim"]
     watched = [people["victim_user"].id, people["victim_dso"].id]
@@ -207,11 +200,11 @@ def test_hostile_form_posts_never_500_and_never_touch_another_schools_student(
                        fields=dict.fromkeys(FIELDS or ["field"], hostile), htmx=hostile == b"")(post)  # fmt: skip
 
     def _post_once(path_values, fields, htmx):
-        client.cookie_jar.clear() if hasattr(client, "cookie_jar") else None
         with client.session_transaction() as flask_session:
             flask_session.clear()
         if role != "anonymous":
-            _sign_in(client, people["users"][role])
+            sign_in(people["users"][role])
+            assert client.sign_in_response.status_code in (302, 303), f"could not sign in as {role}"
         url = adapter.build(endpoint, path_values)
         headers = {"HX-Request": "true"} if htmx else {}
         response = client.post(url, data=_body(fields), content_type="application/x-www-form-urlencoded",
