@@ -46,9 +46,10 @@ def provisioning_uri(user: User, site_name: str) -> str:
 
 def qr_svg(uri: str) -> str:
     """The QR code as inline SVG markup (no script, no style attribute)."""
-    buffer = io.StringIO()
-    segno.make(uri, error="m").save(buffer, kind="svg", xmldecl=False, svgns=True, scale=5, title="QR code for your authenticator app")
-    return buffer.getvalue()
+    buffer = io.BytesIO()
+    segno.make(uri, error="m").save(buffer, kind="svg", xmldecl=False, svgns=True, scale=5,
+                                    title="QR code for your authenticator app")  # fmt: skip
+    return buffer.getvalue().decode()
 
 
 def _clean_code(code: str | None) -> str:

@@ -28,7 +28,7 @@ def is_locked(user: User, now: datetime | None = None) -> bool:
 
 def cool_down_for(lock_count: int) -> timedelta:
     """15 minutes for the first lock, doubling for each further one, capped at a day (no lock is permanent)."""
-    return min(FIRST_COOL_DOWN * (2 ** max(lock_count - 1, 0)), LONGEST_COOL_DOWN)
+    return min(FIRST_COOL_DOWN * (2 ** min(max(lock_count - 1, 0), 16)), LONGEST_COOL_DOWN)
 
 
 def record_failed_sign_in(session: Session, user: User, *, reason: str = "wrong_password",

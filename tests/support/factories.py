@@ -159,3 +159,16 @@ def _add_address(self, student: Student, *, kind: str = "physical", line1: str =
 
 Factory.stem_opt = _add_stem_opt
 Factory.address = _add_address
+
+
+def latest_link_token(session, user, purpose=None) -> str:
+    """The emailed token of ``user``'s newest one-time link (recomputed, as the email worker does)."""
+    from sqlalchemy import select
+
+    from portal.models import AccountLink
+    from portal.services.accounts import link_token
+
+    query = select(AccountLink).where(AccountLink.user_id == user.id)
+    if purpose is not None:
+        query = query.where(AccountLink.purpose == purpose)
+    return link_token(session.scalars(query.order_by(AccountLink.id.desc())).first())
