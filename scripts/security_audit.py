@@ -58,7 +58,10 @@ def pip_audit() -> tuple[str, str]:
                               f"the vulnerability service did not answer for them (e.g. {sample!r})")  # fmt: skip
     if skipped:
         names = ", ".join(d["name"] for d in skipped)
-        return "UNVERIFIED", f"audited {len(dependencies) - len(skipped)} packages, none vulnerable; not audited: {names}"
+        return (
+            "UNVERIFIED",
+            f"audited {len(dependencies) - len(skipped)} packages, none vulnerable; not audited: {names}",
+        )
     return "CLEAN", f"no known vulnerabilities in {len(dependencies)} locked Python packages"
 
 
@@ -80,8 +83,9 @@ def npm_audit() -> tuple[str, str]:
     found = {
         name: advisory
         for name, advisory in report.get("vulnerabilities", {}).items()
-        if not all(isinstance(v, dict) and str(v.get("url", "")).rsplit("/", 1)[-1] in IGNORED
-                   for v in advisory.get("via", []))  # fmt: skip
+        if not all(
+            isinstance(v, dict) and str(v.get("url", "")).rsplit("/", 1)[-1] in IGNORED for v in advisory.get("via", [])
+        )  # fmt: skip
     }
     if found:
         listed = ", ".join(f"{name} ({advisory.get('severity')})" for name, advisory in found.items())

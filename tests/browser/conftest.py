@@ -186,8 +186,12 @@ def sign_in(page, email: str, password: str, *, mfa_secret: str | None = None, c
     check(page)
     page.get_by_label(re.compile(r"^Email address")).fill(email)
     page.get_by_label(re.compile(r"^Password\b")).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    if page.title().startswith("Page not found"):
+        # The role's home page is not built on this branch yet, and a 404 skips the sign-in steps;
+        # a page that exists for everyone signed in shows them.
+        page.goto("/account/security")
     if page.url.split("?")[0].endswith("/mfa/verify"):
         import pyotp
 
