@@ -177,11 +177,19 @@ class Stack:
         self.processes[name] = process
         return process
 
-    def start_web(self, name: str = "gunicorn") -> None:
-        self._spawn(name, [str(BIN / "gunicorn"), "--bind", f"{LOOPBACK}:{self.port}", "--workers", str(self.workers),
-                           "--threads", str(self.threads), "--worker-class", "gthread" if self.threads > 1 else "sync",
-                           "--graceful-timeout", "2", "--access-logfile", "-", "portal.wsgi:app"])  # fmt: skip
-        self.wait_until_healthy()
+    def gunicorn_command(self, app: str = "portal.wsgi:app", *, access_log: bool = True) -> list[str]:
+        """The one gunicorn command line: the benchmark serves the portal and its floor with the same one."""
+        command = [str(BIN / "gunicorn"), "--bind", f"{LOOPBACK}:{self.port}", "--workers", str(self.workers),
+                   "--threads", str(self.threads), "--worker-class", "gthread" if self.threads > 1 else "sync",
+                   "--graceful-timeout", "2"]  # fmt: skip
+        if access_log:
+            command += ["--access-logfile", "-"]
+        return [*command, app]
+
+    def start_web(self, name: str = "gunicorn", *, app: str = "portal.wsgi:app", health_path: str = "/healthz",
+                  access_log: bool = True) -> None:  # fmt: skip
+        self._spawn(name, self.gunicorn_command(app, access_log=access_log))
+        self.wait_until_healthy(path=health_path)
 
     def start_worker(self, name: str = "worker") -> bool:
         if not (self.with_worker and portal_has_command("worker")):
@@ -189,14 +197,14 @@ class Stack:
         self._spawn(name, [str(BIN / "portal"), "worker"])
         return True
 
-    def wait_until_healthy(self, timeout: float = 30) -> None:
+    def wait_until_healthy(self, timeout: float = 30, path: str = "/healthz") -> None:
         deadline = time.monotonic() + timeout
         while True:
             for name, process in self.processes.items():
                 if process.poll() is not None:
                     raise RuntimeError(f"{name} exited with {process.returncode}:\n{self.log(name)}")
             try:
-                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=2) as response:  # noqa: S310 (loopback)
+                with urllib.request.urlopen(f"{self.base_url}{path}", timeout=2) as response:  # noqa: S310 (loopback)
                     if response.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
