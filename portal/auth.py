@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from flask_login import current_user
 
 from portal.extensions import db, login_manager
@@ -40,7 +40,7 @@ def _load_user_from_session_row(_request) -> User | None:
         db.session.commit()  # the touch or the timeout must stick even on a read-only page
     if row is None:
         session.pop(SESSION_KEY, None)
-        g.session_ended = True
+        flash("You were signed out: you were away for a while, or the session was closed. Sign in again.", "info")
         return None
     g.user_session = row
     return row.user
@@ -48,8 +48,11 @@ def _load_user_from_session_row(_request) -> User | None:
 
 @login_manager.unauthorized_handler
 def _unauthorized():
-    next_path = request.full_path.rstrip("?") if request.method == "GET" else None
-    return redirect(url_for("auth.sign_in", next=next_path))
+    from portal.web import redirect_or_swap, wants_partial
+
+    next_path = request.full_path.rstrip("?") if request.method == "GET" and not wants_partial() else None
+    target = url_for("auth.sign_in", next=next_path)
+    return redirect_or_swap(target) if wants_partial() else redirect(target)
 
 
 def current_user_session():

@@ -4,11 +4,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-_NEW_PASSWORD_HINT = "12 to 128 characters. Any characters, including spaces. A few unrelated words work well."
+_CHOOSING_HINT = "12 to 128 characters. Any characters, including spaces. A few unrelated words work well."
 
 
 def _new_password_fields():
-    password = PasswordField("New password", description=_NEW_PASSWORD_HINT, validators=[
+    password = PasswordField("New password", description=_CHOOSING_HINT, validators=[
         DataRequired("Enter a new password."), Length(max=128, message="Use at most 128 characters.")])  # fmt: skip
     confirm = PasswordField("Type the new password again", validators=[
         DataRequired("Type the new password again."), Length(max=128, message="Use at most 128 characters."),

@@ -40,6 +40,8 @@ class User(Base):
     password_changed_at: Mapped[datetime | None]
     mfa_secret: Mapped[str | None] = mapped_column(String(64))
     mfa_enabled_at: Mapped[datetime | None]
+    # The TOTP time step last accepted, so one code cannot be used twice (ASVS 2.8.4).
+    mfa_last_step: Mapped[int | None]
     attested_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]

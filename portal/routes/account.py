@@ -22,7 +22,9 @@ from portal.models.enums import LinkPurpose
 from portal.routes.auth import continue_after_step
 from portal.services import accounts, mfa
 from portal.services.errors import DomainError
-from portal.web import redirect_or_swap, render_page_or_partial
+from portal.services.sessions import end_session
+from portal.services.throttling import record_failed_sign_in
+from portal.web import format_eastern, redirect_or_swap, render_page_or_partial
 
 bp = Blueprint("account", __name__)
 
@@ -216,7 +218,7 @@ def mfa_setup():
     uri = mfa.provisioning_uri(current_user, current_app.config["SITE_NAME"])
     status = 422 if form.is_submitted() else 200
     return _no_store(render_page_or_partial("pages/mfa_setup.html", "partials/_mfa_setup_form.html", status=status,
-                                            form=form, error=error, qr=Markup(mfa.qr_svg(uri)),
+                                            form=form, error=error, qr=Markup(mfa.qr_svg(uri)),  # noqa: S704 (segno writes the SVG; no user input)
                                             secret=current_user.mfa_secret,
                                             required=mfa.mfa_required(current_user)))  # fmt: skip
 
@@ -236,6 +238,16 @@ def mfa_verify():
             row.mfa_verified = True
             db.session.commit()
             return redirect_or_swap(continue_after_step())
+        # A wrong code counts like a wrong password: the fifth in a row locks the account and ends this session.
+        outcome = record_failed_sign_in(db.session, current_user, reason="wrong_mfa_code")
+        if outcome.locked_until is not None:
+            end_session(db.session, row, reason="mfa_failures")
+            db.session.commit()
+            session.clear()
+            flash(f"Too many wrong codes: the account is locked until {format_eastern(outcome.locked_until)}. "
+                  "Reset your password to unlock it at once, or ask your school's DSO.", "error")  # fmt: skip
+            return redirect_or_swap(url_for("auth.sign_in"))
+        db.session.commit()
         form.code.errors = ["That code is not right. Type the 6-digit code your app shows now, or a recovery code."]
     status = 422 if form.is_submitted() else 200
     return render_page_or_partial("pages/mfa_verify.html", "partials/_mfa_verify_form.html", status=status,

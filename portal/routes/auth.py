@@ -27,7 +27,8 @@ HOME_BY_ROLE = {
 NEXT_KEY = "after_sign_in"
 GENERIC_ERROR = "The email address or password is not right. Check both and try again."
 # Reachable while a sign-in step is pending (besides the step itself).
-_ALWAYS_OPEN = frozenset({"auth.sign_out", "static", "health.healthz"})
+_ALWAYS_OPEN = frozenset({"auth.sign_out", "static", "health.healthz", "account.create", "account.reset_request",
+                          "account.reset"})  # fmt: skip
 
 
 def home_for(user: User) -> str:
@@ -73,7 +74,7 @@ def _sign_in_steps_first():
 @bp.teardown_app_request
 def _forget_request_user(_exc):
     """The signed-in user belongs to one request; an app context can outlive it (the test client reuses it)."""
-    for key in ("_login_user", "user_session", "session_ended"):
+    for key in ("_login_user", "user_session"):
         g.pop(key, None)
 
 
@@ -93,8 +94,6 @@ def sign_in():
         locked_until = result.locked_until
         error = None if locked_until else GENERIC_ERROR
     status = 422 if form.is_submitted() else 200
-    if g.get("session_ended") and not form.is_submitted():
-        error = "You were signed out: the session ended or was closed. Sign in again."
     return render_page_or_partial("pages/sign_in.html", "partials/_sign_in_form.html", status=status, form=form,
                                   error=error, locked_until=locked_until and format_eastern(locked_until),
                                   forced_change_notice=forced_change_pending(db.session))  # fmt: skip

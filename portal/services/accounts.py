@@ -299,10 +299,17 @@ def finish_account_creation(session: Session, link: AccountLink, *, sevis_id: st
     return user
 
 
+def _user_by_email(session: Session, email: str | None) -> User | None:
+    """The account for a typed address; None for one no account could have (too long, control characters)."""
+    address = (email or "").strip().lower()
+    if not 0 < len(address) <= 254 or any(ord(char) < 32 or ord(char) == 127 for char in address):
+        return None
+    return session.scalar(select(User).where(User.email == address))
+
+
 def request_password_reset(session: Session, email: str) -> None:
     """Email a 30-minute reset link when ``email`` has an account; the caller answers the same either way."""
-    address = (email or "").strip().lower()
-    user = session.scalar(select(User).where(User.email == address)) if 0 < len(address) <= 254 else None
+    user = _user_by_email(session, email)
     if user is None or not user.is_active:
         return
     now = utcnow()
@@ -381,9 +388,8 @@ def _spend_equal_time(password: str) -> None:
 def sign_in_with_password(session: Session, email: str, password: str, *, now: datetime | None = None) -> SignInResult:
     """Check an email and password; counts failures and cool-downs; rehashes with the current parameters."""
     now = now or utcnow()
-    address = (email or "").strip().lower()
     password = normalize_password(password or "")
-    user = session.scalar(select(User).where(User.email == address)) if 0 < len(address) <= 254 else None
+    user = _user_by_email(session, email)
     if user is None or not user.is_active or not user.password_hash:
         _spend_equal_time(password)
         return SignInResult(None)

@@ -56,8 +56,17 @@ def _clean_code(code: str | None) -> str:
     return "".join((code or "").split()).replace("-", "").lower()
 
 
-def _totp_matches(secret: str, code: str) -> bool:
-    return len(code) == 6 and code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1)
+def _matching_step(secret: str, code: str, *, after: int | None = None) -> int | None:
+    """The time step (previous, current or next 30 s) whose code is ``code``, later than ``after``; else None."""
+    if len(code) != 6 or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    now = utcnow()
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if (after is None or step > after) and hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
 
 
 def hash_recovery_code(code: str) -> str:
@@ -68,9 +77,11 @@ def confirm_enrolment(session: Session, user: User, code: str) -> list[str]:
     """Turn MFA on once the user types a current code; returns the ten recovery codes to show once."""
     if user.mfa_secret is None or mfa_enabled(user):
         raise Conflict("Start two-step verification setup again.")
-    if not _totp_matches(user.mfa_secret, _clean_code(code)):
+    step = _matching_step(user.mfa_secret, _clean_code(code))
+    if step is None:
         raise InvalidValue("That code is not right. Type the 6-digit code your app shows now.", field="code")
     user.mfa_enabled_at = utcnow()
+    user.mfa_last_step = step
     codes = _new_recovery_codes(session, user)
     record_event(session, Actor.for_user(user), "mfa.enrolled", student=user.student, user=user, subject=f"user:{user.id}")
     session.flush()
@@ -90,11 +101,14 @@ def _new_recovery_codes(session: Session, user: User) -> list[str]:
 
 
 def verify_second_factor(session: Session, user: User, code: str) -> bool:
-    """True for a current TOTP code or an unused recovery code (which is then spent); writes an event."""
+    """True for a current TOTP code not used before, or an unused recovery code (then spent); refuses replays."""
     cleaned = _clean_code(code)
     if not mfa_enabled(user) or not cleaned or len(cleaned) > 20:
         return False
-    if _totp_matches(user.mfa_secret, cleaned):
+    step = _matching_step(user.mfa_secret, cleaned, after=user.mfa_last_step)
+    if step is not None:
+        user.mfa_last_step = step
+        session.flush()
         return True
     wanted = hash_recovery_code(cleaned)
     for recovery in session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))):
@@ -117,6 +131,7 @@ def clear_mfa(session: Session, user: User, *, actor: Actor) -> None:
         raise Conflict("Two-step verification is not turned on for this account.")
     user.mfa_secret = None
     user.mfa_enabled_at = None
+    user.mfa_last_step = None
     for old in session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
         session.delete(old)
     record_event(session, actor, "mfa.cleared", student=user.student, user=user, subject=f"user:{user.id}")

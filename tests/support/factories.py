@@ -99,8 +99,9 @@ def factory(db_session) -> Factory:
 def sign_in(client):
     """Sign a user in through the real pages and finish every step (MFA code, attestation); returns the client.
 
-    An official without MFA gets the known secret MFA_TEST_SECRET first. The sign-in response
-    itself is kept as ``client.sign_in_response``.
+    An official without MFA gets the known secret MFA_TEST_SECRET first. The returned client also
+    answers ``status_code``/``headers``/``location`` of the sign-in response itself (303 on success),
+    which is kept as ``.sign_in_response``.
     """
 
     def _sign_in(user: User, password: str = PASSWORD):
@@ -115,15 +116,33 @@ def sign_in(client):
             object_session(user).flush()
         response = client.post("/", data={"email": user.email, "password": password})
         client.sign_in_response = response
+        signed_in = SignedInClient(client, response)
         if response.status_code != 303:
-            return client
+            return signed_in
         if user.mfa_enabled_at is not None:
+            user.mfa_last_step = None  # a test may sign the same official in twice within 30 seconds
+            object_session(user).flush()
             client.post("/mfa/verify", data={"code": pyotp.TOTP(user.mfa_secret).now()})
         if user.role is Role.STUDENT:
             client.post("/attestation", data={"accept": "y"})
-        return client
+        return signed_in
 
     return _sign_in
+
+
+class SignedInClient:
+    """The test client after ``sign_in``; reads like the sign-in response for status_code, headers and location."""
+
+    _FROM_RESPONSE = frozenset({"status_code", "headers", "location", "data"})
+
+    def __init__(self, client, response) -> None:
+        self._client = client
+        self.sign_in_response = response
+
+    def __getattr__(self, name):
+        if name in self._FROM_RESPONSE:
+            return getattr(self.sign_in_response, name)
+        return getattr(self._client, name)
 
 
 MFA_TEST_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from portal.models import AccountLink, Event, OutboxEmail, RecoveryCode, Upgrade, UserSession, utcnow
+from portal.models import AccountLink, Event, OutboxEmail, RecoveryCode, Upgrade, utcnow
 from portal.models.enums import LinkPurpose, Role
 from portal.notifications.outbox import resolve_link
 from portal.services import accounts

@@ -66,3 +66,19 @@ def test_qr_code_is_svg_without_script_or_inline_style(factory, db_session):
     mfa.start_enrolment(db_session, user)
     svg = mfa.qr_svg(mfa.provisioning_uri(user, "OPT Portal"))
     assert svg.startswith("<svg") and "<script" not in svg and "style=" not in svg
+
+
+def test_a_totp_code_works_only_once(factory, db_session):
+    user, _ = _enrolled(factory, db_session)
+    user.mfa_last_step = None
+    code = pyotp.TOTP(user.mfa_secret).now()
+    assert mfa.verify_second_factor(db_session, user, code)
+    assert not mfa.verify_second_factor(db_session, user, code)
+
+
+def test_enrolment_code_cannot_be_replayed_at_verification(factory, db_session):
+    user = factory.user(role=Role.DSO)
+    secret = mfa.start_enrolment(db_session, user)
+    code = pyotp.TOTP(secret).now()
+    mfa.confirm_enrolment(db_session, user, code)
+    assert not mfa.verify_second_factor(db_session, user, code)

@@ -1,0 +1,182 @@
+"""Account creation from the email, self-service reset, and bad input on every account form."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from portal.models import OutboxEmail, utcnow
+from portal.models.enums import LinkPurpose, Role
+from portal.notifications.outbox import resolve_link
+from portal.services.accounts import create_account_for_approved_opt
+from portal.services.actors import Actor
+from tests.support.factories import PASSWORD, latest_link_token
+
+NEW_PASSWORD = "violet harbor seventy kites"
+HTMX = {"HX-Request": "true"}
+
+
+def _creation_path(db_session, student):
+    user = create_account_for_approved_opt(db_session, student, actor=Actor.system())
+    email = db_session.scalars(select(OutboxEmail).where(OutboxEmail.user_id == user.id)).one()
+    return user, resolve_link(db_session, email).split("://", 1)[1].split("/", 1)[1]
+
+
+def test_from_the_creation_email_to_a_signed_in_dashboard(client, factory, db_session):
+    student = factory.student()
+    user, path = _creation_path(db_session, student)
+    page = client.get("/" + path)
+    assert page.status_code == 200 and b"Confirm your SEVIS ID" in page.data
+    assert page.headers["Cache-Control"] == "no-store" and page.headers["Referrer-Policy"] == "no-referrer"
+    wrong = client.post("/" + path, data={"sevis_id": "N0000000000", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert wrong.status_code == 422 and b"2 tries left" in wrong.data
+    done = client.post("/" + path, data={"sevis_id": student.sevis_id, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert done.status_code == 303 and done.headers["Location"] == "/"
+    assert b"Your account is ready" in client.get("/").data
+    signed_in = client.post("/", data={"email": user.email, "password": NEW_PASSWORD})
+    assert signed_in.headers["Location"] == "/dashboard"
+    assert client.post("/attestation", data={"accept": "y"}).headers["Location"] == "/dashboard"
+    assert client.get("/" + path).status_code == 410  # used once
+
+
+def test_three_wrong_sevis_ids_void_the_link_on_the_page(client, factory, db_session):
+    _, path = _creation_path(db_session, factory.student())
+    data = {"sevis_id": "N0000000000", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    client.post("/" + path, data=data)
+    client.post("/" + path, data=data)
+    third = client.post("/" + path, data=data)
+    assert third.status_code == 410 and b"three times" in third.data
+    assert client.get("/" + path).status_code == 410
+
+
+def test_password_rules_are_shown_on_the_creation_form(client, factory, db_session):
+    student = factory.student()
+    _, path = _creation_path(db_session, student)
+    response = client.post("/" + path, data={"sevis_id": student.sevis_id, "password": "short", "confirm": "short"})
+    assert response.status_code == 422 and b"at least 12" in response.data
+    mismatch = client.post("/" + path, data={"sevis_id": student.sevis_id, "password": NEW_PASSWORD, "confirm": "other words here"})
+    assert mismatch.status_code == 422 and b"not the same" in mismatch.data
+
+
+def test_unknown_and_expired_links_explain_what_to_do(client, factory, db_session):
+    assert client.get("/account/create/not-a-real-token").status_code == 404
+    assert client.get("/password/reset/not-a-real-token").status_code == 404
+    _, path = _creation_path(db_session, factory.student())
+    with time_machine.travel(utcnow() + timedelta(days=15)):
+        response = client.get("/" + path)
+    assert response.status_code == 410 and b"expired" in response.data and b"Reset Portal Account" in response.data
+
+
+def test_creation_token_does_not_open_the_reset_page(client, factory, db_session):
+    _, path = _creation_path(db_session, factory.student())
+    assert client.get("/password/reset/" + path.rsplit("/", 1)[1]).status_code == 404
+
+
+def _without_csrf(html: bytes) -> bytes:
+    import re
+
+    return re.sub(rb'name="csrf_token"[^>]*', b"", html)
+
+
+def test_reset_request_answers_the_same_whether_or_not_the_email_has_an_account(client, factory):
+    user = factory.user(role=Role.STUDENT)
+    known = client.post("/password/reset", data={"email": user.email})
+    unknown = client.post("/password/reset", data={"email": "nobody@example.edu"})
+    assert known.status_code == unknown.status_code == 200
+    assert _without_csrf(known.data) == _without_csrf(unknown.data)
+    assert b"Check your email" in known.data
+
+
+def test_self_service_reset_unlocks_and_signs_out_everywhere(app, client, factory, sign_in, db_session):
+    user = factory.user(role=Role.STUDENT)
+    other_device = app.test_client()
+    other_device.post("/", data={"email": user.email, "password": PASSWORD})
+    for _ in range(5):
+        client.post("/", data={"email": user.email, "password": "wrong password here"})
+    assert user.locked_until is not None
+    client.post("/password/reset", data={"email": user.email})
+    token = latest_link_token(db_session, user, LinkPurpose.PASSWORD_RESET)
+    assert client.get(f"/password/reset/{token}").status_code == 200
+    done = client.post(f"/password/reset/{token}", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert done.status_code == 303
+    assert user.locked_until is None
+    assert other_device.get("/attestation").status_code == 302
+    assert client.post("/", data={"email": user.email, "password": NEW_PASSWORD}).status_code == 303
+    assert client.get(f"/password/reset/{token}").status_code == 410
+    emails = db_session.scalars(select(OutboxEmail.template).where(OutboxEmail.user_id == user.id).order_by(OutboxEmail.id)).all()
+    assert emails == ["password_reset", "password_changed"]
+
+
+def test_reset_link_lasts_30_minutes(client, factory, db_session):
+    user = factory.user(role=Role.STUDENT)
+    client.post("/password/reset", data={"email": user.email})
+    token = latest_link_token(db_session, user, LinkPurpose.PASSWORD_RESET)
+    with time_machine.travel(utcnow() + timedelta(minutes=31)):
+        assert client.get(f"/password/reset/{token}").status_code == 410
+
+
+def test_htmx_form_errors_swap_the_partial(client, factory):
+    response = client.post("/password/reset", data={"email": ""}, headers=HTMX)
+    assert response.status_code == 422 and b"<html" not in response.data and b"Enter your email address" in response.data
+
+
+BAD_VALUES = {
+    "empty": "",
+    "huge": "x" * (1024 * 1024),
+    "control": "abc\x00\x07\x1b def ghi jkl",
+    "html": "<script>alert(1)</script> long enough",
+}
+
+
+def _pages(db_session, factory):
+    student = factory.student()
+    user = create_account_for_approved_opt(db_session, student, actor=Actor.system())
+    token = latest_link_token(db_session, user)
+    reset_user = factory.user(role=Role.STUDENT)
+    from portal.services.accounts import request_password_reset
+
+    request_password_reset(db_session, reset_user.email)
+    reset_token = latest_link_token(db_session, reset_user, LinkPurpose.PASSWORD_RESET)
+    return [
+        ("/", ["email", "password"]),
+        ("/password/reset", ["email"]),
+        (f"/account/create/{token}", ["sevis_id", "password", "confirm"]),
+        (f"/password/reset/{reset_token}", ["password", "confirm"]),
+    ]
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_VALUES))
+def test_bad_input_in_every_public_account_field_gets_a_form_error(client, factory, db_session, kind):
+    for path, fields in _pages(db_session, factory):
+        for field in fields:
+            data = {name: NEW_PASSWORD for name in fields}
+            data[field] = BAD_VALUES[kind]
+            response = client.post(path, data=data)
+            assert 400 <= response.status_code < 500 or (path == "/password/reset" and response.status_code == 200), (path, field, response.status_code)
+            assert b"<script>alert(1)</script>" not in response.data
+
+
+def test_non_utf8_bytes_get_a_form_error_not_a_500(client, factory, db_session):
+    for path, fields in _pages(db_session, factory):
+        body = "&".join(f"{name}=%ff%fe%fd" for name in fields).encode()
+        response = client.post(path, data=body, content_type="application/x-www-form-urlencoded")
+        assert response.status_code < 500, path
+    signed = factory.user(role=Role.STUDENT)
+    client.post("/", data={"email": signed.email, "password": PASSWORD})
+    for path in ("/attestation", "/password/change"):
+        assert client.post(path, data=b"accept=%ff&current_password=%ff&password=%ff&confirm=%ff",
+                           content_type="application/x-www-form-urlencoded").status_code < 500
+
+
+def test_bad_input_on_signed_in_forms(client, factory, sign_in):
+    user = factory.user(role=Role.STUDENT)
+    sign_in(user)
+    for value in BAD_VALUES.values():
+        response = client.post("/password/change", data={"current_password": value, "password": value, "confirm": value})
+        assert response.status_code == 422
+    client.get("/mfa/setup")
+    for value in BAD_VALUES.values():
+        assert client.post("/mfa/setup", data={"code": value}).status_code == 422

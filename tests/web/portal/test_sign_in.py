@@ -1,0 +1,314 @@
+"""Sign-in through the pages: generic errors, cool-down message, steps before any page, sessions, next, limits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pyotp
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from portal.auth import safe_next
+from portal.extensions import limiter
+from portal.models import Event, Upgrade, UserSession, utcnow
+from portal.models.enums import Role
+from portal.services import mfa
+from tests.support.factories import MFA_TEST_SECRET, PASSWORD
+
+NEW_PASSWORD = "violet harbor seventy kites"
+HTMX = {"HX-Request": "true"}
+
+
+def _post_sign_in(client, email, password, **kwargs):
+    return client.post("/", data={"email": email, "password": password}, **kwargs)
+
+
+def test_wrong_email_and_wrong_password_get_the_same_answer(client, factory):
+    user = factory.user(role=Role.STUDENT)
+    wrong_password = _post_sign_in(client, user.email, "not the right password")
+    wrong_email = _post_sign_in(client, "nobody@example.edu", PASSWORD)
+    assert wrong_password.status_code == wrong_email.status_code == 422
+    message = b"The email address or password is not right"
+    assert message in wrong_password.data and message in wrong_email.data
+
+
+def test_fifth_failure_shows_the_lock_and_offers_the_self_service_reset(client, factory):
+    user = factory.user(role=Role.STUDENT)
+    for _ in range(4):
+        assert b"This account is locked" not in _post_sign_in(client, user.email, "not the right password").data
+    response = _post_sign_in(client, user.email, "not the right password")
+    assert b"This account is locked for now" in response.data
+    assert b'href="/password/reset"' in response.data and b"DSO can also unlock" in response.data
+    assert b"This account is locked" in _post_sign_in(client, user.email, PASSWORD).data
+    with time_machine.travel(utcnow() + timedelta(minutes=16)):
+        assert _post_sign_in(client, user.email, PASSWORD).status_code == 303
+
+
+def test_student_sees_the_attestation_before_any_other_page(client, factory, db_session):
+    user = factory.user(role=Role.STUDENT)
+    response = _post_sign_in(client, user.email, PASSWORD)
+    assert response.status_code == 303 and response.headers["Location"] == "/dashboard"
+    blocked = client.get("/account/security")
+    assert blocked.status_code == 303 and blocked.headers["Location"] == "/attestation"
+    assert client.post("/attestation", data={}).status_code == 422
+    done = client.post("/attestation", data={"accept": "y"})
+    assert done.status_code == 303 and done.headers["Location"] == "/dashboard"
+    assert client.get("/account/security").status_code == 200
+    accepted = db_session.scalars(select(Event).where(Event.user_id == user.id, Event.event_type == "attestation.accepted")).all()
+    assert len(accepted) == 1
+
+
+def test_attestation_is_asked_again_at_the_next_sign_in(client, factory, sign_in):
+    user = factory.user(role=Role.STUDENT)
+    sign_in(user)
+    client.post("/sign-out")
+    _post_sign_in(client, user.email, PASSWORD)
+    assert client.get("/account/security").headers["Location"] == "/attestation"
+
+
+def test_htmx_request_during_a_step_gets_hx_redirect(client, factory):
+    user = factory.user(role=Role.STUDENT)
+    _post_sign_in(client, user.email, PASSWORD)
+    response = client.get("/account/security", headers=HTMX)
+    assert response.status_code == 204 and response.headers["HX-Redirect"] == "/attestation"
+
+
+def test_forced_change_after_upgrade_comes_first_and_the_sign_in_page_says_so(client, factory, db_session):
+    user = factory.user(role=Role.STUDENT)
+    user.password_changed_at = utcnow() - timedelta(days=2)
+    db_session.add(Upgrade(completed_at=utcnow() - timedelta(days=1), force_password_change=True))
+    db_session.flush()
+    assert b"you will choose a new password" in client.get("/").data
+    _post_sign_in(client, user.email, PASSWORD)
+    for path in ("/account/security", "/attestation"):
+        assert client.get(path).headers["Location"] == "/password/change"
+    page = client.get("/password/change")
+    assert page.status_code == 200 and b"The portal was upgraded" in page.data
+    weak = client.post("/password/change", data={"current_password": PASSWORD, "password": "password12345",
+                                                  "confirm": "password12345"})  # fmt: skip
+    assert weak.status_code == 422 and b"common" in weak.data
+    changed = client.post("/password/change", data={"current_password": PASSWORD, "password": NEW_PASSWORD,
+                                                     "confirm": NEW_PASSWORD})  # fmt: skip
+    assert changed.status_code == 303
+    assert client.get("/account/security").headers["Location"] == "/attestation"
+    assert b"you will choose a new password" not in client.get("/sign-out-page-does-not-exist").data
+
+
+def test_forced_change_notice_absent_without_a_forcing_upgrade(client, factory):
+    factory.user(role=Role.STUDENT)
+    assert b"you will choose a new password" not in client.get("/").data
+
+
+@pytest.mark.parametrize("role", [Role.DSO, Role.PRINCIPAL_DSO, Role.SUPPORT, Role.OPERATOR])
+def test_officials_enrol_in_mfa_at_first_sign_in(client, factory, db_session, role):
+    user = factory.user(role=role)
+    _post_sign_in(client, user.email, PASSWORD)
+    assert client.get("/account/security").headers["Location"] == "/mfa/setup"
+    page = client.get("/mfa/setup")
+    assert page.status_code == 200 and b"<svg" in page.data and page.headers["Cache-Control"] == "no-store"
+    assert client.post("/mfa/setup", data={"code": "12345x"}).status_code == 422
+    done = client.post("/mfa/setup", data={"code": pyotp.TOTP(user.mfa_secret).now()})
+    assert done.status_code == 200 and done.data.count(b"<li><code>") == 10
+    assert client.get("/account/security").status_code == 200
+    assert mfa.mfa_enabled(user)
+
+
+def test_official_with_mfa_must_verify_and_a_recovery_code_works(client, factory, db_session):
+    user = factory.user(role=Role.DSO)
+    secret = mfa.start_enrolment(db_session, user)
+    codes = mfa.confirm_enrolment(db_session, user, pyotp.TOTP(secret).now())
+    _post_sign_in(client, user.email, PASSWORD)
+    assert client.get("/account/security").headers["Location"] == "/mfa/verify"
+    wrong = client.post("/mfa/verify", data={"code": "999999x"})
+    assert wrong.status_code == 422 and b"not right" in wrong.data
+    assert client.post("/mfa/verify", data={"code": codes[3]}).status_code == 303
+    assert client.get("/account/security").status_code == 200
+
+
+def test_student_can_turn_on_mfa_and_is_then_asked_for_a_code(client, factory, sign_in, db_session):
+    user = factory.user(role=Role.STUDENT)
+    sign_in(user)
+    assert b"Turn on two-step verification" in client.get("/account/security").data
+    client.get("/mfa/setup")
+    client.post("/mfa/setup", data={"code": pyotp.TOTP(user.mfa_secret).now()})
+    client.post("/sign-out")
+    _post_sign_in(client, user.email, PASSWORD)
+    assert client.get("/account/security").headers["Location"] == "/mfa/verify"
+
+
+@pytest.mark.parametrize("target, kept", [
+    ("/account/security", True), ("/admin/students?q=x", True), ("//evil.example", False),
+    ("https://evil.example/", False), ("/\\evil.example", False), ("javascript:alert(1)", False),
+    ("evil.example", False), ("/ok\r\nSet-Cookie: x", False), ("", False), (None, False),
+])  # fmt: skip
+def test_next_only_ever_leads_to_a_path_on_this_site(target, kept):
+    assert safe_next(target) == (target if kept else None)
+
+
+def test_sign_in_follows_a_safe_next_and_ignores_an_unsafe_one(client, factory):
+    user = factory.user(role=Role.STUDENT)
+    assert _post_sign_in(client, user.email, PASSWORD, query_string={"next": "//evil.example"}).headers["Location"] == "/dashboard"
+    client.post("/sign-out")
+    assert _post_sign_in(client, user.email, PASSWORD, query_string={"next": "/history"}).headers["Location"] == "/history"
+
+
+def test_anonymous_request_goes_to_sign_in_with_next(client):
+    response = client.get("/account/security")
+    assert response.status_code == 302 and response.headers["Location"] == "/?next=/account/security"
+
+
+def test_sign_in_issues_a_new_session_id(client, factory):
+    user = factory.user(role=Role.STUDENT)
+    with client.session_transaction() as cookie:
+        cookie["sid"] = "planted-by-an-attacker"
+        cookie["stale"] = "value"
+    _post_sign_in(client, user.email, PASSWORD)
+    with client.session_transaction() as cookie:
+        assert cookie["sid"] != "planted-by-an-attacker" and "stale" not in cookie
+
+
+def test_cookie_is_httponly_and_samesite_lax(client, factory):
+    user = factory.user(role=Role.STUDENT)
+    cookie = _post_sign_in(client, user.email, PASSWORD).headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_secure_cookie_outside_local_development():
+    from portal.config import Config, DevelopmentConfig
+
+    assert Config.SESSION_COOKIE_SECURE is (Config.ENVIRONMENT != "development")
+    assert DevelopmentConfig.SESSION_COOKIE_SECURE is False
+
+
+def _cookie_sid(client):
+    with client.session_transaction() as cookie:
+        return cookie.get("sid")
+
+
+def test_sign_out_ends_the_session_on_the_server(client, factory, sign_in, db_session):
+    user = factory.user(role=Role.STUDENT)
+    sign_in(user)
+    stolen = _cookie_sid(client)
+    client.post("/sign-out")
+    with client.session_transaction() as cookie:
+        cookie["sid"] = stolen  # replaying the old cookie does not work
+    assert client.get("/account/security").status_code == 302
+    row = db_session.scalars(select(UserSession).where(UserSession.user_id == user.id)).one()
+    assert row.ended_reason == "signed_out"
+
+
+def test_sign_out_everywhere_ends_every_session(app, client, factory, sign_in, db_session):
+    user = factory.user(role=Role.STUDENT)
+    other_device = app.test_client()
+    _post_sign_in(other_device, user.email, PASSWORD)
+    other_device.post("/attestation", data={"accept": "y"})
+    assert other_device.get("/account/security").status_code == 200
+    sign_in(user)
+    response = client.post("/account/sign-out-everywhere")
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert other_device.get("/account/security").status_code == 302
+    assert client.get("/account/security").status_code == 302
+
+
+def test_idle_student_is_signed_out_after_30_minutes_with_a_message(client, factory, sign_in):
+    user = factory.user(role=Role.STUDENT)
+    sign_in(user)
+    with time_machine.travel(utcnow() + timedelta(minutes=29)):
+        assert client.get("/account/security").status_code == 200
+    with time_machine.travel(utcnow() + timedelta(minutes=60)):
+        assert client.get("/account/security").status_code == 302
+        assert b"You were signed out" in client.get("/").data
+
+
+def test_idle_official_is_signed_out_after_15_minutes(client, factory, sign_in):
+    sign_in(factory.user(role=Role.DSO))
+    with time_machine.travel(utcnow() + timedelta(minutes=16)):
+        assert client.get("/account/security").status_code == 302
+
+
+def test_signed_in_pages_are_not_cached(client, factory, sign_in):
+    sign_in(factory.user(role=Role.STUDENT))
+    assert client.get("/account/security").headers["Cache-Control"] == "no-store"
+
+
+def test_security_headers_on_every_response(client):
+    for response in (client.get("/"), client.get("/no-such-page"), client.get("/password/reset")):
+        headers = response.headers
+        assert "unsafe-inline" not in headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert headers["Strict-Transport-Security"].startswith("max-age=")
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"]
+
+
+def test_per_address_rate_limit_on_sign_in(app, db_session, factory):
+    from portal import create_app
+    from portal.config import TestConfig
+
+    class Limited(TestConfig):
+        DATABASE_URL = app.config["DATABASE_URL"]
+        RATELIMIT_ENABLED = True
+        SIGN_IN_RATE_LIMIT = "3 per minute"
+
+    user = factory.user(role=Role.STUDENT)
+    limited = create_app(Limited)
+    try:
+        client = limited.test_client()
+        codes = [_post_sign_in(client, user.email, "wrong password here").status_code for _ in range(4)]
+        assert codes == [422, 422, 422, 429]
+        assert client.get("/").status_code == 200  # reading the page is not limited
+    finally:
+        limiter.reset()
+        limiter.enabled = False
+
+
+def test_rate_limit_storage_is_configurable():
+    from portal.config import Config
+
+    assert Config.RATELIMIT_STORAGE_URI  # memory:// by default; RATELIMIT_STORAGE_URI=redis://... to share
+
+
+def test_expired_csrf_token_gets_a_clear_message_also_for_htmx(app, client, factory, sign_in):
+    sign_in(factory.user(role=Role.STUDENT))
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        plain = client.post("/account/sign-out-everywhere", data={"csrf_token": "stale"})
+        assert plain.status_code == 400 and b"Your form expired" in plain.data
+        swapped = client.post("/account/sign-out-everywhere", headers=HTMX)
+        assert swapped.status_code == 400 and b"Your form expired" in swapped.data and b"<html" not in swapped.data
+        anonymous_sign_in = app.test_client().post("/", data={"email": "a@b.c", "password": "x"})
+        assert anonymous_sign_in.status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_known_mfa_secret_of_the_fixture_signs_officials_in(factory, sign_in, client):
+    user = factory.user(role=Role.SUPPORT)
+    sign_in(user)
+    assert user.mfa_secret == MFA_TEST_SECRET
+    assert client.get("/account/security").status_code == 200
+
+
+def test_anonymous_htmx_request_is_redirected_whole_page(client):
+    response = client.get("/account/security", headers=HTMX)
+    assert response.status_code == 204 and response.headers["HX-Redirect"] == "/"
+
+
+def test_five_wrong_mfa_codes_lock_the_account_and_end_the_session(client, factory, sign_in, db_session):
+    user = factory.user(role=Role.DSO)
+    user.mfa_secret, user.mfa_enabled_at = MFA_TEST_SECRET, utcnow()
+    _post_sign_in(client, user.email, PASSWORD)
+    for _ in range(4):
+        assert client.post("/mfa/verify", data={"code": "000000x"}).status_code == 422
+    locked = client.post("/mfa/verify", data={"code": "000000x"})
+    assert locked.status_code == 303 and locked.headers["Location"] == "/"
+    assert b"Too many wrong codes" in client.get("/").data
+    assert client.get("/account/security").status_code == 302
+    assert user.locked_until is not None
+
+
+def test_sign_in_fixture_returns_a_ready_client_that_also_reads_like_the_response(factory, sign_in):
+    signed_in = sign_in(factory.user(role=Role.PRINCIPAL_DSO))
+    assert signed_in.status_code == 303 and signed_in.headers["Location"] == "/admin/"
+    assert signed_in.get("/account/security").status_code == 200

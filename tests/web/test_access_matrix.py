@@ -1,0 +1,112 @@
+"""Point 9: every registered route, for anonymous users and every role, gets the outcome its guard promises.
+
+A view must carry ``allowed_roles`` (from ``portal.auth.roles_required`` and the guards built on it)
+or be in PUBLIC_ENDPOINTS below; a new route without a guard fails ``test_every_route_has_a_guard``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.routing import Rule
+
+from portal.models.enums import Role
+
+# Reachable without signing in, on purpose. Keep this list short and explain each entry.
+PUBLIC_ENDPOINTS = {
+    "static",                    # CSS, JavaScript, fonts
+    "health.healthz",            # load balancer
+    "auth.sign_in",              # the home page
+    "account.create",            # account creation from the emailed link (the token is the credential)
+    "account.reset_request",     # self-service reset
+    "account.reset",             # reset from the emailed link
+}
+# Endpoints whose blueprint name or prefix marks them public: help pages, and the feed API (tokens, 401).
+PUBLIC_PREFIXES = ("help.", "help_")
+TOKEN_PREFIXES = ("feed_api.", "api.", "feed.")
+
+SAMPLE_VALUES = {"int": "999999", "path": "x/y", "string": "x", "default": "x", "uuid": "00000000-0000-0000-0000-000000000000"}
+
+
+def _view(app, rule: Rule):
+    return app.view_functions[rule.endpoint]
+
+
+def _is_public(endpoint: str) -> bool:
+    return endpoint in PUBLIC_ENDPOINTS or endpoint.startswith(PUBLIC_PREFIXES) or endpoint.startswith(TOKEN_PREFIXES)
+
+
+def _url(app, rule: Rule) -> str:
+    values = {}
+    for name in rule.arguments:
+        converter = type(rule._converters[name]).__name__.replace("Converter", "").lower() if name in rule._converters else "default"
+        if name == "sevis_id":
+            values[name] = "N9999999999"
+        else:
+            values[name] = SAMPLE_VALUES.get({"integer": "int", "unicodestring": "string"}.get(converter, converter), "x")
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **values)
+
+
+def _method(rule: Rule) -> str:
+    methods = rule.methods - {"HEAD", "OPTIONS"}
+    return "GET" if "GET" in methods else sorted(methods)[0]
+
+
+def _guarded_rules(app):
+    return [rule for rule in app.url_map.iter_rules() if not _is_public(rule.endpoint)]
+
+
+def test_every_route_has_a_guard(app):
+    missing = [rule.rule for rule in _guarded_rules(app) if not getattr(_view(app, rule), "allowed_roles", None)]
+    assert not missing, f"Routes without roles_required(...) and not declared public: {missing}"
+
+
+def test_anonymous_users_are_sent_to_sign_in_from_every_guarded_route(app, client):
+    for rule in _guarded_rules(app):
+        response = client.open(_url(app, rule), method=_method(rule))
+        assert response.status_code in (302, 303), (rule.rule, response.status_code)
+        assert response.headers["Location"].startswith("/?next=") or response.headers["Location"] == "/", rule.rule
+
+
+def test_token_api_answers_401_without_a_token(app, client):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith(TOKEN_PREFIXES):
+            assert client.open(_url(app, rule), method=_method(rule)).status_code == 401, rule.rule
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_gets_403_from_every_route_not_meant_for_it(app, client, factory, sign_in, role):
+    sign_in(factory.user(role=role))
+    checked = 0
+    for rule in _guarded_rules(app):
+        allowed = getattr(_view(app, rule), "allowed_roles", frozenset())
+        if role in allowed:
+            continue
+        response = client.open(_url(app, rule), method=_method(rule))
+        assert response.status_code == 403, (role, rule.rule, response.status_code)
+        checked += 1
+    if role is not Role.OPERATOR:
+        assert checked >= 1  # the operator upgrades page at least
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_allowed_roles_never_get_a_server_error(app, client, factory, sign_in, role):
+    sign_in(factory.user(role=role))
+    for rule in _guarded_rules(app):
+        if role in getattr(_view(app, rule), "allowed_roles", frozenset()) and _method(rule) == "GET":
+            assert client.get(_url(app, rule)).status_code < 500, rule.rule
+
+
+def test_a_link_token_of_another_user_opens_only_that_users_page(client, factory, db_session):
+    """The account pages take no object id: the token is the only key, and a made-up one is a 404."""
+    from portal.services.accounts import create_account_for_approved_opt
+    from portal.services.actors import Actor
+    from tests.support.factories import latest_link_token
+
+    first = create_account_for_approved_opt(db_session, factory.student(), actor=Actor.system())
+    token = latest_link_token(db_session, first)
+    page = client.get(f"/account/create/{token}")
+    assert first.email.encode() in page.data
+    assert client.get(f"/account/create/{token[:-2]}xx").status_code == 404
