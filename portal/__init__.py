@@ -54,6 +54,11 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(account.bp)
 
+    from portal.routes import contact, dashboard, documents, employers, history, problems
+
+    for student_area in (dashboard, employers, contact, history, documents, problems):
+        app.register_blueprint(student_area.bp)
+
     from dso_admin import register as register_dso_admin
 
     register_dso_admin(app)

@@ -61,6 +61,17 @@ class StudentAccess:
         stem = self.stem_opt
         return stem is not None and stem.status == OptStatus.APPROVED
 
+    @property
+    def can_report_employers(self) -> bool:
+        """Editable, with an approved or pending OPT on the current record to report jobs under."""
+        return self.can_edit and any(opt.status in (OptStatus.APPROVED, OptStatus.PENDING) for opt in self.opts)
+
+    def require_employer_reporting(self) -> None:
+        """Refuses when the student may not add employers now, saying why."""
+        self.require_edit()
+        if not self.can_report_employers:
+            raise NotAllowed("You have no OPT on your current program record, so there is no employer to report.")
+
     def require_edit(self) -> None:
         """Refuses a change when the student's access is read-only."""
         if not self.can_edit:
@@ -98,16 +109,21 @@ def access_for(student: Student, records: list[ProgramRecord], today: date) -> S
         # Nothing approved yet: contact details stay editable; employers need an OPT (employers service).
         access.can_edit = True
         return access
-    opt_end = max(opt.ended_on or opt.end_date for opt in approved)
+    # The authorized end date, even when the OPT was ended early: rule 5 counts six months from it.
+    opt_end = max(opt.end_date for opt in approved)
     access.opt_end_date = opt_end
     access.access_ends_on = add_months(opt_end, READ_ONLY_MONTHS)
     access.access_ended = today > access.access_ends_on
     pending_stem = any(opt.kind == OptKind.STEM and opt.status == OptStatus.PENDING for opt in opts)
     completed_early = (
-        program.status == ProgramStatus.COMPLETED and program.completed_on is not None and program.completed_on < opt_end
+        program.status == ProgramStatus.COMPLETED
+        and program.completed_on is not None
+        and program.completed_on < opt_end
     )
     if access.access_ended:
-        access.read_only_reason = f"Your portal access ended on {_fmt(access.access_ends_on)}, six months after your OPT ended."
+        access.read_only_reason = (
+            f"Your portal access ended on {_fmt(access.access_ends_on)}, six months after your OPT ended."
+        )
     elif completed_early:
         # DESIGN rule 5: read-only until six months after the OPT end date.
         access.read_only_reason = (

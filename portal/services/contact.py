@@ -44,11 +44,15 @@ def clean_phone(raw) -> str:
     compact = re.sub(r"[\s\-().]", "", text)
     if compact.startswith("+") and not compact.startswith("+1"):
         if not compact.isascii() or not INTERNATIONAL_PHONE.fullmatch(compact):
-            raise InvalidValue("Enter an international number as + and the country code, like +44 20 7946 0958.", field="phone")
+            raise InvalidValue(
+                "Enter an international number as + and the country code, like +44 20 7946 0958.", field="phone"
+            )
         return compact
     digits = compact.removeprefix("+")
     if not digits.isascii() or not digits.isdigit():
-        raise InvalidValue("A phone number can contain only digits, spaces and dashes, like 617 555 0100.", field="phone")
+        raise InvalidValue(
+            "A phone number can contain only digits, spaces and dashes, like 617 555 0100.", field="phone"
+        )
     if len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
     if len(digits) != 10:
@@ -108,7 +112,11 @@ def update_address(session: Session, student: Student, kind, data: dict, *, acto
     address = next((item for item in student.addresses if item.kind == kind), None)
     current_version = address.version if address is not None else None
     if (int(expected_version) if expected_version not in (None, "") else None) != current_version:
-        current = {key: getattr(address, key) for key in ("line1", "line2", "city", "state", "postal_code")} if address else {}
+        current = (
+            {key: getattr(address, key) for key in ("line1", "line2", "city", "state", "postal_code")}
+            if address
+            else {}
+        )
         raise StaleEdit("This address changed after you opened the form. Check the current values.", current=current)
     values = clean_address(kind, data)
     before = {key: getattr(address, key) for key in values} if address is not None else None
@@ -123,7 +131,9 @@ def update_address(session: Session, student: Student, kind, data: dict, *, acto
     session.flush()
     event = record_event(session, actor, f"address.{kind.value}_changed", student=student, change_kind=ChangeKind.ADDRESS,
                          subject=f"address:{kind.value}", before=before, after={"kind": kind, **values})  # fmt: skip
-    _obligation(session, student, ObligationKind.ADDRESS_CHANGE, event, f"Record the student's new {kind.value} address.", today)
+    _obligation(
+        session, student, ObligationKind.ADDRESS_CHANGE, event, f"Record the student's new {kind.value} address.", today
+    )
     return address
 
 
@@ -138,6 +148,7 @@ def remove_mailing_address(session: Session, student: Student, *, actor: Actor, 
     if int(expected_version) != address.version:
         raise StaleEdit("Your mailing address changed after you opened the page.", current={"line1": address.line1})
     before = {key: getattr(address, key) for key in ("line1", "line2", "city", "state", "postal_code")}
+    student.addresses.remove(address)
     session.delete(address)
     session.flush()
     event = record_event(session, actor, "address.mailing_removed", student=student, change_kind=ChangeKind.ADDRESS,

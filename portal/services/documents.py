@@ -55,5 +55,7 @@ def student_documents(session: Session, student: Student) -> list[Document]:
 def own_document(session: Session, student: Student, document_id: int) -> Document | None:
     """One of the student's documents (I-983 or screenshot) by id, or None."""
     return session.scalar(
-        select(Document).where(Document.id == document_id, Document.student_id == student.id, Document.deleted_at.is_(None))
+        select(Document).where(
+            Document.id == document_id, Document.student_id == student.id, Document.deleted_at.is_(None)
+        )
     )

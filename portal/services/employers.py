@@ -15,7 +15,13 @@ from portal.services.actors import Actor
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, RuleBroken, StaleEdit
 from portal.services.events import record_event
 from portal.services.validation import (
-    clean_date, clean_digits, clean_email, clean_state, clean_text, clean_us_phone, clean_zip,
+    clean_date,
+    clean_digits,
+    clean_email,
+    clean_state,
+    clean_text,
+    clean_us_phone,
+    clean_zip,
 )  # fmt: skip
 
 LATE_AFTER_DAYS = 10
@@ -40,12 +46,16 @@ def _flag(value) -> bool:
 def clean_employer_data(data: dict) -> dict:
     """Every Employer field checked against the SEVIS batch schema; refuses the first bad value, on its field."""
     cleaned: dict = {}
-    cleaned["name"] = clean_text(data.get("name"), field="name", label="employer name", max_length=limits.NAME_MAX, required=True)
+    cleaned["name"] = clean_text(
+        data.get("name"), field="name", label="employer name", max_length=limits.NAME_MAX, required=True
+    )
     cleaned["address_line1"] = clean_text(data.get("address_line1"), field="address_line1", label="street address",
                                           max_length=limits.ADDRESS_LINE_MAX, required=True)  # fmt: skip
     cleaned["address_line2"] = clean_text(data.get("address_line2"), field="address_line2", label="second address line",
                                           max_length=limits.ADDRESS_LINE_MAX) or ""  # fmt: skip
-    cleaned["city"] = clean_text(data.get("city"), field="city", label="city", max_length=limits.CITY_MAX, required=True)
+    cleaned["city"] = clean_text(
+        data.get("city"), field="city", label="city", max_length=limits.CITY_MAX, required=True
+    )
     cleaned["state"] = clean_state(data.get("state"))
     cleaned["postal_code"] = clean_zip(data.get("postal_code"), state=cleaned["state"])
     cleaned["ein"] = clean_digits(data.get("ein"), field="ein", label="EIN", length=9, example=", like 12-3456789")
@@ -74,7 +84,9 @@ def clean_employer_data(data: dict) -> dict:
                                                    label="extension", max_length=limits.PHONE_EXTENSION_MAX)  # fmt: skip
     cleaned["supervisor_email"] = clean_email(data.get("supervisor_email"), field="supervisor_email",
                                               label="supervisor's email address", max_length=limits.SUPERVISOR_EMAIL_MAX)  # fmt: skip
-    cleaned["job_title"] = clean_text(data.get("job_title"), field="job_title", label="job title", max_length=limits.JOB_TITLE_MAX)
+    cleaned["job_title"] = clean_text(
+        data.get("job_title"), field="job_title", label="job title", max_length=limits.JOB_TITLE_MAX
+    )
     return cleaned
 
 
@@ -95,7 +107,9 @@ def _opt_for_start(access: StudentAccess, start: date):
     """The visible OPT a job starting on ``start`` belongs to; refuses a start before the OPT."""
     live = [opt for opt in access.opts if opt.status in (OptStatus.APPROVED, OptStatus.PENDING)]
     if not live:
-        raise RuleBroken("You have no OPT on your current program record to report an employer for.", field="start_date")
+        raise RuleBroken(
+            "You have no OPT on your current program record to report an employer for.", field="start_date"
+        )
     first_start = min(opt.start_date for opt in live)
     if start < first_start:
         raise RuleBroken(f"The start date cannot be before your OPT starts on {_fmt(first_start)}.", field="start_date")
@@ -106,7 +120,9 @@ def _opt_for_start(access: StudentAccess, start: date):
     return post[0] if post else stem
 
 
-def find_deleted_match(session: Session, student: Student, *, name: str, ein: str | None, start_date: date) -> Employer | None:
+def find_deleted_match(
+    session: Session, student: Student, *, name: str, ein: str | None, start_date: date
+) -> Employer | None:
     """A deleted employer of this student with the same EIN, or the same name and start date."""
     same = func.lower(Employer.name) == name.lower()
     condition = same & (Employer.start_date == start_date)
@@ -120,7 +136,9 @@ def find_deleted_match(session: Session, student: Student, *, name: str, ein: st
     )
 
 
-def add_employer(session: Session, student: Student, data: dict, *, actor: Actor, today: date | None = None) -> Employer:
+def add_employer(
+    session: Session, student: Student, data: dict, *, actor: Actor, today: date | None = None
+) -> Employer:
     """Add an employer for the student (student, DSO or data feed).
 
     Refuses bad fields, a start before the OPT, a match with a deleted employer, and a STEM employer
@@ -132,11 +150,15 @@ def add_employer(session: Session, student: Student, data: dict, *, actor: Actor
     _check_actor_may_change(access, actor)
     values = clean_employer_data(data)
     opt = _opt_for_start(access, values["start_date"])
-    deleted = find_deleted_match(session, student, name=values["name"], ein=values["ein"], start_date=values["start_date"])
+    deleted = find_deleted_match(
+        session, student, name=values["name"], ein=values["ein"], start_date=values["start_date"]
+    )
     if deleted is not None:
         when = deleted.deleted_at.astimezone(EASTERN).date()
         if actor.is_student:
-            message = f"You deleted this employer on {_fmt(when)}. Contact your DSO to restore it instead of adding it again."
+            message = (
+                f"You deleted this employer on {_fmt(when)}. Contact your DSO to restore it instead of adding it again."
+            )
         else:
             message = f"The student deleted this employer on {_fmt(when)}. Restore it instead of adding it again."
         raise Conflict(message, field="name")
@@ -149,7 +171,9 @@ def add_employer(session: Session, student: Student, data: dict, *, actor: Actor
     employer = Employer(student=student, student_id=student.id, opt_authorization=opt, **values)
     if needs_review:
         employer.review_status = EmployerReview.WAITING
-    employer.reported_late = actor.kind != ActorKind.DATA_FEED and values["start_date"] < today - timedelta(days=LATE_AFTER_DAYS)
+    employer.reported_late = actor.kind != ActorKind.DATA_FEED and values["start_date"] < today - timedelta(
+        days=LATE_AFTER_DAYS
+    )
     session.add(employer)
     session.flush()
     if isinstance(document, Document):
@@ -247,7 +271,9 @@ def restore_employer(session: Session, employer: Employer, *, actor: Actor) -> E
     return employer
 
 
-def review_stem_employer(session: Session, employer: Employer, *, actor: Actor, accept: bool, note: str = "") -> Employer:
+def review_stem_employer(
+    session: Session, employer: Employer, *, actor: Actor, accept: bool, note: str = ""
+) -> Employer:
     """A DSO accepts or returns a STEM employer submitted with its I-983; refuses one not waiting for review."""
     if not actor.is_school_official:
         raise NotAllowed("Only a DSO can review a STEM employer.")
@@ -285,3 +311,14 @@ def visible_employers(session: Session, access: StudentAccess) -> list[Employer]
 def own_employer(session: Session, student: Student, employer_id: int) -> Employer | None:
     """One of the student's employers by id, or None (another student's id is simply not found)."""
     return session.scalar(select(Employer).where(Employer.id == employer_id, Employer.student_id == student.id))
+
+
+def employers_for_staff(session: Session, student: Student) -> list[Employer]:
+    """Every employer of the student, deleted ones and other program records included, for DSO and support pages."""
+    return list(
+        session.scalars(
+            select(Employer)
+            .where(Employer.student_id == student.id)
+            .order_by(Employer.start_date.desc(), Employer.id.desc())
+        )
+    )

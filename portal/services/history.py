@@ -99,6 +99,8 @@ def describe_changes(before: dict | None, after: dict | None) -> list[tuple[str,
         if key == "id":
             continue
         old, new = before.get(key), after.get(key)
+        if old in (None, "") and new in (None, ""):
+            continue
         if old != new or not before or not after:
             rows.append((key.replace("_", " "), old, new))
     return rows

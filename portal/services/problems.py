@@ -55,7 +55,11 @@ def update_problem_report(session: Session, report: ProblemReport, *, actor: Act
     """Support changes a report's status, assignee or note to the student; refuses anyone but support."""
     if not actor.is_support:
         raise NotAllowed("Only support staff work on problem reports.")
-    before = {"status": report.status, "assigned_to_user_id": report.assigned_to_user_id, "note_to_student": report.note_to_student}
+    before = {
+        "status": report.status,
+        "assigned_to_user_id": report.assigned_to_user_id,
+        "note_to_student": report.note_to_student,
+    }
     if status is not None:
         try:
             report.status = ProblemStatus(status)
@@ -68,7 +72,11 @@ def update_problem_report(session: Session, report: ProblemReport, *, actor: Act
     if note_to_student is not None:
         report.note_to_student = clean_text(note_to_student, field="note_to_student", label="note to the student",
                                             max_length=DESCRIPTION_MAX, multiline=True) or ""  # fmt: skip
-    after = {"status": report.status, "assigned_to_user_id": report.assigned_to_user_id, "note_to_student": report.note_to_student}
+    after = {
+        "status": report.status,
+        "assigned_to_user_id": report.assigned_to_user_id,
+        "note_to_student": report.note_to_student,
+    }
     if after == before:
         return report
     session.flush()
@@ -94,5 +102,3 @@ def screenshots_for(session: Session, report_ids: list[int]) -> dict[int, list[D
         for document in session.scalars(select(Document).where(Document.problem_report_id.in_(report_ids))):
             grouped[document.problem_report_id].append(document)
     return grouped
-
-

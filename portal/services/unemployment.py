@@ -72,7 +72,10 @@ def unemployment_days(authorizations: Iterable, employment: Iterable, *, today: 
         allowed += POST_COMPLETION_ALLOWANCE
     if any(a.kind == OptKind.STEM for a in approved):
         allowed += STEM_EXTRA_ALLOWANCE if allowed else POST_COMPLETION_ALLOWANCE + STEM_EXTRA_ALLOWANCE
-    windows = _merge((a.start_date, min(a.end_date, today)) for a in approved)
+    # An OPT ended early (transfer, early completion) stops counting on the day it ended.
+    windows = _merge(
+        (a.start_date, min(getattr(a, "ended_on", None) or a.end_date, a.end_date, today)) for a in approved
+    )
     jobs = _merge((job.start_date, min(job.end_date or today, today)) for job in employment)
     used = _length(windows) - _overlap(windows, jobs)
     return UnemploymentDays(used=used, allowed=allowed, remaining=max(0, allowed - used))

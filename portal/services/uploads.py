@@ -32,7 +32,9 @@ def read_limited(stream, limit: int, *, label: str, field: str) -> bytes:
     """Read at most ``limit`` bytes; refuses an empty file and one over the limit (413)."""
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise UploadTooLarge(f"The {label} is larger than {limit // (1024 * 1024)} MB. Upload a smaller file.", field=field)
+        raise UploadTooLarge(
+            f"The {label} is larger than {limit // (1024 * 1024)} MB. Upload a smaller file.", field=field
+        )
     if not data:
         raise InvalidValue(f"The {label} is empty. Choose the file again.", field=field)
     return data

@@ -46,7 +46,11 @@ def clean_text(value, *, field: str, label: str, max_length: int, required: bool
             raise InvalidValue(f"Enter the {label}.", field=field)
         return None
     if len(value) > max_length:
-        raise InvalidValue(f"The {label} can be at most {max_length} characters (you entered {len(value)}).", field=field)
+        raise InvalidValue(
+            f"The {label} can be at most {max_length} characters (you entered {len(value)}).", field=field
+        )
+    if "\ufffd" in value:
+        raise InvalidValue(f"The {label} contains characters we could not read. Type it again.", field=field)
     allowed_controls = {"\n"} if multiline else set()
     if any(unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in allowed_controls for ch in value):
         raise InvalidValue(f"Remove the invisible control characters from the {label}.", field=field)

@@ -149,9 +149,12 @@ MFA_TEST_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 # ---- student helper (issue 4): OPT situations --------------------------------------------
 
+from portal.models import Address, OptAuthorization  # noqa: E402
+from portal.models.enums import AddressKind  # noqa: E402
+
 
 def _add_stem_opt(self, student: Student, *, status: str = "approved", start: date | None = None,
-                  days: int = 729) -> "OptAuthorization":  # fmt: skip
+                  days: int = 729) -> OptAuthorization:  # fmt: skip
     """A STEM OPT on the student's current program, starting the day after the post-completion OPT ends."""
     program = student.program_records[-1]
     post = program.opt_authorizations[0]
@@ -165,10 +168,7 @@ def _add_stem_opt(self, student: Student, *, status: str = "approved", start: da
 
 
 def _add_address(self, student: Student, *, kind: str = "physical", line1: str = "12 Main Street", city: str = "Boston",
-                 state: str = "MA", postal_code: str = "02110") -> "Address":  # fmt: skip
-    from portal.models import Address
-    from portal.models.enums import AddressKind
-
+                 state: str = "MA", postal_code: str = "02110") -> Address:  # fmt: skip
     address = Address(student=student, student_id=student.id, kind=AddressKind(kind), line1=line1, city=city,
                       state=state, postal_code=postal_code)  # fmt: skip
     self.session.add(address)

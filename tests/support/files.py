@@ -13,10 +13,14 @@ def pdf(*, javascript: str | None = None, compressed_js: bool = False, padding: 
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>"]  # fmt: skip
     if javascript and not compressed_js:
-        objects[0] = b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (" + javascript.encode() + b") >> >>"
+        objects[0] = (
+            b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (" + javascript.encode() + b") >> >>"
+        )
     if javascript and compressed_js:
         body = zlib.compress(b"<< /S /JavaScript /JS (" + javascript.encode() + b") >>")
-        objects.append(b"<< /Type /ObjStm /Filter /FlateDecode /Length %d >>\nstream\n" % len(body) + body + b"\nendstream")
+        objects.append(
+            b"<< /Type /ObjStm /Filter /FlateDecode /Length %d >>\nstream\n" % len(body) + body + b"\nendstream"
+        )
     out = b"%PDF-1.7\n"
     for number, obj in enumerate(objects, start=1):
         out += b"%d 0 obj\n" % number + obj + b"\nendobj\n"

@@ -53,6 +53,7 @@ def test_early_completion_is_read_only_until_six_months_after_the_opt_end(factor
     program = student.program_records[-1]
     program.status = ProgramStatus.COMPLETED
     program.completed_on = date(2026, 3, 1)
+    program.opt_authorizations[0].ended_on = date(2026, 3, 1)
     access = student_access(db_session, student, today=date(2026, 3, 10))
     assert access.can_edit is False
     assert access.access_ends_on == date(2026, 11, 30)

@@ -45,14 +45,18 @@ def test_address_change_writes_event_change_list_and_obligation_due_in_21_days(d
 
     update_address(db_session, student, "physical", address(line1="40 Elm Street"), actor=actor,
                    expected_version=saved.version, today=TODAY + timedelta(days=1))  # fmt: skip
-    latest = db_session.scalars(select(Event).where(Event.event_type == "address.physical_changed").order_by(Event.id.desc())).first()
+    latest = db_session.scalars(
+        select(Event).where(Event.event_type == "address.physical_changed").order_by(Event.id.desc())
+    ).first()
     assert latest.before["line1"] == "12 Main Street" and latest.after["line1"] == "40 Elm Street"
 
 
 @pytest.mark.parametrize("line1", ["PO Box 123", "P.O. Box 9", "Post Office Box 77", "POB 5"])
 def test_physical_address_refuses_a_po_box(db_session, student, actor, line1):
     with pytest.raises(InvalidValue, match="not a P.O. box") as error:
-        update_address(db_session, student, "physical", address(line1=line1), actor=actor, expected_version=None, today=TODAY)
+        update_address(
+            db_session, student, "physical", address(line1=line1), actor=actor, expected_version=None, today=TODAY
+        )
     assert error.value.field == "line1"
 
 
@@ -70,14 +74,18 @@ def test_mailing_address_may_be_a_po_box(db_session, student, actor):
 )  # fmt: skip
 def test_address_fields_are_validated(db_session, student, actor, field, value, message):
     with pytest.raises(InvalidValue, match=message):
-        update_address(db_session, student, "physical", address(**{field: value}), actor=actor, expected_version=None, today=TODAY)
+        update_address(
+            db_session, student, "physical", address(**{field: value}), actor=actor, expected_version=None, today=TODAY
+        )
     assert _obligations(db_session, student) == []
 
 
 def test_stale_address_edit_shows_current_values(db_session, student, actor, factory):
     existing = factory.address(student)
     with pytest.raises(StaleEdit) as error:
-        update_address(db_session, student, "physical", address(), actor=actor, expected_version=existing.version + 1, today=TODAY)
+        update_address(
+            db_session, student, "physical", address(), actor=actor, expected_version=existing.version + 1, today=TODAY
+        )
     assert error.value.current["line1"] == "12 Main Street"
 
 
@@ -115,4 +123,6 @@ def test_email_change_is_a_request_for_the_dso(db_session, student, actor):
 
 def test_read_only_student_cannot_change_contact_details(db_session, student, actor):
     with pytest.raises(NotAllowed):
-        update_phone(db_session, student, "6175550100", actor=actor, expected_version=student.version, today=date(2027, 3, 1))
+        update_phone(
+            db_session, student, "6175550100", actor=actor, expected_version=student.version, today=date(2027, 3, 1)
+        )

@@ -7,11 +7,16 @@ from sqlalchemy import select
 
 from portal.models import Document, Event
 from portal.models.enums import ChangeKind, DocumentKind, EmployerReview, Role
+from portal.services.access import student_access
 from portal.services.actors import Actor
 from portal.services.employers import (
-    add_employer, delete_employer, restore_employer, review_stem_employer, update_employer, visible_employers,
+    add_employer,
+    delete_employer,
+    restore_employer,
+    review_stem_employer,
+    update_employer,
+    visible_employers,
 )  # fmt: skip
-from portal.services.access import student_access
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, RuleBroken, StaleEdit
 
 TODAY = date(2026, 3, 1)
@@ -47,7 +52,11 @@ def dso(factory, student):
 
 def test_add_employer_cleans_values_and_writes_an_event(db_session, student, actor):
     employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
-    assert (employer.ein, employer.supervisor_phone, employer.supervisor_email) == ("123456789", "6175550100", "ada@example.com")
+    assert (employer.ein, employer.supervisor_phone, employer.supervisor_email) == (
+        "123456789",
+        "6175550100",
+        "ada@example.com",
+    )
     assert employer.review_status is EmployerReview.NOT_NEEDED and employer.reported_late is False
     event = db_session.scalar(select(Event).where(Event.event_type == "employer.added", Event.student_id == student.id))
     assert event.change_kind is ChangeKind.EMPLOYER and event.after["name"] == "Acme Analytics LLC"
@@ -155,7 +164,10 @@ def test_only_a_dso_restores_and_only_a_deleted_employer(db_session, student, ac
         restore_employer(db_session, employer, actor=actor)
     restore_employer(db_session, employer, actor=dso)
     assert employer.deleted_at is None
-    assert db_session.scalar(select(Event).where(Event.event_type == "employer.restored")).actor_kind.value == "school_official"
+    assert (
+        db_session.scalar(select(Event).where(Event.event_type == "employer.restored")).actor_kind.value
+        == "school_official"
+    )
 
 
 def test_dso_adding_a_deleted_match_is_told_to_restore(db_session, student, actor, dso):
@@ -168,9 +180,13 @@ def test_dso_adding_a_deleted_match_is_told_to_restore(db_session, student, acto
 def test_stale_edit_is_refused_with_the_current_values(db_session, student, actor, dso):
     employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
     opened_version = employer.version
-    update_employer(db_session, employer, {"job_title": "Senior Analyst"}, actor=dso, expected_version=opened_version, today=TODAY)
+    update_employer(
+        db_session, employer, {"job_title": "Senior Analyst"}, actor=dso, expected_version=opened_version, today=TODAY
+    )
     with pytest.raises(StaleEdit) as error:
-        update_employer(db_session, employer, {"job_title": "Analyst II"}, actor=actor, expected_version=opened_version, today=TODAY)
+        update_employer(
+            db_session, employer, {"job_title": "Analyst II"}, actor=actor, expected_version=opened_version, today=TODAY
+        )
     assert error.value.current["job_title"] == "Senior Analyst"
     assert employer.job_title == "Senior Analyst"
 
@@ -180,7 +196,12 @@ def test_update_records_before_and_after_of_changed_fields(db_session, student, 
     update_employer(db_session, employer, {"job_title": "Lead Analyst", "end_date": "2026-06-30"}, actor=actor,
                     expected_version=employer.version, today=TODAY)  # fmt: skip
     event = db_session.scalar(select(Event).where(Event.event_type == "employer.updated"))
-    assert event.before == {"id": employer.id, "name": "Acme Analytics LLC", "end_date": None, "job_title": "Data Analyst"}
+    assert event.before == {
+        "id": employer.id,
+        "name": "Acme Analytics LLC",
+        "end_date": None,
+        "job_title": "Data Analyst",
+    }
     assert event.after["job_title"] == "Lead Analyst" and event.after["end_date"] == "2026-06-30"
     assert event.change_kind is ChangeKind.EMPLOYER
 
@@ -188,7 +209,9 @@ def test_update_records_before_and_after_of_changed_fields(db_session, student, 
 def test_name_change_asks_whether_this_is_a_new_job(db_session, student, actor):
     employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
     with pytest.raises(RuleBroken, match="Is this a new job|If this is a new job") as error:
-        update_employer(db_session, employer, {"name": "Globex"}, actor=actor, expected_version=employer.version, today=TODAY)
+        update_employer(
+            db_session, employer, {"name": "Globex"}, actor=actor, expected_version=employer.version, today=TODAY
+        )
     assert error.value.field == "name" and employer.name == "Acme Analytics LLC"
     update_employer(db_session, employer, {"name": "Globex", "same_job_confirmed": "y"}, actor=actor,
                     expected_version=employer.version, today=TODAY)  # fmt: skip
@@ -243,7 +266,9 @@ def test_new_stem_employer_needs_its_i983_and_waits_for_school_review(db_session
 def test_stem_student_may_edit_only_job_title_supervisor_and_end_date(db_session, factory):
     student = _stem_student(factory)
     actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
-    employer = add_employer(db_session, student, valid(i983_document=_i983(db_session, student)), actor=actor, today=TODAY)
+    employer = add_employer(
+        db_session, student, valid(i983_document=_i983(db_session, student)), actor=actor, today=TODAY
+    )
     update_employer(db_session, employer, {"job_title": "Engineer", "supervisor_last_name": "Hopper", "end_date": "2026-12-01"},
                     actor=actor, expected_version=employer.version, today=TODAY)  # fmt: skip
     assert employer.job_title == "Engineer"
@@ -266,7 +291,9 @@ def test_dso_accepts_or_returns_a_waiting_stem_employer(db_session, factory):
     student = _stem_student(factory)
     actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
     dso = Actor.for_user(factory.user(role=Role.DSO, school=student.school))
-    employer = add_employer(db_session, student, valid(i983_document=_i983(db_session, student)), actor=actor, today=TODAY)
+    employer = add_employer(
+        db_session, student, valid(i983_document=_i983(db_session, student)), actor=actor, today=TODAY
+    )
     with pytest.raises(NotAllowed):
         review_stem_employer(db_session, employer, actor=actor, accept=True)
     with pytest.raises(InvalidValue, match="why"):
@@ -285,3 +312,9 @@ def test_denied_stem_employers_are_hidden(db_session, factory):
     assert visible_employers(db_session, student_access(db_session, student, today=TODAY)) == [shown]
 
 
+def test_staff_list_includes_deleted_employers(db_session, student, actor):
+    from portal.services.employers import employers_for_staff
+
+    employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
+    delete_employer(db_session, employer, actor=actor, confirmed_never_worked=True, today=TODAY)
+    assert employers_for_staff(db_session, student) == [employer]

@@ -2,9 +2,9 @@
 
 import csv
 import io
+from datetime import date
 
 import pytest
-from datetime import date
 
 from portal.models.enums import EducationLevel, ProgramStatus, Role
 from portal.notifications.outbox import queue_email
@@ -60,5 +60,7 @@ def test_csv_cells_cannot_start_a_formula(value, cell):
 
 
 def test_describe_changes_lists_changed_fields():
-    assert describe_changes({"id": 1, "city": "A", "state": "MA"}, {"id": 1, "city": "B", "state": "MA"}) == [("city", "A", "B")]
-    assert describe_changes(None, {"city": "B"}) == [("city", None, "B")]
+    assert describe_changes({"id": 1, "city": "A", "state": "MA"}, {"id": 1, "city": "B", "state": "MA"}) == [
+        ("city", "A", "B")
+    ]
+    assert describe_changes(None, {"city": "B", "line2": "", "ein": None}) == [("city", None, "B")]

@@ -35,12 +35,42 @@ CASES = [
     ("overlapping jobs count once", [POST], [job(0, 50), job(20, 80)], 99, 19, 90),
     ("a job starting before the OPT covers only OPT days", [POST], [job(-100, 9)], 19, 10, 90),
     ("a job ending before the OPT covers nothing", [POST], [job(-100, -1)], 9, 10, 90),
-    ("part-time work counts as employment", [POST], [SimpleNamespace(start_date=day(0), end_date=None, part_time=True)], 30, 0, 90),
+    (
+        "part-time work counts as employment",
+        [POST],
+        [SimpleNamespace(start_date=day(0), end_date=None, part_time=True)],
+        30,
+        0,
+        90,
+    ),
     ("a job starting in the future covers nothing yet", [POST], [job(50)], 9, 10, 90),
     ("days after the OPT ends do not count", [POST], [], 500, 365, 90),
-    ("a pending STEM OPT does not raise the allowance", [POST, opt(365, 1094, OptKind.STEM, OptStatus.PENDING)], [], 30, 31, 90),
+    (
+        "a pending STEM OPT does not raise the allowance",
+        [POST, opt(365, 1094, OptKind.STEM, OptStatus.PENDING)],
+        [],
+        30,
+        31,
+        90,
+    ),
     ("approved STEM: 150 in all, counted cumulatively", [POST, STEM], [job(0, 364 - 20)], 365 + 9, 30, 150),
     ("denied STEM adds nothing", [POST, opt(365, 1094, OptKind.STEM, OptStatus.DENIED)], [], 30, 31, 90),
+    (
+        "an OPT ended early stops counting",
+        [
+            SimpleNamespace(
+                kind=OptKind.POST_COMPLETION,
+                status=OptStatus.APPROVED,
+                start_date=day(0),
+                end_date=day(364),
+                ended_on=day(19),
+            )
+        ],
+        [],
+        100,
+        20,
+        90,
+    ),
     ("no approved OPT: nothing allowed or used", [opt(0, 364, status=OptStatus.PENDING)], [], 30, 0, 0),
 ]
 

@@ -81,8 +81,14 @@ def _file(data, name):
 def test_problem_report_carries_name_sevis_id_and_screenshots(db_session, student, actor, tmp_path):
     report = create_problem_report(db_session, student, actor=actor, description="The page froze.",
                                    screenshots=[_file(PNG, "a.png"), _file(JPEG, "b.jpg")], upload_dir=str(tmp_path))  # fmt: skip
-    assert (report.reporter_name, report.sevis_id, report.status) == (student.full_name, student.sevis_id, ProblemStatus.NEW)
-    kinds = sorted(d.content_type for d in db_session.scalars(select(Document).where(Document.problem_report_id == report.id)))
+    assert (report.reporter_name, report.sevis_id, report.status) == (
+        student.full_name,
+        student.sevis_id,
+        ProblemStatus.NEW,
+    )
+    kinds = sorted(
+        d.content_type for d in db_session.scalars(select(Document).where(Document.problem_report_id == report.id))
+    )
     assert kinds == ["image/jpeg", "image/png"]
 
 
@@ -94,7 +100,9 @@ def test_problem_report_carries_name_sevis_id_and_screenshots(db_session, studen
 )  # fmt: skip
 def test_bad_screenshots_refuse_the_whole_report(db_session, student, actor, tmp_path, files, error, message):
     with pytest.raises(error, match=message):
-        create_problem_report(db_session, student, actor=actor, description="Broken", screenshots=files, upload_dir=str(tmp_path))
+        create_problem_report(
+            db_session, student, actor=actor, description="Broken", screenshots=files, upload_dir=str(tmp_path)
+        )
     assert db_session.scalar(select(ProblemReport).where(ProblemReport.student_id == student.id)) is None
 
 

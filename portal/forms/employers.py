@@ -1,0 +1,81 @@
+"""Employer forms: add/edit (SEVIS limits as field validators; the service checks the rest) and delete."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from portal.models import employer as limits
+from portal.services.validation import US_STATES
+
+STATE_CHOICES = [SelectChoice("", "- Select -")] + [
+    SelectChoice(code, name) for code, name in sorted(US_STATES.items(), key=lambda item: item[1])
+]
+
+
+def _required(message: str):
+    return DataRequired(message)
+
+
+class EmployerForm(FlaskForm):
+    """Every field of the SEVIS Employer type; the service re-checks each one."""
+
+    name = StringField("Employer name", validators=[_required("Enter the employer name."), Length(max=limits.NAME_MAX)])
+    address_line1 = StringField(
+        "Street address", validators=[_required("Enter the street address."), Length(max=limits.ADDRESS_LINE_MAX)]
+    )
+    address_line2 = StringField("Street address line 2", validators=[Optional(), Length(max=limits.ADDRESS_LINE_MAX)])
+    city = StringField("City", validators=[_required("Enter the city."), Length(max=limits.CITY_MAX)])
+    state = SelectField(
+        "State", choices=STATE_CHOICES, validators=[_required("Choose a state.")], validate_choice=False
+    )
+    postal_code = StringField("ZIP code", validators=[_required("Enter the ZIP code."), Length(max=10)])
+    ein = StringField("Employer Identification Number (EIN)", validators=[Optional(), Length(max=12)],
+                      description="9 digits, on your pay slip or W-2. Leave empty if you do not know it.")  # fmt: skip
+    self_employed = BooleanField("I am self-employed (this is my own business)")
+    job_title = StringField("Your job title", validators=[Optional(), Length(max=limits.JOB_TITLE_MAX)])
+    employment_time = RadioField("Hours", choices=[SelectChoice("full_time", "Full time"), SelectChoice("part_time", "Part time (20 hours a week or more)")],
+                                 validators=[DataRequired("Choose full time or part time.")], validate_choice=False)  # fmt: skip
+    start_date = DateField("Start date", validators=[DataRequired("Enter the start date as a real date.")],
+                           description="Report a new job within 10 days of starting it.")  # fmt: skip
+    end_date = DateField("End date", validators=[Optional()], description="Leave empty while you still work there.")
+    course_relevance = TextAreaField(
+        "How does this job relate to your degree?",
+        validators=[_required("Describe how the job relates to your degree."), Length(max=limits.COURSE_RELEVANCE_MAX)],
+        description=f"Up to {limits.COURSE_RELEVANCE_MAX} characters.",
+    )
+    supervisor_first_name = StringField(
+        "Supervisor's first name", validators=[Optional(), Length(max=limits.SUPERVISOR_FIRST_NAME_MAX)]
+    )
+    supervisor_last_name = StringField(
+        "Supervisor's last name", validators=[Optional(), Length(max=limits.SUPERVISOR_LAST_NAME_MAX)]
+    )
+    supervisor_phone = StringField(
+        "Supervisor's phone", validators=[Optional(), Length(max=20)], description="10 digits, like 617 555 0100."
+    )
+    supervisor_phone_ext = StringField("Extension", validators=[Optional(), Length(max=limits.PHONE_EXTENSION_MAX)])
+    supervisor_email = StringField(
+        "Supervisor's email", validators=[Optional(), Length(max=limits.SUPERVISOR_EMAIL_MAX)]
+    )
+    i983 = FileField(
+        "Form I-983 (PDF, at most 10 MB)", description="STEM OPT: the training plan you signed with this employer."
+    )
+    same_job_confirmed = BooleanField("This is the same job; only the employer's name changed.")
+    version = HiddenField()
+
+    FIELDS = (
+        "name", "address_line1", "address_line2", "city", "state", "postal_code", "ein", "self_employed", "job_title", "employment_time",
+        "start_date", "end_date", "course_relevance", "supervisor_first_name", "supervisor_last_name",
+        "supervisor_phone", "supervisor_phone_ext", "supervisor_email",
+    )  # fmt: skip
+
+    def service_data(self) -> dict:
+        """The values for the employers service (dates as dates, empty as None)."""
+        data = {name: self[name].data for name in self.FIELDS}
+        data["same_job_confirmed"] = self.same_job_confirmed.data
+        return data
+
+
+class DeleteEmployerForm(FlaskForm):
+    never_worked = BooleanField("I have never worked for this employer")

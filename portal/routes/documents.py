@@ -1,0 +1,77 @@
+"""Form I-983 upload and download for the signed-in student."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, request, send_file, url_for
+
+from portal.auth import current_actor, student_required
+from portal.extensions import db
+from portal.forms.documents import I983UploadForm
+from portal.routes.student_common import attach_error, current_access, current_student
+from portal.services.documents import own_document, student_documents, upload_i983
+from portal.services.errors import RuleBroken
+from portal.services.uploads import PDF_MAX_BYTES, UploadTooLarge, stored_path
+from portal.web import redirect_or_swap, render_page_or_partial
+
+bp = Blueprint("documents", __name__)
+
+# Room for the multipart envelope and the other fields around the file itself.
+FORM_OVERHEAD_BYTES = 256 * 1024
+
+
+def send_document(document):
+    """A stored upload as a download: always an attachment, never rendered by the browser (also for DSO pages)."""
+    path = stored_path(current_app.config["UPLOAD_DIR"], document.stored_name)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=document.content_type, as_attachment=True, download_name=document.original_filename,
+                         max_age=0)  # fmt: skip
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _page(form, *, status=200, errors=None):
+    return render_page_or_partial("documents/index.html", "documents/_upload.html", status=status, form=form, errors=errors,
+                                  access=current_access(), documents=student_documents(db.session, current_student()))  # fmt: skip
+
+
+@bp.get("/documents")
+@student_required
+def index():
+    """The student's Form I-983 uploads and the upload form."""
+    return _page(I983UploadForm())
+
+
+@bp.post("/documents")
+@student_required
+def upload():
+    """Upload a Form I-983: 413 over 10 MB, 422 for a non-PDF or a PDF with JavaScript."""
+    if (request.content_length or 0) > PDF_MAX_BYTES + FORM_OVERHEAD_BYTES:
+        raise UploadTooLarge("The Form I-983 file is larger than 10 MB. Upload a smaller file.")
+    form = I983UploadForm()
+    form.validate_on_submit()
+    if not getattr(form.file.data, "filename", ""):
+        form.file.errors = ["Choose your Form I-983 PDF file."]
+        return _page(form, status=422)
+    try:
+        upload_i983(db.session, current_student(), form.file.data.stream, form.file.data.filename, actor=current_actor(),
+                    upload_dir=current_app.config["UPLOAD_DIR"])  # fmt: skip
+    except UploadTooLarge as error:
+        return _page(form, status=413, errors=attach_error(form, error))
+    except RuleBroken as error:
+        return _page(form, status=422, errors=attach_error(form, error))
+    db.session.commit()
+    flash("Your Form I-983 was uploaded. Your DSO can see it.", "success")
+    return redirect_or_swap(url_for(".index"))
+
+
+@bp.get("/documents/<int:document_id>/download")
+@student_required
+def download(document_id: int):
+    """Download one of the student's own uploads as an attachment (404 for anyone else's)."""
+    document = own_document(db.session, current_student(), document_id)
+    if document is None:
+        abort(404)
+    return send_document(document)

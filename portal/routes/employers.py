@@ -1,0 +1,157 @@
+"""The student's employers: list, add, edit (optimistic locking), delete with confirmation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, render_template, url_for
+
+from portal.auth import current_actor, student_required
+from portal.extensions import db
+from portal.forms.employers import DeleteEmployerForm, EmployerForm
+from portal.routes.student_common import attach_error, current_access, current_student, posted_version
+from portal.services.documents import upload_i983
+from portal.services.employers import (
+    EDITABLE_FIELDS,
+    STEM_STUDENT_EDITABLE,
+    add_employer,
+    delete_employer,
+    own_employer,
+    update_employer,
+    visible_employers,
+)  # fmt: skip
+from portal.services.errors import Conflict, NotAllowed, RuleBroken, StaleEdit
+from portal.services.uploads import UploadTooLarge
+from portal.web import redirect_or_swap, render_page_or_partial
+
+bp = Blueprint("employers", __name__)
+
+
+def _own_visible_employer_or_404(employer_id: int, access):
+    """One of the signed-in student's visible employers; anything else (another student's, hidden) is a 404."""
+    employer = own_employer(db.session, current_student(), employer_id)
+    if employer is None or employer.opt_authorization_id not in access.opt_ids:
+        abort(404)
+    return employer
+
+
+def _form_page(form, access, *, employer=None, status=200, errors=None, stale=None):
+    return render_page_or_partial(
+        "employers/form.html", "employers/_form.html", status=status, form=form, access=access, employer=employer,
+        errors=errors, stale=stale, stem_locked=_stem_locked(employer, access),
+        field_labels={name: form[name].label.text for name in EDITABLE_FIELDS},
+    )  # fmt: skip
+
+
+def _stem_locked(employer, access) -> frozenset:
+    """Fields a STEM student may not change on this employer (shown read-only)."""
+    if employer is None or employer.opt_authorization is None or employer.opt_authorization.kind.value != "stem":
+        return frozenset()
+    return frozenset(EDITABLE_FIELDS) - STEM_STUDENT_EDITABLE
+
+
+@bp.get("/employers")
+@student_required
+def index():
+    """List the student's employers under the OPTs they can see."""
+    access = current_access()
+    return render_template("employers/index.html", access=access, employers=visible_employers(db.session, access))
+
+
+@bp.get("/employers/new")
+@student_required
+def new():
+    """The Add employer form (a STEM student also attaches the Form I-983)."""
+    access = current_access()
+    access.require_employer_reporting()
+    return _form_page(EmployerForm(), access)
+
+
+@bp.post("/employers")
+@student_required
+def create():
+    """Add an employer; 422 with the errors on the fields when something is wrong."""
+    access = current_access()
+    access.require_employer_reporting()
+    form = EmployerForm()
+    if not form.validate_on_submit():
+        return _form_page(form, access, status=422)
+    data = form.service_data()
+    try:
+        if form.i983.data and getattr(form.i983.data, "filename", ""):
+            data["i983_document"] = upload_i983(db.session, current_student(), form.i983.data.stream, form.i983.data.filename,
+                                                actor=current_actor(), upload_dir=current_app.config["UPLOAD_DIR"])  # fmt: skip
+        employer = add_employer(db.session, current_student(), data, actor=current_actor())
+    except (RuleBroken, Conflict, UploadTooLarge) as error:
+        status = 413 if isinstance(error, UploadTooLarge) else 422
+        return _form_page(form, access, status=status, errors=attach_error(form, error))
+    db.session.commit()
+    flash(f"{employer.name} was added." + (" Your school will review it." if employer.review_status.value == "waiting" else ""),
+          "success")  # fmt: skip
+    return redirect_or_swap(url_for(".index"))
+
+
+@bp.get("/employers/<int:employer_id>/edit")
+@student_required
+def edit(employer_id: int):
+    """The edit form, carrying the row version for optimistic locking."""
+    access = current_access()
+    employer = _own_visible_employer_or_404(employer_id, access)
+    access.require_edit()
+    form = EmployerForm(obj=employer)
+    form.version.data = employer.version
+    return _form_page(form, access, employer=employer)
+
+
+@bp.post("/employers/<int:employer_id>")
+@student_required
+def update(employer_id: int):
+    """Save an edit; a stale version gets 409 with the current values beside the student's."""
+    access = current_access()
+    employer = _own_visible_employer_or_404(employer_id, access)
+    access.require_edit()
+    form = EmployerForm(obj=employer)
+    for name in _stem_locked(employer, access):  # not posted (shown as text): keep the stored values
+        form[name].data = getattr(employer, name)
+    if not form.validate_on_submit():
+        return _form_page(form, access, employer=employer, status=422)
+    try:
+        update_employer(db.session, employer, form.service_data(), actor=current_actor(),
+                        expected_version=posted_version(form.version.data))  # fmt: skip
+    except StaleEdit as error:
+        form.version.data = employer.version  # the next save, after comparing, applies to the current row
+        return _form_page(form, access, employer=employer, status=409, errors=error.message, stale=error.current)
+    except (RuleBroken, NotAllowed) as error:
+        return _form_page(form, access, employer=employer, status=422, errors=attach_error(form, error))
+    db.session.commit()
+    flash(f"Your changes to {employer.name} were saved.", "success")
+    return redirect_or_swap(url_for(".index"))
+
+
+@bp.get("/employers/<int:employer_id>/delete")
+@student_required
+def confirm_delete(employer_id: int):
+    """The delete confirmation: a dialog in #modal-root for htmx, a page without JavaScript."""
+    access = current_access()
+    employer = _own_visible_employer_or_404(employer_id, access)
+    access.require_edit()
+    return render_page_or_partial("employers/delete.html", "employers/_delete.html", form=DeleteEmployerForm(),
+                                  employer=employer, error=None)  # fmt: skip
+
+
+@bp.post("/employers/<int:employer_id>/delete")
+@student_required
+def delete(employer_id: int):
+    """Soft-delete after the "never worked for this employer" tick; 422 without it, 409 when already deleted."""
+    employer = own_employer(db.session, current_student(), employer_id)
+    if employer is None or (not employer.is_deleted and employer.opt_authorization_id not in current_access().opt_ids):
+        abort(404)
+    form = DeleteEmployerForm()
+    confirmed = form.validate_on_submit() and bool(form.never_worked.data)
+    try:
+        delete_employer(db.session, employer, actor=current_actor(), confirmed_never_worked=confirmed)
+    except RuleBroken as error:
+        form.never_worked.errors = [error.message]
+        return render_page_or_partial("employers/delete.html", "employers/_delete.html", status=422,
+                                      form=form, employer=employer, error=error.message)  # fmt: skip
+    db.session.commit()
+    flash(f"{employer.name} was deleted. Your DSO can restore it if this was a mistake.", "success")
+    return redirect_or_swap(url_for(".index"))

@@ -1,0 +1,102 @@
+"""Contact page: phone, addresses (no P.O. box as physical), email change request; htmx and plain."""
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import Address, Event, ReportingObligation
+from portal.models.enums import Role
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def student(factory):
+    return factory.student()
+
+
+@pytest.fixture
+def signed_in(factory, sign_in, student):
+    user = factory.user(role=Role.STUDENT, student=student)
+    assert sign_in(user).status_code == 303
+    return user
+
+
+def address(kind, **overrides):
+    data = {
+        "line1": "12 Main Street",
+        "line2": "",
+        "city": "Boston",
+        "state": "MA",
+        "postal_code": "02110",
+        "version": "",
+    }
+    data.update(overrides)
+    return {f"{kind}-{key}": value for key, value in data.items()}
+
+
+def test_contact_page_has_phone_first_inputs(client, signed_in):
+    body = client.get("/contact").get_data(as_text=True)
+    assert 'type="tel"' in body and 'inputmode="tel"' in body and 'autocomplete="tel"' in body
+    assert 'autocomplete="postal-code"' in body and 'inputmode="numeric"' in body
+    assert 'autocomplete="section-mailing address-line1"' in body
+
+
+@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+def test_physical_address_is_saved_with_event_and_obligation(client, signed_in, student, db_session, headers):
+    response = client.post("/contact/address/physical", data=address("physical"), headers=headers)
+    assert response.status_code == (204 if headers else 303)
+    saved = db_session.scalar(select(Address).where(Address.student_id == student.id))
+    assert saved.line1 == "12 Main Street"
+    assert db_session.scalar(
+        select(Event).where(Event.event_type == "address.physical_changed", Event.student_id == student.id)
+    )
+    assert db_session.scalar(select(ReportingObligation).where(ReportingObligation.student_id == student.id))
+
+
+@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+def test_po_box_physical_address_is_422_on_the_field(client, signed_in, headers):
+    response = client.post("/contact/address/physical", data=address("physical", line1="PO Box 44"), headers=headers)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and "not a P.O. box" in body and 'id="physical-line1-error"' in body
+    assert ("<html" in body) is (not headers)
+
+
+def test_zip_not_in_state_is_refused(client, signed_in):
+    response = client.post("/contact/address/mailing", data=address("mailing", postal_code="94105"))
+    assert response.status_code == 422 and "not in Massachusetts" in response.get_data(as_text=True)
+
+
+def test_stale_address_edit_is_409_with_current_values(client, signed_in, factory, student):
+    factory.address(student, line1="1 Old Road")
+    response = client.post("/contact/address/physical", data=address("physical", version=""), headers=HX)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409 and "1 Old Road" in body and 'id="stale-physical"' in body
+
+
+def test_phone_change_and_bad_phone(client, signed_in, student, db_session):
+    assert client.post("/contact/phone", data={"phone": "abc", "version": student.version}).status_code == 422
+    assert client.post("/contact/phone", data={"phone": "617-555-0100", "version": student.version}).status_code == 303
+    db_session.refresh(student)
+    assert student.phone == "6175550100"
+    stale = client.post("/contact/phone", data={"phone": "6175550111", "version": "tampered"})
+    assert stale.status_code == 409
+
+
+def test_email_change_is_a_request(client, signed_in, student, db_session):
+    response = client.post("/contact/email", data={"email": "mine@example.org"})
+    assert response.status_code == 303
+    db_session.refresh(student)
+    assert student.requested_email == "mine@example.org"
+    assert "mine@example.org" in client.get("/contact").get_data(as_text=True)
+
+
+def test_unknown_address_kind_is_404(client, signed_in):
+    assert client.post("/contact/address/office", data={}).status_code == 404
+
+
+def test_mailing_address_can_be_removed(client, signed_in, factory, student, db_session):
+    mailing = factory.address(student, kind="mailing", line1="PO Box 9")
+    response = client.post("/contact/address/mailing/remove", data={"mailing-version": mailing.version})
+    assert response.status_code == 303
+    assert db_session.scalar(select(Address).where(Address.student_id == student.id)) is None
+    assert client.post("/contact/address/mailing/remove", data={"mailing-version": 1}).status_code == 409

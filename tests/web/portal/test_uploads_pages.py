@@ -1,0 +1,102 @@
+"""Documents and problem reports: uploads checked from content, 413 over the limit, downloads as attachments."""
+
+import io
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import Document, ProblemReport
+from portal.models.enums import ProblemStatus, Role
+from tests.support.files import JPEG, PNG, pdf
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def student(factory):
+    return factory.student()
+
+
+@pytest.fixture
+def signed_in(factory, sign_in, student):
+    user = factory.user(role=Role.STUDENT, student=student)
+    assert sign_in(user).status_code == 303
+    return user
+
+
+def _upload(client, data, name="i983.pdf", headers=None):
+    return client.post("/documents", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data",
+                       headers=headers or {})  # fmt: skip
+
+
+def test_i983_upload_and_download_as_attachment_with_nosniff(client, signed_in, student, db_session, app):
+    assert _upload(client, pdf()).status_code == 303
+    document = db_session.scalar(select(Document).where(Document.student_id == student.id))
+    assert document.stored_name != "i983.pdf"
+    assert not document.stored_name.endswith(".pdf")
+    assert app.config["UPLOAD_DIR"] not in (app.static_folder or "")
+    response = client.get(f"/documents/{document.id}/download")
+    assert response.status_code == 200 and response.data == pdf()
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "i983.pdf" in client.get("/documents").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+@pytest.mark.parametrize(("data", "message"), [(PNG, "not a PDF"), (pdf(javascript="app.alert(1)"), "JavaScript")])
+def test_non_pdf_or_pdf_with_javascript_is_422(client, signed_in, headers, data, message):
+    response = _upload(client, data, headers=headers)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+
+
+def test_missing_file_is_422(client, signed_in):
+    response = client.post("/documents", data={}, content_type="multipart/form-data")
+    assert response.status_code == 422 and "Choose your Form I-983" in response.get_data(as_text=True)
+
+
+def test_pdf_over_ten_megabytes_is_413_with_a_message(client, signed_in):
+    response = _upload(client, pdf(padding=10 * 1024 * 1024 + 300 * 1024))
+    assert response.status_code == 413 and "10 MB" in response.get_data(as_text=True)
+    just_over = _upload(client, pdf(padding=10 * 1024 * 1024), headers=HX)
+    assert just_over.status_code == 413 and "10 MB" in just_over.get_data(as_text=True)
+
+
+def test_another_students_document_is_404(client, signed_in, factory, db_session):
+    other = factory.student()
+    document = Document(student_id=other.id, kind="i983", original_filename="x.pdf", stored_name="a" * 48,
+                        content_type="application/pdf", size_bytes=1, sha256="0" * 64)  # fmt: skip
+    db_session.add(document)
+    db_session.flush()
+    assert client.get(f"/documents/{document.id}/download").status_code == 404
+
+
+def test_problem_report_with_screenshots_and_status(client, signed_in, student, db_session):
+    page = client.get("/problems").get_data(as_text=True)
+    assert student.sevis_id in page and student.full_name in page
+    response = client.post("/problems", content_type="multipart/form-data", data={
+        "description": "The save button did nothing.",
+        "screenshots": [(io.BytesIO(PNG), "one.png"), (io.BytesIO(JPEG), "two.jpg")],
+    })  # fmt: skip
+    assert response.status_code == 303
+    report = db_session.scalar(select(ProblemReport).where(ProblemReport.student_id == student.id))
+    assert report.sevis_id == student.sevis_id and report.status is ProblemStatus.NEW
+    assert len(list(db_session.scalars(select(Document).where(Document.problem_report_id == report.id)))) == 2
+    assert "New" in client.get("/problems").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("files", "status", "message"),
+    [([(io.BytesIO(PNG), f"{n}.png") for n in range(4)], 422, "at most 3"),
+     ([(io.BytesIO(b"GIF89a..."), "x.png")], 422, "PNG or JPEG"),
+     ([(io.BytesIO(PNG + b"0" * (5 * 1024 * 1024)), "big.png")], 413, "5 MB")],
+)  # fmt: skip
+def test_bad_screenshots_are_refused(client, signed_in, files, status, message):
+    response = client.post(
+        "/problems", content_type="multipart/form-data", data={"description": "x", "screenshots": files}
+    )
+    assert response.status_code == status and message in response.get_data(as_text=True)
+
+
+def test_problem_report_needs_a_description(client, signed_in):
+    response = client.post("/problems", data={"description": ""}, headers=HX)
+    assert response.status_code == 422 and "Describe the problem." in response.get_data(as_text=True)
