@@ -5,11 +5,18 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Attach the dso_admin blueprints to the portal app."""
-    from dso_admin.routes import operator_upgrades
-
-    app.register_blueprint(operator_upgrades.bp)
     from dso_admin.blueprints import admin, support
-    from dso_admin.routes import student_info, students  # noqa: F401  (each module adds its routes to a blueprint)
+    from dso_admin.routes import (  # noqa: F401  (each module adds its routes to a blueprint)
+        change_lists, communications, obligations, officials, overview, student_info, students, support_desk,
+    )
 
     app.register_blueprint(admin)
     app.register_blueprint(support)
+
+    from dso_admin.routes import operator_upgrades
+
+    app.register_blueprint(operator_upgrades.bp)
+
+    from dso_admin.routes import operator
+
+    app.register_blueprint(operator.bp)

@@ -25,6 +25,10 @@ def create_app(config_class: type = Config) -> Flask:
     from portal.web import register_web_hooks
 
     register_web_hooks(app)
+
+    from portal.maintenance_gate import register_maintenance_gate
+
+    register_maintenance_gate(app)
     _register_blueprints(app)
     _register_context(app)
 
@@ -53,6 +57,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.routes import account
 
     app.register_blueprint(account.bp)
+
 
     from portal.routes import contact, dashboard, documents, employers, history, problems
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC
 
 import click
 from flask import Flask
@@ -17,8 +18,10 @@ from portal.services.errors import DomainError
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(users)
-    app.cli.add_command(worker)
     app.cli.add_command(upgrade)
+
+    app.cli.add_command(worker)
+    app.cli.add_command(maintenance)
 
 
 @click.command("seed-demo")
@@ -95,20 +98,6 @@ def create_user_command(role: str, email: str, school_code: str | None, sevis_id
     click.echo(f"Created {role} {email} (id {user.id}).")
 
 
-@click.command("worker")
-@click.option("--until-empty", is_flag=True, help="Stop once nothing is due (scripts and tests).")
-@click.option("--batch-size", default=20, show_default=True, type=click.IntRange(1, 500))
-@click.option("--idle-seconds", default=2.0, show_default=True, type=click.FloatRange(0.05, 60))
-def worker(until_empty: bool, batch_size: int, idle_seconds: float) -> None:
-    """Deliver queued email over SMTP (or into instance/mailbox without SMTP_HOST) and create scheduled notices.
-
-    Several workers may run on PostgreSQL; on SQLite run one.
-    """
-    from portal.notifications.worker import run_worker
-
-    sent = run_worker(until_empty=until_empty, batch_size=batch_size, idle_seconds=idle_seconds)
-    click.echo(f"Worker stopped; {sent} emails sent.")
-
 @click.group("upgrade")
 def upgrade() -> None:
     """Record upgrades (rule 12)."""
@@ -130,3 +119,80 @@ def complete_upgrade_command(force_password_change: bool, note: str) -> None:
     db.session.commit()
     click.echo(f"Upgrade {done.id} recorded at {done.completed_at.isoformat()}."
                + (" Students must choose a new password at their next sign-in." if force_password_change else ""))  # fmt: skip
+
+@click.command("worker")
+@click.option("--until-empty", is_flag=True, help="Stop once nothing is due (scripts and tests).")
+@click.option("--batch-size", default=20, show_default=True, type=click.IntRange(1, 500))
+@click.option("--idle-seconds", default=2.0, show_default=True, type=click.FloatRange(0.05, 60))
+def worker(until_empty: bool, batch_size: int, idle_seconds: float) -> None:
+    """Deliver queued email over SMTP (or into instance/mailbox without SMTP_HOST) and create scheduled notices.
+
+    Several workers may run on PostgreSQL; on SQLite run one.
+    """
+    from portal.notifications.worker import run_worker
+
+    sent = run_worker(until_empty=until_empty, batch_size=batch_size, idle_seconds=idle_seconds)
+    click.echo(f"Worker stopped; {sent} emails sent.")
+
+
+def _eastern_datetime(value: str, option: str):
+    """Parse "2026-03-19 20:00" as US Eastern time (or an ISO time with its own offset) into aware UTC."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError as error:
+        raise click.BadParameter("use the form 2026-03-19 20:00 (US Eastern) or an ISO time with an offset", param_hint=option) from error
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo("America/New_York"))
+    return parsed.astimezone(UTC)
+
+
+@click.group("maintenance")
+def maintenance() -> None:
+    """Maintenance windows: banner 48 hours before, 503 during (rule 11)."""
+
+
+@maintenance.command("schedule")
+@click.option("--start", "start", required=True, help='Start, US Eastern: "2026-03-19 20:00".')
+@click.option("--end", "end", required=True, help='End, US Eastern: "2026-03-20 00:00".')
+@click.option("--message", default="", help="What users are told.")
+def maintenance_schedule(start: str, end: str, message: str) -> None:
+    """Schedule a maintenance window."""
+    from portal.services.actors import Actor
+    from portal.services.maintenance import schedule_window
+
+    try:
+        window = schedule_window(db.session, starts_at=_eastern_datetime(start, "--start"),
+                                 ends_at=_eastern_datetime(end, "--end"), message=message,
+                                 actor=Actor.system("Operator (CLI)"))  # fmt: skip
+    except DomainError as error:
+        raise click.UsageError(error.message) from error
+    db.session.commit()
+    click.echo(f"Scheduled window {window.id}: {window.starts_at:%Y-%m-%d %H:%M} to {window.ends_at:%Y-%m-%d %H:%M} UTC.")
+
+
+@maintenance.command("list")
+def maintenance_list() -> None:
+    """List maintenance windows, latest first."""
+    from portal.services.maintenance import upcoming_windows
+
+    for window in upcoming_windows(db.session):
+        state = "cancelled" if window.cancelled_at else ("caught up" if window.caught_up_at else "")
+        click.echo(f"{window.id}\t{window.starts_at:%Y-%m-%d %H:%M}\t{window.ends_at:%Y-%m-%d %H:%M} UTC\t{state}\t{window.message}")
+
+
+@maintenance.command("cancel")
+@click.argument("window_id", type=int)
+def maintenance_cancel(window_id: int) -> None:
+    """Cancel a window that has not ended."""
+    from portal.services.actors import Actor
+    from portal.services.maintenance import cancel_window
+
+    try:
+        cancel_window(db.session, window_id, actor=Actor.system("Operator (CLI)"))
+    except DomainError as error:
+        raise click.UsageError(error.message) from error
+    db.session.commit()
+    click.echo(f"Cancelled window {window_id}.")

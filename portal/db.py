@@ -103,7 +103,7 @@ class Database:
     def unbind(self) -> None:
         """Undo ``bind_to``: back to the current app's engine."""
         self.session.remove()
-        self.session.configure(bind=None, join_transaction_mode="conservative_savepoint")
+        self.session.configure(bind=None, join_transaction_mode="conditional_savepoint")
 
     def create_all(self) -> None:
         """Create every table and trigger: for tests and throwaway databases, not for deployments."""

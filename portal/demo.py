@@ -21,6 +21,7 @@ from portal.models.enums import (
 )
 from portal.services.actors import Actor
 from portal.services.events import record_event
+from portal.services.obligations import add_address_change_obligation, add_participation_validation, add_stem_obligations
 from portal.services.passwords import hash_password
 from portal.services.students import create_student, open_program_record, request_opt
 
@@ -222,12 +223,14 @@ def _seed_situation(session, student, situation, *, today, rng, password_hash, s
         mistaken.deleted_by_user_id = user.id
         record_event(session, Actor.for_user(user), "employer.deleted", student=student,
                      change_kind=ChangeKind.EMPLOYER, subject=f"employer:{mistaken.id}", before=before)  # fmt: skip
+        add_address_change_obligation(session, student, told_on=today - timedelta(days=25))  # issue 5: one overdue
     elif situation in ("pending_stem", "approved_stem", "stem_denied"):
         _employer(session, student, opt, rng, start=opt_start + timedelta(days=3))
         stem = request_opt(session, system, program, kind=OptKind.STEM,
                            start_date=opt.end_date + timedelta(days=1), end_date=opt.end_date + timedelta(days=730))  # fmt: skip
         if situation == "approved_stem":
             _approve(session, system, student, stem)
+            add_stem_obligations(session, stem)  # issue 5: the STEM validation reports and the I-983 evaluation
             _employer(session, student, stem, rng, start=stem.start_date, review=EmployerReview.ACCEPTED)
         elif situation == "stem_denied":
             stem.status = OptStatus.DENIED
@@ -240,8 +243,10 @@ def _seed_situation(session, student, situation, *, today, rng, password_hash, s
         opt.ended_on = today - timedelta(days=20)
         record_event(session, system, "program.transferred", student=student, subject=f"program:{program.id}",
                      before={"status": ProgramStatus.ACTIVE}, after={"status": ProgramStatus.TRANSFERRED})  # fmt: skip
-        open_program_record(session, system, student, education_level=EducationLevel.DOCTORATE,
-                            start_date=today - timedelta(days=19), end_date=today + timedelta(days=1400), major="Statistics")  # fmt: skip
+        new_program = open_program_record(session, system, student, education_level=EducationLevel.DOCTORATE,
+                                          start_date=today - timedelta(days=19), end_date=today + timedelta(days=1400),
+                                          major="Statistics")  # fmt: skip
+        add_participation_validation(session, new_program)  # issue 5: validate participation within 30 days
     elif situation == "early_completed":
         _employer(session, student, opt, rng, start=opt_start + timedelta(days=2), end=today - timedelta(days=30))
         program.status = ProgramStatus.COMPLETED

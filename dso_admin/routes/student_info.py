@@ -13,11 +13,11 @@ from dso_admin.event_history import ACTOR_LABELS, parse_history_filter, student_
 from dso_admin.helpers import own_student_or_404
 from portal.auth import current_actor, official_required
 from portal.extensions import db
-from portal.models import Address, Document, Employer, OptAuthorization, ProgramRecord, Student, utcnow
+from portal.models import Document, Employer, OptAuthorization, ProgramRecord, Student
 from portal.models.enums import OptStatus
 from portal.services import opt_decisions
 from portal.services.errors import DomainError
-from portal.services.student_search import account_label
+from portal.services.accounts import account_status
 from portal.web import redirect_or_swap, render_page_or_partial
 
 
@@ -29,23 +29,25 @@ class AccountAction:
     question: str
 
 
-def account_actions(student: Student, has_approved_opt: bool) -> list[AccountAction]:
-    """Reset, Unlock and Resend, each available or disabled with the reason (never silently hidden)."""
-    user = student.user
-    now = utcnow()
+QUESTIONS = {
+    "reset": "Send the student a new account-creation email? Earlier links stop working and the account is unlocked.",
+    "unlock": "Unlock the student's account so they can sign in again now?",
+    "resend": "Send the account-creation email again? The earlier link stops working.",
+}
+
+
+def account_actions(student: Student, has_approved_opt: bool, status) -> list[AccountAction]:
+    """Reset, Unlock and Resend, each available or disabled with the reason (never silently hidden, 001 Q5)."""
     no_opt = None if has_approved_opt else "No approved OPT yet: the account is created when OPT is approved."
-    not_created = "The portal account has not been created." if user is None else None
-    locked = user is not None and user.locked_until is not None and user.locked_until > now
-    return [
-        AccountAction("reset", "Reset Portal Account", no_opt,
-                      "Send the student a new account-creation email? The old link stops working."),
-        AccountAction("unlock", "Unlock", not_created or (None if locked else "The account is not locked."),
-                      "Unlock the student's account so they can sign in again now?"),
-        AccountAction("resend", "Resend account-creation email",
-                      no_opt or not_created or ("The student already finished creating the account; use Reset Portal Account."
-                                                if user is not None and user.password_hash else None),
-                      "Send the account-creation email again?"),
-    ]  # fmt: skip
+    actions = []
+    for action in status.available_actions:
+        if action.name not in QUESTIONS:
+            continue
+        reason = None if action.enabled else (action.reason or "Not available for this account.")
+        if action.name in ("reset", "resend") and no_opt:
+            reason = no_opt
+        actions.append(AccountAction(action.name, action.label, reason, QUESTIONS[action.name]))
+    return actions
 
 
 def _load(sevis_id: str) -> Student:
@@ -65,11 +67,10 @@ def _context(student: Student, **extra) -> dict:
                                         .order_by(Employer.deleted_at.is_not(None), Employer.start_date.desc())))  # fmt: skip
     documents = list(db.session.scalars(select(Document).where(Document.student_id == student.id,
                                                                Document.deleted_at.is_(None))))  # fmt: skip
-    opts = [opt for record in student.program_records for opt in record.opt_authorizations]
-    has_approved = any(opt.status is OptStatus.APPROVED for opt in opts)
+    status = account_status(student.user)
     return dict(student=student, events=events, event_total=total, event_types=types, history_filter=history_filter,
                 actor_labels=ACTOR_LABELS, employers=employers, documents=documents,
-                account=account_label(student.user), actions=account_actions(student, has_approved),
+                account=status, actions=account_actions(student, _has_approved(student), status),
                 per_page=50, **extra)  # fmt: skip
 
 
@@ -91,9 +92,13 @@ ACTIONS = {"reset", "unlock", "resend"}
 def _action(student: Student, key: str) -> AccountAction:
     if key not in ACTIONS:
         abort(404)
-    opts = [opt for record in student.program_records for opt in record.opt_authorizations]
-    actions = {a.key: a for a in account_actions(student, any(o.status is OptStatus.APPROVED for o in opts))}
+    actions = {a.key: a for a in account_actions(student, _has_approved(student), account_status(student.user))}
     return actions[key]
+
+
+def _has_approved(student: Student) -> bool:
+    return any(opt.status is OptStatus.APPROVED for record in student.program_records
+               for opt in record.opt_authorizations)  # fmt: skip
 
 
 @admin.get("/students/<sevis_id>/account/<action>")
@@ -125,7 +130,6 @@ def account_action(sevis_id: str, action: str):
         else:
             accounts.resend_account_creation(db.session, student, actor=actor)
     except DomainError as error:
-        db.session.rollback()
         return render_page_or_partial("admin/student/confirm.html", "admin/student/_confirm.html",
                                       status=error.status_code, student=student, action=chosen, error=error.message)  # fmt: skip
     db.session.commit()
@@ -154,7 +158,6 @@ def restore_employer(sevis_id: str, employer_id: int):
     try:
         employer_service.restore_employer(db.session, employer, actor=current_actor())
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return redirect_or_swap(url_for("admin.student_info", sevis_id=student.sevis_id))
     db.session.commit()
@@ -186,7 +189,6 @@ def decide_opt(sevis_id: str, opt_id: int, decision: str):
         else:
             opt_decisions.deny_opt(db.session, opt, actor=current_actor(), reason=request.form.get("reason", ""))
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return redirect_or_swap(url_for("admin.student_info", sevis_id=student.sevis_id))
     db.session.commit()
@@ -203,7 +205,6 @@ def change_email(sevis_id: str):
         opt_decisions.change_email_of_record(db.session, student, actor=current_actor(),
                                              new_email=request.form.get("email", ""))  # fmt: skip
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return redirect_or_swap(url_for("admin.student_info", sevis_id=student.sevis_id))
     db.session.commit()

@@ -20,3 +20,5 @@ __all__ = [
     "OutboxEmail", "PasswordHistory", "ProblemReport", "ProgramRecord", "RecoveryCode",
     "ReportingObligation", "School", "Student", "Upgrade", "User", "UserSession", "utcnow",
 ]  # fmt: skip
+
+import portal.models.official_limit  # noqa: E402,F401  (the database's limit on alternate officials)

@@ -177,3 +177,11 @@ def render_sample(name: str) -> tuple[str, str, str]:
     template = CATALOG[name]
     return render(name, {**template.sample, "reference_code": SAMPLE_REFERENCE_CODE},
                   link=f"{current_app.config['BASE_URL'].rstrip('/')}/account/create/SAMPLE-LINK" if template.has_link else LINK_PLACEHOLDER)  # fmt: skip
+
+# Issue 5: officials.
+register(EmailTemplate(
+    name="official_appointed",
+    subject="You are now a school official in the {{ site_name }}",
+    when_sent="When your school's principal DSO appoints you as an official (for school officials).",
+    sample={"official_name": "Sam Rivera", "appointed_by": "Dana Lee", "school_name": "Example University"},
+))  # fmt: skip

@@ -105,6 +105,8 @@ def cancel_email(session: Session, email: OutboxEmail, reason: str, *, actor: Ac
 
 def recheck(session: Session, email: OutboxEmail) -> str | None:
     """Why ``email`` must not go out any more, or None when it still holds."""
+    import portal.notifications.scheduled  # noqa: F401  (registers the scheduled notices' re-checks)
+
     check = RECHECKS.get(email.template)
     return check(session, email) if check is not None else None
 

@@ -1,10 +1,313 @@
-"""Scheduled notices: reminders and access notices created by the worker once a minute (issue 6, point 3)."""
+"""Scheduled notices, created by the worker once a minute and re-checked just before sending (issue 6, point 3).
+
+Each notice is queued once per (student, notice, due date) through OutboxEmail.dedupe_key. Just
+before delivery, RECHECKS asks the records and the event history whether it is still true; when it
+is not (the school recorded the change, an employer was reported, the OPT was extended) the email is
+cancelled and the cancellation is an event. This is the guard against the incident in seed 000.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from datetime import date, timedelta
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from portal.models import Employer, Event, OptAuthorization, OutboxEmail, ProgramRecord, ReportingObligation, Student
+from portal.models.enums import ObligationKind, OptKind, OptStatus
+from portal.notifications.delivery import RECHECKS
+from portal.notifications.outbox import queue_email
+from portal.services.obligations import add_months, today_eastern
 
-def create_due_notices(session: Session, today=None) -> int:
-    """Queue every reminder due today, once per (student, notice, due date); returns how many were queued."""
-    return 0
+# A school must record what the student reported; students hear about it this many days before it is due.
+REPORTING_REMINDER_DAYS = 3
+STUDENT_REPORTED = (ObligationKind.ADDRESS_CHANGE, ObligationKind.CONTACT_CHANGE, ObligationKind.EMPLOYER_CHANGE)
+STEM_REMINDER_DAYS = 30
+ACCESS_MONTHS_AFTER_OPT = 6  # DESIGN rule 5
+ACCESS_ENDING_DAYS = 30
+# A worker that was down catches up on notices at most this many days late; older ones are not sent.
+CATCH_UP_DAYS = 7
+UNEMPLOYMENT_THRESHOLDS = (60, 80)
+POST_COMPLETION_LIMIT, STEM_EXTRA = 90, 60  # DESIGN rule 16
+
+KIND_WORDS = {
+    ObligationKind.ADDRESS_CHANGE: "address change",
+    ObligationKind.CONTACT_CHANGE: "contact details change",
+    ObligationKind.EMPLOYER_CHANGE: "employer change",
+}
+
+
+def long_date(day: date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def notice_key(template: str, student_id: int, due_on: date, detail: object = "") -> str:
+    """The idempotence key: one notice per student, notice kind and due date (plus what it is about)."""
+    return f"{template}:{student_id}:{due_on.isoformat()}" + (f":{detail}" if detail != "" else "")
+
+
+def _queue_once(session: Session, *, template: str, student: Student, key: str, due_on: date, context: dict) -> bool:
+    """Queue the notice unless its key exists; a concurrent worker's insert of the same key is not an error."""
+    if session.scalar(select(OutboxEmail.id).where(OutboxEmail.dedupe_key == key)) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            queue_email(session, template=template, to=student.email, student=student, dedupe_key=key, due_on=due_on,
+                        context={"student_name": student.full_name, **context})  # fmt: skip
+    except IntegrityError:
+        return False
+    return True
+
+
+# --- "Your school has not yet recorded required reporting" ----------------------------------------
+
+
+def _obligation_id(email: OutboxEmail) -> int | None:
+    try:
+        return int((email.dedupe_key or "").rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def recorded_in_history(session: Session, obligation_id: int) -> Event | None:
+    """The event that shows the school recorded the obligation, if the history has one (rule 8: DSOs confirm here)."""
+    return session.scalar(
+        select(Event).where(Event.subject == f"obligation:{obligation_id}", Event.event_type == "obligation.completed").limit(1)
+    )
+
+
+def queue_reporting_reminders(session: Session, today: date) -> int:
+    """Tell students whose reported change the school has not recorded, a few days before it is due."""
+    obligations = session.scalars(
+        select(ReportingObligation)
+        .join(Student, Student.id == ReportingObligation.student_id)
+        .where(
+            ReportingObligation.completed_at.is_(None),
+            ReportingObligation.kind.in_(STUDENT_REPORTED),
+            ReportingObligation.due_on <= today + timedelta(days=REPORTING_REMINDER_DAYS),
+            ReportingObligation.due_on >= today - timedelta(days=CATCH_UP_DAYS),
+        )
+    ).all()
+    queued = 0
+    for obligation in obligations:
+        if recorded_in_history(session, obligation.id) is not None:
+            continue
+        queued += _queue_once(
+            session, template="reporting_not_recorded", student=obligation.student, due_on=obligation.due_on,
+            key=notice_key("reporting_not_recorded", obligation.student_id, obligation.due_on, obligation.id),
+            context={"reported_on": long_date(obligation.window_opens_on or obligation.created_at.date()),
+                     "what": KIND_WORDS.get(obligation.kind, "change"), "due_on": long_date(obligation.due_on)},
+        )  # fmt: skip
+    return queued
+
+
+def _recheck_reporting_not_recorded(session: Session, email: OutboxEmail) -> str | None:
+    obligation_id = _obligation_id(email)
+    obligation = session.get(ReportingObligation, obligation_id) if obligation_id is not None else None
+    if obligation is None:
+        return "The reporting this notice is about no longer exists."
+    if obligation.completed_at is not None or recorded_in_history(session, obligation.id) is not None:
+        return "The school has recorded this reporting (see the event history); the notice would be wrong."
+    return None
+
+
+# --- STEM validation report due in 30 days ------------------------------------------------------
+
+
+def queue_stem_validation_reminders(session: Session, today: date) -> int:
+    """Remind STEM OPT students 30 days before each open validation report is due."""
+    obligations = session.scalars(
+        select(ReportingObligation).where(
+            ReportingObligation.completed_at.is_(None),
+            ReportingObligation.kind == ObligationKind.STEM_VALIDATION,
+            ReportingObligation.due_on <= today + timedelta(days=STEM_REMINDER_DAYS),
+            ReportingObligation.due_on > today + timedelta(days=STEM_REMINDER_DAYS - CATCH_UP_DAYS),
+        )
+    ).all()
+    return sum(
+        _queue_once(session, template="stem_validation_due", student=obligation.student, due_on=obligation.due_on,
+                    key=notice_key("stem_validation_due", obligation.student_id, obligation.due_on, obligation.id),
+                    context={"due_on": long_date(obligation.due_on)})  # fmt: skip
+        for obligation in obligations
+    )
+
+
+def _recheck_stem_validation_due(session: Session, email: OutboxEmail) -> str | None:
+    obligation_id = _obligation_id(email)
+    obligation = session.get(ReportingObligation, obligation_id) if obligation_id is not None else None
+    if obligation is None or obligation.completed_at is not None or recorded_in_history(session, obligation.id):
+        return "The validation report was already recorded or is no longer required."
+    if latest_approved_opt_end(session, email.student_id, kind=OptKind.STEM) is None:
+        return "The student no longer has an approved STEM OPT."
+    return None
+
+
+# --- OPT ended, access ends in 30 days, access ended ---------------------------------------------
+
+
+def latest_approved_opt_end(session: Session, student_id: int, *, kind: OptKind | None = None) -> date | None:
+    query = (
+        select(func.max(OptAuthorization.end_date))
+        .join(ProgramRecord, ProgramRecord.id == OptAuthorization.program_record_id)
+        .where(ProgramRecord.student_id == student_id, OptAuthorization.status == OptStatus.APPROVED)
+    )
+    if kind is not None:
+        query = query.where(OptAuthorization.kind == kind)
+    return session.scalar(query)
+
+
+def access_until(opt_end: date) -> date:
+    """Read-only access lasts until six months after the OPT end date (rule 5)."""
+    return add_months(opt_end, ACCESS_MONTHS_AFTER_OPT)
+
+
+def queue_access_notices(session: Session, today: date) -> int:
+    """OPT ended, access ends in 30 days, access ended: each once, on its day (or a few days late after downtime)."""
+    latest_end = func.max(OptAuthorization.end_date).label("opt_end")
+    rows = session.execute(
+        select(ProgramRecord.student_id, latest_end)
+        .join(OptAuthorization, OptAuthorization.program_record_id == ProgramRecord.id)
+        .where(OptAuthorization.status == OptStatus.APPROVED)
+        .group_by(ProgramRecord.student_id)
+        .having(and_(latest_end < today, latest_end >= add_months(today, -ACCESS_MONTHS_AFTER_OPT) - timedelta(days=CATCH_UP_DAYS)))
+    ).all()
+    students = {s.id: s for s in session.scalars(select(Student).where(Student.id.in_([r.student_id for r in rows])))}
+    queued = 0
+    for student_id, opt_end in rows:
+        student, until = students[student_id], access_until(opt_end)
+        if opt_end < today <= opt_end + timedelta(days=CATCH_UP_DAYS):
+            queued += _queue_once(session, template="opt_ended", student=student, due_on=opt_end,
+                                  key=notice_key("opt_ended", student_id, opt_end),
+                                  context={"opt_end": long_date(opt_end), "access_until": long_date(until)})  # fmt: skip
+        ending_from = until - timedelta(days=ACCESS_ENDING_DAYS)
+        if ending_from <= today < min(until, ending_from + timedelta(days=CATCH_UP_DAYS)):
+            queued += _queue_once(session, template="access_ending", student=student, due_on=until,
+                                  key=notice_key("access_ending", student_id, until),
+                                  context={"access_until": long_date(until)})  # fmt: skip
+        if until <= today < until + timedelta(days=CATCH_UP_DAYS):
+            queued += _queue_once(session, template="access_ended", student=student, due_on=until,
+                                  key=notice_key("access_ended", student_id, until),
+                                  context={"access_until": long_date(until)})  # fmt: skip
+    return queued
+
+
+def _recheck_opt_ended(session: Session, email: OutboxEmail) -> str | None:
+    if latest_approved_opt_end(session, email.student_id) != email.due_on:
+        return "The student's OPT dates changed (for example an approved extension); the OPT has not ended then."
+    return None
+
+
+def _recheck_access(session: Session, email: OutboxEmail) -> str | None:
+    opt_end = latest_approved_opt_end(session, email.student_id)
+    if opt_end is None or access_until(opt_end) != email.due_on:
+        return "The student's OPT dates changed, so access does not end on that date any more."
+    return None
+
+
+# --- Unemployment warnings -----------------------------------------------------------------------
+
+
+def count_unemployment_days(opt_periods: list[tuple[date, date]], employment: list[tuple[date, date | None]],
+                            today: date) -> int:  # fmt: skip
+    """Days of approved OPT up to ``today`` with no reported employer (rule 16).
+
+    Kept isolated so the student issue's portal/services/unemployment.py can replace it.
+    """
+    days = 0
+    covered: set[date] = set()
+    for start, end in employment:
+        day, last = start, min(end or today, today)
+        while day <= last:
+            covered.add(day)
+            day += timedelta(days=1)
+    seen: set[date] = set()
+    for start, end in opt_periods:
+        day, last = start, min(end, today)
+        while day <= last:
+            if day not in seen and day not in covered:
+                days += 1
+            seen.add(day)
+            day += timedelta(days=1)
+    return days
+
+
+def unemployment_status(session: Session, student_ids: list[int], today: date) -> dict[int, tuple[int, int, date]]:
+    """{student id: (days used, days allowed, first OPT start)} for students with an approved OPT, in two queries."""
+    opts = session.execute(
+        select(ProgramRecord.student_id, OptAuthorization.kind, OptAuthorization.start_date, OptAuthorization.end_date)
+        .join(OptAuthorization, OptAuthorization.program_record_id == ProgramRecord.id)
+        .where(ProgramRecord.student_id.in_(student_ids), OptAuthorization.status == OptStatus.APPROVED)
+    ).all()
+    jobs = session.execute(
+        select(Employer.student_id, Employer.start_date, Employer.end_date)
+        .where(Employer.student_id.in_(student_ids), Employer.deleted_at.is_(None))
+    ).all()
+    periods, kinds, employment = defaultdict(list), defaultdict(set), defaultdict(list)
+    for student_id, kind, start, end in opts:
+        periods[student_id].append((start, end))
+        kinds[student_id].add(kind)
+    for student_id, start, end in jobs:
+        employment[student_id].append((start, end))
+    return {
+        student_id: (count_unemployment_days(periods[student_id], employment[student_id], today),
+                     POST_COMPLETION_LIMIT + (STEM_EXTRA if OptKind.STEM in kinds[student_id] else 0),
+                     min(start for start, _end in periods[student_id]))
+        for student_id in periods
+    }  # fmt: skip
+
+
+def _threshold(days_used: int, allowed: int) -> int | None:
+    crossed = [limit for limit in (*UNEMPLOYMENT_THRESHOLDS, allowed) if days_used >= limit]
+    return max(crossed) if crossed else None
+
+
+def queue_unemployment_warnings(session: Session, today: date) -> int:
+    """Warn students on OPT today whose unemployment days reach 60, 80 and the limit (the highest one crossed, once)."""
+    students = session.scalars(
+        select(Student)
+        .join(ProgramRecord, ProgramRecord.student_id == Student.id)
+        .join(OptAuthorization, OptAuthorization.program_record_id == ProgramRecord.id)
+        .where(OptAuthorization.status == OptStatus.APPROVED, OptAuthorization.start_date <= today,
+               OptAuthorization.end_date >= today)  # fmt: skip
+        .distinct()
+    ).all()
+    status = unemployment_status(session, [student.id for student in students], today)
+    queued = 0
+    for student in students:
+        if student.id not in status:
+            continue
+        days_used, allowed, first_opt = status[student.id]
+        threshold = _threshold(days_used, allowed)
+        if threshold is None:
+            continue
+        queued += _queue_once(session, template="unemployment_warning", student=student, due_on=first_opt,
+                              key=notice_key("unemployment_warning", student.id, first_opt, threshold),
+                              context={"days_used": threshold, "days_allowed": allowed})  # fmt: skip
+    return queued
+
+
+def _recheck_unemployment(session: Session, email: OutboxEmail) -> str | None:
+    threshold = int((email.dedupe_key or "0").rsplit(":", 1)[-1] or 0) if email.dedupe_key else 0
+    days_used = unemployment_status(session, [email.student_id], today_eastern()).get(email.student_id, (0, 0, None))[0]
+    if days_used < threshold:
+        return f"The student now has {days_used} unemployment days (an employer was reported), below {threshold}."
+    return None
+
+
+RECHECKS.update({
+    "reporting_not_recorded": _recheck_reporting_not_recorded,
+    "stem_validation_due": _recheck_stem_validation_due,
+    "opt_ended": _recheck_opt_ended,
+    "access_ending": _recheck_access,
+    "access_ended": _recheck_access,
+    "unemployment_warning": _recheck_unemployment,
+})  # fmt: skip
+
+
+def create_due_notices(session: Session, today: date | None = None) -> int:
+    """Queue every reminder and access notice due ``today`` (US Eastern), once each; returns how many were queued."""
+    today = today or today_eastern()
+    return (queue_reporting_reminders(session, today) + queue_stem_validation_reminders(session, today)
+            + queue_access_notices(session, today) + queue_unemployment_warnings(session, today))  # fmt: skip

@@ -35,9 +35,7 @@ def _opt_values(opt: OptAuthorization) -> dict:
 
 
 def _create_account_once(session: Session, student: Student, *, actor: Actor) -> None:
-    """DESIGN rule 1: an approval creates the portal account, once, whatever approved it."""
-    if student.user is not None:
-        return
+    """DESIGN rule 1: an approval creates the portal account, once, whatever approved it (the service is idempotent)."""
     from portal.services.accounts import create_account_for_approved_opt
 
     create_account_for_approved_opt(session, student, actor=actor)

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.models import Event, OutboxEmail, utcnow
+from portal.models import Event, utcnow
 from portal.models.enums import EmailStatus
 from portal.notifications import outbox
 from portal.notifications.catalog import LINK_PLACEHOLDER

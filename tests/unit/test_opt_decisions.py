@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.models import Event, OutboxEmail, ReportingObligation, School
+from portal.models import Event, OutboxEmail, ReportingObligation, School, User
 from portal.models.enums import EducationLevel, ObligationKind, OptKind, OptStatus, ProgramStatus, Role
 from portal.services import opt_decisions
 from portal.services.actors import Actor
@@ -54,7 +54,9 @@ def test_approving_a_pending_opt_creates_the_portal_account_once(factory, db_ses
     approve_opt(db_session, _opt(student), actor=dso)
     assert _opt(student).status is OptStatus.APPROVED
     assert account_calls == [student.id]
-    assert student.user is not None
+    assert db_session.scalar(select(User).where(User.student_id == student.id)) is not None
+    assert db_session.scalar(select(OutboxEmail).where(OutboxEmail.student_id == student.id,
+                                                       OutboxEmail.template == "account_creation")) is not None
     assert len(_events(db_session, student, "opt.approved")) == 1
 
 

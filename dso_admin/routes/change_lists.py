@@ -1,0 +1,89 @@
+"""Change lists: choose a date range or 'since my last download', kinds and a format; download streams."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import request
+from flask_login import current_user
+
+from dso_admin.blueprints import admin
+from dso_admin.helpers import download, own_school_id
+from portal.auth import current_actor, official_required
+from portal.extensions import db
+from portal.models import School
+from portal.models.enums import ChangeKind, ExportFormat
+from portal.services import change_lists
+from portal.services.errors import DomainError, InvalidValue
+from portal.services.exports import csv_chunks, xlsx_chunks
+from portal.web import render_page_or_partial
+
+KIND_LABELS = {ChangeKind.EMPLOYER: "Employers (added, edited, deleted, restored, reviewed)",
+               ChangeKind.CONTACT: "Contact details", ChangeKind.ADDRESS: "Addresses",
+               ChangeKind.DOCUMENT: "Documents"}  # fmt: skip
+
+
+def _page(status: int = 200, error: str | None = None, field: str | None = None):
+    last = change_lists.last_download(db.session, current_user.id)
+    return render_page_or_partial("admin/change_lists/index.html", "admin/change_lists/_form.html", status=status,
+                                  last=last, error=error, error_field=field, kind_labels=KIND_LABELS,
+                                  form=request.form if request.method == "POST" else {})  # fmt: skip
+
+
+@admin.get("/change-lists")
+@official_required
+def change_list_form():
+    """The change-list form, with when this official last downloaded."""
+    return _page()
+
+
+def _date(name: str) -> date | None:
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidValue("Enter a date like 2026-03-31.", field=name) from None
+
+
+@admin.post("/change-lists/download")
+@official_required
+def download_change_list():
+    """Record the download (an event; it moves 'since my last download'), then stream the list."""
+    actor = current_actor()
+    try:
+        fmt = ExportFormat(request.form.get("format") or "csv")
+        kinds = change_lists.parse_kinds(request.form.getlist("kinds"))
+        change_range = change_lists.resolve_range(db.session, actor, start=_date("start"), end=_date("end"),
+                                                  since_last=request.form.get("since_last") == "1", kinds=kinds)  # fmt: skip
+    except ValueError:
+        return _page(422, "Choose CSV, XLSX or SEVIS batch XML.", "format")
+    except DomainError as error:
+        return _page(422, error.message, error.field)
+    school_id = own_school_id()
+    if fmt is ExportFormat.XML:
+        rows = change_lists.count_xml_records(db.session, school_id, change_range)
+        if rows == 0:
+            return _page(422, "There are no employer or address changes in that range for a SEVIS batch file. "
+                              "Choose another range, or download CSV or XLSX.")  # fmt: skip
+    else:
+        rows = change_lists.count_changes(db.session, school_id, change_range)
+    record = change_lists.record_download(db.session, actor, fmt=fmt, change_range=change_range, row_count=rows)
+    db.session.commit()
+    stamp = f"{change_range.covers_until:%Y%m%d-%H%M}"
+    if fmt is ExportFormat.CSV:
+        body = csv_chunks(change_lists.HEADER, change_lists.change_rows(db.session, school_id, change_range))
+        return download(body, filename=f"change-list-{stamp}.csv", kind="csv")
+    if fmt is ExportFormat.XLSX:
+        body = xlsx_chunks(change_lists.HEADER, change_lists.change_rows(db.session, school_id, change_range),
+                           sheet="Changes")  # fmt: skip
+        return download(body, filename=f"change-list-{stamp}.xlsx", kind="xlsx")
+    school = db.session.get(School, school_id)
+    user_id = change_lists.sevis_user_id(actor)
+    records = change_lists.xml_records(db.session, school_id, change_range, user_id=user_id)
+    if rows <= change_lists.MAX_RECORDS_PER_FILE:
+        body = change_lists.xml_single(records, school=school, user_id=user_id, download_id=record.id)
+        return download(body, filename=f"sevis-batch-{stamp}.xml", kind="xml")
+    body = change_lists.xml_zip(records, school=school, user_id=user_id, download_id=record.id)
+    return download(body, filename=f"sevis-batch-{stamp}.zip", kind="zip")

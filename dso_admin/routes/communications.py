@@ -1,0 +1,63 @@
+"""Communications: every email sent to the school's students, searchable by student and template (rule 10).
+
+Stored bodies never hold a usable one-time link: officials read every body, so links are sealed
+and inserted only at delivery.
+"""
+
+from __future__ import annotations
+
+from flask import request
+from sqlalchemy import func, or_, select
+
+from dso_admin.blueprints import admin
+from dso_admin.helpers import own_school_id
+from portal.auth import official_required
+from portal.extensions import db
+from portal.models import OutboxEmail, Student
+from portal.notifications.catalog import CATALOG
+from portal.services.student_search import like_escape
+from portal.web import render_page_or_partial
+
+PER_PAGE = 25
+
+
+def email_page(args, *, school_id: int | None, student_id: int | None = None) -> dict:
+    """One page of emails (newest first) for a school, or for one student; three statements whatever the data."""
+    q = (args.get("q") or "").strip()
+    template = args.get("template") or ""
+    error = None
+    if len(q) > 200 or any(ord(ch) < 32 for ch in q):
+        error, q = "Search for a name, SEVIS ID or email (at most 200 characters).", ""
+    if template and template not in CATALOG:
+        error, template = "Choose a template from the list.", ""
+    try:
+        page = max(1, min(int(args.get("page") or 1), 100_000))
+    except ValueError:
+        page = 1
+    conditions = []
+    if school_id is not None:
+        conditions.append(Student.school_id == school_id)
+    if student_id is not None:
+        conditions.append(OutboxEmail.student_id == student_id)
+    if template:
+        conditions.append(OutboxEmail.template == template)
+    if q:
+        pattern = "%" + like_escape(q.lower()) + "%"
+        conditions.append(or_(Student.sevis_id == q.upper(), func.lower(Student.surname).like(pattern, escape="\\"),
+                              func.lower(Student.given_name).like(pattern, escape="\\"),
+                              OutboxEmail.to_address.like(pattern, escape="\\")))  # fmt: skip
+    base = select(OutboxEmail, Student).join(Student, Student.id == OutboxEmail.student_id).where(*conditions)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    rows = db.session.execute(base.order_by(OutboxEmail.queued_at.desc(), OutboxEmail.id.desc())
+                              .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()  # fmt: skip
+    return dict(emails=rows, total=total, page_number=page, per_page=PER_PAGE, q=q, template=template,
+                templates=sorted(CATALOG), error=error)  # fmt: skip
+
+
+@admin.get("/communications")
+@official_required
+def communications():
+    """Every email sent to the official's students: template, subject, full body, status, times, reference code."""
+    context = email_page(request.args, school_id=own_school_id())
+    return render_page_or_partial("admin/communications/index.html", "admin/communications/_emails.html",
+                                  status=422 if context["error"] else 200, endpoint="admin.communications", **context)  # fmt: skip

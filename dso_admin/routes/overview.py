@@ -1,0 +1,98 @@
+"""The school's overview: alerts, and charts of obligations due and portal changes per week (with tables)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import case, func, select
+
+from dso_admin.blueprints import admin
+from dso_admin.helpers import own_school_id
+from portal.auth import official_required
+from portal.extensions import db
+from portal.models import Event, ReportingObligation
+from portal.services.change_lists import _day_start
+from portal.services.obligations import today_eastern
+from portal.services.student_search import school_alerts
+from portal.web import render_page_or_partial
+
+WEEKS = 8
+
+
+@dataclass
+class Bar:
+    label: str
+    value: int
+    x: float = 0
+    y: float = 0
+    height: float = 0
+
+
+@dataclass
+class Chart:
+    title: str
+    description: str
+    bars: list[Bar]
+    width: int = 640
+    height: int = 240
+    bottom: int = 40
+    top: int = 20
+
+    @property
+    def maximum(self) -> int:
+        return max([bar.value for bar in self.bars] + [1])
+
+    def layout(self) -> Chart:
+        """Place the bars: plot area between ``top`` and ``height - bottom``."""
+        slot = self.width / len(self.bars)
+        plot = self.height - self.bottom - self.top
+        for index, bar in enumerate(self.bars):
+            bar.height = round(plot * bar.value / self.maximum, 1)
+            bar.x = round(index * slot + slot * 0.15, 1)
+            bar.y = round(self.top + plot - bar.height, 1)
+        self.bar_width = round(slot * 0.7, 1)
+        return self
+
+
+def _week_sums(column, starts: list, ends: list):
+    return [func.coalesce(func.sum(case((column.between(start, end) if isinstance(start, date) else
+                                         (column >= start) & (column < end), 1), else_=0)), 0)
+            for start, end in zip(starts, ends)]  # fmt: skip
+
+
+def obligations_chart(school_id: int, today: date) -> Chart:
+    """Open obligations due in each of the next eight weeks (overdue ones counted in the first)."""
+    starts = [today + timedelta(weeks=week) for week in range(WEEKS)]
+    ends = [start + timedelta(days=6) for start in starts]
+    starts_with_overdue = [date(1900, 1, 1)] + starts[1:]
+    row = db.session.execute(select(*_week_sums(ReportingObligation.due_on, starts_with_overdue, ends)).where(
+        ReportingObligation.school_id == school_id, ReportingObligation.completed_at.is_(None))).one()  # fmt: skip
+    bars = [Bar(f"{start:%b %-d}", int(value)) for start, value in zip(starts, row)]
+    return Chart("Reporting obligations due, next 8 weeks",
+                 "Open obligations by the week they are due; the first week includes overdue ones.", bars).layout()  # fmt: skip
+
+
+def changes_chart(school_id: int, today: date) -> Chart:
+    """What students changed in the portal in each of the last eight weeks."""
+    first = today - timedelta(weeks=WEEKS - 1, days=today.weekday())
+    days = [first + timedelta(weeks=week) for week in range(WEEKS)]
+    starts = [_day_start(day) for day in days]
+    ends = starts[1:] + [_day_start(days[-1] + timedelta(weeks=1))]
+    row = db.session.execute(select(*_week_sums(Event.occurred_at, starts, ends)).where(
+        Event.school_id == school_id, Event.change_kind.is_not(None), Event.occurred_at >= starts[0])).one()  # fmt: skip
+    bars = [Bar(f"{day:%b %-d}", int(value)) for day, value in zip(days, row)]
+    return Chart("Portal changes per week, last 8 weeks",
+                 "Changes students made in the portal (employers, contact details, addresses, documents), by week starting Monday.",
+                 bars).layout()  # fmt: skip
+
+
+@admin.get("/")
+@official_required
+def overview():
+    """Alerts that have someone on them, and the two charts with their tables."""
+    today = today_eastern()
+    school_id = own_school_id()
+    return render_page_or_partial("admin/overview.html", "admin/_charts.html",
+                                  alerts=school_alerts(db.session, school_id, today=today),
+                                  charts=[obligations_chart(school_id, today), changes_chart(school_id, today)])  # fmt: skip

@@ -1,0 +1,53 @@
+"""During a maintenance window every student and official page answers 503 with Retry-After (rule 11).
+
+Still up: /healthz (the load balancer), the data feed (it queues), static files, the public help
+pages, and the operator area for an operator who is already signed in. Sign-in is closed.
+"""
+
+from __future__ import annotations
+
+import math
+
+from flask import Flask, make_response, render_template, request
+
+from portal.extensions import db
+from portal.models import utcnow
+
+ALWAYS_UP_PREFIXES = ("/healthz", "/api/feed/", "/static/", "/help/")
+
+
+def _operator_signed_in() -> bool:
+    from flask_login import current_user
+
+    from portal.models.enums import Role
+
+    return bool(current_user and current_user.is_authenticated and current_user.role == Role.OPERATOR)
+
+
+def register_maintenance_gate(app: Flask) -> None:
+    @app.before_request
+    def _maintenance_gate():
+        path = request.path
+        if path.startswith(ALWAYS_UP_PREFIXES):
+            return None
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from portal.services.maintenance import active_window
+
+        try:
+            window = active_window(db.session)
+        except SQLAlchemyError:  # the database is down: the page itself will say so, not this gate
+            db.session.rollback()
+            return None
+        if window is None:
+            return None
+        if path.startswith("/operator/") and _operator_signed_in():
+            return None
+        from portal.web import format_eastern
+
+        body = render_template("errors/maintenance.html", starts_text=format_eastern(window.starts_at),
+                               ends_text=format_eastern(window.ends_at), message=window.message)  # fmt: skip
+        response = make_response(body, 503)
+        response.headers["Retry-After"] = str(max(1, math.ceil((window.ends_at - utcnow()).total_seconds())))
+        response.headers["Cache-Control"] = "no-store"
+        return response

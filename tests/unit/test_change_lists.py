@@ -1,0 +1,148 @@
+"""Change lists: ranges, 'since my last download', rows, and SEVIS batch XML that validates against the XSD."""
+
+import io
+import zipfile
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import xmlschema
+from sqlalchemy import select
+
+from portal.models import ChangeListDownload, Event
+from portal.models.enums import AddressKind, ChangeKind, ExportFormat, Role
+from portal.services.actors import Actor
+from portal.services.change_lists import (
+    MAX_RECORDS_PER_FILE, change_rows, count_changes, record_download, resolve_range, xml_records, xml_single, xml_zip,
+)  # fmt: skip
+from portal.services.contact import update_address
+from portal.services.employers import add_employer, delete_employer, restore_employer, update_employer
+from portal.services.errors import NotAllowed, RuleBroken
+
+XSD = Path("/work/shared/sevis-batch-xsd/Create-UpdateStudent.xsd")
+NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return xmlschema.XMLSchema(str(XSD))
+
+
+@pytest.fixture
+def school(factory):
+    return factory.school()
+
+
+@pytest.fixture
+def dso(factory, school):
+    return Actor.for_user(factory.user(role=Role.DSO, school=school))
+
+
+def employer_data(student, **overrides):
+    opt = student.program_records[-1].opt_authorizations[0]
+    data = {"name": "Initech & Sons \"Data\"", "address_line1": "1 Main Street", "address_line2": "Suite 5", "city": "Boston",
+            "state": "MA", "postal_code": "02110", "ein": "123456789", "course_relevance": "Uses my statistics degree.",
+            "employment_time": "full_time", "start_date": (opt.start_date + timedelta(days=1)).isoformat(),
+            "supervisor_first_name": "Ada", "supervisor_last_name": "Lovelace", "supervisor_phone": "6175551234",
+            "supervisor_email": "ada@initech.example", "job_title": "Analyst"}  # fmt: skip
+    data.update(overrides)
+    return data
+
+
+def _student_changes(db_session, factory, school):
+    """A student who adds, edits, deletes and restores an employer and changes both addresses."""
+    student = factory.student(school=school)
+    user = factory.user(role=Role.STUDENT, student=student)
+    actor = Actor.for_user(user)
+    employer = add_employer(db_session, student, employer_data(student), actor=actor)
+    update_employer(db_session, employer, employer_data(student, job_title="Senior Analyst", city="Cambridge",
+                                                        postal_code="02139"), actor=actor, expected_version=employer.version)  # fmt: skip
+    other = add_employer(db_session, student, employer_data(student, name="Mistake Co", ein="987654321"), actor=actor)
+    delete_employer(db_session, other, actor=actor, confirmed_never_worked=True)
+    restore_employer(db_session, other, actor=Actor.for_user(factory.user(role=Role.DSO, school=school)))
+    update_address(db_session, student, AddressKind.PHYSICAL, {"line1": "5 Elm St", "city": "Boston", "state": "MA",
+                                                               "postal_code": "02115"}, actor=actor, expected_version=None)  # fmt: skip
+    update_address(db_session, student, AddressKind.MAILING, {"line1": "PO Box 12", "city": "Boston", "state": "MA",
+                                                              "postal_code": "02115"}, actor=actor, expected_version=None)  # fmt: skip
+    return student
+
+
+def _everything(db_session, dso, kinds=tuple(ChangeKind)):
+    return resolve_range(db_session, dso, start=date(2000, 1, 1), end=date(2100, 1, 1), since_last=False, kinds=kinds,
+                         now=NOW)  # fmt: skip
+
+
+def test_an_inverted_range_is_refused_with_a_clear_message(db_session, dso):
+    with pytest.raises(RuleBroken, match="before the start date"):
+        resolve_range(db_session, dso, start=date(2026, 5, 2), end=date(2026, 5, 1), since_last=False,
+                      kinds=tuple(ChangeKind))  # fmt: skip
+
+
+def test_since_my_last_download_starts_where_the_last_one_ended(db_session, dso):
+    first = resolve_range(db_session, dso, start=None, end=None, since_last=True, kinds=tuple(ChangeKind), now=NOW)
+    record_download(db_session, dso, fmt=ExportFormat.CSV, change_range=first, row_count=0)
+    later = NOW + timedelta(days=3)
+    second = resolve_range(db_session, dso, start=None, end=None, since_last=True, kinds=tuple(ChangeKind), now=later)
+    assert second.covers_from == NOW and second.covers_until == later
+
+
+def test_each_download_is_an_event(db_session, dso):
+    change_range = _everything(db_session, dso)
+    download = record_download(db_session, dso, fmt=ExportFormat.XLSX, change_range=change_range, row_count=3)
+    event = db_session.scalar(select(Event).where(Event.event_type == "change_list.downloaded",
+                                                  Event.subject == f"change_list:{download.id}"))  # fmt: skip
+    assert event.after["rows"] == 3 and event.school_id == dso.school_id
+
+
+def test_support_cannot_download(factory, db_session, dso):
+    support = Actor.for_user(factory.user(role=Role.SUPPORT))
+    with pytest.raises(NotAllowed):
+        record_download(db_session, support, fmt=ExportFormat.CSV, change_range=_everything(db_session, dso), row_count=0)
+
+
+def test_rows_are_the_students_changes_of_the_chosen_kinds_only_own_school(factory, db_session, school, dso):
+    student = _student_changes(db_session, factory, school)
+    _student_changes(db_session, factory, factory.school())
+    rows = list(change_rows(db_session, school.id, _everything(db_session, dso)))
+    assert {row[1] for row in rows} == {student.sevis_id}
+    assert [row[5] for row in rows] == ["employer.added", "employer.updated", "employer.added", "employer.deleted",
+                                        "employer.restored", "address.physical_changed", "address.mailing_changed"]  # fmt: skip
+    only_addresses = list(change_rows(db_session, school.id, _everything(db_session, dso, (ChangeKind.ADDRESS,))))
+    assert len(only_addresses) == 2
+    assert count_changes(db_session, school.id, _everything(db_session, dso)) == 7
+
+
+def test_the_sevis_batch_xml_validates_against_the_schema(factory, db_session, school, dso, schema):
+    _student_changes(db_session, factory, school)
+    records = xml_records(db_session, school.id, _everything(db_session, dso), user_id="0000000001")
+    xml = b"".join(xml_single(records, school=school, user_id="0000000001", download_id=1)).decode()
+    schema.validate(xml)
+    assert xml.count("<OPTEmployer><Add") == 3 and xml.count("<OPTEmployer><Edit") == 1
+    assert "<USAddress>" in xml and "<MailingAddress>" in xml
+    assert "Initech &amp; Sons" in xml
+
+
+def test_more_than_250_students_make_a_zip_of_valid_files(factory, db_session, school, dso, schema):
+    student = factory.student(school=school)
+    actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
+    for number in range(MAX_RECORDS_PER_FILE + 3):
+        add_employer(db_session, student, employer_data(student, name=f"Employer {number}", ein=None), actor=actor)
+    records = xml_records(db_session, school.id, _everything(db_session, dso), user_id="0000000001")
+    data = b"".join(xml_zip(records, school=school, user_id="0000000001", download_id=7))
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = archive.namelist()
+    assert names == ["sevis-batch-001.xml", "sevis-batch-002.xml"]
+    counts = []
+    for name in names:
+        text = archive.read(name).decode()
+        schema.validate(text)
+        counts.append(text.count("<Student "))
+    assert counts == [250, 3]
+
+
+def test_download_marks_are_kept_per_official(factory, db_session, school, dso):
+    other = Actor.for_user(factory.user(role=Role.DSO, school=school))
+    record_download(db_session, dso, fmt=ExportFormat.CSV, change_range=_everything(db_session, dso), row_count=0)
+    fresh = resolve_range(db_session, other, start=None, end=None, since_last=True, kinds=tuple(ChangeKind), now=NOW)
+    assert fresh.covers_from.year == 2000
+    assert db_session.scalar(select(ChangeListDownload).where(ChangeListDownload.user_id == other.user_id)) is None

@@ -1,0 +1,134 @@
+"""The Student Information page: own school only, account actions with confirmation and reason, restore, history."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import Event, utcnow
+from portal.models.enums import Role
+
+
+@pytest.fixture
+def school(factory):
+    return factory.school()
+
+
+@pytest.fixture
+def dso(factory, school, sign_in):
+    user = factory.user(role=Role.DSO, school=school)
+    sign_in(user)
+    return user
+
+
+def _page(client, student, **args):
+    return client.get(f"/admin/students/{student.sevis_id}", query_string=args)
+
+
+def test_another_schools_sevis_id_is_a_404(client, factory, dso):
+    other = factory.student()
+    assert _page(client, other).status_code == 404
+    assert client.post(f"/admin/students/{other.sevis_id}/account/reset").status_code == 404
+
+
+@pytest.mark.parametrize("sevis_id", ["N123", "<script>", "N0000000000%00", "x" * 500])
+def test_a_malformed_sevis_id_is_a_404(client, dso, sevis_id):
+    assert client.get(f"/admin/students/{sevis_id}").status_code == 404
+
+
+def test_the_page_shows_identity_records_employers_and_history(client, factory, school, dso):
+    student = factory.student(school=school, surname="Okafor")
+    factory.employer(student, name="Globex")
+    body = _page(client, student).get_data(as_text=True)
+    for expected in ("Okafor", student.sevis_id, "Globex", "Post-completion OPT", "Event history", "student.created"):
+        assert expected in body
+
+
+def test_account_actions_are_disabled_with_the_reason_when_unavailable(client, factory, school, dso):
+    student = factory.student(school=school, opt="pending")
+    body = _page(client, student).get_data(as_text=True)
+    assert "No approved OPT yet" in body
+    assert "disabled" in body and "Reset Portal Account" in body
+
+
+def test_reset_needs_a_confirmation_then_writes_an_event(client, factory, school, dso, db_session):
+    student = factory.student(school=school)
+    factory.user(role=Role.STUDENT, student=student)
+    confirm = client.get(f"/admin/students/{student.sevis_id}/account/reset", headers={"HX-Request": "true"})
+    assert confirm.status_code == 200 and "data-confirm-dialog" in confirm.get_data(as_text=True)
+    assert 'href="/admin/students/' in confirm.get_data(as_text=True)  # Cancel is a real link
+    response = client.post(f"/admin/students/{student.sevis_id}/account/reset")
+    assert response.status_code == 303
+    assert db_session.scalar(select(Event).where(Event.student_id == student.id, Event.event_type == "account.reset"))
+
+
+def test_unlock_of_a_locked_account_writes_an_event(client, factory, school, dso, db_session):
+    student = factory.student(school=school)
+    user = factory.user(role=Role.STUDENT, student=student)
+    user.locked_until = utcnow() + timedelta(minutes=20)
+    db_session.flush()
+    assert client.post(f"/admin/students/{student.sevis_id}/account/unlock").status_code == 303
+    assert db_session.scalar(select(Event).where(Event.student_id == student.id, Event.event_type == "account.unlocked"))
+
+
+def test_unlock_of_an_unlocked_account_gets_the_reason_not_an_event(client, factory, school, dso, db_session):
+    student = factory.student(school=school)
+    factory.user(role=Role.STUDENT, student=student)
+    response = client.post(f"/admin/students/{student.sevis_id}/account/unlock")
+    assert response.status_code == 409 and "not locked" in response.get_data(as_text=True)
+
+
+def test_restore_a_deleted_employer_and_a_second_restore_gets_a_clear_message(client, factory, school, dso, db_session):
+    student = factory.student(school=school)
+    employer = factory.employer(student, name="Deleted Co", deleted_at=utcnow())
+    body = _page(client, student).get_data(as_text=True)
+    assert "Restore Deleted Co" in body
+    url = f"/admin/students/{student.sevis_id}/employers/{employer.id}/restore"
+    assert client.post(url).status_code == 303
+    db_session.refresh(employer)
+    assert employer.deleted_at is None
+    follow = client.post(url, follow_redirects=True)
+    assert follow.status_code == 200 and "not deleted" in follow.get_data(as_text=True)
+
+
+def test_restoring_another_students_employer_is_a_404(client, factory, school, dso):
+    mine = factory.student(school=school)
+    foreign = factory.employer(factory.student(), deleted_at=utcnow())
+    assert client.post(f"/admin/students/{mine.sevis_id}/employers/{foreign.id}/restore").status_code == 404
+
+
+def test_history_filters_by_actor_kind_and_rows_expand_to_before_and_after(client, factory, school, dso):
+    student = factory.student(school=school)
+    body = _page(client, student, actor_kind="school_official").get_data(as_text=True)
+    assert "student.created" not in body.split('id="event-history"')[1]
+    body = _page(client, student, actor_kind="system").get_data(as_text=True)
+    history = body.split('id="event-history"')[1]
+    assert "student.created" in history and "<details>" in history and "After" in history
+
+
+def test_an_inverted_history_range_gets_a_message(client, factory, school, dso):
+    student = factory.student(school=school)
+    response = _page(client, student, since="2026-05-01", until="2026-04-01")
+    assert response.status_code == 422 and "swap them" in response.get_data(as_text=True)
+
+
+def test_approve_a_pending_opt_from_the_page(client, factory, school, dso, db_session):
+    student = factory.student(school=school, opt="pending")
+    opt = student.program_records[-1].opt_authorizations[0]
+    assert client.post(f"/admin/students/{student.sevis_id}/opts/{opt.id}/approve").status_code == 303
+    db_session.refresh(opt)
+    assert opt.status.value == "approved"
+    again = client.post(f"/admin/students/{student.sevis_id}/opts/{opt.id}/approve", follow_redirects=True)
+    assert "already approved" in again.get_data(as_text=True)
+
+
+def test_the_page_issues_the_same_number_of_statements_whatever_the_record_holds(client, factory, school, dso, count_queries):
+    small = factory.student(school=school)
+    big = factory.student(school=school)
+    for number in range(30):
+        factory.employer(big, name=f"Employer {number}", deleted_at=utcnow() if number % 2 else None)
+    with count_queries() as first:
+        _page(client, small)
+    with count_queries() as second:
+        _page(client, big)
+    assert first["count"] == second["count"]
