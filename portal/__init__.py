@@ -59,6 +59,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(account.bp)
 
 
+    from portal.routes import feed_api
+
+    app.register_blueprint(feed_api.bp)
+
     from portal.routes import contact, dashboard, documents, employers, history, problems
 
     for student_area in (dashboard, employers, contact, history, documents, problems):

@@ -22,6 +22,7 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(worker)
     app.cli.add_command(maintenance)
+    app.cli.add_command(feed)
 
 
 @click.command("seed-demo")
@@ -196,3 +197,79 @@ def maintenance_cancel(window_id: int) -> None:
         raise click.UsageError(error.message) from error
     db.session.commit()
     click.echo(f"Cancelled window {window_id}.")
+
+
+@click.group("feed")
+def feed() -> None:
+    """The SEVIS data feed: import a batch file, manage school tokens."""
+
+
+def _school_by_code(code: str) -> School:
+    school = db.session.scalar(select(School).where(School.code == code))
+    if school is None:
+        raise click.UsageError(f"No school with code {code}.")
+    return school
+
+
+@feed.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--school", "school_code", required=True, help="The school code the batch belongs to.")
+@click.option("--xml", "as_xml", is_flag=True, help="Print the SEVIS transaction log (XML) instead of JSON.")
+def feed_import(file: str, school_code: str, as_xml: bool) -> None:
+    """Import a batch file (JSON lines or SEVIS batch XML); prints the per-record results. Exit 1 if any record was rejected."""
+    import json
+    from pathlib import Path
+
+    from portal.services.feed import FeedRefused, parse_batch, receive_batch, transaction_log_xml
+
+    school = _school_by_code(school_code)
+    try:
+        _batch, result = receive_batch(db.session, school, parse_batch(Path(file).read_bytes()))
+    except FeedRefused as refused:
+        db.session.rollback()
+        raise click.ClickException(f"Refused, nothing applied: {refused.reason}") from refused
+    db.session.commit()
+    click.echo(transaction_log_xml(result, org_id=school.code) if as_xml else json.dumps(result, indent=2))
+    if result["counts"].get("rejected"):
+        sys.exit(1)
+
+
+@feed.group("token")
+def feed_token() -> None:
+    """Per-school API tokens (stored hashed)."""
+
+
+@feed_token.command("create")
+@click.option("--school", "school_code", required=True)
+@click.option("--name", required=True, help="What uses the token, e.g. 'SIS nightly export'.")
+def feed_token_create(school_code: str, name: str) -> None:
+    """Create a token and print it once."""
+    from portal.services.actors import Actor
+    from portal.services.feed import create_feed_token
+
+    try:
+        token, raw = create_feed_token(db.session, _school_by_code(school_code), name=name, actor=Actor.system("Operator (CLI)"))
+    except DomainError as error:
+        raise click.UsageError(error.message) from error
+    db.session.commit()
+    click.echo(f"Token {token.id} for {school_code} (shown once, store it now):")
+    click.echo(raw)
+
+
+@feed_token.command("revoke")
+@click.argument("token_id", type=int)
+def feed_token_revoke(token_id: int) -> None:
+    """Revoke a token at once."""
+    from portal.models import FeedToken
+    from portal.services.actors import Actor
+    from portal.services.feed import revoke_feed_token
+
+    token = db.session.get(FeedToken, token_id)
+    if token is None:
+        raise click.UsageError(f"No token {token_id}.")
+    try:
+        revoke_feed_token(db.session, token, actor=Actor.system("Operator (CLI)"))
+    except DomainError as error:
+        raise click.UsageError(error.message) from error
+    db.session.commit()
+    click.echo(f"Revoked token {token_id}.")
