@@ -58,7 +58,6 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(account.bp)
 
-
     from portal.routes import feed_api
 
     app.register_blueprint(feed_api.bp)
