@@ -62,6 +62,7 @@ def stack(postgres_server, tmp_path_factory, smtp_sink) -> Iterator[Stack]:
     try:
         stack.migrate()
         stack.seeded = stack.seed()
+        stack.seeded["stack"] = stack
         stack.start_web()
         stack.has_worker = stack.start_worker()
         yield stack
@@ -209,6 +210,7 @@ def sign_in(page, email: str, password: str, *, mfa_secret: str | None = None, c
 
 def sign_in_as(page, seeded: dict, role: str, **options) -> None:
     """Sign in as the seeded account of ``role`` (student, dso, principal_dso, support, operator)."""
+    seeded["stack"].forget_used_totp_codes()
     sign_in(page, seeded["users"][role], seeded["password"], mfa_secret=seeded["mfa_secret"], **options)
 
 

@@ -170,6 +170,21 @@ class Stack:
             raise RuntimeError(f"seeding with {module} failed:\n{result.stdout}\n{result.stderr}")
         return json.loads(result.stdout.strip().splitlines()[-1])
 
+    def execute(self, statement: str, **params) -> None:
+        """Run one SQL statement against the stack's database (test set-up only, e.g. forgetting used TOTP steps)."""
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.database_url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(statement), params)
+        finally:
+            engine.dispose()
+
+    def forget_used_totp_codes(self) -> None:
+        """A TOTP code works once; tests sign the same official in several times within 30 seconds."""
+        self.execute("UPDATE users SET mfa_last_step = NULL WHERE mfa_last_step IS NOT NULL")
+
     def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (closed in stop())
         self._logs.append(log)

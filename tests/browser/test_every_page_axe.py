@@ -16,6 +16,7 @@ from tests.browser.conftest import axe_check, sign_in_as
 
 ROLES = ["anonymous", "student", "dso", "principal_dso", "support", "operator"]
 SKIP_ENDPOINTS = {"static", "health.healthz"}
+DOWNLOADS = {"csv", "xlsx", "xml", "pdf", "json"}  # files, not pages (the flows check their contents)
 
 
 def _get_routes():
@@ -59,7 +60,14 @@ def test_every_get_page_a_role_can_open_has_no_accessibility_violations(page, se
         url = _fill(path, set(arguments), seeded)
         if url is None:
             continue
-        response = page.goto(url)
+        if url.rsplit(".", 1)[-1] in DOWNLOADS:
+            continue
+        try:
+            response = page.goto(url)
+        except Exception as error:  # a route that answers with a file: not a page
+            if "Download is starting" in str(error):
+                continue
+            raise
         if response is None or "text/html" not in (response.headers.get("content-type") or ""):
             continue
         if response.status >= 500:
