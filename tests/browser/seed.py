@@ -36,7 +36,9 @@ def seed(session) -> dict:
         official.mfa_secret = MFA_TEST_SECRET
         official.mfa_enabled_at = utcnow()
     session.flush()
+    fresh = _fresh_students(factory, school, dso)
     return {
+        "fresh": fresh,
         "password": PASSWORD,
         "mfa_secret": MFA_TEST_SECRET,
         "school": {"id": school.id, "code": school.code},
@@ -50,6 +52,23 @@ def seed(session) -> dict:
             "operator": operator.email,
         },
     }
+
+
+def _fresh_students(factory, school, dso) -> dict:
+    """One student per viewport whose OPT a DSO has just approved: the account-creation email is queued."""
+    from portal.services.actors import Actor
+    from portal.services.opt_decisions import approve_opt
+
+    fresh = {}
+    for number, (size, given, surname) in enumerate([("phone", "Linh", "Haddad"), ("desktop", "Piotr", "Tanaka")]):
+        student = factory.student(school=school, sevis_id=f"N00000009{number:02d}", surname=surname, given_name=given,
+                                  email=f"{given.lower()}@browser.example.edu", opt="pending")  # fmt: skip
+        opt = student.program_records[-1].opt_authorizations[0]
+        approve_opt(factory.session, opt, actor=Actor.for_user(dso))
+        fresh[size] = {"sevis_id": student.sevis_id, "email": student.email, "surname": surname,
+                       "name": f"{given} {surname}"}  # fmt: skip
+    factory.session.flush()
+    return fresh
 
 
 def main() -> int:
