@@ -154,3 +154,81 @@ def test_a_student_creates_the_account_from_the_email_and_reports_changes(page, 
     page.goto("/history/emails")
     check(page, "email history")
     assert "Create your" in page.locator("main").inner_text()
+
+    # -- a DSO signs in with TOTP and finds that student ----------------------------------------------------
+    dso = new_page()
+    sign_in_as(dso, seeded, "dso", check=lambda p: check(p, "DSO signing in"))
+    check(dso, "DSO home")
+    dso.goto("/admin/students")
+    check(dso, "students list")
+    dso.get_by_label(re.compile(r"^Search by name")).fill(fresh["surname"])
+    dso.get_by_label(re.compile(r"^Search by name")).press("Enter")
+    dso.wait_for_load_state("load")
+    dso.locator("main table").get_by_role("link", name=re.compile(fresh["surname"])).first.wait_for()
+    check(dso, "students search results")
+    dso.locator("main table").get_by_role("link", name=re.compile(fresh["surname"])).first.click()
+    dso.wait_for_url(f"**/admin/students/{fresh['sevis_id']}")
+    check(dso, "Student Information")
+
+    # -- restore the employer the student deleted -------------------------------------------------------------
+    dso.get_by_role("button", name=f"Restore {employer}").click()
+    dso.wait_for_load_state("load")
+    assert dso.get_by_role("button", name=f"Restore {employer}").count() == 0
+    check(dso, "Student Information after the restore")
+    page.goto("/employers")
+    assert page.locator(".usa-card", has_text=employer).is_visible(), "the student sees the restored employer"
+
+    # -- mark the address obligation complete -------------------------------------------------------------------
+    dso.goto("/admin/obligations")
+    check(dso, "obligations")
+    row = dso.locator("tbody tr", has_text=fresh["sevis_id"]).first
+    # The label's only text is for screen readers, so there is no box for a pointer here: tick it by keyboard.
+    row.locator("input[type=checkbox]").focus()
+    dso.keyboard.press("Space")
+    assert row.locator("input[type=checkbox]").is_checked()
+    dso.get_by_role("button", name="Mark chosen complete").click()
+    dso.wait_for_load_state("load")
+    check(dso, "obligations after marking complete")
+    dso.goto("/admin/obligations?show=completed")
+    assert dso.locator("tbody tr", has_text=fresh["sevis_id"]).count() >= 1
+    check(dso, "completed obligations")
+
+    # -- download the change list and check its rows -----------------------------------------------------------------
+    dso.goto("/admin/change-lists")
+    check(dso, "change lists")
+    today = date.today().isoformat()
+    dso.get_by_label("From", exact=True).fill(today)
+    dso.get_by_label("To", exact=True).fill(today)
+    dso.locator("label[for=format-csv]").click()
+    with dso.expect_download() as download_info:
+        dso.get_by_role("button", name="Download").click()
+    text = open(download_info.value.path(), encoding="utf-8-sig").read()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    mine = [row for row in rows if row["SEVIS ID"] == fresh["sevis_id"]]
+    whats = " | ".join(f"{row['What']}: {row['Change']}" for row in mine)
+    assert any(employer in row["Changes (before -> after)"] or employer in row["Change"] for row in mine), whats
+    assert any("77 Beacon Street" in row["Changes (before -> after)"] for row in mine), whats
+    assert len(mine) >= 3, f"add, delete, restore and the address: {whats}"
+
+    # -- Reset Portal Account: a new email with a new link -------------------------------------------------------------
+    dso.goto(f"/admin/students/{fresh['sevis_id']}")
+    dso.get_by_role("link", name=re.compile("Reset portal account", re.I)).click()
+    dso.get_by_role("button", name=re.compile("Yes, reset portal account", re.I)).wait_for()
+    check(dso, "Reset Portal Account confirmation")
+    dso.get_by_role("button", name=re.compile("Yes, reset portal account", re.I)).click()
+    dso.wait_for_load_state("load")
+    check(dso, "Student Information after the reset")
+    reset_mail = smtp_sink.wait_for(fresh["email"], subject_contains="was reset")
+    assert any("/account/create/" in link for link in reset_mail.links())
+
+    # -- support looks up the event history -----------------------------------------------------------------------------
+    support = new_page()
+    sign_in_as(support, seeded, "support", check=lambda p: check(p, "support signing in"))
+    support.goto("/support/")
+    check(support, "support desk")
+    support.get_by_label(re.compile(r"^Look up a student by SEVIS ID")).fill(fresh["sevis_id"])
+    support.get_by_role("button", name="Look up").click()
+    support.wait_for_url(f"**/support/students/{fresh['sevis_id']}*")
+    check(support, "support: the student's event history")
+    history = support.locator("main").inner_text()
+    assert employer in history or "employer" in history.lower(), history[:2000]
