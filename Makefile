@@ -35,7 +35,7 @@ run: install assets seed
 	PORTAL_ENV=development $(BIN)/python scripts/serve.py
 
 ## test: security checks, then the whole suite on SQLite and on PostgreSQL (browser, accessibility and fuzz tests included)
-test: install assets system-deps
+test: install assets system-deps bench-deps
 	$(MAKE) --no-print-directory security
 	PORTAL_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider
 	$(MAKE) --no-print-directory test-postgresql
@@ -82,8 +82,9 @@ bench: install assets bench-deps
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 ## scale-out: two gunicorns + two workers on one PostgreSQL and one Redis; sessions, rate limits, email once
+## (also part of the PostgreSQL half of `make test`)
 scale-out: install assets system-deps bench-deps
-	$(BIN)/python -m bench.scale_out
+	PORTAL_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider tests/browser/test_scale_out.py
 
 clean:
 	rm -rf $(VENV) node_modules portal/static/vendor instance/portal.db*

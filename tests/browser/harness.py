@@ -46,6 +46,7 @@ class Mail:
     text: str
     html: str
     raw: bytes = field(repr=False)
+    message_id: str = ""
 
     def links(self) -> list[str]:
         return re.findall(r"https?://[^\s\"'<>]+", self.text + "\n" + self.html)
@@ -82,7 +83,8 @@ class SmtpSink:
                 text = part.get_content()
             elif part.get_content_type() == "text/html" and not html:
                 html = part.get_content()
-        mail = Mail(mail_from, rcpt_tos, str(message.get("Subject", "")), text, html, raw)
+        mail = Mail(mail_from, rcpt_tos, str(message.get("Subject", "")), text, html, raw,
+                    str(message.get("Message-ID", "")))  # fmt: skip
         with self._lock:
             self.messages.append(mail)
 
@@ -246,3 +248,43 @@ class Stack:
         for log in self._logs:
             log.close()
         shutil.rmtree(self.instance_dir, ignore_errors=True)
+
+
+class RedisServer:
+    """A throwaway redis-server on a free loopback port, no persistence."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://{LOOPBACK}:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> RedisServer:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is missing: run `make bench-deps` (apt-get install redis-server)")
+        self.process = subprocess.Popen([binary, "--port", str(self.port), "--bind", LOOPBACK, "--save", "",
+                                         "--appendonly", "no", "--protected-mode", "yes"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection((LOOPBACK, self.port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return self
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+
+    def flush(self) -> None:
+        """Forget every key (rate-limit counters) so a test starts from zero."""
+        with socket.create_connection((LOOPBACK, self.port), timeout=2) as sock:
+            sock.sendall(b"FLUSHALL\r\n")
+            assert sock.recv(16).startswith(b"+OK")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
