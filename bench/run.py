@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bench.client import Client
@@ -125,10 +125,16 @@ def peak_rss_mb(pids: list[int]) -> float:
     return round(max(peaks, default=0.0), 1)
 
 
-def measure_export(client: Client, path: str, fmt: str, master_pid: int) -> dict:
+def measure_export(client: Client, path: str, fmt: str, master_pid: int, *, form: dict | None = None,
+                   page: str | None = None) -> dict:  # fmt: skip
     before = peak_rss_mb(worker_pids(master_pid))
-    started = time.perf_counter()
-    response = client.get(path)
+    if form is not None:
+        token = client.get(page).csrf() or ""
+        started = time.perf_counter()
+        response = client.request("POST", path, {**form, "csrf_token": token})
+    else:
+        started = time.perf_counter()
+        response = client.get(path)
     seconds = time.perf_counter() - started
     if response.status != 200:
         return {"status": response.status}
@@ -215,11 +221,27 @@ def run(args) -> dict:
             results.append(row)
 
         exports = []
+        master = portal.processes["gunicorn"].pid
         for fmt in ("csv", "xlsx"):
             path = f"/admin/students/export.{fmt}"
             print(f"  export {path} ...", flush=True)
-            exports.append({"name": f"students list export {fmt.upper()}", "path": path,
-                            **measure_export(clients["dso"], path, fmt, portal.processes["gunicorn"].pid)})  # fmt: skip
+            exports.append({"name": f"students list {fmt.upper()}", "path": path,
+                            **measure_export(clients["dso"], path, fmt, master)})  # fmt: skip
+        # Change lists: a date range sized for about 100,000 rows, then every change (1,000,000 rows from --scale 3).
+        change_rows = seeded["events"] * 4 // 6 * seeded["students"] // max(seeded["students"], 1)
+        change_rows //= max(seeded["schools"], 1)
+        today = datetime.now().date()
+        for target in (100_000, 1_000_000):
+            days = 730 if target >= change_rows else max(1, round(730 * target / change_rows))
+            form = {"start": (today - timedelta(days=days - 1)).isoformat(), "end": today.isoformat()}
+            for fmt in ("csv", "xlsx"):
+                print(f"  change list {fmt} (~{min(target, change_rows):,} rows) ...", flush=True)
+                result = measure_export(clients["dso"], "/admin/change-lists/download", fmt, master,
+                                        form={**form, "format": fmt}, page="/admin/change-lists")  # fmt: skip
+                exports.append({"name": f"change list {fmt.upper()} {target // 1000:,}k", "path": "/admin/change-lists/download",
+                                "target_rows": target, **result})  # fmt: skip
+            if target >= change_rows:
+                break
         portal.stop()
 
         floor = Stack("sqlite://", workers=2, threads=4, with_worker=False, log_dir=workdir / "logs-floor")
