@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, object_session
 
 from portal.models import AccountLink, OptAuthorization, PasswordHistory, ProgramRecord, Student, Upgrade, User, utcnow
 from portal.models.enums import LinkPurpose, OptStatus, Role
+from portal.notifications.catalog import render
 from portal.notifications.outbox import LINK_RESOLVERS, queue_email
 from portal.services.actors import Actor
 from portal.services.errors import Conflict, InvalidValue, NotFound, RuleBroken
@@ -307,12 +308,24 @@ def _user_by_email(session: Session, email: str | None) -> User | None:
     return session.scalar(select(User).where(User.email == address))
 
 
+RESEND_AFTER = timedelta(minutes=1)
+
+
+def _recent_link(session: Session, user: User, *, now: datetime) -> bool:
+    return session.scalar(
+        select(AccountLink.id).where(AccountLink.user_id == user.id, AccountLink.created_at > now - RESEND_AFTER).limit(1)
+    ) is not None  # fmt: skip
+
+
 def request_password_reset(session: Session, email: str) -> None:
     """Email a 30-minute reset link when ``email`` has an account; the caller answers the same either way."""
     user = _user_by_email(session, email)
     if user is None or not user.is_active:
+        render("password_reset", {"name": "", "minutes_valid": 30, "reference_code": ""})  # about the same time
         return
     now = utcnow()
+    if _recent_link(session, user, now=now):
+        return  # one email a minute is enough; the page says the same either way
     actor = Actor.for_user(user)
     if not user.has_finished_account_creation:
         # No password yet: the way forward is the account-creation link, so send a fresh one.
@@ -425,11 +438,31 @@ def must_change_password(session: Session, user: User, upgrade: Upgrade | None =
     return user.password_changed_at is None or user.password_changed_at < upgrade.completed_at
 
 
-def forced_change_pending(session: Session) -> bool:
-    """True while some student still has to change a password after the last forcing upgrade (Sign In notice)."""
+_PENDING_CACHE: dict[tuple[int, datetime], tuple[datetime, bool]] = {}
+_PENDING_CACHE_FOR = timedelta(seconds=60)
+
+
+def forced_change_pending(session: Session, *, now: datetime | None = None) -> bool:
+    """True while some student still has to change a password after the last forcing upgrade (Sign In notice).
+
+    The answer is kept for a minute per process: the sign-in page is the busiest page, and a scan
+    of every student on each view would not scale to a million accounts.
+    """
+    now = now or utcnow()
     upgrade = latest_forcing_upgrade(session)
     if upgrade is None:
         return False
+    key = (upgrade.id, upgrade.completed_at)
+    cached = _PENDING_CACHE.get(key)
+    if cached is not None and now - cached[0] < _PENDING_CACHE_FOR:
+        return cached[1]
+    pending = _students_with_old_passwords(session, upgrade)
+    _PENDING_CACHE.clear()
+    _PENDING_CACHE[key] = (now, pending)
+    return pending
+
+
+def _students_with_old_passwords(session: Session, upgrade: Upgrade) -> bool:
     return session.scalar(
         select(User.id).where(User.role == Role.STUDENT, User.password_hash.is_not(None),
                               User.password_changed_at < upgrade.completed_at).limit(1)  # fmt: skip

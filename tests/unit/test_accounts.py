@@ -255,7 +255,8 @@ def test_completing_a_reset_unlocks_ends_sessions_and_emails_a_notice(factory, d
 
 def test_reset_request_for_an_unfinished_account_resends_the_creation_link(factory, db_session):
     _, user = _invited(factory, db_session)
-    accounts.request_password_reset(db_session, user.email)
+    with time_machine.travel(utcnow() + timedelta(minutes=2)):
+        accounts.request_password_reset(db_session, user.email)
     assert [email.template for email in _emails(db_session, user)] == ["account_creation", "account_creation"]
 
 
@@ -328,3 +329,27 @@ def test_no_secret_appears_in_events_or_email_bodies(factory, db_session):
         e.body_text + e.body_html for e in _emails(db_session, user))
     for secret in (token, NEW_PASSWORD, PASSWORD, link.token_hash, user.password_hash):
         assert secret not in stored
+
+
+def test_reset_requests_send_at_most_one_email_a_minute(factory, db_session):
+    user = factory.user(role=Role.STUDENT)
+    for _ in range(3):
+        accounts.request_password_reset(db_session, user.email)
+    assert len(_emails(db_session, user, "password_reset")) == 1
+    with time_machine.travel(utcnow() + timedelta(minutes=2)):
+        accounts.request_password_reset(db_session, user.email)
+    assert len(_emails(db_session, user, "password_reset")) == 2
+
+
+def test_no_token_or_password_in_log_lines(factory, db_session, client, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    user = factory.user(role=Role.STUDENT)
+    client.post("/password/reset", data={"email": user.email})
+    token = latest_link_token(db_session, user, LinkPurpose.PASSWORD_RESET)
+    client.post(f"/password/reset/{token}", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    client.post("/", data={"email": user.email, "password": NEW_PASSWORD})
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for secret in (token, NEW_PASSWORD, PASSWORD):
+        assert secret not in logged
