@@ -7,7 +7,15 @@ def register(app: Flask) -> None:
     """Attach the dso_admin blueprints to the portal app."""
     from dso_admin.blueprints import admin, support
     from dso_admin.routes import (  # noqa: F401  (each module adds its routes to a blueprint)
-        change_lists, communications, obligations, officials, overview, student_info, students, support_desk,
+        change_lists,
+        communications,
+        obligations,
+        officials,
+        overview,
+        record_actions,
+        student_info,
+        students,
+        support_desk,
     )
 
     app.register_blueprint(admin)
@@ -17,6 +25,8 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(operator_upgrades.bp)
 
-    from dso_admin.routes import operator
+    from dso_admin.routes import feed_tokens, onboarding, operator
 
     app.register_blueprint(operator.bp)
+    app.register_blueprint(onboarding.bp)
+    app.register_blueprint(feed_tokens.bp)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -60,7 +60,7 @@ def parse_history_filter(args) -> HistoryFilter:
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo("America/New_York")).astimezone(timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo("America/New_York")).astimezone(UTC)
 
 
 def student_history(session: Session, student_id: int, history_filter: HistoryFilter):

@@ -58,7 +58,7 @@ class Chart:
 def _week_sums(column, starts: list, ends: list):
     return [func.coalesce(func.sum(case((column.between(start, end) if isinstance(start, date) else
                                          (column >= start) & (column < end), 1), else_=0)), 0)
-            for start, end in zip(starts, ends)]  # fmt: skip
+            for start, end in zip(starts, ends, strict=True)]  # fmt: skip
 
 
 def obligations_chart(school_id: int, today: date) -> Chart:
@@ -68,7 +68,7 @@ def obligations_chart(school_id: int, today: date) -> Chart:
     starts_with_overdue = [date(1900, 1, 1)] + starts[1:]
     row = db.session.execute(select(*_week_sums(ReportingObligation.due_on, starts_with_overdue, ends)).where(
         ReportingObligation.school_id == school_id, ReportingObligation.completed_at.is_(None))).one()  # fmt: skip
-    bars = [Bar(f"{start:%b %-d}", int(value)) for start, value in zip(starts, row)]
+    bars = [Bar(f"{start:%b %-d}", int(value)) for start, value in zip(starts, row, strict=True)]
     return Chart("Reporting obligations due, next 8 weeks",
                  "Open obligations by the week they are due; the first week includes overdue ones.", bars).layout()  # fmt: skip
 
@@ -81,7 +81,7 @@ def changes_chart(school_id: int, today: date) -> Chart:
     ends = starts[1:] + [_day_start(days[-1] + timedelta(weeks=1))]
     row = db.session.execute(select(*_week_sums(Event.occurred_at, starts, ends)).where(
         Event.school_id == school_id, Event.change_kind.is_not(None), Event.occurred_at >= starts[0])).one()  # fmt: skip
-    bars = [Bar(f"{day:%b %-d}", int(value)) for day, value in zip(days, row)]
+    bars = [Bar(f"{day:%b %-d}", int(value)) for day, value in zip(days, row, strict=True)]
     return Chart("Portal changes per week, last 8 weeks",
                  "Changes students made in the portal (employers, contact details, addresses, documents), by week starting Monday.",
                  bars).layout()  # fmt: skip

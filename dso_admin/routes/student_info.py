@@ -16,8 +16,8 @@ from portal.extensions import db
 from portal.models import Document, Employer, OptAuthorization, ProgramRecord, Student
 from portal.models.enums import OptStatus
 from portal.services import opt_decisions
-from portal.services.errors import DomainError
 from portal.services.accounts import account_status
+from portal.services.errors import DomainError
 from portal.web import redirect_or_swap, render_page_or_partial
 
 

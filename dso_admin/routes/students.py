@@ -13,10 +13,17 @@ from portal.models.enums import OptKind, OptStatus
 from portal.services.exports import csv_chunks, xlsx_chunks
 from portal.services.obligations import today_eastern
 from portal.services.student_search import (
-    PAGE_SIZES, SORTS, account_label, latest_opt, live_employers_by_student, parse, school_alerts, search_students,
+    PAGE_SIZES,
+    SORTS,
+    account_label,
+    latest_opt,
+    live_employers_by_student,
+    parse,
+    school_alerts,
+    search_students,
     student_rows_query,
 )  # fmt: skip
-from portal.web import render_page_or_partial
+from portal.web import render_page_or_partial, wants_partial
 
 EXPORT_HEADER = ["SEVIS ID", "Surname", "Given name", "Email", "OPT type", "OPT status", "OPT start", "OPT end",
                  "Portal account", "Current employer"]  # fmt: skip
@@ -29,7 +36,8 @@ def students():
     """The own school's students for the search, filters, sort and page in the query string."""
     query = parse(request.args)
     page = search_students(db.session, own_school_id(), query)
-    alerts = school_alerts(db.session, own_school_id())
+    # htmx swaps only the results (search, filters, pages): the alerts above them stay, so skip their counts.
+    alerts = [] if wants_partial() else school_alerts(db.session, own_school_id())
     return render_page_or_partial(
         "admin/students/index.html", "admin/students/_results.html", status=422 if query.errors else 200,
         results=page, query=query, alerts=alerts, page_sizes=PAGE_SIZES, sorts=SORTS, opt_kinds=OptKind,

@@ -9,8 +9,8 @@ from portal.models.account import User
 MAX_ALTERNATES = 10
 LIMIT_MESSAGE = "at most ten alternate officials per school"
 
-_SQLITE_CHECK = (
-    f"SELECT RAISE(ABORT, '{LIMIT_MESSAGE}') WHERE (SELECT count(*) FROM users WHERE school_id = NEW.school_id "
+_SQLITE_CHECK = (  # constants only, no input
+    f"SELECT RAISE(ABORT, '{LIMIT_MESSAGE}') WHERE (SELECT count(*) FROM users WHERE school_id = NEW.school_id "  # noqa: S608
     f"AND role = 'dso' AND deactivated_at IS NULL) > {MAX_ALTERNATES};"
 )
 SQLITE_TRIGGERS = [
@@ -20,14 +20,14 @@ SQLITE_TRIGGERS = [
     f"WHEN NEW.role = 'dso' AND NEW.deactivated_at IS NULL BEGIN {_SQLITE_CHECK} END",
 ]
 POSTGRESQL_TRIGGERS = [
-    f"""CREATE FUNCTION users_alternates_limit() RETURNS trigger LANGUAGE plpgsql AS $$
+    """CREATE FUNCTION users_alternates_limit() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.role = 'dso' AND NEW.deactivated_at IS NULL AND NEW.school_id IS NOT NULL THEN
         -- One appointment per school at a time, so two concurrent ones cannot both see room.
         PERFORM pg_advisory_xact_lock(6272, NEW.school_id);
         IF (SELECT count(*) FROM users WHERE school_id = NEW.school_id AND role = 'dso'
-                AND deactivated_at IS NULL AND id <> NEW.id) >= {MAX_ALTERNATES} THEN
-            RAISE EXCEPTION '{LIMIT_MESSAGE}' USING ERRCODE = 'check_violation';
+                AND deactivated_at IS NULL AND id <> NEW.id) >= 10 THEN
+            RAISE EXCEPTION 'at most ten alternate officials per school' USING ERRCODE = 'check_violation';
         END IF;
     END IF;
     RETURN NEW;

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from portal.models import Employer, Event, OptAuthorization, OutboxEmail, ProgramRecord, ReportingObligation, Student
 from portal.models.enums import ObligationKind, OptKind, OptStatus
@@ -29,8 +29,7 @@ ACCESS_MONTHS_AFTER_OPT = 6  # DESIGN rule 5
 ACCESS_ENDING_DAYS = 30
 # A worker that was down catches up on notices at most this many days late; older ones are not sent.
 CATCH_UP_DAYS = 7
-UNEMPLOYMENT_THRESHOLDS = (60, 80)
-POST_COMPLETION_LIMIT, STEM_EXTRA = 90, 60  # DESIGN rule 16
+UNEMPLOYMENT_THRESHOLDS = (60, 80)  # and the limit itself (DESIGN rule 16)
 
 KIND_WORDS = {
     ObligationKind.ADDRESS_CHANGE: "address change",
@@ -48,10 +47,7 @@ def notice_key(template: str, student_id: int, due_on: date, detail: object = ""
     return f"{template}:{student_id}:{due_on.isoformat()}" + (f":{detail}" if detail != "" else "")
 
 
-def _queue_once(session: Session, *, template: str, student: Student, key: str, due_on: date, context: dict) -> bool:
-    """Queue the notice unless its key exists; a concurrent worker's insert of the same key is not an error."""
-    if session.scalar(select(OutboxEmail.id).where(OutboxEmail.dedupe_key == key)) is not None:
-        return False
+def _insert_notice(session: Session, *, template: str, student: Student, key: str, due_on: date, context: dict) -> bool:
     try:
         with session.begin_nested():
             queue_email(session, template=template, to=student.email, student=student, dedupe_key=key, due_on=due_on,
@@ -59,6 +55,15 @@ def _queue_once(session: Session, *, template: str, student: Student, key: str, 
     except IntegrityError:
         return False
     return True
+
+
+def _queue_new(session: Session, notices: list[dict]) -> int:
+    """Queue the notices whose keys are not in the outbox yet: one query per 500 keys, then one insert each."""
+    existing: set[str] = set()
+    keys = [notice["key"] for notice in notices]
+    for start in range(0, len(keys), 500):
+        existing.update(session.scalars(select(OutboxEmail.dedupe_key).where(OutboxEmail.dedupe_key.in_(keys[start:start + 500]))))
+    return sum(_insert_notice(session, **notice) for notice in notices if notice["key"] not in existing)
 
 
 # --- "Your school has not yet recorded required reporting" ----------------------------------------
@@ -82,7 +87,7 @@ def queue_reporting_reminders(session: Session, today: date) -> int:
     """Tell students whose reported change the school has not recorded, a few days before it is due."""
     obligations = session.scalars(
         select(ReportingObligation)
-        .join(Student, Student.id == ReportingObligation.student_id)
+        .options(selectinload(ReportingObligation.student))
         .where(
             ReportingObligation.completed_at.is_(None),
             ReportingObligation.kind.in_(STUDENT_REPORTED),
@@ -90,17 +95,25 @@ def queue_reporting_reminders(session: Session, today: date) -> int:
             ReportingObligation.due_on >= today - timedelta(days=CATCH_UP_DAYS),
         )
     ).all()
-    queued = 0
-    for obligation in obligations:
-        if recorded_in_history(session, obligation.id) is not None:
-            continue
-        queued += _queue_once(
-            session, template="reporting_not_recorded", student=obligation.student, due_on=obligation.due_on,
-            key=notice_key("reporting_not_recorded", obligation.student_id, obligation.due_on, obligation.id),
-            context={"reported_on": long_date(obligation.window_opens_on or obligation.created_at.date()),
-                     "what": KIND_WORDS.get(obligation.kind, "change"), "due_on": long_date(obligation.due_on)},
-        )  # fmt: skip
-    return queued
+    recorded = _recorded_in_history(session, [obligation.id for obligation in obligations])
+    return _queue_new(session, [
+        {"template": "reporting_not_recorded", "student": obligation.student, "due_on": obligation.due_on,
+         "key": notice_key("reporting_not_recorded", obligation.student_id, obligation.due_on, obligation.id),
+         "context": {"reported_on": long_date(obligation.window_opens_on or obligation.created_at.date()),
+                     "what": KIND_WORDS.get(obligation.kind, "change"), "due_on": long_date(obligation.due_on)}}
+        for obligation in obligations if obligation.id not in recorded
+    ])  # fmt: skip
+
+
+def _recorded_in_history(session: Session, obligation_ids: list[int]) -> set[int]:
+    """Which of these obligations the event history shows recorded, in one query per 500."""
+    recorded: set[int] = set()
+    for start in range(0, len(obligation_ids), 500):
+        subjects = [f"obligation:{i}" for i in obligation_ids[start:start + 500]]
+        for subject in session.scalars(select(Event.subject).where(Event.event_type == "obligation.completed",
+                                                                   Event.subject.in_(subjects))):  # fmt: skip
+            recorded.add(int(subject.split(":", 1)[1]))
+    return recorded
 
 
 def _recheck_reporting_not_recorded(session: Session, email: OutboxEmail) -> str | None:
@@ -119,19 +132,19 @@ def _recheck_reporting_not_recorded(session: Session, email: OutboxEmail) -> str
 def queue_stem_validation_reminders(session: Session, today: date) -> int:
     """Remind STEM OPT students 30 days before each open validation report is due."""
     obligations = session.scalars(
-        select(ReportingObligation).where(
+        select(ReportingObligation).options(selectinload(ReportingObligation.student)).where(
             ReportingObligation.completed_at.is_(None),
             ReportingObligation.kind == ObligationKind.STEM_VALIDATION,
             ReportingObligation.due_on <= today + timedelta(days=STEM_REMINDER_DAYS),
             ReportingObligation.due_on > today + timedelta(days=STEM_REMINDER_DAYS - CATCH_UP_DAYS),
         )
     ).all()
-    return sum(
-        _queue_once(session, template="stem_validation_due", student=obligation.student, due_on=obligation.due_on,
-                    key=notice_key("stem_validation_due", obligation.student_id, obligation.due_on, obligation.id),
-                    context={"due_on": long_date(obligation.due_on)})  # fmt: skip
+    return _queue_new(session, [
+        {"template": "stem_validation_due", "student": obligation.student, "due_on": obligation.due_on,
+         "key": notice_key("stem_validation_due", obligation.student_id, obligation.due_on, obligation.id),
+         "context": {"due_on": long_date(obligation.due_on)}}
         for obligation in obligations
-    )
+    ])  # fmt: skip
 
 
 def _recheck_stem_validation_due(session: Session, email: OutboxEmail) -> str | None:
@@ -174,23 +187,23 @@ def queue_access_notices(session: Session, today: date) -> int:
         .having(and_(latest_end < today, latest_end >= add_months(today, -ACCESS_MONTHS_AFTER_OPT) - timedelta(days=CATCH_UP_DAYS)))
     ).all()
     students = {s.id: s for s in session.scalars(select(Student).where(Student.id.in_([r.student_id for r in rows])))}
-    queued = 0
+    notices = []
     for student_id, opt_end in rows:
         student, until = students[student_id], access_until(opt_end)
         if opt_end < today <= opt_end + timedelta(days=CATCH_UP_DAYS):
-            queued += _queue_once(session, template="opt_ended", student=student, due_on=opt_end,
-                                  key=notice_key("opt_ended", student_id, opt_end),
-                                  context={"opt_end": long_date(opt_end), "access_until": long_date(until)})  # fmt: skip
+            notices.append({"template": "opt_ended", "student": student, "due_on": opt_end,
+                            "key": notice_key("opt_ended", student_id, opt_end),
+                            "context": {"opt_end": long_date(opt_end), "access_until": long_date(until)}})  # fmt: skip
         ending_from = until - timedelta(days=ACCESS_ENDING_DAYS)
         if ending_from <= today < min(until, ending_from + timedelta(days=CATCH_UP_DAYS)):
-            queued += _queue_once(session, template="access_ending", student=student, due_on=until,
-                                  key=notice_key("access_ending", student_id, until),
-                                  context={"access_until": long_date(until)})  # fmt: skip
+            notices.append({"template": "access_ending", "student": student, "due_on": until,
+                            "key": notice_key("access_ending", student_id, until),
+                            "context": {"access_until": long_date(until)}})  # fmt: skip
         if until <= today < until + timedelta(days=CATCH_UP_DAYS):
-            queued += _queue_once(session, template="access_ended", student=student, due_on=until,
-                                  key=notice_key("access_ended", student_id, until),
-                                  context={"access_until": long_date(until)})  # fmt: skip
-    return queued
+            notices.append({"template": "access_ended", "student": student, "due_on": until,
+                            "key": notice_key("access_ended", student_id, until),
+                            "context": {"access_until": long_date(until)}})  # fmt: skip
+    return _queue_new(session, notices)
 
 
 def _recheck_opt_ended(session: Session, email: OutboxEmail) -> str | None:
@@ -209,34 +222,15 @@ def _recheck_access(session: Session, email: OutboxEmail) -> str | None:
 # --- Unemployment warnings -----------------------------------------------------------------------
 
 
-def count_unemployment_days(opt_periods: list[tuple[date, date]], employment: list[tuple[date, date | None]],
-                            today: date) -> int:  # fmt: skip
-    """Days of approved OPT up to ``today`` with no reported employer (rule 16).
-
-    Kept isolated so the student issue's portal/services/unemployment.py can replace it.
-    """
-    days = 0
-    covered: set[date] = set()
-    for start, end in employment:
-        day, last = start, min(end or today, today)
-        while day <= last:
-            covered.add(day)
-            day += timedelta(days=1)
-    seen: set[date] = set()
-    for start, end in opt_periods:
-        day, last = start, min(end, today)
-        while day <= last:
-            if day not in seen and day not in covered:
-                days += 1
-            seen.add(day)
-            day += timedelta(days=1)
-    return days
-
-
 def unemployment_status(session: Session, student_ids: list[int], today: date) -> dict[int, tuple[int, int, date]]:
-    """{student id: (days used, days allowed, first OPT start)} for students with an approved OPT, in two queries."""
+    """{student id: (days used, days allowed, first OPT start)} for students with an approved OPT, in two queries.
+
+    The count is the student issue's rule (portal.services.unemployment), the same the dashboard shows.
+    """
+    from portal.services.unemployment import unemployment_days
+
     opts = session.execute(
-        select(ProgramRecord.student_id, OptAuthorization.kind, OptAuthorization.start_date, OptAuthorization.end_date)
+        select(ProgramRecord.student_id, OptAuthorization)
         .join(OptAuthorization, OptAuthorization.program_record_id == ProgramRecord.id)
         .where(ProgramRecord.student_id.in_(student_ids), OptAuthorization.status == OptStatus.APPROVED)
     ).all()
@@ -244,18 +238,16 @@ def unemployment_status(session: Session, student_ids: list[int], today: date) -
         select(Employer.student_id, Employer.start_date, Employer.end_date)
         .where(Employer.student_id.in_(student_ids), Employer.deleted_at.is_(None))
     ).all()
-    periods, kinds, employment = defaultdict(list), defaultdict(set), defaultdict(list)
-    for student_id, kind, start, end in opts:
-        periods[student_id].append((start, end))
-        kinds[student_id].add(kind)
-    for student_id, start, end in jobs:
-        employment[student_id].append((start, end))
-    return {
-        student_id: (count_unemployment_days(periods[student_id], employment[student_id], today),
-                     POST_COMPLETION_LIMIT + (STEM_EXTRA if OptKind.STEM in kinds[student_id] else 0),
-                     min(start for start, _end in periods[student_id]))
-        for student_id in periods
-    }  # fmt: skip
+    authorizations, employment = defaultdict(list), defaultdict(list)
+    for student_id, opt in opts:
+        authorizations[student_id].append(opt)
+    for job in jobs:
+        employment[job.student_id].append(job)
+    status = {}
+    for student_id, student_opts in authorizations.items():
+        days = unemployment_days(student_opts, employment[student_id], today=today)
+        status[student_id] = (days.used, days.allowed, min(opt.start_date for opt in student_opts))
+    return status
 
 
 def _threshold(days_used: int, allowed: int) -> int | None:
@@ -274,7 +266,7 @@ def queue_unemployment_warnings(session: Session, today: date) -> int:
         .distinct()
     ).all()
     status = unemployment_status(session, [student.id for student in students], today)
-    queued = 0
+    notices = []
     for student in students:
         if student.id not in status:
             continue
@@ -282,10 +274,10 @@ def queue_unemployment_warnings(session: Session, today: date) -> int:
         threshold = _threshold(days_used, allowed)
         if threshold is None:
             continue
-        queued += _queue_once(session, template="unemployment_warning", student=student, due_on=first_opt,
-                              key=notice_key("unemployment_warning", student.id, first_opt, threshold),
-                              context={"days_used": threshold, "days_allowed": allowed})  # fmt: skip
-    return queued
+        notices.append({"template": "unemployment_warning", "student": student, "due_on": first_opt,
+                        "key": notice_key("unemployment_warning", student.id, first_opt, threshold),
+                        "context": {"days_used": threshold, "days_allowed": allowed}})  # fmt: skip
+    return _queue_new(session, notices)
 
 
 def _recheck_unemployment(session: Session, email: OutboxEmail) -> str | None:
@@ -306,8 +298,15 @@ RECHECKS.update({
 })  # fmt: skip
 
 
-def create_due_notices(session: Session, today: date | None = None) -> int:
-    """Queue every reminder and access notice due ``today`` (US Eastern), once each; returns how many were queued."""
+def create_due_notices(session: Session, today: date | None = None, *, daily: bool = True) -> int:
+    """Queue every reminder and access notice due ``today`` (US Eastern), once each; returns how many were queued.
+
+    ``daily`` includes the unemployment warnings, which read every student on OPT: the worker runs
+    them once a day, the cheap date-indexed notices every minute.
+    """
     today = today or today_eastern()
-    return (queue_reporting_reminders(session, today) + queue_stem_validation_reminders(session, today)
-            + queue_access_notices(session, today) + queue_unemployment_warnings(session, today))  # fmt: skip
+    queued = (queue_reporting_reminders(session, today) + queue_stem_validation_reminders(session, today)
+              + queue_access_notices(session, today))  # fmt: skip
+    if daily:
+        queued += queue_unemployment_warnings(session, today)
+    return queued

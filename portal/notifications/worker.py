@@ -26,6 +26,7 @@ def run_worker(*, until_empty: bool = False, batch_size: int = 20, idle_seconds:
     """Run until stopped (SIGTERM/SIGINT), or with ``until_empty`` until nothing is due; returns emails sent."""
     from portal.notifications.scheduled import create_due_notices
     from portal.services.maintenance import active_window, catch_up_after_maintenance
+    from portal.services.obligations import today_eastern
 
     signal.signal(signal.SIGTERM, _request_stop)
     signal.signal(signal.SIGINT, _request_stop)
@@ -33,6 +34,7 @@ def run_worker(*, until_empty: bool = False, batch_size: int = 20, idle_seconds:
     worker_id = worker_name()
     sent = 0
     next_schedule_at = utcnow()
+    daily_done_on = None
     while not _Stop.requested:
         try:
             if active_window(db.session) is not None:  # rule 11: delivery pauses during a window
@@ -44,8 +46,10 @@ def run_worker(*, until_empty: bool = False, batch_size: int = 20, idle_seconds:
             catch_up_after_maintenance(db.session)
             db.session.commit()
             if utcnow() >= next_schedule_at:
-                create_due_notices(db.session)
+                today = today_eastern()
+                create_due_notices(db.session, today, daily=daily_done_on != today)
                 db.session.commit()
+                daily_done_on = today
                 next_schedule_at = utcnow() + timedelta(minutes=1)
             report = deliver_due_emails(db.session, worker_id=worker_id, limit=batch_size)
             sent += report.sent

@@ -33,6 +33,15 @@ def _unauthorized() -> Response:
     return response
 
 
+def _refusal() -> Response:
+    """401 without valid credentials; 403 for a signed-in person, whose session is valid but is not a feed token."""
+    from flask_login import current_user
+
+    if "Authorization" not in request.headers and current_user.is_authenticated:
+        return _json({"error": "forbidden", "reason": "The data feed takes a school token, not a signed-in session."}, 403)
+    return _unauthorized()
+
+
 def _token_school() -> School | None:
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
@@ -55,7 +64,7 @@ def receive():
     422 for a refused file or rejected records, 202 when queued during maintenance, 200 when all applied."""
     school = _token_school()
     if school is None:
-        return _unauthorized()
+        return _refusal()
     limit = int(current_app.config.get("FEED_MAX_BYTES") or current_app.config["MAX_CONTENT_LENGTH"])
     if (request.content_length or 0) > limit:
         return _json({"error": "too_large", "reason": f"A batch may be at most {limit // (1024 * 1024)} MB; split the file."}, 413)
@@ -79,7 +88,7 @@ def show(batch_id: str):
     """The per-record results of one of the token's school's batches (404 for any other)."""
     school = _token_school()
     if school is None:
-        return _unauthorized()
+        return _refusal()
     batch = db.session.scalar(select(FeedBatch).where(FeedBatch.school_id == school.id, FeedBatch.batch_id == batch_id[:100]))
     if batch is None:
         return _json({"error": "not_found", "reason": "No batch with that id from your school."}, 404)

@@ -8,7 +8,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from portal.services.errors import InvalidValue, NotAllowed, RuleBroken
 from portal.services.events import record_event
 
 EASTERN = ZoneInfo("America/New_York")
-EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 BATCH = 500
 MAX_RECORDS_PER_FILE = 250  # SEVIS accepts at most 250 students per batch file
 CHUNK = 64 * 1024
@@ -42,7 +42,7 @@ class ChangeRange:
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=EASTERN).astimezone(timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=EASTERN).astimezone(UTC)
 
 
 def parse_kinds(raw: list[str]) -> tuple[ChangeKind, ...]:
@@ -293,7 +293,7 @@ def xml_files(records: Iterator[str], *, school: School, user_id: str, download_
     while pending is not None:
         part += 1
 
-        def one_file(first: str) -> Iterator[str]:
+        def one_file(first: str, part: int = part) -> Iterator[str]:
             nonlocal pending
             yield _file_head(school, user_id, download_id, part)
             yield first

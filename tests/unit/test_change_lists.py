@@ -2,7 +2,7 @@
 
 import io
 import zipfile
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,14 +13,21 @@ from portal.models import ChangeListDownload, Event
 from portal.models.enums import AddressKind, ChangeKind, ExportFormat, Role
 from portal.services.actors import Actor
 from portal.services.change_lists import (
-    MAX_RECORDS_PER_FILE, change_rows, count_changes, record_download, resolve_range, xml_records, xml_single, xml_zip,
+    MAX_RECORDS_PER_FILE,
+    change_rows,
+    count_changes,
+    record_download,
+    resolve_range,
+    xml_records,
+    xml_single,
+    xml_zip,
 )  # fmt: skip
 from portal.services.contact import update_address
 from portal.services.employers import add_employer, delete_employer, restore_employer, update_employer
 from portal.services.errors import NotAllowed, RuleBroken
 
 XSD = Path("/work/shared/sevis-batch-xsd/Create-UpdateStudent.xsd")
-NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")

@@ -246,3 +246,31 @@ def test_only_the_principal_dso_or_an_operator_manages_tokens(factory, db_sessio
         create_feed_token(db_session, school, name="x", actor=Actor.for_user(user))
     principal = factory.user(role=Role.PRINCIPAL_DSO, school=school)
     assert create_feed_token(db_session, school, name="x", actor=Actor.for_user(principal))[1]
+
+
+def test_the_worker_applies_feed_items_queued_during_maintenance_once_the_window_ends(app, factory, db_session,
+                                                                                      time_machine, tmp_path, monkeypatch):  # fmt: skip
+    from portal.models import utcnow
+    from portal.notifications.worker import run_worker
+    from portal.services.maintenance import schedule_window
+
+    monkeypatch.setitem(app.config, "SMTP_HOST", "")
+    monkeypatch.setitem(app.config, "MAILBOX_DIR", str(tmp_path))
+    time_machine.move_to("2024-03-20 00:30:00+00:00", tick=False)
+    school = factory.school()
+    student = factory.student(school=school)
+    student_id = student.id
+    schedule_window(db_session, starts_at=utcnow() - timedelta(minutes=30), ends_at=utcnow() + timedelta(hours=3),
+                    message="", actor=Actor.system())  # fmt: skip
+    receive_batch(db_session, school, parse_batch(jsonl("W1", {"action": "PersonalInfo.Email", "sevis_id": student.sevis_id,
+                                                               "data": {"email": "after@example.edu"}})))  # fmt: skip
+    db_session.commit()
+    run_worker(until_empty=True)
+    assert db_session.get(Student, student_id).email != "after@example.edu"  # still in the window
+    time_machine.move_to("2024-03-20 04:00:01+00:00", tick=False)
+    run_worker(until_empty=True)
+    run_worker(until_empty=True)
+    assert db_session.get(Student, student_id).email == "after@example.edu"
+    assert len(_events(db_session, student_id, "feed.data_transmitted")) == 1
+    # The email-of-record change tells both addresses, sent by the same run.
+    assert len(list(tmp_path.glob("*.eml"))) == 2

@@ -5,13 +5,18 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal.models import Event, School
+from portal.models import Event
 from portal.models.enums import ObligationKind, Role
 from portal.services.actors import Actor
 from portal.services.errors import Conflict, NotAllowed, NotFound, RuleBroken
 from portal.services.obligations import (
-    add_address_change_obligation, add_months, add_obligation, i983_evaluation_due, mark_obligations_complete,
-    participation_validation_due, stem_validation_windows,
+    add_address_change_obligation,
+    add_months,
+    add_obligation,
+    i983_evaluation_due,
+    mark_obligations_complete,
+    participation_validation_due,
+    stem_validation_windows,
 )  # fmt: skip
 
 

@@ -7,12 +7,17 @@ from sqlalchemy import select
 
 from portal.models import Event, OutboxEmail, ReportingObligation, School, User
 from portal.models.enums import EducationLevel, ObligationKind, OptKind, OptStatus, ProgramStatus, Role
-from portal.services import opt_decisions
 from portal.services.actors import Actor
 from portal.services.errors import Conflict, NotAllowed, NotFound, RuleBroken
 from portal.services.opt_decisions import (
-    approve_opt, change_email_of_record, complete_record_early, correct_opt, deny_opt, read_only_until,
-    transfer_or_change_level, visible_to_student,
+    approve_opt,
+    change_email_of_record,
+    complete_record_early,
+    correct_opt,
+    deny_opt,
+    read_only_until,
+    transfer_or_change_level,
+    visible_to_student,
 )  # fmt: skip
 
 TODAY = date(2026, 6, 15)

@@ -8,13 +8,12 @@ from sqlalchemy import select
 from portal.models import Event, OutboxEmail, ReportingObligation, Student, User, utcnow
 from portal.models.enums import EmailStatus, ObligationKind, OptKind, Role
 from portal.notifications.delivery import deliver_due_emails
-from portal.notifications.scheduled import count_unemployment_days, create_due_notices
+from portal.notifications.scheduled import create_due_notices
 from portal.services.actors import Actor
 from portal.services.events import record_event
 from portal.services.obligations import add_obligation
 
 TODAY = date(2026, 3, 10)
-D = TODAY
 
 
 @pytest.fixture
@@ -31,18 +30,6 @@ def _emails(db_session, template):
 def _address_obligation(db_session, student, due_on):
     return add_obligation(db_session, student, kind=ObligationKind.ADDRESS_CHANGE, due_on=due_on,
                           window_opens_on=due_on - timedelta(days=21), description="Record the new address.")  # fmt: skip
-
-
-@pytest.mark.parametrize(("opts", "jobs", "today", "expected"), [
-    ([(D - timedelta(days=9), D + timedelta(days=300))], [], D, 10),
-    ([(D - timedelta(days=9), D + timedelta(days=300))], [(D - timedelta(days=4), None)], D, 5),
-    ([(D - timedelta(days=9), D + timedelta(days=300))], [(D - timedelta(days=9), D - timedelta(days=5))], D, 5),
-    ([(D - timedelta(days=9), D - timedelta(days=5))], [], D, 5),  # OPT ended: the count stops
-    ([(D + timedelta(days=1), D + timedelta(days=300))], [], D, 0),  # not started yet
-    ([(D - timedelta(days=9), D), (D - timedelta(days=4), D)], [], D, 10),  # overlapping OPTs count once
-])  # fmt: skip
-def test_unemployment_days_count_days_of_opt_without_an_employer(opts, jobs, today, expected):
-    assert count_unemployment_days(opts, jobs, today) == expected
 
 
 def test_reporting_reminder_is_queued_a_few_days_before_due_and_only_once(factory, db_session):
@@ -180,3 +167,16 @@ def test_stem_validation_reminder_30_days_before_due(factory, db_session):
     create_due_notices(db_session, TODAY)
     [email] = _emails(db_session, "stem_validation_due")
     assert email.due_on == TODAY + timedelta(days=30) and "April 9, 2026" in email.body_text
+
+
+def test_a_minute_with_nothing_new_to_send_costs_the_same_queries_for_3_or_9_students(factory, db_session, count_queries):
+    def run_with(students: int) -> int:
+        for _ in range(students):
+            student = factory.student(opt_start=TODAY - timedelta(days=70), today=TODAY)
+            _address_obligation(db_session, student, TODAY + timedelta(days=1))
+        create_due_notices(db_session, TODAY)
+        with count_queries() as counter:
+            assert create_due_notices(db_session, TODAY) == 0
+        return counter["count"]
+
+    assert run_with(3) == run_with(6)

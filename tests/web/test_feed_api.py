@@ -7,6 +7,7 @@ import pytest
 import xmlschema
 
 from portal.models import utcnow
+from portal.models.enums import Role
 from portal.services.actors import Actor
 from portal.services.feed import create_feed_token, revoke_feed_token, translog_schema
 from tests.support import sevis_xml
@@ -127,3 +128,8 @@ def test_feed_import_cli_applies_a_file_and_prints_results(app, db_session, fact
     bad.write_bytes(b"<nope")
     result = app.test_cli_runner().invoke(args=["feed", "import", str(bad), "--school", school.code])
     assert result.exit_code != 0 and "Refused, nothing applied" in result.output
+
+
+def test_a_signed_in_person_without_a_token_is_403(client, factory, sign_in):
+    sign_in(factory.user(role=Role.PRINCIPAL_DSO))
+    assert client.post("/api/feed/batches", data=b"{}").status_code == 403

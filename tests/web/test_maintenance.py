@@ -116,3 +116,12 @@ def test_cli_schedules_a_window_in_eastern_time(app, db_session, time_machine):
 def test_cli_refuses_an_unreadable_time(app, db_session):
     result = app.test_cli_runner().invoke(args=["maintenance", "schedule", "--start", "tomorrow", "--end", "later"])
     assert result.exit_code != 0 and "2026-03-19 20:00" in result.output
+
+
+def test_a_signed_in_operator_keeps_the_operator_area_during_the_window(client, factory, sign_in, window, time_machine):
+    operator = factory.user(role=Role.OPERATOR)
+    time_machine.move_to(START - timedelta(minutes=5), tick=False)
+    sign_in(operator)
+    time_machine.move_to(START + timedelta(minutes=5), tick=False)
+    assert client.get("/operator/maintenance").status_code == 200
+    assert client.get("/admin/").status_code == 503

@@ -70,3 +70,15 @@ def test_another_schools_obligation_is_refused(client, factory, school, dso, db_
     assert response.status_code == 404
     db_session.refresh(foreign)
     assert foreign.completed_at is None
+
+
+def test_a_post_without_the_csrf_token_changes_nothing(app, client, factory, school, dso, db_session):
+    ob = _obligation(factory, factory.student(school=school), 1, "A")
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post("/admin/obligations/complete", data={"obligation_ids": [ob.id]})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 400
+    db_session.refresh(ob)
+    assert ob.completed_at is None

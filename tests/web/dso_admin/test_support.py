@@ -1,7 +1,6 @@
 """Support: read-only across schools; the problem queue; every mutating route refuses support."""
 
 import pytest
-from sqlalchemy import select
 
 from portal.models import ProblemReport
 from portal.models.enums import ProblemStatus, Role

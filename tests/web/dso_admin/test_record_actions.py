@@ -1,0 +1,125 @@
+"""Record actions from the Student Information page: employer entry and edit, STEM review, correct, complete, transfer."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import Employer, Event
+from portal.models.enums import EmployerReview, ProgramStatus, Role
+
+
+@pytest.fixture
+def school(factory):
+    return factory.school()
+
+
+@pytest.fixture
+def dso(factory, school, sign_in):
+    user = factory.user(role=Role.DSO, school=school)
+    sign_in(user)
+    return user
+
+
+def _employer_form(student, **overrides):
+    opt = student.program_records[-1].opt_authorizations[0]
+    data = {"name": "Late Corp", "address_line1": "2 Main Street", "city": "Boston", "state": "MA", "postal_code": "02110",
+            "employment_time": "full_time", "start_date": (opt.start_date + timedelta(days=1)).isoformat(),
+            "course_relevance": "Uses the degree."}  # fmt: skip
+    data.update(overrides)
+    return data
+
+
+def test_a_dso_enters_a_late_reported_employer(client, factory, school, dso, db_session):
+    student = factory.student(school=school)
+    assert "Add an employer" in client.get(f"/admin/students/{student.sevis_id}/employers/new").get_data(as_text=True)
+    response = client.post(f"/admin/students/{student.sevis_id}/employers/new", data=_employer_form(student))
+    assert response.status_code == 303
+    employer = db_session.scalar(select(Employer).where(Employer.student_id == student.id))
+    assert employer.name == "Late Corp" and employer.reported_late
+
+
+@pytest.mark.parametrize("overrides", [{"name": ""}, {"name": "x" * 5000}, {"postal_code": "<b>"}, {"start_date": "1999-01-01"},
+                                       {"state": "ZZ"}])  # fmt: skip
+def test_bad_employer_input_gets_a_message_never_a_500(client, factory, school, dso, overrides):
+    student = factory.student(school=school)
+    response = client.post(f"/admin/students/{student.sevis_id}/employers/new", data=_employer_form(student, **overrides))
+    assert response.status_code in (409, 422)
+
+
+def test_a_dso_edits_an_employer_and_a_stale_form_is_refused(client, factory, school, dso, db_session):
+    student = factory.student(school=school)
+    employer = factory.employer(student)
+    url = f"/admin/students/{student.sevis_id}/employers/{employer.id}/edit"
+    assert client.get(url).status_code == 200
+    data = _employer_form(student, name="Renamed Co", version=str(employer.version), same_job_confirmed="y")
+    assert client.post(url, data=data).status_code == 303
+    db_session.refresh(employer)
+    assert employer.name == "Renamed Co"
+    assert client.post(url, data={**data, "version": "1"}).status_code == 409
+
+
+def test_accept_and_return_a_stem_employer(client, factory, school, dso, db_session):
+    student = factory.student(school=school)
+    waiting = factory.employer(student, review_status=EmployerReview.WAITING)
+    other = factory.employer(student, name="Other", ein="987654321", review_status=EmployerReview.WAITING)
+    base = f"/admin/students/{student.sevis_id}/employers"
+    assert client.post(f"{base}/{waiting.id}/review", data={"decision": "accept"}).status_code == 303
+    refused = client.post(f"{base}/{other.id}/review", data={"decision": "return"}, follow_redirects=True)
+    assert "why" in refused.get_data(as_text=True)
+    client.post(f"{base}/{other.id}/review", data={"decision": "return", "note": "Attach the signed I-983."})
+    db_session.refresh(waiting)
+    db_session.refresh(other)
+    assert waiting.review_status is EmployerReview.ACCEPTED and other.review_status is EmployerReview.RETURNED
+
+
+def test_complete_early_and_transfer_from_the_page(client, factory, school, dso, db_session):
+    student = factory.student(school=school)
+    program = student.program_records[-1]
+    new_school = factory.school()
+    response = client.post(f"/admin/students/{student.sevis_id}/transfer", data={
+        "education_level": "doctorate", "start_date": date.today().isoformat(),
+        "end_date": (date.today() + timedelta(days=900)).isoformat(), "to_school": new_school.code})  # fmt: skip
+    assert response.status_code == 303
+    db_session.refresh(program)
+    assert program.status is ProgramStatus.TRANSFERRED
+    assert client.get(f"/admin/students/{student.sevis_id}").status_code == 404  # no longer this school's
+
+
+def test_complete_early_twice_gets_a_message(client, factory, school, dso, db_session):
+    student = factory.student(school=school)
+    url = f"/admin/students/{student.sevis_id}/programs/{student.program_records[-1].id}/complete"
+    assert client.post(url).status_code == 303
+    assert "already completed" in client.post(url, follow_redirects=True).get_data(as_text=True)
+    assert db_session.scalar(select(Event).where(Event.event_type == "program.completed_early",
+                                                 Event.student_id == student.id))  # fmt: skip
+
+
+@pytest.mark.parametrize("data", [{"education_level": "wizard"}, {"education_level": "masters", "start_date": "x"},
+                                  {"education_level": "masters", "start_date": "2026-01-01", "end_date": "2025-01-01"},
+                                  {"education_level": "masters", "start_date": "2026-01-01", "end_date": "2027-01-01",
+                                   "to_school": "NOPE"}])  # fmt: skip
+def test_bad_transfer_input_gets_a_message(client, factory, school, dso, data, db_session):
+    student = factory.student(school=school)
+    response = client.post(f"/admin/students/{student.sevis_id}/transfer", data=data, follow_redirects=True)
+    assert response.status_code == 200 and "usa-alert--error" in response.get_data(as_text=True)
+    assert student.program_records[-1].status is ProgramStatus.ACTIVE
+
+
+def test_correct_an_opt_from_the_page(client, factory, school, dso, db_session):
+    student = factory.student(school=school, opt="denied")
+    opt = student.program_records[-1].opt_authorizations[0]
+    url = f"/admin/students/{student.sevis_id}/opts/{opt.id}/correct"
+    assert client.post(url, data={"status": "approved"}).status_code == 303
+    db_session.refresh(opt)
+    assert opt.status.value == "approved"
+    assert "usa-alert--error" in client.post(url, data={"status": "bogus"}, follow_redirects=True).get_data(as_text=True)
+
+
+def test_another_schools_employer_and_opt_are_404(client, factory, school, dso):
+    mine = factory.student(school=school)
+    other = factory.student()
+    foreign = factory.employer(other)
+    opt = other.program_records[-1].opt_authorizations[0]
+    assert client.get(f"/admin/students/{mine.sevis_id}/employers/{foreign.id}/edit").status_code == 404
+    assert client.post(f"/admin/students/{mine.sevis_id}/opts/{opt.id}/correct", data={"status": "approved"}).status_code == 404
