@@ -112,30 +112,56 @@ def worker_pids(master_pid: int) -> list[int]:
     return [int(pid) for pid in out.split()]
 
 
-def peak_rss_mb(pids: list[int]) -> float:
-    peaks = []
+def rss_mb(pids: list[int]) -> float:
+    """The largest current resident set of the given processes, in MB."""
+    sizes = []
     for pid in pids:
         try:
             status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
             continue
-        match = re.search(r"VmHWM:\s+(\d+) kB", status)
+        match = re.search(r"VmRSS:\s+(\d+) kB", status)
         if match:
-            peaks.append(int(match.group(1)) / 1024)
-    return round(max(peaks, default=0.0), 1)
+            sizes.append(int(match.group(1)) / 1024)
+    return round(max(sizes, default=0.0), 1)
+
+
+class RssSampler:
+    """Samples the gunicorn workers' RSS every 20 ms while an export streams: its peak, beside the RSS before."""
+
+    def __init__(self, master_pid: int) -> None:
+        import threading
+
+        self.pids = worker_pids(master_pid)
+        self.before = rss_mb(self.pids)
+        self.peak = self.before
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss_mb(self.pids))
+            self._stop.wait(0.02)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def measure_export(client: Client, path: str, fmt: str, master_pid: int, *, form: dict | None = None,
                    page: str | None = None) -> dict:  # fmt: skip
-    before = peak_rss_mb(worker_pids(master_pid))
-    if form is not None:
-        token = client.get(page).csrf() or ""
+    token = (client.get(page).csrf() or "") if form is not None else None
+    with RssSampler(master_pid) as memory:
         started = time.perf_counter()
-        response = client.request("POST", path, {**form, "csrf_token": token})
-    else:
-        started = time.perf_counter()
-        response = client.get(path)
-    seconds = time.perf_counter() - started
+        if form is not None:
+            response = client.request("POST", path, {**form, "csrf_token": token})
+        else:
+            response = client.get(path)
+        seconds = time.perf_counter() - started
     if response.status != 200:
         return {"status": response.status}
     if fmt == "csv":
@@ -146,8 +172,8 @@ def measure_export(client: Client, path: str, fmt: str, master_pid: int, *, form
         sheet = load_workbook(io.BytesIO(response.body), read_only=True).active
         rows = sum(1 for _ in sheet.iter_rows()) - 1
     return {"status": 200, "rows": rows, "seconds": round(seconds, 3), "rows_per_second": round(rows / seconds),
-            "bytes": len(response.body), "worker_peak_rss_mb_before": before,
-            "worker_peak_rss_mb_after": peak_rss_mb(worker_pids(master_pid))}  # fmt: skip
+            "bytes": len(response.body), "worker_rss_mb_before": memory.before, "worker_rss_mb_peak": memory.peak,
+            "worker_rss_mb_growth": round(memory.peak - memory.before, 1)}  # fmt: skip
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -238,7 +264,8 @@ def run(args) -> dict:
                 print(f"  change list {fmt} (~{min(target, change_rows):,} rows) ...", flush=True)
                 result = measure_export(clients["dso"], "/admin/change-lists/download", fmt, master,
                                         form={**form, "format": fmt}, page="/admin/change-lists")  # fmt: skip
-                exports.append({"name": f"change list {fmt.upper()} {target // 1000:,}k", "path": "/admin/change-lists/download",
+                label = f"~{target // 1000:,}k rows" if target < change_rows else "every change"
+                exports.append({"name": f"change list {fmt.upper()}, {label}", "path": "/admin/change-lists/download",
                                 "target_rows": target, **result})  # fmt: skip
             if target >= change_rows:
                 break
@@ -330,15 +357,15 @@ def table(report: dict) -> str:
         )
         if row["non_2xx_3xx"]:
             lines.append(f"|   ({row['non_2xx_3xx']} of {row['requests']} responses were not 2xx/3xx)")
-    lines += ["", f"| {'export':<28} | {'rows':>9} | {'rows/s':>9} | {'worker peak RSS MB':>18} | budget |",
-              f"|{'-' * 30}|{'-' * 11}|{'-' * 11}|{'-' * 20}|--------|"]  # fmt: skip
+    lines += ["", f"| {'export':<32} | {'rows':>9} | {'rows/s':>9} | {'worker RSS MB before -> peak':>28} | budget |",
+              f"|{'-' * 34}|{'-' * 11}|{'-' * 11}|{'-' * 30}|--------|"]  # fmt: skip
     for export in report["exports"]:
         if export.get("status") != 200:
-            lines.append(f"| {export['name']:<28} | HTTP {export.get('status')} |")
+            lines.append(f"| {export['name']:<32} | HTTP {export.get('status')} |")
             continue
         ok = export["within_budget"]["rows_per_second"]
-        lines.append(f"| {export['name']:<28} | {export['rows']:>9,} | {export['rows_per_second']:>9,} | "
-                     f"{export['worker_peak_rss_mb_before']:>7} -> {export['worker_peak_rss_mb_after']:>7} | "
+        lines.append(f"| {export['name']:<32} | {export['rows']:>9,} | {export['rows_per_second']:>9,} | "
+                     f"{export['worker_rss_mb_before']:>12} -> {export['worker_rss_mb_peak']:>11} | "
                      f"{'ok' if ok else 'MISS'} |")  # fmt: skip
     lines += ["", f"Budgets: >= {FLOOR_RATIO:.0%} of the floor's req/s; p99 <= {P99_BUDGET_MS:g} ms; SQL/req equal on a "
               f"tiny dataset (else shown as large≠tiny); exports >= {EXPORT_ROWS_PER_SECOND:,} rows/s."]  # fmt: skip
@@ -352,19 +379,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per page")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--output", default="latest", help="results file name under bench/results/ (no suffix)")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is missing: run `make bench-deps` (apt-get install wrk).", file=sys.stderr)
         return 1
     report = run(args)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=2) + "\n")
     text = table(report)
-    (RESULTS / "latest.md").write_text(f"{text}\n\nProduced by `{report['command']}` at {report['generated_at']} "
+    (RESULTS / f"{args.output}.md").write_text(f"{text}\n\nProduced by `{report['command']}` at {report['generated_at']} "
                                        f"(commit {report['git_commit']}).\n")  # fmt: skip
     print()
     print(text)
-    print(f"\nWrote {(RESULTS / 'latest.json').relative_to(ROOT)} and latest.md")
+    print(f"\nWrote {(RESULTS / args.output).relative_to(ROOT)}.json and .md")
     return 0
 
 
