@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import request
+from flask import abort, request, url_for
 from flask_login import current_user
 
 from dso_admin.blueprints import admin
 from dso_admin.helpers import download, own_school_id
 from portal.auth import current_actor, official_required
 from portal.extensions import db
-from portal.models import School
+from portal.models import ChangeListDownload, School
 from portal.models.enums import ChangeKind, ExportFormat
 from portal.services import change_lists
 from portal.services.errors import DomainError, InvalidValue
 from portal.services.exports import csv_chunks, xlsx_chunks
-from portal.web import render_page_or_partial
+from portal.web import redirect_or_swap, render_page_or_partial
 
 KIND_LABELS = {ChangeKind.EMPLOYER: "Employers (added, edited, deleted, restored, reviewed)",
                ChangeKind.CONTACT: "Contact details", ChangeKind.ADDRESS: "Addresses",
@@ -50,7 +50,7 @@ def _date(name: str) -> date | None:
 @admin.post("/change-lists/download")
 @official_required
 def download_change_list():
-    """Record the download (an event; it moves 'since my last download'), then stream the list."""
+    """Record the download (an event; it moves 'since my last download'), then send the browser to the file."""
     actor = current_actor()
     try:
         fmt = ExportFormat(request.form.get("format") or "csv")
@@ -71,18 +71,33 @@ def download_change_list():
         rows = change_lists.count_changes(db.session, school_id, change_range)
     record = change_lists.record_download(db.session, actor, fmt=fmt, change_range=change_range, row_count=rows)
     db.session.commit()
+    # The file itself comes from a GET: it streams outside this write transaction and can be fetched again.
+    return redirect_or_swap(url_for("admin.change_list_file", download_id=record.id))
+
+
+@admin.get("/change-lists/downloads/<int:download_id>")
+@official_required
+def change_list_file(download_id: int):
+    """Stream a change list this official downloaded (same range and kinds); anyone else's is a 404."""
+    record = db.session.get(ChangeListDownload, download_id)
+    if record is None or record.user_id != current_user.id or record.school_id != own_school_id():
+        abort(404)
+    school_id = record.school_id
+    change_range = change_lists.ChangeRange(record.covers_from, record.covers_until,
+                                            change_lists.parse_kinds(record.kinds.split(",") if record.kinds else []),
+                                            record.since_last_download)  # fmt: skip
     stamp = f"{change_range.covers_until:%Y%m%d-%H%M}"
-    if fmt is ExportFormat.CSV:
+    if record.format is ExportFormat.CSV:
         body = csv_chunks(change_lists.HEADER, change_lists.change_rows(db.session, school_id, change_range))
         return download(body, filename=f"change-list-{stamp}.csv", kind="csv")
-    if fmt is ExportFormat.XLSX:
+    if record.format is ExportFormat.XLSX:
         body = xlsx_chunks(change_lists.HEADER, change_lists.change_rows(db.session, school_id, change_range),
                            sheet="Changes")  # fmt: skip
         return download(body, filename=f"change-list-{stamp}.xlsx", kind="xlsx")
     school = db.session.get(School, school_id)
-    user_id = change_lists.sevis_user_id(actor)
+    user_id = change_lists.sevis_user_id(current_actor())
     records = change_lists.xml_records(db.session, school_id, change_range, user_id=user_id)
-    if rows <= change_lists.MAX_RECORDS_PER_FILE:
+    if record.row_count <= change_lists.MAX_RECORDS_PER_FILE:
         body = change_lists.xml_single(records, school=school, user_id=user_id, download_id=record.id)
         return download(body, filename=f"sevis-batch-{stamp}.xml", kind="xml")
     body = change_lists.xml_zip(records, school=school, user_id=user_id, download_id=record.id)

@@ -8,8 +8,9 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from portal.models import ChangeListDownload, Event
-from portal.models.enums import Role
+from portal.models.enums import ChangeKind, ExportFormat, Role
 from portal.services.actors import Actor
+from portal.services.change_lists import record_download, resolve_range
 from portal.services.employers import add_employer
 from tests.unit.test_change_lists import employer_data
 
@@ -26,6 +27,14 @@ def dso(factory, school, sign_in):
     return user
 
 
+def _download(client, data):
+    """Post the form; on success follow the 303 to the file (plain form flow)."""
+    response = client.post("/admin/change-lists/download", data=data)
+    if response.status_code == 303:
+        return client.get(response.headers["Location"])
+    return response
+
+
 @pytest.fixture
 def changed(factory, school, db_session):
     student = factory.student(school=school)
@@ -40,41 +49,53 @@ def test_the_form_shows(client, dso):
 
 
 def test_an_inverted_range_gets_a_clear_message(client, dso):
-    response = client.post("/admin/change-lists/download", data={"start": "2026-05-02", "end": "2026-05-01"})
+    response = _download(client, {"start": "2026-05-02", "end": "2026-05-01"})
     assert response.status_code == 422 and "before the start date" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("data", [{"start": "nope", "end": "2026-01-01"}, {"format": "pdf", "since_last": "1"},
                                   {"kinds": "<b>", "since_last": "1"}, {}])  # fmt: skip
 def test_bad_input_gets_a_message_never_a_500(client, dso, data):
-    assert client.post("/admin/change-lists/download", data=data).status_code == 422
+    assert _download(client, data).status_code == 422
 
 
 def test_csv_since_last_download_then_nothing_new(client, dso, changed, db_session):
-    response = client.post("/admin/change-lists/download", data={"since_last": "1", "format": "csv"})
+    response = _download(client, {"since_last": "1", "format": "csv"})
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert [row[5] for row in rows[1:]] == ["employer.added"] and rows[1][1] == changed.sevis_id
-    again = client.post("/admin/change-lists/download", data={"since_last": "1", "format": "csv"})
+    again = _download(client, {"since_last": "1", "format": "csv"})
     assert len(list(csv.reader(io.StringIO(again.get_data(as_text=True).lstrip("\ufeff"))))) == 1
     assert db_session.scalar(select(func.count()).select_from(ChangeListDownload).where(ChangeListDownload.user_id == dso.id)) == 2
     assert db_session.scalar(select(func.count()).select_from(Event).where(Event.event_type == "change_list.downloaded")) == 2
 
 
 def test_xlsx_and_xml_downloads(client, dso, changed):
-    response = client.post("/admin/change-lists/download", data={"since_last": "1", "format": "xlsx"})
+    response = _download(client, {"since_last": "1", "format": "xlsx"})
     sheet = load_workbook(io.BytesIO(response.data), read_only=True).active
     assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == [changed.sevis_id]
-    response = client.post("/admin/change-lists/download", data={"start": "2000-01-01", "end": "2100-01-01", "format": "xml"})
+    response = _download(client, {"start": "2000-01-01", "end": "2100-01-01", "format": "xml"})
     assert response.mimetype == "application/xml" and b"<OPTEmployer><Add" in response.data
 
 
 def test_xml_with_nothing_to_carry_gets_a_message(client, dso):
-    response = client.post("/admin/change-lists/download", data={"since_last": "1", "format": "xml"})
+    response = _download(client, {"since_last": "1", "format": "xml"})
     assert response.status_code == 422 and "no employer or address changes" in response.get_data(as_text=True)
 
 
 def test_another_schools_changes_are_not_in_my_list(client, dso, factory, db_session):
     other = factory.student()
     add_employer(db_session, other, employer_data(other), actor=Actor.for_user(factory.user(role=Role.STUDENT, student=other)))
-    response = client.post("/admin/change-lists/download", data={"since_last": "1", "format": "csv"})
+    response = _download(client, {"since_last": "1", "format": "csv"})
     assert other.sevis_id not in response.get_data(as_text=True)
+
+
+def test_a_list_can_be_fetched_again_but_another_officials_is_a_404(client, dso, factory, school, db_session, changed):
+    first = client.post("/admin/change-lists/download", data={"since_last": "1", "format": "csv"})
+    again = client.get(first.headers["Location"])
+    assert again.status_code == 200 and changed.sevis_id in again.get_data(as_text=True)
+    colleague = Actor.for_user(factory.user(role=Role.DSO, school=school))
+    change_range = resolve_range(db_session, colleague, start=None, end=None, since_last=True, kinds=tuple(ChangeKind))
+    theirs = record_download(db_session, colleague, fmt=ExportFormat.CSV, change_range=change_range, row_count=1)
+    response = client.get(f"/admin/change-lists/downloads/{theirs.id}")
+    assert response.status_code == 404
+    response.close()

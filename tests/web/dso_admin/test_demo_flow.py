@@ -33,7 +33,9 @@ def test_the_demo_flow(client, db_session, sign_in):
                                                                      ReportingObligation.completed_at.is_(None)))  # fmt: skip
     assert client.post("/admin/obligations/complete", data={"obligation_ids": [obligation.id]}).status_code == 303
 
-    response = client.post("/admin/change-lists/download", data={"since_last": "1", "format": "csv"})
+    posted = client.post("/admin/change-lists/download", data={"since_last": "1", "format": "csv"})
+    assert posted.status_code == 303
+    response = client.get(posted.headers["Location"])
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))[1:]
     kinds = {row[5] for row in rows}
     assert {"employer.added", "employer.deleted", "employer.restored"} <= kinds

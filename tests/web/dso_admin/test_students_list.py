@@ -187,3 +187,8 @@ def test_sorting_by_sevis_id_descending(client, factory, school, dso):
     assert body.index(second.sevis_id) < body.index(first.sevis_id)
     body = _get(client, sort="sevis_id").get_data(as_text=True)
     assert body.index(first.sevis_id) < body.index(second.sevis_id)
+
+
+def test_a_bad_date_is_explained_in_the_swapped_results_too(client, school, dso):
+    response = client.get("/admin/students", query_string={"changed_since": "yesterday"}, headers={"HX-Request": "true"})
+    assert response.status_code == 422 and "Enter a date like" in response.get_data(as_text=True)
