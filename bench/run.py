@@ -197,7 +197,8 @@ def run(args) -> dict:
         stacks += [portal, tiny]
         print(f"Seeding {'PostgreSQL' if use_pg else 'SQLite'} at scale {args.scale} ...", flush=True)
         portal.migrate()
-        seeded = portal.seed("bench.seed", "--scale", str(args.scale))
+        seeded = portal.seed("bench.seed", "--scale", str(args.scale), "--students-per-school",
+                             str(args.students_per_school))  # fmt: skip
         print(f"  {seeded['students']:,} students, {seeded['employers']:,} employers, {seeded['events']:,} events "
               f"in {seeded['seconds']} s", flush=True)  # fmt: skip
         tiny.migrate()
@@ -379,6 +380,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per page")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument(
+        "--students-per-school",
+        type=int,
+        default=20_000,
+        help="e.g. --scale 3 --students-per-school 60000: one school whose change list has 1M rows",
+    )
     parser.add_argument("--output", default="latest", help="results file name under bench/results/ (no suffix)")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:

@@ -68,7 +68,9 @@ def _copy(conn, table, rows) -> None:
                 copy.write_row(values)
 
 
-def seed(database_url: str, *, scale: float = 1.0, seed_value: int = 7) -> dict:
+def seed(
+    database_url: str, *, scale: float = 1.0, seed_value: int = 7, students_per_school: int = STUDENTS_PER_SCHOOL
+) -> dict:
     from portal.models import Address, Employer, Event, OptAuthorization, ProgramRecord, School, Student, User
     from portal.models.enums import (
         ActorKind,
@@ -95,14 +97,14 @@ def seed(database_url: str, *, scale: float = 1.0, seed_value: int = 7) -> dict:
     with engine.begin() as conn:
         if conn.scalar(select(func.count()).select_from(School.__table__)):
             raise SystemExit("the database already has schools; bench seeds an empty one")
-        n_schools = max(1, -(-n_students // STUDENTS_PER_SCHOOL))
+        n_schools = max(1, -(-n_students // students_per_school))
         _bulk(conn, School.__table__, [{"name": f"Bench University {i + 1}", "code": f"BEN214F{i + 1:08d}",
                                         "created_at": now} for i in range(n_schools)])  # fmt: skip
         school_ids = list(conn.scalars(select(School.id).order_by(School.id)))
         students = []
         for i in range(n_students):
             students.append({
-                "sevis_id": f"N{i + 1:010d}", "school_id": school_ids[i // STUDENTS_PER_SCHOOL],
+                "sevis_id": f"N{i + 1:010d}", "school_id": school_ids[i // students_per_school],
                 "surname": SURNAMES[i % len(SURNAMES)] + (f"-{i % 997}" if i % 3 else ""),
                 "given_name": GIVEN[(i * 7) % len(GIVEN)], "email": f"student{i + 1}@bench.example.edu",
                 "phone": f"617{i % 10_000_000:07d}", "created_at": now, "updated_at": now, "version": 1,
@@ -198,11 +200,12 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--students-per-school", type=int, default=STUDENTS_PER_SCHOOL)
     args = parser.parse_args()
     from portal import create_app
 
     with create_app().app_context():  # password hashing reads the app's argon2 settings
-        summary = seed(os.environ["DATABASE_URL"], scale=args.scale)
+        summary = seed(os.environ["DATABASE_URL"], scale=args.scale, students_per_school=args.students_per_school)
     json.dump(summary, sys.stdout)
     print()
     return 0
