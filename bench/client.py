@@ -47,14 +47,15 @@ class Client:
             handlers.append(_NoRedirect())
         return urllib.request.build_opener(*handlers)
 
-    def request(self, method: str, path: str, data: dict | None = None, headers: dict | None = None) -> Response:
+    def request(self, method: str, path: str, data: dict | None = None, headers: dict | None = None, *,
+                timeout: float = 60) -> Response:  # fmt: skip
         url = path if path.startswith("http") else self.base_url + path
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         request = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310 (loopback)
         if body is not None:
             request.add_header("Content-Type", "application/x-www-form-urlencoded")
         try:
-            with self._opener().open(request, timeout=60) as response:
+            with self._opener().open(request, timeout=timeout) as response:
                 return Response(response.status, response.url, dict(response.headers), response.read())
         except urllib.error.HTTPError as error:
             return Response(error.code, error.url, dict(error.headers), error.read())

@@ -158,9 +158,9 @@ def measure_export(client: Client, path: str, fmt: str, master_pid: int, *, form
     with RssSampler(master_pid) as memory:
         started = time.perf_counter()
         if form is not None:
-            response = client.request("POST", path, {**form, "csrf_token": token})
+            response = client.request("POST", path, {**form, "csrf_token": token}, timeout=1800)
         else:
-            response = client.get(path)
+            response = client.request("GET", path, timeout=1800)
         seconds = time.perf_counter() - started
     if response.status != 200:
         return {"status": response.status}
