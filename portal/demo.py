@@ -21,7 +21,11 @@ from portal.models.enums import (
 )
 from portal.services.actors import Actor
 from portal.services.events import record_event
-from portal.services.obligations import add_address_change_obligation, add_participation_validation, add_stem_obligations
+from portal.services.obligations import (
+    add_address_change_obligation,
+    add_participation_validation,
+    add_stem_obligations,
+)
 from portal.services.passwords import hash_password
 from portal.services.students import create_student, open_program_record, request_opt
 

@@ -2,8 +2,6 @@
 
 import re
 
-import pytest
-
 from tests.browser.conftest import axe_check, sign_in
 
 
@@ -32,11 +30,7 @@ def test_the_error_page_for_an_unknown_address_is_a_404_and_accessible(page):
     axe_check(page, context="404 page")
 
 
-def test_the_sign_in_page_fits_the_viewport_without_sideways_scrolling(page, viewport_name, request):
-    if viewport_name == "phone":
-        # Known layout bug, reported to the integrator: the slim footer's `ul.grid-row.grid-gap`
-        # (layout.html) sticks out 8 px past a 375 px screen. strict: this flips to a failure once fixed.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="footer nav overflows a phone by 8 px (layout.html)"))
+def test_the_sign_in_page_fits_the_viewport_without_sideways_scrolling(page):
     page.goto("/")
     overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
