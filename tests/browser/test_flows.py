@@ -171,9 +171,12 @@ def test_a_student_creates_the_account_from_the_email_and_reports_changes(page, 
     check(dso, "Student Information")
 
     # -- restore the employer the student deleted -------------------------------------------------------------
-    dso.get_by_role("button", name=f"Restore {employer}").click()
+    dso.get_by_role("link", name=f"Restore {employer}").click()
+    dso.get_by_role("button", name=f"Yes, restore {employer}").wait_for()
+    check(dso, "restore confirmation")
+    dso.get_by_role("button", name=f"Yes, restore {employer}").click()
     dso.wait_for_load_state("load")
-    assert dso.get_by_role("button", name=f"Restore {employer}").count() == 0
+    assert dso.get_by_role("link", name=f"Restore {employer}").count() == 0
     check(dso, "Student Information after the restore")
     page.goto("/employers")
     assert page.locator(".usa-card", has_text=employer).is_visible(), "the student sees the restored employer"
