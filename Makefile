@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt 2>/dev/nu
 ASSETS_STAMP := portal/static/vendor/.installed-$(shell cat package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
 export PORTAL_INSTANCE_DIR ?= $(CURDIR)/instance
 
-.PHONY: run serve install assets migrate seed test test-sqlite test-postgresql test-deps system-deps lint security bench clean
+.PHONY: run serve install assets migrate seed test test-sqlite test-postgresql test-deps system-deps bench-deps lint format-check security audit bench scale-out clean
 
 ## install: the virtualenv with the app and its test tools, at the locked versions
 install: $(STAMP)
@@ -34,8 +34,9 @@ seed: migrate
 run: install assets seed
 	PORTAL_ENV=development $(BIN)/python scripts/serve.py
 
-## test: the whole suite on SQLite and on PostgreSQL (browser tests included)
-test: install assets system-deps
+## test: security checks, then the whole suite on SQLite and on PostgreSQL (browser, accessibility and fuzz tests included)
+test: install assets system-deps bench-deps
+	$(MAKE) --no-print-directory security
 	PORTAL_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider
 	$(MAKE) --no-print-directory test-postgresql
 
@@ -53,11 +54,37 @@ test-postgresql: install assets
 system-deps:
 	@$(BIN)/python scripts/system_deps.py
 
-lint: install
-	$(BIN)/ruff check portal dso_admin tests scripts
+## security: ruff, bandit (fails on high severity), pip-audit and npm audit (UNVERIFIED when their service is unreachable)
+## (the hypothesis fuzz test of every POST route is tests/security/, run by pytest in both halves of `make test`)
+security: install
+	$(BIN)/ruff check portal dso_admin tests scripts bench
+	$(BIN)/bandit -q -c pyproject.toml -r portal dso_admin scripts bench -lll
+	$(BIN)/python scripts/security_audit.py
 
-bench: install assets
+## lint: ruff and every bandit finding (low and medium too), without failing on the latter
+lint: install
+	$(BIN)/ruff check portal dso_admin tests scripts bench
+	$(BIN)/bandit -q -c pyproject.toml -r portal dso_admin scripts bench -lll
+	-$(BIN)/bandit -q -c pyproject.toml -r portal dso_admin scripts bench
+
+format-check: install
+	$(BIN)/ruff format --check portal dso_admin tests scripts bench
+
+audit: install
+	$(BIN)/python scripts/security_audit.py
+
+## bench-deps: wrk and redis-server from Debian when missing (for `make bench` and `make scale-out`)
+bench-deps:
+	@$(BIN)/python scripts/bench_deps.py
+
+## bench: seed a large dataset, serve it with gunicorn (2 workers), drive it with wrk beside a hello-world floor
+bench: install assets bench-deps
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## scale-out: two gunicorns + two workers on one PostgreSQL and one Redis; sessions, rate limits, email once
+## (also part of the PostgreSQL half of `make test`)
+scale-out: install assets system-deps bench-deps
+	PORTAL_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider tests/browser/test_scale_out.py
 
 clean:
 	rm -rf $(VENV) node_modules portal/static/vendor instance/portal.db*

@@ -54,13 +54,13 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(help_pages.bp)
 
-    from portal.routes import feed_api
-
-    app.register_blueprint(feed_api.bp)
-
     from portal.routes import account
 
     app.register_blueprint(account.bp)
+
+    from portal.routes import feed_api
+
+    app.register_blueprint(feed_api.bp)
 
     from portal.routes import contact, dashboard, documents, employers, history, problems
 

@@ -1,0 +1,407 @@
+"""`make bench`: the portal under load on a large dataset, beside a hello-world floor on the same gunicorn.
+
+Seeds a fresh database (PostgreSQL when its binaries are here, else SQLite; --db picks), serves it with
+gunicorn (2 workers, gthread, 4 threads) on loopback, signs in once per role through the real pages,
+and drives each page with wrk (16 connections). It prints one table and writes bench/results/latest.json.
+
+    make bench                          # one school: 20,000 students, 50,000 employers, 500,000 events
+    make bench BENCH_ARGS="--scale 50"  # a million students (PostgreSQL)
+
+Budgets reported (not enforced): each page at least 40% of the floor's requests/s, p99 at most 25 ms,
+SQL statements per request the same on a tiny dataset as on the large one, exports >= 100,000 rows/s
+with flat memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from bench.client import Client
+from tests.browser.harness import ROOT, Stack
+
+RESULTS = ROOT / "bench" / "results"
+FLOOR_RATIO = 0.40
+P99_BUDGET_MS = 25.0
+EXPORT_ROWS_PER_SECOND = 100_000
+
+
+def pages(seeded: dict) -> list[dict]:
+    """What the issue names, in its order. ``role`` None is anonymous."""
+    employer_form = {
+        "name": "Bench Employer LLC", "address_line1": "1 Main Street", "city": "Boston", "state": "MA",
+        "postal_code": "02110", "ein": "123456789", "employment_time": "full_time", "job_title": "Analyst",
+        "start_date": datetime.now().date().isoformat(), "course_relevance": "Applies my degree in data science.",
+    }  # fmt: skip
+    return [
+        {"name": "sign-in page", "path": "/", "role": None},
+        {"name": "healthz (check)", "path": "/healthz", "role": None},
+        {"name": "student dashboard", "path": "/dashboard", "role": "student"},
+        {"name": "employers list", "path": "/employers", "role": "student"},
+        {
+            "name": "add employer (htmx POST)",
+            "path": "/employers",
+            "role": "student",
+            "method": "POST",
+            "htmx": True,
+            "form": employer_form,
+            "probe": "/employers",
+        },  # fmt: skip
+        {"name": "DSO students search", "path": f"/admin/students?q={seeded['search']}", "role": "dso"},
+        {"name": "Student Information", "path": f"/admin/students/{seeded['student_sevis_id']}", "role": "dso"},
+    ]
+
+
+# -- wrk -------------------------------------------------------------------------------------
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip()).groups()
+    return float(number) * UNITS[unit]
+
+
+def wrk(url: str, *, duration: int, connections: int, threads: int, headers: dict | None = None,
+        script: str | None = None) -> dict:  # fmt: skip
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    if script:
+        command += ["-s", script]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+(?:us|ms|s|m))\s*$", output, re.M))
+    if "99" not in latency:
+        raise RuntimeError(f"could not read wrk's output:\n{output}")
+    total = re.search(r"(\d+) requests in ([\d.]+)(\w+)", output)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: (.*)", output)
+    return {
+        "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": _ms(latency["50"]), "p99_ms": _ms(latency["99"]), "requests": int(total.group(1)),
+        "non_2xx_3xx": int(non_2xx.group(1)) if non_2xx else 0, "socket_errors": errors.group(1) if errors else "",
+    }  # fmt: skip
+
+
+def post_script(path: Path, form: dict, *, cookie: str, csrf: str, htmx: bool) -> str:
+    from urllib.parse import urlencode
+
+    lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(urlencode({**form, 'csrf_token': csrf}))}",
+             'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"',
+             f'wrk.headers["Cookie"] = {json.dumps(cookie)}', f'wrk.headers["X-CSRFToken"] = {json.dumps(csrf)}']  # fmt: skip
+    if htmx:
+        lines.append('wrk.headers["HX-Request"] = "true"')
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+# -- memory of the gunicorn workers -----------------------------------------------------------------
+def worker_pids(master_pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master_pid)], capture_output=True, text=True).stdout
+    return [int(pid) for pid in out.split()]
+
+
+def rss_mb(pids: list[int]) -> float:
+    """The largest current resident set of the given processes, in MB."""
+    sizes = []
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        match = re.search(r"VmRSS:\s+(\d+) kB", status)
+        if match:
+            sizes.append(int(match.group(1)) / 1024)
+    return round(max(sizes, default=0.0), 1)
+
+
+class RssSampler:
+    """Samples the gunicorn workers' RSS every 20 ms while an export streams: its peak, beside the RSS before."""
+
+    def __init__(self, master_pid: int) -> None:
+        import threading
+
+        self.pids = worker_pids(master_pid)
+        self.before = rss_mb(self.pids)
+        self.peak = self.before
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss_mb(self.pids))
+            self._stop.wait(0.02)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def measure_export(client: Client, path: str, fmt: str, master_pid: int, *, form: dict | None = None,
+                   page: str | None = None) -> dict:  # fmt: skip
+    token = (client.get(page).csrf() or "") if form is not None else None
+    with RssSampler(master_pid) as memory:
+        started = time.perf_counter()
+        if form is not None:
+            response = client.request("POST", path, {**form, "csrf_token": token}, timeout=1800)
+        else:
+            response = client.request("GET", path, timeout=1800)
+        seconds = time.perf_counter() - started
+    if response.status != 200:
+        return {"status": response.status}
+    if fmt == "csv":
+        rows = sum(1 for _ in csv.reader(io.StringIO(response.text))) - 1
+    else:
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(response.body), read_only=True).active
+        rows = sum(1 for _ in sheet.iter_rows()) - 1
+    return {"status": 200, "rows": rows, "seconds": round(seconds, 3), "rows_per_second": round(rows / seconds),
+            "bytes": len(response.body), "worker_rss_mb_before": memory.before, "worker_rss_mb_peak": memory.peak,
+            "worker_rss_mb_growth": round(memory.peak - memory.before, 1)}  # fmt: skip
+
+
+# -- the run ---------------------------------------------------------------------------------
+def run(args) -> dict:
+    from tests.support.postgres import PostgresServer, find_pg_bin
+
+    use_pg = args.db == "postgresql" or (args.db == "auto" and find_pg_bin() is not None)
+    workdir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    pg = None
+    stacks: list[Stack] = []
+    try:
+        if use_pg:
+            pg = PostgresServer(find_pg_bin())
+            pg.start()
+            big_url, tiny_url = pg.create_database("bench"), pg.create_database("bench_tiny")
+        else:
+            big_url, tiny_url = f"sqlite:///{workdir / 'bench.db'}", f"sqlite:///{workdir / 'tiny.db'}"
+        env = {"SIGN_IN_RATE_LIMIT": "10000 per minute", "LINK_RATE_LIMIT": "10000 per minute"}
+        portal = Stack(big_url, workers=2, threads=4, with_worker=False, log_dir=workdir / "logs", extra_env=env)
+        tiny = Stack(tiny_url, workers=1, threads=1, with_worker=False, log_dir=workdir / "logs-tiny", extra_env=env)
+        stacks += [portal, tiny]
+        print(f"Seeding {'PostgreSQL' if use_pg else 'SQLite'} at scale {args.scale} ...", flush=True)
+        portal.migrate()
+        seeded = portal.seed("bench.seed", "--scale", str(args.scale), "--students-per-school",
+                             str(args.students_per_school))  # fmt: skip
+        print(f"  {seeded['students']:,} students, {seeded['employers']:,} employers, {seeded['events']:,} events "
+              f"in {seeded['seconds']} s", flush=True)  # fmt: skip
+        tiny.migrate()
+        tiny.seed("bench.seed", "--scale", "0.001")
+
+        accounts = {
+            "student": {"email": seeded["student_email"], "password": seeded["password"]},
+            "dso": {"email": seeded["dso_email"], "password": seeded["password"], "mfa_secret": seeded["mfa_secret"]},
+        }  # fmt: skip
+        page_list = pages(seeded)
+        spec = json.dumps({"pages": page_list, "accounts": accounts})
+        counts = {"large": _sqlcount(portal, spec), "tiny": _sqlcount(tiny, spec)}
+
+        portal.start_web(access_log=False)
+        portal.forget_used_totp_codes()  # bench.sqlcount already used this 30-second code
+        clients = {None: Client(portal.base_url)}
+        for role, account in accounts.items():
+            clients[role] = Client(portal.base_url)
+            clients[role].sign_in(account["email"], account["password"], mfa_secret=account.get("mfa_secret"))
+
+        results = []
+        for page in page_list:
+            client = clients[page["role"]]
+            probe = client.get(page.get("probe", page["path"]))
+            row = {"name": page["name"], "method": page.get("method", "GET"), "path": page["path"],
+                   "sql_per_request": counts["large"][page["name"]]["sql"],
+                   "sql_per_request_tiny": counts["tiny"][page["name"]]["sql"],
+                   "gzip_bytes": counts["large"][page["name"]]["gzip_bytes"]}  # fmt: skip
+            if probe.status == 404:
+                print(f"  {page['name']}: not built yet ({page.get('probe', page['path'])} is 404)", flush=True)
+                row["status"] = "not built yet"
+                results.append(row)
+                continue
+            headers, script = {}, None
+            if page["role"]:
+                headers["Cookie"] = client.cookie_header()
+            if page.get("method") == "POST":
+                csrf = client.get(page.get("probe", page["path"])).csrf() or ""
+                script = post_script(workdir / "post.lua", page["form"], cookie=client.cookie_header(), csrf=csrf,
+                                     htmx=page.get("htmx", False))  # fmt: skip
+            print(f"  wrk {page['name']} ...", flush=True)
+            url = portal.base_url + page["path"]
+            wrk(url, duration=2, connections=args.connections, threads=args.threads, headers=headers, script=script)
+            row.update(wrk(url, duration=args.duration, connections=args.connections, threads=args.threads,
+                           headers=headers, script=script))  # fmt: skip
+            row["status"] = "measured"
+            results.append(row)
+
+        exports = []
+        master = portal.processes["gunicorn"].pid
+        for fmt in ("csv", "xlsx"):
+            path = f"/admin/students/export.{fmt}"
+            print(f"  export {path} ...", flush=True)
+            exports.append({"name": f"students list {fmt.upper()}", "path": path,
+                            **measure_export(clients["dso"], path, fmt, master)})  # fmt: skip
+        # Change lists: a date range sized for about 100,000 rows, then every change (1,000,000 rows from --scale 3).
+        change_rows = seeded["events"] * 4 // 6 * seeded["students"] // max(seeded["students"], 1)
+        change_rows //= max(seeded["schools"], 1)
+        today = datetime.now().date()
+        for target in (100_000, 1_000_000):
+            days = 730 if target >= change_rows else max(1, round(730 * target / change_rows))
+            form = {"start": (today - timedelta(days=days - 1)).isoformat(), "end": today.isoformat()}
+            for fmt in ("csv", "xlsx"):
+                print(f"  change list {fmt} (~{min(target, change_rows):,} rows) ...", flush=True)
+                result = measure_export(clients["dso"], "/admin/change-lists/download", fmt, master,
+                                        form={**form, "format": fmt}, page="/admin/change-lists")  # fmt: skip
+                label = f"~{target // 1000:,}k rows" if target < change_rows else "every change"
+                exports.append({"name": f"change list {fmt.upper()}, {label}", "path": "/admin/change-lists/download",
+                                "target_rows": target, **result})  # fmt: skip
+            if target >= change_rows:
+                break
+        portal.stop()
+
+        floor = Stack("sqlite://", workers=2, threads=4, with_worker=False, log_dir=workdir / "logs-floor")
+        stacks.append(floor)
+        floor.start_web("floor", app="bench.hello:app", health_path="/", access_log=False)
+        print("  wrk floor (hello-world Flask) ...", flush=True)
+        wrk(floor.base_url + "/", duration=2, connections=args.connections, threads=args.threads)
+        floor_result = wrk(floor.base_url + "/", duration=args.duration, connections=args.connections,
+                           threads=args.threads)  # fmt: skip
+        floor.stop()
+    finally:
+        for stack in stacks:
+            stack.stop()
+        if pg is not None:
+            pg.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    for row in results:
+        if row["status"] == "measured":
+            row["ratio_to_floor"] = round(row["requests_per_second"] / floor_result["requests_per_second"], 3)
+            row["within_budget"] = {
+                "throughput": row["ratio_to_floor"] >= FLOOR_RATIO, "p99": row["p99_ms"] <= P99_BUDGET_MS,
+                "sql_constant": row["sql_per_request"] == row["sql_per_request_tiny"],
+            }  # fmt: skip
+    for export in exports:
+        if export.get("status") == 200:
+            export["within_budget"] = {"rows_per_second": export["rows_per_second"] >= EXPORT_ROWS_PER_SECOND}
+    return {
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": "make bench" + (f' BENCH_ARGS="{" ".join(sys.argv[1:])}"' if sys.argv[1:] else ""),
+        "git_commit": _git_commit(),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "database": "postgresql" if use_pg else "sqlite",
+        "dataset": {key: seeded[key] for key in ("schools", "students", "employers", "events")},
+        "gunicorn": {"workers": 2, "worker_class": "gthread", "threads": 4},
+        "wrk": {"connections": args.connections, "threads": args.threads, "duration_s": args.duration},
+        "budgets": {
+            "ratio_to_floor_min": FLOOR_RATIO,
+            "p99_ms_max": P99_BUDGET_MS,
+            "export_rows_per_second_min": EXPORT_ROWS_PER_SECOND,
+        },  # fmt: skip
+        "floor": floor_result,
+        "pages": results,
+        "exports": exports,
+    }
+
+
+def _sqlcount(stack: Stack, spec: str) -> dict:
+    result = subprocess.run([sys.executable, "-m", "bench.sqlcount", spec], cwd=ROOT, env=stack.env,
+                            capture_output=True, text=True)  # fmt: skip
+    if result.returncode != 0:
+        raise RuntimeError(f"bench.sqlcount failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _git_commit() -> str:
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return result.stdout.strip()
+
+
+def table(report: dict) -> str:
+    floor = report["floor"]
+    lines = [
+        f"OPT Portal benchmark · {report['database']} · {report['dataset']['students']:,} students, "
+        f"{report['dataset']['employers']:,} employers, {report['dataset']['events']:,} events · "
+        f"gunicorn 2 workers (gthread x4) · wrk {report['wrk']['connections']} connections, "
+        f"{report['wrk']['duration_s']} s · {report['machine']['cpus']} CPUs",
+        "",
+        f"| {'page':<28} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'x floor':>7} | {'SQL/req':>7} "
+        f"| {'gzip B':>7} | budget |",
+        f"|{'-' * 30}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|--------|",
+        f"| {'floor: hello-world Flask':<28} | {floor['requests_per_second']:>8.0f} | {floor['p50_ms']:>7.2f} "
+        f"| {floor['p99_ms']:>7.2f} | {1:>7.2f} | {'-':>7} | {'-':>7} |        |",
+    ]
+    for row in report["pages"]:
+        sql = f"{row['sql_per_request']}" + ("" if row["sql_per_request"] == row["sql_per_request_tiny"]
+                                             else f"≠{row['sql_per_request_tiny']}")  # fmt: skip
+        if row["status"] != "measured":
+            lines.append(f"| {row['name']:<28} | {'not built yet':>43} | {'':>7} | {'':>7} |        |")
+            continue
+        ok = all(row["within_budget"].values())
+        missed = ",".join(name for name, good in row["within_budget"].items() if not good)
+        lines.append(
+            f"| {row['name']:<28} | {row['requests_per_second']:>8.0f} | {row['p50_ms']:>7.2f} | {row['p99_ms']:>7.2f} "
+            f"| {row['ratio_to_floor']:>7.2f} | {sql:>7} | {row['gzip_bytes']:>7} | {'ok' if ok else 'MISS ' + missed} |"
+        )
+        if row["non_2xx_3xx"]:
+            lines.append(f"|   ({row['non_2xx_3xx']} of {row['requests']} responses were not 2xx/3xx)")
+    lines += ["", f"| {'export':<32} | {'rows':>9} | {'rows/s':>9} | {'worker RSS MB before -> peak':>28} | budget |",
+              f"|{'-' * 34}|{'-' * 11}|{'-' * 11}|{'-' * 30}|--------|"]  # fmt: skip
+    for export in report["exports"]:
+        if export.get("status") != 200:
+            lines.append(f"| {export['name']:<32} | HTTP {export.get('status')} |")
+            continue
+        ok = export["within_budget"]["rows_per_second"]
+        lines.append(f"| {export['name']:<32} | {export['rows']:>9,} | {export['rows_per_second']:>9,} | "
+                     f"{export['worker_rss_mb_before']:>12} -> {export['worker_rss_mb_peak']:>11} | "
+                     f"{'ok' if ok else 'MISS'} |")  # fmt: skip
+    lines += ["", f"Budgets: >= {FLOOR_RATIO:.0%} of the floor's req/s; p99 <= {P99_BUDGET_MS:g} ms; SQL/req equal on a "
+              f"tiny dataset (else shown as large≠tiny); exports >= {EXPORT_ROWS_PER_SECOND:,} rows/s."]  # fmt: skip
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the portal against a hello-world floor.")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply the default dataset (50 = 1M students)")
+    parser.add_argument("--db", choices=["auto", "postgresql", "sqlite"], default="auto")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per page")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument(
+        "--students-per-school",
+        type=int,
+        default=20_000,
+        help="e.g. --scale 3 --students-per-school 60000: one school whose change list has 1M rows",
+    )
+    parser.add_argument("--output", default="latest", help="results file name under bench/results/ (no suffix)")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("wrk is missing: run `make bench-deps` (apt-get install wrk).", file=sys.stderr)
+        return 1
+    report = run(args)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=2) + "\n")
+    text = table(report)
+    (RESULTS / f"{args.output}.md").write_text(f"{text}\n\nProduced by `{report['command']}` at {report['generated_at']} "
+                                       f"(commit {report['git_commit']}).\n")  # fmt: skip
+    print()
+    print(text)
+    print(f"\nWrote {(RESULTS / args.output).relative_to(ROOT)}.json and .md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""Bulk-seed a large dataset for `make bench` with SQLAlchemy Core (COPY on PostgreSQL for the big tables).
+
+Default (--scale 1): one school of 20,000 students, 50,000 employers, 500,000 events. Scale multiplies
+every count; schools hold 20,000 students each. Two accounts are made for the benchmark: a student
+with a few employers and a long history, and a DSO of the first school with a known TOTP secret.
+Run as ``python -m bench.seed --scale S`` with DATABASE_URL set, after ``portal db upgrade``; prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import create_engine, func, insert, select
+
+STUDENTS_PER_SCHOOL = 20_000
+BENCH_PASSWORD = "bench password lantern 42"
+BENCH_MFA_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+SURNAMES = ["Nguyen", "Patel", "Kim", "Garcia", "Chen", "Okafor", "Silva", "Haddad", "Kowalski", "Tanaka", "Mensah",
+            "Ivanova", "Rahman", "Lopez", "Singh", "Yilmaz", "Moreau", "Abebe", "Park", "Costa"]  # fmt: skip
+GIVEN = ["Linh", "Aarav", "Minji", "Sofia", "Wei", "Chidi", "Ana", "Omar", "Piotr", "Yuki", "Kwame", "Olga"]
+EMPLOYERS = ["Acme Analytics LLC", "Riverbend Robotics Inc", "Harbor Health Partners", "Lakeview Software Co",
+             "Granite Civil Engineering", "Prairie Bioscience"]  # fmt: skip
+EVENT_TYPES = [("employer.added", "employer"), ("employer.updated", "employer"), ("contact.phone_changed", "contact"),
+               ("address.updated", "address"), ("email.sent", None), ("data.transmitted", None)]  # fmt: skip
+CHUNK = 20_000
+
+
+def _chunks(rows, size=CHUNK):
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _bulk(conn, table, rows) -> None:
+    """Many rows at once: COPY on PostgreSQL, multi-row INSERT elsewhere."""
+    if not rows:
+        return
+    keys = set().union(*(row.keys() for row in rows[:2]))
+    if any(row.keys() != keys for row in rows[:2]):
+        rows = [{key: row.get(key) for key in sorted(keys)} for row in rows]
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table, rows)
+        return
+    for chunk in _chunks(rows):
+        conn.execute(insert(table), chunk)
+
+
+def _copy(conn, table, rows) -> None:
+    columns = list(rows[0].keys())
+    processors = {name: table.c[name].type.bind_processor(conn.dialect) for name in columns}
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cursor:
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                values = []
+                for name in columns:
+                    value = row[name]
+                    processor = processors[name]
+                    if processor is not None and value is not None:
+                        value = processor(value)
+                    if isinstance(value, dict):
+                        value = json.dumps(value)
+                    values.append(value)
+                copy.write_row(values)
+
+
+def seed(
+    database_url: str, *, scale: float = 1.0, seed_value: int = 7, students_per_school: int = STUDENTS_PER_SCHOOL
+) -> dict:
+    from portal.models import Address, Employer, Event, OptAuthorization, ProgramRecord, School, Student, User
+    from portal.models.enums import (
+        ActorKind,
+        AddressKind,
+        ChangeKind,
+        EducationLevel,
+        EmploymentTime,
+        OptKind,
+        OptStatus,  # fmt: skip
+        ProgramStatus,
+        Role,
+    )
+    from portal.services.passwords import hash_password
+
+    rng = random.Random(seed_value)
+    n_students = max(20, int(20_000 * scale))
+    n_employers = max(50, int(50_000 * scale))
+    n_events = max(500, int(500_000 * scale))
+    today = date.today()
+    now = datetime.now(timezone.utc)
+    password_hash = hash_password(BENCH_PASSWORD)
+    engine = create_engine(database_url)
+    started = time.monotonic()
+    with engine.begin() as conn:
+        if conn.scalar(select(func.count()).select_from(School.__table__)):
+            raise SystemExit("the database already has schools; bench seeds an empty one")
+        n_schools = max(1, -(-n_students // students_per_school))
+        _bulk(conn, School.__table__, [{"name": f"Bench University {i + 1}", "code": f"BEN214F{i + 1:08d}",
+                                        "created_at": now} for i in range(n_schools)])  # fmt: skip
+        school_ids = list(conn.scalars(select(School.id).order_by(School.id)))
+        students = []
+        for i in range(n_students):
+            students.append({
+                "sevis_id": f"N{i + 1:010d}", "school_id": school_ids[i // students_per_school],
+                "surname": SURNAMES[i % len(SURNAMES)] + (f"-{i % 997}" if i % 3 else ""),
+                "given_name": GIVEN[(i * 7) % len(GIVEN)], "email": f"student{i + 1}@bench.example.edu",
+                "phone": f"617{i % 10_000_000:07d}", "created_at": now, "updated_at": now, "version": 1,
+            })  # fmt: skip
+        _bulk(conn, Student.__table__, students)
+        student_rows = conn.execute(select(Student.id, Student.school_id).order_by(Student.id)).all()
+        _bulk(conn, ProgramRecord.__table__, [
+            {"student_id": sid, "school_id": school, "education_level": EducationLevel.MASTERS, "major": "Data Science",
+             "status": ProgramStatus.ACTIVE, "start_date": today - timedelta(days=700),
+             "end_date": today - timedelta(days=90), "created_at": now}
+            for sid, school in student_rows
+        ])  # fmt: skip
+        programs = conn.execute(select(ProgramRecord.id, ProgramRecord.student_id).order_by(ProgramRecord.id)).all()
+        _bulk(conn, OptAuthorization.__table__, [
+            {"program_record_id": pid, "kind": OptKind.POST_COMPLETION, "status": OptStatus.APPROVED,
+             "start_date": today - timedelta(days=60), "end_date": today + timedelta(days=304), "decided_at": now,
+             "created_at": now, "version": 1}
+            for pid, _sid in programs
+        ])  # fmt: skip
+        opt_by_student = dict(conn.execute(
+            select(ProgramRecord.student_id, OptAuthorization.id).join(OptAuthorization)).all())  # fmt: skip
+        _bulk(conn, Address.__table__, [
+            {"student_id": sid, "kind": AddressKind.PHYSICAL, "line1": f"{sid % 999 + 1} Elm Street", "line2": "",
+             "city": "Boston", "state": "MA", "postal_code": "02115", "created_at": now, "updated_at": now,
+             "version": 1}
+            for sid, _school in student_rows
+        ])  # fmt: skip
+        student_ids = [sid for sid, _ in student_rows]
+        employers = []
+        for i in range(n_employers):
+            sid = student_ids[i % len(student_ids)]
+            employers.append({
+                "student_id": sid, "opt_authorization_id": opt_by_student[sid], "name": EMPLOYERS[i % len(EMPLOYERS)],
+                "address_line1": f"{i % 900 + 1} Main Street", "address_line2": "", "city": "Boston", "state": "MA",
+                "postal_code": "02110", "ein": f"{100000000 + i % 899999999}", "self_employed": False,
+                "course_relevance": "Applies my degree in data science.", "employment_time": EmploymentTime.FULL_TIME,
+                "start_date": today - timedelta(days=50), "job_title": "Data Analyst", "reported_late": False,
+                "review_status": "not_needed", "created_at": now, "updated_at": now, "version": 1,
+            })  # fmt: skip
+        _bulk(conn, Employer.__table__, employers)
+        del employers
+        # The bench student (first one) has a long history: 2,000 of the events are theirs.
+        school_of = dict(student_rows)
+        events = []
+        span = 730 * 24 * 3600
+        for i in range(n_events):
+            sid = student_ids[0] if i < 2000 else student_ids[rng.randrange(len(student_ids))]
+            event_type, kind = EVENT_TYPES[i % len(EVENT_TYPES)]
+            events.append({
+                "occurred_at": now - timedelta(seconds=rng.randrange(span)), "student_id": sid,
+                "school_id": school_of[sid], "actor_kind": ActorKind.STUDENT, "actor_label": "Student",
+                "event_type": event_type, "change_kind": ChangeKind(kind) if kind else None,
+                "subject": f"student:{sid}", "before": {"phone": "6175550100"}, "after": {"phone": "6175550101"},
+                "reported_late": False,
+            })  # fmt: skip
+            if len(events) >= 100_000:
+                _bulk(conn, Event.__table__, events)
+                events = []
+        _bulk(conn, Event.__table__, events)
+        bench_student_id = student_ids[0]
+        first_school = school_ids[0]
+        _bulk(conn, User.__table__, [
+            {"email": "student1@bench.example.edu", "role": Role.STUDENT, "student_id": bench_student_id,
+             "display_name": "Bench Student", "password_hash": password_hash, "password_changed_at": now,
+             "failed_sign_ins": 0, "lock_count": 0, "created_at": now},
+            {"email": "dso@bench.example.edu", "role": Role.DSO, "school_id": first_school, "display_name": "Bench DSO",
+             "password_hash": password_hash, "password_changed_at": now, "failed_sign_ins": 0, "lock_count": 0,
+             "created_at": now, "mfa_secret": BENCH_MFA_SECRET, "mfa_enabled_at": now},
+        ])  # fmt: skip
+        # Every other student has an account too (no password set: account creation pending).
+        _bulk(conn, User.__table__, [
+            {"email": f"student{i + 1}@bench.example.edu", "role": Role.STUDENT, "student_id": sid,
+             "display_name": "", "password_hash": None, "failed_sign_ins": 0, "lock_count": 0, "created_at": now}
+            for i, sid in enumerate(student_ids) if sid != bench_student_id
+        ])  # fmt: skip
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+    else:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    engine.dispose()
+    return {
+        "students": n_students, "employers": n_employers, "events": n_events, "schools": len(school_ids),
+        "seconds": round(time.monotonic() - started, 1), "password": BENCH_PASSWORD, "mfa_secret": BENCH_MFA_SECRET,
+        "student_email": "student1@bench.example.edu", "student_sevis_id": "N0000000001",
+        "dso_email": "dso@bench.example.edu", "search": SURNAMES[3],
+    }  # fmt: skip
+
+
+def main() -> int:
+    import os
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--students-per-school", type=int, default=STUDENTS_PER_SCHOOL)
+    args = parser.parse_args()
+    from portal import create_app
+
+    with create_app().app_context():  # password hashing reads the app's argon2 settings
+        summary = seed(os.environ["DATABASE_URL"], scale=args.scale, students_per_school=args.students_per_school)
+    json.dump(summary, sys.stdout)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

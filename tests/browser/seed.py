@@ -1,0 +1,87 @@
+"""Seed what the browser flows need into the database named by DATABASE_URL; print it as JSON.
+
+Run by the browser harness as ``python -m tests.browser.seed`` after ``portal db upgrade``,
+in its own process so that the app reads its configuration from the environment exactly
+as gunicorn does. Every account it makes has the password ``PASSWORD``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from portal.models import utcnow
+from portal.models.enums import Role
+from tests.support.factories import MFA_TEST_SECRET, PASSWORD, Factory
+
+
+def seed(session) -> dict:
+    """Two schools, a signed-up student with an employer, officials of each role, support, operator."""
+    factory = Factory(session)
+    school = factory.school(name="Browser Test University", code="BRW214F00000001")
+    other_school = factory.school(name="Other Test College", code="BRW214F00000002")
+    student = factory.student(school=school, sevis_id="N0000000101", surname="Okafor", given_name="Chidi",
+                              email="chidi@browser.example.edu")  # fmt: skip
+    student_user = factory.user(role=Role.STUDENT, student=student)
+    factory.employer(student, name="Riverbend Robotics Inc")
+    other_student = factory.student(school=other_school, sevis_id="N0000000202", surname="Silva",
+                                    given_name="Ana", email="ana@other.example.edu")  # fmt: skip
+    other_user = factory.user(role=Role.STUDENT, student=other_student)
+    dso = factory.user(role=Role.DSO, school=school, email="dso@browser.example.edu")
+    principal = factory.user(role=Role.PRINCIPAL_DSO, school=school, email="pdso@browser.example.edu")
+    support = factory.user(role=Role.SUPPORT, email="support@browser.example.org")
+    operator = factory.user(role=Role.OPERATOR, email="operator@browser.example.org")
+    for official in (dso, principal, support, operator):
+        # Every official signs in with a TOTP code from this known secret (tests compute it with pyotp).
+        official.mfa_secret = MFA_TEST_SECRET
+        official.mfa_enabled_at = utcnow()
+    session.flush()
+    fresh = _fresh_students(factory, school, dso)
+    return {
+        "fresh": fresh,
+        "password": PASSWORD,
+        "mfa_secret": MFA_TEST_SECRET,
+        "school": {"id": school.id, "code": school.code},
+        "student": {"email": student_user.email, "sevis_id": student.sevis_id, "id": student.id},
+        "other_student": {"email": other_user.email, "sevis_id": other_student.sevis_id, "id": other_student.id},
+        "users": {
+            "student": student_user.email,
+            "dso": dso.email,
+            "principal_dso": principal.email,
+            "support": support.email,
+            "operator": operator.email,
+        },
+    }
+
+
+def _fresh_students(factory, school, dso) -> dict:
+    """One student per viewport whose OPT a DSO has just approved: the account-creation email is queued."""
+    from portal.services.actors import Actor
+    from portal.services.opt_decisions import approve_opt
+
+    fresh = {}
+    for number, (size, given, surname) in enumerate([("phone", "Linh", "Haddad"), ("desktop", "Piotr", "Tanaka")]):
+        student = factory.student(school=school, sevis_id=f"N00000009{number:02d}", surname=surname, given_name=given,
+                                  email=f"{given.lower()}@browser.example.edu", opt="pending")  # fmt: skip
+        opt = student.program_records[-1].opt_authorizations[0]
+        approve_opt(factory.session, opt, actor=Actor.for_user(dso))
+        fresh[size] = {"sevis_id": student.sevis_id, "email": student.email, "surname": surname,
+                       "name": f"{given} {surname}"}  # fmt: skip
+    factory.session.flush()
+    return fresh
+
+
+def main() -> int:
+    from portal import create_app
+    from portal.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        data = seed(db.session)
+        db.session.commit()
+    json.dump(data, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
