@@ -97,6 +97,28 @@ def test_csv_and_xlsx_export_the_current_filtered_list(client, factory, school, 
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [keep.sevis_id]
 
 
+def test_export_rows_show_the_latest_opt_the_account_state_and_the_newest_live_employer(client, factory, school, dso):
+    stem = factory.student(school=school, surname="Stem")
+    stem_opt = factory.stem_opt(stem)
+    factory.user(role=Role.STUDENT, student=stem)
+    locked = factory.student(school=school, surname="Locked")
+    factory.user(role=Role.STUDENT, student=locked).locked_until = utcnow() + timedelta(minutes=30)
+    invited = factory.student(school=school, surname="Invited", opt=None)
+    factory.user(role=Role.STUDENT, student=invited, password=None)
+    factory.student(school=school, surname="Nobody")
+    factory.employer(stem, name="Old Co", start_date=date.today() - timedelta(days=20))
+    factory.employer(stem, name="New Co", start_date=date.today() - timedelta(days=5))
+    factory.employer(stem, name="Gone Co", start_date=date.today(), deleted_at=utcnow())
+    factory.session.flush()
+    text = client.get("/admin/students/export.csv").get_data(as_text=True).lstrip("\ufeff")
+    rows = {row[1]: row for row in list(csv.reader(io.StringIO(text)))[1:]}
+    assert rows["Stem"][4:] == ["stem", "approved", stem_opt.start_date.isoformat(), stem_opt.end_date.isoformat(),
+                                "Active", "New Co"]  # fmt: skip
+    assert rows["Locked"][8:] == ["Locked", ""]
+    assert rows["Invited"][4:] == ["", "", "", "", "Invitation sent", ""]
+    assert rows["Nobody"][8] == "Not created"
+
+
 def test_a_formula_in_a_name_is_defused_in_the_csv(client, factory, school, dso):
     factory.student(school=school, surname="=HYPERLINK(1)")
     text = client.get("/admin/students/export.csv").get_data(as_text=True)
