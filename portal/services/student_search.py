@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import Employer, Event, OptAuthorization, ProgramRecord, ReportingObligation, Student, User, utcnow
 from portal.models.enums import EmployerReview, OptKind, OptStatus, ProgramStatus
+from portal.models.student import student_full_name
 from portal.services.obligations import today_eastern
 
 PAGE_SIZES = (10, 25, 50, 100, 250, 500, 1000)  # as SEVIS lists offer
@@ -174,6 +175,29 @@ def _start_of_day_utc(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo("America/New_York")).astimezone(UTC)
 
 
+def full_name_expression():
+    """lower(given name || ' ' || surname): the one expression a name search matches (and PostgreSQL indexes)."""
+    return student_full_name()
+
+
+def _text_matches(school_id: int, q: str):
+    """The ids of the school's students whose name, email, SEVIS ID start or an employer's name contains ``q``.
+
+    A UNION of one SELECT per place, so each can use its own index (trigram GIN on PostgreSQL) instead of one
+    scan of every student testing four columns. The full name contains the surname and the given name, so it
+    matches whatever either of them matches.
+    """
+    pattern = "%" + like_escape(q.lower()) + "%"
+    parts = [
+        select(Student.id).where(Student.school_id == school_id, full_name_expression().like(pattern, escape="\\")),
+        select(Student.id).where(Student.school_id == school_id, Student.email.like(pattern, escape="\\")),
+        select(Employer.student_id).where(func.lower(Employer.name).like(pattern, escape="\\")),
+    ]
+    if re.fullmatch(r"[Nn]\d{1,10}", q):
+        parts.append(select(Student.id).where(Student.sevis_id.like(q.upper() + "%")))
+    return union(*parts)
+
+
 def _conditions(school_id: int, query: StudentQuery, today: date, now: datetime) -> list:
     conditions = [Student.school_id == school_id]
     q = query.q
@@ -181,17 +205,7 @@ def _conditions(school_id: int, query: StudentQuery, today: date, now: datetime)
         if _SEVIS_ID.fullmatch(q):
             conditions.append(Student.sevis_id == q.upper())
         else:
-            pattern = "%" + like_escape(q.lower()) + "%"
-            full_name = func.lower(Student.given_name + " " + Student.surname)
-            conditions.append(or_(
-                func.lower(Student.surname).like(pattern, escape="\\"),
-                func.lower(Student.given_name).like(pattern, escape="\\"),
-                full_name.like(pattern, escape="\\"),
-                Student.email.like(pattern, escape="\\"),
-                Student.sevis_id.like(q.upper() + "%") if re.fullmatch(r"[Nn]\d{1,10}", q) else false(),
-                # Not correlated: the employers matching the text are found once, not once per student.
-                Student.id.in_(select(Employer.student_id).where(func.lower(Employer.name).like(pattern, escape="\\"))),
-            ))  # fmt: skip
+            conditions.append(Student.id.in_(_text_matches(school_id, q)))
     if query.opt_kind or query.opt_status:
         opt = select(OptAuthorization.id).join(ProgramRecord).where(ProgramRecord.student_id == Student.id)
         if query.opt_kind:

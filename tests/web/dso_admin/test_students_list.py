@@ -23,7 +23,8 @@ def test_a_dso_sees_only_their_own_schools_students(client, factory, school, dso
     assert mine.sevis_id in body and other.sevis_id not in body
 
 
-@pytest.mark.parametrize("term", ["Zhang", "wei zhang", "N0099999999", "wei.z@", "Initech"])
+@pytest.mark.parametrize("term", ["Zhang", "wei zhang", "N0099999999", "wei.z@", "Initech", "zha", "WEI", "ei zh",
+                                  "n00999", "WEI.Z@EXAMPLE", "nitec"])
 def test_search_finds_by_name_sevis_id_email_or_employer(client, factory, school, dso, term):
     student = factory.student(school=school, surname="Zhang", given_name="Wei", sevis_id="N0099999999",
                               email="wei.z@example.edu")  # fmt: skip
@@ -31,6 +32,17 @@ def test_search_finds_by_name_sevis_id_email_or_employer(client, factory, school
     decoy = factory.student(school=school, surname="Other")
     body = _get(client, q=term).get_data(as_text=True)
     assert student.sevis_id in body and decoy.sevis_id not in body
+
+
+def test_a_student_matching_in_several_places_is_listed_and_counted_once(factory, school):
+    from portal.services.student_search import parse, search_students
+
+    student = factory.student(school=school, surname="Garcia", given_name="Garcia", email="garcia@example.edu")
+    factory.employer(student, name="Garcia Labs")
+    factory.employer(student, name="Garcia Works")
+    factory.student(surname="Garcia")  # another school's
+    page = search_students(factory.session, school.id, parse({"q": "garcia"}))
+    assert page.total == 1 and [row.id for row in page.rows] == [student.id]
 
 
 def test_search_treats_wildcards_as_characters(client, factory, school, dso):
