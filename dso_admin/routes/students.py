@@ -51,8 +51,11 @@ def _export_rows(school_id: int, query):
     """Every row of the current list, read as plain columns in batches so memory stays flat and no object is built."""
     session = db.session
     now = utcnow()
-    statement = export_rows_query(school_id, query, today=today_eastern()).execution_options(yield_per=EXPORT_BATCH)
-    for partition in session.execute(statement).partitions():
+    statement = export_rows_query(school_id, query, today=today_eastern()).execution_options(
+        stream_results=True, max_row_buffer=EXPORT_BATCH)  # fmt: skip
+    # Core rows from a server-side cursor: no ORM row processing for plain columns.
+    result = session.connection().execute(statement)
+    for partition in result.partitions(EXPORT_BATCH):
         ids = [row.id for row in partition]
         opts = latest_opt_rows(session, ids)
         employers = current_employer_names(session, ids)
