@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, func, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import ChangeListDownload, Employer, Event, School, Student, utcnow
@@ -134,7 +134,9 @@ def describe(before: dict | None, after: dict | None) -> str:
 
 def change_rows(session: Session, school_id: int, change_range: ChangeRange) -> Iterator[list]:
     """The rows of the CSV and XLSX lists: plain columns streamed from a server-side cursor, no objects per row."""
-    statement = (select(Event.occurred_at, Student.sevis_id, Student.surname, Student.given_name, Event.change_kind,
+    # occurred_at without the UTC-aware type's per-row conversion: only its minute's label is needed, made below.
+    occurred_at = type_coerce(Event.occurred_at, DateTime())
+    statement = (select(occurred_at, Student.sevis_id, Student.surname, Student.given_name, Event.change_kind,
                         Event.event_type, Event.reported_late, Event.actor_label, Event.before, Event.after)
                  .join(Student, Student.id == Event.student_id).where(*_conditions(school_id, change_range))
                  .order_by(Event.occurred_at, Event.id).execution_options(yield_per=ROW_BATCH))  # fmt: skip
@@ -146,7 +148,8 @@ def change_rows(session: Session, school_id: int, change_range: ChangeRange) -> 
             if label is None:
                 if len(labels) > 10_000:
                     labels.clear()
-                label = labels[minute] = occurred_at.astimezone(EASTERN).strftime("%Y-%m-%d %H:%M %Z")
+                aware = occurred_at if occurred_at.tzinfo else occurred_at.replace(tzinfo=UTC)  # SQLite: naive UTC
+                label = labels[minute] = aware.astimezone(EASTERN).strftime("%Y-%m-%d %H:%M %Z")
             yield [label, sevis_id, surname, given_name, kind.value if kind else "", event_type, "yes" if late else "",
                    actor, describe(before, after)]  # fmt: skip
 

@@ -29,7 +29,9 @@ def csv_chunks(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
     buffer.write("\ufeff")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([safe_cell(value) for value in row])
+        # safe_cell inlined (the csv module already writes None as empty): this loop runs once per cell.
+        writer.writerow([("'" + value) if isinstance(value, str) and value.startswith(_FORMULA_STARTS) else value
+                         for value in row])  # fmt: skip
         if buffer.tell() >= CHUNK:
             yield buffer.getvalue()
             buffer.seek(0)
