@@ -22,6 +22,7 @@ class User(Base):
         ),
         CheckConstraint("failed_sign_ins >= 0 AND lock_count >= 0", name="counters_not_negative"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
+        Index("ix_users_locked_until", "locked_until"),  # the students list's "Locked portal accounts" alert
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

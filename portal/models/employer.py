@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, digits_only, enum_column, utcnow
@@ -38,6 +38,11 @@ class Employer(Base):
         CheckConstraint("length(course_relevance) BETWEEN 1 AND 1000", name="course_relevance_length"),
         CheckConstraint("length(name) BETWEEN 1 AND 121", name="name_length"),
         Index("ix_employers_student_deleted", "student_id", "deleted_at"),
+        # The students list's alerts: live employers by student and end (no-employer and unemployment counts),
+        # and the few waiting for a STEM review.
+        Index("ix_employers_live_student_end", "student_id", "end_date", postgresql_where=text("deleted_at IS NULL"),
+              sqlite_where=text("deleted_at IS NULL")),
+        Index("ix_employers_review_status", "review_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,3 +102,8 @@ class Employer(Base):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+# The DSO students search by employer name (LIKE '%text%') through a trigram GIN index: PostgreSQL only (0006).
+Index("ix_employers_name_trgm", func.lower(Employer.__table__.c.name).label("lower_name"), postgresql_using="gin",
+      postgresql_ops={"lower_name": "gin_trgm_ops"}).ddl_if(dialect="postgresql")  # fmt: skip

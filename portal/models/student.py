@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    DDL,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    event,
+    func,
+    literal_column,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, digits_only, enum_column, utcnow
@@ -51,6 +62,23 @@ class Student(Base):
 
     def __repr__(self) -> str:
         return f"<Student {self.sevis_id}>"
+
+
+def student_full_name(table=None):
+    """lower(given_name || ' ' || surname): what the DSO's name search matches, and what PostgreSQL indexes."""
+    columns = (table if table is not None else Student.__table__).c
+    return func.lower(columns.given_name + literal_column("' '") + columns.surname)
+
+
+# The DSO students search (LIKE '%text%') through trigram GIN indexes: PostgreSQL only (pg_trgm, migration 0006).
+event.listen(Base.metadata, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))  # fmt: skip
+# The full name as text (with its operator class), written as PostgreSQL reads it back; the search matches it with
+# student_full_name() below.
+Index("ix_students_full_name_trgm", text("lower((given_name || ' ') || surname) gin_trgm_ops"), _table=Student.__table__,
+      postgresql_using="gin").ddl_if(dialect="postgresql")  # fmt: skip
+# (A plain index on SQLite, which has no trigram index.)
+Index("ix_students_email_trgm", Student.__table__.c.email, postgresql_using="gin", postgresql_ops={"email": "gin_trgm_ops"})
 
 
 class ProgramRecord(Base):

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, func, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import ChangeListDownload, Employer, Event, School, Student, utcnow
@@ -24,6 +24,7 @@ from portal.services.events import record_event
 EASTERN = ZoneInfo("America/New_York")
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 BATCH = 500
+ROW_BATCH = 5000  # plain rows per fetch from the server-side cursor (CSV/XLSX lists)
 MAX_RECORDS_PER_FILE = 250  # SEVIS accepts at most 250 students per batch file
 CHUNK = 64 * 1024
 
@@ -132,11 +133,25 @@ def describe(before: dict | None, after: dict | None) -> str:
 
 
 def change_rows(session: Session, school_id: int, change_range: ChangeRange) -> Iterator[list]:
-    """The rows of the CSV and XLSX lists."""
-    for event, student in iter_changes(session, school_id, change_range):
-        yield [event.occurred_at.astimezone(EASTERN).strftime("%Y-%m-%d %H:%M %Z"), student.sevis_id, student.surname,
-               student.given_name, event.change_kind.value if event.change_kind else "", event.event_type,
-               "yes" if event.reported_late else "", event.actor_label, describe(event.before, event.after)]  # fmt: skip
+    """The rows of the CSV and XLSX lists: plain columns streamed from a server-side cursor, no objects per row."""
+    # occurred_at without the UTC-aware type's per-row conversion: only its minute's label is needed, made below.
+    occurred_at = type_coerce(Event.occurred_at, DateTime())
+    statement = (select(occurred_at, Student.sevis_id, Student.surname, Student.given_name, Event.change_kind,
+                        Event.event_type, Event.reported_late, Event.actor_label, Event.before, Event.after)
+                 .join(Student, Student.id == Event.student_id).where(*_conditions(school_id, change_range))
+                 .order_by(Event.occurred_at, Event.id).execution_options(yield_per=ROW_BATCH))  # fmt: skip
+    labels: dict = {}  # the Eastern label per minute: one timezone conversion per distinct minute, not per row
+    for partition in session.execute(statement).partitions():
+        for occurred_at, sevis_id, surname, given_name, kind, event_type, late, actor, before, after in partition:
+            minute = occurred_at.replace(second=0, microsecond=0)
+            label = labels.get(minute)
+            if label is None:
+                if len(labels) > 10_000:
+                    labels.clear()
+                aware = occurred_at if occurred_at.tzinfo else occurred_at.replace(tzinfo=UTC)  # SQLite: naive UTC
+                label = labels[minute] = aware.astimezone(EASTERN).strftime("%Y-%m-%d %H:%M %Z")
+            yield [label, sevis_id, surname, given_name, kind.value if kind else "", event_type, "yes" if late else "",
+                   actor, describe(before, after)]  # fmt: skip
 
 
 # --- SEVIS batch XML (Create-UpdateStudent.xsd) -------------------------------------------------

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
+import zipfile
 from collections.abc import Iterable, Iterator
+from xml.sax.saxutils import escape
 
 CHUNK = 64 * 1024
 # Spreadsheet apps run a cell that starts with these as a formula (CSV injection); prefix a quote.
@@ -29,7 +29,9 @@ def csv_chunks(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
     buffer.write("\ufeff")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([safe_cell(value) for value in row])
+        # safe_cell inlined (the csv module already writes None as empty): this loop runs once per cell.
+        writer.writerow([("'" + value) if isinstance(value, str) and value.startswith(_FORMULA_STARTS) else value
+                         for value in row])  # fmt: skip
         if buffer.tell() >= CHUNK:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -38,30 +40,130 @@ def csv_chunks(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
 
 
 def xlsx_chunks(header: list[str], rows: Iterable[Iterable], *, sheet: str = "List") -> Iterator[bytes]:
-    """An XLSX file written row by row with XlsxWriter's constant_memory mode, then streamed from a temp file."""
-    import xlsxwriter
+    """An XLSX file streamed as it is zipped: the sheet's XML is written row by row (inline strings), never held.
 
-    handle, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(handle)
-    try:
-        workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False,
-                                              "strings_to_urls": False, "tmpdir": tempfile.gettempdir()})  # fmt: skip
-        worksheet = workbook.add_worksheet(sheet[:31])
-        bold = workbook.add_format({"bold": True})
-        worksheet.write_row(0, 0, header, bold)
-        for number, row in enumerate(rows, start=1):
-            worksheet.write_row(number, 0, [_xlsx_value(value) for value in row])
-        workbook.close()
-        with open(path, "rb") as file:
-            while chunk := file.read(CHUNK):
-                yield chunk
-    finally:
-        os.unlink(path)
+    The same cells as XlsxWriter's constant_memory mode wrote: a bold header, text as inline strings, numbers as
+    numbers, dates as ISO text, empty values as no cell; formula-looking text defused.
+    """
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, body in _xlsx_parts(sheet).items():
+            archive.writestr(name, body)
+        yield sink.take()
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+            part.write(_SHEET_HEAD)
+            part.write(_xlsx_row(1, header, ' s="1"').encode())
+            pending: list[str] = []
+            for number, row in enumerate(rows, start=2):
+                pending.append(_xlsx_row(number, row))
+                if len(pending) >= 1000:
+                    part.write("".join(pending).encode())
+                    pending.clear()
+                    if sink.size >= CHUNK:
+                        yield sink.take()
+            part.write("".join(pending).encode())
+            part.write(b"</sheetData></worksheet>")
+    yield sink.take()
 
 
-def _xlsx_value(value):
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return safe_cell(value)
+class _Sink:
+    """A write-only file for ZipFile (not seekable, so it writes data descriptors) whose bytes are taken as they come."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def write(self, data) -> int:
+        self.parts.append(bytes(data))
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self.parts)
+        self.parts, self.size = [], 0
+        return data
+
+
+_XML_ESCAPES = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
+# Characters XML 1.0 cannot hold, written the way Excel reads them back (_xHHHH_).
+_XML_ESCAPES.update({code: f"_x{code:04X}_" for code in range(32) if code not in (9, 10, 13)})
+_COLUMNS: list[str] = []
+
+
+def _column(index: int) -> str:
+    while len(_COLUMNS) <= index:
+        number, name = len(_COLUMNS) + 1, ""
+        while number:
+            number, rest = divmod(number - 1, 26)
+            name = chr(65 + rest) + name
+        _COLUMNS.append(name)
+    return _COLUMNS[index]
+
+
+def _xlsx_row(number: int, values: Iterable, style: str = "") -> str:
+    cells = []
+    for index, value in enumerate(values):
+        if value is None or value == "":
+            continue
+        if value is True or value is False:
+            cells.append(f'<c r="{_column(index)}{number}"{style} t="b"><v>{int(value)}</v></c>')
+            continue
+        if isinstance(value, (int, float)) and value == value and value not in (float("inf"), float("-inf")):
+            cells.append(f'<c r="{_column(index)}{number}"{style}><v>{value!r}</v></c>')
+            continue
+        text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        if style == "":
+            text = safe_cell(text)
+        text = text[:32767].translate(_XML_ESCAPES)
+        space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+        cells.append(f'<c r="{_column(index)}{number}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+    return f'<row r="{number}">{"".join(cells)}</row>'
+
+
+_SHEET_HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+               b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+               b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheetData>')  # fmt: skip
+
+
+def _xlsx_parts(sheet: str) -> dict[str, str]:
+    head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    name = escape(sheet[:31], {'"': "&quot;"})
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rels = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    return {
+        "[Content_Types].xml": head + (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            '<Override PartName="/xl/styles.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>'),
+        "_rels/.rels": head + (
+            f'<Relationships xmlns="{package}"><Relationship Id="rId1" '
+            f'Type="{rels}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+        "xl/workbook.xml": head + (
+            f'<workbook xmlns="{main}" xmlns:r="{rels}"><sheets>'
+            f'<sheet name="{name}" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        "xl/_rels/workbook.xml.rels": head + (
+            f'<Relationships xmlns="{package}">'
+            f'<Relationship Id="rId1" Type="{rels}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{rels}/styles" Target="styles.xml"/></Relationships>'),
+        "xl/styles.xml": head + (
+            f'<styleSheet xmlns="{main}">'
+            '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+            '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+            '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+            '<fill><patternFill patternType="gray125"/></fill></fills>'
+            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+            '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+            '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'),
+    }  # fmt: skip

@@ -153,3 +153,21 @@ def test_download_marks_are_kept_per_official(factory, db_session, school, dso):
     fresh = resolve_range(db_session, other, start=None, end=None, since_last=True, kinds=tuple(ChangeKind), now=NOW)
     assert fresh.covers_from.year == 2000
     assert db_session.scalar(select(ChangeListDownload).where(ChangeListDownload.user_id == other.user_id)) is None
+
+
+def test_each_row_shows_when_it_changed_in_eastern_time_with_daylight_saving(factory, db_session, school, dso):
+    import time_machine
+
+    from portal.services.events import record_event
+
+    student = factory.student(school=school)
+    actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
+    for instant in (datetime(2026, 1, 15, 17, 30, 5, tzinfo=UTC), datetime(2026, 1, 15, 17, 30, 50, tzinfo=UTC),
+                    datetime(2026, 7, 15, 17, 30, tzinfo=UTC)):  # fmt: skip
+        with time_machine.travel(instant, tick=False):
+            record_event(db_session, actor, "contact.phone_changed", student=student, before={"phone": "1"},
+                         after={"phone": "2"}, change_kind=ChangeKind.CONTACT, subject=f"student:{student.id}")  # fmt: skip
+    db_session.flush()
+    rows = list(change_rows(db_session, school.id, _everything(db_session, dso, (ChangeKind.CONTACT,))))
+    assert [row[0] for row in rows] == ["2026-01-15 12:30 EST", "2026-01-15 12:30 EST", "2026-07-15 13:30 EDT"]
+    assert rows[0][8] == "phone: 1 -> 2"

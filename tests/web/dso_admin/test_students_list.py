@@ -23,7 +23,8 @@ def test_a_dso_sees_only_their_own_schools_students(client, factory, school, dso
     assert mine.sevis_id in body and other.sevis_id not in body
 
 
-@pytest.mark.parametrize("term", ["Zhang", "wei zhang", "N0099999999", "wei.z@", "Initech"])
+@pytest.mark.parametrize("term", ["Zhang", "wei zhang", "N0099999999", "wei.z@", "Initech", "zha", "WEI", "ei zh",
+                                  "n00999", "WEI.Z@EXAMPLE", "nitec"])
 def test_search_finds_by_name_sevis_id_email_or_employer(client, factory, school, dso, term):
     student = factory.student(school=school, surname="Zhang", given_name="Wei", sevis_id="N0099999999",
                               email="wei.z@example.edu")  # fmt: skip
@@ -31,6 +32,17 @@ def test_search_finds_by_name_sevis_id_email_or_employer(client, factory, school
     decoy = factory.student(school=school, surname="Other")
     body = _get(client, q=term).get_data(as_text=True)
     assert student.sevis_id in body and decoy.sevis_id not in body
+
+
+def test_a_student_matching_in_several_places_is_listed_and_counted_once(factory, school):
+    from portal.services.student_search import parse, search_students
+
+    student = factory.student(school=school, surname="Garcia", given_name="Garcia", email="garcia@example.edu")
+    factory.employer(student, name="Garcia Labs")
+    factory.employer(student, name="Garcia Works")
+    factory.student(surname="Garcia")  # another school's
+    page = search_students(factory.session, school.id, parse({"q": "garcia"}))
+    assert page.total == 1 and [row.id for row in page.rows] == [student.id]
 
 
 def test_search_treats_wildcards_as_characters(client, factory, school, dso):
@@ -95,6 +107,28 @@ def test_csv_and_xlsx_export_the_current_filtered_list(client, factory, school, 
     response = client.get("/admin/students/export.xlsx", query_string={"q": "Keep"})
     sheet = load_workbook(io.BytesIO(response.data), read_only=True).active
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [keep.sevis_id]
+
+
+def test_export_rows_show_the_latest_opt_the_account_state_and_the_newest_live_employer(client, factory, school, dso):
+    stem = factory.student(school=school, surname="Stem")
+    stem_opt = factory.stem_opt(stem)
+    factory.user(role=Role.STUDENT, student=stem)
+    locked = factory.student(school=school, surname="Locked")
+    factory.user(role=Role.STUDENT, student=locked).locked_until = utcnow() + timedelta(minutes=30)
+    invited = factory.student(school=school, surname="Invited", opt=None)
+    factory.user(role=Role.STUDENT, student=invited, password=None)
+    factory.student(school=school, surname="Nobody")
+    factory.employer(stem, name="Old Co", start_date=date.today() - timedelta(days=20))
+    factory.employer(stem, name="New Co", start_date=date.today() - timedelta(days=5))
+    factory.employer(stem, name="Gone Co", start_date=date.today(), deleted_at=utcnow())
+    factory.session.flush()
+    text = client.get("/admin/students/export.csv").get_data(as_text=True).lstrip("\ufeff")
+    rows = {row[1]: row for row in list(csv.reader(io.StringIO(text)))[1:]}
+    assert rows["Stem"][4:] == ["stem", "approved", stem_opt.start_date.isoformat(), stem_opt.end_date.isoformat(),
+                                "Active", "New Co"]  # fmt: skip
+    assert rows["Locked"][8:] == ["Locked", ""]
+    assert rows["Invited"][4:] == ["", "", "", "", "Invitation sent", ""]
+    assert rows["Nobody"][8] == "Not created"
 
 
 def test_a_formula_in_a_name_is_defused_in_the_csv(client, factory, school, dso):
