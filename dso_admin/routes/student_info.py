@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import abort, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from dso_admin.blueprints import admin
@@ -57,6 +57,9 @@ def account_actions(student: Student, has_approved_opt: bool, status) -> list[Ac
     return actions
 
 
+EMPLOYERS_PER_PAGE = 50
+
+
 def _load(sevis_id: str) -> Student:
     student = own_student_or_404(sevis_id)
     # Eager-load everything the page shows, a fixed number of statements whatever the record holds.
@@ -70,13 +73,19 @@ def _load(sevis_id: str) -> Student:
 def _context(student: Student, **extra) -> dict:
     history_filter = parse_history_filter(request.args)
     events, total, types = student_history(db.session, student.id, history_filter)
+    employers_page = request.args.get("employers_page", 1, type=int) or 1
+    employers_page = max(employers_page, 1)
+    employer_total = db.session.scalar(select(func.count(Employer.id)).where(Employer.student_id == student.id))
+    # Paged like every list: a record with thousands of employers must not make the page slow.
     employers = list(db.session.scalars(select(Employer).where(Employer.student_id == student.id)
-                                        .order_by(Employer.deleted_at.is_not(None), Employer.start_date.desc())))  # fmt: skip
+                                        .order_by(Employer.deleted_at.is_not(None), Employer.start_date.desc(), Employer.id.desc())
+                                        .limit(EMPLOYERS_PER_PAGE).offset((employers_page - 1) * EMPLOYERS_PER_PAGE)))  # fmt: skip
     documents = list(db.session.scalars(select(Document).where(Document.student_id == student.id,
                                                                Document.deleted_at.is_(None))))  # fmt: skip
     status = account_status(student.user)
     return dict(student=student, events=events, event_total=total, event_types=types, history_filter=history_filter,
-                actor_labels=ACTOR_LABELS, employers=employers, documents=documents,
+                actor_labels=ACTOR_LABELS, employers=employers, documents=documents, employers_page=employers_page, employers_per_page=EMPLOYERS_PER_PAGE,
+                employer_pages=max(1, -(-employer_total // EMPLOYERS_PER_PAGE)), employer_total=employer_total,
                 account=status, actions=account_actions(student, _has_approved(student), status),
                 per_page=50, **extra)  # fmt: skip
 

@@ -139,3 +139,28 @@ def test_the_page_issues_the_same_number_of_statements_whatever_the_record_holds
     with count_queries() as second:
         _page(client, big)
     assert first["count"] == second["count"]
+
+
+def test_employers_are_paged_fifty_at_a_time_current_ones_first(client, factory, school, dso, count_queries):
+    from datetime import timedelta
+
+    student = factory.student(school=school)
+    start = student.program_records[-1].opt_authorizations[0].start_date
+    for number in range(120):
+        factory.employer(student, name=f"Employer {number:03d}", start_date=start + timedelta(days=number))
+    deleted = factory.employer(student, name="Deleted Employer LLC", start_date=start + timedelta(days=500))
+    deleted.deleted_at = deleted.created_at
+
+    first = client.get(f"/admin/students/{student.sevis_id}").get_data(as_text=True)
+    assert first.count("Edit Employer ") == 50 and "Employer 119" in first and "Deleted Employer LLC" not in first
+    assert "Employers 1 to 50 of 121" in first and "More employers" in first and "Previous employers" not in first
+
+    last = client.get(f"/admin/students/{student.sevis_id}?employers_page=3").get_data(as_text=True)
+    assert last.count("Edit Employer ") == 20 and "Restore Deleted Employer LLC" in last
+    assert "Employers 101 to 121 of 121" in last and "More employers" not in last
+
+    with count_queries() as few:
+        client.get(f"/admin/students/{student.sevis_id}?employers_page=2")
+    with count_queries() as many:
+        client.get(f"/admin/students/{student.sevis_id}?employers_page=-4")
+    assert few["count"] == many["count"]
