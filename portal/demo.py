@@ -20,6 +20,7 @@ from portal.models.enums import (
     Role,
 )
 from portal.services.actors import Actor
+from portal.services.employers import delete_employer
 from portal.services.events import record_event
 from portal.services.obligations import (
     add_address_change_obligation,
@@ -222,11 +223,8 @@ def _seed_situation(session, student, situation, *, today, rng, password_hash, s
     elif situation == "deleted_employer":
         _employer(session, student, opt, rng, start=opt_start + timedelta(days=5))
         mistaken = _employer(session, student, opt, rng, start=opt_start + timedelta(days=60))
-        before = mistaken.snapshot()
-        mistaken.deleted_at = utcnow() - timedelta(days=3)
-        mistaken.deleted_by_user_id = user.id
-        record_event(session, Actor.for_user(user), "employer.deleted", student=student,
-                     change_kind=ChangeKind.EMPLOYER, subject=f"employer:{mistaken.id}", before=before)  # fmt: skip
+        # Through the real service, so the deletion, its event and the student's receipt agree on the time.
+        delete_employer(session, mistaken, actor=Actor.for_user(user), confirmed_never_worked=True, today=today)
         add_address_change_obligation(session, student, told_on=today - timedelta(days=25))  # issue 5: one overdue
     elif situation in ("pending_stem", "approved_stem", "stem_denied"):
         _employer(session, student, opt, rng, start=opt_start + timedelta(days=3))
