@@ -126,6 +126,34 @@ def pypi_latest_release_audit(pins: dict[str, str]) -> tuple[str, str]:
     return "CLEAN", f"all {len(pins)} locked packages are their latest release, with no known vulnerability"
 
 
+def npm_freshness() -> str:
+    """How many locked front-end packages are the newest release of their major line (a fact, not a claim of safety)."""
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    locked = {path.split("node_modules/")[-1]: entry["version"] for path, entry in lock["packages"].items() if path}
+
+    def newest_same_major(name: str) -> str | None:
+        request = urllib.request.Request(f"https://registry.npmjs.org/{name}",  # abbreviated metadata
+                                         headers={"Accept": "application/vnd.npm.install-v1+json"})  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 (a fixed https URL)
+                versions = json.load(response).get("versions", {})
+        except (urllib.error.URLError, TimeoutError, json.JSONDecodeError):
+            return None
+        major = locked[name].split(".")[0]
+        releases = [v for v in versions if v.split(".")[0] == major and "-" not in v]
+        return max(releases, key=lambda v: tuple(int(part) for part in v.split(".")), default=None)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        newest = dict(zip(locked, pool.map(newest_same_major, locked), strict=True))
+    behind = [
+        f"{name} {version} (newest {newest[name]})" for name, version in locked.items() if newest[name] != version
+    ]
+    if not behind:
+        return f"all {len(locked)} locked packages are the newest release of their major version"
+    return (f"{len(locked) - len(behind)} of {len(locked)} locked packages are the newest release of their major "
+            f"version; behind: {', '.join(behind)}")  # fmt: skip
+
+
 def npm_audit() -> tuple[str, str]:
     """npm audit of package-lock.json (the production front-end packages)."""
     npm = shutil.which("npm")
@@ -140,7 +168,7 @@ def npm_audit() -> tuple[str, str]:
     if "error" in report or "message" in report and "metadata" not in report:
         error = report.get("error") or {}
         message = report.get("message") or error.get("summary") or (result.stderr.strip().splitlines() or ["?"])[-1]
-        return "UNVERIFIED", f"npm audit could not reach the advisory service: {message[:200]}"
+        return "UNVERIFIED", f"npm audit could not reach the advisory service: {message[:200]}; {npm_freshness()}"
     found = {
         name: advisory
         for name, advisory in report.get("vulnerabilities", {}).items()
