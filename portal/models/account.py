@@ -39,7 +39,8 @@ class User(Base):
     lock_count: Mapped[int] = mapped_column(default=0)
 
     password_changed_at: Mapped[datetime | None]
-    mfa_secret: Mapped[str | None] = mapped_column(String(64))
+    # The TOTP secret as a Fernet token bound to this row, never the secret itself (portal.services.mfa.secret_of).
+    mfa_secret_encrypted: Mapped[str | None] = mapped_column(String(255))
     mfa_enabled_at: Mapped[datetime | None]
     # The TOTP time step last accepted, so one code cannot be used twice (ASVS 2.8.4).
     mfa_last_step: Mapped[int | None]

@@ -214,7 +214,7 @@ def reset_portal_account(session: Session, student: Student, *, actor: Actor, cl
     record_event(session, actor, "account.reset", student=student, user=user, subject=f"user:{user.id}",
                  after={"links_voided": voided, "link_expires_at": link.expires_at, "mfa_cleared": bool(clear_mfa and user.mfa_enabled_at)})  # fmt: skip
     _end_all_sessions(session, user, actor=actor, reason="account_reset")
-    if clear_mfa and user.mfa_secret is not None:
+    if clear_mfa and user.mfa_secret_encrypted is not None:
         from portal.services.mfa import clear_mfa as _clear
 
         _clear(session, user, actor=actor)

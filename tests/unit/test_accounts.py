@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal.models import AccountLink, Event, OutboxEmail, RecoveryCode, Upgrade, utcnow
 from portal.models.enums import LinkPurpose, Role
 from portal.notifications.outbox import resolve_link
-from portal.services import accounts
+from portal.services import accounts, mfa
 from portal.services.actors import Actor
 from portal.services.errors import Conflict, InvalidValue, NotFound, RuleBroken
 from portal.services.sessions import start_session
@@ -108,7 +108,8 @@ def test_reset_portal_account_unlocks_voids_sends_ends_sessions_and_clears_mfa(f
     user = factory.user(role=Role.STUDENT, student=student)
     old = accounts.issue_link(db_session, user, LinkPurpose.PASSWORD_RESET)
     user.locked_until, user.lock_count = utcnow() + timedelta(minutes=10), 1
-    user.mfa_secret, user.mfa_enabled_at = "JBSWY3DPEHPK3PXP", utcnow()
+    mfa.store_secret(db_session, user, "JBSWY3DPEHPK3PXP")
+    user.mfa_enabled_at = utcnow()
     db_session.add(RecoveryCode(user_id=user.id, code_hash="x"))
     row, _ = start_session(db_session, user)
     dso = Actor.for_user(factory.user(role=Role.DSO, school=student.school))
@@ -118,7 +119,7 @@ def test_reset_portal_account_unlocks_voids_sends_ends_sessions_and_clears_mfa(f
     assert old.voided_at is not None and link.voided_at is None and link.purpose is LinkPurpose.ACCOUNT_CREATION
     assert user.locked_until is None and user.lock_count == 0
     assert row.ended_at is not None and row.ended_reason == "account_reset"
-    assert user.mfa_secret is None and user.mfa_enabled_at is None
+    assert user.mfa_secret_encrypted is None and user.mfa_enabled_at is None
     assert db_session.scalar(select(func.count()).select_from(RecoveryCode).where(RecoveryCode.user_id == user.id)) == 0
     assert _emails(db_session, user)[-1].template == "account_reset"
     for event_type in ("account.unlocked", "account.reset", "sessions.ended", "mfa.cleared"):
