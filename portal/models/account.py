@@ -144,3 +144,17 @@ class RecoveryCode(Base):
     code_hash: Mapped[str] = mapped_column(String(255))
     used_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PasswordResetRequest(Base):
+    """An address typed on the reset page, waiting for the worker to answer it (portal/services/reset_requests.py).
+
+    Answered rows are kept only while they hold back a repeat email to the same address (a minute).
+    """
+
+    __tablename__ = "password_reset_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]

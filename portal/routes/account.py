@@ -20,7 +20,7 @@ from portal.forms.account import (
 )
 from portal.models.enums import LinkPurpose
 from portal.routes.auth import continue_after_step
-from portal.services import accounts, mfa
+from portal.services import accounts, mfa, reset_requests
 from portal.services.errors import DomainError, SecretUnreadable
 from portal.services.sessions import end_session
 from portal.services.throttling import record_failed_sign_in
@@ -97,13 +97,19 @@ def create(token: str):
 @bp.route("/password/reset", methods=["GET", "POST"])
 @limiter.limit(_link_limit, methods=["POST"])
 def reset_request():
-    """Ask for a reset link; the same answer whether or not the email has an account."""
+    """Ask for a reset link: the same work and answer whether or not the address has an account (the worker emails);
+    refuses a value that is not an email address."""
     form = ResetRequestForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(db.session, form.email.data)
-        db.session.commit()
-        return render_page_or_partial("pages/password_reset_request.html", "partials/_password_reset_request.html",
-                                      form=form, sent=True)  # fmt: skip
+        try:
+            reset_requests.record_reset_request(db.session, form.email.data)
+        except DomainError as err:
+            db.session.rollback()
+            _attach(form, err)
+        else:
+            db.session.commit()
+            return render_page_or_partial("pages/password_reset_request.html", "partials/_password_reset_request.html",
+                                          form=form, sent=True)  # fmt: skip
     status = 422 if form.is_submitted() else 200
     return render_page_or_partial("pages/password_reset_request.html", "partials/_password_reset_request.html",
                                   status=status, form=form, sent=False)  # fmt: skip
