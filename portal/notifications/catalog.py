@@ -75,6 +75,14 @@ register(EmailTemplate(
     sample={"name": "Linh Nguyen"},
 ))  # fmt: skip
 
+register(EmailTemplate(
+    name="mfa_turned_off",
+    subject="Two-step verification was turned off for your {{ site_name }} account",
+    when_sent="When you turn off two-step verification on your Sign-in and security page (students only; "
+              "school officials must keep it on).",
+    sample={"name": "Linh Nguyen"},
+))  # fmt: skip
+
 # Issue 6: what students report, reminders and access notices, problem reports.
 _SAMPLE_STUDENT = {"student_name": "Linh Nguyen"}
 

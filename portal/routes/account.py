@@ -17,6 +17,7 @@ from portal.forms.account import (
     MfaCodeForm,
     ResetPasswordForm,
     ResetRequestForm,
+    TurnOffMfaForm,
 )
 from portal.models.enums import LinkPurpose
 from portal.routes.auth import continue_after_step
@@ -224,7 +225,8 @@ def mfa_setup():
             response = render_page_or_partial("pages/mfa_recovery_codes.html", "partials/_mfa_recovery_codes.html",
                                               codes=codes, next_url=continue_after_step())  # fmt: skip
             return _no_store(response)
-    secret = mfa.pending_secret(db.session, current_user, restart=request.method == "GET" and bool(request.args.get("restart")))
+    restart = request.method == "GET" and bool(request.args.get("restart"))
+    secret = mfa.pending_secret(db.session, current_user, restart=restart)
     db.session.commit()
     uri = mfa.provisioning_uri(current_user, current_app.config["SITE_NAME"])
     status = 422 if form.is_submitted() else 200
@@ -257,7 +259,7 @@ def mfa_verify():
             db.session.commit()
             return redirect_or_swap(continue_after_step())
         if error is None:
-            signed_out = _count_wrong_secret("wrong_mfa_code", "Too many wrong codes")
+            signed_out = _count_wrong_secret("wrong_mfa_code", what="Too many wrong codes", end_reason="mfa_failures")
             if signed_out is not None:
                 return signed_out
             form.code.errors = ["That code is not right. Type the 6-digit code your app shows now, or a recovery code."]
@@ -265,16 +267,51 @@ def mfa_verify():
                                   form=form, error=error)  # fmt: skip
 
 
-def _count_wrong_secret(reason: str, what: str):
+def _count_wrong_secret(reason: str, *, what: str, end_reason: str):
     """A wrong code or password counts like one at sign-in: the fifth in a row locks the account and ends this
     session; returns the redirect to the sign-in page then, else None (and commits either way)."""
     outcome = record_failed_sign_in(db.session, current_user, reason=reason)
     if outcome.locked_until is None:
         db.session.commit()
         return None
-    end_session(db.session, current_user_session(), reason="mfa_failures" if reason == "wrong_mfa_code" else reason)
+    end_session(db.session, current_user_session(), reason=end_reason)
     db.session.commit()
     session.clear()
     flash(f"{what}: the account is locked until {format_eastern(outcome.locked_until)}. "
           "Reset your password to unlock it at once, or ask your school's DSO.", "error")  # fmt: skip
     return redirect_or_swap(url_for("auth.sign_in"))
+
+
+# The turn-off form's fields whose wrong value counts like a failed sign-in, and the reason recorded.
+WRONG_SECRET_REASONS = {"current_password": "wrong_password", "code": "wrong_mfa_code"}
+
+
+@bp.route("/account/mfa/turn-off", methods=["GET", "POST"])
+@student_required
+@limiter.limit(_link_limit, methods=["POST"])
+def mfa_turn_off():
+    """Turn two-step verification off (students; officials must keep it) in a confirmation dialog: the current
+    password and a code; ends the other sessions and emails a notice. A wrong password or code counts toward a lock."""
+    if not mfa.mfa_enabled(current_user):
+        return redirect_or_swap(url_for(".security"))
+    form = TurnOffMfaForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            mfa.turn_off_mfa(db.session, current_user, password=form.current_password.data, code=form.code.data,
+                             keep=current_user_session())  # fmt: skip
+        except DomainError as err:
+            db.session.rollback()
+            error = _attach(form, err)
+            if err.field in WRONG_SECRET_REASONS:
+                signed_out = _count_wrong_secret(WRONG_SECRET_REASONS[err.field], what="Too many wrong tries",
+                                                 end_reason="sign_in_failures")  # fmt: skip
+                if signed_out is not None:
+                    return signed_out
+        else:
+            db.session.commit()
+            flash("Two-step verification is off. You were signed out on your other devices.", "success")
+            return redirect_or_swap(url_for(".security"))
+    # Every refusal is a 422, which htmx swaps into the dialog (a 503 for an unreadable secret would not show).
+    return render_page_or_partial("pages/mfa_turn_off.html", "partials/_mfa_turn_off.html",
+                                  status=422 if form.is_submitted() else 200, form=form, error=error)  # fmt: skip

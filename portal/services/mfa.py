@@ -19,9 +19,13 @@ from sqlalchemy.orm import Session
 from portal import encryption
 from portal.models import RecoveryCode, User, utcnow
 from portal.models.enums import Role
+from portal.notifications.outbox import queue_email
 from portal.services.actors import Actor
-from portal.services.errors import Conflict, InvalidValue, SecretUnreadable
+from portal.services.errors import Conflict, InvalidValue, NotAllowed, SecretUnreadable
 from portal.services.events import record_event
+from portal.services.password_policy import normalize_password
+from portal.services.passwords import verify_password
+from portal.services.sessions import end_all_sessions
 
 MFA_REQUIRED_ROLES = frozenset({Role.DSO, Role.PRINCIPAL_DSO, Role.SUPPORT, Role.OPERATOR})
 RECOVERY_CODE_COUNT = 10
@@ -192,7 +196,7 @@ def recovery_codes_left(session: Session, user: User) -> int:
     return len(session.scalars(select(RecoveryCode.id).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))).all())
 
 
-def clear_mfa(session: Session, user: User, *, actor: Actor) -> None:
+def clear_mfa(session: Session, user: User, *, actor: Actor, event_type: str = "mfa.cleared") -> None:
     """Remove the authenticator and recovery codes (a DSO's reset, or a student turning it off); refuses when off."""
     if user.mfa_secret_encrypted is None:
         raise Conflict("Two-step verification is not turned on for this account.")
@@ -201,7 +205,28 @@ def clear_mfa(session: Session, user: User, *, actor: Actor) -> None:
     user.mfa_last_step = None
     for old in session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
         session.delete(old)
-    record_event(session, actor, "mfa.cleared", student=user.student, user=user, subject=f"user:{user.id}")
+    record_event(session, actor, event_type, student=user.student, user=user, subject=f"user:{user.id}")
+    session.flush()
+
+
+def turn_off_mfa(session: Session, user: User, *, password: str, code: str, keep=None) -> None:
+    """A student turns two-step verification off with their password and a current or recovery code: one event,
+    their other sessions ended, a notice by email. Refuses officials (they must use it), a wrong password or code."""
+    if mfa_required(user):
+        raise NotAllowed("School officials, support staff and operators must use two-step verification, "
+                         "so it cannot be turned off.")  # fmt: skip
+    if not mfa_enabled(user):
+        raise Conflict("Two-step verification is already off.")
+    if not verify_password(user.password_hash, normalize_password(password or "")):
+        raise InvalidValue("That is not your current password.", field="current_password")
+    if not verify_second_factor(session, user, code):
+        raise InvalidValue("That code is not right. Type the 6-digit code your app shows now, or a recovery code.",
+                           field="code")  # fmt: skip
+    actor = Actor.for_user(user)
+    clear_mfa(session, user, actor=actor, event_type="mfa.turned_off")
+    end_all_sessions(session, user, actor=actor, reason="mfa_turned_off", keep=keep)
+    queue_email(session, template="mfa_turned_off", to=user.email, student=user.student, user=user,
+                school_id=user.school_id, context={"name": user.display_name or user.email})  # fmt: skip
     session.flush()
 
 

@@ -8,11 +8,13 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 
 from portal.encryption import derived_key
-from portal.models import Event, RecoveryCode
+from portal.models import Event, OutboxEmail, RecoveryCode
 from portal.models.enums import Role
 from portal.services import mfa
 from portal.services.actors import Actor
-from portal.services.errors import Conflict, InvalidValue, SecretUnreadable
+from portal.services.errors import Conflict, InvalidValue, NotAllowed, SecretUnreadable
+from portal.services.sessions import start_session
+from tests.support.factories import PASSWORD
 
 
 @pytest.mark.parametrize("role, required", [
@@ -179,3 +181,52 @@ def test_a_malformed_key_stops_the_app_at_start_with_a_clear_message(setting):
     setattr(BadKey, setting, "not-a-key")
     with pytest.raises(ValueError, match="not a valid key.*portal secrets new-key"):
         create_app(BadKey)
+
+
+# ---------------------------------------------------------------- a student turning it off
+
+def test_a_student_turns_mfa_off_with_password_and_a_code(factory, db_session):
+    user, _ = _enrolled(factory, db_session, role=Role.STUDENT)
+    user.mfa_last_step = None
+    this, _ = start_session(db_session, user)
+    other, _ = start_session(db_session, user)
+    mfa.turn_off_mfa(db_session, user, password=PASSWORD, code=pyotp.TOTP(mfa.secret_of(user)).now(), keep=this)
+    assert not mfa.mfa_enabled(user) and user.mfa_secret_encrypted is None and mfa.recovery_codes_left(db_session, user) == 0
+    assert this.ended_at is None and other.ended_at is not None and other.ended_reason == "mfa_turned_off"
+    events = db_session.scalars(select(Event.event_type).where(Event.user_id == user.id)).all()
+    assert events[-2:] == ["mfa.turned_off", "sessions.ended"] and "mfa.cleared" not in events
+    notice = db_session.scalars(select(OutboxEmail).where(OutboxEmail.user_id == user.id)).all()[-1]
+    assert notice.template == "mfa_turned_off" and notice.to_address == user.email and "/password/reset" in notice.body_text
+
+
+def test_a_recovery_code_also_turns_it_off(factory, db_session):
+    user, codes = _enrolled(factory, db_session, role=Role.STUDENT)
+    mfa.turn_off_mfa(db_session, user, password=PASSWORD, code=codes[4])
+    assert not mfa.mfa_enabled(user)
+
+
+@pytest.mark.parametrize("password, code_kind, field", [
+    ("not my password at all", "current", "current_password"), (PASSWORD, "wrong", "code"), (PASSWORD, "replayed", "code"),
+])  # fmt: skip
+def test_turning_it_off_needs_the_right_password_and_a_fresh_code(factory, db_session, password, code_kind, field):
+    user, _ = _enrolled(factory, db_session, role=Role.STUDENT)
+    current = pyotp.TOTP(mfa.secret_of(user)).now()
+    if code_kind == "current":
+        user.mfa_last_step = None
+    code = {"current": current, "replayed": current, "wrong": "000000" if current != "000000" else "111111"}[code_kind]
+    with pytest.raises(InvalidValue) as refused:
+        mfa.turn_off_mfa(db_session, user, password=password, code=code)
+    assert refused.value.field == field and mfa.mfa_enabled(user)
+
+
+@pytest.mark.parametrize("role", [Role.DSO, Role.PRINCIPAL_DSO, Role.SUPPORT, Role.OPERATOR])
+def test_officials_cannot_turn_off_required_mfa(factory, db_session, role):
+    user, codes = _enrolled(factory, db_session, role=role)
+    with pytest.raises(NotAllowed, match="cannot be turned off"):
+        mfa.turn_off_mfa(db_session, user, password=PASSWORD, code=codes[0])
+    assert mfa.mfa_enabled(user) and mfa.recovery_codes_left(db_session, user) == 10
+
+
+def test_turning_off_what_is_off_is_refused(factory, db_session):
+    with pytest.raises(Conflict, match="already off"):
+        mfa.turn_off_mfa(db_session, factory.user(role=Role.STUDENT), password=PASSWORD, code="123456")
