@@ -105,8 +105,7 @@ def reset_request():
         try:
             reset_requests.record_reset_request(db.session, form.email.data)
         except DomainError as err:
-            db.session.rollback()
-            _attach(form, err)
+            _attach(form, err)  # refused before anything was added
         else:
             db.session.commit()
             return render_page_or_partial("pages/password_reset_request.html", "partials/_password_reset_request.html",
