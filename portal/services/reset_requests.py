@@ -9,6 +9,7 @@ address, whichever kind it is.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session
 from portal.models import PasswordResetRequest, utcnow
 from portal.services.accounts import answer_password_reset
 from portal.services.validation import clean_email
+
+log = logging.getLogger("portal.reset_requests")
 
 RESEND_AFTER = timedelta(minutes=1)
 
@@ -36,6 +39,11 @@ def _emailed_recently(session: Session, email: str, now: datetime) -> bool:
     ) is not None  # fmt: skip
 
 
+def _answer(session: Session, address: str, now: datetime) -> bool:
+    """Email ``address`` the answer unless it had one in the last minute; whether it did."""
+    return not _emailed_recently(session, address, now) and answer_password_reset(session, address, now=now)
+
+
 def answer_reset_requests(session: Session, *, limit: int = 20, now: datetime | None = None) -> int:
     """Answer up to ``limit`` waiting requests, oldest first, and forget those that no longer hold back a repeat;
     returns how many it took. On PostgreSQL several workers never take the same request."""
@@ -48,8 +56,13 @@ def answer_reset_requests(session: Session, *, limit: int = 20, now: datetime | 
     if not waiting:
         return 0
     for request in waiting:
-        address = request.email
-        if not _emailed_recently(session, address, now) and answer_password_reset(session, address, now=now):
+        address, emailed = request.email, False
+        try:
+            with session.begin_nested():
+                emailed = _answer(session, address, now)
+        except Exception:  # noqa: BLE001  (one request that cannot be answered must not hold up the rest, or the email)
+            log.exception("Could not answer password-reset request %s; dropped (the person can ask again)", request.id)
+        if emailed:
             request.answered_at = now  # kept for a minute: it holds back another email to this address
             session.flush()
         else:

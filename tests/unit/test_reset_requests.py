@@ -103,3 +103,25 @@ def test_the_worker_answers_requests_and_delivers_them_in_one_pass(app, factory,
     assert len(sent) == 2
     assert any(f"To: {email}" in message and "/password/reset/" in message for message in sent)
     assert any("To: nobody@example.edu" in message and "no active account uses it" in message for message in sent)
+
+
+def test_a_request_that_cannot_be_answered_is_dropped_and_holds_up_nothing(db_session, monkeypatch, caplog):
+    from portal.services import reset_requests
+
+    real = reset_requests.answer_password_reset
+
+    def failing_for_one(session, address, *, now):
+        if address == "broken@example.edu":
+            session.add(PasswordResetRequest(email="half-done@example.edu"))
+            session.flush()
+            raise RuntimeError("a bug")
+        return real(session, address, now=now)
+
+    monkeypatch.setattr(reset_requests, "answer_password_reset", failing_for_one)
+    record_reset_request(db_session, "broken@example.edu")
+    record_reset_request(db_session, "fine@example.edu")
+    assert answer_reset_requests(db_session) == 2
+    [note] = _outbox(db_session, to_address="fine@example.edu")
+    assert note.template == "password_reset_no_account"
+    assert db_session.scalars(select(PasswordResetRequest.email)).all() == ["fine@example.edu"]  # its work undone too
+    assert "Could not answer password-reset request" in caplog.text
