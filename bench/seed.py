@@ -15,7 +15,7 @@ import sys
 import time
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import create_engine, func, insert, select
+from sqlalchemy import create_engine, func, insert, select, update
 
 STUDENTS_PER_SCHOOL = 20_000
 BENCH_PASSWORD = "bench password lantern 42"
@@ -83,6 +83,7 @@ def seed(
         ProgramStatus,
         Role,
     )
+    from portal.services.mfa import seal_secret
     from portal.services.passwords import hash_password
 
     rng = random.Random(seed_value)
@@ -172,8 +173,12 @@ def seed(
              "failed_sign_ins": 0, "lock_count": 0, "created_at": now},
             {"email": "dso@bench.example.edu", "role": Role.DSO, "school_id": first_school, "display_name": "Bench DSO",
              "password_hash": password_hash, "password_changed_at": now, "failed_sign_ins": 0, "lock_count": 0,
-             "created_at": now, "mfa_secret": BENCH_MFA_SECRET, "mfa_enabled_at": now},
+             "created_at": now, "mfa_enabled_at": now},
         ])  # fmt: skip
+        # The secret is stored encrypted and bound to the row, so it is written once the row has its id.
+        dso_id = conn.scalar(select(User.id).where(User.email == "dso@bench.example.edu"))
+        conn.execute(update(User.__table__).where(User.__table__.c.id == dso_id)
+                     .values(mfa_secret_encrypted=seal_secret(dso_id, BENCH_MFA_SECRET)))  # fmt: skip
         # Every other student has an account too (no password set: account creation pending).
         _bulk(conn, User.__table__, [
             {"email": f"student{i + 1}@bench.example.edu", "role": Role.STUDENT, "student_id": sid,

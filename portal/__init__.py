@@ -12,6 +12,10 @@ def create_app(config_class: type = Config) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config_class)
 
+    from portal import encryption
+
+    encryption.init_app(app)
+
     from portal import auth  # noqa: F401  (registers the user loader)
     from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
 

@@ -23,6 +23,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(maintenance)
     app.cli.add_command(feed)
+    app.cli.add_command(secrets_group)
 
 
 @click.command("seed-demo")
@@ -120,6 +121,40 @@ def complete_upgrade_command(force_password_change: bool, note: str) -> None:
     db.session.commit()
     click.echo(f"Upgrade {done.id} recorded at {done.completed_at.isoformat()}."
                + (" Students must choose a new password at their next sign-in." if force_password_change else ""))  # fmt: skip
+
+@click.group("secrets")
+def secrets_group() -> None:
+    """Keys for the secrets stored encrypted (DATA_ENCRYPTION_KEY)."""
+
+
+@secrets_group.command("new-key")
+def secrets_new_key() -> None:
+    """Print a new random key for DATA_ENCRYPTION_KEY."""
+    from portal.encryption import new_key
+
+    click.echo(new_key())
+
+
+@secrets_group.command("rotate")
+def secrets_rotate() -> None:
+    """Re-encrypt every stored TOTP secret under DATA_ENCRYPTION_KEY, reading with the old keys.
+
+    After it, the keys in DATA_ENCRYPTION_OLD_KEYS are no longer needed. Exits 1 when some secret opens with none of
+    the configured keys (those users are listed; a DSO's Reset Portal Account with "clear two-step" re-enrols them).
+    """
+    from portal.services.mfa import reseal_secrets
+
+    report = reseal_secrets(db.session)
+    db.session.commit()
+    click.echo(f"{report.resealed} TOTP secrets re-encrypted under DATA_ENCRYPTION_KEY; "
+               f"{report.already_current} were already.")  # fmt: skip
+    if report.unreadable:
+        listed = ", ".join(str(user_id) for user_id in report.unreadable[:50])
+        more = f" and {len(report.unreadable) - 50} more" if len(report.unreadable) > 50 else ""
+        click.echo(f"{len(report.unreadable)} could not be opened with any configured key (user ids {listed}{more}).",
+                   err=True)  # fmt: skip
+        sys.exit(1)
+
 
 @click.command("worker")
 @click.option("--until-empty", is_flag=True, help="Stop once nothing is due (scripts and tests).")

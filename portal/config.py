@@ -31,6 +31,10 @@ class Config:
 
     ENVIRONMENT = os.environ.get("PORTAL_ENV", "production")
     SECRET_KEY = os.environ.get("SECRET_KEY") or _development_secret_key()
+    # Encrypts the TOTP secrets at rest (portal/encryption.py). Unset: a key derived from SECRET_KEY, like
+    # SECRET_KEY's own default; set a real one in production. Old keys stay readable until `portal secrets rotate`.
+    DATA_ENCRYPTION_KEY = os.environ.get("DATA_ENCRYPTION_KEY", "")
+    DATA_ENCRYPTION_OLD_KEYS = os.environ.get("DATA_ENCRYPTION_OLD_KEYS", "")
     DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.db'}")
     SITE_NAME = os.environ.get("SITE_NAME", "OPT Portal")
     SHOW_GOV_BANNER = _flag("SHOW_GOV_BANNER")
@@ -91,6 +95,8 @@ class TestConfig(Config):
     ENVIRONMENT = "test"
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"
+    DATA_ENCRYPTION_KEY = ""
+    DATA_ENCRYPTION_OLD_KEYS = ""
     DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SESSION_COOKIE_SECURE = False
     WTF_CSRF_ENABLED = False

@@ -55,12 +55,13 @@ def build(session, students: int):
         session.add_all([User(email=s.email, role=Role.STUDENT, student_id=s.id) for s in batch[::2]])
         session.flush()
     from portal.models import utcnow
+    from portal.services.mfa import store_secret
     from portal.services.passwords import hash_password
 
     dso = User(email="dso@big.example.edu", role=Role.DSO, school_id=school.id, display_name="DSO",
-               password_hash=hash_password(PASSWORD), password_changed_at=utcnow(), mfa_secret=MFA_SECRET,
-               mfa_enabled_at=utcnow())  # fmt: skip
+               password_hash=hash_password(PASSWORD), password_changed_at=utcnow(), mfa_enabled_at=utcnow())  # fmt: skip
     session.add(dso)
+    store_secret(session, dso, MFA_SECRET)
     session.commit()
     from sqlalchemy import text
 

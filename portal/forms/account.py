@@ -47,6 +47,13 @@ class MfaCodeForm(FlaskForm):
         DataRequired("Enter the code."), Length(max=20, message="The code has 6 digits, or 10 characters for a recovery code.")])  # fmt: skip
 
 
+class TurnOffMfaForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[
+        DataRequired("Enter your current password."), Length(max=128, message="Use at most 128 characters.")])  # fmt: skip
+    code = StringField("Code from your authenticator app, or a recovery code", validators=[
+        DataRequired("Enter the code."), Length(max=20, message="The code has 6 digits, or 10 characters for a recovery code.")])  # fmt: skip
+
+
 class ConfirmForm(FlaskForm):
     """An action with nothing to type (sign out everywhere); the CSRF token is the point."""
 

@@ -1,6 +1,6 @@
 """All models, imported so that Base.metadata knows every table."""
 
-from portal.models.account import AccountLink, PasswordHistory, RecoveryCode, User, UserSession
+from portal.models.account import AccountLink, PasswordHistory, PasswordResetRequest, RecoveryCode, User, UserSession
 from portal.models.base import Base, utcnow
 from portal.models.changelist import ChangeListDownload
 from portal.models.document import Document
@@ -17,7 +17,7 @@ from portal.models.student import Address, OptAuthorization, ProgramRecord, Stud
 __all__ = [
     "AccountLink", "Address", "Base", "ChangeListDownload", "Document", "Employer", "Event",
     "FeedBatch", "FeedToken", "InboundFeedItem", "MaintenanceWindow", "OptAuthorization",
-    "OutboxEmail", "PasswordHistory", "ProblemReport", "ProgramRecord", "RecoveryCode",
+    "OutboxEmail", "PasswordHistory", "PasswordResetRequest", "ProblemReport", "ProgramRecord", "RecoveryCode",
     "ReportingObligation", "School", "Student", "Upgrade", "User", "UserSession", "utcnow",
 ]  # fmt: skip
 

@@ -39,7 +39,8 @@ class User(Base):
     lock_count: Mapped[int] = mapped_column(default=0)
 
     password_changed_at: Mapped[datetime | None]
-    mfa_secret: Mapped[str | None] = mapped_column(String(64))
+    # The TOTP secret as a Fernet token bound to this row, never the secret itself (portal.services.mfa.secret_of).
+    mfa_secret_encrypted: Mapped[str | None] = mapped_column(String(255))
     mfa_enabled_at: Mapped[datetime | None]
     # The TOTP time step last accepted, so one code cannot be used twice (ASVS 2.8.4).
     mfa_last_step: Mapped[int | None]
@@ -143,3 +144,17 @@ class RecoveryCode(Base):
     code_hash: Mapped[str] = mapped_column(String(255))
     used_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PasswordResetRequest(Base):
+    """An address typed on the reset page, waiting for the worker to answer it (portal/services/reset_requests.py).
+
+    Answered rows are kept only while they hold back a repeat email to the same address (a minute).
+    """
+
+    __tablename__ = "password_reset_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]

@@ -61,9 +61,25 @@ register(EmailTemplate(
 ))  # fmt: skip
 
 register(EmailTemplate(
+    name="password_reset_no_account",
+    subject="No {{ site_name }} account uses this email address",
+    when_sent="When someone asks for a password reset for an address that no active account uses. At most one a "
+              "minute to an address. It helps if you forgot which address your account uses.",
+    sample={"email": "linh@example.edu"},
+))  # fmt: skip
+
+register(EmailTemplate(
     name="password_changed",
     subject="Your {{ site_name }} password was changed",
     when_sent="Whenever your password changes: a reset, a change you made, or a DSO's reset completed.",
+    sample={"name": "Linh Nguyen"},
+))  # fmt: skip
+
+register(EmailTemplate(
+    name="mfa_turned_off",
+    subject="Two-step verification was turned off for your {{ site_name }} account",
+    when_sent="When you turn off two-step verification on your Sign-in and security page (students only; "
+              "school officials must keep it on).",
     sample={"name": "Linh Nguyen"},
 ))  # fmt: skip
 

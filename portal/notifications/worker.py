@@ -1,4 +1,5 @@
-"""The `portal worker` loop: deliver due email, create scheduled notices once a minute, pause during maintenance."""
+"""The `portal worker` loop: answer password-reset requests, deliver due email, create scheduled notices once a
+minute, pause during maintenance."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ def run_worker(*, until_empty: bool = False, batch_size: int = 20, idle_seconds:
     from portal.notifications.scheduled import create_due_notices
     from portal.services.maintenance import active_window, catch_up_after_maintenance
     from portal.services.obligations import today_eastern
+    from portal.services.reset_requests import answer_reset_requests
 
     signal.signal(signal.SIGTERM, _request_stop)
     signal.signal(signal.SIGINT, _request_stop)
@@ -51,6 +53,8 @@ def run_worker(*, until_empty: bool = False, batch_size: int = 20, idle_seconds:
                 db.session.commit()
                 daily_done_on = today
                 next_schedule_at = utcnow() + timedelta(minutes=1)
+            answered = answer_reset_requests(db.session, limit=batch_size)
+            db.session.commit()
             report = deliver_due_emails(db.session, worker_id=worker_id, limit=batch_size)
             sent += report.sent
         except Exception:  # noqa: BLE001  (keep the worker alive; the row stays claimed or queued)
@@ -62,7 +66,7 @@ def run_worker(*, until_empty: bool = False, batch_size: int = 20, idle_seconds:
             continue
         finally:
             db.session.remove()
-        if report.handled == 0:
+        if report.handled == 0 and answered == 0:
             if until_empty:
                 break
             time.sleep(idle_seconds)

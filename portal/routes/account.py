@@ -17,11 +17,12 @@ from portal.forms.account import (
     MfaCodeForm,
     ResetPasswordForm,
     ResetRequestForm,
+    TurnOffMfaForm,
 )
 from portal.models.enums import LinkPurpose
 from portal.routes.auth import continue_after_step
-from portal.services import accounts, mfa
-from portal.services.errors import DomainError
+from portal.services import accounts, mfa, reset_requests
+from portal.services.errors import DomainError, SecretUnreadable
 from portal.services.sessions import end_session
 from portal.services.throttling import record_failed_sign_in
 from portal.web import format_eastern, redirect_or_swap, render_page_or_partial
@@ -97,13 +98,18 @@ def create(token: str):
 @bp.route("/password/reset", methods=["GET", "POST"])
 @limiter.limit(_link_limit, methods=["POST"])
 def reset_request():
-    """Ask for a reset link; the same answer whether or not the email has an account."""
+    """Ask for a reset link: the same work and answer whether or not the address has an account (the worker emails);
+    refuses a value that is not an email address."""
     form = ResetRequestForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(db.session, form.email.data)
-        db.session.commit()
-        return render_page_or_partial("pages/password_reset_request.html", "partials/_password_reset_request.html",
-                                      form=form, sent=True)  # fmt: skip
+        try:
+            reset_requests.record_reset_request(db.session, form.email.data)
+        except DomainError as err:
+            _attach(form, err)  # refused before anything was added
+        else:
+            db.session.commit()
+            return render_page_or_partial("pages/password_reset_request.html", "partials/_password_reset_request.html",
+                                          form=form, sent=True)  # fmt: skip
     status = 422 if form.is_submitted() else 200
     return render_page_or_partial("pages/password_reset_request.html", "partials/_password_reset_request.html",
                                   status=status, form=form, sent=False)  # fmt: skip
@@ -218,14 +224,14 @@ def mfa_setup():
             response = render_page_or_partial("pages/mfa_recovery_codes.html", "partials/_mfa_recovery_codes.html",
                                               codes=codes, next_url=continue_after_step())  # fmt: skip
             return _no_store(response)
-    if current_user.mfa_secret is None or request.method == "GET" and request.args.get("restart"):
-        mfa.start_enrolment(db.session, current_user)
-        db.session.commit()
+    restart = request.method == "GET" and bool(request.args.get("restart"))
+    secret = mfa.pending_secret(db.session, current_user, restart=restart)
+    db.session.commit()
     uri = mfa.provisioning_uri(current_user, current_app.config["SITE_NAME"])
     status = 422 if form.is_submitted() else 200
     return _no_store(render_page_or_partial("pages/mfa_setup.html", "partials/_mfa_setup_form.html", status=status,
                                             form=form, error=error, qr=Markup(mfa.qr_svg(uri)),  # noqa: S704 (segno writes the SVG; no user input)
-                                            secret=current_user.mfa_secret,
+                                            secret=secret,
                                             required=mfa.mfa_required(current_user)))  # fmt: skip
 
 
@@ -239,22 +245,72 @@ def mfa_verify():
         return redirect(continue_after_step())
     form = MfaCodeForm()
     error = None
+    status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        if mfa.verify_second_factor(db.session, current_user, form.code.data):
+        try:
+            verified = mfa.verify_second_factor(db.session, current_user, form.code.data)
+        except SecretUnreadable as err:
+            # Our fault, not the user's: no failure is counted, and a recovery code still works.
+            db.session.rollback()
+            error, status, verified = err.message, err.status_code, False
+        if verified:
             row.mfa_verified = True
             db.session.commit()
             return redirect_or_swap(continue_after_step())
-        # A wrong code counts like a wrong password: the fifth in a row locks the account and ends this session.
-        outcome = record_failed_sign_in(db.session, current_user, reason="wrong_mfa_code")
-        if outcome.locked_until is not None:
-            end_session(db.session, row, reason="mfa_failures")
-            db.session.commit()
-            session.clear()
-            flash(f"Too many wrong codes: the account is locked until {format_eastern(outcome.locked_until)}. "
-                  "Reset your password to unlock it at once, or ask your school's DSO.", "error")  # fmt: skip
-            return redirect_or_swap(url_for("auth.sign_in"))
-        db.session.commit()
-        form.code.errors = ["That code is not right. Type the 6-digit code your app shows now, or a recovery code."]
-    status = 422 if form.is_submitted() else 200
+        if error is None:
+            signed_out = _count_wrong_secret("wrong_mfa_code", what="Too many wrong codes", end_reason="mfa_failures")
+            if signed_out is not None:
+                return signed_out
+            form.code.errors = ["That code is not right. Type the 6-digit code your app shows now, or a recovery code."]
     return render_page_or_partial("pages/mfa_verify.html", "partials/_mfa_verify_form.html", status=status,
                                   form=form, error=error)  # fmt: skip
+
+
+def _count_wrong_secret(reason: str, *, what: str, end_reason: str):
+    """A wrong code or password counts like one at sign-in: the fifth in a row locks the account and ends this
+    session; returns the redirect to the sign-in page then, else None (and commits either way)."""
+    outcome = record_failed_sign_in(db.session, current_user, reason=reason)
+    if outcome.locked_until is None:
+        db.session.commit()
+        return None
+    end_session(db.session, current_user_session(), reason=end_reason)
+    db.session.commit()
+    session.clear()
+    flash(f"{what}: the account is locked until {format_eastern(outcome.locked_until)}. "
+          "Reset your password to unlock it at once, or ask your school's DSO.", "error")  # fmt: skip
+    return redirect_or_swap(url_for("auth.sign_in"))
+
+
+# The turn-off form's fields whose wrong value counts like a failed sign-in, and the reason recorded.
+WRONG_SECRET_REASONS = {"current_password": "wrong_password", "code": "wrong_mfa_code"}
+
+
+@bp.route("/account/mfa/turn-off", methods=["GET", "POST"])
+@student_required
+@limiter.limit(_link_limit, methods=["POST"])
+def mfa_turn_off():
+    """Turn two-step verification off (students; officials must keep it) in a confirmation dialog: the current
+    password and a code; ends the other sessions and emails a notice. A wrong password or code counts toward a lock."""
+    if not mfa.mfa_enabled(current_user):
+        return redirect_or_swap(url_for(".security"))
+    form = TurnOffMfaForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            mfa.turn_off_mfa(db.session, current_user, password=form.current_password.data, code=form.code.data,
+                             keep=current_user_session())  # fmt: skip
+        except DomainError as err:
+            db.session.rollback()
+            error = _attach(form, err)
+            if err.field in WRONG_SECRET_REASONS:
+                signed_out = _count_wrong_secret(WRONG_SECRET_REASONS[err.field], what="Too many wrong tries",
+                                                 end_reason="sign_in_failures")  # fmt: skip
+                if signed_out is not None:
+                    return signed_out
+        else:
+            db.session.commit()
+            flash("Two-step verification is off. You were signed out on your other devices.", "success")
+            return redirect_or_swap(url_for(".security"))
+    # Every refusal is a 422, which htmx swaps into the dialog (a 503 for an unreadable secret would not show).
+    return render_page_or_partial("pages/mfa_turn_off.html", "partials/_mfa_turn_off.html",
+                                  status=422 if form.is_submitted() else 200, form=form, error=error)  # fmt: skip

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, object_session
 
 from portal.models import AccountLink, OptAuthorization, PasswordHistory, ProgramRecord, Student, Upgrade, User, utcnow
 from portal.models.enums import LinkPurpose, OptStatus, Role
-from portal.notifications.catalog import render
 from portal.notifications.outbox import LINK_RESOLVERS, queue_email
 from portal.services.actors import Actor
 from portal.services.errors import Conflict, InvalidValue, NotFound, RuleBroken
@@ -214,7 +213,7 @@ def reset_portal_account(session: Session, student: Student, *, actor: Actor, cl
     record_event(session, actor, "account.reset", student=student, user=user, subject=f"user:{user.id}",
                  after={"links_voided": voided, "link_expires_at": link.expires_at, "mfa_cleared": bool(clear_mfa and user.mfa_enabled_at)})  # fmt: skip
     _end_all_sessions(session, user, actor=actor, reason="account_reset")
-    if clear_mfa and user.mfa_secret is not None:
+    if clear_mfa and user.mfa_secret_encrypted is not None:
         from portal.services.mfa import clear_mfa as _clear
 
         _clear(session, user, actor=actor)
@@ -329,15 +328,18 @@ def _recent_link(session: Session, user: User, *, now: datetime) -> bool:
     ) is not None  # fmt: skip
 
 
-def request_password_reset(session: Session, email: str) -> None:
-    """Email a 30-minute reset link when ``email`` has an account; the caller answers the same either way."""
+def answer_password_reset(session: Session, email: str, *, now: datetime | None = None) -> bool:
+    """Email the answer to a reset request (the worker calls this; portal/services/reset_requests.py): a 30-minute
+    reset link, a new creation link for an unfinished account, or, for an address no active account uses, a note
+    saying so. Sends nothing when the account had a link in the last minute; returns whether it queued an email."""
+    now = now or utcnow()
     user = _user_by_email(session, email)
     if user is None or not user.is_active:
-        render("password_reset", {"name": "", "minutes_valid": 30, "reference_code": ""})  # about the same time
-        return
-    now = utcnow()
+        address = email.strip().lower()
+        queue_email(session, template="password_reset_no_account", to=address, context={"email": address})
+        return True
     if _recent_link(session, user, now=now):
-        return  # one email a minute is enough; the page says the same either way
+        return False  # one email a minute is enough
     actor = Actor.for_user(user)
     if not user.has_finished_account_creation:
         # No password yet: the way forward is the account-creation link, so send a fresh one.
@@ -345,7 +347,7 @@ def request_password_reset(session: Session, email: str) -> None:
         link = _send_creation_link(session, user, user.student, template="account_creation", now=now)
         record_event(session, actor, "account.link_resent", student=user.student, user=user, subject=f"user:{user.id}",
                      after={"link_expires_at": link.expires_at, "requested_from": "password_reset"})  # fmt: skip
-        return
+        return True
     _void_open_links(session, user, now=now, purposes=(LinkPurpose.PASSWORD_RESET,))
     link = issue_link(session, user, LinkPurpose.PASSWORD_RESET, now=now)
     queue_email(session, template="password_reset", to=user.email, student=user.student, user=user,
@@ -354,6 +356,7 @@ def request_password_reset(session: Session, email: str) -> None:
     record_event(session, actor, "password.reset_requested", student=user.student, user=user, subject=f"user:{user.id}",
                  after={"link_expires_at": link.expires_at})  # fmt: skip
     session.flush()
+    return True
 
 
 def complete_password_reset(session: Session, link: AccountLink, *, password: str) -> User:

@@ -46,3 +46,9 @@ class NotFound(DomainError):
     """No such thing for this actor (including another school's or another student's)."""
 
     status_code = 404
+
+
+class SecretUnreadable(DomainError):
+    """A stored secret does not open with the configured keys: a fault on our side, not the user's."""
+
+    status_code = 503

@@ -42,6 +42,7 @@ EVENT_LABELS = {
     "password.reset_completed": "Password reset completed",
     "mfa.enrolled": "Two-step sign-in turned on",
     "mfa.cleared": "Two-step sign-in cleared",
+    "mfa.turned_off": "Two-step sign-in turned off",
     "mfa.recovery_code_used": "Two-step sign-in recovery code used",
     "sign_in.succeeded": "Signed in",
     "sign_in.failed": "Sign-in failed",

@@ -13,7 +13,9 @@ from portal.models.enums import ChangeKind
 from portal.services.actors import Actor
 
 # Never recorded, whatever a caller passes: secrets do not belong in the history.
-SECRET_KEYS = frozenset({"password", "password_hash", "token", "token_hash", "code", "mfa_secret", "secret"})
+SECRET_KEYS = frozenset(
+    {"password", "password_hash", "token", "token_hash", "code", "mfa_secret", "mfa_secret_encrypted", "secret"}
+)
 
 
 def _json_ready(value: Any) -> Any:

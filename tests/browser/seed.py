@@ -12,6 +12,7 @@ import sys
 
 from portal.models import utcnow
 from portal.models.enums import Role
+from portal.services.mfa import store_secret
 from tests.support.factories import MFA_TEST_SECRET, PASSWORD, Factory
 
 
@@ -33,7 +34,7 @@ def seed(session) -> dict:
     operator = factory.user(role=Role.OPERATOR, email="operator@browser.example.org")
     for official in (dso, principal, support, operator):
         # Every official signs in with a TOTP code from this known secret (tests compute it with pyotp).
-        official.mfa_secret = MFA_TEST_SECRET
+        store_secret(session, official, MFA_TEST_SECRET)
         official.mfa_enabled_at = utcnow()
     session.flush()
     fresh = _fresh_students(factory, school, dso)

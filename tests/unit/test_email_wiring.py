@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.models import AccountLink, OutboxEmail, utcnow
 from portal.models.enums import Role
-from portal.services.accounts import complete_password_reset, request_password_reset, sign_in_with_password
+from portal.services.accounts import answer_password_reset, complete_password_reset, sign_in_with_password
 from portal.services.actors import Actor
 from portal.services.contact import remove_mailing_address, request_email_change, update_address, update_phone
 from portal.services.employers import add_employer, delete_employer, update_employer
@@ -117,7 +117,7 @@ def test_account_locked_email_goes_with_the_lock(db_session, student_user):
 
 def test_a_password_reset_still_unlocks_after_the_email(db_session, student_user):
     _fail(db_session, student_user, FAILURES_BEFORE_LOCK)
-    request_password_reset(db_session, student_user.email)
+    answer_password_reset(db_session, student_user.email)
     link = db_session.scalars(select(AccountLink).where(AccountLink.user_id == student_user.id)).all()[-1]
     complete_password_reset(db_session, link, password="a brand new passphrase 2026")
     assert student_user.locked_until is None

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import pyotp
 import pytest
-from sqlalchemy import select
+from cryptography.fernet import Fernet
+from sqlalchemy import select, text
 
-from portal.models import Event, RecoveryCode
+from portal.encryption import derived_key
+from portal.models import Event, OutboxEmail, RecoveryCode
 from portal.models.enums import Role
 from portal.services import mfa
 from portal.services.actors import Actor
-from portal.services.errors import Conflict, InvalidValue
+from portal.services.errors import Conflict, InvalidValue, NotAllowed, SecretUnreadable
+from portal.services.sessions import start_session
+from tests.support.factories import PASSWORD
 
 
 @pytest.mark.parametrize("role, required", [
@@ -31,9 +35,9 @@ def test_enrolment_needs_a_current_code_and_gives_ten_hashed_recovery_codes(fact
     user = factory.user(role=Role.DSO)
     mfa.start_enrolment(db_session, user)
     with pytest.raises(InvalidValue):
-        mfa.confirm_enrolment(db_session, user, "000000" if pyotp.TOTP(user.mfa_secret).now() != "000000" else "111111")
+        mfa.confirm_enrolment(db_session, user, "000000" if pyotp.TOTP(mfa.secret_of(user)).now() != "000000" else "111111")
     assert not mfa.mfa_enabled(user)
-    codes = mfa.confirm_enrolment(db_session, user, pyotp.TOTP(user.mfa_secret).now())
+    codes = mfa.confirm_enrolment(db_session, user, pyotp.TOTP(mfa.secret_of(user)).now())
     assert len(codes) == 10 and len(set(codes)) == 10 and mfa.mfa_enabled(user)
     stored = db_session.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == user.id)).all()
     assert len(stored) == 10 and not set(codes) & set(stored)
@@ -56,7 +60,7 @@ def test_wrong_codes_are_refused(factory, db_session, code):
 def test_clear_mfa_removes_secret_and_codes_with_one_event(factory, db_session):
     user, _ = _enrolled(factory, db_session, role=Role.STUDENT)
     mfa.clear_mfa(db_session, user, actor=Actor.system())
-    assert user.mfa_secret is None and mfa.recovery_codes_left(db_session, user) == 0
+    assert user.mfa_secret_encrypted is None and mfa.recovery_codes_left(db_session, user) == 0
     with pytest.raises(Conflict):
         mfa.clear_mfa(db_session, user, actor=Actor.system())
 
@@ -71,7 +75,7 @@ def test_qr_code_is_svg_without_script_or_inline_style(factory, db_session):
 def test_a_totp_code_works_only_once(factory, db_session):
     user, _ = _enrolled(factory, db_session)
     user.mfa_last_step = None
-    code = pyotp.TOTP(user.mfa_secret).now()
+    code = pyotp.TOTP(mfa.secret_of(user)).now()
     assert mfa.verify_second_factor(db_session, user, code)
     assert not mfa.verify_second_factor(db_session, user, code)
 
@@ -82,3 +86,147 @@ def test_enrolment_code_cannot_be_replayed_at_verification(factory, db_session):
     code = pyotp.TOTP(secret).now()
     mfa.confirm_enrolment(db_session, user, code)
     assert not mfa.verify_second_factor(db_session, user, code)
+
+
+# ---------------------------------------------------------------- the secret at rest (portal/encryption.py)
+
+KEY_A, KEY_B = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+
+
+def _stored(db_session, user) -> str:
+    return db_session.execute(text("SELECT mfa_secret_encrypted FROM users WHERE id = :id"), {"id": user.id}).scalar_one()
+
+
+def test_the_stored_value_is_an_encrypted_token_not_the_secret(factory, db_session):
+    user, _ = _enrolled(factory, db_session)
+    secret = mfa.secret_of(user)
+    stored = _stored(db_session, user)
+    assert len(secret) == 32 and secret not in stored and stored.startswith("gAAAA")  # a Fernet token
+    assert Fernet(derived_key("test-secret-key-not-for-production")).decrypt(stored.encode()).decode().endswith(secret)
+
+
+def test_a_token_copied_onto_another_user_does_not_open(factory, db_session):
+    user, _ = _enrolled(factory, db_session)
+    other, _ = _enrolled(factory, db_session)
+    other.mfa_secret_encrypted = user.mfa_secret_encrypted
+    with pytest.raises(SecretUnreadable):
+        mfa.secret_of(other)
+    with pytest.raises(SecretUnreadable):
+        mfa.verify_second_factor(db_session, other, pyotp.TOTP(mfa.secret_of(user)).now())
+
+
+def test_a_wrong_key_fails_closed_but_recovery_codes_still_work(app, factory, db_session, monkeypatch):
+    user, codes = _enrolled(factory, db_session)
+    user.mfa_last_step = None
+    code = pyotp.TOTP(mfa.secret_of(user)).now()
+    monkeypatch.setitem(app.config, "DATA_ENCRYPTION_KEY", KEY_A)  # the derived key is still read...
+    assert mfa.verify_second_factor(db_session, user, code)
+    monkeypatch.setitem(app.config, "SECRET_KEY", "another secret key")  # ...but now no configured key opens it
+    with pytest.raises(SecretUnreadable, match="recovery codes"):
+        mfa.verify_second_factor(db_session, user, code)
+    assert mfa.verify_second_factor(db_session, user, codes[0])
+
+
+def test_rotation_reads_with_old_keys_and_reseals_under_the_new_one(app, factory, db_session, monkeypatch):
+    monkeypatch.setitem(app.config, "DATA_ENCRYPTION_KEY", KEY_A)
+    user, _ = _enrolled(factory, db_session)
+    secret = mfa.secret_of(user)
+    monkeypatch.setitem(app.config, "DATA_ENCRYPTION_KEY", KEY_B)
+    with pytest.raises(SecretUnreadable):
+        mfa.secret_of(user)
+    monkeypatch.setitem(app.config, "DATA_ENCRYPTION_OLD_KEYS", f"{Fernet.generate_key().decode()}, {KEY_A}")
+    assert mfa.secret_of(user) == secret
+    report = mfa.reseal_secrets(db_session)
+    assert report.resealed >= 1 and report.unreadable == []
+    db_session.refresh(user)
+    monkeypatch.setitem(app.config, "DATA_ENCRYPTION_OLD_KEYS", "")
+    assert mfa.secret_of(user) == secret  # KEY_B alone opens it now
+    again = mfa.reseal_secrets(db_session)
+    assert again.resealed == 0 and again.already_current == report.resealed + report.already_current
+
+
+def test_rotation_lists_secrets_no_key_opens_and_leaves_them(app, factory, db_session, monkeypatch):
+    user, _ = _enrolled(factory, db_session)
+    before = user.mfa_secret_encrypted
+    monkeypatch.setitem(app.config, "DATA_ENCRYPTION_KEY", KEY_B)
+    monkeypatch.setitem(app.config, "SECRET_KEY", "another secret key")
+    report = mfa.reseal_secrets(db_session)
+    assert user.id in report.unreadable and _stored(db_session, user) == before
+
+
+def test_secrets_rotate_command_reports_and_fails_on_unreadable_secrets(app, factory, db_session, monkeypatch):
+    _enrolled(factory, db_session)
+    monkeypatch.setitem(app.config, "DATA_ENCRYPTION_KEY", KEY_B)
+    result = app.test_cli_runner().invoke(args=["secrets", "rotate"])
+    assert result.exit_code == 0, result.output
+    assert "re-encrypted under DATA_ENCRYPTION_KEY" in result.output
+    monkeypatch.setitem(app.config, "DATA_ENCRYPTION_KEY", KEY_A)
+    failed = app.test_cli_runner().invoke(args=["secrets", "rotate"])
+    assert failed.exit_code == 1 and "could not be opened with any configured key" in failed.output
+
+
+def test_new_key_command_prints_a_usable_key(app):
+    key = app.test_cli_runner().invoke(args=["secrets", "new-key"]).output.strip()
+    assert Fernet(key.encode())
+
+
+@pytest.mark.parametrize("setting", ["DATA_ENCRYPTION_KEY", "DATA_ENCRYPTION_OLD_KEYS"])
+def test_a_malformed_key_stops_the_app_at_start_with_a_clear_message(setting):
+    from portal import create_app
+    from portal.config import TestConfig
+
+    class BadKey(TestConfig):
+        pass
+
+    setattr(BadKey, setting, "not-a-key")
+    with pytest.raises(ValueError, match="not a valid key.*portal secrets new-key"):
+        create_app(BadKey)
+
+
+# ---------------------------------------------------------------- a student turning it off
+
+def test_a_student_turns_mfa_off_with_password_and_a_code(factory, db_session):
+    user, _ = _enrolled(factory, db_session, role=Role.STUDENT)
+    user.mfa_last_step = None
+    this, _ = start_session(db_session, user)
+    other, _ = start_session(db_session, user)
+    mfa.turn_off_mfa(db_session, user, password=PASSWORD, code=pyotp.TOTP(mfa.secret_of(user)).now(), keep=this)
+    assert not mfa.mfa_enabled(user) and user.mfa_secret_encrypted is None and mfa.recovery_codes_left(db_session, user) == 0
+    assert this.ended_at is None and other.ended_at is not None and other.ended_reason == "mfa_turned_off"
+    events = db_session.scalars(select(Event.event_type).where(Event.user_id == user.id)).all()
+    assert events[-2:] == ["mfa.turned_off", "sessions.ended"] and "mfa.cleared" not in events
+    notice = db_session.scalars(select(OutboxEmail).where(OutboxEmail.user_id == user.id)).all()[-1]
+    assert notice.template == "mfa_turned_off" and notice.to_address == user.email and "/password/reset" in notice.body_text
+
+
+def test_a_recovery_code_also_turns_it_off(factory, db_session):
+    user, codes = _enrolled(factory, db_session, role=Role.STUDENT)
+    mfa.turn_off_mfa(db_session, user, password=PASSWORD, code=codes[4])
+    assert not mfa.mfa_enabled(user)
+
+
+@pytest.mark.parametrize("password, code_kind, field", [
+    ("not my password at all", "current", "current_password"), (PASSWORD, "wrong", "code"), (PASSWORD, "replayed", "code"),
+])  # fmt: skip
+def test_turning_it_off_needs_the_right_password_and_a_fresh_code(factory, db_session, password, code_kind, field):
+    user, _ = _enrolled(factory, db_session, role=Role.STUDENT)
+    current = pyotp.TOTP(mfa.secret_of(user)).now()
+    if code_kind == "current":
+        user.mfa_last_step = None
+    code = {"current": current, "replayed": current, "wrong": "000000" if current != "000000" else "111111"}[code_kind]
+    with pytest.raises(InvalidValue) as refused:
+        mfa.turn_off_mfa(db_session, user, password=password, code=code)
+    assert refused.value.field == field and mfa.mfa_enabled(user)
+
+
+@pytest.mark.parametrize("role", [Role.DSO, Role.PRINCIPAL_DSO, Role.SUPPORT, Role.OPERATOR])
+def test_officials_cannot_turn_off_required_mfa(factory, db_session, role):
+    user, codes = _enrolled(factory, db_session, role=role)
+    with pytest.raises(NotAllowed, match="cannot be turned off"):
+        mfa.turn_off_mfa(db_session, user, password=PASSWORD, code=codes[0])
+    assert mfa.mfa_enabled(user) and mfa.recovery_codes_left(db_session, user) == 10
+
+
+def test_turning_off_what_is_off_is_refused(factory, db_session):
+    with pytest.raises(Conflict, match="already off"):
+        mfa.turn_off_mfa(db_session, factory.user(role=Role.STUDENT), password=PASSWORD, code="123456")

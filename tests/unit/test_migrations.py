@@ -11,19 +11,26 @@ from portal import create_app
 from portal.config import TestConfig
 from portal.extensions import db
 from portal.models import Base
+from portal.services.errors import SecretUnreadable
+
+
+def _app_at(database_url, revision="head"):
+    """The app on ``database_url``, migrated to ``revision``, inside its app context."""
+
+    class MigrationConfig(TestConfig):
+        DATABASE_URL = database_url
+
+    app = create_app(MigrationConfig)
+    with app.app_context():
+        upgrade(revision=revision)
+        yield app
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture
 def migrated_app(fresh_database_url):
-    class MigrationConfig(TestConfig):
-        DATABASE_URL = fresh_database_url
-
-    app = create_app(MigrationConfig)
-    with app.app_context():
-        upgrade()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    yield from _app_at(fresh_database_url)
 
 
 def test_upgrade_builds_every_table(migrated_app, fresh_database_url):
@@ -63,3 +70,55 @@ def test_migrated_events_are_append_only(migrated_app, fresh_database_url):
 def test_downgrade_to_base_and_back(migrated_app):
     downgrade(revision="base")
     upgrade()
+
+
+@pytest.fixture
+def app_at_0006(fresh_database_url):
+    yield from _app_at(fresh_database_url, "0006")
+
+
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def _mfa_columns(engine) -> dict:
+    with engine.connect() as connection:
+        names = {column["name"] for column in inspect(connection).get_columns("users")}
+        column = "mfa_secret_encrypted" if "mfa_secret_encrypted" in names else "mfa_secret"
+        rows = connection.execute(text(f"SELECT email, {column} FROM users ORDER BY id")).all()
+    return {"column": column, "values": dict(rows)}
+
+
+def test_0007_encrypts_existing_mfa_secrets_and_downgrade_decrypts_them(app_at_0006, fresh_database_url):
+    from portal.services.mfa import unseal_secret
+
+    engine = create_engine(fresh_database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO users (email, role, display_name, failed_sign_ins, lock_count, "
+                                    "created_at, mfa_secret) VALUES ('a@x.org', 'support', '', 0, 0, CURRENT_TIMESTAMP, "
+                                    ":secret), ('b@x.org', 'operator', '', 0, 0, CURRENT_TIMESTAMP, NULL)"),
+                               {"secret": SECRET})  # fmt: skip
+            user_id = connection.execute(text("SELECT id FROM users WHERE email = 'a@x.org'")).scalar_one()
+        upgrade(revision="0007")
+        after = _mfa_columns(engine)
+        assert after["column"] == "mfa_secret_encrypted" and after["values"]["b@x.org"] is None
+        assert SECRET not in after["values"]["a@x.org"] and unseal_secret(user_id, after["values"]["a@x.org"]) == SECRET
+        downgrade(revision="0006")
+        assert _mfa_columns(engine) == {"column": "mfa_secret", "values": {"a@x.org": SECRET, "b@x.org": None}}
+    finally:
+        engine.dispose()
+
+
+def test_0007_downgrade_stops_and_changes_nothing_when_a_secret_does_not_open(app_at_0006, fresh_database_url):
+    engine = create_engine(fresh_database_url)
+    try:
+        upgrade(revision="0007")
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO users (email, role, display_name, failed_sign_ins, lock_count, "
+                                    "created_at, mfa_secret_encrypted) VALUES ('a@x.org', 'support', '', 0, 0, "
+                                    "CURRENT_TIMESTAMP, 'not a token')"))  # fmt: skip
+        with pytest.raises(SecretUnreadable):
+            downgrade(revision="0006")
+        assert _mfa_columns(engine) == {"column": "mfa_secret_encrypted", "values": {"a@x.org": "not a token"}}
+    finally:
+        engine.dispose()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 import time_machine
+from flask import g
 from sqlalchemy import select
 
 from portal.models import OutboxEmail, utcnow
@@ -13,6 +15,7 @@ from portal.models.enums import LinkPurpose, Role
 from portal.notifications.outbox import resolve_link
 from portal.services.accounts import create_account_for_approved_opt
 from portal.services.actors import Actor
+from portal.services.reset_requests import answer_reset_requests
 from tests.support.factories import PASSWORD, latest_link_token
 
 NEW_PASSWORD = "violet harbor seventy kites"
@@ -76,18 +79,75 @@ def test_creation_token_does_not_open_the_reset_page(client, factory, db_session
 
 
 def _without_csrf(html: bytes) -> bytes:
-    import re
-
-    return re.sub(rb'name="csrf_token"[^>]*', b"", html)
+    return re.sub(rb'name="csrf[-_]token"[^>]*', b"", html)
 
 
-def test_reset_request_answers_the_same_whether_or_not_the_email_has_an_account(client, factory):
-    user = factory.user(role=Role.STUDENT)
-    known = client.post("/password/reset", data={"email": user.email})
-    unknown = client.post("/password/reset", data={"email": "nobody@example.edu"})
-    assert known.status_code == unknown.status_code == 200
-    assert _without_csrf(known.data) == _without_csrf(unknown.data)
-    assert b"Check your email" in known.data
+def _reset_request_addresses(db_session, factory) -> dict[str, str]:
+    """One address of each kind the page must not tell apart."""
+    deactivated = factory.user(role=Role.DSO)
+    deactivated.deactivated_at = utcnow()
+    return {
+        "student with a password": factory.user(role=Role.STUDENT).email,
+        "account not finished": create_account_for_approved_opt(db_session, factory.student(), actor=Actor.system()).email,
+        "deactivated official": deactivated.email,
+        "no account": "nobody@example.edu",
+    }
+
+
+def _without_per_request_values(response) -> tuple:
+    """Status, body and headers, less the CSRF token and the session cookie's value (new for every visitor)."""
+    headers = sorted((name, re.sub(r"^([^=]+)=[^;]*", r"\1=...", value) if name == "Set-Cookie" else value)
+                     for name, value in response.headers.items())  # fmt: skip
+    return response.status_code, _without_csrf(response.data), headers
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_reset_request_does_the_same_work_and_answers_the_same_for_every_address(app, db_session, factory,
+                                                                                   count_queries, headers):  # fmt: skip
+    """Structurally equal, not only alike in time: the same status, body, headers and SQL statements."""
+    answers, statements = {}, {}
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        for kind, address in _reset_request_addresses(db_session, factory).items():
+            visitor = app.test_client()  # a fresh visitor each time: own session, own CSRF token
+            g.pop("csrf_token", None)  # Flask-WTF caches the token in g, which the tests' app context keeps
+            token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', visitor.get("/password/reset").data)
+            with count_queries() as counted:
+                response = visitor.post("/password/reset", data={"email": address, "csrf_token": token.group(1).decode()},
+                                        headers=headers)  # fmt: skip
+            answers[kind], statements[kind] = _without_per_request_values(response), counted["statements"]
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    first = answers["no account"]
+    assert first[0] == 200 and b"Check your email" in first[1]
+    for kind, answer in answers.items():
+        assert answer == first, kind
+    assert all(listed == statements["no account"] for listed in statements.values())
+    assert any("INSERT INTO password_reset_requests" in statement for statement in statements["no account"])
+    assert not any("users" in statement for statement in statements["no account"])  # nobody is looked up here
+
+
+def test_reset_request_for_something_not_an_email_address_gets_a_form_error(client):
+    response = client.post("/password/reset", data={"email": "not an address"})
+    assert response.status_code == 422 and b"like name@example.com" in response.data
+
+
+def test_reset_requests_are_still_rate_limited_per_client(app, client, monkeypatch):
+    from portal import create_app
+    from portal.config import TestConfig
+    from portal.extensions import limiter
+
+    class Limited(TestConfig):
+        RATELIMIT_ENABLED = True
+
+    create_app(Limited)  # gives the shared limiter its storage and turns it on; the requests go to this test's app
+    monkeypatch.setitem(app.config, "LINK_RATE_LIMIT", "3 per minute")
+    try:
+        codes = [client.post("/password/reset", data={"email": f"person{n}@example.edu"}).status_code for n in range(4)]
+    finally:
+        limiter.reset()
+        limiter.enabled = False
+    assert codes == [200, 200, 200, 429]
 
 
 def test_self_service_reset_unlocks_and_signs_out_everywhere(app, client, factory, sign_in, db_session):
@@ -98,6 +158,7 @@ def test_self_service_reset_unlocks_and_signs_out_everywhere(app, client, factor
         client.post("/", data={"email": user.email, "password": "wrong password here"})
     assert user.locked_until is not None
     client.post("/password/reset", data={"email": user.email})
+    answer_reset_requests(db_session)  # the worker's part
     token = latest_link_token(db_session, user, LinkPurpose.PASSWORD_RESET)
     assert client.get(f"/password/reset/{token}").status_code == 200
     done = client.post(f"/password/reset/{token}", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
@@ -113,6 +174,7 @@ def test_self_service_reset_unlocks_and_signs_out_everywhere(app, client, factor
 def test_reset_link_lasts_30_minutes(client, factory, db_session):
     user = factory.user(role=Role.STUDENT)
     client.post("/password/reset", data={"email": user.email})
+    answer_reset_requests(db_session)  # the worker's part
     token = latest_link_token(db_session, user, LinkPurpose.PASSWORD_RESET)
     with time_machine.travel(utcnow() + timedelta(minutes=31)):
         assert client.get(f"/password/reset/{token}").status_code == 410
@@ -136,9 +198,9 @@ def _pages(db_session, factory):
     user = create_account_for_approved_opt(db_session, student, actor=Actor.system())
     token = latest_link_token(db_session, user)
     reset_user = factory.user(role=Role.STUDENT)
-    from portal.services.accounts import request_password_reset
+    from portal.services.accounts import answer_password_reset
 
-    request_password_reset(db_session, reset_user.email)
+    answer_password_reset(db_session, reset_user.email)
     reset_token = latest_link_token(db_session, reset_user, LinkPurpose.PASSWORD_RESET)
     return [
         ("/", ["email", "password"]),

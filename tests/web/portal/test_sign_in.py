@@ -7,6 +7,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 import time_machine
+from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from portal.auth import safe_next
@@ -108,7 +109,7 @@ def test_officials_enrol_in_mfa_at_first_sign_in(client, factory, db_session, ro
     page = client.get("/mfa/setup")
     assert page.status_code == 200 and b"<svg" in page.data and page.headers["Cache-Control"] == "no-store"
     assert client.post("/mfa/setup", data={"code": "12345x"}).status_code == 422
-    done = client.post("/mfa/setup", data={"code": pyotp.TOTP(user.mfa_secret).now()})
+    done = client.post("/mfa/setup", data={"code": pyotp.TOTP(mfa.secret_of(user)).now()})
     assert done.status_code == 200 and done.data.count(b"<li><code>") == 10
     assert client.get("/account/security").status_code == 200
     assert mfa.mfa_enabled(user)
@@ -131,7 +132,7 @@ def test_student_can_turn_on_mfa_and_is_then_asked_for_a_code(client, factory, s
     sign_in(user)
     assert b"Turn on two-step verification" in client.get("/account/security").data
     client.get("/mfa/setup")
-    client.post("/mfa/setup", data={"code": pyotp.TOTP(user.mfa_secret).now()})
+    client.post("/mfa/setup", data={"code": pyotp.TOTP(mfa.secret_of(user)).now()})
     client.post("/sign-out")
     _post_sign_in(client, user.email, PASSWORD)
     assert client.get("/account/security").headers["Location"] == "/mfa/verify"
@@ -286,7 +287,7 @@ def test_expired_csrf_token_gets_a_clear_message_also_for_htmx(app, client, fact
 def test_known_mfa_secret_of_the_fixture_signs_officials_in(factory, sign_in, client):
     user = factory.user(role=Role.SUPPORT)
     sign_in(user)
-    assert user.mfa_secret == MFA_TEST_SECRET
+    assert mfa.secret_of(user) == MFA_TEST_SECRET
     assert client.get("/account/security").status_code == 200
 
 
@@ -297,7 +298,8 @@ def test_anonymous_htmx_request_is_redirected_whole_page(client):
 
 def test_five_wrong_mfa_codes_lock_the_account_and_end_the_session(client, factory, sign_in, db_session):
     user = factory.user(role=Role.DSO)
-    user.mfa_secret, user.mfa_enabled_at = MFA_TEST_SECRET, utcnow()
+    mfa.store_secret(db_session, user, MFA_TEST_SECRET)
+    user.mfa_enabled_at = utcnow()
     _post_sign_in(client, user.email, PASSWORD)
     for _ in range(4):
         assert client.post("/mfa/verify", data={"code": "000000x"}).status_code == 422
@@ -312,3 +314,32 @@ def test_sign_in_fixture_returns_a_ready_client_that_also_reads_like_the_respons
     signed_in = sign_in(factory.user(role=Role.PRINCIPAL_DSO))
     assert signed_in.status_code == 303 and signed_in.headers["Location"] == "/admin/"
     assert signed_in.get("/account/security").status_code == 200
+
+
+def test_a_secret_the_keys_cannot_open_gets_a_clear_503_not_a_500_and_counts_no_failure(app, client, factory, db_session, monkeypatch):
+    monkeypatch.setitem(app.config, "DATA_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    user = factory.user(role=Role.DSO)
+    secret = mfa.start_enrolment(db_session, user)
+    codes = mfa.confirm_enrolment(db_session, user, pyotp.TOTP(secret).now())
+    user.mfa_last_step = None
+    _post_sign_in(client, user.email, PASSWORD)
+    monkeypatch.setitem(app.config, "DATA_ENCRYPTION_KEY", Fernet.generate_key().decode())  # the old key is gone
+    response = client.post("/mfa/verify", data={"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 503
+    assert b"fault on our side" in response.data and b"recovery codes" in response.data
+    assert user.failed_sign_ins == 0
+    assert client.get("/account/security").headers["Location"] == "/mfa/verify"  # still not through the second step
+    assert client.post("/mfa/verify", data={"code": codes[0]}).status_code == 303
+    assert client.get("/account/security").status_code == 200
+
+
+def test_setup_replaces_a_pending_secret_the_keys_cannot_open(app, client, factory, db_session, monkeypatch):
+    user = factory.user(role=Role.SUPPORT)
+    _post_sign_in(client, user.email, PASSWORD)
+    monkeypatch.setitem(app.config, "DATA_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    assert client.get("/mfa/setup").status_code == 200
+    monkeypatch.setitem(app.config, "DATA_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    refused = client.post("/mfa/setup", data={"code": "123456"})
+    assert refused.status_code == 422 and b"Setup has to start again" in refused.data
+    done = client.post("/mfa/setup", data={"code": pyotp.TOTP(mfa.secret_of(user)).now()})
+    assert done.status_code == 200 and mfa.mfa_enabled(user)
