@@ -199,13 +199,13 @@ def sign_in(page, email: str, password: str, *, mfa_secret: str | None = None, c
         assert mfa_secret, f"{email} needs a TOTP code"
         check(page)
         page.get_by_label(re.compile(r"code", re.I)).first.fill(pyotp.TOTP(mfa_secret).now())
-        page.get_by_role("button", name="Verify").click()
-        page.wait_for_load_state("load")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Verify").click()
     if page.url.split("?")[0].endswith("/attestation"):
         check(page)
         page.locator("#attestation-form label[for]").first.click()
-        page.get_by_role("button", name="Continue").click()
-        page.wait_for_load_state("load")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue").click()
 
 
 def sign_in_as(page, seeded: dict, role: str, **options) -> None:

@@ -16,6 +16,7 @@ import re
 from datetime import date, datetime, timezone
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_check, sign_in, sign_in_as, tab_to
 
@@ -41,6 +42,11 @@ def _heal_forced_change(stack) -> None:
     engine.dispose()
 
 
+def _posted_to(path: str):
+    """Matches the answer to a POST to ``path`` (for htmx posts, which swap in place instead of navigating)."""
+    return lambda response: response.request.method == "POST" and response.url.split("?")[0].endswith(path)
+
+
 @pytest.fixture
 def fresh(seeded, viewport_name) -> dict:
     return seeded["fresh"][viewport_name]
@@ -57,8 +63,8 @@ def test_a_student_creates_the_account_from_the_email_and_reports_changes(page, 
     page.get_by_label(re.compile(r"^Your SEVIS ID")).fill(fresh["sevis_id"])
     page.get_by_label(re.compile(r"^New password")).fill(NEW_PASSWORD)
     page.get_by_label(re.compile(r"^Type the new password again")).fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Create my account").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create my account").click()
     check(page, "after account creation")
 
     # -- sign in ------------------------------------------------------------------------------------------
@@ -80,12 +86,12 @@ def test_a_student_creates_the_account_from_the_email_and_reports_changes(page, 
         page.get_by_label(re.compile(r"^Current password")).fill(NEW_PASSWORD)
         page.get_by_label(re.compile(r"^New password")).fill(UPGRADED_PASSWORD)
         page.get_by_label(re.compile(r"^Type the new password again")).fill(UPGRADED_PASSWORD)
-        page.get_by_role("button", name="Change my password").click()
-        page.wait_for_load_state("load")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Change my password").click()
         if page.url.split("?")[0].endswith("/attestation"):
             page.locator("#attestation-form label[for]").first.click()
-            page.get_by_role("button", name="Continue").click()
-            page.wait_for_load_state("load")
+            with page.expect_navigation():
+                page.get_by_role("button", name="Continue").click()
     finally:
         _heal_forced_change(stack)
     assert page.url.endswith("/dashboard"), page.url
@@ -95,8 +101,8 @@ def test_a_student_creates_the_account_from_the_email_and_reports_changes(page, 
     employer = f"Harborview Analytics {viewport_name.title()} LLC"
     page.goto("/employers")
     check(page, "employers")
-    page.get_by_role("link", name="Add employer").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Add employer").click()
     check(page, "add employer form")
     form = page.locator("#employer-form")
     form.get_by_label(re.compile(r"^Employer name")).fill(employer)
@@ -110,7 +116,7 @@ def test_a_student_creates_the_account_from_the_email_and_reports_changes(page, 
     form.get_by_role("button", name="Add employer").click()
     page.wait_for_url("**/employers")
     card = page.locator(".usa-card", has_text=employer)
-    assert card.is_visible()
+    expect(card).to_be_visible()
     check(page, "employers after adding")
 
     # -- delete: keyboard only, first without the tick, then with it -----------------------------------------
@@ -162,8 +168,9 @@ def test_a_student_creates_the_account_from_the_email_and_reports_changes(page, 
     dso.goto("/admin/students")
     check(dso, "students list")
     dso.get_by_label(re.compile(r"^Search by name")).fill(fresh["surname"])
-    dso.get_by_label(re.compile(r"^Search by name")).press("Enter")
-    dso.wait_for_load_state("load")
+    with dso.expect_response(lambda r: "/admin/students?" in r.url and "q=" in r.url) as searched:
+        dso.get_by_label(re.compile(r"^Search by name")).press("Enter")
+    assert searched.value.ok, searched.value.status
     dso.locator("main table").get_by_role("link", name=re.compile(fresh["surname"])).first.wait_for()
     check(dso, "students search results")
     dso.locator("main table").get_by_role("link", name=re.compile(fresh["surname"])).first.click()
@@ -174,23 +181,27 @@ def test_a_student_creates_the_account_from_the_email_and_reports_changes(page, 
     dso.get_by_role("link", name=f"Restore {employer}").click()
     dso.get_by_role("button", name=f"Yes, restore {employer}").wait_for()
     check(dso, "restore confirmation")
-    dso.get_by_role("button", name=f"Yes, restore {employer}").click()
-    dso.wait_for_load_state("load")
-    assert dso.get_by_role("link", name=f"Restore {employer}").count() == 0
+    with dso.expect_navigation():
+        dso.get_by_role("button", name=f"Yes, restore {employer}").click()
+    expect(dso.get_by_role("link", name=f"Restore {employer}")).to_have_count(0)
     check(dso, "Student Information after the restore")
     page.goto("/employers")
-    assert page.locator(".usa-card", has_text=employer).is_visible(), "the student sees the restored employer"
+    expect(page.locator(".usa-card", has_text=employer)).to_be_visible()  # the student sees the restored employer
 
     # -- mark the address obligation complete -------------------------------------------------------------------
     dso.goto("/admin/obligations")
     check(dso, "obligations")
-    row = dso.locator("tbody tr", has_text=fresh["sevis_id"]).first
+    box = dso.locator("tbody tr", has_text=fresh["sevis_id"]).first.locator("input[type=checkbox]")
+    box_id = box.get_attribute("id")
     # The label's only text is for screen readers, so there is no box for a pointer here: tick it by keyboard.
-    row.locator("input[type=checkbox]").focus()
+    box.focus()
     dso.keyboard.press("Space")
-    assert row.locator("input[type=checkbox]").is_checked()
-    dso.get_by_role("button", name="Mark chosen complete").click()
-    dso.wait_for_load_state("load")
+    expect(box).to_be_checked()
+    # An htmx post that swaps the list: wait for its answer (the server has committed by then), then for the swap.
+    with dso.expect_response(_posted_to("/admin/obligations/complete")) as marked:
+        dso.get_by_role("button", name="Mark chosen complete").click()
+    assert marked.value.ok, marked.value.status
+    expect(dso.locator(f"#{box_id}")).to_have_count(0)
     check(dso, "obligations after marking complete")
     dso.goto("/admin/obligations?show=completed")
     assert dso.locator("tbody tr", has_text=fresh["sevis_id"]).count() >= 1
@@ -218,8 +229,8 @@ def test_a_student_creates_the_account_from_the_email_and_reports_changes(page, 
     dso.get_by_role("link", name=re.compile("Reset portal account", re.I)).click()
     dso.get_by_role("button", name=re.compile("Yes, reset portal account", re.I)).wait_for()
     check(dso, "Reset Portal Account confirmation")
-    dso.get_by_role("button", name=re.compile("Yes, reset portal account", re.I)).click()
-    dso.wait_for_load_state("load")
+    with dso.expect_navigation():
+        dso.get_by_role("button", name=re.compile("Yes, reset portal account", re.I)).click()
     check(dso, "Student Information after the reset")
     reset_mail = smtp_sink.wait_for(fresh["email"], subject_contains="was reset")
     assert any("/account/create/" in link for link in reset_mail.links())

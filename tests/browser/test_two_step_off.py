@@ -17,7 +17,8 @@ def test_a_student_turns_two_step_verification_on_and_off_again(page, seeded):
     page.goto("/mfa/setup")
     secret = page.locator("#mfa-secret").inner_text().strip()
     page.get_by_label(re.compile(r"code", re.I)).first.fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Turn on two-step verification").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Turn on two-step verification").click()
     codes = page.locator(".portal-recovery-codes code").all_inner_texts()
     assert len(codes) == 10
 
