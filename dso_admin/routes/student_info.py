@@ -40,11 +40,16 @@ QUESTIONS = {
     "reset": "Send the student a new account-creation email? Earlier links stop working and the account is unlocked.",
     "unlock": "Unlock the student's account so they can sign in again now?",
     "resend": "Send the account-creation email again? The earlier link stops working.",
-}
+    "clear_mfa": "Turn off two-step verification for a student who lost both the phone and the recovery codes? "
+                 "Check first that it is the student asking. The authenticator app and recovery codes stop working, "
+                 "the student is signed out everywhere and told by email; until they turn it on again, their "
+                 "password alone signs them in.",
+}  # fmt: skip
 
 
 def account_actions(student: Student, has_approved_opt: bool, status) -> list[AccountAction]:
-    """Reset, Unlock and Resend, each available or disabled with the reason (never silently hidden, 001 Q5)."""
+    """Reset, Unlock, Resend and Turn off two-step verification, each available or disabled with the reason (never
+    silently hidden, 001 Q5)."""
     no_opt = None if has_approved_opt else "No approved OPT yet: the account is created when OPT is approved."
     actions = []
     for action in status.available_actions:
@@ -102,7 +107,7 @@ def student_info(sevis_id: str):
 
 # --- Account actions: confirm, then act --------------------------------------------------------
 
-ACTIONS = {"reset", "unlock", "resend"}
+ACTIONS = set(QUESTIONS)
 
 
 def _action(student: Student, key: str) -> AccountAction:
@@ -129,8 +134,9 @@ def confirm_account_action(sevis_id: str, action: str):
 @admin.post("/students/<sevis_id>/account/<action>")
 @official_required
 def account_action(sevis_id: str, action: str):
-    """Reset Portal Account, Unlock or Resend, through the accounts service; refused with the reason when unavailable."""
-    from portal.services import accounts
+    """Reset Portal Account, Unlock, Resend or Turn off two-step verification, through the services; refused with the
+    reason when unavailable."""
+    from portal.services import accounts, mfa
 
     student = _load(sevis_id)
     chosen = _action(student, action)
@@ -143,6 +149,8 @@ def account_action(sevis_id: str, action: str):
             accounts.reset_portal_account(db.session, student, actor=actor)
         elif action == "unlock":
             accounts.unlock_account(db.session, student.user, actor=actor)
+        elif action == "clear_mfa":
+            mfa.turn_off_mfa_for_student(db.session, student, actor=actor)
         else:
             accounts.resend_account_creation(db.session, student, actor=actor)
     except DomainError as error:

@@ -83,6 +83,14 @@ register(EmailTemplate(
     sample={"name": "Linh Nguyen"},
 ))  # fmt: skip
 
+register(EmailTemplate(
+    name="mfa_turned_off_by_school",
+    subject="Your school turned off two-step verification for your {{ site_name }} account",
+    when_sent="When your school's DSO turns off two-step verification for you, for example after you lost both your "
+              "phone and your recovery codes.",
+    sample={"name": "Linh Nguyen"},
+))  # fmt: skip
+
 # Issue 6: what students report, reminders and access notices, problem reports.
 _SAMPLE_STUDENT = {"student_name": "Linh Nguyen"}
 

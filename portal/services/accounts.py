@@ -513,7 +513,7 @@ def account_status(user: User | None, *, now: datetime | None = None) -> Account
             AccountAction("reset", "Reset Portal Account", True),
             AccountAction("unlock", "Unlock", False, "There is no account yet."),
             AccountAction("resend", "Resend account creation email", False, "There is no account yet; Reset Portal Account creates it."),
-            AccountAction("clear_mfa", "Clear MFA", False, "There is no account yet."),
+            AccountAction("clear_mfa", "Turn off two-step verification", False, "There is no account yet."),
         ])  # fmt: skip
     locked = is_locked(user, now)
     mfa_on = user.mfa_enabled_at is not None
@@ -532,7 +532,8 @@ def account_status(user: User | None, *, now: datetime | None = None) -> Account
         AccountAction("unlock", "Unlock", locked, None if locked else "The account is not locked."),
         AccountAction("resend", "Resend account creation email", not finished,
                       "The student already created the account; use Reset Portal Account." if finished else None),
-        AccountAction("clear_mfa", "Clear MFA", mfa_on, None if mfa_on else "Two-step verification is not turned on."),
+        AccountAction("clear_mfa", "Turn off two-step verification", mfa_on,
+                      None if mfa_on else "Two-step verification is not turned on."),
     ]  # fmt: skip
     return AccountStatus(label=label, locked_until=user.locked_until if locked else None, mfa_on=mfa_on,
                          last_sign_in_at=user.last_sign_in_at, available_actions=actions)  # fmt: skip

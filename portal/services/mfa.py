@@ -17,11 +17,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal import encryption
-from portal.models import RecoveryCode, User, utcnow
+from portal.models import RecoveryCode, Student, User, utcnow
 from portal.models.enums import Role
 from portal.notifications.outbox import queue_email
 from portal.services.actors import Actor
-from portal.services.errors import Conflict, InvalidValue, NotAllowed, SecretUnreadable
+from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound, SecretUnreadable
 from portal.services.events import record_event
 from portal.services.password_policy import normalize_password
 from portal.services.passwords import verify_password
@@ -227,6 +227,28 @@ def turn_off_mfa(session: Session, user: User, *, password: str, code: str, keep
     end_all_sessions(session, user, actor=actor, reason="mfa_turned_off", keep=keep)
     queue_email(session, template="mfa_turned_off", to=user.email, student=user.student, user=user,
                 school_id=user.school_id, context={"name": user.display_name or user.email})  # fmt: skip
+    session.flush()
+
+
+def turn_off_mfa_for_student(session: Session, student: Student, *, actor: Actor) -> None:
+    """A DSO turns two-step verification off for a student who lost both the authenticator and the recovery codes:
+    one event, every session of the student ended, a notice by email. Refuses anyone but an official of the student's
+    school, an account that is not a student's (support and operators handle staff), and when it is already off."""
+    if not actor.is_school_official:
+        raise NotAllowed("Only a DSO of the student's school can turn off the student's two-step verification.")
+    if actor.school_id != student.school_id:
+        raise NotFound("No such student at your school.")
+    user = student.user
+    if user is None:
+        raise Conflict("This student has no portal account yet.")
+    if mfa_required(user):
+        raise NotAllowed("A school official's two-step verification cannot be turned off here; support handles staff.")
+    if not mfa_enabled(user):
+        raise Conflict("Two-step verification is already off for this student.")
+    clear_mfa(session, user, actor=actor)
+    end_all_sessions(session, user, actor=actor, reason="mfa_cleared")
+    queue_email(session, template="mfa_turned_off_by_school", to=user.email, student=student, user=user,
+                context={"name": student.full_name})  # fmt: skip
     session.flush()
 
 

@@ -40,6 +40,7 @@ def seed(session) -> dict:
     fresh = _fresh_students(factory, school, dso)
     return {
         "fresh": fresh,
+        "lost_phone": _students_with_two_step_verification(factory, school),
         "password": PASSWORD,
         "mfa_secret": MFA_TEST_SECRET,
         "school": {"id": school.id, "code": school.code},
@@ -70,6 +71,20 @@ def _fresh_students(factory, school, dso) -> dict:
                        "name": f"{given} {surname}"}  # fmt: skip
     factory.session.flush()
     return fresh
+
+
+def _students_with_two_step_verification(factory, school) -> dict:
+    """One signed-up student per viewport with two-step verification on (the known secret), for a DSO to turn off."""
+    students = {}
+    for number, (size, given, surname) in enumerate([("phone", "Amara", "Mensah"), ("desktop", "Jonas", "Lindqvist")]):
+        student = factory.student(school=school, sevis_id=f"N00000008{number:02d}", surname=surname, given_name=given,
+                                  email=f"{given.lower()}@browser.example.edu")  # fmt: skip
+        user = factory.user(role=Role.STUDENT, student=student)
+        store_secret(factory.session, user, MFA_TEST_SECRET)
+        user.mfa_enabled_at = utcnow()
+        students[size] = {"sevis_id": student.sevis_id, "email": user.email, "name": f"{given} {surname}"}
+    factory.session.flush()
+    return students
 
 
 def main() -> int:

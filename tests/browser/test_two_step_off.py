@@ -1,6 +1,8 @@
-"""A student turns two-step verification on, then off again in the confirmation dialog, by label and keyboard.
+"""Turning two-step verification off: a student does it in the confirmation dialog, by label and keyboard; a DSO
+does it for a student who lost both the phone and the recovery codes, from Student Information.
 
-Uses the seeded student of the other school, whom no other browser test signs in as; it ends as it began (off).
+The first test uses the seeded student of the other school, whom no other browser test signs in as; it ends as it
+began (off). The second uses one seeded student per viewport whose two-step verification is on.
 """
 
 from __future__ import annotations
@@ -8,8 +10,10 @@ from __future__ import annotations
 import re
 
 import pyotp
+import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_check, sign_in
+from tests.browser.conftest import axe_check, sign_in, sign_in_as
 
 
 def test_a_student_turns_two_step_verification_on_and_off_again(page, seeded):
@@ -44,6 +48,48 @@ def test_a_student_turns_two_step_verification_on_and_off_again(page, seeded):
     page.get_by_text("Two-step verification is off.").wait_for()
     assert page.get_by_role("link", name="Turn on two-step verification").is_visible()
     axe_check(page, context="security page after turning it off")
+
+
+def test_a_dso_turns_it_off_for_a_student_who_lost_the_phone_and_the_recovery_codes(page, new_page, seeded, lost,
+                                                                                      smtp_sink):  # fmt: skip
+    # The student is signed in on some device (with the authenticator they had then).
+    student = new_page()
+    seeded["stack"].forget_used_totp_codes()
+    sign_in(student, lost["email"], seeded["password"], mfa_secret=seeded["mfa_secret"])
+    student.goto("/account/security")
+    expect(student.get_by_role("link", name="Turn off two-step verification")).to_be_visible()
+
+    sign_in_as(page, seeded, "dso")
+    info = f"/admin/students/{lost['sevis_id']}"
+    page.goto(f"{info}/account/clear_mfa")  # the confirmation as a page, for a browser without JavaScript
+    expect(page.get_by_role("button", name="Yes, turn off two-step verification")).to_be_enabled()
+    axe_check(page, context="turn off for a student: confirmation page")
+
+    page.goto(info)
+    page.get_by_role("link", name="Turn off two-step verification").click()
+    dialog = page.get_by_role("dialog", name="Turn off two-step verification")
+    expect(dialog).to_contain_text("Check first that it is the student asking")
+    axe_check(page, context="turn off for a student: dialog")
+    with page.expect_navigation():
+        dialog.get_by_role("button", name="Yes, turn off two-step verification").click()
+    assert page.url.endswith(info), page.url
+    expect(page.get_by_text("Turn off two-step verification: done.")).to_be_visible()
+    expect(page.get_by_role("button", name="Turn off two-step verification")).to_be_disabled()
+    expect(page.locator("#why-clear_mfa")).to_have_text("Two-step verification is not turned on.")
+    axe_check(page, context="Student Information after turning it off")
+
+    notice = smtp_sink.wait_for(lost["email"], subject_contains="turned off two-step verification")
+    assert "Your school's DSO turned off" in notice.text
+    student.goto("/account/security")
+    assert "/?next=" in student.url, f"the student's session ended, so Sign In: {student.url}"
+    student.context.clear_cookies()
+    sign_in(student, lost["email"], seeded["password"])  # no code asked for: it fails on /mfa/verify otherwise
+    assert "/mfa/verify" not in student.url and "Page not found" not in student.title(), student.url
+
+
+@pytest.fixture
+def lost(seeded, viewport_name) -> dict:
+    return seeded["lost_phone"][viewport_name]
 
 
 def _wait_for_focus(page, element_id: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pyotp
 import pytest
 from cryptography.fernet import Fernet
@@ -12,7 +14,7 @@ from portal.models import Event, OutboxEmail, RecoveryCode
 from portal.models.enums import Role
 from portal.services import mfa
 from portal.services.actors import Actor
-from portal.services.errors import Conflict, InvalidValue, NotAllowed, SecretUnreadable
+from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound, SecretUnreadable
 from portal.services.sessions import start_session
 from tests.support.factories import PASSWORD
 
@@ -230,3 +232,72 @@ def test_officials_cannot_turn_off_required_mfa(factory, db_session, role):
 def test_turning_off_what_is_off_is_refused(factory, db_session):
     with pytest.raises(Conflict, match="already off"):
         mfa.turn_off_mfa(db_session, factory.user(role=Role.STUDENT), password=PASSWORD, code="123456")
+
+
+# ---------------------------------------------------------------- a DSO turning it off for a student
+
+def _student_with_mfa(factory, db_session):
+    student = factory.student()
+    user = factory.user(role=Role.STUDENT, student=student)
+    secret = mfa.start_enrolment(db_session, user)
+    mfa.confirm_enrolment(db_session, user, pyotp.TOTP(secret).now())
+    return student, user
+
+
+def test_a_dso_turns_off_a_students_mfa_ends_every_session_with_an_event_and_a_notice(factory, db_session):
+    student, user = _student_with_mfa(factory, db_session)
+    phone, _ = start_session(db_session, user)
+    laptop, _ = start_session(db_session, user)
+    dso = factory.user(role=Role.DSO, school=student.school)
+    mfa.turn_off_mfa_for_student(db_session, student, actor=Actor.for_user(dso))
+    assert not mfa.mfa_enabled(user) and user.mfa_secret_encrypted is None and mfa.recovery_codes_left(db_session, user) == 0
+    assert phone.ended_at is not None and laptop.ended_at is not None and phone.ended_reason == "mfa_cleared"
+    cleared = db_session.scalars(select(Event).where(Event.user_id == user.id, Event.event_type == "mfa.cleared")).one()
+    assert cleared.actor_user_id == dso.id and cleared.student_id == student.id
+    notice = db_session.scalars(select(OutboxEmail).where(OutboxEmail.user_id == user.id)).all()[-1]
+    assert notice.template == "mfa_turned_off_by_school" and notice.to_address == user.email
+    assert "Your school's DSO turned off" in notice.body_text and "/password/reset" in notice.body_text
+
+
+@pytest.mark.parametrize("role", [Role.DSO, Role.PRINCIPAL_DSO])
+def test_an_official_of_another_school_cannot_turn_off_a_students_mfa(factory, db_session, role):
+    student, user = _student_with_mfa(factory, db_session)
+    stranger = factory.user(role=role, school=factory.school())
+    with pytest.raises(NotFound):
+        mfa.turn_off_mfa_for_student(db_session, student, actor=Actor.for_user(stranger))
+    assert mfa.mfa_enabled(user) and mfa.recovery_codes_left(db_session, user) == 10
+
+
+@pytest.mark.parametrize("role", [Role.STUDENT, Role.SUPPORT, Role.OPERATOR])
+def test_only_school_officials_turn_off_a_students_mfa(factory, db_session, role):
+    student, user = _student_with_mfa(factory, db_session)
+    actor = Actor.for_user(user) if role is Role.STUDENT else Actor.for_user(factory.user(role=role))
+    with pytest.raises(NotAllowed):
+        mfa.turn_off_mfa_for_student(db_session, student, actor=actor)
+    assert mfa.mfa_enabled(user)
+
+
+def test_a_dso_turning_off_what_is_off_is_refused_without_an_event_or_email(factory, db_session):
+    student = factory.student()
+    user = factory.user(role=Role.STUDENT, student=student)
+    dso = Actor.for_user(factory.user(role=Role.DSO, school=student.school))
+    with pytest.raises(Conflict, match="already off"):
+        mfa.turn_off_mfa_for_student(db_session, student, actor=dso)
+    assert db_session.scalars(select(Event.event_type).where(Event.user_id == user.id)).all() == []
+    assert db_session.scalars(select(OutboxEmail).where(OutboxEmail.user_id == user.id)).all() == []
+
+
+def test_a_dso_cannot_turn_off_mfa_of_a_student_without_an_account(factory, db_session):
+    student = factory.student()
+    with pytest.raises(Conflict, match="no portal account"):
+        mfa.turn_off_mfa_for_student(db_session, student, actor=Actor.for_user(factory.user(role=Role.DSO, school=student.school)))
+
+
+def test_an_officials_own_mfa_is_never_cleared_this_way(factory, db_session):
+    """The database ties only student accounts to students; the service refuses even if handed an official's."""
+    official, _ = _enrolled(factory, db_session, role=Role.DSO)
+    colleague = factory.user(role=Role.DSO, school=official.school)
+    posing = SimpleNamespace(school_id=official.school_id, user=official, full_name="Not a student")
+    with pytest.raises(NotAllowed, match="support handles staff"):
+        mfa.turn_off_mfa_for_student(db_session, posing, actor=Actor.for_user(colleague))
+    assert mfa.mfa_enabled(official) and mfa.recovery_codes_left(db_session, official) == 10

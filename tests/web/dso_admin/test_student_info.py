@@ -2,11 +2,14 @@
 
 from datetime import timedelta
 
+import pyotp
 import pytest
 from sqlalchemy import select
 
-from portal.models import Event, utcnow
+from portal.models import Event, OutboxEmail, utcnow
 from portal.models.enums import Role
+from portal.services import mfa
+from tests.support.factories import PASSWORD
 
 
 def _page(client, student, **args):
@@ -164,3 +167,88 @@ def test_employers_are_paged_fifty_at_a_time_current_ones_first(client, factory,
     with count_queries() as many:
         client.get(f"/admin/students/{student.sevis_id}?employers_page=-4")
     assert few["count"] == many["count"]
+
+
+# --- Turn off two-step verification for a student who lost the phone and the recovery codes -------------------
+
+HTMX = {"HX-Request": "true"}
+
+
+def _student_with_mfa(factory, db_session, school):
+    student = factory.student(school=school)
+    user = factory.user(role=Role.STUDENT, student=student)
+    mfa.confirm_enrolment(db_session, user, pyotp.TOTP(mfa.start_enrolment(db_session, user)).now())
+    return student, user
+
+
+def _turn_off_url(student):
+    return f"/admin/students/{student.sevis_id}/account/clear_mfa"
+
+
+def test_turn_off_two_step_verification_sits_with_the_other_account_actions(client, factory, school, dso, db_session):
+    student, _ = _student_with_mfa(factory, db_session, school)
+    body = _page(client, student).get_data(as_text=True)
+    actions = body.split("<h2>Portal account</h2>")[1].split("</ul>")[0]
+    assert f'href="{_turn_off_url(student)}"' in actions and f'hx-get="{_turn_off_url(student)}"' in actions
+    assert ">Turn off two-step verification</a>" in actions and "Reset Portal Account" in actions
+
+
+def test_turn_off_needs_a_confirmation_then_signs_the_student_out_and_tells_them(app, client, factory, school, dso,
+                                                                                 db_session):  # fmt: skip
+    student, user = _student_with_mfa(factory, db_session, school)
+    phone = app.test_client()  # the student's own session, with the authenticator they still had then
+    phone.post("/", data={"email": user.email, "password": PASSWORD})
+    user.mfa_last_step = None  # enrolment spent this 30-second code
+    phone.post("/mfa/verify", data={"code": pyotp.TOTP(mfa.secret_of(user)).now()})
+    phone.post("/attestation", data={"accept": "y"})
+    assert phone.get("/account/security").status_code == 200
+    dialog = client.get(_turn_off_url(student), headers=HTMX).get_data(as_text=True)
+    assert "data-confirm-dialog" in dialog and "<html" not in dialog and "Check first that it is the student asking" in dialog
+    assert "Yes, turn off two-step verification" in dialog and f'href="/admin/students/{student.sevis_id}"' in dialog
+    page = client.get(_turn_off_url(student))
+    assert page.status_code == 200 and b"<html" in page.data  # without JavaScript, the confirmation is a page
+
+    done = client.post(_turn_off_url(student))
+
+    assert done.status_code == 303 and done.headers["Location"] == f"/admin/students/{student.sevis_id}"
+    assert not mfa.mfa_enabled(user) and mfa.recovery_codes_left(db_session, user) == 0
+    signed_out = phone.get("/account/security")
+    assert signed_out.status_code == 302 and signed_out.headers["Location"].startswith("/?next=")
+    event = db_session.scalar(select(Event).where(Event.user_id == user.id, Event.event_type == "mfa.cleared"))
+    assert event is not None and event.actor_user_id == dso.id
+    templates = db_session.scalars(select(OutboxEmail.template).where(OutboxEmail.user_id == user.id)).all()
+    assert templates[-1] == "mfa_turned_off_by_school"
+    after = client.get(f"/admin/students/{student.sevis_id}").get_data(as_text=True)
+    assert "Turn off two-step verification: done." in after and 'aria-describedby="why-clear_mfa"' in after
+
+
+def test_turn_off_when_it_is_off_is_disabled_with_the_reason_and_refused(client, factory, school, dso, db_session):
+    student = factory.student(school=school)
+    user = factory.user(role=Role.STUDENT, student=student)
+    body = _page(client, student).get_data(as_text=True)
+    assert 'disabled aria-describedby="why-clear_mfa"' in body and "Two-step verification is not turned on." in body
+    refused = client.post(_turn_off_url(student))
+    assert refused.status_code == 409 and "not turned on" in refused.get_data(as_text=True)
+    assert db_session.scalar(select(Event).where(Event.user_id == user.id, Event.event_type == "mfa.cleared")) is None
+
+
+@pytest.mark.parametrize("role, school_of_student, answer", [
+    (Role.DSO, True, 303), (Role.PRINCIPAL_DSO, True, 303),
+    (Role.DSO, False, 404), (Role.PRINCIPAL_DSO, False, 404),  # another school's student does not exist for them
+    (Role.SUPPORT, None, 403), (Role.OPERATOR, None, 403),  # they handle staff, never a student's record
+    (Role.STUDENT, None, 403),  # the student turns it off with password and code on their own security page
+])  # fmt: skip
+def test_only_officials_of_the_students_school_can_turn_it_off(client, factory, db_session, sign_in, role,
+                                                               school_of_student, answer):  # fmt: skip
+    school = factory.school()
+    student, user = _student_with_mfa(factory, db_session, school)
+    if role is Role.STUDENT:
+        who = user
+    elif school_of_student is not None:
+        who = factory.user(role=role, school=school if school_of_student else factory.school())
+    else:
+        who = factory.user(role=role)
+    sign_in(who)
+    assert client.get(_turn_off_url(student)).status_code == (200 if answer == 303 else answer)
+    assert client.post(_turn_off_url(student)).status_code == answer
+    assert mfa.mfa_enabled(user) is (answer != 303)
