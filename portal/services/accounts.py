@@ -23,8 +23,8 @@ from portal.notifications.outbox import LINK_RESOLVERS, queue_email
 from portal.services.actors import Actor
 from portal.services.errors import Conflict, InvalidValue, NotFound, RuleBroken
 from portal.services.events import record_event
-from portal.services.password_policy import HISTORY_DEPTH, check_new_password, normalize_password
-from portal.services.passwords import hash_password, needs_rehash, verify_password
+from portal.services.password_policy import HISTORY_DEPTH, check_new_password
+from portal.services.passwords import hash_password, needs_rehash, normalize_password, verify_password
 from portal.services.sessions import end_all_sessions as _end_all_sessions
 from portal.services.throttling import clear_lock, is_locked, record_failed_sign_in, record_successful_sign_in
 
@@ -406,7 +406,7 @@ def _spend_equal_time(password: str) -> None:
 def sign_in_with_password(session: Session, email: str, password: str, *, now: datetime | None = None) -> SignInResult:
     """Check an email and password; counts failures and cool-downs; rehashes with the current parameters."""
     now = now or utcnow()
-    password = normalize_password(password or "")
+    password = password or ""
     user = _user_by_email(session, email)
     if user is None or not user.is_active or not user.password_hash:
         _spend_equal_time(password)

@@ -23,7 +23,6 @@ from portal.notifications.outbox import queue_email
 from portal.services.actors import Actor
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound, SecretUnreadable
 from portal.services.events import record_event
-from portal.services.password_policy import normalize_password
 from portal.services.passwords import verify_password
 from portal.services.sessions import end_all_sessions
 
@@ -217,7 +216,7 @@ def turn_off_mfa(session: Session, user: User, *, password: str, code: str, keep
                          "so it cannot be turned off.")  # fmt: skip
     if not mfa_enabled(user):
         raise Conflict("Two-step verification is already off.")
-    if not verify_password(user.password_hash, normalize_password(password or "")):
+    if not verify_password(user.password_hash, password or ""):
         raise InvalidValue("That is not your current password.", field="current_password")
     if not verify_second_factor(session, user, code):
         raise InvalidValue("That code is not right. Type the 6-digit code your app shows now, or a recovery code.",

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from zxcvbn import zxcvbn
 
 from portal.services.errors import InvalidValue
+from portal.services.passwords import normalize_password as normalize_password  # now beside hashing; kept importable
 from portal.services.passwords import verify_password
 
 MIN_LENGTH = 12
@@ -16,11 +17,6 @@ HISTORY_DEPTH = 8
 # zxcvbn scores 0-4 from its offline lists of common passwords, names and words; below 3 is guessable.
 MIN_STRENGTH = 3
 _ESTIMATOR_MAX_LENGTH = 72
-
-
-def normalize_password(password: str) -> str:
-    """NFKC, as 800-63B asks for Unicode passwords, so the same password typed two ways matches."""
-    return unicodedata.normalize("NFKC", password)
 
 
 def check_new_password(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from datetime import timedelta
 
 import pytest
@@ -274,6 +275,31 @@ def test_change_password_needs_the_current_one_and_keeps_only_this_session(facto
     accounts.change_password(db_session, user, current_password=PASSWORD, new_password=NEW_PASSWORD, keep=this)
     assert this.ended_at is None and other.ended_at is not None
     assert len(_events(db_session, user, "password.changed")) == 1
+
+
+# "crème brûlée" as one code point per accented letter (NFC), and as letter plus combining accent (NFD), as some
+# keyboards and password managers send it.
+ACCENTED_NFC = "cr\u00e8me br\u00fbl\u00e9e harbor kites"
+ACCENTED_NFD = unicodedata.normalize("NFD", ACCENTED_NFC)
+
+
+@pytest.mark.parametrize("set_as, typed_as", [(ACCENTED_NFC, ACCENTED_NFD), (ACCENTED_NFD, ACCENTED_NFC)])
+def test_change_password_accepts_the_current_password_in_either_unicode_form_as_sign_in_does(factory, db_session,
+                                                                                             set_as, typed_as):  # fmt: skip
+    assert set_as != typed_as and unicodedata.normalize("NFC", typed_as) == unicodedata.normalize("NFC", set_as)
+    user = factory.user(role=Role.STUDENT)
+    accounts.change_password(db_session, user, current_password=PASSWORD, new_password=set_as)
+    assert accounts.sign_in_with_password(db_session, user.email, typed_as).user is user
+    accounts.change_password(db_session, user, current_password=typed_as, new_password=NEW_PASSWORD)
+    assert accounts.sign_in_with_password(db_session, user.email, NEW_PASSWORD).user is user
+
+
+def test_an_account_made_on_the_command_line_signs_in_with_its_password_in_either_unicode_form(app, factory, db_session):
+    school = factory.school()
+    result = app.test_cli_runner().invoke(args=["users", "create", "--role", "dso", "--email", "cli-dso@example.org",
+                                                "--school", school.code], input=ACCENTED_NFD + "\n")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert accounts.sign_in_with_password(db_session, "cli-dso@example.org", ACCENTED_NFC).user is not None
 
 
 def test_new_password_cannot_repeat_one_of_the_last_eight(factory, db_session):

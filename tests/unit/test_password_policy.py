@@ -6,8 +6,8 @@ import pytest
 
 from portal.config import Config
 from portal.services.errors import InvalidValue
-from portal.services.password_policy import check_new_password, normalize_password
-from portal.services.passwords import hash_password, needs_rehash, verify_password
+from portal.services.password_policy import check_new_password
+from portal.services.passwords import hash_password, needs_rehash, normalize_password, verify_password
 
 GOOD = "violet harbor seventy kites"
 
