@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select, union
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased
 
 from portal.models import Employer, Event, OptAuthorization, ProgramRecord, ReportingObligation, Student, User, utcnow
 from portal.models.enums import EmployerReview, OptKind, OptStatus, ProgramStatus
@@ -205,7 +205,8 @@ def _conditions(school_id: int, query: StudentQuery, today: date, now: datetime)
         if _SEVIS_ID.fullmatch(q):
             conditions.append(Student.sevis_id == q.upper())
         else:
-            conditions.append(Student.id.in_(_text_matches(school_id, q)))
+            # A CTE: the page and its total (two subqueries of one statement) read the matches once.
+            conditions.append(Student.id.in_(select(_text_matches(school_id, q).cte("text_matches").c.id)))
     if query.opt_kind or query.opt_status:
         opt = select(OptAuthorization.id).join(ProgramRecord).where(ProgramRecord.student_id == Student.id)
         if query.opt_kind:
@@ -238,34 +239,28 @@ def _conditions(school_id: int, query: StudentQuery, today: date, now: datetime)
     return conditions
 
 
-def _ordering(query: StudentQuery):
-    columns = SORTS[query.sort]
+def _ordering(query: StudentQuery, source=None):
+    """The ORDER BY of the list, on the students table or on a subquery with the same column names."""
+    columns = [source.c[column.key] if source is not None else column for column in SORTS[query.sort]]
     return [column.desc() if query.descending else column.asc() for column in columns]
 
 
-def student_rows_query(school_id: int, query: StudentQuery, *, today: date | None = None):
-    """The SELECT for the whole filtered, sorted list (no paging), with what each row shows eager-loaded."""
-    today = today or today_eastern()
+def _rows_statement(conditions: list, query: StudentQuery):
+    """The students matching ``conditions`` in the list's order, as plain columns with the account's state."""
+    account = aliased(User)  # the conditions' own EXISTS on users must not correlate to this join
     return (
-        select(Student)
-        .where(*_conditions(school_id, query, today, utcnow()))
+        select(Student.id, Student.sevis_id, Student.surname, Student.given_name, Student.email,
+               account.id.is_not(None).label("has_user"), account.locked_until,
+               account.password_hash.is_not(None).label("has_password"))
+        .outerjoin(account, account.student_id == Student.id)
+        .where(*conditions)
         .order_by(*_ordering(query))
-        .options(selectinload(Student.user),
-                 selectinload(Student.program_records).selectinload(ProgramRecord.opt_authorizations))  # fmt: skip
-    )
+    )  # fmt: skip
 
 
 def export_rows_query(school_id: int, query: StudentQuery, *, today: date | None = None):
-    """The SELECT for the export: the same students in the same order as plain columns (with the account's state)."""
-    today = today or today_eastern()
-    return (
-        select(Student.id, Student.sevis_id, Student.surname, Student.given_name, Student.email,
-               User.id.is_not(None).label("has_user"), User.locked_until,
-               User.password_hash.is_not(None).label("has_password"))
-        .outerjoin(User, User.student_id == Student.id)
-        .where(*_conditions(school_id, query, today, utcnow()))
-        .order_by(*_ordering(query))
-    )  # fmt: skip
+    """The SELECT for the export: the same students in the same order as the list, every page."""
+    return _rows_statement(_conditions(school_id, query, today or today_eastern(), utcnow()), query)
 
 
 def _any_of(session: Session, column, ids: list[int]):
@@ -279,7 +274,7 @@ def _any_of(session: Session, column, ids: list[int]):
 
 
 def latest_opt_rows(session: Session, student_ids: list[int]) -> dict:
-    """Student id -> the OPT ``latest_opt`` shows (newest program record with an OPT, its latest), in one statement."""
+    """Student id -> the OPT a list row shows (the newest program record with an OPT, its latest), in one statement."""
     if not student_ids:
         return {}
     rows = session.connection().execute(
@@ -300,7 +295,7 @@ def current_employer_names(session: Session, student_ids: list[int]) -> dict[int
     names: dict[int, str] = {}
     rows = session.connection().execute(select(Employer.student_id, Employer.name)
                            .where(_any_of(session, Employer.student_id, student_ids), Employer.deleted_at.is_(None))
-                           .order_by(Employer.start_date.desc())).all()  # fmt: skip
+                           .order_by(Employer.start_date.desc(), Employer.id.asc())).all()  # fmt: skip
     for student_id, name in rows:
         names.setdefault(student_id, name)
     return names
@@ -308,10 +303,11 @@ def current_employer_names(session: Session, student_ids: list[int]) -> dict[int
 
 @dataclass
 class StudentPage:
-    rows: list
+    rows: list  # plain rows: id, sevis_id, surname, given_name, email, has_user, locked_until, has_password
     total: int
     query: StudentQuery
-    employers: dict  # student id -> live employers, newest first
+    opts: dict  # student id -> the latest OPT (latest_opt_rows)
+    employers: dict  # student id -> name of the newest live employer (current_employer_names)
 
     @property
     def pages(self) -> int:
@@ -326,57 +322,50 @@ class StudentPage:
         return min(self.total, self.query.page * self.query.per_page)
 
 
-def live_employers_by_student(session: Session, student_ids: list[int]) -> dict[int, list[Employer]]:
-    """Live (not deleted) employers of the given students, newest start first, in one statement."""
-    by_student: dict[int, list[Employer]] = {student_id: [] for student_id in student_ids}
-    if not student_ids:
-        return by_student
-    rows = session.scalars(select(Employer).where(Employer.student_id.in_(student_ids), Employer.deleted_at.is_(None))
-                           .order_by(Employer.start_date.desc()))  # fmt: skip
-    for employer in rows:
-        by_student[employer.student_id].append(employer)
-    return by_student
-
-
 def search_students(session: Session, school_id: int, query: StudentQuery, *, today: date | None = None) -> StudentPage:
-    """One page of the school's students for ``query``: always the same handful of statements."""
-    today = today or today_eastern()
-    conditions = _conditions(school_id, query, today, utcnow())
-    total = session.scalar(select(func.count()).select_from(Student).where(*conditions))
-    pages = max(1, -(-total // query.per_page))
-    query.page = min(query.page, pages)
-    statement = student_rows_query(school_id, query, today=today).limit(query.per_page).offset(
-        (query.page - 1) * query.per_page)  # fmt: skip
-    rows = list(session.scalars(statement))
-    employers = live_employers_by_student(session, [student.id for student in rows])
-    return StudentPage(rows=rows, total=total, query=query, employers=employers)
+    """One page of the school's students for ``query``, with the total: three statements (five past the last page)."""
+    conditions = _conditions(school_id, query, today or today_eastern(), utcnow())
+    count = select(func.count()).select_from(Student).where(*conditions)
+
+    def page_rows() -> list:
+        # The page and the total in one statement: the count is an uncorrelated subquery the database runs once;
+        # the page's ids come first, and only its rows are joined to their accounts.
+        page = (
+            select(Student.id, Student.sevis_id, Student.surname, Student.given_name, Student.email, Student.updated_at,
+                   count.correlate(None).scalar_subquery().label("total"))
+            .where(*conditions).order_by(*_ordering(query))
+            .limit(query.per_page).offset((query.page - 1) * query.per_page)
+            .subquery("page")
+        )  # fmt: skip
+        account = aliased(User)
+        statement = (
+            select(page.c.id, page.c.sevis_id, page.c.surname, page.c.given_name, page.c.email, page.c.total,
+                   account.id.is_not(None).label("has_user"), account.locked_until,
+                   account.password_hash.is_not(None).label("has_password"))
+            .outerjoin(account, account.student_id == page.c.id)
+            .order_by(*_ordering(query, page))
+        )  # fmt: skip
+        return session.connection().execute(statement).all()
+
+    rows = page_rows()
+    if rows:
+        total = rows[0].total
+    elif query.page == 1:
+        total = 0
+    else:  # past the last page: show the last one, as the numbers in the links may be out of date
+        total = session.scalar(count)
+        query.page = max(1, -(-total // query.per_page))
+        rows = page_rows() if total else []
+    ids = [row.id for row in rows]
+    return StudentPage(rows=rows, total=total, query=query, opts=latest_opt_rows(session, ids),
+                       employers=current_employer_names(session, ids))  # fmt: skip
 
 
 # --- What a row shows ---------------------------------------------------------------------
 
 
-def latest_opt(student: Student) -> OptAuthorization | None:
-    """The OPT a list row shows: the newest one on the newest program record."""
-    for record in reversed(student.program_records):
-        if record.opt_authorizations:
-            return record.opt_authorizations[-1]
-    return None
-
-
-def account_label(user: User | None, now: datetime | None = None) -> str:
-    """Short portal-account status for lists and exports."""
-    now = now or utcnow()
-    if user is None:
-        return "Not created"
-    if user.locked_until is not None and user.locked_until > now:
-        return "Locked"
-    if user.password_hash is None:
-        return "Invitation sent"
-    return "Active"
-
-
 def account_label_from(has_user: bool, locked_until: datetime | None, has_password: bool, now: datetime) -> str:
-    """``account_label`` from plain columns (exports): the same four answers."""
+    """Short portal-account status for the list and the export, from the account's columns."""
     if not has_user:
         return "Not created"
     if locked_until is not None:
