@@ -131,23 +131,33 @@ def _current_opt_condition(today: date):
     )
 
 
-def _employed_since(day: date):
-    """A live employer whose employment reaches ``day`` or later."""
-    return exists().where(
-        Employer.student_id == Student.id, Employer.deleted_at.is_(None),
-        or_(Employer.end_date.is_(None), Employer.end_date >= day),
-    )  # fmt: skip
+def _not_employed_since(day: date):
+    """No live employer whose employment reaches ``day`` (one with no end date reaches every day).
+
+    Read from students.employed_until, which triggers on employers keep (portal/models/employment.py): one index
+    on students answers it instead of an anti-join with every employer of the school.
+    """
+    return or_(Student.employed_until.is_(None), Student.employed_until < day)
+
+
+def _probed(condition):
+    """EXISTS ``condition``, probed once per student that the other conditions leave.
+
+    OFFSET 0 keeps PostgreSQL from turning it into a semi-join, which would read the OPT of every student of the
+    school to test the few without an employer (the employed_until index leaves only those).
+    """
+    return exists(condition.offset(0))
 
 
 def without_current_employer(today: date):
-    return and_(exists(_current_opt_condition(today)), ~_employed_since(today))
+    return and_(_not_employed_since(today), _probed(_current_opt_condition(today)))
 
 
 def unemployed_at_least(days: int, today: date):
     """Approved OPT running for at least ``days`` with no employer reported in that time: at least ``days`` unemployed."""
     since = today - timedelta(days=days)
-    opt = _current_opt_condition(today).where(OptAuthorization.start_date <= since)
-    return and_(exists(opt), ~_employed_since(since))
+    return and_(_not_employed_since(since),
+                _probed(_current_opt_condition(today).where(OptAuthorization.start_date <= since)))  # fmt: skip
 
 
 def reporting_overdue(today: date):
@@ -408,8 +418,8 @@ def school_alerts(session: Session, school_id: int, *, today: date | None = None
         "locked": locked_account(now),
         "stem_review": stem_employer_waiting(),
     }
-    # One scalar subquery per alert, so each is planned as a join (hash anti-join on PostgreSQL)
-    # rather than as a per-student subplan inside a CASE: one statement, each count cheap.
+    # One scalar subquery per alert, each planned on its own index (employed_until, the open obligations, the locks,
+    # the waiting reviews) and reading only the students on it: one statement, each count cheap.
     columns = [select(func.count()).select_from(Student).where(Student.school_id == school_id, condition)
                .scalar_subquery().label(key) for key, condition in conditions.items()]  # fmt: skip
     counts = session.execute(select(*columns)).one()
