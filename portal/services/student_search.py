@@ -428,19 +428,17 @@ def school_alerts(session: Session, school_id: int, *, today: date | None = None
     return [Alert(key, label, int(getattr(counts, key)), args[key]) for key, label in ALERTS if getattr(counts, key)]
 
 
-def check_school_student(session: Session, school_id: int | None, sevis_id: str) -> Student:
-    """The student with ``sevis_id`` at ``school_id`` (any school when None); NotFound otherwise."""
+def check_school_student(session: Session, school_id: int | None, sevis_id: str, *options) -> Student:
+    """The student with ``sevis_id`` at ``school_id`` (any school when None), loaded with ``options``; NotFound otherwise."""
     from portal.services.errors import NotFound
 
     sevis_id = (sevis_id or "").strip().upper()
     if not _SEVIS_ID.fullmatch(sevis_id):
         raise NotFound("There is no student with that SEVIS ID at your school.")
-    statement = select(Student).where(Student.sevis_id == sevis_id)
+    statement = select(Student).where(Student.sevis_id == sevis_id).options(*options)
     if school_id is not None:
         statement = statement.where(Student.school_id == school_id)
-    student = session.scalar(statement)
+    student = session.scalars(statement).unique().one_or_none()
     if student is None:
         raise NotFound("There is no student with that SEVIS ID at your school.")
     return student
-
-
