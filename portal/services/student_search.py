@@ -6,8 +6,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select, union
+from sqlalchemy import Boolean, and_, exists, func, or_, select, union
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from portal.models import Employer, Event, OptAuthorization, ProgramRecord, ReportingObligation, Student, User, utcnow
 from portal.models.enums import EmployerReview, OptKind, OptStatus, ProgramStatus
@@ -208,6 +210,27 @@ def _text_matches(school_id: int, q: str):
     return union(*parts)
 
 
+class _id_among(FunctionElement):
+    """``id IN (SELECT ...)``; on PostgreSQL ``id = ANY(ARRAY(SELECT ...))``, which looks each match up by its key
+    where IN would hash-join the matches with every student of the school."""
+
+    type = Boolean()
+    inherit_cache = True
+    _is_implicitly_boolean = True  # a condition already: no "= 1" on SQLite
+
+
+@compiles(_id_among)
+def _compile_id_among(element, compiler, **kw):
+    column, ids = element.clauses
+    return f"{compiler.process(column, **kw)} IN {compiler.process(ids, **kw)}"
+
+
+@compiles(_id_among, "postgresql")
+def _compile_id_among_postgresql(element, compiler, **kw):
+    column, ids = element.clauses
+    return f"{compiler.process(column, **kw)} = ANY(ARRAY{compiler.process(ids, **kw)})"
+
+
 def _conditions(school_id: int, query: StudentQuery, today: date, now: datetime) -> list:
     conditions = [Student.school_id == school_id]
     q = query.q
@@ -216,7 +239,8 @@ def _conditions(school_id: int, query: StudentQuery, today: date, now: datetime)
             conditions.append(Student.sevis_id == q.upper())
         else:
             # A CTE: the page and its total (two subqueries of one statement) read the matches once.
-            conditions.append(Student.id.in_(select(_text_matches(school_id, q).cte("text_matches").c.id)))
+            matches = select(_text_matches(school_id, q).cte("text_matches").c.id).scalar_subquery()
+            conditions.append(_id_among(Student.id, matches))
     if query.opt_kind or query.opt_status:
         opt = select(OptAuthorization.id).join(ProgramRecord).where(ProgramRecord.student_id == Student.id)
         if query.opt_kind:
