@@ -274,27 +274,27 @@ def _conditions(school_id: int, query: StudentQuery, today: date, now: datetime)
 
 
 def _ordering(query: StudentQuery, source=None):
-    """The ORDER BY of the list, on the students table or on a subquery with the same column names."""
+    """The ORDER BY of the list, on the students table or on a subquery with its column names."""
     columns = [source.c[column.key] if source is not None else column for column in SORTS[query.sort]]
     return [column.desc() if query.descending else column.asc() for column in columns]
 
 
-def _rows_statement(conditions: list, query: StudentQuery):
-    """The students matching ``conditions`` in the list's order, as plain columns with the account's state."""
+def _with_account(source, query: StudentQuery):
+    """The columns a list row shows from ``source`` (students, or a page of them) with the account's state, in order."""
     account = aliased(User)  # the conditions' own EXISTS on users must not correlate to this join
     return (
-        select(Student.id, Student.sevis_id, Student.surname, Student.given_name, Student.email,
+        select(source.c.id, source.c.sevis_id, source.c.surname, source.c.given_name, source.c.email,
                account.id.is_not(None).label("has_user"), account.locked_until,
                account.password_hash.is_not(None).label("has_password"))
-        .outerjoin(account, account.student_id == Student.id)
-        .where(*conditions)
-        .order_by(*_ordering(query))
+        .outerjoin(account, account.student_id == source.c.id)
+        .order_by(*_ordering(query, source))
     )  # fmt: skip
 
 
 def export_rows_query(school_id: int, query: StudentQuery, *, today: date | None = None):
     """The SELECT for the export: the same students in the same order as the list, every page."""
-    return _rows_statement(_conditions(school_id, query, today or today_eastern(), utcnow()), query)
+    conditions = _conditions(school_id, query, today or today_eastern(), utcnow())
+    return _with_account(Student.__table__, query).where(*conditions)
 
 
 def _any_of(session: Session, column, ids: list[int]):
@@ -371,15 +371,7 @@ def search_students(session: Session, school_id: int, query: StudentQuery, *, to
             .limit(query.per_page).offset((query.page - 1) * query.per_page)
             .subquery("page")
         )  # fmt: skip
-        account = aliased(User)
-        statement = (
-            select(page.c.id, page.c.sevis_id, page.c.surname, page.c.given_name, page.c.email, page.c.total,
-                   account.id.is_not(None).label("has_user"), account.locked_until,
-                   account.password_hash.is_not(None).label("has_password"))
-            .outerjoin(account, account.student_id == page.c.id)
-            .order_by(*_ordering(query, page))
-        )  # fmt: skip
-        return session.connection().execute(statement).all()
+        return session.connection().execute(_with_account(page, query).add_columns(page.c.total)).all()
 
     rows = page_rows()
     if rows:
