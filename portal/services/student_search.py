@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
-from sqlalchemy import Boolean, and_, exists, func, or_, select, union
+from sqlalchemy import Boolean, Date, Integer, and_, bindparam, exists, func, or_, select, union
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from portal.models import Employer, Event, OptAuthorization, ProgramRecord, ReportingObligation, Student, User, utcnow
+from portal.models.base import UTCDateTime
 from portal.models.enums import EmployerReview, OptKind, OptStatus, ProgramStatus
 from portal.models.student import student_full_name
 from portal.services.obligations import today_eastern
@@ -155,9 +157,8 @@ def without_current_employer(today: date):
     return and_(_not_employed_since(today), _probed(_current_opt_condition(today)))
 
 
-def unemployed_at_least(days: int, today: date):
-    """Approved OPT running for at least ``days`` with no employer reported in that time: at least ``days`` unemployed."""
-    since = today - timedelta(days=days)
+def unemployed_since(since: date, today: date):
+    """A current approved OPT that started by ``since`` with no employer reported from then on: unemployed since then."""
     return and_(_not_employed_since(since),
                 _probed(_current_opt_condition(today).where(OptAuthorization.start_date <= since)))  # fmt: skip
 
@@ -257,7 +258,7 @@ def _conditions(school_id: int, query: StudentQuery, today: date, now: datetime)
     if query.no_employer:
         conditions.append(without_current_employer(today))
     if query.unemployed_60:
-        conditions.append(unemployed_at_least(UNEMPLOYMENT_ALERT_DAYS, today))
+        conditions.append(unemployed_since(today - timedelta(days=UNEMPLOYMENT_ALERT_DAYS), today))
     if query.changed_since:
         conditions.append(exists().where(Event.student_id == Student.id, Event.change_kind.is_not(None),
                                          Event.occurred_at >= _start_of_day_utc(query.changed_since)))  # fmt: skip
@@ -279,14 +280,17 @@ def _ordering(query: StudentQuery, source=None):
     return [column.desc() if query.descending else column.asc() for column in columns]
 
 
+# An alias: the conditions' own EXISTS on users must not correlate to the list's join with the account.
+_ACCOUNT = User.__table__.alias("account")
+
+
 def _with_account(source, query: StudentQuery):
     """The columns a list row shows from ``source`` (students, or a page of them) with the account's state, in order."""
-    account = aliased(User)  # the conditions' own EXISTS on users must not correlate to this join
     return (
         select(source.c.id, source.c.sevis_id, source.c.surname, source.c.given_name, source.c.email,
-               account.id.is_not(None).label("has_user"), account.locked_until,
-               account.password_hash.is_not(None).label("has_password"))
-        .outerjoin(account, account.student_id == source.c.id)
+               _ACCOUNT.c.id.is_not(None).label("has_user"), _ACCOUNT.c.locked_until,
+               _ACCOUNT.c.password_hash.is_not(None).label("has_password"))
+        .outerjoin(_ACCOUNT, _ACCOUNT.c.student_id == source.c.id)
         .order_by(*_ordering(query, source))
     )  # fmt: skip
 
@@ -423,22 +427,30 @@ class Alert:
     args: dict
 
 
-def school_alerts(session: Session, school_id: int, *, today: date | None = None) -> list[Alert]:
-    """The alerts that have someone on them, with their counts, in one statement."""
-    today = today or today_eastern()
-    now = utcnow()
+@cache
+def _alert_counts():
+    """The counts of every alert as one statement, built once: the school and the day are its parameters."""
+    today = bindparam("today", type_=Date)
     conditions = {
         "no_employer": without_current_employer(today),
-        "unemployed_60": unemployed_at_least(UNEMPLOYMENT_ALERT_DAYS, today),
+        "unemployed_60": unemployed_since(bindparam("since", type_=Date), today),
         "overdue": reporting_overdue(today),
-        "locked": locked_account(now),
+        "locked": locked_account(bindparam("now", type_=UTCDateTime)),
         "stem_review": stem_employer_waiting(),
     }
     # One scalar subquery per alert, each planned on its own index (employed_until, the open obligations, the locks,
     # the waiting reviews) and reading only the students on it: one statement, each count cheap.
-    columns = [select(func.count()).select_from(Student).where(Student.school_id == school_id, condition)
-               .scalar_subquery().label(key) for key, condition in conditions.items()]  # fmt: skip
-    counts = session.execute(select(*columns)).one()
+    return select(*[select(func.count()).select_from(Student)
+                    .where(Student.school_id == bindparam("school_id", type_=Integer), condition)
+                    .scalar_subquery().label(key) for key, condition in conditions.items()])  # fmt: skip
+
+
+def school_alerts(session: Session, school_id: int, *, today: date | None = None) -> list[Alert]:
+    """The alerts that have someone on them, with their counts, in one statement."""
+    today = today or today_eastern()
+    counts = session.execute(_alert_counts(), {
+        "school_id": school_id, "today": today, "since": today - timedelta(days=UNEMPLOYMENT_ALERT_DAYS),
+        "now": utcnow()}).one()  # fmt: skip
     args = {"no_employer": {"no_employer": "1"}, "unemployed_60": {"unemployed_60": "1"}, "overdue": {"overdue": "1"},
             "locked": {"account": "locked"}, "stem_review": {"stem_review": "1"}}  # fmt: skip
     return [Alert(key, label, int(getattr(counts, key)), args[key]) for key, label in ALERTS if getattr(counts, key)]
