@@ -306,3 +306,19 @@ def test_a_search_issues_the_same_number_of_statements_for_10_and_200_students(c
     with count_queries() as large:
         assert _get(client, per_page=10, **args).status_code == 200
     assert large["count"] == small["count"]
+
+
+@pytest.mark.parametrize(("account", "expected"), [("created", ["Active"]), ("pending", ["Invited", "Locked", "Nobody"]),
+                                                   ("locked", ["Locked"])])  # fmt: skip
+def test_the_export_applies_the_account_filter_like_the_list(client, factory, school, dso, account, expected):
+    factory.user(role=Role.STUDENT, student=factory.student(school=school, surname="Active"))
+    factory.user(role=Role.STUDENT, student=factory.student(school=school, surname="Invited"), password=None)
+    locked = factory.user(role=Role.STUDENT, student=factory.student(school=school, surname="Locked"), password=None)
+    locked.locked_until = utcnow() + timedelta(minutes=30)
+    factory.student(school=school, surname="Nobody")
+    factory.session.flush()
+    response = client.get("/admin/students/export.csv", query_string={"account": account})
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))[1:]
+    listed = _get(client, account=account).get_data(as_text=True)
+    assert response.status_code == 200 and sorted(row[1] for row in rows) == expected
+    assert sorted(row[0] for row in rows) == sorted(_rows(listed))
