@@ -75,9 +75,10 @@ def _context(student: Student, **extra) -> dict:
     employers_page = max(employers_page, 1)
     # Paged like every list: a record with thousands of employers must not make the page slow. The total comes
     # with the page (a page past the end shows none, and then needs no total).
-    rows = db.session.execute(select(Employer, func.count().over().label("total")).where(Employer.student_id == student.id)
-                              .order_by(Employer.deleted_at.is_not(None), Employer.start_date.desc(), Employer.id.desc())
-                              .limit(EMPLOYERS_PER_PAGE).offset((employers_page - 1) * EMPLOYERS_PER_PAGE)).all()  # fmt: skip
+    page = (select(Employer, func.count().over().label("total")).where(Employer.student_id == student.id)
+            .order_by(Employer.deleted_at.is_not(None), Employer.start_date.desc(), Employer.id.desc())
+            .limit(EMPLOYERS_PER_PAGE).offset((employers_page - 1) * EMPLOYERS_PER_PAGE))  # fmt: skip
+    rows = db.session.execute(page).all()
     employers = [row.Employer for row in rows]
     employer_total = rows[0].total if rows else 0
     documents = list(db.session.scalars(select(Document).where(Document.student_id == student.id,

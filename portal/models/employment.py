@@ -12,7 +12,8 @@ SQLITE_TRIGGERS = [
     "CREATE TRIGGER employers_employed_until_insert AFTER INSERT ON employers BEGIN "
     "UPDATE students SET employed_until = (SELECT max(coalesce(end_date, '9999-12-31')) FROM employers "
     "WHERE student_id = NEW.student_id AND deleted_at IS NULL) WHERE id = NEW.student_id; END",
-    "CREATE TRIGGER employers_employed_until_update AFTER UPDATE OF student_id, end_date, deleted_at ON employers BEGIN "
+    "CREATE TRIGGER employers_employed_until_update AFTER UPDATE OF student_id, end_date, deleted_at ON employers "
+    "BEGIN "
     "UPDATE students SET employed_until = (SELECT max(coalesce(end_date, '9999-12-31')) FROM employers "
     "WHERE student_id = OLD.student_id AND deleted_at IS NULL) WHERE id = OLD.student_id; "
     "UPDATE students SET employed_until = (SELECT max(coalesce(end_date, '9999-12-31')) FROM employers "

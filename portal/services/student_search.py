@@ -158,7 +158,7 @@ def without_current_employer(today: date):
 
 
 def unemployed_since(since: date, today: date):
-    """A current approved OPT that started by ``since`` with no employer reported from then on: unemployed since then."""
+    """A current approved OPT that started by ``since`` and no employer reported from then on: unemployed since."""
     return and_(_not_employed_since(since),
                 _probed(_current_opt_condition(today).where(OptAuthorization.start_date <= since)))  # fmt: skip
 
@@ -457,7 +457,7 @@ def school_alerts(session: Session, school_id: int, *, today: date | None = None
 
 
 def check_school_student(session: Session, school_id: int | None, sevis_id: str, *options) -> Student:
-    """The student with ``sevis_id`` at ``school_id`` (any school when None), loaded with ``options``; NotFound otherwise."""
+    """The student with ``sevis_id`` at ``school_id`` (any school when None), loaded with ``options``; else NotFound."""
     from portal.services.errors import NotFound
 
     sevis_id = (sevis_id or "").strip().upper()

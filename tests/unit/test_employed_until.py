@@ -151,7 +151,7 @@ def _employer_row(student_id: int, end: date | None) -> dict:
 
 
 @pytest.mark.skipif(os.environ.get("PORTAL_TEST_DB", "sqlite") != "postgresql",
-                    reason="two writers at once exist only on PostgreSQL (SQLite has one writer at a time)")  # fmt: skip
+                    reason="two writers at once exist only on PostgreSQL (SQLite writes one at a time)")  # fmt: skip
 def test_two_concurrent_employer_changes_for_one_student_are_both_counted(fresh_database_url):
     application = live_app(fresh_database_url)
     with live_session(application) as session:

@@ -86,9 +86,10 @@ def test_migration_0007_fills_employed_until_from_the_live_employers_then_trigge
                     connection.execute(text(
                         "INSERT INTO students (id, sevis_id, school_id, surname, given_name, email, created_at, "
                         "updated_at, version) VALUES (:id, :sevis, 1, 'S', 'G', :email, CURRENT_TIMESTAMP, "
-                        "CURRENT_TIMESTAMP, 1)"), {"id": number, "sevis": f"N{number:010d}", "email": f"s{number}@x.edu"})  # fmt: skip
-                rows = [(1, None, None), (1, "2026-05-01", None), (2, "2026-05-01", None), (2, "2026-09-01", "2026-06-01"),
-                        (3, None, "2026-06-01")]  # fmt: skip
+                        "CURRENT_TIMESTAMP, 1)"),
+                        {"id": number, "sevis": f"N{number:010d}", "email": f"s{number}@x.edu"})  # fmt: skip
+                rows = [(1, None, None), (1, "2026-05-01", None), (2, "2026-05-01", None),
+                        (2, "2026-09-01", "2026-06-01"), (3, None, "2026-06-01")]  # fmt: skip
                 for student, end, deleted in rows:
                     connection.execute(text(employer), {"student": student, "end": end, "deleted": deleted})
             upgrade()

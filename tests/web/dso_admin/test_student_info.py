@@ -166,8 +166,8 @@ def test_employers_are_paged_fifty_at_a_time_current_ones_first(client, factory,
     assert few["count"] == many["count"]
 
 
-def test_history_counts_what_the_filter_keeps_pages_it_and_offers_every_kind_the_student_has(client, factory, school,
-                                                                                            dso, db_session):  # fmt: skip
+def test_history_counts_what_the_filter_keeps_pages_it_and_offers_every_kind_the_student_has(
+        client, factory, school, dso, db_session):  # fmt: skip
     from portal.services.actors import Actor
     from portal.services.events import record_event
 

@@ -253,7 +253,8 @@ def test_search_pages_hold_the_same_students_in_the_same_order_as_the_export(cli
     factory.student(school=school, surname="Nobody")
     paged = []
     for page in (1, 2):
-        paged += _rows(_get(client, q="garcia", per_page=10, page=page, sort="email", dir="desc").get_data(as_text=True))
+        response = _get(client, q="garcia", per_page=10, page=page, sort="email", dir="desc")
+        paged += _rows(response.get_data(as_text=True))
     text = client.get("/admin/students/export.csv", query_string={"q": "garcia", "sort": "email", "dir": "desc"})
     exported = [row[0] for row in list(csv.reader(io.StringIO(text.get_data(as_text=True).lstrip("\ufeff"))))[1:]]
     assert paged == exported and len(paged) == 14
@@ -308,8 +309,8 @@ def test_a_search_issues_the_same_number_of_statements_for_10_and_200_students(c
     assert large["count"] == small["count"]
 
 
-@pytest.mark.parametrize(("account", "expected"), [("created", ["Active"]), ("pending", ["Invited", "Locked", "Nobody"]),
-                                                   ("locked", ["Locked"])])  # fmt: skip
+@pytest.mark.parametrize(("account", "expected"), [
+    ("created", ["Active"]), ("pending", ["Invited", "Locked", "Nobody"]), ("locked", ["Locked"])])  # fmt: skip
 def test_the_export_applies_the_account_filter_like_the_list(client, factory, school, dso, account, expected):
     factory.user(role=Role.STUDENT, student=factory.student(school=school, surname="Active"))
     factory.user(role=Role.STUDENT, student=factory.student(school=school, surname="Invited"), password=None)
