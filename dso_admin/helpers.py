@@ -19,10 +19,10 @@ def own_school_id() -> int:
     return current_user.school_id
 
 
-def own_student_or_404(sevis_id: str) -> Student:
-    """The student with this SEVIS ID at the official's school; another school's (or none) is a 404."""
+def own_student_or_404(sevis_id: str, *options) -> Student:
+    """The student with this SEVIS ID at the official's school (loaded with ``options``); another school's is a 404."""
     try:
-        return check_school_student(db.session, own_school_id(), sevis_id)
+        return check_school_student(db.session, own_school_id(), sevis_id, *options)
     except NotFound:
         abort(404)
 

@@ -15,11 +15,9 @@ from portal.services.obligations import today_eastern
 from portal.services.student_search import (
     PAGE_SIZES,
     SORTS,
-    account_label,
     account_label_from,
     current_employer_names,
     export_rows_query,
-    latest_opt,
     latest_opt_rows,
     parse,
     school_alerts,
@@ -43,7 +41,7 @@ def students():
     return render_page_or_partial(
         "admin/students/index.html", "admin/students/_results.html", status=422 if query.errors else 200,
         results=page, query=query, alerts=alerts, page_sizes=PAGE_SIZES, sorts=SORTS, opt_kinds=OptKind,
-        opt_statuses=OptStatus, account_label=account_label, latest_opt=latest_opt, now=utcnow(),
+        opt_statuses=OptStatus, account_label=account_label_from, now=utcnow(),
     )  # fmt: skip
 
 

@@ -21,4 +21,5 @@ __all__ = [
     "ReportingObligation", "School", "Student", "Upgrade", "User", "UserSession", "utcnow",
 ]  # fmt: skip
 
+import portal.models.employment  # noqa: E402,F401  (students.employed_until, kept by triggers on employers)
 import portal.models.official_limit  # noqa: E402,F401  (the database's limit on alternate officials)

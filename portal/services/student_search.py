@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
-from sqlalchemy import and_, exists, func, or_, select, union
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Boolean, Date, Integer, and_, bindparam, exists, func, or_, select, union
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from portal.models import Employer, Event, OptAuthorization, ProgramRecord, ReportingObligation, Student, User, utcnow
+from portal.models.base import UTCDateTime
 from portal.models.enums import EmployerReview, OptKind, OptStatus, ProgramStatus
 from portal.models.student import student_full_name
 from portal.services.obligations import today_eastern
@@ -131,23 +135,32 @@ def _current_opt_condition(today: date):
     )
 
 
-def _employed_since(day: date):
-    """A live employer whose employment reaches ``day`` or later."""
-    return exists().where(
-        Employer.student_id == Student.id, Employer.deleted_at.is_(None),
-        or_(Employer.end_date.is_(None), Employer.end_date >= day),
-    )  # fmt: skip
+def _not_employed_since(day: date):
+    """No live employer whose employment reaches ``day`` (one with no end date reaches every day).
+
+    Read from students.employed_until, which triggers on employers keep (portal/models/employment.py): one index
+    on students answers it instead of an anti-join with every employer of the school.
+    """
+    return or_(Student.employed_until.is_(None), Student.employed_until < day)
+
+
+def _probed(condition):
+    """EXISTS ``condition``, probed once per student that the other conditions leave.
+
+    OFFSET 0 keeps PostgreSQL from turning it into a semi-join, which would read the OPT of every student of the
+    school to test the few without an employer (the employed_until index leaves only those).
+    """
+    return exists(condition.offset(0))
 
 
 def without_current_employer(today: date):
-    return and_(exists(_current_opt_condition(today)), ~_employed_since(today))
+    return and_(_not_employed_since(today), _probed(_current_opt_condition(today)))
 
 
-def unemployed_at_least(days: int, today: date):
-    """Approved OPT running for at least ``days`` with no employer reported in that time: at least ``days`` unemployed."""
-    since = today - timedelta(days=days)
-    opt = _current_opt_condition(today).where(OptAuthorization.start_date <= since)
-    return and_(exists(opt), ~_employed_since(since))
+def unemployed_since(since: date, today: date):
+    """A current approved OPT that started by ``since`` and no employer reported from then on: unemployed since."""
+    return and_(_not_employed_since(since),
+                _probed(_current_opt_condition(today).where(OptAuthorization.start_date <= since)))  # fmt: skip
 
 
 def reporting_overdue(today: date):
@@ -198,6 +211,27 @@ def _text_matches(school_id: int, q: str):
     return union(*parts)
 
 
+class _id_among(FunctionElement):
+    """``id IN (SELECT ...)``; on PostgreSQL ``id = ANY(ARRAY(SELECT ...))``, which looks each match up by its key
+    where IN would hash-join the matches with every student of the school."""
+
+    type = Boolean()
+    inherit_cache = True
+    _is_implicitly_boolean = True  # a condition already: no "= 1" on SQLite
+
+
+@compiles(_id_among)
+def _compile_id_among(element, compiler, **kw):
+    column, ids = element.clauses
+    return f"{compiler.process(column, **kw)} IN {compiler.process(ids, **kw)}"
+
+
+@compiles(_id_among, "postgresql")
+def _compile_id_among_postgresql(element, compiler, **kw):
+    column, ids = element.clauses
+    return f"{compiler.process(column, **kw)} = ANY(ARRAY{compiler.process(ids, **kw)})"
+
+
 def _conditions(school_id: int, query: StudentQuery, today: date, now: datetime) -> list:
     conditions = [Student.school_id == school_id]
     q = query.q
@@ -205,7 +239,9 @@ def _conditions(school_id: int, query: StudentQuery, today: date, now: datetime)
         if _SEVIS_ID.fullmatch(q):
             conditions.append(Student.sevis_id == q.upper())
         else:
-            conditions.append(Student.id.in_(_text_matches(school_id, q)))
+            # A CTE: the page and its total (two subqueries of one statement) read the matches once.
+            matches = select(_text_matches(school_id, q).cte("text_matches").c.id).scalar_subquery()
+            conditions.append(_id_among(Student.id, matches))
     if query.opt_kind or query.opt_status:
         opt = select(OptAuthorization.id).join(ProgramRecord).where(ProgramRecord.student_id == Student.id)
         if query.opt_kind:
@@ -222,7 +258,7 @@ def _conditions(school_id: int, query: StudentQuery, today: date, now: datetime)
     if query.no_employer:
         conditions.append(without_current_employer(today))
     if query.unemployed_60:
-        conditions.append(unemployed_at_least(UNEMPLOYMENT_ALERT_DAYS, today))
+        conditions.append(unemployed_since(today - timedelta(days=UNEMPLOYMENT_ALERT_DAYS), today))
     if query.changed_since:
         conditions.append(exists().where(Event.student_id == Student.id, Event.change_kind.is_not(None),
                                          Event.occurred_at >= _start_of_day_utc(query.changed_since)))  # fmt: skip
@@ -238,34 +274,31 @@ def _conditions(school_id: int, query: StudentQuery, today: date, now: datetime)
     return conditions
 
 
-def _ordering(query: StudentQuery):
-    columns = SORTS[query.sort]
+def _ordering(query: StudentQuery, source=None):
+    """The ORDER BY of the list, on the students table or on a subquery with its column names."""
+    columns = [source.c[column.key] if source is not None else column for column in SORTS[query.sort]]
     return [column.desc() if query.descending else column.asc() for column in columns]
 
 
-def student_rows_query(school_id: int, query: StudentQuery, *, today: date | None = None):
-    """The SELECT for the whole filtered, sorted list (no paging), with what each row shows eager-loaded."""
-    today = today or today_eastern()
+# An alias: the conditions' own EXISTS on users must not correlate to the list's join with the account.
+_ACCOUNT = User.__table__.alias("account")
+
+
+def _with_account(source, query: StudentQuery):
+    """The columns a list row shows from ``source`` (students, or a page of them) with the account's state, in order."""
     return (
-        select(Student)
-        .where(*_conditions(school_id, query, today, utcnow()))
-        .order_by(*_ordering(query))
-        .options(selectinload(Student.user),
-                 selectinload(Student.program_records).selectinload(ProgramRecord.opt_authorizations))  # fmt: skip
-    )
+        select(source.c.id, source.c.sevis_id, source.c.surname, source.c.given_name, source.c.email,
+               _ACCOUNT.c.id.is_not(None).label("has_user"), _ACCOUNT.c.locked_until,
+               _ACCOUNT.c.password_hash.is_not(None).label("has_password"))
+        .outerjoin(_ACCOUNT, _ACCOUNT.c.student_id == source.c.id)
+        .order_by(*_ordering(query, source))
+    )  # fmt: skip
 
 
 def export_rows_query(school_id: int, query: StudentQuery, *, today: date | None = None):
-    """The SELECT for the export: the same students in the same order as plain columns (with the account's state)."""
-    today = today or today_eastern()
-    return (
-        select(Student.id, Student.sevis_id, Student.surname, Student.given_name, Student.email,
-               User.id.is_not(None).label("has_user"), User.locked_until,
-               User.password_hash.is_not(None).label("has_password"))
-        .outerjoin(User, User.student_id == Student.id)
-        .where(*_conditions(school_id, query, today, utcnow()))
-        .order_by(*_ordering(query))
-    )  # fmt: skip
+    """The SELECT for the export: the same students in the same order as the list, every page."""
+    conditions = _conditions(school_id, query, today or today_eastern(), utcnow())
+    return _with_account(Student.__table__, query).where(*conditions)
 
 
 def _any_of(session: Session, column, ids: list[int]):
@@ -279,7 +312,7 @@ def _any_of(session: Session, column, ids: list[int]):
 
 
 def latest_opt_rows(session: Session, student_ids: list[int]) -> dict:
-    """Student id -> the OPT ``latest_opt`` shows (newest program record with an OPT, its latest), in one statement."""
+    """Student id -> the OPT a list row shows (the newest program record with an OPT, its latest), in one statement."""
     if not student_ids:
         return {}
     rows = session.connection().execute(
@@ -300,7 +333,7 @@ def current_employer_names(session: Session, student_ids: list[int]) -> dict[int
     names: dict[int, str] = {}
     rows = session.connection().execute(select(Employer.student_id, Employer.name)
                            .where(_any_of(session, Employer.student_id, student_ids), Employer.deleted_at.is_(None))
-                           .order_by(Employer.start_date.desc())).all()  # fmt: skip
+                           .order_by(Employer.start_date.desc(), Employer.id.asc())).all()  # fmt: skip
     for student_id, name in rows:
         names.setdefault(student_id, name)
     return names
@@ -308,10 +341,11 @@ def current_employer_names(session: Session, student_ids: list[int]) -> dict[int
 
 @dataclass
 class StudentPage:
-    rows: list
+    rows: list  # plain rows: id, sevis_id, surname, given_name, email, has_user, locked_until, has_password
     total: int
     query: StudentQuery
-    employers: dict  # student id -> live employers, newest first
+    opts: dict  # student id -> the latest OPT (latest_opt_rows)
+    employers: dict  # student id -> name of the newest live employer (current_employer_names)
 
     @property
     def pages(self) -> int:
@@ -326,57 +360,42 @@ class StudentPage:
         return min(self.total, self.query.page * self.query.per_page)
 
 
-def live_employers_by_student(session: Session, student_ids: list[int]) -> dict[int, list[Employer]]:
-    """Live (not deleted) employers of the given students, newest start first, in one statement."""
-    by_student: dict[int, list[Employer]] = {student_id: [] for student_id in student_ids}
-    if not student_ids:
-        return by_student
-    rows = session.scalars(select(Employer).where(Employer.student_id.in_(student_ids), Employer.deleted_at.is_(None))
-                           .order_by(Employer.start_date.desc()))  # fmt: skip
-    for employer in rows:
-        by_student[employer.student_id].append(employer)
-    return by_student
-
-
 def search_students(session: Session, school_id: int, query: StudentQuery, *, today: date | None = None) -> StudentPage:
-    """One page of the school's students for ``query``: always the same handful of statements."""
-    today = today or today_eastern()
-    conditions = _conditions(school_id, query, today, utcnow())
-    total = session.scalar(select(func.count()).select_from(Student).where(*conditions))
-    pages = max(1, -(-total // query.per_page))
-    query.page = min(query.page, pages)
-    statement = student_rows_query(school_id, query, today=today).limit(query.per_page).offset(
-        (query.page - 1) * query.per_page)  # fmt: skip
-    rows = list(session.scalars(statement))
-    employers = live_employers_by_student(session, [student.id for student in rows])
-    return StudentPage(rows=rows, total=total, query=query, employers=employers)
+    """One page of the school's students for ``query``, with the total: three statements (five past the last page)."""
+    conditions = _conditions(school_id, query, today or today_eastern(), utcnow())
+    count = select(func.count()).select_from(Student).where(*conditions)
+
+    def page_rows() -> list:
+        # The page and the total in one statement: the count is an uncorrelated subquery the database runs once;
+        # the page's ids come first, and only its rows are joined to their accounts.
+        page = (
+            select(Student.id, Student.sevis_id, Student.surname, Student.given_name, Student.email, Student.updated_at,
+                   count.correlate(None).scalar_subquery().label("total"))
+            .where(*conditions).order_by(*_ordering(query))
+            .limit(query.per_page).offset((query.page - 1) * query.per_page)
+            .subquery("page")
+        )  # fmt: skip
+        return session.connection().execute(_with_account(page, query).add_columns(page.c.total)).all()
+
+    rows = page_rows()
+    if rows:
+        total = rows[0].total
+    elif query.page == 1:
+        total = 0
+    else:  # past the last page: show the last one, as the numbers in the links may be out of date
+        total = session.scalar(count)
+        query.page = max(1, -(-total // query.per_page))
+        rows = page_rows() if total else []
+    ids = [row.id for row in rows]
+    return StudentPage(rows=rows, total=total, query=query, opts=latest_opt_rows(session, ids),
+                       employers=current_employer_names(session, ids))  # fmt: skip
 
 
 # --- What a row shows ---------------------------------------------------------------------
 
 
-def latest_opt(student: Student) -> OptAuthorization | None:
-    """The OPT a list row shows: the newest one on the newest program record."""
-    for record in reversed(student.program_records):
-        if record.opt_authorizations:
-            return record.opt_authorizations[-1]
-    return None
-
-
-def account_label(user: User | None, now: datetime | None = None) -> str:
-    """Short portal-account status for lists and exports."""
-    now = now or utcnow()
-    if user is None:
-        return "Not created"
-    if user.locked_until is not None and user.locked_until > now:
-        return "Locked"
-    if user.password_hash is None:
-        return "Invitation sent"
-    return "Active"
-
-
 def account_label_from(has_user: bool, locked_until: datetime | None, has_password: bool, now: datetime) -> str:
-    """``account_label`` from plain columns (exports): the same four answers."""
+    """Short portal-account status for the list and the export, from the account's columns."""
     if not has_user:
         return "Not created"
     if locked_until is not None:
@@ -408,40 +427,46 @@ class Alert:
     args: dict
 
 
+@cache
+def _alert_counts():
+    """The counts of every alert as one statement, built once: the school and the day are its parameters."""
+    today = bindparam("today", type_=Date)
+    conditions = {
+        "no_employer": without_current_employer(today),
+        "unemployed_60": unemployed_since(bindparam("since", type_=Date), today),
+        "overdue": reporting_overdue(today),
+        "locked": locked_account(bindparam("now", type_=UTCDateTime)),
+        "stem_review": stem_employer_waiting(),
+    }
+    # One scalar subquery per alert, each planned on its own index (employed_until, the open obligations, the locks,
+    # the waiting reviews) and reading only the students on it: one statement, each count cheap.
+    return select(*[select(func.count()).select_from(Student)
+                    .where(Student.school_id == bindparam("school_id", type_=Integer), condition)
+                    .scalar_subquery().label(key) for key, condition in conditions.items()])  # fmt: skip
+
+
 def school_alerts(session: Session, school_id: int, *, today: date | None = None) -> list[Alert]:
     """The alerts that have someone on them, with their counts, in one statement."""
     today = today or today_eastern()
-    now = utcnow()
-    conditions = {
-        "no_employer": without_current_employer(today),
-        "unemployed_60": unemployed_at_least(UNEMPLOYMENT_ALERT_DAYS, today),
-        "overdue": reporting_overdue(today),
-        "locked": locked_account(now),
-        "stem_review": stem_employer_waiting(),
-    }
-    # One scalar subquery per alert, so each is planned as a join (hash anti-join on PostgreSQL)
-    # rather than as a per-student subplan inside a CASE: one statement, each count cheap.
-    columns = [select(func.count()).select_from(Student).where(Student.school_id == school_id, condition)
-               .scalar_subquery().label(key) for key, condition in conditions.items()]  # fmt: skip
-    counts = session.execute(select(*columns)).one()
+    counts = session.execute(_alert_counts(), {
+        "school_id": school_id, "today": today, "since": today - timedelta(days=UNEMPLOYMENT_ALERT_DAYS),
+        "now": utcnow()}).one()  # fmt: skip
     args = {"no_employer": {"no_employer": "1"}, "unemployed_60": {"unemployed_60": "1"}, "overdue": {"overdue": "1"},
             "locked": {"account": "locked"}, "stem_review": {"stem_review": "1"}}  # fmt: skip
     return [Alert(key, label, int(getattr(counts, key)), args[key]) for key, label in ALERTS if getattr(counts, key)]
 
 
-def check_school_student(session: Session, school_id: int | None, sevis_id: str) -> Student:
-    """The student with ``sevis_id`` at ``school_id`` (any school when None); NotFound otherwise."""
+def check_school_student(session: Session, school_id: int | None, sevis_id: str, *options) -> Student:
+    """The student with ``sevis_id`` at ``school_id`` (any school when None), loaded with ``options``; else NotFound."""
     from portal.services.errors import NotFound
 
     sevis_id = (sevis_id or "").strip().upper()
     if not _SEVIS_ID.fullmatch(sevis_id):
         raise NotFound("There is no student with that SEVIS ID at your school.")
-    statement = select(Student).where(Student.sevis_id == sevis_id)
+    statement = select(Student).where(Student.sevis_id == sevis_id).options(*options)
     if school_id is not None:
         statement = statement.where(Student.school_id == school_id)
-    student = session.scalar(statement)
+    student = session.scalars(statement).unique().one_or_none()
     if student is None:
         raise NotFound("There is no student with that SEVIS ID at your school.")
     return student
-
-

@@ -122,3 +122,42 @@ def test_0007_downgrade_stops_and_changes_nothing_when_a_secret_does_not_open(ap
         assert _mfa_columns(engine) == {"column": "mfa_secret_encrypted", "values": {"a@x.org": "not a token"}}
     finally:
         engine.dispose()
+
+
+def test_migration_0009_fills_employed_until_from_the_live_employers_then_triggers_keep_it(fresh_database_url):
+    class MigrationConfig(TestConfig):
+        DATABASE_URL = fresh_database_url
+
+    app = create_app(MigrationConfig)
+    engine = create_engine(fresh_database_url)
+    employer = ("INSERT INTO employers (student_id, name, address_line1, address_line2, city, state, postal_code, "
+                "self_employed, course_relevance, employment_time, start_date, end_date, reported_late, review_status, "
+                "created_at, updated_at, version, deleted_at) VALUES (:student, 'Co', '1 Main', '', 'Boston', 'MA', "
+                "'02110', false, 'Relevant.', 'full_time', '2026-01-01', :end, false, 'not_needed', CURRENT_TIMESTAMP, "
+                "CURRENT_TIMESTAMP, 1, :deleted)")  # fmt: skip
+    try:
+        with app.app_context():
+            upgrade(revision="0006")
+            with engine.begin() as connection:
+                connection.execute(text("INSERT INTO schools (id, name, code, created_at) "
+                                        "VALUES (1, 'U', 'TST214F00000001', CURRENT_TIMESTAMP)"))  # fmt: skip
+                for number in (1, 2, 3, 4):
+                    connection.execute(text(
+                        "INSERT INTO students (id, sevis_id, school_id, surname, given_name, email, created_at, "
+                        "updated_at, version) VALUES (:id, :sevis, 1, 'S', 'G', :email, CURRENT_TIMESTAMP, "
+                        "CURRENT_TIMESTAMP, 1)"),
+                        {"id": number, "sevis": f"N{number:010d}", "email": f"s{number}@x.edu"})  # fmt: skip
+                rows = [(1, None, None), (1, "2026-05-01", None), (2, "2026-05-01", None),
+                        (2, "2026-09-01", "2026-06-01"), (3, None, "2026-06-01")]  # fmt: skip
+                for student, end, deleted in rows:
+                    connection.execute(text(employer), {"student": student, "end": end, "deleted": deleted})
+            upgrade()
+            with engine.begin() as connection:
+                connection.execute(text(employer), {"student": 4, "end": "2026-07-01", "deleted": None})
+                until = dict(connection.execute(text("SELECT id, employed_until FROM students")).all())
+            downgrade(revision="0006")
+            db.engine.dispose()
+    finally:
+        engine.dispose()
+    assert {key: str(value) if value else None for key, value in until.items()} == {
+        1: "9999-12-31", 2: "2026-05-01", 3: None, 4: "2026-07-01"}  # fmt: skip

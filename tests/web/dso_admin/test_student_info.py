@@ -169,6 +169,32 @@ def test_employers_are_paged_fifty_at_a_time_current_ones_first(client, factory,
     assert few["count"] == many["count"]
 
 
+def test_history_counts_what_the_filter_keeps_pages_it_and_offers_every_kind_the_student_has(
+        client, factory, school, dso, db_session):  # fmt: skip
+    from portal.services.actors import Actor
+    from portal.services.events import record_event
+
+    student = factory.student(school=school)
+    for _number in range(55):
+        record_event(db_session, Actor.for_user(dso), "contact.phone_changed", student=student)
+    db_session.flush()
+
+    def history(**args):
+        body = _page(client, student, **args).get_data(as_text=True)
+        kinds = body.split('id="event_type"')[1].split("</select>")[0]
+        return body.split('id="event-history"')[1], kinds
+
+    first, kinds = history(actor_kind="school_official")
+    assert "55 events, showing page 1." in first and first.count("<details>") == 50 and "Older events" in first
+    assert all(f'value="{kind}"' in kinds for kind in ("contact.phone_changed", "program.opened", "student.created"))
+    second, _kinds = history(actor_kind="school_official", page=2)
+    assert "55 events, showing page 2." in second and second.count("<details>") == 5 and "Older events" not in second
+    only, same_kinds = history(event_type="student.created")
+    assert "1 event." in only and only.count("<details>") == 1 and same_kinds.replace(" selected", "") == kinds
+    none, _kinds = history(actor_kind="data_feed")
+    assert "0 events." in none and "No events match." in none
+
+
 # --- Turn off two-step verification for a student who lost the phone and the recovery codes -------------------
 
 HTMX = {"HX-Request": "true"}

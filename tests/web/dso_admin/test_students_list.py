@@ -214,3 +214,112 @@ def test_sorting_by_sevis_id_descending(client, factory, school, dso):
 def test_a_bad_date_is_explained_in_the_swapped_results_too(client, school, dso):
     response = client.get("/admin/students", query_string={"changed_since": "yesterday"}, headers={"HX-Request": "true"})
     assert response.status_code == 422 and "Enter a date like" in response.get_data(as_text=True)
+
+
+def _rows(body):
+    """The SEVIS IDs of the list's rows, in order."""
+    import re
+
+    return re.findall(r'<td>(N\d{10})</td>', body)
+
+
+@pytest.mark.parametrize(("page", "shown", "status"), [
+    (1, "Showing 1 to 10 of 23 students.", 10), (2, "Showing 11 to 20 of 23 students.", 10),
+    (3, "Showing 21 to 23 of 23 students.", 3), (4, "Showing 21 to 23 of 23 students.", 3),
+    (999999, "Showing 21 to 23 of 23 students.", 3),
+])  # fmt: skip
+def test_pages_cover_every_student_once_and_a_page_past_the_end_shows_the_last(client, factory, school, dso, page,
+                                                                               shown, status):  # fmt: skip
+    students = [factory.student(school=school, surname=f"Page{number:02d}") for number in range(23)]
+    body = _get(client, per_page=10, page=page).get_data(as_text=True)
+    assert shown in body
+    first = (min(page, 3) - 1) * 10
+    assert _rows(body) == [student.sevis_id for student in students[first:first + status]]
+    assert ("Next</span>" in body) == (page < 3) and ("Previous</span>" in body) == (page > 1)
+
+
+def test_a_search_with_no_match_on_a_later_page_says_none_match(client, factory, school, dso):
+    factory.student(school=school, surname="Present")
+    body = _get(client, q="Absent", page=3).get_data(as_text=True)
+    assert "No students match." in body and not _rows(body)
+
+
+def test_search_pages_hold_the_same_students_in_the_same_order_as_the_export(client, factory, school, dso):
+    for number in range(12):
+        student = factory.student(school=school, surname=f"Garcia{number % 3}", given_name=f"G{number}")
+        factory.employer(student, name=f"Employer {number}")
+    factory.employer(factory.student(school=school, surname="Plain"), name="Garcia Holdings")
+    factory.student(school=school, surname="Plain", email="x.garcia@example.edu")
+    factory.student(school=school, surname="Nobody")
+    paged = []
+    for page in (1, 2):
+        response = _get(client, q="garcia", per_page=10, page=page, sort="email", dir="desc")
+        paged += _rows(response.get_data(as_text=True))
+    text = client.get("/admin/students/export.csv", query_string={"q": "garcia", "sort": "email", "dir": "desc"})
+    exported = [row[0] for row in list(csv.reader(io.StringIO(text.get_data(as_text=True).lstrip("\ufeff"))))[1:]]
+    assert paged == exported and len(paged) == 14
+
+
+def test_a_row_shows_the_latest_opt_the_account_state_and_the_newest_live_employer(client, factory, school, dso):
+    stem = factory.student(school=school, surname="Stem")
+    factory.stem_opt(stem)
+    factory.user(role=Role.STUDENT, student=stem)
+    factory.employer(stem, name="Old Co", start_date=date.today() - timedelta(days=20))
+    factory.employer(stem, name="New Co", start_date=date.today() - timedelta(days=5))
+    factory.employer(stem, name="Same Day Later Co", start_date=date.today() - timedelta(days=20))
+    factory.employer(stem, name="Gone Co", start_date=date.today(), deleted_at=utcnow())
+    locked = factory.student(school=school, surname="Locked")
+    factory.user(role=Role.STUDENT, student=locked).locked_until = utcnow() + timedelta(minutes=30)
+    invited = factory.student(school=school, surname="Invited", opt=None)
+    factory.user(role=Role.STUDENT, student=invited, password=None)
+    factory.student(school=school, surname="Nobody")
+    factory.session.flush()
+    body = _get(client).get_data(as_text=True)
+    rows = {row.split("</a>")[0].rsplit(">", 1)[1]: row for row in body.split("<tr>")[2:]}
+    assert "STEM, approved" in rows["Stem, Terry"] and "<td>New Co</td>" in rows["Stem, Terry"]
+    assert "<td>Active</td>" in rows["Stem, Terry"]
+    assert "<td>Locked</td>" in rows["Locked, Terry"]
+    assert "<td>Invitation sent</td>" in rows["Invited, Terry"] and "<td>None</td>" in rows["Invited, Terry"]
+    assert "<td>Not created</td>" in rows["Nobody, Terry"] and "<td>None reported</td>" in rows["Nobody, Terry"]
+
+
+def test_the_current_employer_among_equal_starts_is_the_first_reported(client, factory, school, dso):
+    student = factory.student(school=school)
+    start = date.today() - timedelta(days=10)
+    factory.employer(student, name="First Co", start_date=start)
+    factory.employer(student, name="Second Co", start_date=start)
+    assert "<td>First Co</td>" in _get(client).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("args", [{"q": "garcia"}, {"q": "garcia", "page": "99"}, {"account": "created"}])
+def test_a_search_issues_the_same_number_of_statements_for_10_and_200_students(client, factory, school, dso,
+                                                                                count_queries, args):  # fmt: skip
+    def populate(count):
+        for number in range(count):
+            student = factory.student(school=school, surname="Garcia" if number % 2 else "Other")
+            factory.employer(student, name="Garcia Labs" if number % 3 == 0 else "Initech")
+            factory.user(role=Role.STUDENT, student=student)
+
+    populate(10)
+    with count_queries() as small:
+        assert _get(client, per_page=10, **args).status_code == 200
+    populate(190)
+    with count_queries() as large:
+        assert _get(client, per_page=10, **args).status_code == 200
+    assert large["count"] == small["count"]
+
+
+@pytest.mark.parametrize(("account", "expected"), [
+    ("created", ["Active"]), ("pending", ["Invited", "Locked", "Nobody"]), ("locked", ["Locked"])])  # fmt: skip
+def test_the_export_applies_the_account_filter_like_the_list(client, factory, school, dso, account, expected):
+    factory.user(role=Role.STUDENT, student=factory.student(school=school, surname="Active"))
+    factory.user(role=Role.STUDENT, student=factory.student(school=school, surname="Invited"), password=None)
+    locked = factory.user(role=Role.STUDENT, student=factory.student(school=school, surname="Locked"), password=None)
+    locked.locked_until = utcnow() + timedelta(minutes=30)
+    factory.student(school=school, surname="Nobody")
+    factory.session.flush()
+    response = client.get("/admin/students/export.csv", query_string={"account": account})
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))[1:]
+    listed = _get(client, account=account).get_data(as_text=True)
+    assert response.status_code == 200 and sorted(row[1] for row in rows) == expected
+    assert sorted(row[0] for row in rows) == sorted(_rows(listed))
