@@ -92,6 +92,16 @@ def db_session(app):
             db.unbind()
 
 
+@pytest.fixture(autouse=True)
+def _no_site_state_from_earlier_tests():
+    """Each test's data is rolled back, so the process's copy of windows and upgrades must not outlive it."""
+    from portal.services.site_state import forget_site_state
+
+    forget_site_state()
+    yield
+    forget_site_state()
+
+
 @pytest.fixture
 def client(app, db_session):
     return app.test_client()
