@@ -138,17 +138,17 @@ def find_deleted_match(
     )
 
 
-def add_employer(
-    session: Session, student: Student, data: dict, *, actor: Actor, today: date | None = None
-) -> Employer:
+def add_employer(session: Session, student: Student, data: dict, *, actor: Actor, today: date | None = None,
+                 access: StudentAccess | None = None) -> Employer:  # fmt: skip
     """Add an employer for the student (student, DSO or data feed).
 
     Refuses bad fields, a start before the OPT, a match with a deleted employer, and a STEM employer
     from a student without its Form I-983 (``data["i983_document"]``); marks a start more than 10 days
-    ago as reported late.
+    ago as reported late. Pass ``access`` when the caller already has the student's (one statement less).
     """
     today = today or today_eastern()
-    access = student_access(session, student, today=today)
+    if access is None or access.student is not student:
+        access = student_access(session, student, today=today)
     require_actor_may_change(session, access.student, actor, what="employers", access=access)
     values = clean_employer_data(data)
     opt = _opt_for_start(access, values["start_date"])

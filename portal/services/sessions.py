@@ -41,11 +41,16 @@ def start_session(session: Session, user: User, *, user_agent: str = "", now: da
 
 
 def session_for_token(session: Session, token: str | None, *, now: datetime | None = None) -> UserSession | None:
-    """The live session for a cookie token, or None; ends it when idle or open too long (the caller commits)."""
+    """The live session for a cookie token, or None; ends it when idle or open too long (the caller commits).
+
+    One statement brings the session, its user and the user's student record (what every page needs).
+    """
     if not token or not isinstance(token, str) or len(token) > 100:
         return None
     row = session.scalar(
-        select(UserSession).options(joinedload(UserSession.user)).where(UserSession.token_hash == hash_session_token(token), UserSession.ended_at.is_(None))
+        select(UserSession)
+        .options(joinedload(UserSession.user).joinedload(User.student))
+        .where(UserSession.token_hash == hash_session_token(token), UserSession.ended_at.is_(None))
     )
     if row is None:
         return None

@@ -7,13 +7,14 @@ from datetime import timedelta
 import pyotp
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from portal.auth import safe_next
 from portal.extensions import limiter
 from portal.models import Event, Upgrade, UserSession, utcnow
 from portal.models.enums import Role
 from portal.services import mfa
+from portal.services.site_state import REFRESH_SECONDS
 from tests.support.factories import MFA_TEST_SECRET, PASSWORD
 
 NEW_PASSWORD = "violet harbor seventy kites"
@@ -312,3 +313,25 @@ def test_sign_in_fixture_returns_a_ready_client_that_also_reads_like_the_respons
     signed_in = sign_in(factory.user(role=Role.PRINCIPAL_DSO))
     assert signed_in.status_code == 303 and signed_in.headers["Location"] == "/admin/"
     assert signed_in.get("/account/security").status_code == 200
+
+
+def test_a_session_ended_by_another_server_stops_working_on_the_next_request(client, factory, sign_in, db_session):
+    """Sessions are never kept in the process: the row decides on every request, whoever ended it."""
+    user = factory.user(role=Role.STUDENT)
+    sign_in(user)
+    assert client.get("/account/security").status_code == 200
+    db_session.execute(update(UserSession).where(UserSession.user_id == user.id)
+                       .values(ended_at=utcnow(), ended_reason="signed_out"))  # fmt: skip
+    assert client.get("/account/security").status_code == 302
+
+
+def test_a_forcing_upgrade_on_another_server_reaches_signed_in_students_within_seconds(client, factory, sign_in,
+                                                                                        db_session):  # fmt: skip
+    user = factory.user(role=Role.STUDENT)
+    user.password_changed_at = utcnow() - timedelta(days=2)
+    sign_in(user)
+    assert client.get("/account/security").status_code == 200
+    db_session.execute(text("INSERT INTO upgrades (completed_at, force_password_change, note) VALUES (:c, true, '')"),
+                       {"c": utcnow() - timedelta(days=1)})  # fmt: skip
+    with time_machine.travel(utcnow() + timedelta(seconds=REFRESH_SECONDS)):
+        assert client.get("/account/security").headers["Location"] == "/password/change"
