@@ -1,7 +1,8 @@
 """Milliseconds and SQL statements per request for the student-facing benchmark pages, in-process.
 
 No gunicorn, no wrk: the Flask test client against a production-shaped config (CSRF on, rate limits on,
-memory storage), so a change to the request pipeline can be measured on a shared machine.
+memory storage), so a change to the request pipeline can be measured on a shared machine. Requests are
+sent as wrk sends them: the signed-in student's cookie as a fixed header, no cookie on anonymous pages.
 
     python -m bench.inprocess --db postgresql+psycopg://.../copy --seed /tmp/benchpg-seed.json -n 1000
     python -m bench.inprocess --db sqlite:////path/demo.db --email student02@northfield.example.edu \\
@@ -59,7 +60,8 @@ def _csrf(response) -> str:
     return match.group(1) if match else ""
 
 
-def _signed_in_student(app, email: str, password: str):
+def _student_cookie(app, email: str, password: str) -> tuple[str, str]:
+    """Sign in through the real pages; the Cookie header and the CSRF token wrk would be given."""
     client = app.test_client()
     token = _csrf(client.get("/"))
     response = client.post("/", data={"email": email, "password": password, "csrf_token": token})
@@ -69,14 +71,18 @@ def _signed_in_student(app, email: str, password: str):
     client.post("/attestation", data={"accept": "y", "csrf_token": token})
     if client.get("/dashboard").status_code != 200:
         raise SystemExit(f"{email} did not reach the dashboard")
-    return client
+    csrf = _csrf(client.get("/employers"))
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    return f"{cookie.key}={cookie.value}", csrf
 
 
-def _request(client, page: dict, csrf: str):
+def _request(client, page: dict, cookie: str | None, csrf: str):
+    """Like wrk: the same Cookie header every time (none for an anonymous page), Set-Cookie ignored."""
+    headers = {"Cookie": cookie} if page["role"] and cookie else {}
     if page.get("method") == "POST":
-        headers = {"HX-Request": "true", "X-CSRFToken": csrf}
+        headers.update({"HX-Request": "true", "X-CSRFToken": csrf})
         return client.post(page["path"], data=EMPLOYER_FORM, headers=headers)
-    return client.get(page["path"])
+    return client.get(page["path"], headers=headers)
 
 
 def _high_water_marks(session) -> dict:
@@ -98,8 +104,8 @@ def measure(database_url: str, email: str, password: str, n: int, warm: int, pro
     from portal.extensions import db
 
     app = _app(database_url)
-    clients = {None: app.test_client(), "student": _signed_in_student(app, email, password)}
-    csrf = _csrf(clients["student"].get("/employers"))
+    cookie, csrf = _student_cookie(app, email, password)
+    client = app.test_client(use_cookies=False)
     with app.app_context():
         engine = db.engine
         marks = _high_water_marks(db.session)
@@ -113,9 +119,8 @@ def measure(database_url: str, email: str, password: str, n: int, warm: int, pro
     event.listen(engine, "before_cursor_execute", count)
     try:
         for page in PAGES:
-            client = clients[page["role"]]
             for _ in range(warm):
-                _request(client, page, csrf)
+                _request(client, page, cookie, csrf)
             timings, statements = [], []
             profiler = cProfile.Profile() if profile and profile in page["name"] else None
             for _ in range(n):
@@ -123,7 +128,7 @@ def measure(database_url: str, email: str, password: str, n: int, warm: int, pro
                 if profiler:
                     profiler.enable()
                 started = time.perf_counter()
-                response = _request(client, page, csrf)
+                response = _request(client, page, cookie, csrf)
                 timings.append((time.perf_counter() - started) * 1000)
                 if profiler:
                     profiler.disable()
