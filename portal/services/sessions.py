@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from portal.models import User, UserSession, utcnow
+from portal.models import ProgramRecord, Student, User, UserSession, utcnow
 from portal.models.enums import Role
 from portal.services.actors import Actor
 from portal.services.events import record_event
@@ -43,15 +43,20 @@ def start_session(session: Session, user: User, *, user_agent: str = "", now: da
 def session_for_token(session: Session, token: str | None, *, now: datetime | None = None) -> UserSession | None:
     """The live session for a cookie token, or None; ends it when idle or open too long (the caller commits).
 
-    One statement brings the session, its user and the user's student record (what every page needs).
+    One statement brings the session, its user and, for a student, the student record with its program
+    records and OPTs: what every page needs (the student pages decide access from them).
     """
     if not token or not isinstance(token, str) or len(token) > 100:
         return None
-    row = session.scalar(
+    student = joinedload(UserSession.user).joinedload(User.student)
+    query = (
         select(UserSession)
-        .options(joinedload(UserSession.user).joinedload(User.student))
+        .options(student.joinedload(Student.program_records).joinedload(ProgramRecord.opt_authorizations))
         .where(UserSession.token_hash == hash_session_token(token), UserSession.ended_at.is_(None))
+        # A session that outlives one request (the test client reuses its app context) reads afresh too.
+        .execution_options(populate_existing=True)
     )
+    row = session.scalars(query).unique().one_or_none()
     if row is None:
         return None
     now = now or utcnow()
