@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.models import ProgramRecord, Student, User, UserSession, utcnow
@@ -40,6 +40,21 @@ def start_session(session: Session, user: User, *, user_agent: str = "", now: da
     return row, token
 
 
+# Built once: building and keying this statement on every request cost more than running it.
+_LIVE_SESSION = (
+    select(UserSession)
+    .options(
+        joinedload(UserSession.user)
+        .joinedload(User.student)
+        .joinedload(Student.program_records)
+        .joinedload(ProgramRecord.opt_authorizations)
+    )
+    .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None))
+    # A session that outlives one request (the test client reuses its app context) reads afresh too.
+    .execution_options(populate_existing=True)
+)
+
+
 def session_for_token(session: Session, token: str | None, *, now: datetime | None = None) -> UserSession | None:
     """The live session for a cookie token, or None; ends it when idle or open too long (the caller commits).
 
@@ -48,15 +63,7 @@ def session_for_token(session: Session, token: str | None, *, now: datetime | No
     """
     if not token or not isinstance(token, str) or len(token) > 100:
         return None
-    student = joinedload(UserSession.user).joinedload(User.student)
-    query = (
-        select(UserSession)
-        .options(student.joinedload(Student.program_records).joinedload(ProgramRecord.opt_authorizations))
-        .where(UserSession.token_hash == hash_session_token(token), UserSession.ended_at.is_(None))
-        # A session that outlives one request (the test client reuses its app context) reads afresh too.
-        .execution_options(populate_existing=True)
-    )
-    row = session.scalars(query).unique().one_or_none()
+    row = session.scalars(_LIVE_SESSION, {"token_hash": hash_session_token(token)}).unique().one_or_none()
     if row is None:
         return None
     now = now or utcnow()
