@@ -30,6 +30,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
+
 def wants_partial() -> bool:
     """An htmx request that is not a history restore gets the fragment; everything else the page."""
     return bool(htmx) and not htmx.history_restore_request
@@ -120,15 +130,16 @@ def register_web_hooks(app: Flask) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.vary.add("HX-Request")
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if request.endpoint != "static" and "Cache-Control" not in headers:
+        if "Vary" in headers:
+            response.vary.add("HX-Request")
+        else:
+            headers.add("Vary", "HX-Request")
+        present = {name.lower() for name in headers.keys()}
+        for name, value in SECURITY_HEADERS:  # each unless the response set its own (what setdefault does)
+            if name.lower() not in present:
+                headers.add(name, value)
+        if request.endpoint != "static" and "cache-control" not in present:
             from flask_login import current_user
 
             if current_user and current_user.is_authenticated:
