@@ -255,6 +255,8 @@ def test_per_address_rate_limit_on_sign_in(app, db_session, factory):
     user = factory.user(role=Role.STUDENT)
     limited = create_app(Limited)
     try:
+        # No app-wide limit is configured, so the per-request check for one is skipped; the route's limit holds.
+        assert limiter._check_request_limit not in limited.before_request_funcs[None]
         client = limited.test_client()
         codes = [_post_sign_in(client, user.email, "wrong password here").status_code for _ in range(4)]
         assert codes == [422, 422, 422, 429]
@@ -262,6 +264,23 @@ def test_per_address_rate_limit_on_sign_in(app, db_session, factory):
     finally:
         limiter.reset()
         limiter.enabled = False
+
+
+def test_an_app_wide_rate_limit_keeps_the_per_request_check():
+    from flask import Flask
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    from portal import skip_app_wide_rate_limit_check
+
+    app = Flask("rate_limited")
+    app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+    app_wide = Limiter(get_remote_address, app=app, default_limits=["1 per minute"])
+    app.add_url_rule("/ping", "ping", lambda: "pong")
+    skip_app_wide_rate_limit_check(app, app_wide)
+    assert app_wide._check_request_limit in app.before_request_funcs[None]
+    client = app.test_client()
+    assert [client.get("/ping").status_code for _ in range(2)] == [200, 429]
 
 
 def test_rate_limit_storage_is_configurable():
