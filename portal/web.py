@@ -40,6 +40,25 @@ SECURITY_HEADERS = (
 )
 
 
+# The primary navigation of each role, in order; everyone also gets Account security (layout.html).
+NAV_LINKS = {
+    "student": (("/dashboard", "Dashboard"), ("/employers", "Employers"), ("/contact", "Contact"),
+                ("/history", "History"), ("/documents", "Documents"), ("/problems", "Report a problem")),
+    "dso": (("/admin/", "Overview"), ("/admin/students", "Students"), ("/admin/obligations", "Obligations"),
+            ("/admin/change-lists", "Change lists"), ("/admin/communications", "Communications"),
+            ("/admin/officials", "Officials"), ("/admin/onboarding", "Onboarding")),
+    "support": (("/support/", "Support"),),
+    "operator": (("/operator/", "Operator"),),
+}  # fmt: skip
+NAV_LINKS["principal_dso"] = (*NAV_LINKS["dso"], ("/admin/feed-tokens", "Feed tokens"))
+ACCOUNT_LINK = ("/account/security", "Account security")
+
+
+def nav_links(role: str) -> tuple[tuple[str, str], ...]:
+    """The (path, label) pairs of the primary navigation for ``role``."""
+    return (*NAV_LINKS.get(role, ()), ACCOUNT_LINK)
+
+
 def wants_partial() -> bool:
     """An htmx request that is not a history restore gets the fragment; everything else the page."""
     return bool(htmx) and not htmx.history_restore_request
@@ -150,4 +169,5 @@ def register_web_hooks(app: Flask) -> None:
     app.jinja_env.filters["event_label"] = event_label
     app.jinja_env.globals["wants_partial"] = wants_partial
     app.jinja_env.globals["input_attrs"] = input_attrs
+    app.jinja_env.globals["nav_links"] = nav_links
     use_fast_html_params()
