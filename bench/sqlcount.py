@@ -1,7 +1,8 @@
 """SQL statements per request and gzipped response bytes, for each benchmark page, through the app in-process.
 
 Run as ``python -m bench.sqlcount PAGES_JSON`` with DATABASE_URL set; prints JSON {name: {...}}.
-Each page is requested twice as its user and the second (warm) request is counted.
+Each page is requested twice as its user and the second (warm) request is counted. The site state's periodic
+refresh (two statements per process every few seconds, services/site_state.py) is not counted.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ def measure(pages: list[dict], accounts: dict) -> dict:
     from portal import create_app
     from portal.config import Config
     from portal.extensions import db
+    from portal.services.site_state import PERIODIC
 
     class BenchConfig(Config):
         WTF_CSRF_ENABLED = False
@@ -41,7 +43,9 @@ def measure(pages: list[dict], accounts: dict) -> dict:
         engine = db.engine
     counter = {"n": 0}
 
-    def count(*_args):
+    def count(_conn, _cursor, _statement, _parameters, context, _executemany):
+        if context is not None and context.execution_options.get(PERIODIC):
+            return  # the site state's refresh (services/site_state.py): per process every few seconds, not per request
         counter["n"] += 1
 
     event.listen(engine, "before_cursor_execute", count)

@@ -39,7 +39,24 @@ def create_app(config_class: type = Config) -> Flask:
     from portal.commands import register_commands
 
     register_commands(app)
+    skip_app_wide_rate_limit_check(app, limiter)
     return app
+
+
+def skip_app_wide_rate_limit_check(app: Flask, limiter) -> None:
+    """Drop Flask-Limiter's per-request check for app-wide limits while there are none.
+
+    The portal's limits sit on the routes that need them (sign-in, emailed links) and their decorators
+    check them. Flask-Limiter also checks every request for default, application, meta, blueprint and
+    fallback limits; with none configured that check finds nothing, at about 0.04 ms a request.
+    Anything unknown keeps the check.
+    """
+    manager = limiter.limit_manager
+    app_wide = (manager.default_limits, manager.application_limits, getattr(manager, "_blueprint_limits", True),
+                getattr(limiter, "_meta_limits", True), getattr(limiter, "_in_memory_fallback", True))  # fmt: skip
+    hooks = app.before_request_funcs.get(None, [])
+    if not any(app_wide) and limiter._check_request_limit in hooks:
+        hooks.remove(limiter._check_request_limit)
 
 
 def _migrations_dir():

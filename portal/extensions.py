@@ -12,6 +12,10 @@ from portal.db import Database
 db = Database()
 migrate = Migrate()
 login_manager = LoginManager()
+# Flask-Login only supplies current_user: sign-in is the server-side session row (portal/auth.py), never
+# login_user(), so its cookie-fingerprint "session protection" has nothing to protect; off, it no longer hashes
+# the client's address and agent on every request.
+login_manager.session_protection = None
 csrf = CSRFProtect()
 htmx = HTMX()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

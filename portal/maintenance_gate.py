@@ -2,6 +2,8 @@
 
 Still up: /healthz (the load balancer), the data feed (it queues), static files, the public help
 pages, and the operator area for an operator who is already signed in. Sign-in is closed.
+The windows come from the process's copy of the site state (services/site_state.py): no statement
+on most requests, and a window starts exactly on time.
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 import math
 
 from flask import Flask, make_response, render_template, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
 from portal.models import utcnow
+from portal.services.site_state import site_state
 
 ALWAYS_UP_PREFIXES = ("/healthz", "/api/feed/", "/static/", "/help/")
 
@@ -30,12 +34,9 @@ def register_maintenance_gate(app: Flask) -> None:
         path = request.path
         if path.startswith(ALWAYS_UP_PREFIXES):
             return None
-        from sqlalchemy.exc import SQLAlchemyError
-
-        from portal.services.maintenance import active_window
-
+        now = utcnow()
         try:
-            window = active_window(db.session)
+            window = site_state(db.session, now).active_window(now)
         except SQLAlchemyError:  # the database is down: the page itself will say so, not this gate
             db.session.rollback()
             return None
@@ -48,6 +49,6 @@ def register_maintenance_gate(app: Flask) -> None:
         body = render_template("errors/maintenance.html", starts_text=format_eastern(window.starts_at),
                                ends_text=format_eastern(window.ends_at), message=window.message)  # fmt: skip
         response = make_response(body, 503)
-        response.headers["Retry-After"] = str(max(1, math.ceil((window.ends_at - utcnow()).total_seconds())))
+        response.headers["Retry-After"] = str(max(1, math.ceil((window.ends_at - now).total_seconds())))
         response.headers["Cache-Control"] = "no-store"
         return response

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal.extensions import db
+from portal.models import utcnow
+from portal.services.site_state import site_state
+
 
 def site_notices() -> list[dict]:
     """Each notice is {"level", "heading", "text"}; the layout renders them as USWDS alerts."""
@@ -12,14 +18,11 @@ def site_notices() -> list[dict]:
 
 def maintenance_notices() -> list[dict]:
     """The banner for a window that starts within 48 hours (rule 11), with its times in US Eastern."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from portal.extensions import db
-    from portal.services.maintenance import announced_window
     from portal.web import format_eastern
 
+    now = utcnow()
     try:
-        window = announced_window(db.session)
+        window = site_state(db.session, now).announced_window(now)
     except SQLAlchemyError:  # an error page while the database is down still renders
         db.session.rollback()
         return []

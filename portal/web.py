@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import htmx
+from portal.forms.rendering import input_attrs, use_fast_html_params
 from portal.services.errors import DomainError
 from portal.services.event_labels import event_label
 
@@ -27,6 +28,35 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "object-src 'none'",
     ]
 )
+
+
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
+
+# The primary navigation of each role, in order; everyone also gets Account security (layout.html).
+NAV_LINKS = {
+    "student": (("/dashboard", "Dashboard"), ("/employers", "Employers"), ("/contact", "Contact"),
+                ("/history", "History"), ("/documents", "Documents"), ("/problems", "Report a problem")),
+    "dso": (("/admin/", "Overview"), ("/admin/students", "Students"), ("/admin/obligations", "Obligations"),
+            ("/admin/change-lists", "Change lists"), ("/admin/communications", "Communications"),
+            ("/admin/officials", "Officials"), ("/admin/onboarding", "Onboarding")),
+    "support": (("/support/", "Support"),),
+    "operator": (("/operator/", "Operator"),),
+}  # fmt: skip
+NAV_LINKS["principal_dso"] = (*NAV_LINKS["dso"], ("/admin/feed-tokens", "Feed tokens"))
+ACCOUNT_LINK = ("/account/security", "Account security")
+
+
+def nav_links(role: str) -> tuple[tuple[str, str], ...]:
+    """The (path, label) pairs of the primary navigation for ``role``."""
+    return (*NAV_LINKS.get(role, ()), ACCOUNT_LINK)
 
 
 def wants_partial() -> bool:
@@ -119,15 +149,16 @@ def register_web_hooks(app: Flask) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.vary.add("HX-Request")
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if request.endpoint != "static" and "Cache-Control" not in headers:
+        if "Vary" in headers:
+            response.vary.add("HX-Request")
+        else:
+            headers.add("Vary", "HX-Request")
+        present = {name.lower() for name in headers.keys()}
+        for name, value in SECURITY_HEADERS:  # each unless the response set its own (what setdefault does)
+            if name.lower() not in present:
+                headers.add(name, value)
+        if request.endpoint != "static" and "cache-control" not in present:
             from flask_login import current_user
 
             if current_user and current_user.is_authenticated:
@@ -137,3 +168,6 @@ def register_web_hooks(app: Flask) -> None:
     app.jinja_env.filters["eastern"] = format_eastern
     app.jinja_env.filters["event_label"] = event_label
     app.jinja_env.globals["wants_partial"] = wants_partial
+    app.jinja_env.globals["input_attrs"] = input_attrs
+    app.jinja_env.globals["nav_links"] = nav_links
+    use_fast_html_params()

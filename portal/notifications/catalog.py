@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import current_app
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 from portal.services.errors import InvalidValue
 
@@ -168,10 +168,19 @@ def _environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # the templates ship with the code; no stat() of two files per email
     )
 
 
 _ENV: Environment | None = None
+_SUBJECTS: dict[str, Template] = {}
+
+
+def _subject_template(subject: str) -> Template:
+    """A subject line compiled once (compiling it costs more than rendering it)."""
+    if subject not in _SUBJECTS:
+        _SUBJECTS[subject] = _ENV.from_string(subject)
+    return _SUBJECTS[subject]
 
 
 def render(name: str, context: dict, *, link: str = LINK_PLACEHOLDER) -> tuple[str, str, str]:
@@ -188,7 +197,7 @@ def render(name: str, context: dict, *, link: str = LINK_PLACEHOLDER) -> tuple[s
         "link": link,
         **context,
     }
-    subject = _ENV.from_string(template.subject).render(values).strip()
+    subject = _subject_template(template.subject).render(values).strip()
     text = _ENV.get_template(f"{name}.txt").render(values)
     html = _ENV.get_template(f"{name}.html").render(values)
     return subject, text, html

@@ -13,6 +13,7 @@ from portal.models.enums import Role
 from portal.services.accounts import forced_change_pending, must_change_password, sign_in_with_password
 from portal.services.mfa import mfa_enabled, mfa_required
 from portal.services.sessions import end_session, start_session
+from portal.services.site_state import site_state
 from portal.web import format_eastern, redirect_or_swap, render_page_or_partial
 
 bp = Blueprint("auth", __name__)
@@ -46,7 +47,7 @@ def pending_step(user: User, user_session) -> str | None:
             return "account.mfa_setup"
         if not user_session.mfa_verified:
             return "account.mfa_verify"
-    if must_change_password(db.session, user):
+    if must_change_password(db.session, user, upgrade=site_state(db.session).forcing_upgrade):
         return "account.change_password"
     if user.role is Role.STUDENT and (user.attested_at is None or user.attested_at < user_session.created_at):
         return "account.attestation"

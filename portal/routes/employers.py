@@ -79,7 +79,7 @@ def create():
         if form.i983.data and getattr(form.i983.data, "filename", ""):
             data["i983_document"] = upload_i983(db.session, current_student(), form.i983.data.stream, form.i983.data.filename,
                                                 actor=current_actor(), upload_dir=current_app.config["UPLOAD_DIR"])  # fmt: skip
-        employer = add_employer(db.session, current_student(), data, actor=current_actor())
+        employer = add_employer(db.session, current_student(), data, actor=current_actor(), access=access)
     except (RuleBroken, Conflict, UploadTooLarge) as error:
         status = 413 if isinstance(error, UploadTooLarge) else 422
         return _form_page(form, access, status=status, errors=attach_error(form, error))

@@ -1,7 +1,6 @@
 """Health check for load balancers."""
 
 from flask import Blueprint, jsonify
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
@@ -13,8 +12,12 @@ bp = Blueprint("health", __name__)
 def healthz():
     """200 when the database answers a query, 503 when it does not."""
     try:
-        db.session.execute(text("SELECT 1"))
+        with db.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                # No BEGIN and ROLLBACK around the one statement: two round trips fewer on every probe.
+                # (SQLite keeps its transaction: portal/db.py manages BEGIN itself there, and it costs nothing.)
+                connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection.exec_driver_sql("SELECT 1")
     except SQLAlchemyError:
-        db.session.rollback()
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok")

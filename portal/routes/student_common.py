@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_login import current_user
+from sqlalchemy import inspect
 
 from portal.extensions import db
-from portal.services.access import StudentAccess, student_access
+from portal.services.access import StudentAccess, access_for, student_access, today_eastern
 from portal.services.errors import DomainError
 
 
@@ -15,7 +16,11 @@ def current_student():
 
 
 def current_access() -> StudentAccess:
-    return student_access(db.session, current_student())
+    """What the signed-in student may see and do today, from the program records loaded with the session."""
+    student = current_student()
+    if "program_records" in inspect(student).unloaded:
+        return student_access(db.session, student)
+    return access_for(student, list(student.program_records), today_eastern())
 
 
 def attach_error(form, error: DomainError) -> str | None:

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from portal.models import OptAuthorization, ProgramRecord, Student
 from portal.models.enums import OptKind, OptStatus, ProgramStatus
@@ -146,14 +146,14 @@ def access_for(student: Student, records: list[ProgramRecord], today: date) -> S
 
 
 def student_access(session: Session, student: Student, today: date | None = None) -> StudentAccess:
-    """Load the student's program records and OPTs (two statements) and decide what they may do today."""
+    """Load the student's program records and OPTs (one statement) and decide what they may do today."""
     today = today or today_eastern()
     records = list(
         session.scalars(
             select(ProgramRecord)
             .where(ProgramRecord.student_id == student.id)
-            .options(selectinload(ProgramRecord.opt_authorizations))
-        )
+            .options(joinedload(ProgramRecord.opt_authorizations))
+        ).unique()
     )
     return access_for(student, records, today)
 

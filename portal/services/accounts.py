@@ -26,6 +26,7 @@ from portal.services.events import record_event
 from portal.services.password_policy import HISTORY_DEPTH, check_new_password
 from portal.services.passwords import hash_password, needs_rehash, normalize_password, verify_password
 from portal.services.sessions import end_all_sessions as _end_all_sessions
+from portal.services.site_state import site_state
 from portal.services.throttling import clear_lock, is_locked, record_failed_sign_in, record_successful_sign_in
 
 LINK_LIFETIME = {
@@ -433,7 +434,10 @@ def latest_forcing_upgrade(session: Session) -> Upgrade | None:
 
 
 def must_change_password(session: Session, user: User, upgrade: Upgrade | None = ...) -> bool:
-    """Rule 12: a student whose password predates the last forcing upgrade must set a new one first."""
+    """Rule 12: a student whose password predates the last forcing upgrade must set a new one first.
+
+    ``upgrade`` is anything with a ``completed_at`` (the site state's copy); by default the database is asked.
+    """
     if user.role is not Role.STUDENT or not user.password_hash:
         return False
     if upgrade is ...:
@@ -451,10 +455,11 @@ def forced_change_pending(session: Session, *, now: datetime | None = None) -> b
     """True while some student still has to change a password after the last forcing upgrade (Sign In notice).
 
     The answer is kept for a minute per process: the sign-in page is the busiest page, and a scan
-    of every student on each view would not scale to a million accounts.
+    of every student on each view would not scale to a million accounts. The upgrade itself comes
+    from the process's site state (seen within seconds of an upgrade on another server).
     """
     now = now or utcnow()
-    upgrade = latest_forcing_upgrade(session)
+    upgrade = site_state(session, now).forcing_upgrade
     if upgrade is None:
         return False
     key = (upgrade.id, upgrade.completed_at)
@@ -467,7 +472,7 @@ def forced_change_pending(session: Session, *, now: datetime | None = None) -> b
     return pending
 
 
-def _students_with_old_passwords(session: Session, upgrade: Upgrade) -> bool:
+def _students_with_old_passwords(session: Session, upgrade) -> bool:
     return session.scalar(
         select(User.id).where(User.role == Role.STUDENT, User.password_hash.is_not(None),
                               User.password_changed_at < upgrade.completed_at).limit(1)  # fmt: skip

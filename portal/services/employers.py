@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.models import Document, Employer, Student, utcnow
@@ -126,29 +126,38 @@ def find_deleted_match(
     session: Session, student: Student, *, name: str, ein: str | None, start_date: date
 ) -> Employer | None:
     """A deleted employer of this student with the same EIN, or the same name and start date."""
-    same = func.lower(Employer.name) == name.lower()
-    condition = same & (Employer.start_date == start_date)
-    if ein:
-        condition = or_(condition, Employer.ein == ein)
-    return session.scalar(
-        select(Employer)
-        .where(Employer.student_id == student.id, Employer.deleted_at.is_not(None), condition)
-        .order_by(Employer.deleted_at.desc())
-        .limit(1)
+    # Without an EIN the comparison is with NULL, which matches nothing.
+    values = {"student_id": student.id, "name": name.lower(), "start_date": start_date, "ein": ein or None}
+    return session.scalar(_DELETED_MATCH, values)
+
+
+# Built once (adding an employer runs it every time).
+_DELETED_MATCH = (
+    select(Employer)
+    .where(
+        Employer.student_id == bindparam("student_id"),
+        Employer.deleted_at.is_not(None),
+        or_(
+            (func.lower(Employer.name) == bindparam("name")) & (Employer.start_date == bindparam("start_date")),
+            Employer.ein == bindparam("ein"),
+        ),
     )
+    .order_by(Employer.deleted_at.desc())
+    .limit(1)
+)
 
 
-def add_employer(
-    session: Session, student: Student, data: dict, *, actor: Actor, today: date | None = None
-) -> Employer:
+def add_employer(session: Session, student: Student, data: dict, *, actor: Actor, today: date | None = None,
+                 access: StudentAccess | None = None) -> Employer:  # fmt: skip
     """Add an employer for the student (student, DSO or data feed).
 
     Refuses bad fields, a start before the OPT, a match with a deleted employer, and a STEM employer
     from a student without its Form I-983 (``data["i983_document"]``); marks a start more than 10 days
-    ago as reported late.
+    ago as reported late. Pass ``access`` when the caller already has the student's (one statement less).
     """
     today = today or today_eastern()
-    access = student_access(session, student, today=today)
+    if access is None or access.student is not student:
+        access = student_access(session, student, today=today)
     require_actor_may_change(session, access.student, actor, what="employers", access=access)
     values = clean_employer_data(data)
     opt = _opt_for_start(access, values["start_date"])
@@ -308,17 +317,20 @@ def visible_employers(session: Session, access: StudentAccess) -> list[Employer]
     """The student's employers under the OPTs they can see, not deleted, newest start first (one statement)."""
     if not access.opt_ids:
         return []
-    return list(
-        session.scalars(
-            select(Employer)
-            .where(
-                Employer.student_id == access.student.id,
-                Employer.deleted_at.is_(None),
-                Employer.opt_authorization_id.in_(access.opt_ids),
-            )
-            .order_by(Employer.start_date.desc(), Employer.id.desc())
-        )
+    values = {"student_id": access.student.id, "opt_ids": sorted(access.opt_ids)}
+    return list(session.scalars(_VISIBLE_EMPLOYERS, values))
+
+
+# Built once: the student pages run it on every view, and building it cost as much as running it.
+_VISIBLE_EMPLOYERS = (
+    select(Employer)
+    .where(
+        Employer.student_id == bindparam("student_id"),
+        Employer.deleted_at.is_(None),
+        Employer.opt_authorization_id.in_(bindparam("opt_ids", expanding=True)),
     )
+    .order_by(Employer.start_date.desc(), Employer.id.desc())
+)
 
 
 def own_employer(session: Session, student: Student, employer_id: int) -> Employer | None:

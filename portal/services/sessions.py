@@ -6,10 +6,10 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
-from portal.models import User, UserSession, utcnow
+from portal.models import ProgramRecord, Student, User, UserSession, utcnow
 from portal.models.enums import Role
 from portal.services.actors import Actor
 from portal.services.events import record_event
@@ -40,13 +40,30 @@ def start_session(session: Session, user: User, *, user_agent: str = "", now: da
     return row, token
 
 
+# Built once: building and keying this statement on every request cost more than running it.
+_LIVE_SESSION = (
+    select(UserSession)
+    .options(
+        joinedload(UserSession.user)
+        .joinedload(User.student)
+        .joinedload(Student.program_records)
+        .joinedload(ProgramRecord.opt_authorizations)
+    )
+    .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None))
+    # A session that outlives one request (the test client reuses its app context) reads afresh too.
+    .execution_options(populate_existing=True)
+)
+
+
 def session_for_token(session: Session, token: str | None, *, now: datetime | None = None) -> UserSession | None:
-    """The live session for a cookie token, or None; ends it when idle or open too long (the caller commits)."""
+    """The live session for a cookie token, or None; ends it when idle or open too long (the caller commits).
+
+    One statement brings the session, its user and, for a student, the student record with its program
+    records and OPTs: what every page needs (the student pages decide access from them).
+    """
     if not token or not isinstance(token, str) or len(token) > 100:
         return None
-    row = session.scalar(
-        select(UserSession).options(joinedload(UserSession.user)).where(UserSession.token_hash == hash_session_token(token), UserSession.ended_at.is_(None))
-    )
+    row = session.scalars(_LIVE_SESSION, {"token_hash": hash_session_token(token)}).unique().one_or_none()
     if row is None:
         return None
     now = now or utcnow()

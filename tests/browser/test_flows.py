@@ -13,11 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from datetime import date, datetime, timezone
 
 import pytest
 from playwright.sync_api import expect
 
+from portal.services.site_state import REFRESH_SECONDS
 from tests.browser.conftest import axe_check, sign_in, sign_in_as, tab_to
 
 NEW_PASSWORD = "violet harbor lantern kite 2031"
@@ -45,6 +47,16 @@ def _heal_forced_change(stack) -> None:
 def _posted_to(path: str):
     """Matches the answer to a POST to ``path`` (for htmx posts, which swap in place instead of navigating)."""
     return lambda response: response.request.method == "POST" and response.url.split("?")[0].endswith(path)
+
+
+def _sign_in_page_says_so_within_the_refresh_time(page) -> bool:
+    """The CLI is another process: the web server sees its upgrade within REFRESH_SECONDS (services/site_state.py)."""
+    deadline = time.monotonic() + REFRESH_SECONDS + 2
+    while True:
+        page.goto("/")
+        if page.locator("#forced-change-notice").is_visible() or time.monotonic() > deadline:
+            return page.locator("#forced-change-notice").is_visible()
+        page.wait_for_timeout(250)
 
 
 @pytest.fixture
@@ -77,8 +89,7 @@ def test_a_student_creates_the_account_from_the_email_and_reports_changes(page, 
     stack.portal("upgrade", "complete", "--force-password-change", "--note", "Browser test upgrade")
     try:
         page.context.clear_cookies()
-        page.goto("/")
-        assert page.get_by_text(re.compile("upgrade", re.I)).first.is_visible(), "the Sign In page says so"
+        assert _sign_in_page_says_so_within_the_refresh_time(page), "the Sign In page says so"
         sign_in(page, fresh["email"], NEW_PASSWORD, check=lambda p: check(p, "signing in after the upgrade"))
         assert "/password/change" in page.url, page.url
         assert page.locator("#forced-change").is_visible()

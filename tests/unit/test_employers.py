@@ -126,6 +126,13 @@ def test_adding_an_employer_matching_a_deleted_one_is_stopped(db_session, studen
     assert error.value.message == expected
 
 
+def test_a_deleted_employer_without_an_ein_does_not_stop_another_without_one(db_session, student, actor):
+    first = add_employer(db_session, student, valid(ein=""), actor=actor, today=TODAY)
+    delete_employer(db_session, first, actor=actor, confirmed_never_worked=True, today=TODAY)
+    other = add_employer(db_session, student, valid(name="Globex Corporation", ein=""), actor=actor, today=TODAY)
+    assert other.id != first.id and other.ein is None
+
+
 def test_delete_refused_without_never_worked_confirmation(db_session, student, actor):
     employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
     with pytest.raises(RuleBroken, match="I have never worked for this employer"):

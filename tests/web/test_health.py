@@ -15,7 +15,7 @@ def test_healthz_is_503_when_the_database_does_not_answer(client, monkeypatch):
     def unreachable(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(db.session, "execute", unreachable)
+    monkeypatch.setattr(db.engine, "connect", unreachable)
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"

@@ -3,12 +3,14 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from portal.models import MaintenanceWindow
 from portal.models.enums import Role
 from portal.services.actors import Actor
 from portal.services.errors import Conflict, RuleBroken
 from portal.services.maintenance import schedule_window
+from portal.services.site_state import REFRESH_SECONDS
 
 START = datetime(2024, 3, 20, 0, 0, tzinfo=UTC)  # Tuesday, March 19, 2024, 8:00 p.m. EDT
 END = datetime(2024, 3, 20, 4, 0, tzinfo=UTC)  # Wednesday, March 20, 2024, 12:00 a.m. EDT
@@ -125,3 +127,24 @@ def test_a_signed_in_operator_keeps_the_operator_area_during_the_window(client, 
     time_machine.move_to(START + timedelta(minutes=5), tick=False)
     assert client.get("/operator/maintenance").status_code == 200
     assert client.get("/admin/").status_code == 503
+
+
+def test_a_window_starting_while_pages_are_served_closes_them_at_its_exact_start(client, window, time_machine,
+                                                                                 count_queries):  # fmt: skip
+    """The gate answers from the process's copy of the windows, read before the start, and still starts on time."""
+    time_machine.move_to(START - timedelta(seconds=1), tick=False)
+    assert client.get("/").status_code == 200
+    time_machine.move_to(START, tick=False)
+    with count_queries(periodic=True) as counter:
+        response = client.get("/")
+    assert response.status_code == 503 and response.headers["Retry-After"] == str(4 * 3600)
+    assert not any("maintenance_windows" in statement for statement in counter["statements"])
+
+
+def test_a_window_scheduled_on_another_server_is_enforced_within_seconds(client, db_session, time_machine):
+    time_machine.move_to(START - timedelta(seconds=1), tick=False)
+    assert client.get("/").status_code == 200
+    db_session.execute(text("INSERT INTO maintenance_windows (starts_at, ends_at, message, created_at) "
+                            "VALUES (:s, :e, '', :s)"), {"s": START, "e": END})  # fmt: skip
+    time_machine.move_to(START - timedelta(seconds=1) + timedelta(seconds=REFRESH_SECONDS), tick=False)
+    assert client.get("/").status_code == 503

@@ -8,13 +8,14 @@ import pyotp
 import pytest
 import time_machine
 from cryptography.fernet import Fernet
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from portal.auth import safe_next
 from portal.extensions import limiter
 from portal.models import Event, Upgrade, UserSession, utcnow
 from portal.models.enums import Role
 from portal.services import mfa
+from portal.services.site_state import REFRESH_SECONDS
 from tests.support.factories import MFA_TEST_SECRET, PASSWORD
 
 NEW_PASSWORD = "violet harbor seventy kites"
@@ -255,6 +256,8 @@ def test_per_address_rate_limit_on_sign_in(app, db_session, factory):
     user = factory.user(role=Role.STUDENT)
     limited = create_app(Limited)
     try:
+        # No app-wide limit is configured, so the per-request check for one is skipped; the route's limit holds.
+        assert limiter._check_request_limit not in limited.before_request_funcs[None]
         client = limited.test_client()
         codes = [_post_sign_in(client, user.email, "wrong password here").status_code for _ in range(4)]
         assert codes == [422, 422, 422, 429]
@@ -262,6 +265,23 @@ def test_per_address_rate_limit_on_sign_in(app, db_session, factory):
     finally:
         limiter.reset()
         limiter.enabled = False
+
+
+def test_an_app_wide_rate_limit_keeps_the_per_request_check():
+    from flask import Flask
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    from portal import skip_app_wide_rate_limit_check
+
+    app = Flask("rate_limited")
+    app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+    app_wide = Limiter(get_remote_address, app=app, default_limits=["1 per minute"])
+    app.add_url_rule("/ping", "ping", lambda: "pong")
+    skip_app_wide_rate_limit_check(app, app_wide)
+    assert app_wide._check_request_limit in app.before_request_funcs[None]
+    client = app.test_client()
+    assert [client.get("/ping").status_code for _ in range(2)] == [200, 429]
 
 
 def test_rate_limit_storage_is_configurable():
@@ -343,3 +363,25 @@ def test_setup_replaces_a_pending_secret_the_keys_cannot_open(app, client, facto
     assert refused.status_code == 422 and b"Setup has to start again" in refused.data
     done = client.post("/mfa/setup", data={"code": pyotp.TOTP(mfa.secret_of(user)).now()})
     assert done.status_code == 200 and mfa.mfa_enabled(user)
+
+
+def test_a_session_ended_by_another_server_stops_working_on_the_next_request(client, factory, sign_in, db_session):
+    """Sessions are never kept in the process: the row decides on every request, whoever ended it."""
+    user = factory.user(role=Role.STUDENT)
+    sign_in(user)
+    assert client.get("/account/security").status_code == 200
+    db_session.execute(update(UserSession).where(UserSession.user_id == user.id)
+                       .values(ended_at=utcnow(), ended_reason="signed_out"))  # fmt: skip
+    assert client.get("/account/security").status_code == 302
+
+
+def test_a_forcing_upgrade_on_another_server_reaches_signed_in_students_within_seconds(client, factory, sign_in,
+                                                                                        db_session):  # fmt: skip
+    user = factory.user(role=Role.STUDENT)
+    user.password_changed_at = utcnow() - timedelta(days=2)
+    sign_in(user)
+    assert client.get("/account/security").status_code == 200
+    db_session.execute(text("INSERT INTO upgrades (completed_at, force_password_change, note) VALUES (:c, true, '')"),
+                       {"c": utcnow() - timedelta(days=1)})  # fmt: skip
+    with time_machine.travel(utcnow() + timedelta(seconds=REFRESH_SECONDS)):
+        assert client.get("/account/security").headers["Location"] == "/password/change"

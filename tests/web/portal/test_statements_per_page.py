@@ -1,0 +1,40 @@
+"""The busiest pages read what they need in a fixed, small number of statements (issue 7's budget)."""
+
+from datetime import date, timedelta
+
+from portal.models.enums import Role
+from tests.support.factories import employer_form_data
+
+HTMX = {"HX-Request": "true"}
+
+
+def _student(factory, sign_in):
+    student = factory.student(opt_start=date.today() - timedelta(days=30))
+    sign_in(factory.user(role=Role.STUDENT, student=student))
+    factory.employer(student, start_date=date.today() - timedelta(days=20))
+    return student
+
+
+def test_the_sign_in_page_reads_nothing(client, count_queries):
+    client.get("/")
+    with count_queries() as counter:
+        assert client.get("/").status_code == 200
+    assert counter["count"] == 0
+
+
+def test_a_student_page_is_the_session_with_the_record_then_the_employers(client, factory, sign_in, count_queries):
+    _student(factory, sign_in)
+    for path in ("/dashboard", "/employers"):
+        with count_queries() as counter:
+            assert client.get(path).status_code == 200
+        assert counter["count"] == 2, (path, counter["statements"])
+        assert "user_sessions" in counter["statements"][0] and "program_records" in counter["statements"][0]
+
+
+def test_adding_an_employer_reads_twice_and_writes_employer_event_and_receipt(client, factory, sign_in, count_queries):
+    _student(factory, sign_in)
+    data = employer_form_data(name="Initech", ein="", start_date=date.today().isoformat())
+    with count_queries() as counter:
+        assert client.post("/employers", data=data, headers=HTMX).status_code == 204
+    inserts = [statement.split()[2] for statement in counter["statements"] if statement.startswith("INSERT")]
+    assert counter["count"] == 5 and inserts == ["employers", "events", "outbox_emails"]
