@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select, union
+from sqlalchemy import and_, case, exists, func, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import Employer, Event, OptAuthorization, ProgramRecord, ReportingObligation, Student, User, utcnow
 from portal.models.enums import EmployerReview, OptKind, OptStatus, ProgramStatus
 from portal.models.student import student_full_name
+from portal.services.exports import csv_chunks, xlsx_chunks
+from portal.services.exports_postgresql import csv_copy_chunks, xlsx_copy_chunks
 from portal.services.obligations import today_eastern
 
 PAGE_SIZES = (10, 25, 50, 100, 250, 500, 1000)  # as SEVIS lists offer
@@ -255,55 +258,87 @@ def student_rows_query(school_id: int, query: StudentQuery, *, today: date | Non
     )
 
 
-def export_rows_query(school_id: int, query: StudentQuery, *, today: date | None = None):
-    """The SELECT for the export: the same students in the same order as plain columns (with the account's state)."""
+EXPORT_HEADER = ["SEVIS ID", "Surname", "Given name", "Email", "OPT type", "OPT status", "OPT start", "OPT end",
+                 "Portal account", "Current employer"]  # fmt: skip
+
+
+def export_rows_query(school_id: int, query: StudentQuery, *, today: date | None = None, as_text: bool = False):
+    """The export: the same students in the same order, a row each of what the list shows (the OPT ``latest_opt``
+    shows, ``account_label``, the live employer with the newest start), in one statement.
+
+    ``as_text`` (PostgreSQL's COPY writes the cells): dates as ISO text and the sort keys as key0, key1 ...
+    """
     today = today or today_eastern()
+    now = utcnow()
+    # Each student's first row by these orders, ranked for the whole school at once (not a subquery per student).
+    opts = _first_per_student(
+        select(ProgramRecord.student_id, OptAuthorization.kind, OptAuthorization.status, OptAuthorization.start_date,
+               OptAuthorization.end_date)
+        .join(OptAuthorization, OptAuthorization.program_record_id == ProgramRecord.id),
+        ProgramRecord.student_id, school_id,
+        (ProgramRecord.created_at.desc(), ProgramRecord.id.desc(), OptAuthorization.start_date.desc(),
+         OptAuthorization.id.desc()))  # fmt: skip
+    employers = _first_per_student(select(Employer.student_id, Employer.name).where(Employer.deleted_at.is_(None)),
+                                   Employer.student_id, school_id,
+                                   (Employer.start_date.desc(), Employer.id.desc()))  # fmt: skip
+    account = case((User.id.is_(None), "Not created"), (User.locked_until > now, "Locked"),
+                   (User.password_hash.is_(None), "Invitation sent"), else_="Active")  # account_label()'s answers
+    start, end = opts.c.start_date, opts.c.end_date
+    keys = []
+    if as_text:
+        start, end = func.to_char(start, "YYYY-MM-DD"), func.to_char(end, "YYYY-MM-DD")
+        keys = [column.label(f"key{index}") for index, column in enumerate(SORTS[query.sort])]
     return (
-        select(Student.id, Student.sevis_id, Student.surname, Student.given_name, Student.email,
-               User.id.is_not(None).label("has_user"), User.locked_until,
-               User.password_hash.is_not(None).label("has_password"))
+        select(Student.sevis_id, Student.surname, Student.given_name, Student.email, opts.c.kind, opts.c.status,
+               start.label("opt_start"), end.label("opt_end"), account.label("account"),
+               employers.c.name.label("employer"), *keys)
         .outerjoin(User, User.student_id == Student.id)
-        .where(*_conditions(school_id, query, today, utcnow()))
+        .outerjoin(opts, and_(opts.c.student_id == Student.id, opts.c.rank == 1))
+        .outerjoin(employers, and_(employers.c.student_id == Student.id, employers.c.rank == 1))
+        .where(*_conditions(school_id, query, today, now))
         .order_by(*_ordering(query))
     )  # fmt: skip
 
 
-def _any_of(session: Session, column, ids: list[int]):
-    """``column IN ids``: one array parameter on PostgreSQL (thousands of ids compile and send cheaply)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy import Integer, any_, bindparam
-        from sqlalchemy.dialects.postgresql import ARRAY
-
-        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
-    return column.in_(ids)
+def _first_per_student(statement, student_id, school_id: int, order):
+    """``statement`` for the school's students with a ``rank`` column: 1 on each student's first row by ``order``."""
+    rank = func.row_number().over(partition_by=student_id, order_by=order).label("rank")
+    return (statement.add_columns(rank).join(Student, Student.id == student_id).where(Student.school_id == school_id)
+            .subquery())  # fmt: skip
 
 
-def latest_opt_rows(session: Session, student_ids: list[int]) -> dict:
-    """Student id -> the OPT ``latest_opt`` shows (newest program record with an OPT, its latest), in one statement."""
-    if not student_ids:
-        return {}
-    rows = session.connection().execute(
-        select(ProgramRecord.student_id, OptAuthorization.kind, OptAuthorization.status, OptAuthorization.start_date,
-               OptAuthorization.end_date)
-        .join(OptAuthorization, OptAuthorization.program_record_id == ProgramRecord.id)
-        .where(_any_of(session, ProgramRecord.student_id, student_ids))
-        .order_by(ProgramRecord.student_id, ProgramRecord.created_at, ProgramRecord.id, OptAuthorization.start_date,
-                  OptAuthorization.id)
-    ).all()  # fmt: skip
-    return {row.student_id: row for row in rows}  # the last row of each student wins
+def export_csv(session: Session, school_id: int, query: StudentQuery) -> Iterator[bytes]:
+    """The list (all pages) as CSV chunks: written by PostgreSQL and streamed with COPY there, else row by row."""
+    if session.get_bind().dialect.name != "postgresql":
+        return (chunk.encode() for chunk in csv_chunks(EXPORT_HEADER, export_rows(session, school_id, query)))
+    return csv_copy_chunks(session, EXPORT_HEADER, export_rows_query(school_id, query, as_text=True),
+                           **_export_layout(query))  # fmt: skip
 
 
-def current_employer_names(session: Session, student_ids: list[int]) -> dict[int, str]:
-    """Student id -> name of the live employer with the newest start (as the list shows first), in one statement."""
-    if not student_ids:
-        return {}
-    names: dict[int, str] = {}
-    rows = session.connection().execute(select(Employer.student_id, Employer.name)
-                           .where(_any_of(session, Employer.student_id, student_ids), Employer.deleted_at.is_(None))
-                           .order_by(Employer.start_date.desc())).all()  # fmt: skip
-    for student_id, name in rows:
-        names.setdefault(student_id, name)
-    return names
+def export_xlsx(session: Session, school_id: int, query: StudentQuery) -> Iterator[bytes]:
+    """The list (all pages) as XLSX chunks, as ``export_csv``."""
+    if session.get_bind().dialect.name != "postgresql":
+        return xlsx_chunks(EXPORT_HEADER, export_rows(session, school_id, query), sheet="Students")
+    statement = export_rows_query(school_id, query, as_text=True)
+    number = func.row_number().over(order_by=_ordering(query)) + 1
+    return xlsx_copy_chunks(session, EXPORT_HEADER, statement.add_columns(number.label("row_number")), sheet="Students",
+                            **_export_layout(query))  # fmt: skip
+
+
+def export_rows(session: Session, school_id: int, query: StudentQuery) -> Iterator:
+    """The export's rows as Python reads them (SQLite's export), in batches so memory stays flat."""
+    statement = export_rows_query(school_id, query).execution_options(stream_results=True, max_row_buffer=5000)
+    for partition in session.connection().execute(statement).partitions(5000):
+        yield from partition
+
+
+def _export_layout(query: StudentQuery) -> dict:
+    columns = ["sevis_id", "surname", "given_name", "email", "kind", "status", "opt_start", "opt_end", "account",
+               "employer"]  # fmt: skip
+    return {"columns": columns, "order": [f"key{index}" for index in range(len(SORTS[query.sort]))],
+            "descending": query.descending,
+            # the SEVIS ID and OPT kind and status (checked by the database), ISO dates and the account's state
+            "plain": frozenset({"sevis_id", "kind", "status", "opt_start", "opt_end", "account"})}  # fmt: skip
 
 
 @dataclass
@@ -332,7 +367,7 @@ def live_employers_by_student(session: Session, student_ids: list[int]) -> dict[
     if not student_ids:
         return by_student
     rows = session.scalars(select(Employer).where(Employer.student_id.in_(student_ids), Employer.deleted_at.is_(None))
-                           .order_by(Employer.start_date.desc()))  # fmt: skip
+                           .order_by(Employer.start_date.desc(), Employer.id.desc()))  # fmt: skip
     for employer in rows:
         by_student[employer.student_id].append(employer)
     return by_student
@@ -371,20 +406,6 @@ def account_label(user: User | None, now: datetime | None = None) -> str:
     if user.locked_until is not None and user.locked_until > now:
         return "Locked"
     if user.password_hash is None:
-        return "Invitation sent"
-    return "Active"
-
-
-def account_label_from(has_user: bool, locked_until: datetime | None, has_password: bool, now: datetime) -> str:
-    """``account_label`` from plain columns (exports): the same four answers."""
-    if not has_user:
-        return "Not created"
-    if locked_until is not None:
-        if locked_until.tzinfo is None:
-            locked_until = locked_until.replace(tzinfo=UTC)
-        if locked_until > now:
-            return "Locked"
-    if not has_password:
         return "Invitation sent"
     return "Active"
 
