@@ -177,6 +177,35 @@ def measure_export(client: Client, path: str, fmt: str, master_pid: int, *, form
             "worker_rss_mb_growth": round(memory.peak - memory.before, 1)}  # fmt: skip
 
 
+def measure_exports(clients: dict, master_pid: int, seeded: dict) -> list[dict]:
+    """The students-list exports (the first school), then the change list at about 100,000 rows and every change:
+    the export school's (1,000,000 by default, spread evenly over two years), else the first school's."""
+    exports = []
+    for fmt in ("csv", "xlsx"):
+        path = f"/admin/students/export.{fmt}"
+        print(f"  export {path} ...", flush=True)
+        exports.append({"name": f"students list {fmt.upper()}", "path": path,
+                        **measure_export(clients["dso"], path, fmt, master_pid)})  # fmt: skip
+    if seeded["export_changes"]:
+        official, change_rows = clients["exports"], seeded["export_changes"]
+    else:
+        official, change_rows = clients["dso"], seeded["events"] * 4 // 6 // max(seeded["schools"], 1)
+    today = datetime.now().date()
+    for target in (100_000, 1_000_000):
+        days = 730 if target >= change_rows else max(1, round(730 * target / change_rows))
+        form = {"start": (today - timedelta(days=days - 1)).isoformat(), "end": today.isoformat()}
+        for fmt in ("csv", "xlsx"):
+            print(f"  change list {fmt} (~{min(target, change_rows):,} rows) ...", flush=True)
+            result = measure_export(official, "/admin/change-lists/download", fmt, master_pid,
+                                    form={**form, "format": fmt}, page="/admin/change-lists")  # fmt: skip
+            label = f"~{target // 1000:,}k rows" if target < change_rows else "every change"
+            exports.append({"name": f"change list {fmt.upper()}, {label}", "path": "/admin/change-lists/download",
+                            "target_rows": target, **result})  # fmt: skip
+        if target >= change_rows:
+            break
+    return exports
+
+
 # -- the run ---------------------------------------------------------------------------------
 def run(args) -> dict:
     from tests.support.postgres import PostgresServer, find_pg_bin
@@ -251,32 +280,7 @@ def run(args) -> dict:
             row["status"] = "measured"
             results.append(row)
 
-        exports = []
-        master = portal.processes["gunicorn"].pid
-        for fmt in ("csv", "xlsx"):
-            path = f"/admin/students/export.{fmt}"
-            print(f"  export {path} ...", flush=True)
-            exports.append({"name": f"students list {fmt.upper()}", "path": path,
-                            **measure_export(clients["dso"], path, fmt, master)})  # fmt: skip
-        # Change lists: a date range sized for about 100,000 rows, then every change: the export school's 1,000,000
-        # by default (its changes spread evenly over two years), else the first school's.
-        if seeded["export_changes"]:
-            official, change_rows = clients["exports"], seeded["export_changes"]
-        else:
-            official, change_rows = clients["dso"], seeded["events"] * 4 // 6 // max(seeded["schools"], 1)
-        today = datetime.now().date()
-        for target in (100_000, 1_000_000):
-            days = 730 if target >= change_rows else max(1, round(730 * target / change_rows))
-            form = {"start": (today - timedelta(days=days - 1)).isoformat(), "end": today.isoformat()}
-            for fmt in ("csv", "xlsx"):
-                print(f"  change list {fmt} (~{min(target, change_rows):,} rows) ...", flush=True)
-                result = measure_export(official, "/admin/change-lists/download", fmt, master,
-                                        form={**form, "format": fmt}, page="/admin/change-lists")  # fmt: skip
-                label = f"~{target // 1000:,}k rows" if target < change_rows else "every change"
-                exports.append({"name": f"change list {fmt.upper()}, {label}", "path": "/admin/change-lists/download",
-                                "target_rows": target, **result})  # fmt: skip
-            if target >= change_rows:
-                break
+        exports = measure_exports(clients, portal.processes["gunicorn"].pid, seeded)
         portal.stop()
 
         floor = Stack("sqlite://", workers=2, threads=4, with_worker=False, log_dir=workdir / "logs-floor")
