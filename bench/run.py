@@ -343,11 +343,11 @@ def _git_commit() -> str:
 
 def table(report: dict) -> str:
     floor = report["floor"]
+    exports = report["dataset"].get("export_changes")
+    exports = f" (exports: a school of {exports:,} changes)" if exports else ""
     lines = [
         f"OPT Portal benchmark · {report['database']} · {report['dataset']['students']:,} students, "
-        f"{report['dataset']['employers']:,} employers, {report['dataset']['events']:,} events"
-        + (f" (exports: a school of {report['dataset']['export_changes']:,} changes)"
-           if report["dataset"].get("export_changes") else "") + " · "
+        f"{report['dataset']['employers']:,} employers, {report['dataset']['events']:,} events{exports} · "
         f"gunicorn 2 workers (gthread x4) · wrk {report['wrk']['connections']} connections, "
         f"{report['wrk']['duration_s']} s · {report['machine']['cpus']} CPUs",
         "",

@@ -157,7 +157,11 @@ def seed_export_school(conn, *, changes: int, first_sevis: int, now: datetime, p
 
 
 def seed(
-    database_url: str, *, scale: float = 1.0, seed_value: int = 7, students_per_school: int = STUDENTS_PER_SCHOOL,
+    database_url: str,
+    *,
+    scale: float = 1.0,
+    seed_value: int = 7,
+    students_per_school: int = STUDENTS_PER_SCHOOL,
     export_changes: int = EXPORT_CHANGES,
 ) -> dict:
     from portal.models import Address, Employer, Event, OptAuthorization, ProgramRecord, School, Student, User

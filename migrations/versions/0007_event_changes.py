@@ -7,6 +7,7 @@ Revises: 0006
 Create Date: 2026-11-22
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -21,8 +22,14 @@ def upgrade():
     # triggers). Changes recorded before this migration keep NULL; the change list computes theirs as it did.
     op.add_column("events", sa.Column("changes", sa.Text(), nullable=True))
     changes_only = sa.text("change_kind IS NOT NULL")
-    op.create_index("ix_events_school_changes_in_order", "events", ["school_id", "occurred_at", "id"], unique=False,
-                    postgresql_where=changes_only, sqlite_where=changes_only)
+    op.create_index(
+        "ix_events_school_changes_in_order",
+        "events",
+        ["school_id", "occurred_at", "id"],
+        unique=False,
+        postgresql_where=changes_only,
+        sqlite_where=changes_only,
+    )
 
 
 def downgrade():
