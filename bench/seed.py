@@ -3,6 +3,10 @@
 Default (--scale 1): one school of 20,000 students, 50,000 employers, 500,000 events. Scale multiplies
 every count; schools hold 20,000 students each. Two accounts are made for the benchmark: a student
 with a few employers and a long history, and a DSO of the first school with a known TOTP secret.
+Beside them, an export school (--export-changes, 1,000,000 by default; 0 for none) whose only business is
+its change list: that many changes (employer, address and contact events with realistic before/after
+values) by 5,000 students, and a DSO of its own. The pages run against the first school, so their
+dataset keeps its shape; only the events table holds the export school's rows as well.
 Run as ``python -m bench.seed --scale S`` with DATABASE_URL set, after ``portal db upgrade``; prints JSON.
 """
 
@@ -28,6 +32,11 @@ EMPLOYERS = ["Acme Analytics LLC", "Riverbend Robotics Inc", "Harbor Health Part
 EVENT_TYPES = [("employer.added", "employer"), ("employer.updated", "employer"), ("contact.phone_changed", "contact"),
                ("address.updated", "address"), ("email.sent", None), ("data.transmitted", None)]  # fmt: skip
 CHUNK = 20_000
+EXPORT_CHANGES = 1_000_000
+EXPORT_STUDENTS = 5_000
+# Not the first school's names (its students search for "Garcia" must find what it found before); some need quoting.
+EXPORT_SURNAMES = ["Müller", "O'Neil", "Dubois", "Ng, Jr.", "Fischer", "D'Souza", "Andersen", "Öztürk", "Smith"]
+EXPORT_DSO_EMAIL = "exports@bench.example.edu"
 
 
 def _chunks(rows, size=CHUNK):
@@ -68,8 +77,96 @@ def _copy(conn, table, rows) -> None:
                 copy.write_row(values)
 
 
+def _employer_snapshot(number: int) -> dict:
+    """What an employer event carries (Employer.snapshot()): twenty fields, some with commas, quotes and ampersands."""
+    return {
+        "id": number, "name": f'{EMPLOYERS[number % len(EMPLOYERS)]}, "Data" & Co', "address_line1":
+        f"{number % 900 + 1} Main Street", "address_line2": "Suite 5" if number % 2 else "", "city": "Boston",
+        "state": "MA", "postal_code": "02110", "ein": f"{100000000 + number % 899999999}", "self_employed": False,
+        "course_relevance": "Applies my degree in data science, statistics and <machine> learning.",
+        "employment_time": "full_time", "start_date": "2026-01-05", "end_date": None,
+        "supervisor_first_name": "Ada", "supervisor_last_name": "Lovelace", "supervisor_phone": "6175551234",
+        "supervisor_phone_ext": None, "supervisor_email": "ada@example.com", "job_title": "Data Analyst",
+        "reported_late": False, "review_status": "not_needed",
+    }  # fmt: skip
+
+
+def _export_change(number: int, student: int, rng) -> tuple[str, str, dict | None, dict | None]:
+    """One change as a student makes them: event type, kind, before and after."""
+    roll = number % 20
+    if roll < 8:  # an employer edited: one to three of its twenty fields change
+        before = _employer_snapshot(number % 5000)
+        after = dict(before, job_title=rng.choice(["Senior Analyst", "Engineer", "=Lead"]))
+        if roll < 3:
+            after.update(city="Cambridge", postal_code="02139")
+        return "employer.updated", "employer", before, after
+    if roll < 10:
+        return "employer.added", "employer", None, _employer_snapshot(number % 5000)
+    if roll < 15:
+        return ("contact.phone_changed", "contact", {"phone": f"617555{number % 10000:04d}"},
+                {"phone": f"617555{(number + 1) % 10000:04d}"})  # fmt: skip
+    if roll < 19:
+        before = {"line1": f"{student % 999 + 1} Elm Street", "line2": "", "city": "Boston", "state": "MA",
+                  "postal_code": "02115"}  # fmt: skip
+        after = dict(before, kind="physical", line1=f"{number % 97} Oak Ave")
+        return "address.physical_changed", "address", before, after
+    email = f"s{student}@bench.example.edu"
+    return ("contact.email_change_requested", "contact", {"email": email, "requested_email": None},
+            {"email": email, "requested_email": f"new{student}@example.com"})  # fmt: skip
+
+
+def seed_export_school(conn, *, changes: int, first_sevis: int, now: datetime, password_hash: str, rng) -> dict:
+    """The export school: ``changes`` change events, oldest two years ago, by its students; its DSO's account."""
+    from portal.models import Event, School, Student, User
+    from portal.models.enums import ActorKind, ChangeKind, Role
+    from portal.services.events import changes_text
+    from portal.services.mfa import seal_secret
+
+    _bulk(conn, School.__table__, [{"name": "Bench Export University", "code": "BEN214E00000001", "created_at": now}])
+    school_id = conn.scalar(select(School.id).where(School.code == "BEN214E00000001"))
+    students = [{
+        "sevis_id": f"N{first_sevis + i:010d}", "school_id": school_id,
+        "surname": EXPORT_SURNAMES[i % len(EXPORT_SURNAMES)],
+        "given_name": GIVEN[(i * 5) % len(GIVEN)], "email": f"export{i + 1}@bench.example.edu",
+        "phone": f"212{i:07d}", "created_at": now, "updated_at": now, "version": 1,
+    } for i in range(EXPORT_STUDENTS)]  # fmt: skip
+    _bulk(conn, Student.__table__, students)
+    student_ids = list(conn.scalars(select(Student.id).where(Student.school_id == school_id).order_by(Student.id)))
+    events = []
+    # Appended as they happen (the events table is append-only): oldest first, so ids follow time as in production.
+    ages = sorted((rng.randrange(730 * 24 * 3600) for _ in range(changes)), reverse=True)
+    for number, age in enumerate(ages):
+        student = student_ids[rng.randrange(len(student_ids))]
+        event_type, kind, before, after = _export_change(number, student, rng)
+        events.append({
+            "occurred_at": now - timedelta(seconds=age), "student_id": student,
+            "school_id": school_id, "actor_kind": ActorKind.STUDENT, "actor_label": "Student",
+            "event_type": event_type, "change_kind": ChangeKind(kind), "subject": f"student:{student}",
+            "before": before, "after": after, "reported_late": number % 50 == 0,
+            "changes": changes_text(before, after),  # as record_event writes it
+        })  # fmt: skip
+        if len(events) >= 100_000:
+            _bulk(conn, Event.__table__, events)
+            events = []
+    _bulk(conn, Event.__table__, events)
+    _bulk(conn, User.__table__, [
+        {"email": EXPORT_DSO_EMAIL, "role": Role.DSO, "school_id": school_id, "display_name": "Bench Export DSO",
+         "password_hash": password_hash, "password_changed_at": now, "failed_sign_ins": 0, "lock_count": 0,
+         "created_at": now, "mfa_enabled_at": now},
+    ])  # fmt: skip
+    dso_id = conn.scalar(select(User.id).where(User.email == EXPORT_DSO_EMAIL))
+    conn.execute(update(User.__table__).where(User.__table__.c.id == dso_id)
+                 .values(mfa_secret_encrypted=seal_secret(dso_id, BENCH_MFA_SECRET)))  # fmt: skip
+    return {"export_changes": changes, "export_dso_email": EXPORT_DSO_EMAIL}
+
+
 def seed(
-    database_url: str, *, scale: float = 1.0, seed_value: int = 7, students_per_school: int = STUDENTS_PER_SCHOOL
+    database_url: str,
+    *,
+    scale: float = 1.0,
+    seed_value: int = 7,
+    students_per_school: int = STUDENTS_PER_SCHOOL,
+    export_changes: int = EXPORT_CHANGES,
 ) -> dict:
     from portal.models import Address, Employer, Event, OptAuthorization, ProgramRecord, School, Student, User
     from portal.models.enums import (
@@ -83,6 +180,7 @@ def seed(
         ProgramStatus,
         Role,
     )
+    from portal.services.events import changes_text
     from portal.services.mfa import seal_secret
     from portal.services.passwords import hash_password
 
@@ -151,6 +249,8 @@ def seed(
         school_of = dict(student_rows)
         events = []
         span = 730 * 24 * 3600
+        phone_before, phone_after = {"phone": "6175550100"}, {"phone": "6175550101"}
+        phone_changes = changes_text(phone_before, phone_after)  # as record_event writes it
         for i in range(n_events):
             sid = student_ids[0] if i < 2000 else student_ids[rng.randrange(len(student_ids))]
             event_type, kind = EVENT_TYPES[i % len(EVENT_TYPES)]
@@ -158,8 +258,8 @@ def seed(
                 "occurred_at": now - timedelta(seconds=rng.randrange(span)), "student_id": sid,
                 "school_id": school_of[sid], "actor_kind": ActorKind.STUDENT, "actor_label": "Student",
                 "event_type": event_type, "change_kind": ChangeKind(kind) if kind else None,
-                "subject": f"student:{sid}", "before": {"phone": "6175550100"}, "after": {"phone": "6175550101"},
-                "reported_late": False,
+                "subject": f"student:{sid}", "before": phone_before, "after": phone_after, "reported_late": False,
+                "changes": phone_changes if kind else None,
             })  # fmt: skip
             if len(events) >= 100_000:
                 _bulk(conn, Event.__table__, events)
@@ -185,6 +285,10 @@ def seed(
              "display_name": "", "password_hash": None, "failed_sign_ins": 0, "lock_count": 0, "created_at": now}
             for i, sid in enumerate(student_ids) if sid != bench_student_id
         ])  # fmt: skip
+        exports = {"export_changes": 0}
+        if export_changes:
+            exports = seed_export_school(conn, changes=export_changes, first_sevis=n_students + 1, now=now,
+                                         password_hash=password_hash, rng=rng)  # fmt: skip
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
@@ -196,7 +300,7 @@ def seed(
         "students": n_students, "employers": n_employers, "events": n_events, "schools": len(school_ids),
         "seconds": round(time.monotonic() - started, 1), "password": BENCH_PASSWORD, "mfa_secret": BENCH_MFA_SECRET,
         "student_email": "student1@bench.example.edu", "student_sevis_id": "N0000000001",
-        "dso_email": "dso@bench.example.edu", "search": SURNAMES[3],
+        "dso_email": "dso@bench.example.edu", "search": SURNAMES[3], **exports,
     }  # fmt: skip
 
 
@@ -206,11 +310,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--students-per-school", type=int, default=STUDENTS_PER_SCHOOL)
+    parser.add_argument("--export-changes", type=int, default=EXPORT_CHANGES,
+                        help="the export school's changes (0: no export school)")  # fmt: skip
     args = parser.parse_args()
     from portal import create_app
 
     with create_app().app_context():  # password hashing reads the app's argon2 settings
-        summary = seed(os.environ["DATABASE_URL"], scale=args.scale, students_per_school=args.students_per_school)
+        summary = seed(os.environ["DATABASE_URL"], scale=args.scale, students_per_school=args.students_per_school,
+                       export_changes=args.export_changes)  # fmt: skip
     json.dump(summary, sys.stdout)
     print()
     return 0

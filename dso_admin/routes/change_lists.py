@@ -15,7 +15,6 @@ from portal.models import ChangeListDownload, School
 from portal.models.enums import ChangeKind, ExportFormat
 from portal.services import change_lists
 from portal.services.errors import DomainError, InvalidValue
-from portal.services.exports import csv_chunks, xlsx_chunks
 from portal.web import redirect_or_swap, render_page_or_partial
 
 KIND_LABELS = {ChangeKind.EMPLOYER: "Employers (added, edited, deleted, restored, reviewed)",
@@ -88,11 +87,10 @@ def change_list_file(download_id: int):
                                             record.since_last_download)  # fmt: skip
     stamp = f"{change_range.covers_until:%Y%m%d-%H%M}"
     if record.format is ExportFormat.CSV:
-        body = csv_chunks(change_lists.HEADER, change_lists.change_rows(db.session, school_id, change_range))
+        body = change_lists.change_list_csv(db.session, school_id, change_range)
         return download(body, filename=f"change-list-{stamp}.csv", kind="csv")
     if record.format is ExportFormat.XLSX:
-        body = xlsx_chunks(change_lists.HEADER, change_lists.change_rows(db.session, school_id, change_range),
-                           sheet="Changes")  # fmt: skip
+        body = change_lists.change_list_xlsx(db.session, school_id, change_range)
         return download(body, filename=f"change-list-{stamp}.xlsx", kind="xlsx")
     school = db.session.get(School, school_id)
     user_id = change_lists.sevis_user_id(current_actor())

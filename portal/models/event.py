@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, BigInteger, ForeignKey, Index, Integer, String, event
+from sqlalchemy import DDL, BigInteger, ForeignKey, Index, Integer, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, JSONType, enum_column, utcnow
@@ -19,6 +19,9 @@ class Event(Base):
         Index("ix_events_student_occurred", "student_id", "occurred_at"),
         Index("ix_events_school_change", "school_id", "change_kind", "occurred_at"),
         Index("ix_events_user_occurred", "user_id", "occurred_at"),
+        # A change list reads a school's changes oldest first: in this order, without sorting them (0010).
+        Index("ix_events_school_changes_in_order", "school_id", "occurred_at", "id",
+              postgresql_where=text("change_kind IS NOT NULL"), sqlite_where=text("change_kind IS NOT NULL")),
     )
 
     # BIGINT on PostgreSQL (tens of millions of rows); INTEGER on SQLite so the key is the rowid.
@@ -36,6 +39,10 @@ class Event(Base):
     before: Mapped[dict | None] = mapped_column(JSONType)
     after: Mapped[dict | None] = mapped_column(JSONType)
     reported_late: Mapped[bool] = mapped_column(default=False)
+    # A change's 'field: old -> new; ...' as the change list shows it, written with the event (events are never
+    # updated, so it cannot go stale): exports read it instead of comparing before and after for every row.
+    # NULL for events that are not changes, and for changes recorded before migration 0010.
+    changes: Mapped[str | None] = mapped_column(Text)
 
 
 APPEND_ONLY_MESSAGE = "events are append-only"

@@ -12,14 +12,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, func, select, type_coerce
+from sqlalchemy import DateTime, Text, case, func, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import ChangeListDownload, Employer, Event, School, Student, utcnow
+from portal.models.base import JSONType
 from portal.models.enums import ChangeKind, ExportFormat
 from portal.services.actors import Actor
 from portal.services.errors import InvalidValue, NotAllowed, RuleBroken
-from portal.services.events import record_event
+from portal.services.events import changes_text, record_event
+from portal.services.exports import csv_chunks, xlsx_chunks
+from portal.services.exports_postgresql import csv_copy_chunks, xlsx_copy_chunks
 
 EASTERN = ZoneInfo("America/New_York")
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -119,30 +122,21 @@ def iter_changes(session: Session, school_id: int, change_range: ChangeRange) ->
         yield from partition
 
 
-def describe(before: dict | None, after: dict | None) -> str:
-    """'field: old -> new' for each field that differs, for a spreadsheet cell."""
-    before, after = before or {}, after or {}
-    parts = []
-    for key in sorted(set(before) | set(after)):
-        if key == "id":
-            continue
-        old, new = before.get(key), after.get(key)
-        if old != new:
-            parts.append(f"{key}: {'' if old is None else old} -> {'' if new is None else new}")
-    return "; ".join(parts)
-
-
 def change_rows(session: Session, school_id: int, change_range: ChangeRange) -> Iterator[list]:
     """The rows of the CSV and XLSX lists: plain columns streamed from a server-side cursor, no objects per row."""
     # occurred_at without the UTC-aware type's per-row conversion: only its minute's label is needed, made below.
     occurred_at = type_coerce(Event.occurred_at, DateTime())
+    # before and after only for a change recorded without its text (before migration 0010)
+    before, after = (type_coerce(case((Event.changes.is_(None), column)), JSONType)
+                     for column in (Event.before, Event.after))  # fmt: skip
     statement = (select(occurred_at, Student.sevis_id, Student.surname, Student.given_name, Event.change_kind,
-                        Event.event_type, Event.reported_late, Event.actor_label, Event.before, Event.after)
+                        Event.event_type, Event.reported_late, Event.actor_label, Event.changes, before, after)
                  .join(Student, Student.id == Event.student_id).where(*_conditions(school_id, change_range))
                  .order_by(Event.occurred_at, Event.id).execution_options(yield_per=ROW_BATCH))  # fmt: skip
     labels: dict = {}  # the Eastern label per minute: one timezone conversion per distinct minute, not per row
     for partition in session.execute(statement).partitions():
-        for occurred_at, sevis_id, surname, given_name, kind, event_type, late, actor, before, after in partition:
+        for occurred_at, sevis_id, surname, given_name, kind, event_type, late, actor, changes, before, after in (
+                partition):  # fmt: skip
             minute = occurred_at.replace(second=0, microsecond=0)
             label = labels.get(minute)
             if label is None:
@@ -151,7 +145,54 @@ def change_rows(session: Session, school_id: int, change_range: ChangeRange) -> 
                 aware = occurred_at if occurred_at.tzinfo else occurred_at.replace(tzinfo=UTC)  # SQLite: naive UTC
                 label = labels[minute] = aware.astimezone(EASTERN).strftime("%Y-%m-%d %H:%M %Z")
             yield [label, sevis_id, surname, given_name, kind.value if kind else "", event_type, "yes" if late else "",
-                   actor, describe(before, after)]  # fmt: skip
+                   actor, changes_text(before, after) if changes is None else changes]  # fmt: skip
+
+
+def change_list_csv(session: Session, school_id: int, change_range: ChangeRange) -> Iterator[bytes]:
+    """The change list as CSV chunks: formatted by PostgreSQL and streamed with COPY there, else row by row."""
+    if session.get_bind().dialect.name != "postgresql":
+        return (chunk.encode() for chunk in csv_chunks(HEADER, change_rows(session, school_id, change_range)))
+    return csv_copy_chunks(session, HEADER, _change_cells(school_id, change_range), **_LAYOUT)
+
+
+def change_list_xlsx(session: Session, school_id: int, change_range: ChangeRange) -> Iterator[bytes]:
+    """The change list as XLSX chunks, as ``change_list_csv``."""
+    if session.get_bind().dialect.name != "postgresql":
+        return xlsx_chunks(HEADER, change_rows(session, school_id, change_range), sheet="Changes")
+    return xlsx_copy_chunks(session, HEADER, _change_cells(school_id, change_range), sheet="Changes", **_LAYOUT)
+
+
+_CELLS = [f"cell{index}" for index in range(len(HEADER))]
+
+
+def _fallback_row(payload: list) -> list:
+    label, sevis_id, surname, given_name, kind, event_type, late, actor, before, after = payload
+    return [label, sevis_id, surname, given_name, kind or "", event_type, "yes" if late else "", actor,
+            changes_text(before, after)]  # fmt: skip
+
+
+_LAYOUT = {
+    "columns": _CELLS, "order": ["occurred_at", "id"], "fallback": _fallback_row,
+    # The time (to_char), the SEVIS ID and the kind (both checked by the database) and 'yes' need no escaping.
+    "plain": frozenset({"cell0", "cell1", "cell4", "cell6"}),
+    "settings": {"TimeZone": "America/New_York"},  # to_char()'s TZ is the session zone's: EST or EDT, as zoneinfo's
+}  # fmt: skip
+
+
+def _change_cells(school_id: int, change_range: ChangeRange):
+    """``change_rows`` in SQL (PostgreSQL): row_number (from 2), the cells as text and, for a change recorded
+    without its text, a fallback payload from which ``_fallback_row`` makes the row in Python."""
+    label = func.to_char(Event.occurred_at, "YYYY-MM-DD HH24:MI TZ")
+    payload = func.jsonb_build_array(label, Student.sevis_id, Student.surname, Student.given_name, Event.change_kind,
+                                     Event.event_type, Event.reported_late, Event.actor_label, Event.before,
+                                     Event.after)  # fmt: skip
+    values = [label, Student.sevis_id, Student.surname, Student.given_name, Event.change_kind, Event.event_type,
+              case((Event.reported_late, "yes")), Event.actor_label, Event.changes]  # fmt: skip
+    return (select((func.row_number().over(order_by=(Event.occurred_at, Event.id)) + 1).label("row_number"),
+                   *[value.label(name) for value, name in zip(values, _CELLS, strict=True)],
+                   case((Event.changes.is_(None), payload.cast(Text))).label("fallback"), Event.occurred_at, Event.id)
+            .join(Student, Student.id == Event.student_id).where(*_conditions(school_id, change_range))
+            .order_by(Event.occurred_at, Event.id))  # fmt: skip
 
 
 # --- SEVIS batch XML (Create-UpdateStudent.xsd) -------------------------------------------------

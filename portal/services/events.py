@@ -30,6 +30,19 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
+def changes_text(before: dict | None, after: dict | None) -> str:
+    """'field: old -> new' for each field that differs (but the id), by field name, for a spreadsheet cell."""
+    before, after = before or {}, after or {}
+    parts = []
+    for key in sorted(set(before) | set(after)):
+        if key == "id":
+            continue
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            parts.append(f"{key}: {'' if old is None else old} -> {'' if new is None else new}")
+    return "; ".join(parts)
+
+
 def record_event(
     session: Session,
     actor: Actor,
@@ -47,6 +60,8 @@ def record_event(
     """Append one event in the caller's transaction; refuses nothing, records no secrets."""
     if school_id is None:
         school_id = student.school_id if student is not None else actor.school_id
+    before = _json_ready(before) if before is not None else None
+    after = _json_ready(after) if after is not None else None
     event = Event(
         student_id=student.id if student is not None else None,
         school_id=school_id,
@@ -57,9 +72,10 @@ def record_event(
         event_type=event_type,
         change_kind=change_kind,
         subject=subject,
-        before=_json_ready(before) if before is not None else None,
-        after=_json_ready(after) if after is not None else None,
+        before=before,
+        after=after,
         reported_late=reported_late,
+        changes=changes_text(before, after) if change_kind is not None else None,
     )
     session.add(event)
     session.flush()

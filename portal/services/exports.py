@@ -10,33 +10,52 @@ from xml.sax.saxutils import escape
 
 CHUNK = 64 * 1024
 # Spreadsheet apps run a cell that starts with these as a formula (CSV injection); prefix a quote.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value) -> object:
     """A value ready for a spreadsheet cell: None as empty, text that looks like a formula defused."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
 
 def csv_chunks(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
-    """CSV text in chunks of about 64 KiB, with a UTF-8 byte-order mark so Excel reads accents right."""
+    """CSV text in chunks of about 64 KiB, after a UTF-8 byte-order mark and the header (``csv_head``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(header)
+    buffer.write(csv_head(header))
     for row in rows:
-        # safe_cell inlined (the csv module already writes None as empty): this loop runs once per cell.
-        writer.writerow([("'" + value) if isinstance(value, str) and value.startswith(_FORMULA_STARTS) else value
-                         for value in row])  # fmt: skip
+        _write_csv_row(writer, row)
         if buffer.tell() >= CHUNK:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+def csv_head(header: list[str]) -> str:
+    """The byte-order mark (so Excel reads accents right) and the header line."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(header)
+    return "\ufeff" + buffer.getvalue()
+
+
+def csv_text(rows: Iterable[Iterable]) -> str:
+    """The CSV lines of ``rows`` as ``csv_chunks`` writes them (no byte-order mark, no header)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        _write_csv_row(writer, row)
+    return buffer.getvalue()
+
+
+def _write_csv_row(writer, row: Iterable) -> None:
+    # safe_cell inlined (the csv module already writes None as empty): this runs once per cell.
+    writer.writerow([("'" + value) if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+                     for value in row])  # fmt: skip
 
 
 def xlsx_chunks(header: list[str], rows: Iterable[Iterable], *, sheet: str = "List") -> Iterator[bytes]:
@@ -45,6 +64,22 @@ def xlsx_chunks(header: list[str], rows: Iterable[Iterable], *, sheet: str = "Li
     The same cells as XlsxWriter's constant_memory mode wrote: a bold header, text as inline strings, numbers as
     numbers, dates as ISO text, empty values as no cell; formula-looking text defused.
     """
+    return xlsx_file(header, _sheet_rows(rows), sheet=sheet)
+
+
+def _sheet_rows(rows: Iterable[Iterable]) -> Iterator[bytes]:
+    """The sheet's <row> elements from row 2 on, a thousand rows per block."""
+    pending: list[str] = []
+    for number, row in enumerate(rows, start=2):
+        pending.append(xlsx_row(number, row))
+        if len(pending) >= 1000:
+            yield "".join(pending).encode()
+            pending.clear()
+    yield "".join(pending).encode()
+
+
+def xlsx_file(header: list[str], blocks: Iterable[bytes], *, sheet: str) -> Iterator[bytes]:
+    """The zip around the sheet: the fixed parts first (they leave before the rows are read), then the rows."""
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name, body in _xlsx_parts(sheet).items():
@@ -52,16 +87,11 @@ def xlsx_chunks(header: list[str], rows: Iterable[Iterable], *, sheet: str = "Li
         yield sink.take()
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
             part.write(_SHEET_HEAD)
-            part.write(_xlsx_row(1, header, ' s="1"').encode())
-            pending: list[str] = []
-            for number, row in enumerate(rows, start=2):
-                pending.append(_xlsx_row(number, row))
-                if len(pending) >= 1000:
-                    part.write("".join(pending).encode())
-                    pending.clear()
-                    if sink.size >= CHUNK:
-                        yield sink.take()
-            part.write("".join(pending).encode())
+            part.write(xlsx_row(1, header, ' s="1"').encode())
+            for block in blocks:
+                part.write(block)
+                if sink.size >= CHUNK:
+                    yield sink.take()
             part.write(b"</sheetData></worksheet>")
     yield sink.take()
 
@@ -87,13 +117,13 @@ class _Sink:
         return data
 
 
-_XML_ESCAPES = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
+XML_ESCAPES = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
 # Characters XML 1.0 cannot hold, written the way Excel reads them back (_xHHHH_).
-_XML_ESCAPES.update({code: f"_x{code:04X}_" for code in range(32) if code not in (9, 10, 13)})
+XML_ESCAPES.update({code: f"_x{code:04X}_" for code in range(32) if code not in (9, 10, 13)})
 _COLUMNS: list[str] = []
 
 
-def _column(index: int) -> str:
+def column_letter(index: int) -> str:
     while len(_COLUMNS) <= index:
         number, name = len(_COLUMNS) + 1, ""
         while number:
@@ -103,23 +133,23 @@ def _column(index: int) -> str:
     return _COLUMNS[index]
 
 
-def _xlsx_row(number: int, values: Iterable, style: str = "") -> str:
+def xlsx_row(number: int, values: Iterable, style: str = "") -> str:
     cells = []
     for index, value in enumerate(values):
         if value is None or value == "":
             continue
         if value is True or value is False:
-            cells.append(f'<c r="{_column(index)}{number}"{style} t="b"><v>{int(value)}</v></c>')
+            cells.append(f'<c r="{column_letter(index)}{number}"{style} t="b"><v>{int(value)}</v></c>')
             continue
         if isinstance(value, (int, float)) and value == value and value not in (float("inf"), float("-inf")):
-            cells.append(f'<c r="{_column(index)}{number}"{style}><v>{value!r}</v></c>')
+            cells.append(f'<c r="{column_letter(index)}{number}"{style}><v>{value!r}</v></c>')
             continue
         text = value.isoformat() if hasattr(value, "isoformat") else str(value)
         if style == "":
             text = safe_cell(text)
-        text = text[:32767].translate(_XML_ESCAPES)
+        text = text[:32767].translate(XML_ESCAPES)
         space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-        cells.append(f'<c r="{_column(index)}{number}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+        cells.append(f'<c r="{column_letter(index)}{number}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
-from sqlalchemy import Boolean, Date, Integer, and_, bindparam, exists, func, or_, select, union
+from sqlalchemy import Boolean, Date, Integer, and_, bindparam, case, exists, func, or_, select, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -16,6 +17,8 @@ from portal.models import Employer, Event, OptAuthorization, ProgramRecord, Repo
 from portal.models.base import UTCDateTime
 from portal.models.enums import EmployerReview, OptKind, OptStatus, ProgramStatus
 from portal.models.student import student_full_name
+from portal.services.exports import csv_chunks, xlsx_chunks
+from portal.services.exports_postgresql import csv_copy_chunks, xlsx_copy_chunks
 from portal.services.obligations import today_eastern
 
 PAGE_SIZES = (10, 25, 50, 100, 250, 500, 1000)  # as SEVIS lists offer
@@ -295,10 +298,46 @@ def _with_account(source, query: StudentQuery):
     )  # fmt: skip
 
 
-def export_rows_query(school_id: int, query: StudentQuery, *, today: date | None = None):
-    """The SELECT for the export: the same students in the same order as the list, every page."""
-    conditions = _conditions(school_id, query, today or today_eastern(), utcnow())
-    return _with_account(Student.__table__, query).where(*conditions)
+EXPORT_HEADER = ["SEVIS ID", "Surname", "Given name", "Email", "OPT type", "OPT status", "OPT start", "OPT end",
+                 "Portal account", "Current employer"]  # fmt: skip
+
+
+def export_rows_query(school_id: int, query: StudentQuery, *, today: date | None = None, as_text: bool = False):
+    """The export: the same students in the same order, a row each of what the list shows (the OPT ``latest_opt_rows``
+    gives, ``account_label_from``, the live employer with the newest start), in one statement.
+
+    ``as_text`` (PostgreSQL's COPY writes the cells): dates as ISO text and the sort keys as key0, key1 ...
+    """
+    today = today or today_eastern()
+    now = utcnow()
+    # Each student's first row by these orders, ranked for the whole school at once (not a subquery per student).
+    opts = _first_per_student(
+        select(ProgramRecord.student_id, OptAuthorization.kind, OptAuthorization.status, OptAuthorization.start_date,
+               OptAuthorization.end_date)
+        .join(OptAuthorization, OptAuthorization.program_record_id == ProgramRecord.id),
+        ProgramRecord.student_id, school_id,
+        (ProgramRecord.created_at.desc(), ProgramRecord.id.desc(), OptAuthorization.start_date.desc(),
+         OptAuthorization.id.desc()))  # fmt: skip
+    employers = _first_per_student(select(Employer.student_id, Employer.name).where(Employer.deleted_at.is_(None)),
+                                   Employer.student_id, school_id,
+                                   (Employer.start_date.desc(), Employer.id.desc()))  # fmt: skip
+    account = case((_ACCOUNT.c.id.is_(None), "Not created"), (_ACCOUNT.c.locked_until > now, "Locked"),
+                   (_ACCOUNT.c.password_hash.is_(None), "Invitation sent"), else_="Active")  # account_label()'s answers
+    start, end = opts.c.start_date, opts.c.end_date
+    keys = []
+    if as_text:
+        start, end = func.to_char(start, "YYYY-MM-DD"), func.to_char(end, "YYYY-MM-DD")
+        keys = [column.label(f"key{index}") for index, column in enumerate(SORTS[query.sort])]
+    return (
+        select(Student.sevis_id, Student.surname, Student.given_name, Student.email, opts.c.kind, opts.c.status,
+               start.label("opt_start"), end.label("opt_end"), account.label("account"),
+               employers.c.name.label("employer"), *keys)
+        .outerjoin(_ACCOUNT, _ACCOUNT.c.student_id == Student.id)
+        .outerjoin(opts, and_(opts.c.student_id == Student.id, opts.c.rank == 1))
+        .outerjoin(employers, and_(employers.c.student_id == Student.id, employers.c.rank == 1))
+        .where(*_conditions(school_id, query, today, now))
+        .order_by(*_ordering(query))
+    )  # fmt: skip
 
 
 def _any_of(session: Session, column, ids: list[int]):
@@ -309,6 +348,13 @@ def _any_of(session: Session, column, ids: list[int]):
 
         return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
     return column.in_(ids)
+
+
+def _first_per_student(statement, student_id, school_id: int, order):
+    """``statement`` for the school's students with a ``rank`` column: 1 on each student's first row by ``order``."""
+    rank = func.row_number().over(partition_by=student_id, order_by=order).label("rank")
+    return (statement.add_columns(rank).join(Student, Student.id == student_id).where(Student.school_id == school_id)
+            .subquery())  # fmt: skip
 
 
 def latest_opt_rows(session: Session, student_ids: list[int]) -> dict:
@@ -327,16 +373,50 @@ def latest_opt_rows(session: Session, student_ids: list[int]) -> dict:
 
 
 def current_employer_names(session: Session, student_ids: list[int]) -> dict[int, str]:
-    """Student id -> name of the live employer with the newest start (as the list shows first), in one statement."""
+    """Student id -> name of the live employer with the newest start, the latest reported on a tie (as the export), in one statement."""
     if not student_ids:
         return {}
     names: dict[int, str] = {}
     rows = session.connection().execute(select(Employer.student_id, Employer.name)
                            .where(_any_of(session, Employer.student_id, student_ids), Employer.deleted_at.is_(None))
-                           .order_by(Employer.start_date.desc(), Employer.id.asc())).all()  # fmt: skip
+                           .order_by(Employer.start_date.desc(), Employer.id.desc())).all()  # fmt: skip
     for student_id, name in rows:
         names.setdefault(student_id, name)
     return names
+
+
+def export_csv(session: Session, school_id: int, query: StudentQuery) -> Iterator[bytes]:
+    """The list (all pages) as CSV chunks: written by PostgreSQL and streamed with COPY there, else row by row."""
+    if session.get_bind().dialect.name != "postgresql":
+        return (chunk.encode() for chunk in csv_chunks(EXPORT_HEADER, export_rows(session, school_id, query)))
+    return csv_copy_chunks(session, EXPORT_HEADER, export_rows_query(school_id, query, as_text=True),
+                           **_export_layout(query))  # fmt: skip
+
+
+def export_xlsx(session: Session, school_id: int, query: StudentQuery) -> Iterator[bytes]:
+    """The list (all pages) as XLSX chunks, as ``export_csv``."""
+    if session.get_bind().dialect.name != "postgresql":
+        return xlsx_chunks(EXPORT_HEADER, export_rows(session, school_id, query), sheet="Students")
+    statement = export_rows_query(school_id, query, as_text=True)
+    number = func.row_number().over(order_by=_ordering(query)) + 1
+    return xlsx_copy_chunks(session, EXPORT_HEADER, statement.add_columns(number.label("row_number")), sheet="Students",
+                            **_export_layout(query))  # fmt: skip
+
+
+def export_rows(session: Session, school_id: int, query: StudentQuery) -> Iterator:
+    """The export's rows as Python reads them (SQLite's export), in batches so memory stays flat."""
+    statement = export_rows_query(school_id, query).execution_options(stream_results=True, max_row_buffer=5000)
+    for partition in session.connection().execute(statement).partitions(5000):
+        yield from partition
+
+
+def _export_layout(query: StudentQuery) -> dict:
+    columns = ["sevis_id", "surname", "given_name", "email", "kind", "status", "opt_start", "opt_end", "account",
+               "employer"]  # fmt: skip
+    return {"columns": columns, "order": [f"key{index}" for index in range(len(SORTS[query.sort]))],
+            "descending": query.descending,
+            # the SEVIS ID and OPT kind and status (checked by the database), ISO dates and the account's state
+            "plain": frozenset({"sevis_id", "kind", "status", "opt_start", "opt_end", "account"})}  # fmt: skip
 
 
 @dataclass

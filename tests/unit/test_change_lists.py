@@ -171,3 +171,60 @@ def test_each_row_shows_when_it_changed_in_eastern_time_with_daylight_saving(fac
     rows = list(change_rows(db_session, school.id, _everything(db_session, dso, (ChangeKind.CONTACT,))))
     assert [row[0] for row in rows] == ["2026-01-15 12:30 EST", "2026-01-15 12:30 EST", "2026-07-15 13:30 EDT"]
     assert rows[0][8] == "phone: 1 -> 2"
+
+
+def test_a_change_keeps_its_text_as_the_list_shows_it_and_other_events_none(factory, db_session, school, dso):
+    from portal.services.events import changes_text, record_event
+
+    student = factory.student(school=school)
+    before = {"id": 4, "name": "Old & Co", "city": "Boston", "self_employed": False, "end_date": None, "zip": "02110"}
+    after = {"id": 4, "name": "New, \"Co\"", "city": "Boston", "self_employed": True, "end_date": "2027-01-31"}
+    change = record_event(db_session, dso, "employer.updated", student=student, before=before, after=after,
+                          change_kind=ChangeKind.EMPLOYER)  # fmt: skip
+    other = record_event(db_session, dso, "email.sent", student=student, after={"template": "x"})
+    assert change.changes == changes_text(before, after) == (
+        'end_date:  -> 2027-01-31; name: Old & Co -> New, "Co"; self_employed: False -> True; zip: 02110 -> ')
+    assert other.changes is None
+    assert changes_text(None, {"phone": "1", "id": 2}) == "phone:  -> 1" and changes_text({"a": 1}, {"a": True}) == ""
+
+
+def _awkward_changes(db_session, factory, school):
+    """Names, labels and values that need quoting, escaping or defusing; a change recorded before events kept their
+    text (migration 0010), one with values only Python writes right, across a daylight-saving change."""
+    import time_machine
+
+    from portal.services.events import record_event
+
+    student = factory.student(school=school, surname='=O"Brien, <Jr> & Sons', given_name=" Ana\u00a0")
+    user = factory.user(role=Role.STUDENT, student=student)
+    user.display_name = "-Student\ttab"
+    actor = Actor.for_user(user)
+    values = [({"phone": "1"}, {"phone": "+1 617\n555"}), (None, {"line1": "5 Elm\\St", "kind": "physical"}),
+              ({"note": "bell\x07"}, {"note": "@once "}),
+              ({"a": 1.5, "b": [1, "x"]}, {"a": 2.0, "b": {"k": None}})]  # fmt: skip
+    for day, (before, after) in enumerate(values):
+        with time_machine.travel(datetime(2026, 3, 6 + day * 2, 7, 59, tzinfo=UTC), tick=False):
+            record_event(db_session, actor, "contact.phone_changed", student=student, before=before, after=after,
+                         change_kind=ChangeKind.CONTACT, reported_late=day % 2 == 0)  # fmt: skip
+    db_session.add(Event(occurred_at=datetime(2026, 3, 20, tzinfo=UTC), student_id=student.id, school_id=school.id,
+                         actor_kind=actor.kind, actor_label="Before 0010", event_type="employer.updated",
+                         change_kind=ChangeKind.EMPLOYER, before={"id": 1, "city": "A"},
+                         after={"id": 1, "city": "B"}))  # fmt: skip
+    db_session.flush()
+
+
+def test_the_files_hold_the_rows_byte_for_byte_as_python_writes_them(factory, db_session, school, dso):
+    """On PostgreSQL the database writes the files (COPY); on SQLite they are these rows written by Python."""
+    from portal.services.change_lists import HEADER, change_list_csv, change_list_xlsx
+    from portal.services.exports import csv_chunks, xlsx_chunks
+
+    _awkward_changes(db_session, factory, school)
+    change_range = _everything(db_session, dso)
+    rows = list(change_rows(db_session, school.id, change_range))
+    assert [row[8] for row in rows][-2:] == ["a: 1.5 -> 2.0; b: [1, 'x'] -> {'k': None}", "city: A -> B"]
+    assert [row[0] for row in rows][:2] == ["2026-03-06 02:59 EST", "2026-03-08 03:59 EDT"]
+    assert b"".join(change_list_csv(db_session, school.id, change_range)) == "".join(csv_chunks(HEADER, rows)).encode()
+    copied = zipfile.ZipFile(io.BytesIO(b"".join(change_list_xlsx(db_session, school.id, change_range))))
+    written = zipfile.ZipFile(io.BytesIO(b"".join(xlsx_chunks(HEADER, rows, sheet="Changes"))))
+    assert copied.namelist() == written.namelist()
+    assert all(copied.read(name) == written.read(name) for name in written.namelist())
