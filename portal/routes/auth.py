@@ -13,7 +13,7 @@ from portal.models.enums import Role
 from portal.services.accounts import forced_change_pending, must_change_password, sign_in_with_password
 from portal.services.mfa import mfa_enabled, mfa_required
 from portal.services.sessions import end_session, start_session
-from portal.services.site_state import site_state
+from portal.services.site_state import forget_site_state, site_state
 from portal.web import format_eastern, redirect_or_swap, render_page_or_partial
 
 bp = Blueprint("auth", __name__)
@@ -47,11 +47,20 @@ def pending_step(user: User, user_session) -> str | None:
             return "account.mfa_setup"
         if not user_session.mfa_verified:
             return "account.mfa_verify"
-    if must_change_password(db.session, user, upgrade=site_state(db.session).forcing_upgrade):
+    if must_change_password(db.session, user, upgrade=_forcing_upgrade(user_session)):
         return "account.change_password"
     if user.role is Role.STUDENT and (user.attested_at is None or user.attested_at < user_session.created_at):
         return "account.attestation"
     return None
+
+
+def _forcing_upgrade(user_session):
+    """The last forcing upgrade: the process's copy when it was read after this session began, else the database's
+    (rule 12 holds from the very sign-in, whichever server the next request reaches)."""
+    state = site_state(db.session)
+    if user_session is not None and state.read_at < user_session.created_at:
+        return ...  # must_change_password asks the database
+    return state.forcing_upgrade
 
 
 def continue_after_step() -> str:
@@ -106,6 +115,7 @@ def _start_signed_in_session(user: User):
     session.clear()
     _row, token = start_session(db.session, user, user_agent=request.headers.get("User-Agent", ""))
     db.session.commit()
+    forget_site_state()  # this server's next read is newer than the session (see _forcing_upgrade)
     session[SESSION_KEY] = token
     if next_path:
         session[NEXT_KEY] = next_path

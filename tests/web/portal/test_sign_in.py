@@ -385,3 +385,23 @@ def test_a_forcing_upgrade_on_another_server_reaches_signed_in_students_within_s
                        {"c": utcnow() - timedelta(days=1)})  # fmt: skip
     with time_machine.travel(utcnow() + timedelta(seconds=REFRESH_SECONDS)):
         assert client.get("/account/security").headers["Location"] == "/password/change"
+
+
+def test_a_student_signing_in_just_after_an_upgrade_must_change_the_password_on_any_server(
+        client, factory, sign_in, db_session, monkeypatch):  # fmt: skip
+    """Rule 12 from the very sign-in: a server whose copy of the site state predates the session asks the database."""
+    from portal.routes import auth
+    from portal.services.site_state import site_state
+
+    user = factory.user(role=Role.STUDENT)
+    user.password_changed_at = utcnow() - timedelta(days=2)
+    db_session.flush()
+    site_state(db_session)  # this server's copy, read before the upgrade and before the sign-in
+    db_session.execute(text("INSERT INTO upgrades (completed_at, force_password_change, note) VALUES (:c, true, '')"),
+                       {"c": utcnow() - timedelta(seconds=1)})  # fmt: skip: by the CLI, so the copy is not told
+    monkeypatch.setattr(auth, "forget_site_state", lambda: None)  # the sign-in happened on another server
+
+    response = client.post("/", data={"email": user.email, "password": PASSWORD})
+
+    assert response.status_code == 303
+    assert client.get("/dashboard").headers["Location"] == "/password/change"
