@@ -178,7 +178,9 @@ def _copy_blocks(session: Session, statement: sql.Composed, params: dict, option
     """COPY's output of ``statement`` in blocks of about 64 KiB, each with its number of rows (one message a row)."""
     query = sql.SQL("COPY ({}) TO STDOUT WITH ({})").format(statement, sql.SQL(options))
     connection = session.connection().connection.driver_connection
-    with connection.cursor() as cursor:
+    # A savepoint: a download abandoned midway cancels the COPY, which aborts the transaction; rolling back to the
+    # savepoint leaves the request's transaction usable for what comes after (its session, its error page).
+    with connection.transaction(), connection.cursor() as cursor:
         for name, value in (settings or {}).items():
             cursor.execute("SELECT set_config(%s, %s, true)", (name, value))  # this transaction only
         with cursor.copy(query, params) as copy:
