@@ -189,13 +189,6 @@ def end_all_sessions(session: Session, user: User, *, actor: Actor, reason: str,
     return _end_all_sessions(session, user, actor=actor, reason=reason, keep=keep)
 
 
-def clear_mfa(session: Session, user: User, *, actor: Actor) -> None:
-    """Remove the user's authenticator and recovery codes; refuses when MFA is not on."""
-    from portal.services.mfa import clear_mfa as _clear
-
-    _clear(session, user, actor=actor)
-
-
 def reset_portal_account(session: Session, student: Student, *, actor: Actor, clear_mfa: bool = False) -> AccountLink:
     """Unlock, void earlier links, email a new one, end sessions, optionally clear MFA; refuses without an approved OPT."""
     if not has_approved_opt(session, student):

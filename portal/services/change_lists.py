@@ -113,15 +113,6 @@ def record_download(session: Session, actor: Actor, *, fmt: ExportFormat, change
     return download
 
 
-def iter_changes(session: Session, school_id: int, change_range: ChangeRange) -> Iterator[tuple[Event, Student]]:
-    """Every change in the range, oldest first, read in batches (memory stays flat)."""
-    statement = (select(Event, Student).join(Student, Student.id == Event.student_id)
-                 .where(*_conditions(school_id, change_range)).order_by(Event.occurred_at, Event.id)
-                 .execution_options(yield_per=BATCH))  # fmt: skip
-    for partition in session.execute(statement).partitions():
-        yield from partition
-
-
 def change_rows(session: Session, school_id: int, change_range: ChangeRange) -> Iterator[list]:
     """The rows of the CSV and XLSX lists: plain columns streamed from a server-side cursor, no objects per row."""
     # occurred_at without the UTC-aware type's per-row conversion: only its minute's label is needed, made below.
