@@ -20,6 +20,7 @@ def create_app(config_class: type = Config) -> Flask:
     from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
 
     db.init_app(app)
+    _keep_timeline_marks_current()
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -57,6 +58,15 @@ def skip_app_wide_rate_limit_check(app: Flask, limiter) -> None:
     hooks = app.before_request_funcs.get(None, [])
     if not any(app_wide) and limiter._check_request_limit in hooks:
         hooks.remove(limiter._check_request_limit)
+
+
+def _keep_timeline_marks_current() -> None:
+    """Every session, the app's and a script's alike, rewrites the timeline marks of the students a flush touches."""
+    from sqlalchemy.orm import Session
+
+    from portal.services.timelines import keep_marks_current
+
+    keep_marks_current(Session)
 
 
 def _migrations_dir():

@@ -13,12 +13,13 @@ from portal.models.outbox import OutboxEmail
 from portal.models.problem import ProblemReport
 from portal.models.school import School
 from portal.models.student import Address, OptAuthorization, ProgramRecord, Student
+from portal.models.timeline_mark import TimelineMark
 
 __all__ = [
     "AccountLink", "Address", "Base", "ChangeListDownload", "Document", "Employer", "Event",
     "FeedBatch", "FeedToken", "InboundFeedItem", "MaintenanceWindow", "OptAuthorization",
     "OutboxEmail", "PasswordHistory", "PasswordResetRequest", "ProblemReport", "ProgramRecord", "RecoveryCode",
-    "ReportingObligation", "School", "Student", "Upgrade", "User", "UserSession", "utcnow",
+    "ReportingObligation", "School", "Student", "TimelineMark", "Upgrade", "User", "UserSession", "utcnow",
 ]  # fmt: skip
 
 import portal.models.employment  # noqa: E402,F401  (students.employed_until, kept by triggers on employers)

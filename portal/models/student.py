@@ -125,8 +125,11 @@ class OptAuthorization(Base):
     program_record_id: Mapped[int] = mapped_column(ForeignKey("program_records.id"), index=True)
     kind: Mapped[OptKind] = mapped_column(enum_column(OptKind, "opt_kind"))
     status: Mapped[OptStatus] = mapped_column(enum_column(OptStatus, "opt_status"), default=OptStatus.PENDING)
+    # The requested dates (what the student asked for); the EAD's validity dates are the actual ones.
     start_date: Mapped[date]
     end_date: Mapped[date]
+    actual_start_date: Mapped[date | None]
+    actual_end_date: Mapped[date | None]
     decided_at: Mapped[datetime | None]
     ended_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
