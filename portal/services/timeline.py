@@ -572,6 +572,7 @@ class MarkKind(StrEnum):
     ACCESS_CLOSED = "access_closed"  # a day: access closes
     ACCOUNT_DUE = "account_due"  # a day: rule 1, the portal account is created
     DUTY_REMINDER = "duty_reminder"  # a day: 30 days before a STEM duty's mark
+    CURRENT_EMPLOYER = "current_employer"  # a period: ``detail`` is the id of the employer shown as current
 
 
 ACCESS_ENDING_DAYS = 30
@@ -590,6 +591,7 @@ def marks_for(facts: StudentFacts) -> list[Mark]:
     program = facts.current_program
     shape = _Shape(facts, program)
     marks = [Mark(MarkKind.UNEMPLOYED, start, last) for start, last in shape.unemployed]
+    marks += [Mark(MarkKind.CURRENT_EMPLOYER, start, last, str(job_id)) for start, last, job_id in _current_employer_periods(shape)]
     marks += [Mark(MarkKind.NEARING_LIMIT, start, last) for start, last in shape.nearing_limit_periods()]
     thresholds = {count: str(count) for count in EMAIL_THRESHOLDS}
     if shape.base_allowance:
@@ -608,6 +610,29 @@ def marks_for(facts: StudentFacts) -> list[Mark]:
         if duty.closed_reason is None:
             marks.append(Mark(MarkKind.DUTY_REMINDER, duty.opens_on, duty.opens_on, f"{duty.kind}:{duty.months or ''}"))
     return marks
+
+
+def _current_employer_periods(shape: _Shape) -> list[tuple[date, date, int]]:
+    """The periods over which each job is the one ``Timeline.current_employer`` shows, by the same choice."""
+    if not shape.jobs:
+        return []
+    cuts = {job.start_date for job in shape.jobs}
+    cuts |= {job.end_date + timedelta(days=1) for job in shape.jobs if job.end_date is not None and job.end_date < END_OF_TIME}
+    cuts |= {start for start, _ in shape.stem_windows}
+    cuts |= {last + timedelta(days=1) for _, last in shape.stem_windows if last < END_OF_TIME}
+    days = sorted(cuts)
+    periods: list[tuple[date, date, int]] = []
+    for index, day in enumerate(days):
+        last = days[index + 1] - timedelta(days=1) if index + 1 < len(days) else END_OF_TIME
+        current = [job for job in shape.jobs if _employment_state(job, day) is EmploymentState.CURRENT]
+        if not current:
+            continue
+        chosen = max(current, key=lambda job: (shape.job_counts(job, day), job.start_date, job.id))
+        if periods and periods[-1][2] == chosen.id and periods[-1][1] + timedelta(days=1) == day:
+            periods[-1] = (periods[-1][0], last, chosen.id)
+        else:
+            periods.append((day, last, chosen.id))
+    return periods
 
 
 def _end_marks(shape: _Shape, program: ProgramFacts | None) -> list[Mark]:
