@@ -96,6 +96,7 @@ class JobFacts:
 @dataclass(frozen=True)
 class StudentFacts:
     student_id: int
+    school_id: int | None = None
     programs: tuple[ProgramFacts, ...] = ()
     jobs: tuple[JobFacts, ...] = ()
 

@@ -23,13 +23,17 @@ _programs = ProgramRecord.__table__
 _opts = OptAuthorization.__table__
 _jobs = Employer.__table__
 
+_students = Student.__table__
+
 _PROGRAMS_AND_OPTS = (
-    select(_programs.c.student_id, _programs.c.id, _programs.c.status, _programs.c.start_date, _programs.c.end_date,
+    select(_students.c.id.label("student_id"), _students.c.school_id, _programs.c.id, _programs.c.status, _programs.c.start_date, _programs.c.end_date,
            _programs.c.completed_on, _opts.c.id.label("opt_id"), _opts.c.kind, _opts.c.status.label("opt_status"),
            _opts.c.start_date.label("opt_start"), _opts.c.end_date.label("opt_end"), _opts.c.actual_start_date,
            _opts.c.actual_end_date, _opts.c.ended_on, _opts.c.created_at, _opts.c.decided_at)
+    .select_from(_students)
+    .outerjoin(_programs, _programs.c.student_id == _students.c.id)
     .outerjoin(_opts, _opts.c.program_record_id == _programs.c.id)
-    .order_by(_programs.c.student_id, _programs.c.created_at, _programs.c.id, _opts.c.start_date, _opts.c.id)
+    .order_by(_students.c.id, _programs.c.created_at, _programs.c.id, _opts.c.start_date, _opts.c.id)
 )  # fmt: skip
 _LIVE_JOBS = (
     select(_jobs.c.student_id, _jobs.c.id, _jobs.c.opt_authorization_id, _jobs.c.name, _jobs.c.start_date,
@@ -47,7 +51,11 @@ def load_facts(connection, student_ids: Iterable[int]) -> dict[int, StudentFacts
         chunk = ids[start:start + CHUNK]
         programs: dict[int, dict[int, tuple]] = defaultdict(dict)
         opts: dict[int, list[OptFacts]] = defaultdict(list)
-        for row in connection.execute(_PROGRAMS_AND_OPTS.where(_programs.c.student_id.in_(chunk))):
+        schools: dict[int, int] = {}
+        for row in connection.execute(_PROGRAMS_AND_OPTS.where(_students.c.id.in_(chunk))):
+            schools[row.student_id] = row.school_id
+            if row.id is None:
+                continue
             programs[row.student_id].setdefault(row.id, row)
             if row.opt_id is not None:
                 opts[row.id].append(OptFacts(
@@ -63,8 +71,10 @@ def load_facts(connection, student_ids: Iterable[int]) -> dict[int, StudentFacts
                 end_date=row.end_date, review=row.review_status, employment_time=row.employment_time,
             ))  # fmt: skip
         for student_id in chunk:
+            if student_id not in schools:
+                continue  # no such student
             facts[student_id] = StudentFacts(
-                student_id=student_id,
+                student_id=student_id, school_id=schools[student_id],
                 programs=tuple(
                     ProgramFacts(id=row.id, status=row.status, start_date=row.start_date, end_date=row.end_date,
                                  completed_on=row.completed_on, opts=tuple(opts[row.id]))
@@ -96,11 +106,10 @@ def refresh_marks(connection, student_ids: Iterable[int]) -> int:
     written = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        schools = dict(connection.execute(select(Student.id, Student.school_id).where(Student.id.in_(chunk))).all())
         rows = [
-            {"student_id": student_id, "school_id": schools[student_id], "kind": str(mark.kind),
+            {"student_id": student_id, "school_id": facts.school_id, "kind": str(mark.kind),
              "starts_on": mark.starts_on, "ends_on": mark.ends_on, "detail": mark.detail}
-            for student_id, facts in load_facts(connection, chunk).items() if student_id in schools
+            for student_id, facts in load_facts(connection, chunk).items()
             for mark in marks_for(facts)
         ]  # fmt: skip
         connection.execute(delete(TimelineMark.__table__).where(TimelineMark.__table__.c.student_id.in_(chunk)))

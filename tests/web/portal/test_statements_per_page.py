@@ -31,10 +31,12 @@ def test_a_student_page_is_the_session_with_the_record_then_the_employers(client
         assert "user_sessions" in counter["statements"][0] and "program_records" in counter["statements"][0]
 
 
-def test_adding_an_employer_reads_twice_and_writes_employer_event_and_receipt(client, factory, sign_in, count_queries):
+def test_adding_an_employer_reads_twice_writes_employer_event_receipt_and_the_timeline_marks(client, factory, sign_in,
+                                                                                           count_queries):  # fmt: skip
+    """Five statements for the change, four to rewrite the student's timeline marks (read the facts twice, delete, insert)."""
     _student(factory, sign_in)
     data = employer_form_data(name="Initech", ein="", start_date=date.today().isoformat())
     with count_queries() as counter:
         assert client.post("/employers", data=data, headers=HTMX).status_code == 204
     inserts = [statement.split()[2] for statement in counter["statements"] if statement.startswith("INSERT")]
-    assert counter["count"] == 5 and inserts == ["employers", "events", "outbox_emails"]
+    assert counter["count"] == 9 and inserts == ["employers", "timeline_marks", "events", "outbox_emails"]
