@@ -8,6 +8,7 @@ from datetime import UTC
 import click
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import School, Student, User
@@ -53,7 +54,10 @@ def users() -> None:
 @click.option("--sevis-id", help="The student's SEVIS ID, for students.")
 @click.option("--name", "display_name", default="", help="Display name.")
 def create_user_command(role: str, email: str, school_code: str | None, sevis_id: str | None, display_name: str) -> None:
-    """Create a user; asks for the password on a terminal, or reads one line from stdin."""
+    """Create a user; asks for the password on a terminal, or reads one line from stdin.
+
+    A school has exactly one principal DSO: a second is refused (add them as a DSO; the principal hands over).
+    """
     from portal.services.passwords import hash_password
     from portal.services.students import normalize_email, normalize_sevis_id
 
@@ -76,6 +80,13 @@ def create_user_command(role: str, email: str, school_code: str | None, sevis_id
         raise click.UsageError(error.message) from error
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise click.UsageError(f"An account for {email} already exists.")
+    if role == Role.PRINCIPAL_DSO:
+        from portal.services.officials import check_principal_vacancy
+
+        try:
+            check_principal_vacancy(db.session, school)
+        except DomainError as error:
+            raise click.ClickException(error.message) from error  # exit code 1, no traceback
 
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -96,7 +107,13 @@ def create_user_command(role: str, email: str, school_code: str | None, sevis_id
         password_changed_at=utcnow(),
     )
     db.session.add(user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError as error:  # another command made a principal (or took the email) meanwhile
+        db.session.rollback()
+        raise click.ClickException(f"{email} was not created: another account was created at the same time "
+                                   "(a principal DSO for this school, or this email). Run the command again to see "
+                                   "which.") from error  # fmt: skip
     click.echo(f"Created {role} {email} (id {user.id}).")
 
 

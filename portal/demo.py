@@ -99,8 +99,8 @@ def seed(session: Session, *, students_per_school: int = 25, today: date | None 
         session.flush()
         officials = [
             (Role.PRINCIPAL_DSO, f"pdso@{domain}", "Principal DSO"),
-            (Role.DSO, f"dso1@{domain}", "Alternate DSO 1"),
-            (Role.DSO, f"dso2@{domain}", "Alternate DSO 2"),
+            (Role.DSO, f"dso1@{domain}", "DSO 1"),
+            (Role.DSO, f"dso2@{domain}", "DSO 2"),
         ]
         for role, email, label in officials:
             session.add(

@@ -1,4 +1,5 @@
-"""Officials: every official sees the list; the principal DSO appoints and removes (at most ten alternates)."""
+"""Officials: every official sees the list; the principal DSO appoints and removes DSOs (as many as the school needs)
+and hands the principal role over to one of them."""
 
 from __future__ import annotations
 
@@ -6,35 +7,40 @@ from flask import abort, flash, request, url_for
 from flask_login import current_user
 
 from dso_admin.blueprints import admin
-from dso_admin.helpers import own_school_id
+from dso_admin.helpers import own_school_id, render_dialog
 from portal.auth import current_actor, official_required, principal_required
 from portal.extensions import db
 from portal.models import School, User
 from portal.models.enums import Role
-from portal.models.official_limit import MAX_ALTERNATES
 from portal.services.errors import DomainError
-from portal.services.officials import active_officials, alternate_count, appoint_official, remove_official
+from portal.services.officials import active_officials, appoint_official, hand_over_principal, remove_official
 from portal.web import redirect_or_swap, render_page_or_partial
 
 
 def _context(error: str | None = None, field: str | None = None) -> dict:
-    school_id = own_school_id()
-    return dict(officials=active_officials(db.session, school_id), alternates=alternate_count(db.session, school_id),
-                max_alternates=MAX_ALTERNATES, is_principal=current_user.role is Role.PRINCIPAL_DSO, error=error,
-                error_field=field, form=request.form if request.method == "POST" else {})  # fmt: skip
+    return dict(officials=active_officials(db.session, own_school_id()),
+                is_principal=current_user.role is Role.PRINCIPAL_DSO, error=error, error_field=field,
+                form=request.form if request.method == "POST" else {})  # fmt: skip
+
+
+def _own_official_or_404(user_id: int) -> User:
+    official = db.session.get(User, user_id)
+    if official is None or official.school_id != own_school_id() or official.role not in (Role.DSO, Role.PRINCIPAL_DSO):
+        abort(404)
+    return official
 
 
 @admin.get("/officials")
 @official_required
 def officials():
-    """The school's officials; the principal also sees the appoint form and Remove buttons."""
+    """The school's officials; the principal also sees the appoint form, Remove and Make principal DSO."""
     return render_page_or_partial("admin/officials/index.html", "admin/officials/_officials.html", **_context())
 
 
 @admin.post("/officials")
 @principal_required
 def appoint():
-    """Appoint an alternate official with an account of their own; an eleventh gets a clear message."""
+    """Appoint a DSO with an account of their own; bad input or an email in use gets a clear message."""
     school = db.session.get(School, own_school_id())
     try:
         official = appoint_official(db.session, school, actor=current_actor(), email=request.form.get("email", ""),
@@ -50,10 +56,8 @@ def appoint():
 @admin.post("/officials/<int:user_id>/remove")
 @principal_required
 def remove(user_id: int):
-    """Remove an alternate official of the own school (another school's is a 404)."""
-    official = db.session.get(User, user_id)
-    if official is None or official.school_id != own_school_id():
-        abort(404)
+    """Remove a DSO of the own school (another school's is a 404)."""
+    official = _own_official_or_404(user_id)
     try:
         remove_official(db.session, official, actor=current_actor())
     except DomainError as error:
@@ -62,3 +66,27 @@ def remove(user_id: int):
     db.session.commit()
     flash(f"{official.display_name or official.email} is removed; their account no longer works.", "success")
     return redirect_or_swap(url_for("admin.officials"), "admin/officials/_officials.html", **_context())
+
+
+@admin.get("/officials/<int:user_id>/hand-over")
+@principal_required
+def confirm_hand_over(user_id: int):
+    """The confirmation for handing the principal role over (a dialog for htmx, a page without JavaScript)."""
+    official = _own_official_or_404(user_id)
+    return render_dialog("admin/officials/_confirm_hand_over.html", "Hand over the principal DSO role",
+                         official=official)  # fmt: skip
+
+
+@admin.post("/officials/<int:user_id>/hand-over")
+@principal_required
+def hand_over(user_id: int):
+    """Make another official of the own school the principal DSO; the signed-in principal becomes a DSO."""
+    official = _own_official_or_404(user_id)
+    try:
+        hand_over_principal(db.session, official, actor=current_actor())
+    except DomainError as error:
+        return render_dialog("admin/officials/_confirm_hand_over.html", "Hand over the principal DSO role",
+                             status=error.status_code, official=official, error=error.message)  # fmt: skip
+    db.session.commit()
+    flash(f"{official.display_name or official.email} is now the principal DSO, and you are a DSO.", "success")
+    return redirect_or_swap(url_for("admin.officials"))

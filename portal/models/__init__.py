@@ -23,4 +23,3 @@ __all__ = [
 ]  # fmt: skip
 
 import portal.models.employment  # noqa: E402,F401  (students.employed_until, kept by triggers on employers)
-import portal.models.official_limit  # noqa: E402,F401  (the database's limit on alternate officials)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, enum_column, utcnow
 from portal.models.enums import OFFICIAL_ROLES, LinkPurpose, Role
+
+ACTIVE_PRINCIPAL = "role = 'principal_dso' AND deactivated_at IS NULL"
 
 
 class User(Base):
@@ -23,6 +25,14 @@ class User(Base):
         CheckConstraint("failed_sign_ins >= 0 AND lock_count >= 0", name="counters_not_negative"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         Index("ix_users_locked_until", "locked_until"),  # the students list's "Locked portal accounts" alert
+        # Exactly one principal DSO per school, and as many DSOs as it needs (8 CFR 214.3(l)(1); migration 0013).
+        Index(
+            "uq_users_one_principal_per_school",
+            "school_id",
+            unique=True,
+            postgresql_where=text(ACTIVE_PRINCIPAL),
+            sqlite_where=text(ACTIVE_PRINCIPAL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

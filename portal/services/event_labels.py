@@ -52,6 +52,7 @@ EVENT_LABELS = {
     "email.cancelled": "Email cancelled",
     "official.appointed": "School official appointed",
     "official.removed": "School official removed",
+    "official.role_changed": "School official's role changed",
     "change_list.downloaded": "Change list downloaded",
     "feed.data_received": "SEVIS data received",
     "feed.data_transmitted": "SEVIS data sent",

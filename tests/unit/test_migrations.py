@@ -161,3 +161,49 @@ def test_migration_0009_fills_employed_until_from_the_live_employers_then_trigge
         engine.dispose()
     assert {key: str(value) if value else None for key, value in until.items()} == {
         1: "9999-12-31", 2: "2026-05-01", 3: None, 4: "2026-07-01"}  # fmt: skip
+
+
+def test_0013_keeps_one_principal_per_school_and_lifts_the_cap_on_dsos(fresh_database_url):
+    """A school with three active principals keeps the one appointed first; the others become DSOs, each with an
+    event; a removed principal and another school's stay as they were; then the index holds and DSOs are uncapped."""
+
+    class MigrationConfig(TestConfig):
+        DATABASE_URL = fresh_database_url
+
+    app = create_app(MigrationConfig)
+    engine = create_engine(fresh_database_url)
+    user = ("INSERT INTO users (email, role, school_id, display_name, failed_sign_ins, lock_count, created_at, "
+            "deactivated_at) VALUES (:email, :role, :school, '', 0, 0, :created, :deactivated)")  # fmt: skip
+    try:
+        with app.app_context():
+            upgrade(revision="0010")
+            with engine.begin() as connection:
+                connection.execute(text("INSERT INTO schools (id, name, code, created_at) VALUES "
+                                        "(1, 'U', 'TST214F00000001', CURRENT_TIMESTAMP), "
+                                        "(2, 'V', 'TST214F00000002', CURRENT_TIMESTAMP)"))  # fmt: skip
+                rows = [("later@u.edu", 1, "2026-03-01", None), ("first@u.edu", 1, "2026-01-01", None),
+                        ("latest@u.edu", 1, "2026-05-01", None), ("gone@u.edu", 1, "2025-01-01", "2025-06-01"),
+                        ("only@v.edu", 2, "2026-04-01", None)]  # fmt: skip
+                for email, school, created, deactivated in rows:
+                    connection.execute(text(user), {"email": email, "role": "principal_dso", "school": school,
+                                                    "created": created, "deactivated": deactivated})  # fmt: skip
+            upgrade(revision="0013")
+            with engine.begin() as connection:
+                roles = dict(connection.execute(text("SELECT email, role FROM users ORDER BY id")).all())
+                events = connection.execute(text("SELECT u.email, e.event_type, e.actor_kind, e.school_id "
+                                                  "FROM events e JOIN users u ON u.id = e.user_id "
+                                                  "ORDER BY e.id")).all()  # fmt: skip
+                for number in range(11):
+                    connection.execute(text(user), {"email": f"dso{number}@u.edu", "role": "dso", "school": 1,
+                                                    "created": "2026-06-01", "deactivated": None})  # fmt: skip
+            with pytest.raises(DBAPIError), engine.begin() as connection:
+                connection.execute(text(user), {"email": "second@v.edu", "role": "principal_dso", "school": 2,
+                                                "created": "2026-06-01", "deactivated": None})  # fmt: skip
+            downgrade(revision="0010")
+            db.engine.dispose()
+    finally:
+        engine.dispose()
+    assert roles == {"later@u.edu": "dso", "first@u.edu": "principal_dso", "latest@u.edu": "dso",
+                     "gone@u.edu": "principal_dso", "only@v.edu": "principal_dso"}  # fmt: skip
+    assert [tuple(row) for row in events] == [("later@u.edu", "official.role_changed", "system", 1),
+                                              ("latest@u.edu", "official.role_changed", "system", 1)]  # fmt: skip

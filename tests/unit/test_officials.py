@@ -1,14 +1,22 @@
-"""Officials: the principal appoints and removes; at most ten alternates, in the service and in the database."""
+"""Officials: exactly one principal DSO per school (service, database and command line), as many DSOs as the school
+needs (8 CFR 214.3(l)(1)); the principal appoints, removes and hands the principal role over."""
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
-from portal.models import Event, OutboxEmail, User
+from portal.models import Event, OutboxEmail, User, utcnow
 from portal.models.enums import Role
 from portal.services.actors import Actor
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound, RuleBroken
-from portal.services.officials import active_officials, appoint_official, remove_official
+from portal.services.officials import (
+    active_officials,
+    appoint_official,
+    check_principal_vacancy,
+    hand_over_principal,
+    principal_of,
+    remove_official,
+)
 
 
 @pytest.fixture
@@ -22,8 +30,8 @@ def principal(factory, school):
 
 
 def _appoint(db_session, school, principal, number):
-    return appoint_official(db_session, school, actor=principal, email=f"alt{number}@{school.code.lower()}.edu",
-                            display_name=f"Alternate {number}")  # fmt: skip
+    return appoint_official(db_session, school, actor=principal, email=f"dso{number}@{school.code.lower()}.edu",
+                            display_name=f"Official {number}")  # fmt: skip
 
 
 def test_the_principal_appoints_an_official_with_an_account_of_their_own(db_session, school, principal):
@@ -34,40 +42,102 @@ def test_the_principal_appoints_an_official_with_an_account_of_their_own(db_sess
     assert email.template == "official_appointed" and "/password/reset" in email.body_text
 
 
-def test_an_eleventh_alternate_is_refused_with_a_clear_message(db_session, school, principal):
-    for number in range(10):
+def test_a_school_may_have_more_than_ten_dsos(db_session, school, principal):
+    for number in range(12):
         _appoint(db_session, school, principal, number)
-    with pytest.raises(RuleBroken, match="already has 10 alternate officials"):
-        _appoint(db_session, school, principal, 11)
-    assert len(active_officials(db_session, school.id)) == 11  # ten alternates and the principal
+    officials = active_officials(db_session, school.id)
+    assert len(officials) == 13 and [official.role for official in officials].count(Role.DSO) == 12
 
 
-def test_the_database_refuses_an_eleventh_alternate_too(factory, db_session, school):
-    for _ in range(10):
-        factory.user(role=Role.DSO, school=school)
-    with pytest.raises((IntegrityError, DBAPIError)), db_session.begin_nested():
-        db_session.add(User(email="eleventh@example.org", role=Role.DSO, school_id=school.id))
-        db_session.flush()
-
-
-def test_the_database_refuses_reactivating_an_eleventh(factory, db_session, school):
-    extra = factory.user(role=Role.DSO, school=school)
-    from portal.models import utcnow
-
-    extra.deactivated_at = utcnow()
+def test_the_database_accepts_more_than_ten_dsos_and_reactivating_one(factory, db_session, school):
+    removed = factory.user(role=Role.DSO, school=school)
+    removed.deactivated_at = utcnow()
     db_session.flush()
-    for _ in range(10):
+    for _ in range(11):
         factory.user(role=Role.DSO, school=school)
-    with pytest.raises((IntegrityError, DBAPIError)), db_session.begin_nested():
-        extra.deactivated_at = None
+    removed.deactivated_at = None
+    db_session.flush()
+    assert len(active_officials(db_session, school.id)) == 12
+
+
+def test_a_second_principal_is_refused_with_a_clear_message(factory, db_session, school, principal):
+    with pytest.raises(Conflict, match="already has a principal DSO.*add the person as a DSO"):
+        check_principal_vacancy(db_session, school)
+    check_principal_vacancy(db_session, factory.school())  # a school without one may get one
+
+
+def test_the_database_refuses_a_second_active_principal(db_session, school, principal):
+    with pytest.raises(IntegrityError), db_session.begin_nested():
+        db_session.add(User(email="second@example.org", role=Role.PRINCIPAL_DSO, school_id=school.id))
+        db_session.flush()
+    assert principal_of(db_session, school.id).id == principal.user_id
+
+
+def test_the_database_refuses_promoting_a_dso_beside_the_principal(factory, db_session, school, principal):
+    dso = factory.user(role=Role.DSO, school=school)
+    with pytest.raises(IntegrityError), db_session.begin_nested():
+        dso.role = Role.PRINCIPAL_DSO
         db_session.flush()
 
 
-def test_removing_frees_a_place(db_session, school, principal):
-    officials = [_appoint(db_session, school, principal, number) for number in range(10)]
-    remove_official(db_session, officials[0], actor=principal)
-    assert officials[0].deactivated_at is not None
-    _appoint(db_session, school, principal, 99)
+def test_a_removed_principal_does_not_hold_the_place_and_other_schools_have_their_own(factory, db_session, school):
+    former = factory.user(role=Role.PRINCIPAL_DSO, school=school)
+    former.deactivated_at = utcnow()
+    db_session.flush()
+    factory.user(role=Role.PRINCIPAL_DSO, school=school)
+    factory.user(role=Role.PRINCIPAL_DSO, school=factory.school())
+
+
+def test_hand_over_leaves_exactly_one_principal_and_records_both_changes(factory, db_session, school, principal):
+    successor = _appoint(db_session, school, principal, 1)
+    hand_over_principal(db_session, successor, actor=principal)
+    old = db_session.get(User, principal.user_id)
+    assert successor.role is Role.PRINCIPAL_DSO and old.role is Role.DSO and old.deactivated_at is None
+    assert principal_of(db_session, school.id) is successor
+    events = db_session.scalars(select(Event).where(Event.event_type == "official.role_changed")
+                                .order_by(Event.id)).all()  # fmt: skip
+    assert [(event.user_id, event.before["role"], event.after["role"]) for event in events] == [
+        (old.id, "principal_dso", "dso"), (successor.id, "dso", "principal_dso")]  # fmt: skip
+    assert all(event.actor_user_id == old.id and event.school_id == school.id for event in events)
+    # The new principal can hand it back; the old one no longer can.
+    with pytest.raises(Conflict, match="no longer the principal"):
+        hand_over_principal(db_session, old, actor=principal)
+    hand_over_principal(db_session, old, actor=Actor.for_user(successor))
+    assert principal_of(db_session, school.id) is old
+
+
+def test_hand_over_refuses_oneself_a_removed_official_and_anyone_but_the_principal(factory, db_session, school,
+                                                                                  principal):  # fmt: skip
+    dso = _appoint(db_session, school, principal, 1)
+    with pytest.raises(RuleBroken, match="already the principal"):
+        hand_over_principal(db_session, db_session.get(User, principal.user_id), actor=principal)
+    with pytest.raises(NotAllowed):
+        hand_over_principal(db_session, dso, actor=Actor.for_user(dso))
+    with pytest.raises(NotFound):
+        hand_over_principal(db_session, factory.user(role=Role.DSO), actor=principal)
+    with pytest.raises(NotFound):
+        hand_over_principal(db_session, factory.user(role=Role.SUPPORT), actor=principal)
+    remove_official(db_session, dso, actor=principal)
+    with pytest.raises(Conflict, match="was removed"):
+        hand_over_principal(db_session, dso, actor=principal)
+    assert principal_of(db_session, school.id).id == principal.user_id
+    assert not db_session.scalar(select(Event).where(Event.event_type == "official.role_changed"))
+
+
+def _create_principal(app, school, email):
+    return app.test_cli_runner().invoke(args=["users", "create", "--role", "principal_dso", "--email", email,
+                                              "--school", school.code], input="a long enough password\n")  # fmt: skip
+
+
+def test_the_command_line_refuses_a_second_principal(app, factory, db_session, school, principal):
+    refused = _create_principal(app, school, "second@example.org")
+    assert refused.exit_code == 1 and "already has a principal DSO" in refused.output, refused.output
+    assert "Traceback" not in refused.output and isinstance(refused.exception, SystemExit)
+    assert db_session.scalar(select(User).where(User.email == "second@example.org")) is None
+    other = factory.school()
+    created = _create_principal(app, other, "first@example.org")
+    assert created.exit_code == 0, created.output
+    assert principal_of(db_session, other.id).email == "first@example.org"
 
 
 def test_a_removal_twice_and_removing_the_principal_are_refused(factory, db_session, school, principal):
@@ -75,14 +145,14 @@ def test_a_removal_twice_and_removing_the_principal_are_refused(factory, db_sess
     remove_official(db_session, official, actor=principal)
     with pytest.raises(Conflict, match="already removed"):
         remove_official(db_session, official, actor=principal)
-    with pytest.raises(RuleBroken):
+    with pytest.raises(RuleBroken, match="Hand the principal role over"):
         remove_official(db_session, db_session.get(User, principal.user_id), actor=principal)
 
 
 def test_only_the_principal_of_that_school_may_appoint(factory, db_session, school, principal):
-    alternate = Actor.for_user(factory.user(role=Role.DSO, school=school))
+    dso = Actor.for_user(factory.user(role=Role.DSO, school=school))
     with pytest.raises(NotAllowed):
-        _appoint(db_session, school, alternate, 1)
+        _appoint(db_session, school, dso, 1)
     other_principal = Actor.for_user(factory.user(role=Role.PRINCIPAL_DSO))
     with pytest.raises(NotFound):
         _appoint(db_session, school, other_principal, 2)

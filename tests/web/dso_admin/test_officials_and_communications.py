@@ -1,8 +1,9 @@
-"""Officials page (principal only appoints/removes) and Communications (own school's emails, no live links)."""
+"""Officials page (principal only appoints, removes and hands over the principal role) and Communications (own
+school's emails, no live links)."""
 
 from sqlalchemy import select
 
-from portal.models import OutboxEmail, User
+from portal.models import Event, OutboxEmail, User
 from portal.models.enums import Role
 from portal.services.actors import Actor
 from portal.services.opt_decisions import approve_opt
@@ -20,15 +21,18 @@ def test_the_principal_appoints_and_removes_an_official(client, factory, school,
     assert again.status_code == 409 and "already removed" in again.get_data(as_text=True)
 
 
-def test_an_eleventh_alternate_gets_a_clear_message(client, factory, school, sign_in):
+def test_the_principal_appoints_an_eleventh_dso_and_more(client, factory, school, sign_in, db_session):
     sign_in(factory.user(role=Role.PRINCIPAL_DSO, school=school))
     for _ in range(10):
         factory.user(role=Role.DSO, school=school)
-    response = client.post("/admin/officials", data={"email": "eleven@example.edu", "display_name": "Eleven"})
-    assert response.status_code == 422 and "Remove one first" in response.get_data(as_text=True)
+    for number in (11, 12):
+        response = client.post("/admin/officials", data={"email": f"dso{number}@example.edu", "display_name": "Dso"})
+        assert response.status_code == 303
+    page = client.get("/admin/officials").get_data(as_text=True)
+    assert "One principal DSO and 12 DSOs." in page and "alternate" not in page.lower()
 
 
-def test_an_alternate_sees_the_list_but_cannot_appoint(client, factory, school, sign_in):
+def test_a_dso_sees_the_list_but_cannot_appoint(client, factory, school, sign_in):
     sign_in(factory.user(role=Role.DSO, school=school))
     assert client.get("/admin/officials").status_code == 200
     assert client.post("/admin/officials", data={"email": "x@example.edu", "display_name": "X"}).status_code == 403
@@ -38,6 +42,64 @@ def test_removing_another_schools_official_is_a_404(client, factory, school, sig
     sign_in(factory.user(role=Role.PRINCIPAL_DSO, school=school))
     foreign = factory.user(role=Role.DSO)
     assert client.post(f"/admin/officials/{foreign.id}/remove").status_code == 404
+
+
+def test_the_principal_hands_over_through_a_confirmation_without_javascript(client, factory, school, sign_in,
+                                                                           db_session):  # fmt: skip
+    principal = factory.user(role=Role.PRINCIPAL_DSO, school=school)
+    successor = factory.user(role=Role.DSO, school=school)
+    sign_in(principal)
+    page = client.get("/admin/officials").get_data(as_text=True)
+    assert f'href="/admin/officials/{successor.id}/hand-over"' in page
+    confirmation = client.get(f"/admin/officials/{successor.id}/hand-over")
+    body = confirmation.get_data(as_text=True)
+    assert confirmation.status_code == 200 and "<html" in body and "you become a DSO" in body
+    assert f'action="/admin/officials/{successor.id}/hand-over"' in body and principal.role is Role.PRINCIPAL_DSO
+    response = client.post(f"/admin/officials/{successor.id}/hand-over")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/admin/officials")
+    db_session.refresh(principal)
+    db_session.refresh(successor)
+    assert (principal.role, successor.role) == (Role.DSO, Role.PRINCIPAL_DSO)
+    assert db_session.scalars(select(Event.user_id).where(Event.event_type == "official.role_changed")
+                              .order_by(Event.id)).all() == [principal.id, successor.id]  # fmt: skip
+    after = client.get("/admin/officials").get_data(as_text=True)
+    assert "is now the principal DSO" in after and "/hand-over" not in after
+    # The former principal is a DSO now: the next request already sees it.
+    assert client.post(f"/admin/officials/{principal.id}/hand-over").status_code == 403
+
+
+def test_the_hand_over_dialog_for_htmx_is_the_partial(client, factory, school, sign_in):
+    sign_in(factory.user(role=Role.PRINCIPAL_DSO, school=school))
+    successor = factory.user(role=Role.DSO, school=school)
+    dialog = client.get(f"/admin/officials/{successor.id}/hand-over", headers={"HX-Request": "true"})
+    assert dialog.status_code == 200 and "<html" not in dialog.get_data(as_text=True)
+    assert "Yes, hand over the principal role" in dialog.get_data(as_text=True)
+
+
+def test_a_refused_hand_over_says_why_and_changes_nothing(client, factory, school, sign_in, db_session):
+    principal = factory.user(role=Role.PRINCIPAL_DSO, school=school)
+    sign_in(principal)
+    response = client.post(f"/admin/officials/{principal.id}/hand-over")
+    assert response.status_code == 422 and "already the principal DSO" in response.get_data(as_text=True)
+    db_session.refresh(principal)
+    assert principal.role is Role.PRINCIPAL_DSO
+
+
+def test_only_the_principal_hands_over_and_only_to_an_own_official(client, factory, school, sign_in, db_session):
+    principal = factory.user(role=Role.PRINCIPAL_DSO, school=school)
+    dso = factory.user(role=Role.DSO, school=school)
+    other = factory.user(role=Role.DSO, school=school)
+    sign_in(dso)
+    assert "/hand-over" not in client.get("/admin/officials").get_data(as_text=True)
+    assert client.get(f"/admin/officials/{other.id}/hand-over").status_code == 403
+    assert client.post(f"/admin/officials/{dso.id}/hand-over").status_code == 403
+    client.post("/sign-out")
+    sign_in(principal)
+    foreign = factory.user(role=Role.DSO)
+    assert client.get(f"/admin/officials/{foreign.id}/hand-over").status_code == 404
+    assert client.post(f"/admin/officials/{foreign.id}/hand-over").status_code == 404
+    db_session.refresh(principal)
+    assert principal.role is Role.PRINCIPAL_DSO and foreign.role is Role.DSO
 
 
 def test_communications_show_own_students_emails_without_a_live_link(client, factory, school, sign_in, db_session):
