@@ -4,7 +4,7 @@ users(school_id) for active principal DSOs. A school that already has two active
 others become DSOs, each change recorded as an event.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-06
 
 """
