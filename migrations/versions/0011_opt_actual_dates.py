@@ -46,7 +46,9 @@ def upgrade():
     with op.batch_alter_table("opt_authorizations") as batch_op:
         batch_op.add_column(sa.Column("actual_start_date", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("actual_end_date", sa.Date(), nullable=True))
-        batch_op.create_check_constraint(op.f("ck_opt_authorizations_actual_end_not_before_actual_start"), ACTUAL_RANGE_CHECK)
+        batch_op.create_check_constraint(
+            op.f("ck_opt_authorizations_actual_end_not_before_actual_start"), ACTUAL_RANGE_CHECK
+        )
     _backfill_approved()
     _document_kinds(NEW_DOCUMENT_KINDS)
 

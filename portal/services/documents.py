@@ -101,8 +101,11 @@ def student_documents(session: Session, student: Student) -> list[Document]:
     return list(
         session.scalars(
             select(Document)
-            .where(Document.student_id == student.id, Document.kind.in_(STUDENT_UPLOAD_KINDS),
-                   Document.deleted_at.is_(None))
+            .where(
+                Document.student_id == student.id,
+                Document.kind.in_(STUDENT_UPLOAD_KINDS),
+                Document.deleted_at.is_(None),
+            )
             .order_by(Document.uploaded_at.desc(), Document.id.desc())
         )
     )

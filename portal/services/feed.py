@@ -499,7 +499,8 @@ def _opt_edit(session, school_id, sevis_id, data, actor):
     opt = _find_opt(session, student, data)
     if any(data.get(name) not in (None, "") for name in EAD_FIELDS.values()):
         if opt.status is not OptStatus.APPROVED:
-            raise RuleBroken(f"Only an approved OPT has EAD dates; this one is {opt.status.value}.", field="ead_start_date")
+            raise RuleBroken(f"Only an approved OPT has EAD dates; this one is {opt.status.value}.",
+                             field="ead_start_date")  # fmt: skip
         ead = _ead_dates(data)
         if (ead["actual_start_date"], ead["actual_end_date"]) != (opt.actual_start_date, opt.actual_end_date):
             _on_record_fields(correct_opt, session, opt, actor=actor, **ead)

@@ -210,7 +210,8 @@ def test_an_impossible_ead_range_rejects_that_record_alone_with_the_reason(facto
     assert applied["status"] == "applied"
     unchanged = [(OptStatus.APPROVED, OPT_START)] if action == "OPTEmployment.Edit" else [(OptStatus.PENDING, None)]
     assert [(opt.status, opt.actual_start_date) for opt in _opts_of(db_session, student)] == unchanged
-    assert _events(db_session, student.id, "opt.approved") == [] and _events(db_session, student.id, "opt.corrected") == []
+    assert _events(db_session, student.id, "opt.approved") == []
+    assert _events(db_session, student.id, "opt.corrected") == []
 
 
 def test_an_xml_add_approves_with_the_opt_dates_sevis_sends_as_the_ead_dates(factory, db_session):

@@ -35,7 +35,10 @@ def _opt(student):
 
 def _ead(opt, *, shift: int = 0) -> dict:
     """EAD dates ``shift`` days after the requested ones (USCIS decides them; they rarely match the request)."""
-    return {"actual_start_date": opt.start_date + timedelta(days=shift), "actual_end_date": opt.end_date + timedelta(days=shift)}
+    return {
+        "actual_start_date": opt.start_date + timedelta(days=shift),
+        "actual_end_date": opt.end_date + timedelta(days=shift),
+    }
 
 
 def _events(session, student, event_type):
@@ -319,7 +322,9 @@ def test_a_correction_away_from_approved_clears_the_ead_dates_and_refuses_new_on
 def test_the_factory_gives_an_approved_opt_the_requested_dates_as_ead_dates_unless_told(factory):
     plain = _opt(factory.student(opt_start=date(2026, 1, 10), opt_end=date(2027, 1, 9)))
     assert (plain.actual_start_date, plain.actual_end_date) == (date(2026, 1, 10), date(2027, 1, 9))
-    told = _opt(factory.student(opt_start=date(2026, 1, 10), actual_start=date(2026, 2, 3), actual_end=date(2027, 2, 2)))
+    told = _opt(
+        factory.student(opt_start=date(2026, 1, 10), actual_start=date(2026, 2, 3), actual_end=date(2027, 2, 2))
+    )
     assert (told.start_date, told.actual_start_date, told.actual_end_date) == (
         date(2026, 1, 10), date(2026, 2, 3), date(2027, 2, 2))  # fmt: skip
     pending = _opt(factory.student(opt="pending"))

@@ -44,7 +44,9 @@ def test_communications_show_own_students_emails_without_a_live_link(client, fac
     dso = factory.user(role=Role.DSO, school=school)
     student = factory.student(school=school, opt="pending", surname="Mailbox")
     opt = student.program_records[-1].opt_authorizations[0]
-    approve_opt(db_session, opt, actor=Actor.for_user(dso), actual_start_date=opt.start_date, actual_end_date=opt.end_date)
+    approve_opt(
+        db_session, opt, actor=Actor.for_user(dso), actual_start_date=opt.start_date, actual_end_date=opt.end_date
+    )
     other = factory.student(opt="pending", surname="Foreigner")
     opt = other.program_records[-1].opt_authorizations[0]
     approve_opt(db_session, opt, actor=Actor.system(), actual_start_date=opt.start_date, actual_end_date=opt.end_date)

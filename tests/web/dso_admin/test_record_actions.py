@@ -114,7 +114,8 @@ def test_a_correction_to_denied_clears_the_ead_dates_the_form_still_shows(client
     student = factory.student(school=school)
     opt = student.program_records[-1].opt_authorizations[0]
     data = {"status": "denied", "start_date": opt.start_date.isoformat(), "end_date": opt.end_date.isoformat(),
-            "actual_start_date": opt.actual_start_date.isoformat(), "actual_end_date": opt.actual_end_date.isoformat()}
+            "actual_start_date": opt.actual_start_date.isoformat(),
+            "actual_end_date": opt.actual_end_date.isoformat()}  # fmt: skip
     assert client.post(f"/admin/students/{student.sevis_id}/opts/{opt.id}/correct", data=data).status_code == 303
     db_session.refresh(opt)
     assert (opt.status.value, opt.actual_start_date, opt.actual_end_date) == ("denied", None, None)
