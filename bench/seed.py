@@ -219,7 +219,8 @@ def seed(
         programs = conn.execute(select(ProgramRecord.id, ProgramRecord.student_id).order_by(ProgramRecord.id)).all()
         _bulk(conn, OptAuthorization.__table__, [
             {"program_record_id": pid, "kind": OptKind.POST_COMPLETION, "status": OptStatus.APPROVED,
-             "start_date": today - timedelta(days=60), "end_date": today + timedelta(days=304), "decided_at": now,
+             "start_date": today - timedelta(days=60), "end_date": today + timedelta(days=304),
+             "actual_start_date": today - timedelta(days=60), "actual_end_date": today + timedelta(days=304), "decided_at": now,
              "created_at": now, "version": 1}
             for pid, _sid in programs
         ])  # fmt: skip

@@ -268,7 +268,11 @@ def _seed_situation(session, student, situation, *, today, rng, password_hash, s
 
 
 def _approve(session, actor, student, opt) -> None:
+    # The demo's EAD cards are valid for the dates requested (rule 16 counts from the EAD's, recorded here).
     opt.status = OptStatus.APPROVED
     opt.decided_at = utcnow()
+    opt.actual_start_date, opt.actual_end_date = opt.start_date, opt.end_date
     record_event(session, actor, "opt.approved", student=student, subject=f"opt:{opt.id}",
-                 before={"status": OptStatus.PENDING}, after={"status": OptStatus.APPROVED, "kind": opt.kind})  # fmt: skip
+                 before={"status": OptStatus.PENDING, "actual_start_date": None, "actual_end_date": None},
+                 after={"status": OptStatus.APPROVED, "kind": opt.kind, "actual_start_date": opt.actual_start_date,
+                        "actual_end_date": opt.actual_end_date})  # fmt: skip

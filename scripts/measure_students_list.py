@@ -45,7 +45,9 @@ def build(session, students: int):
         session.add_all(programs)
         session.flush()
         opts = [OptAuthorization(program_record_id=p.id, kind=OptKind.POST_COMPLETION, status=OptStatus.APPROVED,
-                                 start_date=today - timedelta(days=90), end_date=today + timedelta(days=270)) for p in programs]  # fmt: skip
+                                 start_date=today - timedelta(days=90), end_date=today + timedelta(days=270),
+                                 actual_start_date=today - timedelta(days=90), actual_end_date=today + timedelta(days=270))
+                for p in programs]  # fmt: skip
         session.add_all(opts)
         session.flush()
         session.add_all([Employer(student_id=s.id, opt_authorization_id=o.id, name=f"Employer {i % 50}", address_line1="1 Main",

@@ -21,6 +21,7 @@ from dso_admin.helpers import (
 from portal.auth import current_actor, official_required
 from portal.extensions import db
 from portal.forms.employers import EmployerForm
+from portal.forms.opt_decisions import ApproveOptForm, CorrectOptForm
 from portal.models import School
 from portal.models.enums import EducationLevel, OptStatus
 from portal.services import employers as employer_service
@@ -116,22 +117,88 @@ def _form_date(name: str, *, required: bool = True) -> date | None:
         raise InvalidValue("Enter a date like 2026-03-31.", field=name) from None
 
 
-@admin.post("/students/<sevis_id>/opts/<int:opt_id>/correct")
+def _parse_dates(form, names) -> dict:
+    """Each named text field as a date (None when empty); a value that is not a date gets a message on its field."""
+    values = {}
+    for name in names:
+        raw = (form[name].data or "").strip()
+        try:
+            values[name] = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            values[name] = None
+            form[name].errors = [*form[name].errors, "Enter a real date, like 2026-03-31."]
+    return values
+
+
+def _opt_dialog(partial: str, title: str, student, opt, form, *, status: int = 200):
+    return render_dialog(partial, title, status=status, student=student, opt=opt, form=form)
+
+
+def _has_errors(form) -> bool:
+    return any(field.errors for field in form)
+
+
+@admin.route("/students/<sevis_id>/opts/<int:opt_id>/approve", methods=["GET", "POST"])
 @official_required
-def correct_opt(sevis_id: str, opt_id: int):
-    """Correct an OPT's status or dates; a correction to Approved creates the portal account (rule 1)."""
+def approve_opt(sevis_id: str, opt_id: int):
+    """Approve a pending OPT with the EAD card's validity dates (the account is created, rule 1); bad dates are a
+    422 with the message on the field."""
     student = own_student_or_404(sevis_id)
     opt = own_opt_or_404(student, opt_id)
+    partial, title = "admin/student/_approve_opt.html", "Approve OPT"
+    form = ApproveOptForm() if request.method == "POST" else ApproveOptForm(formdata=None)
+    if request.method == "GET":
+        return _opt_dialog(partial, title, student, opt, form)
+    dates = _parse_dates(form, ("actual_start_date", "actual_end_date"))
+    if _has_errors(form):
+        return _opt_dialog(partial, title, student, opt, form, status=422)
     try:
-        raw_status = request.form.get("status") or ""
-        status = OptStatus(raw_status) if raw_status else None
-        opt_decisions.correct_opt(db.session, opt, actor=current_actor(), status=status,
-                                  start_date=_form_date("start_date", required=False),
-                                  end_date=_form_date("end_date", required=False))  # fmt: skip
-    except ValueError:
-        return refused_and_back(student, InvalidValue("Choose a status from the list."))
+        opt_decisions.approve_opt(db.session, opt, actor=current_actor(), **dates)
     except DomainError as error:
+        if error.field in form:
+            _attach(form, error)
+            return _opt_dialog(partial, title, student, opt, form, status=422)
         return refused_and_back(student, error)
+    return commit_and_back(student, "OPT approved.")
+
+
+@admin.route("/students/<sevis_id>/opts/<int:opt_id>/correct", methods=["GET", "POST"])
+@official_required
+def correct_opt(sevis_id: str, opt_id: int):
+    """Correct an OPT's status, requested dates or EAD dates; a correction to Approved creates the portal account
+    (rule 1). Bad input is a 422 with the message on the field."""
+    student = own_student_or_404(sevis_id)
+    opt = own_opt_or_404(student, opt_id)
+    partial, title = "admin/student/_correct_opt.html", "Correct OPT"
+    if request.method == "GET":
+        form = CorrectOptForm(formdata=None, data={
+            "status": opt.status.value, "start_date": opt.start_date.isoformat(), "end_date": opt.end_date.isoformat(),
+            "actual_start_date": opt.actual_start_date.isoformat() if opt.actual_start_date else "",
+            "actual_end_date": opt.actual_end_date.isoformat() if opt.actual_end_date else ""})  # fmt: skip
+        return _opt_dialog(partial, title, student, opt, form)
+    form = CorrectOptForm()
+    status = None
+    if form.status.data:
+        try:
+            status = OptStatus(form.status.data)
+        except ValueError:
+            form.status.errors = ["Choose a status from the list."]
+    dates = _parse_dates(form, ("start_date", "end_date", "actual_start_date", "actual_end_date"))
+    if _has_errors(form):
+        return _opt_dialog(partial, title, student, opt, form, status=422)
+    if (status or opt.status) is not OptStatus.APPROVED:
+        # The form keeps the EAD fields filled in; only an approved OPT has EAD dates (the hint says so).
+        dates["actual_start_date"] = dates["actual_end_date"] = None
+    try:
+        opt_decisions.correct_opt(db.session, opt, actor=current_actor(), status=status, **dates)
+    except DomainError as error:
+        if error.field in form:
+            _attach(form, error)
+        elif error.status_code == 422:  # a correction that changes nothing: said above the fields
+            form.form_errors.append(error.message)
+        else:
+            return refused_and_back(student, error)
+        return _opt_dialog(partial, title, student, opt, form, status=422)
     return commit_and_back(student, "OPT corrected.")
 
 

@@ -87,7 +87,8 @@ def _context(student: Student, **extra) -> dict:
     employers = [row.Employer for row in rows]
     employer_total = rows[0].total if rows else 0
     documents = list(db.session.scalars(select(Document).where(Document.student_id == student.id,
-                                                               Document.deleted_at.is_(None))))  # fmt: skip
+                                                               Document.deleted_at.is_(None))
+                                        .order_by(Document.uploaded_at.desc(), Document.id.desc())))  # fmt: skip
     status = account_status(student.user)
     return dict(student=student, events=events, event_total=total, event_types=types, history_filter=history_filter,
                 actor_labels=ACTOR_LABELS, employers=employers, documents=documents, employers_page=employers_page, employers_per_page=EMPLOYERS_PER_PAGE,
@@ -188,25 +189,36 @@ def restore_employer(sevis_id: str, employer_id: int):
     return commit_and_back(student, f"{employer.name} is restored. The student sees it again.")
 
 
+# --- Documents -----------------------------------------------------------------------------------
+
+
+@admin.get("/students/<sevis_id>/documents/<int:document_id>")
+@official_required
+def open_document(sevis_id: str, document_id: int):
+    """Open one of the student's uploads (Form I-983, EAD card, screenshot) as a download; anyone else's is a 404."""
+    from portal.routes.documents import send_document
+
+    student = own_student_or_404(sevis_id)
+    document = db.session.get(Document, document_id)
+    if document is None or document.student_id != student.id or document.deleted_at is not None:
+        abort(404)
+    return send_document(document)
+
+
 # --- OPT decisions -------------------------------------------------------------------------------
 
 
-@admin.post("/students/<sevis_id>/opts/<int:opt_id>/<decision>")
+@admin.post("/students/<sevis_id>/opts/<int:opt_id>/deny")
 @official_required
-def decide_opt(sevis_id: str, opt_id: int, decision: str):
-    """Approve or deny a pending OPT request (approval creates the portal account, rule 1)."""
-    if decision not in ("approve", "deny"):
-        abort(404)
+def deny_opt(sevis_id: str, opt_id: int):
+    """Deny a pending OPT request (Approve, which needs the EAD dates, is a form of its own in record_actions)."""
     student = _load(sevis_id)
     opt = own_opt_or_404(student, opt_id)
     try:
-        if decision == "approve":
-            opt_decisions.approve_opt(db.session, opt, actor=current_actor())
-        else:
-            opt_decisions.deny_opt(db.session, opt, actor=current_actor(), reason=request.form.get("reason", ""))
+        opt_decisions.deny_opt(db.session, opt, actor=current_actor(), reason=request.form.get("reason", ""))
     except DomainError as error:
         return refused_and_back(student, error)
-    return commit_and_back(student, "OPT approved." if decision == "approve" else "OPT denied.")
+    return commit_and_back(student, "OPT denied.")
 
 
 @admin.post("/students/<sevis_id>/email")

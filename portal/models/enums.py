@@ -111,6 +111,7 @@ class FeedItemStatus(StrEnum):
 class DocumentKind(StrEnum):
     I983 = "i983"
     SCREENSHOT = "screenshot"
+    EAD_CARD = "ead_card"
 
 
 class ProblemStatus(StrEnum):

@@ -116,18 +116,23 @@ class ProgramRecord(Base):
 
 
 class OptAuthorization(Base):
-    """Post-completion or STEM OPT under one program record."""
+    """Post-completion or STEM OPT under one program record: the dates the student requested and, once approved,
+    the dates on the EAD card (rule 16 counts from those)."""
 
     __tablename__ = "opt_authorizations"
-    __table_args__ = (CheckConstraint("end_date >= start_date", name="end_not_before_start"),)
+    __table_args__ = (
+        CheckConstraint("end_date >= start_date", name="end_not_before_start"),
+        CheckConstraint("actual_end_date >= actual_start_date", name="actual_end_not_before_actual_start"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_record_id: Mapped[int] = mapped_column(ForeignKey("program_records.id"), index=True)
     kind: Mapped[OptKind] = mapped_column(enum_column(OptKind, "opt_kind"))
     status: Mapped[OptStatus] = mapped_column(enum_column(OptStatus, "opt_status"), default=OptStatus.PENDING)
-    # The requested dates (what the student asked for); the EAD's validity dates are the actual ones.
+    # The requested dates: what the student asked for on the application.
     start_date: Mapped[date]
     end_date: Mapped[date]
+    # The EAD card's validity, recorded at approval (0011); NULL while pending or denied.
     actual_start_date: Mapped[date | None]
     actual_end_date: Mapped[date | None]
     decided_at: Mapped[datetime | None]

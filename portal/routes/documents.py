@@ -1,4 +1,4 @@
-"""Form I-983 upload and download for the signed-in student."""
+"""Form I-983 and EAD card uploads, and downloads, for the signed-in student."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from flask import Blueprint, abort, current_app, flash, request, send_file, url_
 
 from portal.auth import current_actor, student_required
 from portal.extensions import db
-from portal.forms.documents import I983UploadForm
+from portal.forms.documents import EadCardUploadForm, I983UploadForm
 from portal.routes.student_common import attach_error, current_access, current_student
-from portal.services.documents import own_document, student_documents, upload_i983
+from portal.services.documents import own_document, student_documents, upload_ead_card, upload_i983
 from portal.services.errors import RuleBroken
 from portal.services.uploads import PDF_MAX_BYTES, UploadTooLarge, stored_path
 from portal.web import redirect_or_swap, render_page_or_partial
@@ -32,16 +32,20 @@ def send_document(document):
     return response
 
 
-def _page(form, *, status=200, errors=None):
-    return render_page_or_partial("documents/index.html", "documents/_upload.html", status=status, form=form, errors=errors,
+def _page(form=None, ead_form=None, *, status=200, errors=None):
+    """The documents page, or the partial of the form that was posted (its errors go with it alone)."""
+    ead = ead_form is not None
+    return render_page_or_partial("documents/index.html", "documents/_ead_upload.html" if ead else "documents/_upload.html",
+                                  status=status, form=form or I983UploadForm(), ead_form=ead_form or EadCardUploadForm(),
+                                  errors=None if ead else errors, ead_errors=errors if ead else None,
                                   access=current_access(), documents=student_documents(db.session, current_student()))  # fmt: skip
 
 
 @bp.get("/documents")
 @student_required
 def index():
-    """The student's Form I-983 uploads and the upload form."""
-    return _page(I983UploadForm())
+    """The student's uploads and the Form I-983 and EAD card upload forms."""
+    return _page()
 
 
 @bp.post("/documents")
@@ -64,6 +68,29 @@ def upload():
         return _page(form, status=422, errors=attach_error(form, error))
     db.session.commit()
     flash("Your Form I-983 was uploaded. Your DSO can see it.", "success")
+    return redirect_or_swap(url_for(".index"))
+
+
+@bp.post("/documents/ead")
+@student_required
+def upload_ead():
+    """Upload the EAD card: 413 over the limit, 422 for anything but a PDF or a PNG/JPEG photo."""
+    if (request.content_length or 0) > PDF_MAX_BYTES + FORM_OVERHEAD_BYTES:
+        raise UploadTooLarge("The EAD card file is larger than 10 MB. Upload a smaller file.")
+    form = EadCardUploadForm()
+    form.validate_on_submit()
+    if not getattr(form.ead_file.data, "filename", ""):
+        form.ead_file.errors = ["Choose the PDF or photo of your EAD card."]
+        return _page(ead_form=form, status=422)
+    try:
+        upload_ead_card(db.session, current_student(), form.ead_file.data.stream, form.ead_file.data.filename,
+                        actor=current_actor(), upload_dir=current_app.config["UPLOAD_DIR"])  # fmt: skip
+    except UploadTooLarge as error:
+        return _page(ead_form=form, status=413, errors=attach_error(form, error))
+    except RuleBroken as error:
+        return _page(ead_form=form, status=422, errors=attach_error(form, error))
+    db.session.commit()
+    flash("Your EAD card was uploaded. Your DSO can see it.", "success")
     return redirect_or_swap(url_for(".index"))
 
 

@@ -225,6 +225,9 @@ def _update_records(student_element, base: dict) -> list[tuple[str, dict]]:
                 continue
             data = {"start_date": _text(element, "StartDate"), "end_date": _text(element, "EndDate"),
                     "employers": [_employer_from_xml(e) for e in element.findall("Employer")]}  # fmt: skip
+            if verb in ("Add", "Extend"):
+                # The schema has no EAD date element: SEVIS's OPT dates are the authorization's (see _ead_dates).
+                data["ead_start_date"], data["ead_end_date"] = data["start_date"], data["end_date"]
             out.append((f"OPTEmployment.{verb}", data))
     employer = student_element.find("OPTEmployer")
     if employer is not None:
@@ -430,8 +433,39 @@ def _add_employers(session, student, employers, actor):
         add_employer(session, student, values, actor=actor)
 
 
+# What the service names the EAD dates, and what a JSON record calls them.
+EAD_FIELDS = {"actual_start_date": "ead_start_date", "actual_end_date": "ead_end_date"}
+
+
+def _ead_dates(data: dict) -> dict:
+    """The EAD card's validity dates a record carries ("ead_start_date", "ead_end_date"), as approve_opt takes them;
+    refuses a missing or malformed one on its field.
+
+    SEVIS batch XML (Create-UpdateStudent.xsd 6.31) has no element for the EAD's dates: its OPTEmployment StartDate
+    and EndDate are the only dates SEVIS sends, so the XML parser passes those as the EAD's. A JSON record carries
+    both EAD dates of its own.
+    """
+    values = {}
+    for service_name, record_name in EAD_FIELDS.items():
+        if data.get(record_name) in (None, ""):
+            raise InvalidValue(f"{record_name} is required: the date the EAD card is valid "
+                               f"{'from' if service_name == 'actual_start_date' else 'to'}.", field=record_name)  # fmt: skip
+        values[service_name] = _date(data.get(record_name), record_name)
+    return values
+
+
+def _on_record_fields(call, *args, **kwargs):
+    """Run a service call, naming the EAD fields in its refusals as the record names them."""
+    try:
+        return call(*args, **kwargs)
+    except DomainError as error:
+        error.field = EAD_FIELDS.get(error.field, error.field)
+        raise
+
+
 def _opt_add(session, school_id, sevis_id, data, actor, kind=OptKind.POST_COMPLETION):
-    """An OPTEmployment Add is an approval (the account is created once, rule 1); Extend is the STEM extension."""
+    """An OPTEmployment Add is an approval with the EAD's dates (the account is created once, rule 1); Extend is the
+    STEM extension. Refuses missing, malformed or inverted EAD dates for this record alone."""
     from portal.services.opt_decisions import approve_opt
     from portal.services.students import request_opt
 
@@ -441,9 +475,11 @@ def _opt_add(session, school_id, sevis_id, data, actor, kind=OptKind.POST_COMPLE
     existing = session.scalar(select(OptAuthorization).where(
         OptAuthorization.program_record_id == program.id, OptAuthorization.kind == kind,
         OptAuthorization.start_date == start, OptAuthorization.end_date == end))  # fmt: skip
+    if existing is None or existing.status is OptStatus.PENDING:
+        ead = _ead_dates(data)
     opt = existing or request_opt(session, actor, program, kind=kind, start_date=start, end_date=end)
     if opt.status is OptStatus.PENDING:
-        approve_opt(session, opt, actor=actor)
+        _on_record_fields(approve_opt, session, opt, actor=actor, **ead)
     elif opt.status is OptStatus.DENIED:
         raise RuleBroken("That OPT was cancelled; send a new Add with other dates.", field="start_date")
     _add_employers(session, student, data.get("employers"), actor)
@@ -455,9 +491,19 @@ def _opt_extend(session, school_id, sevis_id, data, actor):
 
 
 def _opt_edit(session, school_id, sevis_id, data, actor):
-    """SEVIS edits full/part time and remarks, which the portal does not keep: validated, recorded, ignored."""
+    """SEVIS edits full/part time and remarks, which the portal does not keep: validated, recorded, ignored. A JSON
+    Edit may carry new EAD dates for an approved OPT (a replacement card): those are corrected."""
+    from portal.services.opt_decisions import correct_opt
+
     student = _student(session, school_id, sevis_id)
-    _find_opt(session, student, data)
+    opt = _find_opt(session, student, data)
+    if any(data.get(name) not in (None, "") for name in EAD_FIELDS.values()):
+        if opt.status is not OptStatus.APPROVED:
+            raise RuleBroken(f"Only an approved OPT has EAD dates; this one is {opt.status.value}.",
+                             field="ead_start_date")  # fmt: skip
+        ead = _ead_dates(data)
+        if (ead["actual_start_date"], ead["actual_end_date"]) != (opt.actual_start_date, opt.actual_end_date):
+            _on_record_fields(correct_opt, session, opt, actor=actor, **ead)
     return student
 
 

@@ -3,7 +3,7 @@ early completion, transfers and changes of level, and the email of record (rules
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,7 +31,27 @@ def _check_may_record(actor: Actor, student: Student) -> None:
 
 def _opt_values(opt: OptAuthorization) -> dict:
     return {"kind": opt.kind, "status": opt.status, "start_date": opt.start_date, "end_date": opt.end_date,
+            "actual_start_date": opt.actual_start_date, "actual_end_date": opt.actual_end_date,
             "ended_on": opt.ended_on}  # fmt: skip
+
+
+def _ead_date(value, *, field: str, what: str) -> date:
+    if value is None or value == "":
+        raise InvalidValue(f"Enter the date the EAD card is valid {what}, as printed on the card.", field=field)
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise InvalidValue(f"The EAD valid-{what} date is not a date. Enter it like 2026-03-31.", field=field)
+    return value
+
+
+def check_ead_dates(actual_start_date, actual_end_date) -> tuple[date, date]:
+    """The EAD card's validity dates, both required; refuses a missing one, one that is not a date, and an EAD that
+    ends before it starts (rule 16 counts unemployment from the EAD's start)."""
+    start = _ead_date(actual_start_date, field="actual_start_date", what="from")
+    end = _ead_date(actual_end_date, field="actual_end_date", what="to")
+    if end < start:
+        raise RuleBroken(f"The EAD cannot end ({end:%m/%d/%Y}) before it starts ({start:%m/%d/%Y}). "
+                         "Check both dates on the card.", field="actual_end_date")  # fmt: skip
+    return start, end
 
 
 def _create_account_once(session: Session, student: Student, *, actor: Actor) -> None:
@@ -48,14 +68,19 @@ def _after_approval(session: Session, opt: OptAuthorization, *, actor: Actor, so
     _create_account_once(session, student, actor=actor)
 
 
-def approve_opt(session: Session, opt: OptAuthorization, *, actor: Actor) -> OptAuthorization:
-    """Approve a pending OPT request and create the student's portal account; refuses one already decided."""
+def approve_opt(session: Session, opt: OptAuthorization, *, actor: Actor, actual_start_date: date | None,
+                actual_end_date: date | None) -> OptAuthorization:  # fmt: skip
+    """Approve a pending OPT (post-completion or STEM) with its EAD card's validity dates and create the student's
+    portal account; refuses one already decided and missing, malformed or inverted EAD dates."""
     student = opt.program_record.student
     _check_may_record(actor, student)
     if opt.status is not OptStatus.PENDING:
         raise Conflict(f"This OPT request is already {opt.status.value}. Use Correct to change a decision.")
+    actual_start_date, actual_end_date = check_ead_dates(actual_start_date, actual_end_date)
     before = _opt_values(opt)
     opt.status = OptStatus.APPROVED
+    # DESIGN rule 16: the requested dates stay as asked; unemployment counts from these.
+    opt.actual_start_date, opt.actual_end_date = actual_start_date, actual_end_date
     opt.decided_at = utcnow()
     event = record_event(session, actor, "opt.approved", student=student, subject=f"opt:{opt.id}",
                          before=before, after=_opt_values(opt))  # fmt: skip
@@ -90,10 +115,12 @@ def visible_to_student(opt: OptAuthorization) -> bool:
 
 
 def correct_opt(session: Session, opt: OptAuthorization, *, actor: Actor, status: OptStatus | None = None,
-                start_date: date | None = None, end_date: date | None = None) -> OptAuthorization:  # fmt: skip
-    """Correct an OPT's status or dates; a correction to Approved creates the portal account (rule 1).
+                start_date: date | None = None, end_date: date | None = None, actual_start_date: date | None = None,
+                actual_end_date: date | None = None) -> OptAuthorization:  # fmt: skip
+    """Correct an OPT's status, requested dates or EAD dates; a correction to Approved creates the portal account (rule 1).
 
-    Refuses an inverted date range and a correction that changes nothing.
+    An approved OPT must keep both EAD dates (given here or already recorded); a pending or denied one has none, so
+    its EAD dates are cleared and refused if given. Refuses inverted ranges and a correction that changes nothing.
     """
     student = opt.program_record.student
     _check_may_record(actor, student)
@@ -101,11 +128,21 @@ def correct_opt(session: Session, opt: OptAuthorization, *, actor: Actor, status
     new_start = start_date or opt.start_date
     new_end = end_date or opt.end_date
     check_date_range(new_start, new_end)
-    if (new_status, new_start, new_end) == (opt.status, opt.start_date, opt.end_date):
+    if new_status is OptStatus.APPROVED:
+        new_actual = check_ead_dates(actual_start_date or opt.actual_start_date, actual_end_date or opt.actual_end_date)
+    else:
+        for field, value in (("actual_start_date", actual_start_date), ("actual_end_date", actual_end_date)):
+            if value is not None:
+                raise RuleBroken(f"Only an approved OPT has EAD dates: leave them empty for a {new_status.value} OPT.",
+                                 field=field)  # fmt: skip
+        new_actual = (None, None)
+    current = (opt.status, opt.start_date, opt.end_date, opt.actual_start_date, opt.actual_end_date)
+    if (new_status, new_start, new_end, *new_actual) == current:
         raise RuleBroken("The correction changes nothing: change the status or a date.")
     was_approved = opt.status is OptStatus.APPROVED
     before = _opt_values(opt)
     opt.status, opt.start_date, opt.end_date = new_status, new_start, new_end
+    opt.actual_start_date, opt.actual_end_date = new_actual
     if new_status is not OptStatus.PENDING and opt.decided_at is None:
         opt.decided_at = utcnow()
     event = record_event(session, actor, "opt.corrected", student=student, subject=f"opt:{opt.id}",

@@ -66,7 +66,8 @@ def _fresh_students(factory, school, dso) -> dict:
         student = factory.student(school=school, sevis_id=f"N00000009{number:02d}", surname=surname, given_name=given,
                                   email=f"{given.lower()}@browser.example.edu", opt="pending")  # fmt: skip
         opt = student.program_records[-1].opt_authorizations[0]
-        approve_opt(factory.session, opt, actor=Actor.for_user(dso))
+        approve_opt(factory.session, opt, actor=Actor.for_user(dso), actual_start_date=opt.start_date,
+                    actual_end_date=opt.end_date)  # fmt: skip
         fresh[size] = {"sevis_id": student.sevis_id, "email": student.email, "surname": surname,
                        "name": f"{given} {surname}"}  # fmt: skip
     factory.session.flush()

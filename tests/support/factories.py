@@ -34,8 +34,11 @@ class Factory:
     def student(self, *, school: School | None = None, sevis_id: str | None = None, surname: str = "Tester",
                 given_name: str = "Terry", email: str | None = None, opt: str | None = "approved",
                 opt_kind: OptKind = OptKind.POST_COMPLETION, opt_start: date | None = None,
-                opt_end: date | None = None, today: date | None = None) -> Student:  # fmt: skip
-        """A student with an active program record and, unless ``opt=None``, an OPT in status ``opt``."""
+                opt_end: date | None = None, actual_start: date | None = None, actual_end: date | None = None,
+                today: date | None = None) -> Student:  # fmt: skip
+        """A student with an active program record and, unless ``opt=None``, an OPT in status ``opt``.
+
+        An approved OPT's EAD dates are the requested ones unless ``actual_start``/``actual_end`` say otherwise."""
         number = next(_sequence)
         today = today or date.today()
         school = school or self.school()
@@ -49,7 +52,7 @@ class Factory:
             start = opt_start or today - timedelta(days=30)
             authorization = request_opt(self.session, self.system, program, kind=opt_kind, start_date=start,
                                         end_date=opt_end or start + timedelta(days=364))  # fmt: skip
-            _decide(authorization, opt)
+            _decide(authorization, opt, actual_start, actual_end)
         self.session.flush()
         return student
 
@@ -87,14 +90,15 @@ class Factory:
         self.session.flush()
         return employer
 
-    def stem_opt(self, student: Student, *, status: str = "approved", start: date | None = None,
-                 days: int = 729) -> OptAuthorization:  # fmt: skip
-        """A STEM OPT on the student's current program, starting the day after the post-completion OPT ends."""
+    def stem_opt(self, student: Student, *, status: str = "approved", start: date | None = None, days: int = 729,
+                 actual_start: date | None = None, actual_end: date | None = None) -> OptAuthorization:  # fmt: skip
+        """A STEM OPT on the student's current program, starting the day after the post-completion OPT ends (EAD dates
+        as for ``student``)."""
         program = student.program_records[-1]
         start = start or program.opt_authorizations[0].end_date + timedelta(days=1)
         stem = request_opt(self.session, self.system, program, kind=OptKind.STEM, start_date=start,
                            end_date=start + timedelta(days=days))  # fmt: skip
-        _decide(stem, status)
+        _decide(stem, status, actual_start, actual_end)
         self.session.flush()
         return stem
 
@@ -107,11 +111,16 @@ class Factory:
         return address
 
 
-def _decide(authorization: OptAuthorization, status: str) -> None:
-    """Put an OPT in ``status``, with a decision time unless it is still pending."""
+def _decide(authorization: OptAuthorization, status: str, actual_start: date | None = None,
+            actual_end: date | None = None) -> None:  # fmt: skip
+    """Put an OPT in ``status``, with a decision time unless it is still pending; an approved one gets EAD dates
+    (the requested ones by default), a pending or denied one none."""
     authorization.status = OptStatus(status)
     if authorization.status is not OptStatus.PENDING:
         authorization.decided_at = utcnow()
+    if authorization.status is OptStatus.APPROVED:
+        authorization.actual_start_date = actual_start or authorization.start_date
+        authorization.actual_end_date = actual_end or authorization.end_date
 
 
 @pytest.fixture

@@ -32,9 +32,13 @@ def jsonl(batch_id, *records, org_id=None) -> bytes:
     return "\n".join(json.dumps(line) for line in (header, *records)).encode()
 
 
-def opt_add_record(sevis_id, request_id="1", **extra):
-    return {"action": "OPTEmployment.Add", "sevis_id": sevis_id, "request_id": request_id,
-            "data": {"start_date": OPT_START.isoformat(), "end_date": OPT_END.isoformat(), **extra}}  # fmt: skip
+EAD_START, EAD_END = OPT_START + timedelta(days=9), OPT_END + timedelta(days=9)
+
+
+def opt_add_record(sevis_id, request_id="1", action="OPTEmployment.Add", **extra):
+    return {"action": action, "sevis_id": sevis_id, "request_id": request_id,
+            "data": {"start_date": OPT_START.isoformat(), "end_date": OPT_END.isoformat(),
+                     "ead_start_date": EAD_START.isoformat(), "ead_end_date": EAD_END.isoformat(), **extra}}  # fmt: skip
 
 
 def employer_values(name="Example Analytics LLC", start=None):
@@ -151,6 +155,84 @@ def test_opt_cancel_through_xml_denies_the_opt(factory, db_session):
     _b, result = receive_batch(db_session, school, parse_batch(sevis_xml.batch(school.code, "20260319000002", updates)))
     assert result["records"][0]["status"] == "applied", result
     assert student.program_records[-1].opt_authorizations[0].status is OptStatus.DENIED
+
+
+def _opts_of(db_session, student):
+    return db_session.scalars(select(OptAuthorization).join(OptAuthorization.program_record).where(
+        OptAuthorization.program_record.has(student_id=student.id)).order_by(OptAuthorization.id)).all()  # fmt: skip
+
+
+def test_a_json_approval_records_the_ead_dates_it_carries_and_keeps_the_requested_ones(factory, db_session):
+    school = factory.school()
+    student = factory.student(school=school, opt="pending", opt_start=OPT_START, opt_end=OPT_END)
+    _b, result = receive_batch(db_session, school, parse_batch(jsonl("E1", opt_add_record(student.sevis_id))))
+    assert result["records"][0]["status"] == "applied", result
+    [opt] = _opts_of(db_session, student)
+    assert (opt.status, opt.start_date, opt.actual_start_date, opt.actual_end_date) == (
+        OptStatus.APPROVED, OPT_START, EAD_START, EAD_END)  # fmt: skip
+    [approved] = _events(db_session, student.id, "opt.approved")
+    assert approved.actor_kind.value == "data_feed" and approved.after["actual_start_date"] == EAD_START.isoformat()
+
+
+def test_a_json_edit_corrects_the_ead_dates_of_an_approved_opt(factory, db_session):
+    school = factory.school()
+    student = factory.student(school=school, opt_start=OPT_START, opt_end=OPT_END)
+    record = opt_add_record(student.sevis_id, action="OPTEmployment.Edit", ead_start_date=EAD_START.isoformat())
+    _b, result = receive_batch(db_session, school, parse_batch(jsonl("E2", record)))
+    assert result["records"][0]["status"] == "applied", result
+    [opt] = _opts_of(db_session, student)
+    assert (opt.actual_start_date, opt.actual_end_date) == (EAD_START, EAD_END)
+    [corrected] = _events(db_session, student.id, "opt.corrected")
+    assert corrected.before["actual_start_date"] == OPT_START.isoformat()
+
+
+@pytest.mark.parametrize(("action", "ead", "field", "reason"), [
+    ("OPTEmployment.Add", {"ead_start_date": EAD_END.isoformat(), "ead_end_date": EAD_START.isoformat()},
+     "ead_end_date", "cannot end"),
+    ("OPTEmployment.Add", {"ead_start_date": "2026-02-30"}, "ead_start_date", "must be a date"),
+    ("OPTEmployment.Add", {"ead_end_date": None}, "ead_end_date", "is required"),
+    ("OPTEmployment.Extend", {"ead_start_date": EAD_END.isoformat(), "ead_end_date": EAD_START.isoformat()},
+     "ead_end_date", "cannot end"),
+    ("OPTEmployment.Edit", {"ead_start_date": EAD_END.isoformat(), "ead_end_date": EAD_START.isoformat()},
+     "ead_end_date", "cannot end"),
+])  # fmt: skip
+def test_an_impossible_ead_range_rejects_that_record_alone_with_the_reason(factory, db_session, action, ead, field,
+                                                                           reason):  # fmt: skip
+    school = factory.school()
+    student = factory.student(school=school, opt="pending" if action != "OPTEmployment.Edit" else "approved",
+                              opt_start=OPT_START, opt_end=OPT_END)  # fmt: skip
+    bad = opt_add_record(student.sevis_id, "1", action=action, **ead)
+    fine = {"action": "PersonalInfo.Email", "sevis_id": student.sevis_id, "request_id": "2",
+            "data": {"email": "still.applied@example.edu"}}  # fmt: skip
+    _b, result = receive_batch(db_session, school, parse_batch(jsonl("E3", bad, fine)))
+    rejected, applied = result["records"]
+    assert (rejected["status"], rejected["field"]) == ("rejected", field) and reason in rejected["reason"], result
+    assert applied["status"] == "applied"
+    unchanged = [(OptStatus.APPROVED, OPT_START)] if action == "OPTEmployment.Edit" else [(OptStatus.PENDING, None)]
+    assert [(opt.status, opt.actual_start_date) for opt in _opts_of(db_session, student)] == unchanged
+    assert _events(db_session, student.id, "opt.approved") == []
+    assert _events(db_session, student.id, "opt.corrected") == []
+
+
+def test_an_xml_add_approves_with_the_opt_dates_sevis_sends_as_the_ead_dates(factory, db_session):
+    school = factory.school()
+    student = factory.student(school=school, opt=None)
+    updates = sevis_xml.opt_add(student.sevis_id, "1", EAD_START.isoformat(), EAD_END.isoformat())
+    _b, result = receive_batch(db_session, school, parse_batch(sevis_xml.batch(school.code, "20260319000003", updates)))
+    assert result["records"][0]["status"] == "applied", result
+    [opt] = _opts_of(db_session, student)
+    assert (opt.status, opt.actual_start_date, opt.actual_end_date) == (OptStatus.APPROVED, EAD_START, EAD_END)
+
+
+def test_an_xml_add_with_an_impossible_range_rejects_that_record_alone(factory, db_session):
+    school = factory.school()
+    student = factory.student(school=school, opt=None)
+    updates = (sevis_xml.opt_add(student.sevis_id, "1", EAD_END.isoformat(), EAD_START.isoformat())
+               + sevis_xml.email_update(student.sevis_id, "2", "xml.applied@example.edu"))  # fmt: skip
+    _b, result = receive_batch(db_session, school, parse_batch(sevis_xml.batch(school.code, "20260319000004", updates)))
+    assert [r["status"] for r in result["records"]] == ["rejected", "applied"], result
+    assert "on or after" in result["records"][0]["reason"]
+    assert _opts_of(db_session, student) == []
 
 
 @pytest.mark.parametrize(("data", "reason"), [

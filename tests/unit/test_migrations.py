@@ -163,6 +163,69 @@ def test_migration_0009_fills_employed_until_from_the_live_employers_then_trigge
         1: "9999-12-31", 2: "2026-05-01", 3: None, 4: "2026-07-01"}  # fmt: skip
 
 
+def test_migration_0011_records_requested_dates_as_actual_on_approved_opts_with_an_event_each(fresh_database_url):
+    class MigrationConfig(TestConfig):
+        DATABASE_URL = fresh_database_url
+
+    app = create_app(MigrationConfig)
+    engine = create_engine(fresh_database_url)
+    opt = ("INSERT INTO opt_authorizations (id, program_record_id, kind, status, start_date, end_date, created_at, "
+           "version) VALUES (:id, 1, 'post_completion', :status, :start, :end, CURRENT_TIMESTAMP, 1)")  # fmt: skip
+    try:
+        with app.app_context():
+            upgrade(revision="0010")
+            with engine.begin() as connection:
+                connection.execute(text("INSERT INTO schools (id, name, code, created_at) "
+                                        "VALUES (7, 'U', 'TST214F00000001', CURRENT_TIMESTAMP)"))  # fmt: skip
+                connection.execute(text("INSERT INTO students (id, sevis_id, school_id, surname, given_name, email, "
+                                        "created_at, updated_at, version) VALUES (3, 'N0000000003', 7, 'S', 'G', "
+                                        "'s3@x.edu', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))  # fmt: skip
+                connection.execute(text("INSERT INTO program_records (id, student_id, school_id, education_level, major, "
+                                        "status, start_date, end_date, created_at) VALUES (1, 3, 7, 'masters', '', "
+                                        "'active', '2024-01-01', '2025-12-31', CURRENT_TIMESTAMP)"))  # fmt: skip
+                for number, status in ((1, "approved"), (2, "pending"), (3, "denied"), (4, "approved")):
+                    connection.execute(text(opt), {"id": number, "status": status, "start": f"2026-0{number}-01",
+                                                   "end": f"2027-0{number}-01"})  # fmt: skip
+            upgrade()
+            with engine.begin() as connection:
+                dates = connection.execute(text("SELECT id, actual_start_date, actual_end_date FROM opt_authorizations "
+                                                "ORDER BY id")).all()  # fmt: skip
+                events = connection.execute(text(
+                    "SELECT subject, student_id, school_id, actor_kind, actor_label, before, after, change_kind, changes "
+                    "FROM events WHERE event_type = 'opt.actual_dates_recorded' ORDER BY subject")).all()  # fmt: skip
+                connection.execute(text(
+                    "INSERT INTO documents (student_id, kind, original_filename, stored_name, content_type, size_bytes, "
+                    "sha256, uploaded_at) VALUES (3, 'ead_card', 'ead.pdf', 'x', 'application/pdf', 1, 'h', "
+                    "CURRENT_TIMESTAMP)"))  # fmt: skip
+            with pytest.raises(DBAPIError), engine.begin() as connection:
+                connection.execute(text("UPDATE opt_authorizations SET actual_end_date = '2025-01-01' WHERE id = 1"))
+            with pytest.raises(SystemExit):  # refused (Flask-Migrate exits): the uploaded EAD card would be lost
+                downgrade(revision="0010")
+            with engine.begin() as connection:
+                connection.execute(text("DELETE FROM documents"))
+            downgrade(revision="0010")
+            db.engine.dispose()
+    finally:
+        engine.dispose()
+    assert [(row[0], str(row[1]) if row[1] else None, str(row[2]) if row[2] else None) for row in dates] == [
+        (1, "2026-01-01", "2027-01-01"), (2, None, None), (3, None, None), (4, "2026-04-01", "2027-04-01")]  # fmt: skip
+    decoded = [(subject, student, school, kind, label, _json(before), _json(after), change_kind, changes)
+               for subject, student, school, kind, label, before, after, change_kind, changes in events]  # fmt: skip
+    source = "requested dates, set when actual dates were introduced"
+    assert decoded == [
+        ("opt:1", 3, 7, "system", "OPT Portal", {"actual_start_date": None, "actual_end_date": None},
+         {"actual_start_date": "2026-01-01", "actual_end_date": "2027-01-01", "source": source}, None, None),
+        ("opt:4", 3, 7, "system", "OPT Portal", {"actual_start_date": None, "actual_end_date": None},
+         {"actual_start_date": "2026-04-01", "actual_end_date": "2027-04-01", "source": source}, None, None),
+    ]  # fmt: skip
+
+
+def _json(value):
+    import json
+
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def test_0013_keeps_one_principal_per_school_and_lifts_the_cap_on_dsos(fresh_database_url):
     """A school with three active principals keeps the one appointed first; the others become DSOs, each with an
     event; a removed principal and another school's stay as they were; then the index holds and DSOs are uncapped."""

@@ -33,6 +33,14 @@ def _opt(student):
     return student.program_records[-1].opt_authorizations[-1]
 
 
+def _ead(opt, *, shift: int = 0) -> dict:
+    """EAD dates ``shift`` days after the requested ones (USCIS decides them; they rarely match the request)."""
+    return {
+        "actual_start_date": opt.start_date + timedelta(days=shift),
+        "actual_end_date": opt.end_date + timedelta(days=shift),
+    }
+
+
 def _events(session, student, event_type):
     return session.scalars(select(Event).where(Event.student_id == student.id, Event.event_type == event_type)).all()
 
@@ -56,7 +64,7 @@ def account_calls(monkeypatch):
 def test_approving_a_pending_opt_creates_the_portal_account_once(factory, db_session, dso, account_calls):
     school = db_session.get(School, dso.school_id)
     student = factory.student(school=school, opt="pending")
-    approve_opt(db_session, _opt(student), actor=dso)
+    approve_opt(db_session, _opt(student), actor=dso, **_ead(_opt(student)))
     assert _opt(student).status is OptStatus.APPROVED
     assert account_calls == [student.id]
     assert db_session.scalar(select(User).where(User.student_id == student.id)) is not None
@@ -67,15 +75,15 @@ def test_approving_a_pending_opt_creates_the_portal_account_once(factory, db_ses
 
 def test_a_second_approval_is_refused_and_creates_no_second_account(factory, db_session, dso, account_calls):
     student = factory.student(school=db_session.get(School, dso.school_id), opt="pending")
-    approve_opt(db_session, _opt(student), actor=dso)
+    approve_opt(db_session, _opt(student), actor=dso, **_ead(_opt(student)))
     with pytest.raises(Conflict, match="already approved"):
-        approve_opt(db_session, _opt(student), actor=dso)
+        approve_opt(db_session, _opt(student), actor=dso, **_ead(_opt(student)))
     assert account_calls == [student.id]
 
 
 def test_a_correction_to_approved_creates_the_account(factory, db_session, dso, account_calls):
     student = factory.student(school=db_session.get(School, dso.school_id), opt="denied")
-    correct_opt(db_session, _opt(student), actor=dso, status=OptStatus.APPROVED)
+    correct_opt(db_session, _opt(student), actor=dso, status=OptStatus.APPROVED, **_ead(_opt(student)))
     assert account_calls == [student.id]
     assert len(_events(db_session, student, "opt.corrected")) == 1
 
@@ -103,7 +111,7 @@ def test_a_correction_with_an_inverted_range_is_refused(factory, db_session, dso
 def test_approving_stem_opt_generates_its_reporting_obligations(factory, db_session, dso, account_calls):
     student = factory.student(school=db_session.get(School, dso.school_id), opt="pending", opt_kind=OptKind.STEM,
                               opt_start=date(2026, 1, 31))  # fmt: skip
-    approve_opt(db_session, _opt(student), actor=dso)
+    approve_opt(db_session, _opt(student), actor=dso, **_ead(_opt(student)))
     kinds = sorted((o.kind.value, o.due_on) for o in db_session.scalars(
         select(ReportingObligation).where(ReportingObligation.student_id == student.id)))  # fmt: skip
     assert kinds == [
@@ -138,7 +146,7 @@ def test_support_and_students_cannot_record_decisions(factory, db_session, role)
     student = factory.student(opt="pending")
     user = factory.user(role=role) if role is Role.SUPPORT else factory.user(role=role, student=student)
     with pytest.raises(NotAllowed):
-        approve_opt(db_session, _opt(student), actor=Actor.for_user(user))
+        approve_opt(db_session, _opt(student), actor=Actor.for_user(user), **_ead(_opt(student)))
     assert _opt(student).status is OptStatus.PENDING
 
 
@@ -226,3 +234,100 @@ def test_an_email_used_by_another_account_is_refused(factory, db_session, dso):
     other = factory.user(role=Role.SUPPORT)
     with pytest.raises(Conflict, match="already uses"):
         change_email_of_record(db_session, student, actor=dso, new_email=other.email)
+
+
+# --- The EAD card's dates (rule 16: unemployment counts from the actual start, never the requested one) ----------
+
+
+@pytest.mark.parametrize("kind", [OptKind.POST_COMPLETION, OptKind.STEM])
+def test_approval_records_the_ead_dates_beside_the_requested_ones(factory, db_session, dso, kind):
+    requested_start = TODAY - timedelta(days=70)
+    student = factory.student(school=db_session.get(School, dso.school_id), opt="pending", opt_kind=kind,
+                              opt_start=requested_start, opt_end=requested_start + timedelta(days=364), today=TODAY)  # fmt: skip
+    opt = _opt(student)
+    approve_opt(db_session, opt, actor=dso, actual_start_date=TODAY, actual_end_date=TODAY + timedelta(days=364))
+    assert (opt.start_date, opt.actual_start_date, opt.actual_end_date) == (
+        requested_start, TODAY, TODAY + timedelta(days=364))  # fmt: skip
+    (event,) = _events(db_session, student, "opt.approved")
+    assert (event.before["actual_start_date"], event.before["actual_end_date"]) == (None, None)
+    assert event.after["actual_start_date"] == TODAY.isoformat()
+    assert event.after["start_date"] == requested_start.isoformat()
+
+
+BAD_EAD_DATES = [
+    pytest.param({"actual_start_date": TODAY + timedelta(days=1), "actual_end_date": TODAY}, "actual_end_date",
+                 "cannot end", id="actual-start-after-actual-end"),
+    pytest.param({"actual_start_date": TODAY, "actual_end_date": TODAY - timedelta(days=365)}, "actual_end_date",
+                 "cannot end", id="ead-ending-before-it-starts"),
+    pytest.param({"actual_start_date": "2026-02-30", "actual_end_date": TODAY}, "actual_start_date", "not a date",
+                 id="start-not-a-date"),
+    pytest.param({"actual_start_date": TODAY, "actual_end_date": 20270101}, "actual_end_date", "not a date",
+                 id="end-not-a-date"),
+    pytest.param({"actual_start_date": None, "actual_end_date": TODAY}, "actual_start_date", "valid from",
+                 id="start-missing"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("dates", "field", "message"), BAD_EAD_DATES)
+def test_approval_with_bad_ead_dates_is_refused_on_the_field_and_changes_nothing(factory, db_session, dso, account_calls,
+                                                                                dates, field, message):  # fmt: skip
+    student = factory.student(school=db_session.get(School, dso.school_id), opt="pending")
+    with pytest.raises(RuleBroken, match=message) as refused:
+        approve_opt(db_session, _opt(student), actor=dso, **dates)
+    assert refused.value.field == field
+    assert _opt(student).status is OptStatus.PENDING and _opt(student).actual_start_date is None
+    assert account_calls == [] and _events(db_session, student, "opt.approved") == []
+
+
+@pytest.mark.parametrize(("dates", "field", "message"), BAD_EAD_DATES[:4])  # an empty one keeps the recorded date
+def test_a_correction_with_bad_ead_dates_is_refused_on_the_field(factory, db_session, dso, dates, field, message):
+    student = factory.student(school=db_session.get(School, dso.school_id), opt="approved")
+    recorded = _opt(student).actual_start_date
+    with pytest.raises(RuleBroken, match=message) as refused:
+        correct_opt(db_session, _opt(student), actor=dso, **dates)
+    assert refused.value.field == field and _opt(student).actual_start_date == recorded
+
+
+def test_a_correction_to_approved_without_ead_dates_is_refused(factory, db_session, dso, account_calls):
+    student = factory.student(school=db_session.get(School, dso.school_id), opt="denied")
+    with pytest.raises(RuleBroken, match="valid from") as refused:
+        correct_opt(db_session, _opt(student), actor=dso, status=OptStatus.APPROVED)
+    assert refused.value.field == "actual_start_date"
+    assert _opt(student).status is OptStatus.DENIED and account_calls == []
+
+
+def test_a_correction_of_the_ead_dates_is_recorded_with_before_and_after(factory, db_session, dso):
+    student = factory.student(school=db_session.get(School, dso.school_id), opt="approved")
+    opt = _opt(student)
+    old_start = opt.actual_start_date
+    correct_opt(db_session, opt, actor=dso, actual_start_date=old_start + timedelta(days=12))
+    assert opt.actual_start_date == old_start + timedelta(days=12) and opt.start_date == old_start
+    (event,) = _events(db_session, student, "opt.corrected")
+    assert event.before["actual_start_date"] == old_start.isoformat()
+    assert event.after["actual_start_date"] == (old_start + timedelta(days=12)).isoformat()
+
+
+def test_a_correction_away_from_approved_clears_the_ead_dates_and_refuses_new_ones(factory, db_session, dso):
+    student = factory.student(school=db_session.get(School, dso.school_id), opt="approved")
+    opt = _opt(student)
+    with pytest.raises(RuleBroken, match="Only an approved OPT") as refused:
+        correct_opt(db_session, opt, actor=dso, status=OptStatus.DENIED, actual_start_date=TODAY)
+    assert refused.value.field == "actual_start_date"
+    correct_opt(db_session, opt, actor=dso, status=OptStatus.DENIED)
+    assert (opt.actual_start_date, opt.actual_end_date) == (None, None)
+    (event,) = _events(db_session, student, "opt.corrected")
+    assert event.before["actual_start_date"] is not None and event.after["actual_start_date"] is None
+
+
+def test_the_factory_gives_an_approved_opt_the_requested_dates_as_ead_dates_unless_told(factory):
+    plain = _opt(factory.student(opt_start=date(2026, 1, 10), opt_end=date(2027, 1, 9)))
+    assert (plain.actual_start_date, plain.actual_end_date) == (date(2026, 1, 10), date(2027, 1, 9))
+    told = _opt(
+        factory.student(opt_start=date(2026, 1, 10), actual_start=date(2026, 2, 3), actual_end=date(2027, 2, 2))
+    )
+    assert (told.start_date, told.actual_start_date, told.actual_end_date) == (
+        date(2026, 1, 10), date(2026, 2, 3), date(2027, 2, 2))  # fmt: skip
+    pending = _opt(factory.student(opt="pending"))
+    assert (pending.actual_start_date, pending.actual_end_date) == (None, None)
+    stem = factory.stem_opt(factory.student(), actual_start=date(2027, 3, 1))
+    assert stem.actual_start_date == date(2027, 3, 1) and stem.actual_end_date == stem.end_date

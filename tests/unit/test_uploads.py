@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.models import Document, Event, ProblemReport
 from portal.models.enums import ChangeKind, ProblemStatus, Role
 from portal.services.actors import Actor
-from portal.services.documents import upload_i983
+from portal.services.documents import student_documents, upload_ead_card, upload_i983
 from portal.services.errors import InvalidValue, NotAllowed
 from portal.services.problems import create_problem_report, update_problem_report
 from portal.services.uploads import UploadTooLarge, check_pdf, image_type
@@ -72,6 +72,40 @@ def test_i983_over_ten_megabytes_is_413(db_session, student, actor, tmp_path):
                     upload_dir=str(tmp_path), today=TODAY)  # fmt: skip
     assert error.value.status_code == 413 and "10 MB" in error.value.message
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("data", "name", "content_type"), [
+    (pdf(), "ead.pdf", "application/pdf"), (PNG, "ead front.png", "image/png"), (JPEG, "EAD.jpeg", "image/jpeg"),
+])  # fmt: skip
+def test_an_ead_card_is_accepted_as_pdf_or_photo_by_content_with_an_event(db_session, student, actor, tmp_path, data,
+                                                                          name, content_type):  # fmt: skip
+    document = upload_ead_card(db_session, student, io.BytesIO(data), name, actor=actor, upload_dir=str(tmp_path),
+                               today=TODAY)  # fmt: skip
+    assert (document.kind.value, document.content_type) == ("ead_card", content_type)
+    assert (tmp_path / document.stored_name).read_bytes() == data
+    event = db_session.scalar(select(Event).where(Event.event_type == "document.ead_card_uploaded"))
+    assert event.change_kind is ChangeKind.DOCUMENT and event.after["kind"] == "EAD card"
+    assert student_documents(db_session, student) == [document]
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"GIF89a" + b"\x00" * 40, "PDF or a photo"),
+    (b"<html><script>x</script></html>", "PDF or a photo"),
+    (pdf(javascript="app.alert(1)"), "JavaScript"),
+    (b"", "empty"),
+])  # fmt: skip
+def test_an_ead_card_that_is_not_a_clean_pdf_or_photo_is_refused_on_its_field(db_session, student, actor, tmp_path,
+                                                                              data, message):  # fmt: skip
+    with pytest.raises(InvalidValue, match=message) as refused:
+        upload_ead_card(db_session, student, io.BytesIO(data), "ead.pdf", actor=actor, upload_dir=str(tmp_path),
+                        today=TODAY)  # fmt: skip
+    assert refused.value.field == "ead_file" and list(tmp_path.iterdir()) == []
+
+
+def test_an_ead_photo_over_five_megabytes_is_413(db_session, student, actor, tmp_path):
+    with pytest.raises(UploadTooLarge, match="5 MB"):
+        upload_ead_card(db_session, student, io.BytesIO(PNG + b"\x00" * (5 * 1024 * 1024)), "ead.png", actor=actor,
+                        upload_dir=str(tmp_path), today=TODAY)  # fmt: skip
 
 
 def _file(data, name):

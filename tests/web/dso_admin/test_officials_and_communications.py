@@ -105,9 +105,13 @@ def test_only_the_principal_hands_over_and_only_to_an_own_official(client, facto
 def test_communications_show_own_students_emails_without_a_live_link(client, factory, school, sign_in, db_session):
     dso = factory.user(role=Role.DSO, school=school)
     student = factory.student(school=school, opt="pending", surname="Mailbox")
-    approve_opt(db_session, student.program_records[-1].opt_authorizations[0], actor=Actor.for_user(dso))
+    opt = student.program_records[-1].opt_authorizations[0]
+    approve_opt(
+        db_session, opt, actor=Actor.for_user(dso), actual_start_date=opt.start_date, actual_end_date=opt.end_date
+    )
     other = factory.student(opt="pending", surname="Foreigner")
-    approve_opt(db_session, other.program_records[-1].opt_authorizations[0], actor=Actor.system())
+    opt = other.program_records[-1].opt_authorizations[0]
+    approve_opt(db_session, opt, actor=Actor.system(), actual_start_date=opt.start_date, actual_end_date=opt.end_date)
     sign_in(dso)
     body = client.get("/admin/communications").get_data(as_text=True)
     email = db_session.scalar(select(OutboxEmail).where(OutboxEmail.student_id == student.id))

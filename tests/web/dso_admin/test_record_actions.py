@@ -98,10 +98,27 @@ def test_correct_an_opt_from_the_page(client, factory, school, dso, db_session):
     student = factory.student(school=school, opt="denied")
     opt = student.program_records[-1].opt_authorizations[0]
     url = f"/admin/students/{student.sevis_id}/opts/{opt.id}/correct"
-    assert client.post(url, data={"status": "approved"}).status_code == 303
+    form = client.get(url).get_data(as_text=True)
+    assert "Requested start" in form and "EAD valid from" in form and "Only for an approved OPT" in form
+    without_ead = client.post(url, data={"status": "approved"})
+    assert without_ead.status_code == 422 and 'id="actual_start_date-error"' in without_ead.get_data(as_text=True)
+    ead = {"actual_start_date": opt.start_date.isoformat(), "actual_end_date": opt.end_date.isoformat()}
+    assert client.post(url, data={"status": "approved", **ead}).status_code == 303
     db_session.refresh(opt)
-    assert opt.status.value == "approved"
-    assert "usa-alert--error" in client.post(url, data={"status": "bogus"}, follow_redirects=True).get_data(as_text=True)
+    assert opt.status.value == "approved" and opt.actual_end_date == opt.end_date
+    bogus = client.post(url, data={"status": "bogus"})
+    assert bogus.status_code == 422 and "Choose a status from the list." in bogus.get_data(as_text=True)
+
+
+def test_a_correction_to_denied_clears_the_ead_dates_the_form_still_shows(client, factory, school, dso, db_session):
+    student = factory.student(school=school)
+    opt = student.program_records[-1].opt_authorizations[0]
+    data = {"status": "denied", "start_date": opt.start_date.isoformat(), "end_date": opt.end_date.isoformat(),
+            "actual_start_date": opt.actual_start_date.isoformat(),
+            "actual_end_date": opt.actual_end_date.isoformat()}  # fmt: skip
+    assert client.post(f"/admin/students/{student.sevis_id}/opts/{opt.id}/correct", data=data).status_code == 303
+    db_session.refresh(opt)
+    assert (opt.status.value, opt.actual_start_date, opt.actual_end_date) == ("denied", None, None)
 
 
 def test_another_schools_employer_and_opt_are_404(client, factory, school, dso):

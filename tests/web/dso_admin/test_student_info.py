@@ -122,14 +122,66 @@ def test_an_inverted_history_range_gets_a_message(client, factory, school, dso):
     assert response.status_code == 422 and "swap them" in response.get_data(as_text=True)
 
 
-def test_approve_a_pending_opt_from_the_page(client, factory, school, dso, db_session):
+def test_approve_a_pending_opt_from_the_page_with_the_ead_dates(client, factory, school, dso, db_session):
     student = factory.student(school=school, opt="pending")
     opt = student.program_records[-1].opt_authorizations[0]
-    assert client.post(f"/admin/students/{student.sevis_id}/opts/{opt.id}/approve").status_code == 303
+    url = f"/admin/students/{student.sevis_id}/opts/{opt.id}/approve"
+    page = _page(client, student).get_data(as_text=True)
+    assert f'href="{url}" hx-get="{url}" hx-target="#modal-root"' in page and "Not yet: recorded at approval" in page
+    form = client.get(url).get_data(as_text=True)
+    assert "EAD valid from" in form and "EAD valid to" in form and 'type="date"' in form
+    ead = {"actual_start_date": (opt.start_date + timedelta(days=20)).isoformat(),
+           "actual_end_date": (opt.end_date + timedelta(days=20)).isoformat()}  # fmt: skip
+    assert client.post(url, data=ead).status_code == 303
     db_session.refresh(opt)
-    assert opt.status.value == "approved"
-    again = client.post(f"/admin/students/{student.sevis_id}/opts/{opt.id}/approve", follow_redirects=True)
+    assert opt.status.value == "approved" and opt.actual_start_date == opt.start_date + timedelta(days=20)
+    shown = _page(client, student).get_data(as_text=True)
+    assert "Requested" in shown and "EAD validity" in shown
+    assert f"{opt.actual_start_date:%m/%d/%Y}–{opt.actual_end_date:%m/%d/%Y}" in shown
+    again = client.post(url, data=ead, follow_redirects=True)
     assert "already approved" in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}], ids=["plain", "htmx"])
+@pytest.mark.parametrize(("data", "field", "message"), [
+    ({"actual_start_date": "2026-05-01", "actual_end_date": "2026-04-01"}, "actual_end_date", "cannot end"),
+    ({"actual_start_date": "2026-02-30", "actual_end_date": "2027-01-01"}, "actual_start_date", "Enter a real date"),
+    ({"actual_start_date": "", "actual_end_date": "2027-01-01"}, "actual_start_date", "valid from"),
+])  # fmt: skip
+def test_bad_ead_dates_on_the_approve_form_are_a_422_with_the_message_on_the_field(client, factory, school, dso,
+                                                                                   db_session, headers, data, field,
+                                                                                   message):  # fmt: skip
+    student = factory.student(school=school, opt="pending")
+    opt = student.program_records[-1].opt_authorizations[0]
+    response = client.post(f"/admin/students/{student.sevis_id}/opts/{opt.id}/approve", data=data, headers=headers)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    error = body.split(f'id="{field}-error"')[1].split("</span>")[0]
+    assert message in error and f'aria-describedby="{field}-hint {field}-error"' in body
+    assert f'value="{data[field]}"' in body  # what the official typed stays in the field
+    db_session.refresh(opt)
+    assert opt.status.value == "pending"
+
+
+def test_a_document_the_student_uploaded_opens_from_the_page(client, factory, school, dso, db_session, app):
+    import io
+
+    from portal.services.actors import Actor
+    from portal.services.documents import upload_ead_card
+    from tests.support.files import pdf
+
+    student = factory.student(school=school)
+    user = factory.user(role=Role.STUDENT, student=student)
+    document = upload_ead_card(db_session, student, io.BytesIO(pdf()), "my ead.pdf", actor=Actor.for_user(user),
+                               upload_dir=app.config["UPLOAD_DIR"])  # fmt: skip
+    url = f"/admin/students/{student.sevis_id}/documents/{document.id}"
+    page = _page(client, student).get_data(as_text=True)
+    assert f'EAD card: <a class="usa-link" href="{url}">my_ead.pdf</a>' in page
+    response = client.get(url)
+    assert response.status_code == 200 and response.data == pdf()
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    other = factory.student()
+    assert client.get(f"/admin/students/{other.sevis_id}/documents/{document.id}").status_code == 404
 
 
 def test_the_page_issues_the_same_number_of_statements_whatever_the_record_holds(client, factory, school, dso, count_queries):

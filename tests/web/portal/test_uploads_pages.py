@@ -49,6 +49,35 @@ def test_pdf_over_ten_megabytes_is_413_with_a_message(client, signed_in):
     assert just_over.status_code == 413 and "10 MB" in just_over.get_data(as_text=True)
 
 
+def _upload_ead(client, data, name, headers=None):
+    return client.post("/documents/ead", data={"ead_file": (io.BytesIO(data), name)}, content_type="multipart/form-data",
+                       headers=headers or {})  # fmt: skip
+
+
+@pytest.mark.parametrize(("data", "name"), [(pdf(), "ead.pdf"), (JPEG, "ead.jpg")], ids=["pdf", "photo"])
+def test_the_student_uploads_the_ead_card_and_sees_it_listed(client, signed_in, student, db_session, data, name):
+    assert _upload_ead(client, data, name).status_code == 303
+    document = db_session.scalar(select(Document).where(Document.student_id == student.id))
+    assert document.kind.value == "ead_card"
+    page = client.get("/documents").get_data(as_text=True)
+    assert f'EAD card: <a class="usa-link" href="/documents/{document.id}/download">{name}</a>' in page
+    assert client.get(f"/documents/{document.id}/download").data == data
+
+
+@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+def test_an_ead_card_that_is_not_a_pdf_or_photo_is_422_on_its_field(client, signed_in, student, db_session, headers):
+    response = _upload_ead(client, b"GIF89a" + b"\x00" * 40, "ead.gif", headers=headers)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="ead_file-error"' in body and "PDF or a photo" in body
+    assert 'id="file-error"' not in body  # the Form I-983 form is not blamed
+    assert db_session.scalar(select(Document).where(Document.student_id == student.id)) is None
+
+
+def test_an_ead_upload_without_a_file_is_422(client, signed_in):
+    response = client.post("/documents/ead", data={}, content_type="multipart/form-data")
+    assert response.status_code == 422 and "Choose the PDF or photo of your EAD card" in response.get_data(as_text=True)
+
+
 def test_another_students_document_is_404(client, signed_in, factory, db_session):
     other = factory.student()
     document = Document(student_id=other.id, kind="i983", original_filename="x.pdf", stored_name="a" * 48,
