@@ -77,6 +77,26 @@ def _copy(conn, table, rows) -> None:
                 copy.write_row(values)
 
 
+def _opt_start(today: date, program_id: int) -> date:
+    """The bench OPTs start between 60 days and about a year and a half ago (the first student's 60 days ago)."""
+    return today - timedelta(days=60 + (program_id - 1) * 37 % 500)
+
+
+def _seed_timeline_marks(conn, student_ids: list[int]) -> None:
+    """Each student's timeline marks, computed by the app's own timeline (the ORM hook does not see bulk inserts)."""
+    from portal.models import TimelineMark
+    from portal.services.timeline import marks_for
+    from portal.services.timelines import load_facts
+
+    for start in range(0, len(student_ids), 5000):
+        facts = load_facts(conn, student_ids[start:start + 5000])
+        _bulk(conn, TimelineMark.__table__, [
+            {"student_id": fact.student_id, "school_id": fact.school_id, "kind": str(mark.kind),
+             "starts_on": mark.starts_on, "ends_on": mark.ends_on, "detail": mark.detail}
+            for fact in facts.values() for mark in marks_for(fact)
+        ])  # fmt: skip
+
+
 def _employer_snapshot(number: int) -> dict:
     """What an employer event carries (Employer.snapshot()): twenty fields, some with commas, quotes and ampersands."""
     return {
@@ -217,13 +237,15 @@ def seed(
             for sid, school in student_rows
         ])  # fmt: skip
         programs = conn.execute(select(ProgramRecord.id, ProgramRecord.student_id).order_by(ProgramRecord.id)).all()
+        # OPT starts spread over about a year and a half, so every day of the daily sweep has its share of notices.
         _bulk(conn, OptAuthorization.__table__, [
             {"program_record_id": pid, "kind": OptKind.POST_COMPLETION, "status": OptStatus.APPROVED,
-             "start_date": today - timedelta(days=60), "end_date": today + timedelta(days=304),
-             "actual_start_date": today - timedelta(days=60), "actual_end_date": today + timedelta(days=304), "decided_at": now,
-             "created_at": now, "version": 1}
+             "start_date": _opt_start(today, pid), "end_date": _opt_start(today, pid) + timedelta(days=364),
+             "actual_start_date": _opt_start(today, pid), "actual_end_date": _opt_start(today, pid) + timedelta(days=364),
+             "decided_at": now, "created_at": now, "version": 1}
             for pid, _sid in programs
         ])  # fmt: skip
+        opt_start_by_student = {sid: _opt_start(today, pid) for pid, sid in programs}
         opt_by_student = dict(conn.execute(
             select(ProgramRecord.student_id, OptAuthorization.id).join(OptAuthorization)).all())  # fmt: skip
         _bulk(conn, Address.__table__, [
@@ -241,11 +263,13 @@ def seed(
                 "address_line1": f"{i % 900 + 1} Main Street", "address_line2": "", "city": "Boston", "state": "MA",
                 "postal_code": "02110", "ein": f"{100000000 + i % 899999999}", "self_employed": False,
                 "course_relevance": "Applies my degree in data science.", "employment_time": EmploymentTime.FULL_TIME,
-                "start_date": today - timedelta(days=50), "job_title": "Data Analyst", "reported_late": False,
+                "start_date": min(today - timedelta(days=50), opt_start_by_student[sid] + timedelta(days=i * 13 % 120)),
+                "job_title": "Data Analyst", "reported_late": False,
                 "review_status": "not_needed", "created_at": now, "updated_at": now, "version": 1,
             })  # fmt: skip
         _bulk(conn, Employer.__table__, employers)
         del employers
+        _seed_timeline_marks(conn, student_ids)
         # The bench student (first one) has a long history: 2,000 of the events are theirs.
         school_of = dict(student_rows)
         events = []
