@@ -77,9 +77,11 @@ audit: install
 bench-deps:
 	@$(BIN)/python scripts/bench_deps.py
 
-## bench: seed a large dataset, serve it with gunicorn (2 workers), drive it with wrk beside a hello-world floor
+## bench: seed a large dataset, serve it with gunicorn (2 workers), drive it with wrk beside a hello-world floor;
+## then render bench/results/latest.json's table into README.md and bench/README.md
 bench: install assets bench-deps
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.report
 
 ## scale-out: two gunicorns + two workers on one PostgreSQL and one Redis; sessions, rate limits, email once
 ## (also part of the PostgreSQL half of `make test`)

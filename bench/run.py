@@ -31,6 +31,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bench.client import Client
+from bench.report import markdown, table
 from tests.browser.harness import ROOT, Stack
 
 RESULTS = ROOT / "bench" / "results"
@@ -344,51 +345,6 @@ def _git_commit() -> str:
     return result.stdout.strip()
 
 
-def table(report: dict) -> str:
-    floor = report["floor"]
-    exports = report["dataset"].get("export_changes")
-    exports = f" (exports: a school of {exports:,} changes)" if exports else ""
-    lines = [
-        f"OPT Portal benchmark · {report['database']} · {report['dataset']['students']:,} students, "
-        f"{report['dataset']['employers']:,} employers, {report['dataset']['events']:,} events{exports} · "
-        f"gunicorn 2 workers (gthread x4) · wrk {report['wrk']['connections']} connections, "
-        f"{report['wrk']['duration_s']} s · {report['machine']['cpus']} CPUs",
-        "",
-        f"| {'page':<28} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'x floor':>7} | {'SQL/req':>7} "
-        f"| {'gzip B':>7} | budget |",
-        f"|{'-' * 30}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|--------|",
-        f"| {'floor: hello-world Flask':<28} | {floor['requests_per_second']:>8.0f} | {floor['p50_ms']:>7.2f} "
-        f"| {floor['p99_ms']:>7.2f} | {1:>7.2f} | {'-':>7} | {'-':>7} |        |",
-    ]
-    for row in report["pages"]:
-        sql = f"{row['sql_per_request']}" + ("" if row["sql_per_request"] == row["sql_per_request_tiny"]
-                                             else f"≠{row['sql_per_request_tiny']}")  # fmt: skip
-        if row["status"] != "measured":
-            lines.append(f"| {row['name']:<28} | {'not built yet':>43} | {'':>7} | {'':>7} |        |")
-            continue
-        ok = all(row["within_budget"].values())
-        missed = ",".join(name for name, good in row["within_budget"].items() if not good)
-        lines.append(
-            f"| {row['name']:<28} | {row['requests_per_second']:>8.0f} | {row['p50_ms']:>7.2f} | {row['p99_ms']:>7.2f} "
-            f"| {row['ratio_to_floor']:>7.2f} | {sql:>7} | {row['gzip_bytes']:>7} | {'ok' if ok else 'MISS ' + missed} |"
-        )
-        if row["non_2xx_3xx"]:
-            lines.append(f"|   ({row['non_2xx_3xx']} of {row['requests']} responses were not 2xx/3xx)")
-    lines += ["", f"| {'export':<32} | {'rows':>9} | {'rows/s':>9} | {'worker RSS MB before -> peak':>28} | budget |",
-              f"|{'-' * 34}|{'-' * 11}|{'-' * 11}|{'-' * 30}|--------|"]  # fmt: skip
-    for export in report["exports"]:
-        if export.get("status") != 200:
-            lines.append(f"| {export['name']:<32} | HTTP {export.get('status')} |")
-            continue
-        ok = export["within_budget"]["rows_per_second"]
-        lines.append(f"| {export['name']:<32} | {export['rows']:>9,} | {export['rows_per_second']:>9,} | "
-                     f"{export['worker_rss_mb_before']:>12} -> {export['worker_rss_mb_peak']:>11} | "
-                     f"{'ok' if ok else 'MISS'} |")  # fmt: skip
-    lines += ["", f"Budgets: >= {FLOOR_RATIO:.0%} of the floor's req/s; p99 <= {P99_BUDGET_MS:g} ms; SQL/req equal on a "
-              f"tiny dataset (else shown as large≠tiny); exports >= {EXPORT_ROWS_PER_SECOND:,} rows/s."]  # fmt: skip
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark the portal against a hello-world floor.")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the default dataset (50 = 1M students)")
@@ -413,11 +369,9 @@ def main(argv: list[str] | None = None) -> int:
     report = run(args)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=2) + "\n")
-    text = table(report)
-    (RESULTS / f"{args.output}.md").write_text(f"{text}\n\nProduced by `{report['command']}` at {report['generated_at']} "
-                                       f"(commit {report['git_commit']}).\n")  # fmt: skip
+    (RESULTS / f"{args.output}.md").write_text(markdown(report))
     print()
-    print(text)
+    print(table(report))
     print(f"\nWrote {(RESULTS / args.output).relative_to(ROOT)}.json and .md")
     return 0
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -96,6 +97,26 @@ def _project_json(name: str) -> dict | None:
         return None
 
 
+def why_not_latest(latest: str, requires_python: str | None) -> str:
+    """Why a pin is behind: the latest release needs a newer Python only when its requires_python excludes this one."""
+    running = platform.python_version()
+    if requires_python and not _python_allowed(running, requires_python):
+        return f"latest {latest} needs Python {requires_python}; this is Python {running}"
+    return f"not the latest release, {latest}"
+
+
+def _python_allowed(version: str, requires_python: str) -> bool:
+    """Whether `version` satisfies a requires_python specifier; a specifier we cannot read excludes nothing."""
+    try:
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    except ImportError:  # packaging comes with pip-audit; without it we cannot tell, so claim nothing
+        return True
+    try:
+        return SpecifierSet(requires_python).contains(version, prereleases=True)
+    except InvalidSpecifier:
+        return True
+
+
 def pypi_latest_release_audit(pins: dict[str, str]) -> tuple[str, str]:
     """Audit pins that are their project's latest release from PyPI's project JSON; name the others."""
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -109,8 +130,7 @@ def pypi_latest_release_audit(pins: dict[str, str]) -> tuple[str, str]:
             continue
         latest = project["info"]["version"]
         if latest != pins[name]:
-            requires = project["info"].get("requires_python") or "any Python"
-            not_latest.append(f"{name} {pins[name]} (latest {latest} needs Python {requires})")
+            not_latest.append(f"{name} {pins[name]} ({why_not_latest(latest, project['info'].get('requires_python'))})")
             continue
         for advisory in project.get("vulnerabilities", []):
             names = {advisory.get("id"), *advisory.get("aliases", [])}

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, event
 
 from portal import create_app
@@ -18,6 +19,16 @@ from portal.services.site_state import PERIODIC
 from tests.support.postgres import PostgresServer, find_pg_bin
 
 TEST_DB = os.environ.get("PORTAL_TEST_DB", "sqlite")
+
+# Hypothesis, for every test in both halves of `make test`: repeatable (derandomized, no example database), and
+# nothing that depends on how busy the machine is (no deadline, no too_slow health check), so a loaded CI runner
+# cannot fail a test that passes on a quiet one. Example counts stay each test's own (Hypothesis's 100 unless the
+# test says otherwise). The count-based health checks (data_too_large, filter_too_much) stay on: they do not depend
+# on speed, and a test that needs one off says so itself. HYPOTHESIS_PROFILE=explore draws random examples instead.
+settings.register_profile("portal", deadline=None, derandomize=True, database=None,
+                          suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+settings.register_profile("explore", parent=settings.get_profile("portal"), derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "portal")
 
 
 def pytest_report_header(config):

@@ -26,7 +26,8 @@ from portal.services.contact import update_address
 from portal.services.employers import add_employer, delete_employer, restore_employer, update_employer
 from portal.services.errors import NotAllowed, RuleBroken
 
-XSD = Path("/work/shared/sevis-batch-xsd/Create-UpdateStudent.xsd")
+# The schema the project ships, the one the feed checks incoming batches against (not a copy outside the repository).
+XSD = Path(__file__).resolve().parents[2] / "portal" / "schemas" / "sevis" / "Create-UpdateStudent.xsd"
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
 

@@ -54,7 +54,7 @@ def test_sending_a_student_email_writes_an_email_sent_event(factory, db_session,
     student = factory.student()
     email = _queue(db_session, student)
     deliver_due_emails(db_session, worker_id="test")
-    events = db_session.scalars(select(Event).where(Event.student_id == student.id, Event.event_type == "email.sent")).all()
+    events = db_session.scalars(select(Event).where(Event.student_id == student.id, Event.event_type == "email.sent").order_by(Event.id)).all()
     assert [event.after["reference_code"] for event in events] == [email.reference_code]
 
 

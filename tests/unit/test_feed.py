@@ -48,7 +48,7 @@ def employer_values(name="Example Analytics LLC", start=None):
 
 
 def _events(db_session, student_id, event_type):
-    return db_session.scalars(select(Event).where(Event.student_id == student_id, Event.event_type == event_type)).all()
+    return db_session.scalars(select(Event).where(Event.student_id == student_id, Event.event_type == event_type).order_by(Event.id)).all()
 
 
 def test_opt_add_through_the_feed_approves_and_creates_the_account_exactly_once(factory, db_session):

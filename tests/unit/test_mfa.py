@@ -43,7 +43,7 @@ def test_enrolment_needs_a_current_code_and_gives_ten_hashed_recovery_codes(fact
     assert len(codes) == 10 and len(set(codes)) == 10 and mfa.mfa_enabled(user)
     stored = db_session.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == user.id)).all()
     assert len(stored) == 10 and not set(codes) & set(stored)
-    assert db_session.scalars(select(Event.event_type).where(Event.user_id == user.id)).all() == ["mfa.enrolled"]
+    assert db_session.scalars(select(Event.event_type).where(Event.user_id == user.id).order_by(Event.id)).all() == ["mfa.enrolled"]
 
 
 def test_recovery_code_works_once(factory, db_session):
@@ -195,9 +195,9 @@ def test_a_student_turns_mfa_off_with_password_and_a_code(factory, db_session):
     mfa.turn_off_mfa(db_session, user, password=PASSWORD, code=pyotp.TOTP(mfa.secret_of(user)).now(), keep=this)
     assert not mfa.mfa_enabled(user) and user.mfa_secret_encrypted is None and mfa.recovery_codes_left(db_session, user) == 0
     assert this.ended_at is None and other.ended_at is not None and other.ended_reason == "mfa_turned_off"
-    events = db_session.scalars(select(Event.event_type).where(Event.user_id == user.id)).all()
+    events = db_session.scalars(select(Event.event_type).where(Event.user_id == user.id).order_by(Event.id)).all()
     assert events[-2:] == ["mfa.turned_off", "sessions.ended"] and "mfa.cleared" not in events
-    notice = db_session.scalars(select(OutboxEmail).where(OutboxEmail.user_id == user.id)).all()[-1]
+    notice = db_session.scalars(select(OutboxEmail).where(OutboxEmail.user_id == user.id).order_by(OutboxEmail.id)).all()[-1]
     assert notice.template == "mfa_turned_off" and notice.to_address == user.email and "/password/reset" in notice.body_text
 
 
@@ -254,7 +254,7 @@ def test_a_dso_turns_off_a_students_mfa_ends_every_session_with_an_event_and_a_n
     assert phone.ended_at is not None and laptop.ended_at is not None and phone.ended_reason == "mfa_cleared"
     cleared = db_session.scalars(select(Event).where(Event.user_id == user.id, Event.event_type == "mfa.cleared")).one()
     assert cleared.actor_user_id == dso.id and cleared.student_id == student.id
-    notice = db_session.scalars(select(OutboxEmail).where(OutboxEmail.user_id == user.id)).all()[-1]
+    notice = db_session.scalars(select(OutboxEmail).where(OutboxEmail.user_id == user.id).order_by(OutboxEmail.id)).all()[-1]
     assert notice.template == "mfa_turned_off_by_school" and notice.to_address == user.email
     assert "Your school's DSO turned off" in notice.body_text and "/password/reset" in notice.body_text
 

@@ -24,7 +24,7 @@ def mailbox(app, tmp_path, monkeypatch):
 
 
 def _emails(db_session, template):
-    return db_session.scalars(select(OutboxEmail).where(OutboxEmail.template == template)).all()
+    return db_session.scalars(select(OutboxEmail).where(OutboxEmail.template == template).order_by(OutboxEmail.id)).all()
 
 
 def _address_obligation(db_session, student, due_on):

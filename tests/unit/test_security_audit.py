@@ -4,11 +4,14 @@ of the latest release only, so only pins at their latest release may be called a
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "security_audit.py"
+RUNNING = sys.version_info
+NEXT_PYTHON = f">={RUNNING[0]}.{RUNNING[1] + 1}"  # a requires_python that excludes the Python running the tests
 
 
 @pytest.fixture()
@@ -60,13 +63,24 @@ def test_withdrawn_and_ignored_advisories_do_not_count(monkeypatch, audit):
 
 
 def test_an_older_pin_is_named_unaudited_even_when_the_latest_release_is_clean(monkeypatch, audit):
-    answer(monkeypatch, audit, {"deprecated": project("3.0.1", requires_python=">=3.12"), "flask": project("3.1.3")})
+    answer(monkeypatch, audit, {"deprecated": project("3.0.1", requires_python=NEXT_PYTHON), "flask": project("3.1.3")})
 
     state, detail = audit.pypi_latest_release_audit({"deprecated": "1.3.1", "flask": "3.1.3"})
 
     assert state == "UNVERIFIED"
     assert "1 of 2 locked packages" in detail
-    assert "Deprecated 1.3.1".lower() in detail.lower() and "needs Python >=3.12" in detail
+    assert "Deprecated 1.3.1".lower() in detail.lower() and f"needs Python {NEXT_PYTHON}" in detail
+
+
+@pytest.mark.parametrize("requires_python", [None, "", ">=3.7", f">={RUNNING[0]}.{RUNNING[1]}", "not a specifier"])
+def test_an_older_pin_whose_latest_release_runs_here_is_only_called_not_the_latest(monkeypatch, audit, requires_python):
+    answer(monkeypatch, audit, {"alembic": project("1.18.0", requires_python=requires_python)})
+
+    state, detail = audit.pypi_latest_release_audit({"alembic": "1.17.2"})
+
+    assert state == "UNVERIFIED"
+    assert "alembic 1.17.2 (not the latest release, 1.18.0)" in detail
+    assert "needs Python" not in detail
 
 
 def test_no_answer_at_all_claims_nothing(monkeypatch, audit):

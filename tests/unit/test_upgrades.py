@@ -15,7 +15,7 @@ from portal.services.upgrades import complete_upgrade
 def test_complete_upgrade_records_the_flag_and_one_event(db_session, force):
     upgrade = complete_upgrade(db_session, actor=Actor.system(), force_password_change=force, note=" Release 3 ")
     assert upgrade.force_password_change is force and upgrade.note == "Release 3"
-    events = db_session.scalars(select(Event).where(Event.subject == f"upgrade:{upgrade.id}")).all()
+    events = db_session.scalars(select(Event).where(Event.subject == f"upgrade:{upgrade.id}").order_by(Event.id)).all()
     assert [event.event_type for event in events] == ["upgrade.completed"]
 
 

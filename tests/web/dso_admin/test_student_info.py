@@ -294,7 +294,7 @@ def test_turn_off_needs_a_confirmation_then_signs_the_student_out_and_tells_them
     assert signed_out.status_code == 302 and signed_out.headers["Location"].startswith("/?next=")
     event = db_session.scalar(select(Event).where(Event.user_id == user.id, Event.event_type == "mfa.cleared"))
     assert event is not None and event.actor_user_id == dso.id
-    templates = db_session.scalars(select(OutboxEmail.template).where(OutboxEmail.user_id == user.id)).all()
+    templates = db_session.scalars(select(OutboxEmail.template).where(OutboxEmail.user_id == user.id).order_by(OutboxEmail.id)).all()
     assert templates[-1] == "mfa_turned_off_by_school"
     after = client.get(f"/admin/students/{student.sevis_id}").get_data(as_text=True)
     assert "Turn off two-step verification: done." in after and 'aria-describedby="why-clear_mfa"' in after
