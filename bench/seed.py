@@ -187,6 +187,7 @@ def seed(
     seed_value: int = 7,
     students_per_school: int = STUDENTS_PER_SCHOOL,
     export_changes: int = EXPORT_CHANGES,
+    events: int | None = None,
 ) -> dict:
     from portal.models import Address, Employer, Event, OptAuthorization, ProgramRecord, School, Student, User
     from portal.models.enums import (
@@ -207,7 +208,7 @@ def seed(
     rng = random.Random(seed_value)
     n_students = max(20, int(20_000 * scale))
     n_employers = max(50, int(50_000 * scale))
-    n_events = max(500, int(500_000 * scale))
+    n_events = max(500, int(500_000 * scale)) if events is None else max(events, 2000)
     today = date.today()
     now = datetime.now(timezone.utc)
     password_hash = hash_password(BENCH_PASSWORD)
@@ -337,12 +338,13 @@ def main() -> int:
     parser.add_argument("--students-per-school", type=int, default=STUDENTS_PER_SCHOOL)
     parser.add_argument("--export-changes", type=int, default=EXPORT_CHANGES,
                         help="the export school's changes (0: no export school)")  # fmt: skip
+    parser.add_argument("--events", type=int, default=None, help="how many events (default: 500,000 x scale)")
     args = parser.parse_args()
     from portal import create_app
 
     with create_app().app_context():  # password hashing reads the app's argon2 settings
         summary = seed(os.environ["DATABASE_URL"], scale=args.scale, students_per_school=args.students_per_school,
-                       export_changes=args.export_changes)  # fmt: skip
+                       export_changes=args.export_changes, events=args.events)  # fmt: skip
     json.dump(summary, sys.stdout)
     print()
     return 0
