@@ -1,11 +1,12 @@
 """What a student sees and may change (DESIGN rules 3 to 6)."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from portal.models.enums import EducationLevel, OptStatus, ProgramStatus
-from portal.services.access import add_months, student_access
+from portal.services.access import student_access
+from portal.services.clock import add_months
 from portal.services.errors import NotAllowed
 from portal.services.students import open_program_record
 
@@ -63,7 +64,8 @@ def test_early_completion_is_read_only_until_six_months_after_the_opt_end(factor
 
 def test_pending_stem_keeps_editing_open_after_the_post_completion_end(factory, db_session):
     student = _student(factory)
-    factory.stem_opt(student, status="pending")
+    stem = factory.stem_opt(student, status="pending")
+    stem.created_at = datetime(2026, 4, 1, 15, tzinfo=UTC)  # timely: filed before the post-completion OPT ended
     access = student_access(db_session, student, today=date(2026, 8, 1))
     assert access.can_edit is True
     assert [opt.kind.value for opt in access.opts] == ["post_completion", "stem"]
@@ -84,7 +86,7 @@ def test_after_a_transfer_only_the_new_program_record_is_shown(factory, db_sessi
                               start_date=date(2026, 1, 1), end_date=date(2030, 1, 1))  # fmt: skip
     access = student_access(db_session, student, today=TODAY)
     assert access.program.id == new.id
-    assert access.opts == []
+    assert access.opts == ()
     assert access.can_edit is True  # contact details stay editable
 
 
