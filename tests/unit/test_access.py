@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from portal.models.enums import EducationLevel, OptStatus, ProgramStatus
+from portal.models.enums import EducationLevel, OptStatus, ProgramStatus, Role
 from portal.services.access import student_access
 from portal.services.clock import add_months
 from portal.services.errors import NotAllowed
@@ -96,3 +96,28 @@ def test_approved_stem_extends_the_opt_end(factory, db_session):
     access = student_access(db_session, student, today=date(2026, 8, 1))
     assert access.can_edit and access.opt_end_date == stem.end_date and access.is_on_stem
     assert OptStatus.APPROVED == access.stem_opt.status
+
+
+def test_the_closed_notice_gives_the_reason_the_school_and_its_officials(factory, db_session):
+    from portal.services.access import closed_account_for
+
+    student = _student(factory)
+    principal = factory.user(role=Role.PRINCIPAL_DSO, school=student.school, email="pat@example.edu")
+    dso = factory.user(role=Role.DSO, school=student.school, email="dee@example.edu")
+    factory.user(role=Role.DSO, email="elsewhere@example.edu")  # another school's official is not named
+    assert closed_account_for(db_session, student, today=date(2026, 11, 30)) is None  # still read-only
+    notice = closed_account_for(db_session, student, today=date(2026, 12, 1))
+    assert notice.reason.startswith("Your portal access ended on November 30, 2026")
+    assert notice.school_name == student.school.name
+    assert {(o.name, o.email) for o in notice.officials} == {
+        (principal.display_name, principal.email),
+        (dso.display_name, dso.email),
+    }
+
+
+def test_a_terminated_program_closes_access_at_once(factory, db_session):
+    """DESIGN rule 5: a change of status closes the account at once, OPT dates notwithstanding."""
+    student = _student(factory)
+    student.program_records[-1].status = ProgramStatus.TERMINATED
+    access = student_access(db_session, student, today=date(2026, 1, 10))
+    assert access.closed and not access.can_edit and "terminated" in access.read_only_reason
