@@ -78,8 +78,11 @@ def current_actor() -> Actor:
     return Actor.for_user(current_user)
 
 
-def roles_required(*roles: Role) -> Callable:
-    """Allow only signed-in users with one of ``roles``: anonymous users go to sign-in, others get 403."""
+def roles_required(*roles: Role, refuse: Callable | None = None) -> Callable:
+    """Allow only signed-in users with one of ``roles``: anonymous users go to sign-in, others get 403.
+
+    ``refuse`` (optional) returns a response to answer instead of the view, or None to go on.
+    """
     allowed = frozenset(roles)
 
     def decorator(view: Callable) -> Callable:
@@ -89,6 +92,9 @@ def roles_required(*roles: Role) -> Callable:
                 return login_manager.unauthorized()
             if current_user.role not in allowed:
                 abort(403)
+            refusal = refuse() if refuse is not None else None
+            if refusal is not None:
+                return refusal
             return view(*args, **kwargs)
 
         wrapper.allowed_roles = allowed  # read by the access-matrix test
@@ -97,7 +103,14 @@ def roles_required(*roles: Role) -> Callable:
     return decorator
 
 
-student_required = roles_required(Role.STUDENT)
+def _closed_student_page():
+    """DESIGN rule 5: a student whose access has closed (time passed since sign-in) gets the closed page, never data."""
+    from portal.routes.student_common import refuse_closed_student
+
+    return refuse_closed_student()
+
+
+student_required = roles_required(Role.STUDENT, refuse=_closed_student_page)
 official_required = roles_required(*OFFICIAL_ROLES)
 principal_required = roles_required(Role.PRINCIPAL_DSO)
 support_required = roles_required(Role.SUPPORT)

@@ -8,14 +8,13 @@ cancelled and the cancellation is an event. This is the guard against the incide
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from portal.models import Employer, Event, OptAuthorization, OutboxEmail, ProgramRecord, ReportingObligation, Student
+from portal.models import Event, OptAuthorization, OutboxEmail, ProgramRecord, ReportingObligation, Student
 from portal.models.enums import ObligationKind, OptKind, OptStatus
 from portal.notifications.delivery import RECHECKS
 from portal.notifications.outbox import queue_email
@@ -223,30 +222,16 @@ def _recheck_access(session: Session, email: OutboxEmail) -> str | None:
 
 
 def unemployment_status(session: Session, student_ids: list[int], today: date) -> dict[int, tuple[int, int, date]]:
-    """{student id: (days used, days allowed, first OPT start)} for students with an approved OPT, in two queries.
+    """{student id: (days used, days allowed, first OPT start)} for students with an approved OPT on their current
+    program record: the timeline's count (portal.services.timeline), the same the dashboard shows."""
+    from portal.services.timelines import timelines_for
 
-    The count is the student issue's rule (portal.services.unemployment), the same the dashboard shows.
-    """
-    from portal.services.unemployment import unemployment_days
-
-    opts = session.execute(
-        select(ProgramRecord.student_id, OptAuthorization)
-        .join(OptAuthorization, OptAuthorization.program_record_id == ProgramRecord.id)
-        .where(ProgramRecord.student_id.in_(student_ids), OptAuthorization.status == OptStatus.APPROVED)
-    ).all()
-    jobs = session.execute(
-        select(Employer.student_id, Employer.start_date, Employer.end_date)
-        .where(Employer.student_id.in_(student_ids), Employer.deleted_at.is_(None))
-    ).all()
-    authorizations, employment = defaultdict(list), defaultdict(list)
-    for student_id, opt in opts:
-        authorizations[student_id].append(opt)
-    for job in jobs:
-        employment[job.student_id].append(job)
     status = {}
-    for student_id, student_opts in authorizations.items():
-        days = unemployment_days(student_opts, employment[student_id], today=today)
-        status[student_id] = (days.used, days.allowed, min(opt.start_date for opt in student_opts))
+    for student_id, timeline in timelines_for(session, student_ids, today).items():
+        starts = [opt.start for opt in timeline.opts if opt.facts.status is OptStatus.APPROVED]
+        if starts:
+            days = timeline.unemployment
+            status[student_id] = (days.used, days.allowed, min(starts))
     return status
 
 

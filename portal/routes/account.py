@@ -21,7 +21,9 @@ from portal.forms.account import (
 )
 from portal.models.enums import LinkPurpose
 from portal.routes.auth import continue_after_step
+from portal.routes.student_common import closed_page
 from portal.services import accounts, mfa, reset_requests
+from portal.services.access import closed_account_for
 from portal.services.errors import DomainError, SecretUnreadable
 from portal.services.sessions import end_session
 from portal.services.throttling import record_failed_sign_in
@@ -50,11 +52,13 @@ def _no_store(response):
 
 
 def _usable_link(token: str, purpose: LinkPurpose):
-    """The link for ``token``, and None; or the page saying why it cannot be used (404 unknown, 410 used or expired)."""
+    """The link for ``token``, and None; or the page saying why it cannot be used (404 unknown, 410 used or expired,
+    403 the closed page for a student whose portal access has closed: rule 5, a link is no way back in)."""
     link = accounts.find_link(db.session, token, purpose)
     problem = accounts.link_problem(link)
     if not problem:
-        return link, None
+        closed = closed_account_for(db.session, link.user.student)
+        return (link, None) if closed is None else (link, _no_store(closed_page(closed)))
     return link, _no_store(render_page_or_partial("pages/account_link_problem.html", "partials/_account_link_problem.html",
                                                   status=404 if link is None else 410, problem=problem))  # fmt: skip
 

@@ -10,6 +10,7 @@ from portal.extensions import db, limiter
 from portal.forms.auth import SignInForm
 from portal.models import User
 from portal.models.enums import Role
+from portal.routes.student_common import closed_page
 from portal.services.accounts import forced_change_pending, must_change_password, sign_in_with_password
 from portal.services.mfa import mfa_enabled, mfa_required
 from portal.services.sessions import end_session, start_session
@@ -84,14 +85,15 @@ def _sign_in_steps_first():
 @bp.teardown_app_request
 def _forget_request_user(_exc):
     """The signed-in user belongs to one request; an app context can outlive it (the test client reuses it)."""
-    for key in ("_login_user", "user_session"):
+    for key in ("_login_user", "user_session", "student_access"):
         g.pop(key, None)
 
 
 @bp.route("/", methods=["GET", "POST"])
 @limiter.limit(_sign_in_limit, methods=["POST"])
 def sign_in():
-    """Show the sign-in page and sign a user in; one generic message for a wrong email or password."""
+    """Show the sign-in page and sign a user in; one generic message for a wrong email or password; the closed page
+    (403) for a student whose portal access has closed, once the password is right."""
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = SignInForm()
@@ -101,6 +103,8 @@ def sign_in():
         if result.user is not None:
             return _start_signed_in_session(result.user)
         db.session.commit()
+        if result.closed is not None:
+            return closed_page(result.closed)
         locked_until = result.locked_until
         error = None if locked_until else GENERIC_ERROR
     status = 422 if form.is_submitted() else 200

@@ -1,15 +1,11 @@
-"""The student's dashboard: program record, OPTs, what to report, unemployment days."""
+"""The student's dashboard: program record, OPTs, what to report, unemployment days, all read from the timeline."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 
 from portal.auth import student_required
-from portal.extensions import db
 from portal.routes.student_common import current_access
-from portal.services.access import today_eastern
-from portal.services.employers import visible_employers
-from portal.services.unemployment import number_in_words, unemployment_days
 
 bp = Blueprint("dashboard", __name__)
 
@@ -17,11 +13,6 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/dashboard")
 @student_required
 def index():
-    """Show the current program record, its OPTs, reporting duties and the unemployment meter."""
-    today = today_eastern()
+    """Show the current program record, its OPTs, reporting duties and the unemployment meter, from the timeline."""
     access = current_access()
-    employers = visible_employers(db.session, access)
-    days = unemployment_days(access.opts, employers, today=today)
-    current_jobs = [e for e in employers if e.start_date <= today and (e.end_date is None or e.end_date >= today)]
-    return render_template("dashboard/index.html", access=access, employers=employers, days=days,
-                           current_jobs=current_jobs, in_words=number_in_words, today=today)  # fmt: skip
+    return render_template("dashboard/index.html", access=access, timeline=access.timeline)

@@ -51,9 +51,10 @@ def _stem_locked(employer, access) -> frozenset:
 @bp.get("/employers")
 @student_required
 def index():
-    """List the student's employers under the OPTs they can see."""
+    """List the student's employers under the OPTs they can see, each current, past or upcoming by the timeline."""
     access = current_access()
-    return render_template("employers/index.html", access=access, employers=visible_employers(db.session, access))
+    return render_template("employers/index.html", access=access, employers=visible_employers(db.session, access),
+                           jobs={job.id: job for job in access.timeline.jobs})  # fmt: skip
 
 
 @bp.get("/employers/new")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from flask import g, url_for
 from flask_login import current_user
-from sqlalchemy import inspect
 
 from portal.extensions import db
-from portal.services.access import StudentAccess, access_for, student_access, today_eastern
+from portal.services.access import ClosedAccount, StudentAccess, closed_account, student_access
 from portal.services.errors import DomainError
+from portal.web import render_page_or_partial, wants_partial
 
 
 def current_student():
@@ -16,11 +17,28 @@ def current_student():
 
 
 def current_access() -> StudentAccess:
-    """What the signed-in student may see and do today, from the program records loaded with the session."""
-    student = current_student()
-    if "program_records" in inspect(student).unloaded:
-        return student_access(db.session, student)
-    return access_for(student, list(student.program_records), today_eastern())
+    """What the signed-in student may see and do today: their timeline, read once per request."""
+    if "student_access" not in g:
+        g.student_access = student_access(db.session, current_student())
+    return g.student_access
+
+
+def closed_page(notice: ClosedAccount):
+    """DESIGN rule 5: the page a student whose access has closed gets instead of any data (403).
+
+    htmx does not swap a 403, so an htmx request is told to load the dashboard, which answers with this page.
+    """
+    response = render_page_or_partial("pages/access_closed.html", "partials/_access_closed.html", status=403,
+                                      notice=notice)  # fmt: skip
+    if wants_partial():
+        response.headers["HX-Redirect"] = url_for("dashboard.index")
+    return response
+
+
+def refuse_closed_student():
+    """The closed page when the signed-in student's access has closed today; None while it is open."""
+    notice = closed_account(db.session, current_access())
+    return closed_page(notice) if notice is not None else None
 
 
 def attach_error(form, error: DomainError) -> str | None:

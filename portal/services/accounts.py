@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, object_session
 from portal.models import AccountLink, OptAuthorization, PasswordHistory, ProgramRecord, Student, Upgrade, User, utcnow
 from portal.models.enums import LinkPurpose, OptStatus, Role
 from portal.notifications.outbox import LINK_RESOLVERS, queue_email
+from portal.services.access import ClosedAccount, closed_account_for
 from portal.services.actors import Actor
 from portal.services.errors import Conflict, InvalidValue, NotFound, RuleBroken
 from portal.services.events import record_event
@@ -384,6 +385,7 @@ def change_password(session: Session, user: User, *, current_password: str, new_
 class SignInResult:
     user: User | None
     locked_until: datetime | None = None
+    closed: ClosedAccount | None = None  # a student whose portal access has closed (rule 5): the right password, no entry
 
 
 _DUMMY_HASH: dict[str, str] = {}
@@ -398,7 +400,10 @@ def _spend_equal_time(password: str) -> None:
 
 
 def sign_in_with_password(session: Session, email: str, password: str, *, now: datetime | None = None) -> SignInResult:
-    """Check an email and password; counts failures and cool-downs; rehashes with the current parameters."""
+    """Check an email and password; counts failures and cool-downs; rehashes with the current parameters.
+
+    Refuses a student whose portal access has closed (DESIGN rule 5), saying why, once the password is right.
+    """
     now = now or utcnow()
     password = password or ""
     user = _user_by_email(session, email)
@@ -411,6 +416,13 @@ def sign_in_with_password(session: Session, email: str, password: str, *, now: d
     if not verify_password(user.password_hash, password):
         outcome = record_failed_sign_in(session, user, now=now)
         return SignInResult(None, locked_until=outcome.locked_until)
+    # Only after the right password: a wrong one never learns that the account is closed.
+    closed = closed_account_for(session, user.student) if user.role is Role.STUDENT else None
+    if closed is not None:
+        record_event(session, Actor.for_user(user), "sign_in.refused", student=user.student, user=user,
+                     subject=f"user:{user.id}", after={"reason": "access_closed"})  # fmt: skip
+        session.flush()
+        return SignInResult(None, closed=closed)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     record_successful_sign_in(session, user, now=now)

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from portal.models import Address, Student
 from portal.models.enums import AddressKind, ChangeKind, ObligationKind
-from portal.services.access import require_actor_may_change, today_eastern
+from portal.services.access import require_actor_may_change
 from portal.services.actors import Actor
+from portal.services.clock import today_eastern
 from portal.services.errors import Conflict, InvalidValue, StaleEdit
 from portal.services.events import record_event
 from portal.services.obligations import add_obligation

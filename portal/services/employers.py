@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from portal.models import Document, Employer, Student, utcnow
 from portal.models import employer as limits
 from portal.models.enums import ActorKind, ChangeKind, DocumentKind, EmployerReview, EmploymentTime, OptKind, OptStatus
-from portal.services.access import EASTERN, StudentAccess, require_actor_may_change, student_access, today_eastern
+from portal.services.access import StudentAccess, require_actor_may_change, student_access
 from portal.services.actors import Actor
+from portal.services.clock import EASTERN, long_date, today_eastern
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, RuleBroken, StaleEdit
 from portal.services.events import record_event
 from portal.services.receipts import changed_line, queue_report_receipt
@@ -102,24 +103,23 @@ def clean_employer_data(data: dict) -> dict:
 
 
 def _fmt(day: date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
+    return long_date(day)
 
 
 def _opt_for_start(access: StudentAccess, start: date):
-    """The visible OPT a job starting on ``start`` belongs to; refuses a start before the OPT."""
-    live = [opt for opt in access.opts if opt.status in (OptStatus.APPROVED, OptStatus.PENDING)]
+    """The visible OPT a job starting on ``start`` belongs to; refuses a start before the OPT's validity starts."""
+    live = [view for view in access.timeline.opts if view.facts.status in (OptStatus.APPROVED, OptStatus.PENDING)]
     if not live:
         raise RuleBroken(
             "You have no OPT on your current program record to report an employer for.", field="start_date"
         )
-    first_start = min(opt.start_date for opt in live)
+    first_start = min(view.start for view in live)
     if start < first_start:
         raise RuleBroken(f"The start date cannot be before your OPT starts on {_fmt(first_start)}.", field="start_date")
-    stem = next((opt for opt in live if opt.kind == OptKind.STEM), None)
-    if stem is not None and start >= stem.start_date:
-        return stem
-    post = [opt for opt in live if opt.kind == OptKind.POST_COMPLETION]
-    return post[0] if post else stem
+    stem = next((view for view in live if view.kind == OptKind.STEM), None)
+    post = [view for view in live if view.kind == OptKind.POST_COMPLETION]
+    chosen = stem if stem is not None and (start >= stem.start or not post) else post[0]
+    return next(opt for opt in access.opts if opt.id == chosen.facts.id)
 
 
 def find_deleted_match(

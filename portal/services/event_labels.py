@@ -48,6 +48,7 @@ EVENT_LABELS = {
     "mfa.recovery_code_used": "Two-step sign-in recovery code used",
     "sign_in.succeeded": "Signed in",
     "sign_in.failed": "Sign-in failed",
+    "sign_in.refused": "Sign-in refused: portal access closed",
     "sessions.ended": "Open sessions ended",
     "email.sent": "Email sent",
     "email.failed": "Email could not be sent",

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 from portal.models import Document, ProblemReport, Student, User
 from portal.models.enums import DocumentKind, ProblemStatus, Role
 from portal.notifications.outbox import queue_email
-from portal.services.access import EASTERN
 from portal.services.actors import Actor
+from portal.services.clock import EASTERN
 from portal.services.errors import InvalidValue, NotAllowed
 from portal.services.events import record_event
 from portal.services.uploads import IMAGE_MAX_BYTES, image_type, read_limited, safe_filename, store_bytes

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from portal.models import Student
 from portal.notifications.outbox import queue_email
-from portal.services.access import today_eastern
 from portal.services.actors import Actor
+from portal.services.clock import today_eastern
 
 LONGEST_VALUE = 80
 NONE = "(none)"

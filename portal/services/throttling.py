@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from portal.models import User, utcnow
 from portal.notifications.outbox import queue_email
-from portal.services.access import EASTERN
 from portal.services.actors import Actor
+from portal.services.clock import EASTERN
 from portal.services.events import record_event
 
 FAILURES_BEFORE_LOCK = 5

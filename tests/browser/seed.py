@@ -40,6 +40,7 @@ def seed(session) -> dict:
     fresh = _fresh_students(factory, school, dso)
     return {
         "fresh": fresh,
+        "closed_student": _student_whose_access_has_closed(factory),
         "lost_phone": _students_with_two_step_verification(factory, school),
         "password": PASSWORD,
         "mfa_secret": MFA_TEST_SECRET,
@@ -72,6 +73,22 @@ def _fresh_students(factory, school, dso) -> dict:
                        "name": f"{given} {surname}"}  # fmt: skip
     factory.session.flush()
     return fresh
+
+
+def _student_whose_access_has_closed(factory) -> dict:
+    """A student of a school of their own whose OPT ended in 2023: read-only until June 30, 2024, closed since."""
+    from datetime import date
+
+    school = factory.school(name="Closed Access Institute", code="BRW214F00000003")
+    student = factory.student(school=school, sevis_id="N0000000303", surname="Moreau", given_name="Elise",
+                              email="elise@closed.example.edu", opt_start=date(2023, 1, 1), opt_end=date(2023, 12, 31),
+                              today=date(2024, 1, 1))  # fmt: skip
+    user = factory.user(role=Role.STUDENT, student=student)
+    principal = factory.user(role=Role.PRINCIPAL_DSO, school=school, email="rosa.principal@closed.example.edu")
+    principal.display_name = "Rosa Alvarez"
+    factory.session.flush()
+    return {"email": user.email, "school": school.name, "official": {"name": principal.display_name,
+                                                                     "email": principal.email}}  # fmt: skip
 
 
 def _students_with_two_step_verification(factory, school) -> dict:

@@ -1,11 +1,12 @@
 """What a student sees and may change (DESIGN rules 3 to 6)."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from portal.models.enums import EducationLevel, OptStatus, ProgramStatus
-from portal.services.access import add_months, student_access
+from portal.models.enums import EducationLevel, OptStatus, ProgramStatus, Role
+from portal.services.access import student_access
+from portal.services.clock import add_months
 from portal.services.errors import NotAllowed
 from portal.services.students import open_program_record
 
@@ -63,7 +64,8 @@ def test_early_completion_is_read_only_until_six_months_after_the_opt_end(factor
 
 def test_pending_stem_keeps_editing_open_after_the_post_completion_end(factory, db_session):
     student = _student(factory)
-    factory.stem_opt(student, status="pending")
+    stem = factory.stem_opt(student, status="pending")
+    stem.created_at = datetime(2026, 4, 1, 15, tzinfo=UTC)  # timely: filed before the post-completion OPT ended
     access = student_access(db_session, student, today=date(2026, 8, 1))
     assert access.can_edit is True
     assert [opt.kind.value for opt in access.opts] == ["post_completion", "stem"]
@@ -84,7 +86,7 @@ def test_after_a_transfer_only_the_new_program_record_is_shown(factory, db_sessi
                               start_date=date(2026, 1, 1), end_date=date(2030, 1, 1))  # fmt: skip
     access = student_access(db_session, student, today=TODAY)
     assert access.program.id == new.id
-    assert access.opts == []
+    assert access.opts == ()
     assert access.can_edit is True  # contact details stay editable
 
 
@@ -94,3 +96,28 @@ def test_approved_stem_extends_the_opt_end(factory, db_session):
     access = student_access(db_session, student, today=date(2026, 8, 1))
     assert access.can_edit and access.opt_end_date == stem.end_date and access.is_on_stem
     assert OptStatus.APPROVED == access.stem_opt.status
+
+
+def test_the_closed_notice_gives_the_reason_the_school_and_its_officials(factory, db_session):
+    from portal.services.access import closed_account_for
+
+    student = _student(factory)
+    principal = factory.user(role=Role.PRINCIPAL_DSO, school=student.school, email="pat@example.edu")
+    dso = factory.user(role=Role.DSO, school=student.school, email="dee@example.edu")
+    factory.user(role=Role.DSO, email="elsewhere@example.edu")  # another school's official is not named
+    assert closed_account_for(db_session, student, today=date(2026, 11, 30)) is None  # still read-only
+    notice = closed_account_for(db_session, student, today=date(2026, 12, 1))
+    assert notice.reason.startswith("Your portal access ended on November 30, 2026")
+    assert notice.school_name == student.school.name
+    assert {(o.name, o.email) for o in notice.officials} == {
+        (principal.display_name, principal.email),
+        (dso.display_name, dso.email),
+    }
+
+
+def test_a_terminated_program_closes_access_at_once(factory, db_session):
+    """DESIGN rule 5: a change of status closes the account at once, OPT dates notwithstanding."""
+    student = _student(factory)
+    student.program_records[-1].status = ProgramStatus.TERMINATED
+    access = student_access(db_session, student, today=date(2026, 1, 10))
+    assert access.closed and not access.can_edit and "terminated" in access.read_only_reason

@@ -384,3 +384,22 @@ def test_no_token_or_password_in_log_lines(factory, db_session, client, caplog):
     logged = "\n".join(record.getMessage() for record in caplog.records)
     for secret in (token, NEW_PASSWORD, PASSWORD):
         assert secret not in logged
+
+
+def test_sign_in_refuses_a_closed_student_only_after_the_right_password(factory, db_session):
+    """Rule 5: access closed six months after the OPT end; a wrong password never learns it."""
+    from datetime import date, datetime
+
+    from portal.services.clock import EASTERN
+
+    student = factory.student(opt_start=date(2024, 1, 1), opt_end=date(2024, 12, 31), today=date(2025, 6, 30))
+    user = factory.user(role=Role.STUDENT, student=student)
+    with time_machine.travel(datetime(2025, 7, 1, 9, tzinfo=EASTERN), tick=False):
+        wrong = accounts.sign_in_with_password(db_session, user.email, "not the password at all")
+        right = accounts.sign_in_with_password(db_session, user.email, PASSWORD)
+    assert wrong.user is None and wrong.closed is None and user.failed_sign_ins == 1
+    assert right.user is None and right.closed.school_name == student.school.name
+    assert right.closed.reason.startswith("Your portal access ended on June 30, 2025")
+    assert len(_events(db_session, user, "sign_in.refused")) == 1 and _events(db_session, user, "sign_in.succeeded") == []
+    with time_machine.travel(datetime(2025, 6, 30, 23, 59, tzinfo=EASTERN), tick=False):
+        assert accounts.sign_in_with_password(db_session, user.email, PASSWORD).user is user  # the last day to read

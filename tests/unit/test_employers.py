@@ -1,6 +1,6 @@
 """Employers: SEVIS field limits, the OPT start, late reporting, confirmed deletes, restores, STEM rules."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -275,7 +275,8 @@ def test_stem_student_may_edit_only_job_title_supervisor_and_end_date(db_session
 
 def test_post_completion_employment_is_editable_while_stem_is_pending(db_session, factory):
     student = factory.student(opt_start=date(2025, 1, 1), opt_end=date(2025, 12, 31), today=TODAY)
-    factory.stem_opt(student, status="pending")
+    stem = factory.stem_opt(student, status="pending")
+    stem.created_at = datetime(2025, 11, 1, 15, tzinfo=UTC)  # timely: filed before the post-completion OPT ended
     actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
     employer = factory.employer(student, start_date=date(2025, 2, 1))
     update_employer(db_session, employer, {"end_date": "2025-12-31"}, actor=actor, expected_version=employer.version,

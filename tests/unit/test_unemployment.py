@@ -1,12 +1,14 @@
-"""Unemployment days (DESIGN rule 16): a table of cases for the pure computation."""
+"""Unemployment days (DESIGN rule 16) as the timeline counts them: a table of cases, no database.
+
+These were the dashboard's own count before the timeline; the same cases now pin portal.services.timeline.
+"""
 
 from datetime import date, timedelta
-from types import SimpleNamespace
 
 import pytest
 
-from portal.models.enums import OptKind, OptStatus
-from portal.services.unemployment import number_in_words, unemployment_days
+from portal.models.enums import EmployerReview, EmploymentTime, OptKind, OptStatus, ProgramStatus
+from portal.services.timeline import JobFacts, OptFacts, ProgramFacts, StudentFacts, timeline_for
 
 D0 = date(2026, 1, 1)
 
@@ -15,12 +17,25 @@ def day(n: int) -> date:
     return D0 + timedelta(days=n)
 
 
-def opt(start, end, kind=OptKind.POST_COMPLETION, status=OptStatus.APPROVED):
-    return SimpleNamespace(kind=kind, status=status, start_date=day(start), end_date=day(end))
+def opt(start, end, kind=OptKind.POST_COMPLETION, status=OptStatus.APPROVED, *, ended_on=None, actual_start=None,
+        opt_id=None):  # fmt: skip
+    return OptFacts(id=opt_id or (2 if kind is OptKind.STEM else 1), kind=kind, status=status,
+                    requested_start=day(start), requested_end=day(end),
+                    actual_start=None if actual_start is None else day(actual_start),
+                    ended_on=None if ended_on is None else day(ended_on), requested_on=day(start - 90))  # fmt: skip
 
 
-def job(start, end=None):
-    return SimpleNamespace(start_date=day(start), end_date=None if end is None else day(end))
+_job_ids = iter(range(1, 10_000))
+
+
+def job(start, end=None, *, opt_id=1, review=EmployerReview.NOT_NEEDED, time=EmploymentTime.FULL_TIME):
+    return JobFacts(id=next(_job_ids), opt_id=opt_id, name="Acme", start_date=day(start),
+                    end_date=None if end is None else day(end), review=review, employment_time=time)  # fmt: skip
+
+
+def facts(opts, jobs=()):
+    program = ProgramFacts(id=1, status=ProgramStatus.ACTIVE, start_date=day(-700), end_date=day(-60), opts=tuple(opts))
+    return StudentFacts(student_id=1, programs=(program,), jobs=tuple(jobs))
 
 
 POST = opt(0, 364)
@@ -35,69 +50,53 @@ CASES = [
     ("overlapping jobs count once", [POST], [job(0, 50), job(20, 80)], 99, 19, 90),
     ("a job starting before the OPT covers only OPT days", [POST], [job(-100, 9)], 19, 10, 90),
     ("a job ending before the OPT covers nothing", [POST], [job(-100, -1)], 9, 10, 90),
-    (
-        "part-time work counts as employment",
-        [POST],
-        [SimpleNamespace(start_date=day(0), end_date=None, part_time=True)],
-        30,
-        0,
-        90,
-    ),
+    ("part-time work counts as employment", [POST], [job(0, time=EmploymentTime.PART_TIME)], 30, 0, 90),
     ("a job starting in the future covers nothing yet", [POST], [job(50)], 9, 10, 90),
     ("days after the OPT ends do not count", [POST], [], 500, 365, 90),
-    (
-        "a pending STEM OPT does not raise the allowance",
-        [POST, opt(365, 1094, OptKind.STEM, OptStatus.PENDING)],
-        [],
-        30,
-        31,
-        90,
-    ),
+    ("a pending STEM OPT does not raise the allowance", [POST, opt(365, 1094, OptKind.STEM, OptStatus.PENDING)], [],
+     30, 31, 90),
     ("approved STEM: 150 in all, counted cumulatively", [POST, STEM], [job(0, 364 - 20)], 365 + 9, 30, 150),
+    ("approved STEM that has not started yet: still 90 (finding 9)", [POST, STEM], [job(0, 364 - 20)], 300, 0, 90),
     ("denied STEM adds nothing", [POST, opt(365, 1094, OptKind.STEM, OptStatus.DENIED)], [], 30, 31, 90),
-    (
-        "an OPT ended early stops counting",
-        [
-            SimpleNamespace(
-                kind=OptKind.POST_COMPLETION,
-                status=OptStatus.APPROVED,
-                start_date=day(0),
-                end_date=day(364),
-                ended_on=day(19),
-            )
-        ],
-        [],
-        100,
-        20,
-        90,
-    ),
+    ("an OPT ended early stops counting", [opt(0, 364, ended_on=19)], [], 100, 20, 90),
     ("no approved OPT: nothing allowed or used", [opt(0, 364, status=OptStatus.PENDING)], [], 30, 0, 0),
-]
+    ("late approval: counted from the EAD start, not the requested one (finding 2)", [opt(0, 364, actual_start=65)],
+     [], 70, 6, 90),
+    ("on STEM days only an accepted employer counts", [POST, STEM],
+     [job(0, 364), job(365, opt_id=2, review=EmployerReview.WAITING)], 365 + 9, 10, 150),
+    ("a returned STEM employer never counts (finding 6)", [POST, STEM],
+     [job(0, 364), job(365, opt_id=2, review=EmployerReview.RETURNED)], 365 + 9, 10, 150),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("name", "opts", "jobs", "today", "used", "allowed"), CASES, ids=[case[0] for case in CASES])
 def test_unemployment_days_table(name, opts, jobs, today, used, allowed):
-    result = unemployment_days(opts, jobs, today=day(today))
-    assert (result.used, result.allowed) == (used, allowed)
-    assert result.remaining == max(0, allowed - used)
+    days = timeline_for(facts(opts, jobs), day(today)).unemployment
+    assert (days.used, days.allowed) == (used, allowed)
+    assert days.remaining == max(0, allowed - used)
 
 
 @pytest.mark.parametrize(("used", "warning"), [(59, False), (60, True), (90, True)])
 def test_warning_from_sixty_days(used, warning):
-    result = unemployment_days([POST], [job(used)], today=day(200))
-    assert result.used == used
-    assert result.warning is warning
+    days = timeline_for(facts([POST], [job(used)]), day(200)).unemployment
+    assert days.used == used
+    assert days.warning is warning
 
 
 def test_remaining_never_negative_and_exhausted_flag():
-    result = unemployment_days([POST], [], today=day(120))
-    assert result.used == 121 and result.remaining == 0 and result.exhausted
+    days = timeline_for(facts([POST]), day(120)).unemployment
+    assert days.used == 121 and days.remaining == 0 and days.exhausted
 
 
 @pytest.mark.parametrize(
-    ("number", "words"),
-    [(0, "zero"), (7, "seven"), (19, "nineteen"), (60, "sixty"), (61, "sixty-one"), (90, "ninety"),
-     (150, "one hundred fifty"), (365, "three hundred sixty-five"), (1200, "one thousand two hundred")],
+    ("name", "opts", "jobs", "runs_out_on"),
+    [("no job: the 90th day of the OPT", [POST], [], 89),
+     ("a job with a gap: pushed back by the days employed", [POST], [job(10, 39)], 119),
+     ("an open-ended job: never", [POST], [job(0)], None),
+     ("an upcoming job counts in the projection", [POST], [job(50)], None),
+     ("late approval: from the EAD start", [opt(0, 364, actual_start=65)], [], 65 + 89),
+     ("STEM: 150 from the STEM start once the 90 were not used up", [POST, STEM], [job(0, 364)], 365 + 149)],
 )  # fmt: skip
-def test_number_in_words(number, words):
-    assert number_in_words(number) == words
+def test_the_run_out_date_assumes_no_further_job(name, opts, jobs, runs_out_on):
+    days = timeline_for(facts(opts, jobs), day(0)).unemployment
+    assert days.runs_out_on == (None if runs_out_on is None else day(runs_out_on))

@@ -22,21 +22,25 @@ def test_the_sign_in_page_reads_nothing(client, count_queries):
     assert counter["count"] == 0
 
 
-def test_a_student_page_is_the_session_with_the_record_then_the_employers(client, factory, sign_in, count_queries):
+def test_a_student_page_is_the_session_with_the_record_then_the_timeline(client, factory, sign_in, count_queries):
     _student(factory, sign_in)
-    for path in ("/dashboard", "/employers"):
+    # The session row with the program records, then the timeline's facts (programs with OPTs, live jobs);
+    # the employers page also reads the employers' details.
+    for path, expected in (("/dashboard", 3), ("/employers", 4)):
         with count_queries() as counter:
             assert client.get(path).status_code == 200
-        assert counter["count"] == 2, (path, counter["statements"])
+        assert counter["count"] == expected, (path, counter["statements"])
         assert "user_sessions" in counter["statements"][0] and "program_records" in counter["statements"][0]
+        assert "opt_authorizations" in counter["statements"][1] and "employers" in counter["statements"][2]
 
 
-def test_adding_an_employer_reads_twice_writes_employer_event_receipt_and_the_timeline_marks(client, factory, sign_in,
-                                                                                           count_queries):  # fmt: skip
-    """Five statements for the change, four to rewrite the student's timeline marks (read the facts twice, delete, insert)."""
+def test_adding_an_employer_reads_the_timeline_and_writes_employer_marks_event_and_receipt(client, factory, sign_in,
+                                                                                          count_queries):  # fmt: skip
     _student(factory, sign_in)
     data = employer_form_data(name="Initech", ein="", start_date=date.today().isoformat())
     with count_queries() as counter:
         assert client.post("/employers", data=data, headers=HTMX).status_code == 204
     inserts = [statement.split()[2] for statement in counter["statements"] if statement.startswith("INSERT")]
-    assert counter["count"] == 9 and inserts == ["employers", "timeline_marks", "events", "outbox_emails"]
+    # Session, timeline facts (2), the deleted-employer match, the insert, then the marks' refresh (facts (2), delete,
+    # insert), the event and the receipt.
+    assert counter["count"] == 11 and inserts == ["employers", "timeline_marks", "events", "outbox_emails"]
