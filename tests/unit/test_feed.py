@@ -44,7 +44,7 @@ def opt_add_record(sevis_id, request_id="1", action="OPTEmployment.Add", **extra
 def employer_values(name="Example Analytics LLC", start=None):
     return {"name": name, "address_line1": "1 Main Street", "city": "Boston", "state": "MA", "postal_code": "02110",
             "ein": "123456789", "course_relevance": "Applies my degree.", "employment_time": "full_time",
-            "start_date": (start or OPT_START + timedelta(days=5)).isoformat(), "job_title": "Analyst"}  # fmt: skip
+            "start_date": (start or EAD_START + timedelta(days=5)).isoformat(), "job_title": "Analyst"}  # fmt: skip
 
 
 def _events(db_session, student_id, event_type):
