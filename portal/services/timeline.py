@@ -254,7 +254,7 @@ class Timeline:
     student_id: int
     program: ProgramFacts | None
     opts: tuple[OptView, ...]
-    extension: StemExtension | None
+    extension: StemExtension | None  # a timely STEM request's extension while the request is pending
     jobs: tuple[Job, ...]
     unemployment: UnemploymentCount
     access: Access
@@ -496,8 +496,8 @@ def _access(shape: _Shape, program: ProgramFacts | None, today: date) -> Access:
         return Access(AccessLevel.CLOSED, reason="Your program record was terminated, so your portal account is "
                                                  "closed.")  # fmt: skip
     approved_ends = [o.end for o in program.opts if o.status is OptStatus.APPROVED]
-    if shape.extension is not None:
-        # A decided (or cut short) extension was authorized time: the six months count from its last day.
+    if shape.extension is not None and not shape.extension_pending:
+        # A decided extension was authorized time: the 15 days and six months count from its last day.
         approved_ends.append(shape.extension.until)
     opt_end = max(approved_ends) if approved_ends else None
     if opt_end is None:
