@@ -67,6 +67,10 @@ def table(report: dict) -> str:
     lines += ["", f"Budgets: >= {budgets['ratio_to_floor_min']:.0%} of the floor's req/s; p99 <= "
               f"{budgets['p99_ms_max']:g} ms; SQL/req equal on a tiny dataset (else shown as large≠tiny); "
               f"exports >= {budgets['export_rows_per_second_min']:,} rows/s."]  # fmt: skip
+    if "timeline" in report:
+        from bench.timeline import line as timeline_line
+
+        lines += ["", timeline_line(report["timeline"])]
     return "\n".join(lines)
 
 

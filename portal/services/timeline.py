@@ -176,7 +176,9 @@ class StemExtension:
 class Job:
     facts: JobFacts
     state: EmploymentState
-    counts: bool  # counts as employment (a returned STEM employer, or one waiting on STEM days, does not)
+    # Counts as employment (a returned STEM employer, or one waiting on STEM days, does not): today for a current
+    # job, on its last day for a past one, on its first day for an upcoming one.
+    counts: bool
 
     @property
     def id(self) -> int:
@@ -253,7 +255,7 @@ class Timeline:
     student_id: int
     program: ProgramFacts | None
     opts: tuple[OptView, ...]
-    extension: StemExtension | None
+    extension: StemExtension | None  # a timely STEM request's extension while the request is pending
     jobs: tuple[Job, ...]
     unemployment: UnemploymentCount
     access: Access
@@ -307,16 +309,19 @@ def timeline_for(facts: StudentFacts, today: date) -> Timeline:
     program = facts.current_program
     shape = _Shape(facts, program)
     opts = tuple(OptView(opt, _opt_state(opt, program, today)) for opt in shape.visible_opts)
+    # Only a STEM request still pending extends authorization; once decided, its window is history.
+    extension = shape.extension if shape.extension_pending else None
     unemployed = shape.unemployed
     used = _days_up_to(unemployed, today)
     counting = any(start <= today <= last for start, last in shape.counted_windows)
     unemployment = UnemploymentCount(used=used, allowed=shape.allowed_on(today), runs_out_on=shape.runs_out_on,
                                      counting=counting)  # fmt: skip
     jobs = tuple(
-        Job(job, _employment_state(job, today), shape.job_counts(job, today)) for job in shape.jobs
+        Job(job, _employment_state(job, today), shape.job_counts(job, _nearest_day_of(job, today)))
+        for job in shape.jobs
     )
     return Timeline(
-        today=today, student_id=facts.student_id, program=program, opts=opts, extension=shape.extension,
+        today=today, student_id=facts.student_id, program=program, opts=opts, extension=extension,
         jobs=jobs, unemployment=unemployment, access=_access(shape, program, today),
         duties=tuple(_duties(facts, today)), account_due_on=shape.account_due_on, opt_end=shape.last_authorized_day,
     )  # fmt: skip
@@ -348,6 +353,15 @@ def _employment_state(job: JobFacts, today: date) -> EmploymentState:
     return EmploymentState.CURRENT
 
 
+def _nearest_day_of(job: JobFacts, today: date) -> date:
+    """The day of the job's dates nearest ``today``: a past job is judged on its last day, an upcoming one on its first."""
+    if job.start_date > today:
+        return job.start_date
+    if job.end_date is not None and job.end_date < today:
+        return job.end_date
+    return today
+
+
 class _Shape:
     """The day-independent shape of a student's current program: validity windows, jobs and unemployed days."""
 
@@ -365,6 +379,9 @@ class _Shape:
         stem = [(o.start, o.last_valid_day) for o in self.approved if o.kind is OptKind.STEM]
         post = [(o.start, o.last_valid_day) for o in self.approved if o.kind is OptKind.POST_COMPLETION]
         self.extension = _extension(opts, program)
+        self.extension_pending = self.extension is not None and any(
+            o.id == self.extension.stem_opt_id and o.status is OptStatus.PENDING for o in opts
+        )
         if self.extension is not None:
             post.append((self.extension.starts_on, self.extension.until))
         self.stem_windows = _merge(stem)
@@ -377,7 +394,8 @@ class _Shape:
         if self.extension is not None:
             ends.append(self.extension.until)
         self.last_authorized_day = max(ends) if ends else None
-        starts = [o.start for o in self.approved]
+        # DESIGN rule 1: on the start date, or at approval when that date had already passed.
+        starts = [max(o.start, o.decided_on) if o.decided_on is not None else o.start for o in self.approved]
         self.account_due_on = min(starts) if starts else None
         self.unemployed = self._unemployed_days()
         self.runs_out_on = self._runs_out_on()
@@ -479,13 +497,16 @@ def _access(shape: _Shape, program: ProgramFacts | None, today: date) -> Access:
         return Access(AccessLevel.CLOSED, reason="Your program record was terminated, so your portal account is "
                                                  "closed.")  # fmt: skip
     approved_ends = [o.end for o in program.opts if o.status is OptStatus.APPROVED]
+    if shape.extension is not None and not shape.extension_pending:
+        # A decided extension was authorized time: the 15 days and six months count from its last day.
+        approved_ends.append(shape.extension.until)
     opt_end = max(approved_ends) if approved_ends else None
     if opt_end is None:
         return Access(AccessLevel.FULL)
     read_only_until = add_months(opt_end, READ_ONLY_MONTHS)
     closes_on = read_only_until + timedelta(days=1)
     dates = {"opt_end": opt_end, "read_only_until": read_only_until, "closes_on": closes_on}
-    if shape.extension is not None and program.status is ProgramStatus.ACTIVE:
+    if shape.extension_pending and program.status is ProgramStatus.ACTIVE:
         # DESIGN rule 3: employment can be edited while the STEM request is pending.
         return Access(AccessLevel.FULL, **{**dates, "read_only_until": None, "closes_on": None})
     if today >= closes_on:
@@ -556,7 +577,8 @@ def _stem_duties(opt: OptFacts, today: date, closed_reason: str | None) -> list[
     start, end = opt.start, opt.end
     duties = [duty(DutyKind.STEM_CONFIRMATION, months, add_months(start, months))
               for months in STEM_CONFIRMATION_MONTHS if add_months(start, months) <= end + timedelta(days=1)]  # fmt: skip
-    duties.append(duty(DutyKind.I983_EVALUATION, 12, add_months(start, 12)))
+    if add_months(start, 12) <= end:  # a STEM OPT shorter than a year has only the final evaluation
+        duties.append(duty(DutyKind.I983_EVALUATION, 12, add_months(start, 12)))
     duties.append(duty(DutyKind.I983_FINAL_EVALUATION, None, end))
     return sorted(duties, key=lambda d: (d.due_on, d.kind))
 
@@ -592,7 +614,10 @@ def marks_for(facts: StudentFacts) -> list[Mark]:
     program = facts.current_program
     shape = _Shape(facts, program)
     marks = [Mark(MarkKind.UNEMPLOYED, start, last) for start, last in shape.unemployed]
-    marks += [Mark(MarkKind.CURRENT_EMPLOYER, start, last, str(job_id)) for start, last, job_id in _current_employer_periods(shape)]
+    marks += [
+        Mark(MarkKind.CURRENT_EMPLOYER, start, last, str(job_id))
+        for start, last, job_id in _current_employer_periods(shape)
+    ]
     marks += [Mark(MarkKind.NEARING_LIMIT, start, last) for start, last in shape.nearing_limit_periods()]
     thresholds = {count: str(count) for count in EMAIL_THRESHOLDS}
     if shape.base_allowance:
@@ -601,8 +626,11 @@ def marks_for(facts: StudentFacts) -> list[Mark]:
             thresholds[shape.base_allowance + STEM_EXTRA_ALLOWANCE] = str(shape.base_allowance + STEM_EXTRA_ALLOWANCE)
         for count, detail in sorted(thresholds.items()):
             day = shape.first_day_used_reaches(count)
-            if day is not None and count <= shape.allowed_on(day):
-                marks.append(Mark(MarkKind.UNEMPLOYMENT_REACHED, day, day, detail))
+            if day is None or count > shape.allowed_on(day):
+                continue
+            if count not in EMAIL_THRESHOLDS and count != shape.allowed_on(day):
+                continue  # 90 days is no limit once the STEM OPT has started: only the 150 is
+            marks.append(Mark(MarkKind.UNEMPLOYMENT_REACHED, day, day, detail))
     if shape.account_due_on is not None:
         marks.append(Mark(MarkKind.ACCOUNT_DUE, shape.account_due_on, shape.account_due_on))
     end_day = _end_marks(shape, program)
@@ -618,7 +646,11 @@ def _current_employer_periods(shape: _Shape) -> list[tuple[date, date, int]]:
     if not shape.jobs:
         return []
     cuts = {job.start_date for job in shape.jobs}
-    cuts |= {job.end_date + timedelta(days=1) for job in shape.jobs if job.end_date is not None and job.end_date < END_OF_TIME}
+    cuts |= {
+        job.end_date + timedelta(days=1)
+        for job in shape.jobs
+        if job.end_date is not None and job.end_date < END_OF_TIME
+    }
     cuts |= {start for start, _ in shape.stem_windows}
     cuts |= {last + timedelta(days=1) for _, last in shape.stem_windows if last < END_OF_TIME}
     days = sorted(cuts)
@@ -646,7 +678,7 @@ def _end_marks(shape: _Shape, program: ProgramFacts | None) -> list[Mark]:
              access.closes_on - timedelta(days=ACCESS_ENDING_DAYS), access.read_only_until.isoformat()),
         Mark(MarkKind.ACCESS_CLOSED, access.closes_on, access.closes_on, access.read_only_until.isoformat()),
     ]  # fmt: skip
-    if shape.extension is None and program is not None and program.status is ProgramStatus.ACTIVE:
+    if not shape.extension_pending and program is not None and program.status is ProgramStatus.ACTIVE:
         day = access.opt_end + timedelta(days=1)
         marks.append(Mark(MarkKind.OPT_ENDED, day, day, access.opt_end.isoformat()))
     return marks
