@@ -95,8 +95,9 @@ def insert_new_emails(session: Session, notices: list[dict]) -> int:
         if not rows:
             continue
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(OutboxEmail.__table__).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        queued += session.execute(statement).rowcount
+        statement = (dialect.insert(OutboxEmail.__table__).values(rows)
+                     .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxEmail.__table__.c.id))  # fmt: skip
+        queued += len(session.execute(statement).all())
     return queued
 
 
