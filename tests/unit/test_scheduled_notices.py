@@ -127,6 +127,13 @@ def _official(factory, student):
     return Actor.for_user(factory.user(role=Role.DSO, school=student.school))
 
 
+def _approve(factory, db_session, student):
+    """Approve the student's pending OPT with EAD dates equal to the requested ones."""
+    opt = student.program_records[-1].opt_authorizations[0]
+    approve_opt(db_session, opt, actor=_official(factory, student), actual_start_date=opt.start_date,
+                actual_end_date=opt.end_date)  # fmt: skip
+
+
 ACCESS_TEMPLATES = ("opt_ended", "access_ending", "access_ended")
 
 
@@ -191,7 +198,8 @@ def test_finding_1_notices_count_only_the_current_program_record(factory, db_ses
     _travel(time_machine, date(2026, 3, 1))
     opt = request_opt(db_session, Actor.system(), new_program, kind=OptKind.POST_COMPLETION,
                       start_date=date(2026, 5, 1), end_date=date(2027, 4, 30))  # fmt: skip
-    approve_opt(db_session, opt, actor=_official(factory, student))
+    approve_opt(db_session, opt, actor=_official(factory, student), actual_start_date=opt.start_date,
+                actual_end_date=opt.end_date)
     for day in (date(2026, 5, 1), date(2026, 6, 1)):
         create_due_notices(db_session, day)
     assert student_timeline(db_session, student, date(2026, 6, 1)).unemployment.used == 32
@@ -206,7 +214,7 @@ def test_finding_2_a_late_approval_creates_the_account_at_once_and_no_warning_un
         factory, db_session, time_machine, mailbox):  # fmt: skip
     _travel(time_machine, TODAY)
     student = factory.student(opt="pending", opt_start=TODAY - timedelta(days=70), today=TODAY)
-    approve_opt(db_session, student.program_records[-1].opt_authorizations[0], actor=_official(factory, student))
+    _approve(factory, db_session, student)
     assert db_session.scalar(select(User).where(User.student_id == student.id)) is not None
     create_due_notices(db_session, TODAY)
     assert student_timeline(db_session, student, TODAY).unemployment.used == 71  # the dashboard's count
@@ -221,7 +229,7 @@ def test_rule_1_the_account_is_created_on_the_opt_start_date_or_at_approval_when
     _travel(time_machine, TODAY)
     start = TODAY + timedelta(days=starts_in)
     student = factory.student(opt="pending", opt_start=start, today=TODAY)
-    approve_opt(db_session, student.program_records[-1].opt_authorizations[0], actor=_official(factory, student))
+    _approve(factory, db_session, student)
 
     def has_account():
         return db_session.scalar(select(User.id).where(User.student_id == student.id)) is not None
@@ -277,7 +285,8 @@ def test_stem_reminders_30_days_before_each_mark_name_the_duty_and_its_due_date(
 
 def _correct_end(factory, db_session, student, days):
     opt = student.program_records[-1].opt_authorizations[0]
-    correct_opt(db_session, opt, actor=_official(factory, student), end_date=opt.end_date + timedelta(days=days))
+    correct_opt(db_session, opt, actor=_official(factory, student), end_date=opt.end_date + timedelta(days=days),
+                actual_end_date=opt.actual_end_date + timedelta(days=days))
 
 
 def _ended_yesterday(factory, db_session):
@@ -308,7 +317,7 @@ def _record_stem_obligation(factory, db_session, student):
 
 def _approved_today(factory, db_session):
     student = factory.student(opt="pending", opt_start=TODAY - timedelta(days=10), today=TODAY)
-    approve_opt(db_session, student.program_records[-1].opt_authorizations[0], actor=_official(factory, student))
+    _approve(factory, db_session, student)
     return student, TODAY
 
 

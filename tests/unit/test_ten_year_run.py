@@ -73,7 +73,8 @@ def _approve_pending_requests_late(db_session) -> int:
         if opt.start_date < LATE_APPROVAL_DAY and opt.kind is OptKind.POST_COMPLETION:
             school_id = opt.program_record.student.school_id
             dso = db_session.scalar(select(User).where(User.school_id == school_id, User.role == Role.DSO).order_by(User.id))
-            approve_opt(db_session, opt, actor=Actor.for_user(dso))
+            approve_opt(db_session, opt, actor=Actor.for_user(dso), actual_start_date=opt.start_date,
+                        actual_end_date=opt.end_date)
             approved += 1
     db_session.commit()
     return approved
