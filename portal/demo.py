@@ -20,6 +20,7 @@ from portal.models.enums import (
     Role,
 )
 from portal.services.actors import Actor
+from portal.services.clock import today_eastern
 from portal.services.employers import delete_employer
 from portal.services.events import record_event
 from portal.services.obligations import (
@@ -52,6 +53,7 @@ SITUATIONS = [
     "must_change_password",
     "pending_post_completion",
     "invitation_not_accepted",
+    "approved_future_start",
 ]
 
 SURNAMES = [
@@ -82,7 +84,7 @@ HOME_ADDRESSES = [
 
 def seed(session: Session, *, students_per_school: int = 25, today: date | None = None) -> str:
     """Create the demo schools, officials and students; returns the sign-in summary to print."""
-    today = today or date.today()
+    today = today or today_eastern()
     rng = random.Random(20261122)
     password_hash = hash_password(DEMO_PASSWORD)
     now = utcnow()
@@ -201,17 +203,21 @@ def _seed_situation(session, student, situation, *, today, rng, password_hash, s
     program = open_program_record(session, system, student, education_level=EducationLevel.MASTERS,
                                   start_date=program_start, end_date=program_end, major="Data Science")  # fmt: skip
     opt_start = program_end + timedelta(days=30)
+    if situation == "approved_future_start":
+        opt_start = today + timedelta(days=21)  # rule 1: the worker creates the account on this day
     opt = request_opt(session, system, program, kind=OptKind.POST_COMPLETION,
                       start_date=opt_start, end_date=opt_start + timedelta(days=364))  # fmt: skip
 
     if situation == "pending_post_completion":
         return None
     _approve(session, system, student, opt)
+    if situation == "approved_future_start":
+        return None
     if situation == "invitation_not_accepted":
         # Rule 1 through the real service: the account, the hashed one-time link and the queued email.
         from portal.services.accounts import create_account_for_approved_opt
 
-        return create_account_for_approved_opt(session, student, actor=system)
+        return create_account_for_approved_opt(session, student, actor=system, today=today)
 
     user = _student_user(session, student, password_hash)
     if situation == "post_completion_one_employer":

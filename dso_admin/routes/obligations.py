@@ -11,8 +11,9 @@ from dso_admin.helpers import own_school_id
 from portal.auth import current_actor, official_required
 from portal.extensions import db
 from portal.models import ReportingObligation
+from portal.services.clock import today_eastern
 from portal.services.errors import DomainError
-from portal.services.obligations import mark_obligations_complete, today_eastern
+from portal.services.obligations import mark_obligations_complete
 from portal.web import redirect_or_swap, render_page_or_partial
 
 PER_PAGE = 50

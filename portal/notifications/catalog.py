@@ -39,7 +39,8 @@ def register(template: EmailTemplate) -> EmailTemplate:
 register(EmailTemplate(
     name="account_creation",
     subject="Create your {{ site_name }} account",
-    when_sent="When your OPT request is approved, whatever approved it (USCIS, a correction, the data feed).",
+    when_sent="On your OPT start date once your OPT is approved, whatever approved it (USCIS, a correction, the data "
+              "feed), or at approval when the start date has already passed.",
     sample={"student_name": "Linh Nguyen", "days_valid": 14},
     has_link=True,
 ))  # fmt: skip
@@ -111,15 +112,18 @@ register(EmailTemplate(
 ))  # fmt: skip
 register(EmailTemplate(
     name="unemployment_warning",
-    subject="{% if days_used >= days_allowed %}You have reached the limit of unemployment days{% else %}You have used {{ days_used }} of {{ days_allowed }} unemployment days{% endif %}",
-    when_sent="When your days without a reported employer reach 60, 80, and the limit (90 on OPT, 150 with STEM OPT).",
-    sample={**_SAMPLE_STUDENT, "days_used": 60, "days_allowed": 90},
+    subject="{% if days_used >= days_allowed %}You have reached the limit of unemployment days{% else %}Your unemployment days have reached {{ days_used }} of {{ days_allowed }}{% endif %}",
+    when_sent="On the day your days without a reported employer reach 60, 80, and the limit (90 on OPT, 150 with STEM "
+              "OPT), counted for your current OPT. Checked again just before sending: if you reported an employer "
+              "that covers those days, it is not sent.",
+    sample={**_SAMPLE_STUDENT, "days_used": 60, "days_allowed": 90, "reached_on": "March 4, 2026"},
 ))  # fmt: skip
 register(EmailTemplate(
     name="stem_validation_due",
-    subject="Your STEM OPT validation report is due in 30 days",
-    when_sent="30 days before each six-month STEM OPT validation report is due.",
-    sample={**_SAMPLE_STUDENT, "due_on": "April 3, 2026"},
+    subject="{% if duty == 'stem_confirmation' %}Your STEM OPT {{ months }}-month confirmation is due by {{ due_on }}{% elif duty == 'i983_evaluation' %}Your Form I-983 12-month evaluation is due by {{ due_on }}{% else %}Your final Form I-983 evaluation is due by {{ due_on }}{% endif %}",
+    when_sent="On STEM OPT, 30 days before each six-month mark (you confirm your details within 10 days after it), "
+              "and before the 12-month and final Form I-983 evaluations. Not sent once the duty is closed or done.",
+    sample={**_SAMPLE_STUDENT, "duty": "stem_confirmation", "months": 6, "due_on": "April 3, 2026"},
 ))  # fmt: skip
 register(EmailTemplate(
     name="reporting_not_recorded",
@@ -131,20 +135,23 @@ register(EmailTemplate(
 register(EmailTemplate(
     name="opt_ended",
     subject="Your OPT has ended; your access continues until {{ access_until }}",
-    when_sent="The day after your OPT end date, or when your school completes your record early.",
+    when_sent="The day after your OPT ends: its end date, or the day your school completed your record early. Not "
+              "sent while a timely STEM OPT extension request is pending (your authorization continues).",
     sample={**_SAMPLE_STUDENT, "opt_end": "June 30, 2026", "access_until": "December 30, 2026"},
 ))  # fmt: skip
 register(EmailTemplate(
     name="access_ending",
-    subject="Your {{ site_name }} access ends in 30 days",
-    when_sent="30 days before your read-only access ends (six months after your OPT end date).",
-    sample={**_SAMPLE_STUDENT, "access_until": "December 30, 2026"},
+    subject="Your {{ site_name }} access ends on {{ access_until }}",
+    when_sent="30 days before your account closes (read-only access lasts six months after your OPT end date).",
+    sample={**_SAMPLE_STUDENT, "access_until": "December 30, 2026", "closes_on": "December 31, 2026"},
 ))  # fmt: skip
 register(EmailTemplate(
     name="access_ended",
     subject="Your {{ site_name }} access has ended",
-    when_sent="The day your read-only access ends, six months after your OPT end date.",
-    sample={**_SAMPLE_STUDENT, "access_until": "December 30, 2026"},
+    when_sent="The day your account closes, the day after your read-only access ends (six months after your OPT end "
+              "date); never before.",
+    sample={**_SAMPLE_STUDENT, "access_until": "December 30, 2026", "closes_on": "December 31, 2026",
+            "opt_end": "June 30, 2026"},
 ))  # fmt: skip
 register(EmailTemplate(
     name="problem_received",

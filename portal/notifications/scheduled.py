@@ -1,34 +1,44 @@
-"""Scheduled notices, created by the worker once a minute and re-checked just before sending (issue 6, point 3).
+"""Scheduled notices: found each day from the timeline's dated marks, re-checked against the timeline on the day they
+are sent (DESIGN rules 1, 5, 11, 15, 16; issue 11).
 
-Each notice is queued once per (student, notice, due date) through OutboxEmail.dedupe_key. Just
-before delivery, RECHECKS asks the records and the event history whether it is still true; when it
-is not (the school recorded the change, an employer was reported, the OPT was extended) the email is
-cancelled and the cancellation is an event. This is the guard against the incident in seed 000.
+The daily sweep reads ``timeline_marks`` (kept current on every flush by portal.services.timelines) for the
+marks that fall within the catch-up window, computes those students' timelines on the day, and queues each
+notice once per (student, notice, date, what it is about) through OutboxEmail.dedupe_key. It also creates
+the portal accounts whose day has come (rule 1). Just before delivery, RECHECKS recomputes the student's
+timeline on the send day and cancels the email (an event says why) when the timeline contradicts what it
+says: the guard against the incident in seed 000.
 """
 
 from __future__ import annotations
 
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import String, cast, exists, literal, select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.models import Event, OptAuthorization, OutboxEmail, ProgramRecord, ReportingObligation, Student
-from portal.models.enums import ObligationKind, OptKind, OptStatus
+from portal.models import Event, OutboxEmail, ReportingObligation, Student, TimelineMark, User
+from portal.models.enums import ObligationKind
+from portal.notifications.catalog import render
 from portal.notifications.delivery import RECHECKS
-from portal.notifications.outbox import queue_email
-from portal.services.obligations import add_months, today_eastern
+from portal.notifications.outbox import insert_new_emails
+from portal.services.clock import long_date, today_eastern
+from portal.services.errors import DomainError
+from portal.services.timeline import DutyKind, DutyState, MarkKind, StudentFacts, Timeline, timeline_for
+from portal.services.timelines import load_facts
+
+log = logging.getLogger("portal.notifications")
 
 # A school must record what the student reported; students hear about it this many days before it is due.
 REPORTING_REMINDER_DAYS = 3
 STUDENT_REPORTED = (ObligationKind.ADDRESS_CHANGE, ObligationKind.CONTACT_CHANGE, ObligationKind.EMPLOYER_CHANGE)
-STEM_REMINDER_DAYS = 30
-ACCESS_MONTHS_AFTER_OPT = 6  # DESIGN rule 5
-ACCESS_ENDING_DAYS = 30
 # A worker that was down catches up on notices at most this many days late; older ones are not sent.
 CATCH_UP_DAYS = 7
-UNEMPLOYMENT_THRESHOLDS = (60, 80)  # and the limit itself (DESIGN rule 16)
+# The daily sweep works through the students with a mark in the window this many at a time.
+SWEEP_CHUNK = 1000
 
 KIND_WORDS = {
     ObligationKind.ADDRESS_CHANGE: "address change",
@@ -36,43 +46,289 @@ KIND_WORDS = {
     ObligationKind.EMPLOYER_CHANGE: "employer change",
 }
 
+# Which mark starts which notice. ACCOUNT_DUE starts no notice of its own: the account service queues its email.
+MARK_TEMPLATES = {
+    MarkKind.UNEMPLOYMENT_REACHED: "unemployment_warning",
+    MarkKind.OPT_ENDED: "opt_ended",
+    MarkKind.ACCESS_ENDING: "access_ending",
+    MarkKind.ACCESS_CLOSED: "access_ended",
+    MarkKind.DUTY_REMINDER: "stem_validation_due",
+}
+SWEPT_MARKS = (*MARK_TEMPLATES, MarkKind.ACCOUNT_DUE)
 
-def long_date(day: date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
+# A duty is done when the school's obligation for it is recorded (rule 15: the DSO's obligation).
+DUTY_OBLIGATIONS = {
+    DutyKind.STEM_CONFIRMATION: ObligationKind.STEM_VALIDATION,
+    DutyKind.I983_EVALUATION: ObligationKind.I983_EVALUATION,
+}
 
 
 def notice_key(template: str, student_id: int, due_on: date, detail: object = "") -> str:
-    """The idempotence key: one notice per student, notice kind and due date (plus what it is about)."""
+    """The idempotence key: one notice per student, notice kind and date (plus what it is about)."""
     return f"{template}:{student_id}:{due_on.isoformat()}" + (f":{detail}" if detail != "" else "")
 
 
-def _insert_notice(session: Session, *, template: str, student: Student, key: str, due_on: date, context: dict) -> bool:
-    try:
-        with session.begin_nested():
-            queue_email(session, template=template, to=student.email, student=student, dedupe_key=key, due_on=due_on,
-                        context={"student_name": student.full_name, **context})  # fmt: skip
-    except IntegrityError:
-        return False
-    return True
+@dataclass(frozen=True)
+class Claim:
+    """What a notice asserts, as its dedupe key and due date carry it.
+
+    ``keyed_on`` is the key's date; ``due_on`` the date the email is about. They differ only for the
+    unemployment warning, keyed on the start of the count (one warning per threshold and count) and
+    due on the day the count reached the threshold.
+    """
+
+    template: str
+    student_id: int
+    keyed_on: date
+    due_on: date
+    detail: str = ""
+
+    @property
+    def key(self) -> str:
+        return notice_key(self.template, self.student_id, self.keyed_on, self.detail)
+
+    @classmethod
+    def of(cls, email: OutboxEmail) -> Claim | None:
+        try:
+            template, student_id, keyed_on, *detail = (email.dedupe_key or "").split(":", 3)
+            return cls(template, int(student_id), date.fromisoformat(keyed_on), email.due_on or date.fromisoformat(keyed_on),
+                       detail[0] if detail else "")  # fmt: skip
+        except ValueError:
+            return None
 
 
-def _queue_new(session: Session, notices: list[dict]) -> int:
-    """Queue the notices whose keys are not in the outbox yet: one query per 500 keys, then one insert each."""
-    existing: set[str] = set()
-    keys = [notice["key"] for notice in notices]
-    for start in range(0, len(keys), 500):
-        existing.update(session.scalars(select(OutboxEmail.dedupe_key).where(OutboxEmail.dedupe_key.in_(keys[start:start + 500]))))
-    return sum(_insert_notice(session, **notice) for notice in notices if notice["key"] not in existing)
+class Untrue(Exception):
+    """The notice's claim is contradicted by the student's timeline on the day; the message says how."""
 
 
-# --- "Your school has not yet recorded required reporting" ----------------------------------------
+# --- What each notice says, from the timeline on the day (the same at queueing and at sending) ------------
 
 
-def _obligation_id(email: OutboxEmail) -> int | None:
-    try:
-        return int((email.dedupe_key or "").rsplit(":", 1)[1])
-    except (IndexError, ValueError):
-        return None
+def _unemployment_words(timeline: Timeline, facts: StudentFacts, claim: Claim) -> dict:
+    """DESIGN rule 16: the count reached the threshold on the day named, is still counting, and did not restart."""
+    threshold, count = int(claim.detail), timeline.unemployment
+    if count_started_on(timeline) != claim.keyed_on:
+        raise Untrue("The student's unemployment count restarted with another OPT (a transfer or change of level).")
+    if count.used < threshold:
+        raise Untrue(f"The student has {count.used} unemployment days, below {threshold}.")
+    if not count.counting:
+        raise Untrue("The student's unemployment days are not counting: no OPT is in validity today.")
+    before = timeline_for(facts, claim.due_on - timedelta(days=1)).unemployment.used
+    reached = timeline_for(facts, claim.due_on).unemployment.used
+    if not before < threshold <= reached:
+        raise Untrue(f"The count did not reach {threshold} on {long_date(claim.due_on)}: the records changed.")
+    if threshold > count.allowed:
+        raise Untrue(f"The student is allowed {count.allowed} days, fewer than {threshold}.")
+    return {"days_used": threshold, "days_allowed": count.allowed, "reached_on": long_date(claim.due_on)}
+
+
+def _opt_ended_words(timeline: Timeline, facts: StudentFacts, claim: Claim) -> dict:
+    """DESIGN rule 5: the OPT ended on that day, no timely STEM extension runs, and read-only access continues."""
+    extension = timeline.extension
+    if extension is not None and timeline.today <= extension.until:
+        raise Untrue("A timely STEM OPT extension is pending: work authorization continues (up to 180 days).")
+    if timeline.opt_ended_on != claim.due_on or timeline.today <= claim.due_on:
+        raise Untrue(f"The student's OPT did not end on {long_date(claim.due_on)}: it is still valid or its dates "
+                     "changed.")  # fmt: skip
+    if timeline.access.closed or timeline.access.read_only_until is None:
+        raise Untrue("The student's access does not continue after the OPT end.")
+    return {"opt_end": long_date(claim.due_on), "access_until": long_date(timeline.access.read_only_until)}
+
+
+def _access_ending_words(timeline: Timeline, facts: StudentFacts, claim: Claim) -> dict:
+    """DESIGN rule 5: read-only access ends on that day and has not closed yet."""
+    access = timeline.access
+    if access.closes_on is None or access.read_only_until != claim.due_on:
+        raise Untrue(f"The student's access no longer ends on {long_date(claim.due_on)}: the OPT dates changed or a "
+                     "STEM extension is pending.")  # fmt: skip
+    if access.closed:
+        raise Untrue("The student's access has already closed.")
+    return {"access_until": long_date(access.read_only_until), "closes_on": long_date(access.closes_on)}
+
+
+def _access_ended_words(timeline: Timeline, facts: StudentFacts, claim: Claim) -> dict:
+    """DESIGN rule 5: sent on the day access closes, never before."""
+    access = timeline.access
+    if access.closes_on is None or access.read_only_until != claim.due_on:
+        raise Untrue(f"The student's access does not end on {long_date(claim.due_on)}: the OPT dates changed or a "
+                     "STEM extension is pending.")  # fmt: skip
+    if not access.closed:
+        raise Untrue(f"The student's access closes on {long_date(access.closes_on)}, not yet.")
+    return {"access_until": long_date(access.read_only_until), "closes_on": long_date(access.closes_on),
+            "opt_end": long_date(access.opt_end)}  # fmt: skip
+
+
+def _duty_words(timeline: Timeline, facts: StudentFacts, claim: Claim) -> dict:
+    """DESIGN rule 15: the STEM duty is on the timeline with that due date, and open (not closed, not overdue)."""
+    kind, _, months = claim.detail.partition(":")
+    duty = next((duty for duty in timeline.duties if duty.kind == kind and str(duty.months or "") == months
+                 and duty.due_on == claim.due_on), None)  # fmt: skip
+    if duty is None:
+        raise Untrue("The STEM duty is no longer on the student's timeline with that due date.")
+    if duty.state is DutyState.CLOSED:
+        raise Untrue(f"The STEM duty closed: {duty.closed_reason}")
+    if duty.state is not DutyState.OPEN:
+        raise Untrue(f"The STEM duty is {duty.state.value}, not open.")
+    return {"duty": str(duty.kind), "months": duty.months or 0, "due_on": long_date(duty.due_on)}
+
+
+WORDS: dict[str, Callable[[Timeline, StudentFacts, Claim], dict]] = {
+    "unemployment_warning": _unemployment_words,
+    "opt_ended": _opt_ended_words,
+    "access_ending": _access_ending_words,
+    "access_ended": _access_ended_words,
+    "stem_validation_due": _duty_words,
+}
+
+
+def count_started_on(timeline: Timeline) -> date | None:
+    """The first day of the current program's count: the key that makes each threshold one email per count."""
+    return timeline.account_due_on
+
+
+# --- The daily sweep --------------------------------------------------------------------------------------
+
+
+def _students_with_marks(session: Session, first_day: date, today: date) -> Iterator[list[int]]:
+    """The ids of students with a swept mark in the window, SWEEP_CHUNK at a time, in id order (one statement each)."""
+    marks = TimelineMark.__table__.c
+    last_id = 0
+    while True:
+        ids = list(session.scalars(
+            select(marks.student_id).distinct()
+            .where(marks.kind.in_([str(kind) for kind in SWEPT_MARKS]), marks.starts_on >= first_day,
+                   marks.starts_on <= today, marks.student_id > last_id)
+            .order_by(marks.student_id).limit(SWEEP_CHUNK)
+        ))  # fmt: skip
+        if not ids:
+            return
+        yield ids
+        last_id = ids[-1]
+
+
+def _marks_of(session: Session, ids: list[int], first_day: date, today: date) -> dict[int, list]:
+    marks = TimelineMark.__table__.c
+    found: dict[int, list] = defaultdict(list)
+    for row in session.execute(
+        select(marks.student_id, marks.kind, marks.starts_on, marks.detail)
+        .where(marks.student_id.in_(ids), marks.kind.in_([str(kind) for kind in SWEPT_MARKS]),
+               marks.starts_on >= first_day, marks.starts_on <= today)
+        .order_by(marks.student_id, marks.starts_on, marks.kind, marks.detail)
+    ):  # fmt: skip
+        found[row.student_id].append(row)
+    return found
+
+
+def _claims(timeline: Timeline, marks: list) -> list[Claim]:
+    """The notices a student's marks in the window call for, before their words are checked."""
+    claims: list[Claim] = []
+    student_id = timeline.student_id
+    reached = [mark for mark in marks if mark.kind == MarkKind.UNEMPLOYMENT_REACHED]
+    if reached and count_started_on(timeline) is not None:
+        # The highest threshold reached in the window, once (the lower ones would only repeat it).
+        top = max(reached, key=lambda mark: int(mark.detail))
+        claims.append(Claim("unemployment_warning", student_id, count_started_on(timeline), top.starts_on, top.detail))
+    for mark in marks:
+        if mark.kind in (MarkKind.ACCESS_ENDING, MarkKind.ACCESS_CLOSED, MarkKind.OPT_ENDED):
+            about = date.fromisoformat(mark.detail)
+            claims.append(Claim(MARK_TEMPLATES[MarkKind(mark.kind)], student_id, about, about))
+        elif mark.kind == MarkKind.DUTY_REMINDER:
+            kind, _, months = mark.detail.partition(":")
+            for duty in timeline.duties:
+                if duty.kind == kind and str(duty.months or "") == months and duty.opens_on == mark.starts_on:
+                    claims.append(Claim("stem_validation_due", student_id, duty.due_on, duty.due_on, mark.detail))
+    return claims
+
+
+def _done_duties(session: Session, ids: list[int]) -> dict[int, list[tuple]]:
+    """The STEM obligations the school recorded (completed, or an "obligation.completed" event), by student."""
+    obligation = ReportingObligation.__table__.c
+    recorded = exists().where(Event.student_id == obligation.student_id, Event.event_type == "obligation.completed",
+                              Event.subject == literal("obligation:") + cast(obligation.id, String))  # fmt: skip
+    done: dict[int, list[tuple]] = defaultdict(list)
+    for row in session.execute(
+        select(obligation.student_id, obligation.kind, obligation.window_opens_on, obligation.due_on)
+        .where(obligation.student_id.in_(ids), obligation.kind.in_(list(DUTY_OBLIGATIONS.values())),
+               (obligation.completed_at.is_not(None)) | recorded)
+        .order_by(obligation.student_id, obligation.due_on)
+    ):  # fmt: skip
+        done[row.student_id].append((row.kind, row.window_opens_on, row.due_on))
+    return done
+
+
+def _duty_done(claim: Claim, timeline: Timeline, done: list[tuple]) -> bool:
+    kind, _, months = claim.detail.partition(":")
+    obligation_kind = DUTY_OBLIGATIONS.get(DutyKind(kind))
+    for duty in timeline.duties:
+        if duty.kind == kind and str(duty.months or "") == months and duty.due_on == claim.due_on:
+            return any(done_kind == obligation_kind and (opens or due - timedelta(days=60)) <= duty.mark <= due
+                       for done_kind, opens, due in done)  # fmt: skip
+    return False
+
+
+def _sweep_chunk(session: Session, ids: list[int], first_day: date, today: date) -> tuple[int, list[int]]:
+    """Queue the chunk's notices in a constant number of statements; returns (queued, students whose account is due)."""
+    marks = _marks_of(session, ids, first_day, today)
+    facts = load_facts(session, ids)
+    students = {row.id: row for row in session.execute(
+        select(Student.id, Student.email, Student.given_name, Student.surname, Student.school_id)
+        .where(Student.id.in_(ids)).order_by(Student.id))}  # fmt: skip
+    with_account = set(session.scalars(select(User.student_id).where(User.student_id.in_(ids))))
+    any_duty = any(mark.kind == MarkKind.DUTY_REMINDER for rows in marks.values() for mark in rows)
+    done = _done_duties(session, ids) if any_duty else {}
+    rows, accounts_due = [], []
+    for student_id in ids:
+        if student_id not in students or student_id not in facts:
+            continue
+        timeline = timeline_for(facts[student_id], today)
+        student_marks = marks.get(student_id, [])
+        if (any(mark.kind == MarkKind.ACCOUNT_DUE for mark in student_marks) and student_id not in with_account
+                and timeline.account_due_on is not None and timeline.account_due_on <= today
+                and not timeline.access.closed):  # fmt: skip
+            accounts_due.append(student_id)
+        student = students[student_id]
+        for claim in _claims(timeline, student_marks):
+            try:
+                context = WORDS[claim.template](timeline, facts[student_id], claim)
+            except Untrue:
+                continue  # never queued: the timeline contradicts it today
+            if claim.template == "stem_validation_due" and _duty_done(claim, timeline, done.get(student_id, [])):
+                continue
+            rows.append({"template": claim.template, "to": student.email, "student_id": student_id,
+                         "school_id": student.school_id, "dedupe_key": claim.key, "due_on": claim.due_on,
+                         "context": {"student_name": f"{student.given_name} {student.surname}".strip(), **context}})  # fmt: skip
+    return insert_new_emails(session, rows), accounts_due
+
+
+def _create_due_accounts(session: Session, student_ids: list[int], today: date) -> int:
+    """DESIGN rule 1: the portal account on the OPT's start date (each in a savepoint, so one conflict skips one)."""
+    from portal.services.accounts import create_account_if_due
+    from portal.services.actors import Actor
+
+    created = 0
+    system = Actor.system("Daily notices")
+    for student in session.scalars(select(Student).where(Student.id.in_(student_ids)).order_by(Student.id)):
+        try:
+            with session.begin_nested():
+                created += create_account_if_due(session, student, actor=system, today=today) is not None
+        except DomainError as error:  # e.g. another account uses the address: the DSO sees it on the record
+            log.warning("Portal account for student %s not created: %s", student.id, error)
+    return created
+
+
+def sweep_timeline_marks(session: Session, today: date) -> int:
+    """Queue the notices and create the accounts the timeline marks call for on ``today``; returns emails queued."""
+    first_day = today - timedelta(days=CATCH_UP_DAYS)
+    queued = 0
+    for ids in _students_with_marks(session, first_day, today):
+        chunk_queued, accounts_due = _sweep_chunk(session, ids, first_day, today)
+        queued += chunk_queued
+        if accounts_due:
+            queued += _create_due_accounts(session, accounts_due, today)
+    return queued
+
+
+# --- "Your school has not yet recorded required reporting" (the records, not the timeline) ---------------
 
 
 def recorded_in_history(session: Session, obligation_id: int) -> Event | None:
@@ -80,28 +336,6 @@ def recorded_in_history(session: Session, obligation_id: int) -> Event | None:
     return session.scalar(
         select(Event).where(Event.subject == f"obligation:{obligation_id}", Event.event_type == "obligation.completed").limit(1)
     )
-
-
-def queue_reporting_reminders(session: Session, today: date) -> int:
-    """Tell students whose reported change the school has not recorded, a few days before it is due."""
-    obligations = session.scalars(
-        select(ReportingObligation)
-        .options(selectinload(ReportingObligation.student))
-        .where(
-            ReportingObligation.completed_at.is_(None),
-            ReportingObligation.kind.in_(STUDENT_REPORTED),
-            ReportingObligation.due_on <= today + timedelta(days=REPORTING_REMINDER_DAYS),
-            ReportingObligation.due_on >= today - timedelta(days=CATCH_UP_DAYS),
-        )
-    ).all()
-    recorded = _recorded_in_history(session, [obligation.id for obligation in obligations])
-    return _queue_new(session, [
-        {"template": "reporting_not_recorded", "student": obligation.student, "due_on": obligation.due_on,
-         "key": notice_key("reporting_not_recorded", obligation.student_id, obligation.due_on, obligation.id),
-         "context": {"reported_on": long_date(obligation.window_opens_on or obligation.created_at.date()),
-                     "what": KIND_WORDS.get(obligation.kind, "change"), "due_on": long_date(obligation.due_on)}}
-        for obligation in obligations if obligation.id not in recorded
-    ])  # fmt: skip
 
 
 def _recorded_in_history(session: Session, obligation_ids: list[int]) -> set[int]:
@@ -115,9 +349,34 @@ def _recorded_in_history(session: Session, obligation_ids: list[int]) -> set[int
     return recorded
 
 
+def queue_reporting_reminders(session: Session, today: date) -> int:
+    """Tell students whose reported change the school has not recorded, a few days before it is due."""
+    obligations = session.scalars(
+        select(ReportingObligation)
+        .options(selectinload(ReportingObligation.student))
+        .where(
+            ReportingObligation.completed_at.is_(None),
+            ReportingObligation.kind.in_(STUDENT_REPORTED),
+            ReportingObligation.due_on <= today + timedelta(days=REPORTING_REMINDER_DAYS),
+            ReportingObligation.due_on >= today - timedelta(days=CATCH_UP_DAYS),
+        )
+        .order_by(ReportingObligation.id)
+    ).all()
+    recorded = _recorded_in_history(session, [obligation.id for obligation in obligations])
+    return insert_new_emails(session, [
+        {"template": "reporting_not_recorded", "to": obligation.student.email, "student_id": obligation.student_id,
+         "school_id": obligation.student.school_id, "due_on": obligation.due_on,
+         "dedupe_key": notice_key("reporting_not_recorded", obligation.student_id, obligation.due_on, obligation.id),
+         "context": {"student_name": obligation.student.full_name,
+                     "reported_on": long_date(obligation.window_opens_on or obligation.created_at.date()),
+                     "what": KIND_WORDS.get(obligation.kind, "change"), "due_on": long_date(obligation.due_on)}}
+        for obligation in obligations if obligation.id not in recorded
+    ])  # fmt: skip
+
+
 def _recheck_reporting_not_recorded(session: Session, email: OutboxEmail) -> str | None:
-    obligation_id = _obligation_id(email)
-    obligation = session.get(ReportingObligation, obligation_id) if obligation_id is not None else None
+    claim = Claim.of(email)
+    obligation = session.get(ReportingObligation, int(claim.detail)) if claim and claim.detail.isdigit() else None
     if obligation is None:
         return "The reporting this notice is about no longer exists."
     if obligation.completed_at is not None or recorded_in_history(session, obligation.id) is not None:
@@ -125,173 +384,61 @@ def _recheck_reporting_not_recorded(session: Session, email: OutboxEmail) -> str
     return None
 
 
-# --- STEM validation report due in 30 days ------------------------------------------------------
+# --- Send-time re-checks: the timeline on the send day ---------------------------------------------------
 
 
-def queue_stem_validation_reminders(session: Session, today: date) -> int:
-    """Remind STEM OPT students 30 days before each open validation report is due."""
-    obligations = session.scalars(
-        select(ReportingObligation).options(selectinload(ReportingObligation.student)).where(
-            ReportingObligation.completed_at.is_(None),
-            ReportingObligation.kind == ObligationKind.STEM_VALIDATION,
-            ReportingObligation.due_on <= today + timedelta(days=STEM_REMINDER_DAYS),
-            ReportingObligation.due_on > today + timedelta(days=STEM_REMINDER_DAYS - CATCH_UP_DAYS),
-        )
-    ).all()
-    return _queue_new(session, [
-        {"template": "stem_validation_due", "student": obligation.student, "due_on": obligation.due_on,
-         "key": notice_key("stem_validation_due", obligation.student_id, obligation.due_on, obligation.id),
-         "context": {"due_on": long_date(obligation.due_on)}}
-        for obligation in obligations
-    ])  # fmt: skip
-
-
-def _recheck_stem_validation_due(session: Session, email: OutboxEmail) -> str | None:
-    obligation_id = _obligation_id(email)
-    obligation = session.get(ReportingObligation, obligation_id) if obligation_id is not None else None
-    if obligation is None or obligation.completed_at is not None or recorded_in_history(session, obligation.id):
-        return "The validation report was already recorded or is no longer required."
-    if latest_approved_opt_end(session, email.student_id, kind=OptKind.STEM) is None:
-        return "The student no longer has an approved STEM OPT."
+def _recheck_against_timeline(session: Session, email: OutboxEmail) -> str | None:
+    """Cancel the notice when the student's timeline on the send day contradicts it, or now says other words."""
+    claim = Claim.of(email)
+    if claim is None or claim.student_id != email.student_id:
+        return "This notice has no key saying what it is about, so it cannot be checked."
+    facts = load_facts(session, [claim.student_id])[claim.student_id]
+    timeline = timeline_for(facts, today_eastern())
+    try:
+        context = WORDS[email.template](timeline, facts, claim)
+    except Untrue as reason:
+        return str(reason)
+    if email.template == "stem_validation_due" and _duty_done(claim, timeline, _done_duties(session, [claim.student_id])
+                                                                .get(claim.student_id, [])):  # fmt: skip
+        return "The school recorded this STEM duty as done."
+    student = session.get(Student, claim.student_id)
+    subject, text, _html = render(email.template, {"student_name": student.full_name, **context,
+                                                   "reference_code": email.reference_code})  # fmt: skip
+    if subject != email.subject or text != email.body_text:
+        return "The student's records changed since this notice was queued; it no longer says what the timeline says."
     return None
 
 
-# --- OPT ended, access ends in 30 days, access ended ---------------------------------------------
+def _recheck_account_creation(session: Session, email: OutboxEmail) -> str | None:
+    """DESIGN rule 1: "your OPT was approved, create your account" only once an approved OPT's start has come."""
+    if email.student_id is None:
+        return None
+    from portal.services.timelines import student_timeline
 
-
-def latest_approved_opt_end(session: Session, student_id: int, *, kind: OptKind | None = None) -> date | None:
-    query = (
-        select(func.max(OptAuthorization.end_date))
-        .join(ProgramRecord, ProgramRecord.id == OptAuthorization.program_record_id)
-        .where(ProgramRecord.student_id == student_id, OptAuthorization.status == OptStatus.APPROVED)
-    )
-    if kind is not None:
-        query = query.where(OptAuthorization.kind == kind)
-    return session.scalar(query)
-
-
-def access_until(opt_end: date) -> date:
-    """Read-only access lasts until six months after the OPT end date (rule 5)."""
-    return add_months(opt_end, ACCESS_MONTHS_AFTER_OPT)
-
-
-def queue_access_notices(session: Session, today: date) -> int:
-    """OPT ended, access ends in 30 days, access ended: each once, on its day (or a few days late after downtime)."""
-    latest_end = func.max(OptAuthorization.end_date).label("opt_end")
-    rows = session.execute(
-        select(ProgramRecord.student_id, latest_end)
-        .join(OptAuthorization, OptAuthorization.program_record_id == ProgramRecord.id)
-        .where(OptAuthorization.status == OptStatus.APPROVED)
-        .group_by(ProgramRecord.student_id)
-        .having(and_(latest_end < today, latest_end >= add_months(today, -ACCESS_MONTHS_AFTER_OPT) - timedelta(days=CATCH_UP_DAYS)))
-    ).all()
-    students = {s.id: s for s in session.scalars(select(Student).where(Student.id.in_([r.student_id for r in rows])))}
-    notices = []
-    for student_id, opt_end in rows:
-        student, until = students[student_id], access_until(opt_end)
-        if opt_end < today <= opt_end + timedelta(days=CATCH_UP_DAYS):
-            notices.append({"template": "opt_ended", "student": student, "due_on": opt_end,
-                            "key": notice_key("opt_ended", student_id, opt_end),
-                            "context": {"opt_end": long_date(opt_end), "access_until": long_date(until)}})  # fmt: skip
-        ending_from = until - timedelta(days=ACCESS_ENDING_DAYS)
-        if ending_from <= today < min(until, ending_from + timedelta(days=CATCH_UP_DAYS)):
-            notices.append({"template": "access_ending", "student": student, "due_on": until,
-                            "key": notice_key("access_ending", student_id, until),
-                            "context": {"access_until": long_date(until)}})  # fmt: skip
-        if until <= today < until + timedelta(days=CATCH_UP_DAYS):
-            notices.append({"template": "access_ended", "student": student, "due_on": until,
-                            "key": notice_key("access_ended", student_id, until),
-                            "context": {"access_until": long_date(until)}})  # fmt: skip
-    return _queue_new(session, notices)
-
-
-def _recheck_opt_ended(session: Session, email: OutboxEmail) -> str | None:
-    if latest_approved_opt_end(session, email.student_id) != email.due_on:
-        return "The student's OPT dates changed (for example an approved extension); the OPT has not ended then."
-    return None
-
-
-def _recheck_access(session: Session, email: OutboxEmail) -> str | None:
-    opt_end = latest_approved_opt_end(session, email.student_id)
-    if opt_end is None or access_until(opt_end) != email.due_on:
-        return "The student's OPT dates changed, so access does not end on that date any more."
-    return None
-
-
-# --- Unemployment warnings -----------------------------------------------------------------------
-
-
-def unemployment_status(session: Session, student_ids: list[int], today: date) -> dict[int, tuple[int, int, date]]:
-    """{student id: (days used, days allowed, first OPT start)} for students with an approved OPT on their current
-    program record: the timeline's count (portal.services.timeline), the same the dashboard shows."""
-    from portal.services.timelines import timelines_for
-
-    status = {}
-    for student_id, timeline in timelines_for(session, student_ids, today).items():
-        starts = [opt.start for opt in timeline.opts if opt.facts.status is OptStatus.APPROVED]
-        if starts:
-            days = timeline.unemployment
-            status[student_id] = (days.used, days.allowed, min(starts))
-    return status
-
-
-def _threshold(days_used: int, allowed: int) -> int | None:
-    crossed = [limit for limit in (*UNEMPLOYMENT_THRESHOLDS, allowed) if days_used >= limit]
-    return max(crossed) if crossed else None
-
-
-def queue_unemployment_warnings(session: Session, today: date) -> int:
-    """Warn students on OPT today whose unemployment days reach 60, 80 and the limit (the highest one crossed, once)."""
-    students = session.scalars(
-        select(Student)
-        .join(ProgramRecord, ProgramRecord.student_id == Student.id)
-        .join(OptAuthorization, OptAuthorization.program_record_id == ProgramRecord.id)
-        .where(OptAuthorization.status == OptStatus.APPROVED, OptAuthorization.start_date <= today,
-               OptAuthorization.end_date >= today)  # fmt: skip
-        .distinct()
-    ).all()
-    status = unemployment_status(session, [student.id for student in students], today)
-    notices = []
-    for student in students:
-        if student.id not in status:
-            continue
-        days_used, allowed, first_opt = status[student.id]
-        threshold = _threshold(days_used, allowed)
-        if threshold is None:
-            continue
-        notices.append({"template": "unemployment_warning", "student": student, "due_on": first_opt,
-                        "key": notice_key("unemployment_warning", student.id, first_opt, threshold),
-                        "context": {"days_used": threshold, "days_allowed": allowed}})  # fmt: skip
-    return _queue_new(session, notices)
-
-
-def _recheck_unemployment(session: Session, email: OutboxEmail) -> str | None:
-    threshold = int((email.dedupe_key or "0").rsplit(":", 1)[-1] or 0) if email.dedupe_key else 0
-    days_used = unemployment_status(session, [email.student_id], today_eastern()).get(email.student_id, (0, 0, None))[0]
-    if days_used < threshold:
-        return f"The student now has {days_used} unemployment days (an employer was reported), below {threshold}."
+    due_on = student_timeline(session, email.student_id, today_eastern()).account_due_on
+    if due_on is None:
+        return "The student no longer has an approved OPT, so the account-creation email would be wrong."
+    if due_on > today_eastern():
+        return f"The student's OPT starts on {long_date(due_on)}; the account-creation email goes out then."
     return None
 
 
 RECHECKS.update({
     "reporting_not_recorded": _recheck_reporting_not_recorded,
-    "stem_validation_due": _recheck_stem_validation_due,
-    "opt_ended": _recheck_opt_ended,
-    "access_ending": _recheck_access,
-    "access_ended": _recheck_access,
-    "unemployment_warning": _recheck_unemployment,
+    "account_creation": _recheck_account_creation,
+    **{template: _recheck_against_timeline for template in WORDS},
 })  # fmt: skip
 
 
 def create_due_notices(session: Session, today: date | None = None, *, daily: bool = True) -> int:
-    """Queue every reminder and access notice due ``today`` (US Eastern), once each; returns how many were queued.
+    """Queue every notice due ``today`` (US Eastern), once each, and create the accounts due; returns emails queued.
 
-    ``daily`` includes the unemployment warnings, which read every student on OPT: the worker runs
-    them once a day, the cheap date-indexed notices every minute.
+    ``daily`` includes the sweep of the timeline marks (the worker runs it once a day); the reporting
+    reminders, which follow what students report during the day, run every minute.
     """
     today = today or today_eastern()
-    queued = (queue_reporting_reminders(session, today) + queue_stem_validation_reminders(session, today)
-              + queue_access_notices(session, today))  # fmt: skip
+    queued = queue_reporting_reminders(session, today)
     if daily:
-        queued += queue_unemployment_warnings(session, today)
+        queued += sweep_timeline_marks(session, today)
     return queued
+

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from portal.models.enums import LinkPurpose, OptStatus, Role
 from portal.notifications.outbox import LINK_RESOLVERS, queue_email
 from portal.services.access import ClosedAccount, closed_account_for
 from portal.services.actors import Actor
+from portal.services.clock import long_date, today_eastern
 from portal.services.errors import Conflict, InvalidValue, NotFound, RuleBroken
 from portal.services.events import record_event
 from portal.services.password_policy import HISTORY_DEPTH, check_new_password
@@ -29,6 +30,7 @@ from portal.services.passwords import hash_password, needs_rehash, normalize_pas
 from portal.services.sessions import end_all_sessions as _end_all_sessions
 from portal.services.site_state import site_state
 from portal.services.throttling import clear_lock, is_locked, record_failed_sign_in, record_successful_sign_in
+from portal.services.timelines import student_timeline
 
 LINK_LIFETIME = {
     LinkPurpose.ACCOUNT_CREATION: timedelta(days=14),
@@ -143,10 +145,39 @@ def _send_creation_link(session: Session, user: User, student: Student, *, templ
     return link
 
 
-def create_account_for_approved_opt(session: Session, student: Student, *, actor: Actor) -> User | None:
-    """Rule 1: create the student's account and email the creation link, once; None when it already exists."""
+def create_account_for_approved_opt(session: Session, student: Student, *, actor: Actor,
+                                    today: date | None = None) -> User | None:  # fmt: skip
+    """Rule 1: create the student's account and email the creation link, once; None when it already exists.
+
+    Refuses a student without an approved OPT and one whose OPT has not started yet (the daily notices
+    create that account on the start date).
+    """
     if _user_for_student(session, student) is not None:
         return None
+    due_on = student_timeline(session, student, today or today_eastern()).account_due_on
+    if due_on is None:
+        raise RuleBroken("This student has no approved OPT, so there is no portal account to create yet.")
+    if due_on > (today or today_eastern()):
+        raise RuleBroken(f"The portal account is created on the OPT start date, {long_date(due_on)}: "
+                         "the student gets the email that day.")  # fmt: skip
+    return _create_account(session, student, actor=actor)
+
+
+def create_account_if_due(session: Session, student: Student, *, actor: Actor, today: date | None = None) -> User | None:
+    """Rule 1 at approval and in the daily notices: create the account once its OPT's start date has come.
+
+    None when the account exists already or its day has not come.
+    """
+    if _user_for_student(session, student) is not None:
+        return None
+    today = today or today_eastern()
+    due_on = student_timeline(session, student, today).account_due_on
+    if due_on is None or due_on > today:
+        return None
+    return _create_account(session, student, actor=actor)
+
+
+def _create_account(session: Session, student: Student, *, actor: Actor) -> User:
     if session.scalar(select(User.id).where(User.email == student.email)) is not None:
         raise Conflict(f"Another portal account already uses {student.email}; correct the student's email first.")
     now = utcnow()

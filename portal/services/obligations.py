@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Event, ReportingObligation, Student
 from portal.models.enums import ObligationKind
+from portal.services.clock import add_months
 
 
 def add_obligation(
@@ -52,23 +53,6 @@ STEM_VALIDATION_MONTHS = (6, 12, 18, 24)
 STEM_WINDOW_DAYS = 30
 I983_EVALUATION_MONTHS = 12
 ADDRESS_RECORD_DAYS = 21
-
-
-def today_eastern() -> date:
-    """Today's date in US Eastern time, the date the rules count in."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo("America/New_York")).date()
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, clipped to the end of a shorter month (Jan 31 + 1 month = Feb 28/29)."""
-    import calendar
-
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def participation_validation_due(program_start: date) -> tuple[date, date]:

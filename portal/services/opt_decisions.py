@@ -12,9 +12,10 @@ from portal.models import OptAuthorization, ProgramRecord, School, Student, User
 from portal.models.enums import EducationLevel, OptKind, OptStatus, ProgramStatus
 from portal.notifications.outbox import queue_email
 from portal.services.actors import Actor
+from portal.services.clock import add_months, today_eastern
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound, RuleBroken
 from portal.services.events import record_event
-from portal.services.obligations import add_months, add_participation_validation, add_stem_obligations, today_eastern
+from portal.services.obligations import add_participation_validation, add_stem_obligations
 from portal.services.students import check_date_range, normalize_email, open_program_record
 
 # DESIGN rule 5: after early completion the student keeps read-only access this long after the OPT end date.
@@ -55,10 +56,11 @@ def check_ead_dates(actual_start_date, actual_end_date) -> tuple[date, date]:
 
 
 def _create_account_once(session: Session, student: Student, *, actor: Actor) -> None:
-    """DESIGN rule 1: an approval creates the portal account, once, whatever approved it (the service is idempotent)."""
-    from portal.services.accounts import create_account_for_approved_opt
+    """DESIGN rule 1: an approval creates the portal account, once, whatever approved it, when the OPT's start date
+    has come; a later start's account is created on that day by the daily notices."""
+    from portal.services.accounts import create_account_if_due
 
-    create_account_for_approved_opt(session, student, actor=actor)
+    create_account_if_due(session, student, actor=actor)
 
 
 def _after_approval(session: Session, opt: OptAuthorization, *, actor: Actor, source_event) -> None:

@@ -297,6 +297,19 @@ class Timeline:
         )
 
     @property
+    def opt_ended_on(self) -> date | None:
+        """The last day of work authorization once it has ended; None while an OPT is approved or valid, or a
+        timely STEM extension still runs (DESIGN rule 5: that is not an end)."""
+        if self.extension is not None and self.today <= self.extension.until:
+            return None
+        if any(opt.state in (OptState.APPROVED, OptState.IN_VALIDITY) for opt in self.opts):
+            return None
+        ended = [opt.facts.last_valid_day for opt in self.opts if opt.state in (OptState.ENDED, OptState.COMPLETED_EARLY)]
+        if self.extension is not None:
+            ended.append(self.extension.until)
+        return max(ended) if ended else None
+
+    @property
     def open_duties(self) -> list[Duty]:
         return [duty for duty in self.duties if duty.state in (DutyState.OPEN, DutyState.OVERDUE)]
 
@@ -678,10 +691,27 @@ def _end_marks(shape: _Shape, program: ProgramFacts | None) -> list[Mark]:
              access.closes_on - timedelta(days=ACCESS_ENDING_DAYS), access.read_only_until.isoformat()),
         Mark(MarkKind.ACCESS_CLOSED, access.closes_on, access.closes_on, access.read_only_until.isoformat()),
     ]  # fmt: skip
-    if not shape.extension_pending and program is not None and program.status is ProgramStatus.ACTIVE:
-        day = access.opt_end + timedelta(days=1)
-        marks.append(Mark(MarkKind.OPT_ENDED, day, day, access.opt_end.isoformat()))
+    ended_on = _authorization_ended_on(shape, program)
+    if ended_on is not None:
+        day = ended_on + timedelta(days=1)
+        marks.append(Mark(MarkKind.OPT_ENDED, day, day, ended_on.isoformat()))
     return marks
+
+
+def _authorization_ended_on(shape: _Shape, program: ProgramFacts | None) -> date | None:
+    """The OPT's last valid day for the "OPT ended" notice: the end date, or the early completion (rule 5).
+
+    None while a timely STEM request is pending (authorization goes on), and after a transfer or termination (the
+    student hears from the new school, or the account closes at once).
+    """
+    if shape.extension_pending or program is None or not shape.approved:
+        return None
+    if program.status not in (ProgramStatus.ACTIVE, ProgramStatus.COMPLETED):
+        return None
+    ends = [opt.last_valid_day for opt in shape.approved]
+    if shape.extension is not None:
+        ends.append(shape.extension.until)  # a decided extension was authorized time
+    return max(ends)
 
 
 # --- Interval arithmetic on inclusive date ranges -------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -52,7 +52,10 @@ class Factory:
             start = opt_start or today - timedelta(days=30)
             authorization = request_opt(self.session, self.system, program, kind=opt_kind, start_date=start,
                                         end_date=opt_end or start + timedelta(days=364))  # fmt: skip
-            _decide(authorization, opt, actual_start, actual_end)
+            # Filed three months before the start, decided by the start (or today when that is earlier), so the
+            # timeline's "timely" and "approved on" read as a real record would.
+            authorization.created_at = _noon(min(start, today) - timedelta(days=90))
+            _decide(authorization, opt, actual_start, actual_end, decided_on=min(start, today))
         self.session.flush()
         return student
 
@@ -98,7 +101,8 @@ class Factory:
         start = start or program.opt_authorizations[0].end_date + timedelta(days=1)
         stem = request_opt(self.session, self.system, program, kind=OptKind.STEM, start_date=start,
                            end_date=start + timedelta(days=days))  # fmt: skip
-        _decide(stem, status, actual_start, actual_end)
+        stem.created_at = _noon(start - timedelta(days=60))  # filed in time: before the post-completion end
+        _decide(stem, status, actual_start, actual_end, decided_on=start - timedelta(days=30))
         self.session.flush()
         return stem
 
@@ -111,13 +115,17 @@ class Factory:
         return address
 
 
+def _noon(day: date) -> datetime:
+    return datetime.combine(day, time(12), tzinfo=UTC)
+
+
 def _decide(authorization: OptAuthorization, status: str, actual_start: date | None = None,
-            actual_end: date | None = None) -> None:  # fmt: skip
+            actual_end: date | None = None, *, decided_on: date) -> None:  # fmt: skip
     """Put an OPT in ``status``, with a decision time unless it is still pending; an approved one gets EAD dates
     (the requested ones by default), a pending or denied one none."""
     authorization.status = OptStatus(status)
     if authorization.status is not OptStatus.PENDING:
-        authorization.decided_at = utcnow()
+        authorization.decided_at = _noon(decided_on)
     if authorization.status is OptStatus.APPROVED:
         authorization.actual_start_date = actual_start or authorization.start_date
         authorization.actual_end_date = actual_end or authorization.end_date

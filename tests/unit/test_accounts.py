@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -70,6 +70,29 @@ def test_account_creation_refused_when_another_account_has_the_email(factory, db
     factory.user(role=Role.DSO, email=student.email)
     with pytest.raises(Conflict):
         accounts.create_account_for_approved_opt(db_session, student, actor=SYSTEM)
+
+
+@pytest.mark.parametrize(("opt", "starts_in", "refusal"), [
+    ("approved", 1, "created on the OPT start date"),
+    ("pending", -10, "no approved OPT"),
+])  # fmt: skip
+def test_rule_1_no_account_before_an_approved_opt_has_started(factory, db_session, opt, starts_in, refusal):
+    today = date(2026, 3, 10)
+    student = factory.student(opt=opt, opt_start=today + timedelta(days=starts_in), today=today)
+    with pytest.raises(RuleBroken, match=refusal):
+        accounts.create_account_for_approved_opt(db_session, student, actor=SYSTEM, today=today)
+    assert accounts.create_account_if_due(db_session, student, actor=SYSTEM, today=today) is None
+    assert db_session.scalar(select(func.count()).select_from(OutboxEmail)
+                             .where(OutboxEmail.student_id == student.id)) == 0  # fmt: skip
+    if opt == "approved":
+        user = accounts.create_account_if_due(db_session, student, actor=SYSTEM, today=today + timedelta(days=1))
+        assert user is not None and user.student_id == student.id
+
+
+def test_a_reset_before_the_opt_start_date_is_refused_with_the_date(factory, db_session):
+    student = factory.student(opt_start=date.today() + timedelta(days=20))
+    with pytest.raises(RuleBroken, match="created on the OPT start date"):
+        accounts.reset_portal_account(db_session, student, actor=SYSTEM)
 
 
 def test_finishing_creation_sets_the_password_and_uses_the_link_once(factory, db_session):

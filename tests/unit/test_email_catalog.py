@@ -37,14 +37,15 @@ def test_html_body_escapes_student_values(app):
 
 
 @pytest.mark.parametrize(("days_used", "subject_part"), [
-    (60, "You have used 60 of 90 unemployment days"),
-    (80, "You have used 80 of 90 unemployment days"),
+    (60, "Your unemployment days have reached 60 of 90"),
+    (80, "Your unemployment days have reached 80 of 90"),
     (90, "You have reached the limit of unemployment days"),
 ])  # fmt: skip
 def test_unemployment_warning_subject_names_the_threshold(app, days_used, subject_part):
     with app.test_request_context():
         subject, text, _html = render("unemployment_warning", {"student_name": "A", "days_used": days_used,
-                                                               "days_allowed": 90, "reference_code": "OPT-X"})  # fmt: skip
+                                                               "days_allowed": 90, "reached_on": "March 4, 2026",
+                                                               "reference_code": "OPT-X"})  # fmt: skip
     assert subject == subject_part
 
 

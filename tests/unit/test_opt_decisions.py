@@ -51,13 +51,13 @@ def account_calls(monkeypatch):
     import portal.services.accounts as accounts
 
     calls = []
-    real = accounts.create_account_for_approved_opt
+    real = accounts.create_account_if_due
 
-    def counting(session, student, *, actor):
+    def counting(session, student, *, actor, today=None):
         calls.append(student.id)
-        return real(session, student, actor=actor)
+        return real(session, student, actor=actor, today=today)
 
-    monkeypatch.setattr(accounts, "create_account_for_approved_opt", counting)
+    monkeypatch.setattr(accounts, "create_account_if_due", counting)
     return calls
 
 

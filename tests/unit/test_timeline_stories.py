@@ -300,7 +300,7 @@ STORIES = [
             duties=ANY, read_only_until="2027-06-30"),
          On("2027-07-01", (0, 150, 150), "closed", ("ended", "completed_early"), employer="Maple Systems STEM",
             duties=ANY)),
-        ("2024-01-01 account_due", "2027-06-01 access_ending 2027-06-30", "2027-07-01 access_closed 2027-06-30"),
+        ("2024-01-01 account_due", "2025-10-16 opt_ended 2025-10-15", "2027-06-01 access_ending 2027-06-30", "2027-07-01 access_closed 2027-06-30"),
     ),
     Story(
         "finding 4: a transfer closes the STEM duties; the new school's record starts with no OPT and no count",
@@ -469,7 +469,7 @@ STORIES = [
          "2027-07-01 access_closed 2027-06-30", *STEM_2025_REMINDERS),
     ),
     Story(
-        "early completion: read-only at once, six months from the authorized end, no 'OPT ended' email",
+        "early completion: read-only at once, six months from the authorized end, 'OPT ended' the day after the completion",
         f"{ACCESS}; issue 11 finding 10",
         student(program(1, post(10, "2025-01-01", "2025-12-31", decided="2024-12-01", ended="2025-09-15"),
                         status=COMPLETED, completed="2025-09-15"),
@@ -480,7 +480,7 @@ STORIES = [
          On("2026-06-30", (0, 90, 90), "read_only", ("completed_early",), employer="Elm Street Books",
             read_only_until="2026-06-30"),
          On("2026-07-01", (0, 90, 90), "closed", ("completed_early",), employer="Elm Street Books")),
-        ("2025-01-01 account_due", "2026-06-01 access_ending 2026-06-30", "2026-07-01 access_closed 2026-06-30"),
+        ("2025-01-01 account_due", "2025-09-16 opt_ended 2025-09-15", "2026-06-01 access_ending 2026-06-30", "2026-07-01 access_closed 2026-06-30"),
     ),
     Story(
         "a transfer with a new OPT: a new count from the new OPT's start; the old school's job is gone",

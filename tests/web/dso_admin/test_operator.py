@@ -32,7 +32,8 @@ def test_operator_pages_send_anonymous_visitors_to_sign_in(client):
 def test_index_links_to_maintenance_upgrades_and_mailbox_and_shows_failed_email(client, factory, db_session, operator):
     student = factory.student()
     email = queue_email(db_session, template="access_ended", to=student.email, student=student,
-                        context={"student_name": "A", "access_until": "today"})  # fmt: skip
+                        context={"student_name": "A", "access_until": "yesterday", "closes_on": "today",
+                                 "opt_end": "six months ago"})  # fmt: skip
     email.status, email.last_error = EmailStatus.FAILED, "SMTPRecipientsRefused: 550"
     db_session.flush()
     page = client.get("/operator/").get_data(as_text=True)
