@@ -13,6 +13,7 @@ from portal.extensions import htmx
 from portal.forms.rendering import input_attrs, use_fast_html_params
 from portal.services.errors import DomainError
 from portal.services.event_labels import event_label
+from portal.services.labels import label
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -167,6 +168,7 @@ def register_web_hooks(app: Flask) -> None:
 
     app.jinja_env.filters["eastern"] = format_eastern
     app.jinja_env.filters["event_label"] = event_label
+    app.jinja_env.filters["label"] = label
     app.jinja_env.globals["wants_partial"] = wants_partial
     app.jinja_env.globals["input_attrs"] = input_attrs
     app.jinja_env.globals["nav_links"] = nav_links

@@ -13,7 +13,7 @@ from portal.auth import official_required
 from portal.extensions import db
 from portal.models import Event, ReportingObligation
 from portal.services.change_lists import _day_start
-from portal.services.obligations import today_eastern
+from portal.services.clock import today_eastern
 from portal.services.student_search import school_alerts
 from portal.web import render_page_or_partial
 
