@@ -74,7 +74,8 @@ def student_record(session: Session, school_id: int, sevis_id: str, today: date,
     ).all()  # fmt: skip
     jobs = {job.id: job for job in timeline.jobs}
     documents = list(session.scalars(select(Document).where(Document.student_id == student.id,
-                                                            Document.deleted_at.is_(None)).order_by(Document.id)))  # fmt: skip
+                                                            Document.deleted_at.is_(None))
+                                     .order_by(Document.uploaded_at.desc(), Document.id.desc())))  # fmt: skip
     return StudentRecord(student=student, timeline=timeline,
                          employers=[EmployerRow(row.Employer, jobs.get(row.Employer.id)) for row in rows],
                          employer_total=rows[0].total if rows else 0, employers_page=employers_page,
