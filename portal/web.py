@@ -14,6 +14,7 @@ from portal.forms.rendering import input_attrs, use_fast_html_params
 from portal.services.documents import document_label
 from portal.services.errors import DomainError
 from portal.services.event_labels import event_label
+from portal.services.labels import label
 from portal.services.words import number_in_words, opt_state_in_words
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -172,6 +173,7 @@ def register_web_hooks(app: Flask) -> None:
     app.jinja_env.filters["document_label"] = document_label
     app.jinja_env.filters["in_words"] = number_in_words
     app.jinja_env.filters["opt_state"] = opt_state_in_words
+    app.jinja_env.filters["label"] = label
     app.jinja_env.globals["wants_partial"] = wants_partial
     app.jinja_env.globals["input_attrs"] = input_attrs
     app.jinja_env.globals["nav_links"] = nav_links

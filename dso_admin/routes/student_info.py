@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import abort, request
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from dso_admin.blueprints import admin
 from dso_admin.event_history import ACTOR_LABELS, parse_history_filter, student_history
@@ -14,17 +13,20 @@ from dso_admin.helpers import (
     commit_and_back,
     own_employer_or_404,
     own_opt_or_404,
+    own_school_id,
     own_student_or_404,
     refused_and_back,
     render_dialog,
 )
 from portal.auth import current_actor, official_required
 from portal.extensions import db
-from portal.models import Document, Employer, ProgramRecord, Student
+from portal.models import Document, ProgramRecord, Student
 from portal.models.enums import OptStatus
 from portal.services import opt_decisions
 from portal.services.accounts import account_status
-from portal.services.errors import DomainError
+from portal.services.clock import today_eastern
+from portal.services.errors import DomainError, NotFound
+from portal.services.student_record import EMPLOYERS_PER_PAGE, student_record
 from portal.web import render_page_or_partial
 
 
@@ -62,49 +64,32 @@ def account_actions(student: Student, has_approved_opt: bool, status) -> list[Ac
     return actions
 
 
-EMPLOYERS_PER_PAGE = 50
-
-
 def _load(sevis_id: str) -> Student:
-    """The official's student with everything the page shows, in two statements whatever the record holds."""
-    # One row per program record and OPT (a handful); addresses apart, read in the order they always were.
+    """The official's student with the records an action needs (another school's is a 404)."""
     return own_student_or_404(sevis_id, joinedload(Student.user), joinedload(Student.school),
-                              joinedload(Student.program_records).joinedload(ProgramRecord.opt_authorizations),
-                              selectinload(Student.addresses))  # fmt: skip
-
-
-def _context(student: Student, **extra) -> dict:
-    history_filter = parse_history_filter(request.args)
-    events, total, types = student_history(db.session, student.id, history_filter)
-    employers_page = request.args.get("employers_page", 1, type=int) or 1
-    employers_page = max(employers_page, 1)
-    # Paged like every list: a record with thousands of employers must not make the page slow. The total comes
-    # with the page (a page past the end shows none, and then needs no total).
-    page = (select(Employer, func.count().over().label("total")).where(Employer.student_id == student.id)
-            .order_by(Employer.deleted_at.is_not(None), Employer.start_date.desc(), Employer.id.desc())
-            .limit(EMPLOYERS_PER_PAGE).offset((employers_page - 1) * EMPLOYERS_PER_PAGE))  # fmt: skip
-    rows = db.session.execute(page).all()
-    employers = [row.Employer for row in rows]
-    employer_total = rows[0].total if rows else 0
-    documents = list(db.session.scalars(select(Document).where(Document.student_id == student.id,
-                                                               Document.deleted_at.is_(None))
-                                        .order_by(Document.uploaded_at.desc(), Document.id.desc())))  # fmt: skip
-    status = account_status(student.user)
-    return dict(student=student, events=events, event_total=total, event_types=types, history_filter=history_filter,
-                actor_labels=ACTOR_LABELS, employers=employers, documents=documents, employers_page=employers_page, employers_per_page=EMPLOYERS_PER_PAGE,
-                employer_pages=max(1, -(-employer_total // EMPLOYERS_PER_PAGE)), employer_total=employer_total,
-                account=status, actions=account_actions(student, _has_approved(student), status),
-                per_page=50, **extra)  # fmt: skip
+                              joinedload(Student.program_records).joinedload(ProgramRecord.opt_authorizations))  # fmt: skip
 
 
 @admin.get("/students/<sevis_id>")
 @official_required
 def student_info(sevis_id: str):
     """The Student Information page of one of the official's students (another school's is a 404)."""
-    student = _load(sevis_id)
-    context = _context(student)
-    status = 422 if context["history_filter"].error else 200
-    return render_page_or_partial("admin/student/index.html", "admin/student/_history.html", status=status, **context)
+    try:
+        record = student_record(db.session, own_school_id(), sevis_id, today_eastern(),
+                                employers_page=request.args.get("employers_page", 1, type=int) or 1)  # fmt: skip
+    except NotFound:
+        abort(404)
+    student = record.student
+    history_filter = parse_history_filter(request.args)
+    events, total, types = student_history(db.session, student.id, history_filter)
+    status = account_status(student.user)
+    return render_page_or_partial(
+        "admin/student/index.html", "admin/student/_history.html", status=422 if history_filter.error else 200,
+        student=student, info=record, timeline=record.timeline, days=record.timeline.unemployment,
+        events=events, event_total=total, event_types=types, history_filter=history_filter, actor_labels=ACTOR_LABELS,
+        employers_per_page=EMPLOYERS_PER_PAGE, account=status, per_page=50,
+        actions=account_actions(student, _has_approved(student), status),
+    )  # fmt: skip
 
 
 # --- Account actions: confirm, then act --------------------------------------------------------

@@ -29,9 +29,10 @@ from portal.web import render_page_or_partial, wants_partial
 def students():
     """The own school's students for the search, filters, sort and page in the query string."""
     query = parse(request.args)
-    page = search_students(db.session, own_school_id(), query)
+    today = today_eastern()
+    page = search_students(db.session, own_school_id(), query, today=today)
     # htmx swaps only the results (search, filters, pages): the alerts above them stay, so skip their counts.
-    alerts = [] if wants_partial() else school_alerts(db.session, own_school_id())
+    alerts = [] if wants_partial() else school_alerts(db.session, own_school_id(), today=today)
     return render_page_or_partial(
         "admin/students/index.html", "admin/students/_results.html", status=422 if query.errors else 200,
         results=page, query=query, alerts=alerts, page_sizes=PAGE_SIZES, sorts=SORTS, opt_kinds=OptKind,
@@ -48,7 +49,7 @@ def export_students(fmt: str):
     query = parse(request.args)
     if query.errors:
         abort(400)
-    stamp = today_eastern().isoformat()
-    if fmt == "csv":
-        return download(export_csv(db.session, own_school_id(), query), filename=f"students-{stamp}.csv", kind="csv")
-    return download(export_xlsx(db.session, own_school_id(), query), filename=f"students-{stamp}.xlsx", kind="xlsx")
+    today = today_eastern()
+    name = f"students-{today.isoformat()}.{fmt}"
+    write = export_csv if fmt == "csv" else export_xlsx
+    return download(write(db.session, own_school_id(), query, today=today), filename=name, kind=fmt)

@@ -5,21 +5,32 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from functools import cache
 
-from sqlalchemy import Boolean, Date, Integer, and_, bindparam, case, exists, func, or_, select, union
+from sqlalchemy import Boolean, Date, Integer, and_, bindparam, case, cast, exists, func, or_, select, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
-from portal.models import Employer, Event, OptAuthorization, ProgramRecord, ReportingObligation, Student, User, utcnow
+from portal.models import (
+    Employer,
+    Event,
+    OptAuthorization,
+    ProgramRecord,
+    ReportingObligation,
+    Student,
+    TimelineMark,
+    User,
+    utcnow,
+)  # fmt: skip
 from portal.models.base import UTCDateTime
-from portal.models.enums import EmployerReview, OptKind, OptStatus, ProgramStatus
+from portal.models.enums import EmployerReview, OptKind, OptStatus
 from portal.models.student import student_full_name
-from portal.services.clock import today_eastern
+from portal.services.clock import start_of_day_utc, today_eastern
 from portal.services.exports import csv_chunks, xlsx_chunks
 from portal.services.exports_postgresql import csv_copy_chunks, xlsx_copy_chunks
+from portal.services.timeline import NEARING_LIMIT_REMAINING, MarkKind
 
 PAGE_SIZES = (10, 25, 50, 100, 250, 500, 1000)  # as SEVIS lists offer
 SORTS = {
@@ -29,7 +40,6 @@ SORTS = {
     "changed": (Student.updated_at, Student.id),
 }
 ACCOUNT_FILTERS = ("created", "pending", "locked")
-UNEMPLOYMENT_ALERT_DAYS = 60
 MAX_QUERY = 200
 _SEVIS_ID = re.compile(r"N\d{10}", re.IGNORECASE)
 
@@ -43,7 +53,7 @@ class StudentQuery:
     opt_status: OptStatus | None = None
     account: str | None = None
     no_employer: bool = False
-    unemployed_60: bool = False
+    nearing_limit: bool = False
     changed_since: date | None = None
     reported_late: bool = False
     overdue: bool = False
@@ -62,7 +72,7 @@ class StudentQuery:
             "opt_status": self.opt_status.value if self.opt_status else None,
             "account": self.account,
             "no_employer": "1" if self.no_employer else None,
-            "unemployed_60": "1" if self.unemployed_60 else None,
+            "nearing_limit": "1" if self.nearing_limit else None,
             "changed_since": self.changed_since.isoformat() if self.changed_since else None,
             "reported_late": "1" if self.reported_late else None,
             "overdue": "1" if self.overdue else None,
@@ -101,7 +111,7 @@ def parse(args) -> StudentQuery:
         errors["account"] = "Choose one of the listed values."
         account = None
     query.account = account
-    for flag in ("no_employer", "unemployed_60", "reported_late", "overdue", "stem_review"):
+    for flag in ("no_employer", "nearing_limit", "reported_late", "overdue", "stem_review"):
         setattr(query, flag, args.get(flag) in ("1", "on", "true", "y"))
     raw_since = (args.get("changed_since") or "").strip()
     if raw_since:
@@ -124,46 +134,27 @@ def parse(args) -> StudentQuery:
     return query
 
 
-# --- Conditions, each a correlated EXISTS on one student ---------------------------------------
+# --- Conditions on one student ------------------------------------------------------------------
 
 
-def _current_opt_condition(today: date):
-    """An approved OPT on an active program that has not ended."""
-    return (
-        select(OptAuthorization.id)
-        .join(ProgramRecord, ProgramRecord.id == OptAuthorization.program_record_id)
-        .where(ProgramRecord.student_id == Student.id, ProgramRecord.status == ProgramStatus.ACTIVE,
-               OptAuthorization.status == OptStatus.APPROVED, OptAuthorization.ended_on.is_(None),
-               OptAuthorization.end_date >= today)  # fmt: skip
-    )
+def marked(kind: MarkKind, day, school_id) -> list:
+    """The conditions on timeline_marks for a mark of ``kind`` covering ``day`` at the school (its index's columns).
 
-
-def _not_employed_since(day: date):
-    """No live employer whose employment reaches ``day`` (one with no end date reaches every day).
-
-    Read from students.employed_until, which triggers on employers keep (portal/models/employment.py): one index
-    on students answers it instead of an anti-join with every employer of the school.
+    The marks are the timeline's own periods (portal.services.timelines keeps them current on every flush), so a
+    list, an alert and an export ask the timeline, never count again (DESIGN rules 16 and 17).
     """
-    return or_(Student.employed_until.is_(None), Student.employed_until < day)
+    return [TimelineMark.school_id == school_id, TimelineMark.kind == str(kind), TimelineMark.starts_on <= day,
+            TimelineMark.ends_on >= day]  # fmt: skip
 
 
-def _probed(condition):
-    """EXISTS ``condition``, probed once per student that the other conditions leave.
-
-    OFFSET 0 keeps PostgreSQL from turning it into a semi-join, which would read the OPT of every student of the
-    school to test the few without an employer (the employed_until index leaves only those).
-    """
-    return exists(condition.offset(0))
+def on_the_timeline(kind: MarkKind, day, school_id):
+    """The school's students with a timeline mark of ``kind`` covering ``day``."""
+    return Student.id.in_(select(TimelineMark.student_id).where(*marked(kind, day, school_id)))
 
 
-def without_current_employer(today: date):
-    return and_(_not_employed_since(today), _probed(_current_opt_condition(today)))
-
-
-def unemployed_since(since: date, today: date):
-    """A current approved OPT that started by ``since`` and no employer reported from then on: unemployed since."""
-    return and_(_not_employed_since(since),
-                _probed(_current_opt_condition(today).where(OptAuthorization.start_date <= since)))  # fmt: skip
+def _marked_employer_id():
+    """A current_employer mark's employer id (its ``detail``); the CASE keeps the cast off other kinds' details."""
+    return case((TimelineMark.kind == str(MarkKind.CURRENT_EMPLOYER), cast(TimelineMark.detail, Integer)))
 
 
 def reporting_overdue(today: date):
@@ -183,12 +174,6 @@ def stem_employer_waiting():
 def like_escape(text: str) -> str:
     """Escape LIKE wildcards so a search for "50%" means the characters, not a pattern."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _start_of_day_utc(day: date) -> datetime:
-    from zoneinfo import ZoneInfo
-
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo("America/New_York")).astimezone(UTC)
 
 
 def full_name_expression():
@@ -259,12 +244,12 @@ def _conditions(school_id: int, query: StudentQuery, today: date, now: datetime)
     elif query.account == "locked":
         conditions.append(locked_account(now))
     if query.no_employer:
-        conditions.append(without_current_employer(today))
-    if query.unemployed_60:
-        conditions.append(unemployed_since(today - timedelta(days=UNEMPLOYMENT_ALERT_DAYS), today))
+        conditions.append(on_the_timeline(MarkKind.UNEMPLOYED, today, school_id))
+    if query.nearing_limit:
+        conditions.append(on_the_timeline(MarkKind.NEARING_LIMIT, today, school_id))
     if query.changed_since:
         conditions.append(exists().where(Event.student_id == Student.id, Event.change_kind.is_not(None),
-                                         Event.occurred_at >= _start_of_day_utc(query.changed_since)))  # fmt: skip
+                                         Event.occurred_at >= start_of_day_utc(query.changed_since)))  # fmt: skip
     if query.reported_late:
         conditions.append(or_(
             exists().where(Event.student_id == Student.id, Event.reported_late.is_(True)),
@@ -299,13 +284,22 @@ def _with_account(source, query: StudentQuery):
 
 
 EXPORT_HEADER = ["SEVIS ID", "Surname", "Given name", "Email", "OPT type", "OPT status", "OPT start", "OPT end",
-                 "Portal account", "Current employer"]  # fmt: skip
+                 "Portal account", "Current employer", "Approved OPT without current employer",
+                 "Unemployment nearing the limit"]  # fmt: skip
+YES, NO = "Yes", "No"
+
+
+def _marked_today(kind: MarkKind, school_id: int, today: date, name: str):
+    """The school's students with a mark of ``kind`` covering ``today``: one row each (a kind's periods never overlap)."""
+    return select(TimelineMark.student_id).where(*marked(kind, today, school_id)).subquery(name)
 
 
 def export_rows_query(school_id: int, query: StudentQuery, *, today: date | None = None, as_text: bool = False):
     """The export: the same students in the same order, a row each of what the list shows (the OPT ``latest_opt_rows``
-    gives, ``account_label_from``, the live employer with the newest start), in one statement.
+    gives, ``account_label_from``, the timeline's current employer) and the timeline's two alerts, in one statement.
 
+    The current employer and the alerts are the timeline's marks covering ``today``. Unemployment days used are not
+    here: they depend on the day and are the timeline's to count (Student Information shows them).
     ``as_text`` (PostgreSQL's COPY writes the cells): dates as ISO text and the sort keys as key0, key1 ...
     """
     today = today or today_eastern()
@@ -318,9 +312,11 @@ def export_rows_query(school_id: int, query: StudentQuery, *, today: date | None
         ProgramRecord.student_id, school_id,
         (ProgramRecord.created_at.desc(), ProgramRecord.id.desc(), OptAuthorization.start_date.desc(),
          OptAuthorization.id.desc()))  # fmt: skip
-    employers = _first_per_student(select(Employer.student_id, Employer.name).where(Employer.deleted_at.is_(None)),
-                                   Employer.student_id, school_id,
-                                   (Employer.start_date.desc(), Employer.id.desc()))  # fmt: skip
+    employers = (select(TimelineMark.student_id, Employer.name)
+                 .join(Employer, Employer.id == _marked_employer_id())
+                 .where(*marked(MarkKind.CURRENT_EMPLOYER, today, school_id)).subquery("current_employers"))  # fmt: skip
+    unemployed = _marked_today(MarkKind.UNEMPLOYED, school_id, today, "unemployed")
+    nearing = _marked_today(MarkKind.NEARING_LIMIT, school_id, today, "nearing_limit")
     account = case((_ACCOUNT.c.id.is_(None), "Not created"), (_ACCOUNT.c.locked_until > now, "Locked"),
                    (_ACCOUNT.c.password_hash.is_(None), "Invitation sent"), else_="Active")  # account_label()'s answers
     start, end = opts.c.start_date, opts.c.end_date
@@ -331,10 +327,14 @@ def export_rows_query(school_id: int, query: StudentQuery, *, today: date | None
     return (
         select(Student.sevis_id, Student.surname, Student.given_name, Student.email, opts.c.kind, opts.c.status,
                start.label("opt_start"), end.label("opt_end"), account.label("account"),
-               employers.c.name.label("employer"), *keys)
+               employers.c.name.label("employer"),
+               case((unemployed.c.student_id.is_(None), NO), else_=YES).label("unemployed"),
+               case((nearing.c.student_id.is_(None), NO), else_=YES).label("nearing_limit"), *keys)
         .outerjoin(_ACCOUNT, _ACCOUNT.c.student_id == Student.id)
         .outerjoin(opts, and_(opts.c.student_id == Student.id, opts.c.rank == 1))
-        .outerjoin(employers, and_(employers.c.student_id == Student.id, employers.c.rank == 1))
+        .outerjoin(employers, employers.c.student_id == Student.id)
+        .outerjoin(unemployed, unemployed.c.student_id == Student.id)
+        .outerjoin(nearing, nearing.c.student_id == Student.id)
         .where(*_conditions(school_id, query, today, now))
         .order_by(*_ordering(query))
     )  # fmt: skip
@@ -372,51 +372,53 @@ def latest_opt_rows(session: Session, student_ids: list[int]) -> dict:
     return {row.student_id: row for row in rows}  # the last row of each student wins
 
 
-def current_employer_names(session: Session, student_ids: list[int]) -> dict[int, str]:
-    """Student id -> name of the live employer with the newest start, the latest reported on a tie (as the export), in one statement."""
+def current_employer_names(session: Session, school_id: int, student_ids: list[int], today: date) -> dict[int, str]:
+    """Student id -> name of the employer the timeline shows as current on ``today`` (its mark), in one statement."""
     if not student_ids:
         return {}
-    names: dict[int, str] = {}
-    rows = session.connection().execute(select(Employer.student_id, Employer.name)
-                           .where(_any_of(session, Employer.student_id, student_ids), Employer.deleted_at.is_(None))
-                           .order_by(Employer.start_date.desc(), Employer.id.desc())).all()  # fmt: skip
-    for student_id, name in rows:
-        names.setdefault(student_id, name)
-    return names
+    rows = session.connection().execute(
+        select(TimelineMark.student_id, Employer.name)
+        .join(Employer, Employer.id == _marked_employer_id())
+        .where(*marked(MarkKind.CURRENT_EMPLOYER, today, school_id), _any_of(session, TimelineMark.student_id, student_ids))
+        .order_by(TimelineMark.student_id, TimelineMark.starts_on)
+    ).all()  # fmt: skip
+    return {student_id: name for student_id, name in rows}
 
 
-def export_csv(session: Session, school_id: int, query: StudentQuery) -> Iterator[bytes]:
+def export_csv(session: Session, school_id: int, query: StudentQuery, *, today: date | None = None) -> Iterator[bytes]:
     """The list (all pages) as CSV chunks: written by PostgreSQL and streamed with COPY there, else row by row."""
     if session.get_bind().dialect.name != "postgresql":
-        return (chunk.encode() for chunk in csv_chunks(EXPORT_HEADER, export_rows(session, school_id, query)))
-    return csv_copy_chunks(session, EXPORT_HEADER, export_rows_query(school_id, query, as_text=True),
+        return (chunk.encode() for chunk in csv_chunks(EXPORT_HEADER, export_rows(session, school_id, query, today=today)))
+    return csv_copy_chunks(session, EXPORT_HEADER, export_rows_query(school_id, query, today=today, as_text=True),
                            **_export_layout(query))  # fmt: skip
 
 
-def export_xlsx(session: Session, school_id: int, query: StudentQuery) -> Iterator[bytes]:
+def export_xlsx(session: Session, school_id: int, query: StudentQuery, *, today: date | None = None) -> Iterator[bytes]:
     """The list (all pages) as XLSX chunks, as ``export_csv``."""
     if session.get_bind().dialect.name != "postgresql":
-        return xlsx_chunks(EXPORT_HEADER, export_rows(session, school_id, query), sheet="Students")
-    statement = export_rows_query(school_id, query, as_text=True)
+        return xlsx_chunks(EXPORT_HEADER, export_rows(session, school_id, query, today=today), sheet="Students")
+    statement = export_rows_query(school_id, query, today=today, as_text=True)
     number = func.row_number().over(order_by=_ordering(query)) + 1
     return xlsx_copy_chunks(session, EXPORT_HEADER, statement.add_columns(number.label("row_number")), sheet="Students",
                             **_export_layout(query))  # fmt: skip
 
 
-def export_rows(session: Session, school_id: int, query: StudentQuery) -> Iterator:
+def export_rows(session: Session, school_id: int, query: StudentQuery, *, today: date | None = None) -> Iterator:
     """The export's rows as Python reads them (SQLite's export), in batches so memory stays flat."""
-    statement = export_rows_query(school_id, query).execution_options(stream_results=True, max_row_buffer=5000)
+    statement = export_rows_query(school_id, query, today=today).execution_options(stream_results=True,
+                                                                                   max_row_buffer=5000)  # fmt: skip
     for partition in session.connection().execute(statement).partitions(5000):
         yield from partition
 
 
 def _export_layout(query: StudentQuery) -> dict:
     columns = ["sevis_id", "surname", "given_name", "email", "kind", "status", "opt_start", "opt_end", "account",
-               "employer"]  # fmt: skip
+               "employer", "unemployed", "nearing_limit"]  # fmt: skip
     return {"columns": columns, "order": [f"key{index}" for index in range(len(SORTS[query.sort]))],
             "descending": query.descending,
-            # the SEVIS ID and OPT kind and status (checked by the database), ISO dates and the account's state
-            "plain": frozenset({"sevis_id", "kind", "status", "opt_start", "opt_end", "account"})}  # fmt: skip
+            # the SEVIS ID and OPT kind and status (checked by the database), ISO dates, the account's state, Yes/No
+            "plain": frozenset({"sevis_id", "kind", "status", "opt_start", "opt_end", "account", "unemployed",
+                                "nearing_limit"})}  # fmt: skip
 
 
 @dataclass
@@ -425,7 +427,7 @@ class StudentPage:
     total: int
     query: StudentQuery
     opts: dict  # student id -> the latest OPT (latest_opt_rows)
-    employers: dict  # student id -> name of the newest live employer (current_employer_names)
+    employers: dict  # student id -> name of the timeline's current employer (current_employer_names)
 
     @property
     def pages(self) -> int:
@@ -442,7 +444,8 @@ class StudentPage:
 
 def search_students(session: Session, school_id: int, query: StudentQuery, *, today: date | None = None) -> StudentPage:
     """One page of the school's students for ``query``, with the total: three statements (five past the last page)."""
-    conditions = _conditions(school_id, query, today or today_eastern(), utcnow())
+    today = today or today_eastern()
+    conditions = _conditions(school_id, query, today, utcnow())
     count = select(func.count()).select_from(Student).where(*conditions)
 
     def page_rows() -> list:
@@ -468,7 +471,7 @@ def search_students(session: Session, school_id: int, query: StudentQuery, *, to
         rows = page_rows() if total else []
     ids = [row.id for row in rows]
     return StudentPage(rows=rows, total=total, query=query, opts=latest_opt_rows(session, ids),
-                       employers=current_employer_names(session, ids))  # fmt: skip
+                       employers=current_employer_names(session, school_id, ids, today))  # fmt: skip
 
 
 # --- What a row shows ---------------------------------------------------------------------
@@ -492,11 +495,14 @@ def account_label_from(has_user: bool, locked_until: datetime | None, has_passwo
 
 ALERTS = (
     ("no_employer", "Approved OPT without current employer information"),
-    ("unemployed_60", f"Unemployment nearing the limit ({UNEMPLOYMENT_ALERT_DAYS} days or more without an employer)"),
+    ("nearing_limit", f"Unemployment nearing the limit: {NEARING_LIMIT_REMAINING} or fewer unemployment days left "
+                      "(days without employment add up over the whole OPT, as SEVIS counts them)"),
     ("overdue", "Reporting overdue"),
     ("locked", "Locked portal accounts"),
     ("stem_review", "STEM employers waiting for your review"),
 )
+ALERT_ARGS = {"no_employer": {"no_employer": "1"}, "nearing_limit": {"nearing_limit": "1"},
+              "overdue": {"overdue": "1"}, "locked": {"account": "locked"}, "stem_review": {"stem_review": "1"}}  # fmt: skip
 
 
 @dataclass
@@ -510,30 +516,33 @@ class Alert:
 @cache
 def _alert_counts():
     """The counts of every alert as one statement, built once: the school and the day are its parameters."""
+    school_id = bindparam("school_id", type_=Integer)
     today = bindparam("today", type_=Date)
-    conditions = {
-        "no_employer": without_current_employer(today),
-        "unemployed_60": unemployed_since(bindparam("since", type_=Date), today),
-        "overdue": reporting_overdue(today),
-        "locked": locked_account(bindparam("now", type_=UTCDateTime)),
-        "stem_review": stem_employer_waiting(),
+
+    def students_marked(kind: MarkKind):
+        # On the marks' (school, kind, period) index alone: the students the filter lists (one mark each a day).
+        return select(func.count(TimelineMark.student_id.distinct())).where(*marked(kind, today, school_id))
+
+    def students_where(condition):
+        return select(func.count()).select_from(Student).where(Student.school_id == school_id, condition)
+
+    counts = {
+        "no_employer": students_marked(MarkKind.UNEMPLOYED),
+        "nearing_limit": students_marked(MarkKind.NEARING_LIMIT),
+        "overdue": students_where(reporting_overdue(today)),
+        "locked": students_where(locked_account(bindparam("now", type_=UTCDateTime))),
+        "stem_review": students_where(stem_employer_waiting()),
     }
-    # One scalar subquery per alert, each planned on its own index (employed_until, the open obligations, the locks,
-    # the waiting reviews) and reading only the students on it: one statement, each count cheap.
-    return select(*[select(func.count()).select_from(Student)
-                    .where(Student.school_id == bindparam("school_id", type_=Integer), condition)
-                    .scalar_subquery().label(key) for key, condition in conditions.items()])  # fmt: skip
+    # One scalar subquery per alert, each planned on its own index and reading only the students on it.
+    return select(*[count.scalar_subquery().label(key) for key, count in counts.items()])
 
 
 def school_alerts(session: Session, school_id: int, *, today: date | None = None) -> list[Alert]:
-    """The alerts that have someone on them, with their counts, in one statement."""
-    today = today or today_eastern()
-    counts = session.execute(_alert_counts(), {
-        "school_id": school_id, "today": today, "since": today - timedelta(days=UNEMPLOYMENT_ALERT_DAYS),
-        "now": utcnow()}).one()  # fmt: skip
-    args = {"no_employer": {"no_employer": "1"}, "unemployed_60": {"unemployed_60": "1"}, "overdue": {"overdue": "1"},
-            "locked": {"account": "locked"}, "stem_review": {"stem_review": "1"}}  # fmt: skip
-    return [Alert(key, label, int(getattr(counts, key)), args[key]) for key, label in ALERTS if getattr(counts, key)]
+    """The alerts that have someone on them on ``today``, with their counts, in one statement."""
+    counts = session.execute(_alert_counts(), {"school_id": school_id, "today": today or today_eastern(),
+                                               "now": utcnow()}).one()  # fmt: skip
+    return [Alert(key, label, int(getattr(counts, key)), ALERT_ARGS[key]) for key, label in ALERTS
+            if getattr(counts, key)]  # fmt: skip
 
 
 def check_school_student(session: Session, school_id: int | None, sevis_id: str, *options) -> Student:

@@ -41,6 +41,9 @@ def seed(session) -> dict:
     return {
         "fresh": fresh,
         "closed_student": _student_whose_access_has_closed(factory),
+
+
+        "counter": _student_with_unemployment_days(factory, school),
         "lost_phone": _students_with_two_step_verification(factory, school),
         "password": PASSWORD,
         "mfa_secret": MFA_TEST_SECRET,
@@ -89,6 +92,21 @@ def _student_whose_access_has_closed(factory) -> dict:
     factory.session.flush()
     return {"email": user.email, "school": school.name, "official": {"name": principal.display_name,
                                                                      "email": principal.email}}  # fmt: skip
+
+
+def _student_with_unemployment_days(factory, school) -> dict:
+    """A student 40 days into the OPT who worked 10 of them: 30 of 90 unemployment days used, 60 left."""
+    from datetime import timedelta
+
+    from portal.services.clock import today_eastern
+
+    today = today_eastern()
+    student = factory.student(school=school, sevis_id="N0000000707", surname="Moreau", given_name="Elise",
+                              email="elise@browser.example.edu", opt_start=today - timedelta(days=39), today=today)  # fmt: skip
+    factory.employer(student, name="Harbor Freight Analytics", start_date=today - timedelta(days=29),
+                     end_date=today - timedelta(days=20))  # fmt: skip
+    return {"sevis_id": student.sevis_id, "name": "Moreau, Elise", "allowed": "90", "used": "30", "remaining": "60",
+            "runs_out": f"{today + timedelta(days=60):%m/%d/%Y}"}
 
 
 def _students_with_two_step_verification(factory, school) -> dict:

@@ -1,5 +1,7 @@
-"""students.employed_until follows the student's live employers whatever writes them (portal/models/employment.py),
-and the DSO alerts and filters read from it exactly what an EXISTS over every employer says."""
+"""students.employed_until follows the student's live employers whatever writes them (portal/models/employment.py).
+
+The DSO list, its alerts and its exports no longer read it (they read the timeline's marks: tests/unit/
+test_student_alerts.py); the column and its triggers stay until a migration drops them."""
 
 import os
 import random
@@ -8,11 +10,9 @@ import time
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import create_engine, delete, exists, func, insert, or_, select, text, update
+from sqlalchemy import create_engine, delete, insert, select, text, update
 
-from portal.models import Employer, OptAuthorization, ProgramRecord, Student, utcnow
-from portal.models.enums import OptStatus, ProgramStatus
-from portal.services.student_search import UNEMPLOYMENT_ALERT_DAYS, parse, school_alerts, search_students
+from portal.models import Employer, Student, utcnow
 from tests.support.factories import Factory
 from tests.support.live_db import live_app, live_session
 
@@ -86,61 +86,6 @@ def test_any_sequence_of_employer_changes_keeps_it_equal_to_the_live_employers(f
             db_session.delete(employer)
         for each in students:
             assert _until(db_session, each) == _live_reach(db_session, each)
-
-
-def _by_definition(session, school, today, days):
-    """Students with a current approved OPT (started ``days`` ago or earlier) and no live employer reaching that day."""
-    since = today - timedelta(days=days)
-    opt = (select(OptAuthorization.id).join(ProgramRecord)
-           .where(ProgramRecord.student_id == Student.id, ProgramRecord.status == ProgramStatus.ACTIVE,
-                  OptAuthorization.status == OptStatus.APPROVED, OptAuthorization.ended_on.is_(None),
-                  OptAuthorization.end_date >= today, OptAuthorization.start_date <= since))  # fmt: skip
-    employed = exists().where(Employer.student_id == Student.id, Employer.deleted_at.is_(None),
-                              or_(Employer.end_date.is_(None), Employer.end_date >= since))  # fmt: skip
-    return session.scalar(select(func.count()).select_from(Student)
-                          .where(Student.school_id == school.id, exists(opt), ~employed))  # fmt: skip
-
-
-def test_alert_counts_and_filters_agree_with_the_definition_on_every_day(factory, db_session):
-    school = factory.school()
-    long_idle = factory.student(school=school, opt_start=TODAY - timedelta(days=100))
-    factory.student(school=school, opt_start=TODAY - timedelta(days=10))  # idle, but OPT too new for 60 days
-    factory.student(school=school, opt=None)  # no OPT: never on either alert
-    factory.student(school=school, opt="pending")
-    ended = factory.student(school=school, opt_start=TODAY - timedelta(days=200))
-    factory.employer(ended, start_date=TODAY - timedelta(days=150), end_date=TODAY - timedelta(days=20))
-    ending = factory.student(school=school, opt_start=TODAY - timedelta(days=90))
-    factory.employer(ending, start_date=TODAY - timedelta(days=80), end_date=TODAY + timedelta(days=5))
-    employed = factory.student(school=school, opt_start=TODAY - timedelta(days=90))
-    factory.employer(employed, start_date=TODAY - timedelta(days=80))
-    deleted = factory.student(school=school, opt_start=TODAY - timedelta(days=90))
-    factory.employer(deleted, start_date=TODAY - timedelta(days=80), deleted_at=utcnow())
-    factory.employer(long_idle, start_date=TODAY - timedelta(days=95), end_date=TODAY - timedelta(days=61))
-    factory.employer(factory.student(), name="Another school's")
-    db_session.flush()
-    for offset in (-1, 0, 1, 4, 5, 6, 40, 61, 80, 200):
-        today = TODAY + timedelta(days=offset)
-        counts = {alert.key: alert.count for alert in school_alerts(db_session, school.id, today=today)}
-        for key, days in (("no_employer", 0), ("unemployed_60", UNEMPLOYMENT_ALERT_DAYS)):
-            expected = _by_definition(db_session, school, today, days)
-            assert counts.get(key, 0) == expected, (offset, key)
-            assert search_students(db_session, school.id, parse({key: "1"}), today=today).total == expected
-    assert {alert.key: alert.count for alert in school_alerts(db_session, school.id, today=TODAY)} == {
-        "no_employer": 4, "unemployed_60": 2}  # fmt: skip
-
-
-@pytest.mark.parametrize("per_page", [10, 25])
-def test_the_no_employer_filter_lists_exactly_the_students_the_definition_names(factory, db_session, per_page):
-    school = factory.school()
-    idle = [factory.student(school=school, surname=f"Idle{number:02d}") for number in range(12)]
-    for number in range(8):
-        factory.employer(factory.student(school=school, surname=f"Busy{number}"))
-    listed, page, pages = [], 1, 1
-    while page <= pages:
-        result = search_students(db_session, school.id, parse({"no_employer": "1", "per_page": per_page, "page": page}))
-        listed += [row.sevis_id for row in result.rows]
-        page, pages = page + 1, result.pages
-    assert listed == [student.sevis_id for student in idle] and result.total == 12
 
 
 def _employer_row(student_id: int, end: date | None) -> dict:

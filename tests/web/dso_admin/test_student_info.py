@@ -330,3 +330,33 @@ def test_only_officials_of_the_students_school_can_turn_it_off(client, factory, 
     assert client.get(_turn_off_url(student)).status_code == (200 if answer == 303 else answer)
     assert client.post(_turn_off_url(student)).status_code == answer
     assert mfa.mfa_enabled(user) is (answer != 303)
+
+
+def _counter(body: str) -> dict:
+    import re
+
+    block = body.split('id="unemployment-counter"')[1].split("</dl>")[0]
+    return dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]*)</dd>", block))
+
+
+def test_the_counter_shows_allowed_used_and_remaining_days_and_the_run_out_date(client, factory, school, dso):
+    from portal.services.clock import today_eastern
+
+    today = today_eastern()
+    student = factory.student(school=school, opt_start=today - timedelta(days=39), today=today)  # 40 days in
+    factory.employer(student, start_date=today - timedelta(days=29), end_date=today - timedelta(days=20))  # 10 worked
+    counter = _counter(_page(client, student).get_data(as_text=True))
+    assert counter == {"Allowed": "90", "Used": "30", "Remaining": "60",
+                       "Runs out on": f"{today + timedelta(days=60):%m/%d/%Y}"}  # fmt: skip
+
+
+def test_the_counter_says_when_the_allowance_was_used_up_and_when_nothing_counts(client, factory, school, dso):
+    from portal.services.clock import today_eastern
+
+    today = today_eastern()
+    idle = factory.student(school=school, opt_start=today - timedelta(days=99), today=today)
+    assert _counter(_page(client, idle).get_data(as_text=True)) == {
+        "Allowed": "90", "Used": "100", "Remaining": "0", "Used up on": f"{today - timedelta(days=10):%m/%d/%Y}"}  # fmt: skip
+    pending = factory.student(school=school, opt="pending")
+    body = _page(client, pending).get_data(as_text=True)
+    assert 'id="unemployment-counter"' not in body and "no unemployment days are counted" in body
