@@ -11,8 +11,9 @@ from dso_admin.helpers import own_school_id
 from portal.auth import current_actor, official_required
 from portal.extensions import db
 from portal.models import ReportingObligation
+from portal.services.clock import today_eastern
 from portal.services.errors import DomainError
-from portal.services.obligations import mark_obligations_complete, today_eastern
+from portal.services.obligations import mark_obligations_complete
 from portal.web import redirect_or_swap, render_page_or_partial
 
 PER_PAGE = 50
@@ -31,7 +32,7 @@ def _list_context(error: str | None = None) -> dict:
     show_done = request.args.get("show") == "completed"
     page = _page_number()
     conditions = [ReportingObligation.school_id == own_school_id(),
-                  ReportingObligation.completed_at.is_not(None) if show_done else ReportingObligation.completed_at.is_(None)]  # fmt: skip
+                  ReportingObligation.completed_at.is_not(None) if show_done else ReportingObligation.open_condition()]  # fmt: skip
     total = db.session.scalar(select(func.count()).select_from(ReportingObligation).where(*conditions))
     overdue_first = case((ReportingObligation.due_on < today, 0), else_=1)
     order = ([ReportingObligation.completed_at.desc()] if show_done

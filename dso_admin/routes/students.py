@@ -10,7 +10,7 @@ from portal.auth import official_required
 from portal.extensions import db
 from portal.models import utcnow
 from portal.models.enums import OptKind, OptStatus
-from portal.services.obligations import today_eastern
+from portal.services.clock import today_eastern
 from portal.services.student_search import (
     PAGE_SIZES,
     SORTS,

@@ -19,7 +19,7 @@ from portal.models import Employer, Event, OptAuthorization, OutboxEmail, Progra
 from portal.models.enums import ObligationKind, OptKind, OptStatus
 from portal.notifications.delivery import RECHECKS
 from portal.notifications.outbox import queue_email
-from portal.services.obligations import add_months, today_eastern
+from portal.services.clock import add_months, today_eastern
 
 # A school must record what the student reported; students hear about it this many days before it is due.
 REPORTING_REMINDER_DAYS = 3
@@ -89,7 +89,7 @@ def queue_reporting_reminders(session: Session, today: date) -> int:
         select(ReportingObligation)
         .options(selectinload(ReportingObligation.student))
         .where(
-            ReportingObligation.completed_at.is_(None),
+            ReportingObligation.open_condition(),
             ReportingObligation.kind.in_(STUDENT_REPORTED),
             ReportingObligation.due_on <= today + timedelta(days=REPORTING_REMINDER_DAYS),
             ReportingObligation.due_on >= today - timedelta(days=CATCH_UP_DAYS),
@@ -133,7 +133,7 @@ def queue_stem_validation_reminders(session: Session, today: date) -> int:
     """Remind STEM OPT students 30 days before each open validation report is due."""
     obligations = session.scalars(
         select(ReportingObligation).options(selectinload(ReportingObligation.student)).where(
-            ReportingObligation.completed_at.is_(None),
+            ReportingObligation.open_condition(),
             ReportingObligation.kind == ObligationKind.STEM_VALIDATION,
             ReportingObligation.due_on <= today + timedelta(days=STEM_REMINDER_DAYS),
             ReportingObligation.due_on > today + timedelta(days=STEM_REMINDER_DAYS - CATCH_UP_DAYS),
@@ -150,7 +150,7 @@ def queue_stem_validation_reminders(session: Session, today: date) -> int:
 def _recheck_stem_validation_due(session: Session, email: OutboxEmail) -> str | None:
     obligation_id = _obligation_id(email)
     obligation = session.get(ReportingObligation, obligation_id) if obligation_id is not None else None
-    if obligation is None or obligation.completed_at is not None or recorded_in_history(session, obligation.id):
+    if obligation is None or not obligation.is_open or recorded_in_history(session, obligation.id):
         return "The validation report was already recorded or is no longer required."
     if latest_approved_opt_end(session, email.student_id, kind=OptKind.STEM) is None:
         return "The student no longer has an approved STEM OPT."

@@ -17,9 +17,9 @@ from portal.models import Employer, Event, OptAuthorization, ProgramRecord, Repo
 from portal.models.base import UTCDateTime
 from portal.models.enums import EmployerReview, OptKind, OptStatus, ProgramStatus
 from portal.models.student import student_full_name
+from portal.services.clock import today_eastern
 from portal.services.exports import csv_chunks, xlsx_chunks
 from portal.services.exports_postgresql import csv_copy_chunks, xlsx_copy_chunks
-from portal.services.obligations import today_eastern
 
 PAGE_SIZES = (10, 25, 50, 100, 250, 500, 1000)  # as SEVIS lists offer
 SORTS = {
@@ -167,7 +167,7 @@ def unemployed_since(since: date, today: date):
 
 
 def reporting_overdue(today: date):
-    return exists().where(ReportingObligation.student_id == Student.id, ReportingObligation.completed_at.is_(None),
+    return exists().where(ReportingObligation.student_id == Student.id, ReportingObligation.open_condition(),
                           ReportingObligation.due_on < today)  # fmt: skip
 
 
