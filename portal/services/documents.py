@@ -40,7 +40,8 @@ def student_documents(session: Session, student: Student) -> list[Document]:
     return list(
         session.scalars(
             select(Document)
-            .where(Document.student_id == student.id, Document.kind == DocumentKind.I983, Document.deleted_at.is_(None))
+            .where(Document.student_id == student.id, Document.kind.in_((DocumentKind.I983, DocumentKind.I983_EVALUATION)),
+                   Document.deleted_at.is_(None))
             .order_by(Document.uploaded_at.desc(), Document.id.desc())
         )
     )
