@@ -24,7 +24,10 @@ from portal.models import Document, Employer, ProgramRecord, Student
 from portal.models.enums import OptStatus
 from portal.services import opt_decisions
 from portal.services.accounts import account_status
+from portal.services.clock import today_eastern
+from portal.services.documents import DOCUMENT_LABELS
 from portal.services.errors import DomainError
+from portal.services.obligations import stem_obligations
 from portal.web import render_page_or_partial
 
 
@@ -87,10 +90,17 @@ def _context(student: Student, **extra) -> dict:
     employers = [row.Employer for row in rows]
     employer_total = rows[0].total if rows else 0
     documents = list(db.session.scalars(select(Document).where(Document.student_id == student.id,
-                                                               Document.deleted_at.is_(None))))  # fmt: skip
+                                                               Document.deleted_at.is_(None))
+                                        .order_by(Document.uploaded_at.desc(), Document.id.desc())))  # fmt: skip
+    evaluations: dict[int, list[Document]] = {}
+    for document in documents:
+        if document.obligation_id is not None:
+            evaluations.setdefault(document.obligation_id, []).append(document)
     status = account_status(student.user)
     return dict(student=student, events=events, event_total=total, event_types=types, history_filter=history_filter,
                 actor_labels=ACTOR_LABELS, employers=employers, documents=documents, employers_page=employers_page, employers_per_page=EMPLOYERS_PER_PAGE,
+                stem_obligations=stem_obligations(db.session, student), evaluations=evaluations, today=today_eastern(),
+                document_labels=DOCUMENT_LABELS,
                 employer_pages=max(1, -(-employer_total // EMPLOYERS_PER_PAGE)), employer_total=employer_total,
                 account=status, actions=account_actions(student, _has_approved(student), status),
                 per_page=50, **extra)  # fmt: skip

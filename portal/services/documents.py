@@ -14,6 +14,10 @@ from portal.services.actors import Actor
 from portal.services.events import record_event
 from portal.services.uploads import PDF_MAX_BYTES, check_pdf, read_limited, safe_filename, store_bytes
 
+# The words a person reads for each kind of document.
+DOCUMENT_LABELS = {DocumentKind.I983: "Form I-983", DocumentKind.I983_EVALUATION: "Form I-983 evaluation",
+                   DocumentKind.SCREENSHOT: "Screenshot"}  # fmt: skip
+
 
 def upload_i983(session: Session, student: Student, stream, filename: str | None, *, actor: Actor, upload_dir: str,
                 today: date | None = None) -> Document:  # fmt: skip
