@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.models import Event, ReportingObligation, School
+from portal.models import Event, ReportingObligation
 from portal.models.enums import EducationLevel, ObligationKind, OptStatus, Role
 from portal.services.actors import Actor
 from portal.services.clock import add_months
@@ -19,7 +19,7 @@ from portal.services.obligations import (
     participation_validation_due,
     sync_stem_obligations,
 )  # fmt: skip
-from portal.services.opt_decisions import complete_record_early, correct_opt, deny_opt, transfer_or_change_level
+from portal.services.opt_decisions import complete_record_early, correct_opt, transfer_or_change_level
 from portal.services.timeline import DutyState
 from portal.services.timelines import student_timeline
 
