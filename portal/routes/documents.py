@@ -35,9 +35,11 @@ def send_document(document):
     return response
 
 
-def _page(form, *, status=200, errors=None, evaluation_form=None, evaluation_errors=None, partial="documents/_upload.html"):
+def _page(form, *, status=200, errors=None, evaluation_form=None, evaluation_errors=None, partial="documents/_upload.html",
+          show_evaluation=False):
     access = current_access()
     return render_page_or_partial("documents/index.html", partial, status=status, form=form, errors=errors,
+                                  show_evaluation=show_evaluation or access.stem_opt is not None,
                                   evaluation_form=evaluation_form or EvaluationUploadForm(formdata=None),
                                   evaluation_errors=evaluation_errors, access=access,
                                   documents=student_documents(db.session, current_student()))  # fmt: skip
@@ -81,7 +83,8 @@ def upload_evaluation():
     if (request.content_length or 0) > PDF_MAX_BYTES + FORM_OVERHEAD_BYTES:
         raise UploadTooLarge("The Form I-983 evaluation file is larger than 10 MB. Upload a smaller file.")
     form = EvaluationUploadForm()
-    page = dict(form=I983UploadForm(formdata=None), evaluation_form=form, partial="documents/_evaluation.html")
+    page = dict(form=I983UploadForm(formdata=None), evaluation_form=form, partial="documents/_evaluation.html",
+                show_evaluation=True)
     if not form.validate_on_submit():
         return _page(status=422, **page)
     if not getattr(form.file.data, "filename", ""):
