@@ -41,7 +41,7 @@ def upgrade():
         batch_op.add_column(sa.Column("closed_reason", sa.String(length=300), nullable=True))
         batch_op.add_column(sa.Column("submission", portal.models.base.JSONType, nullable=True))
         batch_op.add_column(sa.Column("submitted_at", portal.models.base.UTCDateTime(timezone=True), nullable=True))
-        batch_op.create_foreign_key(op.f("fk_reporting_obligations_opt_authorization_id_opt_authorizations"),
+        batch_op.create_foreign_key(op.f("fk_reporting_obligations_opt_authorization"),
                                     "opt_authorizations", ["opt_authorization_id"], ["id"])  # fmt: skip
         batch_op.create_index(op.f("ix_reporting_obligations_opt_authorization_id"), ["opt_authorization_id"], unique=False)
         batch_op.create_check_constraint(op.f("ck_reporting_obligations_closure_has_reason"),
@@ -75,6 +75,6 @@ def downgrade():
         _replace_kind_check(batch_op, "reporting_obligations", "obligation_kind", OBLIGATION_KINDS_BEFORE)
         batch_op.drop_constraint(op.f("ck_reporting_obligations_closure_has_reason"), type_="check")
         batch_op.drop_index("ix_reporting_obligations_opt_authorization_id")
-        batch_op.drop_constraint("fk_reporting_obligations_opt_authorization_id_opt_authorizations", type_="foreignkey")
+        batch_op.drop_constraint(op.f("fk_reporting_obligations_opt_authorization"), type_="foreignkey")
         for column in ("submitted_at", "submission", "closed_reason", "closed_at", "opt_authorization_id"):
             batch_op.drop_column(column)

@@ -35,7 +35,9 @@ class ReportingObligation(Base):
     completed_at: Mapped[datetime | None]
     completed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # A STEM duty's OPT (rule 15): the timeline's duty this obligation follows is (OPT, kind, due date).
-    opt_authorization_id: Mapped[int | None] = mapped_column(ForeignKey("opt_authorizations.id"), index=True)
+    opt_authorization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("opt_authorizations.id", name="fk_reporting_obligations_opt_authorization"), index=True
+    )  # named: the conventional name is over PostgreSQL's 63 characters
     # No longer required (the STEM OPT ended early, was denied, the student transferred or changed level).
     closed_at: Mapped[datetime | None]
     closed_reason: Mapped[str | None] = mapped_column(String(300))
