@@ -13,6 +13,7 @@ def register(app: Flask) -> None:
         officials,
         overview,
         record_actions,
+        stem_duties,
         student_info,
         students,
         support_desk,

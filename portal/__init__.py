@@ -93,9 +93,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(feed_api.bp)
 
-    from portal.routes import contact, dashboard, documents, employers, history, problems
+    from portal.routes import contact, dashboard, documents, employers, history, problems, stem
 
-    for student_area in (dashboard, employers, contact, history, documents, problems):
+    for student_area in (dashboard, employers, contact, history, documents, problems, stem):
         app.register_blueprint(student_area.bp)
 
     from dso_admin import register as register_dso_admin

@@ -14,6 +14,7 @@ from portal.models import ReportingObligation
 from portal.services.clock import today_eastern
 from portal.services.errors import DomainError
 from portal.services.obligations import mark_obligations_complete
+from portal.services.stem_duties import EVALUATION_KINDS, evaluation_documents
 from portal.web import redirect_or_swap, render_page_or_partial
 
 PER_PAGE = 50
@@ -32,7 +33,7 @@ def _list_context(error: str | None = None) -> dict:
     show_done = request.args.get("show") == "completed"
     page = _page_number()
     conditions = [ReportingObligation.school_id == own_school_id(),
-                  ReportingObligation.completed_at.is_not(None) if show_done else ReportingObligation.completed_at.is_(None)]  # fmt: skip
+                  ReportingObligation.completed_at.is_not(None) if show_done else ReportingObligation.open_condition()]  # fmt: skip
     total = db.session.scalar(select(func.count()).select_from(ReportingObligation).where(*conditions))
     overdue_first = case((ReportingObligation.due_on < today, 0), else_=1)
     order = ([ReportingObligation.completed_at.desc()] if show_done
@@ -40,8 +41,9 @@ def _list_context(error: str | None = None) -> dict:
     rows = list(db.session.scalars(
         select(ReportingObligation).where(*conditions).order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
         .options(selectinload(ReportingObligation.student), selectinload(ReportingObligation.completed_by))))  # fmt: skip
+    evaluations = evaluation_documents(db.session, [row.id for row in rows if row.kind in EVALUATION_KINDS])
     return dict(obligations=rows, total=total, page_number=page, per_page=PER_PAGE, today=today, show_done=show_done,
-                error=error)  # fmt: skip
+                error=error, evaluations=evaluations)  # fmt: skip
 
 
 @admin.get("/obligations")

@@ -67,7 +67,7 @@ def obligations_chart(school_id: int, today: date) -> Chart:
     ends = [start + timedelta(days=6) for start in starts]
     starts_with_overdue = [date(1900, 1, 1)] + starts[1:]
     row = db.session.execute(select(*_week_sums(ReportingObligation.due_on, starts_with_overdue, ends)).where(
-        ReportingObligation.school_id == school_id, ReportingObligation.completed_at.is_(None))).one()  # fmt: skip
+        ReportingObligation.school_id == school_id, ReportingObligation.open_condition())).one()  # fmt: skip
     bars = [Bar(f"{start:%b %-d}", int(value)) for start, value in zip(starts, row, strict=True)]
     return Chart("Reporting obligations due, next 8 weeks",
                  "Open obligations by the week they are due; the first week includes overdue ones.", bars).layout()  # fmt: skip

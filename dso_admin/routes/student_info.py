@@ -26,6 +26,7 @@ from portal.services import opt_decisions
 from portal.services.accounts import account_status
 from portal.services.clock import today_eastern
 from portal.services.errors import DomainError, NotFound
+from portal.services.obligations import stem_obligations
 from portal.services.student_record import EMPLOYERS_PER_PAGE, student_record
 from portal.web import render_page_or_partial
 
@@ -83,9 +84,14 @@ def student_info(sevis_id: str):
     history_filter = parse_history_filter(request.args)
     events, total, types = student_history(db.session, student.id, history_filter)
     status = account_status(student.user)
+    evaluations: dict[int, list] = {}
+    for document in record.documents:
+        if document.obligation_id is not None:
+            evaluations.setdefault(document.obligation_id, []).append(document)
     return render_page_or_partial(
         "admin/student/index.html", "admin/student/_history.html", status=422 if history_filter.error else 200,
         student=student, info=record, timeline=record.timeline, days=record.timeline.unemployment,
+        stem_obligations=stem_obligations(db.session, student), evaluations=evaluations, today=record.timeline.today,
         events=events, event_total=total, event_types=types, history_filter=history_filter, actor_labels=ACTOR_LABELS,
         employers_per_page=EMPLOYERS_PER_PAGE, account=status, per_page=50,
         actions=account_actions(student, _has_approved(student), status),

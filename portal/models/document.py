@@ -20,6 +20,7 @@ class Document(Base):
     kind: Mapped[DocumentKind] = mapped_column(enum_column(DocumentKind, "document_kind"))
     employer_id: Mapped[int | None] = mapped_column(ForeignKey("employers.id"))
     problem_report_id: Mapped[int | None] = mapped_column(ForeignKey("problem_reports.id"), index=True)
+    obligation_id: Mapped[int | None] = mapped_column(ForeignKey("reporting_obligations.id"), index=True)
     original_filename: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     content_type: Mapped[str] = mapped_column(String(100))

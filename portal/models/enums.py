@@ -100,6 +100,7 @@ class ObligationKind(StrEnum):
     PARTICIPATION_VALIDATION = "participation_validation"
     STEM_VALIDATION = "stem_validation"
     I983_EVALUATION = "i983_evaluation"
+    I983_FINAL_EVALUATION = "i983_final_evaluation"
 
 
 class FeedItemStatus(StrEnum):
@@ -112,6 +113,7 @@ class DocumentKind(StrEnum):
     I983 = "i983"
     SCREENSHOT = "screenshot"
     EAD_CARD = "ead_card"
+    I983_EVALUATION = "evaluation"  # a 12-month or final Form I-983 evaluation, attached to its obligation
 
 
 class ProblemStatus(StrEnum):

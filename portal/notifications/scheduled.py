@@ -27,6 +27,7 @@ from portal.notifications.delivery import RECHECKS
 from portal.notifications.outbox import insert_new_emails
 from portal.services.clock import long_date, today_eastern
 from portal.services.errors import DomainError
+from portal.services.obligations import DUTY_OBLIGATIONS
 from portal.services.timeline import DutyKind, DutyState, MarkKind, StudentFacts, Timeline, timeline_for
 from portal.services.timelines import load_facts
 
@@ -55,12 +56,6 @@ MARK_TEMPLATES = {
     MarkKind.DUTY_REMINDER: "stem_validation_due",
 }
 SWEPT_MARKS = (*MARK_TEMPLATES, MarkKind.ACCOUNT_DUE)
-
-# A duty is done when the school's obligation for it is recorded (rule 15: the DSO's obligation).
-DUTY_OBLIGATIONS = {
-    DutyKind.STEM_CONFIRMATION: ObligationKind.STEM_VALIDATION,
-    DutyKind.I983_EVALUATION: ObligationKind.I983_EVALUATION,
-}
 
 
 def notice_key(template: str, student_id: int, due_on: date, detail: object = "") -> str:
@@ -241,7 +236,8 @@ def _claims(timeline: Timeline, marks: list) -> list[Claim]:
 
 
 def _done_duties(session: Session, ids: list[int]) -> dict[int, list[tuple]]:
-    """The STEM obligations the school recorded (completed, or an "obligation.completed" event), by student."""
+    """The STEM obligations no longer waiting, by student: recorded by the school (completed, or an
+    "obligation.completed" event), closed, or already answered by the student."""
     obligation = ReportingObligation.__table__.c
     recorded = exists().where(Event.student_id == obligation.student_id, Event.event_type == "obligation.completed",
                               Event.subject == literal("obligation:") + cast(obligation.id, String))  # fmt: skip
@@ -249,7 +245,8 @@ def _done_duties(session: Session, ids: list[int]) -> dict[int, list[tuple]]:
     for row in session.execute(
         select(obligation.student_id, obligation.kind, obligation.window_opens_on, obligation.due_on)
         .where(obligation.student_id.in_(ids), obligation.kind.in_(list(DUTY_OBLIGATIONS.values())),
-               (obligation.completed_at.is_not(None)) | recorded)
+               obligation.completed_at.is_not(None) | obligation.closed_at.is_not(None)
+               | obligation.submitted_at.is_not(None) | recorded)
         .order_by(obligation.student_id, obligation.due_on)
     ):  # fmt: skip
         done[row.student_id].append((row.kind, row.window_opens_on, row.due_on))
@@ -355,7 +352,7 @@ def queue_reporting_reminders(session: Session, today: date) -> int:
         select(ReportingObligation)
         .options(selectinload(ReportingObligation.student))
         .where(
-            ReportingObligation.completed_at.is_(None),
+            ReportingObligation.open_condition(),
             ReportingObligation.kind.in_(STUDENT_REPORTED),
             ReportingObligation.due_on <= today + timedelta(days=REPORTING_REMINDER_DAYS),
             ReportingObligation.due_on >= today - timedelta(days=CATCH_UP_DAYS),
@@ -379,7 +376,7 @@ def _recheck_reporting_not_recorded(session: Session, email: OutboxEmail) -> str
     obligation = session.get(ReportingObligation, int(claim.detail)) if claim and claim.detail.isdigit() else None
     if obligation is None:
         return "The reporting this notice is about no longer exists."
-    if obligation.completed_at is not None or recorded_in_history(session, obligation.id) is not None:
+    if not obligation.is_open or recorded_in_history(session, obligation.id) is not None:
         return "The school has recorded this reporting (see the event history); the notice would be wrong."
     return None
 

@@ -7,9 +7,13 @@ from flask import Blueprint, abort, current_app, flash, request, send_file, url_
 from portal.auth import current_actor, student_required
 from portal.extensions import db
 from portal.forms.documents import EadCardUploadForm, I983UploadForm
+from portal.forms.stem import EvaluationUploadForm
+from portal.models.enums import OptStatus
 from portal.routes.student_common import attach_error, current_access, current_student
 from portal.services.documents import own_document, student_documents, upload_ead_card, upload_i983
-from portal.services.errors import RuleBroken
+from portal.services.errors import Conflict, RuleBroken
+from portal.services.stem_duties import upload_i983_evaluation
+from portal.services.timeline import DutyKind
 from portal.services.uploads import PDF_MAX_BYTES, UploadTooLarge, stored_path
 from portal.web import redirect_or_swap, render_page_or_partial
 
@@ -32,13 +36,19 @@ def send_document(document):
     return response
 
 
-def _page(form=None, ead_form=None, *, status=200, errors=None):
+def _page(form=None, ead_form=None, *, status=200, errors=None, evaluation_form=None, evaluation_errors=None,
+          partial=None, show_evaluation=False):
     """The documents page, or the partial of the form that was posted (its errors go with it alone)."""
     ead = ead_form is not None
-    return render_page_or_partial("documents/index.html", "documents/_ead_upload.html" if ead else "documents/_upload.html",
-                                  status=status, form=form or I983UploadForm(), ead_form=ead_form or EadCardUploadForm(),
-                                  errors=None if ead else errors, ead_errors=errors if ead else None,
-                                  access=current_access(), documents=student_documents(db.session, current_student()))  # fmt: skip
+    access = current_access()
+    partial = partial or ("documents/_ead_upload.html" if ead else "documents/_upload.html")
+    return render_page_or_partial("documents/index.html", partial, status=status, form=form or I983UploadForm(),
+                                  ead_form=ead_form or EadCardUploadForm(), errors=None if ead else errors,
+                                  ead_errors=errors if ead else None,
+                                  show_evaluation=show_evaluation or access.stem_opt is not None,
+                                  evaluation_form=evaluation_form or EvaluationUploadForm(formdata=None),
+                                  evaluation_errors=evaluation_errors, access=access,
+                                  documents=student_documents(db.session, current_student()))  # fmt: skip
 
 
 @bp.get("/documents")
@@ -91,6 +101,37 @@ def upload_ead():
         return _page(ead_form=form, status=422, errors=attach_error(form, error))
     db.session.commit()
     flash("Your EAD card was uploaded. Your DSO can see it.", "success")
+    return redirect_or_swap(url_for(".index"))
+
+
+@bp.post("/documents/evaluations")
+@student_required
+def upload_evaluation():
+    """Upload the 12-month or final Form I-983 evaluation: 422 with the message on the field for an OPT that is not STEM,
+    a non-PDF or a PDF with JavaScript; 409 when it is no longer required or already reviewed; 413 over 10 MB."""
+    if (request.content_length or 0) > PDF_MAX_BYTES + FORM_OVERHEAD_BYTES:
+        raise UploadTooLarge("The Form I-983 evaluation file is larger than 10 MB. Upload a smaller file.")
+    form = EvaluationUploadForm()
+    page = dict(form=I983UploadForm(formdata=None), evaluation_form=form, partial="documents/_evaluation.html",
+                show_evaluation=True)
+    if not form.validate_on_submit():
+        return _page(status=422, **page)
+    if not getattr(form.file.data, "filename", ""):
+        form.file.errors = ["Choose your Form I-983 evaluation PDF file."]
+        return _page(status=422, **page)
+    access = current_access()
+    opt = access.stem_opt or next((o for o in access.opts if o.status is OptStatus.APPROVED), None)
+    try:
+        upload_i983_evaluation(db.session, current_student(), opt, DutyKind(form.evaluation.data), form.file.data.stream,
+                               form.file.data.filename, actor=current_actor(),
+                               upload_dir=current_app.config["UPLOAD_DIR"])  # fmt: skip
+    except ValueError:
+        form.evaluation.errors = ["Choose the 12-month or the final evaluation."]
+        return _page(status=422, **page)
+    except (UploadTooLarge, RuleBroken, Conflict) as error:
+        return _page(status=error.status_code, evaluation_errors=attach_error(form, error), **page)
+    db.session.commit()
+    flash("Your Form I-983 evaluation was uploaded. Your DSO reviews it.", "success")
     return redirect_or_swap(url_for(".index"))
 
 

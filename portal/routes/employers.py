@@ -15,6 +15,7 @@ from portal.services.employers import (
     add_employer,
     delete_employer,
     own_employer,
+    resubmit_stem_employer,
     update_employer,
     visible_employers,
 )  # fmt: skip
@@ -33,11 +34,11 @@ def _own_visible_employer_or_404(employer_id: int, access):
     return employer
 
 
-def _form_page(form, access, *, employer=None, status=200, errors=None, stale=None):
+def _form_page(form, access, *, employer=None, status=200, errors=None, stale=None, resubmit=False):
     return render_page_or_partial(
         "employers/form.html", "employers/_form.html", status=status, form=form, access=access, employer=employer,
-        errors=errors, stale=stale, stem_locked=_stem_locked(employer, access),
-        field_labels={name: form[name].label.text for name in EDITABLE_FIELDS},
+        errors=errors, stale=stale, stem_locked=frozenset() if resubmit else _stem_locked(employer, access),
+        field_labels={name: form[name].label.text for name in EDITABLE_FIELDS}, resubmit=resubmit,
     )  # fmt: skip
 
 
@@ -155,4 +156,46 @@ def delete(employer_id: int):
                                       form=form, employer=employer, error=error.message)  # fmt: skip
     db.session.commit()
     flash(f"{employer.name} was deleted. Your DSO can restore it if this was a mistake.", "success")
+    return redirect_or_swap(url_for(".index"))
+
+
+@bp.get("/employers/<int:employer_id>/resubmit")
+@student_required
+def resubmit_form(employer_id: int):
+    """The form to correct a STEM employer the school returned (every field) and attach its corrected Form I-983."""
+    access = current_access()
+    employer = _own_visible_employer_or_404(employer_id, access)
+    access.require_edit()
+    form = EmployerForm(obj=employer)
+    form.version.data = employer.version
+    return _form_page(form, access, employer=employer, resubmit=True)
+
+
+@bp.post("/employers/<int:employer_id>/resubmit")
+@student_required
+def resubmit(employer_id: int):
+    """Resubmit a returned STEM employer with its Form I-983: it waits for the school's review again (409 if not returned)."""
+    access = current_access()
+    employer = _own_visible_employer_or_404(employer_id, access)
+    access.require_edit()
+    form = EmployerForm()
+    if not form.validate_on_submit():
+        return _form_page(form, access, employer=employer, status=422, resubmit=True)
+    data = form.service_data()
+    try:
+        if form.i983.data and getattr(form.i983.data, "filename", ""):
+            data["i983_document"] = upload_i983(db.session, current_student(), form.i983.data.stream, form.i983.data.filename,
+                                                actor=current_actor(), upload_dir=current_app.config["UPLOAD_DIR"])  # fmt: skip
+        resubmit_stem_employer(db.session, employer, data, actor=current_actor(),
+                               expected_version=posted_version(form.version.data))  # fmt: skip
+    except StaleEdit as error:
+        form.version.data = employer.version
+        return _form_page(form, access, employer=employer, status=409, errors=error.message, stale=error.current,
+                          resubmit=True)  # fmt: skip
+    except (RuleBroken, Conflict, NotAllowed, UploadTooLarge) as error:
+        return _form_page(form, access, employer=employer, status=error.status_code, errors=attach_error(form, error),
+                          resubmit=True)  # fmt: skip
+    db.session.commit()
+    flash(f"{employer.name} was sent back to your school. It shows \"Waiting for school review\" until your DSO accepts it.",
+          "success")  # fmt: skip
     return redirect_or_swap(url_for(".index"))

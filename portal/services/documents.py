@@ -29,8 +29,8 @@ from portal.services.uploads import (
 
 # The words a person reads for each kind of document (pages, history, DSO view).
 DOCUMENT_LABELS = {DocumentKind.I983: "Form I-983", DocumentKind.SCREENSHOT: "Screenshot",
-                   DocumentKind.EAD_CARD: "EAD card"}  # fmt: skip
-STUDENT_UPLOAD_KINDS = (DocumentKind.I983, DocumentKind.EAD_CARD)
+                   DocumentKind.EAD_CARD: "EAD card", DocumentKind.I983_EVALUATION: "Form I-983 evaluation"}  # fmt: skip
+STUDENT_UPLOAD_KINDS = (DocumentKind.I983, DocumentKind.EAD_CARD, DocumentKind.I983_EVALUATION)
 
 
 def document_label(kind: DocumentKind | str) -> str:

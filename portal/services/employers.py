@@ -313,6 +313,63 @@ def review_stem_employer(
     return employer
 
 
+def resubmit_stem_employer(session: Session, employer: Employer, data: dict, *, actor: Actor, expected_version: int,
+                           today: date | None = None) -> Employer:  # fmt: skip
+    """Correct a STEM employer the school returned (any field, the locked ones too) and send it back with its Form I-983.
+
+    It waits for the school's review again and counts as employment only once accepted (rule 16). Refuses an
+    employer that is not returned, a stale version, bad fields, a start outside the STEM OPT and a missing I-983
+    (``data["i983_document"]``).
+    """
+    today = today or today_eastern()
+    if employer.is_deleted:
+        raise Conflict("This employer was deleted. Ask your DSO to restore it before changing it.")
+    if employer.review_status is not EmployerReview.RETURNED:
+        raise Conflict("Only an employer your school returned can be corrected and resubmitted.")
+    if int(expected_version) != employer.version:
+        raise StaleEdit(
+            "Someone changed this employer after you opened the form. Compare your changes with the current details.",
+            current=employer.snapshot(),
+        )
+    access = student_access(session, employer.student, today=today)
+    require_actor_may_change(session, access.student, actor, what="employers", access=access)
+    if actor.is_student and employer.opt_authorization_id not in access.opt_ids:
+        raise NotAllowed("This employer belongs to an OPT you can no longer change.")
+    merged = {name: getattr(employer, name) for name in EDITABLE_FIELDS}
+    merged.update({key: value for key, value in data.items() if key in EDITABLE_FIELDS})
+    values = clean_employer_data(merged)
+    opt = _opt_for_start(access, values["start_date"])
+    if opt.kind is not OptKind.STEM:
+        stem = access.stem_opt
+        raise RuleBroken(f"A STEM employer starts on or after your STEM OPT starts, on {_fmt(stem.start_date)}."
+                         if stem is not None else "You have no STEM OPT to report this employer under.",
+                         field="start_date")  # fmt: skip
+    document = data.get("i983_document")
+    if not (isinstance(document, Document) and document.student_id == employer.student_id
+            and document.kind == DocumentKind.I983):  # fmt: skip
+        raise RuleBroken("Attach the corrected Form I-983 you signed with this employer (a PDF).", field="i983")
+    changed = sorted(name for name in EDITABLE_FIELDS if values[name] != getattr(employer, name))
+    old_values = {name: getattr(employer, name) for name in changed}
+    before = employer.snapshot()
+    for name in changed:
+        setattr(employer, name, values[name])
+    employer.opt_authorization = opt
+    employer.review_status = EmployerReview.WAITING
+    session.flush()
+    document.employer_id = employer.id
+    after = employer.snapshot()
+    record_event(session, actor, "employer.resubmitted", student=employer.student, change_kind=ChangeKind.EMPLOYER,
+                 subject=f"employer:{employer.id}",
+                 before={"id": employer.id, "name": before["name"], "review_status": before["review_status"],
+                         **{name: before[name] for name in changed}},
+                 after={"id": employer.id, "name": after["name"], "review_status": after["review_status"],
+                        "i983_document_id": document.id, **{name: after[name] for name in changed}})  # fmt: skip
+    lines = [f"Employer corrected and resubmitted for school review: {employer.name}"]
+    lines += [changed_line(FIELD_LABELS[name], old_values[name], values[name]) for name in changed]
+    queue_report_receipt(session, employer.student, lines, actor=actor, today=today)
+    return employer
+
+
 def visible_employers(session: Session, access: StudentAccess) -> list[Employer]:
     """The student's employers under the OPTs they can see, not deleted, newest start first (one statement)."""
     if not access.opt_ids:

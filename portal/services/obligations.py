@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import Event, ReportingObligation, Student
+from portal.models import Event, OptAuthorization, ReportingObligation, Student
 from portal.models.enums import ObligationKind
-from portal.services.clock import add_months
+from portal.services.timeline import Duty, DutyKind, DutyState
 
 
 def add_obligation(
@@ -21,6 +21,7 @@ def add_obligation(
     description: str,
     window_opens_on: date | None = None,
     source_event: Event | None = None,
+    opt: OptAuthorization | None = None,
 ) -> ReportingObligation:
     """Add an obligation for the student's school, once per (student, kind, due date); returns the existing one on a repeat."""
     existing = session.scalar(
@@ -31,6 +32,8 @@ def add_obligation(
         )
     )
     if existing is not None:
+        if existing.opt_authorization_id is None and opt is not None:
+            existing.opt_authorization_id = opt.id
         return existing
     obligation = ReportingObligation(
         student_id=student.id,
@@ -40,6 +43,7 @@ def add_obligation(
         window_opens_on=window_opens_on,
         description=description[:300],
         source_event_id=source_event.id if source_event is not None else None,
+        opt_authorization_id=opt.id if opt is not None else None,
     )
     session.add(obligation)
     session.flush()
@@ -49,30 +53,12 @@ def add_obligation(
 # --- Generation rules (DESIGN rule 15; 8 CFR 214.16 for STEM OPT) ---------------------------
 
 PARTICIPATION_DAYS = 30
-STEM_VALIDATION_MONTHS = (6, 12, 18, 24)
-STEM_WINDOW_DAYS = 30
-I983_EVALUATION_MONTHS = 12
 ADDRESS_RECORD_DAYS = 21
 
 
 def participation_validation_due(program_start: date) -> tuple[date, date]:
     """(window opens, due): program participation is validated within 30 days of its start."""
     return program_start, program_start + timedelta(days=PARTICIPATION_DAYS)
-
-
-def stem_validation_windows(opt_start: date) -> list[tuple[int, date, date]]:
-    """(months, window opens, due) for each STEM validation report: 30 days either side of 6/12/18/24 months."""
-    windows = []
-    for months in STEM_VALIDATION_MONTHS:
-        anchor = add_months(opt_start, months)
-        windows.append((months, anchor - timedelta(days=STEM_WINDOW_DAYS), anchor + timedelta(days=STEM_WINDOW_DAYS)))
-    return windows
-
-
-def i983_evaluation_due(opt_start: date) -> tuple[date, date]:
-    """(window opens, due) for the 12-month Form I-983 evaluation, in the same 30-day window as the 12-month report."""
-    anchor = add_months(opt_start, I983_EVALUATION_MONTHS)
-    return anchor - timedelta(days=STEM_WINDOW_DAYS), anchor + timedelta(days=STEM_WINDOW_DAYS)
 
 
 def add_participation_validation(session: Session, program, *, source_event: Event | None = None) -> ReportingObligation:
@@ -85,21 +71,119 @@ def add_participation_validation(session: Session, program, *, source_event: Eve
     )  # fmt: skip
 
 
-def add_stem_obligations(session: Session, opt, *, source_event: Event | None = None) -> list[ReportingObligation]:
-    """The four STEM validation reports and the 12-month I-983 evaluation for an approved STEM OPT."""
-    student = opt.program_record.student
-    obligations = []
-    for months, opens, due in stem_validation_windows(opt.start_date):
-        obligations.append(add_obligation(
-            session, student, kind=ObligationKind.STEM_VALIDATION, due_on=due, window_opens_on=opens,
-            description=f"STEM OPT {months}-month validation report.", source_event=source_event,
-        ))  # fmt: skip
-    opens, due = i983_evaluation_due(opt.start_date)
-    obligations.append(add_obligation(
-        session, student, kind=ObligationKind.I983_EVALUATION, due_on=due, window_opens_on=opens,
-        description="Form I-983 12-month evaluation.", source_event=source_event,
+# --- STEM duties: one obligation per duty on the timeline (rule 15) -------------------------------
+
+# Which obligation follows which of the timeline's duties.
+DUTY_OBLIGATIONS = {
+    DutyKind.STEM_CONFIRMATION: ObligationKind.STEM_VALIDATION,
+    DutyKind.I983_EVALUATION: ObligationKind.I983_EVALUATION,
+    DutyKind.I983_FINAL_EVALUATION: ObligationKind.I983_FINAL_EVALUATION,
+}
+STEM_OBLIGATION_KINDS = tuple(DUTY_OBLIGATIONS.values())
+NO_LONGER_DATED = "The STEM OPT's dates or decision changed; this duty no longer applies as it was dated."
+
+
+def duty_description(duty: Duty) -> str:
+    """What the DSO's list says a duty is."""
+    if duty.kind is DutyKind.STEM_CONFIRMATION:
+        return f"STEM OPT {duty.months}-month confirmation: name, address, employer and employment status."
+    if duty.kind is DutyKind.I983_EVALUATION:
+        return "Form I-983 12-month evaluation."
+    return "Form I-983 final evaluation."
+
+
+def duty_key(duty: Duty) -> tuple[int, ObligationKind, date]:
+    return duty.opt_id, DUTY_OBLIGATIONS[duty.kind], duty.due_on
+
+
+def obligation_key(obligation: ReportingObligation) -> tuple[int | None, ObligationKind, date]:
+    return obligation.opt_authorization_id, obligation.kind, obligation.due_on
+
+
+def stem_obligations(session: Session, student: Student) -> list[ReportingObligation]:
+    """Every STEM obligation of the student (open, completed and closed), by due date."""
+    return list(session.scalars(
+        select(ReportingObligation)
+        .where(ReportingObligation.student_id == student.id, ReportingObligation.kind.in_(STEM_OBLIGATION_KINDS))
+        .order_by(ReportingObligation.due_on, ReportingObligation.kind, ReportingObligation.id)
     ))  # fmt: skip
-    return obligations
+
+
+def add_stem_obligations(session: Session, opt: OptAuthorization, *,
+                         source_event: Event | None = None) -> list[ReportingObligation]:  # fmt: skip
+    """One obligation per duty the timeline gives this approved STEM OPT, with the duty's due date and window."""
+    from portal.services.timelines import student_timeline
+
+    student = opt.program_record.student
+    session.flush()
+    return [
+        add_obligation(session, student, kind=DUTY_OBLIGATIONS[duty.kind], due_on=duty.due_on,
+                       window_opens_on=duty.opens_on, description=duty_description(duty), source_event=source_event,
+                       opt=opt)
+        for duty in student_timeline(session, student).duties
+        if duty.opt_id == opt.id and duty.state is not DutyState.CLOSED
+    ]  # fmt: skip
+
+
+def sync_stem_obligations(session: Session, student: Student, *, actor, source_event: Event | None = None,
+                          today: date | None = None) -> list[ReportingObligation]:  # fmt: skip
+    """Make the student's STEM obligations follow their timeline's duties; returns the obligations it closed.
+
+    A duty the timeline closed (the STEM OPT ended early or was denied, the student transferred or changed
+    level) closes its open obligation with the timeline's reason, one event each; an obligation no duty
+    matches any more (corrected dates) closes too; a duty without an obligation gets one.
+    """
+    from portal.services.timelines import student_timeline
+
+    session.flush()
+    timeline = student_timeline(session, student, today)
+    obligations = stem_obligations(session, student)
+    by_key = {obligation_key(obligation): obligation for obligation in obligations}
+    standing, closed = set(), []
+    opts = {}
+    for duty in timeline.duties:
+        key = duty_key(duty)
+        obligation = by_key.get(key)
+        if duty.state is DutyState.CLOSED:
+            if obligation is not None and obligation.is_open:
+                closed.append(_close(session, obligation, duty.closed_reason, actor=actor))
+            continue
+        standing.add(key)
+        if obligation is not None and obligation.closed_at is not None:
+            _reopen(session, obligation, actor=actor)
+        elif obligation is None:
+            opt = opts.setdefault(duty.opt_id, session.get(OptAuthorization, duty.opt_id))
+            add_obligation(session, student, kind=key[1], due_on=duty.due_on, window_opens_on=duty.opens_on,
+                           description=duty_description(duty), source_event=source_event, opt=opt)  # fmt: skip
+    for obligation in obligations:
+        if obligation.is_open and obligation_key(obligation) not in standing and obligation not in closed:
+            closed.append(_close(session, obligation, NO_LONGER_DATED, actor=actor))
+    session.flush()
+    return closed
+
+
+def _reopen(session: Session, obligation: ReportingObligation, *, actor) -> None:
+    """A duty that stands again (a denial corrected to an approval) reopens its obligation."""
+    from portal.services.events import record_event
+
+    record_event(session, actor, "obligation.reopened", student=obligation.student, subject=f"obligation:{obligation.id}",
+                 before={"kind": obligation.kind, "due_on": obligation.due_on, "open": False,
+                         "reason": obligation.closed_reason},
+                 after={"kind": obligation.kind, "due_on": obligation.due_on, "open": True})  # fmt: skip
+    obligation.closed_at = obligation.closed_reason = None
+
+
+def _close(session: Session, obligation: ReportingObligation, reason: str, *, actor) -> ReportingObligation:
+    from portal.models import utcnow
+    from portal.services.events import record_event
+
+    obligation.closed_at = utcnow()
+    obligation.closed_reason = reason[:300]
+    record_event(session, actor, "obligation.closed", student=obligation.student, subject=f"obligation:{obligation.id}",
+                 before={"kind": obligation.kind, "due_on": obligation.due_on, "open": True},
+                 after={"kind": obligation.kind, "due_on": obligation.due_on, "description": obligation.description,
+                        "open": False, "reason": obligation.closed_reason})  # fmt: skip
+    return obligation
 
 
 def add_address_change_obligation(session: Session, student: Student, *, told_on: date,
@@ -124,6 +208,11 @@ def mark_obligations_complete(session: Session, obligations, *, actor) -> list[E
         raise RuleBroken("Choose at least one obligation to mark complete.", field="obligation_ids")
     if any(obligation.school_id != actor.school_id for obligation in obligations):
         raise NotFound("No such obligation at your school.")
+    no_longer = [obligation for obligation in obligations if obligation.closed_at is not None]
+    if no_longer:
+        first = no_longer[0]
+        raise Conflict(f"No longer required, nothing was changed: {first.student.sevis_id} ({first.description}) "
+                       f"closed because {first.closed_reason[0].lower()}{first.closed_reason[1:]} Reload the list.")
     done = [obligation for obligation in obligations if obligation.completed_at is not None]
     if done:
         names = ", ".join(f"{o.student.sevis_id} ({o.description})" for o in done[:5])

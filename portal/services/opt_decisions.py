@@ -15,7 +15,7 @@ from portal.services.actors import Actor
 from portal.services.clock import add_months, today_eastern
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound, RuleBroken
 from portal.services.events import record_event
-from portal.services.obligations import add_participation_validation, add_stem_obligations
+from portal.services.obligations import add_participation_validation, add_stem_obligations, sync_stem_obligations
 from portal.services.students import check_date_range, normalize_email, open_program_record
 
 # DESIGN rule 5: after early completion the student keeps read-only access this long after the OPT end date.
@@ -107,7 +107,7 @@ def deny_opt(session: Session, opt: OptAuthorization, *, actor: Actor, reason: s
     record_event(session, actor, "opt.denied", student=student, subject=f"opt:{opt.id}", before=before,
                  after={**_opt_values(opt), "reason": reason,
                         "employers_hidden": [employer.id for employer in opt.employers]})  # fmt: skip
-    session.flush()
+    sync_stem_obligations(session, student, actor=actor)  # rule 15: a denial closes the STEM duties
     return opt
 
 
@@ -151,7 +151,7 @@ def correct_opt(session: Session, opt: OptAuthorization, *, actor: Actor, status
                          before=before, after=_opt_values(opt))  # fmt: skip
     if new_status is OptStatus.APPROVED and not was_approved:
         _after_approval(session, opt, actor=actor, source_event=event)
-    session.flush()
+    sync_stem_obligations(session, student, actor=actor, source_event=event)  # rule 15: denied, ended or re-dated
     return opt
 
 
@@ -183,7 +183,7 @@ def complete_record_early(session: Session, program: ProgramRecord, *, actor: Ac
                  before=before, after={"status": program.status, "completed_on": completed_on,
                                        "opts_ended": [opt.id for opt in ended],
                                        "read_only_until": [read_only_until(opt) for opt in ended]})  # fmt: skip
-    session.flush()
+    sync_stem_obligations(session, student, actor=actor)  # rule 15: an early end closes the STEM duties
     return program
 
 
@@ -233,7 +233,7 @@ def transfer_or_change_level(session: Session, student: Student, *, actor: Actor
     new = open_program_record(session, actor, student, education_level=education_level, start_date=start_date,
                               end_date=end_date, major=major, school=to_school if transfer else None)  # fmt: skip
     add_participation_validation(session, new)
-    session.flush()
+    sync_stem_obligations(session, student, actor=actor)  # rule 15: a transfer or change of level closes them
     return new
 
 

@@ -158,7 +158,7 @@ def _marked_employer_id():
 
 
 def reporting_overdue(today: date):
-    return exists().where(ReportingObligation.student_id == Student.id, ReportingObligation.completed_at.is_(None),
+    return exists().where(ReportingObligation.student_id == Student.id, ReportingObligation.open_condition(),
                           ReportingObligation.due_on < today)  # fmt: skip
 
 

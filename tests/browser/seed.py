@@ -45,6 +45,7 @@ def seed(session) -> dict:
 
         "counter": _student_with_unemployment_days(factory, school),
         "lost_phone": _students_with_two_step_verification(factory, school),
+        "stem": _stem_students_with_a_confirmation_open(factory, school),
         "password": PASSWORD,
         "mfa_secret": MFA_TEST_SECRET,
         "school": {"id": school.id, "code": school.code},
@@ -118,6 +119,29 @@ def _students_with_two_step_verification(factory, school) -> dict:
         user = factory.user(role=Role.STUDENT, student=student)
         store_secret(factory.session, user, MFA_TEST_SECRET)
         user.mfa_enabled_at = utcnow()
+        students[size] = {"sevis_id": student.sevis_id, "email": user.email, "name": f"{given} {surname}"}
+    factory.session.flush()
+    return students
+
+
+def _stem_students_with_a_confirmation_open(factory, school) -> dict:
+    """One signed-up student per viewport six months into STEM OPT: the 6-month confirmation is open (rule 15)."""
+    from datetime import timedelta
+
+    from portal.services.actors import Actor
+    from portal.services.clock import add_months, today_eastern
+    from portal.services.obligations import sync_stem_obligations
+
+    students = {}
+    stem_start = add_months(today_eastern(), -6)
+    for number, (size, given, surname) in enumerate([("phone", "Noor", "Rahimi"), ("desktop", "Tomas", "Ferreira")]):
+        student = factory.student(school=school, sevis_id=f"N00000007{number:02d}", surname=surname, given_name=given,
+                                  email=f"{given.lower()}@browser.example.edu", opt_start=stem_start - timedelta(days=365),
+                                  opt_end=stem_start - timedelta(days=1))  # fmt: skip
+        factory.stem_opt(student, start=stem_start)
+        factory.address(student, line1=f"{20 + number} Harbor Street", city="Boston")
+        user = factory.user(role=Role.STUDENT, student=student)
+        sync_stem_obligations(factory.session, student, actor=Actor.system("Browser seed"))
         students[size] = {"sevis_id": student.sevis_id, "email": user.email, "name": f"{given} {surname}"}
     factory.session.flush()
     return students

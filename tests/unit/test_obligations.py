@@ -1,23 +1,27 @@
-"""Reporting obligations: the generation rules' due dates and marking them complete."""
+"""Reporting obligations: due dates (the STEM ones from the timeline's duties), closing and marking them complete."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from portal.models import Event
-from portal.models.enums import ObligationKind, Role
+from portal.models import Event, ReportingObligation
+from portal.models.enums import EducationLevel, ObligationKind, OptStatus, Role
 from portal.services.actors import Actor
+from portal.services.clock import add_months
 from portal.services.errors import Conflict, NotAllowed, NotFound, RuleBroken
 from portal.services.obligations import (
+    DUTY_OBLIGATIONS,
     add_address_change_obligation,
-    add_months,
     add_obligation,
-    i983_evaluation_due,
+    add_stem_obligations,
     mark_obligations_complete,
     participation_validation_due,
-    stem_validation_windows,
+    sync_stem_obligations,
 )  # fmt: skip
+from portal.services.opt_decisions import complete_record_early, correct_opt, transfer_or_change_level
+from portal.services.timeline import DutyState
+from portal.services.timelines import student_timeline
 
 
 @pytest.mark.parametrize(("start", "months", "expected"), [
@@ -32,19 +36,6 @@ def test_add_months_clips_to_the_end_of_a_shorter_month(start, months, expected)
 
 def test_participation_is_validated_within_30_days_of_the_program_start():
     assert participation_validation_due(date(2026, 9, 1)) == (date(2026, 9, 1), date(2026, 10, 1))
-
-
-def test_stem_validation_reports_fall_in_a_window_of_30_days_either_side_of_6_12_18_24_months():
-    assert stem_validation_windows(date(2026, 1, 1)) == [
-        (6, date(2026, 6, 1), date(2026, 7, 31)),
-        (12, date(2026, 12, 2), date(2027, 1, 31)),
-        (18, date(2027, 6, 1), date(2027, 7, 31)),
-        (24, date(2027, 12, 2), date(2028, 1, 31)),
-    ]
-
-
-def test_the_i983_evaluation_is_due_around_twelve_months():
-    assert i983_evaluation_due(date(2026, 1, 1)) == (date(2026, 12, 2), date(2027, 1, 31))
 
 
 def test_an_address_change_must_be_recorded_within_21_days(factory, db_session):
@@ -94,3 +85,147 @@ def test_support_cannot_mark_complete_and_an_empty_choice_is_refused(factory, db
         mark_obligations_complete(db_session, [obligation], actor=Actor.for_user(factory.user(role=Role.SUPPORT)))
     with pytest.raises(RuleBroken, match="at least one"):
         mark_obligations_complete(db_session, [], actor=Actor.for_user(factory.user(role=Role.DSO, school=school)))
+
+
+# --- STEM obligations follow the timeline's duties (rule 15) -----------------------------------------
+
+TODAY = date(2026, 6, 15)
+
+
+def _stem_student(factory, school=None, *, stem_start=date(2026, 1, 31), stem_status="approved"):
+    """Post-completion OPT up to the day before ``stem_start``, then a STEM OPT of 24 months."""
+    student = factory.student(school=school, opt_start=stem_start - timedelta(days=365),
+                              opt_end=stem_start - timedelta(days=1), today=TODAY)  # fmt: skip
+    factory.stem_opt(student, status=stem_status, start=stem_start)
+    return student
+
+
+def _stem_opt(student):
+    return student.program_records[-1].opt_authorizations[-1]
+
+
+def _rows(obligations):
+    return sorted((o.opt_authorization_id, o.kind, o.window_opens_on, o.due_on) for o in obligations)
+
+
+@pytest.mark.parametrize("stem_start", [date(2026, 1, 31), date(2025, 8, 31), date(2024, 2, 29), date(2026, 3, 8)])
+def test_stem_obligations_have_the_timelines_due_and_opening_dates(factory, db_session, stem_start):
+    student = _stem_student(factory, stem_start=stem_start)
+    obligations = add_stem_obligations(db_session, _stem_opt(student))
+    duties = student_timeline(db_session, student, TODAY).duties
+    assert _rows(obligations) == sorted((d.opt_id, DUTY_OBLIGATIONS[d.kind], d.opens_on, d.due_on) for d in duties)
+
+
+def test_a_stem_start_on_january_31_gives_these_dates(factory, db_session):
+    student = _stem_student(factory, stem_start=date(2026, 1, 31))
+    obligations = add_stem_obligations(db_session, _stem_opt(student))
+    assert sorted((o.kind.value, o.window_opens_on, o.due_on) for o in obligations) == [
+        ("i983_evaluation", date(2027, 1, 1), date(2027, 2, 10)),
+        ("i983_final_evaluation", date(2027, 12, 31), date(2028, 2, 9)),  # the STEM end: 2028-01-30
+        ("stem_validation", date(2026, 7, 1), date(2026, 8, 10)),
+        ("stem_validation", date(2027, 1, 1), date(2027, 2, 10)),
+        ("stem_validation", date(2027, 7, 1), date(2027, 8, 10)),
+        ("stem_validation", date(2028, 1, 1), date(2028, 2, 10)),
+    ]
+    assert add_months(date(2026, 1, 31), 6) == date(2026, 7, 31)
+
+
+def _deny(session, student, dso):
+    correct_opt(session, _stem_opt(student), actor=dso, status=OptStatus.DENIED)
+
+
+def _complete_early(session, student, dso):
+    complete_record_early(session, student.program_records[-1], actor=dso, completed_on=TODAY, today=TODAY)
+
+
+def _transfer(session, student, dso, factory):
+    transfer_or_change_level(session, student, actor=dso, education_level=EducationLevel.DOCTORATE, start_date=TODAY,
+                             end_date=TODAY + timedelta(days=1500), to_school=factory.school(), today=TODAY)  # fmt: skip
+
+
+def _change_level(session, student, dso):
+    transfer_or_change_level(session, student, actor=dso, education_level=EducationLevel.DOCTORATE, start_date=TODAY,
+                             end_date=TODAY + timedelta(days=1500), today=TODAY)  # fmt: skip
+
+
+@pytest.mark.parametrize(("action", "reason"), [
+    (lambda s, st, dso, f: _deny(s, st, dso), "The STEM OPT extension was denied."),
+    (lambda s, st, dso, f: _complete_early(s, st, dso), "The STEM OPT ended early, on June 15, 2026."),
+    (lambda s, st, dso, f: _transfer(s, st, dso, f), "The student transferred to another school."),
+    (lambda s, st, dso, f: _change_level(s, st, dso), "The student changed education level."),
+], ids=["denied", "ended-early", "transfer", "change-of-level"])  # fmt: skip
+def test_every_open_stem_obligation_closes_with_the_reason_in_history(factory, db_session, action, reason):
+    school = factory.school()
+    dso = Actor.for_user(factory.user(role=Role.DSO, school=school))
+    student = _stem_student(factory, school)
+    obligations = add_stem_obligations(db_session, _stem_opt(student))
+    done = obligations[0]
+    mark_obligations_complete(db_session, [done], actor=dso)
+    action(db_session, student, dso, factory)
+    still_open = [o for o in obligations if o is not done]
+    assert all(o.closed_at is not None and o.closed_reason == reason for o in still_open)
+    assert done.closed_at is None and done.completed_at is not None  # recorded before: stays recorded
+    events = db_session.scalars(select(Event).where(Event.student_id == student.id,
+                                                    Event.event_type == "obligation.closed")
+                                .order_by(Event.id)).all()  # fmt: skip
+    assert sorted(e.subject for e in events) == sorted(f"obligation:{o.id}" for o in still_open)
+    assert {e.after["reason"] for e in events} == {reason} and events[0].actor_label == dso.label
+    # The timeline says the same: each duty closed, with the same reason (what the reminders re-check).
+    duties = student_timeline(db_session, student, TODAY).duties
+    assert {(d.state, d.closed_reason) for d in duties} == {(DutyState.CLOSED, reason)}
+    assert db_session.scalar(select(ReportingObligation).where(ReportingObligation.student_id == student.id,
+                                                               ReportingObligation.open_condition(),
+                                                               ReportingObligation.kind.in_(DUTY_OBLIGATIONS.values()))) is None  # fmt: skip
+
+
+def test_a_closed_obligation_cannot_be_marked_complete(factory, db_session):
+    school = factory.school()
+    dso = Actor.for_user(factory.user(role=Role.DSO, school=school))
+    student = _stem_student(factory, school)
+    obligation = add_stem_obligations(db_session, _stem_opt(student))[0]
+    _deny(db_session, student, dso)
+    with pytest.raises(Conflict, match="No longer required.*denied"):
+        mark_obligations_complete(db_session, [obligation], actor=dso)
+
+
+def test_a_denial_corrected_back_to_approval_reopens_the_obligations(factory, db_session):
+    school = factory.school()
+    dso = Actor.for_user(factory.user(role=Role.DSO, school=school))
+    student = _stem_student(factory, school)
+    obligations = add_stem_obligations(db_session, _stem_opt(student))
+    _deny(db_session, student, dso)
+    correct_opt(db_session, _stem_opt(student), actor=dso, status=OptStatus.APPROVED,
+                actual_start_date=_stem_opt(student).start_date, actual_end_date=_stem_opt(student).end_date)
+    assert all(o.is_open for o in obligations)
+    assert db_session.scalars(select(Event).where(Event.student_id == student.id,
+                                                  Event.event_type == "obligation.reopened")).all()  # fmt: skip
+
+
+def test_corrected_stem_dates_move_the_obligations_to_the_new_duties(factory, db_session):
+    school = factory.school()
+    dso = Actor.for_user(factory.user(role=Role.DSO, school=school))
+    student = _stem_student(factory, school)
+    opt = _stem_opt(student)
+    old = add_stem_obligations(db_session, opt)
+    correct_opt(db_session, opt, actor=dso, start_date=date(2026, 2, 10), end_date=date(2028, 2, 9),
+                actual_start_date=date(2026, 2, 10), actual_end_date=date(2028, 2, 9))
+    assert all(o.closed_at is not None and "dates" in o.closed_reason for o in old)
+    live = db_session.scalars(select(ReportingObligation).where(ReportingObligation.student_id == student.id,
+                                                                ReportingObligation.open_condition())).all()  # fmt: skip
+    duties = student_timeline(db_session, student, TODAY).duties
+    assert _rows(live) == sorted((d.opt_id, DUTY_OBLIGATIONS[d.kind], d.opens_on, d.due_on) for d in duties)
+
+
+def test_sync_adds_the_obligations_of_a_stem_opt_approved_without_them(factory, db_session):
+    student = _stem_student(factory)
+    assert sync_stem_obligations(db_session, student, actor=Actor.system()) == []
+    assert len(db_session.scalars(select(ReportingObligation).where(
+        ReportingObligation.student_id == student.id)).all()) == 6  # fmt: skip
+
+
+def test_a_pending_or_denied_stem_opt_has_no_obligations(factory, db_session):
+    for status in ("pending", "denied"):
+        student = _stem_student(factory, stem_status=status)
+        sync_stem_obligations(db_session, student, actor=Actor.system())
+        assert db_session.scalars(select(ReportingObligation).where(
+            ReportingObligation.student_id == student.id)).all() == []  # fmt: skip

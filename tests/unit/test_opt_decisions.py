@@ -114,12 +114,13 @@ def test_approving_stem_opt_generates_its_reporting_obligations(factory, db_sess
     approve_opt(db_session, _opt(student), actor=dso, **_ead(_opt(student)))
     kinds = sorted((o.kind.value, o.due_on) for o in db_session.scalars(
         select(ReportingObligation).where(ReportingObligation.student_id == student.id)))  # fmt: skip
+    # The timeline's duties: confirmations 10 days after 6 and 12 months (the STEM OPT ends 2027-01-30, so the
+    # 12-month mark is the day after its end), and the final evaluation 10 days after the end; a STEM OPT shorter
+    # than a year has no 12-month evaluation (rule 15).
     assert kinds == [
-        ("i983_evaluation", date(2027, 3, 2)),
-        ("stem_validation", date(2026, 8, 30)),
-        ("stem_validation", date(2027, 3, 2)),
-        ("stem_validation", date(2027, 8, 30)),
-        ("stem_validation", date(2028, 3, 1)),
+        ("i983_final_evaluation", date(2027, 2, 9)),
+        ("stem_validation", date(2026, 8, 10)),
+        ("stem_validation", date(2027, 2, 10)),
     ]
 
 
