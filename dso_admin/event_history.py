@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from portal.models import Event
 from portal.models.enums import ActorKind
+from portal.services.clock import start_of_day_utc
 
 PER_PAGE = 50
 ACTOR_LABELS = {
@@ -60,7 +60,7 @@ def parse_history_filter(args) -> HistoryFilter:
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo("America/New_York")).astimezone(UTC)
+    return start_of_day_utc(day)
 
 
 def student_history(session: Session, student_id: int, history_filter: HistoryFilter):

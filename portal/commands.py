@@ -191,14 +191,15 @@ def worker(until_empty: bool, batch_size: int, idle_seconds: float) -> None:
 def _eastern_datetime(value: str, option: str):
     """Parse "2026-03-19 20:00" as US Eastern time (or an ISO time with its own offset) into aware UTC."""
     from datetime import datetime
-    from zoneinfo import ZoneInfo
+
+    from portal.services.clock import EASTERN
 
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError as error:
         raise click.BadParameter("use the form 2026-03-19 20:00 (US Eastern) or an ISO time with an offset", param_hint=option) from error
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZoneInfo("America/New_York"))
+        parsed = parsed.replace(tzinfo=EASTERN)
     return parsed.astimezone(UTC)
 
 
