@@ -272,7 +272,11 @@ def test_stem_reminders_30_days_before_each_mark_name_the_duty_and_its_due_date(
     [email] = _emails(db_session, "stem_validation_due")
     assert email.due_on == date(2026, 7, 11)
     assert email.subject == "Your STEM OPT 6-month confirmation is due by July 11, 2026"
-    assert "to confirm your details when the form opens" in email.body_text  # finding 11: no form to confirm yet
+    # Finding 11: the email points at a form that is open on the day it is sent (the duty opens 30 days before the mark).
+    assert "/stem/confirm and confirm your details" in email.body_text
+    [duty] = [d for d in student_timeline(db_session, email.student_id, date(2026, 6, 1)).duties
+              if d.kind == "stem_confirmation" and d.months == 6]
+    assert duty.state == "open"
     create_due_notices(db_session, date(2026, 12, 2))
     assert sorted(e.subject for e in _emails(db_session, "stem_validation_due")[1:]) == [
         "Your Form I-983 12-month evaluation is due by January 11, 2027",
