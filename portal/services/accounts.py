@@ -235,9 +235,15 @@ def reset_portal_account(session: Session, student: Student, *, actor: Actor, cl
         record_event(session, actor, "account.unlocked", student=student, user=user, subject=f"user:{user.id}")
     voided = _void_open_links(session, user, now=now)
     finished = user.has_finished_account_creation
+    if finished:
+        # DESIGN rule 1: the old password stops working; the student sets a new one through the link. It stays in
+        # the history, so it cannot simply be chosen again.
+        session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash, created_at=now))
+        user.password_hash = None
     link = _send_creation_link(session, user, student, template="account_reset" if finished else "account_creation", now=now)
     record_event(session, actor, "account.reset", student=student, user=user, subject=f"user:{user.id}",
-                 after={"links_voided": voided, "link_expires_at": link.expires_at, "mfa_cleared": bool(clear_mfa and user.mfa_enabled_at)})  # fmt: skip
+                 after={"links_voided": voided, "link_expires_at": link.expires_at, "password_voided": finished,
+                        "mfa_cleared": bool(clear_mfa and user.mfa_enabled_at)})  # fmt: skip
     _end_all_sessions(session, user, actor=actor, reason="account_reset")
     if clear_mfa and user.mfa_secret_encrypted is not None:
         from portal.services.mfa import clear_mfa as _clear
@@ -306,7 +312,8 @@ def finish_account_creation(session: Session, link: AccountLink, *, sevis_id: st
         raise RuleBroken(problem)
     confirm_sevis_id(session, link, sevis_id)
     user = link.user
-    was_finished = user.has_finished_account_creation
+    # A reset voids the password but keeps when it was last set: that tells a reset from a first creation.
+    was_finished = user.has_finished_account_creation or user.password_changed_at is not None
     actor = _set_password_from_link(session, link, password)
     if was_finished:
         _after_password_reset(session, user, actor)

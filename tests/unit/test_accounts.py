@@ -181,6 +181,22 @@ def test_reset_account_link_lets_the_student_choose_a_new_password(factory, db_s
     assert _emails(db_session, user)[-1].template == "password_changed"
 
 
+def test_reset_portal_account_voids_the_old_password_until_the_student_sets_a_new_one(factory, db_session):
+    """DESIGN rule 1: after Reset Portal Account the old password no longer signs in; the link sets a new one, and the
+    old one cannot simply be chosen again."""
+    student = factory.student()
+    user = factory.user(role=Role.STUDENT, student=student)
+    assert accounts.sign_in_with_password(db_session, user.email, PASSWORD).user is user
+    link = accounts.reset_portal_account(db_session, student, actor=SYSTEM)
+    assert accounts.sign_in_with_password(db_session, user.email, PASSWORD).user is None
+    assert _events(db_session, user, "account.reset")[-1].after["password_voided"] is True
+    with pytest.raises(RuleBroken):
+        accounts.finish_account_creation(db_session, link, sevis_id=student.sevis_id, password=PASSWORD)
+    accounts.finish_account_creation(db_session, link, sevis_id=student.sevis_id, password=NEW_PASSWORD)
+    assert accounts.sign_in_with_password(db_session, user.email, NEW_PASSWORD).user is user
+    assert _events(db_session, user, "account.created") == []
+
+
 def test_resend_refused_once_the_account_is_finished(factory, db_session):
     student = factory.student()
     factory.user(role=Role.STUDENT, student=student)
