@@ -575,12 +575,13 @@ class LookUp:
     error: str | None = None
 
 
-def look_up_students(session: Session, raw: str | None, *, limit: int = LOOK_UP_LIMIT) -> LookUp:
+def look_up_students(session: Session, raw: str | None, *, limit: int | None = None) -> LookUp:
     """Support's look-up across every school: students whose name or email contains the text, or whose SEVIS ID
     starts with it, by name, at most ``limit`` (one statement). Too short, too long or control characters: a message
     in ``error`` and no query."""
     from sqlalchemy.orm import joinedload
 
+    limit = limit or LOOK_UP_LIMIT
     q = (raw or "").strip()
     if not q:
         return LookUp(q, [], False)
