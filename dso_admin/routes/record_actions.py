@@ -22,11 +22,13 @@ from portal.auth import current_actor, official_required
 from portal.extensions import db
 from portal.forms.employers import EmployerForm
 from portal.forms.opt_decisions import ApproveOptForm, CorrectOptForm
+from portal.forms.stem import ReviewEmployerForm
 from portal.models import School
 from portal.models.enums import EducationLevel, OptStatus
 from portal.services import employers as employer_service
 from portal.services import opt_decisions
 from portal.services.errors import DomainError, InvalidValue, StaleEdit
+from portal.services.stem_review import stem_review
 from portal.web import redirect_or_swap, render_page_or_partial
 
 # --- Employers entered by the school (late reports) ----------------------------------------------
@@ -85,20 +87,33 @@ def _attach(form, error: DomainError) -> None:
         form[error.field].errors = [*form[error.field].errors, error.message]
 
 
-@admin.post("/students/<sevis_id>/employers/<int:employer_id>/review")
+def _review_page(student, employer, form, *, status=200, error=None):
+    return render_page_or_partial("admin/student/review_employer.html", "admin/student/_review_employer.html",
+                                  status=status, student=student, review=stem_review(db.session, employer), form=form,
+                                  error=error)  # fmt: skip
+
+
+@admin.route("/students/<sevis_id>/employers/<int:employer_id>/review", methods=["GET", "POST"])
 @official_required
 def review_employer(sevis_id: str, employer_id: int):
-    """Accept or return a STEM employer the student submitted (a return needs a note for the student)."""
+    """The STEM review: the employer's details beside its Form I-983, and Accept or Return with a note the student
+    reads; a return without a note is a 422 with the message on the note, an employer not waiting a 409."""
     student = own_student_or_404(sevis_id)
     employer = own_employer_or_404(student, employer_id)
+    form = ReviewEmployerForm() if request.method == "POST" else ReviewEmployerForm(formdata=None)
+    if request.method == "GET":
+        return _review_page(student, employer, form)
     decision = request.form.get("decision")
-    if decision not in ("accept", "return"):
-        return refused_and_back(student, InvalidValue("Choose Accept or Return."))
+    if not form.validate_on_submit() or decision not in ("accept", "return"):
+        return _review_page(student, employer, form, status=422,
+                            error=None if decision in ("accept", "return") else "Choose Accept or Return.")  # fmt: skip
     try:
         employer_service.review_stem_employer(db.session, employer, actor=current_actor(), accept=decision == "accept",
-                                              note=request.form.get("note", ""))  # fmt: skip
+                                              note=form.note.data or "")  # fmt: skip
     except DomainError as error:
-        return refused_and_back(student, error)
+        _attach(form, error)
+        return _review_page(student, employer, form, status=error.status_code,
+                            error=None if error.field in form else error.message)  # fmt: skip
     return commit_and_back(student, f"{employer.name} {'accepted' if decision == 'accept' else 'returned to the student'}.")
 
 

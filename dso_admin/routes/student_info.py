@@ -1,4 +1,5 @@
-"""The Student Information page: record, employers (with Restore), account actions, event history."""
+"""The Student Information page: record, employers (with Restore), account actions, documents, problem reports (read
+only), event history."""
 
 from __future__ import annotations
 
@@ -20,13 +21,15 @@ from dso_admin.helpers import (
 )
 from portal.auth import current_actor, official_required
 from portal.extensions import db
-from portal.models import Document, ProgramRecord, Student
+from portal.models import ProgramRecord, Student
 from portal.models.enums import OptStatus
 from portal.services import opt_decisions
 from portal.services.accounts import account_status
 from portal.services.clock import today_eastern
+from portal.services.documents import own_document
 from portal.services.errors import DomainError, NotFound
 from portal.services.obligations import stem_obligations
+from portal.services.problems import screenshots_for, student_problem_reports
 from portal.services.student_record import EMPLOYERS_PER_PAGE, student_record
 from portal.web import render_page_or_partial
 
@@ -88,8 +91,10 @@ def student_info(sevis_id: str):
     for document in record.documents:
         if document.obligation_id is not None:
             evaluations.setdefault(document.obligation_id, []).append(document)
+    problem_reports = student_problem_reports(db.session, student)
     return render_page_or_partial(
         "admin/student/index.html", "admin/student/_history.html", status=422 if history_filter.error else 200,
+        problem_reports=problem_reports, screenshots=screenshots_for(db.session, [report.id for report in problem_reports]),
         student=student, info=record, timeline=record.timeline, days=record.timeline.unemployment,
         stem_obligations=stem_obligations(db.session, student), evaluations=evaluations, today=record.timeline.today,
         events=events, event_total=total, event_types=types, history_filter=history_filter, actor_labels=ACTOR_LABELS,
@@ -186,12 +191,12 @@ def restore_employer(sevis_id: str, employer_id: int):
 @admin.get("/students/<sevis_id>/documents/<int:document_id>")
 @official_required
 def open_document(sevis_id: str, document_id: int):
-    """Open one of the student's uploads (Form I-983, EAD card, screenshot) as a download; anyone else's is a 404."""
+    """Open one of the student's uploads (Form I-983, evaluation, EAD card, problem screenshot): a PDF downloads, a
+    photo opens as an image; another school's student, or another student's file, is a 404."""
     from portal.routes.documents import send_document
 
-    student = own_student_or_404(sevis_id)
-    document = db.session.get(Document, document_id)
-    if document is None or document.student_id != student.id or document.deleted_at is not None:
+    document = own_document(db.session, own_student_or_404(sevis_id), document_id)
+    if document is None:
         abort(404)
     return send_document(document)
 

@@ -1,4 +1,5 @@
-"""Support: read-only across schools. Look up a student by SEVIS ID; work the problem-report queue."""
+"""Support: read-only across schools. Look up a student by name, email or SEVIS ID; open their uploads; work the
+problem-report queue."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from portal.extensions import db
 from portal.models import ProblemReport, ProgramRecord, Student, User
 from portal.models.enums import ProblemStatus, Role
 from portal.services.accounts import account_status
+from portal.services.documents import own_document, student_documents
 from portal.services.errors import DomainError
-from portal.services.problems import update_problem_report
+from portal.services.problems import screenshots_for, student_problem_reports, update_problem_report
+from portal.services.student_search import look_up_students
 from portal.services.students import SEVIS_ID_PATTERN
 from portal.web import redirect_or_swap, render_page_or_partial
 
@@ -26,23 +29,23 @@ PER_PAGE = 25
 @support.get("/")
 @support_required
 def index():
-    """The SEVIS ID look-up, and the problem reports waiting."""
-    raw = (request.args.get("sevis_id") or "").strip().upper()
-    error = None
-    if raw:
-        if SEVIS_ID_PATTERN.fullmatch(raw):
-            return redirect(url_for("support.student", sevis_id=raw), code=303)
-        error = "A SEVIS ID is the letter N followed by 10 digits, for example N0012345678."
+    """Look a student up by name, email or SEVIS ID in any school (an exact SEVIS ID opens the student), and the
+    problem reports waiting."""
+    raw = (request.args.get("q") or request.args.get("sevis_id") or "").strip()
+    if SEVIS_ID_PATTERN.fullmatch(raw.upper()):
+        return redirect(url_for("support.student", sevis_id=raw.upper()), code=303)
+    found = look_up_students(db.session, raw)
     open_count = db.session.scalar(select(func.count()).select_from(ProblemReport)
                                    .where(ProblemReport.status.in_((ProblemStatus.NEW, ProblemStatus.IN_PROGRESS))))  # fmt: skip
-    return render_page_or_partial("support/index.html", "support/_lookup.html", status=422 if error else 200,
-                                  error=error, sevis_id=raw, open_count=open_count)  # fmt: skip
+    return render_page_or_partial("support/index.html", "support/_lookup.html", status=422 if found.error else 200,
+                                  found=found, open_count=open_count)  # fmt: skip
 
 
 @support.get("/students/<sevis_id>")
 @support_required
 def student(sevis_id: str):
-    """What support needs to answer "did it happen?": history, emails, account status, program records."""
+    """What support needs to answer "did it happen?": history, emails, account status, program records, documents and
+    problem reports with their screenshots."""
     found = any_student_or_404(sevis_id)
     db.session.scalars(select(Student).where(Student.id == found.id).options(
         selectinload(Student.user), selectinload(Student.school),
@@ -51,11 +54,28 @@ def student(sevis_id: str):
     events, total, types = student_history(db.session, found.id, history_filter)
     emails = email_page({"page": request.args.get("email_page")}, school_id=None, student_id=found.id)
     emails.pop("per_page")  # the history panel's page size is the one this page passes
+    problem_reports = student_problem_reports(db.session, found)
     return render_page_or_partial(
         "support/student.html", "admin/student/_history.html", status=422 if history_filter.error else 200,
         student=found, events=events, event_total=total, event_types=types, history_filter=history_filter,
-        actor_labels=ACTOR_LABELS, account=account_status(found.user), per_page=50, **emails,
+        actor_labels=ACTOR_LABELS, account=account_status(found.user), per_page=50,
+        documents=student_documents(db.session, found), problem_reports=problem_reports,
+        screenshots=screenshots_for(db.session, [report.id for report in problem_reports]),
+        statuses=list(ProblemStatus), staff=_support_staff(), **emails,
     )  # fmt: skip
+
+
+@support.get("/students/<sevis_id>/documents/<int:document_id>")
+@support_required
+def open_document(sevis_id: str, document_id: int):
+    """Open any student's upload (Form I-983, evaluation, EAD card, problem screenshot) for support, read-only: a PDF
+    downloads, a photo opens as an image; a file that is not this student's is a 404."""
+    from portal.routes.documents import send_document
+
+    document = own_document(db.session, any_student_or_404(sevis_id), document_id)
+    if document is None:
+        abort(404)
+    return send_document(document)
 
 
 @support.get("/problems")
@@ -78,33 +98,41 @@ def problems():
         select(ProblemReport).where(*conditions).order_by(ProblemReport.created_at, ProblemReport.id)
         .limit(PER_PAGE).offset((page - 1) * PER_PAGE)
         .options(selectinload(ProblemReport.assigned_to), selectinload(ProblemReport.student))))  # fmt: skip
-    staff = list(db.session.scalars(select(User).where(User.role == Role.SUPPORT, User.deactivated_at.is_(None))
-                                    .order_by(User.display_name)))  # fmt: skip
     return render_page_or_partial("support/problems.html", "support/_problems.html", reports=reports, total=total,
                                   page_number=page, per_page=PER_PAGE, status=status, statuses=list(ProblemStatus),
-                                  staff=staff)  # fmt: skip
+                                  staff=_support_staff(),
+                                  screenshots=screenshots_for(db.session, [report.id for report in reports]))  # fmt: skip
+
+
+def _support_staff() -> list[User]:
+    """Whom a report can be assigned to: support staff still active, by name."""
+    return list(db.session.scalars(select(User).where(User.role == Role.SUPPORT, User.deactivated_at.is_(None))
+                                   .order_by(User.display_name, User.id)))  # fmt: skip
 
 
 @support.post("/problems/<int:report_id>")
 @support_required
 def update_problem(report_id: int):
-    """Assign, set the status, or write a note the student sees, through the problems service."""
+    """Assign, set the status, or write a note the student sees (the answer), through the problems service; back to the
+    queue, or to the student's page when the form came from there."""
     report = db.session.get(ProblemReport, report_id)
     if report is None:
         abort(404)
+    back = (url_for("support.student", sevis_id=report.student.sevis_id) if request.form.get("back") == "student"
+            else url_for("support.problems"))
     assignee = None
     raw_assignee = request.form.get("assignee") or ""
     if raw_assignee:
         if not raw_assignee.isdigit() or (assignee := db.session.get(User, int(raw_assignee))) is None:
             flash("Choose a member of support staff from the list.", "error")
-            return redirect_or_swap(url_for("support.problems"))
+            return redirect_or_swap(back)
     note = request.form.get("note_to_student")
     try:
         update_problem_report(db.session, report, actor=current_actor(), status=request.form.get("status") or None,
                               assignee=assignee, note_to_student=note if note else None)  # fmt: skip
     except DomainError as error:
         flash(error.message, "error")
-        return redirect_or_swap(url_for("support.problems"))
+        return redirect_or_swap(back)
     db.session.commit()
     flash(f"Problem report {report.id} updated.", "success")
-    return redirect_or_swap(url_for("support.problems"))
+    return redirect_or_swap(back)

@@ -31,3 +31,10 @@ class EvaluationUploadForm(FlaskForm):
         # It shares the Documents page with the Form I-983 upload: prefixed names keep the ids apart.
         kwargs.setdefault("prefix", "evaluation")
         super().__init__(*args, **kwargs)
+
+
+class ReviewEmployerForm(FlaskForm):
+    """A DSO's decision on a STEM employer: the buttons carry Accept or Return; a return needs the note."""
+
+    note = TextAreaField("Note to the student", validators=[Length(max=1000)],
+                         description="Needed to return the employer: the student reads it on their employers page.")  # fmt: skip

@@ -23,16 +23,25 @@ bp = Blueprint("documents", __name__)
 FORM_OVERHEAD_BYTES = 256 * 1024
 
 
+# Photos open in the browser so an official can judge them at a glance; everything else (PDFs) downloads.
+INLINE_TYPES = frozenset({"image/png", "image/jpeg"})
+# The file is the whole document: no script, no plug-in, no request to anywhere, even if it claims to be HTML.
+DOCUMENT_CSP = "sandbox; default-src 'none'"
+
+
 def send_document(document):
-    """A stored upload as a download: always an attachment, never rendered by the browser (also for DSO pages)."""
+    """A stored upload for every viewer (student, school official, support): a PDF as an attachment, a PNG or JPEG
+    photo as an image, both with nosniff and a sandboxing Content-Security-Policy; a missing file is a 404."""
     path = stored_path(current_app.config["UPLOAD_DIR"], document.stored_name)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=document.content_type, as_attachment=True, download_name=document.original_filename,
-                         max_age=0)  # fmt: skip
+    inline = document.content_type in INLINE_TYPES
+    mimetype = document.content_type if inline or document.content_type == "application/pdf" else "application/octet-stream"
+    response = send_file(path, mimetype=mimetype, as_attachment=not inline,
+                         download_name=document.original_filename, max_age=0)  # fmt: skip
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = DOCUMENT_CSP
     return response
 
 

@@ -20,6 +20,7 @@ from portal.services.employers import (
     visible_employers,
 )  # fmt: skip
 from portal.services.errors import Conflict, NotAllowed, RuleBroken, StaleEdit
+from portal.services.stem_review import return_reasons
 from portal.services.uploads import UploadTooLarge
 from portal.web import redirect_or_swap, render_page_or_partial
 
@@ -52,10 +53,13 @@ def _stem_locked(employer, access) -> frozenset:
 @bp.get("/employers")
 @student_required
 def index():
-    """List the student's employers under the OPTs they can see, each current, past or upcoming by the timeline."""
+    """List the student's employers under the OPTs they can see, each current, past or upcoming by the timeline, and
+    why the school returned any it returned."""
     access = current_access()
-    return render_template("employers/index.html", access=access, employers=visible_employers(db.session, access),
-                           jobs={job.id: job for job in access.timeline.jobs})  # fmt: skip
+    employers = visible_employers(db.session, access)
+    return render_template("employers/index.html", access=access, employers=employers,
+                           jobs={job.id: job for job in access.timeline.jobs},
+                           return_reasons=return_reasons(db.session, employers))  # fmt: skip
 
 
 @bp.get("/employers/new")

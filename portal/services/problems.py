@@ -119,9 +119,11 @@ def student_problem_reports(session: Session, student: Student) -> list[ProblemR
 
 
 def screenshots_for(session: Session, report_ids: list[int]) -> dict[int, list[Document]]:
-    """Screenshots grouped by report (one statement)."""
+    """Screenshots grouped by report, in the order they were attached (one statement)."""
     grouped: dict[int, list[Document]] = {report_id: [] for report_id in report_ids}
     if report_ids:
-        for document in session.scalars(select(Document).where(Document.problem_report_id.in_(report_ids))):
+        for document in session.scalars(select(Document).where(Document.problem_report_id.in_(report_ids),
+                                                               Document.deleted_at.is_(None))
+                                        .order_by(Document.id)):  # fmt: skip
             grouped[document.problem_report_id].append(document)
     return grouped

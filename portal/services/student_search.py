@@ -559,3 +559,42 @@ def check_school_student(session: Session, school_id: int | None, sevis_id: str,
     if student is None:
         raise NotFound("There is no student with that SEVIS ID at your school.")
     return student
+
+
+LOOK_UP_LIMIT = 50
+LOOK_UP_MIN = 2
+
+
+@dataclass
+class LookUp:
+    """Support's look-up: what was asked, the students found (by name), and whether there were more than shown."""
+
+    q: str
+    students: list
+    more: bool
+    error: str | None = None
+
+
+def look_up_students(session: Session, raw: str | None, *, limit: int | None = None) -> LookUp:
+    """Support's look-up across every school: students whose name or email contains the text, or whose SEVIS ID
+    starts with it, by name, at most ``limit`` (one statement). Too short, too long or control characters: a message
+    in ``error`` and no query."""
+    from sqlalchemy.orm import joinedload
+
+    limit = limit or LOOK_UP_LIMIT
+    q = (raw or "").strip()
+    if not q:
+        return LookUp(q, [], False)
+    if len(q) > MAX_QUERY or any(ord(ch) < 32 for ch in q):
+        return LookUp("", [], False, f"Search for a name, an email or a SEVIS ID (at most {MAX_QUERY} characters).")
+    if len(q) < LOOK_UP_MIN:
+        return LookUp(q, [], False, f"Type at least {LOOK_UP_MIN} characters of a name, an email or a SEVIS ID.")
+    pattern = "%" + like_escape(q.lower()) + "%"
+    parts = [select(Student.id).where(full_name_expression().like(pattern, escape="\\")),
+             select(Student.id).where(Student.email.like(pattern, escape="\\"))]  # fmt: skip
+    if re.fullmatch(r"[Nn]\d{1,10}", q):
+        parts.append(select(Student.id).where(Student.sevis_id.like(q.upper() + "%")))
+    students = list(session.scalars(
+        select(Student).where(Student.id.in_(union(*parts).scalar_subquery())).options(joinedload(Student.school))
+        .order_by(Student.surname, Student.given_name, Student.id).limit(limit + 1)))  # fmt: skip
+    return LookUp(q, students[:limit], len(students) > limit)

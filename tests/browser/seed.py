@@ -46,6 +46,8 @@ def seed(session) -> dict:
         "counter": _student_with_unemployment_days(factory, school),
         "lost_phone": _students_with_two_step_verification(factory, school),
         "stem": _stem_students_with_a_confirmation_open(factory, school),
+        "stem_review": _stem_employers_waiting_for_review(factory, school),
+        "problem": _problem_report_with_a_screenshot(factory, other_school),
         "password": PASSWORD,
         "mfa_secret": MFA_TEST_SECRET,
         "school": {"id": school.id, "code": school.code},
@@ -145,6 +147,55 @@ def _stem_students_with_a_confirmation_open(factory, school) -> dict:
         students[size] = {"sevis_id": student.sevis_id, "email": user.email, "name": f"{given} {surname}"}
     factory.session.flush()
     return students
+
+
+def _upload_dir() -> str:
+    from flask import current_app
+
+    return current_app.config["UPLOAD_DIR"]
+
+
+def _stem_employers_waiting_for_review(factory, school) -> dict:
+    """One signed-up STEM student per viewport whose employer waits for the DSO's review with its Form I-983."""
+    from datetime import timedelta
+
+    from portal.models.enums import EmployerReview
+    from portal.services.clock import add_months, today_eastern
+    from tests.support.files import pdf
+
+    students = {}
+    stem_start = add_months(today_eastern(), -2)
+    for number, (size, given, surname) in enumerate([("phone", "Ines", "Duarte"), ("desktop", "Kofi", "Asante")]):
+        student = factory.student(school=school, sevis_id=f"N00000006{number:02d}", surname=surname, given_name=given,
+                                  email=f"{given.lower()}@browser.example.edu", opt_start=add_months(stem_start, -12),
+                                  opt_end=stem_start - timedelta(days=1))  # fmt: skip
+        stem = factory.stem_opt(student, start=stem_start)
+        user = factory.user(role=Role.STUDENT, student=student)
+        employer = factory.employer(student, opt_authorization=stem, start_date=stem_start, name=f"Quanta Labs {size.title()}",
+                                    review_status=EmployerReview.WAITING)  # fmt: skip
+        factory.document(student, upload_dir=_upload_dir(), data=pdf(), filename=f"quanta-i983-{size}.pdf",
+                         employer_id=employer.id)  # fmt: skip
+        students[size] = {"sevis_id": student.sevis_id, "email": user.email, "name": f"{given} {surname}",
+                          "employer": employer.name, "i983": f"quanta-i983-{size}.pdf"}  # fmt: skip
+    factory.session.flush()
+    return students
+
+
+def _problem_report_with_a_screenshot(factory, school) -> dict:
+    """A student of the other school who reported a problem with a screenshot (support finds them by name)."""
+    from portal.models import ProblemReport
+    from tests.support.files import PNG
+
+    student = factory.student(school=school, sevis_id="N0000000505", surname="Nakamura", given_name="Hiro",
+                              email="hiro@other.example.edu")  # fmt: skip
+    report = ProblemReport(student_id=student.id, reporter_name=student.full_name, sevis_id=student.sevis_id,
+                           description="My employer disappeared after I saved it.")  # fmt: skip
+    factory.session.add(report)
+    factory.session.flush()
+    factory.document(student, upload_dir=_upload_dir(), kind="screenshot", data=PNG, content_type="image/png",
+                     filename="employers-page.png", problem_report_id=report.id)  # fmt: skip
+    return {"sevis_id": student.sevis_id, "name": "Hiro Nakamura", "surname": "Nakamura",
+            "description": report.description, "screenshot": "employers-page.png"}
 
 
 def main() -> int:

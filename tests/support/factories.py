@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from portal.models import Address, Employer, OptAuthorization, School, Student, User, utcnow
-from portal.models.enums import AddressKind, EducationLevel, EmploymentTime, OptKind, OptStatus, Role
+from portal.models import Address, Document, Employer, OptAuthorization, School, Student, User, utcnow
+from portal.models.enums import AddressKind, DocumentKind, EducationLevel, EmploymentTime, OptKind, OptStatus, Role
 from portal.services.actors import Actor
 from portal.services.passwords import hash_password
 from portal.services.students import create_student, open_program_record, request_opt
@@ -92,6 +92,21 @@ class Factory:
         self.session.add(employer)
         self.session.flush()
         return employer
+
+    def document(self, student: Student, *, upload_dir: str, kind: str = "i983", data: bytes | None = None,
+                 content_type: str = "application/pdf", filename: str = "form-i983.pdf", **links) -> Document:
+        """A stored upload of ``student`` (bytes written under ``upload_dir``); ``links`` set employer_id,
+        problem_report_id or obligation_id."""
+        from portal.services.uploads import store_bytes
+
+        data = data if data is not None else b"%PDF-1.7\n%%EOF\n"
+        stored_name, digest = store_bytes(upload_dir, data)
+        document = Document(student_id=student.id, kind=DocumentKind(kind), original_filename=filename,
+                            stored_name=stored_name, content_type=content_type, size_bytes=len(data), sha256=digest,
+                            **links)  # fmt: skip
+        self.session.add(document)
+        self.session.flush()
+        return document
 
     def stem_opt(self, student: Student, *, status: str = "approved", start: date | None = None, days: int = 729,
                  actual_start: date | None = None, actual_end: date | None = None) -> OptAuthorization:  # fmt: skip

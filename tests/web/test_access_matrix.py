@@ -126,3 +126,24 @@ def test_a_link_token_of_another_user_opens_only_that_users_page(client, factory
     page = client.get(f"/account/create/{token}")
     assert first.email.encode() in page.data
     assert client.get(f"/account/create/{token[:-2]}xx").status_code == 404
+
+
+@pytest.mark.parametrize("role", [Role.DSO, Role.PRINCIPAL_DSO])
+def test_another_schools_official_asking_for_a_file_gets_a_404(app, client, factory, sign_in, role):
+    """Every route an official may use that serves a student's file (it takes a ``document_id``): asked for another
+    school's file, through that student or one of their own, the answer is a 404, never the bytes."""
+    student = factory.student()
+    document = factory.document(student, upload_dir=app.config["UPLOAD_DIR"])
+    own_school = factory.school()
+    own_student = factory.student(school=own_school)
+    sign_in(factory.user(role=role, school=own_school))
+    file_rules = [rule for rule in _guarded_rules(app) if "document_id" in rule.arguments
+                  and role in getattr(_view(app, rule), "allowed_roles", frozenset())]  # fmt: skip
+    assert file_rules, "the officials' document route"
+    with app.test_request_context():
+        from flask import url_for
+
+        urls = [url_for(rule.endpoint, sevis_id=sevis_id, document_id=document.id)
+                for rule in file_rules for sevis_id in (student.sevis_id, own_student.sevis_id)]  # fmt: skip
+    for url in urls:
+        assert client.get(url).status_code == 404, url

@@ -30,10 +30,50 @@ def test_the_history_filter_swaps_only_the_event_list_for_htmx(client, factory, 
     assert f'hx-get="{url}"' in client.get(url).get_data(as_text=True)
 
 
-@pytest.mark.parametrize("raw", ["N123", "<script>", "x" * 1000])
-def test_a_malformed_sevis_id_gets_a_message(client, support_user, raw):
-    response = client.get("/support/", query_string={"sevis_id": raw})
-    assert response.status_code == 422 and "letter N followed by 10 digits" in response.get_data(as_text=True)
+@pytest.mark.parametrize(("raw", "message"), [("x", "at least 2 characters"), ("x" * 1000, "at most 200 characters"),
+                                              ("Ok\x00afor", "at most 200 characters")])  # fmt: skip
+def test_a_look_up_too_short_too_long_or_with_control_characters_gets_a_message(client, support_user, raw, message):
+    response = client.get("/support/", query_string={"q": raw})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in body and 'aria-invalid="true"' in body
+
+
+@pytest.mark.parametrize("field", ["surname", "given", "full name", "email", "email domain", "partial SEVIS ID"])
+def test_support_finds_a_student_of_any_school_by_name_email_or_sevis_id(client, factory, support_user, field):
+    other_school = factory.school(name="Lakeshore College")
+    wanted = factory.student(school=other_school, surname="Okonkwo", given_name="Adaeze", sevis_id="N7777777712",
+                             email="adaeze.o@lakeshore.example.edu")  # fmt: skip
+    factory.student(surname="Someone", given_name="Else", email="else@elsewhere.example.edu")
+    query = {"surname": "okonk", "given": "Adaeze", "full name": "adaeze okonkwo", "email": "adaeze.o@",
+             "email domain": "lakeshore.example", "partial SEVIS ID": "n77777777"}[field]  # fmt: skip
+    response = client.get("/support/", query_string={"q": query})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'href="/support/students/{wanted.sevis_id}">Okonkwo, Adaeze</a>' in body and "Lakeshore College" in body
+    assert "Someone, Else" not in body
+
+
+def test_a_look_up_that_matches_nobody_says_so_and_wildcards_are_characters(client, factory, support_user):
+    factory.student(surname="Percent")
+    body = client.get("/support/", query_string={"q": "%%"}).get_data(as_text=True)
+    assert "No student" in body and "Percent" not in body
+
+
+def test_a_full_sevis_id_opens_the_student_with_either_parameter(client, factory, support_user):
+    student = factory.student()
+    for name in ("q", "sevis_id"):
+        response = client.get("/support/", query_string={name: f" {student.sevis_id.lower()} "})
+        assert response.status_code == 303 and response.headers["Location"].endswith(f"/support/students/{student.sevis_id}")
+
+
+def test_the_look_up_is_capped_and_says_there_are_more(client, factory, support_user, monkeypatch):
+    from portal.services import student_search
+
+    for number in range(4):
+        factory.student(surname=f"Capped{number}")
+    monkeypatch.setattr(student_search, "LOOK_UP_LIMIT", 3)
+    body = client.get("/support/", query_string={"q": "capped"}).get_data(as_text=True)
+    assert "Capped2" in body and "Capped3" not in body and "Only the first 3 are shown" in body
 
 
 def test_an_unknown_sevis_id_is_a_404(client, support_user):
@@ -101,3 +141,55 @@ def test_every_mutating_route_refuses_support(app, client, factory, support_user
             assert response.status_code == 403, (rule.rule, method, response.status_code)
             checked.append(rule.rule)
     assert any(rule.startswith("/admin/") for rule in checked)
+
+
+def _report_with_screenshot(factory, db_session, app, student, text="The DSO restored the wrong employer."):
+    report = ProblemReport(student_id=student.id, reporter_name=student.full_name, sevis_id=student.sevis_id,
+                           description=text)  # fmt: skip
+    db_session.add(report)
+    db_session.flush()
+    from tests.support.files import PNG
+
+    shot = factory.document(student, upload_dir=app.config["UPLOAD_DIR"], kind="screenshot", data=PNG,
+                            content_type="image/png", filename="restore.png", problem_report_id=report.id)  # fmt: skip
+    return report, shot
+
+
+def test_the_schools_dsos_read_problem_reports_on_student_information_without_answering(client, factory, sign_in,
+                                                                                        db_session, app):  # fmt: skip
+    school = factory.school()
+    student = factory.student(school=school)
+    report, shot = _report_with_screenshot(factory, db_session, app, student)
+    report.note_to_student = "We asked your DSO to look again."
+    db_session.flush()
+    sign_in(factory.user(role=Role.DSO, school=school))
+    page = client.get(f"/admin/students/{student.sevis_id}").get_data(as_text=True)
+    section = page[page.index('id="problem-reports"'):]
+    assert "The DSO restored the wrong employer." in section and "We asked your DSO to look again." in section
+    assert "New" in section and f'href="/admin/students/{student.sevis_id}/documents/{shot.id}"' in section
+    assert "support/problems" not in section and "note_to_student" not in section  # read-only for the school
+    assert client.get(f"/admin/students/{student.sevis_id}/documents/{shot.id}").mimetype == "image/png"
+
+
+def test_another_schools_dso_sees_none_of_a_students_problem_reports(client, factory, sign_in, db_session, app):
+    student = factory.student()
+    _report_with_screenshot(factory, db_session, app, student)
+    sign_in(factory.user(role=Role.DSO))
+    assert client.get(f"/admin/students/{student.sevis_id}").status_code == 404
+
+
+def test_support_reads_a_report_on_the_students_page_opens_the_screenshot_and_answers(client, factory, support_user,
+                                                                                      db_session, app):  # fmt: skip
+    student = factory.student()
+    report, shot = _report_with_screenshot(factory, db_session, app, student)
+    page = client.get(f"/support/students/{student.sevis_id}").get_data(as_text=True)
+    url = f"/support/students/{student.sevis_id}/documents/{shot.id}"
+    assert "The DSO restored the wrong employer." in page and f'href="{url}"' in page
+    assert client.get(url).data.startswith(b"\x89PNG")
+    assert f'href="{url}"' in client.get("/support/problems").get_data(as_text=True)  # the queue links it too
+    response = client.post(f"/support/problems/{report.id}", data={"status": "answered", "back": "student",
+                                                                   "note_to_student": "Your DSO fixed it."})  # fmt: skip
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/support/students/{student.sevis_id}")
+    db_session.refresh(report)
+    assert report.status is ProblemStatus.ANSWERED and report.note_to_student == "Your DSO fixed it."
+    assert "Answered" in client.get(f"/support/students/{student.sevis_id}").get_data(as_text=True)
