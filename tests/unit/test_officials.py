@@ -39,7 +39,8 @@ def test_the_principal_appoints_an_official_with_an_account_of_their_own(db_sess
     assert official.role is Role.DSO and official.school_id == school.id and official.password_hash is None
     assert db_session.scalar(select(Event).where(Event.event_type == "official.appointed", Event.user_id == official.id))
     email = db_session.scalar(select(OutboxEmail).where(OutboxEmail.user_id == official.id))
-    assert email.template == "official_appointed" and "/password/reset" in email.body_text
+    assert email.template == "official_invitation" and email.sealed_secret and "14 days" in email.body_text
+    assert "SEVIS ID" not in email.body_text.replace("You will not be asked for a SEVIS ID.", "")
 
 
 def test_a_school_may_have_more_than_ten_dsos(db_session, school, principal):
