@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from portal.extensions import htmx
 from portal.forms.rendering import input_attrs, use_fast_html_params
+from portal.notifications.catalog import template_title
 from portal.services.documents import document_label
 from portal.services.errors import DomainError
 from portal.services.event_labels import event_label
@@ -174,6 +175,7 @@ def register_web_hooks(app: Flask) -> None:
     app.jinja_env.filters["in_words"] = number_in_words
     app.jinja_env.filters["opt_state"] = opt_state_in_words
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["template_title"] = template_title
     app.jinja_env.globals["wants_partial"] = wants_partial
     app.jinja_env.globals["input_attrs"] = input_attrs
     app.jinja_env.globals["nav_links"] = nav_links

@@ -14,7 +14,7 @@ from dso_admin.helpers import own_school_id
 from portal.auth import official_required
 from portal.extensions import db
 from portal.models import OutboxEmail, Student
-from portal.notifications.catalog import CATALOG
+from portal.notifications.catalog import CATALOG, template_title
 from portal.services.student_search import like_escape
 from portal.web import render_page_or_partial
 
@@ -51,7 +51,8 @@ def email_page(args, *, school_id: int | None, student_id: int | None = None) ->
     rows = db.session.execute(base.order_by(OutboxEmail.queued_at.desc(), OutboxEmail.id.desc())
                               .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()  # fmt: skip
     return dict(emails=rows, total=total, page_number=page, per_page=PER_PAGE, q=q, template=template,
-                templates=sorted(CATALOG), error=error)  # fmt: skip
+                templates=sorted(((name, template_title(name)) for name in CATALOG), key=lambda pair: pair[1].lower()),
+                error=error)  # fmt: skip
 
 
 @admin.get("/communications")

@@ -1,10 +1,12 @@
-"""Reporting obligations: the school's list by due date, overdue first, and Mark complete (one or many)."""
+"""Reporting obligations: the school's list by due date, overdue first, filtered by when they are due, and Mark
+complete (one, many, or all shown), confirmed in place."""
 
 from __future__ import annotations
 
 from flask import flash, request, url_for
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
 
 from dso_admin.blueprints import admin
 from dso_admin.helpers import own_school_id
@@ -13,9 +15,9 @@ from portal.extensions import db
 from portal.models import ReportingObligation
 from portal.services.clock import today_eastern
 from portal.services.errors import DomainError
-from portal.services.obligations import mark_obligations_complete
+from portal.services.obligations import DUE_WITHIN_DAYS, DueFilter, mark_obligations_complete, parse_due_filter
 from portal.services.stem_duties import EVALUATION_KINDS, evaluation_documents
-from portal.web import redirect_or_swap, render_page_or_partial
+from portal.web import redirect_or_swap, render_page_or_partial, wants_partial
 
 PER_PAGE = 50
 MAX_IDS = 1000
@@ -28,33 +30,52 @@ def _page_number() -> int:
         return 1
 
 
-def _list_context(error: str | None = None) -> dict:
+def _due_filter() -> tuple[DueFilter, str | None]:
+    """The due-date filter in the request's URL, or none and the message saying what to fix."""
+    try:
+        return parse_due_filter(request.args.get("due"), request.args.get("before")), None
+    except DomainError as error:
+        return DueFilter(), error.message
+
+
+def _list_context(error: str | None = None, confirmation: str | None = None) -> dict:
     today = today_eastern()
     show_done = request.args.get("show") == "completed"
     page = _page_number()
+    due_filter, filter_error = _due_filter()
     conditions = [ReportingObligation.school_id == own_school_id(),
                   ReportingObligation.completed_at.is_not(None) if show_done else ReportingObligation.open_condition()]  # fmt: skip
+    latest_due = due_filter.latest_due(today)
+    if latest_due is not None:
+        conditions.append(ReportingObligation.due_on <= latest_due)
     total = db.session.scalar(select(func.count()).select_from(ReportingObligation).where(*conditions))
     overdue_first = case((ReportingObligation.due_on < today, 0), else_=1)
-    order = ([ReportingObligation.completed_at.desc()] if show_done
+    order = ([ReportingObligation.completed_at.desc(), ReportingObligation.id] if show_done
              else [overdue_first, ReportingObligation.due_on, ReportingObligation.id])  # fmt: skip
     rows = list(db.session.scalars(
         select(ReportingObligation).where(*conditions).order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
         .options(selectinload(ReportingObligation.student), selectinload(ReportingObligation.completed_by))))  # fmt: skip
     evaluations = evaluation_documents(db.session, [row.id for row in rows if row.kind in EVALUATION_KINDS])
     return dict(obligations=rows, total=total, page_number=page, per_page=PER_PAGE, today=today, show_done=show_done,
-                error=error, evaluations=evaluations)  # fmt: skip
+                error=error or filter_error, filter_error=filter_error, confirmation=confirmation,
+                evaluations=evaluations, due_filter=due_filter, due_args=due_filter.query_args(),
+                within_days=DUE_WITHIN_DAYS)  # fmt: skip
 
 
 @admin.get("/obligations")
 @official_required
 def obligations():
-    """Open obligations of the official's school by due date, overdue first (or the completed ones)."""
-    return render_page_or_partial("admin/obligations/index.html", "admin/obligations/_list.html", **_list_context())
+    """Open obligations of the official's school by due date, overdue first (or the completed ones), filtered by
+    when they are due; a filter it cannot read is a 422 saying what to fix."""
+    context = _list_context()
+    return render_page_or_partial("admin/obligations/index.html", "admin/obligations/_list.html",
+                                  status=422 if context["filter_error"] else 200, **context)  # fmt: skip
 
 
 def _chosen_ids() -> list[int] | None:
-    raw = request.form.getlist("obligation_ids")
+    """The ticked rows, or every row the page showed when "Choose all" was ticked (that works without JavaScript)."""
+    form: MultiDict = request.form
+    raw = form.getlist("obligation_ids") + (form.getlist("shown_ids") if form.get("choose_all") else [])
     if len(raw) > MAX_IDS:
         return None
     try:
@@ -82,6 +103,10 @@ def complete_obligations():
         return render_page_or_partial("admin/obligations/index.html", "admin/obligations/_list.html",
                                       status=error.status_code, **_list_context(error.message))  # fmt: skip
     db.session.commit()
-    flash(f"Marked {len(chosen)} obligation{'s' if len(chosen) != 1 else ''} complete. The event history shows it.",
-          "success")  # fmt: skip
-    return redirect_or_swap(url_for("admin.obligations"), "admin/obligations/_list.html", **_list_context())
+    done = f"Marked {len(chosen)} obligation{'s' if len(chosen) != 1 else ''} complete. The event history shows it."
+    if not wants_partial():  # htmx shows it in the swapped list instead, where focus goes
+        flash(done, "success")
+    if not wants_partial():
+        return redirect_or_swap(url_for("admin.obligations", **_due_filter()[0].query_args()))
+    return redirect_or_swap(url_for("admin.obligations"), "admin/obligations/_list.html",
+                            **_list_context(confirmation=done))  # fmt: skip

@@ -13,13 +13,23 @@ from portal.extensions import db
 from portal.models import School, User
 from portal.models.enums import Role
 from portal.services.errors import DomainError
-from portal.services.officials import active_officials, appoint_official, hand_over_principal, remove_official
-from portal.web import redirect_or_swap, render_page_or_partial
+from portal.services.officials import (
+    active_officials,
+    appoint_official,
+    hand_over_principal,
+    open_invitations,
+    remove_official,
+    resend_invitation,
+    revoke_invitation,
+)
+from portal.web import redirect_or_swap, render_page_or_partial, wants_partial
 
 
-def _context(error: str | None = None, field: str | None = None) -> dict:
-    return dict(officials=active_officials(db.session, own_school_id()),
+def _context(error: str | None = None, field: str | None = None, confirmation: str | None = None) -> dict:
+    school_id = own_school_id()
+    return dict(officials=active_officials(db.session, school_id), invitations=open_invitations(db.session, school_id),
                 is_principal=current_user.role is Role.PRINCIPAL_DSO, error=error, error_field=field,
+                confirmation=confirmation,
                 form=request.form if request.method == "POST" else {})  # fmt: skip
 
 
@@ -28,6 +38,14 @@ def _own_official_or_404(user_id: int) -> User:
     if official is None or official.school_id != own_school_id() or official.role not in (Role.DSO, Role.PRINCIPAL_DSO):
         abort(404)
     return official
+
+
+def _done(message: str):
+    """After a change: the list swapped in place with the confirmation (htmx), or a redirect that shows it."""
+    if not wants_partial():
+        flash(message, "success")
+    return redirect_or_swap(url_for("admin.officials"), "admin/officials/_officials.html",
+                            **_context(confirmation=message))  # fmt: skip
 
 
 @admin.get("/officials")
@@ -49,8 +67,8 @@ def appoint():
         return render_page_or_partial("admin/officials/index.html", "admin/officials/_officials.html",
                                       status=error.status_code, **_context(error.message, error.field))  # fmt: skip
     db.session.commit()
-    flash(f"{official.display_name} is appointed. We emailed them how to set their password.", "success")
-    return redirect_or_swap(url_for("admin.officials"), "admin/officials/_officials.html", **_context())
+    return _done(f"{official.display_name} is appointed. We emailed them an invitation to set their password; the "
+                 "link works for 14 days.")  # fmt: skip
 
 
 @admin.post("/officials/<int:user_id>/remove")
@@ -64,8 +82,34 @@ def remove(user_id: int):
         return render_page_or_partial("admin/officials/index.html", "admin/officials/_officials.html",
                                       status=error.status_code, **_context(error.message))  # fmt: skip
     db.session.commit()
-    flash(f"{official.display_name or official.email} is removed; their account no longer works.", "success")
-    return redirect_or_swap(url_for("admin.officials"), "admin/officials/_officials.html", **_context())
+    return _done(f"{official.display_name or official.email} is removed; their account no longer works.")
+
+
+def _invitation_action(user_id: int, action, done: str):
+    official = _own_official_or_404(user_id)
+    try:
+        action(db.session, official, actor=current_actor())
+    except DomainError as error:
+        return render_page_or_partial("admin/officials/index.html", "admin/officials/_officials.html",
+                                      status=error.status_code, **_context(error.message))  # fmt: skip
+    db.session.commit()
+    return _done(done.format(name=official.display_name or official.email))
+
+
+@admin.post("/officials/<int:user_id>/invitation/resend")
+@principal_required
+def resend_official_invitation(user_id: int):
+    """Email an official who has not set a password a new invitation; the old link stops working."""
+    return _invitation_action(user_id, resend_invitation,
+                              "We emailed {name} a new invitation; the earlier link no longer works.")  # fmt: skip
+
+
+@admin.post("/officials/<int:user_id>/invitation/revoke")
+@principal_required
+def revoke_official_invitation(user_id: int):
+    """Withdraw an invitation nobody accepted: the link then says it was revoked."""
+    return _invitation_action(user_id, revoke_invitation,
+                              "The invitation of {name} is revoked; its link no longer works.")  # fmt: skip
 
 
 @admin.get("/officials/<int:user_id>/hand-over")

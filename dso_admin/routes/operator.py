@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import re
+from datetime import datetime, timezone
 from email import policy
 from zoneinfo import ZoneInfo
 
@@ -104,6 +105,15 @@ def _read_message(path):
         return email.message_from_binary_file(handle, policy=policy.default)
 
 
+def _sent_at(message) -> datetime | None:
+    """The Date header as a timestamp (pages show it in US Eastern time); None when it is missing or unreadable."""
+    header = message["Date"]
+    moment = getattr(header, "datetime", None)
+    if moment is None:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
 @bp.get("/mailbox")
 @operator_required
 def mailbox():
@@ -115,7 +125,7 @@ def mailbox():
     messages = []
     for path in shown:
         message = _read_message(path)
-        messages.append({"name": path.name, "to": message["To"], "subject": message["Subject"], "date": message["Date"],
+        messages.append({"name": path.name, "to": message["To"], "subject": message["Subject"], "date": _sent_at(message),
                          "reference": message["X-Portal-Reference"]})  # fmt: skip
     return render_page_or_partial("operator/mailbox.html", "operator/_mailbox_rows.html", messages=messages, page_number=page,
                                   has_next=len(files) > page * PAGE_SIZE, smtp_host=current_app.config.get("SMTP_HOST"))  # fmt: skip
@@ -145,5 +155,5 @@ def mailbox_message(name: str):
     message = _read_message(path)
     body = message.get_body(("plain",))
     text = body.get_content() if body is not None else ""
-    return render_page_or_partial("operator/mailbox_message.html", "operator/mailbox_message.html", message=message,
+    return render_page_or_partial("operator/mailbox_message.html", "operator/mailbox_message.html", message=message, sent_at=_sent_at(message),
                                   paragraphs=[_linkify(p) for p in text.strip().split("\n\n")])  # fmt: skip

@@ -22,6 +22,12 @@ class AccountCreationForm(FlaskForm):
     password, confirm = _new_password_fields()
 
 
+class OfficialInvitationForm(FlaskForm):
+    """An official's invitation: a password only (officials have no SEVIS ID; two-step verification follows)."""
+
+    password, confirm = _new_password_fields()
+
+
 class ResetRequestForm(FlaskForm):
     email = EmailField("Email address", description="The address your account uses.", validators=[
         DataRequired("Enter your email address."), Length(max=254, message="An email address has at most 254 characters.")])  # fmt: skip

@@ -26,6 +26,7 @@ class EmailTemplate:
     when_sent: str
     sample: dict = field(default_factory=dict)
     has_link: bool = False
+    title: str = ""  # what a person calls it (the communications filter, the help page); the name is for code
 
 
 CATALOG: dict[str, EmailTemplate] = {}
@@ -38,6 +39,7 @@ def register(template: EmailTemplate) -> EmailTemplate:
 
 register(EmailTemplate(
     name="account_creation",
+    title="Account creation",
     subject="Create your {{ site_name }} account",
     when_sent="On your OPT start date once your OPT is approved, whatever approved it (USCIS, a correction, the data "
               "feed), or at approval when the start date has already passed.",
@@ -47,6 +49,7 @@ register(EmailTemplate(
 
 register(EmailTemplate(
     name="account_reset",
+    title="Account reset by your school",
     subject="Your {{ site_name }} account was reset",
     when_sent="When your school's DSO uses Reset Portal Account on an account you already created.",
     sample={"student_name": "Linh Nguyen", "days_valid": 14},
@@ -55,6 +58,7 @@ register(EmailTemplate(
 
 register(EmailTemplate(
     name="password_reset",
+    title="Password reset link",
     subject="Reset your {{ site_name }} password",
     when_sent="When you ask for a password reset from the sign-in page. The link works for 30 minutes.",
     sample={"name": "Linh Nguyen", "minutes_valid": 30},
@@ -63,6 +67,7 @@ register(EmailTemplate(
 
 register(EmailTemplate(
     name="password_reset_no_account",
+    title="No account for this address",
     subject="No {{ site_name }} account uses this email address",
     when_sent="When someone asks for a password reset for an address that no active account uses. At most one a "
               "minute to an address. It helps if you forgot which address your account uses.",
@@ -71,6 +76,7 @@ register(EmailTemplate(
 
 register(EmailTemplate(
     name="password_changed",
+    title="Password changed",
     subject="Your {{ site_name }} password was changed",
     when_sent="Whenever your password changes: a reset, a change you made, or a DSO's reset completed.",
     sample={"name": "Linh Nguyen"},
@@ -78,6 +84,7 @@ register(EmailTemplate(
 
 register(EmailTemplate(
     name="mfa_turned_off",
+    title="Two-step verification turned off",
     subject="Two-step verification was turned off for your {{ site_name }} account",
     when_sent="When you turn off two-step verification on your Sign-in and security page (students only; "
               "school officials must keep it on).",
@@ -86,6 +93,7 @@ register(EmailTemplate(
 
 register(EmailTemplate(
     name="mfa_turned_off_by_school",
+    title="Two-step verification turned off by your school",
     subject="Your school turned off two-step verification for your {{ site_name }} account",
     when_sent="When your school's DSO turns off two-step verification for you, for example after you lost both your "
               "phone and your recovery codes.",
@@ -97,6 +105,7 @@ _SAMPLE_STUDENT = {"student_name": "Linh Nguyen"}
 
 register(EmailTemplate(
     name="email_changed",
+    title="Email address changed",
     subject="Your {{ site_name }} email address was changed",
     when_sent="When the email address of record changes: one copy to the old address and one to the new.",
     sample={**_SAMPLE_STUDENT, "old_email": "linh@old.example", "new_email": "linh@new.example",
@@ -104,6 +113,7 @@ register(EmailTemplate(
 ))  # fmt: skip
 register(EmailTemplate(
     name="report_receipt",
+    title="Receipt for a report",
     subject="We received your report",
     when_sent="When you add, change or delete an employer, or change your address or phone number, in the portal. "
               "Not sent when your school or the SEVIS data feed makes the change.",
@@ -112,6 +122,7 @@ register(EmailTemplate(
 ))  # fmt: skip
 register(EmailTemplate(
     name="unemployment_warning",
+    title="Unemployment days warning",
     subject="{% if days_used >= days_allowed %}You have reached the limit of unemployment days{% else %}Your unemployment days have reached {{ days_used }} of {{ days_allowed }}{% endif %}",
     when_sent="On the day your days without a reported employer reach 60, 80, and the limit (90 on OPT, 150 with STEM "
               "OPT), counted for your current OPT. Checked again just before sending: if you reported an employer "
@@ -120,6 +131,7 @@ register(EmailTemplate(
 ))  # fmt: skip
 register(EmailTemplate(
     name="stem_validation_due",
+    title="STEM OPT duty due",
     subject="{% if duty == 'stem_confirmation' %}Your STEM OPT {{ months }}-month confirmation is due by {{ due_on }}{% elif duty == 'i983_evaluation' %}Your Form I-983 12-month evaluation is due by {{ due_on }}{% else %}Your final Form I-983 evaluation is due by {{ due_on }}{% endif %}",
     when_sent="On STEM OPT, 30 days before each six-month mark (you confirm your details within 10 days after it), "
               "and before the 12-month and final Form I-983 evaluations. Not sent once the duty is closed or done.",
@@ -127,6 +139,7 @@ register(EmailTemplate(
 ))  # fmt: skip
 register(EmailTemplate(
     name="reporting_not_recorded",
+    title="Reporting not yet recorded by the school",
     subject="Your school has not yet recorded required reporting",
     when_sent="When your school has not recorded something you reported and it is close to its due date. "
               "Checked again just before sending: if the event history shows it recorded, it is not sent.",
@@ -134,6 +147,7 @@ register(EmailTemplate(
 ))  # fmt: skip
 register(EmailTemplate(
     name="opt_ended",
+    title="OPT ended",
     subject="Your OPT has ended; your access continues until {{ access_until }}",
     when_sent="The day after your OPT ends: its end date, or the day your school completed your record early. Not "
               "sent while a timely STEM OPT extension request is pending (your authorization continues).",
@@ -141,12 +155,14 @@ register(EmailTemplate(
 ))  # fmt: skip
 register(EmailTemplate(
     name="access_ending",
+    title="Portal access ending",
     subject="Your {{ site_name }} access ends on {{ access_until }}",
     when_sent="30 days before your account closes (read-only access lasts six months after your OPT end date).",
     sample={**_SAMPLE_STUDENT, "access_until": "December 30, 2026", "closes_on": "December 31, 2026"},
 ))  # fmt: skip
 register(EmailTemplate(
     name="access_ended",
+    title="Portal access ended",
     subject="Your {{ site_name }} access has ended",
     when_sent="The day your account closes, the day after your read-only access ends (six months after your OPT end "
               "date); never before.",
@@ -155,12 +171,14 @@ register(EmailTemplate(
 ))  # fmt: skip
 register(EmailTemplate(
     name="problem_received",
+    title="Problem report received",
     subject="We received your problem report",
     when_sent="When you send a problem report.",
     sample={**_SAMPLE_STUDENT, "reported_on": "March 4, 2026", "summary": "I cannot see my STEM employer."},
 ))  # fmt: skip
 register(EmailTemplate(
     name="problem_answered",
+    title="Problem report answered",
     subject="Support answered your problem report",
     when_sent="When support answers your problem report: a note to you, or the report marked answered.",
     sample={**_SAMPLE_STUDENT, "reported_on": "March 4, 2026",
@@ -210,6 +228,16 @@ def render(name: str, context: dict, *, link: str = LINK_PLACEHOLDER) -> tuple[s
     return subject, text, html
 
 
+def template_title(name: str) -> str:
+    """The words a person reads for template ``name``; an unknown (retired) name as words, never the identifier."""
+    template = CATALOG.get(name)
+    if template is not None and template.title:
+        return template.title
+    from portal.services.labels import label
+
+    return label(name)
+
+
 SAMPLE_REFERENCE_CODE = "OPT-7K3M-9Q2X"
 
 
@@ -219,17 +247,22 @@ def render_sample(name: str) -> tuple[str, str, str]:
     return render(name, {**template.sample, "reference_code": SAMPLE_REFERENCE_CODE},
                   link=f"{current_app.config['BASE_URL'].rstrip('/')}/account/create/SAMPLE-LINK" if template.has_link else LINK_PLACEHOLDER)  # fmt: skip
 
-# Issue 5: officials.
+# Issue 5 and 12: officials.
 register(EmailTemplate(
-    name="official_appointed",
-    subject="You are now a school official in the {{ site_name }}",
-    when_sent="When your school's principal DSO appoints you as an official (for school officials).",
-    sample={"official_name": "Sam Rivera", "appointed_by": "Dana Lee", "school_name": "Example University"},
+    name="official_invitation",
+    title="Invitation to be a school official",
+    subject="You are invited to be a school official in the {{ site_name }}",
+    when_sent="When your school's principal DSO appoints you as an official, or sends your invitation again (for "
+              "school officials). The link works once and for 14 days; an earlier invitation's link stops working.",
+    sample={"official_name": "Sam Rivera", "invited_by": "Dana Lee", "school_name": "Example University",
+            "days_valid": 14, "valid_until": "March 17, 2026"},
+    has_link=True,
 ))  # fmt: skip
 
 # Wiring: sign-in cool-downs (issue 6, point 1).
 register(EmailTemplate(
     name="account_locked",
+    title="Sign-in paused after failed attempts",
     subject="Sign-in to your {{ site_name }} account is paused until {{ locked_until }}",
     when_sent="When five sign-in attempts in a row fail and your account cools down (at most one email each time).",
     sample={"name": "Linh Nguyen", "locked_until": "March 4, 2026 at 3:45 PM EST", "is_student": True},

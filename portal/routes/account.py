@@ -15,6 +15,7 @@ from portal.forms.account import (
     ChangePasswordForm,
     ConfirmForm,
     MfaCodeForm,
+    OfficialInvitationForm,
     ResetPasswordForm,
     ResetRequestForm,
     TurnOffMfaForm,
@@ -69,16 +70,19 @@ def _usable_link(token: str, purpose: LinkPurpose):
 @bp.route("/account/create/<token>", methods=["GET", "POST"])
 @limiter.limit(_link_limit, methods=["POST"])
 def create(token: str):
-    """Finish creating an account: confirm the SEVIS ID, choose a password; refuses a used, void or expired link."""
+    """Finish creating an account: a student confirms the SEVIS ID, an invited official does not (they have none);
+    then choose a password. Refuses a used, void, revoked or expired link."""
     link, refusal = _usable_link(token, LinkPurpose.ACCOUNT_CREATION)
     if refusal:
         return refusal
-    form = AccountCreationForm()
+    official = link.user.student_id is None
+    form = OfficialInvitationForm() if official else AccountCreationForm()
     error = None
     finished_before = link.user.has_finished_account_creation
     if form.validate_on_submit():
         try:
-            accounts.finish_account_creation(db.session, link, sevis_id=form.sevis_id.data, password=form.password.data)
+            accounts.finish_account_creation(db.session, link, sevis_id=None if official else form.sevis_id.data,
+                                             password=form.password.data)  # fmt: skip
         except DomainError as err:
             db.session.commit()  # a wrong SEVIS ID counts even though the form is refused
             if accounts.link_problem(link):
@@ -87,13 +91,18 @@ def create(token: str):
             error = _attach(form, err)
         else:
             db.session.commit()
-            flash("Your password is set. Sign in with your email address and the new password." if finished_before
-                  else "Your account is ready. Sign in with your email address and the password you chose.", "success")  # fmt: skip
+            if official:
+                flash("Your password is set. Sign in with your email address and that password; you will then set up "
+                      "two-step verification.", "success")  # fmt: skip
+            else:
+                flash("Your password is set. Sign in with your email address and the new password." if finished_before
+                      else "Your account is ready. Sign in with your email address and the password you chose.",
+                      "success")  # fmt: skip
             return redirect_or_swap(url_for("auth.sign_in"))
     status = 422 if form.is_submitted() else 200
     return _no_store(render_page_or_partial("pages/account_create.html", "partials/_account_create_form.html",
                                             status=status, form=form, error=error, link=link, token=token,
-                                            finished_before=finished_before))  # fmt: skip
+                                            finished_before=finished_before, official=official))  # fmt: skip
 
 
 # ---------------------------------------------------------------- self-service reset (rule 7)

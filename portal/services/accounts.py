@@ -104,9 +104,20 @@ def link_problem(link: AccountLink | None, *, now: datetime | None = None) -> st
              "\"Forgot your password\" on the sign-in page.")  # fmt: skip
     if link is None:
         return "This link is not valid. Check that you opened the whole link from the email. " + again
+    user = link.user
+    if user.is_official:
+        again = ("Ask your school's principal DSO to send the invitation again from the Officials page, or use "
+                 "\"Forgot your password\" on the sign-in page.")  # fmt: skip
+        if not user.is_active:
+            if not user.has_finished_account_creation:
+                return ("This invitation was revoked by your school's principal DSO, so the link no longer works. "
+                        "If you think that is a mistake, ask them.")  # fmt: skip
+            return "This account was removed, so the link no longer works. Ask your school's principal DSO."
     if link.used_at is not None:
         return "This link was already used. Each link works once. If you set your password, sign in. " + again
     if link.voided_at is not None:
+        if user.is_official:
+            return "This link no longer works: a newer one was sent. Use the link in the latest email. " + again
         return "This link no longer works: a newer link was sent, or the SEVIS ID was entered wrong three times. " + again
     if link.expires_at <= now:
         return "This link has expired. " + again
@@ -305,12 +316,14 @@ def confirm_sevis_id(session: Session, link: AccountLink, sevis_id: str) -> None
                        field="sevis_id")  # fmt: skip
 
 
-def finish_account_creation(session: Session, link: AccountLink, *, sevis_id: str, password: str) -> User:
-    """Set the password from an account-creation link after the SEVIS ID matches; refuses a used, void or expired link."""
+def finish_account_creation(session: Session, link: AccountLink, *, sevis_id: str | None, password: str) -> User:
+    """Set the password from an account-creation link, after the SEVIS ID matches for a student (an official's
+    invitation asks for none: officials have no SEVIS ID); refuses a used, void or expired link."""
     problem = link_problem(link)
     if problem:
         raise RuleBroken(problem)
-    confirm_sevis_id(session, link, sevis_id)
+    if link.user.student_id is not None:
+        confirm_sevis_id(session, link, sevis_id)
     user = link.user
     # A reset voids the password but keeps when it was last set: that tells a reset from a first creation.
     was_finished = user.has_finished_account_creation or user.password_changed_at is not None
@@ -374,6 +387,12 @@ def answer_password_reset(session: Session, email: str, *, now: datetime | None 
     if _recent_link(session, user, now=now):
         return False  # one email a minute is enough
     actor = Actor.for_user(user)
+    if not user.has_finished_account_creation and user.is_official:
+        # An official who never set a password: a fresh invitation is the way in (they have no SEVIS ID to confirm).
+        from portal.services.officials import reissue_invitation
+
+        reissue_invitation(session, user, actor=actor, now=now, requested_from="password_reset")
+        return True
     if not user.has_finished_account_creation:
         # No password yet: the way forward is the account-creation link, so send a fresh one.
         _void_open_links(session, user, now=now)

@@ -60,6 +60,8 @@ EVENT_LABELS = {
     "email.cancelled": "Email cancelled",
     "official.appointed": "School official appointed",
     "official.removed": "School official removed",
+    "official.invitation_resent": "School official's invitation sent again",
+    "official.invitation_revoked": "School official's invitation revoked",
     "official.role_changed": "School official's role changed",
     "change_list.downloaded": "Change list downloaded",
     "feed.data_received": "SEVIS data received",

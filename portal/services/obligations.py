@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.models import Event, OptAuthorization, ReportingObligation, Student
 from portal.models.enums import ObligationKind
+from portal.services.errors import InvalidValue
 from portal.services.timeline import Duty, DutyKind, DutyState
 
 
@@ -230,3 +232,56 @@ def mark_obligations_complete(session: Session, obligations, *, actor) -> list[E
         ))  # fmt: skip
     session.flush()
     return events
+
+
+# --- The obligations list's due-date filter ----------------------------------------------------
+
+DUE_WITHIN_DAYS = (7, 14, 30, 60)
+
+
+@dataclass(frozen=True)
+class DueFilter:
+    """Which due dates the obligations list shows: overdue, due within N days (overdue included), before a date."""
+
+    due: str = ""  # "", "overdue" or "within"
+    days: int | None = None
+    before: date | None = None
+
+    def latest_due(self, today: date) -> date | None:
+        """The latest due date shown (inclusive); None when any date is shown."""
+        latest = None
+        if self.due == "overdue":
+            latest = today - timedelta(days=1)
+        elif self.due == "within":
+            latest = today + timedelta(days=self.days)
+        if self.before is not None:
+            day_before = self.before - timedelta(days=1)
+            latest = day_before if latest is None else min(latest, day_before)
+        return latest
+
+    def query_args(self) -> dict:
+        """The filter as URL arguments (links to other pages, the form's action)."""
+        due = f"within-{self.days}" if self.due == "within" else self.due
+        return {"due": due or None, "before": self.before.isoformat() if self.before else None}
+
+
+def parse_due_filter(due: str | None, before: str | None) -> DueFilter:
+    """Read the list's due-date filter from the page's fields; refuses a choice not offered or a date it cannot read."""
+    due = (due or "").strip()
+    days = None
+    if due.startswith("within-") and due[7:].isdigit() and int(due[7:]) in DUE_WITHIN_DAYS:
+        due, days = "within", int(due[7:])
+    elif due not in ("", "overdue"):
+        raise InvalidValue("Choose when the obligations are due from the list.", field="due")
+    before = (before or "").strip()
+    day = None
+    if before:
+        for pattern in ("%Y-%m-%d", "%m/%d/%Y"):
+            try:
+                day = datetime.strptime(before, pattern).date()
+                break
+            except ValueError:
+                continue
+        if day is None or not 2000 <= day.year <= 2100:
+            raise InvalidValue("Enter the \"due before\" date as mm/dd/yyyy, for example 03/31/2026.", field="before")
+    return DueFilter(due=due, days=days, before=day)

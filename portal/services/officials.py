@@ -1,15 +1,24 @@
 """School officials: exactly one principal DSO per school, who appoints and removes as many DSOs as the school needs
-and can hand the principal role over to one of them (8 CFR 214.3(l)(1); the 2015 rule removed the ten-DSO cap)."""
+and can hand the principal role over to one of them (8 CFR 214.3(l)(1); the 2015 rule removed the ten-DSO cap).
+
+A new official is invited by email: a single-use link, valid 14 days, to set a password of their own (no SEVIS ID:
+officials have none); their first sign-in then enrols them in two-step verification, which officials must use.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import School, User, utcnow
-from portal.models.enums import Role
+from portal.models import AccountLink, School, User, utcnow
+from portal.models.enums import LinkPurpose, Role
 from portal.notifications.outbox import queue_email
+from portal.services.accounts import LINK_LIFETIME, _void_open_links, issue_link
 from portal.services.actors import Actor
+from portal.services.clock import eastern_date, long_date
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound, RuleBroken
 from portal.services.events import record_event
 from portal.services.students import normalize_email
@@ -49,24 +58,128 @@ def check_principal_vacancy(session: Session, school: School) -> None:
                        "the Officials page.")  # fmt: skip
 
 
+INVITATION_TEMPLATE = "official_invitation"
+
+
+def _send_invitation(session: Session, official: User, *, invited_by: str, now: datetime) -> AccountLink:
+    """A new 14-day single-use link for ``official`` and the invitation email that carries it."""
+    link = issue_link(session, official, LinkPurpose.ACCOUNT_CREATION, now=now)
+    school = official.school
+    queue_email(session, template=INVITATION_TEMPLATE, to=official.email, user=official, school_id=school.id,
+                context={"official_name": _name(official), "invited_by": invited_by, "school_name": school.name,
+                         "days_valid": LINK_LIFETIME[LinkPurpose.ACCOUNT_CREATION].days,
+                         "valid_until": long_date(eastern_date(link.expires_at))},
+                link_ref=f"account_link:{link.id}")  # fmt: skip
+    return link
+
+
 def appoint_official(session: Session, school: School, *, actor: Actor, email: str, display_name: str) -> User:
-    """Give a person their own DSO account (as many as the school needs); refuses an email already in use."""
+    """Give a person their own DSO account (as many as the school needs) and email them an invitation to set a
+    password; refuses an email already in use (a revoked invitation's address may be invited again)."""
     _check_principal(actor, school)
     email = normalize_email(email)
     display_name = (display_name or "").strip()
     if not display_name or len(display_name) > 200 or any(ord(ch) < 32 for ch in display_name):
         raise InvalidValue("Enter the official's full name (at most 200 characters).", field="display_name")
-    if session.scalar(select(User.id).where(User.email == email)) is not None:
+    official = session.scalar(select(User).where(User.email == email))
+    revoked = (official is not None and official.school_id == school.id and official.role is Role.DSO
+               and official.deactivated_at is not None and not official.has_finished_account_creation)  # fmt: skip
+    if official is not None and not revoked:
         raise Conflict("That email address already has an account. Each official needs an account of their own.",
-                       )  # fmt: skip
-    official = User(email=email, role=Role.DSO, school_id=school.id, display_name=display_name)
-    session.add(official)
+                       field="email")  # fmt: skip
+    if revoked:
+        official.deactivated_at = None
+        official.display_name = display_name
+    else:
+        official = User(email=email, role=Role.DSO, school_id=school.id, display_name=display_name)
+        session.add(official)
     session.flush()
+    link = _send_invitation(session, official, invited_by=actor.label, now=utcnow())
     record_event(session, actor, "official.appointed", user=official, school_id=school.id, subject=f"user:{official.id}",
-                 after={"email": email, "display_name": display_name, "role": Role.DSO})  # fmt: skip
-    queue_email(session, template="official_appointed", to=email, user=official, school_id=school.id,
-                context={"official_name": display_name, "appointed_by": actor.label, "school_name": school.name})  # fmt: skip
+                 after={"email": email, "display_name": display_name, "role": Role.DSO,
+                        "link_expires_at": link.expires_at})  # fmt: skip
     return official
+
+
+def _pending_official(official: User, actor: Actor) -> School:
+    """The school of an official whose invitation the principal may resend or revoke; refuses anyone else."""
+    school = official.school
+    if school is None or official.role not in (Role.DSO, Role.PRINCIPAL_DSO):
+        raise NotFound("No such school official.")
+    _check_principal(actor, school)
+    if official.has_finished_account_creation:
+        raise Conflict(f"{_name(official)} already set a password, so there is no invitation to change. If they "
+                       "forgot it, they can use \"Forgot your password\" on the sign-in page.")  # fmt: skip
+    return school
+
+
+def resend_invitation(session: Session, official: User, *, actor: Actor) -> AccountLink:
+    """The principal emails a new invitation (valid 14 days) and the old link stops working; refuses an official who
+    already set a password, and one whose invitation was revoked (appoint them again instead)."""
+    _pending_official(official, actor)
+    if official.deactivated_at is not None:
+        raise Conflict(f"The invitation of {_name(official)} was revoked. To invite them again, appoint them again.")
+    return reissue_invitation(session, official, actor=actor, now=utcnow())
+
+
+def reissue_invitation(session: Session, official: User, *, actor: Actor, now: datetime,
+                       requested_from: str | None = None) -> AccountLink:  # fmt: skip
+    """Void the official's open links and email a new invitation (a resend, or a password-reset request from an
+    official who never set a password); one event."""
+    _void_open_links(session, official, now=now)
+    link = _send_invitation(session, official, invited_by=actor.label if requested_from is None else "Your school",
+                            now=now)  # fmt: skip
+    after = {"link_expires_at": link.expires_at}
+    if requested_from:
+        after["requested_from"] = requested_from
+    record_event(session, actor, "official.invitation_resent", user=official, school_id=official.school_id,
+                 subject=f"user:{official.id}", after=after)  # fmt: skip
+    session.flush()
+    return link
+
+
+def revoke_invitation(session: Session, official: User, *, actor: Actor) -> User:
+    """The principal withdraws an invitation nobody has accepted: the link then says it was revoked and the person
+    is no longer an official; refuses one already accepted (remove them instead) or already revoked."""
+    _pending_official(official, actor)
+    if official.deactivated_at is not None:
+        raise Conflict(f"The invitation of {_name(official)} was already revoked.")
+    now = utcnow()
+    voided = _void_open_links(session, official, now=now)
+    official.deactivated_at = now
+    record_event(session, actor, "official.invitation_revoked", user=official, school_id=official.school_id,
+                 subject=f"user:{official.id}", before={"email": official.email, "role": official.role},
+                 after={"links_voided": voided})  # fmt: skip
+    session.flush()
+    return official
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """Where an official's invitation stands, for the Officials page."""
+
+    valid_until: datetime | None  # None: no usable link (expired or used up)
+
+    @property
+    def expired(self) -> bool:
+        return self.valid_until is None
+
+
+def open_invitations(session: Session, school_id: int, *, now: datetime | None = None) -> dict[int, Invitation]:
+    """The invitation of each active official of the school who has not set a password yet, by user id."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(User.id, AccountLink.expires_at, AccountLink.used_at, AccountLink.voided_at)
+        .outerjoin(AccountLink, (AccountLink.user_id == User.id) & (AccountLink.purpose == LinkPurpose.ACCOUNT_CREATION))
+        .where(User.school_id == school_id, User.role.in_((Role.DSO, Role.PRINCIPAL_DSO)),
+               User.deactivated_at.is_(None), User.password_hash.is_(None))
+        .order_by(User.id, AccountLink.id)).all()  # fmt: skip
+    invitations: dict[int, Invitation] = {}
+    for user_id, expires_at, used_at, voided_at in rows:
+        usable = expires_at is not None and used_at is None and voided_at is None and expires_at > now
+        if usable or user_id not in invitations:
+            invitations[user_id] = Invitation(valid_until=expires_at if usable else None)
+    return invitations
 
 
 def remove_official(session: Session, official: User, *, actor: Actor) -> User:
@@ -81,6 +194,7 @@ def remove_official(session: Session, official: User, *, actor: Actor) -> User:
     if official.deactivated_at is not None:
         raise Conflict(f"{official.display_name or official.email} was already removed.")
     official.deactivated_at = utcnow()
+    _void_open_links(session, official, now=official.deactivated_at)
     from portal.services.accounts import end_all_sessions
 
     end_all_sessions(session, official, actor=actor, reason="official_removed")

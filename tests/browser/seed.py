@@ -40,6 +40,7 @@ def seed(session) -> dict:
     fresh = _fresh_students(factory, school, dso)
     return {
         "fresh": fresh,
+        "keyboard_obligations": _obligations_for_the_keyboard_check(factory, school),
         "closed_student": _student_whose_access_has_closed(factory),
 
 
@@ -79,6 +80,26 @@ def _fresh_students(factory, school, dso) -> dict:
                        "name": f"{given} {surname}"}  # fmt: skip
     factory.session.flush()
     return fresh
+
+
+def _obligations_for_the_keyboard_check(factory, school) -> dict:
+    """One address-change obligation per viewport, far in the future, for the keyboard test to mark complete."""
+    from datetime import timedelta
+
+    from portal.models.enums import ObligationKind
+    from portal.services.clock import today_eastern
+    from portal.services.obligations import add_obligation
+
+    obligations = {}
+    for number, (size, given, surname) in enumerate([("phone", "Zara", "Lindqvist"), ("desktop", "Omar", "Castillo")]):
+        student = factory.student(school=school, sevis_id=f"N00000004{number:02d}", surname=surname, given_name=given,
+                                  email=f"{given.lower()}@browser.example.edu")  # fmt: skip
+        obligation = add_obligation(factory.session, student, kind=ObligationKind.ADDRESS_CHANGE,
+                                    due_on=today_eastern() + timedelta(days=300 + number),
+                                    description="Record the new address in SEVIS")  # fmt: skip
+        obligations[size] = {"id": obligation.id, "name": f"{given} {surname}", "due_on": obligation.due_on.isoformat()}
+    factory.session.flush()
+    return obligations
 
 
 def _student_whose_access_has_closed(factory) -> dict:

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from portal.notifications.catalog import CATALOG, SAMPLE_REFERENCE_CODE, render, render_sample
+from portal.notifications.catalog import CATALOG, SAMPLE_REFERENCE_CODE, render, render_sample, template_title
 from portal.services.errors import InvalidValue
 
 ISSUE_6_TEMPLATES = [
@@ -69,3 +69,11 @@ def test_no_stored_sample_ever_holds_a_raw_template_marker(app):
         for name in CATALOG:
             for part in render_sample(name):
                 assert not re.search(r"\{\{|\{%", part), name
+
+
+def test_every_template_has_a_distinct_name_a_person_reads():
+    titles = [template_title(name) for name in CATALOG]
+    assert all(CATALOG[name].title for name in CATALOG), [name for name in CATALOG if not CATALOG[name].title]
+    assert len(set(titles)) == len(titles) and not any("_" in title for title in titles)
+    assert template_title("reporting_not_recorded") == "Reporting not yet recorded by the school"
+    assert template_title("official_appointed") == "Official appointed"  # a retired name still reads as words

@@ -9,13 +9,14 @@ from portal.models import Event, ReportingObligation
 from portal.models.enums import EducationLevel, ObligationKind, OptStatus, Role
 from portal.services.actors import Actor
 from portal.services.clock import add_months
-from portal.services.errors import Conflict, NotAllowed, NotFound, RuleBroken
+from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound, RuleBroken
 from portal.services.obligations import (
     DUTY_OBLIGATIONS,
     add_address_change_obligation,
     add_obligation,
     add_stem_obligations,
     mark_obligations_complete,
+    parse_due_filter,
     participation_validation_due,
     sync_stem_obligations,
 )  # fmt: skip
@@ -229,3 +230,32 @@ def test_a_pending_or_denied_stem_opt_has_no_obligations(factory, db_session):
         sync_stem_obligations(db_session, student, actor=Actor.system())
         assert db_session.scalars(select(ReportingObligation).where(
             ReportingObligation.student_id == student.id)).all() == []  # fmt: skip
+
+
+# ---------------------------------------------------------------- the list's due-date filter (issue 12, finding 8)
+
+_TODAY = date(2026, 11, 10)
+
+
+@pytest.mark.parametrize(("due", "before", "latest"), [
+    ("", "", None),                                  # everything
+    ("overdue", "", date(2026, 11, 9)),             # due before today
+    ("within-7", "", date(2026, 11, 17)),           # today + 7, overdue included
+    ("within-30", "", date(2026, 12, 10)),
+    ("", "2026-12-01", date(2026, 11, 30)),         # "due before" excludes the day itself
+    ("", "12/01/2026", date(2026, 11, 30)),         # as people type it without a date picker
+    ("within-60", "2026-11-20", date(2026, 11, 19)),  # both: the earlier bound wins
+    ("overdue", "2026-12-01", date(2026, 11, 9)),
+])  # fmt: skip
+def test_due_filter_latest_duedate(due, before, latest):
+    assert parse_due_filter(due, before).latest_due(_TODAY) == latest
+
+
+@pytest.mark.parametrize(("due", "before", "field"), [
+    ("within-8", "", "due"), ("soon", "", "due"), ("within-", "", "due"),
+    ("", "tomorrow", "before"), ("", "2026-02-30", "before"), ("", "1899-01-01", "before"),
+])  # fmt: skip
+def test_due_filter_refuses_what_the_page_does_not_offer(due, before, field):
+    with pytest.raises(InvalidValue) as error:
+        parse_due_filter(due, before)
+    assert error.value.field == field

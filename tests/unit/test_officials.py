@@ -39,7 +39,8 @@ def test_the_principal_appoints_an_official_with_an_account_of_their_own(db_sess
     assert official.role is Role.DSO and official.school_id == school.id and official.password_hash is None
     assert db_session.scalar(select(Event).where(Event.event_type == "official.appointed", Event.user_id == official.id))
     email = db_session.scalar(select(OutboxEmail).where(OutboxEmail.user_id == official.id))
-    assert email.template == "official_appointed" and "/password/reset" in email.body_text
+    assert email.template == "official_invitation" and email.sealed_secret and "14 days" in email.body_text
+    assert "SEVIS ID" not in email.body_text.replace("You will not be asked for a SEVIS ID.", "")
 
 
 def test_a_school_may_have_more_than_ten_dsos(db_session, school, principal):
@@ -169,3 +170,103 @@ def test_an_email_in_use_is_refused(factory, db_session, school, principal):
     existing = factory.user(role=Role.SUPPORT)
     with pytest.raises(Conflict, match="account of their own"):
         appoint_official(db_session, school, actor=principal, email=existing.email, display_name="Dup")
+
+
+# ---------------------------------------------------------------- invitations (issue 12, finding 6)
+
+
+def _invitation_link(db_session, official):
+    from portal.models import AccountLink
+
+    return db_session.scalars(select(AccountLink).where(AccountLink.user_id == official.id)
+                              .order_by(AccountLink.id.desc())).first()  # fmt: skip
+
+
+def test_the_invitation_link_works_once_for_14_days_and_sets_a_password_without_a_sevis_id(db_session, school,
+                                                                                            principal):  # fmt: skip
+    from datetime import timedelta
+
+    from portal.services.accounts import finish_account_creation, link_problem
+
+    official = _appoint(db_session, school, principal, 1)
+    link = _invitation_link(db_session, official)
+    assert link.expires_at - link.created_at == timedelta(days=14)
+    assert link_problem(link, now=link.created_at + timedelta(days=13, hours=23)) is None
+    assert "expired" in link_problem(link, now=link.created_at + timedelta(days=14))
+    finish_account_creation(db_session, link, sevis_id=None, password="violet harbor seventy kites")
+    assert official.has_finished_account_creation and link.used_at is not None
+    assert "already used" in link_problem(link)
+
+
+def test_resend_voids_the_old_link_and_emails_a_new_one(db_session, school, principal):
+    from portal.services.accounts import link_problem
+    from portal.services.officials import resend_invitation
+
+    official = _appoint(db_session, school, principal, 1)
+    old = _invitation_link(db_session, official)
+    new = resend_invitation(db_session, official, actor=principal)
+    assert new.id != old.id and link_problem(new) is None
+    assert "a newer one was sent" in link_problem(old) and "principal DSO" in link_problem(old)
+    emails = db_session.scalars(select(OutboxEmail).where(OutboxEmail.user_id == official.id)
+                                .order_by(OutboxEmail.id)).all()  # fmt: skip
+    assert [email.template for email in emails] == ["official_invitation", "official_invitation"]
+    assert emails[-1].sealed_secret == f"account_link:{new.id}"
+    assert db_session.scalar(select(Event).where(Event.event_type == "official.invitation_resent",
+                                                 Event.user_id == official.id))  # fmt: skip
+
+
+def test_revoking_makes_the_link_say_so_and_the_person_may_be_appointed_again(db_session, school, principal):
+    from portal.services.accounts import link_problem
+    from portal.services.officials import resend_invitation, revoke_invitation
+
+    official = _appoint(db_session, school, principal, 1)
+    link = _invitation_link(db_session, official)
+    revoke_invitation(db_session, official, actor=principal)
+    assert "revoked" in link_problem(link) and not official.is_active
+    assert official not in active_officials(db_session, school.id)
+    with pytest.raises(Conflict, match="already revoked"):
+        revoke_invitation(db_session, official, actor=principal)
+    with pytest.raises(Conflict, match="appoint them again"):
+        resend_invitation(db_session, official, actor=principal)
+    again = _appoint(db_session, school, principal, 1)
+    assert again.id == official.id and again.is_active
+    assert link_problem(_invitation_link(db_session, again)) is None and link_problem(link) is not None
+
+
+def test_resend_and_revoke_are_refused_once_the_official_set_a_password_and_to_anyone_but_the_principal(
+        factory, db_session, school, principal):  # fmt: skip
+    from portal.services.officials import resend_invitation, revoke_invitation
+
+    active = factory.user(role=Role.DSO, school=school)
+    for action in (resend_invitation, revoke_invitation):
+        with pytest.raises(Conflict, match="already set a password"):
+            action(db_session, active, actor=principal)
+    pending = _appoint(db_session, school, principal, 2)
+    with pytest.raises(NotAllowed):
+        resend_invitation(db_session, pending, actor=Actor.for_user(active))
+    other_principal = Actor.for_user(factory.user(role=Role.PRINCIPAL_DSO, school=factory.school()))
+    with pytest.raises(NotFound):
+        revoke_invitation(db_session, pending, actor=other_principal)
+
+
+def test_a_removed_pending_official_s_link_says_the_invitation_was_revoked(db_session, school, principal):
+    from portal.services.accounts import link_problem
+
+    official = _appoint(db_session, school, principal, 1)
+    remove_official(db_session, official, actor=principal)
+    assert "revoked" in link_problem(_invitation_link(db_session, official))
+
+
+def test_the_officials_page_knows_whose_invitation_is_open_or_expired(factory, db_session, school, principal):
+    from datetime import timedelta
+
+    from portal.services.officials import open_invitations
+
+    pending = _appoint(db_session, school, principal, 1)
+    active = factory.user(role=Role.DSO, school=school)
+    link = _invitation_link(db_session, pending)
+    now = link.created_at
+    assert set(open_invitations(db_session, school.id, now=now)) == {pending.id}
+    assert open_invitations(db_session, school.id, now=now)[pending.id].valid_until == link.expires_at
+    assert open_invitations(db_session, school.id, now=now + timedelta(days=15))[pending.id].expired
+    assert active.id not in open_invitations(db_session, school.id, now=now)

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from portal.models import Event, OutboxEmail, PasswordResetRequest, utcnow
+from portal.models import AccountLink, Event, OutboxEmail, PasswordResetRequest, utcnow
 from portal.models.enums import Role
 from portal.services.errors import InvalidValue
 from portal.services.reset_requests import answer_reset_requests, record_reset_request
@@ -125,3 +125,22 @@ def test_a_request_that_cannot_be_answered_is_dropped_and_holds_up_nothing(db_se
     assert note.template == "password_reset_no_account"
     assert db_session.scalars(select(PasswordResetRequest.email)).all() == ["fine@example.edu"]  # its work undone too
     assert "Could not answer password-reset request" in caplog.text
+
+
+def test_an_official_who_never_set_a_password_gets_a_fresh_invitation_not_a_crash(factory, db_session):
+    from portal.services.accounts import link_problem
+    from portal.services.actors import Actor
+    from portal.services.officials import appoint_official
+
+    school = factory.school()
+    principal = Actor.for_user(factory.user(role=Role.PRINCIPAL_DSO, school=school))
+    official = appoint_official(db_session, school, actor=principal, email="new.official@example.edu",
+                                display_name="New Official")  # fmt: skip
+    with time_machine.travel(utcnow() + timedelta(minutes=5)):
+        record_reset_request(db_session, official.email)
+        assert answer_reset_requests(db_session) == 1
+    emails = _outbox(db_session, user_id=official.id)
+    assert [email.template for email in emails] == ["official_invitation", "official_invitation"]
+    assert _waiting(db_session) == 0
+    links = [db_session.get(AccountLink, int(email.sealed_secret.split(":")[1])) for email in emails]
+    assert link_problem(links[0]) is not None and link_problem(links[1]) is None

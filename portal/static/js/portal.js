@@ -78,6 +78,24 @@
     }
   });
 
+  // "Choose all" ticks or clears every row of its form ([data-select-all-scope]),
+  // and stays ticked only while every row is. Without JavaScript the server
+  // reads the ticked "Choose all" as every row the page showed.
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    var scope = box.closest && box.closest("[data-select-all-scope]");
+    if (!scope) {
+      return;
+    }
+    var rows = scope.querySelectorAll("input[data-select-one]");
+    var all = scope.querySelector("input[data-select-all]");
+    if (box.matches("[data-select-all]")) {
+      rows.forEach(function (row) { row.checked = box.checked; });
+    } else if (box.matches("[data-select-one]") && all) {
+      all.checked = Array.prototype.every.call(rows, function (row) { return row.checked; });
+    }
+  });
+
   // Escape closes a dialog, as people expect of one.
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && closeDialog()) {

@@ -70,3 +70,69 @@ def test_a_post_without_the_csrf_token_changes_nothing(app, client, factory, sch
     assert response.status_code == 400
     db_session.refresh(ob)
     assert ob.completed_at is None
+
+
+# ---------------------------------------------------------------- issue 12, finding 8
+
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.mark.parametrize(("query", "shown"), [
+    ({}, {"Overdue one", "Soon", "Later"}),
+    ({"due": "overdue"}, {"Overdue one"}),
+    ({"due": "within-7"}, {"Overdue one", "Soon"}),
+    ({"before": (date.today() + timedelta(days=20)).isoformat()}, {"Overdue one", "Soon"}),
+    ({"due": "within-30", "before": (date.today() + timedelta(days=3)).strftime("%m/%d/%Y")}, {"Overdue one"}),
+])  # fmt: skip
+def test_the_due_date_filter_shows_what_it_says(client, factory, school, dso, query, shown):
+    student = factory.student(school=school)
+    for days, text in ((-5, "Overdue one"), (3, "Soon"), (20, "Later")):
+        _obligation(factory, student, days, text)
+    for headers in ({}, HTMX):
+        response = client.get("/admin/obligations", query_string=query, headers=headers)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert {text for text in ("Overdue one", "Soon", "Later") if f"<td>{text}</td>" in body} == shown
+        assert f"{len(shown)} open obligation" in body
+
+
+@pytest.mark.parametrize("query", [{"due": "someday"}, {"before": "not a date"}, {"due": "within-9999999"}])
+def test_a_filter_it_cannot_read_says_what_to_fix(client, factory, school, dso, query):
+    _obligation(factory, factory.student(school=school), 1, "A")
+    response = client.get("/admin/obligations", query_string=query)
+    assert response.status_code == 422 and "usa-alert--error" in response.get_data(as_text=True)
+
+
+def test_each_checkbox_has_a_label_naming_the_student_and_obligation_and_there_is_choose_all(client, factory, school,
+                                                                                           dso):  # fmt: skip
+    student = factory.student(school=school, given_name="Ana", surname="Reyes")
+    ob = _obligation(factory, student, 2, "Address change")
+    body = client.get("/admin/obligations").get_data(as_text=True)
+    assert f'<label class="usa-checkbox__label" for="ob-{ob.id}"><span class="usa-sr-only">Choose Address change for ' \
+           f'Ana Reyes, due {ob.due_on:%m/%d/%Y}</span></label>' in body
+    assert 'id="ob-all" name="choose_all"' in body and "Choose all 1 obligations shown" in body
+    assert body.count('class="portal-choose-cell"') == 2  # the header's and the row's: aligned by portal.css
+
+
+def test_choose_all_marks_every_shown_row_complete_without_javascript(client, factory, school, dso, db_session):
+    student = factory.student(school=school)
+    rows = [_obligation(factory, student, days, f"Row {days}") for days in (1, 2, 3)]
+    shown = [row.id for row in rows[:2]]  # a page that showed two of them
+    response = client.post("/admin/obligations/complete", query_string={"due": "within-7"},
+                           data={"choose_all": "1", "shown_ids": shown})  # fmt: skip
+    assert response.status_code == 303 and response.headers["Location"] == "/admin/obligations?due=within-7"
+    for row in rows:
+        db_session.refresh(row)
+    assert [row.completed_at is not None for row in rows] == [True, True, False]
+    assert "Marked 2 obligations complete" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_mark_complete_with_htmx_confirms_in_place_where_focus_goes(client, factory, school, dso):
+    ob = _obligation(factory, factory.student(school=school), 1, "A")
+    response = client.post("/admin/obligations/complete", data={"obligation_ids": [ob.id]}, headers=HTMX)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and body.startswith('<div id="obligation-list">')
+    assert 'id="obligation-confirmation" role="status"' in body
+    assert 'tabindex="-1" data-focus-after-swap' in body and "Marked 1 obligation complete" in body
+    assert "Marked 1 obligation complete" not in client.get("/admin/obligations").get_data(as_text=True)

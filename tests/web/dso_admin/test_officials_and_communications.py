@@ -120,3 +120,19 @@ def test_communications_show_own_students_emails_without_a_live_link(client, fac
     filtered = client.get("/admin/communications", query_string={"q": "nobody", "template": "account_creation"})
     assert "No emails match" in filtered.get_data(as_text=True)
     assert client.get("/admin/communications", query_string={"template": "<x>"}).status_code == 422
+
+
+def test_communications_name_templates_in_words_not_identifiers(client, factory, school, sign_in, db_session):
+    dso = factory.user(role=Role.DSO, school=school)
+    student = factory.student(school=school, opt="pending")
+    opt = student.program_records[-1].opt_authorizations[0]
+    approve_opt(db_session, opt, actor=Actor.for_user(dso), actual_start_date=opt.start_date,
+                actual_end_date=opt.end_date)  # fmt: skip
+    sign_in(dso)
+    body = client.get("/admin/communications").get_data(as_text=True)
+    assert ">Reporting not yet recorded by the school</option>" in body
+    assert '<option value="reporting_not_recorded">' in body  # the identifier stays in the value, for the URL
+    assert ">reporting_not_recorded<" not in body and "account_creation ·" not in body
+    assert "· Account creation · Queued</summary>" in body
+    filtered = client.get("/admin/communications", query_string={"template": "account_creation"})
+    assert '<option value="account_creation" selected>Account creation</option>' in filtered.get_data(as_text=True)

@@ -96,3 +96,21 @@ def test_demo_mailbox_shows_the_account_creation_link_clickable(app, client, fac
 @pytest.mark.parametrize("name", ["../secret_key", "..%2Fsecret_key", "missing.eml", "x.txt"])
 def test_mailbox_refuses_other_file_names(client, operator, name):
     assert client.get(f"/operator/mailbox/{name}").status_code == 404
+
+
+def test_demo_mailbox_shows_dates_in_eastern_time_like_every_other_page(app, client, factory, db_session, operator,
+                                                                       tmp_path, monkeypatch):  # fmt: skip
+    monkeypatch.setitem(app.config, "SMTP_HOST", "")
+    monkeypatch.setitem(app.config, "MAILBOX_DIR", str(tmp_path))
+    student = factory.student()
+    email = queue_email(db_session, template="problem_received", to=student.email, student=student,
+                        context={"student_name": "A", "reported_on": "today", "summary": "x"})  # fmt: skip
+    email.queued_at = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
+    db_session.flush()
+    deliver_due_emails(db_session, worker_id="t")
+    listing = client.get("/operator/mailbox").get_data(as_text=True)
+    [name] = [path.name for path in tmp_path.glob("*.eml")]
+    message = client.get(f"/operator/mailbox/{name}").get_data(as_text=True)
+    for page in (listing, message):
+        assert "Nov 10, 2026 10:00 AM EST" in page
+        assert "+0000" not in page and "10 Nov 2026 15:00" not in page
