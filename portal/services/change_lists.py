@@ -4,25 +4,29 @@ download, as CSV, XLSX or SEVIS batch XML (rule 9). Rows stream; memory stays fl
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Text, case, func, select, type_coerce
+from sqlalchemy import DateTime, Text, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import ChangeListDownload, Employer, Event, School, Student, utcnow
 from portal.models.base import JSONType
-from portal.models.enums import ChangeKind, ExportFormat
+from portal.models.enums import ActorKind, ChangeKind, EmployerReview, ExportFormat
 from portal.services.actors import Actor
 from portal.services.errors import InvalidValue, NotAllowed, RuleBroken
+from portal.services.event_labels import event_label
 from portal.services.events import changes_text, record_event
 from portal.services.exports import csv_chunks, xlsx_chunks
 from portal.services.exports_postgresql import csv_copy_chunks, xlsx_copy_chunks
+from portal.services.labels import label
 
 EASTERN = ZoneInfo("America/New_York")
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -43,6 +47,7 @@ class ChangeRange:
     covers_until: datetime
     kinds: tuple[ChangeKind, ...]
     since_last_download: bool = False
+    up_to_event_id: int | None = None  # the newest event when it was downloaded: a download again is the same list
 
 
 def _day_start(day: date) -> datetime:
@@ -85,8 +90,13 @@ def resolve_range(session: Session, actor: Actor, *, start: date | None, end: da
 
 
 def _conditions(school_id: int, change_range: ChangeRange) -> list:
-    return [Event.school_id == school_id, Event.change_kind.in_(change_range.kinds),
-            Event.occurred_at >= change_range.covers_from, Event.occurred_at < change_range.covers_until]  # fmt: skip
+    """The range's changes made in the portal: what the SEVIS data feed brought is SEVIS's own, never sent back."""
+    conditions = [Event.school_id == school_id, Event.change_kind.in_(change_range.kinds),
+                  Event.occurred_at >= change_range.covers_from, Event.occurred_at < change_range.covers_until,
+                  Event.actor_kind != ActorKind.DATA_FEED]  # fmt: skip
+    if change_range.up_to_event_id is not None:
+        conditions.append(Event.id <= change_range.up_to_event_id)
+    return conditions
 
 
 def count_changes(session: Session, school_id: int, change_range: ChangeRange) -> int:
@@ -188,10 +198,6 @@ def _change_cells(school_id: int, change_range: ChangeRange):
 
 # --- SEVIS batch XML (Create-UpdateStudent.xsd) -------------------------------------------------
 
-XML_EVENT_TYPES = ("employer.added", "employer.restored", "employer.updated", "address.physical_changed",
-                   "address.mailing_changed")  # fmt: skip
-
-
 def _el(name: str, value) -> str:
     return f"<{name}>{escape(str(value))}</{name}>"
 
@@ -252,38 +258,233 @@ def _employment_identifier(employer: Employer | None) -> str | None:
     return f"<EmploymentIdentifier>{_el('StartDate', opt.start_date)}{_el('EndDate', opt.end_date)}</EmploymentIdentifier>"
 
 
-def _record_body(event: Event, employer: Employer | None) -> str | None:
-    """The update one event stands for, or None when SEVIS batch has no such update (a delete, a review)."""
-    if event.event_type in ("employer.added", "employer.restored"):
-        identifier = _employment_identifier(employer)
-        if identifier is None or not event.after:
-            return None
-        return f'<OPTEmployer><Add printForm="false">{identifier}<Employer>{_employer_xml(event.after, full=True)}</Employer></Add></OPTEmployer>'
-    if event.event_type == "employer.updated":
-        identifier = _employment_identifier(employer)
-        if identifier is None or not event.after:
-            return None
-        before = event.before or {}
-        original_start = before.get("start_date") or event.after.get("start_date") or employer.start_date.isoformat()
-        changed = {key: value for key, value in event.after.items() if key not in ("id", "reported_late", "review_status")}
-        if set(changed) <= {"name"} and changed.get("name") == before.get("name"):
-            return None
-        if any(key.startswith("address") or key in ("city", "state", "postal_code") for key in changed):
-            changed.update({key: getattr(employer, key) for key in ("address_line1", "address_line2", "city", "state",
-                                                                     "postal_code")})  # fmt: skip
-        if changed.get("name") == before.get("name"):
-            changed.pop("name", None)
-        identity = f"<EmployerIdentifier>{_el('EmployerName', before.get('name') or employer.name)}{_el('StartDate', original_start)}</EmployerIdentifier>"
-        return f'<OPTEmployer><Edit printForm="false">{identifier}{identity}<Employer>{_employer_xml(changed, full=False)}</Employer></Edit></OPTEmployer>'
-    if event.event_type in ("address.physical_changed", "address.mailing_changed") and event.after:
-        tag = "USAddress" if event.event_type == "address.physical_changed" else "MailingAddress"
-        return f'<PersonalInfo printForm="false"><{tag}>{_address_xml(event.after)}</{tag}></PersonalInfo>'
+EMPLOYER_EVENTS = ("employer.added", "employer.restored", "employer.deleted", "employer.updated",
+                   "employer.resubmitted", "employer.reviewed")  # fmt: skip
+PERSONAL_EVENTS = ("address.physical_changed", "address.mailing_changed", "address.mailing_removed",
+                   "contact.phone_changed", "contact.email_change_requested")  # fmt: skip
+XML_KINDS = (ChangeKind.EMPLOYER, ChangeKind.ADDRESS, ChangeKind.CONTACT)
+# Fields of an employer event that are the portal's own bookkeeping, never sent to SEVIS.
+_NOT_SENT = frozenset({"id", "reported_late", "review_status", "note"})
+_EMPLOYER_ADDRESS = ("address_line1", "address_line2", "city", "state", "postal_code")
+US_PHONE = re.compile(r"[0-9]{10}")
+
+
+def event_reference(event_id: int) -> str:
+    """The reference code a person quotes for an event: the requestID its XML record carries."""
+    return f"E{event_id}"
+
+
+@dataclass(frozen=True)
+class HandEntry:
+    """A change the SEVIS batch schema cannot carry: the DSO enters it in SEVIS by hand."""
+
+    event_id: int
+    occurred_at: datetime
+    sevis_id: str
+    student: str
+    what: str
+    which: str
+    detail: str
+
+    @property
+    def reference(self) -> str:
+        return event_reference(self.event_id)
+
+
+@dataclass
+class _EmployerNet:
+    """One employer's events in a range, folded: present at the start and at the end, values then and now."""
+
+    first_lifecycle: str | None = None
+    last_lifecycle: str | None = None
+    start: dict = field(default_factory=dict)
+    final: dict = field(default_factory=dict)
+    last_event: Event | None = None
+    deletion: Event | None = None
+
+    def apply(self, event: Event) -> None:
+        before, after = event.before or {}, event.after or {}
+        if event.event_type in ("employer.added", "employer.restored", "employer.deleted"):
+            self.first_lifecycle = self.first_lifecycle or event.event_type
+            self.last_lifecycle = event.event_type
+        if event.event_type == "employer.deleted":
+            self.deletion = event
+        for key, value in before.items():
+            self.start.setdefault(key, value)
+        if event.event_type in ("employer.added", "employer.restored"):
+            self.final = dict(after)
+        elif event.event_type in ("employer.updated", "employer.resubmitted"):
+            self.final.update(after)
+        if event.event_type != "employer.reviewed":
+            self.last_event = event
+
+    @property
+    def present_at_start(self) -> bool:
+        # The first add, restore or delete in the range says what SEVIS held before it; none means it held it.
+        return self.first_lifecycle in (None, "employer.deleted")
+
+    @property
+    def present_at_end(self) -> bool:
+        if self.last_lifecycle is None:
+            return self.present_at_start
+        return self.last_lifecycle != "employer.deleted"
+
+
+def _student_name(student: Student) -> str:
+    return f"{student.given_name or ''} {student.surname or ''}".strip()
+
+
+def _employer_record(net: _EmployerNet, employer: Employer | None) -> str | None:
+    """The net effect of one employer's events as an OPTEmployer element, or None when there is nothing to send."""
+    identifier = _employment_identifier(employer)
+    if identifier is None or net.last_event is None:
+        return None
+    if not net.present_at_start:
+        if not net.present_at_end or not net.final:
+            return None  # added and then deleted as "never worked here": SEVIS never hears of it
+        return f'<OPTEmployer><Add printForm="false">{identifier}<Employer>{_employer_xml(net.final, full=True)}</Employer></Add></OPTEmployer>'
+    if not net.present_at_end:
+        return None  # a deletion of an employer SEVIS holds: by hand
+    changed = {key: value for key, value in net.final.items()
+               if key not in _NOT_SENT and key in net.start and net.start[key] != value}  # fmt: skip
+    if not changed:
+        return None
+    if any(key in _EMPLOYER_ADDRESS for key in changed):  # SEVIS takes the whole address
+        current = {**{key: getattr(employer, key) for key in _EMPLOYER_ADDRESS}, **net.final}
+        changed.update({key: current.get(key) for key in _EMPLOYER_ADDRESS})
+    name = net.start.get("name") or net.final.get("name") or employer.name
+    started = net.start.get("start_date") or net.final.get("start_date") or employer.start_date.isoformat()
+    identity = f"<EmployerIdentifier>{_el('EmployerName', name)}{_el('StartDate', started)}</EmployerIdentifier>"
+    return f'<OPTEmployer><Edit printForm="false">{identifier}{identity}<Employer>{_employer_xml(changed, full=False)}</Employer></Edit></OPTEmployer>'
+
+
+def _address_values(values: dict | None) -> dict | None:
+    if not values:
+        return None
+    return {key: values.get(key) for key in ("line1", "line2", "city", "state", "postal_code")}
+
+
+def _personal_record(events: list[Event]) -> str | None:
+    """The net effect of a student's contact and address changes as one PersonalInfo element (None for none)."""
+    start: dict[str, object] = {}
+    final: dict[str, object] = {}
+    for event in events:
+        before, after = event.before or {}, event.after or {}
+        if event.event_type == "contact.phone_changed":
+            start.setdefault("phone", before.get("phone"))
+            final["phone"] = after.get("phone")
+        elif event.event_type == "contact.email_change_requested":
+            start.setdefault("email", before.get("email"))
+            final["email"] = after.get("requested_email") or after.get("email")
+        else:
+            kind = "physical" if event.event_type == "address.physical_changed" else "mailing"
+            start.setdefault(kind, _address_values(event.before))
+            final[kind] = _address_values(event.after)
+    changed = {key: value for key, value in final.items() if value and value != start.get(key)}
+    parts = []
+    if changed.get("email"):
+        parts.append(_el("Email", changed["email"]))
+    if changed.get("phone") and US_PHONE.fullmatch(str(changed["phone"])):
+        parts.append("<Telephone><TelephoneExemptInd>N</TelephoneExemptInd>"
+                     f"<Phone>{_el('USNumber', changed['phone'])}</Phone></Telephone>")  # fmt: skip
+    if changed.get("physical"):
+        parts.append(f"<USAddress>{_address_xml(changed['physical'])}</USAddress>")
+    if changed.get("mailing"):
+        parts.append(f"<MailingAddress>{_address_xml(changed['mailing'])}</MailingAddress>")
+    return f'<PersonalInfo printForm="false">{"".join(parts)}</PersonalInfo>' if parts else None
+
+
+def _hand_entries(student: Student, by_employer: dict[str, _EmployerNet], events: list[Event]) -> list[HandEntry]:
+    """What the batch cannot carry: deletions of employers SEVIS holds, STEM reviews, documents, the rest."""
+    name = _student_name(student)
+    entries = []
+    for net in by_employer.values():
+        if net.present_at_start and not net.present_at_end and net.deletion is not None:
+            before = net.deletion.before or {}
+            entries.append(HandEntry(net.deletion.id, net.deletion.occurred_at, student.sevis_id, name,
+                                     "Employer deleted (the student never worked there)", before.get("name") or "",
+                                     "Remove this employer from the student's OPT employment in SEVIS "
+                                     f"(start date {before.get('start_date') or 'not given'})."))  # fmt: skip
+    entries += [entry for entry in (_hand_entry(student, name, event) for event in events) if entry is not None]
+    return sorted(entries, key=lambda entry: (entry.occurred_at, entry.event_id))
+
+
+def _hand_entry(student: Student, name: str, event: Event) -> HandEntry | None:
+    after, before = event.after or {}, event.before or {}
+    made = partial(HandEntry, event.id, event.occurred_at, student.sevis_id, name)
+    if event.event_type == "employer.reviewed":
+        status = after.get("review_status")
+        words = label(EmployerReview(status)) if status in {item.value for item in EmployerReview} else "reviewed"
+        note = f": {after['note']}" if after.get("note") else ""
+        return made("STEM employer reviewed", after.get("name") or "", f"Record the school's review in SEVIS ({words}{note}).")
+    if event.event_type == "address.mailing_removed":
+        return made("Mailing address removed", "Mailing address", "Remove the student's mailing address in SEVIS.")
+    if event.event_type == "contact.phone_changed" and not US_PHONE.fullmatch(str(after.get("phone") or "")):
+        return made("Phone number changed", "Phone number",
+                    f"Enter the student's new phone number {after.get('phone') or ''} in SEVIS.")  # fmt: skip
+    if event.change_kind is ChangeKind.DOCUMENT:
+        return made(event_label(event.event_type), after.get("kind") or before.get("kind") or "Document",
+                    f"Read the uploaded file {after.get('filename') or ''} and update SEVIS from it.")  # fmt: skip
     return None
 
 
-def _employers_for(session: Session, events: list[Event]) -> dict[int, Employer]:
-    ids = [int(event.subject.split(":", 1)[1]) for event in events
-           if event.subject and event.subject.startswith("employer:") and event.subject.split(":", 1)[1].isdigit()]  # fmt: skip
+@dataclass
+class StudentNet:
+    """A student's net effect in a range: the XML records (reference, element) and what to enter by hand."""
+
+    student: Student
+    records: list[tuple[str, str]]
+    by_hand: list[HandEntry]
+
+
+def net_changes(session: Session, school_id: int, change_range: ChangeRange) -> Iterator[StudentNet]:
+    """Each student's changes in the range folded to their net effect (rule 9), student by student."""
+    kinds = tuple(kind for kind in change_range.kinds if kind in (*XML_KINDS, ChangeKind.DOCUMENT))
+    if not kinds:
+        return
+    conditions = _conditions(school_id, replace(change_range, kinds=kinds))
+    statement = (select(Event).where(*conditions, Event.student_id.is_not(None),
+                                     or_(Event.event_type.in_(EMPLOYER_EVENTS + PERSONAL_EVENTS),
+                                         Event.change_kind == ChangeKind.DOCUMENT))
+                 .order_by(Event.student_id, Event.occurred_at, Event.id).execution_options(yield_per=BATCH))  # fmt: skip
+    group: list[Event] = []
+    for event in session.scalars(statement):
+        if group and group[0].student_id != event.student_id:
+            yield _student_net(session, group)
+            group = []
+        group.append(event)
+    if group:
+        yield _student_net(session, group)
+
+
+def _student_net(session: Session, events: list[Event]) -> StudentNet:
+    student = session.get(Student, events[0].student_id)
+    by_employer: dict[str, _EmployerNet] = {}
+    for event in events:
+        if event.event_type in EMPLOYER_EVENTS and (event.subject or "").startswith("employer:"):
+            by_employer.setdefault(event.subject, _EmployerNet()).apply(event)
+    employers = _employers_for(session, list(by_employer))
+    records = []
+    for subject, net in by_employer.items():
+        body = _employer_record(net, employers.get(_subject_id(subject)))
+        if body is not None:
+            records.append((net.last_event.occurred_at, net.last_event.id, body))
+    personal = [event for event in events if event.event_type in PERSONAL_EVENTS]
+    body = _personal_record(personal) if personal else None
+    if body is not None:
+        records.append((personal[-1].occurred_at, personal[-1].id, body))
+    records.sort(key=lambda record: (record[0], record[1]))
+    return StudentNet(student, [(event_reference(event_id), body) for _, event_id, body in records],
+                      _hand_entries(student, by_employer, events))  # fmt: skip
+
+
+def _subject_id(subject: str) -> int | None:
+    value = subject.split(":", 1)[1]
+    return int(value) if value.isdigit() else None
+
+
+def _employers_for(session: Session, subjects: list[str]) -> dict[int, Employer]:
+    ids = [number for number in map(_subject_id, subjects) if number is not None]
     if not ids:
         return {}
     rows = session.scalars(select(Employer).where(Employer.id.in_(ids)).options(selectinload(Employer.opt_authorization)))
@@ -291,23 +492,22 @@ def _employers_for(session: Session, events: list[Event]) -> dict[int, Employer]
 
 
 def xml_records(session: Session, school_id: int, change_range: ChangeRange, *, user_id: str) -> Iterator[str]:
-    """One UpdateStudent/Student element per change SEVIS batch can carry, oldest first."""
-    range_xml = ChangeRange(change_range.covers_from, change_range.covers_until,
-                            tuple(kind for kind in change_range.kinds if kind in (ChangeKind.EMPLOYER, ChangeKind.ADDRESS)),
-                            change_range.since_last_download)  # fmt: skip
-    if not range_xml.kinds:
-        return
-    statement = (select(Event, Student.sevis_id).join(Student, Student.id == Event.student_id)
-                 .where(*_conditions(school_id, range_xml), Event.event_type.in_(XML_EVENT_TYPES))
-                 .order_by(Event.occurred_at, Event.id).execution_options(yield_per=BATCH))  # fmt: skip
-    for partition in session.execute(statement).partitions():
-        employers = _employers_for(session, [event for event, _ in partition])
-        for event, sevis_id in partition:
-            employer_id = int(event.subject.split(":", 1)[1]) if (event.subject or "").startswith("employer:") else None
-            body = _record_body(event, employers.get(employer_id))
-            if body is not None:
-                yield (f"<Student sevisID={quoteattr(sevis_id)} requestID={quoteattr(f'E{event.id}')} "
-                       f"userID={quoteattr(user_id)}>{body}</Student>")  # fmt: skip
+    """One UpdateStudent/Student element per net change SEVIS batch can carry, student by student."""
+    for net in net_changes(session, school_id, change_range):
+        for request_id, body in net.records:
+            yield (f"<Student sevisID={quoteattr(net.student.sevis_id)} requestID={quoteattr(request_id)} "
+                   f"userID={quoteattr(user_id)}>{body}</Student>")  # fmt: skip
+
+
+def by_hand(session: Session, school_id: int, change_range: ChangeRange) -> list[HandEntry]:
+    """Everything in the range to enter in SEVIS by hand, oldest first."""
+    entries = [entry for net in net_changes(session, school_id, change_range) for entry in net.by_hand]
+    return sorted(entries, key=lambda entry: (entry.occurred_at, entry.event_id))
+
+
+def count_xml_records(session: Session, school_id: int, change_range: ChangeRange) -> int:
+    """How many XML records the range's net effect makes."""
+    return sum(len(net.records) for net in net_changes(session, school_id, change_range))
 
 
 def sevis_user_id(actor: Actor) -> str:
@@ -355,12 +555,6 @@ def xml_files(records: Iterator[str], *, school: School, user_id: str, download_
             yield _FILE_TAIL
 
         yield part, one_file(pending)
-
-
-def count_xml_records(session: Session, school_id: int, change_range: ChangeRange) -> int:
-    """An upper bound of the XML records (events of the kinds SEVIS batch can carry), in one statement."""
-    return session.scalar(select(func.count()).select_from(Event).where(
-        *_conditions(school_id, change_range), Event.event_type.in_(XML_EVENT_TYPES)))  # fmt: skip
 
 
 def xml_single(records: Iterator[str], *, school: School, user_id: str, download_id: int) -> Iterator[bytes]:
