@@ -14,7 +14,7 @@ from functools import partial
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Text, case, func, or_, select, type_coerce
+from sqlalchemy import DateTime, Text, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import ChangeListDownload, Employer, Event, School, Student, utcnow
@@ -66,8 +66,30 @@ def parse_kinds(raw: list[str]) -> tuple[ChangeKind, ...]:
 
 
 def last_download(session: Session, user_id: int) -> ChangeListDownload | None:
+    """The official's most recent download, of any range."""
     return session.scalar(select(ChangeListDownload).where(ChangeListDownload.user_id == user_id)
                           .order_by(ChangeListDownload.downloaded_at.desc(), ChangeListDownload.id.desc()).limit(1))  # fmt: skip
+
+
+def recent_downloads(session: Session, user_id: int, limit: int = 10) -> list[ChangeListDownload]:
+    """The official's latest downloads, newest first, each of which can be fetched again."""
+    return list(session.scalars(select(ChangeListDownload).where(ChangeListDownload.user_id == user_id)
+                                .order_by(ChangeListDownload.downloaded_at.desc(), ChangeListDownload.id.desc())
+                                .limit(limit)))  # fmt: skip
+
+
+def since_mark(session: Session, user_id: int) -> datetime | None:
+    """Where "since my last download" starts: the furthest end of the official's since-last downloads, so a look at
+    a past range never moves it and it never moves backwards (rule 9)."""
+    return session.scalar(select(func.max(ChangeListDownload.covers_until))
+                          .where(ChangeListDownload.user_id == user_id, ChangeListDownload.since_last_download))  # fmt: skip
+
+
+def range_of(download: ChangeListDownload) -> ChangeRange:
+    """The range a recorded download covered, to fetch it again as it was."""
+    return ChangeRange(download.covers_from, download.covers_until,
+                       parse_kinds(download.kinds.split(",") if download.kinds else []), download.since_last_download,
+                       download.up_to_event_id)  # fmt: skip
 
 
 def resolve_range(session: Session, actor: Actor, *, start: date | None, end: date | None, since_last: bool,
@@ -77,16 +99,18 @@ def resolve_range(session: Session, actor: Actor, *, start: date | None, end: da
     Refuses an inverted range, a missing date and an end in the future.
     """
     now = now or utcnow()
+    newest = session.scalar(select(func.max(Event.id)))  # the list's events, whenever it is fetched again
     if since_last:
-        previous = last_download(session, actor.user_id)
-        start_at = previous.covers_until if previous is not None else EPOCH
-        return ChangeRange(start_at, max(now, start_at), kinds, since_last_download=True)
+        mark = since_mark(session, actor.user_id)
+        start_at = mark if mark is not None else EPOCH
+        return ChangeRange(start_at, max(now, start_at), kinds, since_last_download=True, up_to_event_id=newest)
     if start is None or end is None:
         raise RuleBroken("Enter both dates, or choose 'since my last download'.", field="start")
     if end < start:
         raise RuleBroken(f"The end date ({end:%m/%d/%Y}) is before the start date ({start:%m/%d/%Y}). "
                          "Swap them and try again.", field="end")  # fmt: skip
-    return ChangeRange(_day_start(start), min(_day_start(end + timedelta(days=1)), max(now, _day_start(start))), kinds)
+    return ChangeRange(_day_start(start), min(_day_start(end + timedelta(days=1)), max(now, _day_start(start))), kinds,
+                       up_to_event_id=newest)
 
 
 def _conditions(school_id: int, change_range: ChangeRange) -> list:
@@ -112,7 +136,7 @@ def record_download(session: Session, actor: Actor, *, fmt: ExportFormat, change
         user_id=actor.user_id, school_id=actor.school_id, format=fmt,
         kinds=",".join(kind.value for kind in change_range.kinds), covers_from=change_range.covers_from,
         covers_until=change_range.covers_until, since_last_download=change_range.since_last_download,
-        row_count=row_count,
+        row_count=row_count, up_to_event_id=change_range.up_to_event_id,
     )  # fmt: skip
     session.add(download)
     session.flush()
@@ -499,10 +523,45 @@ def xml_records(session: Session, school_id: int, change_range: ChangeRange, *, 
                    f"userID={quoteattr(user_id)}>{body}</Student>")  # fmt: skip
 
 
-def by_hand(session: Session, school_id: int, change_range: ChangeRange) -> list[HandEntry]:
-    """Everything in the range to enter in SEVIS by hand, oldest first."""
-    entries = [entry for net in net_changes(session, school_id, change_range) for entry in net.by_hand]
-    return sorted(entries, key=lambda entry: (entry.occurred_at, entry.event_id))
+LIFECYCLE_EVENTS = ("employer.added", "employer.restored", "employer.deleted")
+
+
+def _by_hand_condition():
+    """The changes that are entered by hand whatever else happened in the range (a deletion depends on the rest)."""
+    return or_(Event.event_type.in_(("employer.reviewed", "address.mailing_removed")),
+               Event.change_kind == ChangeKind.DOCUMENT,
+               and_(Event.event_type == "contact.phone_changed", Event.after["phone"].as_string().like("+%")))  # fmt: skip
+
+
+def by_hand(session: Session, school_id: int, change_range: ChangeRange, *, limit: int | None = None) -> list[HandEntry]:
+    """Everything in the range to enter in SEVIS by hand, oldest first (the first ``limit``): the same entries as
+    ``net_changes`` finds, read without folding every change of the range."""
+    conditions = _conditions(school_id, change_range)
+    statement = (select(Event).where(*conditions, Event.student_id.is_not(None),
+                                     or_(_by_hand_condition(), Event.event_type == "employer.deleted"))
+                 .order_by(Event.occurred_at, Event.id))  # fmt: skip
+    events = list(session.scalars(statement))
+    subjects = {event.subject for event in events if event.event_type == "employer.deleted" and event.subject}
+    nets: dict[str, _EmployerNet] = {}
+    if subjects:
+        lifecycle = (select(Event).where(*conditions, Event.subject.in_(subjects),
+                                         Event.event_type.in_(LIFECYCLE_EVENTS))
+                     .order_by(Event.occurred_at, Event.id))  # fmt: skip
+        for event in session.scalars(lifecycle):
+            nets.setdefault(event.subject, _EmployerNet()).apply(event)
+    entries: list[HandEntry] = []
+    for student_id in dict.fromkeys(event.student_id for event in events):
+        student = session.get(Student, student_id)
+        own = [event for event in events if event.student_id == student_id]
+        entries += _hand_entries(student, {subject: nets[subject] for subject in {event.subject for event in own}
+                                           if subject in nets}, own)  # fmt: skip
+    entries.sort(key=lambda entry: (entry.occurred_at, entry.event_id))
+    return entries[:limit] if limit is not None else entries
+
+
+def deletions_by_hand(session: Session, school_id: int, change_range: ChangeRange) -> set[int]:
+    """The ids of the range's deletions of employers SEVIS holds (the other by-hand kinds go by their type)."""
+    return {entry.event_id for entry in by_hand(session, school_id, change_range) if entry.what.startswith("Employer deleted")}
 
 
 def count_xml_records(session: Session, school_id: int, change_range: ChangeRange) -> int:

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import time_machine
 import xmlschema
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from portal.models import ChangeListDownload, Event
@@ -20,6 +22,7 @@ from portal.services.change_lists import (
     count_changes,
     record_download,
     resolve_range,
+    since_mark,
     xml_records,
     xml_single,
     xml_zip,
@@ -368,3 +371,65 @@ def test_the_files_hold_the_rows_byte_for_byte_as_python_writes_them(factory, db
     written = zipfile.ZipFile(io.BytesIO(b"".join(xlsx_chunks(HEADER, rows, sheet="Changes"))))
     assert copied.namelist() == written.namelist()
     assert all(copied.read(name) == written.read(name) for name in written.namelist())
+
+
+def test_a_past_range_leaves_the_since_my_last_download_mark(db_session, dso):
+    first = resolve_range(db_session, dso, start=None, end=None, since_last=True, kinds=tuple(ChangeKind), now=NOW)
+    record_download(db_session, dso, fmt=ExportFormat.CSV, change_range=first, row_count=0)
+    past = resolve_range(db_session, dso, start=date(2026, 10, 1), end=date(2026, 10, 31), since_last=False,
+                         kinds=tuple(ChangeKind), now=NOW + timedelta(days=1))  # fmt: skip
+    record_download(db_session, dso, fmt=ExportFormat.XLSX, change_range=past, row_count=0)
+    assert since_mark(db_session, dso.user_id) == NOW
+    later = resolve_range(db_session, dso, start=None, end=None, since_last=True, kinds=tuple(ChangeKind),
+                          now=NOW + timedelta(days=2))  # fmt: skip
+    assert later.covers_from == NOW
+
+
+DOWNLOADS = st.lists(st.one_of(
+    st.tuples(st.just("since"), st.integers(0, 2000)),
+    st.tuples(st.just("past"), st.integers(0, 2000), st.integers(0, 400)),
+), min_size=1, max_size=8)  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+@given(downloads=DOWNLOADS)
+def test_the_mark_never_moves_backwards_whatever_the_order_of_downloads(factory, db_session, school, downloads):
+    official = Actor.for_user(factory.user(role=Role.DSO, school=school))
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    marks = [since_mark(db_session, official.user_id)]
+    for download in downloads:
+        if download[0] == "since":
+            change_range = resolve_range(db_session, official, start=None, end=None, since_last=True,
+                                         kinds=tuple(ChangeKind), now=base + timedelta(hours=download[1]))  # fmt: skip
+        else:
+            first = date(2026, 1, 1) + timedelta(days=download[1] // 24)
+            change_range = resolve_range(db_session, official, start=first, end=first + timedelta(days=download[2]),
+                                         since_last=False, kinds=tuple(ChangeKind),
+                                         now=base + timedelta(days=800))  # fmt: skip
+        record_download(db_session, official, fmt=ExportFormat.CSV, change_range=change_range, row_count=0)
+        marks.append(since_mark(db_session, official.user_id))
+        if download[0] == "past":
+            assert marks[-1] == marks[-2]  # a look at a past range leaves it
+    known = [mark for mark in marks if mark is not None]
+    assert known == sorted(known)
+    if known:  # once set, it stays set
+        assert None not in marks[marks.index(known[0]):]
+
+
+def test_a_download_fetched_again_is_the_same_list_though_changes_arrived_since(factory, db_session, school, dso,
+                                                                                 student_actor, schema):  # fmt: skip
+    from portal.services.change_lists import change_list_csv, range_of
+
+    student, actor = student_actor
+    add_employer(db_session, student, employer_data(student), actor=actor)
+    change_range = resolve_range(db_session, dso, start=None, end=None, since_last=True, kinds=tuple(ChangeKind),
+                                 now=NOW)  # fmt: skip
+    first = b"".join(change_list_csv(db_session, school.id, change_range))
+    first_xml = _xml(db_session, school, change_range, schema)
+    download = record_download(db_session, dso, fmt=ExportFormat.CSV, change_range=change_range, row_count=1)
+    # A change recorded afterwards with a time inside the range (a slow transaction) is not in the list again.
+    add_employer(db_session, student, employer_data(student, name="Later Co"), actor=actor)
+    again = range_of(db_session.get(ChangeListDownload, download.id))
+    assert b"".join(change_list_csv(db_session, school.id, again)) == first
+    assert _xml(db_session, school, again, schema) == first_xml and "Later Co" not in first_xml

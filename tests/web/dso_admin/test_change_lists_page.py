@@ -114,3 +114,25 @@ def test_a_download_abandoned_midway_stops_and_the_next_one_is_whole(client, dso
         assert len(again.get_data(as_text=True).strip().splitlines()) == 3001
     else:
         assert sum(1 for _ in load_workbook(io.BytesIO(again.data), read_only=True).active.iter_rows()) == 3001
+
+
+def test_the_page_lists_what_to_enter_by_hand_from_the_last_download(client, dso, factory, school, db_session):
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from portal.services.employers import delete_employer
+
+    student = factory.student(school=school, surname="Okafor", given_name="Ada")
+    actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
+    with time_machine.travel(datetime(2026, 10, 5, 15, tzinfo=UTC), tick=False):
+        employer = add_employer(db_session, student, employer_data(student, name="Harbor Health Partners"), actor=actor)
+    with time_machine.travel(datetime(2026, 11, 5, 15, tzinfo=UTC), tick=False):
+        delete_employer(db_session, employer, actor=actor, confirmed_never_worked=True)
+    db_session.commit()
+    response = _download(client, {"start": "2026-11-01", "end": "2026-11-30", "format": "xlsx"})
+    assert response.status_code == 200
+    body = client.get("/admin/change-lists").get_data(as_text=True)
+    section = body.split("Enter these in SEVIS by hand", 1)[1].split("Your downloads", 1)[0]
+    assert "Harbor Health Partners" in section and "Ada Okafor" in section and student.sevis_id in section
+    assert "Download again" in body
