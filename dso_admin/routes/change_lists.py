@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from flask import abort, request, url_for
 from flask_login import current_user
@@ -91,18 +92,18 @@ def change_list_file(download_id: int):
         abort(404)
     school_id = record.school_id
     change_range = change_lists.range_of(record)
-    stamp = f"{change_range.covers_until:%Y%m%d-%H%M}"
+    school = db.session.get(School, school_id)
+    name = partial(change_lists.file_name, school, change_range)
     if record.format is ExportFormat.CSV:
         body = change_lists.change_list_csv(db.session, school_id, change_range)
-        return download(body, filename=f"change-list-{stamp}.csv", kind="csv")
+        return download(body, filename=name(what="change-list", extension="csv"), kind="csv")
     if record.format is ExportFormat.XLSX:
         body = change_lists.change_list_xlsx(db.session, school_id, change_range)
-        return download(body, filename=f"change-list-{stamp}.xlsx", kind="xlsx")
-    school = db.session.get(School, school_id)
+        return download(body, filename=name(what="change-list", extension="xlsx"), kind="xlsx")
     user_id = change_lists.sevis_user_id(current_actor())
     records = change_lists.xml_records(db.session, school_id, change_range, user_id=user_id)
     if record.row_count <= change_lists.MAX_RECORDS_PER_FILE:
         body = change_lists.xml_single(records, school=school, user_id=user_id, download_id=record.id)
-        return download(body, filename=f"sevis-batch-{stamp}.xml", kind="xml")
+        return download(body, filename=name(what="sevis-batch", extension="xml"), kind="xml")
     body = change_lists.xml_zip(records, school=school, user_id=user_id, download_id=record.id)
-    return download(body, filename=f"sevis-batch-{stamp}.zip", kind="zip")
+    return download(body, filename=name(what="sevis-batch", extension="zip"), kind="zip")

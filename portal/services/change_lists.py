@@ -3,6 +3,7 @@ download, as CSV, XLSX or SEVIS batch XML (rule 9). Rows stream; memory stays fl
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -14,17 +15,17 @@ from functools import partial
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Text, and_, case, func, or_, select, type_coerce
+from sqlalchemy import DateTime, and_, column, func, or_, select, text, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import ChangeListDownload, Employer, Event, School, Student, utcnow
-from portal.models.base import JSONType
-from portal.models.enums import ActorKind, ChangeKind, EmployerReview, ExportFormat
+from portal.models.enums import ActorKind, ChangeKind, EmployerReview, EmploymentTime, ExportFormat
 from portal.services.actors import Actor
+from portal.services.employers import FIELD_LABELS as EMPLOYER_FIELDS
 from portal.services.errors import InvalidValue, NotAllowed, RuleBroken
-from portal.services.event_labels import event_label
-from portal.services.events import changes_text, record_event
-from portal.services.exports import csv_chunks, xlsx_chunks
+from portal.services.event_labels import EVENT_LABELS, event_label
+from portal.services.events import record_event
+from portal.services.exports import ExcelDateTime, SheetLayout, csv_chunks, xlsx_chunks
 from portal.services.exports_postgresql import csv_copy_chunks, xlsx_copy_chunks
 from portal.services.labels import label
 
@@ -34,10 +35,6 @@ BATCH = 500
 ROW_BATCH = 5000  # plain rows per fetch from the server-side cursor (CSV/XLSX lists)
 MAX_RECORDS_PER_FILE = 250  # SEVIS accepts at most 250 students per batch file
 CHUNK = 64 * 1024
-
-HEADER = ["Changed at (Eastern)", "SEVIS ID", "Surname", "Given name", "What", "Change", "Reported late", "By",
-          "Changes (before -> after)"]  # fmt: skip
-
 
 @dataclass(frozen=True)
 class ChangeRange:
@@ -90,6 +87,14 @@ def range_of(download: ChangeListDownload) -> ChangeRange:
     return ChangeRange(download.covers_from, download.covers_until,
                        parse_kinds(download.kinds.split(",") if download.kinds else []), download.since_last_download,
                        download.up_to_event_id)  # fmt: skip
+
+
+def file_name(school: School, change_range: ChangeRange, *, what: str, extension: str) -> str:
+    """A name that says the school and the range in Eastern days: northfield-change-list-2026-10-01-to-2026-10-31.xlsx."""
+    slug = re.sub(r"[^a-z0-9]+", "-", (school.name or school.code or "school").lower()).strip("-")[:60] or "school"
+    first = change_range.covers_from.astimezone(EASTERN).date()
+    last = (change_range.covers_until - timedelta(microseconds=1)).astimezone(EASTERN).date()
+    return f"{slug}-{what}-{first.isoformat()}-to-{max(first, last).isoformat()}.{extension}"
 
 
 def resolve_range(session: Session, actor: Actor, *, start: date | None, end: date | None, since_last: bool,
@@ -147,77 +152,195 @@ def record_download(session: Session, actor: Actor, *, fmt: ExportFormat, change
     return download
 
 
-def change_rows(session: Session, school_id: int, change_range: ChangeRange) -> Iterator[list]:
-    """The rows of the CSV and XLSX lists: plain columns streamed from a server-side cursor, no objects per row."""
+def change_rows(session: Session, school_id: int, change_range: ChangeRange, *, excel: bool = False) -> Iterator[list]:
+    """The rows of the CSV and XLSX lists, one per changed field, streamed from a server-side cursor; ``excel``
+    gives the time as a real date (``ExcelDateTime``) rather than text."""
     # occurred_at without the UTC-aware type's per-row conversion: only its minute's label is needed, made below.
     occurred_at = type_coerce(Event.occurred_at, DateTime())
-    # before and after only for a change recorded without its text (before migration 0010)
-    before, after = (type_coerce(case((Event.changes.is_(None), column)), JSONType)
-                     for column in (Event.before, Event.after))  # fmt: skip
-    statement = (select(occurred_at, Student.sevis_id, Student.surname, Student.given_name, Event.change_kind,
-                        Event.event_type, Event.reported_late, Event.actor_label, Event.changes, before, after)
+    statement = (select(Event.id, occurred_at, Student.sevis_id, Student.given_name, Student.surname, Event.event_type,
+                        Event.change_kind, Event.actor_label, Event.before, Event.after, Event.reported_late)
                  .join(Student, Student.id == Event.student_id).where(*_conditions(school_id, change_range))
                  .order_by(Event.occurred_at, Event.id).execution_options(yield_per=ROW_BATCH))  # fmt: skip
-    labels: dict = {}  # the Eastern label per minute: one timezone conversion per distinct minute, not per row
+    deletions = deletions_by_hand(session, school_id, change_range)
+    times: dict = {}  # the Eastern time per minute: one timezone conversion per distinct minute, not per row
     for partition in session.execute(statement).partitions():
-        for occurred_at, sevis_id, surname, given_name, kind, event_type, late, actor, changes, before, after in (
+        for event_id, occurred_at, sevis_id, given_name, surname, event_type, kind, actor, before, after, late in (
                 partition):  # fmt: skip
             minute = occurred_at.replace(second=0, microsecond=0)
-            label = labels.get(minute)
-            if label is None:
-                if len(labels) > 10_000:
-                    labels.clear()
+            when = times.get(minute)
+            if when is None:
+                if len(times) > 10_000:
+                    times.clear()
                 aware = occurred_at if occurred_at.tzinfo else occurred_at.replace(tzinfo=UTC)  # SQLite: naive UTC
-                label = labels[minute] = aware.astimezone(EASTERN).strftime("%Y-%m-%d %H:%M %Z")
-            yield [label, sevis_id, surname, given_name, kind.value if kind else "", event_type, "yes" if late else "",
-                   actor, changes_text(before, after) if changes is None else changes]  # fmt: skip
+                local = aware.astimezone(EASTERN).replace(second=0, microsecond=0)
+                when = times[minute] = ExcelDateTime.of(local) if excel else local.strftime("%Y-%m-%d %H:%M %Z")
+            before = before if isinstance(before, dict) else {}
+            after = after if isinstance(after, dict) else {}
+            hand = "yes" if event_id in deletions or _by_hand_kind(event_type, kind, after) else None
+            student = f"{given_name or ''} {surname or ''}"
+            which = _which(event_type, kind, before, after)
+            for key in _changed_keys(before, after):
+                yield _row(sevis_id, student, event_type, which, key, before.get(key), after.get(key), when, actor,
+                           event_reference(event_id), hand, late)  # fmt: skip
+
+
+HEADER = ["SEVIS ID", "Student", "What changed", "Which", "Field", "Old value", "New value", "When (US Eastern)", "By",
+          "Reference", "Enter in SEVIS by hand", "Reported late"]  # fmt: skip
+WIDTHS = (13, 24, 30, 30, 28, 32, 32, 17, 24, 12, 12, 10)
+# Bookkeeping and what another column already says (the address's or document's kind is "Which"): not a row.
+NOT_A_FIELD = ("id", "kind", "sha256", "obligation_id", "reported_late")
+_ADDRESS_FIELDS = {"line1": "Street address", "line2": "Second address line", "city": "City", "state": "State",
+                   "postal_code": "ZIP code"}  # fmt: skip
+FIELD_LABELS = {**EMPLOYER_FIELDS, **_ADDRESS_FIELDS, "phone": "Phone number", "email": "Email address",
+                "requested_email": "Email address asked for", "review_status": "School review",
+                "note": "Note from the school", "filename": "File", "size_bytes": "Size (bytes)", "due_on": "Due on"}  # fmt: skip
+VALUE_LABELS = {"employment_time": {item.value: label(item) for item in EmploymentTime},
+                "review_status": {item.value: label(item) for item in EmployerReview}}  # fmt: skip
+
+
+def field_label(key: str) -> str:
+    """The words for a changed field: ``job_title`` reads "Job title", ``line1`` "Street address"."""
+    return FIELD_LABELS.get(key) or label(key)
+
+
+def _differs(old, new) -> bool:
+    if isinstance(old, bool) or isinstance(new, bool):  # as PostgreSQL's jsonb: true is not 1
+        return type(old) is not type(new) or old != new
+    return old != new
+
+
+def _changed_keys(before: dict, after: dict) -> list[str]:
+    return sorted(key for key in set(before) | set(after)
+                  if key not in NOT_A_FIELD and _differs(before.get(key), after.get(key)))  # fmt: skip
+
+
+def _value_text(key: str, value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, str):
+        return VALUE_LABELS.get(key, {}).get(value, value)
+    return str(value)
+
+
+def _which(event_type: str, kind, before: dict, after: dict) -> str:
+    """Which one changed: the employer's name, which address, which document."""
+    if kind == ChangeKind.EMPLOYER:
+        name = after.get("name")
+        return (name if name is not None else before.get("name")) or ""
+    if kind == ChangeKind.ADDRESS:
+        return "Physical address" if event_type == "address.physical_changed" else "Mailing address"
+    if kind == ChangeKind.DOCUMENT:
+        name = after.get("kind")
+        return (name if name is not None else before.get("kind")) or ""
+    return ""
+
+
+def _by_hand_kind(event_type: str, kind, after: dict) -> bool:
+    """``_by_hand_condition`` for one event: entered by hand whatever else happened in the range."""
+    return (event_type in ("employer.reviewed", "address.mailing_removed") or kind == ChangeKind.DOCUMENT
+            or (event_type == "contact.phone_changed" and str(after.get("phone") or "").startswith("+")))  # fmt: skip
+
+
+def _row(sevis_id, student, event_type, which, key, old, new, when, actor, reference, hand, late) -> list:
+    return [sevis_id, student, event_label(event_type), which, field_label(key), _value_text(key, old),
+            _value_text(key, new), when, actor, reference, hand, "yes" if late else None]  # fmt: skip
+
+
+def _fallback_csv(payload: list) -> list:
+    return _row(*payload)
+
+
+def _fallback_xlsx(payload: list) -> list:
+    row = _row(*payload)
+    row[7] = ExcelDateTime(row[7])
+    return row
 
 
 def change_list_csv(session: Session, school_id: int, change_range: ChangeRange) -> Iterator[bytes]:
     """The change list as CSV chunks: formatted by PostgreSQL and streamed with COPY there, else row by row."""
     if session.get_bind().dialect.name != "postgresql":
         return (chunk.encode() for chunk in csv_chunks(HEADER, change_rows(session, school_id, change_range)))
-    return csv_copy_chunks(session, HEADER, _change_cells(school_id, change_range), **_LAYOUT)
+    cells = _change_cells(session, school_id, change_range, excel=False)
+    return csv_copy_chunks(session, HEADER, cells, fallback=_fallback_csv, **_LAYOUT)
 
 
 def change_list_xlsx(session: Session, school_id: int, change_range: ChangeRange) -> Iterator[bytes]:
-    """The change list as XLSX chunks, as ``change_list_csv``."""
+    """The change list as XLSX chunks, as ``change_list_csv``: real dates, column widths, a frozen header, a filter."""
+    layout = SheetLayout(widths=WIDTHS)
     if session.get_bind().dialect.name != "postgresql":
-        return xlsx_chunks(HEADER, change_rows(session, school_id, change_range), sheet="Changes")
-    return xlsx_copy_chunks(session, HEADER, _change_cells(school_id, change_range), sheet="Changes", **_LAYOUT)
+        return xlsx_chunks(HEADER, change_rows(session, school_id, change_range, excel=True), sheet="Changes",
+                           layout=layout)  # fmt: skip
+    cells = _change_cells(session, school_id, change_range, excel=True)
+    return xlsx_copy_chunks(session, HEADER, cells, sheet="Changes", fallback=_fallback_xlsx, layout=layout,
+                            dates=frozenset({"cell7"}), **_LAYOUT)  # fmt: skip
 
 
 _CELLS = [f"cell{index}" for index in range(len(HEADER))]
-
-
-def _fallback_row(payload: list) -> list:
-    label, sevis_id, surname, given_name, kind, event_type, late, actor, before, after = payload
-    return [label, sevis_id, surname, given_name, kind or "", event_type, "yes" if late else "", actor,
-            changes_text(before, after)]  # fmt: skip
-
-
 _LAYOUT = {
-    "columns": _CELLS, "order": ["occurred_at", "id"], "fallback": _fallback_row,
-    # The time (to_char), the SEVIS ID and the kind (both checked by the database) and 'yes' need no escaping.
-    "plain": frozenset({"cell0", "cell1", "cell4", "cell6"}),
+    "columns": _CELLS, "order": ["occurred_at", "id", "n"],
+    # The SEVIS ID (checked by the database), the time (to_char), the reference and 'yes' need no escaping.
+    "plain": frozenset({"cell0", "cell7", "cell9", "cell10", "cell11"}),
     "settings": {"TimeZone": "America/New_York"},  # to_char()'s TZ is the session zone's: EST or EDT, as zoneinfo's
 }  # fmt: skip
 
+_VALUE_SQL = """CASE jsonb_typeof({v}) WHEN 'string' THEN coalesce(CAST(:value_labels AS jsonb) -> f.key ->> ({v} #>> '{{}}'),
+  {v} #>> '{{}}') WHEN 'boolean' THEN CASE WHEN {v} = 'true'::jsonb THEN 'Yes' ELSE 'No' END END"""
+_WHEN_SQL = {False: "to_char(e.occurred_at, 'YYYY-MM-DD HH24:MI TZ')",
+             True: "round(CAST(extract(epoch FROM date_trunc('minute', e.occurred_at AT TIME ZONE 'America/New_York'))"
+                   " AS numeric) / 86400 + 25569, 10)::text"}  # fmt: skip
+_CELLS_SQL = """
+SELECT e.occurred_at AS occurred_at, e.id AS id, f.n AS n,
+  row_number() OVER (ORDER BY e.occurred_at, e.id, f.n) + 1 AS row_number,
+  s.sevis_id AS cell0, {student} AS cell1, CAST(:event_labels AS jsonb) ->> e.event_type AS cell2, {which} AS cell3,
+  coalesce(CAST(:field_labels AS jsonb) ->> f.key,
+           upper(left(replace(f.key, '_', ' '), 1)) || substr(replace(f.key, '_', ' '), 2)) AS cell4,
+  {old} AS cell5, {new} AS cell6, {when} AS cell7, e.actor_label AS cell8, 'E' || e.id AS cell9, {hand} AS cell10,
+  CASE WHEN e.reported_late THEN 'yes' END AS cell11,
+  CASE WHEN jsonb_typeof(b.o -> f.key) IN ('number', 'array', 'object')
+         OR jsonb_typeof(a.o -> f.key) IN ('number', 'array', 'object')
+         OR NOT CAST(:event_labels AS jsonb) ? e.event_type
+       THEN jsonb_build_array(s.sevis_id, {student}, e.event_type, {which}, f.key, b.o -> f.key, a.o -> f.key, {when},
+                              e.actor_label, 'E' || e.id, {hand}, e.reported_late)::text END AS fallback
+FROM events AS e JOIN students AS s ON s.id = e.student_id
+CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(e.before) = 'object' THEN e.before ELSE '{{}}'::jsonb END AS o) AS b
+CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(e.after) = 'object' THEN e.after ELSE '{{}}'::jsonb END AS o) AS a
+CROSS JOIN LATERAL unnest(ARRAY(
+  SELECT k FROM jsonb_object_keys(b.o || a.o) AS k
+  WHERE k <> ALL (CAST(:not_a_field AS text[]))
+    AND coalesce(b.o -> k, 'null'::jsonb) IS DISTINCT FROM coalesce(a.o -> k, 'null'::jsonb)
+  ORDER BY k COLLATE "C")) WITH ORDINALITY AS f(key, n)
+WHERE e.school_id = :school_id AND e.change_kind = ANY (CAST(:kinds AS text[])) AND e.occurred_at >= :covers_from
+  AND e.occurred_at < :covers_until AND e.actor_kind <> 'data_feed' {up_to}
+ORDER BY e.occurred_at, e.id, f.n
+"""
+_WHICH_SQL = """CASE e.change_kind WHEN 'employer' THEN coalesce(a.o ->> 'name', b.o ->> 'name')
+  WHEN 'address' THEN CASE WHEN e.event_type = 'address.physical_changed' THEN 'Physical address'
+                           ELSE 'Mailing address' END
+  WHEN 'document' THEN coalesce(a.o ->> 'kind', b.o ->> 'kind') ELSE '' END"""
+_HAND_SQL = """CASE WHEN e.event_type IN ('employer.reviewed', 'address.mailing_removed') OR e.change_kind = 'document'
+  OR (e.event_type = 'contact.phone_changed' AND a.o ->> 'phone' LIKE '+%') OR e.id = ANY (CAST(:deletions AS bigint[]))
+  THEN 'yes' END"""
 
-def _change_cells(school_id: int, change_range: ChangeRange):
-    """``change_rows`` in SQL (PostgreSQL): row_number (from 2), the cells as text and, for a change recorded
-    without its text, a fallback payload from which ``_fallback_row`` makes the row in Python."""
-    label = func.to_char(Event.occurred_at, "YYYY-MM-DD HH24:MI TZ")
-    payload = func.jsonb_build_array(label, Student.sevis_id, Student.surname, Student.given_name, Event.change_kind,
-                                     Event.event_type, Event.reported_late, Event.actor_label, Event.before,
-                                     Event.after)  # fmt: skip
-    values = [label, Student.sevis_id, Student.surname, Student.given_name, Event.change_kind, Event.event_type,
-              case((Event.reported_late, "yes")), Event.actor_label, Event.changes]  # fmt: skip
-    return (select((func.row_number().over(order_by=(Event.occurred_at, Event.id)) + 1).label("row_number"),
-                   *[value.label(name) for value, name in zip(values, _CELLS, strict=True)],
-                   case((Event.changes.is_(None), payload.cast(Text))).label("fallback"), Event.occurred_at, Event.id)
-            .join(Student, Student.id == Event.student_id).where(*_conditions(school_id, change_range))
-            .order_by(Event.occurred_at, Event.id))  # fmt: skip
+
+def _change_cells(session: Session, school_id: int, change_range: ChangeRange, *, excel: bool):
+    """``change_rows`` in SQL (PostgreSQL): a row per changed field, row_number (from 2), the cells as text and,
+    for a value only Python writes as the list shows it (a number, a list), a fallback payload for ``_row``."""
+    statement = _CELLS_SQL.format(
+        student="coalesce(s.given_name, '') || ' ' || coalesce(s.surname, '')", which=_WHICH_SQL,
+        old=_VALUE_SQL.format(v="(b.o -> f.key)"), new=_VALUE_SQL.format(v="(a.o -> f.key)"), when=_WHEN_SQL[excel],
+        hand=_HAND_SQL, up_to="AND e.id <= :up_to" if change_range.up_to_event_id is not None else "",
+    )  # fmt: skip
+    params = {"school_id": school_id, "kinds": [kind.value for kind in change_range.kinds],
+              "covers_from": change_range.covers_from, "covers_until": change_range.covers_until,
+              "not_a_field": list(NOT_A_FIELD), "event_labels": json.dumps(EVENT_LABELS),
+              "field_labels": json.dumps(FIELD_LABELS), "value_labels": json.dumps(VALUE_LABELS),
+              "deletions": sorted(deletions_by_hand(session, school_id, change_range))}  # fmt: skip
+    if change_range.up_to_event_id is not None:
+        params["up_to"] = change_range.up_to_event_id
+    columns = [column(name) for name in ("occurred_at", "id", "n", "row_number", *_CELLS, "fallback")]
+    return text(statement).bindparams(**params).columns(*columns)
 
 
 # --- SEVIS batch XML (Create-UpdateStudent.xsd) -------------------------------------------------

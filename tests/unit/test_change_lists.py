@@ -118,12 +118,48 @@ def test_rows_are_the_students_changes_of_the_chosen_kinds_only_own_school(facto
     student = _student_changes(db_session, factory, school)
     _student_changes(db_session, factory, factory.school())
     rows = list(change_rows(db_session, school.id, _everything(db_session, dso)))
-    assert {row[1] for row in rows} == {student.sevis_id}
-    assert [row[5] for row in rows] == ["employer.added", "employer.updated", "employer.added", "employer.deleted",
-                                        "employer.restored", "address.physical_changed", "address.mailing_changed"]  # fmt: skip
+    assert {row[0] for row in rows} == {student.sevis_id}
+    assert list(dict.fromkeys(row[2] for row in rows)) == [
+        "Employer added", "Employer changed", "Employer deleted", "Employer restored by the school",
+        "Physical address changed", "Mailing address changed"]  # fmt: skip
     only_addresses = list(change_rows(db_session, school.id, _everything(db_session, dso, (ChangeKind.ADDRESS,))))
-    assert len(only_addresses) == 2
+    assert {row[3] for row in only_addresses} == {"Physical address", "Mailing address"}
     assert count_changes(db_session, school.id, _everything(db_session, dso)) == 7
+
+
+def test_one_row_per_changed_field_names_the_employer_and_the_field_in_words(factory, db_session, school, dso,
+                                                                            student_actor):  # fmt: skip
+    student, actor = student_actor
+    with time_machine.travel(datetime(2026, 10, 5, 15, tzinfo=UTC), tick=False):
+        employer = add_employer(db_session, student, employer_data(student, name="Northwind Freight",
+                                                                   job_title="Dispatcher"), actor=actor)  # fmt: skip
+    with time_machine.travel(datetime(2026, 11, 5, 15, 7, tzinfo=UTC), tick=False):
+        update_employer(db_session, employer, employer_data(student, name="Northwind Freight", job_title="Senior Dispatcher",
+                                                            employment_time="part_time"),
+                        actor=actor, expected_version=employer.version)  # fmt: skip
+    rows = list(change_rows(db_session, school.id, _range(db_session, dso, date(2026, 11, 1), date(2026, 11, 30))))
+    event = db_session.scalar(select(Event).where(Event.event_type == "employer.updated"))
+    name = f"{student.given_name} {student.surname}"
+    assert rows == [
+        [student.sevis_id, name, "Employer changed", "Northwind Freight", "Full or part time", "Full time", "Part time",
+         "2026-11-05 10:07 EST", actor.label, f"E{event.id}", None, None],
+        [student.sevis_id, name, "Employer changed", "Northwind Freight", "Job title", "Dispatcher", "Senior Dispatcher",
+         "2026-11-05 10:07 EST", actor.label, f"E{event.id}", None, None],
+    ]  # fmt: skip
+
+
+def test_a_change_to_enter_by_hand_is_flagged_in_the_rows(factory, db_session, school, dso, student_actor):
+    student, actor = student_actor
+    with time_machine.travel(datetime(2026, 10, 5, 15, tzinfo=UTC), tick=False):
+        kept = add_employer(db_session, student, employer_data(student, name="Sent Co"), actor=actor)
+    with time_machine.travel(datetime(2026, 11, 5, 15, tzinfo=UTC), tick=False):
+        delete_employer(db_session, kept, actor=actor, confirmed_never_worked=True)
+        never = add_employer(db_session, student, employer_data(student, name="Never Co", ein="987654321"), actor=actor)
+        delete_employer(db_session, never, actor=actor, confirmed_never_worked=True)
+        update_phone(db_session, student, "+44 20 7946 0958", actor=actor, expected_version=student.version)
+    rows = list(change_rows(db_session, school.id, _range(db_session, dso, date(2026, 11, 1), date(2026, 11, 30))))
+    flagged = {(row[2], row[3]) for row in rows if row[10] == "yes"}
+    assert flagged == {("Employer deleted", "Sent Co"), ("Phone number changed", "")}
 
 
 def test_the_sevis_batch_xml_validates_against_the_schema(factory, db_session, school, dso, schema):
@@ -312,8 +348,8 @@ def test_each_row_shows_when_it_changed_in_eastern_time_with_daylight_saving(fac
                          after={"phone": "2"}, change_kind=ChangeKind.CONTACT, subject=f"student:{student.id}")  # fmt: skip
     db_session.flush()
     rows = list(change_rows(db_session, school.id, _everything(db_session, dso, (ChangeKind.CONTACT,))))
-    assert [row[0] for row in rows] == ["2026-01-15 12:30 EST", "2026-01-15 12:30 EST", "2026-07-15 13:30 EDT"]
-    assert rows[0][8] == "phone: 1 -> 2"
+    assert [row[7] for row in rows] == ["2026-01-15 12:30 EST", "2026-01-15 12:30 EST", "2026-07-15 13:30 EDT"]
+    assert rows[0][4:7] == ["Phone number", "1", "2"]
 
 
 def test_a_change_keeps_its_text_as_the_list_shows_it_and_other_events_none(factory, db_session, school, dso):
@@ -358,19 +394,37 @@ def _awkward_changes(db_session, factory, school):
 
 def test_the_files_hold_the_rows_byte_for_byte_as_python_writes_them(factory, db_session, school, dso):
     """On PostgreSQL the database writes the files (COPY); on SQLite they are these rows written by Python."""
-    from portal.services.change_lists import HEADER, change_list_csv, change_list_xlsx
-    from portal.services.exports import csv_chunks, xlsx_chunks
+    from portal.services.change_lists import HEADER, WIDTHS, change_list_csv, change_list_xlsx
+    from portal.services.exports import SheetLayout, csv_chunks, xlsx_chunks
 
     _awkward_changes(db_session, factory, school)
     change_range = _everything(db_session, dso)
     rows = list(change_rows(db_session, school.id, change_range))
-    assert [row[8] for row in rows][-2:] == ["a: 1.5 -> 2.0; b: [1, 'x'] -> {'k': None}", "city: A -> B"]
-    assert [row[0] for row in rows][:2] == ["2026-03-06 02:59 EST", "2026-03-08 03:59 EDT"]
+    assert [row[4:7] for row in rows][-3:] == [["A", "1.5", "2.0"], ["B", "[1, 'x']", "{'k': None}"], ["City", "A", "B"]]
+    assert [row[7] for row in rows][:2] == ["2026-03-06 02:59 EST", "2026-03-08 03:59 EDT"]
     assert b"".join(change_list_csv(db_session, school.id, change_range)) == "".join(csv_chunks(HEADER, rows)).encode()
+    excel_rows = list(change_rows(db_session, school.id, change_range, excel=True))
     copied = zipfile.ZipFile(io.BytesIO(b"".join(change_list_xlsx(db_session, school.id, change_range))))
-    written = zipfile.ZipFile(io.BytesIO(b"".join(xlsx_chunks(HEADER, rows, sheet="Changes"))))
+    written = zipfile.ZipFile(io.BytesIO(b"".join(xlsx_chunks(HEADER, excel_rows, sheet="Changes",
+                                                              layout=SheetLayout(widths=WIDTHS)))))  # fmt: skip
     assert copied.namelist() == written.namelist()
     assert all(copied.read(name) == written.read(name) for name in written.namelist())
+
+
+def test_the_xlsx_has_real_dates_widths_a_frozen_header_and_a_filter(factory, db_session, school, dso, student_actor):
+    from openpyxl import load_workbook
+
+    from portal.services.change_lists import change_list_xlsx
+
+    student, actor = student_actor
+    with time_machine.travel(datetime(2026, 11, 5, 15, 7, 30, tzinfo=UTC), tick=False):
+        update_phone(db_session, student, "617 555 0100", actor=actor, expected_version=student.version)
+    body = b"".join(change_list_xlsx(db_session, school.id, _everything(db_session, dso)))
+    sheet = load_workbook(io.BytesIO(body)).active
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:L2"
+    assert sheet.column_dimensions["B"].width == 24
+    assert sheet["H2"].value == datetime(2026, 11, 5, 10, 7) and sheet["H2"].number_format == "yyyy-mm-dd hh:mm"
+    assert [cell.value for cell in sheet[1]][:3] == ["SEVIS ID", "Student", "What changed"]
 
 
 def test_a_past_range_leaves_the_since_my_last_download_mark(db_session, dso):
