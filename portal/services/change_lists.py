@@ -19,12 +19,12 @@ from sqlalchemy import DateTime, and_, column, func, or_, select, text, type_coe
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import ChangeListDownload, Employer, Event, School, Student, utcnow
-from portal.models.enums import ActorKind, ChangeKind, EmployerReview, EmploymentTime, ExportFormat
+from portal.models.enums import ActorKind, ChangeKind, EmployerReview, ExportFormat
 from portal.services.actors import Actor
 from portal.services.employers import FIELD_LABELS as EMPLOYER_FIELDS
 from portal.services.errors import InvalidValue, NotAllowed, RuleBroken
 from portal.services.event_labels import EVENT_LABELS, event_label
-from portal.services.events import record_event
+from portal.services.events import NOT_A_FIELD, field_changes, record_event, value_text
 from portal.services.exports import ExcelDateTime, SheetLayout, csv_chunks, xlsx_chunks
 from portal.services.exports_postgresql import csv_copy_chunks, xlsx_copy_chunks
 from portal.services.labels import label
@@ -158,13 +158,14 @@ def change_rows(session: Session, school_id: int, change_range: ChangeRange, *, 
     # occurred_at without the UTC-aware type's per-row conversion: only its minute's label is needed, made below.
     occurred_at = type_coerce(Event.occurred_at, DateTime())
     statement = (select(Event.id, occurred_at, Student.sevis_id, Student.given_name, Student.surname, Event.event_type,
-                        Event.change_kind, Event.actor_label, Event.before, Event.after, Event.reported_late)
+                        Event.change_kind, Event.actor_label, Event.before, Event.after, Event.reported_late,
+                        Event.fields)
                  .join(Student, Student.id == Event.student_id).where(*_conditions(school_id, change_range))
                  .order_by(Event.occurred_at, Event.id).execution_options(yield_per=ROW_BATCH))  # fmt: skip
     deletions = deletions_by_hand(session, school_id, change_range)
     times: dict = {}  # the Eastern time per minute: one timezone conversion per distinct minute, not per row
     for partition in session.execute(statement).partitions():
-        for event_id, occurred_at, sevis_id, given_name, surname, event_type, kind, actor, before, after, late in (
+        for event_id, occurred_at, sevis_id, given_name, surname, event_type, kind, actor, before, after, late, fields in (
                 partition):  # fmt: skip
             minute = occurred_at.replace(second=0, microsecond=0)
             when = times.get(minute)
@@ -179,49 +180,22 @@ def change_rows(session: Session, school_id: int, change_range: ChangeRange, *, 
             hand = "yes" if event_id in deletions or _by_hand_kind(event_type, kind, after) else None
             student = f"{given_name or ''} {surname or ''}"
             which = _which(event_type, kind, before, after)
-            for key in _changed_keys(before, after):
-                yield _row(sevis_id, student, event_type, which, key, before.get(key), after.get(key), when, actor,
-                           event_reference(event_id), hand, late)  # fmt: skip
+            for key, old, new in field_changes(before, after) if fields is None else fields:
+                yield _row(sevis_id, student, event_type, which, key, old, new, when, actor, event_reference(event_id),
+                           hand, late)  # fmt: skip
 
 
 HEADER = ["SEVIS ID", "Student", "What changed", "Which", "Field", "Old value", "New value", "When (US Eastern)", "By",
           "Reference", "Enter in SEVIS by hand", "Reported late"]  # fmt: skip
 WIDTHS = (13, 24, 30, 30, 28, 32, 32, 17, 24, 12, 12, 10)
-# Bookkeeping and what another column already says (the address's or document's kind is "Which"): not a row.
-NOT_A_FIELD = ("id", "kind", "sha256", "obligation_id", "reported_late")
 _ADDRESS_FIELDS = {"line1": "Street address", "line2": "Second address line", "city": "City", "state": "State",
                    "postal_code": "ZIP code"}  # fmt: skip
 FIELD_LABELS = {**EMPLOYER_FIELDS, **_ADDRESS_FIELDS, "phone": "Phone number", "email": "Email address",
                 "requested_email": "Email address asked for", "review_status": "School review",
                 "note": "Note from the school", "filename": "File", "size_bytes": "Size (bytes)", "due_on": "Due on"}  # fmt: skip
-VALUE_LABELS = {"employment_time": {item.value: label(item) for item in EmploymentTime},
-                "review_status": {item.value: label(item) for item in EmployerReview}}  # fmt: skip
-
-
 def field_label(key: str) -> str:
     """The words for a changed field: ``job_title`` reads "Job title", ``line1`` "Street address"."""
     return FIELD_LABELS.get(key) or label(key)
-
-
-def _differs(old, new) -> bool:
-    if isinstance(old, bool) or isinstance(new, bool):  # as PostgreSQL's jsonb: true is not 1
-        return type(old) is not type(new) or old != new
-    return old != new
-
-
-def _changed_keys(before: dict, after: dict) -> list[str]:
-    return sorted(key for key in set(before) | set(after)
-                  if key not in NOT_A_FIELD and _differs(before.get(key), after.get(key)))  # fmt: skip
-
-
-def _value_text(key: str, value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, str):
-        return VALUE_LABELS.get(key, {}).get(value, value)
-    return str(value)
 
 
 def _which(event_type: str, kind, before: dict, after: dict) -> str:
@@ -244,16 +218,19 @@ def _by_hand_kind(event_type: str, kind, after: dict) -> bool:
 
 
 def _row(sevis_id, student, event_type, which, key, old, new, when, actor, reference, hand, late) -> list:
-    return [sevis_id, student, event_label(event_type), which, field_label(key), _value_text(key, old),
-            _value_text(key, new), when, actor, reference, hand, "yes" if late else None]  # fmt: skip
+    return [sevis_id, student, event_label(event_type), which, field_label(key), old, new, when, actor, reference, hand,
+            "yes" if late else None]  # fmt: skip
 
 
 def _fallback_csv(payload: list) -> list:
+    """The row PostgreSQL leaves to Python: a change recorded before its fields were (the values as JSON)."""
+    key = payload[4]
+    payload[5], payload[6] = value_text(key, payload[5]), value_text(key, payload[6])
     return _row(*payload)
 
 
 def _fallback_xlsx(payload: list) -> list:
-    row = _row(*payload)
+    row = _fallback_csv(payload)
     row[7] = ExcelDateTime(row[7])
     return row
 
@@ -285,35 +262,39 @@ _LAYOUT = {
     "settings": {"TimeZone": "America/New_York"},  # to_char()'s TZ is the session zone's: EST or EDT, as zoneinfo's
 }  # fmt: skip
 
-_VALUE_SQL = """CASE jsonb_typeof({v}) WHEN 'string' THEN coalesce(CAST(:value_labels AS jsonb) -> f.key ->> ({v} #>> '{{}}'),
-  {v} #>> '{{}}') WHEN 'boolean' THEN CASE WHEN {v} = 'true'::jsonb THEN 'Yes' ELSE 'No' END END"""
 _WHEN_SQL = {False: "to_char(e.occurred_at, 'YYYY-MM-DD HH24:MI TZ')",
              True: "round(CAST(extract(epoch FROM date_trunc('minute', e.occurred_at AT TIME ZONE 'America/New_York'))"
                    " AS numeric) / 86400 + 25569, 10)::text"}  # fmt: skip
+# Each change's own cells once (an inner query over events), then one row per changed field.
 _CELLS_SQL = """
-SELECT e.occurred_at AS occurred_at, e.id AS id, f.n AS n,
-  row_number() OVER (ORDER BY e.occurred_at, e.id, f.n) + 1 AS row_number,
-  s.sevis_id AS cell0, {student} AS cell1, CAST(:event_labels AS jsonb) ->> e.event_type AS cell2, {which} AS cell3,
-  coalesce(CAST(:field_labels AS jsonb) ->> f.key,
-           upper(left(replace(f.key, '_', ' '), 1)) || substr(replace(f.key, '_', ' '), 2)) AS cell4,
-  {old} AS cell5, {new} AS cell6, {when} AS cell7, e.actor_label AS cell8, 'E' || e.id AS cell9, {hand} AS cell10,
-  CASE WHEN e.reported_late THEN 'yes' END AS cell11,
-  CASE WHEN jsonb_typeof(b.o -> f.key) IN ('number', 'array', 'object')
-         OR jsonb_typeof(a.o -> f.key) IN ('number', 'array', 'object')
-         OR NOT CAST(:event_labels AS jsonb) ? e.event_type
-       THEN jsonb_build_array(s.sevis_id, {student}, e.event_type, {which}, f.key, b.o -> f.key, a.o -> f.key, {when},
-                              e.actor_label, 'E' || e.id, {hand}, e.reported_late)::text END AS fallback
-FROM events AS e JOIN students AS s ON s.id = e.student_id
-CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(e.before) = 'object' THEN e.before ELSE '{{}}'::jsonb END AS o) AS b
-CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(e.after) = 'object' THEN e.after ELSE '{{}}'::jsonb END AS o) AS a
-CROSS JOIN LATERAL unnest(ARRAY(
-  SELECT k FROM jsonb_object_keys(b.o || a.o) AS k
-  WHERE k <> ALL (CAST(:not_a_field AS text[]))
-    AND coalesce(b.o -> k, 'null'::jsonb) IS DISTINCT FROM coalesce(a.o -> k, 'null'::jsonb)
-  ORDER BY k COLLATE "C")) WITH ORDINALITY AS f(key, n)
-WHERE e.school_id = :school_id AND e.change_kind = ANY (CAST(:kinds AS text[])) AND e.occurred_at >= :covers_from
-  AND e.occurred_at < :covers_until AND e.actor_kind <> 'data_feed' {up_to}
-ORDER BY e.occurred_at, e.id, f.n
+SELECT ev.occurred_at AS occurred_at, ev.id AS id, f.n AS n, {row_number} AS row_number,
+  ev.cell0, ev.cell1, ev.cell2, ev.cell3,
+  coalesce(CAST(:field_labels AS jsonb) ->> (f.v ->> 0),
+           upper(left(replace(f.v ->> 0, '_', ' '), 1)) || substr(replace(f.v ->> 0, '_', ' '), 2)) AS cell4,
+  f.v ->> 1 AS cell5, f.v ->> 2 AS cell6, ev.cell7, ev.cell8, ev.cell9, ev.cell10, ev.cell11,
+  CASE WHEN ev.slow THEN jsonb_build_array(ev.cell0, ev.cell1, ev.event_type, ev.cell3, f.v ->> 0, f.v -> 1, f.v -> 2,
+                                           ev.cell7, ev.cell8, ev.cell9, ev.cell10, ev.reported_late)::text
+  END AS fallback
+FROM (
+  SELECT e.occurred_at, e.id, e.event_type, e.reported_late, s.sevis_id AS cell0, {student} AS cell1,
+    CAST(:event_labels AS jsonb) ->> e.event_type AS cell2, {which} AS cell3, {when} AS cell7, e.actor_label AS cell8,
+    'E' || e.id AS cell9, {hand} AS cell10, CASE WHEN e.reported_late THEN 'yes' END AS cell11,
+    e.fields IS NULL OR NOT CAST(:event_labels AS jsonb) ? e.event_type AS slow,
+    -- A change recorded before its fields were (migration 0015): its fields found here, their values as JSON.
+    coalesce(e.fields, (
+      SELECT coalesce(jsonb_agg(jsonb_build_array(k, b.o -> k, a.o -> k) ORDER BY k COLLATE "C"), '[]'::jsonb)
+      FROM jsonb_object_keys(b.o || a.o) AS k
+      WHERE k <> ALL (CAST(:not_a_field AS text[]))
+        AND coalesce(b.o -> k, 'null'::jsonb) IS DISTINCT FROM coalesce(a.o -> k, 'null'::jsonb))) AS fields
+  FROM events AS e JOIN students AS s ON s.id = e.student_id
+  CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(e.before) = 'object' THEN e.before ELSE '{{}}'::jsonb END AS o) AS b
+  CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(e.after) = 'object' THEN e.after ELSE '{{}}'::jsonb END AS o) AS a
+  WHERE e.school_id = :school_id AND e.change_kind = ANY (CAST(:kinds AS text[])) AND e.occurred_at >= :covers_from
+    AND e.occurred_at < :covers_until AND e.actor_kind <> 'data_feed' {up_to}
+  ORDER BY e.occurred_at, e.id OFFSET 0
+) AS ev
+CROSS JOIN LATERAL jsonb_array_elements(ev.fields) WITH ORDINALITY AS f(v, n)
+ORDER BY ev.occurred_at, ev.id, f.n
 """
 _WHICH_SQL = """CASE e.change_kind WHEN 'employer' THEN coalesce(a.o ->> 'name', b.o ->> 'name')
   WHEN 'address' THEN CASE WHEN e.event_type = 'address.physical_changed' THEN 'Physical address'
@@ -329,13 +310,14 @@ def _change_cells(session: Session, school_id: int, change_range: ChangeRange, *
     for a value only Python writes as the list shows it (a number, a list), a fallback payload for ``_row``."""
     statement = _CELLS_SQL.format(
         student="coalesce(s.given_name, '') || ' ' || coalesce(s.surname, '')", which=_WHICH_SQL,
-        old=_VALUE_SQL.format(v="(b.o -> f.key)"), new=_VALUE_SQL.format(v="(a.o -> f.key)"), when=_WHEN_SQL[excel],
-        hand=_HAND_SQL, up_to="AND e.id <= :up_to" if change_range.up_to_event_id is not None else "",
+        when=_WHEN_SQL[excel],
+        hand=_HAND_SQL, row_number="row_number() OVER (ORDER BY ev.occurred_at, ev.id, f.n) + 1" if excel else "NULL",
+        up_to="AND e.id <= :up_to" if change_range.up_to_event_id is not None else "",
     )  # fmt: skip
     params = {"school_id": school_id, "kinds": [kind.value for kind in change_range.kinds],
               "covers_from": change_range.covers_from, "covers_until": change_range.covers_until,
               "not_a_field": list(NOT_A_FIELD), "event_labels": json.dumps(EVENT_LABELS),
-              "field_labels": json.dumps(FIELD_LABELS), "value_labels": json.dumps(VALUE_LABELS),
+              "field_labels": json.dumps(FIELD_LABELS),
               "deletions": sorted(deletions_by_hand(session, school_id, change_range))}  # fmt: skip
     if change_range.up_to_event_id is not None:
         params["up_to"] = change_range.up_to_event_id

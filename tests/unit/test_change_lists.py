@@ -363,7 +363,9 @@ def test_a_change_keeps_its_text_as_the_list_shows_it_and_other_events_none(fact
     other = record_event(db_session, dso, "email.sent", student=student, after={"template": "x"})
     assert change.changes == changes_text(before, after) == (
         'end_date:  -> 2027-01-31; name: Old & Co -> New, "Co"; self_employed: False -> True; zip: 02110 -> ')
-    assert other.changes is None
+    assert change.fields == [["end_date", "", "2027-01-31"], ["name", "Old & Co", 'New, "Co"'],
+                             ["self_employed", "No", "Yes"], ["zip", "02110", ""]]  # the list's rows, one per field
+    assert other.changes is None and other.fields is None
     assert changes_text(None, {"phone": "1", "id": 2}) == "phone:  -> 1" and changes_text({"a": 1}, {"a": True}) == ""
 
 
