@@ -646,27 +646,37 @@ def by_hand(session: Session, school_id: int, change_range: ChangeRange, *, limi
                                      or_(_by_hand_condition(), Event.event_type == "employer.deleted"))
                  .order_by(Event.occurred_at, Event.id))  # fmt: skip
     events = list(session.scalars(statement))
-    subjects = {event.subject for event in events if event.event_type == "employer.deleted" and event.subject}
-    nets: dict[str, _EmployerNet] = {}
-    if subjects:
-        lifecycle = (select(Event).where(*conditions, Event.subject.in_(subjects),
-                                         Event.event_type.in_(LIFECYCLE_EVENTS))
-                     .order_by(Event.occurred_at, Event.id))  # fmt: skip
-        for event in session.scalars(lifecycle):
-            nets.setdefault(event.subject, _EmployerNet()).apply(event)
+    nets = _lifecycles(session, conditions, {event.subject for event in events
+                                             if event.event_type == "employer.deleted" and event.subject})  # fmt: skip
+    by_student: dict[int, list[Event]] = {}
+    for event in events:
+        by_student.setdefault(event.student_id, []).append(event)
     entries: list[HandEntry] = []
-    for student_id in dict.fromkeys(event.student_id for event in events):
-        student = session.get(Student, student_id)
-        own = [event for event in events if event.student_id == student_id]
-        entries += _hand_entries(student, {subject: nets[subject] for subject in {event.subject for event in own}
-                                           if subject in nets}, own)  # fmt: skip
+    for student_id, own in by_student.items():
+        mine = {event.subject: nets[event.subject] for event in own if event.subject in nets}
+        entries += _hand_entries(session.get(Student, student_id), mine, own)
     entries.sort(key=lambda entry: (entry.occurred_at, entry.event_id))
     return entries[:limit] if limit is not None else entries
 
 
+def _lifecycles(session: Session, conditions: list, subjects: set[str]) -> dict[str, _EmployerNet]:
+    """The adds, deletes and restores in the range of these employers, folded."""
+    nets: dict[str, _EmployerNet] = {}
+    if subjects:
+        lifecycle = (select(Event).where(*conditions, Event.subject.in_(subjects), Event.event_type.in_(LIFECYCLE_EVENTS))
+                     .order_by(Event.occurred_at, Event.id))  # fmt: skip
+        for event in session.scalars(lifecycle):
+            nets.setdefault(event.subject, _EmployerNet()).apply(event)
+    return nets
+
+
 def deletions_by_hand(session: Session, school_id: int, change_range: ChangeRange) -> set[int]:
     """The ids of the range's deletions of employers SEVIS holds (the other by-hand kinds go by their type)."""
-    return {entry.event_id for entry in by_hand(session, school_id, change_range) if entry.what.startswith("Employer deleted")}
+    conditions = _conditions(school_id, change_range)
+    subjects = set(session.scalars(select(Event.subject).where(*conditions, Event.event_type == "employer.deleted")))
+    nets = _lifecycles(session, conditions, {subject for subject in subjects if subject})
+    return {net.deletion.id for net in nets.values()
+            if net.present_at_start and not net.present_at_end and net.deletion is not None}  # fmt: skip
 
 
 def count_xml_records(session: Session, school_id: int, change_range: ChangeRange) -> int:
