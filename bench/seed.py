@@ -71,7 +71,7 @@ def _copy(conn, table, rows) -> None:
                     processor = processors[name]
                     if processor is not None and value is not None:
                         value = processor(value)
-                    if isinstance(value, dict):
+                    if isinstance(value, (dict, list)):  # a JSON column's value
                         value = json.dumps(value)
                     values.append(value)
                 copy.write_row(values)
@@ -139,7 +139,7 @@ def seed_export_school(conn, *, changes: int, first_sevis: int, now: datetime, p
     """The export school: ``changes`` change events, oldest two years ago, by its students; its DSO's account."""
     from portal.models import Event, School, Student, User
     from portal.models.enums import ActorKind, ChangeKind, Role
-    from portal.services.events import changes_text
+    from portal.services.events import changes_text, field_changes
     from portal.services.mfa import seal_secret
 
     _bulk(conn, School.__table__, [{"name": "Bench Export University", "code": "BEN214E00000001", "created_at": now}])
@@ -163,7 +163,7 @@ def seed_export_school(conn, *, changes: int, first_sevis: int, now: datetime, p
             "school_id": school_id, "actor_kind": ActorKind.STUDENT, "actor_label": "Student",
             "event_type": event_type, "change_kind": ChangeKind(kind), "subject": f"student:{student}",
             "before": before, "after": after, "reported_late": number % 50 == 0,
-            "changes": changes_text(before, after),  # as record_event writes it
+            "changes": changes_text(before, after), "fields": field_changes(before, after),  # as record_event writes
         })  # fmt: skip
         if len(events) >= 100_000:
             _bulk(conn, Event.__table__, events)
@@ -201,7 +201,7 @@ def seed(
         ProgramStatus,
         Role,
     )
-    from portal.services.events import changes_text
+    from portal.services.events import changes_text, field_changes
     from portal.services.mfa import seal_secret
     from portal.services.passwords import hash_password
 
@@ -277,6 +277,7 @@ def seed(
         span = 730 * 24 * 3600
         phone_before, phone_after = {"phone": "6175550100"}, {"phone": "6175550101"}
         phone_changes = changes_text(phone_before, phone_after)  # as record_event writes it
+        phone_fields = field_changes(phone_before, phone_after)
         for i in range(n_events):
             sid = student_ids[0] if i < 2000 else student_ids[rng.randrange(len(student_ids))]
             event_type, kind = EVENT_TYPES[i % len(EVENT_TYPES)]
@@ -285,7 +286,7 @@ def seed(
                 "school_id": school_of[sid], "actor_kind": ActorKind.STUDENT, "actor_label": "Student",
                 "event_type": event_type, "change_kind": ChangeKind(kind) if kind else None,
                 "subject": f"student:{sid}", "before": phone_before, "after": phone_after, "reported_late": False,
-                "changes": phone_changes if kind else None,
+                "changes": phone_changes if kind else None, "fields": phone_fields if kind else None,
             })  # fmt: skip
             if len(events) >= 100_000:
                 _bulk(conn, Event.__table__, events)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from flask import abort, request, url_for
 from flask_login import current_user
@@ -22,11 +23,19 @@ KIND_LABELS = {ChangeKind.EMPLOYER: "Employers (added, edited, deleted, restored
                ChangeKind.DOCUMENT: "Documents"}  # fmt: skip
 
 
+BY_HAND_SHOWN = 200
+
+
 def _page(status: int = 200, error: str | None = None, field: str | None = None):
-    last = change_lists.last_download(db.session, current_user.id)
+    downloads = change_lists.recent_downloads(db.session, current_user.id)
+    last = downloads[0] if downloads else None
+    by_hand = (change_lists.by_hand(db.session, last.school_id, change_lists.range_of(last), limit=BY_HAND_SHOWN + 1)
+               if last is not None else [])  # fmt: skip
     return render_page_or_partial("admin/change_lists/index.html", "admin/change_lists/_form.html", status=status,
-                                  last=last, error=error, error_field=field, kind_labels=KIND_LABELS,
-                                  form=request.form if request.method == "POST" else {})  # fmt: skip
+                                  last=last, downloads=downloads, by_hand=by_hand[:BY_HAND_SHOWN],
+                                  more_by_hand=len(by_hand) > BY_HAND_SHOWN, mark=change_lists.since_mark(
+                                      db.session, current_user.id), error=error, error_field=field,
+                                  kind_labels=KIND_LABELS, form=request.form if request.method == "POST" else {})  # fmt: skip
 
 
 @admin.get("/change-lists")
@@ -82,21 +91,19 @@ def change_list_file(download_id: int):
     if record is None or record.user_id != current_user.id or record.school_id != own_school_id():
         abort(404)
     school_id = record.school_id
-    change_range = change_lists.ChangeRange(record.covers_from, record.covers_until,
-                                            change_lists.parse_kinds(record.kinds.split(",") if record.kinds else []),
-                                            record.since_last_download)  # fmt: skip
-    stamp = f"{change_range.covers_until:%Y%m%d-%H%M}"
+    change_range = change_lists.range_of(record)
+    school = db.session.get(School, school_id)
+    name = partial(change_lists.file_name, school, change_range)
     if record.format is ExportFormat.CSV:
         body = change_lists.change_list_csv(db.session, school_id, change_range)
-        return download(body, filename=f"change-list-{stamp}.csv", kind="csv")
+        return download(body, filename=name(what="change-list", extension="csv"), kind="csv")
     if record.format is ExportFormat.XLSX:
         body = change_lists.change_list_xlsx(db.session, school_id, change_range)
-        return download(body, filename=f"change-list-{stamp}.xlsx", kind="xlsx")
-    school = db.session.get(School, school_id)
+        return download(body, filename=name(what="change-list", extension="xlsx"), kind="xlsx")
     user_id = change_lists.sevis_user_id(current_actor())
     records = change_lists.xml_records(db.session, school_id, change_range, user_id=user_id)
     if record.row_count <= change_lists.MAX_RECORDS_PER_FILE:
         body = change_lists.xml_single(records, school=school, user_id=user_id, download_id=record.id)
-        return download(body, filename=f"sevis-batch-{stamp}.xml", kind="xml")
+        return download(body, filename=name(what="sevis-batch", extension="xml"), kind="xml")
     body = change_lists.xml_zip(records, school=school, user_id=user_id, download_id=record.id)
-    return download(body, filename=f"sevis-batch-{stamp}.zip", kind="zip")
+    return download(body, filename=name(what="sevis-batch", extension="zip"), kind="zip")

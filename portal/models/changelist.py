@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, enum_column, utcnow
@@ -29,3 +29,6 @@ class ChangeListDownload(Base):
     since_last_download: Mapped[bool] = mapped_column(default=False)
     row_count: Mapped[int] = mapped_column(default=0)
     downloaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The newest event when it was downloaded (NULL before migration 0015): events are append-only, so the range's
+    # events up to this id are the same list whenever it is fetched again.
+    up_to_event_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))

@@ -43,6 +43,9 @@ class Event(Base):
     # updated, so it cannot go stale): exports read it instead of comparing before and after for every row.
     # NULL for events that are not changes, and for changes recorded before migration 0010.
     changes: Mapped[str | None] = mapped_column(Text)
+    # The same change as [field, old, new] per changed field, the values as the change list shows them: the list's
+    # rows, one per field, read without comparing before and after. NULL as ``changes`` (and before migration 0015).
+    fields: Mapped[list | None] = mapped_column(JSONType)
 
 
 APPEND_ONLY_MESSAGE = "events are append-only"

@@ -3,26 +3,31 @@ download, as CSV, XLSX or SEVIS batch XML (rule 9). Rows stream; memory stays fl
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Text, case, func, select, type_coerce
+from sqlalchemy import DateTime, and_, column, func, or_, select, text, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import ChangeListDownload, Employer, Event, School, Student, utcnow
-from portal.models.base import JSONType
-from portal.models.enums import ChangeKind, ExportFormat
+from portal.models.enums import ActorKind, ChangeKind, EmployerReview, ExportFormat
 from portal.services.actors import Actor
+from portal.services.employers import FIELD_LABELS as EMPLOYER_FIELDS
 from portal.services.errors import InvalidValue, NotAllowed, RuleBroken
-from portal.services.events import changes_text, record_event
-from portal.services.exports import csv_chunks, xlsx_chunks
+from portal.services.event_labels import EVENT_LABELS, event_label
+from portal.services.events import NOT_A_FIELD, field_changes, record_event, value_text
+from portal.services.exports import ExcelDateTime, SheetLayout, csv_chunks, xlsx_chunks
 from portal.services.exports_postgresql import csv_copy_chunks, xlsx_copy_chunks
+from portal.services.labels import label
 
 EASTERN = ZoneInfo("America/New_York")
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -30,10 +35,6 @@ BATCH = 500
 ROW_BATCH = 5000  # plain rows per fetch from the server-side cursor (CSV/XLSX lists)
 MAX_RECORDS_PER_FILE = 250  # SEVIS accepts at most 250 students per batch file
 CHUNK = 64 * 1024
-
-HEADER = ["Changed at (Eastern)", "SEVIS ID", "Surname", "Given name", "What", "Change", "Reported late", "By",
-          "Changes (before -> after)"]  # fmt: skip
-
 
 @dataclass(frozen=True)
 class ChangeRange:
@@ -43,6 +44,7 @@ class ChangeRange:
     covers_until: datetime
     kinds: tuple[ChangeKind, ...]
     since_last_download: bool = False
+    up_to_event_id: int | None = None  # the newest event when it was downloaded: a download again is the same list
 
 
 def _day_start(day: date) -> datetime:
@@ -61,8 +63,38 @@ def parse_kinds(raw: list[str]) -> tuple[ChangeKind, ...]:
 
 
 def last_download(session: Session, user_id: int) -> ChangeListDownload | None:
+    """The official's most recent download, of any range."""
     return session.scalar(select(ChangeListDownload).where(ChangeListDownload.user_id == user_id)
                           .order_by(ChangeListDownload.downloaded_at.desc(), ChangeListDownload.id.desc()).limit(1))  # fmt: skip
+
+
+def recent_downloads(session: Session, user_id: int, limit: int = 10) -> list[ChangeListDownload]:
+    """The official's latest downloads, newest first, each of which can be fetched again."""
+    return list(session.scalars(select(ChangeListDownload).where(ChangeListDownload.user_id == user_id)
+                                .order_by(ChangeListDownload.downloaded_at.desc(), ChangeListDownload.id.desc())
+                                .limit(limit)))  # fmt: skip
+
+
+def since_mark(session: Session, user_id: int) -> datetime | None:
+    """Where "since my last download" starts: the furthest end of the official's since-last downloads, so a look at
+    a past range never moves it and it never moves backwards (rule 9)."""
+    return session.scalar(select(func.max(ChangeListDownload.covers_until))
+                          .where(ChangeListDownload.user_id == user_id, ChangeListDownload.since_last_download))  # fmt: skip
+
+
+def range_of(download: ChangeListDownload) -> ChangeRange:
+    """The range a recorded download covered, to fetch it again as it was."""
+    return ChangeRange(download.covers_from, download.covers_until,
+                       parse_kinds(download.kinds.split(",") if download.kinds else []), download.since_last_download,
+                       download.up_to_event_id)  # fmt: skip
+
+
+def file_name(school: School, change_range: ChangeRange, *, what: str, extension: str) -> str:
+    """A name that says the school and the range in Eastern days: northfield-change-list-2026-10-01-to-2026-10-31.xlsx."""
+    slug = re.sub(r"[^a-z0-9]+", "-", (school.name or school.code or "school").lower()).strip("-")[:60] or "school"
+    first = change_range.covers_from.astimezone(EASTERN).date()
+    last = (change_range.covers_until - timedelta(microseconds=1)).astimezone(EASTERN).date()
+    return f"{slug}-{what}-{first.isoformat()}-to-{max(first, last).isoformat()}.{extension}"
 
 
 def resolve_range(session: Session, actor: Actor, *, start: date | None, end: date | None, since_last: bool,
@@ -72,21 +104,28 @@ def resolve_range(session: Session, actor: Actor, *, start: date | None, end: da
     Refuses an inverted range, a missing date and an end in the future.
     """
     now = now or utcnow()
+    newest = session.scalar(select(func.max(Event.id)))  # the list's events, whenever it is fetched again
     if since_last:
-        previous = last_download(session, actor.user_id)
-        start_at = previous.covers_until if previous is not None else EPOCH
-        return ChangeRange(start_at, max(now, start_at), kinds, since_last_download=True)
+        mark = since_mark(session, actor.user_id)
+        start_at = mark if mark is not None else EPOCH
+        return ChangeRange(start_at, max(now, start_at), kinds, since_last_download=True, up_to_event_id=newest)
     if start is None or end is None:
         raise RuleBroken("Enter both dates, or choose 'since my last download'.", field="start")
     if end < start:
         raise RuleBroken(f"The end date ({end:%m/%d/%Y}) is before the start date ({start:%m/%d/%Y}). "
                          "Swap them and try again.", field="end")  # fmt: skip
-    return ChangeRange(_day_start(start), min(_day_start(end + timedelta(days=1)), max(now, _day_start(start))), kinds)
+    return ChangeRange(_day_start(start), min(_day_start(end + timedelta(days=1)), max(now, _day_start(start))), kinds,
+                       up_to_event_id=newest)
 
 
 def _conditions(school_id: int, change_range: ChangeRange) -> list:
-    return [Event.school_id == school_id, Event.change_kind.in_(change_range.kinds),
-            Event.occurred_at >= change_range.covers_from, Event.occurred_at < change_range.covers_until]  # fmt: skip
+    """The range's changes made in the portal: what the SEVIS data feed brought is SEVIS's own, never sent back."""
+    conditions = [Event.school_id == school_id, Event.change_kind.in_(change_range.kinds),
+                  Event.occurred_at >= change_range.covers_from, Event.occurred_at < change_range.covers_until,
+                  Event.actor_kind != ActorKind.DATA_FEED]  # fmt: skip
+    if change_range.up_to_event_id is not None:
+        conditions.append(Event.id <= change_range.up_to_event_id)
+    return conditions
 
 
 def count_changes(session: Session, school_id: int, change_range: ChangeRange) -> int:
@@ -102,7 +141,7 @@ def record_download(session: Session, actor: Actor, *, fmt: ExportFormat, change
         user_id=actor.user_id, school_id=actor.school_id, format=fmt,
         kinds=",".join(kind.value for kind in change_range.kinds), covers_from=change_range.covers_from,
         covers_until=change_range.covers_until, since_last_download=change_range.since_last_download,
-        row_count=row_count,
+        row_count=row_count, up_to_event_id=change_range.up_to_event_id,
     )  # fmt: skip
     session.add(download)
     session.flush()
@@ -113,84 +152,180 @@ def record_download(session: Session, actor: Actor, *, fmt: ExportFormat, change
     return download
 
 
-def change_rows(session: Session, school_id: int, change_range: ChangeRange) -> Iterator[list]:
-    """The rows of the CSV and XLSX lists: plain columns streamed from a server-side cursor, no objects per row."""
+def change_rows(session: Session, school_id: int, change_range: ChangeRange, *, excel: bool = False) -> Iterator[list]:
+    """The rows of the CSV and XLSX lists, one per changed field, streamed from a server-side cursor; ``excel``
+    gives the time as a real date (``ExcelDateTime``) rather than text."""
     # occurred_at without the UTC-aware type's per-row conversion: only its minute's label is needed, made below.
     occurred_at = type_coerce(Event.occurred_at, DateTime())
-    # before and after only for a change recorded without its text (before migration 0010)
-    before, after = (type_coerce(case((Event.changes.is_(None), column)), JSONType)
-                     for column in (Event.before, Event.after))  # fmt: skip
-    statement = (select(occurred_at, Student.sevis_id, Student.surname, Student.given_name, Event.change_kind,
-                        Event.event_type, Event.reported_late, Event.actor_label, Event.changes, before, after)
+    statement = (select(Event.id, occurred_at, Student.sevis_id, Student.given_name, Student.surname, Event.event_type,
+                        Event.change_kind, Event.actor_label, Event.before, Event.after, Event.reported_late,
+                        Event.fields)
                  .join(Student, Student.id == Event.student_id).where(*_conditions(school_id, change_range))
                  .order_by(Event.occurred_at, Event.id).execution_options(yield_per=ROW_BATCH))  # fmt: skip
-    labels: dict = {}  # the Eastern label per minute: one timezone conversion per distinct minute, not per row
+    deletions = deletions_by_hand(session, school_id, change_range)
+    times: dict = {}  # the Eastern time per minute: one timezone conversion per distinct minute, not per row
     for partition in session.execute(statement).partitions():
-        for occurred_at, sevis_id, surname, given_name, kind, event_type, late, actor, changes, before, after in (
+        for event_id, occurred_at, sevis_id, given_name, surname, event_type, kind, actor, before, after, late, fields in (
                 partition):  # fmt: skip
             minute = occurred_at.replace(second=0, microsecond=0)
-            label = labels.get(minute)
-            if label is None:
-                if len(labels) > 10_000:
-                    labels.clear()
+            when = times.get(minute)
+            if when is None:
+                if len(times) > 10_000:
+                    times.clear()
                 aware = occurred_at if occurred_at.tzinfo else occurred_at.replace(tzinfo=UTC)  # SQLite: naive UTC
-                label = labels[minute] = aware.astimezone(EASTERN).strftime("%Y-%m-%d %H:%M %Z")
-            yield [label, sevis_id, surname, given_name, kind.value if kind else "", event_type, "yes" if late else "",
-                   actor, changes_text(before, after) if changes is None else changes]  # fmt: skip
+                local = aware.astimezone(EASTERN).replace(second=0, microsecond=0)
+                when = times[minute] = ExcelDateTime.of(local) if excel else local.strftime("%Y-%m-%d %H:%M %Z")
+            before = before if isinstance(before, dict) else {}
+            after = after if isinstance(after, dict) else {}
+            hand = "yes" if event_id in deletions or _by_hand_kind(event_type, kind, after) else None
+            student = f"{given_name or ''} {surname or ''}"
+            which = _which(event_type, kind, before, after)
+            for key, old, new in field_changes(before, after) if fields is None else fields:
+                yield _row(sevis_id, student, event_type, which, key, old, new, when, actor, event_reference(event_id),
+                           hand, late)  # fmt: skip
+
+
+HEADER = ["SEVIS ID", "Student", "What changed", "Which", "Field", "Old value", "New value", "When (US Eastern)", "By",
+          "Reference", "Enter in SEVIS by hand", "Reported late"]  # fmt: skip
+WIDTHS = (13, 24, 30, 30, 28, 32, 32, 17, 24, 12, 12, 10)
+_ADDRESS_FIELDS = {"line1": "Street address", "line2": "Second address line", "city": "City", "state": "State",
+                   "postal_code": "ZIP code"}  # fmt: skip
+FIELD_LABELS = {**EMPLOYER_FIELDS, **_ADDRESS_FIELDS, "phone": "Phone number", "email": "Email address",
+                "requested_email": "Email address asked for", "review_status": "School review",
+                "note": "Note from the school", "filename": "File", "size_bytes": "Size (bytes)", "due_on": "Due on"}  # fmt: skip
+def field_label(key: str) -> str:
+    """The words for a changed field: ``job_title`` reads "Job title", ``line1`` "Street address"."""
+    return FIELD_LABELS.get(key) or label(key)
+
+
+def _which(event_type: str, kind, before: dict, after: dict) -> str:
+    """Which one changed: the employer's name, which address, which document."""
+    if kind == ChangeKind.EMPLOYER:
+        name = after.get("name")
+        return (name if name is not None else before.get("name")) or ""
+    if kind == ChangeKind.ADDRESS:
+        return "Physical address" if event_type == "address.physical_changed" else "Mailing address"
+    if kind == ChangeKind.DOCUMENT:
+        name = after.get("kind")
+        return (name if name is not None else before.get("kind")) or ""
+    return ""
+
+
+def _by_hand_kind(event_type: str, kind, after: dict) -> bool:
+    """``_by_hand_condition`` for one event: entered by hand whatever else happened in the range."""
+    return (event_type in ("employer.reviewed", "address.mailing_removed") or kind == ChangeKind.DOCUMENT
+            or (event_type == "contact.phone_changed" and str(after.get("phone") or "").startswith("+")))  # fmt: skip
+
+
+def _row(sevis_id, student, event_type, which, key, old, new, when, actor, reference, hand, late) -> list:
+    return [sevis_id, student, event_label(event_type), which, field_label(key), old, new, when, actor, reference, hand,
+            "yes" if late else None]  # fmt: skip
+
+
+def _fallback_csv(payload: list) -> list:
+    """The row PostgreSQL leaves to Python: a change recorded before its fields were (the values as JSON)."""
+    key = payload[4]
+    payload[5], payload[6] = value_text(key, payload[5]), value_text(key, payload[6])
+    return _row(*payload)
+
+
+def _fallback_xlsx(payload: list) -> list:
+    row = _fallback_csv(payload)
+    row[7] = ExcelDateTime(row[7])
+    return row
 
 
 def change_list_csv(session: Session, school_id: int, change_range: ChangeRange) -> Iterator[bytes]:
     """The change list as CSV chunks: formatted by PostgreSQL and streamed with COPY there, else row by row."""
     if session.get_bind().dialect.name != "postgresql":
         return (chunk.encode() for chunk in csv_chunks(HEADER, change_rows(session, school_id, change_range)))
-    return csv_copy_chunks(session, HEADER, _change_cells(school_id, change_range), **_LAYOUT)
+    cells = _change_cells(session, school_id, change_range, excel=False)
+    return csv_copy_chunks(session, HEADER, cells, fallback=_fallback_csv, **_LAYOUT)
 
 
 def change_list_xlsx(session: Session, school_id: int, change_range: ChangeRange) -> Iterator[bytes]:
-    """The change list as XLSX chunks, as ``change_list_csv``."""
+    """The change list as XLSX chunks, as ``change_list_csv``: real dates, column widths, a frozen header, a filter."""
+    layout = SheetLayout(widths=WIDTHS)
     if session.get_bind().dialect.name != "postgresql":
-        return xlsx_chunks(HEADER, change_rows(session, school_id, change_range), sheet="Changes")
-    return xlsx_copy_chunks(session, HEADER, _change_cells(school_id, change_range), sheet="Changes", **_LAYOUT)
+        return xlsx_chunks(HEADER, change_rows(session, school_id, change_range, excel=True), sheet="Changes",
+                           layout=layout)  # fmt: skip
+    cells = _change_cells(session, school_id, change_range, excel=True)
+    return xlsx_copy_chunks(session, HEADER, cells, sheet="Changes", fallback=_fallback_xlsx, layout=layout,
+                            dates=frozenset({"cell7"}), **_LAYOUT)  # fmt: skip
 
 
 _CELLS = [f"cell{index}" for index in range(len(HEADER))]
-
-
-def _fallback_row(payload: list) -> list:
-    label, sevis_id, surname, given_name, kind, event_type, late, actor, before, after = payload
-    return [label, sevis_id, surname, given_name, kind or "", event_type, "yes" if late else "", actor,
-            changes_text(before, after)]  # fmt: skip
-
-
 _LAYOUT = {
-    "columns": _CELLS, "order": ["occurred_at", "id"], "fallback": _fallback_row,
-    # The time (to_char), the SEVIS ID and the kind (both checked by the database) and 'yes' need no escaping.
-    "plain": frozenset({"cell0", "cell1", "cell4", "cell6"}),
+    "columns": _CELLS, "order": ["occurred_at", "id", "n"],
+    # The SEVIS ID (checked by the database), the time (to_char), the reference and 'yes' need no escaping.
+    "plain": frozenset({"cell0", "cell7", "cell9", "cell10", "cell11"}),
     "settings": {"TimeZone": "America/New_York"},  # to_char()'s TZ is the session zone's: EST or EDT, as zoneinfo's
 }  # fmt: skip
 
+_WHEN_SQL = {False: "to_char(e.occurred_at, 'YYYY-MM-DD HH24:MI TZ')",
+             True: "round(CAST(extract(epoch FROM date_trunc('minute', e.occurred_at AT TIME ZONE 'America/New_York'))"
+                   " AS numeric) / 86400 + 25569, 10)::text"}  # fmt: skip
+# Each change's own cells once (an inner query over events), then one row per changed field.
+_CELLS_SQL = """
+SELECT ev.occurred_at AS occurred_at, ev.id AS id, f.n AS n, {row_number} AS row_number,
+  ev.cell0, ev.cell1, ev.cell2, ev.cell3,
+  coalesce(CAST(:field_labels AS jsonb) ->> (f.v ->> 0),
+           upper(left(replace(f.v ->> 0, '_', ' '), 1)) || substr(replace(f.v ->> 0, '_', ' '), 2)) AS cell4,
+  f.v ->> 1 AS cell5, f.v ->> 2 AS cell6, ev.cell7, ev.cell8, ev.cell9, ev.cell10, ev.cell11,
+  CASE WHEN ev.slow THEN jsonb_build_array(ev.cell0, ev.cell1, ev.event_type, ev.cell3, f.v ->> 0, f.v -> 1, f.v -> 2,
+                                           ev.cell7, ev.cell8, ev.cell9, ev.cell10, ev.reported_late)::text
+  END AS fallback
+FROM (
+  SELECT e.occurred_at, e.id, e.event_type, e.reported_late, s.sevis_id AS cell0, {student} AS cell1,
+    CAST(:event_labels AS jsonb) ->> e.event_type AS cell2, {which} AS cell3, {when} AS cell7, e.actor_label AS cell8,
+    'E' || e.id AS cell9, {hand} AS cell10, CASE WHEN e.reported_late THEN 'yes' END AS cell11,
+    e.fields IS NULL OR NOT CAST(:event_labels AS jsonb) ? e.event_type AS slow,
+    -- A change recorded before its fields were (migration 0015): its fields found here, their values as JSON.
+    coalesce(e.fields, (
+      SELECT coalesce(jsonb_agg(jsonb_build_array(k, b.o -> k, a.o -> k) ORDER BY k COLLATE "C"), '[]'::jsonb)
+      FROM jsonb_object_keys(b.o || a.o) AS k
+      WHERE k <> ALL (CAST(:not_a_field AS text[]))
+        AND coalesce(b.o -> k, 'null'::jsonb) IS DISTINCT FROM coalesce(a.o -> k, 'null'::jsonb))) AS fields
+  FROM events AS e JOIN students AS s ON s.id = e.student_id
+  CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(e.before) = 'object' THEN e.before ELSE '{{}}'::jsonb END AS o) AS b
+  CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(e.after) = 'object' THEN e.after ELSE '{{}}'::jsonb END AS o) AS a
+  WHERE e.school_id = :school_id AND e.change_kind = ANY (CAST(:kinds AS text[])) AND e.occurred_at >= :covers_from
+    AND e.occurred_at < :covers_until AND e.actor_kind <> 'data_feed' {up_to}
+  ORDER BY e.occurred_at, e.id OFFSET 0
+) AS ev
+CROSS JOIN LATERAL jsonb_array_elements(ev.fields) WITH ORDINALITY AS f(v, n)
+ORDER BY ev.occurred_at, ev.id, f.n
+"""
+_WHICH_SQL = """CASE e.change_kind WHEN 'employer' THEN coalesce(a.o ->> 'name', b.o ->> 'name')
+  WHEN 'address' THEN CASE WHEN e.event_type = 'address.physical_changed' THEN 'Physical address'
+                           ELSE 'Mailing address' END
+  WHEN 'document' THEN coalesce(a.o ->> 'kind', b.o ->> 'kind') ELSE '' END"""
+_HAND_SQL = """CASE WHEN e.event_type IN ('employer.reviewed', 'address.mailing_removed') OR e.change_kind = 'document'
+  OR (e.event_type = 'contact.phone_changed' AND a.o ->> 'phone' LIKE '+%') OR e.id = ANY (CAST(:deletions AS bigint[]))
+  THEN 'yes' END"""
 
-def _change_cells(school_id: int, change_range: ChangeRange):
-    """``change_rows`` in SQL (PostgreSQL): row_number (from 2), the cells as text and, for a change recorded
-    without its text, a fallback payload from which ``_fallback_row`` makes the row in Python."""
-    label = func.to_char(Event.occurred_at, "YYYY-MM-DD HH24:MI TZ")
-    payload = func.jsonb_build_array(label, Student.sevis_id, Student.surname, Student.given_name, Event.change_kind,
-                                     Event.event_type, Event.reported_late, Event.actor_label, Event.before,
-                                     Event.after)  # fmt: skip
-    values = [label, Student.sevis_id, Student.surname, Student.given_name, Event.change_kind, Event.event_type,
-              case((Event.reported_late, "yes")), Event.actor_label, Event.changes]  # fmt: skip
-    return (select((func.row_number().over(order_by=(Event.occurred_at, Event.id)) + 1).label("row_number"),
-                   *[value.label(name) for value, name in zip(values, _CELLS, strict=True)],
-                   case((Event.changes.is_(None), payload.cast(Text))).label("fallback"), Event.occurred_at, Event.id)
-            .join(Student, Student.id == Event.student_id).where(*_conditions(school_id, change_range))
-            .order_by(Event.occurred_at, Event.id))  # fmt: skip
+
+def _change_cells(session: Session, school_id: int, change_range: ChangeRange, *, excel: bool):
+    """``change_rows`` in SQL (PostgreSQL): a row per changed field, row_number (from 2), the cells as text and,
+    for a value only Python writes as the list shows it (a number, a list), a fallback payload for ``_row``."""
+    statement = _CELLS_SQL.format(
+        student="coalesce(s.given_name, '') || ' ' || coalesce(s.surname, '')", which=_WHICH_SQL,
+        when=_WHEN_SQL[excel],
+        hand=_HAND_SQL, row_number="row_number() OVER (ORDER BY ev.occurred_at, ev.id, f.n) + 1" if excel else "NULL",
+        up_to="AND e.id <= :up_to" if change_range.up_to_event_id is not None else "",
+    )  # fmt: skip
+    params = {"school_id": school_id, "kinds": [kind.value for kind in change_range.kinds],
+              "covers_from": change_range.covers_from, "covers_until": change_range.covers_until,
+              "not_a_field": list(NOT_A_FIELD), "event_labels": json.dumps(EVENT_LABELS),
+              "field_labels": json.dumps(FIELD_LABELS),
+              "deletions": sorted(deletions_by_hand(session, school_id, change_range))}  # fmt: skip
+    if change_range.up_to_event_id is not None:
+        params["up_to"] = change_range.up_to_event_id
+    columns = [column(name) for name in ("occurred_at", "id", "n", "row_number", *_CELLS, "fallback")]
+    return text(statement).bindparams(**params).columns(*columns)
 
 
 # --- SEVIS batch XML (Create-UpdateStudent.xsd) -------------------------------------------------
-
-XML_EVENT_TYPES = ("employer.added", "employer.restored", "employer.updated", "address.physical_changed",
-                   "address.mailing_changed")  # fmt: skip
-
 
 def _el(name: str, value) -> str:
     return f"<{name}>{escape(str(value))}</{name}>"
@@ -252,38 +387,233 @@ def _employment_identifier(employer: Employer | None) -> str | None:
     return f"<EmploymentIdentifier>{_el('StartDate', opt.start_date)}{_el('EndDate', opt.end_date)}</EmploymentIdentifier>"
 
 
-def _record_body(event: Event, employer: Employer | None) -> str | None:
-    """The update one event stands for, or None when SEVIS batch has no such update (a delete, a review)."""
-    if event.event_type in ("employer.added", "employer.restored"):
-        identifier = _employment_identifier(employer)
-        if identifier is None or not event.after:
-            return None
-        return f'<OPTEmployer><Add printForm="false">{identifier}<Employer>{_employer_xml(event.after, full=True)}</Employer></Add></OPTEmployer>'
-    if event.event_type == "employer.updated":
-        identifier = _employment_identifier(employer)
-        if identifier is None or not event.after:
-            return None
-        before = event.before or {}
-        original_start = before.get("start_date") or event.after.get("start_date") or employer.start_date.isoformat()
-        changed = {key: value for key, value in event.after.items() if key not in ("id", "reported_late", "review_status")}
-        if set(changed) <= {"name"} and changed.get("name") == before.get("name"):
-            return None
-        if any(key.startswith("address") or key in ("city", "state", "postal_code") for key in changed):
-            changed.update({key: getattr(employer, key) for key in ("address_line1", "address_line2", "city", "state",
-                                                                     "postal_code")})  # fmt: skip
-        if changed.get("name") == before.get("name"):
-            changed.pop("name", None)
-        identity = f"<EmployerIdentifier>{_el('EmployerName', before.get('name') or employer.name)}{_el('StartDate', original_start)}</EmployerIdentifier>"
-        return f'<OPTEmployer><Edit printForm="false">{identifier}{identity}<Employer>{_employer_xml(changed, full=False)}</Employer></Edit></OPTEmployer>'
-    if event.event_type in ("address.physical_changed", "address.mailing_changed") and event.after:
-        tag = "USAddress" if event.event_type == "address.physical_changed" else "MailingAddress"
-        return f'<PersonalInfo printForm="false"><{tag}>{_address_xml(event.after)}</{tag}></PersonalInfo>'
+EMPLOYER_EVENTS = ("employer.added", "employer.restored", "employer.deleted", "employer.updated",
+                   "employer.resubmitted", "employer.reviewed")  # fmt: skip
+PERSONAL_EVENTS = ("address.physical_changed", "address.mailing_changed", "address.mailing_removed",
+                   "contact.phone_changed", "contact.email_change_requested")  # fmt: skip
+XML_KINDS = (ChangeKind.EMPLOYER, ChangeKind.ADDRESS, ChangeKind.CONTACT)
+# Fields of an employer event that are the portal's own bookkeeping, never sent to SEVIS.
+_NOT_SENT = frozenset({"id", "reported_late", "review_status", "note"})
+_EMPLOYER_ADDRESS = ("address_line1", "address_line2", "city", "state", "postal_code")
+US_PHONE = re.compile(r"[0-9]{10}")
+
+
+def event_reference(event_id: int) -> str:
+    """The reference code a person quotes for an event: the requestID its XML record carries."""
+    return f"E{event_id}"
+
+
+@dataclass(frozen=True)
+class HandEntry:
+    """A change the SEVIS batch schema cannot carry: the DSO enters it in SEVIS by hand."""
+
+    event_id: int
+    occurred_at: datetime
+    sevis_id: str
+    student: str
+    what: str
+    which: str
+    detail: str
+
+    @property
+    def reference(self) -> str:
+        return event_reference(self.event_id)
+
+
+@dataclass
+class _EmployerNet:
+    """One employer's events in a range, folded: present at the start and at the end, values then and now."""
+
+    first_lifecycle: str | None = None
+    last_lifecycle: str | None = None
+    start: dict = field(default_factory=dict)
+    final: dict = field(default_factory=dict)
+    last_event: Event | None = None
+    deletion: Event | None = None
+
+    def apply(self, event: Event) -> None:
+        before, after = event.before or {}, event.after or {}
+        if event.event_type in ("employer.added", "employer.restored", "employer.deleted"):
+            self.first_lifecycle = self.first_lifecycle or event.event_type
+            self.last_lifecycle = event.event_type
+        if event.event_type == "employer.deleted":
+            self.deletion = event
+        for key, value in before.items():
+            self.start.setdefault(key, value)
+        if event.event_type in ("employer.added", "employer.restored"):
+            self.final = dict(after)
+        elif event.event_type in ("employer.updated", "employer.resubmitted"):
+            self.final.update(after)
+        if event.event_type != "employer.reviewed":
+            self.last_event = event
+
+    @property
+    def present_at_start(self) -> bool:
+        # The first add, restore or delete in the range says what SEVIS held before it; none means it held it.
+        return self.first_lifecycle in (None, "employer.deleted")
+
+    @property
+    def present_at_end(self) -> bool:
+        if self.last_lifecycle is None:
+            return self.present_at_start
+        return self.last_lifecycle != "employer.deleted"
+
+
+def _student_name(student: Student) -> str:
+    return f"{student.given_name or ''} {student.surname or ''}".strip()
+
+
+def _employer_record(net: _EmployerNet, employer: Employer | None) -> str | None:
+    """The net effect of one employer's events as an OPTEmployer element, or None when there is nothing to send."""
+    identifier = _employment_identifier(employer)
+    if identifier is None or net.last_event is None:
+        return None
+    if not net.present_at_start:
+        if not net.present_at_end or not net.final:
+            return None  # added and then deleted as "never worked here": SEVIS never hears of it
+        return f'<OPTEmployer><Add printForm="false">{identifier}<Employer>{_employer_xml(net.final, full=True)}</Employer></Add></OPTEmployer>'
+    if not net.present_at_end:
+        return None  # a deletion of an employer SEVIS holds: by hand
+    changed = {key: value for key, value in net.final.items()
+               if key not in _NOT_SENT and key in net.start and net.start[key] != value}  # fmt: skip
+    if not changed:
+        return None
+    if any(key in _EMPLOYER_ADDRESS for key in changed):  # SEVIS takes the whole address
+        current = {**{key: getattr(employer, key) for key in _EMPLOYER_ADDRESS}, **net.final}
+        changed.update({key: current.get(key) for key in _EMPLOYER_ADDRESS})
+    name = net.start.get("name") or net.final.get("name") or employer.name
+    started = net.start.get("start_date") or net.final.get("start_date") or employer.start_date.isoformat()
+    identity = f"<EmployerIdentifier>{_el('EmployerName', name)}{_el('StartDate', started)}</EmployerIdentifier>"
+    return f'<OPTEmployer><Edit printForm="false">{identifier}{identity}<Employer>{_employer_xml(changed, full=False)}</Employer></Edit></OPTEmployer>'
+
+
+def _address_values(values: dict | None) -> dict | None:
+    if not values:
+        return None
+    return {key: values.get(key) for key in ("line1", "line2", "city", "state", "postal_code")}
+
+
+def _personal_record(events: list[Event]) -> str | None:
+    """The net effect of a student's contact and address changes as one PersonalInfo element (None for none)."""
+    start: dict[str, object] = {}
+    final: dict[str, object] = {}
+    for event in events:
+        before, after = event.before or {}, event.after or {}
+        if event.event_type == "contact.phone_changed":
+            start.setdefault("phone", before.get("phone"))
+            final["phone"] = after.get("phone")
+        elif event.event_type == "contact.email_change_requested":
+            start.setdefault("email", before.get("email"))
+            final["email"] = after.get("requested_email") or after.get("email")
+        else:
+            kind = "physical" if event.event_type == "address.physical_changed" else "mailing"
+            start.setdefault(kind, _address_values(event.before))
+            final[kind] = _address_values(event.after)
+    changed = {key: value for key, value in final.items() if value and value != start.get(key)}
+    parts = []
+    if changed.get("email"):
+        parts.append(_el("Email", changed["email"]))
+    if changed.get("phone") and US_PHONE.fullmatch(str(changed["phone"])):
+        parts.append("<Telephone><TelephoneExemptInd>N</TelephoneExemptInd>"
+                     f"<Phone>{_el('USNumber', changed['phone'])}</Phone></Telephone>")  # fmt: skip
+    if changed.get("physical"):
+        parts.append(f"<USAddress>{_address_xml(changed['physical'])}</USAddress>")
+    if changed.get("mailing"):
+        parts.append(f"<MailingAddress>{_address_xml(changed['mailing'])}</MailingAddress>")
+    return f'<PersonalInfo printForm="false">{"".join(parts)}</PersonalInfo>' if parts else None
+
+
+def _hand_entries(student: Student, by_employer: dict[str, _EmployerNet], events: list[Event]) -> list[HandEntry]:
+    """What the batch cannot carry: deletions of employers SEVIS holds, STEM reviews, documents, the rest."""
+    name = _student_name(student)
+    entries = []
+    for net in by_employer.values():
+        if net.present_at_start and not net.present_at_end and net.deletion is not None:
+            before = net.deletion.before or {}
+            entries.append(HandEntry(net.deletion.id, net.deletion.occurred_at, student.sevis_id, name,
+                                     "Employer deleted (the student never worked there)", before.get("name") or "",
+                                     "Remove this employer from the student's OPT employment in SEVIS "
+                                     f"(start date {before.get('start_date') or 'not given'})."))  # fmt: skip
+    entries += [entry for entry in (_hand_entry(student, name, event) for event in events) if entry is not None]
+    return sorted(entries, key=lambda entry: (entry.occurred_at, entry.event_id))
+
+
+def _hand_entry(student: Student, name: str, event: Event) -> HandEntry | None:
+    after, before = event.after or {}, event.before or {}
+    made = partial(HandEntry, event.id, event.occurred_at, student.sevis_id, name)
+    if event.event_type == "employer.reviewed":
+        status = after.get("review_status")
+        words = label(EmployerReview(status)) if status in {item.value for item in EmployerReview} else "reviewed"
+        note = f": {after['note']}" if after.get("note") else ""
+        return made("STEM employer reviewed", after.get("name") or "", f"Record the school's review in SEVIS ({words}{note}).")
+    if event.event_type == "address.mailing_removed":
+        return made("Mailing address removed", "Mailing address", "Remove the student's mailing address in SEVIS.")
+    if event.event_type == "contact.phone_changed" and not US_PHONE.fullmatch(str(after.get("phone") or "")):
+        return made("Phone number changed", "Phone number",
+                    f"Enter the student's new phone number {after.get('phone') or ''} in SEVIS.")  # fmt: skip
+    if event.change_kind is ChangeKind.DOCUMENT:
+        return made(event_label(event.event_type), after.get("kind") or before.get("kind") or "Document",
+                    f"Read the uploaded file {after.get('filename') or ''} and update SEVIS from it.")  # fmt: skip
     return None
 
 
-def _employers_for(session: Session, events: list[Event]) -> dict[int, Employer]:
-    ids = [int(event.subject.split(":", 1)[1]) for event in events
-           if event.subject and event.subject.startswith("employer:") and event.subject.split(":", 1)[1].isdigit()]  # fmt: skip
+@dataclass
+class StudentNet:
+    """A student's net effect in a range: the XML records (reference, element) and what to enter by hand."""
+
+    student: Student
+    records: list[tuple[str, str]]
+    by_hand: list[HandEntry]
+
+
+def net_changes(session: Session, school_id: int, change_range: ChangeRange) -> Iterator[StudentNet]:
+    """Each student's changes in the range folded to their net effect (rule 9), student by student."""
+    kinds = tuple(kind for kind in change_range.kinds if kind in (*XML_KINDS, ChangeKind.DOCUMENT))
+    if not kinds:
+        return
+    conditions = _conditions(school_id, replace(change_range, kinds=kinds))
+    statement = (select(Event).where(*conditions, Event.student_id.is_not(None),
+                                     or_(Event.event_type.in_(EMPLOYER_EVENTS + PERSONAL_EVENTS),
+                                         Event.change_kind == ChangeKind.DOCUMENT))
+                 .order_by(Event.student_id, Event.occurred_at, Event.id).execution_options(yield_per=BATCH))  # fmt: skip
+    group: list[Event] = []
+    for event in session.scalars(statement):
+        if group and group[0].student_id != event.student_id:
+            yield _student_net(session, group)
+            group = []
+        group.append(event)
+    if group:
+        yield _student_net(session, group)
+
+
+def _student_net(session: Session, events: list[Event]) -> StudentNet:
+    student = session.get(Student, events[0].student_id)
+    by_employer: dict[str, _EmployerNet] = {}
+    for event in events:
+        if event.event_type in EMPLOYER_EVENTS and (event.subject or "").startswith("employer:"):
+            by_employer.setdefault(event.subject, _EmployerNet()).apply(event)
+    employers = _employers_for(session, list(by_employer))
+    records = []
+    for subject, net in by_employer.items():
+        body = _employer_record(net, employers.get(_subject_id(subject)))
+        if body is not None:
+            records.append((net.last_event.occurred_at, net.last_event.id, body))
+    personal = [event for event in events if event.event_type in PERSONAL_EVENTS]
+    body = _personal_record(personal) if personal else None
+    if body is not None:
+        records.append((personal[-1].occurred_at, personal[-1].id, body))
+    records.sort(key=lambda record: (record[0], record[1]))
+    return StudentNet(student, [(event_reference(event_id), body) for _, event_id, body in records],
+                      _hand_entries(student, by_employer, events))  # fmt: skip
+
+
+def _subject_id(subject: str) -> int | None:
+    value = subject.split(":", 1)[1]
+    return int(value) if value.isdigit() else None
+
+
+def _employers_for(session: Session, subjects: list[str]) -> dict[int, Employer]:
+    ids = [number for number in map(_subject_id, subjects) if number is not None]
     if not ids:
         return {}
     rows = session.scalars(select(Employer).where(Employer.id.in_(ids)).options(selectinload(Employer.opt_authorization)))
@@ -291,23 +621,67 @@ def _employers_for(session: Session, events: list[Event]) -> dict[int, Employer]
 
 
 def xml_records(session: Session, school_id: int, change_range: ChangeRange, *, user_id: str) -> Iterator[str]:
-    """One UpdateStudent/Student element per change SEVIS batch can carry, oldest first."""
-    range_xml = ChangeRange(change_range.covers_from, change_range.covers_until,
-                            tuple(kind for kind in change_range.kinds if kind in (ChangeKind.EMPLOYER, ChangeKind.ADDRESS)),
-                            change_range.since_last_download)  # fmt: skip
-    if not range_xml.kinds:
-        return
-    statement = (select(Event, Student.sevis_id).join(Student, Student.id == Event.student_id)
-                 .where(*_conditions(school_id, range_xml), Event.event_type.in_(XML_EVENT_TYPES))
-                 .order_by(Event.occurred_at, Event.id).execution_options(yield_per=BATCH))  # fmt: skip
-    for partition in session.execute(statement).partitions():
-        employers = _employers_for(session, [event for event, _ in partition])
-        for event, sevis_id in partition:
-            employer_id = int(event.subject.split(":", 1)[1]) if (event.subject or "").startswith("employer:") else None
-            body = _record_body(event, employers.get(employer_id))
-            if body is not None:
-                yield (f"<Student sevisID={quoteattr(sevis_id)} requestID={quoteattr(f'E{event.id}')} "
-                       f"userID={quoteattr(user_id)}>{body}</Student>")  # fmt: skip
+    """One UpdateStudent/Student element per net change SEVIS batch can carry, student by student."""
+    for net in net_changes(session, school_id, change_range):
+        for request_id, body in net.records:
+            yield (f"<Student sevisID={quoteattr(net.student.sevis_id)} requestID={quoteattr(request_id)} "
+                   f"userID={quoteattr(user_id)}>{body}</Student>")  # fmt: skip
+
+
+LIFECYCLE_EVENTS = ("employer.added", "employer.restored", "employer.deleted")
+
+
+def _by_hand_condition():
+    """The changes that are entered by hand whatever else happened in the range (a deletion depends on the rest)."""
+    return or_(Event.event_type.in_(("employer.reviewed", "address.mailing_removed")),
+               Event.change_kind == ChangeKind.DOCUMENT,
+               and_(Event.event_type == "contact.phone_changed", Event.after["phone"].as_string().like("+%")))  # fmt: skip
+
+
+def by_hand(session: Session, school_id: int, change_range: ChangeRange, *, limit: int | None = None) -> list[HandEntry]:
+    """Everything in the range to enter in SEVIS by hand, oldest first (the first ``limit``): the same entries as
+    ``net_changes`` finds, read without folding every change of the range."""
+    conditions = _conditions(school_id, change_range)
+    statement = (select(Event).where(*conditions, Event.student_id.is_not(None),
+                                     or_(_by_hand_condition(), Event.event_type == "employer.deleted"))
+                 .order_by(Event.occurred_at, Event.id))  # fmt: skip
+    events = list(session.scalars(statement))
+    nets = _lifecycles(session, conditions, {event.subject for event in events
+                                             if event.event_type == "employer.deleted" and event.subject})  # fmt: skip
+    by_student: dict[int, list[Event]] = {}
+    for event in events:
+        by_student.setdefault(event.student_id, []).append(event)
+    entries: list[HandEntry] = []
+    for student_id, own in by_student.items():
+        mine = {event.subject: nets[event.subject] for event in own if event.subject in nets}
+        entries += _hand_entries(session.get(Student, student_id), mine, own)
+    entries.sort(key=lambda entry: (entry.occurred_at, entry.event_id))
+    return entries[:limit] if limit is not None else entries
+
+
+def _lifecycles(session: Session, conditions: list, subjects: set[str]) -> dict[str, _EmployerNet]:
+    """The adds, deletes and restores in the range of these employers, folded."""
+    nets: dict[str, _EmployerNet] = {}
+    if subjects:
+        lifecycle = (select(Event).where(*conditions, Event.subject.in_(subjects), Event.event_type.in_(LIFECYCLE_EVENTS))
+                     .order_by(Event.occurred_at, Event.id))  # fmt: skip
+        for event in session.scalars(lifecycle):
+            nets.setdefault(event.subject, _EmployerNet()).apply(event)
+    return nets
+
+
+def deletions_by_hand(session: Session, school_id: int, change_range: ChangeRange) -> set[int]:
+    """The ids of the range's deletions of employers SEVIS holds (the other by-hand kinds go by their type)."""
+    conditions = _conditions(school_id, change_range)
+    subjects = set(session.scalars(select(Event.subject).where(*conditions, Event.event_type == "employer.deleted")))
+    nets = _lifecycles(session, conditions, {subject for subject in subjects if subject})
+    return {net.deletion.id for net in nets.values()
+            if net.present_at_start and not net.present_at_end and net.deletion is not None}  # fmt: skip
+
+
+def count_xml_records(session: Session, school_id: int, change_range: ChangeRange) -> int:
+    """How many XML records the range's net effect makes."""
+    return sum(len(net.records) for net in net_changes(session, school_id, change_range))
 
 
 def sevis_user_id(actor: Actor) -> str:
@@ -355,12 +729,6 @@ def xml_files(records: Iterator[str], *, school: School, user_id: str, download_
             yield _FILE_TAIL
 
         yield part, one_file(pending)
-
-
-def count_xml_records(session: Session, school_id: int, change_range: ChangeRange) -> int:
-    """An upper bound of the XML records (events of the kinds SEVIS batch can carry), in one statement."""
-    return session.scalar(select(func.count()).select_from(Event).where(
-        *_conditions(school_id, change_range), Event.event_type.in_(XML_EVENT_TYPES)))  # fmt: skip
 
 
 def xml_single(records: Iterator[str], *, school: School, user_id: str, download_id: int) -> Iterator[bytes]:

@@ -43,6 +43,47 @@ def changes_text(before: dict | None, after: dict | None) -> str:
     return "; ".join(parts)
 
 
+# Bookkeeping, and what another column of the change list says (the address's or the document's kind): no row.
+NOT_A_FIELD = ("id", "kind", "sha256", "obligation_id", "reported_late")
+
+
+def _value_labels() -> dict[str, dict[str, str]]:
+    from portal.models.enums import EmployerReview, EmploymentTime
+    from portal.services.labels import label
+
+    return {"employment_time": {item.value: label(item) for item in EmploymentTime},
+            "review_status": {item.value: label(item) for item in EmployerReview}}  # fmt: skip
+
+
+VALUE_LABELS = _value_labels()
+
+
+def value_text(key: str, value) -> str:
+    """A changed field's value as the change list shows it: Yes or No, "Full time", '' for none."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, str):
+        return VALUE_LABELS.get(key, {}).get(value, value)
+    return str(value)
+
+
+def _differs(old, new) -> bool:
+    if isinstance(old, bool) or isinstance(new, bool):  # as PostgreSQL's jsonb: true is not 1
+        return type(old) is not type(new) or old != new
+    return old != new
+
+
+def field_changes(before: dict | None, after: dict | None) -> list[list[str]]:
+    """Each changed field as [name, old, new], by name, the values as the change list shows them: one row each."""
+    before = before if isinstance(before, dict) else {}
+    after = after if isinstance(after, dict) else {}
+    keys = sorted(key for key in set(before) | set(after)
+                  if key not in NOT_A_FIELD and _differs(before.get(key), after.get(key)))  # fmt: skip
+    return [[key, value_text(key, before.get(key)), value_text(key, after.get(key))] for key in keys]
+
+
 def record_event(
     session: Session,
     actor: Actor,
@@ -76,6 +117,7 @@ def record_event(
         after=after,
         reported_late=reported_late,
         changes=changes_text(before, after) if change_kind is not None else None,
+        fields=field_changes(before, after) if change_kind is not None else None,
     )
     session.add(event)
     session.flush()

@@ -6,6 +6,9 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape
 
 CHUNK = 64 * 1024
@@ -58,27 +61,60 @@ def _write_csv_row(writer, row: Iterable) -> None:
                      for value in row])  # fmt: skip
 
 
-def xlsx_chunks(header: list[str], rows: Iterable[Iterable], *, sheet: str = "List") -> Iterator[bytes]:
+@dataclass
+class SheetLayout:
+    """How a sheet reads: column widths (characters), a frozen header row and a filter on it. ``rows`` counts the
+    rows written, for the filter's range at the end."""
+
+    widths: tuple[int, ...] = ()
+    frozen_header: bool = True
+    autofilter: bool = True
+    rows: list[int] = field(default_factory=lambda: [0])
+
+
+class ExcelDateTime(str):
+    """A date and time as Excel stores it: the serial number of days since 1899-12-30, as text (10 decimals)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, local: datetime) -> ExcelDateTime:
+        delta = local.replace(tzinfo=None) - EXCEL_EPOCH
+        days = Decimal(delta.days) + Decimal(delta.seconds) / Decimal(86400)
+        return cls(days.quantize(Decimal("1E-10"), rounding=ROUND_HALF_UP))
+
+
+EXCEL_EPOCH = datetime(1899, 12, 30)
+DATE_STYLE = ' s="2"'  # cellXfs 2: yyyy-mm-dd hh:mm
+
+
+def xlsx_chunks(header: list[str], rows: Iterable[Iterable], *, sheet: str = "List",
+                layout: SheetLayout | None = None) -> Iterator[bytes]:  # fmt: skip
     """An XLSX file streamed as it is zipped: the sheet's XML is written row by row (inline strings), never held.
 
     The same cells as XlsxWriter's constant_memory mode wrote: a bold header, text as inline strings, numbers as
-    numbers, dates as ISO text, empty values as no cell; formula-looking text defused.
+    numbers, dates as ISO text (an ``ExcelDateTime`` as a real date), empty values as no cell; formula-looking text
+    defused.
     """
-    return xlsx_file(header, _sheet_rows(rows), sheet=sheet)
+    return xlsx_file(header, _sheet_rows(rows, layout), sheet=sheet, layout=layout)
 
 
-def _sheet_rows(rows: Iterable[Iterable]) -> Iterator[bytes]:
+def _sheet_rows(rows: Iterable[Iterable], layout: SheetLayout | None = None) -> Iterator[bytes]:
     """The sheet's <row> elements from row 2 on, a thousand rows per block."""
     pending: list[str] = []
+    number = 1
     for number, row in enumerate(rows, start=2):
         pending.append(xlsx_row(number, row))
         if len(pending) >= 1000:
             yield "".join(pending).encode()
             pending.clear()
+    if layout is not None:
+        layout.rows[0] = number - 1
     yield "".join(pending).encode()
 
 
-def xlsx_file(header: list[str], blocks: Iterable[bytes], *, sheet: str) -> Iterator[bytes]:
+def xlsx_file(header: list[str], blocks: Iterable[bytes], *, sheet: str,
+              layout: SheetLayout | None = None) -> Iterator[bytes]:  # fmt: skip
     """The zip around the sheet: the fixed parts first (they leave before the rows are read), then the rows."""
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
@@ -86,14 +122,32 @@ def xlsx_file(header: list[str], blocks: Iterable[bytes], *, sheet: str) -> Iter
             archive.writestr(name, body)
         yield sink.take()
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
-            part.write(_SHEET_HEAD)
+            part.write(_sheet_head(layout))
             part.write(xlsx_row(1, header, ' s="1"').encode())
             for block in blocks:
                 part.write(block)
                 if sink.size >= CHUNK:
                     yield sink.take()
-            part.write(b"</sheetData></worksheet>")
+            part.write(b"</sheetData>")
+            if layout is not None and layout.autofilter:
+                last = f"{column_letter(len(header) - 1)}{layout.rows[0] + 1}"
+                part.write(f'<autoFilter ref="A1:{last}"/>'.encode())
+            part.write(b"</worksheet>")
     yield sink.take()
+
+
+def _sheet_head(layout: SheetLayout | None) -> bytes:
+    if layout is None:
+        return _SHEET_HEAD
+    parts = [_SHEET_HEAD.removesuffix(b"<sheetData>").decode()]
+    if layout.frozen_header:
+        parts.append('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+                     'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>')  # fmt: skip
+    if layout.widths:
+        parts.append("<cols>" + "".join(f'<col min="{index}" max="{index}" width="{width}" customWidth="1"/>'
+                                        for index, width in enumerate(layout.widths, start=1)) + "</cols>")  # fmt: skip
+    parts.append("<sheetData>")
+    return "".join(parts).encode()
 
 
 class _Sink:
@@ -137,6 +191,9 @@ def xlsx_row(number: int, values: Iterable, style: str = "") -> str:
     cells = []
     for index, value in enumerate(values):
         if value is None or value == "":
+            continue
+        if type(value) is ExcelDateTime:
+            cells.append(f'<c r="{column_letter(index)}{number}"{DATE_STYLE}><v>{value}</v></c>')
             continue
         if value is True or value is False:
             cells.append(f'<c r="{column_letter(index)}{number}"{style} t="b"><v>{int(value)}</v></c>')
@@ -187,13 +244,15 @@ def _xlsx_parts(sheet: str) -> dict[str, str]:
             f'<Relationship Id="rId2" Type="{rels}/styles" Target="styles.xml"/></Relationships>'),
         "xl/styles.xml": head + (
             f'<styleSheet xmlns="{main}">'
+            '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm"/></numFmts>'
             '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
             '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
             '<fills count="2"><fill><patternFill patternType="none"/></fill>'
             '<fill><patternFill patternType="gray125"/></fill></fills>'
             '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
             '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-            '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-            '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+            '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+            '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+            '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
             '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'),
     }  # fmt: skip

@@ -28,8 +28,10 @@ from sqlalchemy.orm import Session
 
 from portal.services.exports import (
     CHUNK,
+    DATE_STYLE,
     FORMULA_STARTS,
     XML_ESCAPES,
+    SheetLayout,
     column_letter,
     csv_head,
     csv_text,
@@ -71,10 +73,13 @@ def _guarded(column: str, *, plain: bool, limit: int | None = None) -> sql.Compo
     return sql.SQL("CASE WHEN ascii({}) IN ({}) THEN {} ELSE {} END").format(value, _FORMULA_CODES, quoted, kept)
 
 
-def _cell_xml(index: int, plain: bool) -> sql.Composable:
+def _cell_xml(index: int, plain: bool, date: bool = False) -> sql.Composable:
     """The <c> of column ``index`` in the current row, '' for an empty cell (|| with a NULL text is NULL)."""
     text = sql.SQL("trimmed.{}").format(sql.Identifier(f"_text{index}"))
     start = sql.Literal(f'<c r="{column_letter(index)}')
+    if date:  # the text is an Excel serial number (ExcelDateTime)
+        return sql.SQL("""coalesce({} || trimmed._row || '"{}><v>' || {} || '</v></c>', '')""").format(
+            start, sql.SQL(DATE_STYLE.replace("'", "''")), text)  # fmt: skip
     if plain:
         return sql.SQL("""coalesce({} || trimmed._row || '" t="inlineStr"><is><t>' || {} || '</t></is></c>', '')"""
                        ).format(start, text)  # fmt: skip
@@ -122,8 +127,11 @@ def _csv_rewritten(block: bytes, fallback: Fallback | None) -> bytes:
 
 def xlsx_copy_chunks(session: Session, header: list[str], cells: Select, *, columns: list[str], order: list[str],
                      sheet: str, plain: frozenset = frozenset(), descending: bool = False,
-                     fallback: Fallback | None = None, settings: dict | None = None) -> Iterator[bytes]:  # fmt: skip
-    """``xlsx_chunks`` for the rows of ``cells``; every value is text, so every cell is an inline string."""
+                     fallback: Fallback | None = None, settings: dict | None = None,
+                     layout: SheetLayout | None = None, dates: frozenset = frozenset()) -> Iterator[bytes]:  # fmt: skip
+    """``xlsx_chunks`` for the rows of ``cells``; every value is text, so every cell is an inline string but the
+    ``dates`` columns, whose text is an Excel serial number (an ``ExcelDateTime`` in Python), written as dates."""
+    plain = plain | dates
     texts = [sql.SQL("{} AS {}").format(_guarded(column, plain=column in plain, limit=MAX_CELL),
                                         sql.Identifier(f"_text{index}"))
              for index, column in enumerate(columns)]  # fmt: skip
@@ -133,7 +141,7 @@ def xlsx_copy_chunks(session: Session, header: list[str], cells: Select, *, colu
                       ).format(  # fmt: skip
         sql.SQL(", ").join([*texts, *extra, *[sql.SQL("cells.{}").format(sql.Identifier(name)) for name in order]]),
         inner, _ordered(order, "cells", descending))  # fmt: skip
-    cells_xml = [_cell_xml(index, column in plain) for index, column in enumerate(columns)]
+    cells_xml = [_cell_xml(index, column in plain, column in dates) for index, column in enumerate(columns)]
     row_xml = sql.SQL("'<row r=\"' || trimmed._row || '\">' || {} || '</row>'").format(sql.SQL(" || ").join(cells_xml))
     if fallback is not None:  # '#', the row number, a space and the payload: Python writes this row
         row_xml = sql.SQL("CASE WHEN trimmed.fallback IS NULL THEN {} ELSE '#' || trimmed._row || ' ' || "
@@ -141,11 +149,14 @@ def xlsx_copy_chunks(session: Session, header: list[str], cells: Select, *, colu
     statement = sql.SQL("SELECT {} FROM ({}) AS trimmed ORDER BY {}").format(
         row_xml, trimmed, _ordered(order, "trimmed", descending))  # fmt: skip
     blocks = _copy_blocks(session, statement, params, "FORMAT text", settings)
-    return xlsx_file(header, _xlsx_blocks(blocks, fallback), sheet=sheet)
+    return xlsx_file(header, _xlsx_blocks(blocks, fallback, layout), sheet=sheet, layout=layout)
 
 
-def _xlsx_blocks(blocks: Iterator[tuple[bytes, int]], fallback: Fallback | None) -> Iterator[bytes]:
-    for block, _count in blocks:
+def _xlsx_blocks(blocks: Iterator[tuple[bytes, int]], fallback: Fallback | None,
+                 layout: SheetLayout | None = None) -> Iterator[bytes]:  # fmt: skip
+    for block, count in blocks:
+        if layout is not None:
+            layout.rows[0] += count
         if fallback is not None and (block.startswith(b"#") or b"\n#" in block):
             block = b"".join(_xlsx_fallback_row(line[1:], fallback) if line.startswith(b"#") else _unescaped(line)
                              for line in block.split(b"\n"))  # fmt: skip

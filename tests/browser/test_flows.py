@@ -230,9 +230,10 @@ def test_a_student_creates_the_account_from_the_email_and_reports_changes(page, 
     text = open(download_info.value.path(), encoding="utf-8-sig").read()
     rows = list(csv.DictReader(io.StringIO(text)))
     mine = [row for row in rows if row["SEVIS ID"] == fresh["sevis_id"]]
-    whats = " | ".join(f"{row['What']}: {row['Change']}" for row in mine)
-    assert any(employer in row["Changes (before -> after)"] or employer in row["Change"] for row in mine), whats
-    assert any("77 Beacon Street" in row["Changes (before -> after)"] for row in mine), whats
+    whats = " | ".join(f"{row['What changed']} ({row['Which']}): {row['Field']} {row['Old value']} -> {row['New value']}"
+                       for row in mine)  # fmt: skip
+    assert any(row["Which"] == employer for row in mine), whats
+    assert any(row["Field"] == "Street address" and "77 Beacon Street" in row["New value"] for row in mine), whats
     assert len(mine) >= 3, f"add, delete, restore and the address: {whats}"
 
     # -- Reset Portal Account: a new email with a new link -------------------------------------------------------------

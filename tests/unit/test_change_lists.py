@@ -6,7 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 import xmlschema
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from portal.models import ChangeListDownload, Event
@@ -14,17 +17,20 @@ from portal.models.enums import AddressKind, ChangeKind, ExportFormat, Role
 from portal.services.actors import Actor
 from portal.services.change_lists import (
     MAX_RECORDS_PER_FILE,
+    by_hand,
     change_rows,
     count_changes,
     record_download,
     resolve_range,
+    since_mark,
     xml_records,
     xml_single,
     xml_zip,
 )  # fmt: skip
-from portal.services.contact import update_address
+from portal.services.contact import remove_mailing_address, update_address, update_phone
 from portal.services.employers import add_employer, delete_employer, restore_employer, update_employer
 from portal.services.errors import NotAllowed, RuleBroken
+from portal.services.events import record_event
 
 # The schema the project ships, the one the feed checks incoming batches against (not a copy outside the repository).
 XSD = Path(__file__).resolve().parents[2] / "portal" / "schemas" / "sevis" / "Create-UpdateStudent.xsd"
@@ -112,12 +118,48 @@ def test_rows_are_the_students_changes_of_the_chosen_kinds_only_own_school(facto
     student = _student_changes(db_session, factory, school)
     _student_changes(db_session, factory, factory.school())
     rows = list(change_rows(db_session, school.id, _everything(db_session, dso)))
-    assert {row[1] for row in rows} == {student.sevis_id}
-    assert [row[5] for row in rows] == ["employer.added", "employer.updated", "employer.added", "employer.deleted",
-                                        "employer.restored", "address.physical_changed", "address.mailing_changed"]  # fmt: skip
+    assert {row[0] for row in rows} == {student.sevis_id}
+    assert list(dict.fromkeys(row[2] for row in rows)) == [
+        "Employer added", "Employer changed", "Employer deleted", "Employer restored by the school",
+        "Physical address changed", "Mailing address changed"]  # fmt: skip
     only_addresses = list(change_rows(db_session, school.id, _everything(db_session, dso, (ChangeKind.ADDRESS,))))
-    assert len(only_addresses) == 2
+    assert {row[3] for row in only_addresses} == {"Physical address", "Mailing address"}
     assert count_changes(db_session, school.id, _everything(db_session, dso)) == 7
+
+
+def test_one_row_per_changed_field_names_the_employer_and_the_field_in_words(factory, db_session, school, dso,
+                                                                            student_actor):  # fmt: skip
+    student, actor = student_actor
+    with time_machine.travel(datetime(2026, 10, 5, 15, tzinfo=UTC), tick=False):
+        employer = add_employer(db_session, student, employer_data(student, name="Northwind Freight",
+                                                                   job_title="Dispatcher"), actor=actor)  # fmt: skip
+    with time_machine.travel(datetime(2026, 11, 5, 15, 7, tzinfo=UTC), tick=False):
+        update_employer(db_session, employer, employer_data(student, name="Northwind Freight", job_title="Senior Dispatcher",
+                                                            employment_time="part_time"),
+                        actor=actor, expected_version=employer.version)  # fmt: skip
+    rows = list(change_rows(db_session, school.id, _range(db_session, dso, date(2026, 11, 1), date(2026, 11, 30))))
+    event = db_session.scalar(select(Event).where(Event.event_type == "employer.updated"))
+    name = f"{student.given_name} {student.surname}"
+    assert rows == [
+        [student.sevis_id, name, "Employer changed", "Northwind Freight", "Full or part time", "Full time", "Part time",
+         "2026-11-05 10:07 EST", actor.label, f"E{event.id}", None, None],
+        [student.sevis_id, name, "Employer changed", "Northwind Freight", "Job title", "Dispatcher", "Senior Dispatcher",
+         "2026-11-05 10:07 EST", actor.label, f"E{event.id}", None, None],
+    ]  # fmt: skip
+
+
+def test_a_change_to_enter_by_hand_is_flagged_in_the_rows(factory, db_session, school, dso, student_actor):
+    student, actor = student_actor
+    with time_machine.travel(datetime(2026, 10, 5, 15, tzinfo=UTC), tick=False):
+        kept = add_employer(db_session, student, employer_data(student, name="Sent Co"), actor=actor)
+    with time_machine.travel(datetime(2026, 11, 5, 15, tzinfo=UTC), tick=False):
+        delete_employer(db_session, kept, actor=actor, confirmed_never_worked=True)
+        never = add_employer(db_session, student, employer_data(student, name="Never Co", ein="987654321"), actor=actor)
+        delete_employer(db_session, never, actor=actor, confirmed_never_worked=True)
+        update_phone(db_session, student, "+44 20 7946 0958", actor=actor, expected_version=student.version)
+    rows = list(change_rows(db_session, school.id, _range(db_session, dso, date(2026, 11, 1), date(2026, 11, 30))))
+    flagged = {(row[2], row[3]) for row in rows if row[10] == "yes"}
+    assert flagged == {("Employer deleted", "Sent Co"), ("Phone number changed", "")}
 
 
 def test_the_sevis_batch_xml_validates_against_the_schema(factory, db_session, school, dso, schema):
@@ -125,9 +167,145 @@ def test_the_sevis_batch_xml_validates_against_the_schema(factory, db_session, s
     records = xml_records(db_session, school.id, _everything(db_session, dso), user_id="0000000001")
     xml = b"".join(xml_single(records, school=school, user_id="0000000001", download_id=1)).decode()
     schema.validate(xml)
-    assert xml.count("<OPTEmployer><Add") == 3 and xml.count("<OPTEmployer><Edit") == 1
-    assert "<USAddress>" in xml and "<MailingAddress>" in xml
+    # Initech added then edited: one Add with the final values; Mistake Co added, deleted, restored: one Add.
+    assert xml.count("<OPTEmployer><Add") == 2 and xml.count("<OPTEmployer><Edit") == 0
+    assert "<StudentsJobTitle>Senior Analyst</StudentsJobTitle>" in xml and "<City>Cambridge</City>" in xml
+    assert xml.count("<PersonalInfo") == 1 and "<USAddress>" in xml and "<MailingAddress>" in xml
     assert "Initech &amp; Sons" in xml
+
+
+def _xml(db_session, school, change_range, schema) -> str:
+    records = list(xml_records(db_session, school.id, change_range, user_id="0000000001"))
+    if not records:
+        return ""
+    xml = b"".join(xml_single(iter(records), school=school, user_id="0000000001", download_id=1)).decode()
+    schema.validate(xml)
+    return xml
+
+
+def _range(db_session, dso, start, end, kinds=tuple(ChangeKind)):
+    return resolve_range(db_session, dso, start=start, end=end, since_last=False, kinds=kinds, now=NOW)
+
+
+@pytest.fixture
+def student_actor(factory, school):
+    student = factory.student(school=school)
+    return student, Actor.for_user(factory.user(role=Role.STUDENT, student=student))
+
+
+def test_an_employer_added_then_deleted_as_never_worked_is_not_sent(db_session, school, dso, schema, student_actor):
+    student, actor = student_actor
+    employer = add_employer(db_session, student, employer_data(student, name="Lakeview Software Co"), actor=actor)
+    delete_employer(db_session, employer, actor=actor, confirmed_never_worked=True)
+    assert _xml(db_session, school, _everything(db_session, dso), schema) == ""
+    assert by_hand(db_session, school.id, _everything(db_session, dso)) == []
+
+
+def test_an_employer_added_then_edited_is_one_add_with_the_final_values(db_session, school, dso, schema, student_actor):
+    student, actor = student_actor
+    employer = add_employer(db_session, student, employer_data(student, job_title="Dispatcher"), actor=actor)
+    update_employer(db_session, employer, employer_data(student, job_title="Senior Dispatcher"), actor=actor,
+                    expected_version=employer.version)  # fmt: skip
+    xml = _xml(db_session, school, _everything(db_session, dso), schema)
+    assert xml.count("<Student ") == 1 and xml.count("<OPTEmployer><Add") == 1
+    assert "Senior Dispatcher" in xml and ">Dispatcher<" not in xml
+
+
+def test_an_employer_already_sent_and_then_edited_is_an_edit_of_what_changed(db_session, school, dso, schema,
+                                                                             student_actor):  # fmt: skip
+    student, actor = student_actor
+    with time_machine.travel(datetime(2026, 10, 5, 15, tzinfo=UTC), tick=False):
+        employer = add_employer(db_session, student, employer_data(student, job_title="Dispatcher"), actor=actor)
+    with time_machine.travel(datetime(2026, 11, 5, 15, tzinfo=UTC), tick=False):
+        update_employer(db_session, employer, employer_data(student, job_title="Senior Dispatcher"), actor=actor,
+                        expected_version=employer.version)  # fmt: skip
+    xml = _xml(db_session, school, _range(db_session, dso, date(2026, 11, 1), date(2026, 11, 30)), schema)
+    assert xml.count("<OPTEmployer><Edit") == 1 and "<OPTEmployer><Add" not in xml
+    assert "<Employer><StudentsJobTitle>Senior Dispatcher</StudentsJobTitle></Employer>" in xml
+
+
+def test_restoring_an_employer_already_sent_sends_nothing_new(factory, db_session, school, dso, schema, student_actor):
+    student, actor = student_actor
+    with time_machine.travel(datetime(2026, 10, 5, 15, tzinfo=UTC), tick=False):
+        employer = add_employer(db_session, student, employer_data(student), actor=actor)
+    with time_machine.travel(datetime(2026, 11, 5, 15, tzinfo=UTC), tick=False):
+        delete_employer(db_session, employer, actor=actor, confirmed_never_worked=True)
+        restore_employer(db_session, employer, actor=dso)
+    november = _range(db_session, dso, date(2026, 11, 1), date(2026, 11, 30))
+    assert _xml(db_session, school, november, schema) == ""
+    assert by_hand(db_session, school.id, november) == []
+
+
+def test_a_deleted_employer_is_never_an_add_and_its_deletion_is_entered_by_hand(db_session, school, dso, schema,
+                                                                                student_actor):  # fmt: skip
+    student, actor = student_actor
+    with time_machine.travel(datetime(2026, 10, 5, 15, tzinfo=UTC), tick=False):
+        employer = add_employer(db_session, student, employer_data(student, name="Harbor Health Partners"), actor=actor)
+    with time_machine.travel(datetime(2026, 11, 5, 15, tzinfo=UTC), tick=False):
+        update_employer(db_session, employer, employer_data(student, name="Harbor Health Partners", job_title="Nurse"),
+                        actor=actor, expected_version=employer.version)  # fmt: skip
+        delete_employer(db_session, employer, actor=actor, confirmed_never_worked=True)
+    november = _range(db_session, dso, date(2026, 11, 1), date(2026, 11, 30))
+    assert _xml(db_session, school, november, schema) == ""
+    [entry] = by_hand(db_session, school.id, november)
+    assert entry.which == "Harbor Health Partners" and entry.what.startswith("Employer deleted")
+    assert entry.sevis_id == student.sevis_id and entry.reference.startswith("E")
+
+
+def test_a_stem_review_is_entered_by_hand(factory, db_session, school, dso, student_actor):
+    student, _ = student_actor
+    record_event(db_session, dso, "employer.reviewed", student=student, change_kind=ChangeKind.EMPLOYER,
+                 subject="employer:999999", before={"id": 999999, "name": "Acme", "review_status": "waiting"},
+                 after={"id": 999999, "name": "Acme", "review_status": "returned", "note": "Sign page 3"})  # fmt: skip
+    [entry] = by_hand(db_session, school.id, _everything(db_session, dso))
+    assert entry.what == "STEM employer reviewed" and entry.which == "Acme"
+    assert "Returned to the student: Sign page 3" in entry.detail
+
+
+def test_a_document_is_entered_by_hand(db_session, school, dso, student_actor):
+    student, actor = student_actor
+    record_event(db_session, actor, "document.uploaded", student=student, change_kind=ChangeKind.DOCUMENT,
+                 subject="document:1", after={"kind": "Form I-983", "filename": "i983.pdf", "size_bytes": 10})  # fmt: skip
+    [entry] = by_hand(db_session, school.id, _everything(db_session, dso))
+    assert entry.which == "Form I-983" and "i983.pdf" in entry.detail
+
+
+def test_a_removed_mailing_address_is_entered_by_hand(db_session, school, dso, schema, student_actor):
+    student, actor = student_actor
+    update_address(db_session, student, AddressKind.MAILING, {"line1": "PO Box 12", "city": "Boston", "state": "MA",
+                                                              "postal_code": "02115"}, actor=actor, expected_version=None)  # fmt: skip
+    remove_mailing_address(db_session, student, actor=actor, expected_version=student.version)
+    [entry] = by_hand(db_session, school.id, _everything(db_session, dso))
+    assert entry.what == "Mailing address removed"
+    assert _xml(db_session, school, _everything(db_session, dso), schema) == ""  # added then removed: nothing
+
+
+def test_an_international_phone_is_entered_by_hand_a_us_one_is_sent(db_session, school, dso, schema, student_actor):
+    student, actor = student_actor
+    update_phone(db_session, student, "617 555 0100", actor=actor, expected_version=student.version)
+    xml = _xml(db_session, school, _everything(db_session, dso), schema)
+    assert "<USNumber>6175550100</USNumber>" in xml
+    update_phone(db_session, student, "+44 20 7946 0958", actor=actor, expected_version=student.version)
+    [entry] = by_hand(db_session, school.id, _everything(db_session, dso))
+    assert entry.what == "Phone number changed" and "+442079460958" in entry.detail
+
+
+def test_nothing_from_the_sevis_data_feed_is_in_any_change_list(factory, db_session, school, dso, schema):
+    student = factory.student(school=school)
+    feed = Actor.data_feed(school.id)
+    employer = add_employer(db_session, student, employer_data(student, name="From SEVIS Inc"), actor=feed)
+    update_address(db_session, student, AddressKind.PHYSICAL, {"line1": "5 Elm St", "city": "Boston", "state": "MA",
+                                                               "postal_code": "02115"}, actor=feed, expected_version=None)  # fmt: skip
+    everything = _everything(db_session, dso)
+    assert count_changes(db_session, school.id, everything) == 0
+    assert list(change_rows(db_session, school.id, everything)) == []
+    assert _xml(db_session, school, everything, schema) == ""
+    # The student then edits the employer SEVIS sent: an Edit, since SEVIS holds it.
+    actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
+    update_employer(db_session, employer, employer_data(student, name="From SEVIS Inc", job_title="Lead"), actor=actor,
+                    expected_version=employer.version)  # fmt: skip
+    xml = _xml(db_session, school, _everything(db_session, dso), schema)
+    assert xml.count("<OPTEmployer><Edit") == 1 and "From SEVIS Inc" in xml
 
 
 def test_more_than_250_students_make_a_zip_of_valid_files(factory, db_session, school, dso, schema):
@@ -170,8 +348,8 @@ def test_each_row_shows_when_it_changed_in_eastern_time_with_daylight_saving(fac
                          after={"phone": "2"}, change_kind=ChangeKind.CONTACT, subject=f"student:{student.id}")  # fmt: skip
     db_session.flush()
     rows = list(change_rows(db_session, school.id, _everything(db_session, dso, (ChangeKind.CONTACT,))))
-    assert [row[0] for row in rows] == ["2026-01-15 12:30 EST", "2026-01-15 12:30 EST", "2026-07-15 13:30 EDT"]
-    assert rows[0][8] == "phone: 1 -> 2"
+    assert [row[7] for row in rows] == ["2026-01-15 12:30 EST", "2026-01-15 12:30 EST", "2026-07-15 13:30 EDT"]
+    assert rows[0][4:7] == ["Phone number", "1", "2"]
 
 
 def test_a_change_keeps_its_text_as_the_list_shows_it_and_other_events_none(factory, db_session, school, dso):
@@ -185,7 +363,9 @@ def test_a_change_keeps_its_text_as_the_list_shows_it_and_other_events_none(fact
     other = record_event(db_session, dso, "email.sent", student=student, after={"template": "x"})
     assert change.changes == changes_text(before, after) == (
         'end_date:  -> 2027-01-31; name: Old & Co -> New, "Co"; self_employed: False -> True; zip: 02110 -> ')
-    assert other.changes is None
+    assert change.fields == [["end_date", "", "2027-01-31"], ["name", "Old & Co", 'New, "Co"'],
+                             ["self_employed", "No", "Yes"], ["zip", "02110", ""]]  # the list's rows, one per field
+    assert other.changes is None and other.fields is None
     assert changes_text(None, {"phone": "1", "id": 2}) == "phone:  -> 1" and changes_text({"a": 1}, {"a": True}) == ""
 
 
@@ -216,16 +396,96 @@ def _awkward_changes(db_session, factory, school):
 
 def test_the_files_hold_the_rows_byte_for_byte_as_python_writes_them(factory, db_session, school, dso):
     """On PostgreSQL the database writes the files (COPY); on SQLite they are these rows written by Python."""
-    from portal.services.change_lists import HEADER, change_list_csv, change_list_xlsx
-    from portal.services.exports import csv_chunks, xlsx_chunks
+    from portal.services.change_lists import HEADER, WIDTHS, change_list_csv, change_list_xlsx
+    from portal.services.exports import SheetLayout, csv_chunks, xlsx_chunks
 
     _awkward_changes(db_session, factory, school)
     change_range = _everything(db_session, dso)
     rows = list(change_rows(db_session, school.id, change_range))
-    assert [row[8] for row in rows][-2:] == ["a: 1.5 -> 2.0; b: [1, 'x'] -> {'k': None}", "city: A -> B"]
-    assert [row[0] for row in rows][:2] == ["2026-03-06 02:59 EST", "2026-03-08 03:59 EDT"]
+    assert [row[4:7] for row in rows][-3:] == [["A", "1.5", "2.0"], ["B", "[1, 'x']", "{'k': None}"], ["City", "A", "B"]]
+    assert [row[7] for row in rows][:2] == ["2026-03-06 02:59 EST", "2026-03-08 03:59 EDT"]
     assert b"".join(change_list_csv(db_session, school.id, change_range)) == "".join(csv_chunks(HEADER, rows)).encode()
+    excel_rows = list(change_rows(db_session, school.id, change_range, excel=True))
     copied = zipfile.ZipFile(io.BytesIO(b"".join(change_list_xlsx(db_session, school.id, change_range))))
-    written = zipfile.ZipFile(io.BytesIO(b"".join(xlsx_chunks(HEADER, rows, sheet="Changes"))))
+    written = zipfile.ZipFile(io.BytesIO(b"".join(xlsx_chunks(HEADER, excel_rows, sheet="Changes",
+                                                              layout=SheetLayout(widths=WIDTHS)))))  # fmt: skip
     assert copied.namelist() == written.namelist()
     assert all(copied.read(name) == written.read(name) for name in written.namelist())
+
+
+def test_the_xlsx_has_real_dates_widths_a_frozen_header_and_a_filter(factory, db_session, school, dso, student_actor):
+    from openpyxl import load_workbook
+
+    from portal.services.change_lists import change_list_xlsx
+
+    student, actor = student_actor
+    with time_machine.travel(datetime(2026, 11, 5, 15, 7, 30, tzinfo=UTC), tick=False):
+        update_phone(db_session, student, "617 555 0100", actor=actor, expected_version=student.version)
+    body = b"".join(change_list_xlsx(db_session, school.id, _everything(db_session, dso)))
+    sheet = load_workbook(io.BytesIO(body)).active
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:L2"
+    assert sheet.column_dimensions["B"].width == 24
+    assert sheet["H2"].value == datetime(2026, 11, 5, 10, 7) and sheet["H2"].number_format == "yyyy-mm-dd hh:mm"
+    assert [cell.value for cell in sheet[1]][:3] == ["SEVIS ID", "Student", "What changed"]
+
+
+def test_a_past_range_leaves_the_since_my_last_download_mark(db_session, dso):
+    first = resolve_range(db_session, dso, start=None, end=None, since_last=True, kinds=tuple(ChangeKind), now=NOW)
+    record_download(db_session, dso, fmt=ExportFormat.CSV, change_range=first, row_count=0)
+    past = resolve_range(db_session, dso, start=date(2026, 10, 1), end=date(2026, 10, 31), since_last=False,
+                         kinds=tuple(ChangeKind), now=NOW + timedelta(days=1))  # fmt: skip
+    record_download(db_session, dso, fmt=ExportFormat.XLSX, change_range=past, row_count=0)
+    assert since_mark(db_session, dso.user_id) == NOW
+    later = resolve_range(db_session, dso, start=None, end=None, since_last=True, kinds=tuple(ChangeKind),
+                          now=NOW + timedelta(days=2))  # fmt: skip
+    assert later.covers_from == NOW
+
+
+DOWNLOADS = st.lists(st.one_of(
+    st.tuples(st.just("since"), st.integers(0, 2000)),
+    st.tuples(st.just("past"), st.integers(0, 2000), st.integers(0, 400)),
+), min_size=1, max_size=8)  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+@given(downloads=DOWNLOADS)
+def test_the_mark_never_moves_backwards_whatever_the_order_of_downloads(factory, db_session, school, downloads):
+    official = Actor.for_user(factory.user(role=Role.DSO, school=school))
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    marks = [since_mark(db_session, official.user_id)]
+    for download in downloads:
+        if download[0] == "since":
+            change_range = resolve_range(db_session, official, start=None, end=None, since_last=True,
+                                         kinds=tuple(ChangeKind), now=base + timedelta(hours=download[1]))  # fmt: skip
+        else:
+            first = date(2026, 1, 1) + timedelta(days=download[1] // 24)
+            change_range = resolve_range(db_session, official, start=first, end=first + timedelta(days=download[2]),
+                                         since_last=False, kinds=tuple(ChangeKind),
+                                         now=base + timedelta(days=800))  # fmt: skip
+        record_download(db_session, official, fmt=ExportFormat.CSV, change_range=change_range, row_count=0)
+        marks.append(since_mark(db_session, official.user_id))
+        if download[0] == "past":
+            assert marks[-1] == marks[-2]  # a look at a past range leaves it
+    known = [mark for mark in marks if mark is not None]
+    assert known == sorted(known)
+    if known:  # once set, it stays set
+        assert None not in marks[marks.index(known[0]):]
+
+
+def test_a_download_fetched_again_is_the_same_list_though_changes_arrived_since(factory, db_session, school, dso,
+                                                                                 student_actor, schema):  # fmt: skip
+    from portal.services.change_lists import change_list_csv, range_of
+
+    student, actor = student_actor
+    add_employer(db_session, student, employer_data(student), actor=actor)
+    change_range = resolve_range(db_session, dso, start=None, end=None, since_last=True, kinds=tuple(ChangeKind),
+                                 now=NOW)  # fmt: skip
+    first = b"".join(change_list_csv(db_session, school.id, change_range))
+    first_xml = _xml(db_session, school, change_range, schema)
+    download = record_download(db_session, dso, fmt=ExportFormat.CSV, change_range=change_range, row_count=1)
+    # A change recorded afterwards with a time inside the range (a slow transaction) is not in the list again.
+    add_employer(db_session, student, employer_data(student, name="Later Co"), actor=actor)
+    again = range_of(db_session.get(ChangeListDownload, download.id))
+    assert b"".join(change_list_csv(db_session, school.id, again)) == first
+    assert _xml(db_session, school, again, schema) == first_xml and "Later Co" not in first_xml

@@ -50,7 +50,7 @@ def test_bad_input_gets_a_message_never_a_500(client, dso, data):
 def test_csv_since_last_download_then_nothing_new(client, dso, changed, db_session):
     response = _download(client, {"since_last": "1", "format": "csv"})
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert [row[5] for row in rows[1:]] == ["employer.added"] and rows[1][1] == changed.sevis_id
+    assert {row[2] for row in rows[1:]} == {"Employer added"} and {row[0] for row in rows[1:]} == {changed.sevis_id}
     again = _download(client, {"since_last": "1", "format": "csv"})
     assert len(list(csv.reader(io.StringIO(again.get_data(as_text=True).lstrip("\ufeff"))))) == 1
     assert db_session.scalar(select(func.count()).select_from(ChangeListDownload).where(ChangeListDownload.user_id == dso.id)) == 2
@@ -60,7 +60,7 @@ def test_csv_since_last_download_then_nothing_new(client, dso, changed, db_sessi
 def test_xlsx_and_xml_downloads(client, dso, changed):
     response = _download(client, {"since_last": "1", "format": "xlsx"})
     sheet = load_workbook(io.BytesIO(response.data), read_only=True).active
-    assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == [changed.sevis_id]
+    assert {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)} == {changed.sevis_id}
     response = _download(client, {"start": "2000-01-01", "end": "2100-01-01", "format": "xml"})
     assert response.mimetype == "application/xml" and b"<OPTEmployer><Add" in response.data
 
@@ -114,3 +114,33 @@ def test_a_download_abandoned_midway_stops_and_the_next_one_is_whole(client, dso
         assert len(again.get_data(as_text=True).strip().splitlines()) == 3001
     else:
         assert sum(1 for _ in load_workbook(io.BytesIO(again.data), read_only=True).active.iter_rows()) == 3001
+
+
+def test_the_page_lists_what_to_enter_by_hand_from_the_last_download(client, dso, factory, school, db_session):
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from portal.services.employers import delete_employer
+
+    student = factory.student(school=school, surname="Okafor", given_name="Ada")
+    actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
+    with time_machine.travel(datetime(2026, 10, 5, 15, tzinfo=UTC), tick=False):
+        employer = add_employer(db_session, student, employer_data(student, name="Harbor Health Partners"), actor=actor)
+    with time_machine.travel(datetime(2026, 11, 5, 15, tzinfo=UTC), tick=False):
+        delete_employer(db_session, employer, actor=actor, confirmed_never_worked=True)
+    db_session.commit()
+    response = _download(client, {"start": "2026-11-01", "end": "2026-11-30", "format": "xlsx"})
+    assert response.status_code == 200
+    body = client.get("/admin/change-lists").get_data(as_text=True)
+    section = body.split("Enter these in SEVIS by hand", 1)[1].split("Your downloads", 1)[0]
+    assert "Harbor Health Partners" in section and "Ada Okafor" in section and student.sevis_id in section
+    assert "Download again" in body
+
+
+def test_file_names_say_the_school_and_the_range(client, dso, school, changed, db_session):
+    school.name = "Northfield"
+    db_session.commit()
+    response = _download(client, {"start": "2026-10-01", "end": "2026-10-31", "format": "xlsx"})
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="northfield-change-list-2026-10-01-to-2026-10-31.xlsx"')

@@ -37,6 +37,7 @@ def test_the_demo_flow(client, db_session, sign_in):
     assert posted.status_code == 303
     response = client.get(posted.headers["Location"])
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))[1:]
-    kinds = {row[5] for row in rows}
-    assert {"employer.added", "employer.deleted", "employer.restored"} <= kinds
-    assert any(row[1] == sevis_id and row[5] == "employer.restored" for row in rows)
+    kinds = {row[2] for row in rows}
+    assert {"Employer added", "Employer deleted", "Employer restored by the school"} <= kinds
+    assert any(row[0] == sevis_id and row[2] == "Employer restored by the school" and row[3] == deleted.name
+               for row in rows)  # fmt: skip
