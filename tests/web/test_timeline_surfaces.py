@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import time_machine
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -30,7 +30,7 @@ from portal.models import OutboxEmail, TimelineMark
 from portal.models.enums import EmailStatus, EmployerReview, EmploymentTime, OptStatus, Role
 from portal.notifications.delivery import RECHECKS, deliver_due_emails
 from portal.notifications.scheduled import SWEPT_MARKS, WORDS, Claim, Untrue, count_started_on, create_due_notices
-from portal.services.clock import EASTERN, long_date
+from portal.services.clock import EASTERN, add_months, long_date
 from portal.services.student_search import EXPORT_HEADER
 from portal.services.timeline import EMAIL_THRESHOLDS, Timeline, timeline_for
 from portal.services.timelines import load_facts, student_timeline
@@ -331,13 +331,23 @@ def test_every_surface_gives_the_timelines_numbers_for_the_same_student_on_the_s
 
 @st.composite
 def story_and_sweep_day(draw):
-    """A story and a day: anywhere, or within the sweep's catch-up week after one of the story's dated marks."""
+    """A story and a day: anywhere, or around one of the story's dated marks (a few days before it, when nothing may
+    go out yet, to a day past the sweep's catch-up week)."""
     story, day = draw(story_and_day())
-    return story, day, draw(st.integers(0, 3)) > 0, draw(st.integers(0, 7)), draw(st.integers(0, 50))
+    return story, day, draw(st.integers(0, 3)) > 0, draw(st.integers(-3, 8)), draw(st.integers(0, 50))
+
+
+# Two notices the random examples reach least often, always tried: the first STEM confirmation's reminder (30 days
+# before its six-month mark) and "your OPT has ended" (the day after an EAD that ends early).
+STEM_STORY = Story(date(2024, 2, 29), 365, 0, 0, OptStatus.APPROVED, 729, ())
+ENDED_STORY = Story(date(2025, 3, 9), 200, 3, 10, None, 729, (JobPlan(20, 60, EmployerReview.NOT_NEEDED, False),))
+ALWAYS_TRIED = {STEM_STORY: "stem_validation_due", ENDED_STORY: "opt_ended"}
 
 
 @settings(SURFACES, max_examples=2 * EXAMPLES)  # no pages here: cheaper examples, and each notice is rarer than a page
 @given(case=story_and_sweep_day())
+@example(case=(STEM_STORY, add_months(STEM_STORY.stem_start, 6) - timedelta(days=28), False, 0, 0))
+@example(case=(ENDED_STORY, ENDED_STORY.opt_end - timedelta(days=9), False, 0, 0))
 def test_no_email_is_queued_or_sent_that_the_timeline_contradicts_on_its_day(app, factory, db_session, case,
                                                                              tmp_path, monkeypatch):  # fmt: skip
     story, day, near_a_mark, days_after, which = case
@@ -346,7 +356,7 @@ def test_no_email_is_queued_or_sent_that_the_timeline_contradicts_on_its_day(app
     with at_noon(story.opt_start):
         student = build(factory, factory.school(), story)
     if near_a_mark:
-        # Most random days fall where nothing is due; a day just after a mark is where a notice may go out.
+        # Most random days fall where nothing is due; the days around a mark are where a notice may go out.
         starts = db_session.scalars(
             select(TimelineMark.starts_on)
             .where(TimelineMark.student_id == student.id, TimelineMark.kind.in_([str(kind) for kind in SWEPT_MARKS]))
@@ -359,6 +369,8 @@ def test_no_email_is_queued_or_sent_that_the_timeline_contradicts_on_its_day(app
                                     .order_by(OutboxEmail.id)).all()  # fmt: skip
         timeline = student_timeline(db_session, student, day)
         event(f"{len(queued)} emails queued")
+        if story in ALWAYS_TRIED:
+            assert ALWAYS_TRIED[story] in [email.template for email in queued]
         for email in queued:
             event(f"queued: {email.template}")
             assert claim_contradicted(email, timeline) is None, (email.template, claim_contradicted(email, timeline))
