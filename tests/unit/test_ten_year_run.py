@@ -21,9 +21,9 @@ from portal.notifications.delivery import deliver_due_emails
 from portal.notifications.scheduled import create_due_notices
 from portal.services.actors import Actor
 from portal.services.opt_decisions import approve_opt
-from portal.services.timeline import DutyState, Timeline
 from portal.services.timelines import timelines_for
 from tests.conftest import TEST_DB
+from tests.support.notice_claims import claim_contradicted
 
 pytestmark = pytest.mark.skipif(TEST_DB != "sqlite", reason="ten simulated years on one database: the rules, not the "
                                                             "database, are under test (see the module docstring)")  # fmt: skip
@@ -34,33 +34,6 @@ LATE_APPROVAL_DAY = START + timedelta(days=10)
 TIMELINE_NOTICES = ("unemployment_warning", "opt_ended", "access_ending", "access_ended", "stem_validation_due",
                     "account_creation")  # fmt: skip
 EVERY_NOTICE = (*TIMELINE_NOTICES, "reporting_not_recorded")
-
-
-def _claim_contradicted(email: OutboxEmail, timeline: Timeline) -> str | None:
-    """What the email says, checked against the timeline of its day (independently of the sweep's own code)."""
-    day, access = timeline.today, timeline.access
-    if email.template == "unemployment_warning":
-        threshold = int(email.dedupe_key.rsplit(":", 1)[1])
-        if timeline.unemployment.used < threshold or not timeline.unemployment.counting:
-            return f"{threshold} days claimed, {timeline.unemployment.used} used (counting: {timeline.unemployment.counting})"
-    elif email.template == "opt_ended":
-        if timeline.extension is not None and day <= timeline.extension.until:
-            return "OPT ended while a timely STEM extension is pending"
-        if timeline.opt_ended_on != email.due_on or day <= email.due_on:
-            return f"OPT ended on {email.due_on} claimed; the timeline says {timeline.opt_ended_on}"
-    elif email.template == "access_ending":
-        if access.closed or access.read_only_until != email.due_on:
-            return f"access ending {email.due_on} claimed; the timeline says {access}"
-    elif email.template == "access_ended":
-        if not access.closed or access.read_only_until != email.due_on or access.closes_on > day:
-            return f"access closed after {email.due_on} claimed; the timeline says {access}"
-    elif email.template == "stem_validation_due":
-        if not any(duty.due_on == email.due_on and duty.state is DutyState.OPEN for duty in timeline.duties):
-            return f"a STEM duty due {email.due_on} claimed; none is open"
-    elif email.template == "account_creation":
-        if timeline.account_due_on is None or timeline.account_due_on > day:
-            return f"account created before the OPT start ({timeline.account_due_on})"
-    return None
 
 
 def _approve_pending_requests_late(db_session) -> int:
@@ -114,7 +87,7 @@ def test_ten_years_of_daily_notices_never_contradict_the_timeline(app, db_sessio
             continue
         timelines = timelines_for(db_session, {email.student_id for email in todays}, day)
         for email in todays:
-            problem = _claim_contradicted(email, timelines[email.student_id])
+            problem = claim_contradicted(email, timelines[email.student_id])
             if email.status is EmailStatus.CANCELLED:
                 problem = problem or f"queued, then cancelled the same day: {email.cancelled_reason}"
             if problem is not None:
