@@ -252,7 +252,7 @@ def test_a_student_creates_the_account_from_the_email_and_reports_changes(page, 
     sign_in_as(support, seeded, "support", check=lambda p: check(p, "support signing in"))
     support.goto("/support/")
     check(support, "support desk")
-    support.get_by_label(re.compile(r"^Look up a student by SEVIS ID")).fill(fresh["sevis_id"])
+    support.get_by_label(re.compile(r"^Look up a student by name, email or SEVIS ID")).fill(fresh["sevis_id"])
     support.get_by_role("button", name="Look up").click()
     support.wait_for_url(f"**/support/students/{fresh['sevis_id']}*")
     check(support, "support: the student's event history")
