@@ -82,6 +82,10 @@ def _opt_start(today: date, program_id: int) -> date:
     return today - timedelta(days=60 + (program_id - 1) * 37 % 500)
 
 
+def _noon(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time().replace(hour=12), tzinfo=timezone.utc)
+
+
 def _seed_timeline_marks(conn, student_ids: list[int]) -> None:
     """Each student's timeline marks, computed by the app's own timeline (the ORM hook does not see bulk inserts)."""
     from portal.models import TimelineMark
@@ -243,7 +247,11 @@ def seed(
             {"program_record_id": pid, "kind": OptKind.POST_COMPLETION, "status": OptStatus.APPROVED,
              "start_date": _opt_start(today, pid), "end_date": _opt_start(today, pid) + timedelta(days=364),
              "actual_start_date": _opt_start(today, pid), "actual_end_date": _opt_start(today, pid) + timedelta(days=364),
-             "decided_at": now, "created_at": now, "version": 1}
+             # Requested three months before the start and approved a month before it, as real records are: an
+             # approval stamped today would make every student's account due today, and the daily sweep would
+             # read all of them.
+             "decided_at": _noon(_opt_start(today, pid) - timedelta(days=30)),
+             "created_at": _noon(_opt_start(today, pid) - timedelta(days=90)), "version": 1}
             for pid, _sid in programs
         ])  # fmt: skip
         opt_start_by_student = {sid: _opt_start(today, pid) for pid, sid in programs}
