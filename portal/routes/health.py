@@ -1,6 +1,6 @@
-"""Health check for load balancers."""
+"""Health check for load balancers, and the site icon browsers ask for at the root."""
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify, send_from_directory
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
@@ -21,3 +21,10 @@ def healthz():
     except SQLAlchemyError:
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The site icon: browsers ask for it at the root whatever the page says, so it must not be a 404."""
+    return send_from_directory(current_app.static_folder, "img/favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)

@@ -15,6 +15,7 @@ from portal.models.enums import Role
 PUBLIC_ENDPOINTS = {
     "static",                    # CSS, JavaScript, fonts
     "health.healthz",            # load balancer
+    "health.favicon",            # the site icon browsers fetch from the root
     "auth.sign_in",              # the home page
     "account.create",            # account creation from the emailed link (the token is the credential)
     "account.reset_request",     # self-service reset
