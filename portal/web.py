@@ -16,7 +16,7 @@ from portal.services.documents import document_label
 from portal.services.errors import DomainError
 from portal.services.event_labels import event_label
 from portal.services.labels import label
-from portal.services.words import number_in_words, opt_state_in_words
+from portal.services.words import file_size, number_in_words, opt_state_in_words, phone_number
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -173,6 +173,8 @@ def register_web_hooks(app: Flask) -> None:
     app.jinja_env.filters["event_label"] = event_label
     app.jinja_env.filters["document_label"] = document_label
     app.jinja_env.filters["in_words"] = number_in_words
+    app.jinja_env.filters["phone_number"] = phone_number
+    app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.filters["opt_state"] = opt_state_in_words
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["template_title"] = template_title

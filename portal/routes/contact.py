@@ -10,6 +10,7 @@ from portal.forms.contact import AddressForm, EmailChangeForm, PhoneForm
 from portal.routes.student_common import attach_error, current_access, current_student, posted_version
 from portal.services.contact import remove_mailing_address, request_email_change, update_address, update_phone
 from portal.services.errors import RuleBroken, StaleEdit
+from portal.services.words import phone_number
 from portal.web import redirect_or_swap, render_page_or_partial
 
 bp = Blueprint("contact", __name__)
@@ -24,7 +25,7 @@ def _address(kind: str):
 def _forms(**overrides) -> dict:
     """Every form on the page, filled from the record unless a posted form replaces it."""
     student = current_student()
-    phone = PhoneForm(formdata=None, phone=student.phone, version=student.version)
+    phone = PhoneForm(formdata=None, phone=phone_number(student.phone), version=student.version)
     forms = {"phone_form": phone, "email_form": EmailChangeForm(formdata=None)}
     for kind in ADDRESS_KINDS:
         address = _address(kind)

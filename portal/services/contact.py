@@ -18,6 +18,7 @@ from portal.services.events import record_event
 from portal.services.obligations import add_obligation
 from portal.services.receipts import changed_line, queue_report_receipt
 from portal.services.validation import clean_email, clean_state, clean_text, clean_zip
+from portal.services.words import phone_number
 
 SCHOOL_RECORDS_WITHIN_DAYS = 21
 PO_BOX = re.compile(r"\b(p\s*\.?\s*o\s*\.?\s*b(ox)?|post\s+office\s+box|pob|box)\s*#?\s*\d", re.IGNORECASE)
@@ -70,15 +71,9 @@ def update_phone(session: Session, student: Student, phone, *, actor: Actor, exp
     event = record_event(session, actor, "contact.phone_changed", student=student, change_kind=ChangeKind.CONTACT,
                          subject=f"student:{student.id}", before=before, after={"phone": phone})  # fmt: skip
     _obligation(session, student, ObligationKind.CONTACT_CHANGE, event, "Record the student's new phone number.", today)
-    line = changed_line("Phone number", _phone_display(before["phone"]), _phone_display(phone))
+    line = changed_line("Phone number", phone_number(before["phone"]) or None, phone_number(phone))
     queue_report_receipt(session, student, [line], actor=actor, today=today)
     return student
-
-
-def _phone_display(phone: str | None) -> str | None:
-    if phone and len(phone) == 10 and phone.isdigit():
-        return f"{phone[:3]}-{phone[3:6]}-{phone[6:]}"
-    return phone
 
 
 def _one_line(values: dict | None) -> str | None:

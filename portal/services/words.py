@@ -1,4 +1,4 @@
-"""Numbers and states in the words a person reads (the dashboard's meter and OPT table)."""
+"""Numbers, sizes, phone numbers and states in the words a person reads."""
 
 from __future__ import annotations
 
@@ -24,6 +24,25 @@ def number_in_words(number: int) -> str:
         return f"{_ONES[hundreds]} hundred" + (f" {number_in_words(rest)}" if rest else "")
     thousands, rest = divmod(number, 1000)
     return f"{number_in_words(thousands)} thousand" + (f" {number_in_words(rest)}" if rest else "")
+
+
+def phone_number(phone: str | None) -> str:
+    """A stored phone number as people write it: "(617) 555-0100" for 10 US digits, an international one as stored."""
+    if not phone:
+        return ""
+    if len(phone) == 10 and phone.isdigit():
+        return f"({phone[:3]}) {phone[3:6]}-{phone[6:]}"
+    return phone
+
+
+def file_size(size_bytes: int | None) -> str:
+    """A file's size rounded for reading ("820 bytes", "14 KB", "2.4 MB"); never "0 KB" for a small file."""
+    size = size_bytes or 0
+    if size < 1024:
+        return "1 byte" if size == 1 else f"{size:,} bytes"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024):,} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def opt_state_in_words(opt: OptView) -> str:

@@ -198,7 +198,7 @@ def test_student_contact_changes_each_get_a_receipt_with_before_and_after(db_ses
     remove_mailing_address(db_session, student, actor=me, expected_version=mailing.version, today=TODAY)
     bodies = [email.body_text for email in _emails(db_session, "report_receipt", student=student)]
     assert len(bodies) == 5
-    assert "Phone number: (none) → 617-555-0100" in bodies[0]
+    assert "Phone number: (none) → (617) 555-0100" in bodies[0]
     assert "Physical address added: 12 Main Street, Boston, MA 02110" in bodies[1]
     assert "Physical address: 12 Main Street, Boston, MA 02110 → 40 Elm Street, Boston, MA 02110" in bodies[2]
     assert "Mailing address added: 9 Post Road" in bodies[3]

@@ -6,7 +6,7 @@ import pytest
 
 from portal.models.enums import OptKind, OptStatus, ProgramStatus
 from portal.services.timeline import OptFacts, ProgramFacts, StudentFacts, timeline_for
-from portal.services.words import number_in_words, opt_state_in_words
+from portal.services.words import file_size, number_in_words, opt_state_in_words, phone_number
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,27 @@ def _opt_on(today, *, status=OptStatus.APPROVED, ended_on=None, program_status=P
 )  # fmt: skip
 def test_opt_state_in_words(today, kwargs, words):
     assert opt_state_in_words(_opt_on(today, **kwargs)) == words
+
+
+@pytest.mark.parametrize(("stored", "shown"), [
+    ("6175550100", "(617) 555-0100"),
+    ("+442079460958", "+442079460958"),
+    (None, ""),
+    ("", ""),
+])  # fmt: skip
+def test_a_phone_number_is_shown_as_people_write_it(stored, shown):
+    assert phone_number(stored) == shown
+
+
+@pytest.mark.parametrize(("size", "shown"), [
+    (0, "0 bytes"),
+    (1, "1 byte"),
+    (300, "300 bytes"),
+    (1023, "1,023 bytes"),
+    (1024, "1 KB"),
+    (14_900, "15 KB"),
+    (1024 * 1024, "1.0 MB"),
+    (2_500_000, "2.4 MB"),
+])  # fmt: skip
+def test_a_small_file_is_never_zero_kb(size, shown):
+    assert file_size(size) == shown

@@ -65,6 +65,7 @@ def test_phone_change_and_bad_phone(client, signed_in, student, db_session):
     assert client.post("/contact/phone", data={"phone": "617-555-0100", "version": student.version}).status_code == 303
     db_session.refresh(student)
     assert student.phone == "6175550100"
+    assert 'value="(617) 555-0100"' in client.get("/contact").get_data(as_text=True)  # shown as people write it
     stale = client.post("/contact/phone", data={"phone": "6175550111", "version": "tampered"})
     assert stale.status_code == 409
 

@@ -117,3 +117,11 @@ def test_bad_screenshots_are_refused(client, signed_in, files, status, message):
 def test_problem_report_needs_a_description(client, signed_in):
     response = client.post("/problems", data={"description": ""}, headers=HX)
     assert response.status_code == 422 and "Describe the problem." in response.get_data(as_text=True)
+
+
+def test_a_small_document_shows_its_size_in_bytes_not_zero_kb(client, signed_in, student, db_session):
+    db_session.add(Document(student_id=student.id, kind="i983", original_filename="tiny.pdf", stored_name="b" * 48,
+                            content_type="application/pdf", size_bytes=300, sha256="0" * 64))  # fmt: skip
+    db_session.flush()
+    page = client.get("/documents").get_data(as_text=True)
+    assert "300 bytes" in page and "0 KB" not in page
