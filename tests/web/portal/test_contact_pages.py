@@ -88,3 +88,12 @@ def test_mailing_address_can_be_removed(client, signed_in, factory, student, db_
     assert response.status_code == 303
     assert db_session.scalar(select(Address).where(Address.student_id == student.id)) is None
     assert client.post("/contact/address/mailing/remove", data={"mailing-version": 1}).status_code == 409
+
+
+def test_the_optional_mailing_address_marks_no_field_required(client, signed_in):
+    page = client.get("/contact").get_data(as_text=True)
+    physical, mailing = page.split('id="mailing-section"')
+    assert 'title="required"' in physical and "required" in physical.split('id="physical-line1"')[1].split(">")[0]
+    mailing = mailing.split("</section>")[0]
+    assert 'title="required"' not in mailing
+    assert " required" not in mailing.split('id="mailing-line1"')[1].split(">")[0]
