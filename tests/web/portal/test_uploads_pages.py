@@ -125,3 +125,11 @@ def test_a_small_document_shows_its_size_in_bytes_not_zero_kb(client, signed_in,
     db_session.flush()
     page = client.get("/documents").get_data(as_text=True)
     assert "300 bytes" in page and "0 KB" not in page
+
+
+def test_the_i983_upload_is_offered_only_to_a_student_with_a_stem_opt(client, signed_in, student, factory):
+    page = client.get("/documents").get_data(as_text=True)
+    assert "Form I-983" not in page and "EAD card" in page
+    factory.stem_opt(student, status="pending")
+    page = client.get("/documents").get_data(as_text=True)
+    assert "<h2>Form I-983</h2>" in page
