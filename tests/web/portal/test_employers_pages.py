@@ -118,7 +118,10 @@ def test_delete_without_the_tick_is_422(client, signed_in, factory, student, hea
     employer = factory.employer(student)
     response = client.post(f"/employers/{employer.id}/delete", data={}, headers=headers)
     assert response.status_code == 422
-    assert "Tick &#39;I have never worked for this employer&#39;" in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert "Tick &#39;I have never worked for this employer&#39;" in body
+    summary = body.split('class="usa-alert__heading"')[1].split("</ul>")[0]
+    assert "I have never worked for this employer:" not in summary  # the message names the box; no label repeated
     assert employer.deleted_at is None
 
 
