@@ -18,6 +18,7 @@ def test_charts_count_obligations_per_week_and_changes_with_a_table(client, fact
     sign_in(factory.user(role=Role.DSO, school=school))
     body = client.get("/admin/").get_data(as_text=True)
     assert body.count('role="img"') >= 2 and "<title" in body and "<desc" in body
+    assert body.count("<details") >= 2 and "<details open" not in body  # the tables are folded away
     first_week = (date.today()).strftime("%b %-d").replace(" 0", " ")
     assert f'<th scope="row">{first_week}</th><td>3</td>' in body  # overdue + two this week
     assert "Reporting overdue</a>: 1 student" in body
