@@ -102,7 +102,8 @@ def provisioning_uri(user: User, site_name: str) -> str:
 def qr_svg(uri: str) -> str:
     """The QR code as inline SVG markup (no script, no style attribute)."""
     buffer = io.BytesIO()
-    segno.make(uri, error="m").save(buffer, kind="svg", xmldecl=False, svgns=True, scale=5,
+    # No fixed size, a viewBox instead: the stylesheet scales it to the column, so it fits a 320 px phone.
+    segno.make(uri, error="m").save(buffer, kind="svg", xmldecl=False, svgns=True, scale=5, omitsize=True,
                                     title="QR code for your authenticator app")  # fmt: skip
     return buffer.getvalue().decode()
 

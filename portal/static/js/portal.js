@@ -96,6 +96,32 @@
     }
   });
 
+  // "Copy" buttons ([data-copy-text]) are hidden until the clipboard is known to be there; a copy is announced.
+  function offerCopyButtons(root) {
+    if (!navigator.clipboard || !root.querySelectorAll) {
+      return;
+    }
+    root.querySelectorAll("button[data-copy-text][hidden]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+  offerCopyButtons(document);
+  document.addEventListener("htmx:afterSettle", function (event) {
+    offerCopyButtons(event.target);
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-copy-text]");
+    if (!button) {
+      return;
+    }
+    var status = document.getElementById("copy-status");
+    navigator.clipboard.writeText(button.getAttribute("data-copy-text")).then(function () {
+      if (status) { status.textContent = "Copied. Paste them somewhere safe."; }
+    }, function () {
+      if (status) { status.textContent = "Copying did not work here; download them or write them down."; }
+    });
+  });
+
   // Escape closes a dialog, as people expect of one.
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && closeDialog()) {

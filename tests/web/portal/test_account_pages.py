@@ -242,3 +242,24 @@ def test_bad_input_on_signed_in_forms(client, factory, sign_in):
     client.get("/mfa/setup")
     for value in BAD_VALUES.values():
         assert client.post("/mfa/setup", data={"code": value}).status_code == 422
+
+
+def test_recovery_codes_can_be_downloaded_as_text_and_copied(client, factory, sign_in):
+    import html
+    from urllib.parse import unquote
+
+    import pyotp
+
+    from portal.services import mfa
+
+    user = factory.user(role=Role.STUDENT)
+    sign_in(user)
+    client.get("/mfa/setup")
+    page = client.post("/mfa/setup", data={"code": pyotp.TOTP(mfa.secret_of(user)).now()}).get_data(as_text=True)
+    shown = re.findall(r"<li><code>([^<]+)</code></li>", page)
+    assert len(shown) == 10
+    link = re.search(r'download="opt-portal-recovery-codes.txt" href="data:text/plain;charset=utf-8,([^"]+)"', page)
+    downloaded = unquote(html.unescape(link.group(1)))
+    assert [line for line in downloaded.splitlines() if line in shown] == shown
+    copy = re.search(r'<button type="button"[^>]*data-copy-text="([^"]+)" hidden>Copy the codes</button>', page)
+    assert copy.group(1).split() == shown
