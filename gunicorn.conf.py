@@ -6,8 +6,7 @@ through N times the configured limit; say so loudly where the operator looks, th
 
 
 def when_ready(server):
-    from portal.config import Config
-    from portal.extensions import rate_limit_store_warning
+    from portal.config import Config, rate_limit_store_warning
 
     warning = rate_limit_store_warning(server.cfg.workers, Config.RATELIMIT_STORAGE_URI)
     if warning:
