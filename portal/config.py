@@ -26,6 +26,16 @@ def _development_secret_key() -> str:
     return key_file.read_text().strip()
 
 
+def rate_limit_store_warning(workers: int, storage_uri: str) -> str | None:
+    """What to tell the operator when several worker processes would each count the rate limits alone, or None."""
+    if workers <= 1 or not storage_uri.startswith("memory://"):
+        return None
+    return (f"RATE LIMITS NOT SHARED: {workers} worker processes each count the rate limits in their own memory "
+            f"(RATELIMIT_STORAGE_URI={storage_uri}), so a client gets up to {workers} times the configured limit. "
+            "Run one process with threads (WEB_CONCURRENCY=1, the default of `make run`) or point "
+            "RATELIMIT_STORAGE_URI at a store all of them share, e.g. redis://127.0.0.1:6379.")  # fmt: skip
+
+
 class Config:
     """Production-shaped defaults; a local run (PORTAL_ENV=development) relaxes only cookie security."""
 
@@ -58,7 +68,8 @@ class Config:
     ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", 19 * 1024))
     ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", 1))
 
-    # Rate limits: memory is per process; set RATELIMIT_STORAGE_URI=redis://... for several servers.
+    # Rate limits: memory is per process (`make run` serves one, with threads); set RATELIMIT_STORAGE_URI=redis://...
+    # for several processes or servers (gunicorn.conf.py warns at start when several count alone).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # Per client address, on top of the per-account cool-downs (issue 3 point 3).

@@ -1,4 +1,9 @@
-"""`make run`: gunicorn on http://127.0.0.1:8000 and, beside it, the email worker."""
+"""`make run`: gunicorn on http://127.0.0.1:8000 and, beside it, the email worker.
+
+One gunicorn worker process with threads by default: the rate limits count in that process's memory
+(RATELIMIT_STORAGE_URI=memory://), so a limit of 20 a minute is 20 a minute. Several processes
+(WEB_CONCURRENCY=N) need a shared store, RATELIMIT_STORAGE_URI=redis://...; gunicorn.conf.py warns otherwise.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,21 @@ import sys
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def gunicorn_command() -> list[str]:
+    """gunicorn as `make run` starts it: PORTAL_BIND, WEB_CONCURRENCY processes (1) of PORTAL_THREADS threads (8)."""
+    return [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
+            "--bind", os.environ.get("PORTAL_BIND", "127.0.0.1:8000"),
+            "--workers", os.environ.get("WEB_CONCURRENCY", "1"),
+            "--worker-class", "gthread", "--threads", os.environ.get("PORTAL_THREADS", "8"),
+            "--access-logfile", "-", "portal.wsgi:app"]  # fmt: skip
 
 
 def main() -> int:
     bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
-    processes = [
-        subprocess.Popen([str(BIN / "gunicorn"), "--bind", bind, "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
-                          "--access-logfile", "-", "portal.wsgi:app"])  # fmt: skip
-    ]
+    processes = [subprocess.Popen(gunicorn_command())]
     has_worker = subprocess.run([str(BIN / "portal"), "worker", "--help"], capture_output=True).returncode == 0
     if has_worker:
         processes.append(subprocess.Popen([str(BIN / "portal"), "worker"]))
