@@ -1,11 +1,22 @@
-"""Small real files for upload tests: a PDF (optionally with JavaScript), a PNG, a JPEG."""
+"""Small real files for upload tests: a PDF (optionally with JavaScript), a PNG, a JPEG (made with Pillow)."""
 
 from __future__ import annotations
 
+import io
 import zlib
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 32
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32 + b"\xff\xd9"
+from PIL import Image
+
+
+def image(kind: str = "PNG", *, size=(4, 3), color=(200, 30, 30), **save) -> bytes:
+    """A small real image (Pillow); ``save`` passes options such as ``exif`` or ``pnginfo`` to the encoder."""
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format=kind, **save)
+    return out.getvalue()
+
+
+PNG = image("PNG")
+JPEG = image("JPEG")
 
 
 def pdf(*, javascript: str | None = None, compressed_js: bool = False, padding: int = 0) -> bytes:
