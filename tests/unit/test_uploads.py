@@ -1,10 +1,6 @@
 """Uploads: Form I-983 PDFs and problem screenshots are checked from their content, not their names."""
 
-import base64
-import binascii
 import io
-import struct
-import zlib
 from datetime import date
 from types import SimpleNamespace
 
@@ -21,7 +17,7 @@ from portal.services.documents import student_documents, upload_ead_card, upload
 from portal.services.errors import InvalidValue, NotAllowed
 from portal.services.problems import create_problem_report, update_problem_report
 from portal.services.uploads import UploadTooLarge, check_pdf, reencoded_image
-from tests.support.files import JPEG, PNG, image, pdf
+from tests.support.files import FOUR_BYPASSES, JPEG, PNG, POLYGLOT, image, pdf, pdf_with_object_stream
 
 TODAY = date(2026, 3, 1)
 
@@ -172,51 +168,6 @@ def test_only_support_updates_a_problem_report(db_session, factory, student, act
 
 # PDFs are judged by qpdf: every object, those in object streams too, every stream decoded with all its filters.
 
-HIDDEN_ACTION = [b"<< /Type /Catalog /Pages 2 0 R /OpenAction 3 0 R >>", b"<< /S /JavaScript /JS (app.alert(1)) >>"]
-
-
-def _pdf_with_object_stream(encode, filters: bytes, *, streams_before=()) -> bytes:
-    """The catalog and its JavaScript OpenAction (objects 1 and 3) inside object stream 4, encoded by ``encode`` and
-    declared with ``filters``, found through an xref stream; ``streams_before`` are raw Flate streams placed first."""
-    body, offsets = b"", []
-    for obj in HIDDEN_ACTION:
-        offsets.append(len(body))
-        body += obj + b"\n"
-    header = b"1 %d 3 %d " % tuple(offsets)
-    content = encode(header + body)
-    out, rows = b"%PDF-1.7\n", {0: (0, 0, 65535), 1: (2, 4, 0), 3: (2, 4, 1)}
-    rows[2] = (1, len(out), 0)
-    out += b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
-    numbers = list(range(6, 6 + len(streams_before)))
-    for number, raw in zip(numbers, streams_before, strict=True):
-        rows[number] = (1, len(out), 0)
-        out += b"%d 0 obj\n<< /Filter /FlateDecode /Length %d >>\nstream\n" % (number, len(raw)) + raw
-        out += b"\nendstream\nendobj\n"
-    rows[4] = (1, len(out), 0)
-    out += b"4 0 obj\n<< /Type /ObjStm /N 2 /First %d /Filter %s /Length %d >>\nstream\n" % (
-        len(header), filters, len(content)) + content + b"\nendstream\nendobj\n"  # fmt: skip
-    rows[5] = (1, len(out), 0)
-    size = max(rows) + 1
-    xref = b"".join(struct.pack(">BIH", *rows.get(number, (0, 0, 0))) for number in range(size))
-    start = len(out)
-    out += b"5 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % (size, len(xref))
-    return out + xref + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % start
-
-
-def _a85(data: bytes) -> bytes:
-    return base64.a85encode(data) + b"~>"
-
-
-FOUR_BYPASSES = {
-    "ascii-hex": _pdf_with_object_stream(lambda data: binascii.hexlify(data) + b">", b"/ASCIIHexDecode"),
-    "ascii-85": _pdf_with_object_stream(_a85, b"/ASCII85Decode"),
-    "ascii-85-then-flate": _pdf_with_object_stream(lambda data: _a85(zlib.compress(data)),
-                                                   b"[/ASCII85Decode /FlateDecode]"),  # fmt: skip
-    "after-60-mb-of-zeros": _pdf_with_object_stream(zlib.compress, b"/FlateDecode",
-                                                    streams_before=[zlib.compress(b"\0" * 60 * 1024 * 1024, 9)]),
-}  # fmt: skip
-
-
 @pytest.mark.parametrize("data", FOUR_BYPASSES.values(), ids=FOUR_BYPASSES.keys())
 def test_javascript_hidden_in_an_object_stream_is_refused_whatever_its_filters(data):
     with pikepdf.open(io.BytesIO(data)) as opened:  # the file is sound: a reader finds the action
@@ -320,8 +271,8 @@ def test_an_encrypted_pdf_is_refused_with_how_to_remove_the_protection(encryptio
 
 @pytest.mark.parametrize("data", [
     b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n",
-    _pdf_with_object_stream(lambda data: b"zz" + data, b"/ASCIIHexDecode"),
-    _pdf_with_object_stream(lambda data: data, b"/DCTDecode"),
+    pdf_with_object_stream(lambda data: b"zz" + data, b"/ASCIIHexDecode"),
+    pdf_with_object_stream(lambda data: data, b"/DCTDecode"),
 ], ids=["unparsable", "undecodable-stream", "objects-behind-an-image-filter"])  # fmt: skip
 def test_a_damaged_pdf_is_refused_as_unreadable(data):
     with pytest.raises(InvalidValue, match="could not read this PDF"):
@@ -329,9 +280,6 @@ def test_a_damaged_pdf_is_refused_as_unreadable(data):
 
 
 # Images are decoded and re-encoded with Pillow: only the pixels are stored.
-
-POLYGLOT = uploads.PNG_SIGNATURE + b"<html><script>alert(document.cookie)</script></html>"
-
 
 def test_a_png_signature_followed_by_html_is_refused():
     with pytest.raises(InvalidValue, match="damaged or incomplete"):
