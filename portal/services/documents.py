@@ -21,8 +21,9 @@ from portal.services.uploads import (
     PNG_SIGNATURE,
     UploadTooLarge,
     check_pdf,
-    image_type,
+    looks_like_pdf,
     read_limited,
+    reencoded_image,
     safe_filename,
     store_bytes,
 )  # fmt: skip
@@ -43,10 +44,10 @@ def document_label(kind: DocumentKind | str) -> str:
 
 def upload_i983(session: Session, student: Student, stream, filename: str | None, *, actor: Actor, upload_dir: str,
                 today: date | None = None) -> Document:  # fmt: skip
-    """Store a Form I-983 PDF for the student; refuses a non-PDF, a PDF with JavaScript, over 10 MB (413), read-only access."""
+    """Store a Form I-983 PDF for the student; refuses a non-PDF, a PDF with active content, over 10 MB (413), read-only access."""
     require_actor_may_change(session, student, actor, what="documents", today=today)
     data = read_limited(stream, PDF_MAX_BYTES, label="Form I-983 file", field="file")
-    check_pdf(data, field="file")
+    check_pdf(data, field="file", label="Form I-983")
     stored_name, digest = store_bytes(upload_dir, data)
     document = Document(
         student_id=student.id, kind=DocumentKind.I983, original_filename=safe_filename(filename, "form-i983.pdf"),
@@ -66,18 +67,18 @@ EAD_PDF_OR_IMAGE = "The EAD card must be a PDF or a photo (PNG or JPEG). Scan or
 
 def upload_ead_card(session: Session, student: Student, stream, filename: str | None, *, actor: Actor,
                     upload_dir: str, today: date | None = None) -> Document:  # fmt: skip
-    """Store the student's EAD card, a PDF (10 MB) or a PNG/JPEG photo (5 MB), judged by content; refuses anything
-    else, a PDF with JavaScript, an oversized file (413) and read-only access."""
+    """Store the student's EAD card, a PDF (10 MB) or a PNG/JPEG photo (5 MB, stored re-encoded), judged by content;
+    refuses anything else, a PDF with active content, a damaged file, an oversized one (413) and read-only access."""
     require_actor_may_change(session, student, actor, what="documents", today=today)
     data = read_limited(stream, PDF_MAX_BYTES, label="EAD card file", field="ead_file")
-    if data.lstrip(b"\x00\t\r\n ")[:5] == b"%PDF-":
-        check_pdf(data, field="ead_file")
+    if looks_like_pdf(data):
+        check_pdf(data, field="ead_file", label="EAD card")
         content_type, default_name = "application/pdf", "ead-card.pdf"
     elif data.startswith(PNG_SIGNATURE) or data.startswith(JPEG_SIGNATURE):
         if len(data) > IMAGE_MAX_BYTES:  # a photo has the smaller image limit (read_limited stopped at the PDF one)
             raise UploadTooLarge(f"The EAD card photo is larger than {IMAGE_MAX_BYTES // (1024 * 1024)} MB. "
                                  "Upload a smaller photo or a PDF.", field="ead_file")  # fmt: skip
-        content_type = image_type(data, field="ead_file")
+        data, content_type = reencoded_image(data, field="ead_file", not_an_image=EAD_PDF_OR_IMAGE)
         default_name = "ead-card.png" if content_type == "image/png" else "ead-card.jpg"
     else:
         raise InvalidValue(EAD_PDF_OR_IMAGE, field="ead_file")

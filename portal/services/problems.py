@@ -12,7 +12,7 @@ from portal.services.actors import Actor
 from portal.services.clock import EASTERN
 from portal.services.errors import InvalidValue, NotAllowed
 from portal.services.events import record_event
-from portal.services.uploads import IMAGE_MAX_BYTES, image_type, read_limited, safe_filename, store_bytes
+from portal.services.uploads import IMAGE_MAX_BYTES, read_limited, reencoded_image, safe_filename, store_bytes
 from portal.services.validation import clean_text
 
 MAX_SCREENSHOTS = 3
@@ -33,7 +33,8 @@ def _context(report: ProblemReport, student: Student) -> dict:
 def create_problem_report(session: Session, student: Student, *, actor: Actor, description, screenshots=(),
                           upload_dir: str) -> ProblemReport:  # fmt: skip
     """File a report for support with the student's name and SEVIS ID; refuses an empty description,
-    more than three screenshots, and a screenshot that is not PNG/JPEG or over 5 MB (413)."""
+    more than three screenshots, and a screenshot that is not a sound PNG/JPEG or over 5 MB (413); screenshots are
+    stored re-encoded."""
     if actor.is_student and actor.student_id is not None and actor.student_id != student.id:
         raise NotAllowed("You can report a problem only for yourself.")
     text = clean_text(description, field="description", label="description of the problem",
@@ -45,7 +46,7 @@ def create_problem_report(session: Session, student: Student, *, actor: Actor, d
     for item in files:
         data = read_limited(item.stream, IMAGE_MAX_BYTES, label=f"screenshot {safe_filename(item.filename, 'image')}",
                             field="screenshots")  # fmt: skip
-        checked.append((item.filename, data, image_type(data)))
+        checked.append((item.filename, *reencoded_image(data, field="screenshots")))
     report = ProblemReport(student_id=student.id, reporter_name=student.full_name[:120], sevis_id=student.sevis_id,
                            description=text, status=ProblemStatus.NEW)  # fmt: skip
     session.add(report)

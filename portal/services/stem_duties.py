@@ -176,7 +176,7 @@ def upload_i983_evaluation(session: Session, student: Student, opt: OptAuthoriza
     if obligation.completed_at is not None:
         raise Conflict(f"Your school already reviewed your {label}. Contact your DSO to send a new one.")
     data = read_limited(stream, PDF_MAX_BYTES, label=f"{label} file", field="file")
-    check_pdf(data, field="file")
+    check_pdf(data, field="file", label=label)
     stored_name, digest = store_bytes(upload_dir, data)
     document = Document(
         student_id=student.id, kind=DocumentKind.I983_EVALUATION, obligation_id=obligation.id,
