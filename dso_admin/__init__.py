@@ -9,6 +9,7 @@ def register(app: Flask) -> None:
     from dso_admin.routes import (  # noqa: F401  (each module adds its routes to a blueprint)
         change_lists,
         communications,
+        digest,
         obligations,
         officials,
         overview,

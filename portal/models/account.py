@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, enum_column, utcnow
-from portal.models.enums import OFFICIAL_ROLES, LinkPurpose, Role
+from portal.models.enums import OFFICIAL_ROLES, DigestCadence, LinkPurpose, Role
 
 ACTIVE_PRINCIPAL = "role = 'principal_dso' AND deactivated_at IS NULL"
 
@@ -58,6 +58,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
     deactivated_at: Mapped[datetime | None]
+    # Officials only: the email digest of what students changed since their last change-list download (migration 0017).
+    digest_cadence: Mapped[DigestCadence] = mapped_column(enum_column(DigestCadence, "digest_cadence"),
+                                                          default=DigestCadence.OFF, server_default="off")  # fmt: skip
 
     school = relationship("School")
     student = relationship("Student", back_populates="user")

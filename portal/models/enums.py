@@ -80,6 +80,14 @@ class ChangeKind(StrEnum):
     DOCUMENT = "document"
 
 
+class DigestCadence(StrEnum):
+    """How often an official gets the email digest of what students changed since their last download (issue 12)."""
+
+    OFF = "off"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
 class LinkPurpose(StrEnum):
     ACCOUNT_CREATION = "account_creation"
     PASSWORD_RESET = "password_reset"

@@ -267,3 +267,16 @@ register(EmailTemplate(
     when_sent="When five sign-in attempts in a row fail and your account cools down (at most one email each time).",
     sample={"name": "Linh Nguyen", "locked_until": "March 4, 2026 at 3:45 PM EST", "is_student": True},
 ))  # fmt: skip
+
+# Issue 12: the officials' digest (seed 001 Q10).
+register(EmailTemplate(
+    name="dso_digest",
+    title="Digest of students' changes (school officials)",
+    subject="{{ students }} {{ 'student' if students == 1 else 'students' }} changed their records since your last change-list download",
+    when_sent="For school officials who turn it on under Sign-in and security, Email digest: each day, or each "
+              "Monday, when students changed something since the official's last change-list download. Counted "
+              "again just before sending; not sent when nothing is new or the official turned it off.",
+    sample={"official_name": "Sam Rivera", "school_name": "Example University", "students": 3,
+            "lines": ["Employers: 2 students, 3 changes", "Addresses: 1 student, 1 change"],
+            "since": "March 4, 2026 at 9:15 AM EST", "cadence": "daily"},
+))  # fmt: skip

@@ -32,7 +32,8 @@ from portal.notifications.outbox import resolve_link
 from portal.services.actors import Actor
 
 # Re-checks run just before sending: template name -> function returning why the email is no
-# longer true (it is then cancelled, not sent), or None to send it. Registered by scheduled.py.
+# longer true (it is then cancelled, not sent), or None to send it. Registered by scheduled.py and digests.py;
+# a check may also replace the email's words with ones counted now (the officials' digest is true at send time).
 RECHECKS: dict[str, Callable[[Session, OutboxEmail], str | None]] = {}
 
 PERMANENT_SMTP_CODES = range(500, 600)

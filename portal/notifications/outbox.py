@@ -74,7 +74,7 @@ INSERT_BATCH = 1000
 def insert_new_emails(session: Session, notices: list[dict]) -> int:
     """Queue the notices whose dedupe keys are not in the outbox yet, in one look-up and one insert per 1000.
 
-    Each notice: template, to, context, student_id, school_id, dedupe_key, due_on. A key another worker
+    Each notice: template, to, context, student_id, school_id, dedupe_key, due_on (and user_id for an official's). A key another worker
     inserted meanwhile is skipped by the database (ON CONFLICT DO NOTHING), never sent twice.
     """
     queued = 0
@@ -89,7 +89,7 @@ def insert_new_emails(session: Session, notices: list[dict]) -> int:
                 continue
             keys.add(notice["dedupe_key"])
             rows.append({**_rendered(notice["template"], notice["context"]), "to_address": notice["to"],
-                         "student_id": notice["student_id"], "user_id": None, "school_id": notice["school_id"],
+                         "student_id": notice["student_id"], "user_id": notice.get("user_id"), "school_id": notice["school_id"],
                          "sealed_secret": None, "dedupe_key": notice["dedupe_key"], "due_on": notice["due_on"],
                          "status": EmailStatus.QUEUED, "attempts": 0, "next_attempt_at": now, "queued_at": now})  # fmt: skip
         if not rows:

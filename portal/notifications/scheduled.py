@@ -24,6 +24,7 @@ from portal.models import Event, OutboxEmail, ReportingObligation, Student, Time
 from portal.models.enums import ObligationKind
 from portal.notifications.catalog import render
 from portal.notifications.delivery import RECHECKS
+from portal.notifications.digests import queue_digests
 from portal.notifications.outbox import insert_new_emails
 from portal.services.clock import long_date, today_eastern
 from portal.services.errors import DomainError
@@ -430,12 +431,13 @@ RECHECKS.update({
 def create_due_notices(session: Session, today: date | None = None, *, daily: bool = True) -> int:
     """Queue every notice due ``today`` (US Eastern), once each, and create the accounts due; returns emails queued.
 
-    ``daily`` includes the sweep of the timeline marks (the worker runs it once a day); the reporting
+    ``daily`` includes the sweep of the timeline marks and the officials' digests (the worker runs it once a day); the reporting
     reminders, which follow what students report during the day, run every minute.
     """
     today = today or today_eastern()
     queued = queue_reporting_reminders(session, today)
     if daily:
         queued += sweep_timeline_marks(session, today)
+        queued += queue_digests(session, today)
     return queued
 

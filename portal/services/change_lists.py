@@ -132,6 +132,20 @@ def count_changes(session: Session, school_id: int, change_range: ChangeRange) -
     return session.scalar(select(func.count()).select_from(Event).where(*_conditions(school_id, change_range)))
 
 
+def changes_by_kind(session: Session, school_id: int, change_range: ChangeRange) -> list[tuple[ChangeKind, int, int]]:
+    """(kind, students, changes) for each kind of change in the range that has any, in ChangeKind order."""
+    rows = session.execute(select(Event.change_kind, func.count(func.distinct(Event.student_id)), func.count())
+                           .where(*_conditions(school_id, change_range)).group_by(Event.change_kind)
+                           .order_by(Event.change_kind)).all()  # fmt: skip
+    return sorted(((ChangeKind(kind), students, changes) for kind, students, changes in rows),
+                  key=lambda row: list(ChangeKind).index(row[0]))  # fmt: skip
+
+
+def count_students(session: Session, school_id: int, change_range: ChangeRange) -> int:
+    """How many students have a change in the range (of any of its kinds)."""
+    return session.scalar(select(func.count(func.distinct(Event.student_id))).where(*_conditions(school_id, change_range)))
+
+
 def record_download(session: Session, actor: Actor, *, fmt: ExportFormat, change_range: ChangeRange,
                     row_count: int) -> ChangeListDownload:  # fmt: skip
     """Keep the download (it moves 'since my last download') and write its event; refuses anyone but an official."""

@@ -63,6 +63,7 @@ EVENT_LABELS = {
     "official.invitation_resent": "School official's invitation sent again",
     "official.invitation_revoked": "School official's invitation revoked",
     "official.role_changed": "School official's role changed",
+    "official.digest_changed": "School official's email digest changed",
     "change_list.downloaded": "Change list downloaded",
     "feed.data_received": "SEVIS data received",
     "feed.data_transmitted": "SEVIS data sent",

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from enum import Enum
 
-from portal.models.enums import EmployerReview, EmploymentTime, OptKind, OptStatus, ProblemStatus, ProgramStatus
+from portal.models.enums import (
+    DigestCadence,
+    EmployerReview,
+    EmploymentTime,
+    OptKind,
+    OptStatus,
+    ProblemStatus,
+    ProgramStatus,
+)
 from portal.services.timeline import EmploymentState, OptState
 
 # By enum class: several enums share a value ("approved" is a recorded status and a timeline state) but not words.
@@ -27,6 +35,7 @@ LABELS: dict[type[Enum], dict[str, str]] = {
     EmploymentTime: {EmploymentTime.FULL_TIME: "Full time", EmploymentTime.PART_TIME: "Part time"},
     ProgramStatus: {ProgramStatus.ACTIVE: "Active", ProgramStatus.COMPLETED: "Completed",
                     ProgramStatus.TRANSFERRED: "Transferred", ProgramStatus.TERMINATED: "Terminated"},  # fmt: skip
+    DigestCadence: {DigestCadence.OFF: "Off", DigestCadence.DAILY: "Daily", DigestCadence.WEEKLY: "Weekly"},
     ProblemStatus: {ProblemStatus.NEW: "New", ProblemStatus.IN_PROGRESS: "In progress",
                     ProblemStatus.ANSWERED: "Answered", ProblemStatus.CLOSED: "Closed"},  # fmt: skip
 }

@@ -148,3 +148,31 @@ def test_another_schools_official_asking_for_a_file_gets_a_404(app, client, fact
                 for rule in file_rules for sevis_id in (student.sevis_id, own_student.sevis_id)]  # fmt: skip
     for url in urls:
         assert client.get(url).status_code == 404, url
+
+
+# Issue 12: an official's own settings take no user id, so nobody can ask for another official's (or school's).
+OWN_ACCOUNT_ENDPOINTS = {"admin.digest_settings", "admin.save_digest_settings"}
+
+
+def test_an_officials_own_settings_are_for_officials_and_name_nobody_else(app):
+    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint in OWN_ACCOUNT_ENDPOINTS]
+    assert {rule.endpoint for rule in rules} == OWN_ACCOUNT_ENDPOINTS
+    for rule in rules:
+        assert not rule.arguments, rule.rule
+        assert _view(app, rule).allowed_roles == {Role.DSO, Role.PRINCIPAL_DSO}, rule.rule
+
+
+@pytest.mark.parametrize("role", [Role.DSO, Role.PRINCIPAL_DSO])
+def test_another_schools_official_cannot_see_or_alter_an_officials_digest(client, factory, sign_in, db_session, role):
+    from portal.models.enums import DigestCadence
+    from portal.services.actors import Actor
+    from portal.services.digests import set_digest_cadence
+
+    official = factory.user(role=Role.DSO, school=factory.school())
+    set_digest_cadence(db_session, official, actor=Actor.for_user(official), cadence="weekly")
+    sign_in(factory.user(role=role, school=factory.school()))
+    page = client.get("/admin/digest").get_data(as_text=True)
+    assert official.email not in page and official.display_name not in page
+    assert client.post("/admin/digest", data={"cadence": "off", "user_id": str(official.id)}).status_code == 303
+    db_session.refresh(official)
+    assert official.digest_cadence is DigestCadence.WEEKLY
