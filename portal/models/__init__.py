@@ -1,6 +1,14 @@
 """All models, imported so that Base.metadata knows every table."""
 
-from portal.models.account import AccountLink, PasswordHistory, PasswordResetRequest, RecoveryCode, User, UserSession
+from portal.models.account import (
+                                   AccountLink,
+                                   PasswordHistory,
+                                   PasswordResetRequest,
+                                   RecoveryCode,
+                                   SignInThrottle,
+                                   User,
+                                   UserSession,
+)
 from portal.models.base import Base, utcnow
 from portal.models.changelist import ChangeListDownload
 from portal.models.document import Document
@@ -19,7 +27,7 @@ __all__ = [
     "AccountLink", "Address", "Base", "ChangeListDownload", "Document", "Employer", "Event",
     "FeedBatch", "FeedToken", "InboundFeedItem", "MaintenanceWindow", "OptAuthorization",
     "OutboxEmail", "PasswordHistory", "PasswordResetRequest", "ProblemReport", "ProgramRecord", "RecoveryCode",
-    "ReportingObligation", "School", "Student", "TimelineMark", "Upgrade", "User", "UserSession", "utcnow",
+    "ReportingObligation", "School", "SignInThrottle", "Student", "TimelineMark", "Upgrade", "User", "UserSession", "utcnow",
 ]  # fmt: skip
 
 import portal.models.employment  # noqa: E402,F401  (students.employed_until, kept by triggers on employers)

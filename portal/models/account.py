@@ -171,3 +171,19 @@ class PasswordResetRequest(Base):
     email: Mapped[str] = mapped_column(String(254), index=True)
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     answered_at: Mapped[datetime | None]
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins counted per typed address and per client, whether or not an account exists (migration 0018).
+
+    ``key`` is an HMAC of "address:<address>" or "client:<IP>" under the app's secret, so the table holds neither.
+    """
+
+    __tablename__ = "sign_in_throttles"
+    __table_args__ = (CheckConstraint("failures >= 0 AND lock_count >= 0", name="throttle_counters_not_negative"),)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    lock_count: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_failure_at: Mapped[datetime]

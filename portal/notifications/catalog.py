@@ -264,7 +264,8 @@ register(EmailTemplate(
     name="account_locked",
     title="Sign-in paused after failed attempts",
     subject="Sign-in to your {{ site_name }} account is paused until {{ locked_until }}",
-    when_sent="When five sign-in attempts in a row fail and your account cools down (at most one email each time).",
+    when_sent="When five sign-in attempts in a row fail and your account cools down: one email when the pause starts, "
+              "none while it lasts.",
     sample={"name": "Linh Nguyen", "locked_until": "March 4, 2026 at 3:45 PM EST", "is_student": True},
 ))  # fmt: skip
 

@@ -15,7 +15,7 @@ from portal.services.accounts import forced_change_pending, must_change_password
 from portal.services.mfa import mfa_enabled, mfa_required
 from portal.services.sessions import end_session, start_session
 from portal.services.site_state import forget_site_state, site_state
-from portal.web import format_eastern, redirect_or_swap, render_page_or_partial
+from portal.web import redirect_or_swap, render_page_or_partial
 
 bp = Blueprint("auth", __name__)
 
@@ -27,7 +27,9 @@ HOME_BY_ROLE = {
     Role.OPERATOR: "/operator/",
 }
 NEXT_KEY = "after_sign_in"
-GENERIC_ERROR = "The email address or password is not right. Check both and try again."
+# The one answer to every failed sign-in, whatever the address (DESIGN rule 18): it never says an account exists.
+GENERIC_ERROR = ("The email address or password is not right. Check both and try again. After several wrong tries "
+                 "sign-in pauses for a while; resetting your password lets you in at once.")
 # Reachable while a sign-in step is pending (besides the step itself).
 _ALWAYS_OPEN = frozenset({"auth.sign_out", "static", "health.healthz", "account.create", "account.reset_request",
                           "account.reset"})  # fmt: skip
@@ -92,25 +94,23 @@ def _forget_request_user(_exc):
 @bp.route("/", methods=["GET", "POST"])
 @limiter.limit(_sign_in_limit, methods=["POST"])
 def sign_in():
-    """Show the sign-in page and sign a user in; one generic message for a wrong email or password; the closed page
-    (403) for a student whose portal access has closed, once the password is right."""
+    """Show the sign-in page and sign a user in; one message for every failure, whatever the address (rule 18); the
+    closed page (403) for a student whose portal access has closed, once the password is right."""
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = SignInForm()
-    error = locked_until = None
+    error = None
     if form.validate_on_submit():
-        result = sign_in_with_password(db.session, form.email.data, form.password.data)
+        result = sign_in_with_password(db.session, form.email.data, form.password.data, client=request.remote_addr)
         if result.user is not None:
             return _start_signed_in_session(result.user)
         db.session.commit()
         if result.closed is not None:
             return closed_page(result.closed)
-        locked_until = result.locked_until
-        error = None if locked_until else GENERIC_ERROR
+        error = GENERIC_ERROR
     status = 422 if form.is_submitted() else 200
     return render_page_or_partial("pages/sign_in.html", "partials/_sign_in_form.html", status=status, form=form,
-                                  error=error, locked_until=locked_until and format_eastern(locked_until),
-                                  forced_change_notice=forced_change_pending(db.session))  # fmt: skip
+                                  error=error, forced_change_notice=forced_change_pending(db.session))  # fmt: skip
 
 
 def _start_signed_in_session(user: User):

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from portal.models import AccountLink, OptAuthorization, PasswordHistory, ProgramRecord, Student, Upgrade, User, utcnow
 from portal.models.enums import LinkPurpose, OptStatus, Role
@@ -29,7 +29,15 @@ from portal.services.password_policy import HISTORY_DEPTH, check_new_password
 from portal.services.passwords import hash_password, needs_rehash, normalize_password, verify_password
 from portal.services.sessions import end_all_sessions as _end_all_sessions
 from portal.services.site_state import site_state
-from portal.services.throttling import clear_lock, is_locked, record_failed_sign_in, record_successful_sign_in
+from portal.services.throttling import (
+    clear_lock,
+    is_locked,
+    normalized_address,
+    passes_client_pause,
+    read_pauses,
+    record_failed_attempt,
+    record_successful_sign_in,
+)
 from portal.services.timelines import student_timeline
 
 LINK_LIFETIME = {
@@ -222,7 +230,7 @@ def unlock_account(session: Session, user: User, *, actor: Actor) -> None:
     """End a sign-in cool-down now (a DSO's unlock); refuses an account that is not locked."""
     if not is_locked(user):
         raise Conflict("This account is not locked.")
-    clear_lock(user)
+    clear_lock(session, user)
     record_event(session, actor, "account.unlocked", student=user.student, user=user, subject=f"user:{user.id}")
     session.flush()
 
@@ -242,7 +250,7 @@ def reset_portal_account(session: Session, student: Student, *, actor: Actor, cl
         user = _user_for_student(session, student)
         return session.scalar(select(AccountLink).where(AccountLink.user_id == user.id).order_by(AccountLink.id.desc()))
     now = utcnow()
-    if clear_lock(user):
+    if clear_lock(session, user):
         record_event(session, actor, "account.unlocked", student=student, user=user, subject=f"user:{user.id}")
     voided = _void_open_links(session, user, now=now)
     finished = user.has_finished_account_creation
@@ -345,7 +353,7 @@ def _set_password_from_link(session: Session, link: AccountLink, password: str) 
     link.used_at = now
     _void_open_links(session, user, now=now)
     actor = Actor.for_user(user)
-    if clear_lock(user):
+    if clear_lock(session, user):
         record_event(session, actor, "account.unlocked", student=user.student, user=user, subject=f"user:{user.id}")
     return actor
 
@@ -441,38 +449,47 @@ def change_password(session: Session, user: User, *, current_password: str, new_
 @dataclass(frozen=True)
 class SignInResult:
     user: User | None
-    locked_until: datetime | None = None
     closed: ClosedAccount | None = None  # a student whose portal access has closed (rule 5): the right password, no entry
 
 
 _DUMMY_HASH: dict[str, str] = {}
 
 
-def _spend_equal_time(password: str) -> None:
-    """Verify against a throwaway hash so an unknown email takes as long as a wrong password."""
+def _dummy_hash() -> str:
+    """A throwaway hash with the current parameters: what an unknown or paused address is checked against."""
     key = repr(sorted((k, v) for k, v in current_app.config.items() if k.startswith("ARGON2_")))
     if key not in _DUMMY_HASH:
         _DUMMY_HASH[key] = hash_password("not a real password, only for timing")
-    verify_password(_DUMMY_HASH[key], password)
+    return _DUMMY_HASH[key]
 
 
-def sign_in_with_password(session: Session, email: str, password: str, *, now: datetime | None = None) -> SignInResult:
-    """Check an email and password; counts failures and cool-downs; rehashes with the current parameters.
+def _possible_address(address: str) -> str:
+    """The address to look up: '' for one no account could have (too long, control characters), still looked up."""
+    if len(address) > 254 or any(ord(char) < 32 or ord(char) == 127 for char in address):
+        return ""
+    return address
 
+
+def sign_in_with_password(session: Session, email: str, password: str, *, client: str | None = None,
+                          now: datetime | None = None) -> SignInResult:  # fmt: skip
+    """Check an email and password; one answer and the same work for every address (DESIGN rule 18, issue 14).
+
+    Known or not, paused or not: the same statements, one password verification (a throwaway hash when there
+    is no usable account or the address or ``client`` is paused), and for any failure the same result.
     Refuses a student whose portal access has closed (DESIGN rule 5), saying why, once the password is right.
     """
     now = now or utcnow()
     password = password or ""
-    user = _user_by_email(session, email)
-    if user is None or not user.is_active or not user.password_hash:
-        _spend_equal_time(password)
+    address = _possible_address(normalized_address(email))
+    user = session.scalar(select(User).options(joinedload(User.student)).where(User.email == address))
+    pauses = read_pauses(session, address, client, now=now)
+    usable = user is not None and user.is_active and bool(user.password_hash)
+    paused = pauses.address or (pauses.client and not passes_client_pause(user, now))
+    right = verify_password(user.password_hash if usable and not paused else _dummy_hash(), password)
+    if not (usable and right) or paused:
+        record_failed_attempt(session, address=address, client=client, user=user,
+                              reason="paused" if paused else "wrong_password", now=now)  # fmt: skip
         return SignInResult(None)
-    if is_locked(user, now):
-        record_failed_sign_in(session, user, now=now)
-        return SignInResult(None, locked_until=user.locked_until)
-    if not verify_password(user.password_hash, password):
-        outcome = record_failed_sign_in(session, user, now=now)
-        return SignInResult(None, locked_until=outcome.locked_until)
     # Only after the right password: a wrong one never learns that the account is closed.
     closed = closed_account_for(session, user.student) if user.role is Role.STUDENT else None
     if closed is not None:
