@@ -2,7 +2,7 @@
 that tells nobody which addresses have accounts
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-10
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 import portal.models.base
 
 revision = "0018"
-down_revision = "0015"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
