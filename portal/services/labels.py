@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from enum import Enum
 
-from portal.models.enums import EmployerReview, EmploymentTime, OptKind, OptStatus, ProblemStatus, ProgramStatus
+from portal.models.enums import (
+    EmployerReview,
+    EmploymentTime,
+    OptKind,
+    OptStatus,
+    ProblemStatus,
+    ProgramStatus,
+    SevisResultState,
+)
 from portal.services.timeline import EmploymentState, OptState
 
 # By enum class: several enums share a value ("approved" is a recorded status and a timeline state) but not words.
@@ -29,6 +37,8 @@ LABELS: dict[type[Enum], dict[str, str]] = {
                     ProgramStatus.TRANSFERRED: "Transferred", ProgramStatus.TERMINATED: "Terminated"},  # fmt: skip
     ProblemStatus: {ProblemStatus.NEW: "New", ProblemStatus.IN_PROGRESS: "In progress",
                     ProblemStatus.ANSWERED: "Answered", ProblemStatus.CLOSED: "Closed"},  # fmt: skip
+    SevisResultState: {SevisResultState.ACCEPTED: "Accepted by SEVIS", SevisResultState.REJECTED: "Rejected by SEVIS",
+                       SevisResultState.RESOLVED: "Rejected by SEVIS, since resolved"},  # fmt: skip
 }
 
 
