@@ -127,8 +127,7 @@ def upload_transaction_log():
             raise InvalidValue("Choose the transaction log file SEVIS returned.", field="log")
         data = sevis_results.read_log(upload.stream, upload.filename)
         log = sevis_results.apply_transaction_log(db.session, current_actor(), data=data, filename=upload.filename)
-    except DomainError as error:
-        db.session.rollback()
+    except DomainError as error:  # refused before anything was written
         return _page(error.status_code, log_error=error.message)
     db.session.commit()
     flash(f"Batch {log.batch_id}: SEVIS accepted {log.accepted_count} and rejected {log.rejected_count}.", "success")

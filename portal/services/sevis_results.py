@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -25,6 +25,7 @@ from portal.models import (
 from portal.models.enums import ExportFormat
 from portal.services.actors import Actor
 from portal.services.change_lists import BatchRecord, batch_id
+from portal.services.clock import EASTERN
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound, RuleBroken
 from portal.services.events import record_event
 from portal.services.uploads import read_limited
@@ -73,9 +74,11 @@ def _when(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value)
+        when = datetime.fromisoformat(value)
     except ValueError:
         return None
+    # SEVIS writes its times without a zone, in its own (US Eastern) time.
+    return (when if when.tzinfo else when.replace(tzinfo=EASTERN)).astimezone(UTC)
 
 
 def read_log(stream, filename: str | None) -> bytes:
