@@ -85,7 +85,7 @@ def upgrade() -> None:
         sa.Column("resolved_by_user_id", sa.Integer(), sa.ForeignKey("users.id",
                   name="fk_sevis_record_results_resolved_by_user_id_users"), nullable=True),
         sa.Column("resolved_by_log_id", sa.Integer(), sa.ForeignKey("sevis_transaction_logs.id",
-                  name="fk_sevis_record_results_resolved_by_log_id_sevis_transaction_logs"), nullable=True),
+                  name="fk_sevis_record_results_resolved_by_log_id"), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_sevis_record_results"),
         sa.UniqueConstraint("record_id", name="uq_sevis_record_results_record_id"),
     )  # fmt: skip

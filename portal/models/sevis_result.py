@@ -82,7 +82,9 @@ class SevisRecordResult(Base):
     processed_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     resolved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    resolved_by_log_id: Mapped[int | None] = mapped_column(ForeignKey("sevis_transaction_logs.id"))
+    # Named by hand: the conventional name is longer than PostgreSQL's 63 characters.
+    resolved_by_log_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sevis_transaction_logs.id", name="fk_sevis_record_results_resolved_by_log_id"))
 
     log: Mapped[SevisTransactionLog] = relationship(foreign_keys=[log_id])
     record: Mapped[SevisBatchRecord] = relationship()
