@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import date
 from functools import partial
 
-from flask import abort, request, url_for
+from flask import abort, flash, request, url_for
 from flask_login import current_user
 
 from dso_admin.blueprints import admin
 from dso_admin.helpers import download, own_school_id
 from portal.auth import current_actor, official_required
 from portal.extensions import db
-from portal.models import ChangeListDownload, School
+from portal.models import ChangeListDownload, School, SevisRecordResult
 from portal.models.enums import ChangeKind, ExportFormat
-from portal.services import change_lists
+from portal.services import change_lists, sevis_results
 from portal.services.errors import DomainError, InvalidValue
 from portal.web import redirect_or_swap, render_page_or_partial
 
@@ -26,7 +26,7 @@ KIND_LABELS = {ChangeKind.EMPLOYER: "Employers (added, edited, deleted, restored
 BY_HAND_SHOWN = 200
 
 
-def _page(status: int = 200, error: str | None = None, field: str | None = None):
+def _page(status: int = 200, error: str | None = None, field: str | None = None, log_error: str | None = None):
     downloads = change_lists.recent_downloads(db.session, current_user.id)
     last = downloads[0] if downloads else None
     by_hand = (change_lists.by_hand(db.session, last.school_id, change_lists.range_of(last), limit=BY_HAND_SHOWN + 1)
@@ -35,7 +35,9 @@ def _page(status: int = 200, error: str | None = None, field: str | None = None)
                                   last=last, downloads=downloads, by_hand=by_hand[:BY_HAND_SHOWN],
                                   more_by_hand=len(by_hand) > BY_HAND_SHOWN, mark=change_lists.since_mark(
                                       db.session, current_user.id), error=error, error_field=field,
-                                  kind_labels=KIND_LABELS, form=request.form if request.method == "POST" else {})  # fmt: skip
+                                  kind_labels=KIND_LABELS, form=request.form if request.method == "POST" else {},
+                                  logs=sevis_results.recent_logs(db.session, own_school_id()), log_error=log_error,
+                                  max_log_mb=sevis_results.MAX_LOG_BYTES // (1024 * 1024))  # fmt: skip
 
 
 @admin.get("/change-lists")
@@ -70,14 +72,18 @@ def download_change_list():
     except DomainError as error:
         return _page(422, error.message, error.field)
     school_id = own_school_id()
+    contents = None
     if fmt is ExportFormat.XML:
-        rows = change_lists.count_xml_records(db.session, school_id, change_range)
+        contents = change_lists.batch_contents(db.session, school_id, change_range)
+        rows = len(contents)
         if rows == 0:
             return _page(422, "There are no employer or address changes in that range for a SEVIS batch file. "
                               "Choose another range, or download CSV or XLSX.")  # fmt: skip
     else:
         rows = change_lists.count_changes(db.session, school_id, change_range)
     record = change_lists.record_download(db.session, actor, fmt=fmt, change_range=change_range, row_count=rows)
+    if contents is not None:  # what each batch file holds, to match the transaction log SEVIS returns
+        sevis_results.record_batch_contents(db.session, record, contents)
     db.session.commit()
     # The file itself comes from a GET: it streams outside this write transaction and can be fetched again.
     return redirect_or_swap(url_for("admin.change_list_file", download_id=record.id))
@@ -107,3 +113,41 @@ def change_list_file(download_id: int):
         return download(body, filename=name(what="sevis-batch", extension="xml"), kind="xml")
     body = change_lists.xml_zip(records, school=school, user_id=user_id, download_id=record.id)
     return download(body, filename=name(what="sevis-batch", extension="zip"), kind="zip")
+
+
+@admin.post("/change-lists/logs")
+@official_required
+def upload_transaction_log():
+    """Take the transaction log SEVIS returned for one of the school's batch files and mark each record accepted or
+    rejected; a log that is not XML, too large, malformed, another school's or names records the batch did not hold
+    is refused with its reason and changes nothing."""
+    upload = request.files.get("log")
+    try:
+        if upload is None or not upload.filename:
+            raise InvalidValue("Choose the transaction log file SEVIS returned.", field="log")
+        data = sevis_results.read_log(upload.stream, upload.filename)
+        log = sevis_results.apply_transaction_log(db.session, current_actor(), data=data, filename=upload.filename)
+    except DomainError as error:  # refused before anything was written
+        return _page(error.status_code, log_error=error.message)
+    db.session.commit()
+    flash(f"Batch {log.batch_id}: SEVIS accepted {log.accepted_count} and rejected {log.rejected_count}.", "success")
+    return redirect_or_swap(url_for("admin.change_list_form"))
+
+
+@admin.post("/change-lists/results/<int:result_id>/resolve")
+@official_required
+def resolve_sevis_rejection(result_id: int):
+    """Mark a record SEVIS rejected as resolved (after the confirmation), so it stops coming back; another school's
+    is a 404."""
+    result = db.session.get(SevisRecordResult, result_id)
+    if result is None or result.school_id != own_school_id():
+        abort(404)
+    try:
+        sevis_results.resolve_rejection(db.session, result, actor=current_actor(),
+                                        confirmed=request.form.get("confirm") == "1")  # fmt: skip
+    except DomainError as error:
+        return _page(error.status_code, log_error=error.message)
+    db.session.commit()
+    flash(f"The rejection of {result.record.request_id} in batch {result.log.batch_id} is resolved; "
+          "it no longer comes back in change lists.", "success")  # fmt: skip
+    return redirect_or_swap(url_for("admin.change_list_form"))

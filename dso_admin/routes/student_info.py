@@ -30,6 +30,7 @@ from portal.services.documents import own_document
 from portal.services.errors import DomainError, NotFound
 from portal.services.obligations import stem_obligations
 from portal.services.problems import screenshots_for, student_problem_reports
+from portal.services.sevis_results import student_results
 from portal.services.student_record import EMPLOYERS_PER_PAGE, student_record
 from portal.web import render_page_or_partial
 
@@ -100,6 +101,7 @@ def student_info(sevis_id: str):
         events=events, event_total=total, event_types=types, history_filter=history_filter, actor_labels=ACTOR_LABELS,
         employers_per_page=EMPLOYERS_PER_PAGE, account=status, per_page=50,
         actions=account_actions(student, _has_approved(student), status),
+        sevis_results=student_results(db.session, student.id),
     )  # fmt: skip
 
 

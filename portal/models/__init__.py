@@ -20,6 +20,7 @@ from portal.models.operations import MaintenanceWindow, Upgrade
 from portal.models.outbox import OutboxEmail
 from portal.models.problem import ProblemReport
 from portal.models.school import School
+from portal.models.sevis_result import SevisBatchRecord, SevisBatchRecordEvent, SevisRecordResult, SevisTransactionLog
 from portal.models.student import Address, OptAuthorization, ProgramRecord, Student
 from portal.models.timeline_mark import TimelineMark
 
@@ -27,7 +28,8 @@ __all__ = [
     "AccountLink", "Address", "Base", "ChangeListDownload", "Document", "Employer", "Event",
     "FeedBatch", "FeedToken", "InboundFeedItem", "MaintenanceWindow", "OptAuthorization",
     "OutboxEmail", "PasswordHistory", "PasswordResetRequest", "ProblemReport", "ProgramRecord", "RecoveryCode",
-    "ReportingObligation", "School", "SignInThrottle", "Student", "TimelineMark", "Upgrade", "User", "UserSession", "utcnow",
+    "ReportingObligation", "School", "SevisBatchRecord", "SevisBatchRecordEvent", "SevisRecordResult",
+    "SevisTransactionLog", "SignInThrottle", "Student", "TimelineMark", "Upgrade", "User", "UserSession", "utcnow",
 ]  # fmt: skip
 
 import portal.models.employment  # noqa: E402,F401  (students.employed_until, kept by triggers on employers)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.models.base import Base, enum_column, utcnow
+from portal.models.base import Base, JSONType, enum_column, utcnow
 from portal.models.enums import ExportFormat
 
 
@@ -32,3 +32,6 @@ class ChangeListDownload(Base):
     # The newest event when it was downloaded (NULL before migration 0015): events are append-only, so the range's
     # events up to this id are the same list whenever it is fetched again.
     up_to_event_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    # "Since my last download" also sends again the changes SEVIS rejected that were still open then (migration
+    # 0016): kept, so the list is the same whenever it is fetched again.
+    resent_event_ids: Mapped[list | None] = mapped_column(JSONType)

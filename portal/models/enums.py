@@ -135,3 +135,11 @@ class ExportFormat(StrEnum):
     CSV = "csv"
     XLSX = "xlsx"
     XML = "xml"
+
+
+class SevisResultState(StrEnum):
+    """What SEVIS's transaction log said about one record of a batch, and whether a rejection is still open."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    RESOLVED = "resolved"

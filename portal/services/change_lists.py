@@ -45,6 +45,8 @@ class ChangeRange:
     kinds: tuple[ChangeKind, ...]
     since_last_download: bool = False
     up_to_event_id: int | None = None  # the newest event when it was downloaded: a download again is the same list
+    # Changes SEVIS rejected that were still open when a since-last list was made: they come back in it, whenever.
+    resend: tuple[int, ...] = ()
 
 
 def _day_start(day: date) -> datetime:
@@ -86,7 +88,7 @@ def range_of(download: ChangeListDownload) -> ChangeRange:
     """The range a recorded download covered, to fetch it again as it was."""
     return ChangeRange(download.covers_from, download.covers_until,
                        parse_kinds(download.kinds.split(",") if download.kinds else []), download.since_last_download,
-                       download.up_to_event_id)  # fmt: skip
+                       download.up_to_event_id, tuple(download.resent_event_ids or ()))  # fmt: skip
 
 
 def file_name(school: School, change_range: ChangeRange, *, what: str, extension: str) -> str:
@@ -106,9 +108,13 @@ def resolve_range(session: Session, actor: Actor, *, start: date | None, end: da
     now = now or utcnow()
     newest = session.scalar(select(func.max(Event.id)))  # the list's events, whenever it is fetched again
     if since_last:
+        from portal.services.sevis_results import open_rejected_event_ids
+
         mark = since_mark(session, actor.user_id)
         start_at = mark if mark is not None else EPOCH
-        return ChangeRange(start_at, max(now, start_at), kinds, since_last_download=True, up_to_event_id=newest)
+        resend = tuple(open_rejected_event_ids(session, actor.school_id)) if actor.school_id is not None else ()
+        return ChangeRange(start_at, max(now, start_at), kinds, since_last_download=True, up_to_event_id=newest,
+                           resend=resend)  # fmt: skip
     if start is None or end is None:
         raise RuleBroken("Enter both dates, or choose 'since my last download'.", field="start")
     if end < start:
@@ -120,8 +126,10 @@ def resolve_range(session: Session, actor: Actor, *, start: date | None, end: da
 
 def _conditions(school_id: int, change_range: ChangeRange) -> list:
     """The range's changes made in the portal: what the SEVIS data feed brought is SEVIS's own, never sent back."""
-    conditions = [Event.school_id == school_id, Event.change_kind.in_(change_range.kinds),
-                  Event.occurred_at >= change_range.covers_from, Event.occurred_at < change_range.covers_until,
+    in_range = and_(Event.occurred_at >= change_range.covers_from, Event.occurred_at < change_range.covers_until)
+    if change_range.resend:  # rejected by SEVIS and not resolved yet: sent again (rule 9)
+        in_range = or_(in_range, Event.id.in_(change_range.resend))
+    conditions = [Event.school_id == school_id, Event.change_kind.in_(change_range.kinds), in_range,
                   Event.actor_kind != ActorKind.DATA_FEED]  # fmt: skip
     if change_range.up_to_event_id is not None:
         conditions.append(Event.id <= change_range.up_to_event_id)
@@ -156,13 +164,14 @@ def record_download(session: Session, actor: Actor, *, fmt: ExportFormat, change
         kinds=",".join(kind.value for kind in change_range.kinds), covers_from=change_range.covers_from,
         covers_until=change_range.covers_until, since_last_download=change_range.since_last_download,
         row_count=row_count, up_to_event_id=change_range.up_to_event_id,
+        resent_event_ids=list(change_range.resend) or None,
     )  # fmt: skip
     session.add(download)
     session.flush()
     record_event(session, actor, "change_list.downloaded", school_id=actor.school_id, subject=f"change_list:{download.id}",
                  after={"format": fmt, "kinds": download.kinds, "from": change_range.covers_from,
                         "until": change_range.covers_until, "since_last_download": change_range.since_last_download,
-                        "rows": row_count})  # fmt: skip
+                        "rows": row_count, "sent_again": len(change_range.resend)})  # fmt: skip
     return download
 
 
@@ -303,8 +312,9 @@ FROM (
   FROM events AS e JOIN students AS s ON s.id = e.student_id
   CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(e.before) = 'object' THEN e.before ELSE '{{}}'::jsonb END AS o) AS b
   CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(e.after) = 'object' THEN e.after ELSE '{{}}'::jsonb END AS o) AS a
-  WHERE e.school_id = :school_id AND e.change_kind = ANY (CAST(:kinds AS text[])) AND e.occurred_at >= :covers_from
-    AND e.occurred_at < :covers_until AND e.actor_kind <> 'data_feed' {up_to}
+  WHERE e.school_id = :school_id AND e.change_kind = ANY (CAST(:kinds AS text[]))
+    AND (e.occurred_at >= :covers_from AND e.occurred_at < :covers_until {resend})
+    AND e.actor_kind <> 'data_feed' {up_to}
   ORDER BY e.occurred_at, e.id OFFSET 0
 ) AS ev
 CROSS JOIN LATERAL jsonb_array_elements(ev.fields) WITH ORDINALITY AS f(v, n)
@@ -327,6 +337,7 @@ def _change_cells(session: Session, school_id: int, change_range: ChangeRange, *
         when=_WHEN_SQL[excel],
         hand=_HAND_SQL, row_number="row_number() OVER (ORDER BY ev.occurred_at, ev.id, f.n) + 1" if excel else "NULL",
         up_to="AND e.id <= :up_to" if change_range.up_to_event_id is not None else "",
+        resend="OR e.id = ANY (CAST(:resend AS bigint[]))" if change_range.resend else "",
     )  # fmt: skip
     params = {"school_id": school_id, "kinds": [kind.value for kind in change_range.kinds],
               "covers_from": change_range.covers_from, "covers_until": change_range.covers_until,
@@ -335,6 +346,8 @@ def _change_cells(session: Session, school_id: int, change_range: ChangeRange, *
               "deletions": sorted(deletions_by_hand(session, school_id, change_range))}  # fmt: skip
     if change_range.up_to_event_id is not None:
         params["up_to"] = change_range.up_to_event_id
+    if change_range.resend:
+        params["resend"] = list(change_range.resend)
     columns = [column(name) for name in ("occurred_at", "id", "n", "row_number", *_CELLS, "fallback")]
     return text(statement).bindparams(**params).columns(*columns)
 
@@ -578,6 +591,7 @@ class StudentNet:
     student: Student
     records: list[tuple[str, str]]
     by_hand: list[HandEntry]
+    carried: list[tuple[int, ...]] = field(default_factory=list)  # per record: the events it carries
 
 
 def net_changes(session: Session, school_id: int, change_range: ChangeRange) -> Iterator[StudentNet]:
@@ -611,14 +625,20 @@ def _student_net(session: Session, events: list[Event]) -> StudentNet:
     for subject, net in by_employer.items():
         body = _employer_record(net, employers.get(_subject_id(subject)))
         if body is not None:
-            records.append((net.last_event.occurred_at, net.last_event.id, body))
+            records.append((net.last_event.occurred_at, net.last_event.id, body,
+                            _carried(event for event in events if event.subject == subject)))  # fmt: skip
     personal = [event for event in events if event.event_type in PERSONAL_EVENTS]
     body = _personal_record(personal) if personal else None
     if body is not None:
-        records.append((personal[-1].occurred_at, personal[-1].id, body))
+        records.append((personal[-1].occurred_at, personal[-1].id, body, _carried(personal)))
     records.sort(key=lambda record: (record[0], record[1]))
-    return StudentNet(student, [(event_reference(event_id), body) for _, event_id, body in records],
-                      _hand_entries(student, by_employer, events))  # fmt: skip
+    return StudentNet(student, [(event_reference(event_id), body) for _, event_id, body, _ in records],
+                      _hand_entries(student, by_employer, events), [carried for *_, carried in records])  # fmt: skip
+
+
+def _carried(events) -> tuple[int, ...]:
+    """The events a record carries: those of its employer or of the student's contact details, but the by-hand kinds."""
+    return tuple(event.id for event in events if not _by_hand_kind(event.event_type, event.change_kind, event.after or {}))
 
 
 def _subject_id(subject: str) -> int | None:
@@ -691,6 +711,25 @@ def deletions_by_hand(session: Session, school_id: int, change_range: ChangeRang
     nets = _lifecycles(session, conditions, {subject for subject in subjects if subject})
     return {net.deletion.id for net in nets.values()
             if net.present_at_start and not net.present_at_end and net.deletion is not None}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """One Student element of a batch: which file it goes in, its requestID, whose it is and the events it carries."""
+
+    part: int
+    request_id: str
+    student_id: int
+    event_ids: tuple[int, ...]
+
+
+def batch_contents(session: Session, school_id: int, change_range: ChangeRange) -> list[BatchRecord]:
+    """The records the range's batch files hold, in ``xml_records``'s order and split as ``xml_files`` splits them."""
+    contents = []
+    for net in net_changes(session, school_id, change_range):
+        for (request_id, _), carried in zip(net.records, net.carried, strict=True):
+            contents.append(BatchRecord(len(contents) // MAX_RECORDS_PER_FILE + 1, request_id, net.student.id, carried))
+    return contents
 
 
 def count_xml_records(session: Session, school_id: int, change_range: ChangeRange) -> int:

@@ -12,6 +12,7 @@ from portal.models.enums import (
     OptStatus,
     ProblemStatus,
     ProgramStatus,
+    SevisResultState,
 )
 from portal.services.timeline import EmploymentState, OptState
 
@@ -38,6 +39,8 @@ LABELS: dict[type[Enum], dict[str, str]] = {
     DigestCadence: {DigestCadence.OFF: "Off", DigestCadence.DAILY: "Daily", DigestCadence.WEEKLY: "Weekly"},
     ProblemStatus: {ProblemStatus.NEW: "New", ProblemStatus.IN_PROGRESS: "In progress",
                     ProblemStatus.ANSWERED: "Answered", ProblemStatus.CLOSED: "Closed"},  # fmt: skip
+    SevisResultState: {SevisResultState.ACCEPTED: "Accepted by SEVIS", SevisResultState.REJECTED: "Rejected by SEVIS",
+                       SevisResultState.RESOLVED: "Rejected by SEVIS, since resolved"},  # fmt: skip
 }
 
 

@@ -176,3 +176,42 @@ def test_another_schools_official_cannot_see_or_alter_an_officials_digest(client
     assert client.post("/admin/digest", data={"cadence": "off", "user_id": str(official.id)}).status_code == 303
     db_session.refresh(official)
     assert official.digest_cadence is DigestCadence.WEEKLY
+
+
+@pytest.mark.parametrize("role", [Role.DSO, Role.PRINCIPAL_DSO])
+def test_another_schools_official_asking_for_a_sevis_result_gets_a_404(app, client, factory, sign_in, db_session, role):
+    """Every route an official may use on one SEVIS result (it takes a ``result_id``): another school's is a 404 and
+    stays as it was."""
+    from datetime import UTC, datetime
+
+    from portal.models import ChangeListDownload, SevisBatchRecord, SevisRecordResult, SevisTransactionLog
+    from portal.models.enums import ExportFormat
+
+    student = factory.student()
+    official = factory.user(role=Role.DSO, school=student.school)
+    when = datetime(2026, 11, 2, tzinfo=UTC)
+    download = ChangeListDownload(user_id=official.id, school_id=student.school_id, format=ExportFormat.XML,
+                                  covers_from=when, covers_until=when, row_count=1)  # fmt: skip
+    db_session.add(download)
+    db_session.flush()
+    record = SevisBatchRecord(download_id=download.id, part=1, request_id="E1", student_id=student.id)
+    log = SevisTransactionLog(school_id=student.school_id, download_id=download.id, part=1, batch_id="OPT00000000101",
+                              uploaded_by_user_id=official.id)  # fmt: skip
+    db_session.add_all([record, log])
+    db_session.flush()
+    result = SevisRecordResult(log_id=log.id, record_id=record.id, school_id=student.school_id, student_id=student.id,
+                               accepted=False, message="Rejected")  # fmt: skip
+    db_session.add(result)
+    db_session.flush()
+    sign_in(factory.user(role=role, school=factory.school()))
+    result_rules = [rule for rule in _guarded_rules(app) if "result_id" in rule.arguments
+                    and role in getattr(_view(app, rule), "allowed_roles", frozenset())]  # fmt: skip
+    assert result_rules, "the resolve-a-rejection route"
+    with app.test_request_context():
+        from flask import url_for
+
+        urls = [(url_for(rule.endpoint, result_id=result.id), _method(rule)) for rule in result_rules]
+    for url, method in urls:
+        assert client.open(url, method=method, data={"confirm": "1"}).status_code == 404, url
+    db_session.refresh(result)
+    assert result.resolved_at is None
