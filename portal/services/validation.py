@@ -26,6 +26,8 @@ US_STATES = {
     "MP": "Northern Mariana Islands", "PR": "Puerto Rico", "VI": "U.S. Virgin Islands",
 }  # fmt: skip
 
+# The largest id a row can have (an INTEGER column on PostgreSQL); a bigger number names no record.
+MAX_ID = 2_147_483_647
 ZIP_PATTERN = re.compile(r"(\d{5})(?:-?\d{4})?")
 HTML_CHARACTERS = re.compile(r"[<>]")
 
@@ -124,6 +126,29 @@ def clean_us_phone(value, *, field: str, label: str = "phone number", required: 
     if len(digits) != 10:
         raise InvalidValue(f"The {label} must be 10 digits, like 617 555 0100.", field=field)
     return digits
+
+
+def bounded_int(value, *, minimum: int = 0, maximum: int = MAX_ID) -> int | None:
+    """A whole number written in plain digits within [minimum, maximum], or None for anything else (a value too big for
+    any column, a sign, a blank); never converts more digits than ``maximum`` has, so no value can overflow."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value or "").strip()
+        if not text.isascii() or not text.isdigit() or len(text) > len(str(maximum)):
+            return None
+        number = int(text)
+    return number if minimum <= number <= maximum else None
+
+
+def clean_int(value, *, field: str, label: str, minimum: int = 0, maximum: int = MAX_ID) -> int:
+    """A whole number for a form field; refuses anything else, or one out of range, on the field."""
+    number = bounded_int(value, minimum=minimum, maximum=maximum)
+    if number is None:
+        raise InvalidValue(f"Choose the {label} from the list.", field=field)
+    return number
 
 
 def email_address(value) -> str | None:

@@ -87,3 +87,10 @@ def test_mailing_address_can_be_removed(client, signed_in, factory, student, db_
     assert response.status_code == 303
     assert db_session.scalar(select(Address).where(Address.student_id == student.id)) is None
     assert client.post("/contact/address/mailing/remove", data={"mailing-version": 1}).status_code == 409
+
+
+def test_a_list_of_addresses_cannot_become_the_requested_email_of_record(client, signed_in, student, db_session):
+    response = client.post("/contact/email", data={"email": "postmaster,abuse,victim2@evil.example"})
+    assert response.status_code == 422 and "like name@example.com" in response.get_data(as_text=True)
+    db_session.refresh(student)
+    assert student.requested_email is None
