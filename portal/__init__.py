@@ -27,8 +27,9 @@ def create_app(config_class: type = Config) -> Flask:
     htmx.init_app(app)
     limiter.init_app(app)
 
-    from portal.web import register_web_hooks
+    from portal.web import BoundedIntegerConverter, register_web_hooks
 
+    app.url_map.converters["int"] = BoundedIntegerConverter  # before any route is added
     register_web_hooks(app)
 
     from portal.maintenance_gate import register_maintenance_gate

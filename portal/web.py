@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, current_app, make_response, redirect, render_template, request
+from flask import Flask, Response, abort, current_app, make_response, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from portal.extensions import htmx
 from portal.forms.rendering import input_attrs, use_fast_html_params
@@ -16,6 +17,7 @@ from portal.services.documents import document_label
 from portal.services.errors import DomainError
 from portal.services.event_labels import event_label
 from portal.services.labels import label
+from portal.services.validation import MAX_ID, bounded_int
 from portal.services.words import file_size, number_in_words, opt_state_in_words, phone_number
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -56,6 +58,30 @@ NAV_LINKS = {
 }  # fmt: skip
 NAV_LINKS["principal_dso"] = (*NAV_LINKS["dso"], ("/admin/feed-tokens", "Feed tokens"))
 ACCOUNT_LINK = ("/account/security", "Account security")
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """<int:...> in every route: a number no row can have (past MAX_ID, or too many digits to convert) is a 404."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002  (werkzeug's names)
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    def to_python(self, value: str) -> int:
+        if len(value.lstrip("-")) > len(str(self.max)):
+            raise ValidationError()
+        return super().to_python(value)
+
+
+def page_arg(name: str = "page", *, maximum: int = 100_000) -> int:
+    """A page number from the query string: 1 when absent or not a number, a 404 when out of range (0, or past
+    ``maximum``, which also keeps the OFFSET within what the database takes)."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw or not raw.isascii() or not raw.isdigit():
+        return 1
+    page = bounded_int(raw, minimum=1, maximum=maximum)
+    if page is None:
+        abort(404)
+    return page
 
 
 def nav_links(role: str) -> tuple[tuple[str, str], ...]:

@@ -17,17 +17,15 @@ from portal.services.clock import today_eastern
 from portal.services.errors import DomainError
 from portal.services.obligations import DUE_WITHIN_DAYS, DueFilter, mark_obligations_complete, parse_due_filter
 from portal.services.stem_duties import EVALUATION_KINDS, evaluation_documents
-from portal.web import redirect_or_swap, render_page_or_partial, wants_partial
+from portal.services.validation import bounded_int
+from portal.web import page_arg, redirect_or_swap, render_page_or_partial, wants_partial
 
 PER_PAGE = 50
 MAX_IDS = 1000
 
 
 def _page_number() -> int:
-    try:
-        return max(1, min(int(request.args.get("page") or 1), 100_000))
-    except ValueError:
-        return 1
+    return page_arg()
 
 
 def _due_filter() -> tuple[DueFilter, str | None]:
@@ -78,10 +76,8 @@ def _chosen_ids() -> list[int] | None:
     raw = form.getlist("obligation_ids") + (form.getlist("shown_ids") if form.get("choose_all") else [])
     if len(raw) > MAX_IDS:
         return None
-    try:
-        return sorted({int(value) for value in raw})
-    except ValueError:
-        return None
+    ids = {bounded_int(value, minimum=1) for value in raw}
+    return None if None in ids else sorted(ids)
 
 
 @admin.post("/obligations/complete")

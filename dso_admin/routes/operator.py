@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from email import policy
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask import Blueprint, abort, current_app, flash, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
@@ -20,7 +20,7 @@ from portal.models.enums import EmailStatus
 from portal.notifications.delivery import mailbox_dir
 from portal.services.errors import DomainError
 from portal.services.maintenance import cancel_window, schedule_window
-from portal.web import redirect_or_swap, render_page_or_partial
+from portal.web import page_arg, redirect_or_swap, render_page_or_partial
 
 bp = Blueprint("operator", __name__, url_prefix="/operator", template_folder="../templates")
 
@@ -48,7 +48,7 @@ def _windows(page: int):
 
 
 def _page() -> int:
-    return max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    return page_arg(maximum=10_000)
 
 
 def _render_maintenance(form, *, status=200, error=None):

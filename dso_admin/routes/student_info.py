@@ -32,7 +32,7 @@ from portal.services.obligations import stem_obligations
 from portal.services.problems import screenshots_for, student_problem_reports
 from portal.services.sevis_results import student_results
 from portal.services.student_record import EMPLOYERS_PER_PAGE, student_record
-from portal.web import render_page_or_partial
+from portal.web import page_arg, render_page_or_partial
 
 
 @dataclass
@@ -81,7 +81,7 @@ def student_info(sevis_id: str):
     """The Student Information page of one of the official's students (another school's is a 404)."""
     try:
         record = student_record(db.session, own_school_id(), sevis_id, today_eastern(),
-                                employers_page=request.args.get("employers_page", 1, type=int) or 1)  # fmt: skip
+                                employers_page=page_arg("employers_page"))  # fmt: skip
     except NotFound:
         abort(404)
     student = record.student

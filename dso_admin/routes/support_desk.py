@@ -21,7 +21,8 @@ from portal.services.errors import DomainError
 from portal.services.problems import screenshots_for, student_problem_reports, update_problem_report
 from portal.services.student_search import look_up_students
 from portal.services.students import SEVIS_ID_PATTERN
-from portal.web import redirect_or_swap, render_page_or_partial
+from portal.services.validation import bounded_int
+from portal.web import page_arg, redirect_or_swap, render_page_or_partial
 
 PER_PAGE = 25
 
@@ -87,10 +88,7 @@ def problems():
         status = ProblemStatus(raw) if raw else None
     except ValueError:
         status = None
-    try:
-        page = max(1, min(int(request.args.get("page") or 1), 100_000))
-    except ValueError:
-        page = 1
+    page = page_arg()
     conditions = [ProblemReport.status == status] if status else [
         ProblemReport.status.in_((ProblemStatus.NEW, ProblemStatus.IN_PROGRESS))]
     total = db.session.scalar(select(func.count()).select_from(ProblemReport).where(*conditions))
@@ -123,7 +121,8 @@ def update_problem(report_id: int):
     assignee = None
     raw_assignee = request.form.get("assignee") or ""
     if raw_assignee:
-        if not raw_assignee.isdigit() or (assignee := db.session.get(User, int(raw_assignee))) is None:
+        assignee_id = bounded_int(raw_assignee, minimum=1)
+        if assignee_id is None or (assignee := db.session.get(User, assignee_id)) is None:
             flash("Choose a member of support staff from the list.", "error")
             return redirect_or_swap(back)
     note = request.form.get("note_to_student")

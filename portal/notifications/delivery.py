@@ -132,6 +132,16 @@ def build_message(session: Session, email: OutboxEmail) -> EmailMessage:
     return message
 
 
+def single_recipient(message: EmailMessage) -> str:
+    """The one address a message goes to; PermanentFailure for a To header with none or several (a list typed in a
+    field must never fan out into several recipients)."""
+    headers = message.get_all("To") or []
+    addresses = [address for header in headers for address in getattr(header, "addresses", ())]
+    if len(headers) != 1 or len(addresses) != 1 or not addresses[0].addr_spec or "@" not in addresses[0].addr_spec:
+        raise PermanentFailure(f"A message goes to exactly one address; its To header is {', '.join(map(str, headers))!r}.")
+    return addresses[0].addr_spec
+
+
 class Transport:
     """Sends messages over one SMTP connection, or into the local mailbox when no SMTP host is configured."""
 
@@ -167,11 +177,13 @@ class Transport:
 
     def send(self, message: EmailMessage) -> None:
         """Hand one message over; raises PermanentFailure on a 5xx refusal, another error to retry."""
+        recipient = single_recipient(message)
         if not self.host:
             deliver_to_mailbox(message)
             return
         try:
-            self._connection().send_message(message)
+            # Explicit, so the server is never told to send to anyone the To header might otherwise list.
+            self._connection().send_message(message, to_addrs=[recipient])
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
             if all(code in PERMANENT_SMTP_CODES for code in codes):

@@ -37,6 +37,7 @@ from portal.models.enums import AddressKind, EducationLevel, FeedItemStatus, Opt
 from portal.services.actors import Actor
 from portal.services.errors import DomainError, InvalidValue, NotAllowed, NotFound, RuleBroken
 from portal.services.events import record_event
+from portal.services.feed_schema import MalformedLine, load_line, record_problem
 
 # SEVIS batch schemas 6.31, copied from the published XSDs (see portal/schemas/sevis/README.md).
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas" / "sevis"
@@ -65,6 +66,7 @@ class FeedRecord:
     request_id: str
     sevis_id: str | None
     data: dict = field(default_factory=dict)
+    problem: tuple[str, str] | None = None  # (field, reason) when the record has the wrong shape
 
 
 @dataclass
@@ -150,7 +152,7 @@ def parse_batch(data: bytes) -> ParsedBatch:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise FeedRefused(f"The file is not UTF-8 text (byte {error.start} cannot be read). Save it as UTF-8.") from None
+        raise FeedRefused(f"The file is not UTF-8 text (byte {error.start} cannot be read). Save it as UTF-8.", status=400) from None
     return _parse_json_lines(text)
 
 
@@ -159,16 +161,19 @@ def _parse_json_lines(text: str) -> ParsedBatch:
     objects = []
     for number, line in lines:
         try:
-            value = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise FeedRefused(f"Line {number} is not valid JSON: {error.msg} (column {error.colno}).") from None
+            value = load_line(line)
+        except MalformedLine as error:
+            raise FeedRefused(f"Line {number} is not valid JSON: {error}.", status=400) from None
         if not isinstance(value, dict):
-            raise FeedRefused(f"Line {number} must be a JSON object.")
+            raise FeedRefused(f"Line {number} must be a JSON object.", status=400)
         objects.append((number, value))
     header_number, header = objects[0]
-    batch_id = str(header.get("batch_id") or "")
+    batch_id = header.get("batch_id")
+    batch_id = str(batch_id) if isinstance(batch_id, str | int) and not isinstance(batch_id, bool) else ""
     if "action" in header or not BATCH_ID_PATTERN.fullmatch(batch_id):
         raise FeedRefused('The first line must be the header, like {"batch_id": "2024031900001", "org_id": "..."}.')
+    if not isinstance(header.get("org_id"), str | None):
+        raise FeedRefused('The header\'s org_id must be text, like "TST214F00000001".')
     if len(objects) - 1 > MAX_RECORDS:
         raise FeedRefused(f"A batch holds at most {MAX_RECORDS} records; split the file.")
     records = []
@@ -176,6 +181,13 @@ def _parse_json_lines(text: str) -> ParsedBatch:
         action = value.get("action")
         if action not in ACTIONS:
             raise FeedRefused(f"Line {number}: unknown action {str(action)[:60]!r}; expected one of {', '.join(ACTIONS)}.")
+        problem = record_problem(action, value)
+        if problem is not None:  # the wrong shape: this record alone is rejected, naming the field
+            request_id, sevis_id = value.get("request_id"), value.get("sevis_id")
+            records.append(FeedRecord(index=index, action=action, sevis_id=sevis_id if isinstance(sevis_id, str) else None,
+                                      request_id=(request_id if isinstance(request_id, str) else str(index))[:20],
+                                      problem=problem))  # fmt: skip
+            continue
         records.append(FeedRecord(index=index, action=action, request_id=str(value.get("request_id") or index)[:20],
                                   sevis_id=value.get("sevis_id"), data=value.get("data") or {}))  # fmt: skip
     if not records:
@@ -255,9 +267,9 @@ def _parse_xml(data: bytes) -> ParsedBatch:
     try:
         resource = xmlschema.XMLResource(data, defuse="always", allow="none")
     except xmlschema.XMLResourceError as error:
-        raise FeedRefused(f"The XML file is malformed or cannot be read: {error}"[:500]) from None
+        raise FeedRefused(f"The XML file is malformed or cannot be read: {error}"[:500], status=400) from None
     except Exception as error:  # noqa: BLE001  (ParseError, defused entities, encoding errors)
-        raise FeedRefused(f"The XML file is malformed: {error}"[:500]) from None
+        raise FeedRefused(f"The XML file is malformed: {error}"[:500], status=400) from None
     error = next(batch_schema().iter_errors(resource), None)
     if error is not None:
         where = f" at {error.path}" if getattr(error, "path", None) else ""
@@ -318,11 +330,15 @@ def receive_batch(session: Session, school: School, parsed: ParsedBatch) -> tupl
     session.add(batch)
     session.flush()
     for record in parsed.records:
-        session.add(InboundFeedItem(
+        item = InboundFeedItem(
             batch_id=batch.id, record_index=record.index, sevis_id=(record.sevis_id or "")[:11] or None, action=record.action,
             payload=json.dumps({"request_id": record.request_id, "sevis_id": record.sevis_id, "data": record.data}),
-            result={"request_id": record.request_id},
-        ))  # fmt: skip
+            result={"request_id": record.request_id}, status=FeedItemStatus.QUEUED,
+        )  # fmt: skip
+        if record.problem is not None:
+            item.status, item.applied_at = FeedItemStatus.REJECTED, utcnow()
+            item.result = {"request_id": record.request_id, "field": record.problem[0], "reason": record.problem[1]}
+        session.add(item)
     session.flush()
     if active_window(session) is None:
         apply_queued_items(session)

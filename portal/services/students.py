@@ -13,9 +13,9 @@ from portal.models.enums import EducationLevel, OptKind, OptStatus, ProgramStatu
 from portal.services.actors import Actor
 from portal.services.errors import Conflict, InvalidValue, RuleBroken
 from portal.services.events import record_event
+from portal.services.validation import email_address
 
 SEVIS_ID_PATTERN = re.compile(r"N\d{10}")
-EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def normalize_sevis_id(raw: str) -> str:
@@ -29,9 +29,9 @@ def normalize_sevis_id(raw: str) -> str:
 
 
 def normalize_email(raw: str) -> str:
-    """Trim and lower-case an email address; refuses one without a name, an @ and a domain."""
-    value = (raw or "").strip().lower()
-    if len(value) > 254 or not EMAIL_PATTERN.fullmatch(value):
+    """Trim and lower-case one email address; refuses anything else (validation.email_address)."""
+    value = email_address(raw or "")
+    if value is None:
         raise InvalidValue("Enter an email address like name@example.edu.", field="email")
     return value
 

@@ -12,7 +12,10 @@ Derandomized so CI is repeatable; ``HYPOTHESIS_PROFILE=explore`` runs random exa
 
 from __future__ import annotations
 
+import json
 import os
+import re
+from pathlib import Path
 from urllib.parse import quote_from_bytes
 
 import pytest
@@ -20,6 +23,7 @@ from flask_wtf import FlaskForm
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from werkzeug.routing.converters import NumberConverter
 
 from portal import create_app
 from portal.config import TestConfig
@@ -74,9 +78,20 @@ def _field_names() -> list[str]:
     return sorted(names)
 
 
+def _raw_form_names() -> set[str]:
+    """Field names routes read straight from request.form (not through a FlaskForm), e.g. ticked ids, an assignee."""
+    root = Path(__file__).resolve().parents[2]
+    pattern = re.compile(r"request\.form\.(?:get|getlist)\(\s*\"([a-z_]+)\"|form\.getlist\(\s*\"([a-z_]+)\"")
+    names = set()
+    for source in [*root.joinpath("portal", "routes").glob("*.py"), *root.joinpath("dso_admin", "routes").glob("*.py")]:
+        names.update(name for match in pattern.findall(source.read_text()) for name in match if name)
+    return names
+
+
 _APP = create_app(TestConfig)
 ROUTES = _post_routes(_APP)
-FIELDS = _field_names()
+FIELDS = sorted(set(_field_names()) | _raw_form_names())
+HUGE_ID = 99_999_999_999_999_999_999
 
 # -- values --------------------------------------------------------------------------------
 CONTROL = "".join(chr(c) for c in range(0, 32)) + "\x7f\u200b\u202e\ufeff"
@@ -91,6 +106,9 @@ HOSTILE = [
     b"'; DROP TABLE users; --",
     b"-1",
     b"99999999999999999999999999",
+    b"9" * 5000,  # past the digits Python converts to an int
+    b"NaN",
+    b"[" * 100_000,  # nesting, for any field a route decodes as JSON
     b"2026-02-30",
     b"\xff\xfe\xfd caf\xe9 \xc3\x28 \xed\xa0\x80",
 ]
@@ -150,7 +168,7 @@ def people(factory):
     victim_user = factory.user(role=Role.STUDENT, student=victim)
     victim_dso = factory.user(role=Role.DSO, school=victim_school)
     ids = sorted({own_student.id, own_employer.id, users["student"].id, victim.id, victim_employer.id,
-                  victim_user.id, victim_dso.id, 0, 2_147_483_647})  # fmt: skip
+                  victim_user.id, victim_dso.id, 0, 2_147_483_647, HUGE_ID})  # fmt: skip
     return {"users": users, "victim": victim, "victim_user": victim_user, "victim_dso": victim_dso, "ids": ids,
             "sevis_ids": [own_student.sevis_id, victim.sevis_id, "N0000000000"]}  # fmt: skip
 
@@ -238,5 +256,58 @@ def _is_int(app, endpoint: str, name: str) -> bool:
     for rule in app.url_map.iter_rules(endpoint):
         converter = rule._converters.get(name)
         if converter is not None:
-            return type(converter).__name__ in {"IntegerConverter", "NumberConverter"}
+            return isinstance(converter, NumberConverter)
     return False
+
+
+# -- the data feed: hostile JSON with a valid token ---------------------------------------------
+FEED_HEADER = json.dumps({"batch_id": "FUZZ1"})
+HOSTILE_FEED_LINES = [
+    '{"action": "PersonalInfo.Email", "sevis_id": "N0000000001", "data": ["x"]}',
+    '{"action": "PersonalInfo.Email", "sevis_id": 12345, "data": {}}',
+    '{"action": "PersonalInfo.Email", "sevis_id": "N0000000001", "data": {"email": NaN}}',
+    '{"action": "OPTEmployer.Add", "sevis_id": "N0000000001", "data": {"employers": {"a": 1}}}',
+    '{"action": "OPTEmployer.Edit", "sevis_id": "N0000000001", "data": {"changes": [1e999]}}',
+    '{"action": "CreateStudent", "sevis_id": "N0000000001", "request_id": 99999999999999999999, "data": {"email": 1}}',
+    '{"action": "PersonalInfo.Email", "request_id": ' + "9" * 5000 + "}",
+    "[" * 100_000,
+    '{"a": ' * 50_000 + "1" + "}" * 50_000,
+    '{"action": "PersonalInfo.USAddress", "sevis_id": "N0000000001", "data": {"line1": {"x": [[[[[[[[[]]]]]]]]]}}}',
+]
+json_scalars = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30),
+                         st.floats(allow_nan=False), st.text(max_size=20))  # fmt: skip
+json_values = st.recursive(json_scalars, lambda children: st.one_of(st.lists(children, max_size=4),
+                                                                    st.dictionaries(st.text(max_size=10), children, max_size=4)),
+                           max_leaves=12)  # fmt: skip
+feed_records = st.fixed_dictionaries({"action": st.sampled_from(["CreateStudent", "OPTEmployment.Add", "OPTEmployer.Add",
+                                                                 "OPTEmployer.Edit", "PersonalInfo.Email",
+                                                                 "PersonalInfo.USAddress"]),
+                                      "sevis_id": json_values, "request_id": json_values,
+                                      "data": st.one_of(json_values, st.dictionaries(
+                                          st.sampled_from(["email", "employers", "changes", "start_date", "line1", "surname"]),
+                                          json_values, max_size=4))})  # fmt: skip
+
+
+def test_hostile_feed_batches_never_500(app, client, db_session, factory):
+    from portal.services.actors import Actor
+    from portal.services.feed import create_feed_token
+
+    school = factory.school()
+    factory.student(school=school, sevis_id="N0000000001")
+    _token, raw = create_feed_token(db_session, school, name="fuzz", actor=Actor.system())
+    counter = iter(range(1, 1_000_000))
+
+    def post(line: str) -> None:
+        body = f'{{"batch_id": "FUZZ{next(counter)}"}}\n{line}'.encode()
+        response = client.post("/api/feed/batches", data=body, headers={"Authorization": f"Bearer {raw}"})
+        assert response.status_code in (200, 202, 400, 422), f"{response.status_code} for {line[:120]!r}"
+
+    for line in HOSTILE_FEED_LINES:
+        post(line)
+
+    @FUZZ_SETTINGS
+    @given(record=feed_records)
+    def fuzz(record):
+        post(json.dumps(record))
+
+    fuzz()

@@ -23,6 +23,7 @@ class RecordingHandler:
 
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
+        self.envelope_recipients: list[list[str]] = []  # RCPT TO of each message, as the server saw them
         self.answer: str | None = None
         self.delay = 0.0
         self._lock = threading.Lock()
@@ -35,6 +36,7 @@ class RecordingHandler:
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:
             self.messages.append(message)
+            self.envelope_recipients.append(list(envelope.rcpt_tos))
         return "250 Message accepted"
 
     @property

@@ -161,3 +161,23 @@ def test_without_smtp_the_email_goes_to_the_local_mailbox_once_per_message_id(ap
     [stored] = list(tmp_path.glob("*.eml"))
     content = stored.read_text()
     assert email.message_id in content and "TOKEN-5" in content
+
+
+def test_the_smtp_envelope_names_only_the_one_address_in_the_to_header(factory, db_session, smtp):
+    student = factory.student()
+    _queue(db_session, student)
+    assert deliver_due_emails(db_session, worker_id="test").sent == 1
+    assert smtp.envelope_recipients == [[student.email]]
+
+
+@pytest.mark.parametrize("to", ["postmaster,abuse,victim2@evil.example", "a@example.edu, b@example.edu",
+                                "Someone <a@example.edu>, b@example.edu"])  # fmt: skip
+def test_a_to_header_listing_several_addresses_fails_for_good_and_reaches_nobody(factory, db_session, smtp, to):
+    student = factory.student()
+    email = _queue(db_session, student)
+    email.to_address = to  # a row written before addresses were checked one per field
+    db_session.flush()
+    assert deliver_due_emails(db_session, worker_id="test").failed == 1
+    assert smtp.envelope_recipients == [] and smtp.messages == []
+    db_session.refresh(email)
+    assert email.status is EmailStatus.FAILED and "exactly one address" in email.last_error

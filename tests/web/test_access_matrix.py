@@ -51,7 +51,7 @@ def _urls(app, rule: Rule) -> list[str]:
         if name == "sevis_id":
             values[name] = "N9999999999"
         else:
-            values[name] = SAMPLE_VALUES.get({"integer": "int", "unicodestring": "string"}.get(converter, converter), "x")
+            values[name] = SAMPLE_VALUES.get({"integer": "int", "boundedinteger": "int", "unicodestring": "string"}.get(converter, converter), "x")
     variants = [values]
     for name, words in _chosen_words().items():
         if name in rule.arguments:

@@ -133,3 +133,51 @@ def test_feed_import_cli_applies_a_file_and_prints_results(app, db_session, fact
 def test_a_signed_in_person_without_a_token_is_403(client, factory, sign_in):
     sign_in(factory.user(role=Role.PRINCIPAL_DSO))
     assert client.post("/api/feed/batches", data=b"{}").status_code == 403
+
+
+def _lines(*lines) -> bytes:
+    return "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines).encode()
+
+
+@pytest.mark.parametrize(("record", "field"), [
+    ({"action": "PersonalInfo.Email", "sevis_id": "{sevis_id}", "request_id": "2", "data": ["x"]}, "data"),
+    ({"action": "PersonalInfo.Email", "sevis_id": 12345, "request_id": "2", "data": {"email": "a@example.edu"}}, "sevis_id"),
+    ({"action": "OPTEmployer.Add", "sevis_id": "{sevis_id}", "request_id": "2", "data": {"employers": {"a": 1}}}, "employers"),
+    ({"action": "OPTEmployer.Add", "sevis_id": "{sevis_id}", "request_id": "2", "data": {"employers": ["a"]}}, "employers.0"),
+    ({"action": "PersonalInfo.Email", "sevis_id": "{sevis_id}", "request_id": "2", "data": {"email": ["a@example.edu"]}},
+     "email"),
+])  # fmt: skip
+def test_a_record_of_the_wrong_shape_is_rejected_alone_with_its_field(client, factory, school, token, record, field):
+    student = factory.student(school=school)
+    record = json.loads(json.dumps(record).replace("{sevis_id}", student.sevis_id))
+    good = {"action": "PersonalInfo.Email", "sevis_id": student.sevis_id, "request_id": "1", "data": {"email": "ok@example.edu"}}
+    response = _post(client, token, _lines({"batch_id": "B1"}, good, record))
+    assert response.status_code == 422
+    first, second = response.get_json()["records"]
+    assert first["status"] == "applied"
+    assert second["status"] == "rejected" and second["field"] == field and "wrong type" in second["reason"]
+    assert student.email == "ok@example.edu"
+
+
+@pytest.mark.parametrize("line", [
+    '{"action": "PersonalInfo.Email", "sevis_id": "N0000000001", "data": {"email": NaN}}',
+    '{"action": "PersonalInfo.Email", "sevis_id": "N0000000001", "data": {"email": -Infinity}}',
+    "[" * 100_000,
+    '{"a": ' * 50_000 + "1" + "}" * 50_000,
+    '{"action": "PersonalInfo.Email", "request_id": ' + "9" * 5000 + "}",
+])  # fmt: skip
+def test_a_malformed_body_is_one_400_before_the_decoder_recurses(client, token, line):
+    response = _post(client, token, _lines({"batch_id": "B1"}, line))
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["error"] == "refused" and "Line 2 is not valid JSON" in body["reason"] and body["applied"] == 0
+
+
+def test_deeply_nested_xml_is_refused_not_500(client, token):
+    data = b'<?xml version="1.0"?><SEVISBatchCreateUpdateStudent>' + b"<a>" * 100_000 + b"</a>" * 100_000 + b"</SEVISBatchCreateUpdateStudent>"
+    assert _post(client, token, data, content_type="application/xml").status_code in (400, 422)
+
+
+def test_a_header_org_id_that_is_not_text_is_refused(client, token):
+    response = _post(client, token, _lines({"batch_id": "B1", "org_id": 5}, {"action": "PersonalInfo.Email"}))
+    assert response.status_code == 422 and "org_id" in response.get_json()["reason"]

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 import time_machine
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from portal.models import OutboxEmail, utcnow
+from portal.models import OutboxEmail, PasswordResetRequest, utcnow
 from portal.models.enums import LinkPurpose, Role
 from portal.notifications.outbox import resolve_link
 from portal.services.accounts import create_account_for_approved_opt
@@ -263,3 +263,9 @@ def test_recovery_codes_can_be_downloaded_as_text_and_copied(client, factory, si
     assert [line for line in downloaded.splitlines() if line in shown] == shown
     copy = re.search(r'<button type="button"[^>]*data-copy-text="([^"]+)" hidden>Copy the codes</button>', page)
     assert copy.group(1).split() == shown
+
+
+def test_a_reset_request_for_a_list_of_addresses_gets_a_form_error_and_queues_nothing(client, db_session):
+    response = client.post("/password/reset", data={"email": "postmaster,abuse,victim2@evil.example"})
+    assert response.status_code == 422 and b"like name@example.com" in response.data
+    assert db_session.scalar(select(func.count()).select_from(PasswordResetRequest)) == 0

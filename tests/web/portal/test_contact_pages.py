@@ -97,3 +97,10 @@ def test_the_optional_mailing_address_marks_no_field_required(client, signed_in)
     mailing = mailing.split("</section>")[0]
     assert 'title="required"' not in mailing
     assert " required" not in mailing.split('id="mailing-line1"')[1].split(">")[0]
+
+
+def test_a_list_of_addresses_cannot_become_the_requested_email_of_record(client, signed_in, student, db_session):
+    response = client.post("/contact/email", data={"email": "postmaster,abuse,victim2@evil.example"})
+    assert response.status_code == 422 and "like name@example.com" in response.get_data(as_text=True)
+    db_session.refresh(student)
+    assert student.requested_email is None
