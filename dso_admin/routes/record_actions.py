@@ -20,7 +20,7 @@ from dso_admin.helpers import (
 )
 from portal.auth import current_actor, official_required
 from portal.extensions import db
-from portal.forms.employers import EmployerForm
+from portal.forms.employers import EditEmployerForm, EmployerForm
 from portal.forms.opt_decisions import ApproveOptForm, CorrectOptForm
 from portal.forms.stem import ReviewEmployerForm
 from portal.models import School
@@ -63,7 +63,7 @@ def edit_employer(sevis_id: str, employer_id: int):
     """Correct an employer on the student's record; a stale form gets the current values."""
     student = own_student_or_404(sevis_id)
     employer = own_employer_or_404(student, employer_id)
-    form = EmployerForm(obj=employer) if request.method == "GET" else EmployerForm()
+    form = EditEmployerForm(obj=employer) if request.method == "GET" else EditEmployerForm()
     if request.method == "GET":
         form.version.data = employer.version
         return _employer_page(student, form, employer)

@@ -4,13 +4,13 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.forms.employers import STATE_CHOICES
+from portal.forms.employers import STATE_CHOICES, VersionPosted
 
 
 class PhoneForm(FlaskForm):
     phone = StringField("Phone number", validators=[DataRequired("Enter your phone number."), Length(max=25)],
                         description="A US number like 617 555 0100, or + and the country code.")  # fmt: skip
-    version = HiddenField()
+    version = HiddenField(validators=[VersionPosted()])
 
 
 class AddressForm(FlaskForm):
@@ -21,7 +21,7 @@ class AddressForm(FlaskForm):
         "State", choices=STATE_CHOICES, validators=[DataRequired("Choose a state.")], validate_choice=False
     )
     postal_code = StringField("ZIP code", validators=[DataRequired("Enter the ZIP code."), Length(max=10)])
-    version = HiddenField()
+    version = HiddenField(validators=[VersionPosted(allow_empty=True)])  # empty: no address on file yet
 
     def service_data(self) -> dict:
         return {name: self[name].data for name in ("line1", "line2", "city", "state", "postal_code")}

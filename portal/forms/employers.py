@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
 from portal.models import employer as limits
 from portal.services.validation import US_STATES
@@ -16,6 +16,23 @@ STATE_CHOICES = [SelectChoice("", "- Select -")] + [
 
 def _required(message: str):
     return DataRequired(message)
+
+
+RELOAD_MESSAGE = "This form came back without the version of the record it was opened at. Reload the page and make your changes again."
+
+
+class VersionPosted:
+    """The record version an edit form was opened at must come back with it: without it no stale-edit check can run.
+
+    ``allow_empty`` for a form that may create the record (an address not yet on file posts an empty version).
+    """
+
+    def __init__(self, *, allow_empty: bool = False) -> None:
+        self.allow_empty = allow_empty
+
+    def __call__(self, form, field) -> None:
+        if not field.raw_data or (not self.allow_empty and not str(field.raw_data[0]).strip()):
+            raise StopValidation(RELOAD_MESSAGE)
 
 
 class EmployerForm(FlaskForm):
@@ -75,6 +92,12 @@ class EmployerForm(FlaskForm):
         data = {name: self[name].data for name in self.FIELDS}
         data["same_job_confirmed"] = self.same_job_confirmed.data
         return data
+
+
+class EditEmployerForm(EmployerForm):
+    """The employer form for a change to an existing employer: the version it was opened at is required."""
+
+    version = HiddenField(validators=[VersionPosted()])
 
 
 class DeleteEmployerForm(FlaskForm):

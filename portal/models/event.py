@@ -1,4 +1,4 @@
-"""The append-only event history (rule 8). The database itself refuses UPDATE and DELETE."""
+"""The append-only event history (rule 8). The database itself refuses UPDATE, DELETE and REPLACE."""
 
 from __future__ import annotations
 
@@ -53,6 +53,9 @@ APPEND_ONLY_MESSAGE = "events are append-only"
 SQLITE_TRIGGERS = [
     f"CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END",
     f"CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END",
+    # INSERT OR REPLACE deletes the row it conflicts with without firing the delete trigger (0019).
+    "CREATE TRIGGER events_no_replace BEFORE INSERT ON events WHEN EXISTS (SELECT 1 FROM events WHERE id = NEW.id) "
+    "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
 ]
 POSTGRESQL_TRIGGERS = [
     f"""CREATE FUNCTION events_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -3,7 +3,7 @@ two-step verification, and signing out everywhere."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, session, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -237,8 +237,7 @@ def mfa_setup():
             response = render_page_or_partial("pages/mfa_recovery_codes.html", "partials/_mfa_recovery_codes.html",
                                               codes=codes, next_url=continue_after_step())  # fmt: skip
             return _no_store(response)
-    restart = request.method == "GET" and bool(request.args.get("restart"))
-    secret = mfa.pending_secret(db.session, current_user, restart=restart)
+    secret = mfa.pending_secret(db.session, current_user)
     db.session.commit()
     uri = mfa.provisioning_uri(current_user, current_app.config["SITE_NAME"])
     status = 422 if form.is_submitted() else 200
@@ -246,6 +245,20 @@ def mfa_setup():
                                             form=form, error=error, qr=Markup(mfa.qr_svg(uri)),  # noqa: S704 (segno writes the SVG; no user input)
                                             secret=secret,
                                             required=mfa.mfa_required(current_user)))  # fmt: skip
+
+
+@bp.post("/mfa/setup/restart")
+@signed_in_required
+def mfa_setup_restart():
+    """Start setup again with a new key (the old one, never active, stops working); a POST, so no link can do it."""
+    if mfa.mfa_enabled(current_user):
+        return redirect(url_for(".security"))
+    if not ConfirmForm().validate_on_submit():
+        return redirect_or_swap(url_for(".mfa_setup"))
+    mfa.pending_secret(db.session, current_user, restart=True)
+    db.session.commit()
+    flash("Here is a new key. Remove the old entry from your authenticator app and scan this one.", "info")
+    return redirect_or_swap(url_for(".mfa_setup"))
 
 
 @bp.route("/mfa/verify", methods=["GET", "POST"])

@@ -33,6 +33,8 @@ GENERIC_ERROR = ("The email address or password is not right. Check both and try
 # Reachable while a sign-in step is pending (besides the step itself).
 _ALWAYS_OPEN = frozenset({"auth.sign_out", "static", "health.healthz", "account.create", "account.reset_request",
                           "account.reset"})  # fmt: skip
+# Pages that belong to a step and are open while it is pending (starting setup again with a new key).
+_PART_OF_STEP = {"account.mfa_setup_restart": "account.mfa_setup"}
 
 
 def home_for(user: User) -> str:
@@ -79,7 +81,7 @@ def _sign_in_steps_first():
     if not current_user.is_authenticated:
         return None
     step = pending_step(current_user, current_user_session())
-    if step is None or request.endpoint == step:
+    if step is None or step in (request.endpoint, _PART_OF_STEP.get(request.endpoint)):
         return None
     return redirect_or_swap(url_for(step))
 

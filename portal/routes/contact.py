@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, url_for
 from portal.auth import current_actor, student_required
 from portal.extensions import db
 from portal.forms.contact import AddressForm, EmailChangeForm, PhoneForm
+from portal.forms.employers import RELOAD_MESSAGE
 from portal.routes.student_common import attach_error, current_access, current_student, posted_version
 from portal.services.contact import remove_mailing_address, request_email_change, update_address, update_phone
 from portal.services.errors import RuleBroken, StaleEdit
@@ -104,8 +105,10 @@ def address(kind: str):
 @bp.post("/contact/address/mailing/remove")
 @student_required
 def remove_mailing():
-    """Remove the optional mailing address (409 when there is none or it changed meanwhile)."""
+    """Remove the optional mailing address (409 when there is none or it changed meanwhile, 422 without a version)."""
     form = AddressForm(prefix="mailing")
+    if not form.version.data:
+        return _page("contact/_address.html", status=422, kind="mailing", errors={"mailing": RELOAD_MESSAGE})
     remove_mailing_address(
         db.session, current_student(), actor=current_actor(), expected_version=posted_version(form.version.data)
     )

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, render_template, url_for
 
 from portal.auth import current_actor, student_required
 from portal.extensions import db
-from portal.forms.employers import DeleteEmployerForm, EmployerForm
+from portal.forms.employers import DeleteEmployerForm, EditEmployerForm, EmployerForm
 from portal.routes.student_common import attach_error, current_access, current_student, posted_version
 from portal.services.documents import upload_i983
 from portal.services.employers import (
@@ -102,7 +102,7 @@ def edit(employer_id: int):
     access = current_access()
     employer = _own_visible_employer_or_404(employer_id, access)
     access.require_edit()
-    form = EmployerForm(obj=employer)
+    form = EditEmployerForm(obj=employer)
     form.version.data = employer.version
     return _form_page(form, access, employer=employer)
 
@@ -114,7 +114,7 @@ def update(employer_id: int):
     access = current_access()
     employer = _own_visible_employer_or_404(employer_id, access)
     access.require_edit()
-    form = EmployerForm(obj=employer)
+    form = EditEmployerForm(obj=employer)
     for name in _stem_locked(employer, access):  # not posted (shown as text): keep the stored values
         form[name].data = getattr(employer, name)
     if not form.validate_on_submit():
@@ -170,7 +170,7 @@ def resubmit_form(employer_id: int):
     access = current_access()
     employer = _own_visible_employer_or_404(employer_id, access)
     access.require_edit()
-    form = EmployerForm(obj=employer)
+    form = EditEmployerForm(obj=employer)
     form.version.data = employer.version
     return _form_page(form, access, employer=employer, resubmit=True)
 
@@ -182,7 +182,7 @@ def resubmit(employer_id: int):
     access = current_access()
     employer = _own_visible_employer_or_404(employer_id, access)
     access.require_edit()
-    form = EmployerForm()
+    form = EditEmployerForm()
     if not form.validate_on_submit():
         return _form_page(form, access, employer=employer, status=422, resubmit=True)
     data = form.service_data()

@@ -32,6 +32,27 @@ def test_orm_changes_to_an_event_are_refused(db_session, event):
     db_session.rollback()
 
 
+SQLITE_REWRITES = [
+    "INSERT OR REPLACE INTO events (id, occurred_at, actor_kind, actor_label, event_type, reported_late) "
+    "VALUES (:id, CURRENT_TIMESTAMP, 'system', 'tamperer', 'tampered', false)",
+    "REPLACE INTO events (id, occurred_at, actor_kind, actor_label, event_type, reported_late) "
+    "VALUES (:id, CURRENT_TIMESTAMP, 'system', 'tamperer', 'tampered', false)",
+]
+UPSERT = ("INSERT INTO events (id, occurred_at, actor_kind, actor_label, event_type, reported_late) "
+          "VALUES (:id, CURRENT_TIMESTAMP, 'system', 'tamperer', 'tampered', false) "
+          "ON CONFLICT (id) DO UPDATE SET event_type = 'tampered', actor_label = 'tamperer'")  # fmt: skip
+
+
+@pytest.mark.parametrize("statement", [*SQLITE_REWRITES, UPSERT], ids=["insert-or-replace", "replace", "upsert"])
+def test_an_event_cannot_be_rewritten_by_an_insert_over_it(db_session, event, statement):
+    if statement in SQLITE_REWRITES and db_session.get_bind().dialect.name != "sqlite":
+        pytest.skip("REPLACE is SQLite's; PostgreSQL's equivalent is the upsert")
+    with pytest.raises(DBAPIError, match="append-only"), db_session.begin_nested():
+        db_session.execute(text(statement), {"id": event.id})
+    row = db_session.execute(text("SELECT event_type, actor_label FROM events WHERE id = :id"), {"id": event.id}).one()
+    assert tuple(row) == ("test.happened", "OPT Portal")
+
+
 def test_events_table_cannot_be_truncated_on_postgresql(db_session, event):
     if db_session.get_bind().dialect.name != "postgresql":
         pytest.skip("TRUNCATE exists only on PostgreSQL; SQLite's DELETE is covered above")

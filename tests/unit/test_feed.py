@@ -330,9 +330,32 @@ def test_only_the_principal_dso_or_an_operator_manages_tokens(factory, db_sessio
     assert create_feed_token(db_session, school, name="x", actor=Actor.for_user(principal))[1]
 
 
-def test_the_worker_applies_feed_items_queued_during_maintenance_once_the_window_ends(app, factory, db_session,
-                                                                                      time_machine, tmp_path, monkeypatch):  # fmt: skip
+def _window_runs_its_course(session, window, time_machine):
+    time_machine.move_to("2024-03-20 03:30:01+00:00", tick=False)
+
+
+def _window_is_cancelled(session, window, time_machine):
+    from portal.services.maintenance import cancel_window
+
+    time_machine.move_to("2024-03-20 00:40:00+00:00", tick=False)
+    cancel_window(session, window.id, actor=Actor.system())
+
+
+def _window_is_shortened(session, window, time_machine):
     from portal.models import utcnow
+
+    time_machine.move_to("2024-03-20 00:50:00+00:00", tick=False)
+    window.ends_at = utcnow()  # an operator ends it early, in the database: no action for it on the operator page
+
+
+@pytest.mark.parametrize("end_window", [_window_runs_its_course, _window_is_cancelled, _window_is_shortened],
+                         ids=["ended", "cancelled", "shortened"])  # fmt: skip
+def test_the_worker_applies_feed_items_queued_during_maintenance_however_the_window_ends(app, factory, db_session,
+                                                                                         time_machine, tmp_path,
+                                                                                         monkeypatch, end_window):  # fmt: skip
+    """Rule 11, none lost: whatever ended the window, the worker applies what it queued, once, without waiting for a
+    later batch; while the window is in force it applies nothing."""
+    from portal.models import MaintenanceWindow, utcnow
     from portal.notifications.worker import run_worker
     from portal.services.maintenance import schedule_window
 
@@ -342,17 +365,44 @@ def test_the_worker_applies_feed_items_queued_during_maintenance_once_the_window
     school = factory.school()
     student = factory.student(school=school)
     student_id = student.id
-    schedule_window(db_session, starts_at=utcnow() - timedelta(minutes=30), ends_at=utcnow() + timedelta(hours=3),
-                    message="", actor=Actor.system())  # fmt: skip
-    receive_batch(db_session, school, parse_batch(jsonl("W1", {"action": "PersonalInfo.Email", "sevis_id": student.sevis_id,
-                                                               "data": {"email": "after@example.edu"}})))  # fmt: skip
+    window_id = schedule_window(db_session, starts_at=utcnow() - timedelta(minutes=30), ends_at=utcnow() + timedelta(hours=3),
+                                message="", actor=Actor.system()).id  # fmt: skip
+    _b, result = receive_batch(db_session, school, parse_batch(jsonl("W1", {"action": "PersonalInfo.Email",
+                                                               "sevis_id": student.sevis_id, "data": {"email": "after@example.edu"}})))  # fmt: skip
+    assert result["counts"]["queued"] == 1
     db_session.commit()
     run_worker(until_empty=True)
-    assert db_session.get(Student, student_id).email != "after@example.edu"  # still in the window
-    time_machine.move_to("2024-03-20 04:00:01+00:00", tick=False)
+    time_machine.move_to("2024-03-20 00:35:00+00:00", tick=False)
+    run_worker(until_empty=True)
+    assert db_session.get(Student, student_id).email != "after@example.edu"  # nothing while the window is in force
+    assert list(db_session.scalars(select(InboundFeedItem.status))) == [FeedItemStatus.QUEUED]
+
+    end_window(db_session, db_session.get(MaintenanceWindow, window_id), time_machine)
+    db_session.commit()
     run_worker(until_empty=True)
     run_worker(until_empty=True)
     assert db_session.get(Student, student_id).email == "after@example.edu"
-    assert len(_events(db_session, student_id, "feed.data_transmitted")) == 1
+    assert list(db_session.scalars(select(InboundFeedItem.status))) == [FeedItemStatus.APPLIED]
+    assert len(_events(db_session, student_id, "feed.data_transmitted")) == 1  # once
     # The email-of-record change tells both addresses, sent by the same run.
     assert len(list(tmp_path.glob("*.eml"))) == 2
+
+
+def test_nothing_queued_is_applied_twice_when_the_queue_is_caught_up_again(factory, db_session, time_machine):
+    from portal.models import utcnow
+    from portal.services.maintenance import cancel_window, catch_up_after_maintenance, schedule_window
+
+    time_machine.move_to("2024-03-20 00:30:00+00:00", tick=False)
+    school = factory.school()
+    student = factory.student(school=school)
+    window = schedule_window(db_session, starts_at=utcnow(), ends_at=utcnow() + timedelta(hours=1), message="",
+                             actor=Actor.system())  # fmt: skip
+    receive_batch(db_session, school, parse_batch(jsonl("C1", {"action": "PersonalInfo.Email", "sevis_id": student.sevis_id,
+                                                               "data": {"email": "once@example.edu"}})))  # fmt: skip
+    assert catch_up_after_maintenance(db_session) == 0
+    cancel_window(db_session, window.id, actor=Actor.system())
+    assert [catch_up_after_maintenance(db_session) for _ in range(3)] == [1, 0, 0]
+    receive_batch(db_session, school, parse_batch(jsonl("C2", {"action": "PersonalInfo.Email", "sevis_id": student.sevis_id,
+                                                               "data": {"email": "later@example.edu"}})))  # fmt: skip
+    changes = [event.after["email"] for event in _events(db_session, student.id, "student.email_changed")]
+    assert changes == ["once@example.edu", "later@example.edu"]

@@ -63,6 +63,17 @@ def test_migrated_events_are_append_only(migrated_app, fresh_database_url):
             connection.execute(text("UPDATE events SET event_type = 'changed'"))
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
             connection.execute(text("DELETE FROM events"))
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.execute(text("INSERT OR REPLACE INTO events (id, occurred_at, actor_kind, actor_label, "
+                                        "event_type, reported_late) SELECT id, occurred_at, actor_kind, actor_label, "
+                                        "'changed', reported_late FROM events"))  # fmt: skip
+            else:
+                connection.execute(text("INSERT INTO events (id, occurred_at, actor_kind, actor_label, event_type, "
+                                        "reported_late) SELECT id, occurred_at, actor_kind, actor_label, 'changed', "
+                                        "reported_late FROM events ON CONFLICT (id) DO UPDATE SET event_type = 'changed'"))  # fmt: skip
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT event_type FROM events")) == "test.event"
     finally:
         engine.dispose()
 

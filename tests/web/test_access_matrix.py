@@ -6,6 +6,8 @@ or be in PUBLIC_ENDPOINTS below; a new route without a guard fails ``test_every_
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from werkzeug.routing import Rule
 
@@ -215,3 +217,31 @@ def test_another_schools_official_asking_for_a_sevis_result_gets_a_404(app, clie
         assert client.open(url, method=method, data={"confirm": "1"}).status_code == 404, url
     db_session.refresh(result)
     assert result.resolved_at is None
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+# The one write a GET makes, on purpose: the first visit to the setup page stores the not-yet-active key it shows
+# (once: later visits read it, and only the POST /mfa/setup/restart replaces it; its own test pins that).
+GET_WRITES_ON_PURPOSE = {("/mfa/setup", "UPDATE users SET mfa_secret_encrypted=")}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_a_get_changes_nothing(app, client, factory, sign_in, count_queries, role):
+    """State changes only by POST (with its CSRF token): a link, an image or a prefetch can change nothing. Every GET
+    route a role may open, with the query words a state change might hide behind, writes no row."""
+    user = factory.user(role=role)
+    sign_in(user)
+    client.get("/")  # what signing in itself writes is not the point here
+    writes = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static" or rule.endpoint.startswith(TOKEN_PREFIXES):
+            continue
+        if not _is_public(rule.endpoint) and role not in getattr(_view(app, rule), "allowed_roles", frozenset()):
+            continue
+        for url in _urls(app, rule):
+            for query in ("", "?restart=1&confirm=1&delete=1&unlock=1&resend=1"):
+                with count_queries() as counter:
+                    client.get(url + query)
+                writes += [(url + query, re.split(r"[?%]", statement)[0].strip()) for statement in counter["statements"]
+                           if statement.lstrip().upper().startswith(WRITES)]  # fmt: skip
+    assert [write for write in writes if write not in GET_WRITES_ON_PURPOSE] == []

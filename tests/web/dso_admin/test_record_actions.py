@@ -47,6 +47,23 @@ def test_a_dso_edits_an_employer_and_a_stale_form_is_refused(client, factory, sc
     assert client.post(url, data={**data, "version": "1"}).status_code == 409
 
 
+@pytest.mark.parametrize("version", [None, ""], ids=["absent", "empty"])
+def test_a_dso_employer_edit_without_its_version_is_422_asking_to_reload(client, factory, school, dso, db_session,
+                                                                        version):  # fmt: skip
+    student = factory.student(school=school)
+    employer = factory.employer(student)
+    data = _employer_form(student, name="Renamed Co", same_job_confirmed="y")
+    if version is not None:
+        data["version"] = version
+    response = client.post(f"/admin/students/{student.sevis_id}/employers/{employer.id}/edit", data=data)
+    assert response.status_code == 422
+    assert "Reload the page and make your changes again." in response.get_data(as_text=True)
+    db_session.refresh(employer)
+    assert employer.name != "Renamed Co"
+    assert db_session.scalar(select(Event).where(Event.event_type == "employer.updated",
+                                                 Event.student_id == student.id)) is None  # fmt: skip
+
+
 def test_accept_and_return_a_stem_employer(client, factory, school, dso, db_session):
     student = factory.student(school=school)
     waiting = factory.employer(student, review_status=EmployerReview.WAITING)

@@ -104,3 +104,34 @@ def test_a_list_of_addresses_cannot_become_the_requested_email_of_record(client,
     assert response.status_code == 422 and "like name@example.com" in response.get_data(as_text=True)
     db_session.refresh(student)
     assert student.requested_email is None
+
+
+RELOAD = "Reload the page and make your changes again."
+
+
+@pytest.mark.parametrize("version", [None, ""], ids=["absent", "empty"])
+def test_a_phone_change_without_its_version_is_422_asking_to_reload(client, signed_in, student, db_session, version):
+    data = {"phone": "6175550111"} | ({} if version is None else {"version": version})
+    response = client.post("/contact/phone", data=data)
+    assert response.status_code == 422 and RELOAD in response.get_data(as_text=True)
+    db_session.refresh(student)
+    assert student.phone != "6175550111"
+
+
+@pytest.mark.parametrize("on_file", [False, True], ids=["none-yet", "on-file"])
+def test_an_address_posted_without_its_version_field_is_422_asking_to_reload(client, signed_in, factory, student,
+                                                                            db_session, on_file):  # fmt: skip
+    if on_file:
+        factory.address(student, line1="1 Old Road")
+    data = {key: value for key, value in address("physical", line1="9 New Road").items() if key != "physical-version"}
+    response = client.post("/contact/address/physical", data=data, headers=HX)
+    assert response.status_code == 422 and RELOAD in response.get_data(as_text=True)
+    assert db_session.scalars(select(Address.line1).where(Address.student_id == student.id)).all() == (
+        ["1 Old Road"] if on_file else [])  # fmt: skip
+
+
+def test_removing_the_mailing_address_without_its_version_is_422(client, signed_in, factory, student, db_session):
+    factory.address(student, kind="mailing", line1="PO Box 9")
+    response = client.post("/contact/address/mailing/remove", data={})
+    assert response.status_code == 422 and RELOAD in response.get_data(as_text=True)
+    assert db_session.scalars(select(Address.line1).where(Address.student_id == student.id)).all() == ["PO Box 9"]

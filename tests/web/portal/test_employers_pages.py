@@ -198,8 +198,31 @@ def test_stem_edit_shows_locked_fields_as_text_and_saves_the_allowed_ones(client
     assert employer.job_title == "Staff Engineer" and employer.city == "Boston"
 
 
-@pytest.mark.parametrize("version", ["", "abc", "99999999999999999999999", "-1"])
+@pytest.mark.parametrize("version", ["abc", "99999999999999999999999", "-1"])
 def test_tampered_version_is_a_409_never_a_500(client, signed_in, factory, student, version):
     employer = factory.employer(student)
     data = form_data(student, name=employer.name, start_date=employer.start_date.isoformat(), version=version)
     assert client.post(f"/employers/{employer.id}", data=data).status_code == 409
+
+
+def _event_count(db_session, student):
+    return len(db_session.scalars(select(Event.id).where(Event.student_id == student.id).order_by(Event.id)).all())
+
+
+@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+@pytest.mark.parametrize("version", [None, "", "  "], ids=["absent", "empty", "blank"])
+@pytest.mark.parametrize("action", ["", "/resubmit"], ids=["edit", "resubmit"])
+def test_an_edit_without_its_version_is_422_asking_to_reload_and_changes_nothing(client, signed_in, factory, student,
+                                                                                db_session, headers, version, action):  # fmt: skip
+    employer = factory.employer(student)
+    data = form_data(student, name=employer.name, ein=employer.ein, start_date=employer.start_date.isoformat(),
+                     job_title="Posted without a version")  # fmt: skip
+    if version is not None:
+        data["version"] = version
+    events = _event_count(db_session, student)
+    response = client.post(f"/employers/{employer.id}{action}", data=data, headers=headers)
+    assert response.status_code == 422
+    assert "Reload the page and make your changes again." in response.get_data(as_text=True)
+    db_session.refresh(employer)
+    assert employer.job_title != "Posted without a version"
+    assert _event_count(db_session, student) == events

@@ -422,3 +422,23 @@ def test_a_student_signing_in_just_after_an_upgrade_must_change_the_password_on_
 
     assert response.status_code == 303
     assert client.get("/dashboard").headers["Location"] == "/password/change"
+
+
+def test_a_get_of_mfa_setup_never_changes_the_key_and_only_a_post_starts_again(client, factory, db_session):
+    user = factory.user(role=Role.DSO)  # the setup is this official's pending step: the restart must be open too
+    _post_sign_in(client, user.email, PASSWORD)
+    client.get("/mfa/setup")
+    first = mfa.secret_of(user)
+    for url in ("/mfa/setup?restart=1", "/mfa/setup?restart=true", "/mfa/setup"):
+        assert client.get(url).status_code == 200
+        db_session.refresh(user)
+        assert mfa.secret_of(user) == first, url
+    assert client.get("/mfa/setup/restart").status_code == 405
+    page = client.get("/mfa/setup").get_data(as_text=True)
+    assert 'action="/mfa/setup/restart"' in page and "Start again with a new key" in page
+    response = client.post("/mfa/setup/restart")
+    assert response.status_code == 303 and response.headers["Location"] == "/mfa/setup"
+    db_session.refresh(user)
+    second = mfa.secret_of(user)
+    assert second != first and second in client.get("/mfa/setup").get_data(as_text=True)
+    assert client.post("/mfa/setup", data={"code": pyotp.TOTP(second).now()}).status_code == 200
