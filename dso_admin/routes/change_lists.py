@@ -79,6 +79,10 @@ def download_change_list():
         if rows == 0:
             return _page(422, "There are no employer or address changes in that range for a SEVIS batch file. "
                               "Choose another range, or download CSV or XLSX.")  # fmt: skip
+        if contents[-1].part > change_lists.MAX_FILES_PER_DOWNLOAD:
+            return _page(422, f"That range holds {rows:,} SEVIS records, more than one download can carry "
+                              f"({change_lists.MAX_FILES_PER_DOWNLOAD * change_lists.MAX_RECORDS_PER_FILE:,}). "
+                              "Choose a shorter range.")  # fmt: skip
     else:
         rows = change_lists.count_changes(db.session, school_id, change_range)
     record = change_lists.record_download(db.session, actor, fmt=fmt, change_range=change_range, row_count=rows)

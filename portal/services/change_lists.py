@@ -742,9 +742,21 @@ def sevis_user_id(actor: Actor) -> str:
     return f"{actor.user_id or 0:010d}"[-10:]
 
 
+_BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+MAX_FILES_PER_DOWNLOAD = 36**2 - 1  # the file number has two base-36 characters in the 14 of a BatchID
+
+
 def batch_id(download_id: int, part: int) -> str:
-    """A unique 14-character BatchID: OPT, the download number, the file number."""
-    return f"OPT{download_id % 10**9:09d}{part % 100:02d}"
+    """A unique 14-character BatchID: OPT, the download number (nine digits), the file number (two base-36
+    characters, so a download of up to 1,295 files never repeats one)."""
+    if not 1 <= part <= MAX_FILES_PER_DOWNLOAD:
+        raise ValueError(f"file number {part} does not fit a BatchID")
+    return f"OPT{download_id % 10**9:09d}{_BASE36[part // 36]}{_BASE36[part % 36]}"
+
+
+def batch_part(code: str) -> int:
+    """The file number of a BatchID's last two characters (the inverse of ``batch_id``'s)."""
+    return int(code, 36)
 
 
 def _file_head(school: School, user_id: str, download_id: int, part: int) -> str:

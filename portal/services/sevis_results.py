@@ -24,7 +24,7 @@ from portal.models import (
 )
 from portal.models.enums import ExportFormat
 from portal.services.actors import Actor
-from portal.services.change_lists import BatchRecord, batch_id
+from portal.services.change_lists import BatchRecord, batch_id, batch_part
 from portal.services.clock import EASTERN
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound, RuleBroken
 from portal.services.events import record_event
@@ -32,7 +32,7 @@ from portal.services.uploads import read_limited
 
 MAX_LOG_BYTES = 2 * 1024 * 1024  # a log of 250 records is a few hundred kilobytes
 FIELD = "log"
-_BATCH_ID = re.compile(r"OPT(\d{9})(\d{2})")
+_BATCH_ID = re.compile(r"OPT(\d{9})([0-9A-Z]{2})")
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def _batch_download(session: Session, school: School, parsed: ParsedLog) -> tupl
     if download is None or download.school_id != school.id or download.format is not ExportFormat.XML:
         raise RuleBroken(f"The log is for batch {parsed.batch_id or '(none)'}, which is not a SEVIS batch file your "
                          "school downloaded from this portal. Upload the log of one of your batch files.", field=FIELD)  # fmt: skip
-    return download, int(match.group(2))
+    return download, batch_part(match.group(2))
 
 
 def apply_transaction_log(session: Session, actor: Actor, *, data: bytes, filename: str = "") -> SevisTransactionLog:
