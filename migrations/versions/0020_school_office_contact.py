@@ -18,13 +18,15 @@ COLUMNS = [("office_name", 200), ("office_email", 254), ("office_phone", 20), ("
            ("office_address", 500)]
 
 
+# Plain ALTER TABLE on both databases (SQLite 3.35+ drops a column in place): a batch copy of schools would drop
+# the table that every official and student row refers to.
+
+
 def upgrade():
-    with op.batch_alter_table("schools") as batch:
-        for name, length in COLUMNS:
-            batch.add_column(sa.Column(name, sa.String(length), nullable=True))
+    for name, length in COLUMNS:
+        op.add_column("schools", sa.Column(name, sa.String(length), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("schools") as batch:
-        for name, _length in reversed(COLUMNS):
-            batch.drop_column(name)
+    for name, _length in reversed(COLUMNS):
+        op.drop_column("schools", name)
