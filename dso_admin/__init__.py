@@ -11,6 +11,7 @@ def register(app: Flask) -> None:
         communications,
         digest,
         obligations,
+        office_contact,
         officials,
         overview,
         record_actions,

@@ -104,9 +104,23 @@ def _register_blueprints(app: Flask) -> None:
     register_dso_admin(app)
 
 
+def _signed_in_student_office():
+    """The signed-in student's school office contact for the "contact your DSO" block; None for anyone else."""
+    from flask_login import current_user
+
+    from portal.services.office_contact import office_contact
+
+    student = getattr(current_user, "student", None) if current_user.is_authenticated else None
+    return office_contact(student.school) if student is not None else None
+
+
 def _register_context(app: Flask) -> None:
     from portal.notices import site_notices
 
     @app.context_processor
     def _site_notices():
         return {"site_notices": site_notices()}
+
+    @app.context_processor
+    def _student_office():
+        return {"student_office": _signed_in_student_office}

@@ -32,6 +32,8 @@ from portal.services.passwords import hash_password
 from portal.services.students import create_student, open_program_record, request_opt
 
 DEMO_PASSWORD = "lantern maple orbit 42"
+# The demo's locked student stays locked this long (until a DSO unlocks it), so there is always one to unlock.
+DEMO_LOCK_HELD_FOR = timedelta(days=3650)
 
 SCHOOLS = [
     ("Northfield State University", "BOS214F00012000", "northfield.example.edu"),
@@ -96,7 +98,9 @@ def seed(session: Session, *, students_per_school: int = 25, today: date | None 
 
     sequence = 0
     for school_index, (name, code, domain) in enumerate(SCHOOLS):
-        school = School(name=name, code=code)
+        school = School(name=name, code=code, office_name="International Student Office", office_email=f"iso@{domain}",
+                        office_phone=f"617555{school_index:02d}10", office_hours="Monday to Friday, 9 AM to 5 PM",
+                        office_address=f"{name}\n100 Main Street, Room 210")  # fmt: skip
         session.add(school)
         session.flush()
         officials = [
@@ -263,10 +267,12 @@ def _seed_situation(session, student, situation, *, today, rng, password_hash, s
         record_event(session, system, "program.completed_early", student=student, subject=f"program:{program.id}",
                      before={"status": ProgramStatus.ACTIVE}, after={"status": ProgramStatus.COMPLETED, "completed_on": program.completed_on})  # fmt: skip
     elif situation == "locked_account":
-        from portal.services.throttling import FAILURES_BEFORE_LOCK, record_failed_sign_in
+        from portal.services.throttling import FAILURES_BEFORE_LOCK, hold_pause, record_failed_sign_in
 
         for _ in range(FAILURES_BEFORE_LOCK):  # five wrong passwords, as a real lock happens
             record_failed_sign_in(session, user)
+        # A real pause ends by itself within a day (rule 18); the demo's stays until a DSO tries Unlock.
+        hold_pause(session, user, until=utcnow() + DEMO_LOCK_HELD_FOR)
     elif situation == "must_change_password":
         user.password_changed_at = utcnow() - timedelta(days=30)
     session.flush()

@@ -18,6 +18,12 @@ class School(Base):
     name: Mapped[str] = mapped_column(String(200))
     code: Mapped[str] = mapped_column(String(15), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The international office students are told to contact (issue 13); the principal DSO keeps it, all optional.
+    office_name: Mapped[str | None] = mapped_column(String(200))
+    office_email: Mapped[str | None] = mapped_column(String(254))
+    office_phone: Mapped[str | None] = mapped_column(String(20))
+    office_hours: Mapped[str | None] = mapped_column(String(200))
+    office_address: Mapped[str | None] = mapped_column(String(500))
 
     def __repr__(self) -> str:
         return f"<School {self.code}>"

@@ -21,7 +21,7 @@ from portal.forms.account import (
     TurnOffMfaForm,
 )
 from portal.models.enums import LinkPurpose
-from portal.routes.auth import continue_after_step
+from portal.routes.auth import ARRIVED_AFTER_SETUP, LOCKED_OUT_SCHOOL, continue_after_step
 from portal.routes.student_common import closed_page
 from portal.services import accounts, mfa, reset_requests
 from portal.services.access import closed_account_for
@@ -98,6 +98,7 @@ def create(token: str):
                 flash("Your password is set. Sign in with your email address and the new password." if finished_before
                       else "Your account is ready. Sign in with your email address and the password you chose.",
                       "success")  # fmt: skip
+            session[ARRIVED_AFTER_SETUP] = True
             return redirect_or_swap(url_for("auth.sign_in"))
     status = 422 if form.is_submitted() else 200
     return _no_store(render_page_or_partial("pages/account_create.html", "partials/_account_create_form.html",
@@ -147,6 +148,7 @@ def reset(token: str):
             db.session.commit()
             session.clear()
             flash("Your password is changed and your account is unlocked. Sign in with the new password.", "success")
+            session[ARRIVED_AFTER_SETUP] = True
             return redirect_or_swap(url_for("auth.sign_in"))
     status = 422 if form.is_submitted() else 200
     return _no_store(render_page_or_partial("pages/password_reset.html", "partials/_password_reset_form.html",
@@ -299,9 +301,12 @@ def _count_wrong_secret(reason: str, *, what: str, end_reason: str):
     if outcome.locked_until is None:
         db.session.commit()
         return None
+    student = current_user.student
     end_session(db.session, current_user_session(), reason=end_reason)
     db.session.commit()
     session.clear()
+    if student is not None:  # signed in a moment ago, so the school is known: the sign-in page says whom to ask
+        session[LOCKED_OUT_SCHOOL] = student.school_id
     flash(f"{what}: the account is locked until {format_eastern(outcome.locked_until)}. "
           "Reset your password to unlock it at once, or ask your school's DSO.", "error")  # fmt: skip
     return redirect_or_swap(url_for("auth.sign_in"))

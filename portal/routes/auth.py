@@ -8,11 +8,12 @@ from flask_login import current_user
 from portal.auth import SESSION_KEY, current_user_session, safe_next, signed_in_required
 from portal.extensions import db, limiter
 from portal.forms.auth import SignInForm
-from portal.models import User
+from portal.models import School, User
 from portal.models.enums import Role
 from portal.routes.student_common import closed_page
 from portal.services.accounts import forced_change_pending, must_change_password, sign_in_with_password
 from portal.services.mfa import mfa_enabled, mfa_required
+from portal.services.office_contact import office_contact
 from portal.services.sessions import end_session, start_session
 from portal.services.site_state import forget_site_state, site_state
 from portal.web import redirect_or_swap, render_page_or_partial
@@ -27,6 +28,10 @@ HOME_BY_ROLE = {
     Role.OPERATOR: "/operator/",
 }
 NEXT_KEY = "after_sign_in"
+# Set when this browser has just chosen a password (account creation, a reset); the sign-in clears the session.
+ARRIVED_AFTER_SETUP = "arrived_after_setup"
+# The school of a student whose session a lockout just ended (set by the account routes).
+LOCKED_OUT_SCHOOL = "locked_out_school"
 # The one answer to every failed sign-in, whatever the address (DESIGN rule 18): it never says an account exists.
 GENERIC_ERROR = ("The email address or password is not right. Check both and try again. After several wrong tries "
                  "sign-in pauses for a while; resetting your password lets you in at once.")
@@ -111,8 +116,27 @@ def sign_in():
             return closed_page(result.closed)
         error = GENERIC_ERROR
     status = 422 if form.is_submitted() else 200
+    # The lockout office is shown once, on the page a signed-in step's lockout redirects to; a sign-in attempt's
+    # answer never depends on it (the answer is the same for every address).
+    lockout_office = None if form.is_submitted() else _locked_out_office()
     return render_page_or_partial("pages/sign_in.html", "partials/_sign_in_form.html", status=status, form=form,
-                                  error=error, forced_change_notice=forced_change_pending(db.session))  # fmt: skip
+                                  error=error, lockout_office=lockout_office,
+                                  forced_change_notice=forced_change_notice())  # fmt: skip
+
+
+def _locked_out_office():
+    """The office contact of the student a lockout just signed out (their school is known), once; else None."""
+    school_id = session.pop(LOCKED_OUT_SCHOOL, None)
+    school = db.session.get(School, school_id) if isinstance(school_id, int) else None
+    return office_contact(school)
+
+
+def forced_change_notice() -> bool:
+    """Rule 12's Sign In notice, but never for someone who has just set a password (account creation or a reset):
+    they are not asked to change it, and the notice would only confuse them."""
+    if session.get(ARRIVED_AFTER_SETUP):
+        return False
+    return forced_change_pending(db.session)
 
 
 def _start_signed_in_session(user: User):

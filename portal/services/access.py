@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,9 @@ from portal.services.clock import today_eastern
 from portal.services.errors import NotAllowed
 from portal.services.timeline import Timeline
 from portal.services.timelines import student_timeline
+
+if TYPE_CHECKING:
+    from portal.services.office_contact import OfficeContact
 
 
 @dataclass(frozen=True)
@@ -129,19 +133,22 @@ class ClosedAccount:
     reason: str
     school_name: str
     officials: tuple[SchoolContact, ...]
+    office: OfficeContact | None = None
 
 
 def closed_account(session: Session, access: StudentAccess) -> ClosedAccount | None:
     """The closed-account notice for a student whose access the timeline closes today; None while it is open."""
     if not access.closed:
         return None
+    from portal.services.office_contact import office_contact
     from portal.services.officials import active_officials
 
     student = access.student
     officials = tuple(SchoolContact(name=official.display_name or official.email, email=official.email)
                       for official in active_officials(session, student.school_id))  # fmt: skip
     return ClosedAccount(reason=access.timeline.access.reason or "Your portal access has ended.",
-                         school_name=student.school.name, officials=officials)  # fmt: skip
+                         school_name=student.school.name, officials=officials,
+                         office=office_contact(student.school))  # fmt: skip
 
 
 def closed_account_for(session: Session, student: Student | None, today: date | None = None) -> ClosedAccount | None:

@@ -530,8 +530,15 @@ _PENDING_CACHE: dict[tuple[int, datetime], tuple[datetime, bool]] = {}
 _PENDING_CACHE_FOR = timedelta(seconds=60)
 
 
+# Rule 12's Sign In notice is news for the weeks after an upgrade, when most students sign in. Later, the few who
+# still have an old password are told by the change-password step itself ("The portal was upgraded ..."), and the
+# banner would only puzzle everyone else: students who changed long ago, new students, officials.
+FORCED_CHANGE_NOTICE_FOR = timedelta(days=30)
+
+
 def forced_change_pending(session: Session, *, now: datetime | None = None) -> bool:
-    """True while some student still has to change a password after the last forcing upgrade (Sign In notice).
+    """True for 30 days after the last forcing upgrade while some student still has to change a password (the Sign
+    In notice); False afterwards, whoever is left.
 
     The answer is kept for a minute per process: the sign-in page is the busiest page, and a scan
     of every student on each view would not scale to a million accounts. The upgrade itself comes
@@ -539,7 +546,7 @@ def forced_change_pending(session: Session, *, now: datetime | None = None) -> b
     """
     now = now or utcnow()
     upgrade = site_state(session, now).forcing_upgrade
-    if upgrade is None:
+    if upgrade is None or now - upgrade.completed_at >= FORCED_CHANGE_NOTICE_FOR:
         return False
     key = (upgrade.id, upgrade.completed_at)
     cached = _PENDING_CACHE.get(key)

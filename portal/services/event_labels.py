@@ -64,6 +64,7 @@ EVENT_LABELS = {
     "official.invitation_revoked": "School official's invitation revoked",
     "official.role_changed": "School official's role changed",
     "official.digest_changed": "School official's email digest changed",
+    "school.office_contact_changed": "International office contact details changed",
     "change_list.downloaded": "Change list downloaded",
     "sevis.record_accepted": "SEVIS accepted the changes sent in a batch",
     "sevis.record_rejected": "SEVIS rejected the changes sent in a batch",

@@ -47,7 +47,9 @@ _LIVE_SESSION = (
         joinedload(UserSession.user)
         .joinedload(User.student)
         .joinedload(Student.program_records)
-        .joinedload(ProgramRecord.opt_authorizations)
+        .joinedload(ProgramRecord.opt_authorizations),
+        # The school's office contact, for the "how to reach your DSO" block on the student pages (issue 13).
+        joinedload(UserSession.user).joinedload(User.student).joinedload(Student.school),
     )
     .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None))
     # A session that outlives one request (the test client reuses its app context) reads afresh too.

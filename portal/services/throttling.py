@@ -192,6 +192,17 @@ def record_successful_sign_in(session: Session, user: User, *, now: datetime | N
     session.flush()
 
 
+def hold_pause(session: Session, user: User, *, until: datetime) -> None:
+    """Keep the account's current pause until ``until`` (the demo's locked student waits for a DSO's Unlock, which
+    clears it like any other pause); refuses nothing, changes nothing when the account is not paused."""
+    if user.locked_until is None:
+        return
+    session.execute(update(_TABLE).where(_TABLE.c.key == throttle_key("address", normalized_address(user.email)))
+                    .values(locked_until=until))  # fmt: skip
+    user.locked_until = until
+    session.flush()
+
+
 def clear_lock(session: Session, user: User) -> bool:
     """End the pause of the account's address (a reset, a DSO's unlock); True when it was paused (the caller writes
     the unlock event)."""

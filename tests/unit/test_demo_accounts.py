@@ -17,3 +17,27 @@ def test_demo_seed_has_an_invitation_a_lock_and_a_forced_change(db_session):
     link = db_session.scalars(select(AccountLink).where(AccountLink.purpose == LinkPurpose.ACCOUNT_CREATION)).first()
     assert link is not None and "/account/create/" in summary
     assert "two-step verification" in summary
+
+
+def test_the_demo_locked_student_stays_locked_until_a_dso_unlocks_it(db_session):
+    from datetime import timedelta
+
+    import time_machine
+
+    from portal.models import utcnow
+    from portal.services.accounts import unlock_account
+    from portal.services.actors import Actor
+    from portal.services.throttling import is_locked, read_pauses
+
+    seed(db_session, students_per_school=13)
+    locked = [user for user in db_session.scalars(select(User).where(User.role == Role.STUDENT).order_by(User.id))
+                if account_status(user).label == "locked"][0]
+    dso = db_session.scalars(select(User).where(User.role == Role.DSO, User.school_id == locked.student.school_id)
+                             .order_by(User.id)).first()  # fmt: skip
+    for later in (timedelta(minutes=16), timedelta(days=1, minutes=1), timedelta(days=30)):
+        with time_machine.travel(utcnow() + later, tick=False):
+            assert is_locked(locked) and account_status(locked).label == "locked"
+            assert read_pauses(db_session, locked.email, None, now=utcnow()).address  # the sign-in page's check
+    with time_machine.travel(utcnow() + timedelta(days=1), tick=False):
+        unlock_account(db_session, locked, actor=Actor.for_user(dso))
+        assert not is_locked(locked) and not read_pauses(db_session, locked.email, None, now=utcnow()).address
