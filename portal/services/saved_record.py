@@ -26,7 +26,7 @@ class RecordToSave:
     employers: list[Employer]
     addresses: list[Address]
     event_count: int
-    events: Iterator[Event]  # every event, newest first, fetched in batches while the page streams
+    events: Iterator[Event]  # every event, newest first, fetched in batches as the page reads them
 
 
 def record_to_save(session: Session, access: StudentAccess) -> RecordToSave:
