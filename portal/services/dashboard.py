@@ -74,7 +74,7 @@ def primary_action(timeline: Timeline, waiting: list[DutyWithObligation]) -> Pri
 
     Saving the record comes first once access is read-only or closes within 30 days (SEVP tells students to keep
     their history); then an open STEM confirmation, an open evaluation, and "Add employer" for a student with no
-    current or upcoming job who may report one.
+    current or upcoming job who may report one while their work authorization runs.
     """
     if timeline.access.closed:
         return None
@@ -84,7 +84,8 @@ def primary_action(timeline: Timeline, waiting: list[DutyWithObligation]) -> Pri
         return CONFIRM_DETAILS
     if waiting:
         return UPLOAD_EVALUATION
-    if timeline.asks_to_report and not timeline.current_jobs and not timeline.upcoming_jobs:
+    if (timeline.asks_to_report and timeline.opt_ended_on is None  # still authorized to work (or waiting to be)
+            and not timeline.current_jobs and not timeline.upcoming_jobs):
         return ADD_EMPLOYER
     return None
 
