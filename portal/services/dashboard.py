@@ -84,8 +84,12 @@ def primary_action(timeline: Timeline, waiting: list[DutyWithObligation]) -> Pri
         return CONFIRM_DETAILS
     if waiting:
         return UPLOAD_EVALUATION
-    if (timeline.asks_to_report and timeline.opt_ended_on is None  # still authorized to work (or waiting to be)
-            and not timeline.current_jobs and not timeline.upcoming_jobs):
+    if (
+        timeline.asks_to_report
+        and timeline.opt_ended_on is None  # still authorized to work (or waiting to be)
+        and not timeline.current_jobs
+        and not timeline.upcoming_jobs
+    ):
         return ADD_EMPLOYER
     return None
 

@@ -32,8 +32,10 @@ class RecordToSave:
 def record_to_save(session: Session, access: StudentAccess) -> RecordToSave:
     """The student's printable record on ``access``'s day; four statements whatever the size of the history."""
     student = access.student
-    addresses = sorted(session.scalars(select(Address).where(Address.student_id == student.id).order_by(Address.id)),
-                       key=lambda address: address.kind is not AddressKind.PHYSICAL)  # the physical address first
+    addresses = sorted(
+        session.scalars(select(Address).where(Address.student_id == student.id).order_by(Address.id)),
+        key=lambda address: address.kind is not AddressKind.PHYSICAL,
+    )  # the physical address first
     count = session.scalar(select(func.count()).select_from(Event).where(Event.student_id == student.id)) or 0
     events = session.scalars(
         select(Event).where(Event.student_id == student.id).order_by(Event.occurred_at.desc(), Event.id.desc())

@@ -42,11 +42,23 @@ def _job(name, start, end=None, job_id=10, opt_id=1):
 CASES = {
     "before the OPT starts": (_facts(POST), "2025-12-15", 1, [], False, False),
     "in the OPT, no job": (_facts(POST), "2026-02-01", 1, [], False, False),
-    "in the OPT, a job ahead": (_facts(POST, jobs=[_job("Ahead", "2026-03-01")]), "2026-02-01", 1, ["Ahead"], False,
-                                False),
+    "in the OPT, a job ahead": (
+        _facts(POST, jobs=[_job("Ahead", "2026-03-01")]),
+        "2026-02-01",
+        1,
+        ["Ahead"],
+        False,
+        False,
+    ),
     "in the OPT, a current job": (_facts(POST, jobs=[_job("Now", "2026-01-15")]), "2026-02-01", 1, [], True, False),
-    "a job that ended": (_facts(POST, jobs=[_job("Was", "2026-01-02", "2026-01-20")]), "2026-02-01", 1, [], False,
-                         False),
+    "a job that ended": (
+        _facts(POST, jobs=[_job("Was", "2026-01-02", "2026-01-20")]),
+        "2026-02-01",
+        1,
+        [],
+        False,
+        False,
+    ),
     "post-completion valid, STEM approved ahead": (_facts(POST, STEM), "2026-06-01", 1, [], False, False),
     "on STEM": (_facts(POST, STEM), "2027-02-01", 2, [], False, False),
     # OPT ended December 31, 2026: read-only until June 30, 2027, closes July 1; the 30 days start June 1.
@@ -78,15 +90,34 @@ def _waiting(kind):
 # (facts, day, STEM duties waiting for the student): the primary action's name
 ACTIONS = {
     "unemployed, may report": (_facts(POST), "2026-02-01", [], "add_employer"),
-    "pending OPT, no job": (_facts(OptFacts(id=1, kind=OptKind.POST_COMPLETION, status=OptStatus.PENDING,
-                                            requested_start=D("2026-03-01"), requested_end=D("2027-02-28"))),
-                            "2026-02-01", [], "add_employer"),  # fmt: skip
+    "pending OPT, no job": (
+        _facts(
+            OptFacts(
+                id=1,
+                kind=OptKind.POST_COMPLETION,
+                status=OptStatus.PENDING,
+                requested_start=D("2026-03-01"),
+                requested_end=D("2027-02-28"),
+            )
+        ),
+        "2026-02-01",
+        [],
+        "add_employer",
+    ),  # fmt: skip
     "employed": (_facts(POST, jobs=[_job("Now", "2026-01-15")]), "2026-02-01", [], None),
     "a job ahead": (_facts(POST, jobs=[_job("Ahead", "2026-03-01")]), "2026-02-01", [], None),
-    "STEM confirmation open": (_facts(POST, STEM, jobs=[_job("S", "2027-01-01", opt_id=2)]), "2027-06-25",
-                               [_waiting(DutyKind.STEM_CONFIRMATION)], "confirm_details"),
-    "STEM evaluation open": (_facts(POST, STEM, jobs=[_job("S", "2027-01-01", opt_id=2)]), "2027-12-25",
-                             [_waiting(DutyKind.I983_EVALUATION)], "upload_evaluation"),
+    "STEM confirmation open": (
+        _facts(POST, STEM, jobs=[_job("S", "2027-01-01", opt_id=2)]),
+        "2027-06-25",
+        [_waiting(DutyKind.STEM_CONFIRMATION)],
+        "confirm_details",
+    ),
+    "STEM evaluation open": (
+        _facts(POST, STEM, jobs=[_job("S", "2027-01-01", opt_id=2)]),
+        "2027-12-25",
+        [_waiting(DutyKind.I983_EVALUATION)],
+        "upload_evaluation",
+    ),
     "within the 15-day grace": (_facts(POST, jobs=[_job("Was", "2026-01-02", "2026-12-31")]), "2027-01-10", [], None),
     "read-only": (_facts(POST), "2027-02-01", [], "save_record"),
     "access ending": (_facts(POST), "2027-06-15", [], "save_record"),
@@ -108,7 +139,8 @@ def test_what_is_due_next_is_in_date_order_with_the_standing_duty_last():
     dated = [item.on for item in items if item.on]
     assert dated == sorted(dated)
     assert [item.text for item in items][:3] == [
-        "Ahead starts", "6-month STEM OPT confirmation of your details: opens June 1, 2027, due",
+        "Ahead starts",
+        "6-month STEM OPT confirmation of your details: opens June 1, 2027, due",
         "Your work authorization (OPT) ends",
     ]
     assert [item.on for item in items][:3] == [D("2026-09-01"), D("2027-07-11"), D("2028-12-31")]

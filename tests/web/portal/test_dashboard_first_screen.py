@@ -62,7 +62,11 @@ CASES = {
     "unemployed": (_unemployed, "add_employer", ["None now"]),
     "employed": (_employed, None, ["Current Co", "Not counting: your current job counts as employment"]),
     "upcoming job": (_upcoming_job, None, ["None now; Future Co from " + long_date(TODAY + timedelta(days=12))]),
-    "STEM confirmation open": (_stem_confirmation_open, "confirm_details", ["Stem Co", "6-month STEM OPT confirmation"]),
+    "STEM confirmation open": (
+        _stem_confirmation_open,
+        "confirm_details",
+        ["Stem Co", "6-month STEM OPT confirmation"],
+    ),
     "access ending": (_access_ending, "save_record", ["Your portal access ends: save your record before then"]),
     "read-only": (_read_only, "save_record", ["(Ended)", "Your portal access ends"]),
 }
@@ -73,7 +77,9 @@ def _summary(body: str) -> str:
 
 
 def _dd(summary: str, name: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", summary.split(f'id="summary-{name}">')[1].split("</dd>")[0])).strip()
+    return re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", "", summary.split(f'id="summary-{name}">')[1].split("</dd>")[0])
+    ).strip()
 
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
@@ -145,8 +151,11 @@ def _used_65_days_then_a_job(factory):
     ("build", "says", "never_says"),
     [
         (_used_65_days_then_a_job, "Your current job counts as employment", "If you have a job, report it"),
-        (lambda factory: factory.student(opt_start=TODAY - timedelta(days=64), today=TODAY),
-         "If you have a job, report it", "Your current job counts as employment"),
+        (
+            lambda factory: factory.student(opt_start=TODAY - timedelta(days=64), today=TODAY),
+            "If you have a job, report it",
+            "Your current job counts as employment",
+        ),
     ],
     ids=["job reported after 65 days", "no job"],
 )
