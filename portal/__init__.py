@@ -94,9 +94,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(feed_api.bp)
 
-    from portal.routes import contact, dashboard, documents, employers, history, problems, stem
+    from portal.routes import contact, dashboard, documents, employers, history, problems, record, stem
 
-    for student_area in (dashboard, employers, contact, history, documents, problems, stem):
+    for student_area in (dashboard, employers, contact, history, documents, problems, stem, record):
         app.register_blueprint(student_area.bp)
 
     from dso_admin import register as register_dso_admin

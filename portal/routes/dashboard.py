@@ -1,4 +1,4 @@
-"""The student's dashboard: program record, OPTs, what to report, unemployment days, all read from the timeline."""
+"""The student's dashboard: "am I OK?" first (OPT period, days, employers, what is due, one action), then details."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from flask import Blueprint, render_template
 from portal.auth import student_required
 from portal.extensions import db
 from portal.routes.student_common import current_access
-from portal.services.stem_duties import duties_with_obligations
+from portal.services.dashboard import student_dashboard
 
 bp = Blueprint("dashboard", __name__)
 
@@ -15,14 +15,8 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/dashboard")
 @student_required
 def index():
-    """Show the current program record, its OPTs, reporting duties and the unemployment meter, from the timeline."""
+    """Show the student's standing today, what is due next and one primary action, all read from the timeline."""
     access = current_access()
-    return render_template("dashboard/index.html", access=access, timeline=access.timeline,
-                           stem_duties=_stem_duties(access))  # fmt: skip
-
-
-def _stem_duties(access):
-    """The STEM duties waiting for the student (rule 15), read only for a student on STEM OPT."""
-    if not (access.is_on_stem and access.can_edit):
-        return []
-    return [item for item in duties_with_obligations(db.session, access.student, access.timeline) if item.needs_student]
+    dashboard = student_dashboard(db.session, access)
+    return render_template("dashboard/index.html", access=access, timeline=access.timeline, dashboard=dashboard,
+                           stem_duties=dashboard.stem_duties)  # fmt: skip

@@ -275,6 +275,42 @@ class Timeline:
         return current[-1] if current else None
 
     @property
+    def upcoming_jobs(self) -> list[Job]:
+        """Jobs whose start date is ahead (rule 17), the soonest first."""
+        upcoming = [job for job in self.jobs if job.state is EmploymentState.UPCOMING]
+        return sorted(upcoming, key=lambda job: (job.facts.start_date, job.id))
+
+    @property
+    def employed_today(self) -> bool:
+        """A current job that counts as employment covers today, so no unemployment day is being used."""
+        return any(job.counts for job in self.current_jobs)
+
+    @property
+    def current_opt(self) -> OptView | None:
+        """The OPT period the student is in: the one valid today, else the next approved or pending, else the last
+        one that ended; None when there is none (or only denied and cancelled ones)."""
+        valid = [opt for opt in self.opts if opt.state is OptState.IN_VALIDITY]
+        if valid:
+            return max(valid, key=lambda opt: opt.start)
+        ahead = [opt for opt in self.opts if opt.state in (OptState.APPROVED, OptState.PENDING)]
+        if ahead:
+            return min(ahead, key=lambda opt: opt.start)
+        ended = [opt for opt in self.opts if opt.state in (OptState.ENDED, OptState.COMPLETED_EARLY)]
+        return max(ended, key=lambda opt: opt.facts.last_valid_day) if ended else None
+
+    @property
+    def access_ending_soon(self) -> bool:
+        """Access closes within ACCESS_ENDING_DAYS (the day of the "access ending" mark or later), not closed yet."""
+        closes_on = self.access.closes_on
+        return (not self.access.closed and closes_on is not None
+                and self.today >= closes_on - timedelta(days=ACCESS_ENDING_DAYS))  # fmt: skip
+
+    @property
+    def upcoming_duties(self) -> list[Duty]:
+        """STEM duties whose window has not opened yet, the soonest due first."""
+        return [duty for duty in self.duties if duty.state is DutyState.UPCOMING]
+
+    @property
     def stem_opt(self) -> OptView | None:
         return next((opt for opt in self.opts if opt.kind is OptKind.STEM), None)
 

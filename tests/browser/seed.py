@@ -122,15 +122,17 @@ def _student_with_unemployment_days(factory, school) -> dict:
     """A student 40 days into the OPT who worked 10 of them: 30 of 90 unemployment days used, 60 left."""
     from datetime import timedelta
 
-    from portal.services.clock import today_eastern
+    from portal.services.clock import long_date, today_eastern
 
     today = today_eastern()
     student = factory.student(school=school, sevis_id="N0000000707", surname="Moreau", given_name="Elise",
                               email="elise@browser.example.edu", opt_start=today - timedelta(days=39), today=today)  # fmt: skip
     factory.employer(student, name="Harbor Freight Analytics", start_date=today - timedelta(days=29),
                      end_date=today - timedelta(days=20))  # fmt: skip
+    user = factory.user(role=Role.STUDENT, student=student)
     return {"sevis_id": student.sevis_id, "name": "Moreau, Elise", "allowed": "90", "used": "30", "remaining": "60",
-            "runs_out": f"{today + timedelta(days=60):%m/%d/%Y}"}
+            "runs_out": f"{today + timedelta(days=60):%m/%d/%Y}", "email": user.email,
+            "runs_out_long": long_date(today + timedelta(days=60))}
 
 
 def _students_with_two_step_verification(factory, school) -> dict:

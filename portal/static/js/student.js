@@ -14,3 +14,12 @@
     }
   });
 })();
+
+/* Save my record: the print button needs JavaScript, so it stays hidden without it (the browser's Print still works). */
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-print-page]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+})();

@@ -98,7 +98,7 @@ def _grow(factory, db_session, student, user, n):
 
 
 @pytest.mark.parametrize(
-    "path", ["/dashboard", "/employers", "/contact", "/history", "/history/emails", "/documents", "/problems"]
+    "path", ["/dashboard", "/employers", "/contact", "/history", "/history/emails", "/documents", "/problems", "/record"]
 )
 def test_every_student_page_issues_a_constant_number_of_statements(
     client, factory, sign_in, db_session, count_queries, path

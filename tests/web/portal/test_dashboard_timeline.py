@@ -108,7 +108,7 @@ def test_a_pending_stem_past_the_end_keeps_reporting_open_and_says_until_when(cl
         body = client.get("/dashboard").get_data(as_text=True)
     until = long_date(TODAY - timedelta(days=36) + timedelta(days=180))
     assert f"your authorization continues until {until}" in body
-    assert 'id="dashboard-add-employer"' in body and 'id="read-only-notice"' not in body
+    assert 'data-action="add_employer"' in body and 'id="read-only-notice"' not in body
 
 
 def _read_only_student(factory):
@@ -137,7 +137,7 @@ def test_a_student_with_full_access_is_asked_to_report(client, factory, sign_in)
         sign_in(factory.user(role=Role.STUDENT, student=_no_job(factory)))
         dashboard = client.get("/dashboard").get_data(as_text=True)
         employers = client.get("/employers").get_data(as_text=True)
-    assert "report it</a> within 10 days" in dashboard and 'id="dashboard-add-employer"' in dashboard
+    assert "report it</a> within 10 days" in dashboard and 'data-action="add_employer"' in dashboard
     assert 'id="add-employer"' in employers and 'id="report-within"' in employers
 
 

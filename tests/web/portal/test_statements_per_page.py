@@ -34,6 +34,21 @@ def test_a_student_page_is_the_session_with_the_record_then_the_timeline(client,
         assert "opt_authorizations" in counter["statements"][1] and "employers" in counter["statements"][2]
 
 
+def test_the_saved_record_reads_a_fixed_number_of_statements_however_long_the_history(client, factory, sign_in,
+                                                                                     count_queries):  # fmt: skip
+    student = _student(factory, sign_in)
+    counts = []
+    for _ in range(2):
+        with count_queries() as counter:
+            assert client.get("/record").status_code == 200
+        counts.append(counter["count"])
+        for n in range(40):
+            factory.employer(student, name=f"Grown {n}", ein=None)
+    # Session with the record, timeline facts (2), addresses, the event count, the events (fetched in batches),
+    # the employers' details and the school's name.
+    assert counts == [8, 8], counts
+
+
 def test_adding_an_employer_reads_the_timeline_and_writes_employer_marks_event_and_receipt(client, factory, sign_in,
                                                                                           count_queries):  # fmt: skip
     _student(factory, sign_in)
