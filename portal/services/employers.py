@@ -274,7 +274,7 @@ def update_employer(session: Session, employer: Employer, data: dict, *, actor: 
     changed = {name for name in EDITABLE_FIELDS if values[name] != getattr(employer, name)}
     if not changed:
         return employer
-    if values["self_employed"] != employer.self_employed:
+    if "employment_type" in changed and values["self_employed"] != employer.self_employed:
         changed.add("self_employed")  # follows the type; the change list and the SEVIS batch carry it
     stem = employer.opt_authorization is not None and employer.opt_authorization.kind == OptKind.STEM
     if actor.is_student and stem and changed - STEM_STUDENT_EDITABLE:
@@ -405,7 +405,9 @@ def resubmit_stem_employer(session: Session, employer: Employer, data: dict, *, 
     if not (isinstance(document, Document) and document.student_id == employer.student_id
             and document.kind == DocumentKind.I983):  # fmt: skip
         raise RuleBroken("Attach the corrected Form I-983 you signed with this employer (a PDF).", field="i983")
-    changed = sorted(name for name in (*EDITABLE_FIELDS, "self_employed") if values[name] != getattr(employer, name))
+    changed = sorted(name for name in EDITABLE_FIELDS if values[name] != getattr(employer, name))
+    if "employment_type" in changed and values["self_employed"] != employer.self_employed:
+        changed = sorted([*changed, "self_employed"])
     old_values = {name: getattr(employer, name) for name in changed}
     before = employer.snapshot()
     for name in changed:
