@@ -33,7 +33,8 @@ from sqlalchemy import event, text
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 EMPLOYER_FORM = {
     "name": "Bench Employer LLC", "address_line1": "1 Main Street", "city": "Boston", "state": "MA",
-    "postal_code": "02110", "ein": "123456789", "employment_time": "full_time", "job_title": "Analyst",
+    "postal_code": "02110", "ein": "123456789", "employment_time": "full_time", "employment_type": "paid_employee",
+    "job_title": "Analyst",
     "start_date": datetime.now().date().isoformat(), "course_relevance": "Applies my degree in data science.",
 }  # fmt: skip
 PAGES = [

@@ -45,7 +45,8 @@ def pages(seeded: dict) -> list[dict]:
     """What the issue names, in its order. ``role`` None is anonymous."""
     employer_form = {
         "name": "Bench Employer LLC", "address_line1": "1 Main Street", "city": "Boston", "state": "MA",
-        "postal_code": "02110", "ein": "123456789", "employment_time": "full_time", "job_title": "Analyst",
+        "postal_code": "02110", "ein": "123456789", "employment_time": "full_time", "employment_type": "paid_employee",
+        "job_title": "Analyst",
         "start_date": datetime.now().date().isoformat(), "course_relevance": "Applies my degree in data science.",
     }  # fmt: skip
     return [

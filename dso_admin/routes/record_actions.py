@@ -20,7 +20,7 @@ from dso_admin.helpers import (
 )
 from portal.auth import current_actor, official_required
 from portal.extensions import db
-from portal.forms.employers import EditEmployerForm, EmployerForm
+from portal.forms.employers import EMPLOYMENT_TYPE_HINTS, EditEmployerForm, EmployerForm
 from portal.forms.opt_decisions import ApproveOptForm, CorrectOptForm
 from portal.forms.stem import ReviewEmployerForm
 from portal.models import School
@@ -36,7 +36,8 @@ from portal.web import redirect_or_swap, render_page_or_partial
 
 def _employer_page(student, form, employer=None, *, status=200, error=None):
     return render_page_or_partial("admin/student/employer.html", "admin/student/_employer_form.html", status=status,
-                                  student=student, form=form, employer=employer, error=error)  # fmt: skip
+                                  student=student, form=form, employer=employer, error=error,
+                                  employment_type_hints=EMPLOYMENT_TYPE_HINTS)  # fmt: skip
 
 
 @admin.route("/students/<sevis_id>/employers/new", methods=["GET", "POST"])

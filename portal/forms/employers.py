@@ -4,14 +4,31 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, StopValidation
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, StopValidation
 
 from portal.models import employer as limits
+from portal.models.enums import EmploymentType
+from portal.services.labels import label
 from portal.services.validation import US_STATES
 
 STATE_CHOICES = [SelectChoice("", "- Select -")] + [
     SelectChoice(code, name) for code, name in sorted(US_STATES.items(), key=lambda item: item[1])
 ]
+
+
+# SEVP's OPT policy guidance on what counts as OPT employment, one line each; STEM OPT allows only the first two.
+EMPLOYMENT_TYPE_HINTS = {
+    EmploymentType.PAID_EMPLOYEE: "The employer pays you a wage or salary (you get a W-2).",
+    EmploymentType.SELF_EMPLOYED: "You run your own business in your field of study and have the licences it needs. "
+                                  "Not allowed on STEM OPT.",
+    EmploymentType.UNPAID: "At least 20 hours a week, in your field of study, without breaking labor laws. "
+                           "Not allowed on STEM OPT.",
+    EmploymentType.AGENCY_OR_CONTRACT: "A staffing or consulting agency employs you, or you work on contract for a "
+                                       "company. On STEM OPT, the agency must sign your Form I-983 and use E-Verify.",
+    EmploymentType.SHORT_TERM: "Many short jobs in your field, for example as a performing artist. Keep a list of "
+                               "each job's dates and duties. Not allowed on STEM OPT.",
+}  # fmt: skip
+EMPLOYMENT_TYPE_MESSAGE = "Choose the kind of employment."
 
 
 def _required(message: str):
@@ -50,7 +67,12 @@ class EmployerForm(FlaskForm):
     postal_code = StringField("ZIP code", validators=[_required("Enter the ZIP code."), Length(max=10)])
     ein = StringField("Employer Identification Number (EIN)", validators=[Optional(), Length(max=12)],
                       description="9 digits, on your pay slip or W-2. Leave empty if you do not know it.")  # fmt: skip
-    self_employed = BooleanField("I am self-employed (this is my own business)")
+    employment_type = RadioField(
+        "Kind of employment", choices=[SelectChoice(kind.value, label(kind)) for kind in EmploymentType],
+        validators=[DataRequired(EMPLOYMENT_TYPE_MESSAGE), AnyOf([kind.value for kind in EmploymentType],
+                                                                 message=EMPLOYMENT_TYPE_MESSAGE)],
+        validate_choice=False,
+    )  # fmt: skip
     job_title = StringField("Your job title", validators=[Optional(), Length(max=limits.JOB_TITLE_MAX)])
     employment_time = RadioField("Hours", choices=[SelectChoice("full_time", "Full time"), SelectChoice("part_time", "Part time (20 hours a week or more)")],
                                  validators=[DataRequired("Choose full time or part time.")], validate_choice=False)  # fmt: skip
@@ -82,7 +104,7 @@ class EmployerForm(FlaskForm):
     version = HiddenField()
 
     FIELDS = (
-        "name", "address_line1", "address_line2", "city", "state", "postal_code", "ein", "self_employed", "job_title", "employment_time",
+        "name", "address_line1", "address_line2", "city", "state", "postal_code", "ein", "employment_type", "job_title", "employment_time",
         "start_date", "end_date", "course_relevance", "supervisor_first_name", "supervisor_last_name",
         "supervisor_phone", "supervisor_phone_ext", "supervisor_email",
     )  # fmt: skip

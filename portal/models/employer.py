@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, digits_only, enum_column, utcnow
-from portal.models.enums import EmployerReview, EmploymentTime
+from portal.models.enums import EmployerReview, EmploymentTime, EmploymentType
 
 # Length limits straight from the schema, so forms, services and exports agree.
 NAME_MAX = 121
@@ -56,7 +56,11 @@ class Employer(Base):
     state: Mapped[str] = mapped_column(String(2))
     postal_code: Mapped[str] = mapped_column(String(5))
     ein: Mapped[str | None] = mapped_column(String(9), index=True)
-    self_employed: Mapped[bool] = mapped_column(default=False)
+    self_employed: Mapped[bool] = mapped_column(default=False)  # SEVIS's SelfEmployed: follows employment_type
+    employment_type: Mapped[EmploymentType] = mapped_column(
+        enum_column(EmploymentType, "employment_type"), default=EmploymentType.PAID_EMPLOYEE,
+        server_default=EmploymentType.PAID_EMPLOYEE.value,
+    )
     course_relevance: Mapped[str] = mapped_column(String(COURSE_RELEVANCE_MAX))
     employment_time: Mapped[EmploymentTime] = mapped_column(enum_column(EmploymentTime, "employment_time"))
     start_date: Mapped[date]
@@ -85,7 +89,7 @@ class Employer(Base):
 
     SNAPSHOT_FIELDS = (
         "name", "address_line1", "address_line2", "city", "state", "postal_code", "ein",
-        "self_employed", "course_relevance", "employment_time", "start_date", "end_date",
+        "self_employed", "employment_type", "course_relevance", "employment_time", "start_date", "end_date",
         "supervisor_first_name", "supervisor_last_name", "supervisor_phone",
         "supervisor_phone_ext", "supervisor_email", "job_title", "reported_late", "review_status",
     )  # fmt: skip

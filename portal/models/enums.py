@@ -57,6 +57,20 @@ class EmploymentTime(StrEnum):
     PART_TIME = "part_time"
 
 
+class EmploymentType(StrEnum):
+    """The kinds of work SEVP's OPT policy guidance accepts as OPT employment; STEM OPT allows only some (docs/rules.md)."""
+
+    PAID_EMPLOYEE = "paid_employee"
+    SELF_EMPLOYED = "self_employed"
+    UNPAID = "unpaid"
+    AGENCY_OR_CONTRACT = "agency_or_contract"
+    SHORT_TERM = "short_term"
+
+
+# STEM OPT needs an employer with an employer-employee relationship that signs the Form I-983 and uses E-Verify.
+STEM_EMPLOYMENT_TYPES = frozenset({EmploymentType.PAID_EMPLOYEE, EmploymentType.AGENCY_OR_CONTRACT})
+
+
 class EmployerReview(StrEnum):
     """Where a STEM employer the student submitted stands with the school."""
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, render_template, url_for
 
 from portal.auth import current_actor, student_required
 from portal.extensions import db
-from portal.forms.employers import DeleteEmployerForm, EditEmployerForm, EmployerForm
+from portal.forms.employers import EMPLOYMENT_TYPE_HINTS, DeleteEmployerForm, EditEmployerForm, EmployerForm
 from portal.routes.student_common import attach_error, current_access, current_student, posted_version
 from portal.services.documents import upload_i983
 from portal.services.employers import (
@@ -40,6 +40,7 @@ def _form_page(form, access, *, employer=None, status=200, errors=None, stale=No
         "employers/form.html", "employers/_form.html", status=status, form=form, access=access, employer=employer,
         errors=errors, stale=stale, stem_locked=frozenset() if resubmit else _stem_locked(employer, access),
         field_labels={name: form[name].label.text for name in EDITABLE_FIELDS}, resubmit=resubmit,
+        employment_type_hints=EMPLOYMENT_TYPE_HINTS,
     )  # fmt: skip
 
 

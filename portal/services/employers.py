@@ -9,12 +9,23 @@ from sqlalchemy.orm import Session
 
 from portal.models import Document, Employer, Student, utcnow
 from portal.models import employer as limits
-from portal.models.enums import ActorKind, ChangeKind, DocumentKind, EmployerReview, EmploymentTime, OptKind, OptStatus
+from portal.models.enums import (
+    STEM_EMPLOYMENT_TYPES,
+    ActorKind,
+    ChangeKind,
+    DocumentKind,
+    EmployerReview,
+    EmploymentTime,
+    EmploymentType,
+    OptKind,
+    OptStatus,
+)
 from portal.services.access import StudentAccess, require_actor_may_change, student_access
 from portal.services.actors import Actor
 from portal.services.clock import EASTERN, long_date, today_eastern
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, RuleBroken, StaleEdit
 from portal.services.events import record_event
+from portal.services.labels import label
 from portal.services.receipts import changed_line, queue_report_receipt
 from portal.services.receipts import show as _show
 from portal.services.validation import (
@@ -34,7 +45,7 @@ STEM_STUDENT_EDITABLE = frozenset(
      "supervisor_email", "end_date"}
 )  # fmt: skip
 EDITABLE_FIELDS = (
-    "name", "address_line1", "address_line2", "city", "state", "postal_code", "ein", "self_employed",
+    "name", "address_line1", "address_line2", "city", "state", "postal_code", "ein", "employment_type",
     "course_relevance", "employment_time", "start_date", "end_date", "supervisor_first_name",
     "supervisor_last_name", "supervisor_phone", "supervisor_phone_ext", "supervisor_email", "job_title",
 )  # fmt: skip
@@ -42,6 +53,7 @@ EDITABLE_FIELDS = (
 FIELD_LABELS = {
     "name": "Employer name", "address_line1": "Street address", "address_line2": "Second address line",
     "city": "City", "state": "State", "postal_code": "ZIP code", "ein": "EIN", "self_employed": "Self-employed",
+    "employment_type": "Employment type",
     "course_relevance": "How the job relates to your degree", "employment_time": "Full or part time",
     "start_date": "Start date", "end_date": "End date", "supervisor_first_name": "Supervisor's first name",
     "supervisor_last_name": "Supervisor's last name", "supervisor_phone": "Supervisor's phone",
@@ -53,6 +65,34 @@ def _flag(value) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in {"y", "yes", "true", "1", "on"}
     return bool(value)
+
+
+def clean_employment_type(data: dict) -> EmploymentType:
+    """The kind of employment; when left out (a data feed, an older caller), self-employed or paid by the flag."""
+    raw = data.get("employment_type")
+    if raw is None:
+        return EmploymentType.SELF_EMPLOYED if _flag(data.get("self_employed")) else EmploymentType.PAID_EMPLOYEE
+    try:
+        chosen = EmploymentType(raw.strip() if isinstance(raw, str) else raw)
+    except ValueError:
+        choices = ", ".join(label(kind).lower() for kind in EmploymentType)
+        raise InvalidValue(f"Choose the kind of employment: {choices}.", field="employment_type") from None
+    if _flag(data.get("self_employed")) and chosen is not EmploymentType.SELF_EMPLOYED:
+        raise InvalidValue(f"This job is marked self-employed but its employment type is {label(chosen).lower()}. "
+                           "Choose self-employed business owner, or leave self-employed unmarked.",
+                           field="employment_type")  # fmt: skip
+    return chosen
+
+
+def require_type_allowed_on(opt, employment_type: EmploymentType) -> None:
+    """Refuses an employment type STEM OPT does not allow (docs/rules.md "Employment type")."""
+    if opt is not None and opt.kind == OptKind.STEM and employment_type not in STEM_EMPLOYMENT_TYPES:
+        raise RuleBroken(
+            f"{label(employment_type)} is not allowed on STEM OPT: a STEM employer must employ and pay you, "
+            "sign your Form I-983 and use E-Verify. Choose paid employee or agency or contract, "
+            "or ask your DSO if this job is a paid job under an employer.",
+            field="employment_type",
+        )
 
 
 def clean_employer_data(data: dict) -> dict:
@@ -71,7 +111,9 @@ def clean_employer_data(data: dict) -> dict:
     cleaned["state"] = clean_state(data.get("state"))
     cleaned["postal_code"] = clean_zip(data.get("postal_code"), state=cleaned["state"])
     cleaned["ein"] = clean_digits(data.get("ein"), field="ein", label="EIN", length=9, example=", like 12-3456789")
-    cleaned["self_employed"] = _flag(data.get("self_employed"))
+    cleaned["employment_type"] = clean_employment_type(data)
+    # SEVIS's SelfEmployed indicator follows the type, so the two never disagree.
+    cleaned["self_employed"] = cleaned["employment_type"] is EmploymentType.SELF_EMPLOYED
     cleaned["course_relevance"] = clean_text(
         data.get("course_relevance"), field="course_relevance", label="description of how the job relates to your degree",
         max_length=limits.COURSE_RELEVANCE_MAX, required=True, multiline=True,
@@ -100,6 +142,12 @@ def clean_employer_data(data: dict) -> dict:
         data.get("job_title"), field="job_title", label="job title", max_length=limits.JOB_TITLE_MAX
     )
     return cleaned
+
+
+def _changed_line(name: str, before, after) -> str:
+    if name == "employment_type":
+        before, after = label(before), label(after)
+    return changed_line(FIELD_LABELS[name], before, after)
 
 
 def _fmt(day: date) -> str:
@@ -161,6 +209,7 @@ def add_employer(session: Session, student: Student, data: dict, *, actor: Actor
     require_actor_may_change(session, access.student, actor, what="employers", access=access)
     values = clean_employer_data(data)
     opt = _opt_for_start(access, values["start_date"])
+    require_type_allowed_on(opt, values["employment_type"])
     deleted = find_deleted_match(
         session, student, name=values["name"], ein=values["ein"], start_date=values["start_date"]
     )
@@ -191,7 +240,8 @@ def add_employer(session: Session, student: Student, data: dict, *, actor: Actor
         document.employer_id = employer.id
     record_event(session, actor, "employer.added", student=student, change_kind=ChangeKind.EMPLOYER,
                  subject=f"employer:{employer.id}", after=employer.snapshot(), reported_late=employer.reported_late)  # fmt: skip
-    queue_report_receipt(session, student, [f"Employer added: {employer.name}, starting {_show(employer.start_date)}"],
+    queue_report_receipt(session, student, [f"Employer added: {employer.name}, starting {_show(employer.start_date)}",
+                                            f"Employment type: {label(employer.employment_type)}"],
                          actor=actor, today=today)  # fmt: skip
     return employer
 
@@ -224,6 +274,8 @@ def update_employer(session: Session, employer: Employer, data: dict, *, actor: 
     changed = {name for name in EDITABLE_FIELDS if values[name] != getattr(employer, name)}
     if not changed:
         return employer
+    if "employment_type" in changed and values["self_employed"] != employer.self_employed:
+        changed.add("self_employed")  # follows the type; the change list and the SEVIS batch carry it
     stem = employer.opt_authorization is not None and employer.opt_authorization.kind == OptKind.STEM
     if actor.is_student and stem and changed - STEM_STUDENT_EDITABLE:
         raise NotAllowed(
@@ -236,10 +288,14 @@ def update_employer(session: Session, employer: Employer, data: dict, *, actor: 
             "so your history is not overwritten. If it is the same job under a new name, confirm that below.",
             field="name",
         )
+    target_opt = employer.opt_authorization
     if "start_date" in changed:
         opt = _opt_for_start(access, values["start_date"])
         if opt.id != employer.opt_authorization_id and not (actor.is_student and stem):
-            employer.opt_authorization = opt
+            target_opt = opt
+    if changed & {"employment_type", "start_date"}:
+        require_type_allowed_on(target_opt, values["employment_type"])
+    employer.opt_authorization = target_opt
     for name in changed:
         setattr(employer, name, values[name])
     session.flush()
@@ -250,7 +306,7 @@ def update_employer(session: Session, employer: Employer, data: dict, *, actor: 
                  after={"id": employer.id, "name": after["name"], **{k: after[k] for k in sorted(changed)}})  # fmt: skip
     lines = [f"Employer changed: {before['name']}"]
     lines += [
-        changed_line(FIELD_LABELS[name], old_values[name], values[name]) for name in EDITABLE_FIELDS if name in changed
+        _changed_line(name, old_values[name], values[name]) for name in EDITABLE_FIELDS if name in changed
     ]
     queue_report_receipt(session, employer.student, lines, actor=actor, today=today)
     return employer
@@ -344,11 +400,14 @@ def resubmit_stem_employer(session: Session, employer: Employer, data: dict, *, 
         raise RuleBroken(f"A STEM employer starts on or after your STEM OPT starts, on {_fmt(stem.start_date)}."
                          if stem is not None else "You have no STEM OPT to report this employer under.",
                          field="start_date")  # fmt: skip
+    require_type_allowed_on(opt, values["employment_type"])
     document = data.get("i983_document")
     if not (isinstance(document, Document) and document.student_id == employer.student_id
             and document.kind == DocumentKind.I983):  # fmt: skip
         raise RuleBroken("Attach the corrected Form I-983 you signed with this employer (a PDF).", field="i983")
     changed = sorted(name for name in EDITABLE_FIELDS if values[name] != getattr(employer, name))
+    if "employment_type" in changed and values["self_employed"] != employer.self_employed:
+        changed = sorted([*changed, "self_employed"])
     old_values = {name: getattr(employer, name) for name in changed}
     before = employer.snapshot()
     for name in changed:
@@ -365,7 +424,7 @@ def resubmit_stem_employer(session: Session, employer: Employer, data: dict, *, 
                  after={"id": employer.id, "name": after["name"], "review_status": after["review_status"],
                         "i983_document_id": document.id, **{name: after[name] for name in changed}})  # fmt: skip
     lines = [f"Employer corrected and resubmitted for school review: {employer.name}"]
-    lines += [changed_line(FIELD_LABELS[name], old_values[name], values[name]) for name in changed]
+    lines += [_changed_line(name, old_values[name], values[name]) for name in changed if name in EDITABLE_FIELDS]
     queue_report_receipt(session, employer.student, lines, actor=actor, today=today)
     return employer
 

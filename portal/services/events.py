@@ -48,10 +48,11 @@ NOT_A_FIELD = ("id", "kind", "sha256", "obligation_id", "reported_late")
 
 
 def _value_labels() -> dict[str, dict[str, str]]:
-    from portal.models.enums import EmployerReview, EmploymentTime
+    from portal.models.enums import EmployerReview, EmploymentTime, EmploymentType
     from portal.services.labels import label
 
     return {"employment_time": {item.value: label(item) for item in EmploymentTime},
+            "employment_type": {item.value: label(item) for item in EmploymentType},
             "review_status": {item.value: label(item) for item in EmployerReview}}  # fmt: skip
 
 

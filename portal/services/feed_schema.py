@@ -71,6 +71,7 @@ class Employer(_Shape):
     postal_code: Text = None
     ein: Text = None
     self_employed: EmployerValue = None
+    employment_type: Text = None  # left out: self-employed or paid employee by self_employed (employers service)
     course_relevance: Text = None
     employment_time: Text = None
     start_date: Text = None

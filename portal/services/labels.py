@@ -8,6 +8,7 @@ from portal.models.enums import (
     DigestCadence,
     EmployerReview,
     EmploymentTime,
+    EmploymentType,
     OptKind,
     OptStatus,
     ProblemStatus,
@@ -34,6 +35,10 @@ LABELS: dict[type[Enum], dict[str, str]] = {
     EmployerReview: {EmployerReview.NOT_NEEDED: "Not needed", EmployerReview.WAITING: "Waiting for your review",
                      EmployerReview.ACCEPTED: "Accepted", EmployerReview.RETURNED: "Returned to the student"},  # fmt: skip
     EmploymentTime: {EmploymentTime.FULL_TIME: "Full time", EmploymentTime.PART_TIME: "Part time"},
+    EmploymentType: {EmploymentType.PAID_EMPLOYEE: "Paid employee", EmploymentType.SELF_EMPLOYED: "Self-employed business owner",
+                     EmploymentType.UNPAID: "Volunteer or unpaid intern",
+                     EmploymentType.AGENCY_OR_CONTRACT: "Through an agency or on contract",
+                     EmploymentType.SHORT_TERM: "Several short-term jobs"},  # fmt: skip
     ProgramStatus: {ProgramStatus.ACTIVE: "Active", ProgramStatus.COMPLETED: "Completed",
                     ProgramStatus.TRANSFERRED: "Transferred", ProgramStatus.TERMINATED: "Terminated"},  # fmt: skip
     DigestCadence: {DigestCadence.OFF: "Off", DigestCadence.DAILY: "Daily", DigestCadence.WEEKLY: "Weekly"},

@@ -122,6 +122,7 @@ def test_a_student_creates_the_account_from_the_email_and_reports_changes(page, 
     form.get_by_label(re.compile(r"^State")).select_option("MA")
     form.get_by_label(re.compile(r"^ZIP code")).fill("02110")
     form.locator("label", has_text="Full time").click()
+    form.locator("label", has_text="Paid employee").click()
     form.get_by_label(re.compile(r"^Start date")).fill(date.today().isoformat())
     form.get_by_label(re.compile(r"relate|course|degree", re.I)).first.fill("I analyse data with what I learned.")
     form.get_by_role("button", name="Add employer").click()

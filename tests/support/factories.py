@@ -222,7 +222,7 @@ def employer_form_data(**overrides) -> dict:
     data = {
         "name": "Acme Analytics LLC", "address_line1": "1 Main Street", "address_line2": "", "city": "Boston",
         "state": "MA", "postal_code": "02110", "ein": "12-3456789", "course_relevance": "I analyse data, as in my degree.",
-        "employment_time": "full_time", "start_date": "2026-02-25", "end_date": "", "supervisor_first_name": "Ada",
+        "employment_time": "full_time", "employment_type": "paid_employee", "start_date": "2026-02-25", "end_date": "", "supervisor_first_name": "Ada",
         "supervisor_last_name": "Lovelace", "supervisor_phone": "(617) 555-0100", "supervisor_phone_ext": "12",
         "supervisor_email": "Ada@Example.com", "job_title": "Data Analyst",
     }  # fmt: skip

@@ -281,3 +281,36 @@ def test_0013_keeps_one_principal_per_school_and_lifts_the_cap_on_dsos(fresh_dat
                      "gone@u.edu": "principal_dso", "only@v.edu": "principal_dso"}  # fmt: skip
     assert [tuple(row) for row in events] == [("later@u.edu", "official.role_changed", "system", 1),
                                               ("latest@u.edu", "official.role_changed", "system", 1)]  # fmt: skip
+
+
+def test_0021_gives_existing_employers_a_type_from_their_self_employed_flag(fresh_database_url):
+    class MigrationConfig(TestConfig):
+        DATABASE_URL = fresh_database_url
+
+    app = create_app(MigrationConfig)
+    engine = create_engine(fresh_database_url)
+    employer = ("INSERT INTO employers (id, student_id, name, address_line1, address_line2, city, state, postal_code, "
+                "self_employed, course_relevance, employment_time, start_date, reported_late, review_status, "
+                "created_at, updated_at, version) VALUES (:id, 1, 'Co', '1 Main', '', 'Boston', 'MA', '02110', :self, "
+                "'Relevant.', 'full_time', '2026-01-01', false, 'not_needed', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)")  # fmt: skip
+    try:
+        with app.app_context():
+            upgrade(revision="0019")
+            with engine.begin() as connection:
+                connection.execute(text("INSERT INTO schools (id, name, code, created_at) "
+                                        "VALUES (1, 'U', 'TST214F00000001', CURRENT_TIMESTAMP)"))  # fmt: skip
+                connection.execute(text(
+                    "INSERT INTO students (id, sevis_id, school_id, surname, given_name, email, created_at, updated_at, "
+                    "version) VALUES (1, 'N0000000001', 1, 'S', 'G', 's@x.edu', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))
+                connection.execute(text(employer), [{"id": 1, "self": False}, {"id": 2, "self": True}])
+            upgrade(revision="0021")
+            with engine.begin() as connection:
+                types = connection.execute(text("SELECT id, employment_type FROM employers ORDER BY id")).all()
+                with pytest.raises(DBAPIError):
+                    with connection.begin_nested():
+                        connection.execute(text("UPDATE employers SET employment_type = 'gig' WHERE id = 1"))
+            downgrade(revision="0019")
+            db.engine.dispose()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in types] == [(1, "paid_employee"), (2, "self_employed")]

@@ -12,7 +12,8 @@ from portal.models.enums import EmployerReview, ProgramStatus
 def _employer_form(student, **overrides):
     opt = student.program_records[-1].opt_authorizations[0]
     data = {"name": "Late Corp", "address_line1": "2 Main Street", "city": "Boston", "state": "MA", "postal_code": "02110",
-            "employment_time": "full_time", "start_date": (opt.start_date + timedelta(days=1)).isoformat(),
+            "employment_time": "full_time", "employment_type": "paid_employee",
+            "start_date": (opt.start_date + timedelta(days=1)).isoformat(),
             "course_relevance": "Uses the degree."}  # fmt: skip
     data.update(overrides)
     return data

@@ -16,6 +16,7 @@ def form_data(student, **overrides):
     data = {
         "name": "Initech", "address_line1": "5 Office Park", "city": "Austin", "state": "TX", "postal_code": "78701",
         "ein": "987654321", "job_title": "Engineer", "employment_time": "full_time",
+        "employment_type": "paid_employee",
         "start_date": max(opt.start_date, date.today() - timedelta(days=3)).isoformat(), "end_date": "",
         "course_relevance": "Software engineering, my major.", "supervisor_first_name": "", "supervisor_last_name": "",
         "supervisor_phone": "", "supervisor_phone_ext": "", "supervisor_email": "",
