@@ -4,7 +4,7 @@ The kinds SEVP's OPT policy guidance accepts as OPT employment. A self-employed 
 "self_employed", every other existing row "paid_employee" (the default for new rows too).
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2027-01-11
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0019"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
