@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.services.event_labels import EVENT_LABELS, event_label
+from portal.services.labels import EVENT_LABELS, event_label
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,7 +15,7 @@ def _types_written_in_code() -> set[str]:
     found = set()
     for path in [*ROOT.joinpath("portal").rglob("*.py"), *ROOT.joinpath("dso_admin").rglob("*.py")]:
         text = path.read_text()
-        if "record_event" not in text or path.name == "event_labels.py":
+        if "record_event" not in text or path.name == "labels.py":
             continue
         found.update(re.findall(r'record_event\(\s*\w+,\s*[^,]+,\s*"([a-z_]+\.[a-z_]+)"', text))
         for pair in re.findall(r'event_type = "([a-z_]+\.[a-z_]+)" if .+ else "([a-z_]+\.[a-z_]+)"', text):
