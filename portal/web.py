@@ -13,7 +13,15 @@ from werkzeug.routing import IntegerConverter, ValidationError
 from portal.extensions import htmx
 from portal.forms.rendering import input_attrs, use_fast_html_params
 from portal.services.errors import DomainError
-from portal.services.labels import document_label, event_label, field_label, label, template_title, value_words
+from portal.services.labels import (
+    document_label,
+    event_label,
+    event_title,
+    field_label,
+    label,
+    template_title,
+    value_words,
+)
 from portal.services.validation import MAX_ID, bounded_int
 from portal.services.words import file_size, number_in_words, opt_state_in_words, phone_number
 
@@ -202,6 +210,7 @@ def register_web_hooks(app: Flask) -> None:
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["template_title"] = template_title
     app.jinja_env.filters["field_label"] = field_label
+    app.jinja_env.filters["event_title"] = event_title
     app.jinja_env.filters["value_words"] = value_words
     app.jinja_env.globals["wants_partial"] = wants_partial
     app.jinja_env.globals["input_attrs"] = input_attrs

@@ -34,6 +34,7 @@ from portal.models.enums import (
 from portal.services.clock import long_date
 from portal.services.timeline import EmploymentState, OptState
 from portal.services.validation import US_STATES
+from portal.services.words import phone_number
 
 # By enum class: several enums share a value ("approved" is a recorded status and a timeline state) but not words.
 LABELS: dict[type[Enum], dict[str, str]] = {
@@ -186,6 +187,10 @@ FIELD_LABELS = {
     "lock_count": "Times locked", "kinds": "Kinds", "from": "From", "format": "Format",
     "force_password_change": "Must choose a new password", "education_level": "Education level",
     "display_name": "Name", "completed": "Completed", "batch": "Batch", "subject": "Subject", "to": "To",
+    "employers_hidden": "Employers hidden", "error": "Error", "i983_document_id": "Form I-983 document",
+    "mfa_cleared": "Two-step sign-in cleared", "obligation_id": "Reporting obligation", "opts_ended": "OPTs ended",
+    "read_only_until": "Read-only until", "reference": "Reference", "rows": "Rows", "sent_again": "Sent again",
+    "sha256": "File fingerprint (SHA-256)", "since_last_download": "Since the last download", "until": "Until",
 }  # fmt: skip
 
 # A field whose stored value is an enum's value: the value reads as that enum's words.
@@ -217,6 +222,17 @@ def event_label(event_type: str) -> str:
     area, _, what = (event_type or "").partition(".")
     parts = [part.replace("_", " ").strip() for part in (area, what) if part.replace("_", " ").strip()]
     return ": ".join(parts).capitalize() if parts else "Event"
+
+
+def event_title(event) -> str:
+    """An event's title as History shows it, naming the employer an employer event is about."""
+    words = event_label(event.event_type)
+    if event.event_type.startswith("employer."):
+        name = next((side["name"] for side in (event.after, event.before) if isinstance(side, dict) and side.get("name")),
+                    None)  # fmt: skip
+        if name:
+            return f"{words}: {name}"
+    return words
 
 
 def document_label(kind: DocumentKind | str) -> str:
@@ -271,6 +287,8 @@ def value_words(value, field: str | None = None) -> str:
             return label(FIELD_ENUMS[field](value))
         except ValueError:
             return value
+    if field in ("phone", "supervisor_phone"):
+        return phone_number(value)
     if field == "state" and value in US_STATES:
         return US_STATES[value]
     if field == "template":
