@@ -198,6 +198,13 @@ FIELD_ENUMS: dict[str, type[Enum]] = {
     "employment_time": EmploymentTime, "review_status": EmployerReview, "role": Role, "digest_cadence": DigestCadence,
     "education_level": EducationLevel, "format": ExportFormat,
 }  # fmt: skip
+# A field several enums share ("kind" of a document, an address or an OPT): the first enum with the value.
+FIELD_ENUM_GUESSES: dict[str, tuple[type[Enum], ...]] = {
+    "kind": (DocumentKind, AddressKind, OptKind, ObligationKind, ChangeKind),
+    "status": (OptStatus, ProgramStatus, ProblemStatus, EmailStatus, FeedItemStatus),
+    "result": (SevisResultState,), "actor_kind": (ActorKind,), "purpose": (LinkPurpose,),
+}  # fmt: skip
+_SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -293,15 +300,14 @@ def value_words(value, field: str | None = None) -> str:
         return US_STATES[value]
     if field == "template":
         return template_title(value)
-    if field == "kind":
-        for kind in (DocumentKind, AddressKind, ObligationKind):
-            try:
-                return label(kind(value))
-            except ValueError:
-                continue
+    for enum in FIELD_ENUM_GUESSES.get(field, ()):
+        if value in {member.value for member in enum}:
+            return label(enum(value))
     if _ISO_DATE.match(value) or (len(value) > 10 and _ISO_DATE.match(value[:10]) and value[10] in "T "):
         try:
             return long_date(date.fromisoformat(value[:10]))
         except ValueError:
             return value
+    if _SNAKE.match(value):  # an identifier no table knows yet still reads as words
+        return label(value)
     return value
