@@ -72,7 +72,7 @@ LABELS: dict[type[Enum], dict[str, str]] = {
     ChangeKind: {ChangeKind.EMPLOYER: "Employer", ChangeKind.CONTACT: "Phone and email",
                  ChangeKind.ADDRESS: "Address", ChangeKind.DOCUMENT: "Document"},  # fmt: skip
     LinkPurpose: {LinkPurpose.ACCOUNT_CREATION: "Account creation", LinkPurpose.PASSWORD_RESET: "Password reset"},
-    EmailStatus: {EmailStatus.QUEUED: "Waiting to be sent", EmailStatus.SENDING: "Sending", EmailStatus.SENT: "Sent",
+    EmailStatus: {EmailStatus.QUEUED: "Queued", EmailStatus.SENDING: "Sending", EmailStatus.SENT: "Sent",
                   EmailStatus.FAILED: "Could not be sent", EmailStatus.CANCELLED: "Cancelled"},  # fmt: skip
     ObligationKind: {
         ObligationKind.ADDRESS_CHANGE: "Address change",
