@@ -28,6 +28,7 @@ ALLOWED = [
     re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),  # an email address (seeded ones may hold underscores)
     re.compile(r"\b[\w.-]+\.(?:pdf|png|jpe?g|csv|xlsx|xml|txt)\b", re.I),  # a file name someone uploaded or downloads
     re.compile(r"https?://\S+"),  # a link shown as text (the feed's endpoint, a reference URL)
+    re.compile(r"First line: [a-z_, ]+\."),  # onboarding: the CSV's column names, which the file must use as written
     re.compile(r"\bExample: \d{4}-\d{2}-\d{2}\b|\blike \d{4}-\d{2}-\d{2}\b"),  # a hint showing how to type a date
 ]
 
