@@ -11,12 +11,10 @@ from sqlalchemy.orm import Session
 from portal.models import Event
 from portal.models.enums import ActorKind
 from portal.services.clock import start_of_day_utc
+from portal.services.labels import LABELS
 
 PER_PAGE = 50
-ACTOR_LABELS = {
-    ActorKind.STUDENT: "Student", ActorKind.SCHOOL_OFFICIAL: "School official", ActorKind.SUPPORT: "Support",
-    ActorKind.SYSTEM: "System", ActorKind.DATA_FEED: "Data feed",
-}  # fmt: skip
+ACTOR_LABELS = LABELS[ActorKind]
 
 
 @dataclass

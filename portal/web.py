@@ -12,11 +12,16 @@ from werkzeug.routing import IntegerConverter, ValidationError
 
 from portal.extensions import htmx
 from portal.forms.rendering import input_attrs, use_fast_html_params
-from portal.notifications.catalog import template_title
-from portal.services.documents import document_label
 from portal.services.errors import DomainError
-from portal.services.event_labels import event_label
-from portal.services.labels import label
+from portal.services.labels import (
+    document_label,
+    event_label,
+    event_title,
+    field_label,
+    label,
+    template_title,
+    value_words,
+)
 from portal.services.validation import MAX_ID, bounded_int
 from portal.services.words import file_size, number_in_words, opt_state_in_words, phone_number
 
@@ -204,6 +209,9 @@ def register_web_hooks(app: Flask) -> None:
     app.jinja_env.filters["opt_state"] = opt_state_in_words
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["template_title"] = template_title
+    app.jinja_env.filters["field_label"] = field_label
+    app.jinja_env.filters["event_title"] = event_title
+    app.jinja_env.filters["value_words"] = value_words
     app.jinja_env.globals["wants_partial"] = wants_partial
     app.jinja_env.globals["input_attrs"] = input_attrs
     app.jinja_env.globals["nav_links"] = nav_links

@@ -228,16 +228,6 @@ def render(name: str, context: dict, *, link: str = LINK_PLACEHOLDER) -> tuple[s
     return subject, text, html
 
 
-def template_title(name: str) -> str:
-    """The words a person reads for template ``name``; an unknown (retired) name as words, never the identifier."""
-    template = CATALOG.get(name)
-    if template is not None and template.title:
-        return template.title
-    from portal.services.labels import label
-
-    return label(name)
-
-
 SAMPLE_REFERENCE_CODE = "OPT-7K3M-9Q2X"
 
 

@@ -21,13 +21,11 @@ from sqlalchemy.orm import Session, selectinload
 from portal.models import ChangeListDownload, Employer, Event, School, Student, utcnow
 from portal.models.enums import ActorKind, ChangeKind, EmployerReview, ExportFormat
 from portal.services.actors import Actor
-from portal.services.employers import FIELD_LABELS as EMPLOYER_FIELDS
 from portal.services.errors import InvalidValue, NotAllowed, RuleBroken
-from portal.services.event_labels import EVENT_LABELS, event_label
 from portal.services.events import NOT_A_FIELD, field_changes, record_event, value_text
 from portal.services.exports import ExcelDateTime, SheetLayout, csv_chunks, xlsx_chunks
 from portal.services.exports_postgresql import csv_copy_chunks, xlsx_copy_chunks
-from portal.services.labels import label
+from portal.services.labels import EVENT_LABELS, FIELD_LABELS, event_label, field_label, label
 
 EASTERN = ZoneInfo("America/New_York")
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -211,14 +209,6 @@ def change_rows(session: Session, school_id: int, change_range: ChangeRange, *, 
 HEADER = ["SEVIS ID", "Student", "What changed", "Which", "Field", "Old value", "New value", "When (US Eastern)", "By",
           "Reference", "Enter in SEVIS by hand", "Reported late"]  # fmt: skip
 WIDTHS = (13, 24, 30, 30, 28, 32, 32, 17, 24, 12, 12, 10)
-_ADDRESS_FIELDS = {"line1": "Street address", "line2": "Second address line", "city": "City", "state": "State",
-                   "postal_code": "ZIP code"}  # fmt: skip
-FIELD_LABELS = {**EMPLOYER_FIELDS, **_ADDRESS_FIELDS, "phone": "Phone number", "email": "Email address",
-                "requested_email": "Email address asked for", "review_status": "School review",
-                "note": "Note from the school", "filename": "File", "size_bytes": "Size (bytes)", "due_on": "Due on"}  # fmt: skip
-def field_label(key: str) -> str:
-    """The words for a changed field: ``job_title`` reads "Job title", ``line1`` "Street address"."""
-    return FIELD_LABELS.get(key) or label(key)
 
 
 def _which(event_type: str, kind, before: dict, after: dict) -> str:

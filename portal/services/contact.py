@@ -134,7 +134,7 @@ def update_address(session: Session, student: Student, kind, data: dict, *, acto
             setattr(address, key, value)
     session.flush()
     event = record_event(session, actor, f"address.{kind.value}_changed", student=student, change_kind=ChangeKind.ADDRESS,
-                         subject=f"address:{kind.value}", before=before, after={"kind": kind, **values})  # fmt: skip
+                         subject=f"address:{kind.value}", before=before, after=values)  # fmt: skip
     _obligation(
         session, student, ObligationKind.ADDRESS_CHANGE, event, f"Record the student's new {kind.value} address.", today
     )

@@ -14,6 +14,7 @@ from portal.services.access import require_actor_may_change
 from portal.services.actors import Actor
 from portal.services.errors import InvalidValue
 from portal.services.events import record_event
+from portal.services.labels import document_label
 from portal.services.uploads import (
     IMAGE_MAX_BYTES,
     JPEG_SIGNATURE,
@@ -29,17 +30,7 @@ from portal.services.uploads import (
 )  # fmt: skip
 
 # The words a person reads for each kind of document (pages, history, DSO view).
-DOCUMENT_LABELS = {DocumentKind.I983: "Form I-983", DocumentKind.SCREENSHOT: "Screenshot",
-                   DocumentKind.EAD_CARD: "EAD card", DocumentKind.I983_EVALUATION: "Form I-983 evaluation"}  # fmt: skip
 STUDENT_UPLOAD_KINDS = (DocumentKind.I983, DocumentKind.EAD_CARD, DocumentKind.I983_EVALUATION)
-
-
-def document_label(kind: DocumentKind | str) -> str:
-    """The words for a document kind ("EAD card"), never its code."""
-    try:
-        return DOCUMENT_LABELS[DocumentKind(kind)]
-    except ValueError:
-        return "Document"
 
 
 def upload_i983(session: Session, student: Student, stream, filename: str | None, *, actor: Actor, upload_dir: str,

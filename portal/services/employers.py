@@ -25,7 +25,7 @@ from portal.services.actors import Actor
 from portal.services.clock import EASTERN, long_date, today_eastern
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, RuleBroken, StaleEdit
 from portal.services.events import record_event
-from portal.services.labels import label
+from portal.services.labels import FIELD_LABELS, label
 from portal.services.receipts import changed_line, queue_report_receipt
 from portal.services.receipts import show as _show
 from portal.services.validation import (
@@ -49,16 +49,6 @@ EDITABLE_FIELDS = (
     "course_relevance", "employment_time", "start_date", "end_date", "supervisor_first_name",
     "supervisor_last_name", "supervisor_phone", "supervisor_phone_ext", "supervisor_email", "job_title",
 )  # fmt: skip
-# How the student's receipt names each field (issue 6: receipt of what the student reported).
-FIELD_LABELS = {
-    "name": "Employer name", "address_line1": "Street address", "address_line2": "Second address line",
-    "city": "City", "state": "State", "postal_code": "ZIP code", "ein": "EIN", "self_employed": "Self-employed",
-    "employment_type": "Employment type",
-    "course_relevance": "How the job relates to your degree", "employment_time": "Full or part time",
-    "start_date": "Start date", "end_date": "End date", "supervisor_first_name": "Supervisor's first name",
-    "supervisor_last_name": "Supervisor's last name", "supervisor_phone": "Supervisor's phone",
-    "supervisor_phone_ext": "Supervisor's extension", "supervisor_email": "Supervisor's email", "job_title": "Job title",
-}  # fmt: skip
 
 
 def _flag(value) -> bool:

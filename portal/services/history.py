@@ -13,6 +13,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.models import Event, OutboxEmail, Student
+from portal.models.enums import AddressKind
+from portal.services.labels import field_label, value_words
 
 # What a student can filter by: the first part of the event type ("employer.added" -> employer).
 HISTORY_KINDS = {
@@ -85,18 +87,24 @@ def _newest_first(session: Session, model, condition, when, *, page, per_page: i
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
-def describe_changes(before: dict | None, after: dict | None) -> list[tuple[str, Any, Any]]:
-    """(field, before, after) for every field that differs, for showing an event's change."""
-    before, after = before or {}, after or {}
+# Bookkeeping a person never reads in a change: the row's id; the address's kind is already in the event's title.
+_NOT_SHOWN = frozenset({"id"})
+
+
+def describe_changes(before: dict | None, after: dict | None) -> list[tuple[str, str, str]]:
+    """(field, before, after) in words for every field that changed (all of them for an addition or a removal)."""
+    before = before if isinstance(before, dict) else {}
+    after = after if isinstance(after, dict) else {}
     rows = []
-    for key in list(dict.fromkeys([*before.keys(), *after.keys()])):
-        if key == "id":
-            continue
+    for key in dict.fromkeys([*before.keys(), *after.keys()]):
         old, new = before.get(key), after.get(key)
-        if old in (None, "") and new in (None, ""):
+        if key in _NOT_SHOWN or (old in (None, "") and new in (None, "")):
             continue
-        if old != new or not before or not after:
-            rows.append((key.replace("_", " "), old, new))
+        if key == "kind" and {old, new} <= {None, *(kind.value for kind in AddressKind)}:
+            continue  # older address events recorded their kind beside the fields
+        if before and after and old == new:
+            continue
+        rows.append((field_label(key), value_words(old, key), value_words(new, key)))
     return rows
 
 

@@ -4,8 +4,9 @@ import re
 
 import pytest
 
-from portal.notifications.catalog import CATALOG, SAMPLE_REFERENCE_CODE, render, render_sample, template_title
+from portal.notifications.catalog import CATALOG, SAMPLE_REFERENCE_CODE, render, render_sample
 from portal.services.errors import InvalidValue
+from portal.services.labels import template_title
 
 ISSUE_6_TEMPLATES = [
     "email_changed", "report_receipt", "unemployment_warning", "stem_validation_due", "reporting_not_recorded",

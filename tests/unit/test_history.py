@@ -59,8 +59,25 @@ def test_csv_cells_cannot_start_a_formula(value, cell):
     assert _safe_cell(value) == cell
 
 
-def test_describe_changes_lists_changed_fields():
+def test_describe_changes_lists_changed_fields_in_words():
     assert describe_changes({"id": 1, "city": "A", "state": "MA"}, {"id": 1, "city": "B", "state": "MA"}) == [
-        ("city", "A", "B")
+        ("City", "A", "B")
     ]
-    assert describe_changes(None, {"city": "B", "line2": "", "ein": None}) == [("city", None, "B")]
+    assert describe_changes(None, {"city": "B", "line2": "", "ein": None}) == [("City", "", "B")]
+
+
+@pytest.mark.parametrize(("before", "after", "rows"), [
+    ({"employment_time": "full_time"}, {"employment_time": "part_time"}, [("Full or part time", "Full time", "Part time")]),
+    ({"self_employed": False}, {"self_employed": True}, [("Self-employed", "No", "Yes")]),
+    ({"review_status": "not_needed"}, {"review_status": "waiting"}, [("School review", "Not needed", "Waiting for your review")]),
+    (None, {"template": "report_receipt"}, [("Email", "", "Receipt for a report")]),
+    ({"line1": "1 Elm St"}, {"line1": "2 Oak St"}, [("Street address", "1 Elm St", "2 Oak St")]),
+    ({"start_date": "2027-09-07"}, {"start_date": "2027-09-08"}, [("Start date", "September 7, 2027", "September 8, 2027")]),
+    ({"state": "NH"}, {"state": "MA"}, [("State", "New Hampshire", "Massachusetts")]),
+    # An address event of before this change recorded its kind beside the fields: not a change, not shown.
+    ({"line1": "1 Elm St", "city": "Keene"}, {"kind": "physical", "line1": "2 Oak St", "city": "Keene"},
+     [("Street address", "1 Elm St", "2 Oak St")]),
+    ({"id": 3, "name": "Acme", "job_title": "A"}, {"id": 3, "name": "Acme", "job_title": "B"}, [("Job title", "A", "B")]),
+])  # fmt: skip
+def test_describe_changes_puts_values_and_fields_into_words(before, after, rows):
+    assert describe_changes(before, after) == rows

@@ -309,7 +309,7 @@ def test_a_row_shows_the_latest_opt_the_account_state_and_the_current_employer(c
     factory.session.flush()
     body = _get(client).get_data(as_text=True)
     rows = {row.split("</a>")[0].rsplit(">", 1)[1]: row for row in body.split("<tr>")[2:]}
-    assert "STEM, approved" in rows["Stem, Terry"] and "<td>New Co</td>" in rows["Stem, Terry"]
+    assert "STEM OPT, approved" in rows["Stem, Terry"] and "<td>New Co</td>" in rows["Stem, Terry"]
     assert "<td>Active</td>" in rows["Stem, Terry"]
     assert "<td>Locked</td>" in rows["Locked, Terry"]
     assert "<td>Invitation sent</td>" in rows["Invited, Terry"] and "<td>None</td>" in rows["Invited, Terry"]
