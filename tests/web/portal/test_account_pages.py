@@ -239,7 +239,7 @@ def test_bad_input_on_signed_in_forms(client, factory, sign_in):
     for value in BAD_VALUES.values():
         response = client.post("/password/change", data={"current_password": value, "password": value, "confirm": value})
         assert response.status_code == 422
-    client.get("/mfa/setup")
+    client.post("/mfa/setup/start")
     for value in BAD_VALUES.values():
         assert client.post("/mfa/setup", data={"code": value}).status_code == 422
 
@@ -254,7 +254,7 @@ def test_recovery_codes_can_be_downloaded_as_text_and_copied(client, factory, si
 
     user = factory.user(role=Role.STUDENT)
     sign_in(user)
-    client.get("/mfa/setup")
+    client.post("/mfa/setup/start")
     page = client.post("/mfa/setup", data={"code": pyotp.TOTP(mfa.secret_of(user)).now()}).get_data(as_text=True)
     shown = re.findall(r"<li><code>([^<]+)</code></li>", page)
     assert len(shown) == 10
