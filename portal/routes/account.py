@@ -246,8 +246,8 @@ def mfa_setup():
         secret = mfa.shown_secret(current_user)
     required = mfa.mfa_required(current_user)
     if secret is None:
-        return _no_store(make_response(render_template("pages/mfa_setup.html", form=ConfirmForm(), secret=None,
-                                                       required=required)))
+        page = render_template("pages/mfa_setup.html", form=ConfirmForm(), secret=None, required=required)
+        return _no_store(make_response(page))
     uri = mfa.provisioning_uri(current_user, current_app.config["SITE_NAME"])
     status = 422 if form.is_submitted() else 200
     return _no_store(render_page_or_partial("pages/mfa_setup.html", "partials/_mfa_setup_form.html", status=status,

@@ -433,7 +433,7 @@ def test_a_student_signing_in_just_after_an_upgrade_must_change_the_password_on_
     assert client.get("/dashboard").headers["Location"] == "/password/change"
 
 
-def test_a_get_of_mfa_setup_never_changes_the_key_and_only_a_post_starts_again(client, factory, db_session):
+def test_a_get_of_mfa_setup_never_makes_or_changes_the_key_and_only_a_post_does(client, factory, db_session):
     user = factory.user(role=Role.DSO)  # the setup is this official's pending step: the restart must be open too
     _post_sign_in(client, user.email, PASSWORD)
     for url in ("/mfa/setup", "/mfa/setup?restart=1"):
