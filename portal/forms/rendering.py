@@ -10,7 +10,9 @@ from wtforms.widgets.core import clean_key
 
 # WTForms' own, kept for the test that compares the two.
 WTFORMS_HTML_PARAMS = core.html_params
-NO_ERROR_STYLE = "usa-checkbox__input"  # USWDS marks inputs, selects and textareas in error; a checkbox has none
+# USWDS marks inputs, selects and textareas in error; a checkbox has none, and a file input's drop zone is marked by
+# its form group (the input itself lies under the drop zone).
+NO_ERROR_STYLE = frozenset({"usa-checkbox__input", "usa-file-input__input"})
 
 
 def input_attrs(base_class: str, extra: dict, error_id: str, hint_id: str | None, has_errors: bool, type=None,
@@ -20,7 +22,7 @@ def input_attrs(base_class: str, extra: dict, error_id: str, hint_id: str | None
     attrs = {(key.replace("_", "-") if key.startswith("hx_") else key): value
              for key, value in extra.items() if key != "class_"}  # fmt: skip
     classes = [base_class]
-    if has_errors and base_class != NO_ERROR_STYLE:
+    if has_errors and base_class not in NO_ERROR_STYLE:
         classes.append("usa-input--error")
     if extra.get("class_"):
         classes.append(extra["class_"])

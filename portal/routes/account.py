@@ -3,7 +3,7 @@ two-step verification, and signing out everywhere."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, session, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -239,14 +239,34 @@ def mfa_setup():
             response = render_page_or_partial("pages/mfa_recovery_codes.html", "partials/_mfa_recovery_codes.html",
                                               codes=codes, next_url=continue_after_step())  # fmt: skip
             return _no_store(response)
-    secret = mfa.pending_secret(db.session, current_user)
-    db.session.commit()
+    if form.is_submitted():
+        # A POST may replace a key that is missing or unreadable, so the error is shown beside a QR code that works.
+        secret = mfa.pending_secret(db.session, current_user)
+        db.session.commit()
+    else:
+        # A GET writes nothing (a prefetch or a link must not make a key): with no key yet, the page offers a POST.
+        secret = mfa.shown_secret(current_user)
+    required = mfa.mfa_required(current_user)
+    if secret is None:
+        page = render_template("pages/mfa_setup.html", form=ConfirmForm(), secret=None, required=required)
+        return _no_store(make_response(page))
     uri = mfa.provisioning_uri(current_user, current_app.config["SITE_NAME"])
     status = 422 if form.is_submitted() else 200
     return _no_store(render_page_or_partial("pages/mfa_setup.html", "partials/_mfa_setup_form.html", status=status,
                                             form=form, error=error, qr=Markup(mfa.qr_svg(uri)),  # noqa: S704 (segno writes the SVG; no user input)
-                                            secret=secret,
-                                            required=mfa.mfa_required(current_user)))  # fmt: skip
+                                            secret=secret, required=required))  # fmt: skip
+
+
+@bp.post("/mfa/setup/start")
+@signed_in_required
+def mfa_setup_start():
+    """Make the not-yet-active key that setup shows (a POST, so no link or prefetch makes one); keeps one already made."""
+    if mfa.mfa_enabled(current_user):
+        return redirect(url_for(".security"))
+    if ConfirmForm().validate_on_submit():
+        mfa.pending_secret(db.session, current_user)
+        db.session.commit()
+    return redirect_or_swap(url_for(".mfa_setup"))
 
 
 @bp.post("/mfa/setup/restart")

@@ -39,7 +39,7 @@ GENERIC_ERROR = ("The email address or password is not right. Check both and try
 _ALWAYS_OPEN = frozenset({"auth.sign_out", "static", "health.healthz", "account.create", "account.reset_request",
                           "account.reset"})  # fmt: skip
 # Pages that belong to a step and are open while it is pending (starting setup again with a new key).
-_PART_OF_STEP = {"account.mfa_setup_restart": "account.mfa_setup"}
+_PART_OF_STEP = {"account.mfa_setup_start": "account.mfa_setup", "account.mfa_setup_restart": "account.mfa_setup"}
 
 
 def home_for(user: User) -> str:

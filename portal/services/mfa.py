@@ -95,6 +95,17 @@ def pending_secret(session: Session, user: User, *, restart: bool = False) -> st
         return start_enrolment(session, user)
 
 
+def shown_secret(user: User) -> str | None:
+    """The not-yet-active secret setup already holds, read without writing: None when there is none yet or it cannot
+    be decrypted (then setup has to start, by a POST, before a QR code can be shown)."""
+    if mfa_enabled(user):
+        return None
+    try:
+        return secret_of(user)
+    except SecretUnreadable:
+        return None
+
+
 def provisioning_uri(user: User, site_name: str) -> str:
     return pyotp.TOTP(secret_of(user)).provisioning_uri(name=user.email, issuer_name=site_name)
 

@@ -17,6 +17,16 @@ def test_the_sign_in_form_can_be_completed_with_the_keyboard_alone(page, seeded)
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.id") == "password"
     page.keyboard.type(seeded["password"])
+    page.keyboard.press("Tab")  # "Show password" shows the typed password; pressed again, it masks it again
+    toggle = page.get_by_role("button", name="Show password")
+    expect(toggle).to_be_focused()
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    page.keyboard.press("Space")
+    expect(page.locator("#password")).to_have_attribute("type", "text")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    page.keyboard.press("Enter")
+    expect(page.locator("#password")).to_have_attribute("type", "password")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.type") == "submit"
     focus_visible = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")

@@ -45,6 +45,10 @@ def test_a_new_official_follows_the_invitation_to_a_sign_in_with_two_step_verifi
     with official.expect_navigation():
         official.get_by_role("button", name="Sign in").click()
     assert official.url.split("?")[0].endswith("/mfa/setup"), "an official must set up two-step verification first"
+    axe_check(official, context="two-step setup, before the key is made")
+    with official.expect_navigation():
+        official.get_by_role("button", name="Start setup").click()
+    assert official.url.split("?")[0].endswith("/mfa/setup")
     axe_check(official, context="two-step setup")
     secret = official.locator("#mfa-secret").inner_text().strip()
     official.get_by_label(re.compile(r"^Code")).fill(pyotp.TOTP(secret).now())

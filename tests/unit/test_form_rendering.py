@@ -50,6 +50,8 @@ def test_a_rendered_field_is_unchanged(app):
      {"class_": "usa-select usa-input--error", "aria-invalid": "true", "aria-describedby": "f-hint f-error"}),
     ("usa-checkbox__input", {}, None, True,
      {"class_": "usa-checkbox__input", "aria-invalid": "true", "aria-describedby": "f-error"}),
+    ("usa-file-input__input", {}, None, True,  # the drop zone's form group shows the error, not the hidden input
+     {"class_": "usa-file-input__input", "aria-invalid": "true", "aria-describedby": "f-error"}),
 ])  # fmt: skip
 def test_input_attrs_merge_the_uswds_class_and_describe_hint_and_error(base_class, extra, hint_id, has_errors,
                                                                        expected):  # fmt: skip

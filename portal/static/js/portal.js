@@ -122,6 +122,85 @@
     });
   });
 
+  // "Show password" buttons ([data-show-password], aria-controls naming the field) are hidden without JavaScript.
+  // Pressing one shows the typed password as text; pressing it again masks it. aria-pressed carries the state.
+  function offerShowPassword(root) {
+    if (!root.querySelectorAll) {
+      return;
+    }
+    root.querySelectorAll("button[data-show-password][hidden]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+  offerShowPassword(document);
+  document.addEventListener("htmx:afterSettle", function (event) {
+    offerShowPassword(event.target);
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-show-password]");
+    if (!button) {
+      return;
+    }
+    var show = button.getAttribute("aria-pressed") !== "true";
+    button.getAttribute("aria-controls").split(/\s+/).forEach(function (id) {
+      var input = document.getElementById(id);
+      if (input) {
+        input.type = show ? "text" : "password";
+        input.setAttribute("autocapitalize", "off");
+        input.setAttribute("autocorrect", "off");
+      }
+    });
+    button.setAttribute("aria-pressed", show ? "true" : "false");
+  });
+
+  // File drop zones ([data-file-input]) are written by the server, so a swapped-in form has one too; USWDS builds
+  // its own only at page load. Here: name the chosen files, as USWDS would, and shade the zone while a file is dragged.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    var zone = input.closest && input.closest("[data-file-input]");
+    if (!zone || input.type !== "file") {
+      return;
+    }
+    var target = zone.querySelector(".usa-file-input__target");
+    var instructions = zone.querySelector(".usa-file-input__instructions");
+    var status = zone.querySelector("[data-file-status]");
+    target.querySelectorAll(".usa-file-input__preview, .usa-file-input__preview-heading").forEach(function (old) {
+      old.remove();
+    });
+    var names = Array.prototype.map.call(input.files, function (file) { return file.name; });
+    instructions.hidden = names.length > 0;
+    if (names.length === 0) {
+      status.textContent = input.multiple ? "No files selected." : "No file selected.";
+      return;
+    }
+    var heading = document.createElement("div");
+    heading.className = "usa-file-input__preview-heading";
+    heading.setAttribute("aria-hidden", "true");
+    heading.textContent = names.length === 1 ? "Selected file " : names.length + " files selected ";
+    var change = document.createElement("span");
+    change.className = "usa-file-input__choose";
+    change.textContent = names.length === 1 ? "Change file" : "Change files";
+    heading.appendChild(change);
+    target.insertBefore(heading, instructions);
+    names.forEach(function (name) {
+      var preview = document.createElement("div");
+      preview.className = "usa-file-input__preview";
+      preview.setAttribute("aria-hidden", "true");
+      preview.textContent = name;
+      target.insertBefore(preview, instructions);
+    });
+    status.textContent = names.length === 1 ? "You have selected the file: " + names[0]
+      : "You have selected " + names.length + " files: " + names.join(", ");
+  });
+  ["dragover", "dragleave", "drop"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var target = event.target.closest && event.target.closest("[data-file-input] .usa-file-input__target");
+      if (target) {
+        target.classList.toggle("usa-file-input--drag", type === "dragover");
+      }
+    });
+  });
+
   // Escape closes a dialog, as people expect of one.
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && closeDialog()) {

@@ -37,6 +37,7 @@ def test_a_new_official_sets_a_password_without_a_sevis_id_then_must_enrol_two_s
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and "Set up your official account" in body and "Nadia Official" in body
     assert 'name="sevis_id"' not in body and "SEVIS" not in body
+    assert body.count('aria-controls="password"') == body.count('aria-controls="confirm"') == 1  # "Show password"
     done = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert done.status_code == 303 and done.headers["Location"] == "/"
     assert "set up two-step verification" in client.get("/").get_data(as_text=True)
@@ -44,7 +45,9 @@ def test_a_new_official_sets_a_password_without_a_sevis_id_then_must_enrol_two_s
     signed_in = client.post("/", data={"email": official.email, "password": NEW_PASSWORD})
     assert signed_in.status_code == 303
     assert client.get("/admin/").headers["Location"] == "/mfa/setup"  # officials must use two-step verification
-    assert client.get("/mfa/setup").status_code == 200
+    assert b"Start setup" in client.get("/mfa/setup").data
+    assert client.post("/mfa/setup/start").headers["Location"] == "/mfa/setup"
+    assert b"<svg" in client.get("/mfa/setup").data
     db_session.refresh(official)
     codes = client.post("/mfa/setup", data={"code": pyotp.TOTP(secret_of(official)).now()})
     assert codes.status_code == 200 and "recovery" in codes.get_data(as_text=True).lower()

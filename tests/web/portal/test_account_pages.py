@@ -239,7 +239,7 @@ def test_bad_input_on_signed_in_forms(client, factory, sign_in):
     for value in BAD_VALUES.values():
         response = client.post("/password/change", data={"current_password": value, "password": value, "confirm": value})
         assert response.status_code == 422
-    client.get("/mfa/setup")
+    client.post("/mfa/setup/start")
     for value in BAD_VALUES.values():
         assert client.post("/mfa/setup", data={"code": value}).status_code == 422
 
@@ -254,7 +254,7 @@ def test_recovery_codes_can_be_downloaded_as_text_and_copied(client, factory, si
 
     user = factory.user(role=Role.STUDENT)
     sign_in(user)
-    client.get("/mfa/setup")
+    client.post("/mfa/setup/start")
     page = client.post("/mfa/setup", data={"code": pyotp.TOTP(mfa.secret_of(user)).now()}).get_data(as_text=True)
     shown = re.findall(r"<li><code>([^<]+)</code></li>", page)
     assert len(shown) == 10
@@ -269,3 +269,26 @@ def test_a_reset_request_for_a_list_of_addresses_gets_a_form_error_and_queues_no
     response = client.post("/password/reset", data={"email": "postmaster,abuse,victim2@evil.example"})
     assert response.status_code == 422 and b"like name@example.com" in response.data
     assert db_session.scalar(select(func.count()).select_from(PasswordResetRequest)) == 0
+
+
+def _show_password_buttons(body: str) -> dict[str, str]:
+    """The "Show password" buttons of a page, by the field each controls."""
+    return {match.group(2): match.group(0) for match in
+            re.finditer(r'<button type="button"([^>]*)aria-controls="([^"]+)"([^>]*)>Show password</button>', body)}  # fmt: skip
+
+
+def test_every_password_field_has_a_show_password_button_that_waits_for_javascript(client, factory, db_session,
+                                                                                   sign_in):  # fmt: skip
+    """Each password typed (current or new) can be shown: a toggle button (aria-pressed) naming its field, hidden
+    until portal.js can work it."""
+    pages = [(path, [name for name in fields if name in ("password", "confirm")]) for path, fields in _pages(db_session, factory)]
+    pages.append(("/password/change", ["current_password", "password", "confirm"]))
+    for path, fields in pages:
+        if path == "/password/change":
+            sign_in(factory.user(role=Role.STUDENT))
+        body = client.get(path).get_data(as_text=True)
+        buttons = _show_password_buttons(body)
+        assert sorted(buttons) == sorted(fields), path
+        for field, button in buttons.items():
+            assert f'id="{field}"' in body and 'type="password"' in body
+            assert 'aria-pressed="false"' in button and " hidden" in button and "data-show-password" in button, path

@@ -124,6 +124,9 @@ def test_officials_enrol_in_mfa_at_first_sign_in(client, factory, db_session, ro
     user = factory.user(role=role)
     _post_sign_in(client, user.email, PASSWORD)
     assert client.get("/account/security").headers["Location"] == "/mfa/setup"
+    start = client.get("/mfa/setup")
+    assert start.status_code == 200 and b"<svg" not in start.data and b'action="/mfa/setup/start"' in start.data
+    assert client.post("/mfa/setup/start").headers["Location"] == "/mfa/setup"
     page = client.get("/mfa/setup")
     assert page.status_code == 200 and b"<svg" in page.data and page.headers["Cache-Control"] == "no-store"
     assert client.post("/mfa/setup", data={"code": "12345x"}).status_code == 422
@@ -149,7 +152,7 @@ def test_student_can_turn_on_mfa_and_is_then_asked_for_a_code(client, factory, s
     user = factory.user(role=Role.STUDENT)
     sign_in(user)
     assert b"Turn on two-step verification" in client.get("/account/security").data
-    client.get("/mfa/setup")
+    client.post("/mfa/setup/start")
     client.post("/mfa/setup", data={"code": pyotp.TOTP(mfa.secret_of(user)).now()})
     client.post("/sign-out")
     _post_sign_in(client, user.email, PASSWORD)
@@ -374,8 +377,14 @@ def test_setup_replaces_a_pending_secret_the_keys_cannot_open(app, client, facto
     user = factory.user(role=Role.SUPPORT)
     _post_sign_in(client, user.email, PASSWORD)
     monkeypatch.setitem(app.config, "DATA_ENCRYPTION_KEY", Fernet.generate_key().decode())
-    assert client.get("/mfa/setup").status_code == 200
+    client.post("/mfa/setup/start")
+    assert b"<svg" in client.get("/mfa/setup").data
     monkeypatch.setitem(app.config, "DATA_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    unreadable = user.mfa_secret_encrypted
+    page = client.get("/mfa/setup")  # the page offers a new start; the GET itself replaces nothing
+    assert b'action="/mfa/setup/start"' in page.data and b"<svg" not in page.data
+    db_session.refresh(user)
+    assert user.mfa_secret_encrypted == unreadable
     refused = client.post("/mfa/setup", data={"code": "123456"})
     assert refused.status_code == 422 and b"Setup has to start again" in refused.data
     done = client.post("/mfa/setup", data={"code": pyotp.TOTP(mfa.secret_of(user)).now()})
@@ -424,11 +433,21 @@ def test_a_student_signing_in_just_after_an_upgrade_must_change_the_password_on_
     assert client.get("/dashboard").headers["Location"] == "/password/change"
 
 
-def test_a_get_of_mfa_setup_never_changes_the_key_and_only_a_post_starts_again(client, factory, db_session):
+def test_a_get_of_mfa_setup_never_makes_or_changes_the_key_and_only_a_post_does(client, factory, db_session):
     user = factory.user(role=Role.DSO)  # the setup is this official's pending step: the restart must be open too
     _post_sign_in(client, user.email, PASSWORD)
-    client.get("/mfa/setup")
+    for url in ("/mfa/setup", "/mfa/setup?restart=1"):
+        page = client.get(url).get_data(as_text=True)
+        assert 'action="/mfa/setup/start"' in page and "Start setup" in page and "<svg" not in page
+        db_session.refresh(user)
+        assert user.mfa_secret_encrypted is None, url  # the first visit makes no key
+    assert client.get("/mfa/setup/start").status_code == 405
+    assert client.post("/mfa/setup/start").headers["Location"] == "/mfa/setup"
+    db_session.refresh(user)
     first = mfa.secret_of(user)
+    client.post("/mfa/setup/start")  # a second press (a double click, the back button) keeps the key just scanned
+    db_session.refresh(user)
+    assert first is not None and mfa.secret_of(user) == first
     for url in ("/mfa/setup?restart=1", "/mfa/setup?restart=true", "/mfa/setup"):
         assert client.get(url).status_code == 200
         db_session.refresh(user)

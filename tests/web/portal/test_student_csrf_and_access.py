@@ -46,7 +46,7 @@ def test_student_posts_without_the_csrf_token_are_refused(csrf_app, db_session, 
     assert attested.status_code == 303
     for path, data in [(f"/employers/{employer.id}/delete", {"never_worked": "y"}), ("/contact/phone", {"phone": "6175550100"}),
                        ("/contact/email", {"email": "a@example.org"}), ("/employers", {"name": "x"}),
-                       ("/mfa/setup/restart", {})]:  # fmt: skip
+                       ("/mfa/setup/start", {}), ("/mfa/setup/restart", {})]:  # fmt: skip
         response = client.post(path, data=data)
         assert response.status_code == 400, path
         assert "Your form expired" in response.get_data(as_text=True)

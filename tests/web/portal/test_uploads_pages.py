@@ -1,6 +1,7 @@
 """Documents and problem reports: uploads checked from content, 413 over the limit, downloads as attachments."""
 
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -149,3 +150,22 @@ def test_the_i983_upload_is_offered_only_to_a_student_with_a_stem_opt(client, si
     factory.stem_opt(student, status="pending")
     page = client.get("/documents").get_data(as_text=True)
     assert "<h2>Form I-983</h2>" in page
+
+
+@pytest.mark.parametrize(("post", "field"), [
+    (lambda client: _upload_ead(client, b"GIF89a" + b"\x00" * 40, "ead.gif", headers=HX), "ead_file"),
+    (lambda client: client.post("/problems", content_type="multipart/form-data", headers=HX,
+                                data={"description": "x", "screenshots": [(io.BytesIO(b"GIF89a..."), "x.png")]}),
+     "screenshots"),
+], ids=["ead", "screenshots"])  # fmt: skip
+def test_a_form_swapped_back_with_a_file_error_keeps_its_drop_zone(client, signed_in, post, field):
+    """The drop zone is written by the server (USWDS builds its own only at page load): the 422 fragment htmx swaps
+    in has it, marked as built so USWDS leaves it alone, with the input inside and its error named."""
+    response = post(client)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and f'id="{field}-error"' in body
+    zone = re.search(r'<div class="usa-file-input" data-enhanced="true" data-file-input>(.*?)\n    </div>', body, re.S)
+    assert zone and "usa-file-input__target" in zone.group(1) and "choose from folder" in zone.group(1)
+    field_input = re.search(rf'<input [^>]*id="{field}"[^>]*>', zone.group(1)).group(0)
+    assert 'class="usa-file-input__input"' in field_input and 'type="file"' in field_input
+    assert f"{field}-error" in field_input  # aria-describedby
