@@ -175,11 +175,11 @@ def npm_freshness() -> str:
 
 
 def npm_audit() -> tuple[str, str]:
-    """npm audit of package-lock.json (the production front-end packages)."""
+    """npm audit of package-lock.json: the production front-end packages (the dev ones, Lighthouse, only run tests)."""
     npm = shutil.which("npm")
     if npm is None:
         return "UNVERIFIED", "npm is not installed"
-    result = subprocess.run([npm, "audit", "--json", "--package-lock-only"], cwd=ROOT, capture_output=True, text=True,
+    result = subprocess.run([npm, "audit", "--json", "--package-lock-only", "--omit=dev"], cwd=ROOT, capture_output=True, text=True,
                             timeout=300)  # fmt: skip
     try:
         report = json.loads(result.stdout or "{}")

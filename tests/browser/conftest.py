@@ -1,7 +1,7 @@
 """The browser harness: the real app under gunicorn, the worker, an SMTP sink, and Chromium.
 
 One stack and one browser per session (2 cores: keep it lean); a new browser context per
-test, at a phone size (375x667) and a desktop size (1280x800). A failing test leaves a
+test, at a phone size (375x667) and a desktop size (1280x800); "narrow" (320x640) on request. A failing test leaves a
 screenshot and the server logs in test-artifacts/. ``axe_check(page)`` runs axe-core
 (WCAG 2.1 A/AA and Section 508 rules) and fails on any violation; flows call it on every
 page they visit.
@@ -24,6 +24,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-b
 ARTIFACTS = ROOT / "test-artifacts"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "section508"]
 VIEWPORTS = {"phone": {"width": 375, "height": 667}, "desktop": {"width": 1280, "height": 800}}
+# The narrowest phone we support (WCAG 1.4.10 reflow): the every-page sweep and some keyboard runs use it.
+SIZES = {**VIEWPORTS, "narrow": {"width": 320, "height": 640}}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -95,8 +97,8 @@ def browser():
 
 
 def _new_context(browser, base_url: str, size: str):
-    viewport = VIEWPORTS[size]
-    phone = size == "phone"
+    viewport = SIZES[size]
+    phone = size != "desktop"
     context = browser.new_context(base_url=base_url, viewport=viewport, is_mobile=phone, has_touch=phone,
                                   accept_downloads=True, locale="en-US", timezone_id="America/New_York")  # fmt: skip
     context.set_default_timeout(10_000)
@@ -212,6 +214,30 @@ def sign_in_as(page, seeded: dict, role: str, **options) -> None:
     """Sign in as the seeded account of ``role`` (student, dso, principal_dso, support, operator)."""
     seeded["stack"].forget_used_totp_codes()
     sign_in(page, seeded["users"][role], seeded["password"], mfa_secret=seeded["mfa_secret"], **options)
+
+
+def assert_no_page_scroll(page, *, context: str = "") -> None:
+    """Fail when the page itself scrolls sideways (WCAG 1.4.10). Tables inside .portal-table-scroll
+    scroll in their own box on purpose and are allowed; their box must still fit the page."""
+    overflow = page.evaluate(
+        """() => {
+            // clientWidth is the layout viewport: on a phone an overflowing page zooms out, which widens innerWidth.
+            const html = document.documentElement, width = Math.min(window.innerWidth, html.clientWidth);
+            if (html.scrollWidth <= width) return null;
+            const wide = [];
+            for (const el of document.body.querySelectorAll("*")) {
+                if (el.closest(".portal-table-scroll") && !el.matches(".portal-table-scroll")) continue;
+                const box = el.getBoundingClientRect();
+                if (box.right > width + 0.5 && box.width > 0 && getComputedStyle(el).visibility !== "hidden") {
+                    wide.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}.${[...el.classList].join(".")}`
+                              + ` right=${Math.round(box.right)}`);
+                }
+            }
+            return {scrollWidth: html.scrollWidth, width, wide: wide.slice(-6)};
+        }"""
+    )
+    where = f"{context or ''} {page.url}".strip()
+    assert overflow is None, f"the page scrolls sideways on {where}: {overflow}"
 
 
 def tab_to(page, predicate_js: str, *, limit: int = 60) -> int:

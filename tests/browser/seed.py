@@ -41,6 +41,7 @@ def seed(session) -> dict:
     return {
         "fresh": fresh,
         "keyboard_obligations": _obligations_for_the_keyboard_check(factory, school),
+        "keyboard_student": _students_for_the_keyboard_runs(factory, school),
         "closed_student": _student_whose_access_has_closed(factory),
 
 
@@ -100,6 +101,33 @@ def _obligations_for_the_keyboard_check(factory, school) -> dict:
         obligations[size] = {"id": obligation.id, "name": f"{given} {surname}", "due_on": obligation.due_on.isoformat()}
     factory.session.flush()
     return obligations
+
+
+def _students_for_the_keyboard_runs(factory, school) -> dict:
+    """A signed-up student with an employer and an address, and a STEM student with the 6-month confirmation open,
+    for the keyboard-only runs (their own, so other flows' data stays as it was)."""
+    from datetime import timedelta
+
+    from portal.services.actors import Actor
+    from portal.services.clock import add_months, today_eastern
+    from portal.services.obligations import sync_stem_obligations
+
+    student = factory.student(school=school, sevis_id="N0000001001", surname="Varga", given_name="Mateo",
+                              email="mateo@browser.example.edu")  # fmt: skip
+    user = factory.user(role=Role.STUDENT, student=student)
+    employer = factory.employer(student, name="Lakeside Optics Inc")
+    factory.address(student, line1="12 Pine Street", city="Boston")
+    stem_start = add_months(today_eastern(), -6)
+    stem_student = factory.student(school=school, sevis_id="N0000001002", surname="Kaur", given_name="Simran",
+                                   email="simran@browser.example.edu", opt_start=stem_start - timedelta(days=365),
+                                   opt_end=stem_start - timedelta(days=1))  # fmt: skip
+    factory.stem_opt(stem_student, start=stem_start)
+    factory.address(stem_student, line1="8 Harbor Street", city="Boston")
+    stem_user = factory.user(role=Role.STUDENT, student=stem_student)
+    sync_stem_obligations(factory.session, stem_student, actor=Actor.system("Browser seed"))
+    factory.session.flush()
+    return {"email": user.email, "employer": employer.name,
+            "stem": {"email": stem_user.email, "name": "Simran Kaur"}}  # fmt: skip
 
 
 def _student_whose_access_has_closed(factory) -> dict:

@@ -1,4 +1,5 @@
-"""axe-core on every GET page of the app, as each role: zero WCAG 2.1 A/AA (Section 508) violations.
+"""axe-core on every GET page of the app, as each role: zero WCAG 2.1 A/AA (Section 508) violations,
+at 1280 px and at 320 px; at 320 px the page itself must not scroll sideways either.
 
 The list of pages comes from the app's own url_map, so it grows as routes are added. A route
 guarded by ``roles_required`` is visited by the roles it allows; an unguarded one by everyone.
@@ -12,7 +13,7 @@ import pytest
 
 from portal import create_app
 from portal.config import TestConfig
-from tests.browser.conftest import axe_check, sign_in_as
+from tests.browser.conftest import assert_no_page_scroll, axe_check, sign_in_as
 
 ROLES = ["anonymous", "student", "dso", "principal_dso", "support", "operator"]
 SKIP_ENDPOINTS = {"static", "health.healthz"}
@@ -43,16 +44,21 @@ def _fill(path: str, arguments: set[str], seeded: dict) -> str | None:
     return path
 
 
-@pytest.fixture(params=["desktop"], ids=["desktop"])
+@pytest.fixture(params=["desktop", "narrow"], ids=["desktop", "320px"])
 def viewport_name(request):
-    """The sweep runs at desktop size; the flows cover the phone."""
+    """The sweep runs at desktop size and at 320 px, the narrowest phone (WCAG 1.4.10 reflow)."""
     return request.param
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_get_page_a_role_can_open_has_no_accessibility_violations(page, seeded, role):
+def test_every_get_page_a_role_can_open_has_no_accessibility_violations(page, seeded, role, viewport_name):
     if role != "anonymous":
-        sign_in_as(page, seeded, role, check=lambda p: axe_check(p, context=f"signing in as {role}"))
+        def check(p):
+            axe_check(p, context=f"signing in as {role}")
+            if viewport_name == "narrow":
+                assert_no_page_scroll(p, context=f"signing in as {role}")
+
+        sign_in_as(page, seeded, role, check=check)
     visited, failures = [], []
     for path, arguments, allowed in ROUTES:
         if allowed is not None and role not in allowed:
@@ -62,6 +68,7 @@ def test_every_get_page_a_role_can_open_has_no_accessibility_violations(page, se
             continue
         if url.rsplit(".", 1)[-1] in DOWNLOADS:
             continue
+        page.console_problems.clear()  # a file shown on its own (the favicon) logs about its viewer, not a page
         try:
             response = page.goto(url)
         except Exception as error:  # a route that answers with a file: not a page
@@ -78,6 +85,11 @@ def test_every_get_page_a_role_can_open_has_no_accessibility_violations(page, se
             axe_check(page, context=f"as {role}")
         except AssertionError as error:
             failures.append(str(error))
+        if viewport_name == "narrow":
+            try:
+                assert_no_page_scroll(page, context=f"as {role}")
+            except AssertionError as error:
+                failures.append(str(error))
         page.console_problems.clear()
     assert visited, f"no page visited as {role}"
     assert not failures, "\n\n".join(failures)

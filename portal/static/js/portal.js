@@ -56,6 +56,13 @@
     }
   });
 
+  // After a form is saved the page reloads (htmx's HX-Redirect, or a plain 303): start a keyboard or
+  // screen-reader user at the confirmation rather than at the top of the page.
+  var confirmation = document.querySelector("[data-focus-on-load]");
+  if (confirmation) {
+    confirmation.focus();
+  }
+
   // Closing a confirmation dialog needs no server round trip: empty #modal-root.
   // [data-dismiss] may be a link back to the page, for use without JavaScript.
   function closeDialog() {
