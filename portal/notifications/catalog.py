@@ -220,6 +220,7 @@ def render(name: str, context: dict, *, link: str = LINK_PLACEHOLDER) -> tuple[s
         "site_name": current_app.config["SITE_NAME"],
         "base_url": current_app.config["BASE_URL"].rstrip("/"),
         "link": link,
+        "office": None,  # a student's email names their school's office (outbox.queue_email adds it)
         **context,
     }
     subject = _subject_template(template.subject).render(values).strip()

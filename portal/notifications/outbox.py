@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from datetime import date
@@ -11,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from portal.models import OutboxEmail, utcnow
+from portal.models import OutboxEmail, School, utcnow
 from portal.models.enums import EmailStatus
 from portal.notifications.catalog import CATALOG, render
+from portal.services.words import phone_number
 
 # Readable, unambiguous reference codes: no 0/O, 1/I/L.
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -47,6 +49,8 @@ def queue_email(
     ``link_ref`` names a one-time link to insert at delivery ("account_link:<id>"); the stored
     body holds a placeholder instead, because officials can read every stored body.
     """
+    if student is not None:
+        context = {**context, "office": _office(session.get(School, student.school_id))}
     email = OutboxEmail(**_rendered(template, context), to_address=to,
                         student_id=student.id if student is not None else None,
                         user_id=user.id if user is not None else None,
@@ -55,6 +59,29 @@ def queue_email(
     session.add(email)
     session.flush()
     return email
+
+
+def _office(school: School | None) -> dict | None:
+    """How a student's email says to reach their DSOs: the school's office details, when it has given any."""
+    if school is None:
+        return None
+    lines = [f"Email: {school.office_email}" if school.office_email else None,
+             f"Phone: {phone_number(school.office_phone)}" if school.office_phone else None,
+             f"Hours: {school.office_hours}" if school.office_hours else None,
+             "Address: " + ", ".join(school.office_address.splitlines()) if school.office_address else None]  # fmt: skip
+    lines = [line for line in lines if line]
+    if not lines:
+        return None
+    return {"name": school.office_name or f"the international student office, {school.name}", "lines": lines}
+
+
+_OFFICE_BLOCK = re.compile(r"(?<=\n)How to reach your DSOs: [^\n]*\n(?:[^\n]+\n)*\n(?=Reference code: )")
+
+
+def without_office(text: str) -> str:
+    """A stored text body without its "How to reach your DSOs" lines: what a send-time check compares, so a school
+    that updates its office details meanwhile never makes a true notice look untrue."""
+    return _OFFICE_BLOCK.sub("", text, count=1)
 
 
 def _rendered(template: str, context: dict) -> dict:
@@ -78,6 +105,8 @@ def insert_new_emails(session: Session, notices: list[dict]) -> int:
     inserted meanwhile is skipped by the database (ON CONFLICT DO NOTHING), never sent twice.
     """
     queued = 0
+    school_ids = {notice["school_id"] for notice in notices if notice.get("student_id") is not None}
+    schools = {school.id: school for school in session.scalars(select(School).where(School.id.in_(school_ids)))} if school_ids else {}
     for start in range(0, len(notices), INSERT_BATCH):
         batch = notices[start:start + INSERT_BATCH]
         existing = set(session.scalars(select(OutboxEmail.dedupe_key)
@@ -88,7 +117,10 @@ def insert_new_emails(session: Session, notices: list[dict]) -> int:
             if notice["dedupe_key"] in existing or notice["dedupe_key"] in keys:
                 continue
             keys.add(notice["dedupe_key"])
-            rows.append({**_rendered(notice["template"], notice["context"]), "to_address": notice["to"],
+            context = notice["context"]
+            if notice.get("student_id") is not None:
+                context = {**context, "office": _office(schools.get(notice["school_id"]))}
+            rows.append({**_rendered(notice["template"], context), "to_address": notice["to"],
                          "student_id": notice["student_id"], "user_id": notice.get("user_id"), "school_id": notice["school_id"],
                          "sealed_secret": None, "dedupe_key": notice["dedupe_key"], "due_on": notice["due_on"],
                          "status": EmailStatus.QUEUED, "attempts": 0, "next_attempt_at": now, "queued_at": now})  # fmt: skip

@@ -25,7 +25,7 @@ from portal.models.enums import ObligationKind
 from portal.notifications.catalog import render
 from portal.notifications.delivery import RECHECKS
 from portal.notifications.digests import queue_digests
-from portal.notifications.outbox import insert_new_emails
+from portal.notifications.outbox import insert_new_emails, without_office
 from portal.services.clock import long_date, today_eastern
 from portal.services.errors import DomainError
 from portal.services.obligations import DUTY_OBLIGATIONS
@@ -402,7 +402,7 @@ def _recheck_against_timeline(session: Session, email: OutboxEmail) -> str | Non
     student = session.get(Student, claim.student_id)
     subject, text, _html = render(email.template, {"student_name": student.full_name, **context,
                                                    "reference_code": email.reference_code})  # fmt: skip
-    if subject != email.subject or text != email.body_text:
+    if subject != email.subject or text != without_office(email.body_text):
         return "The student's records changed since this notice was queued; it no longer says what the timeline says."
     return None
 

@@ -11,6 +11,7 @@ from portal.models import Student
 from portal.notifications.outbox import queue_email
 from portal.services.actors import Actor
 from portal.services.clock import today_eastern
+from portal.services.labels import label
 
 LONGEST_VALUE = 80
 NONE = "(none)"
@@ -25,7 +26,7 @@ def show(value) -> str:
     if isinstance(value, date):
         return f"{value:%B} {value.day}, {value.year}"
     if isinstance(value, Enum):
-        value = str(value.value).replace("_", " ")
+        value = label(value)
     text = " ".join(str(value).split())
     return text if len(text) <= LONGEST_VALUE else text[: LONGEST_VALUE - 1].rstrip() + "…"
 
