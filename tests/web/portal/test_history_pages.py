@@ -2,10 +2,14 @@
 
 import csv
 import io
+import re
+from datetime import date
 
 from portal.notifications.outbox import queue_email
 from portal.services.actors import Actor
 from portal.services.contact import update_phone
+from portal.services.employers import add_employer
+from tests.support.factories import employer_form_data
 
 HX = {"HX-Request": "true"}
 
@@ -66,3 +70,12 @@ def test_history_query_count_does_not_grow_with_events(client, signed_in, studen
 def test_bad_page_number_is_page_one(client, signed_in):
     assert client.get("/history?page=abc").status_code == 200
     assert client.get("/history?page=-5").status_code == 200
+
+
+def test_email_history_tells_receipts_apart_by_subject(client, signed_in, student, db_session):
+    actor = Actor.for_user(signed_in)
+    update_phone(db_session, student, "6175550100", actor=actor, expected_version=student.version)
+    add_employer(db_session, student, employer_form_data(start_date=date.today().isoformat()), actor=actor)
+    body = client.get("/history/emails").get_data(as_text=True)
+    subjects = re.findall(r"<h2[^>]*>(We received your [^<]*)</h2>", body)
+    assert subjects == ["We received your new employer: Acme Analytics LLC", "We received your phone number change"]
