@@ -25,7 +25,7 @@ def test_events_show_before_and_after_newest_first(client, signed_in, student, d
     body = client.get("/history").get_data(as_text=True)
     assert body.index("6175550199") < body.index("Program record opened")
     assert "6175550100" in body and "Phone number changed" in body and "You" in body
-    assert 'title="contact.phone_changed">Phone number changed</h2>' in body
+    assert 'title="contact.phone_changed">Phone number changed</h3>' in body
 
 
 def test_kind_filter_swaps_only_the_list_for_htmx(client, signed_in, student, db_session):
