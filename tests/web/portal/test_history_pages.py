@@ -142,7 +142,9 @@ def test_events_come_twenty_a_page_with_older_and_newer_links(client, signed_in,
 
 
 @pytest.mark.parametrize("page", ["3", "999999999999999999999999", "abc", "-5", "1e9", ""])
-def test_a_page_number_out_of_range_or_malformed_still_shows_events(client, signed_in, page):
-    response = client.get(f"/history?page={page}")
-    assert response.status_code == 200
-    assert 'class="portal-history-item' in response.get_data(as_text=True)
+def test_a_page_number_out_of_range_or_malformed_still_shows_events(client, signed_in, student, db_session, page):
+    _email(db_session, student)
+    for path in ("/history", "/history/emails"):
+        response = client.get(f"{path}?page={page}")
+        assert response.status_code == 200
+        assert 'class="portal-history-item' in response.get_data(as_text=True)
