@@ -114,10 +114,10 @@ register(EmailTemplate(
 register(EmailTemplate(
     name="report_receipt",
     title="Receipt for a report",
-    subject="We received your report",
+    subject="We received your {{ about }}",
     when_sent="When you add, change or delete an employer, or change your address or phone number, in the portal. "
               "Not sent when your school or the SEVIS data feed makes the change.",
-    sample={**_SAMPLE_STUDENT, "reported_on": "March 4, 2026",
+    sample={**_SAMPLE_STUDENT, "reported_on": "March 4, 2026", "about": "new employer: Example Analytics LLC",
             "changes": ["Employer added: Example Analytics LLC, starting March 2, 2026"]},
 ))  # fmt: skip
 register(EmailTemplate(

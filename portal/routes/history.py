@@ -10,6 +10,7 @@ from portal.extensions import db
 from portal.routes.student_common import current_access, current_student
 from portal.services.history import (
     HISTORY_KINDS,
+    by_day,
     clean_kinds,
     describe_changes,
     history_csv,
@@ -31,12 +32,12 @@ def actor_label(event) -> str:
 @bp.get("/history")
 @student_required
 def index():
-    """Every event about the student, newest first, filterable by kind; the filter swaps only the list."""
+    """The student's events a page at a time, newest first under day headings; the kind filter swaps only the list."""
     kinds = clean_kinds(request.args.getlist("kind"))
     page = student_events(db.session, current_student(), kinds=kinds, page=request.args.get("page", 1))
     return render_page_or_partial(
-        "history/index.html", "history/_events.html", access=current_access(), results=page, kinds=kinds,
-        all_kinds=HISTORY_KINDS, describe=describe_changes, actor=actor_label,
+        "history/index.html", "history/_events.html", access=current_access(), results=page, days=by_day(page.items),
+        kinds=kinds, all_kinds=HISTORY_KINDS, describe=describe_changes, actor=actor_label,
     )  # fmt: skip
 
 

@@ -72,7 +72,7 @@ def update_phone(session: Session, student: Student, phone, *, actor: Actor, exp
                          subject=f"student:{student.id}", before=before, after={"phone": phone})  # fmt: skip
     _obligation(session, student, ObligationKind.CONTACT_CHANGE, event, "Record the student's new phone number.", today)
     line = changed_line("Phone number", phone_number(before["phone"]) or None, phone_number(phone))
-    queue_report_receipt(session, student, [line], actor=actor, today=today)
+    queue_report_receipt(session, student, [line], about="phone number change", actor=actor, today=today)
     return student
 
 
@@ -141,7 +141,9 @@ def update_address(session: Session, student: Student, kind, data: dict, *, acto
     label = f"{kind.value.capitalize()} address"
     line = (changed_line(label, _one_line(before), _one_line(values)) if before is not None
             else f"{label} added: {_one_line(values)}")  # fmt: skip
-    queue_report_receipt(session, student, [line], actor=actor, today=today)
+    what = "address" if kind == AddressKind.PHYSICAL else "mailing address"
+    queue_report_receipt(session, student, [line], about=f"{what} change" if before is not None else f"new {what}",
+                         actor=actor, today=today)  # fmt: skip
     return address
 
 
@@ -162,7 +164,8 @@ def remove_mailing_address(session: Session, student: Student, *, actor: Actor, 
     event = record_event(session, actor, "address.mailing_removed", student=student, change_kind=ChangeKind.ADDRESS,
                          subject="address:mailing", before=before, after=None)  # fmt: skip
     _obligation(session, student, ObligationKind.ADDRESS_CHANGE, event, "Remove the student's mailing address.", today)
-    queue_report_receipt(session, student, [f"Mailing address removed: {_one_line(before)}"], actor=actor, today=today)
+    queue_report_receipt(session, student, [f"Mailing address removed: {_one_line(before)}"],
+                         about="mailing address removal", actor=actor, today=today)  # fmt: skip
 
 
 def request_email_change(session: Session, student: Student, new_email, *, actor: Actor,
@@ -182,5 +185,5 @@ def request_email_change(session: Session, student: Student, new_email, *, actor
     _obligation(session, student, ObligationKind.CONTACT_CHANGE, event,
                 f"Change the student's email of record to {email} as they asked.", today)  # fmt: skip
     queue_report_receipt(session, student, [f"Asked your school to change your email address of record to {email}"],
-                         actor=actor, today=today)  # fmt: skip
+                         about="request to change your email address", actor=actor, today=today)  # fmt: skip
     return student

@@ -232,7 +232,7 @@ def add_employer(session: Session, student: Student, data: dict, *, actor: Actor
                  subject=f"employer:{employer.id}", after=employer.snapshot(), reported_late=employer.reported_late)  # fmt: skip
     queue_report_receipt(session, student, [f"Employer added: {employer.name}, starting {_show(employer.start_date)}",
                                             f"Employment type: {label(employer.employment_type)}"],
-                         actor=actor, today=today)  # fmt: skip
+                         about=f"new employer: {employer.name}", actor=actor, today=today)  # fmt: skip
     return employer
 
 
@@ -298,7 +298,8 @@ def update_employer(session: Session, employer: Employer, data: dict, *, actor: 
     lines += [
         _changed_line(name, old_values[name], values[name]) for name in EDITABLE_FIELDS if name in changed
     ]
-    queue_report_receipt(session, employer.student, lines, actor=actor, today=today)
+    queue_report_receipt(session, employer.student, lines, about=f"employer change: {before['name']}", actor=actor,
+                         today=today)  # fmt: skip
     return employer
 
 
@@ -322,7 +323,8 @@ def delete_employer(session: Session, employer: Employer, *, actor: Actor, confi
                  subject=f"employer:{employer.id}", before=before, after=None)  # fmt: skip
     queue_report_receipt(session, employer.student,
                          [f"Employer deleted: {employer.name}, starting {_show(employer.start_date)} "
-                          "(you told us you never worked there)"], actor=actor, today=today)  # fmt: skip
+                          "(you told us you never worked there)"],
+                         about=f"employer deletion: {employer.name}", actor=actor, today=today)  # fmt: skip
 
 
 def restore_employer(session: Session, employer: Employer, *, actor: Actor) -> Employer:
@@ -415,7 +417,8 @@ def resubmit_stem_employer(session: Session, employer: Employer, data: dict, *, 
                         "i983_document_id": document.id, **{name: after[name] for name in changed}})  # fmt: skip
     lines = [f"Employer corrected and resubmitted for school review: {employer.name}"]
     lines += [_changed_line(name, old_values[name], values[name]) for name in changed if name in EDITABLE_FIELDS]
-    queue_report_receipt(session, employer.student, lines, actor=actor, today=today)
+    queue_report_receipt(session, employer.student, lines, about=f"corrected employer: {employer.name}", actor=actor,
+                         today=today)  # fmt: skip
     return employer
 
 

@@ -7,6 +7,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from portal.models import Event, OutboxEmail, Student
 from portal.models.enums import AddressKind
 from portal.services.labels import field_label, value_words
+from portal.services.clock import eastern_date, long_date
 
 # What a student can filter by: the first part of the event type ("employer.added" -> employer).
 HISTORY_KINDS = {
@@ -28,6 +30,9 @@ HISTORY_KINDS = {
     "email": "Emails",
     "problem": "Problem reports",
 }
+
+# A page a phone scrolls through comfortably; the rest is one "Older" link away.
+EVENTS_PER_PAGE = 20
 
 
 @dataclass
@@ -50,6 +55,29 @@ class Page:
         return self.page < self.pages
 
 
+@dataclass
+class Day:
+    """One US Eastern calendar day of a History page and its events, newest first."""
+
+    day: date
+    events: list
+
+    @property
+    def heading(self) -> str:
+        return f"{self.day:%A}, {long_date(self.day)}"
+
+
+def by_day(events) -> list[Day]:
+    """Events (already newest first) grouped under the US Eastern day they happened on."""
+    days: list[Day] = []
+    for event in events:
+        day = eastern_date(event.occurred_at)
+        if not days or days[-1].day != day:
+            days.append(Day(day=day, events=[]))
+        days[-1].events.append(event)
+    return days
+
+
 def clean_kinds(kinds) -> list[str]:
     """Only known kinds survive (a tampered filter is ignored, never an error)."""
     return [kind for kind in (kinds or []) if kind in HISTORY_KINDS]
@@ -62,7 +90,7 @@ def _page_number(page) -> int:
         return 1
 
 
-def student_events(session: Session, student: Student, *, kinds=None, page=1, per_page: int = 25) -> Page:
+def student_events(session: Session, student: Student, *, kinds=None, page=1, per_page: int = EVENTS_PER_PAGE) -> Page:
     """The student's events, newest first, optionally only some kinds; two statements whatever the size."""
     kinds = clean_kinds(kinds)
     condition = Event.student_id == student.id
@@ -78,9 +106,12 @@ def student_emails(session: Session, student: Student, *, page=1, per_page: int 
 
 
 def _newest_first(session: Session, model, condition, when, *, page, per_page: int) -> Page:
-    """One page of ``model`` rows matching ``condition``, newest ``when`` first: a count and a select."""
-    page = _page_number(page)
+    """One page of ``model`` rows matching ``condition``, newest ``when`` first: a count and a select.
+
+    A page past the last shows the last one (the number in a link may be out of date, as on the students list).
+    """
     total = session.scalar(select(func.count()).select_from(model).where(condition)) or 0
+    page = min(_page_number(page), max(1, -(-total // per_page)))
     items = list(session.scalars(
         select(model).where(condition).order_by(when.desc(), model.id.desc()).limit(per_page).offset((page - 1) * per_page)
     ))  # fmt: skip

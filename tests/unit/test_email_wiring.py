@@ -230,6 +230,52 @@ def test_contact_receipt_goes_with_the_change(db_session, student, me):
                             "report_receipt")  # fmt: skip
 
 
+def _phone(session, student, me):
+    update_phone(session, student, "617 555 0100", actor=me, expected_version=student.version, today=TODAY)
+
+
+def _address_twice(session, student, me):
+    saved = update_address(session, student, "physical", address(), actor=me, expected_version=None, today=TODAY)
+    update_address(session, student, "physical", address(line1="40 Elm Street"), actor=me,
+                   expected_version=saved.version, today=TODAY)  # fmt: skip
+
+
+def _mailing_added_and_removed(session, student, me):
+    update_address(session, student, "mailing", address(line1="9 Post Road"), actor=me, expected_version=None,
+                   today=TODAY)  # fmt: skip
+    mailing = next(item for item in student.addresses if item.kind.value == "mailing")
+    remove_mailing_address(session, student, actor=me, expected_version=mailing.version, today=TODAY)
+
+
+def _employer_added_changed_deleted(session, student, me):
+    employer = add_employer(session, student, employer_form_data(), actor=me, today=TODAY)
+    update_employer(session, employer, {"job_title": "Senior Analyst"}, actor=me, expected_version=employer.version,
+                    today=TODAY)  # fmt: skip
+    delete_employer(session, employer, actor=me, confirmed_never_worked=True, today=TODAY)
+
+
+@pytest.mark.parametrize(("report", "subjects"), [
+    (_phone, ["We received your phone number change"]),
+    (_address_twice, ["We received your new address", "We received your address change"]),
+    (_mailing_added_and_removed, ["We received your new mailing address", "We received your mailing address removal"]),
+    (_employer_added_changed_deleted, ["We received your new employer: Acme Analytics LLC",
+                                       "We received your employer change: Acme Analytics LLC",
+                                       "We received your employer deletion: Acme Analytics LLC"]),
+    (lambda session, student, me: request_email_change(session, student, "linh@new.example", actor=me, today=TODAY),
+     ["We received your request to change your email address"]),
+])  # fmt: skip
+def test_a_receipt_subject_names_what_was_reported(db_session, student, me, report, subjects):
+    report(db_session, student, me)
+    assert [email.subject for email in _emails(db_session, "report_receipt", student=student)] == subjects
+
+
+def test_a_receipt_subject_is_one_short_line_whatever_the_employer_name(db_session, student, me):
+    add_employer(db_session, student, employer_form_data(name="Acme\n  Analytics " + "X" * 100), actor=me, today=TODAY)
+    [email] = _emails(db_session, "report_receipt", student=student)
+    assert "\n" not in email.subject and email.subject.startswith("We received your new employer: Acme Analytics X")
+    assert len(email.subject) < 120 and email.subject.endswith("…")
+
+
 # ---------------------------------------------------------------- problem reports
 
 

@@ -2,7 +2,8 @@
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
 import pytest
 
@@ -10,7 +11,15 @@ from portal.models.enums import EducationLevel, ProgramStatus, Role
 from portal.notifications.outbox import queue_email
 from portal.services.actors import Actor
 from portal.services.contact import update_phone
-from portal.services.history import _safe_cell, describe_changes, history_csv, student_emails, student_events
+from portal.services.history import (
+    EVENTS_PER_PAGE,
+    _safe_cell,
+    by_day,
+    describe_changes,
+    history_csv,
+    student_emails,
+    student_events,
+)
 from portal.services.students import open_program_record
 
 TODAY = date(2026, 3, 1)
@@ -81,3 +90,40 @@ def test_describe_changes_lists_changed_fields_in_words():
 ])  # fmt: skip
 def test_describe_changes_puts_values_and_fields_into_words(before, after, rows):
     assert describe_changes(before, after) == rows
+
+
+# --- History on a phone (issue 13): US Eastern day headings, short pages -------------------------------------------
+
+
+@pytest.mark.parametrize(("moments", "days"), [
+    # 23:30 and 00:30 Eastern, an hour apart, fall on two days (EST: UTC-5).
+    ([datetime(2026, 3, 6, 5, 30, tzinfo=UTC), datetime(2026, 3, 6, 4, 30, tzinfo=UTC)],
+     [("Friday, March 6, 2026", 1), ("Thursday, March 5, 2026", 1)]),
+    # The same in summer (EDT: UTC-4); a UTC date is not an Eastern date.
+    ([datetime(2026, 7, 1, 4, 30, tzinfo=UTC), datetime(2026, 7, 1, 3, 30, tzinfo=UTC)],
+     [("Wednesday, July 1, 2026", 1), ("Tuesday, June 30, 2026", 1)]),
+    # Stored timestamps are naive UTC: morning and late evening of one Eastern day share a heading.
+    ([datetime(2026, 3, 7, 4, 59), datetime(2026, 3, 6, 13, 0), datetime(2026, 3, 6, 5, 0)],
+     [("Friday, March 6, 2026", 3)]),
+    ([], []),
+])  # fmt: skip
+def test_events_are_grouped_under_their_us_eastern_day(moments, days):
+    events = [SimpleNamespace(occurred_at=moment) for moment in moments]
+    groups = by_day(events)
+    assert [(group.heading, len(group.events)) for group in groups] == days
+    assert [event for group in groups for event in group.events] == events
+
+
+def test_a_page_is_twenty_events_and_a_page_past_the_last_shows_the_last(db_session, factory):
+    student = factory.student(today=TODAY)
+    actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
+    for n in range(EVENTS_PER_PAGE + 3):
+        update_phone(db_session, student, f"61755501{n:02d}", actor=actor, expected_version=student.version, today=TODAY)
+    first = student_events(db_session, student, page=1)
+    assert EVENTS_PER_PAGE == 20 and len(first.items) == 20 and first.pages == 2
+    second = student_events(db_session, student, page=2)
+    assert second.page == 2 and len(second.items) == first.total - 20
+    assert not {event.id for event in first.items} & {event.id for event in second.items}
+    for beyond in (3, "99999999999999999999", 10**30):
+        past = student_events(db_session, student, page=beyond)
+        assert past.page == 2 and [event.id for event in past.items] == [event.id for event in second.items]

@@ -3,6 +3,8 @@
 from datetime import date, timedelta
 
 from portal.models.enums import Role
+from portal.services.actors import Actor
+from portal.services.contact import update_phone
 from tests.support.factories import employer_form_data
 
 HTMX = {"HX-Request": "true"}
@@ -59,3 +61,26 @@ def test_adding_an_employer_reads_the_timeline_and_writes_employer_marks_event_a
     # Session, timeline facts (2), the deleted-employer match, the insert, then the marks' refresh (facts (2), delete,
     # insert), the event and the receipt.
     assert counter["count"] == 11 and inserts == ["employers", "timeline_marks", "events", "outbox_emails"]
+
+
+
+def test_history_reads_the_same_statements_whatever_its_size_and_page(client, factory, sign_in, db_session,
+                                                                      count_queries):  # fmt: skip
+    student = factory.student(opt_start=date.today() - timedelta(days=30))
+    user = factory.user(role=Role.STUDENT, student=student)
+    sign_in(user)
+
+    def statements(path):
+        with count_queries() as counter:
+            assert client.get(path).status_code == 200
+        return counter["count"], counter["statements"]
+
+    few, _ = statements("/history")
+    for n in range(45):  # three pages of events
+        update_phone(db_session, student, f"61755501{n:02d}", actor=Actor.for_user(user), expected_version=student.version)
+    # The session and the timeline's facts (3), then the page's count and its events: one page of 20 or three, the
+    # first, a middle one or past the last.
+    for path in ("/history", "/history?page=2", "/history?page=3&kind=contact", "/history?page=99999999999"):
+        count, seen = statements(path)
+        assert count == few == 5, (path, seen)
+        assert "count(" in seen[3].lower() and "FROM events" in seen[3] and "FROM events" in seen[4]
