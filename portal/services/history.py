@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from portal.models import Event, OutboxEmail, Student
 from portal.models.enums import AddressKind
-from portal.services.labels import field_label, value_words
 from portal.services.clock import eastern_date, long_date
+from portal.services.labels import field_label, value_words
 
 # What a student can filter by: the first part of the event type ("employer.added" -> employer).
 HISTORY_KINDS = {

@@ -117,15 +117,15 @@ def test_events_are_grouped_under_us_eastern_day_headings(client, signed_in, stu
     _phone_change_at(db_session, student, signed_in, datetime(2026, 3, 6, 5, 30, tzinfo=UTC), "6175550102")  # 12:30 AM
     body = client.get("/history").get_data(as_text=True)
     friday, thursday = body.index("Friday, March 6, 2026</h2>"), body.index("Thursday, March 5, 2026</h2>")
-    assert friday < body.index("12:30 AM EST") < body.index("6175550102") < thursday
-    assert thursday < body.index("11:30 PM EST") < body.index("6175550101")
+    assert friday < body.index("12:30 AM EST") < body.index("(617) 555-0102") < thursday
+    assert thursday < body.index("11:30 PM EST") < body.index("(617) 555-0101")
 
 
 def test_change_tables_stack_as_label_and_value_on_small_screens(client, signed_in, student, db_session):
     update_phone(db_session, student, "6175550100", actor=Actor.for_user(signed_in), expected_version=student.version)
     body = client.get("/history").get_data(as_text=True)
     assert "usa-table--stacked-header" in body
-    assert '<td data-label="Before">' in body and '<td data-label="After">6175550100</td>' in body
+    assert '<td data-label="Before">' in body and '<td data-label="After">(617) 555-0100</td>' in body
 
 
 def test_events_come_twenty_a_page_with_older_and_newer_links(client, signed_in, student, db_session):
@@ -133,7 +133,7 @@ def test_events_come_twenty_a_page_with_older_and_newer_links(client, signed_in,
     for n in range(21):
         update_phone(db_session, student, f"61755501{n:02d}", actor=actor, expected_version=student.version)
     first = client.get("/history?kind=contact").get_data(as_text=True)
-    newest, oldest = 'data-label="After">6175550120<', 'data-label="After">6175550100<'
+    newest, oldest = 'data-label="After">(617) 555-0120<', 'data-label="After">(617) 555-0100<'
     assert first.count('class="portal-history-item') == 20 and newest in first and oldest not in first
     assert 'href="?kind=contact&amp;page=2"' in first and "page 1 of 2" in first
     second = client.get("/history?kind=contact&page=2").get_data(as_text=True)

@@ -47,8 +47,8 @@ def test_the_saved_record_reads_a_fixed_number_of_statements_however_long_the_hi
         for n in range(40):
             factory.employer(student, name=f"Grown {n}", ein=None)
     # Session with the record, timeline facts (2), addresses, the event count, the events (fetched in batches),
-    # the employers' details and the school's name.
-    assert counts == [8, 8], counts
+    # the employers' details (the school comes with the session).
+    assert counts == [7, 7], counts
 
 
 def test_adding_an_employer_reads_the_timeline_and_writes_employer_marks_event_and_receipt(client, factory, sign_in,
