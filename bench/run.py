@@ -171,13 +171,23 @@ def measure_export(client: Client, path: str, fmt: str, master_pid: int, *, form
     if fmt == "csv":
         rows = sum(1 for _ in csv.reader(io.StringIO(response.text))) - 1
     else:
-        from openpyxl import load_workbook
-
-        sheet = load_workbook(io.BytesIO(response.body), read_only=True).active
-        rows = sum(1 for _ in sheet.iter_rows()) - 1
+        rows = _sheet_rows(response.body) - 1
     return {"status": 200, "rows": rows, "seconds": round(seconds, 3), "rows_per_second": round(rows / seconds),
             "bytes": len(response.body), "worker_rss_mb_before": memory.before, "worker_rss_mb_peak": memory.peak,
             "worker_rss_mb_growth": round(memory.peak - memory.before, 1)}  # fmt: skip
+
+
+def _sheet_rows(body: bytes) -> int:
+    """The <row> elements of an XLSX's sheet, read in blocks (openpyxl takes minutes over a million rows)."""
+    import zipfile
+
+    rows, tail = 0, b""
+    with zipfile.ZipFile(io.BytesIO(body)).open("xl/worksheets/sheet1.xml") as sheet:
+        while block := sheet.read(1 << 20):
+            block = tail + block
+            rows += block.count(b"<row")
+            tail = block[-3:]  # a tag cut between two blocks is counted in the next (3 bytes never hold a whole one)
+    return rows
 
 
 def measure_exports(clients: dict, master_pid: int, seeded: dict) -> list[dict]:

@@ -24,7 +24,7 @@ from portal.services.actors import Actor
 from portal.services.errors import InvalidValue, NotAllowed, RuleBroken
 from portal.services.events import NOT_A_FIELD, field_changes, record_event, value_text
 from portal.services.exports import ExcelDateTime, SheetLayout, csv_chunks, xlsx_chunks
-from portal.services.exports_postgresql import csv_copy_chunks, xlsx_copy_chunks
+from portal.services.exports_postgresql import csv_copy_chunks, guarded_sql, text_cell_sql, xlsx_lines_chunks
 from portal.services.labels import EVENT_LABELS, FIELD_LABELS, event_label, field_label, label
 
 EASTERN = ZoneInfo("America/New_York")
@@ -252,19 +252,18 @@ def change_list_csv(session: Session, school_id: int, change_range: ChangeRange)
     """The change list as CSV chunks: formatted by PostgreSQL and streamed with COPY there, else row by row."""
     if session.get_bind().dialect.name != "postgresql":
         return (chunk.encode() for chunk in csv_chunks(HEADER, change_rows(session, school_id, change_range)))
-    cells = _change_cells(session, school_id, change_range, excel=False)
+    cells = _change_cells(session, school_id, change_range)
     return csv_copy_chunks(session, HEADER, cells, fallback=_fallback_csv, **_LAYOUT)
 
 
 def change_list_xlsx(session: Session, school_id: int, change_range: ChangeRange) -> Iterator[bytes]:
     """The change list as XLSX chunks, as ``change_list_csv``: real dates, column widths, a frozen header, a filter."""
-    layout = SheetLayout(widths=WIDTHS)
+    layout = SheetLayout(widths=WIDTHS, row_numbers=False)
     if session.get_bind().dialect.name != "postgresql":
         return xlsx_chunks(HEADER, change_rows(session, school_id, change_range, excel=True), sheet="Changes",
                            layout=layout)  # fmt: skip
-    cells = _change_cells(session, school_id, change_range, excel=True)
-    return xlsx_copy_chunks(session, HEADER, cells, sheet="Changes", fallback=_fallback_xlsx, layout=layout,
-                            dates=frozenset({"cell7"}), **_LAYOUT)  # fmt: skip
+    return xlsx_lines_chunks(session, HEADER, _change_lines(session, school_id, change_range), sheet="Changes",
+                             layout=layout, fallback=_fallback_xlsx, settings=_LAYOUT["settings"])  # fmt: skip
 
 
 _CELLS = [f"cell{index}" for index in range(len(HEADER))]
@@ -279,16 +278,7 @@ _WHEN_SQL = {False: "to_char(e.occurred_at, 'YYYY-MM-DD HH24:MI TZ')",
              True: "round(CAST(extract(epoch FROM date_trunc('minute', e.occurred_at AT TIME ZONE 'America/New_York'))"
                    " AS numeric) / 86400 + 25569, 10)::text"}  # fmt: skip
 # Each change's own cells once (an inner query over events), then one row per changed field.
-_CELLS_SQL = """
-SELECT ev.occurred_at AS occurred_at, ev.id AS id, f.n AS n, {row_number} AS row_number,
-  ev.cell0, ev.cell1, ev.cell2, ev.cell3,
-  coalesce(CAST(:field_labels AS jsonb) ->> (f.v ->> 0),
-           upper(left(replace(f.v ->> 0, '_', ' '), 1)) || substr(replace(f.v ->> 0, '_', ' '), 2)) AS cell4,
-  f.v ->> 1 AS cell5, f.v ->> 2 AS cell6, ev.cell7, ev.cell8, ev.cell9, ev.cell10, ev.cell11,
-  CASE WHEN ev.slow THEN jsonb_build_array(ev.cell0, ev.cell1, ev.event_type, ev.cell3, f.v ->> 0, f.v -> 1, f.v -> 2,
-                                           ev.cell7, ev.cell8, ev.cell9, ev.cell10, ev.reported_late)::text
-  END AS fallback
-FROM (
+_EVENTS_SQL = """
   SELECT e.occurred_at, e.id, e.event_type, e.reported_late, s.sevis_id AS cell0, {student} AS cell1,
     CAST(:event_labels AS jsonb) ->> e.event_type AS cell2, {which} AS cell3, {when} AS cell7, e.actor_label AS cell8,
     'E' || e.id AS cell9, {hand} AS cell10, CASE WHEN e.reported_late THEN 'yes' END AS cell11,
@@ -306,9 +296,49 @@ FROM (
     AND (e.occurred_at >= :covers_from AND e.occurred_at < :covers_until {resend})
     AND e.actor_kind <> 'data_feed' {up_to}
   ORDER BY e.occurred_at, e.id OFFSET 0
-) AS ev
+"""
+_CELLS_SQL = """
+SELECT ev.occurred_at AS occurred_at, ev.id AS id, f.n AS n,
+  ev.cell0, ev.cell1, ev.cell2, ev.cell3,
+  coalesce(CAST(:field_labels AS jsonb) ->> (f.v ->> 0),
+           upper(left(replace(f.v ->> 0, '_', ' '), 1)) || substr(replace(f.v ->> 0, '_', ' '), 2)) AS cell4,
+  f.v ->> 1 AS cell5, f.v ->> 2 AS cell6, ev.cell7, ev.cell8, ev.cell9, ev.cell10, ev.cell11,
+  CASE WHEN ev.slow THEN jsonb_build_array(ev.cell0, ev.cell1, ev.event_type, ev.cell3, f.v ->> 0, f.v -> 1, f.v -> 2,
+                                           ev.cell7, ev.cell8, ev.cell9, ev.cell10, ev.reported_late)::text
+  END AS fallback
+FROM (
+{events}) AS ev
 CROSS JOIN LATERAL jsonb_array_elements(ev.fields) WITH ORDINALITY AS f(v, n)
 ORDER BY ev.occurred_at, ev.id, f.n
+"""
+# The XLSX sheet: a line per change with its rows (no r attributes: SheetLayout.row_numbers), each change's own
+# cells' XML made once. The layers (OFFSET 0) keep each value computed once however often the next one reads it.
+_FIELD_LABEL_SQL = """coalesce(CAST(:field_labels AS jsonb) ->> (f.v ->> 0),
+  upper(left(replace(f.v ->> 0, '_', ' '), 1)) || substr(replace(f.v ->> 0, '_', ' '), 2))"""
+_XLSX_SQL = """
+SELECT CASE WHEN x.slow THEN '#' || (
+    SELECT jsonb_agg(jsonb_build_array(x.cell0, x.cell1, x.event_type, x.cell3, f.v ->> 0, f.v -> 1, f.v -> 2, x.cell7,
+                                       x.cell8, x.cell9, x.cell10, x.reported_late) ORDER BY f.n)
+    FROM jsonb_array_elements(x.fields) WITH ORDINALITY AS f(v, n))::text
+  -- (the field rows come in their order: an aggregate reads a function's rows as it returns them)
+  ELSE coalesce((SELECT string_agg('<row>' || x.head || coalesce({cell4}, '<c/>') || coalesce({cell5}, '<c/>')
+                                   || coalesce({cell6}, '<c/>') || x.tail || '</row>', '')
+                 FROM (SELECT {guard4} AS t4, {guard5} AS t5, {guard6} AS t6
+                       FROM (SELECT {field_label} AS r4, f.v ->> 1 AS r5, f.v ->> 2 AS r6
+                             FROM jsonb_array_elements(x.fields) AS f(v) OFFSET 0) AS r OFFSET 0) AS g), '') END
+FROM (
+  SELECT gx.occurred_at, gx.id, gx.slow, gx.fields, gx.event_type, gx.reported_late, gx.cell0, gx.cell1, gx.cell3,
+    gx.cell7, gx.cell8, gx.cell9, gx.cell10,
+    coalesce({cell0}, '<c/>') || coalesce({cell1}, '<c/>') || coalesce({cell2}, '<c/>') || coalesce({cell3}, '<c/>')
+      AS head,
+    '<c s="2"><v>' || gx.cell7 || '</v></c>' || coalesce({cell8}, '<c/>') || {cell9}
+      || CASE WHEN gx.t11 IS NULL THEN coalesce({cell10}, '') ELSE coalesce({cell10}, '<c/>') || {cell11} END AS tail
+  FROM (SELECT ev.*, nullif(ev.cell0, '') AS t0, {guard1} AS t1, {guard2} AS t2, {guard3} AS t3,
+               {guard8} AS t8, ev.cell9 AS t9, ev.cell10 AS t10, ev.cell11 AS t11
+        FROM ({events}) AS ev OFFSET 0) AS gx
+  OFFSET 0
+) AS x
+ORDER BY x.occurred_at, x.id
 """
 _WHICH_SQL = """CASE e.change_kind WHEN 'employer' THEN coalesce(a.o ->> 'name', b.o ->> 'name')
   WHEN 'address' THEN CASE WHEN e.event_type = 'address.physical_changed' THEN 'Physical address'
@@ -319,13 +349,12 @@ _HAND_SQL = """CASE WHEN e.event_type IN ('employer.reviewed', 'address.mailing_
   THEN 'yes' END"""
 
 
-def _change_cells(session: Session, school_id: int, change_range: ChangeRange, *, excel: bool):
-    """``change_rows`` in SQL (PostgreSQL): a row per changed field, row_number (from 2), the cells as text and,
-    for a value only Python writes as the list shows it (a number, a list), a fallback payload for ``_row``."""
-    statement = _CELLS_SQL.format(
+def _change_sql(session: Session, school_id: int, change_range: ChangeRange, outer: str, *, excel: bool,
+                **cells: str):  # fmt: skip
+    """``outer`` (with ``_EVENTS_SQL`` as its {events}) as a statement with its parameters bound."""
+    events = _EVENTS_SQL.format(
         student="coalesce(s.given_name, '') || ' ' || coalesce(s.surname, '')", which=_WHICH_SQL,
-        when=_WHEN_SQL[excel],
-        hand=_HAND_SQL, row_number="row_number() OVER (ORDER BY ev.occurred_at, ev.id, f.n) + 1" if excel else "NULL",
+        when=_WHEN_SQL[excel], hand=_HAND_SQL,
         up_to="AND e.id <= :up_to" if change_range.up_to_event_id is not None else "",
         resend="OR e.id = ANY (CAST(:resend AS bigint[]))" if change_range.resend else "",
     )  # fmt: skip
@@ -338,8 +367,25 @@ def _change_cells(session: Session, school_id: int, change_range: ChangeRange, *
         params["up_to"] = change_range.up_to_event_id
     if change_range.resend:
         params["resend"] = list(change_range.resend)
-    columns = [column(name) for name in ("occurred_at", "id", "n", "row_number", *_CELLS, "fallback")]
-    return text(statement).bindparams(**params).columns(*columns)
+    return text(outer.format(events=events, **cells)).bindparams(**params)
+
+
+def _change_cells(session: Session, school_id: int, change_range: ChangeRange):
+    """``change_rows`` in SQL (PostgreSQL, CSV): a row per changed field, the cells as text and, for a value only
+    Python writes as the list shows it (a number, a list), a fallback payload for ``_row``."""
+    statement = _change_sql(session, school_id, change_range, _CELLS_SQL, excel=False)
+    return statement.columns(*[column(name) for name in ("occurred_at", "id", "n", *_CELLS, "fallback")])
+
+
+def _change_lines(session: Session, school_id: int, change_range: ChangeRange):
+    """The XLSX sheet's rows in SQL (PostgreSQL): a line per change, its rows' XML or its fallback payloads."""
+    cells = {f"cell{index}": text_cell_sql(f"gx.t{index}", plain=index in (0, 9, 10, 11)) for index in (0, 1, 2, 3, 8, 9, 10, 11)}
+    cells.update({f"cell{index}": text_cell_sql(f"g.t{index}") for index in (4, 5, 6)})
+    guards = {f"guard{index}": guarded_sql(f"ev.cell{index}") for index in (1, 2, 3, 8)}
+    guards.update({f"guard{index}": guarded_sql(f"r.r{index}") for index in (4, 5, 6)})
+    statement = _change_sql(session, school_id, change_range, _XLSX_SQL, excel=True, field_label=_FIELD_LABEL_SQL,
+                            **cells, **guards)  # fmt: skip
+    return statement.columns(column("line"))
 
 
 # --- SEVIS batch XML (Create-UpdateStudent.xsd) -------------------------------------------------

@@ -69,6 +69,9 @@ class SheetLayout:
     widths: tuple[int, ...] = ()
     frozen_header: bool = True
     autofilter: bool = True
+    # Without them each row follows the one before and each cell the one before (an empty one as <c/>): the r
+    # attributes are optional in SpreadsheetML, and a file without them is written faster.
+    row_numbers: bool = True
     rows: list[int] = field(default_factory=lambda: [0])
 
 
@@ -103,8 +106,9 @@ def _sheet_rows(rows: Iterable[Iterable], layout: SheetLayout | None = None) -> 
     """The sheet's <row> elements from row 2 on, a thousand rows per block."""
     pending: list[str] = []
     number = 1
+    numbered = layout is None or layout.row_numbers
     for number, row in enumerate(rows, start=2):
-        pending.append(xlsx_row(number, row))
+        pending.append(xlsx_row(number if numbered else None, row))
         if len(pending) >= 1000:
             yield "".join(pending).encode()
             pending.clear()
@@ -187,27 +191,33 @@ def column_letter(index: int) -> str:
     return _COLUMNS[index]
 
 
-def xlsx_row(number: int, values: Iterable, style: str = "") -> str:
+def xlsx_row(number: int | None, values: Iterable, style: str = "") -> str:
+    """A <row> of cells; with no ``number`` none has an r attribute, and an empty cell before a value is <c/>."""
     cells = []
+    gap = ""
     for index, value in enumerate(values):
         if value is None or value == "":
+            if number is None:
+                gap += "<c/>"
             continue
+        start = f'<c r="{column_letter(index)}{number}"' if number is not None else gap + "<c"
+        gap = ""
         if type(value) is ExcelDateTime:
-            cells.append(f'<c r="{column_letter(index)}{number}"{DATE_STYLE}><v>{value}</v></c>')
+            cells.append(f"{start}{DATE_STYLE}><v>{value}</v></c>")
             continue
         if value is True or value is False:
-            cells.append(f'<c r="{column_letter(index)}{number}"{style} t="b"><v>{int(value)}</v></c>')
+            cells.append(f'{start}{style} t="b"><v>{int(value)}</v></c>')
             continue
         if isinstance(value, (int, float)) and value == value and value not in (float("inf"), float("-inf")):
-            cells.append(f'<c r="{column_letter(index)}{number}"{style}><v>{value!r}</v></c>')
+            cells.append(f"{start}{style}><v>{value!r}</v></c>")
             continue
         text = value.isoformat() if hasattr(value, "isoformat") else str(value)
         if style == "":
             text = safe_cell(text)
         text = text[:32767].translate(XML_ESCAPES)
         space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-        cells.append(f'<c r="{column_letter(index)}{number}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
-    return f'<row r="{number}">{"".join(cells)}</row>'
+        cells.append(f'{start}{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+    return f'<row r="{number}">{"".join(cells)}</row>' if number is not None else f'<row>{"".join(cells)}</row>'
 
 
 _SHEET_HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'

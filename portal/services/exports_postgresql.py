@@ -204,3 +204,57 @@ def _copy_blocks(session: Session, statement: sql.Composed, params: dict, option
                     yield b"".join(parts), len(parts)
                     parts, size = [], 0
             yield b"".join(parts), len(parts)
+
+
+# --- Sheets whose SQL writes each line itself (the change list): SQL text builders and the COPY around them ------
+
+_SPACE_LIST = ", ".join(str(code) for code in range(0x3001) if chr(code).isspace() and code not in XML_ESCAPES)
+_FORMULA_LIST = ", ".join(str(ord(start)) for start in FORMULA_STARTS)
+
+
+def guarded_sql(value: str, limit: int | None = MAX_CELL) -> str:
+    """``_guarded`` as SQL text for the expression ``value`` (a column: it is read several times)."""
+    quoted, kept = f"'''' || {value}", f"nullif({value}, '')"
+    if limit is not None:
+        quoted = f"CASE WHEN octet_length({value}) >= {limit} THEN left({quoted}, {limit}) ELSE {quoted} END"
+        kept = f"CASE WHEN octet_length({value}) > {limit} THEN left({value}, {limit}) ELSE {kept} END"
+    return f"CASE WHEN ascii({value}) IN ({_FORMULA_LIST}) THEN {quoted} ELSE {kept} END"
+
+
+def text_cell_sql(value: str, *, plain: bool = False) -> str:
+    """SQL text of an unnumbered inline-string <c> of the (guarded) column ``value``; NULL when it is NULL."""
+    if plain:
+        return f"""'<c t="inlineStr"><is><t>' || {value} || '</t></is></c>'"""
+    # Most text starts and ends with a printable ASCII character: the full list of spaces is only read for the rest.
+    first, last = f"ascii({value})", f"ascii(right({value}, 1))"
+    return (f"""'<c t="inlineStr"><is><t' || CASE WHEN {first} BETWEEN 33 AND 126 AND {last} BETWEEN 33 AND 126 """
+            f"""THEN '' WHEN {first} IN ({_SPACE_LIST}) OR {last} IN ({_SPACE_LIST}) THEN ' xml:space="preserve"' """
+            f"""ELSE '' END || '>' || replace(replace(replace({value}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') """
+            "|| '</t></is></c>'")  # fmt: skip
+
+
+def xlsx_lines_chunks(session: Session, header: list[str], lines: Select, *, sheet: str, layout: SheetLayout,
+                      fallback: Fallback, settings: dict | None = None) -> Iterator[bytes]:  # fmt: skip
+    """An XLSX file whose ``lines`` (one text column) are each some unnumbered <row> elements, or '#' and a JSON
+    list of payloads whose rows Python writes (``fallback``); ``layout.rows`` counts the <row> elements."""
+    inner, params = _compiled(session, lines)
+    blocks = _copy_blocks(session, sql.SQL("SELECT * FROM ({}) AS lines").format(inner), params, "FORMAT text",
+                          settings)  # fmt: skip
+    return xlsx_file(header, _line_blocks(blocks, fallback, layout), sheet=sheet, layout=layout)
+
+
+def _line_blocks(blocks: Iterator[tuple[bytes, int]], fallback: Fallback, layout: SheetLayout) -> Iterator[bytes]:
+    for block, _ in blocks:
+        if block.startswith(b"#") or b"\n#" in block:
+            block = b"".join(_fallback_rows(line[1:], fallback) if line.startswith(b"#") else _unescaped(line)
+                             for line in block.split(b"\n"))  # fmt: skip
+        else:
+            block = _unescaped(block.replace(b"\n", b""))
+        if len(block.translate(None, _CONTROL_BYTES)) != len(block):
+            block = _CONTROL.sub(lambda match: _CONTROL_ESCAPES[match.group()], block)
+        layout.rows[0] += block.count(b"<row>")  # (escaped text never holds a "<")
+        yield block
+
+
+def _fallback_rows(line: bytes, fallback: Fallback) -> bytes:
+    return "".join(xlsx_row(None, fallback(payload)) for payload in json.loads(_unescaped(line))).encode()

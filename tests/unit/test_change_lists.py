@@ -408,7 +408,7 @@ def test_the_files_hold_the_rows_byte_for_byte_as_python_writes_them(factory, db
     excel_rows = list(change_rows(db_session, school.id, change_range, excel=True))
     copied = zipfile.ZipFile(io.BytesIO(b"".join(change_list_xlsx(db_session, school.id, change_range))))
     written = zipfile.ZipFile(io.BytesIO(b"".join(xlsx_chunks(HEADER, excel_rows, sheet="Changes",
-                                                              layout=SheetLayout(widths=WIDTHS)))))  # fmt: skip
+                                                              layout=SheetLayout(widths=WIDTHS, row_numbers=False)))))  # fmt: skip
     assert copied.namelist() == written.namelist()
     assert all(copied.read(name) == written.read(name) for name in written.namelist())
 
@@ -489,3 +489,18 @@ def test_a_download_fetched_again_is_the_same_list_though_changes_arrived_since(
     again = range_of(db_session.get(ChangeListDownload, download.id))
     assert b"".join(change_list_csv(db_session, school.id, again)) == first
     assert _xml(db_session, school, again, schema) == first_xml and "Later Co" not in first_xml
+
+
+def test_rows_without_r_attributes_read_as_the_numbered_ones():
+    """The change list's sheet leaves out the optional r attributes: openpyxl reads the same cells where they were."""
+    from openpyxl import load_workbook
+
+    from portal.services.exports import ExcelDateTime, SheetLayout, xlsx_chunks
+
+    rows = [["a", None, " b ", None, 1.5, None], [None, "=x", ExcelDateTime("46000.5"), "", "y"], [None, None]]
+    sheets = [load_workbook(io.BytesIO(b"".join(xlsx_chunks(["H1", "H2"], rows, layout=SheetLayout(row_numbers=numbered)))),
+                            read_only=False).active for numbered in (True, False)]  # fmt: skip
+    values = [[[(cell.coordinate, cell.value, cell.number_format) for cell in row if cell.value is not None]
+               for row in sheet.iter_rows()] for sheet in sheets]  # fmt: skip
+    assert values[0] == values[1] and values[1][2][1][:2] == ("C3", datetime(2025, 12, 9, 12, 0))
+    assert [sheet.auto_filter.ref for sheet in sheets] == ["A1:B4", "A1:B4"]
