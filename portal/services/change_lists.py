@@ -313,6 +313,9 @@ ORDER BY ev.occurred_at, ev.id, f.n
 """
 # The XLSX sheet: a line per change with its rows (no r attributes: SheetLayout.row_numbers), each change's own
 # cells' XML made once. The layers (OFFSET 0) keep each value computed once however often the next one reads it.
+# The changes leave in the order the innermost query sorts them (by when, then id): each layer above is a scan of
+# the one below, row for row, so no second sort of the finished XML is asked for (it spilled to disk: 136 MB for
+# 100,000 changes).
 _FIELD_LABEL_SQL = """coalesce(CAST(:field_labels AS jsonb) ->> (f.v ->> 0),
   upper(left(replace(f.v ->> 0, '_', ' '), 1)) || substr(replace(f.v ->> 0, '_', ' '), 2))"""
 _XLSX_SQL = """
@@ -338,7 +341,6 @@ FROM (
         FROM ({events}) AS ev OFFSET 0) AS gx
   OFFSET 0
 ) AS x
-ORDER BY x.occurred_at, x.id
 """
 _WHICH_SQL = """CASE e.change_kind WHEN 'employer' THEN coalesce(a.o ->> 'name', b.o ->> 'name')
   WHEN 'address' THEN CASE WHEN e.event_type = 'address.physical_changed' THEN 'Physical address'

@@ -192,6 +192,9 @@ def _copy_blocks(session: Session, statement: sql.Composed, params: dict, option
     # A savepoint: a download abandoned midway cancels the COPY, which aborts the transaction; rolling back to the
     # savepoint leaves the request's transaction usable for what comes after (its session, its error page).
     with connection.transaction(), connection.cursor() as cursor:
+        # No JIT: an export's many per-row expressions cost seconds to compile before the first byte leaves, more
+        # than compiling saves (the change list at 290,000 rows: 7.0 s with it, 2.6 s without).
+        cursor.execute("SELECT set_config('jit', 'off', true)")
         for name, value in (settings or {}).items():
             cursor.execute("SELECT set_config(%s, %s, true)", (name, value))  # this transaction only
         with cursor.copy(query, params) as copy:
