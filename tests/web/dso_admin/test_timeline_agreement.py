@@ -116,7 +116,7 @@ def test_list_alerts_student_information_and_export_agree_with_the_timeline(clie
             str(days.allowed), str(days.used), str(days.remaining)]  # fmt: skip
         assert expected.runs_out in counter
         for name, (label, dates) in expected.employment.items():
-            assert re.search(rf"{name}<br>.*?</th>\s*<td>{dates}</td>\s*<td>{label}", page), name
+            assert re.search(rf"{name}<br>.*?</th>\s*<td class=\"employment-type\">[^<]*</td>\s*<td>{dates}</td>\s*<td>{label}", page), name
 
         # The CSV export.
         text = client.get("/admin/students/export.csv").get_data(as_text=True).lstrip("\ufeff")

@@ -76,4 +76,5 @@ def test_stem_edit_shows_locked_fields_in_words(client, factory, sign_in):
     sign_in(factory.user(role=Role.STUDENT, student=student))
     text = _visible(client.get(f"/employers/{employer.id}/edit").get_data(as_text=True))
     assert RAW.findall(text) == []
-    assert "September 7, 2027" in text and "New Hampshire" in text and "Full time" in text and " No " in text
+    # (the kind of employment, "Paid employee", took the place of "Self-employed: No")
+    assert "September 7, 2027" in text and "New Hampshire" in text and "Full time" in text and "Paid employee" in text
