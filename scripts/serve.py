@@ -28,18 +28,24 @@ def gunicorn_command() -> list[str]:
 
 def main() -> int:
     bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
-    processes = [subprocess.Popen(gunicorn_command())]
-    has_worker = subprocess.run([str(BIN / "portal"), "worker", "--help"], capture_output=True).returncode == 0
-    if has_worker:
-        processes.append(subprocess.Popen([str(BIN / "portal"), "worker"]))
-    print(f"OPT Portal is serving on http://{bind} (Ctrl-C to stop)", flush=True)
+    processes: list[subprocess.Popen] = []
+    stopping = False
 
     def stop(*_):
+        nonlocal stopping
+        stopping = True
         for process in processes:
             process.terminate()
 
+    # Before any child starts: a stop that came while the worker was still starting used to kill this script alone
+    # and leave gunicorn serving (and holding the port) with no parent.
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    processes.append(subprocess.Popen(gunicorn_command()))
+    has_worker = subprocess.run([str(BIN / "portal"), "worker", "--help"], capture_output=True).returncode == 0
+    if has_worker and not stopping:
+        processes.append(subprocess.Popen([str(BIN / "portal"), "worker"]))
+    print(f"OPT Portal is serving on http://{bind} (Ctrl-C to stop)", flush=True)
     codes = [process.wait() for process in processes]
     return max(codes)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -64,6 +65,17 @@ def served_like_make_run():
             except subprocess.TimeoutExpired:
                 serve.kill()
                 serve.wait()
+            # Stopping make run stops what it started: no gunicorn is left serving the port with no parent.
+            deadline = time.monotonic() + 30
+            while _answers(port):
+                assert time.monotonic() < deadline, f"gunicorn still serves {base_url} after make run stopped"
+                time.sleep(0.1)
+
+
+def _answers(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((LOOPBACK, port)) == 0
 
 
 def test_make_run_holds_the_sign_in_limit_across_all_its_requests(served_like_make_run):
