@@ -34,11 +34,12 @@ seed: migrate
 run: install assets seed
 	PORTAL_ENV=development $(BIN)/python scripts/serve.py
 
-## test: security checks, then the whole suite on SQLite and on PostgreSQL (browser, accessibility and fuzz tests included)
+## test: security checks, then the whole suite on SQLite and on PostgreSQL (browser, accessibility and fuzz tests included).
+## The two halves run side by side (TEST_JOBS=1 runs them one after the other); each prints its output when it ends.
+TEST_JOBS ?= 2
 test: install assets system-deps bench-deps
 	$(MAKE) --no-print-directory security
-	PORTAL_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider
-	$(MAKE) --no-print-directory test-postgresql
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=recurse test-sqlite test-postgresql
 
 test-sqlite: install assets
 	PORTAL_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider

@@ -113,7 +113,7 @@ def test_permanent_refusal_fails_at_once_and_is_recorded_as_an_event(factory, db
 
 
 def test_unreachable_smtp_server_leaves_the_email_queued(app, factory, db_session, monkeypatch):
-    from tests.support.smtp import free_port
+    from tests.support.ports import free_port
 
     monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
     monkeypatch.setitem(app.config, "SMTP_PORT", free_port())
