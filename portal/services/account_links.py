@@ -109,6 +109,7 @@ def link_problem(link: AccountLink | None, *, now: datetime | None = None) -> st
 
 
 def void_open_links(session: Session, user: User, *, now: datetime, purposes=tuple(LinkPurpose)) -> int:
+    """Void ``user``'s unused links of ``purposes`` (every kind by default); returns how many."""
     links = session.scalars(
         select(AccountLink).where(AccountLink.user_id == user.id, AccountLink.used_at.is_(None),
                                   AccountLink.voided_at.is_(None), AccountLink.purpose.in_(purposes))  # fmt: skip

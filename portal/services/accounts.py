@@ -47,6 +47,7 @@ def _user_for_student(session: Session, student: Student) -> User | None:
 
 
 def send_creation_link(session: Session, user: User, student: Student, *, template: str, now: datetime) -> AccountLink:
+    """Issue an account-creation link for ``user`` and queue the email (``template``) that carries it."""
     link = issue_link(session, user, LinkPurpose.ACCOUNT_CREATION, now=now)
     queue_email(session, template=template, to=user.email, student=student, user=user,
                 context={"student_name": student.full_name, "days_valid": LINK_LIFETIME[link.purpose].days},

@@ -47,7 +47,7 @@ def _set_password(session: Session, user: User, password: str, *, now: datetime)
     session.flush()
 
 
-def notify_password_changed(session: Session, user: User) -> None:
+def _notify_password_changed(session: Session, user: User) -> None:
     queue_email(session, template="password_changed", to=user.email, student=user.student, user=user,
                 school_id=user.school_id, context={"name": user.display_name or user.email})  # fmt: skip
 
@@ -70,7 +70,7 @@ def after_password_reset(session: Session, user: User, actor: Actor) -> None:
     """A reset password: the event, every session ended, and the notice to the user."""
     record_event(session, actor, "password.reset_completed", student=user.student, user=user, subject=f"user:{user.id}")
     end_all_sessions(session, user, actor=actor, reason="password_reset")
-    notify_password_changed(session, user)
+    _notify_password_changed(session, user)
 
 
 def complete_password_reset(session: Session, link: AccountLink, *, password: str) -> User:
@@ -93,6 +93,6 @@ def change_password(session: Session, user: User, *, current_password: str, new_
     actor = Actor.for_user(user)
     record_event(session, actor, "password.changed", student=user.student, user=user, subject=f"user:{user.id}")
     end_all_sessions(session, user, actor=actor, reason="password_changed", keep=keep)
-    notify_password_changed(session, user)
+    _notify_password_changed(session, user)
     session.flush()
 

@@ -1,4 +1,5 @@
-"""Completing an upgrade (operator); with a forced change, students' older passwords must be replaced (rule 12)."""
+"""Upgrades and rule 12: the operator completes an upgrade; with a forced change, a student whose password predates it
+must choose a new one before anything else, and the Sign In page says so for 30 days while some student still has to."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.models import Event, OutboxEmail, SignInThrottle, utcnow
 from portal.models.enums import LinkPurpose, Role
-from portal.services import sign_in
+from portal.services import sign_in as sign_in_service  # not the sign_in fixture
 from portal.services.account_links import issue_link
 from portal.services.password_changes import complete_password_reset
 from portal.services.sign_in import SignInResult, sign_in_with_password
@@ -82,13 +82,13 @@ def test_account_without_a_password_cannot_sign_in(factory, db_session):
 
 def _counting_verifications(monkeypatch) -> list:
     calls = []
-    real = sign_in.verify_password
+    real = sign_in_service.verify_password
 
     def counted(stored_hash, password):
         calls.append(stored_hash)
         return real(stored_hash, password)
 
-    monkeypatch.setattr(sign_in, "verify_password", counted)
+    monkeypatch.setattr(sign_in_service, "verify_password", counted)
     return calls
 
 
