@@ -148,7 +148,7 @@ def _account_notes(session: Session) -> list[str]:
 
     from portal.models import AccountLink
     from portal.models.enums import LinkPurpose
-    from portal.services.accounts import link_url
+    from portal.services.account_links import link_url
 
     notes = [
         "",

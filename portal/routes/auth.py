@@ -11,11 +11,12 @@ from portal.forms.auth import SignInForm
 from portal.models import School, User
 from portal.models.enums import Role
 from portal.routes.student_common import closed_page
-from portal.services.accounts import forced_change_pending, must_change_password, sign_in_with_password
 from portal.services.mfa import mfa_enabled, mfa_required
 from portal.services.office_contact import office_contact
 from portal.services.sessions import end_session, start_session
+from portal.services.sign_in import sign_in_with_password
 from portal.services.site_state import forget_site_state, site_state
+from portal.services.upgrades import forced_change_pending, must_change_password
 from portal.web import redirect_or_swap, render_page_or_partial
 
 bp = Blueprint("auth", __name__)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -17,11 +16,10 @@ from portal.models import OptAuthorization, ProgramRecord, Student
 from portal.services.actors import Actor
 from portal.services.clock import today_eastern
 from portal.services.errors import NotAllowed
+from portal.services.office_contact import OfficeContact, office_contact
+from portal.services.officials import active_officials
 from portal.services.timeline import Timeline
 from portal.services.timelines import student_timeline
-
-if TYPE_CHECKING:
-    from portal.services.office_contact import OfficeContact
 
 
 @dataclass(frozen=True)
@@ -140,9 +138,6 @@ def closed_account(session: Session, access: StudentAccess) -> ClosedAccount | N
     """The closed-account notice for a student whose access the timeline closes today; None while it is open."""
     if not access.closed:
         return None
-    from portal.services.office_contact import office_contact
-    from portal.services.officials import active_officials
-
     student = access.student
     officials = tuple(SchoolContact(name=official.display_name or official.email, email=official.email)
                       for official in active_officials(session, student.school_id))  # fmt: skip

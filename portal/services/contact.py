@@ -17,41 +17,16 @@ from portal.services.errors import Conflict, InvalidValue, StaleEdit
 from portal.services.events import record_event
 from portal.services.obligations import add_obligation
 from portal.services.receipts import changed_line, queue_report_receipt
-from portal.services.validation import clean_email, clean_state, clean_text, clean_zip
+from portal.services.validation import clean_email, clean_phone, clean_state, clean_text, clean_zip
 from portal.services.words import phone_number
 
 SCHOOL_RECORDS_WITHIN_DAYS = 21
 PO_BOX = re.compile(r"\b(p\s*\.?\s*o\s*\.?\s*b(ox)?|post\s+office\s+box|pob|box)\s*#?\s*\d", re.IGNORECASE)
-INTERNATIONAL_PHONE = re.compile(r"\+[1-9]\d{7,14}")
 
 
 def _obligation(session, student, kind, event, description, today):
     add_obligation(session, student, kind=kind, due_on=today + timedelta(days=SCHOOL_RECORDS_WITHIN_DAYS),
                    description=description, window_opens_on=today, source_event=event)  # fmt: skip
-
-
-def clean_phone(raw) -> str:
-    """A US number as 10 digits, or an international one as + and 8 to 15 digits."""
-    text = (raw or "").strip() if isinstance(raw, str) else ""
-    if not text:
-        raise InvalidValue("Enter your phone number.", field="phone")
-    compact = re.sub(r"[\s\-().]", "", text)
-    if compact.startswith("+") and not compact.startswith("+1"):
-        if not compact.isascii() or not INTERNATIONAL_PHONE.fullmatch(compact):
-            raise InvalidValue(
-                "Enter an international number as + and the country code, like +44 20 7946 0958.", field="phone"
-            )
-        return compact
-    digits = compact.removeprefix("+")
-    if not digits.isascii() or not digits.isdigit():
-        raise InvalidValue(
-            "A phone number can contain only digits, spaces and dashes, like 617 555 0100.", field="phone"
-        )
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    if len(digits) != 10:
-        raise InvalidValue("Enter a 10-digit US phone number, like 617 555 0100.", field="phone")
-    return digits
 
 
 def update_phone(session: Session, student: Student, phone, *, actor: Actor, expected_version: int,

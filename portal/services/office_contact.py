@@ -10,10 +10,9 @@ from sqlalchemy.orm import Session
 from portal.models import School
 from portal.models.enums import Role
 from portal.services.actors import Actor
-from portal.services.contact import clean_phone
 from portal.services.errors import InvalidValue, NotAllowed, NotFound
 from portal.services.events import record_event
-from portal.services.validation import clean_email, clean_text
+from portal.services.validation import clean_email, clean_phone, clean_text
 from portal.services.words import phone_number
 
 FIELDS = ("office_name", "office_email", "office_phone", "office_hours", "office_address")

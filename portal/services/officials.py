@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from portal.models import AccountLink, School, User, utcnow
 from portal.models.enums import LinkPurpose, Role
 from portal.notifications.outbox import queue_email
-from portal.services.accounts import LINK_LIFETIME, _void_open_links, issue_link
+from portal.services.account_links import LINK_LIFETIME, issue_link, void_open_links
 from portal.services.actors import Actor
 from portal.services.clock import eastern_date, long_date
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound, RuleBroken
 from portal.services.events import record_event
+from portal.services.sessions import end_all_sessions
 from portal.services.students import normalize_email
 
 
@@ -126,7 +127,7 @@ def reissue_invitation(session: Session, official: User, *, actor: Actor, now: d
                        requested_from: str | None = None) -> AccountLink:  # fmt: skip
     """Void the official's open links and email a new invitation (a resend, or a password-reset request from an
     official who never set a password); one event."""
-    _void_open_links(session, official, now=now)
+    void_open_links(session, official, now=now)
     link = _send_invitation(session, official, invited_by=actor.label if requested_from is None else "Your school",
                             now=now)  # fmt: skip
     after = {"link_expires_at": link.expires_at}
@@ -145,7 +146,7 @@ def revoke_invitation(session: Session, official: User, *, actor: Actor) -> User
     if official.deactivated_at is not None:
         raise Conflict(f"The invitation of {_name(official)} was already revoked.")
     now = utcnow()
-    voided = _void_open_links(session, official, now=now)
+    voided = void_open_links(session, official, now=now)
     official.deactivated_at = now
     record_event(session, actor, "official.invitation_revoked", user=official, school_id=official.school_id,
                  subject=f"user:{official.id}", before={"email": official.email, "role": official.role},
@@ -194,9 +195,7 @@ def remove_official(session: Session, official: User, *, actor: Actor) -> User:
     if official.deactivated_at is not None:
         raise Conflict(f"{official.display_name or official.email} was already removed.")
     official.deactivated_at = utcnow()
-    _void_open_links(session, official, now=official.deactivated_at)
-    from portal.services.accounts import end_all_sessions
-
+    void_open_links(session, official, now=official.deactivated_at)
     end_all_sessions(session, official, actor=actor, reason="official_removed")
     record_event(session, actor, "official.removed", user=official, school_id=school.id, subject=f"user:{official.id}",
                  before={"email": official.email, "role": official.role}, after={"removed": True})  # fmt: skip

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from portal.models import OptAuthorization, ProgramRecord, School, Student, User, utcnow
 from portal.models.enums import EducationLevel, OptKind, OptStatus, ProgramStatus
 from portal.notifications.outbox import queue_email
+from portal.services.accounts import create_account_if_due
 from portal.services.actors import Actor
 from portal.services.clock import add_months, today_eastern
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound, RuleBroken
@@ -58,8 +59,6 @@ def check_ead_dates(actual_start_date, actual_end_date) -> tuple[date, date]:
 def _create_account_once(session: Session, student: Student, *, actor: Actor) -> None:
     """DESIGN rule 1: an approval creates the portal account, once, whatever approved it, when the OPT's start date
     has come; a later start's account is created on that day by the daily notices."""
-    from portal.services.accounts import create_account_if_due
-
     create_account_if_due(session, student, actor=actor)
 
 

@@ -30,6 +30,7 @@ US_STATES = {
 MAX_ID = 2_147_483_647
 ZIP_PATTERN = re.compile(r"(\d{5})(?:-?\d{4})?")
 HTML_CHARACTERS = re.compile(r"[<>]")
+INTERNATIONAL_PHONE = re.compile(r"\+[1-9]\d{7,14}")
 
 
 def clean_text(value, *, field: str, label: str, max_length: int, required: bool = False,
@@ -125,6 +126,30 @@ def clean_us_phone(value, *, field: str, label: str = "phone number", required: 
         digits = digits[1:]
     if len(digits) != 10:
         raise InvalidValue(f"The {label} must be 10 digits, like 617 555 0100.", field=field)
+    return digits
+
+
+def clean_phone(raw) -> str:
+    """A US number as 10 digits, or an international one as + and 8 to 15 digits."""
+    text = (raw or "").strip() if isinstance(raw, str) else ""
+    if not text:
+        raise InvalidValue("Enter your phone number.", field="phone")
+    compact = re.sub(r"[\s\-().]", "", text)
+    if compact.startswith("+") and not compact.startswith("+1"):
+        if not compact.isascii() or not INTERNATIONAL_PHONE.fullmatch(compact):
+            raise InvalidValue(
+                "Enter an international number as + and the country code, like +44 20 7946 0958.", field="phone"
+            )
+        return compact
+    digits = compact.removeprefix("+")
+    if not digits.isascii() or not digits.isdigit():
+        raise InvalidValue(
+            "A phone number can contain only digits, spaces and dashes, like 617 555 0100.", field="phone"
+        )
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) != 10:
+        raise InvalidValue("Enter a 10-digit US phone number, like 617 555 0100.", field="phone")
     return digits
 
 

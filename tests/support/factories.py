@@ -209,7 +209,7 @@ def latest_link_token(session, user, purpose=None) -> str:
     from sqlalchemy import select
 
     from portal.models import AccountLink
-    from portal.services.accounts import link_token
+    from portal.services.account_links import link_token
 
     query = select(AccountLink).where(AccountLink.user_id == user.id)
     if purpose is not None:

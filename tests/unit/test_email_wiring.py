@@ -11,14 +11,16 @@ from sqlalchemy import select
 
 from portal.models import AccountLink, OutboxEmail, utcnow
 from portal.models.enums import Role
-from portal.services.accounts import answer_password_reset, complete_password_reset, sign_in_with_password
 from portal.services.actors import Actor
 from portal.services.contact import remove_mailing_address, request_email_change, update_address, update_phone
 from portal.services.employers import add_employer, delete_employer, update_employer
 from portal.services.errors import InvalidValue, StaleEdit
 from portal.services.feed import parse_batch, receive_batch
 from portal.services.opt_decisions import change_email_of_record
+from portal.services.password_changes import complete_password_reset
 from portal.services.problems import create_problem_report, update_problem_report
+from portal.services.reset_requests import answer_password_reset
+from portal.services.sign_in import sign_in_with_password
 from portal.services.throttling import FAILURES_BEFORE_LOCK, record_failed_sign_in
 from tests.support.factories import employer_form_data
 

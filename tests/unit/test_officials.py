@@ -186,7 +186,8 @@ def test_the_invitation_link_works_once_for_14_days_and_sets_a_password_without_
                                                                                             principal):  # fmt: skip
     from datetime import timedelta
 
-    from portal.services.accounts import finish_account_creation, link_problem
+    from portal.services.account_links import link_problem
+    from portal.services.accounts import finish_account_creation
 
     official = _appoint(db_session, school, principal, 1)
     link = _invitation_link(db_session, official)
@@ -199,7 +200,7 @@ def test_the_invitation_link_works_once_for_14_days_and_sets_a_password_without_
 
 
 def test_resend_voids_the_old_link_and_emails_a_new_one(db_session, school, principal):
-    from portal.services.accounts import link_problem
+    from portal.services.account_links import link_problem
     from portal.services.officials import resend_invitation
 
     official = _appoint(db_session, school, principal, 1)
@@ -216,7 +217,7 @@ def test_resend_voids_the_old_link_and_emails_a_new_one(db_session, school, prin
 
 
 def test_revoking_makes_the_link_say_so_and_the_person_may_be_appointed_again(db_session, school, principal):
-    from portal.services.accounts import link_problem
+    from portal.services.account_links import link_problem
     from portal.services.officials import resend_invitation, revoke_invitation
 
     official = _appoint(db_session, school, principal, 1)
@@ -250,7 +251,7 @@ def test_resend_and_revoke_are_refused_once_the_official_set_a_password_and_to_a
 
 
 def test_a_removed_pending_official_s_link_says_the_invitation_was_revoked(db_session, school, principal):
-    from portal.services.accounts import link_problem
+    from portal.services.account_links import link_problem
 
     official = _appoint(db_session, school, principal, 1)
     remove_official(db_session, official, actor=principal)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from portal.models import Event, OutboxEmail, ReportingObligation, School, User
 from portal.models.enums import EducationLevel, ObligationKind, OptKind, OptStatus, ProgramStatus, Role
+from portal.services import opt_decisions
 from portal.services.actors import Actor
 from portal.services.errors import Conflict, NotAllowed, NotFound, RuleBroken
 from portal.services.opt_decisions import (
@@ -48,16 +49,14 @@ def _events(session, student, event_type):
 @pytest.fixture
 def account_calls(monkeypatch):
     """Counts calls to the accounts service, so 'exactly once' is pinned whatever it does inside."""
-    import portal.services.accounts as accounts
-
     calls = []
-    real = accounts.create_account_if_due
+    real = opt_decisions.create_account_if_due
 
     def counting(session, student, *, actor, today=None):
         calls.append(student.id)
         return real(session, student, actor=actor, today=today)
 
-    monkeypatch.setattr(accounts, "create_account_if_due", counting)
+    monkeypatch.setattr(opt_decisions, "create_account_if_due", counting)
     return calls
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -9,9 +10,16 @@ import time_machine
 from sqlalchemy import func, select
 
 from portal.models import AccountLink, Event, OutboxEmail, PasswordResetRequest, utcnow
-from portal.models.enums import Role
+from portal.models.enums import LinkPurpose, Role
+from portal.notifications.worker import run_worker
+from portal.services import reset_requests
+from portal.services.account_links import link_problem
+from portal.services.actors import Actor
 from portal.services.errors import InvalidValue
-from portal.services.reset_requests import answer_reset_requests, record_reset_request
+from portal.services.officials import appoint_official
+from portal.services.reset_requests import answer_password_reset, answer_reset_requests, record_reset_request
+from tests.support.accounts import NEW_PASSWORD, invited_student, user_emails, user_events
+from tests.support.factories import PASSWORD, latest_link_token
 
 
 def _outbox(db_session, **where):
@@ -89,8 +97,6 @@ def test_a_value_that_is_not_an_email_address_is_refused_with_a_message(db_sessi
 
 
 def test_the_worker_answers_requests_and_delivers_them_in_one_pass(app, factory, db_session, tmp_path, monkeypatch):
-    from portal.notifications.worker import run_worker
-
     monkeypatch.setitem(app.config, "SMTP_HOST", "")
     monkeypatch.setitem(app.config, "MAILBOX_DIR", str(tmp_path))
     user = factory.user(role=Role.STUDENT)
@@ -106,8 +112,6 @@ def test_the_worker_answers_requests_and_delivers_them_in_one_pass(app, factory,
 
 
 def test_a_request_that_cannot_be_answered_is_dropped_and_holds_up_nothing(db_session, monkeypatch, caplog):
-    from portal.services import reset_requests
-
     real = reset_requests.answer_password_reset
 
     def failing_for_one(session, address, *, now):
@@ -128,10 +132,6 @@ def test_a_request_that_cannot_be_answered_is_dropped_and_holds_up_nothing(db_se
 
 
 def test_an_official_who_never_set_a_password_gets_a_fresh_invitation_not_a_crash(factory, db_session):
-    from portal.services.accounts import link_problem
-    from portal.services.actors import Actor
-    from portal.services.officials import appoint_official
-
     school = factory.school()
     principal = Actor.for_user(factory.user(role=Role.PRINCIPAL_DSO, school=school))
     official = appoint_official(db_session, school, actor=principal, email="new.official@example.edu",
@@ -144,3 +144,49 @@ def test_an_official_who_never_set_a_password_gets_a_fresh_invitation_not_a_cras
     assert _waiting(db_session) == 0
     links = [db_session.get(AccountLink, int(email.sealed_secret.split(":")[1])) for email in emails]
     assert link_problem(links[0]) is not None and link_problem(links[1]) is None
+
+
+def test_self_service_reset_link_lasts_30_minutes_and_an_unknown_address_gets_a_note_instead(factory, db_session):
+    user = factory.user(role=Role.STUDENT)
+    assert answer_password_reset(db_session, " Nobody@Example.edu ")
+    note = db_session.scalars(select(OutboxEmail).order_by(OutboxEmail.id.desc())).first()
+    assert note.template == "password_reset_no_account" and note.to_address == "nobody@example.edu"
+    assert note.student_id is None and note.user_id is None and note.sealed_secret is None
+    assert "no active account uses it" in note.body_text and "/password/reset" in note.body_text
+    assert answer_password_reset(db_session, user.email.upper())
+    link = db_session.scalars(select(AccountLink).where(AccountLink.user_id == user.id)).one()
+    assert link.purpose is LinkPurpose.PASSWORD_RESET and link.expires_at - link.created_at == timedelta(minutes=30)
+    assert user_emails(db_session, user)[-1].template == "password_reset"
+    assert len(user_events(db_session, user, "password.reset_requested")) == 1
+    with time_machine.travel(utcnow() + timedelta(minutes=31)):
+        assert "expired" in link_problem(link)
+
+
+def test_reset_request_for_an_unfinished_account_resends_the_creation_link(factory, db_session):
+    _, user = invited_student(factory, db_session)
+    with time_machine.travel(utcnow() + timedelta(minutes=2)):
+        answer_password_reset(db_session, user.email)
+    assert [email.template for email in user_emails(db_session, user)] == ["account_creation", "account_creation"]
+
+
+def test_reset_requests_send_at_most_one_email_a_minute(factory, db_session):
+    user = factory.user(role=Role.STUDENT)
+    for _ in range(3):
+        answer_password_reset(db_session, user.email)
+    assert len(user_emails(db_session, user, "password_reset")) == 1
+    with time_machine.travel(utcnow() + timedelta(minutes=2)):
+        answer_password_reset(db_session, user.email)
+    assert len(user_emails(db_session, user, "password_reset")) == 2
+
+
+def test_no_token_or_password_in_log_lines(factory, db_session, client, caplog):
+    caplog.set_level(logging.DEBUG)
+    user = factory.user(role=Role.STUDENT)
+    client.post("/password/reset", data={"email": user.email})
+    answer_reset_requests(db_session)  # the worker's part
+    token = latest_link_token(db_session, user, LinkPurpose.PASSWORD_RESET)
+    client.post(f"/password/reset/{token}", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    client.post("/", data={"email": user.email, "password": NEW_PASSWORD})
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for secret in (token, NEW_PASSWORD, PASSWORD):
+        assert secret not in logged

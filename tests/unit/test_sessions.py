@@ -9,7 +9,8 @@ import time_machine
 
 from portal.models import utcnow
 from portal.models.enums import Role
-from portal.services.sessions import end_session, session_for_token, start_session
+from portal.services.sessions import end_all_sessions, end_session, session_for_token, start_session
+from tests.support.accounts import SYSTEM, user_events
 
 
 @pytest.mark.parametrize("role, idle_minutes", [
@@ -54,3 +55,11 @@ def test_time_machine_controls_the_clock_for_sessions(factory, db_session):
     row, token = start_session(db_session, user)
     with time_machine.travel(utcnow() + timedelta(minutes=16)):
         assert session_for_token(db_session, token) is None
+
+
+def test_end_all_sessions_ends_every_open_session_with_one_event(factory, db_session):
+    user = factory.user(role=Role.STUDENT)
+    rows = [start_session(db_session, user)[0] for _ in range(3)]
+    assert end_all_sessions(db_session, user, actor=SYSTEM, reason="test") == 3
+    assert all(row.ended_at is not None for row in rows)
+    assert len(user_events(db_session, user, "sessions.ended")) == 1

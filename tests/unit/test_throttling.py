@@ -12,8 +12,10 @@ from sqlalchemy import select
 
 from portal.models import Event, OutboxEmail, SignInThrottle, utcnow
 from portal.models.enums import LinkPurpose, Role
-from portal.services import accounts
-from portal.services.accounts import SignInResult, complete_password_reset, issue_link, sign_in_with_password
+from portal.services import sign_in as sign_in_service  # not the sign_in fixture
+from portal.services.account_links import issue_link
+from portal.services.password_changes import complete_password_reset
+from portal.services.sign_in import SignInResult, sign_in_with_password
 from portal.services.throttling import CLIENT_FAILURES_BEFORE_LOCK, FAILURES_BEFORE_LOCK, cool_down_for, is_locked
 from tests.support.factories import PASSWORD
 
@@ -80,13 +82,13 @@ def test_account_without_a_password_cannot_sign_in(factory, db_session):
 
 def _counting_verifications(monkeypatch) -> list:
     calls = []
-    real = accounts.verify_password
+    real = sign_in_service.verify_password
 
     def counted(stored_hash, password):
         calls.append(stored_hash)
         return real(stored_hash, password)
 
-    monkeypatch.setattr(accounts, "verify_password", counted)
+    monkeypatch.setattr(sign_in_service, "verify_password", counted)
     return calls
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.models import Event, Upgrade, utcnow
 from portal.models.enums import Role
-from portal.services.accounts import must_change_password
+from portal.services.upgrades import must_change_password
 
 HTMX = {"HX-Request": "true"}
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.models import Event
 from portal.models.enums import LinkPurpose, Role
-from portal.services.accounts import issue_link, link_token
+from portal.services.account_links import issue_link, link_token
 from portal.services.clock import EASTERN
 from tests.support.factories import PASSWORD
 

@@ -15,7 +15,7 @@ from portal.models.enums import LinkPurpose, Role
 from portal.notifications.outbox import resolve_link
 from portal.services.accounts import create_account_for_approved_opt
 from portal.services.actors import Actor
-from portal.services.reset_requests import answer_reset_requests
+from portal.services.reset_requests import answer_password_reset, answer_reset_requests
 from tests.support.factories import PASSWORD, latest_link_token
 
 NEW_PASSWORD = "violet harbor seventy kites"
@@ -198,8 +198,6 @@ def _pages(db_session, factory):
     user = create_account_for_approved_opt(db_session, student, actor=Actor.system())
     token = latest_link_token(db_session, user)
     reset_user = factory.user(role=Role.STUDENT)
-    from portal.services.accounts import answer_password_reset
-
     answer_password_reset(db_session, reset_user.email)
     reset_token = latest_link_token(db_session, reset_user, LinkPurpose.PASSWORD_RESET)
     return [

@@ -1,0 +1,98 @@
+"""Choosing a new password: checked against the policy and the last eight, from a link or signed in (rules 1, 7).
+
+Every change ends the user's other sessions and emails them a notice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.models import AccountLink, PasswordHistory, User, utcnow
+from portal.notifications.outbox import queue_email
+from portal.services.account_links import link_problem, void_open_links
+from portal.services.actors import Actor
+from portal.services.errors import InvalidValue, RuleBroken
+from portal.services.events import record_event
+from portal.services.password_policy import HISTORY_DEPTH, check_new_password
+from portal.services.passwords import hash_password, normalize_password, verify_password
+from portal.services.sessions import end_all_sessions
+from portal.services.throttling import clear_lock
+
+
+def _previous_hashes(session: Session, user: User) -> list[str]:
+    history = session.scalars(
+        select(PasswordHistory.password_hash).where(PasswordHistory.user_id == user.id)
+        .order_by(PasswordHistory.id.desc()).limit(HISTORY_DEPTH - 1)
+    ).all()  # fmt: skip
+    return ([user.password_hash] if user.password_hash else []) + list(history)
+
+
+def check_password_for(session: Session, user: User, password: str) -> str:
+    """Normalize and check a new password for ``user``; returns it ready to hash."""
+    password = normalize_password(password or "")
+    check_new_password(password, sevis_id=user.student.sevis_id if user.student else None, email=user.email,
+                       site_name=current_app.config["SITE_NAME"], previous_hashes=_previous_hashes(session, user))  # fmt: skip
+    return password
+
+
+def _set_password(session: Session, user: User, password: str, *, now: datetime) -> None:
+    if user.password_hash:
+        session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash, created_at=now))
+    user.password_hash = hash_password(password)
+    user.password_changed_at = now
+    session.flush()
+
+
+def _notify_password_changed(session: Session, user: User) -> None:
+    queue_email(session, template="password_changed", to=user.email, student=user.student, user=user,
+                school_id=user.school_id, context={"name": user.display_name or user.email})  # fmt: skip
+
+
+def set_password_from_link(session: Session, link: AccountLink, password: str) -> Actor:
+    """Set the password, spend ``link`` and void the user's other open links, unlock; the user as the actor."""
+    user = link.user
+    password = check_password_for(session, user, password)
+    now = utcnow()
+    _set_password(session, user, password, now=now)
+    link.used_at = now
+    void_open_links(session, user, now=now)
+    actor = Actor.for_user(user)
+    if clear_lock(session, user):
+        record_event(session, actor, "account.unlocked", student=user.student, user=user, subject=f"user:{user.id}")
+    return actor
+
+
+def after_password_reset(session: Session, user: User, actor: Actor) -> None:
+    """A reset password: the event, every session ended, and the notice to the user."""
+    record_event(session, actor, "password.reset_completed", student=user.student, user=user, subject=f"user:{user.id}")
+    end_all_sessions(session, user, actor=actor, reason="password_reset")
+    _notify_password_changed(session, user)
+
+
+def complete_password_reset(session: Session, link: AccountLink, *, password: str) -> User:
+    """Set a new password from a reset link: unlocks, ends every session, emails a notice; refuses a bad link."""
+    problem = link_problem(link)
+    if problem:
+        raise RuleBroken(problem)
+    user = link.user
+    after_password_reset(session, user, set_password_from_link(session, link, password))
+    session.flush()
+    return user
+
+
+def change_password(session: Session, user: User, *, current_password: str, new_password: str, keep=None) -> None:
+    """Change a signed-in user's password; ends their other sessions; refuses a wrong current password."""
+    if not verify_password(user.password_hash, current_password or ""):
+        raise InvalidValue("That is not your current password.", field="current_password")
+    password = check_password_for(session, user, new_password)
+    _set_password(session, user, password, now=utcnow())
+    actor = Actor.for_user(user)
+    record_event(session, actor, "password.changed", student=user.student, user=user, subject=f"user:{user.id}")
+    end_all_sessions(session, user, actor=actor, reason="password_changed", keep=keep)
+    _notify_password_changed(session, user)
+    session.flush()
+
