@@ -28,6 +28,7 @@ from bench.report import markdown, table
 from bench.run import EXPORT_ROWS_PER_SECOND, RESULTS, _git_commit, measure_exports
 from bench.seed import BENCH_MFA_SECRET, BENCH_PASSWORD, EXPORT_CHANGES, EXPORT_DSO_EMAIL
 from tests.browser.harness import Stack
+from tests.support.postgres import PostgresServer, find_pg_bin
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,8 +45,6 @@ def main(argv: list[str] | None = None) -> int:
     stack = None
     try:
         if args.seed:
-            from tests.support.postgres import PostgresServer, find_pg_bin
-
             pg = PostgresServer(find_pg_bin())
             pg.start()
             url = pg.create_database("bench")
