@@ -1,4 +1,4 @@
-"""A signed-in HTTP client over the standard library: signs in through the real pages (password, TOTP,
+"""A signed-in HTTP client over the standard library (and pyotp for the TOTP step): signs in through the real pages (password, TOTP,
 attestation) and hands back the cookie header for wrk, plus the CSRF token for posts."""
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+
+import pyotp
 
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -80,8 +82,6 @@ class Client:
         if response.status == 404:  # the role's home page is not built yet; a page that exists shows the steps
             response = self.get("/account/security")
         if response.url.split("?")[0].endswith("/mfa/verify"):
-            import pyotp
-
             response = self.post_form("/mfa/verify", {"code": pyotp.TOTP(mfa_secret).now()})
         if response.url.split("?")[0].endswith("/attestation"):
             response = self.post_form("/attestation", {"accept": "y"})

@@ -24,31 +24,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.client import Client
+from bench.report import markdown, table
 from bench.run import EXPORT_ROWS_PER_SECOND, RESULTS, _git_commit, measure_exports
 from bench.seed import BENCH_MFA_SECRET, BENCH_PASSWORD, EXPORT_CHANGES, EXPORT_DSO_EMAIL
 from tests.browser.harness import Stack
-
-
-def table(report: dict) -> str:
-    """The exports table with the run's dataset and set-up."""
-    dataset, gunicorn = report["dataset"], report["gunicorn"]
-    lines = [f"OPT Portal export benchmark · {report['database']} · export school of "
-             f"{dataset['export_changes']:,} changes · gunicorn {gunicorn['workers']} workers "
-             f"({gunicorn['worker_class']} x{gunicorn['threads']}) · {report['machine']['cpus']} CPUs", "",
-             f"| {'export':<32} | {'rows':>9} | {'rows/s':>9} | {'seconds':>7} | {'worker RSS MB before -> peak':>28} "
-             "| budget |",
-             f"|{'-' * 34}|{'-' * 11}|{'-' * 11}|{'-' * 9}|{'-' * 30}|--------|"]  # fmt: skip
-    for export in report["exports"]:
-        if export.get("status") != 200:
-            lines.append(f"| {export['name']:<32} | HTTP {export.get('status')} |")
-            continue
-        ok = export["within_budget"]["rows_per_second"]
-        lines.append(f"| {export['name']:<32} | {export['rows']:>9,} | {export['rows_per_second']:>9,} | "
-                     f"{export['seconds']:>7} | {export['worker_rss_mb_before']:>12} -> "
-                     f"{export['worker_rss_mb_peak']:>11} | {'ok' if ok else 'MISS'} |")  # fmt: skip
-    lines += ["", f"Rows are the file's rows (a change list has one per changed field). Budget: >= "
-              f"{report['budgets']['export_rows_per_second_min']:,} rows/s with flat memory."]  # fmt: skip
-    return "\n".join(lines)
+from tests.support.postgres import PostgresServer, find_pg_bin
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,8 +45,6 @@ def main(argv: list[str] | None = None) -> int:
     stack = None
     try:
         if args.seed:
-            from tests.support.postgres import PostgresServer, find_pg_bin
-
             pg = PostgresServer(find_pg_bin())
             pg.start()
             url = pg.create_database("bench")
@@ -119,8 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         }  # fmt: skip
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=2) + "\n")
-        (RESULTS / f"{args.output}.md").write_text(f"{table(report)}\n\nProduced by `{report['command']}` at "
-                                                    f"{report['generated_at']} (commit {report['git_commit']}).\n")  # fmt: skip
+        (RESULTS / f"{args.output}.md").write_text(markdown(report))
         print(f"\n{table(report)}\n\nWrote bench/results/{args.output}.json and .md")
     return 0
 

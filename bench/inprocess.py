@@ -30,6 +30,15 @@ from pathlib import Path
 
 from sqlalchemy import event, text
 
+from portal import create_app
+from portal.config import Config
+from portal.extensions import db
+
+try:
+    from portal.services.site_state import PERIODIC
+except ImportError:  # a tree from before the site state (to measure "before" with the same script)
+    PERIODIC = "portal_periodic_read"
+
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 EMPLOYER_FORM = {
     "name": "Bench Employer LLC", "address_line1": "1 Main Street", "city": "Boston", "state": "MA",
@@ -47,9 +56,6 @@ PAGES = [
 
 
 def _app(database_url: str):
-    from portal import create_app
-    from portal.config import Config
-
     class InProcessConfig(Config):
         DATABASE_URL = database_url
         SESSION_COOKIE_SECURE = False
@@ -95,8 +101,6 @@ def _high_water_marks(session) -> dict:
 
 def _remove_rows_added(app, marks: dict) -> None:
     """Undo the POSTs on PostgreSQL: rows added since ``marks`` (the events table refuses deletes: triggers off)."""
-    from portal.extensions import db
-
     with app.app_context(), db.engine.begin() as conn:
         conn.execute(text("SET LOCAL session_replication_role = replica"))
         for table in ("events", "outbox_emails", "employers"):
@@ -104,13 +108,6 @@ def _remove_rows_added(app, marks: dict) -> None:
 
 
 def measure(database_url: str, email: str, password: str, n: int, warm: int, profile: str | None) -> list[dict]:
-    from portal.extensions import db
-
-    try:
-        from portal.services.site_state import PERIODIC
-    except ImportError:  # a tree from before the site state (to measure "before" with the same script)
-        PERIODIC = "portal_periodic_read"
-
     app = _app(database_url)
     cookie, csrf = _student_cookie(app, email, password)
     client = app.test_client(use_cookies=False)

@@ -1,4 +1,6 @@
-"""The benchmark's table, rendered from a results file: bench/results/<name>.md and the README sections.
+"""The benchmark's tables, rendered from a results file: bench/results/<name>.md and the README sections.
+
+The one writer: `make bench` (bench.run), bench.exports and bench.timeline all render their results through it.
 
 README.md and bench/README.md show the latest figures between the marker comments below; `make bench` runs
 this after each run, so both always show what bench/results/latest.json holds, never figures copied by hand.
@@ -23,7 +25,16 @@ END = "<!-- /bench-results:latest -->"
 
 
 def table(report: dict) -> str:
-    """The pages and exports tables with the run's dataset, set-up and budgets."""
+    """A results file's tables: pages and exports (`make bench`), the exports alone (bench.exports), or the timeline's
+    CPU cost alone (bench.timeline)."""
+    if "pages" in report:
+        return _pages_and_exports(report)
+    if "exports" in report:
+        return _exports_only(report)
+    return timeline_line(report["timeline"])
+
+
+def _pages_and_exports(report: dict) -> str:
     floor, budgets, gunicorn = report["floor"], report["budgets"], report["gunicorn"]
     exports = report["dataset"].get("export_changes")
     exports = f" (exports: a school of {exports:,} changes)" if exports else ""
@@ -54,24 +65,48 @@ def table(report: dict) -> str:
         )
         if row["non_2xx_3xx"]:
             lines.append(f"|   ({row['non_2xx_3xx']} of {row['requests']} responses were not 2xx/3xx)")
-    lines += ["", f"| {'export':<32} | {'rows':>9} | {'rows/s':>9} | {'worker RSS MB before -> peak':>28} | budget |",
-              f"|{'-' * 34}|{'-' * 11}|{'-' * 11}|{'-' * 30}|--------|"]  # fmt: skip
-    for export in report["exports"]:
-        if export.get("status") != 200:
-            lines.append(f"| {export['name']:<32} | HTTP {export.get('status')} |")
-            continue
-        ok = export["within_budget"]["rows_per_second"]
-        lines.append(f"| {export['name']:<32} | {export['rows']:>9,} | {export['rows_per_second']:>9,} | "
-                     f"{export['worker_rss_mb_before']:>12} -> {export['worker_rss_mb_peak']:>11} | "
-                     f"{'ok' if ok else 'MISS'} |")  # fmt: skip
+    lines += ["", *_exports_table(report["exports"], seconds=False)]
     lines += ["", f"Budgets: >= {budgets['ratio_to_floor_min']:.0%} of the floor's req/s; p99 <= "
               f"{budgets['p99_ms_max']:g} ms; SQL/req equal on a tiny dataset (else shown as large≠tiny); "
               f"exports >= {budgets['export_rows_per_second_min']:,} rows/s."]  # fmt: skip
     if "timeline" in report:
-        from bench.timeline import line as timeline_line
-
         lines += ["", timeline_line(report["timeline"])]
     return "\n".join(lines)
+
+
+def _exports_only(report: dict) -> str:
+    dataset, gunicorn = report["dataset"], report["gunicorn"]
+    lines = [f"OPT Portal export benchmark · {report['database']} · export school of "
+             f"{dataset['export_changes']:,} changes · gunicorn {gunicorn['workers']} workers "
+             f"({gunicorn['worker_class']} x{gunicorn['threads']}) · {report['machine']['cpus']} CPUs", "",
+             *_exports_table(report["exports"], seconds=True)]  # fmt: skip
+    lines += ["", f"Rows are the file's rows (a change list has one per changed field). Budget: >= "
+              f"{report['budgets']['export_rows_per_second_min']:,} rows/s with flat memory."]  # fmt: skip
+    return "\n".join(lines)
+
+
+def _exports_table(exports: list[dict], *, seconds: bool) -> list[str]:
+    """One row per download; bench.exports adds how many seconds each took."""
+    header = f"| {'export':<32} | {'rows':>9} | {'rows/s':>9} | " + (f"{'seconds':>7} | " if seconds else "")
+    rule = f"|{'-' * 34}|{'-' * 11}|{'-' * 11}|" + (f"{'-' * 9}|" if seconds else "")
+    lines = [f"{header}{'worker RSS MB before -> peak':>28} | budget |", f"{rule}{'-' * 30}|--------|"]
+    for export in exports:
+        if export.get("status") != 200:
+            lines.append(f"| {export['name']:<32} | HTTP {export.get('status')} |")
+            continue
+        ok = export["within_budget"]["rows_per_second"]
+        took = f"{export['seconds']:>7} | " if seconds else ""
+        lines.append(f"| {export['name']:<32} | {export['rows']:>9,} | {export['rows_per_second']:>9,} | {took}"
+                     f"{export['worker_rss_mb_before']:>12} -> {export['worker_rss_mb_peak']:>11} | "
+                     f"{'ok' if ok else 'MISS'} |")  # fmt: skip
+    return lines
+
+
+def timeline_line(result: dict) -> str:
+    """bench.timeline's figure: one student's timeline and dated marks, in CPU milliseconds."""
+    verdict = "ok" if result["within_budget"] else f"MISS (budget {result['budget_ms']:g} ms)"
+    return (f"one student's timeline: {result['timeline_ms_cpu']:.3f} ms CPU ({result['students']:,} students) "
+            f"{verdict}; their dated marks: {result['marks_ms_cpu']:.3f} ms CPU")  # fmt: skip
 
 
 def markdown(report: dict) -> str:

@@ -26,14 +26,18 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlencode
 
 from bench.client import Client
 from bench.report import markdown, table
 from bench.timeline import measure as measure_timeline
 from tests.browser.harness import ROOT, Stack
+from tests.support.postgres import PostgresServer, find_pg_bin
 
 RESULTS = ROOT / "bench" / "results"
 FLOOR_RATIO = 0.40
@@ -99,8 +103,6 @@ def wrk(url: str, *, duration: int, connections: int, threads: int, headers: dic
 
 
 def post_script(path: Path, form: dict, *, cookie: str, csrf: str, htmx: bool) -> str:
-    from urllib.parse import urlencode
-
     lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(urlencode({**form, 'csrf_token': csrf}))}",
              'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"',
              f'wrk.headers["Cookie"] = {json.dumps(cookie)}', f'wrk.headers["X-CSRFToken"] = {json.dumps(csrf)}']  # fmt: skip
@@ -134,8 +136,6 @@ class RssSampler:
     """Samples the gunicorn workers' RSS every 20 ms while an export streams: its peak, beside the RSS before."""
 
     def __init__(self, master_pid: int) -> None:
-        import threading
-
         self.pids = worker_pids(master_pid)
         self.before = rss_mb(self.pids)
         self.peak = self.before
@@ -179,8 +179,6 @@ def measure_export(client: Client, path: str, fmt: str, master_pid: int, *, form
 
 def _sheet_rows(body: bytes) -> int:
     """The <row> elements of an XLSX's sheet, read in blocks (openpyxl takes minutes over a million rows)."""
-    import zipfile
-
     rows, tail = 0, b""
     with zipfile.ZipFile(io.BytesIO(body)).open("xl/worksheets/sheet1.xml") as sheet:
         while block := sheet.read(1 << 20):
@@ -221,8 +219,6 @@ def measure_exports(clients: dict, master_pid: int, seeded: dict) -> list[dict]:
 
 # -- the run ---------------------------------------------------------------------------------
 def run(args) -> dict:
-    from tests.support.postgres import PostgresServer, find_pg_bin
-
     use_pg = args.db == "postgresql" or (args.db == "auto" and find_pg_bin() is not None)
     workdir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
     pg = None

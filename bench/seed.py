@@ -14,12 +14,42 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import create_engine, func, insert, select, update
+
+from portal import create_app
+from portal.models import (
+    Address,
+    Employer,
+    Event,
+    OptAuthorization,
+    ProgramRecord,
+    School,
+    Student,
+    TimelineMark,
+    User,
+)
+from portal.models.enums import (
+    ActorKind,
+    AddressKind,
+    ChangeKind,
+    EducationLevel,
+    EmploymentTime,
+    OptKind,
+    OptStatus,
+    ProgramStatus,
+    Role,
+)
+from portal.services.events import changes_text, field_changes
+from portal.services.mfa import seal_secret
+from portal.services.passwords import hash_password
+from portal.services.timeline import marks_for
+from portal.services.timelines import load_facts
 
 STUDENTS_PER_SCHOOL = 20_000
 BENCH_PASSWORD = "bench password lantern 42"
@@ -88,10 +118,6 @@ def _noon(day: date) -> datetime:
 
 def _seed_timeline_marks(conn, student_ids: list[int]) -> None:
     """Each student's timeline marks, computed by the app's own timeline (the ORM hook does not see bulk inserts)."""
-    from portal.models import TimelineMark
-    from portal.services.timeline import marks_for
-    from portal.services.timelines import load_facts
-
     for start in range(0, len(student_ids), 5000):
         facts = load_facts(conn, student_ids[start:start + 5000])
         _bulk(conn, TimelineMark.__table__, [
@@ -141,11 +167,6 @@ def _export_change(number: int, student: int, rng) -> tuple[str, str, dict | Non
 
 def seed_export_school(conn, *, changes: int, first_sevis: int, now: datetime, password_hash: str, rng) -> dict:
     """The export school: ``changes`` change events, oldest two years ago, by its students; its DSO's account."""
-    from portal.models import Event, School, Student, User
-    from portal.models.enums import ActorKind, ChangeKind, Role
-    from portal.services.events import changes_text, field_changes
-    from portal.services.mfa import seal_secret
-
     _bulk(conn, School.__table__, [{"name": "Bench Export University", "code": "BEN214E00000001", "created_at": now}])
     school_id = conn.scalar(select(School.id).where(School.code == "BEN214E00000001"))
     students = [{
@@ -193,22 +214,6 @@ def seed(
     export_changes: int = EXPORT_CHANGES,
     events: int | None = None,
 ) -> dict:
-    from portal.models import Address, Employer, Event, OptAuthorization, ProgramRecord, School, Student, User
-    from portal.models.enums import (
-        ActorKind,
-        AddressKind,
-        ChangeKind,
-        EducationLevel,
-        EmploymentTime,
-        OptKind,
-        OptStatus,  # fmt: skip
-        ProgramStatus,
-        Role,
-    )
-    from portal.services.events import changes_text, field_changes
-    from portal.services.mfa import seal_secret
-    from portal.services.passwords import hash_password
-
     rng = random.Random(seed_value)
     n_students = max(20, int(20_000 * scale))
     n_employers = max(50, int(50_000 * scale))
@@ -340,8 +345,6 @@ def seed(
 
 
 def main() -> int:
-    import os
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--students-per-school", type=int, default=STUDENTS_PER_SCHOOL)
@@ -349,8 +352,6 @@ def main() -> int:
                         help="the export school's changes (0: no export school)")  # fmt: skip
     parser.add_argument("--events", type=int, default=None, help="how many events (default: 500,000 x scale)")
     args = parser.parse_args()
-    from portal import create_app
-
     with create_app().app_context():  # password hashing reads the app's argon2 settings
         summary = seed(os.environ["DATABASE_URL"], scale=args.scale, students_per_school=args.students_per_school,
                        export_changes=args.export_changes, events=args.events)  # fmt: skip

@@ -11,17 +11,16 @@ import gzip
 import json
 import sys
 
+import pyotp
 from sqlalchemy import event
+
+from portal import create_app
+from portal.config import Config
+from portal.extensions import db
+from portal.services.site_state import PERIODIC
 
 
 def measure(pages: list[dict], accounts: dict) -> dict:
-    import pyotp
-
-    from portal import create_app
-    from portal.config import Config
-    from portal.extensions import db
-    from portal.services.site_state import PERIODIC
-
     class BenchConfig(Config):
         WTF_CSRF_ENABLED = False
         RATELIMIT_ENABLED = False

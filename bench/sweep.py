@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -23,17 +22,23 @@ from datetime import date
 
 from sqlalchemy import text
 
+from portal import create_app
+from portal.config import Config
+from portal.extensions import db
+from portal.notifications.scheduled import create_due_notices
+from tests.browser.harness import Stack
+from tests.support.postgres import PostgresServer, find_pg_bin
+
 SWEEP_BUDGET_SECONDS = 300
 
 
 def sweep_once(database_url: str, day: date) -> dict:
     """Run the daily sweep for ``day`` in this process; its timings and memory."""
-    os.environ["DATABASE_URL"] = database_url
-    from portal import create_app
-    from portal.extensions import db
-    from portal.notifications.scheduled import create_due_notices
 
-    app = create_app()
+    class SweepConfig(Config):
+        DATABASE_URL = database_url
+
+    app = create_app(SweepConfig)
     with app.app_context():
         db.session.execute(text("SELECT 1"))
         before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -65,10 +70,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.run:
         print(json.dumps(sweep_once(args.run, day)))
         return 0
-
-    from tests.browser.harness import Stack
-    from tests.support.postgres import PostgresServer, find_pg_bin
-
     if find_pg_bin() is None:
         print("bench.sweep needs PostgreSQL 15 (apt-get install postgresql-15)", file=sys.stderr)
         return 2

@@ -20,6 +20,7 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from bench.report import markdown, timeline_line
 from portal.models.enums import EmployerReview, EmploymentTime, OptKind, OptStatus, ProgramStatus
 from portal.services.timeline import JobFacts, OptFacts, ProgramFacts, StudentFacts, marks_for, timeline_for
 
@@ -102,19 +103,13 @@ def measure(students: int = STUDENTS, rounds: int = 3) -> dict:
             "budget_ms": BUDGET_MS, "within_budget": timeline_ms <= BUDGET_MS}  # fmt: skip
 
 
-def line(result: dict) -> str:
-    verdict = "ok" if result["within_budget"] else f"MISS (budget {result['budget_ms']:g} ms)"
-    return (f"one student's timeline: {result['timeline_ms_cpu']:.3f} ms CPU ({result['students']:,} students) "
-            f"{verdict}; their dated marks: {result['marks_ms_cpu']:.3f} ms CPU")  # fmt: skip
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=STUDENTS)
     parser.add_argument("--output", help="also write bench/results/<name>.json and .md")
     args = parser.parse_args(argv)
     result = measure(args.students)
-    print(line(result))
+    print(timeline_line(result))
     if args.output:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         report = {"generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -122,8 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                   "git_commit": commit, "python": platform.python_version(), "timeline": result}  # fmt: skip
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=2) + "\n")
-        (RESULTS / f"{args.output}.md").write_text(f"{line(result)}\n\nProduced by `{report['command']}` at "
-                                                   f"{report['generated_at']} (commit {commit}).\n")  # fmt: skip
+        (RESULTS / f"{args.output}.md").write_text(markdown(report))
     return 0
 
 

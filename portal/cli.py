@@ -2,11 +2,6 @@
 
 from flask.cli import FlaskGroup
 
+from portal import create_app
 
-def _create_app():
-    from portal import create_app
-
-    return create_app()
-
-
-main = FlaskGroup(create_app=_create_app, help="OPT Portal operator commands.")
+main = FlaskGroup(create_app=create_app, help="OPT Portal operator commands.")

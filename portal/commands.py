@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
+import json
 import sys
-from datetime import UTC
+from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from portal.demo import DEMO_PASSWORD, seed
+from portal.encryption import new_key
 from portal.extensions import db
-from portal.models import School, Student, User
+from portal.models import FeedToken, School, Student, User, utcnow
 from portal.models.enums import Role
+from portal.notifications.worker import run_worker
+from portal.services.actors import Actor
+from portal.services.clock import EASTERN
 from portal.services.errors import DomainError
+from portal.services.feed import (
+    FeedRefused,
+    create_feed_token,
+    parse_batch,
+    receive_batch,
+    revoke_feed_token,
+    transaction_log_xml,
+)
+from portal.services.maintenance import cancel_window, schedule_window, upcoming_windows
+from portal.services.mfa import reseal_secrets
+from portal.services.officials import check_principal_vacancy
+from portal.services.passwords import hash_password
+from portal.services.students import normalize_email, normalize_sevis_id
+from portal.services.upgrades import complete_upgrade
 
 
 def register_commands(app: Flask) -> None:
@@ -31,8 +52,6 @@ def register_commands(app: Flask) -> None:
 @click.option("--force", is_flag=True, help="Seed even when the database already has schools.")
 def seed_demo(force: bool) -> None:
     """Fill an empty database with two schools, their officials and about 50 students in every state."""
-    from portal.demo import DEMO_PASSWORD, seed
-
     if not force and db.session.scalar(select(func.count(School.id))):
         click.echo("The database already has data; nothing seeded (use --force to add the demo anyway).")
         return
@@ -58,9 +77,6 @@ def create_user_command(role: str, email: str, school_code: str | None, sevis_id
 
     A school has exactly one principal DSO: a second is refused (add them as a DSO; the principal hands over).
     """
-    from portal.services.passwords import hash_password
-    from portal.services.students import normalize_email, normalize_sevis_id
-
     try:
         email = normalize_email(email)
         school = student = None
@@ -81,8 +97,6 @@ def create_user_command(role: str, email: str, school_code: str | None, sevis_id
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise click.UsageError(f"An account for {email} already exists.")
     if role == Role.PRINCIPAL_DSO:
-        from portal.services.officials import check_principal_vacancy
-
         try:
             check_principal_vacancy(db.session, school)
         except DomainError as error:
@@ -94,8 +108,6 @@ def create_user_command(role: str, email: str, school_code: str | None, sevis_id
         password = sys.stdin.readline().rstrip("\n")
     if len(password) < 12:
         raise click.UsageError("The password must be at least 12 characters.")
-
-    from portal.models import utcnow
 
     user = User(
         email=email,
@@ -127,9 +139,6 @@ def upgrade() -> None:
 @click.option("--note", default="", help="One line saying what the upgrade was.")
 def complete_upgrade_command(force_password_change: bool, note: str) -> None:
     """Record that an upgrade is complete, optionally forcing students to change their passwords."""
-    from portal.services.actors import Actor
-    from portal.services.upgrades import complete_upgrade
-
     try:
         done = complete_upgrade(db.session, actor=Actor.system("Operator (command line)"), note=note,
                                 force_password_change=force_password_change)  # fmt: skip
@@ -147,8 +156,6 @@ def secrets_group() -> None:
 @secrets_group.command("new-key")
 def secrets_new_key() -> None:
     """Print a new random key for DATA_ENCRYPTION_KEY."""
-    from portal.encryption import new_key
-
     click.echo(new_key())
 
 
@@ -159,8 +166,6 @@ def secrets_rotate() -> None:
     After it, the keys in DATA_ENCRYPTION_OLD_KEYS are no longer needed. Exits 1 when some secret opens with none of
     the configured keys (those users are listed; a DSO's Reset Portal Account with "clear two-step" re-enrols them).
     """
-    from portal.services.mfa import reseal_secrets
-
     report = reseal_secrets(db.session)
     db.session.commit()
     click.echo(f"{report.resealed} TOTP secrets re-encrypted under DATA_ENCRYPTION_KEY; "
@@ -182,18 +187,12 @@ def worker(until_empty: bool, batch_size: int, idle_seconds: float) -> None:
 
     Several workers may run on PostgreSQL; on SQLite run one.
     """
-    from portal.notifications.worker import run_worker
-
     sent = run_worker(until_empty=until_empty, batch_size=batch_size, idle_seconds=idle_seconds)
     click.echo(f"Worker stopped; {sent} emails sent.")
 
 
 def _eastern_datetime(value: str, option: str):
     """Parse "2026-03-19 20:00" as US Eastern time (or an ISO time with its own offset) into aware UTC."""
-    from datetime import datetime
-
-    from portal.services.clock import EASTERN
-
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError as error:
@@ -214,9 +213,6 @@ def maintenance() -> None:
 @click.option("--message", default="", help="What users are told.")
 def maintenance_schedule(start: str, end: str, message: str) -> None:
     """Schedule a maintenance window."""
-    from portal.services.actors import Actor
-    from portal.services.maintenance import schedule_window
-
     try:
         window = schedule_window(db.session, starts_at=_eastern_datetime(start, "--start"),
                                  ends_at=_eastern_datetime(end, "--end"), message=message,
@@ -230,8 +226,6 @@ def maintenance_schedule(start: str, end: str, message: str) -> None:
 @maintenance.command("list")
 def maintenance_list() -> None:
     """List maintenance windows, latest first."""
-    from portal.services.maintenance import upcoming_windows
-
     for window in upcoming_windows(db.session):
         state = "cancelled" if window.cancelled_at else ("caught up" if window.caught_up_at else "")
         click.echo(f"{window.id}\t{window.starts_at:%Y-%m-%d %H:%M}\t{window.ends_at:%Y-%m-%d %H:%M} UTC\t{state}\t{window.message}")
@@ -241,9 +235,6 @@ def maintenance_list() -> None:
 @click.argument("window_id", type=int)
 def maintenance_cancel(window_id: int) -> None:
     """Cancel a window that has not ended."""
-    from portal.services.actors import Actor
-    from portal.services.maintenance import cancel_window
-
     try:
         cancel_window(db.session, window_id, actor=Actor.system("Operator (CLI)"))
     except DomainError as error:
@@ -270,11 +261,6 @@ def _school_by_code(code: str) -> School:
 @click.option("--xml", "as_xml", is_flag=True, help="Print the SEVIS transaction log (XML) instead of JSON.")
 def feed_import(file: str, school_code: str, as_xml: bool) -> None:
     """Import a batch file (JSON lines or SEVIS batch XML); prints the per-record results. Exit 1 if any record was rejected."""
-    import json
-    from pathlib import Path
-
-    from portal.services.feed import FeedRefused, parse_batch, receive_batch, transaction_log_xml
-
     school = _school_by_code(school_code)
     try:
         _batch, result = receive_batch(db.session, school, parse_batch(Path(file).read_bytes()))
@@ -297,9 +283,6 @@ def feed_token() -> None:
 @click.option("--name", required=True, help="What uses the token, e.g. 'SIS nightly export'.")
 def feed_token_create(school_code: str, name: str) -> None:
     """Create a token and print it once."""
-    from portal.services.actors import Actor
-    from portal.services.feed import create_feed_token
-
     try:
         token, raw = create_feed_token(db.session, _school_by_code(school_code), name=name, actor=Actor.system("Operator (CLI)"))
     except DomainError as error:
@@ -313,10 +296,6 @@ def feed_token_create(school_code: str, name: str) -> None:
 @click.argument("token_id", type=int)
 def feed_token_revoke(token_id: int) -> None:
     """Revoke a token at once."""
-    from portal.models import FeedToken
-    from portal.services.actors import Actor
-    from portal.services.feed import revoke_feed_token
-
     token = db.session.get(FeedToken, token_id)
     if token is None:
         raise click.UsageError(f"No token {token_id}.")

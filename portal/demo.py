@@ -5,20 +5,24 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import Address, Employer, School, Student, Upgrade, User, utcnow
+from portal.models import AccountLink, Address, Employer, School, Student, Upgrade, User, utcnow
 from portal.models.enums import (
     AddressKind,
     ChangeKind,
     EducationLevel,
     EmployerReview,
     EmploymentTime,
+    LinkPurpose,
     OptKind,
     OptStatus,
     ProgramStatus,
     Role,
 )
+from portal.services.account_links import link_url
+from portal.services.accounts import create_account_for_approved_opt
 from portal.services.actors import Actor
 from portal.services.clock import today_eastern
 from portal.services.employers import delete_employer
@@ -30,6 +34,7 @@ from portal.services.obligations import (
 )
 from portal.services.passwords import hash_password
 from portal.services.students import create_student, open_program_record, request_opt
+from portal.services.throttling import FAILURES_BEFORE_LOCK, hold_pause, record_failed_sign_in
 
 DEMO_PASSWORD = "lantern maple orbit 42"
 # The demo's locked student stays locked this long (until a DSO unlocks it), so there is always one to unlock.
@@ -144,12 +149,6 @@ def seed(session: Session, *, students_per_school: int = 25, today: date | None 
 
 def _account_notes(session: Session) -> list[str]:
     """How officials enrol in MFA, and the account-creation links of students who have not used theirs."""
-    from sqlalchemy import select
-
-    from portal.models import AccountLink
-    from portal.models.enums import LinkPurpose
-    from portal.services.account_links import link_url
-
     notes = [
         "",
         "Officials, support and the operator set up two-step verification at their first sign-in:",
@@ -219,8 +218,6 @@ def _seed_situation(session, student, situation, *, today, rng, password_hash, s
         return None
     if situation == "invitation_not_accepted":
         # Rule 1 through the real service: the account, the hashed one-time link and the queued email.
-        from portal.services.accounts import create_account_for_approved_opt
-
         return create_account_for_approved_opt(session, student, actor=system, today=today)
 
     user = _student_user(session, student, password_hash)
@@ -267,8 +264,6 @@ def _seed_situation(session, student, situation, *, today, rng, password_hash, s
         record_event(session, system, "program.completed_early", student=student, subject=f"program:{program.id}",
                      before={"status": ProgramStatus.ACTIVE}, after={"status": ProgramStatus.COMPLETED, "completed_on": program.completed_on})  # fmt: skip
     elif situation == "locked_account":
-        from portal.services.throttling import FAILURES_BEFORE_LOCK, hold_pause, record_failed_sign_in
-
         for _ in range(FAILURES_BEFORE_LOCK):  # five wrong passwords, as a real lock happens
             record_failed_sign_in(session, user)
         # A real pause ends by itself within a day (rule 18); the demo's stays until a DSO tries Unlock.

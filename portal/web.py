@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, abort, current_app, make_response, redirect, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, ValidationError
@@ -194,8 +195,6 @@ def register_web_hooks(app: Flask) -> None:
             if name.lower() not in present:
                 headers.add(name, value)
         if request.endpoint != "static" and "cache-control" not in present:
-            from flask_login import current_user
-
             if current_user and current_user.is_authenticated:
                 headers["Cache-Control"] = "no-store"
         return response

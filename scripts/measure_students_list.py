@@ -16,17 +16,25 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import pyotp
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # portal and tests.support.postgres, run by path
+
+from portal import create_app  # noqa: E402
+from portal.config import TestConfig  # noqa: E402
+from portal.extensions import db  # noqa: E402
+from portal.models import Base, Employer, OptAuthorization, ProgramRecord, School, Student, User, utcnow  # noqa: E402
+from portal.models.enums import EducationLevel, EmploymentTime, OptKind, OptStatus, Role  # noqa: E402
+from portal.services.mfa import store_secret  # noqa: E402
+from portal.services.passwords import hash_password  # noqa: E402
+from tests.support.postgres import PostgresServer, find_pg_bin  # noqa: E402
+
 PASSWORD = "a long enough measuring password"  # noqa: S105 (a throwaway database)
 MFA_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 (a throwaway database)
 
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.support.postgres
-
-
 def build(session, students: int):
-    from portal.models import Employer, OptAuthorization, ProgramRecord, School, Student, User
-    from portal.models.enums import EducationLevel, EmploymentTime, OptKind, OptStatus, Role
-
     school = School(name="Big State University", code="BIG214F00000001")
     other = School(name="Other", code="OTH214F00000001")
     session.add_all([school, other])
@@ -56,17 +64,11 @@ def build(session, students: int):
                          for i, (s, o) in enumerate(zip(batch, opts, strict=True)) if i % 3])  # fmt: skip
         session.add_all([User(email=s.email, role=Role.STUDENT, student_id=s.id) for s in batch[::2]])
         session.flush()
-    from portal.models import utcnow
-    from portal.services.mfa import store_secret
-    from portal.services.passwords import hash_password
-
     dso = User(email="dso@big.example.edu", role=Role.DSO, school_id=school.id, display_name="DSO",
                password_hash=hash_password(PASSWORD), password_changed_at=utcnow(), mfa_enabled_at=utcnow())  # fmt: skip
     session.add(dso)
     store_secret(session, dso, MFA_SECRET)
     session.commit()
-    from sqlalchemy import text
-
     session.execute(text("ANALYZE"))  # what autovacuum does after a bulk load
     session.commit()
     return dso
@@ -81,8 +83,6 @@ def main() -> None:
     args = parser.parse_args()
     server = None
     if args.postgres:
-        from tests.support.postgres import PostgresServer, find_pg_bin
-
         server = PostgresServer(find_pg_bin())
         server.start()
         url = server.create_database("measure")
@@ -96,12 +96,6 @@ def main() -> None:
 
 
 def run(args, url: str) -> None:
-
-    from portal import create_app
-    from portal.config import TestConfig
-    from portal.extensions import db
-    from portal.models import Base
-
     class MeasureConfig(TestConfig):
         DATABASE_URL = url
 
@@ -124,8 +118,6 @@ def run(args, url: str) -> None:
         "htmx: page 400 (results only)": ("/admin/students?page=400", True),
         "htmx: no current employer": ("/admin/students?no_employer=1", True),
     }
-    import pyotp
-
     with app.app_context():
         with app.test_client() as client:
             client.post("/", data={"email": "dso@big.example.edu", "password": PASSWORD})

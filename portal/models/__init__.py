@@ -31,5 +31,3 @@ __all__ = [
     "ReportingObligation", "School", "SevisBatchRecord", "SevisBatchRecordEvent", "SevisRecordResult",
     "SevisTransactionLog", "SignInThrottle", "Student", "TimelineMark", "Upgrade", "User", "UserSession", "utcnow",
 ]  # fmt: skip
-
-import portal.models.employment  # noqa: E402,F401  (students.employed_until, kept by triggers on employers)

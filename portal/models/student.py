@@ -33,8 +33,6 @@ class Student(Base):
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         # The DSO students list's default order, so a page of 20,000 students needs no sort (issue 5).
         Index("ix_students_school_name", "school_id", "surname", "given_name", "id"),
-        # The DSO alerts and filters: the school's students without an employer reaching a given day.
-        Index("ix_students_school_employed_until", "school_id", "employed_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,9 +46,6 @@ class Student(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
-    # The last day a live employer reaches (9999-12-31 without an end), None without one: written only by the
-    # database's triggers on employers (portal/models/employment.py), never by the application.
-    employed_until: Mapped[date | None] = mapped_column(deferred=True)
 
     __mapper_args__ = {"version_id_col": version}
 

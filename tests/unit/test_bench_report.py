@@ -31,3 +31,10 @@ def test_a_hand_edited_figure_or_a_missing_section_is_caught(tmp_path):
     assert report.stale_readmes(LATEST, [fresh, edited, missing]) == [edited, missing]
     assert fresh.read_text().startswith("# Title\n\n") and fresh.read_text().endswith(f"{report.END}\n\nAfter.\n")
     assert "old figures" not in fresh.read_text()
+
+
+@pytest.mark.parametrize("name", ["latest", "million-row-change-list", "change-list-exports", "timeline"])
+def test_every_results_md_is_the_one_writer_rendering_its_json(name):
+    """`make bench`, bench.exports and bench.timeline all write their .md through bench.report.markdown."""
+    results = json.loads((report.RESULTS / f"{name}.json").read_text())
+    assert (report.RESULTS / f"{name}.md").read_text() == report.markdown(results)

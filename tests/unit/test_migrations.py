@@ -162,7 +162,7 @@ def test_migration_0009_fills_employed_until_from_the_live_employers_then_trigge
                         (2, "2026-09-01", "2026-06-01"), (3, None, "2026-06-01")]  # fmt: skip
                 for student, end, deleted in rows:
                     connection.execute(text(employer), {"student": student, "end": end, "deleted": deleted})
-            upgrade()
+            upgrade(revision="0009")
             with engine.begin() as connection:
                 connection.execute(text(employer), {"student": 4, "end": "2026-07-01", "deleted": None})
                 until = dict(connection.execute(text("SELECT id, employed_until FROM students")).all())
@@ -314,3 +314,108 @@ def test_0021_gives_existing_employers_a_type_from_their_self_employed_flag(fres
     finally:
         engine.dispose()
     assert [tuple(row) for row in types] == [(1, "paid_employee"), (2, "self_employed")]
+
+
+def test_0022_drops_employed_until_and_its_triggers_and_downgrade_brings_them_back_filled(fresh_database_url):
+    class MigrationConfig(TestConfig):
+        DATABASE_URL = fresh_database_url
+
+    app = create_app(MigrationConfig)
+    engine = create_engine(fresh_database_url)
+    employer = ("INSERT INTO employers (id, student_id, name, address_line1, address_line2, city, state, postal_code, "
+                "self_employed, course_relevance, employment_time, start_date, end_date, reported_late, review_status, "
+                "created_at, updated_at, version) VALUES (:id, :student, 'Co', '1 Main', '', 'Boston', 'MA', '02110', "
+                "false, 'Relevant.', 'full_time', '2026-01-01', :end, false, 'not_needed', CURRENT_TIMESTAMP, "
+                "CURRENT_TIMESTAMP, 1)")  # fmt: skip
+
+    def until(connection) -> dict:
+        rows = connection.execute(text("SELECT id, employed_until FROM students ORDER BY id")).all()
+        return {key: str(value) if value else None for key, value in rows}
+
+    try:
+        with app.app_context():
+            upgrade(revision="0021")
+            with engine.begin() as connection:
+                connection.execute(text("INSERT INTO schools (id, name, code, created_at) "
+                                        "VALUES (1, 'U', 'TST214F00000001', CURRENT_TIMESTAMP)"))  # fmt: skip
+                for number in (1, 2, 3):
+                    connection.execute(text(
+                        "INSERT INTO students (id, sevis_id, school_id, surname, given_name, email, created_at, "
+                        "updated_at, version) VALUES (:id, :sevis, 1, 'S', 'G', :email, CURRENT_TIMESTAMP, "
+                        "CURRENT_TIMESTAMP, 1)"),
+                        {"id": number, "sevis": f"N{number:010d}", "email": f"s{number}@x.edu"})  # fmt: skip
+                connection.execute(text(employer), {"id": 1, "student": 1, "end": None})
+            upgrade(revision="0022")
+            with engine.begin() as connection:
+                columns = {column["name"] for column in inspect(connection).get_columns("students")}
+                indexes = {index["name"] for index in inspect(connection).get_indexes("students")}
+                # Employer writes go on without the triggers (a trigger left behind would fail on the missing column).
+                connection.execute(text(employer), {"id": 2, "student": 2, "end": "2026-05-01"})
+                connection.execute(text("UPDATE employers SET end_date = '2026-03-01' WHERE id = 1"))
+                connection.execute(text(employer), {"id": 3, "student": 3, "end": None})
+                connection.execute(text("DELETE FROM employers WHERE id = 3"))
+            downgrade(revision="0021")
+            with engine.begin() as connection:
+                filled = until(connection)
+                connection.execute(text(employer), {"id": 4, "student": 3, "end": None})
+                connection.execute(text("UPDATE employers SET end_date = '2026-04-01' WHERE id = 2"))
+                kept = until(connection)
+            downgrade(revision="0019")
+            db.engine.dispose()
+    finally:
+        engine.dispose()
+    assert "employed_until" not in columns and "ix_students_school_employed_until" not in indexes
+    assert filled == {1: "2026-03-01", 2: "2026-05-01", 3: None}
+    assert kept == {1: "2026-03-01", 2: "2026-04-01", 3: "9999-12-31"}
+
+
+def test_0012_marks_the_students_already_there(fresh_database_url):
+    class MigrationConfig(TestConfig):
+        DATABASE_URL = fresh_database_url
+
+    app = create_app(MigrationConfig)
+    engine = create_engine(fresh_database_url)
+    try:
+        with app.app_context():
+            upgrade(revision="0011")
+            with engine.begin() as connection:
+                connection.execute(text("INSERT INTO schools (id, name, code, created_at) "
+                                        "VALUES (1, 'U', 'TST214F00000001', CURRENT_TIMESTAMP)"))  # fmt: skip
+                for number in (1, 2):
+                    connection.execute(text(
+                        "INSERT INTO students (id, sevis_id, school_id, surname, given_name, email, created_at, "
+                        "updated_at, version) VALUES (:id, :sevis, 1, 'S', 'G', :email, CURRENT_TIMESTAMP, "
+                        "CURRENT_TIMESTAMP, 1)"),
+                        {"id": number, "sevis": f"N{number:010d}", "email": f"s{number}@x.edu"})  # fmt: skip
+                    connection.execute(text(
+                        "INSERT INTO program_records (id, student_id, school_id, education_level, major, status, "
+                        "start_date, end_date, created_at) VALUES (:id, :id, 1, 'masters', '', 'active', '2024-01-01', "
+                        "'2025-12-31', CURRENT_TIMESTAMP)"), {"id": number})  # fmt: skip
+                    connection.execute(text(
+                        "INSERT INTO opt_authorizations (id, program_record_id, kind, status, start_date, end_date, "
+                        "created_at, version) VALUES (:id, :id, 'post_completion', 'approved', '2026-01-01', "
+                        "'2026-12-31', '2025-11-01 15:00:00', 1)"), {"id": number})  # fmt: skip
+                connection.execute(text(
+                    "INSERT INTO employers (student_id, opt_authorization_id, name, address_line1, address_line2, city, "
+                    "state, postal_code, self_employed, course_relevance, employment_time, start_date, reported_late, "
+                    "review_status, created_at, updated_at, version) VALUES (2, 2, 'Co', '1 Main', '', 'Boston', 'MA', "
+                    "'02110', false, 'Relevant.', 'full_time', '2026-01-01', false, 'not_needed', CURRENT_TIMESTAMP, "
+                    "CURRENT_TIMESTAMP, 1)"))  # fmt: skip
+            upgrade(revision="0012")
+            with engine.connect() as connection:
+                marks = connection.execute(text("SELECT student_id, school_id, kind, starts_on, ends_on, detail "
+                                                "FROM timeline_marks ORDER BY student_id, kind, starts_on, detail")).all()  # fmt: skip
+            downgrade(revision="0011")
+            db.engine.dispose()
+    finally:
+        engine.dispose()
+    ends = [("access_closed", "2027-07-01", "2027-07-01", "2027-06-30"),
+            ("access_ending", "2027-06-01", "2027-06-01", "2027-06-30"),
+            ("account_due", "2026-01-01", "2026-01-01", ""),
+            ("opt_ended", "2027-01-01", "2027-01-01", "2026-12-31")]  # fmt: skip
+    unemployed = [("nearing_limit", "2026-03-01", "2026-12-31", ""), ("unemployed", "2026-01-01", "2026-12-31", ""),
+                  ("unemployment_reached", "2026-03-01", "2026-03-01", "60"),
+                  ("unemployment_reached", "2026-03-21", "2026-03-21", "80"),
+                  ("unemployment_reached", "2026-03-31", "2026-03-31", "90")]  # fmt: skip
+    assert [(row[0], row[1], row[2], str(row[3]), str(row[4]), row[5]) for row in marks] == sorted(
+        [(1, 1, *mark) for mark in ends + unemployed] + [(2, 1, *mark) for mark in ends])

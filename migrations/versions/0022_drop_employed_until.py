@@ -1,13 +1,21 @@
-"""students.employed_until, kept by the database: the last day the student has a live employer for (9999-12-31 for
-an employment with no end date), NULL without one. Triggers on employers refresh it on every insert and delete and on
-every change of an employer's student, end date or deletion, whatever writes the row (services, the data feed, bulk
-loads), so the DSO alerts and filters find students without a current employer through one index on students instead
-of reading every employer of the school. Same statements as migration 0009."""
+"""Drop students.employed_until, its index and the triggers on employers that kept it (migration 0009): the DSO
+list, alerts and exports read the timeline's marks (migration 0012) instead, and nothing reads the column any more
 
-from sqlalchemy import DDL, event
+Revision ID: 0022
+Revises: 0021
+Create Date: 2027-01-12
 
-from portal.models.employer import Employer
+"""
 
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0022"
+down_revision = "0021"
+branch_labels = None
+depends_on = None
+
+# Migration 0009's statements, spelled out again (not imported from it) so that this migration keeps its meaning.
 SQLITE_TRIGGERS = [
     "CREATE TRIGGER employers_employed_until_insert AFTER INSERT ON employers BEGIN "
     "UPDATE students SET employed_until = (SELECT max(coalesce(end_date, '9999-12-31')) FROM employers "
@@ -22,6 +30,8 @@ SQLITE_TRIGGERS = [
     "UPDATE students SET employed_until = (SELECT max(coalesce(end_date, '9999-12-31')) FROM employers "
     "WHERE student_id = OLD.student_id AND deleted_at IS NULL) WHERE id = OLD.student_id; END",
 ]
+SQLITE_DROP = ["DROP TRIGGER employers_employed_until_insert", "DROP TRIGGER employers_employed_until_update",
+               "DROP TRIGGER employers_employed_until_delete"]
 POSTGRESQL_TRIGGERS = [
     """CREATE FUNCTION students_refresh_employed_until(target integer) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
@@ -55,19 +65,28 @@ $$""",
     "CREATE TRIGGER employers_employed_until_truncate AFTER TRUNCATE ON employers "
     "FOR EACH STATEMENT EXECUTE FUNCTION employers_refresh_employed_until()",
 ]
+# CASCADE drops both triggers that call the first function.
+POSTGRESQL_DROP = ["DROP FUNCTION employers_refresh_employed_until() CASCADE",
+                   "DROP FUNCTION students_refresh_employed_until(integer)"]
+BACKFILL = (
+    "UPDATE students SET employed_until = (SELECT max(coalesce(end_date, {no_end})) FROM employers "
+    "WHERE employers.student_id = students.id AND employers.deleted_at IS NULL)"
+)
 
-# create_all() (tests, throwaway databases) gets the same triggers as the migration.
-for _statement in SQLITE_TRIGGERS:
-    event.listen(Employer.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
-for _statement in POSTGRESQL_TRIGGERS:
-    event.listen(Employer.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
-event.listen(
-    Employer.__table__,
-    "before_drop",
-    DDL("DROP FUNCTION IF EXISTS employers_refresh_employed_until() CASCADE").execute_if(dialect="postgresql"),
-)
-event.listen(
-    Employer.__table__,
-    "before_drop",
-    DDL("DROP FUNCTION IF EXISTS students_refresh_employed_until(integer)").execute_if(dialect="postgresql"),
-)
+
+def upgrade():
+    for statement in POSTGRESQL_DROP if op.get_bind().dialect.name == "postgresql" else SQLITE_DROP:
+        op.execute(statement)
+    op.drop_index("ix_students_school_employed_until", table_name="students")
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+), not a batch copy of students, which other tables reference.
+    op.drop_column("students", "employed_until")
+
+
+def downgrade():
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    op.add_column("students", sa.Column("employed_until", sa.Date(), nullable=True))
+    op.create_index("ix_students_school_employed_until", "students", ["school_id", "employed_until"], unique=False)
+    for statement in POSTGRESQL_TRIGGERS if postgresql else SQLITE_TRIGGERS:
+        op.execute(statement)
+    # After the triggers, so a change made meanwhile is not missed.
+    op.execute(BACKFILL.format(no_end="DATE '9999-12-31'" if postgresql else "'9999-12-31'"))
