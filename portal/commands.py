@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC
+from datetime import UTC, datetime
 
 import click
 from flask import Flask
@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.extensions import db
 from portal.models import School, Student, User
 from portal.models.enums import Role
+from portal.services.clock import EASTERN
 from portal.services.errors import DomainError
 
 
@@ -190,10 +191,6 @@ def worker(until_empty: bool, batch_size: int, idle_seconds: float) -> None:
 
 def _eastern_datetime(value: str, option: str):
     """Parse "2026-03-19 20:00" as US Eastern time (or an ISO time with its own offset) into aware UTC."""
-    from datetime import datetime
-
-    from portal.services.clock import EASTERN
-
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError as error:

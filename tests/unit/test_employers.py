@@ -9,6 +9,7 @@ from portal.models import Document, Event
 from portal.models.enums import ChangeKind, DocumentKind, EmployerReview, Role
 from portal.services.access import student_access
 from portal.services.actors import Actor
+from portal.services.clock import EASTERN
 from portal.services.employers import (
     add_employer,
     delete_employer,
@@ -118,7 +119,7 @@ def test_adding_an_employer_matching_a_deleted_one_is_stopped(db_session, studen
     first = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
     delete_employer(db_session, first, actor=actor, confirmed_never_worked=True, today=TODAY)
     again = valid(name="Acme Renamed Inc") if match == "same EIN" else valid(ein="")
-    deleted_on = first.deleted_at.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York")).date()
+    deleted_on = first.deleted_at.astimezone(EASTERN).date()
     expected = (f"You deleted this employer on {deleted_on:%B} {deleted_on.day}, {deleted_on.year}. "
                 "Contact your DSO to restore it instead of adding it again.")  # fmt: skip
     with pytest.raises(Conflict) as error:
