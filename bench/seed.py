@@ -90,7 +90,7 @@ def _seed_timeline_marks(conn, student_ids: list[int]) -> None:
     """Each student's timeline marks, computed by the app's own timeline (the ORM hook does not see bulk inserts)."""
     from portal.models import TimelineMark
     from portal.services.timeline import marks_for
-    from portal.services.timelines import load_facts
+    from portal.services.timeline.database import load_facts
 
     for start in range(0, len(student_ids), 5000):
         facts = load_facts(conn, student_ids[start:start + 5000])

@@ -34,7 +34,7 @@ def upgrade():
     op.create_index("ix_timeline_marks_school_kind_period", "timeline_marks", ["school_id", "kind", "starts_on", "ends_on"])
     op.create_index("ix_timeline_marks_kind_day", "timeline_marks", ["kind", "starts_on"])
     # The marks of the students already here, computed by the same code the app runs.
-    from portal.services.timelines import refresh_all_marks
+    from portal.services.timeline.database import refresh_all_marks
 
     refresh_all_marks(op.get_bind())
 

@@ -18,7 +18,7 @@ from portal.services.actors import Actor
 from portal.services.clock import today_eastern
 from portal.services.errors import NotAllowed
 from portal.services.timeline import Timeline
-from portal.services.timelines import student_timeline
+from portal.services.timeline.database import student_timeline
 
 if TYPE_CHECKING:
     from portal.services.office_contact import OfficeContact

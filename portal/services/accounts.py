@@ -38,7 +38,7 @@ from portal.services.throttling import (
     record_failed_attempt,
     record_successful_sign_in,
 )
-from portal.services.timelines import student_timeline
+from portal.services.timeline.database import student_timeline
 
 LINK_LIFETIME = {
     LinkPurpose.ACCOUNT_CREATION: timedelta(days=14),

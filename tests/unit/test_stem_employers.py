@@ -11,7 +11,7 @@ from portal.services.actors import Actor
 from portal.services.employers import add_employer
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, RuleBroken, StaleEdit
 from portal.services.stem_employers import resubmit_stem_employer, review_stem_employer
-from portal.services.timelines import student_timeline
+from portal.services.timeline.database import student_timeline
 from tests.support.factories import employer_form_data as valid
 from tests.support.stem import i983_document, stem_student
 
