@@ -174,4 +174,5 @@ def subtract_intervals(intervals: list[tuple[date, date]], holes: list[tuple[dat
 
 
 def days_up_to(intervals: list[tuple[date, date]], today: date) -> int:
+    """How many days of the merged ``intervals`` fall on or before ``today``."""
     return sum(days_between(start, min(last, today)) for start, last in intervals if start <= today)
