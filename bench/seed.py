@@ -49,7 +49,7 @@ from portal.services.events import changes_text, field_changes
 from portal.services.mfa import seal_secret
 from portal.services.passwords import hash_password
 from portal.services.timeline import marks_for
-from portal.services.timelines import load_facts
+from portal.services.timeline.database import load_facts
 
 STUDENTS_PER_SCHOOL = 20_000
 BENCH_PASSWORD = "bench password lantern 42"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -57,10 +57,6 @@ def parse_history_filter(args) -> HistoryFilter:
     return result
 
 
-def _day_start(day: date) -> datetime:
-    return start_of_day_utc(day)
-
-
 def student_history(session: Session, student_id: int, history_filter: HistoryFilter):
     """(events newest first for this page, total, event types the student has) in two statements."""
     conditions = []
@@ -69,9 +65,9 @@ def student_history(session: Session, student_id: int, history_filter: HistoryFi
     if history_filter.event_type:
         conditions.append(Event.event_type == history_filter.event_type)
     if history_filter.since:
-        conditions.append(Event.occurred_at >= _day_start(history_filter.since))
+        conditions.append(Event.occurred_at >= start_of_day_utc(history_filter.since))
     if history_filter.until:
-        conditions.append(Event.occurred_at < _day_start(history_filter.until + timedelta(days=1)))
+        conditions.append(Event.occurred_at < start_of_day_utc(history_filter.until + timedelta(days=1)))
     # Every type the student has (the filter's choices) with how many of each the filter keeps: one pass.
     matching = func.count().filter(and_(*conditions)) if conditions else func.count()
     by_type = session.execute(select(Event.event_type, matching).where(Event.student_id == student_id)

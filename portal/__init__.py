@@ -65,7 +65,7 @@ def _keep_timeline_marks_current() -> None:
     """Every session, the app's and a script's alike, rewrites the timeline marks of the students a flush touches."""
     from sqlalchemy.orm import Session
 
-    from portal.services.timelines import keep_marks_current
+    from portal.services.timeline.database import keep_marks_current
 
     keep_marks_current(Session)
 

@@ -91,9 +91,6 @@ class Config:
     # A claimed email whose worker has not recorded it within this time is sent again (same Message-ID).
     EMAIL_CLAIM_LEASE_SECONDS = float(os.environ.get("EMAIL_CLAIM_LEASE_SECONDS", 600))
 
-    # Display
-    DISPLAY_TIMEZONE = "America/New_York"
-
 
 class DevelopmentConfig(Config):
     ENVIRONMENT = "development"

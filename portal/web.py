@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, abort, current_app, make_response, redirect, render_template, request
+from flask import Flask, Response, abort, make_response, redirect, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -13,6 +12,7 @@ from werkzeug.routing import IntegerConverter, ValidationError
 
 from portal.extensions import htmx
 from portal.forms.rendering import input_attrs, use_fast_html_params
+from portal.services.clock import EASTERN
 from portal.services.errors import DomainError
 from portal.services.labels import (
     document_label,
@@ -122,8 +122,7 @@ def format_eastern(value: datetime | None, fmt: str = "%b %-d, %Y %-I:%M %p %Z")
     """Show a stored UTC timestamp in US Eastern time, with the zone (DESIGN: shape of the code)."""
     if value is None:
         return ""
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    return value.astimezone(zone).strftime(fmt)
+    return value.astimezone(EASTERN).strftime(fmt)
 
 
 def _error_response(code: int, title: str, message: str) -> Response:

@@ -6,7 +6,6 @@ import email
 import re
 from datetime import datetime, timezone
 from email import policy
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, url_for
 from markupsafe import Markup, escape
@@ -18,6 +17,7 @@ from portal.forms.maintenance import CancelWindowForm, MaintenanceWindowForm
 from portal.models import MaintenanceWindow, OutboxEmail
 from portal.models.enums import EmailStatus
 from portal.notifications.delivery import mailbox_dir
+from portal.services.clock import EASTERN
 from portal.services.errors import DomainError
 from portal.services.maintenance import cancel_window, schedule_window
 from portal.web import page_arg, redirect_or_swap, render_page_or_partial
@@ -73,10 +73,9 @@ def schedule():
     form = MaintenanceWindowForm()
     if not form.validate_on_submit():
         return _render_maintenance(form, status=422)
-    eastern = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
     try:
-        schedule_window(db.session, starts_at=form.starts_at.data.replace(tzinfo=eastern),
-                        ends_at=form.ends_at.data.replace(tzinfo=eastern), message=form.message.data or "",
+        schedule_window(db.session, starts_at=form.starts_at.data.replace(tzinfo=EASTERN),
+                        ends_at=form.ends_at.data.replace(tzinfo=EASTERN), message=form.message.data or "",
                         actor=current_actor())  # fmt: skip
     except DomainError as error:
         db.session.rollback()

@@ -12,8 +12,7 @@ from dso_admin.helpers import own_school_id
 from portal.auth import official_required
 from portal.extensions import db
 from portal.models import Event, ReportingObligation
-from portal.services.change_lists import _day_start
-from portal.services.clock import today_eastern
+from portal.services.clock import start_of_day_utc, today_eastern
 from portal.services.student_search import school_alerts
 from portal.web import render_page_or_partial
 
@@ -77,8 +76,8 @@ def changes_chart(school_id: int, today: date) -> Chart:
     """What students changed in the portal in each of the last eight weeks."""
     first = today - timedelta(weeks=WEEKS - 1, days=today.weekday())
     days = [first + timedelta(weeks=week) for week in range(WEEKS)]
-    starts = [_day_start(day) for day in days]
-    ends = starts[1:] + [_day_start(days[-1] + timedelta(weeks=1))]
+    starts = [start_of_day_utc(day) for day in days]
+    ends = starts[1:] + [start_of_day_utc(days[-1] + timedelta(weeks=1))]
     row = db.session.execute(select(*_week_sums(Event.occurred_at, starts, ends)).where(
         Event.school_id == school_id, Event.change_kind.is_not(None), Event.occurred_at >= starts[0])).one()  # fmt: skip
     bars = [Bar(f"{day:%b %-d}", int(value)) for day, value in zip(days, row, strict=True)]

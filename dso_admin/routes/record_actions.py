@@ -26,7 +26,7 @@ from portal.forms.stem import ReviewEmployerForm
 from portal.models import School
 from portal.models.enums import EducationLevel, OptStatus
 from portal.services import employers as employer_service
-from portal.services import opt_decisions
+from portal.services import opt_decisions, stem_employers
 from portal.services.errors import DomainError, InvalidValue, StaleEdit
 from portal.services.stem_review import stem_review
 from portal.web import redirect_or_swap, render_page_or_partial
@@ -109,8 +109,8 @@ def review_employer(sevis_id: str, employer_id: int):
         return _review_page(student, employer, form, status=422,
                             error=None if decision in ("accept", "return") else "Choose Accept or Return.")  # fmt: skip
     try:
-        employer_service.review_stem_employer(db.session, employer, actor=current_actor(), accept=decision == "accept",
-                                              note=form.note.data or "")  # fmt: skip
+        stem_employers.review_stem_employer(db.session, employer, actor=current_actor(), accept=decision == "accept",
+                                            note=form.note.data or "")  # fmt: skip
     except DomainError as error:
         _attach(form, error)
         return _review_page(student, employer, form, status=error.status_code,

@@ -1,6 +1,6 @@
 """The dated marks of each student's timeline, kept beside the records they are computed from.
 
-A row is derived data, never a fact: portal.services.timelines rewrites a student's rows whenever a
+A row is derived data, never a fact: portal.services.timeline.database rewrites a student's rows whenever a
 flush touches that student's program records, OPTs or employers, so the DSO lists and the daily
 notices can index "who is unemployed today" or "whose access closes today" without counting again.
 """

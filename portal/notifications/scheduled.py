@@ -1,7 +1,7 @@
 """Scheduled notices: found each day from the timeline's dated marks, re-checked against the timeline on the day they
 are sent (DESIGN rules 1, 5, 11, 15, 16; issue 11).
 
-The daily sweep reads ``timeline_marks`` (kept current on every flush by portal.services.timelines) for the
+The daily sweep reads ``timeline_marks`` (kept current on every flush by portal.services.timeline.database) for the
 marks that fall within the catch-up window, computes those students' timelines on the day, and queues each
 notice once per (student, notice, date, what it is about) through OutboxEmail.dedupe_key. It also creates
 the portal accounts whose day has come (rule 1). Just before delivery, RECHECKS recomputes the student's
@@ -30,7 +30,7 @@ from portal.services.clock import long_date, today_eastern
 from portal.services.errors import DomainError
 from portal.services.obligations import DUTY_OBLIGATIONS
 from portal.services.timeline import DutyKind, DutyState, MarkKind, StudentFacts, Timeline, timeline_for
-from portal.services.timelines import load_facts
+from portal.services.timeline.database import load_facts
 
 log = logging.getLogger("portal.notifications")
 
@@ -411,7 +411,7 @@ def _recheck_account_creation(session: Session, email: OutboxEmail) -> str | Non
     """DESIGN rule 1: "your OPT was approved, create your account" only once an approved OPT's start has come."""
     if email.student_id is None:
         return None
-    from portal.services.timelines import student_timeline
+    from portal.services.timeline.database import student_timeline
 
     due_on = student_timeline(session, email.student_id, today_eastern()).account_due_on
     if due_on is None:

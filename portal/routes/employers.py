@@ -15,16 +15,19 @@ from portal.services.employers import (
     add_employer,
     delete_employer,
     own_employer,
-    resubmit_stem_employer,
     update_employer,
     visible_employers,
 )  # fmt: skip
 from portal.services.errors import Conflict, NotAllowed, RuleBroken, StaleEdit
+from portal.services.stem_employers import resubmit_stem_employer
 from portal.services.stem_review import return_reasons
 from portal.services.uploads import UploadTooLarge
 from portal.web import redirect_or_swap, render_page_or_partial
 
 bp = Blueprint("employers", __name__)
+
+# The refusals a form shows on its fields; any other goes to the error page.
+_SHOWN_ON_FORM = (RuleBroken, Conflict, NotAllowed, UploadTooLarge)
 
 
 def _own_visible_employer_or_404(employer_id: int, access):
@@ -42,6 +45,36 @@ def _form_page(form, access, *, employer=None, status=200, errors=None, stale=No
         field_labels={name: form[name].label.text for name in EDITABLE_FIELDS}, resubmit=resubmit,
         employment_type_hints=EMPLOYMENT_TYPE_HINTS,
     )  # fmt: skip
+
+
+def _with_i983(form, data: dict) -> dict:
+    """The service's data, with the attached Form I-983 uploaded first (a STEM employer is sent with one)."""
+    upload = form.i983.data
+    if upload and getattr(upload, "filename", ""):
+        data["i983_document"] = upload_i983(db.session, current_student(), upload.stream, upload.filename,
+                                            actor=current_actor(), upload_dir=current_app.config["UPLOAD_DIR"])  # fmt: skip
+    return data
+
+
+def _save(form, access, save, *, done, employer=None, resubmit=False, shown=_SHOWN_ON_FORM, as_422=()):
+    """Validate the posted form, call ``save(data)`` with its data, and commit; then the list with ``done(employer)``
+    flashed. Otherwise the form again: 422 when invalid, 409 with the current values beside the student's for a
+    stale edit, and each refusal in ``shown`` on its field with its own status (422 for those in ``as_422``)."""
+    if not form.validate_on_submit():
+        return _form_page(form, access, employer=employer, status=422, resubmit=resubmit)
+    try:
+        saved = save(form.service_data())
+    except StaleEdit as error:
+        form.version.data = employer.version  # the next save, after comparing, applies to the current row
+        return _form_page(form, access, employer=employer, status=409, errors=error.message, stale=error.current,
+                          resubmit=resubmit)  # fmt: skip
+    except shown as error:
+        status = 422 if isinstance(error, as_422) else error.status_code
+        return _form_page(form, access, employer=employer, status=status, errors=attach_error(form, error),
+                          resubmit=resubmit)  # fmt: skip
+    db.session.commit()
+    flash(done(saved), "success")
+    return redirect_or_swap(url_for(".index"))
 
 
 def _stem_locked(employer, access) -> frozenset:
@@ -79,21 +112,15 @@ def create():
     access = current_access()
     access.require_employer_reporting()
     form = EmployerForm()
-    if not form.validate_on_submit():
-        return _form_page(form, access, status=422)
-    data = form.service_data()
-    try:
-        if form.i983.data and getattr(form.i983.data, "filename", ""):
-            data["i983_document"] = upload_i983(db.session, current_student(), form.i983.data.stream, form.i983.data.filename,
-                                                actor=current_actor(), upload_dir=current_app.config["UPLOAD_DIR"])  # fmt: skip
-        employer = add_employer(db.session, current_student(), data, actor=current_actor(), access=access)
-    except (RuleBroken, Conflict, UploadTooLarge) as error:
-        status = 413 if isinstance(error, UploadTooLarge) else 422
-        return _form_page(form, access, status=status, errors=attach_error(form, error))
-    db.session.commit()
-    flash(f"{employer.name} was added." + (" Your school will review it." if employer.review_status.value == "waiting" else ""),
-          "success")  # fmt: skip
-    return redirect_or_swap(url_for(".index"))
+
+    def save(data):
+        return add_employer(db.session, current_student(), _with_i983(form, data), actor=current_actor(), access=access)
+
+    def done(employer):
+        review = " Your school will review it." if employer.review_status.value == "waiting" else ""
+        return f"{employer.name} was added.{review}"
+
+    return _save(form, access, save, done=done, shown=(RuleBroken, Conflict, UploadTooLarge), as_422=(Conflict,))
 
 
 @bp.get("/employers/<int:employer_id>/edit")
@@ -118,19 +145,15 @@ def update(employer_id: int):
     form = EditEmployerForm(obj=employer)
     for name in _stem_locked(employer, access):  # not posted (shown as text): keep the stored values
         form[name].data = getattr(employer, name)
-    if not form.validate_on_submit():
-        return _form_page(form, access, employer=employer, status=422)
-    try:
-        update_employer(db.session, employer, form.service_data(), actor=current_actor(),
-                        expected_version=posted_version(form.version.data))  # fmt: skip
-    except StaleEdit as error:
-        form.version.data = employer.version  # the next save, after comparing, applies to the current row
-        return _form_page(form, access, employer=employer, status=409, errors=error.message, stale=error.current)
-    except (RuleBroken, NotAllowed) as error:
-        return _form_page(form, access, employer=employer, status=422, errors=attach_error(form, error))
-    db.session.commit()
-    flash(f"Your changes to {employer.name} were saved.", "success")
-    return redirect_or_swap(url_for(".index"))
+
+    def save(data):
+        version = posted_version(form.version.data)
+        return update_employer(db.session, employer, data, actor=current_actor(), expected_version=version)
+
+    def done(saved):
+        return f"Your changes to {saved.name} were saved."
+
+    return _save(form, access, save, done=done, employer=employer, shown=(RuleBroken, NotAllowed), as_422=(NotAllowed,))
 
 
 @bp.get("/employers/<int:employer_id>/delete")
@@ -184,23 +207,13 @@ def resubmit(employer_id: int):
     employer = _own_visible_employer_or_404(employer_id, access)
     access.require_edit()
     form = EditEmployerForm()
-    if not form.validate_on_submit():
-        return _form_page(form, access, employer=employer, status=422, resubmit=True)
-    data = form.service_data()
-    try:
-        if form.i983.data and getattr(form.i983.data, "filename", ""):
-            data["i983_document"] = upload_i983(db.session, current_student(), form.i983.data.stream, form.i983.data.filename,
-                                                actor=current_actor(), upload_dir=current_app.config["UPLOAD_DIR"])  # fmt: skip
-        resubmit_stem_employer(db.session, employer, data, actor=current_actor(),
-                               expected_version=posted_version(form.version.data))  # fmt: skip
-    except StaleEdit as error:
-        form.version.data = employer.version
-        return _form_page(form, access, employer=employer, status=409, errors=error.message, stale=error.current,
-                          resubmit=True)  # fmt: skip
-    except (RuleBroken, Conflict, NotAllowed, UploadTooLarge) as error:
-        return _form_page(form, access, employer=employer, status=error.status_code, errors=attach_error(form, error),
-                          resubmit=True)  # fmt: skip
-    db.session.commit()
-    flash(f"{employer.name} was sent back to your school. It shows \"Waiting for school review\" until your DSO accepts it.",
-          "success")  # fmt: skip
-    return redirect_or_swap(url_for(".index"))
+
+    def save(data):
+        version = posted_version(form.version.data)
+        data = _with_i983(form, data)
+        return resubmit_stem_employer(db.session, employer, data, actor=current_actor(), expected_version=version)
+
+    def done(saved):
+        return f'{saved.name} was sent back to your school. It shows "Waiting for school review" until your DSO accepts it.'
+
+    return _save(form, access, save, done=done, employer=employer, resubmit=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, Response, request, stream_with_context
 from flask_login import current_user
 
@@ -10,6 +12,7 @@ from portal.extensions import db
 from portal.routes.student_common import current_access, current_student
 from portal.services.history import (
     HISTORY_KINDS,
+    actor_label,
     by_day,
     clean_kinds,
     describe_changes,
@@ -21,13 +24,6 @@ from portal.web import render_page_or_partial
 
 bp = Blueprint("history", __name__)
 
-def actor_label(event) -> str:
-    kind = event.actor_kind.value
-    if kind == "student":
-        return "You" if event.actor_user_id == current_user.id else event.actor_label
-    return {"school_official": f"Your school ({event.actor_label})", "support": "Support staff",
-            "data_feed": "SEVIS data feed", "system": "The portal"}.get(kind, event.actor_label)  # fmt: skip
-
 
 @bp.get("/history")
 @student_required
@@ -37,7 +33,8 @@ def index():
     page = student_events(db.session, current_student(), kinds=kinds, page=request.args.get("page", 1))
     return render_page_or_partial(
         "history/index.html", "history/_events.html", access=current_access(), results=page, days=by_day(page.items),
-        kinds=kinds, all_kinds=HISTORY_KINDS, describe=describe_changes, actor=actor_label,
+        kinds=kinds, all_kinds=HISTORY_KINDS, describe=describe_changes,
+        actor=partial(actor_label, viewer_id=current_user.id),
     )  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from portal.routes.student_common import attach_error, current_access, current_s
 from portal.services.errors import Conflict, RuleBroken
 from portal.services.stem_duties import confirm_stem_details, details_to_confirm, duties_with_obligations
 from portal.services.timeline import DutyKind
-from portal.services.timelines import student_timeline
+from portal.services.timeline.database import student_timeline
 from portal.web import redirect_or_swap, render_page_or_partial
 
 bp = Blueprint("stem", __name__)

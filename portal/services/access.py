@@ -19,7 +19,7 @@ from portal.services.errors import NotAllowed
 from portal.services.office_contact import OfficeContact, office_contact
 from portal.services.officials import active_officials
 from portal.services.timeline import Timeline
-from portal.services.timelines import student_timeline
+from portal.services.timeline.database import student_timeline
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from portal.services.events import record_event
 from portal.services.password_changes import after_password_reset, set_password_from_link
 from portal.services.sessions import end_all_sessions
 from portal.services.throttling import clear_lock, is_locked
-from portal.services.timelines import student_timeline
+from portal.services.timeline.database import student_timeline
 from portal.services.upgrades import must_change_password
 
 SEVIS_ID_TRIES = 3

@@ -10,10 +10,9 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from xml.sax.saxutils import escape, quoteattr
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, and_, column, func, or_, select, text, type_coerce
 from sqlalchemy.orm import Session, selectinload
@@ -21,13 +20,13 @@ from sqlalchemy.orm import Session, selectinload
 from portal.models import ChangeListDownload, Employer, Event, School, Student, utcnow
 from portal.models.enums import ActorKind, ChangeKind, EmployerReview, ExportFormat
 from portal.services.actors import Actor
+from portal.services.clock import EASTERN, start_of_day_utc
 from portal.services.errors import InvalidValue, NotAllowed, RuleBroken
 from portal.services.events import NOT_A_FIELD, field_changes, record_event, value_text
 from portal.services.exports import ExcelDateTime, SheetLayout, csv_chunks, xlsx_chunks
 from portal.services.exports_postgresql import csv_copy_chunks, guarded_sql, text_cell_sql, xlsx_lines_chunks
 from portal.services.labels import EVENT_LABELS, FIELD_LABELS, event_label, field_label, label
 
-EASTERN = ZoneInfo("America/New_York")
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 BATCH = 500
 ROW_BATCH = 5000  # plain rows per fetch from the server-side cursor (CSV/XLSX lists)
@@ -45,10 +44,6 @@ class ChangeRange:
     up_to_event_id: int | None = None  # the newest event when it was downloaded: a download again is the same list
     # Changes SEVIS rejected that were still open when a since-last list was made: they come back in it, whenever.
     resend: tuple[int, ...] = ()
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=EASTERN).astimezone(UTC)
 
 
 def parse_kinds(raw: list[str]) -> tuple[ChangeKind, ...]:
@@ -118,7 +113,7 @@ def resolve_range(session: Session, actor: Actor, *, start: date | None, end: da
     if end < start:
         raise RuleBroken(f"The end date ({end:%m/%d/%Y}) is before the start date ({start:%m/%d/%Y}). "
                          "Swap them and try again.", field="end")  # fmt: skip
-    return ChangeRange(_day_start(start), min(_day_start(end + timedelta(days=1)), max(now, _day_start(start))), kinds,
+    return ChangeRange(start_of_day_utc(start), min(start_of_day_utc(end + timedelta(days=1)), max(now, start_of_day_utc(start))), kinds,
                        up_to_event_id=newest)
 
 
@@ -271,11 +266,11 @@ _LAYOUT = {
     "columns": _CELLS, "order": ["occurred_at", "id", "n"],
     # The SEVIS ID (checked by the database), the time (to_char), the reference and 'yes' need no escaping.
     "plain": frozenset({"cell0", "cell7", "cell9", "cell10", "cell11"}),
-    "settings": {"TimeZone": "America/New_York"},  # to_char()'s TZ is the session zone's: EST or EDT, as zoneinfo's
+    "settings": {"TimeZone": EASTERN.key},  # to_char()'s TZ is the session zone's: EST or EDT, as zoneinfo's
 }  # fmt: skip
 
 _WHEN_SQL = {False: "to_char(e.occurred_at, 'YYYY-MM-DD HH24:MI TZ')",
-             True: "round(CAST(extract(epoch FROM date_trunc('minute', e.occurred_at AT TIME ZONE 'America/New_York'))"
+             True: f"round(CAST(extract(epoch FROM date_trunc('minute', e.occurred_at AT TIME ZONE '{EASTERN.key}'))"
                    " AS numeric) / 86400 + 25569, 10)::text"}  # fmt: skip
 # Each change's own cells once (an inner query over events), then one row per changed field.
 _EVENTS_SQL = """

@@ -1,4 +1,7 @@
-"""A student's OPT employers: add, edit, delete (soft), restore, and the school's STEM review (rules 2, 3, 6)."""
+"""A student's OPT employers: add, edit, delete (soft) and restore (rules 2, 3, 6).
+
+The school's review of STEM employers and the student's resubmission are in portal.services.stem_employers.
+"""
 
 from __future__ import annotations
 
@@ -134,17 +137,14 @@ def clean_employer_data(data: dict) -> dict:
     return cleaned
 
 
-def _changed_line(name: str, before, after) -> str:
+def employer_changed_line(name: str, before, after) -> str:
+    """One "changed from ... to ..." receipt line for an employer field, in words."""
     if name == "employment_type":
         before, after = label(before), label(after)
     return changed_line(FIELD_LABELS[name], before, after)
 
 
-def _fmt(day: date) -> str:
-    return long_date(day)
-
-
-def _opt_for_start(access: StudentAccess, start: date):
+def opt_for_start(access: StudentAccess, start: date):
     """The visible OPT a job starting on ``start`` belongs to; refuses a start before the OPT's validity starts."""
     live = [view for view in access.timeline.opts if view.facts.status in (OptStatus.APPROVED, OptStatus.PENDING)]
     if not live:
@@ -153,11 +153,48 @@ def _opt_for_start(access: StudentAccess, start: date):
         )
     first_start = min(view.start for view in live)
     if start < first_start:
-        raise RuleBroken(f"The start date cannot be before your OPT starts on {_fmt(first_start)}.", field="start_date")
+        raise RuleBroken(f"The start date cannot be before your OPT starts on {long_date(first_start)}.", field="start_date")
     stem = next((view for view in live if view.kind == OptKind.STEM), None)
     post = [view for view in live if view.kind == OptKind.POST_COMPLETION]
     chosen = stem if stem is not None and (start >= stem.start or not post) else post[0]
     return next(opt for opt in access.opts if opt.id == chosen.facts.id)
+
+
+def is_i983_of(document, student_id: int) -> bool:
+    """Whether ``document`` is a Form I-983 the student uploaded (a STEM employer is sent with one)."""
+    return isinstance(document, Document) and document.student_id == student_id and document.kind == DocumentKind.I983
+
+
+def with_changes(employer: Employer, data: dict) -> dict:
+    """The employer's editable fields with the posted ones in their place (to be cleaned as a whole)."""
+    merged = {name: getattr(employer, name) for name in EDITABLE_FIELDS}
+    merged.update({key: value for key, value in data.items() if key in EDITABLE_FIELDS})
+    return merged
+
+
+def access_to_edit(
+    session: Session, employer: Employer, *, actor: Actor, expected_version: int, today: date, returned_only: bool = False
+) -> StudentAccess:
+    """The student's access for a change to this employer.
+
+    Refuses a deleted employer, (with ``returned_only``) one the school did not return, a stale version (with the
+    current values), an actor who may not change the student, and a student's change to an employer under an OPT
+    they can no longer change.
+    """
+    if employer.is_deleted:
+        raise Conflict("This employer was deleted. Ask your DSO to restore it before changing it.")
+    if returned_only and employer.review_status is not EmployerReview.RETURNED:
+        raise Conflict("Only an employer your school returned can be corrected and resubmitted.")
+    if int(expected_version) != employer.version:
+        raise StaleEdit(
+            "Someone changed this employer after you opened the form. Compare your changes with the current details.",
+            current=employer.snapshot(),
+        )
+    access = student_access(session, employer.student, today=today)
+    require_actor_may_change(session, access.student, actor, what="employers", access=access)
+    if actor.is_student and employer.opt_authorization_id not in access.opt_ids:
+        raise NotAllowed("This employer belongs to an OPT you can no longer change.")
+    return access
 
 
 def find_deleted_match(
@@ -198,7 +235,7 @@ def add_employer(session: Session, student: Student, data: dict, *, actor: Actor
         access = student_access(session, student, today=today)
     require_actor_may_change(session, access.student, actor, what="employers", access=access)
     values = clean_employer_data(data)
-    opt = _opt_for_start(access, values["start_date"])
+    opt = opt_for_start(access, values["start_date"])
     require_type_allowed_on(opt, values["employment_type"])
     deleted = find_deleted_match(
         session, student, name=values["name"], ein=values["ein"], start_date=values["start_date"]
@@ -207,16 +244,14 @@ def add_employer(session: Session, student: Student, data: dict, *, actor: Actor
         when = deleted.deleted_at.astimezone(EASTERN).date()
         if actor.is_student:
             message = (
-                f"You deleted this employer on {_fmt(when)}. Contact your DSO to restore it instead of adding it again."
+                f"You deleted this employer on {long_date(when)}. Contact your DSO to restore it instead of adding it again."
             )
         else:
-            message = f"The student deleted this employer on {_fmt(when)}. Restore it instead of adding it again."
+            message = f"The student deleted this employer on {long_date(when)}. Restore it instead of adding it again."
         raise Conflict(message, field="name")
     document = data.get("i983_document")
     needs_review = opt.kind == OptKind.STEM and actor.is_student
-    if needs_review and not (
-        isinstance(document, Document) and document.student_id == student.id and document.kind == DocumentKind.I983
-    ):
+    if needs_review and not is_i983_of(document, student.id):
         raise RuleBroken("Attach the Form I-983 you signed with this employer (a PDF).", field="i983")
     employer = Employer(student=student, student_id=student.id, opt_authorization=opt, **values)
     if needs_review:
@@ -245,22 +280,10 @@ def update_employer(session: Session, employer: Employer, data: dict, *, actor: 
     changes other than job title, supervisor and end date.
     """
     today = today or today_eastern()
-    if employer.is_deleted:
-        raise Conflict("This employer was deleted. Ask your DSO to restore it before changing it.")
-    if int(expected_version) != employer.version:
-        raise StaleEdit(
-            "Someone changed this employer after you opened the form. Compare your changes with the current details.",
-            current=employer.snapshot(),
-        )
-    access = student_access(session, employer.student, today=today)
-    require_actor_may_change(session, access.student, actor, what="employers", access=access)
-    if actor.is_student and employer.opt_authorization_id not in access.opt_ids:
-        raise NotAllowed("This employer belongs to an OPT you can no longer change.")
+    access = access_to_edit(session, employer, actor=actor, expected_version=expected_version, today=today)
     before = employer.snapshot()
     old_values = {name: getattr(employer, name) for name in EDITABLE_FIELDS}
-    merged = {name: getattr(employer, name) for name in EDITABLE_FIELDS}
-    merged.update({key: value for key, value in data.items() if key in EDITABLE_FIELDS})
-    values = clean_employer_data(merged)
+    values = clean_employer_data(with_changes(employer, data))
     changed = {name for name in EDITABLE_FIELDS if values[name] != getattr(employer, name)}
     if not changed:
         return employer
@@ -280,7 +303,7 @@ def update_employer(session: Session, employer: Employer, data: dict, *, actor: 
         )
     target_opt = employer.opt_authorization
     if "start_date" in changed:
-        opt = _opt_for_start(access, values["start_date"])
+        opt = opt_for_start(access, values["start_date"])
         if opt.id != employer.opt_authorization_id and not (actor.is_student and stem):
             target_opt = opt
     if changed & {"employment_type", "start_date"}:
@@ -296,7 +319,7 @@ def update_employer(session: Session, employer: Employer, data: dict, *, actor: 
                  after={"id": employer.id, "name": after["name"], **{k: after[k] for k in sorted(changed)}})  # fmt: skip
     lines = [f"Employer changed: {before['name']}"]
     lines += [
-        _changed_line(name, old_values[name], values[name]) for name in EDITABLE_FIELDS if name in changed
+        employer_changed_line(name, old_values[name], values[name]) for name in EDITABLE_FIELDS if name in changed
     ]
     queue_report_receipt(session, employer.student, lines, about=f"employer change: {before['name']}", actor=actor,
                          today=today)  # fmt: skip
@@ -338,87 +361,6 @@ def restore_employer(session: Session, employer: Employer, *, actor: Actor) -> E
     session.flush()
     record_event(session, actor, "employer.restored", student=employer.student, change_kind=ChangeKind.EMPLOYER,
                  subject=f"employer:{employer.id}", before=None, after=employer.snapshot())  # fmt: skip
-    return employer
-
-
-def review_stem_employer(
-    session: Session, employer: Employer, *, actor: Actor, accept: bool, note: str = ""
-) -> Employer:
-    """A DSO accepts or returns a STEM employer submitted with its I-983; refuses one not waiting for review."""
-    if not actor.is_school_official:
-        raise NotAllowed("Only a DSO can review a STEM employer.")
-    if employer.is_deleted or employer.review_status != EmployerReview.WAITING:
-        raise Conflict("This employer is not waiting for school review.")
-    note = clean_text(note, field="note", label="note", max_length=1000, multiline=True) or ""
-    if not accept and not note:
-        raise InvalidValue("Tell the student why the employer is returned.", field="note")
-    before = {"id": employer.id, "name": employer.name, "review_status": employer.review_status}
-    employer.review_status = EmployerReview.ACCEPTED if accept else EmployerReview.RETURNED
-    session.flush()
-    record_event(session, actor, "employer.reviewed", student=employer.student, change_kind=ChangeKind.EMPLOYER,
-                 subject=f"employer:{employer.id}", before=before,
-                 after={"id": employer.id, "name": employer.name, "review_status": employer.review_status, "note": note})  # fmt: skip
-    return employer
-
-
-def resubmit_stem_employer(session: Session, employer: Employer, data: dict, *, actor: Actor, expected_version: int,
-                           today: date | None = None) -> Employer:  # fmt: skip
-    """Correct a STEM employer the school returned (any field, the locked ones too) and send it back with its Form I-983.
-
-    It waits for the school's review again and counts as employment only once accepted (rule 16). Refuses an
-    employer that is not returned, a stale version, bad fields, a start outside the STEM OPT and a missing I-983
-    (``data["i983_document"]``).
-    """
-    today = today or today_eastern()
-    if employer.is_deleted:
-        raise Conflict("This employer was deleted. Ask your DSO to restore it before changing it.")
-    if employer.review_status is not EmployerReview.RETURNED:
-        raise Conflict("Only an employer your school returned can be corrected and resubmitted.")
-    if int(expected_version) != employer.version:
-        raise StaleEdit(
-            "Someone changed this employer after you opened the form. Compare your changes with the current details.",
-            current=employer.snapshot(),
-        )
-    access = student_access(session, employer.student, today=today)
-    require_actor_may_change(session, access.student, actor, what="employers", access=access)
-    if actor.is_student and employer.opt_authorization_id not in access.opt_ids:
-        raise NotAllowed("This employer belongs to an OPT you can no longer change.")
-    merged = {name: getattr(employer, name) for name in EDITABLE_FIELDS}
-    merged.update({key: value for key, value in data.items() if key in EDITABLE_FIELDS})
-    values = clean_employer_data(merged)
-    opt = _opt_for_start(access, values["start_date"])
-    if opt.kind is not OptKind.STEM:
-        stem = access.stem_opt
-        raise RuleBroken(f"A STEM employer starts on or after your STEM OPT starts, on {_fmt(stem.start_date)}."
-                         if stem is not None else "You have no STEM OPT to report this employer under.",
-                         field="start_date")  # fmt: skip
-    require_type_allowed_on(opt, values["employment_type"])
-    document = data.get("i983_document")
-    if not (isinstance(document, Document) and document.student_id == employer.student_id
-            and document.kind == DocumentKind.I983):  # fmt: skip
-        raise RuleBroken("Attach the corrected Form I-983 you signed with this employer (a PDF).", field="i983")
-    changed = sorted(name for name in EDITABLE_FIELDS if values[name] != getattr(employer, name))
-    if "employment_type" in changed and values["self_employed"] != employer.self_employed:
-        changed = sorted([*changed, "self_employed"])
-    old_values = {name: getattr(employer, name) for name in changed}
-    before = employer.snapshot()
-    for name in changed:
-        setattr(employer, name, values[name])
-    employer.opt_authorization = opt
-    employer.review_status = EmployerReview.WAITING
-    session.flush()
-    document.employer_id = employer.id
-    after = employer.snapshot()
-    record_event(session, actor, "employer.resubmitted", student=employer.student, change_kind=ChangeKind.EMPLOYER,
-                 subject=f"employer:{employer.id}",
-                 before={"id": employer.id, "name": before["name"], "review_status": before["review_status"],
-                         **{name: before[name] for name in changed}},
-                 after={"id": employer.id, "name": after["name"], "review_status": after["review_status"],
-                        "i983_document_id": document.id, **{name: after[name] for name in changed}})  # fmt: skip
-    lines = [f"Employer corrected and resubmitted for school review: {employer.name}"]
-    lines += [_changed_line(name, old_values[name], values[name]) for name in changed if name in EDITABLE_FIELDS]
-    queue_report_receipt(session, employer.student, lines, about=f"corrected employer: {employer.name}", actor=actor,
-                         today=today)  # fmt: skip
     return employer
 
 

@@ -139,6 +139,15 @@ def describe_changes(before: dict | None, after: dict | None) -> list[tuple[str,
     return rows
 
 
+def actor_label(event, *, viewer_id: int | None) -> str:
+    """Who made a change, in the words the student reads ("You" for the viewer's own changes)."""
+    kind = event.actor_kind.value
+    if kind == "student":
+        return "You" if event.actor_user_id == viewer_id else event.actor_label
+    return {"school_official": f"Your school ({event.actor_label})", "support": "Support staff",
+            "data_feed": "SEVIS data feed", "system": "The portal"}.get(kind, event.actor_label)  # fmt: skip
+
+
 def _safe_cell(value: Any) -> str:
     """A CSV cell that a spreadsheet will not run as a formula."""
     if value is None:

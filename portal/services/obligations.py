@@ -114,7 +114,7 @@ def stem_obligations(session: Session, student: Student) -> list[ReportingObliga
 def add_stem_obligations(session: Session, opt: OptAuthorization, *,
                          source_event: Event | None = None) -> list[ReportingObligation]:  # fmt: skip
     """One obligation per duty the timeline gives this approved STEM OPT, with the duty's due date and window."""
-    from portal.services.timelines import student_timeline
+    from portal.services.timeline.database import student_timeline
 
     student = opt.program_record.student
     session.flush()
@@ -135,7 +135,7 @@ def sync_stem_obligations(session: Session, student: Student, *, actor, source_e
     level) closes its open obligation with the timeline's reason, one event each; an obligation no duty
     matches any more (corrected dates) closes too; a duty without an obligation gets one.
     """
-    from portal.services.timelines import student_timeline
+    from portal.services.timeline.database import student_timeline
 
     session.flush()
     timeline = student_timeline(session, student, today)

@@ -13,14 +13,11 @@ from portal.models.enums import EducationLevel, OptKind, OptStatus, ProgramStatu
 from portal.notifications.outbox import queue_email
 from portal.services.accounts import create_account_if_due
 from portal.services.actors import Actor
-from portal.services.clock import add_months, today_eastern
+from portal.services.clock import READ_ONLY_MONTHS, add_months, long_date, today_eastern
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound, RuleBroken
 from portal.services.events import record_event
 from portal.services.obligations import add_participation_validation, add_stem_obligations, sync_stem_obligations
 from portal.services.students import check_date_range, normalize_email, open_program_record
-
-# DESIGN rule 5: after early completion the student keeps read-only access this long after the OPT end date.
-READ_ONLY_MONTHS_AFTER_OPT_END = 6
 
 
 def _check_may_record(actor: Actor, student: Student) -> None:
@@ -156,7 +153,7 @@ def correct_opt(session: Session, opt: OptAuthorization, *, actor: Actor, status
 
 def read_only_until(opt: OptAuthorization) -> date:
     """DESIGN rule 5: the last day a student whose record was completed early can still read the portal."""
-    return add_months(opt.end_date, READ_ONLY_MONTHS_AFTER_OPT_END)
+    return add_months(opt.end_date, READ_ONLY_MONTHS)
 
 
 def complete_record_early(session: Session, program: ProgramRecord, *, actor: Actor,
@@ -253,7 +250,7 @@ def change_email_of_record(session: Session, student: Student, *, actor: Actor, 
     record_event(session, actor, "student.email_changed", student=student, subject=f"student:{student.id}",
                  before={"email": old_email}, after={"email": new_email})  # fmt: skip
     context = {"student_name": student.full_name, "old_email": old_email, "new_email": new_email,
-               "changed_on": f"{today_eastern():%B %-d, %Y}"}
+               "changed_on": long_date(today_eastern())}
     for address, to_old in ((old_email, True), (new_email, False)):
         queue_email(session, template="email_changed", to=address, context={**context, "to_old_address": to_old},
                     student=student)  # fmt: skip

@@ -104,7 +104,7 @@ def confirm_stem_details(session: Session, student: Student, *, actor: Actor, de
     What was shown and what they said land on the school's obligation, with an event. Refuses when no
     confirmation is open on the timeline, read-only access, and "something changed" without saying what.
     """
-    from portal.services.timelines import student_timeline
+    from portal.services.timeline.database import student_timeline
 
     if not actor.is_student:
         raise NotAllowed("Only the student confirms their own details.")
@@ -153,7 +153,7 @@ def upload_i983_evaluation(session: Session, student: Student, opt: OptAuthoriza
     Refuses an OPT that is not an approved STEM OPT (on the "evaluation" field), an evaluation no longer
     required or already reviewed, and what every upload refuses (not a PDF, active content, over 10 MB).
     """
-    from portal.services.timelines import student_timeline
+    from portal.services.timeline.database import student_timeline
 
     require_actor_may_change(session, student, actor, what="documents", today=today)
     if evaluation not in EVALUATION_LABELS:

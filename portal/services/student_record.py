@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from portal.models import Document, Employer, ProgramRecord, Student
 from portal.services.student_search import check_school_student
 from portal.services.timeline import EmploymentState, Job, OptView, Timeline
-from portal.services.timelines import student_timeline
+from portal.services.timeline.database import student_timeline
 
 EMPLOYERS_PER_PAGE = 50
 

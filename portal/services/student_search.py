@@ -140,7 +140,7 @@ def parse(args) -> StudentQuery:
 def marked(kind: MarkKind, day, school_id) -> list:
     """The conditions on timeline_marks for a mark of ``kind`` covering ``day`` at the school (its index's columns).
 
-    The marks are the timeline's own periods (portal.services.timelines keeps them current on every flush), so a
+    The marks are the timeline's own periods (portal.services.timeline.database keeps them current on every flush), so a
     list, an alert and an export ask the timeline, never count again (DESIGN rules 16 and 17).
     """
     return [TimelineMark.school_id == school_id, TimelineMark.kind == str(kind), TimelineMark.starts_on <= day,

@@ -5,20 +5,21 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.models import Document, Event
-from portal.models.enums import ChangeKind, DocumentKind, EmployerReview, Role
+from portal.models import Event
+from portal.models.enums import ChangeKind, EmployerReview, Role
 from portal.services.access import student_access
 from portal.services.actors import Actor
+from portal.services.clock import EASTERN
 from portal.services.employers import (
     add_employer,
     delete_employer,
     restore_employer,
-    review_stem_employer,
     update_employer,
     visible_employers,
 )  # fmt: skip
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, RuleBroken, StaleEdit
 from tests.support.factories import employer_form_data as valid
+from tests.support.stem import i983_document, stem_student
 
 TODAY = date(2026, 3, 1)
 OPT_START = date(2026, 1, 1)
@@ -118,7 +119,7 @@ def test_adding_an_employer_matching_a_deleted_one_is_stopped(db_session, studen
     first = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
     delete_employer(db_session, first, actor=actor, confirmed_never_worked=True, today=TODAY)
     again = valid(name="Acme Renamed Inc") if match == "same EIN" else valid(ein="")
-    deleted_on = first.deleted_at.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York")).date()
+    deleted_on = first.deleted_at.astimezone(EASTERN).date()
     expected = (f"You deleted this employer on {deleted_on:%B} {deleted_on.day}, {deleted_on.year}. "
                 "Contact your DSO to restore it instead of adding it again.")  # fmt: skip
     with pytest.raises(Conflict) as error:
@@ -233,37 +234,23 @@ def test_support_never_changes_an_employer(db_session, factory, student):
         add_employer(db_session, student, valid(), actor=support, today=TODAY)
 
 
-def _stem_student(factory):
-    student = factory.student(opt_start=date(2025, 1, 1), opt_end=date(2025, 12, 31), today=TODAY)
-    factory.stem_opt(student, status="approved")
-    return student
-
-
-def _i983(db_session, student):
-    document = Document(student_id=student.id, kind=DocumentKind.I983, original_filename="i983.pdf",
-                        stored_name="f" * 48, content_type="application/pdf", size_bytes=10, sha256="0" * 64)  # fmt: skip
-    db_session.add(document)
-    db_session.flush()
-    return document
-
-
 def test_new_stem_employer_needs_its_i983_and_waits_for_school_review(db_session, factory):
-    student = _stem_student(factory)
+    student = stem_student(factory)
     actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
     with pytest.raises(RuleBroken, match="Form I-983") as error:
         add_employer(db_session, student, valid(), actor=actor, today=TODAY)
     assert error.value.field == "i983"
-    document = _i983(db_session, student)
+    document = i983_document(db_session, student)
     employer = add_employer(db_session, student, valid(i983_document=document), actor=actor, today=TODAY)
     assert employer.review_status is EmployerReview.WAITING and document.employer_id == employer.id
     assert employer.opt_authorization.kind.value == "stem"
 
 
 def test_stem_student_may_edit_only_job_title_supervisor_and_end_date(db_session, factory):
-    student = _stem_student(factory)
+    student = stem_student(factory)
     actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
     employer = add_employer(
-        db_session, student, valid(i983_document=_i983(db_session, student)), actor=actor, today=TODAY
+        db_session, student, valid(i983_document=i983_document(db_session, student)), actor=actor, today=TODAY
     )
     update_employer(db_session, employer, {"job_title": "Engineer", "supervisor_last_name": "Hopper", "end_date": "2026-12-01"},
                     actor=actor, expected_version=employer.version, today=TODAY)  # fmt: skip
@@ -284,23 +271,6 @@ def test_post_completion_employment_is_editable_while_stem_is_pending(db_session
     assert employer.end_date == date(2025, 12, 31)
 
 
-def test_dso_accepts_or_returns_a_waiting_stem_employer(db_session, factory):
-    student = _stem_student(factory)
-    actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
-    dso = Actor.for_user(factory.user(role=Role.DSO, school=student.school))
-    employer = add_employer(
-        db_session, student, valid(i983_document=_i983(db_session, student)), actor=actor, today=TODAY
-    )
-    with pytest.raises(NotAllowed):
-        review_stem_employer(db_session, employer, actor=actor, accept=True)
-    with pytest.raises(InvalidValue, match="why"):
-        review_stem_employer(db_session, employer, actor=dso, accept=False)
-    review_stem_employer(db_session, employer, actor=dso, accept=True)
-    assert employer.review_status is EmployerReview.ACCEPTED
-    with pytest.raises(Conflict):
-        review_stem_employer(db_session, employer, actor=dso, accept=True)
-
-
 def test_denied_stem_employers_are_hidden(db_session, factory):
     student = factory.student(opt_start=date(2025, 1, 1), opt_end=date(2025, 12, 31), today=TODAY)
     stem = factory.stem_opt(student, status="denied")
@@ -315,60 +285,3 @@ def test_staff_list_includes_deleted_employers(db_session, student, actor):
     employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
     delete_employer(db_session, employer, actor=actor, confirmed_never_worked=True, today=TODAY)
     assert employers_for_staff(db_session, student) == [employer]
-
-
-# --- A returned STEM employer: correct every field and resubmit with its I-983 (issue 11, finding 6) ---------------
-
-
-def _returned(db_session, factory):
-    student = _stem_student(factory)
-    actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
-    dso = Actor.for_user(factory.user(role=Role.DSO, school=student.school))
-    employer = add_employer(db_session, student, valid(i983_document=_i983(db_session, student)), actor=actor, today=TODAY)
-    review_stem_employer(db_session, employer, actor=dso, accept=False, note="The EIN on the I-983 differs.")
-    return student, actor, dso, employer
-
-
-def _second_i983(db_session, student, letter="e"):
-    document = Document(student_id=student.id, kind=DocumentKind.I983, original_filename="i983-corrected.pdf",
-                        stored_name=letter * 48, content_type="application/pdf", size_bytes=10, sha256="1" * 64)  # fmt: skip
-    db_session.add(document)
-    db_session.flush()
-    return document
-
-
-def test_a_returned_stem_employer_is_corrected_in_its_locked_fields_and_waits_for_review_again(db_session, factory):
-    from portal.services.employers import resubmit_stem_employer
-    from portal.services.timelines import student_timeline
-
-    student, actor, dso, employer = _returned(db_session, factory)
-    assert not student_timeline(db_session, student, TODAY).jobs[0].counts  # returned: never employment
-    document = _second_i983(db_session, student)
-    resubmit_stem_employer(db_session, employer, {"ein": "98-7654321", "city": "Cambridge", "postal_code": "02139",
-                                                  "i983_document": document},
-                           actor=actor, expected_version=employer.version, today=TODAY)  # fmt: skip
-    assert (employer.ein, employer.city, employer.review_status) == ("987654321", "Cambridge", EmployerReview.WAITING)
-    assert document.employer_id == employer.id
-    (event,) = db_session.scalars(select(Event).where(Event.event_type == "employer.resubmitted")).all()
-    assert event.before["review_status"] == "returned" and event.after["ein"] == "987654321"
-    assert event.change_kind is ChangeKind.EMPLOYER
-    assert not student_timeline(db_session, student, TODAY).jobs[0].counts  # waiting: not yet employment
-    review_stem_employer(db_session, employer, actor=dso, accept=True)  # the DSO reviews it again
-    assert student_timeline(db_session, student, TODAY).jobs[0].counts
-
-
-def test_a_resubmission_needs_the_corrected_i983_and_a_returned_employer(db_session, factory):
-    from portal.services.employers import resubmit_stem_employer
-
-    student, actor, _dso, employer = _returned(db_session, factory)
-    with pytest.raises(RuleBroken, match="Form I-983") as error:
-        resubmit_stem_employer(db_session, employer, {"city": "Cambridge"}, actor=actor, expected_version=employer.version,
-                               today=TODAY)  # fmt: skip
-    assert error.value.field == "i983" and employer.review_status is EmployerReview.RETURNED
-    with pytest.raises(StaleEdit):
-        resubmit_stem_employer(db_session, employer, {"i983_document": _second_i983(db_session, student)}, actor=actor,
-                               expected_version=employer.version - 1, today=TODAY)  # fmt: skip
-    employer.review_status = EmployerReview.ACCEPTED
-    with pytest.raises(Conflict, match="returned"):
-        resubmit_stem_employer(db_session, employer, {"i983_document": _second_i983(db_session, student, "d")}, actor=actor,
-                               expected_version=employer.version, today=TODAY)  # fmt: skip

@@ -7,13 +7,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from portal.models.enums import EducationLevel, ProgramStatus, Role
+from portal.models.enums import ActorKind, EducationLevel, ProgramStatus, Role
 from portal.notifications.outbox import queue_email
 from portal.services.actors import Actor
 from portal.services.contact import update_phone
 from portal.services.history import (
     EVENTS_PER_PAGE,
     _safe_cell,
+    actor_label,
     by_day,
     describe_changes,
     history_csv,
@@ -127,3 +128,19 @@ def test_a_page_is_twenty_events_and_a_page_past_the_last_shows_the_last(db_sess
     for beyond in (3, "99999999999999999999", 10**30):
         past = student_events(db_session, student, page=beyond)
         assert past.page == 2 and [event.id for event in past.items] == [event.id for event in second.items]
+
+
+@pytest.mark.parametrize(
+    ("kind", "user_id", "label", "words"),
+    [
+        ("student", 7, "Student", "You"),
+        ("student", 8, "Ana Diaz", "Ana Diaz"),
+        ("school_official", 9, "Dr. Lee", "Your school (Dr. Lee)"),
+        ("support", 10, "Sam", "Support staff"),
+        ("data_feed", None, "SEVIS", "SEVIS data feed"),
+        ("system", None, "OPT Portal", "The portal"),
+    ],
+)
+def test_who_made_a_change_is_said_in_the_student_s_words(kind, user_id, label, words):
+    event = SimpleNamespace(actor_kind=ActorKind(kind), actor_user_id=user_id, actor_label=label)
+    assert actor_label(event, viewer_id=7) == words

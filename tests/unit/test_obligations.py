@@ -22,7 +22,7 @@ from portal.services.obligations import (
 )  # fmt: skip
 from portal.services.opt_decisions import complete_record_early, correct_opt, transfer_or_change_level
 from portal.services.timeline import DutyState
-from portal.services.timelines import student_timeline
+from portal.services.timeline.database import student_timeline
 
 
 @pytest.mark.parametrize(("start", "months", "expected"), [

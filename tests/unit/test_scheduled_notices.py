@@ -15,7 +15,7 @@ from portal.services.events import record_event
 from portal.services.obligations import add_obligation
 from portal.services.opt_decisions import approve_opt, complete_record_early, correct_opt, transfer_or_change_level
 from portal.services.students import request_opt
-from portal.services.timelines import student_timeline
+from portal.services.timeline.database import student_timeline
 
 TODAY = date(2026, 3, 10)
 

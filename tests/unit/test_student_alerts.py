@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.models import Student, utcnow
 from portal.models.enums import EmployerReview
 from portal.services.student_search import parse, school_alerts, search_students
-from portal.services.timelines import timelines_for
+from portal.services.timeline.database import timelines_for
 
 TODAY = date.today()
 

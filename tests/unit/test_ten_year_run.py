@@ -21,7 +21,7 @@ from portal.notifications.delivery import deliver_due_emails
 from portal.notifications.scheduled import create_due_notices
 from portal.services.actors import Actor
 from portal.services.opt_decisions import approve_opt
-from portal.services.timelines import timelines_for
+from portal.services.timeline.database import timelines_for
 from tests.conftest import TEST_DB
 from tests.support.notice_claims import claim_contradicted
 

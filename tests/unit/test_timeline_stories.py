@@ -13,13 +13,13 @@ on DSOs) is about officials, not a student's time: tests/unit/test_officials.py 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
 
 from portal.models.enums import EmployerReview, EmploymentTime, OptKind, OptStatus, ProgramStatus
-from portal.services.clock import add_months, eastern_date, start_of_day_utc, today_eastern
+from portal.services.clock import today_eastern
 from portal.services.timeline import (
     JobFacts,
     MarkKind,
@@ -746,45 +746,7 @@ def test_which_emails_fall_on_which_days(story):
     assert emails_of(story.facts) == sorted(story.emails), f"{story.name} ({story.source})"
 
 
-# --- The clock on US Eastern DST days -------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("day", "hours"),
-    [("2025-03-08", 24), ("2025-03-09", 23), ("2025-11-02", 25), ("2025-11-03", 24),
-     ("2024-03-10", 23), ("2024-11-03", 25)],
-)  # fmt: skip
-def test_a_day_is_23_or_25_hours_long_on_the_dst_changes(day, hours):
-    start = start_of_day_utc(D(day))
-    assert start_of_day_utc(D(day) + timedelta(days=1)) - start == timedelta(hours=hours)
-
-
-@pytest.mark.parametrize(
-    ("day", "utc_midnight"),
-    [("2025-03-09", "2025-03-09T05:00"), ("2025-03-10", "2025-03-10T04:00"),
-     ("2025-11-02", "2025-11-02T04:00"), ("2025-11-03", "2025-11-03T05:00")],
-)  # fmt: skip
-def test_the_start_of_a_dst_day_is_eastern_midnight(day, utc_midnight):
-    assert start_of_day_utc(D(day)) == datetime.fromisoformat(utc_midnight).replace(tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("utc", "eastern_day"),
-    [
-        ("2025-03-09T05:30", "2025-03-09"),  # 00:30 EST on the spring-forward day
-        ("2025-03-09T04:59", "2025-03-08"),  # 23:59 EST the evening before
-        ("2025-03-10T03:30", "2025-03-09"),  # 23:30 EDT, the same (23-hour) day
-        ("2025-11-02T04:30", "2025-11-02"),  # 00:30 EDT on the fall-back day
-        ("2025-11-02T03:59", "2025-11-01"),  # 23:59 EDT the evening before
-        ("2025-11-03T04:30", "2025-11-02"),  # 23:30 EST, the same (25-hour) day
-    ],
-)
-def test_today_is_the_eastern_date_at_half_past_midnight_on_dst_days(utc, eastern_day):
-    moment = datetime.fromisoformat(utc).replace(tzinfo=UTC)
-    with time_machine.travel(moment, tick=False):
-        assert today_eastern() == D(eastern_day)
-    assert eastern_date(moment) == D(eastern_day)
-    assert eastern_date(moment.replace(tzinfo=None)) == D(eastern_day)  # naive timestamps are UTC
+# --- The count on a US Eastern DST morning ------------------------------------------------------
 
 
 def test_the_count_on_a_dst_morning_is_the_eastern_day_s_count():
@@ -792,12 +754,3 @@ def test_the_count_on_a_dst_morning_is_the_eastern_day_s_count():
     with time_machine.travel(datetime(2025, 11, 2, 4, 30, tzinfo=UTC), tick=False):  # 00:30 EDT, Nov 2
         used = timeline_for(facts, today_eastern()).unemployment.used
     assert used == 33  # Oct 1-31 and Nov 1-2
-
-
-@pytest.mark.parametrize(
-    ("day", "months", "expected"),
-    [("2023-08-31", 6, "2024-02-29"), ("2024-08-31", 6, "2025-02-28"), ("2024-02-29", 12, "2025-02-28"),
-     ("2024-02-29", 6, "2024-08-29"), ("2025-03-31", 6, "2025-09-30"), ("2025-12-31", 2, "2026-02-28")],
-)  # fmt: skip
-def test_month_arithmetic_clamps_to_the_month_s_last_day(day, months, expected):
-    assert add_months(D(day), months) == D(expected)

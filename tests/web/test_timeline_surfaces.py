@@ -33,7 +33,7 @@ from portal.notifications.scheduled import SWEPT_MARKS, WORDS, Claim, Untrue, co
 from portal.services.clock import EASTERN, add_months, long_date
 from portal.services.student_search import EXPORT_HEADER
 from portal.services.timeline import EMAIL_THRESHOLDS, Timeline, timeline_for
-from portal.services.timelines import load_facts, student_timeline
+from portal.services.timeline.database import load_facts, student_timeline
 from tests.support.notice_claims import claim_contradicted
 
 # Each example signs two people in and reads six pages: a few dozen examples keep the file well under a minute on

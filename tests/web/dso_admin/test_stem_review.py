@@ -78,7 +78,7 @@ def test_the_returned_employer_shows_the_student_the_reason(client, factory, sig
 def test_the_student_sees_only_the_latest_reason_and_none_once_accepted(client, factory, sign_in, db_session, dso,
                                                                         stem_student, waiting):  # fmt: skip
     from portal.services.actors import Actor
-    from portal.services.employers import review_stem_employer
+    from portal.services.stem_employers import review_stem_employer
 
     actor = Actor.for_user(dso)
     review_stem_employer(db_session, waiting, actor=actor, accept=False, note="First reason.")

@@ -16,7 +16,7 @@ import time_machine
 from portal.models.enums import EmployerReview, Role
 from portal.services.clock import EASTERN
 from portal.services.student_search import EXPORT_HEADER, school_alerts
-from portal.services.timelines import student_timeline
+from portal.services.timeline.database import student_timeline
 
 
 @dataclass(frozen=True)

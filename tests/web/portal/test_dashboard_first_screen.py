@@ -11,7 +11,7 @@ from portal.models.enums import Role
 from portal.services.actors import Actor
 from portal.services.clock import EASTERN, add_months, long_date
 from portal.services.obligations import sync_stem_obligations
-from portal.services.timelines import student_timeline
+from portal.services.timeline.database import student_timeline
 
 TODAY = date(2026, 3, 16)
 

@@ -9,7 +9,7 @@ import time_machine
 
 from portal.models.enums import EmployerReview, Role
 from portal.services.clock import EASTERN, long_date
-from portal.services.timelines import student_timeline
+from portal.services.timeline.database import student_timeline
 
 TODAY = date(2026, 3, 16)
 REPORT_PROMPTS = ("within 10 days", "Add employer", "report it")

@@ -1,7 +1,7 @@
-"""Reading timelines: the facts of many students in a constant number of statements, each student's timeline
-on a day, and the dated marks (portal.models.timeline_mark) kept current on every flush.
+"""The timeline's database side: the facts of many students in a constant number of statements, each student's
+timeline on a day, and the dated marks (portal.models.timeline_mark) kept current on every flush.
 
-The computation itself is portal.services.timeline (pure). This module only loads and stores.
+The computation itself is the rest of portal.services.timeline (pure). This module only loads and stores.
 """
 
 from __future__ import annotations
