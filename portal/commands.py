@@ -273,7 +273,9 @@ def feed_import(file: str, school_code: str, as_xml: bool) -> None:
     import json
     from pathlib import Path
 
-    from portal.services.feed import FeedRefused, parse_batch, receive_batch, transaction_log_xml
+    from portal.services.feed.parsing import FeedRefused, parse_batch
+    from portal.services.feed.receiving import receive_batch
+    from portal.services.sevis.transaction_log import transaction_log_xml
 
     school = _school_by_code(school_code)
     try:
@@ -298,7 +300,7 @@ def feed_token() -> None:
 def feed_token_create(school_code: str, name: str) -> None:
     """Create a token and print it once."""
     from portal.services.actors import Actor
-    from portal.services.feed import create_feed_token
+    from portal.services.feed.tokens import create_feed_token
 
     try:
         token, raw = create_feed_token(db.session, _school_by_code(school_code), name=name, actor=Actor.system("Operator (CLI)"))
@@ -315,7 +317,7 @@ def feed_token_revoke(token_id: int) -> None:
     """Revoke a token at once."""
     from portal.models import FeedToken
     from portal.services.actors import Actor
-    from portal.services.feed import revoke_feed_token
+    from portal.services.feed.tokens import revoke_feed_token
 
     token = db.session.get(FeedToken, token_id)
     if token is None:
