@@ -221,13 +221,14 @@ def _which(event_type: str, kind, before: dict, after: dict) -> str:
 
 
 def change_row(sevis_id, student, event_type, which, key, old, new, when, actor, reference, hand, late) -> list:
+    """One row of the list, its cells as the CSV and XLSX files hold them."""
     return [sevis_id, student, event_label(event_type), which, field_label(key), old, new, when, actor, reference, hand,
             "yes" if late else None]  # fmt: skip
 
 
 def by_hand(session: Session, school_id: int, change_range: ChangeRange, *, limit: int | None = None) -> list[HandEntry]:
     """Everything in the range to enter in SEVIS by hand, oldest first (the first ``limit``): the same entries as
-    ``net_changes`` finds, read without folding every change of the range."""
+    ``sevis.batch_xml.net_changes`` finds, read without folding every change of the range."""
     conditions = range_conditions(school_id, change_range)
     statement = (select(Event).where(*conditions, Event.student_id.is_not(None),
                                      or_(by_hand_condition(), Event.event_type == "employer.deleted"))
