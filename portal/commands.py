@@ -21,18 +21,14 @@ from portal.notifications.worker import run_worker
 from portal.services.actors import Actor
 from portal.services.clock import EASTERN
 from portal.services.errors import DomainError
-from portal.services.feed import (
-    FeedRefused,
-    create_feed_token,
-    parse_batch,
-    receive_batch,
-    revoke_feed_token,
-    transaction_log_xml,
-)
+from portal.services.feed.parsing import FeedRefused, parse_batch
+from portal.services.feed.receiving import receive_batch
+from portal.services.feed.tokens import create_feed_token, revoke_feed_token
 from portal.services.maintenance import cancel_window, schedule_window, upcoming_windows
 from portal.services.mfa import reseal_secrets
 from portal.services.officials import check_principal_vacancy
 from portal.services.passwords import hash_password
+from portal.services.sevis.transaction_log import transaction_log_xml
 from portal.services.students import normalize_email, normalize_sevis_id
 from portal.services.upgrades import complete_upgrade
 

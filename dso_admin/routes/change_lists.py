@@ -14,8 +14,10 @@ from portal.auth import current_actor, official_required
 from portal.extensions import db
 from portal.models import ChangeListDownload, School, SevisRecordResult
 from portal.models.enums import ChangeKind, ExportFormat
-from portal.services import change_lists, sevis_results
+from portal.services import change_list_files, change_lists
 from portal.services.errors import DomainError, InvalidValue
+from portal.services.sevis import batch_files, batch_xml, transaction_log
+from portal.services.sevis import results as sevis_results
 from portal.web import redirect_or_swap, render_page_or_partial
 
 KIND_LABELS = {ChangeKind.EMPLOYER: "Employers (added, edited, deleted, restored, reviewed)",
@@ -37,7 +39,7 @@ def _page(status: int = 200, error: str | None = None, field: str | None = None,
                                       db.session, current_user.id), error=error, error_field=field,
                                   kind_labels=KIND_LABELS, form=request.form if request.method == "POST" else {},
                                   logs=sevis_results.recent_logs(db.session, own_school_id()), log_error=log_error,
-                                  max_log_mb=sevis_results.MAX_LOG_BYTES // (1024 * 1024))  # fmt: skip
+                                  max_log_mb=transaction_log.MAX_LOG_BYTES // (1024 * 1024))  # fmt: skip
 
 
 @admin.get("/change-lists")
@@ -74,14 +76,14 @@ def download_change_list():
     school_id = own_school_id()
     contents = None
     if fmt is ExportFormat.XML:
-        contents = change_lists.batch_contents(db.session, school_id, change_range)
+        contents = batch_xml.batch_contents(db.session, school_id, change_range)
         rows = len(contents)
         if rows == 0:
             return _page(422, "There are no employer or address changes in that range for a SEVIS batch file. "
                               "Choose another range, or download CSV or XLSX.")  # fmt: skip
-        if contents[-1].part > change_lists.MAX_FILES_PER_DOWNLOAD:
+        if contents[-1].part > batch_files.MAX_FILES_PER_DOWNLOAD:
             return _page(422, f"That range holds {rows:,} SEVIS records, more than one download can carry "
-                              f"({change_lists.MAX_FILES_PER_DOWNLOAD * change_lists.MAX_RECORDS_PER_FILE:,}). "
+                              f"({batch_files.MAX_FILES_PER_DOWNLOAD * batch_files.MAX_RECORDS_PER_FILE:,}). "
                               "Choose a shorter range.")  # fmt: skip
     else:
         rows = change_lists.count_changes(db.session, school_id, change_range)
@@ -105,17 +107,17 @@ def change_list_file(download_id: int):
     school = db.session.get(School, school_id)
     name = partial(change_lists.file_name, school, change_range)
     if record.format is ExportFormat.CSV:
-        body = change_lists.change_list_csv(db.session, school_id, change_range)
+        body = change_list_files.change_list_csv(db.session, school_id, change_range)
         return download(body, filename=name(what="change-list", extension="csv"), kind="csv")
     if record.format is ExportFormat.XLSX:
-        body = change_lists.change_list_xlsx(db.session, school_id, change_range)
+        body = change_list_files.change_list_xlsx(db.session, school_id, change_range)
         return download(body, filename=name(what="change-list", extension="xlsx"), kind="xlsx")
-    user_id = change_lists.sevis_user_id(current_actor())
-    records = change_lists.xml_records(db.session, school_id, change_range, user_id=user_id)
-    if record.row_count <= change_lists.MAX_RECORDS_PER_FILE:
-        body = change_lists.xml_single(records, school=school, user_id=user_id, download_id=record.id)
+    user_id = batch_xml.sevis_user_id(current_actor())
+    records = batch_xml.xml_records(db.session, school_id, change_range, user_id=user_id)
+    if record.row_count <= batch_files.MAX_RECORDS_PER_FILE:
+        body = batch_files.xml_single(records, school=school, user_id=user_id, download_id=record.id)
         return download(body, filename=name(what="sevis-batch", extension="xml"), kind="xml")
-    body = change_lists.xml_zip(records, school=school, user_id=user_id, download_id=record.id)
+    body = batch_files.xml_zip(records, school=school, user_id=user_id, download_id=record.id)
     return download(body, filename=name(what="sevis-batch", extension="zip"), kind="zip")
 
 
@@ -129,7 +131,7 @@ def upload_transaction_log():
     try:
         if upload is None or not upload.filename:
             raise InvalidValue("Choose the transaction log file SEVIS returned.", field="log")
-        data = sevis_results.read_log(upload.stream, upload.filename)
+        data = transaction_log.read_log(upload.stream, upload.filename)
         log = sevis_results.apply_transaction_log(db.session, current_actor(), data=data, filename=upload.filename)
     except DomainError as error:  # refused before anything was written
         return _page(error.status_code, log_error=error.message)

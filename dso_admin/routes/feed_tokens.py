@@ -13,7 +13,7 @@ from portal.forms.feed_tokens import NewFeedTokenForm, RevokeFeedTokenForm
 from portal.models import FeedToken, School
 from portal.models.enums import Role
 from portal.services.errors import DomainError
-from portal.services.feed import create_feed_token, revoke_feed_token
+from portal.services.feed.tokens import create_feed_token, revoke_feed_token
 from portal.web import redirect_or_swap, render_page_or_partial
 
 bp = Blueprint("feed_tokens", __name__, template_folder="../templates")

@@ -30,7 +30,7 @@ from portal.services.documents import own_document
 from portal.services.errors import DomainError, NotFound
 from portal.services.obligations import stem_obligations
 from portal.services.problems import screenshots_for, student_problem_reports
-from portal.services.sevis_results import student_results
+from portal.services.sevis.results import student_results
 from portal.services.student_record import EMPLOYERS_PER_PAGE, student_record
 from portal.web import page_arg, render_page_or_partial
 

@@ -27,7 +27,8 @@ def run_worker(*, until_empty: bool = False, batch_size: int = 20, idle_seconds:
     """Run until stopped (SIGTERM/SIGINT), or with ``until_empty`` until nothing is due; returns emails sent."""
     from portal.notifications.scheduled import create_due_notices
     from portal.services.clock import today_eastern
-    from portal.services.maintenance import active_window, catch_up_after_maintenance
+    from portal.services.feed.receiving import catch_up_after_maintenance
+    from portal.services.maintenance import active_window
     from portal.services.reset_requests import answer_reset_requests
 
     signal.signal(signal.SIGTERM, _request_stop)

@@ -7,14 +7,10 @@ from sqlalchemy import select
 
 from portal.extensions import csrf, db
 from portal.models import FeedBatch, School
-from portal.services.feed import (
-    FeedRefused,
-    batch_result,
-    parse_batch,
-    receive_batch,
-    school_for_token,
-    transaction_log_xml,
-)
+from portal.services.feed.parsing import FeedRefused, parse_batch
+from portal.services.feed.receiving import batch_result, receive_batch
+from portal.services.feed.tokens import school_for_token
+from portal.services.sevis.transaction_log import transaction_log_xml
 
 bp = Blueprint("feed_api", __name__, url_prefix="/api/feed")
 csrf.exempt(bp)

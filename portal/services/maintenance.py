@@ -1,4 +1,5 @@
-"""Maintenance windows (rule 11): announced 48 hours before, 503 during, feed items caught up whenever none is in force."""
+"""Maintenance windows (rule 11): announced 48 hours before, 503 during (the feed catches up after them:
+``feed.receiving.catch_up_after_maintenance``)."""
 
 from __future__ import annotations
 
@@ -89,24 +90,3 @@ def upcoming_windows(session: Session, now: datetime | None = None, limit: int =
     now = now or utcnow()
     return list(session.scalars(select(MaintenanceWindow).order_by(MaintenanceWindow.starts_at.desc()).limit(limit)))
 
-
-def catch_up_after_maintenance(session: Session, now: datetime | None = None) -> int:
-    """Whenever no window is in force, apply the feed items queued meanwhile, in arrival order, exactly once, however
-    the window ended (it ran its course, was cancelled or shortened); returns how many."""
-    now = now or utcnow()
-    if active_window(session, now) is not None:
-        return 0
-    from portal.services.feed import apply_queued_items
-
-    # The queue itself says what is left to apply (its rows lock on PostgreSQL): a cancelled or shortened window
-    # leaves items queued as surely as one that ran its course, and no later batch is needed to apply them.
-    applied = apply_queued_items(session)
-    query = select(MaintenanceWindow).where(
-        MaintenanceWindow.cancelled_at.is_(None), MaintenanceWindow.ends_at <= now, MaintenanceWindow.caught_up_at.is_(None)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    for window in session.scalars(query):
-        window.caught_up_at = now  # the operator page's "Ended, feed caught up"
-    session.flush()
-    return applied

@@ -290,7 +290,7 @@ feed_records = st.fixed_dictionaries({"action": st.sampled_from(["CreateStudent"
 
 def test_hostile_feed_batches_never_500(app, client, db_session, factory):
     from portal.services.actors import Actor
-    from portal.services.feed import create_feed_token
+    from portal.services.feed.tokens import create_feed_token
 
     school = factory.school()
     factory.student(school=school, sevis_id="N0000000001")

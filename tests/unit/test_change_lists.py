@@ -1,7 +1,5 @@
 """Change lists: ranges, 'since my last download', rows, and SEVIS batch XML that validates against the XSD."""
 
-import io
-import zipfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -15,22 +13,21 @@ from sqlalchemy import select
 from portal.models import ChangeListDownload, Event
 from portal.models.enums import AddressKind, ChangeKind, ExportFormat, Role
 from portal.services.actors import Actor
+from portal.services.change_list_files import change_list_csv
 from portal.services.change_lists import (
-    MAX_RECORDS_PER_FILE,
-    by_hand,
     change_rows,
     count_changes,
+    range_of,
     record_download,
     resolve_range,
     since_mark,
-    xml_records,
-    xml_single,
-    xml_zip,
 )  # fmt: skip
-from portal.services.contact import remove_mailing_address, update_address, update_phone
+from portal.services.contact import update_address, update_phone
 from portal.services.employers import add_employer, delete_employer, restore_employer, update_employer
 from portal.services.errors import NotAllowed, RuleBroken
 from portal.services.events import record_event
+from portal.services.sevis.batch_files import xml_single
+from portal.services.sevis.batch_xml import xml_records
 
 # The schema the project ships, the one the feed checks incoming batches against (not a copy outside the repository).
 XSD = Path(__file__).resolve().parents[2] / "portal" / "schemas" / "sevis" / "Create-UpdateStudent.xsd"
@@ -162,18 +159,6 @@ def test_a_change_to_enter_by_hand_is_flagged_in_the_rows(factory, db_session, s
     assert flagged == {("Employer deleted", "Sent Co"), ("Phone number changed", "")}
 
 
-def test_the_sevis_batch_xml_validates_against_the_schema(factory, db_session, school, dso, schema):
-    _student_changes(db_session, factory, school)
-    records = xml_records(db_session, school.id, _everything(db_session, dso), user_id="0000000001")
-    xml = b"".join(xml_single(records, school=school, user_id="0000000001", download_id=1)).decode()
-    schema.validate(xml)
-    # Initech added then edited: one Add with the final values; Mistake Co added, deleted, restored: one Add.
-    assert xml.count("<OPTEmployer><Add") == 2 and xml.count("<OPTEmployer><Edit") == 0
-    assert "<StudentsJobTitle>Senior Analyst</StudentsJobTitle>" in xml and "<City>Cambridge</City>" in xml
-    assert xml.count("<PersonalInfo") == 1 and "<USAddress>" in xml and "<MailingAddress>" in xml
-    assert "Initech &amp; Sons" in xml
-
-
 def _xml(db_session, school, change_range, schema) -> str:
     records = list(xml_records(db_session, school.id, change_range, user_id="0000000001"))
     if not records:
@@ -193,139 +178,6 @@ def student_actor(factory, school):
     return student, Actor.for_user(factory.user(role=Role.STUDENT, student=student))
 
 
-def test_an_employer_added_then_deleted_as_never_worked_is_not_sent(db_session, school, dso, schema, student_actor):
-    student, actor = student_actor
-    employer = add_employer(db_session, student, employer_data(student, name="Lakeview Software Co"), actor=actor)
-    delete_employer(db_session, employer, actor=actor, confirmed_never_worked=True)
-    assert _xml(db_session, school, _everything(db_session, dso), schema) == ""
-    assert by_hand(db_session, school.id, _everything(db_session, dso)) == []
-
-
-def test_an_employer_added_then_edited_is_one_add_with_the_final_values(db_session, school, dso, schema, student_actor):
-    student, actor = student_actor
-    employer = add_employer(db_session, student, employer_data(student, job_title="Dispatcher"), actor=actor)
-    update_employer(db_session, employer, employer_data(student, job_title="Senior Dispatcher"), actor=actor,
-                    expected_version=employer.version)  # fmt: skip
-    xml = _xml(db_session, school, _everything(db_session, dso), schema)
-    assert xml.count("<Student ") == 1 and xml.count("<OPTEmployer><Add") == 1
-    assert "Senior Dispatcher" in xml and ">Dispatcher<" not in xml
-
-
-def test_an_employer_already_sent_and_then_edited_is_an_edit_of_what_changed(db_session, school, dso, schema,
-                                                                             student_actor):  # fmt: skip
-    student, actor = student_actor
-    with time_machine.travel(datetime(2026, 10, 5, 15, tzinfo=UTC), tick=False):
-        employer = add_employer(db_session, student, employer_data(student, job_title="Dispatcher"), actor=actor)
-    with time_machine.travel(datetime(2026, 11, 5, 15, tzinfo=UTC), tick=False):
-        update_employer(db_session, employer, employer_data(student, job_title="Senior Dispatcher"), actor=actor,
-                        expected_version=employer.version)  # fmt: skip
-    xml = _xml(db_session, school, _range(db_session, dso, date(2026, 11, 1), date(2026, 11, 30)), schema)
-    assert xml.count("<OPTEmployer><Edit") == 1 and "<OPTEmployer><Add" not in xml
-    assert "<Employer><StudentsJobTitle>Senior Dispatcher</StudentsJobTitle></Employer>" in xml
-
-
-def test_restoring_an_employer_already_sent_sends_nothing_new(factory, db_session, school, dso, schema, student_actor):
-    student, actor = student_actor
-    with time_machine.travel(datetime(2026, 10, 5, 15, tzinfo=UTC), tick=False):
-        employer = add_employer(db_session, student, employer_data(student), actor=actor)
-    with time_machine.travel(datetime(2026, 11, 5, 15, tzinfo=UTC), tick=False):
-        delete_employer(db_session, employer, actor=actor, confirmed_never_worked=True)
-        restore_employer(db_session, employer, actor=dso)
-    november = _range(db_session, dso, date(2026, 11, 1), date(2026, 11, 30))
-    assert _xml(db_session, school, november, schema) == ""
-    assert by_hand(db_session, school.id, november) == []
-
-
-def test_a_deleted_employer_is_never_an_add_and_its_deletion_is_entered_by_hand(db_session, school, dso, schema,
-                                                                                student_actor):  # fmt: skip
-    student, actor = student_actor
-    with time_machine.travel(datetime(2026, 10, 5, 15, tzinfo=UTC), tick=False):
-        employer = add_employer(db_session, student, employer_data(student, name="Harbor Health Partners"), actor=actor)
-    with time_machine.travel(datetime(2026, 11, 5, 15, tzinfo=UTC), tick=False):
-        update_employer(db_session, employer, employer_data(student, name="Harbor Health Partners", job_title="Nurse"),
-                        actor=actor, expected_version=employer.version)  # fmt: skip
-        delete_employer(db_session, employer, actor=actor, confirmed_never_worked=True)
-    november = _range(db_session, dso, date(2026, 11, 1), date(2026, 11, 30))
-    assert _xml(db_session, school, november, schema) == ""
-    [entry] = by_hand(db_session, school.id, november)
-    assert entry.which == "Harbor Health Partners" and entry.what.startswith("Employer deleted")
-    assert entry.sevis_id == student.sevis_id and entry.reference.startswith("E")
-
-
-def test_a_stem_review_is_entered_by_hand(factory, db_session, school, dso, student_actor):
-    student, _ = student_actor
-    record_event(db_session, dso, "employer.reviewed", student=student, change_kind=ChangeKind.EMPLOYER,
-                 subject="employer:999999", before={"id": 999999, "name": "Acme", "review_status": "waiting"},
-                 after={"id": 999999, "name": "Acme", "review_status": "returned", "note": "Sign page 3"})  # fmt: skip
-    [entry] = by_hand(db_session, school.id, _everything(db_session, dso))
-    assert entry.what == "STEM employer reviewed" and entry.which == "Acme"
-    assert "Returned to the student: Sign page 3" in entry.detail
-
-
-def test_a_document_is_entered_by_hand(db_session, school, dso, student_actor):
-    student, actor = student_actor
-    record_event(db_session, actor, "document.uploaded", student=student, change_kind=ChangeKind.DOCUMENT,
-                 subject="document:1", after={"kind": "Form I-983", "filename": "i983.pdf", "size_bytes": 10})  # fmt: skip
-    [entry] = by_hand(db_session, school.id, _everything(db_session, dso))
-    assert entry.which == "Form I-983" and "i983.pdf" in entry.detail
-
-
-def test_a_removed_mailing_address_is_entered_by_hand(db_session, school, dso, schema, student_actor):
-    student, actor = student_actor
-    update_address(db_session, student, AddressKind.MAILING, {"line1": "PO Box 12", "city": "Boston", "state": "MA",
-                                                              "postal_code": "02115"}, actor=actor, expected_version=None)  # fmt: skip
-    remove_mailing_address(db_session, student, actor=actor, expected_version=student.version)
-    [entry] = by_hand(db_session, school.id, _everything(db_session, dso))
-    assert entry.what == "Mailing address removed"
-    assert _xml(db_session, school, _everything(db_session, dso), schema) == ""  # added then removed: nothing
-
-
-def test_an_international_phone_is_entered_by_hand_a_us_one_is_sent(db_session, school, dso, schema, student_actor):
-    student, actor = student_actor
-    update_phone(db_session, student, "617 555 0100", actor=actor, expected_version=student.version)
-    xml = _xml(db_session, school, _everything(db_session, dso), schema)
-    assert "<USNumber>6175550100</USNumber>" in xml
-    update_phone(db_session, student, "+44 20 7946 0958", actor=actor, expected_version=student.version)
-    [entry] = by_hand(db_session, school.id, _everything(db_session, dso))
-    assert entry.what == "Phone number changed" and "+442079460958" in entry.detail
-
-
-def test_nothing_from_the_sevis_data_feed_is_in_any_change_list(factory, db_session, school, dso, schema):
-    student = factory.student(school=school)
-    feed = Actor.data_feed(school.id)
-    employer = add_employer(db_session, student, employer_data(student, name="From SEVIS Inc"), actor=feed)
-    update_address(db_session, student, AddressKind.PHYSICAL, {"line1": "5 Elm St", "city": "Boston", "state": "MA",
-                                                               "postal_code": "02115"}, actor=feed, expected_version=None)  # fmt: skip
-    everything = _everything(db_session, dso)
-    assert count_changes(db_session, school.id, everything) == 0
-    assert list(change_rows(db_session, school.id, everything)) == []
-    assert _xml(db_session, school, everything, schema) == ""
-    # The student then edits the employer SEVIS sent: an Edit, since SEVIS holds it.
-    actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
-    update_employer(db_session, employer, employer_data(student, name="From SEVIS Inc", job_title="Lead"), actor=actor,
-                    expected_version=employer.version)  # fmt: skip
-    xml = _xml(db_session, school, _everything(db_session, dso), schema)
-    assert xml.count("<OPTEmployer><Edit") == 1 and "From SEVIS Inc" in xml
-
-
-def test_more_than_250_students_make_a_zip_of_valid_files(factory, db_session, school, dso, schema):
-    student = factory.student(school=school)
-    actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
-    for number in range(MAX_RECORDS_PER_FILE + 3):
-        add_employer(db_session, student, employer_data(student, name=f"Employer {number}", ein=None), actor=actor)
-    records = xml_records(db_session, school.id, _everything(db_session, dso), user_id="0000000001")
-    data = b"".join(xml_zip(records, school=school, user_id="0000000001", download_id=7))
-    archive = zipfile.ZipFile(io.BytesIO(data))
-    names = archive.namelist()
-    assert names == ["sevis-batch-001.xml", "sevis-batch-002.xml"]
-    counts = []
-    for name in names:
-        text = archive.read(name).decode()
-        schema.validate(text)
-        counts.append(text.count("<Student "))
-    assert counts == [250, 3]
-
-
 def test_download_marks_are_kept_per_official(factory, db_session, school, dso):
     other = Actor.for_user(factory.user(role=Role.DSO, school=school))
     record_download(db_session, dso, fmt=ExportFormat.CSV, change_range=_everything(db_session, dso), row_count=0)
@@ -337,7 +189,6 @@ def test_download_marks_are_kept_per_official(factory, db_session, school, dso):
 def test_each_row_shows_when_it_changed_in_eastern_time_with_daylight_saving(factory, db_session, school, dso):
     import time_machine
 
-    from portal.services.events import record_event
 
     student = factory.student(school=school)
     actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
@@ -353,7 +204,7 @@ def test_each_row_shows_when_it_changed_in_eastern_time_with_daylight_saving(fac
 
 
 def test_a_change_keeps_its_text_as_the_list_shows_it_and_other_events_none(factory, db_session, school, dso):
-    from portal.services.events import changes_text, record_event
+    from portal.services.events import changes_text
 
     student = factory.student(school=school)
     before = {"id": 4, "name": "Old & Co", "city": "Boston", "self_employed": False, "end_date": None, "zip": "02110"}
@@ -374,7 +225,6 @@ def _awkward_changes(db_session, factory, school):
     text (migration 0010), one with values only Python writes right, across a daylight-saving change."""
     import time_machine
 
-    from portal.services.events import record_event
 
     student = factory.student(school=school, surname='=O"Brien, <Jr> & Sons', given_name=" Ana\u00a0")
     user = factory.user(role=Role.STUDENT, student=student)
@@ -392,41 +242,6 @@ def _awkward_changes(db_session, factory, school):
                          change_kind=ChangeKind.EMPLOYER, before={"id": 1, "city": "A"},
                          after={"id": 1, "city": "B"}))  # fmt: skip
     db_session.flush()
-
-
-def test_the_files_hold_the_rows_byte_for_byte_as_python_writes_them(factory, db_session, school, dso):
-    """On PostgreSQL the database writes the files (COPY); on SQLite they are these rows written by Python."""
-    from portal.services.change_lists import HEADER, WIDTHS, change_list_csv, change_list_xlsx
-    from portal.services.exports import SheetLayout, csv_chunks, xlsx_chunks
-
-    _awkward_changes(db_session, factory, school)
-    change_range = _everything(db_session, dso)
-    rows = list(change_rows(db_session, school.id, change_range))
-    assert [row[4:7] for row in rows][-3:] == [["A", "1.5", "2.0"], ["B", "[1, 'x']", "{'k': None}"], ["City", "A", "B"]]
-    assert [row[7] for row in rows][:2] == ["2026-03-06 02:59 EST", "2026-03-08 03:59 EDT"]
-    assert b"".join(change_list_csv(db_session, school.id, change_range)) == "".join(csv_chunks(HEADER, rows)).encode()
-    excel_rows = list(change_rows(db_session, school.id, change_range, excel=True))
-    copied = zipfile.ZipFile(io.BytesIO(b"".join(change_list_xlsx(db_session, school.id, change_range))))
-    written = zipfile.ZipFile(io.BytesIO(b"".join(xlsx_chunks(HEADER, excel_rows, sheet="Changes",
-                                                              layout=SheetLayout(widths=WIDTHS, row_numbers=False)))))  # fmt: skip
-    assert copied.namelist() == written.namelist()
-    assert all(copied.read(name) == written.read(name) for name in written.namelist())
-
-
-def test_the_xlsx_has_real_dates_widths_a_frozen_header_and_a_filter(factory, db_session, school, dso, student_actor):
-    from openpyxl import load_workbook
-
-    from portal.services.change_lists import change_list_xlsx
-
-    student, actor = student_actor
-    with time_machine.travel(datetime(2026, 11, 5, 15, 7, 30, tzinfo=UTC), tick=False):
-        update_phone(db_session, student, "617 555 0100", actor=actor, expected_version=student.version)
-    body = b"".join(change_list_xlsx(db_session, school.id, _everything(db_session, dso)))
-    sheet = load_workbook(io.BytesIO(body)).active
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:L2"
-    assert sheet.column_dimensions["B"].width == 24
-    assert sheet["H2"].value == datetime(2026, 11, 5, 10, 7) and sheet["H2"].number_format == "yyyy-mm-dd hh:mm"
-    assert [cell.value for cell in sheet[1]][:3] == ["SEVIS ID", "Student", "What changed"]
 
 
 def test_a_past_range_leaves_the_since_my_last_download_mark(db_session, dso):
@@ -475,8 +290,6 @@ def test_the_mark_never_moves_backwards_whatever_the_order_of_downloads(factory,
 
 def test_a_download_fetched_again_is_the_same_list_though_changes_arrived_since(factory, db_session, school, dso,
                                                                                  student_actor, schema):  # fmt: skip
-    from portal.services.change_lists import change_list_csv, range_of
-
     student, actor = student_actor
     add_employer(db_session, student, employer_data(student), actor=actor)
     change_range = resolve_range(db_session, dso, start=None, end=None, since_last=True, kinds=tuple(ChangeKind),
@@ -491,16 +304,3 @@ def test_a_download_fetched_again_is_the_same_list_though_changes_arrived_since(
     assert _xml(db_session, school, again, schema) == first_xml and "Later Co" not in first_xml
 
 
-def test_rows_without_r_attributes_read_as_the_numbered_ones():
-    """The change list's sheet leaves out the optional r attributes: openpyxl reads the same cells where they were."""
-    from openpyxl import load_workbook
-
-    from portal.services.exports import ExcelDateTime, SheetLayout, xlsx_chunks
-
-    rows = [["a", None, " b ", None, 1.5, None], [None, "=x", ExcelDateTime("46000.5"), "", "y"], [None, None]]
-    sheets = [load_workbook(io.BytesIO(b"".join(xlsx_chunks(["H1", "H2"], rows, layout=SheetLayout(row_numbers=numbered)))),
-                            read_only=False).active for numbered in (True, False)]  # fmt: skip
-    values = [[[(cell.coordinate, cell.value, cell.number_format) for cell in row if cell.value is not None]
-               for row in sheet.iter_rows()] for sheet in sheets]  # fmt: skip
-    assert values[0] == values[1] and values[1][2][1][:2] == ("C3", datetime(2025, 12, 9, 12, 0))
-    assert [sheet.auto_filter.ref for sheet in sheets] == ["A1:B4", "A1:B4"]

@@ -15,7 +15,8 @@ from portal.services.actors import Actor
 from portal.services.contact import remove_mailing_address, request_email_change, update_address, update_phone
 from portal.services.employers import add_employer, delete_employer, update_employer
 from portal.services.errors import InvalidValue, StaleEdit
-from portal.services.feed import parse_batch, receive_batch
+from portal.services.feed.parsing import parse_batch
+from portal.services.feed.receiving import receive_batch
 from portal.services.opt_decisions import change_email_of_record
 from portal.services.password_changes import complete_password_reset
 from portal.services.problems import create_problem_report, update_problem_report

@@ -9,10 +9,12 @@ from sqlalchemy import select
 from portal.models import Employer, Event, OutboxEmail
 from portal.models.enums import ChangeKind, DocumentKind, EmploymentType, Role
 from portal.services.actors import Actor
-from portal.services.change_lists import change_list_csv, change_rows, resolve_range
+from portal.services.change_list_files import change_list_csv
+from portal.services.change_lists import change_rows, resolve_range
 from portal.services.employers import add_employer, update_employer
 from portal.services.errors import InvalidValue, RuleBroken
-from portal.services.feed import parse_batch, receive_batch
+from portal.services.feed.parsing import parse_batch
+from portal.services.feed.receiving import receive_batch
 from tests.support.factories import employer_form_data as valid
 
 TODAY = date(2026, 3, 1)

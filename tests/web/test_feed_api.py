@@ -9,7 +9,8 @@ import xmlschema
 from portal.models import utcnow
 from portal.models.enums import Role
 from portal.services.actors import Actor
-from portal.services.feed import create_feed_token, revoke_feed_token, translog_schema
+from portal.services.feed.tokens import create_feed_token, revoke_feed_token
+from portal.services.sevis.schemas import translog_schema
 from tests.support import sevis_xml
 
 

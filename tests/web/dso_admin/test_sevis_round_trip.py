@@ -15,8 +15,8 @@ from portal.models import ChangeListDownload, Event, SevisRecordResult, SevisTra
 from portal.models.enums import Role
 from portal.services.actors import Actor
 from portal.services.employers import add_employer
-from portal.services.feed import translog_schema
-from portal.services.sevis_results import MAX_LOG_BYTES
+from portal.services.sevis.schemas import translog_schema
+from portal.services.sevis.transaction_log import MAX_LOG_BYTES
 from tests.unit.test_change_lists import employer_data
 
 REJECTION = "Employer EIN does not match the employer name"
@@ -264,20 +264,9 @@ def test_another_schools_official_cannot_resolve_a_rejection(client, dso, two_st
     assert result.resolved_at is None
 
 
-def test_batch_ids_stay_unique_and_fourteen_characters_for_every_file_a_download_can_hold():
-    from portal.services.change_lists import MAX_FILES_PER_DOWNLOAD, batch_id, batch_part
-
-    names = [batch_id(123, part) for part in range(1, MAX_FILES_PER_DOWNLOAD + 1)]
-    assert len(set(names)) == MAX_FILES_PER_DOWNLOAD and {len(name) for name in names} == {14}
-    assert [batch_part(name[-2:]) for name in names] == list(range(1, MAX_FILES_PER_DOWNLOAD + 1))
-    for part in (0, MAX_FILES_PER_DOWNLOAD + 1):
-        with pytest.raises(ValueError):
-            batch_id(123, part)
-
-
 def test_a_log_for_a_later_file_of_a_zip_matches_that_file(client, dso, two_students, db_session, monkeypatch):
     """Two students, one record per file: the second file's log names the second file's record."""
-    monkeypatch.setattr("portal.services.change_lists.MAX_RECORDS_PER_FILE", 1)
+    monkeypatch.setattr("portal.services.sevis.batch_files.MAX_RECORDS_PER_FILE", 1)
     response = client.post("/admin/change-lists/download", data={"since_last": "1", "format": "xml"})
     assert response.status_code == 303
     archive = zipfile.ZipFile(io.BytesIO(client.get(response.headers["Location"]).data))
@@ -290,7 +279,7 @@ def test_a_log_for_a_later_file_of_a_zip_matches_that_file(client, dso, two_stud
 
 
 def test_a_range_too_large_for_one_download_is_refused_with_the_reason(client, dso, two_students, monkeypatch):
-    monkeypatch.setattr("portal.services.change_lists.MAX_RECORDS_PER_FILE", 1)
-    monkeypatch.setattr("portal.services.change_lists.MAX_FILES_PER_DOWNLOAD", 1)
+    monkeypatch.setattr("portal.services.sevis.batch_files.MAX_RECORDS_PER_FILE", 1)
+    monkeypatch.setattr("portal.services.sevis.batch_files.MAX_FILES_PER_DOWNLOAD", 1)
     response = client.post("/admin/change-lists/download", data={"since_last": "1", "format": "xml"})
     assert response.status_code == 422 and "Choose a shorter range" in response.get_data(as_text=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -24,34 +23,13 @@ from portal.models import (
 )
 from portal.models.enums import ExportFormat
 from portal.services.actors import Actor
-from portal.services.change_lists import BatchRecord, batch_id, batch_part
-from portal.services.clock import EASTERN
-from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound, RuleBroken
+from portal.services.errors import Conflict, NotAllowed, NotFound, RuleBroken
 from portal.services.events import record_event
-from portal.services.uploads import read_limited
+from portal.services.sevis.batch_files import BatchRecord, batch_id, batch_part
+from portal.services.sevis.transaction_log import FIELD, LogRecord, ParsedLog, parse_transaction_log
+from portal.web import format_eastern
 
-MAX_LOG_BYTES = 2 * 1024 * 1024  # a log of 250 records is a few hundred kilobytes
-FIELD = "log"
 _BATCH_ID = re.compile(r"OPT(\d{9})([0-9A-Z]{2})")
-
-
-@dataclass(frozen=True)
-class LogRecord:
-    """One Record of a transaction log: SEVIS's answer for one Student element of the batch."""
-
-    request_id: str
-    sevis_id: str | None
-    accepted: bool
-    error_code: str | None
-    message: str | None
-    processed_at: datetime | None
-
-
-@dataclass(frozen=True)
-class ParsedLog:
-    batch_id: str
-    org_id: str
-    records: list[LogRecord]
 
 
 def record_batch_contents(session: Session, download: ChangeListDownload, contents: Iterable[BatchRecord]) -> None:
@@ -64,61 +42,6 @@ def record_batch_contents(session: Session, download: ChangeListDownload, conten
         session.add_all(SevisBatchRecordEvent(record_id=record.id, event_id=event_id) for event_id in item.event_ids)
     session.flush()
 
-
-def _text(element, path: str) -> str | None:
-    found = element.find(path)
-    return found.text.strip() if found is not None and found.text is not None and found.text.strip() else None
-
-
-def _when(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    # SEVIS writes its times without a zone, in its own (US Eastern) time.
-    return (when if when.tzinfo else when.replace(tzinfo=EASTERN)).astimezone(UTC)
-
-
-def read_log(stream, filename: str | None) -> bytes:
-    """The uploaded file's bytes; refuses an empty one, one over the limit (413) and one that is not XML by name."""
-    name = (filename or "").strip()
-    if name and not name.lower().endswith(".xml"):
-        raise InvalidValue("Upload the transaction log as SEVIS returned it: an XML file (.xml).", field=FIELD)
-    return read_limited(stream, MAX_LOG_BYTES, label="transaction log", field=FIELD)
-
-
-def parse_transaction_log(data: bytes) -> ParsedLog:
-    """Read a SevisTransLog.xsd TransactionLog; refuses what is not XML, is malformed, defines entities or does not
-    match the schema."""
-    import xmlschema
-
-    from portal.services.feed import translog_schema
-
-    if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        raise InvalidValue("This is not an XML file. Upload the transaction log SEVIS returned for the batch.",
-                           field=FIELD)  # fmt: skip
-    try:
-        resource = xmlschema.XMLResource(data, defuse="always", allow="none")
-    except Exception as error:  # noqa: BLE001  (ParseError, defused entities, encoding errors)
-        raise InvalidValue(f"The transaction log is not well-formed XML: {error}"[:400], field=FIELD) from None
-    error = next(translog_schema().iter_errors(resource), None)
-    if error is not None:
-        where = f" at {error.path}" if getattr(error, "path", None) else ""
-        raise InvalidValue(f"The file does not match SEVIS's transaction log schema (SevisTransLog.xsd){where}: "
-                           f"{error.reason or error.message}"[:600], field=FIELD)  # fmt: skip
-    root = resource.root
-    records = []
-    for element in root.findall("BatchDetail/Process/Record"):
-        result = element.find("Result")
-        records.append(LogRecord(
-            request_id=(element.get("requestID") or "").strip(), sevis_id=element.get("sevisID"),
-            accepted=(result.get("status") or "").strip().lower() in ("1", "true", "y"),
-            error_code=_text(result, "ErrorCode"), message=_text(result, "ErrorMessage"),
-            processed_at=_when(_text(element, "ProcessDate")),
-        ))  # fmt: skip
-    return ParsedLog(_text(root, "BatchHeader/BatchID") or "", _text(root, "BatchHeader/OrgID") or "", records)
 
 
 def _batch_download(session: Session, school: School, parsed: ParsedLog) -> tuple[ChangeListDownload, int]:
@@ -168,8 +91,6 @@ def apply_transaction_log(session: Session, actor: Actor, *, data: bytes, filena
                              .where(SevisRecordResult.record_id.in_([records[i.request_id].id for i in parsed.records]))
                              .limit(1))  # fmt: skip
     if earlier is not None:
-        from portal.web import format_eastern
-
         raise Conflict(f"The results of batch {name} were already uploaded ({format_eastern(earlier.uploaded_at)}, "
                        f"by {earlier.uploaded_by_label}). Nothing was changed.", field=FIELD)  # fmt: skip
     log = SevisTransactionLog(school_id=school.id, download_id=download.id, part=part, batch_id=name,
