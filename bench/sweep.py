@@ -31,7 +31,7 @@ def sweep_once(database_url: str, day: date) -> dict:
     os.environ["DATABASE_URL"] = database_url
     from portal import create_app
     from portal.extensions import db
-    from portal.notifications.scheduled import create_due_notices
+    from portal.worker.scheduled_notices import create_due_notices
 
     app = create_app()
     with app.app_context():

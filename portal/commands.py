@@ -182,7 +182,7 @@ def worker(until_empty: bool, batch_size: int, idle_seconds: float) -> None:
 
     Several workers may run on PostgreSQL; on SQLite run one.
     """
-    from portal.notifications.worker import run_worker
+    from portal.worker.loop import run_worker
 
     sent = run_worker(until_empty=until_empty, batch_size=batch_size, idle_seconds=idle_seconds)
     click.echo(f"Worker stopped; {sent} emails sent.")

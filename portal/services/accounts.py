@@ -17,9 +17,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, object_session
 
+from portal.mail.outbox import LINK_RESOLVERS, queue_email
 from portal.models import AccountLink, OptAuthorization, PasswordHistory, ProgramRecord, Student, Upgrade, User, utcnow
 from portal.models.enums import LinkPurpose, OptStatus, Role
-from portal.notifications.outbox import LINK_RESOLVERS, queue_email
 from portal.services.access import ClosedAccount, closed_account_for
 from portal.services.actors import Actor
 from portal.services.clock import long_date, today_eastern

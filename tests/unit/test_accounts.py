@@ -10,9 +10,9 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from portal.mail.outbox import resolve_link
 from portal.models import AccountLink, Event, OutboxEmail, RecoveryCode, Upgrade, utcnow
 from portal.models.enums import LinkPurpose, Role
-from portal.notifications.outbox import resolve_link
 from portal.services import accounts, mfa
 from portal.services.actors import Actor
 from portal.services.errors import Conflict, InvalidValue, NotFound, RuleBroken

@@ -9,9 +9,6 @@ from sqlalchemy import select
 
 from portal.models import Event, OutboxEmail
 from portal.models.enums import ActorKind, ChangeKind, DigestCadence, EmailStatus, ExportFormat, Role
-from portal.notifications.delivery import deliver_due_emails
-from portal.notifications.digests import queue_digests
-from portal.notifications.scheduled import create_due_notices
 from portal.services.actors import Actor
 from portal.services.change_lists import record_download, resolve_range
 from portal.services.clock import EASTERN
@@ -19,6 +16,9 @@ from portal.services.digests import digest_for, set_digest_cadence
 from portal.services.errors import InvalidValue, NotAllowed
 from portal.services.events import record_event
 from portal.services.officials import remove_official
+from portal.worker.delivery import deliver_due_emails
+from portal.worker.digest_notices import queue_digests
+from portal.worker.scheduled_notices import create_due_notices
 
 MONDAY = date(2026, 3, 9)
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from portal.notifications.catalog import CATALOG, SAMPLE_REFERENCE_CODE, render, render_sample
+from portal.mail.catalog import CATALOG, SAMPLE_REFERENCE_CODE, render, render_sample
 from portal.services.errors import InvalidValue
 from portal.services.labels import template_title
 
@@ -86,7 +86,7 @@ OFFICE = {"name": "Office of International Students", "lines": ["Email: isso@sch
 
 @pytest.mark.parametrize("name", sorted(CATALOG))
 def test_a_students_email_names_their_office_and_a_send_time_check_reads_past_it(app, name):
-    from portal.notifications.outbox import without_office
+    from portal.mail.outbox import without_office
 
     sample = {**CATALOG[name].sample, "reference_code": SAMPLE_REFERENCE_CODE}
     with app.test_request_context():
@@ -101,8 +101,8 @@ def test_a_students_email_names_their_office_and_a_send_time_check_reads_past_it
 def test_queued_emails_to_a_student_carry_their_schools_office(app, factory, db_session):
     from sqlalchemy import select
 
+    from portal.mail.outbox import insert_new_emails, queue_email
     from portal.models import OutboxEmail
-    from portal.notifications.outbox import insert_new_emails, queue_email
 
     student = factory.student()
     student.school.office_email, student.school.office_phone = "isso@school.example.edu", "6175550100"

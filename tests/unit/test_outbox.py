@@ -1,9 +1,9 @@
 """Queued email: rendered from the named template, with a reference code, and never a readable link."""
 
+from portal.mail.catalog import LINK_PLACEHOLDER
+from portal.mail.outbox import queue_email
 from portal.models import OutboxEmail
 from portal.models.enums import EmailStatus
-from portal.notifications.catalog import LINK_PLACEHOLDER
-from portal.notifications.outbox import queue_email
 
 
 def test_queued_email_is_rendered_and_carries_its_reference_code(factory, db_session):

@@ -89,7 +89,7 @@ def test_a_value_that_is_not_an_email_address_is_refused_with_a_message(db_sessi
 
 
 def test_the_worker_answers_requests_and_delivers_them_in_one_pass(app, factory, db_session, tmp_path, monkeypatch):
-    from portal.notifications.worker import run_worker
+    from portal.worker.loop import run_worker
 
     monkeypatch.setitem(app.config, "SMTP_HOST", "")
     monkeypatch.setitem(app.config, "MAILBOX_DIR", str(tmp_path))

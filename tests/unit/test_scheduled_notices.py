@@ -8,14 +8,14 @@ from sqlalchemy import select
 
 from portal.models import Event, OutboxEmail, ReportingObligation, Student, User, utcnow
 from portal.models.enums import EducationLevel, EmailStatus, ObligationKind, OptKind, OptStatus, Role
-from portal.notifications.delivery import deliver_due_emails
-from portal.notifications.scheduled import create_due_notices
 from portal.services.actors import Actor
 from portal.services.events import record_event
 from portal.services.obligations import add_obligation
 from portal.services.opt_decisions import approve_opt, complete_record_early, correct_opt, transfer_or_change_level
 from portal.services.students import request_opt
 from portal.services.timelines import student_timeline
+from portal.worker.delivery import deliver_due_emails
+from portal.worker.scheduled_notices import create_due_notices
 
 TODAY = date(2026, 3, 10)
 
@@ -58,10 +58,10 @@ def test_no_reporting_reminder_for_an_obligation_the_history_shows_recorded(fact
 
 def test_seed_000_replay_no_contradicted_not_recorded_email_goes_out(app, factory, db_session, mailbox, time_machine):
     """Upgrade + maintenance, a backlog of queued notices, reporting completed meanwhile: none of those goes out."""
-    from portal.notifications.worker import run_worker
     from portal.services.maintenance import schedule_window
     from portal.services.obligations import mark_obligations_complete
     from portal.services.upgrades import complete_upgrade
+    from portal.worker.loop import run_worker
 
     time_machine.move_to("2024-03-19 23:00:00+00:00", tick=False)  # Mar 19, 2024, 7 p.m. EDT
     today = date(2024, 3, 19)

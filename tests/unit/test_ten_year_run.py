@@ -17,11 +17,11 @@ from sqlalchemy import or_, select
 from portal.demo import seed
 from portal.models import OptAuthorization, OutboxEmail, ProgramRecord, User, utcnow
 from portal.models.enums import EmailStatus, OptKind, OptStatus, Role
-from portal.notifications.delivery import deliver_due_emails
-from portal.notifications.scheduled import create_due_notices
 from portal.services.actors import Actor
 from portal.services.opt_decisions import approve_opt
 from portal.services.timelines import timelines_for
+from portal.worker.delivery import deliver_due_emails
+from portal.worker.scheduled_notices import create_due_notices
 from tests.conftest import TEST_DB
 from tests.support.notice_claims import claim_contradicted
 
