@@ -3,7 +3,7 @@ every email queued or sent that day checked against its student's timeline on th
 
 It runs on SQLite only: ten simulated years take a few minutes on one database, and what it checks is the rules
 (the timeline, the marks, the sweep's choices and the re-checks), not the database. The sweep's SQL runs on both
-databases in test_scheduled_notices.py.
+databases in test_daily_sweep.py.
 """
 
 from __future__ import annotations
