@@ -159,6 +159,7 @@ def done_duties(session: Session, ids: list[int]) -> dict[int, list[tuple]]:
 
 
 def duty_done(claim: Claim, timeline: Timeline, done: list[tuple]) -> bool:
+    """Whether one of the student's done obligations (``done_duties``) answers the STEM duty this claim is about."""
     kind, _, months = claim.detail.partition(":")
     obligation_kind = DUTY_OBLIGATIONS.get(DutyKind(kind))
     for duty in timeline.duties:

@@ -38,7 +38,6 @@ KIND_WORDS = {
 }
 
 
-
 # --- "Your school has not yet recorded required reporting" (the records, not the timeline) ---------------
 
 
