@@ -25,7 +25,7 @@ from sqlalchemy import text
 from portal import create_app
 from portal.config import Config
 from portal.extensions import db
-from portal.notifications.scheduled import create_due_notices
+from portal.worker.scheduled_notices import create_due_notices
 from tests.browser.harness import Stack
 from tests.support.postgres import PostgresServer, find_pg_bin
 

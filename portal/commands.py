@@ -17,7 +17,6 @@ from portal.encryption import new_key
 from portal.extensions import db
 from portal.models import FeedToken, School, Student, User, utcnow
 from portal.models.enums import Role
-from portal.notifications.worker import run_worker
 from portal.services.actors import Actor
 from portal.services.clock import EASTERN
 from portal.services.errors import DomainError
@@ -31,6 +30,7 @@ from portal.services.passwords import hash_password
 from portal.services.sevis.transaction_log import transaction_log_xml
 from portal.services.students import normalize_email, normalize_sevis_id
 from portal.services.upgrades import complete_upgrade
+from portal.worker.loop import run_worker
 
 
 def register_commands(app: Flask) -> None:

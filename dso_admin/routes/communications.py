@@ -13,8 +13,8 @@ from dso_admin.blueprints import admin
 from dso_admin.helpers import own_school_id
 from portal.auth import official_required
 from portal.extensions import db
+from portal.mail.catalog import CATALOG
 from portal.models import OutboxEmail, Student
-from portal.notifications.catalog import CATALOG
 from portal.services.labels import template_title
 from portal.services.student_search import like_escape
 from portal.web import render_page_or_partial

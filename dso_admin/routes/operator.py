@@ -16,11 +16,11 @@ from portal.extensions import db
 from portal.forms.maintenance import CancelWindowForm, MaintenanceWindowForm
 from portal.models import MaintenanceWindow, OutboxEmail
 from portal.models.enums import EmailStatus
-from portal.notifications.delivery import mailbox_dir
 from portal.services.clock import EASTERN
 from portal.services.errors import DomainError
 from portal.services.maintenance import cancel_window, schedule_window
 from portal.web import page_arg, redirect_or_swap, render_page_or_partial
+from portal.worker.delivery import mailbox_dir
 
 bp = Blueprint("operator", __name__, url_prefix="/operator", template_folder="../templates")
 

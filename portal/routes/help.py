@@ -2,7 +2,7 @@
 
 from flask import Blueprint, render_template
 
-from portal.notifications.catalog import CATALOG, render_sample
+from portal.mail.catalog import CATALOG, render_sample
 
 bp = Blueprint("help", __name__, url_prefix="/help")
 

@@ -16,9 +16,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.mail.outbox import LINK_RESOLVERS
 from portal.models import AccountLink, User, utcnow
 from portal.models.enums import LinkPurpose
-from portal.notifications.outbox import LINK_RESOLVERS
 
 LINK_LIFETIME = {
     LinkPurpose.ACCOUNT_CREATION: timedelta(days=14),

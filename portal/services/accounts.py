@@ -14,9 +14,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
+from portal.mail.outbox import queue_email
 from portal.models import AccountLink, OptAuthorization, PasswordHistory, ProgramRecord, Student, User, utcnow
 from portal.models.enums import LinkPurpose, OptStatus, Role
-from portal.notifications.outbox import queue_email
 from portal.services import mfa
 from portal.services.account_links import LINK_LIFETIME, issue_link, link_problem, void_open_links
 from portal.services.actors import Actor

@@ -2,7 +2,7 @@
 email saying how many students changed what since their last change-list download. Off by default.
 
 The email itself is queued by the worker's daily sweep and recomputed when it is sent
-(portal/notifications/digests.py); this module holds the choice and the counts.
+(portal/worker/digest_notices.py); this module holds the choice and the counts.
 """
 
 from __future__ import annotations

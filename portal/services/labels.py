@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime
 from enum import Enum
 
+from portal.mail.catalog import CATALOG
 from portal.models.enums import (
     ActorKind,
     AddressKind,
@@ -265,8 +266,6 @@ def field_label(name: str) -> str:
 
 def template_title(name: str) -> str:
     """The words a person reads for email template ``name``; an unknown (retired) name as words, never the id."""
-    from portal.notifications.catalog import CATALOG
-
     template = CATALOG.get(name)
     if template is not None and template.title:
         return template.title

@@ -17,9 +17,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal import encryption
+from portal.mail.outbox import queue_email
 from portal.models import RecoveryCode, Student, User, utcnow
 from portal.models.enums import Role
-from portal.notifications.outbox import queue_email
 from portal.services.actors import Actor
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound, SecretUnreadable
 from portal.services.events import record_event

@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.mail.outbox import queue_email
 from portal.models import AccountLink, School, User, utcnow
 from portal.models.enums import LinkPurpose, Role
-from portal.notifications.outbox import queue_email
 from portal.services.account_links import LINK_LIFETIME, issue_link, void_open_links
 from portal.services.actors import Actor
 from portal.services.clock import eastern_date, long_date

@@ -8,9 +8,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.mail.outbox import queue_email
 from portal.models import OptAuthorization, ProgramRecord, School, Student, User, utcnow
 from portal.models.enums import EducationLevel, OptKind, OptStatus, ProgramStatus
-from portal.notifications.outbox import queue_email
 from portal.services.accounts import create_account_if_due
 from portal.services.actors import Actor
 from portal.services.clock import READ_ONLY_MONTHS, add_months, long_date, today_eastern

@@ -11,8 +11,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.mail.outbox import queue_email
 from portal.models import AccountLink, PasswordHistory, User, utcnow
-from portal.notifications.outbox import queue_email
 from portal.services.account_links import link_problem, void_open_links
 from portal.services.actors import Actor
 from portal.services.errors import InvalidValue, RuleBroken

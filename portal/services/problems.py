@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.mail.outbox import queue_email
 from portal.models import Document, ProblemReport, Student, User
 from portal.models.enums import DocumentKind, ProblemStatus, Role
-from portal.notifications.outbox import queue_email
 from portal.services.actors import Actor
 from portal.services.clock import EASTERN
 from portal.services.errors import InvalidValue, NotAllowed

@@ -7,8 +7,8 @@ from enum import Enum
 
 from sqlalchemy.orm import Session
 
+from portal.mail.outbox import queue_email
 from portal.models import Student
-from portal.notifications.outbox import queue_email
 from portal.services.actors import Actor
 from portal.services.clock import today_eastern
 from portal.services.labels import label

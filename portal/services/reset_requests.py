@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from portal.mail.outbox import queue_email
 from portal.models import AccountLink, PasswordResetRequest, User, utcnow
 from portal.models.enums import LinkPurpose
-from portal.notifications.outbox import queue_email
 from portal.services.account_links import issue_link, void_open_links
 from portal.services.accounts import send_creation_link
 from portal.services.actors import Actor

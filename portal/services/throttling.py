@@ -21,8 +21,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from portal.mail.outbox import queue_email
 from portal.models import SignInThrottle, User, utcnow
-from portal.notifications.outbox import queue_email
 from portal.services.actors import Actor
 from portal.services.clock import EASTERN
 from portal.services.events import record_event

@@ -28,7 +28,7 @@ QUEUE_EMAILS = """
 import sys
 from portal import create_app
 from portal.extensions import db
-from portal.notifications.outbox import queue_email
+from portal.mail.outbox import queue_email
 app = create_app()
 with app.app_context():
     for number in range(int(sys.argv[1])):

@@ -6,8 +6,8 @@ import hashlib
 
 from sqlalchemy import select
 
+from portal.mail.outbox import resolve_link
 from portal.models import AccountLink
-from portal.notifications.outbox import resolve_link
 from tests.support.accounts import invited_student, user_emails
 from tests.support.factories import latest_link_token
 

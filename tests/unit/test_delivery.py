@@ -5,12 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from portal.mail import outbox
+from portal.mail.catalog import LINK_PLACEHOLDER
+from portal.mail.outbox import queue_email
 from portal.models import Event, utcnow
 from portal.models.enums import EmailStatus
-from portal.notifications import outbox
-from portal.notifications.catalog import LINK_PLACEHOLDER
-from portal.notifications.delivery import RECHECKS, deliver_due_emails
-from portal.notifications.outbox import queue_email
+from portal.worker.delivery import deliver_due_emails
+from portal.worker.scheduled_notices import RECHECKS
 from tests.support.smtp import SmtpServer
 
 

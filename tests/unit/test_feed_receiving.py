@@ -118,8 +118,8 @@ def test_the_worker_applies_feed_items_queued_during_maintenance_however_the_win
     """Rule 11, none lost: whatever ended the window, the worker applies what it queued, once, without waiting for a
     later batch; while the window is in force it applies nothing."""
     from portal.models import MaintenanceWindow, utcnow
-    from portal.notifications.worker import run_worker
     from portal.services.maintenance import schedule_window
+    from portal.worker.loop import run_worker
 
     monkeypatch.setitem(app.config, "SMTP_HOST", "")
     monkeypatch.setitem(app.config, "MAILBOX_DIR", str(tmp_path))

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from portal.mail.outbox import queue_email
 from portal.models.enums import ActorKind, EducationLevel, ProgramStatus, Role
-from portal.notifications.outbox import queue_email
 from portal.services.actors import Actor
 from portal.services.contact import update_phone
 from portal.services.history import (

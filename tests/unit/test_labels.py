@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from portal.mail.catalog import CATALOG
 from portal.models import Employer, enums
 from portal.models.enums import DocumentKind, EmploymentTime
-from portal.notifications.catalog import CATALOG
 from portal.services import timeline
 from portal.services.labels import (
     EVENT_LABELS,

@@ -11,13 +11,13 @@ from sqlalchemy import func, select
 
 from portal.models import AccountLink, Event, OutboxEmail, PasswordResetRequest, utcnow
 from portal.models.enums import LinkPurpose, Role
-from portal.notifications.worker import run_worker
 from portal.services import reset_requests
 from portal.services.account_links import link_problem
 from portal.services.actors import Actor
 from portal.services.errors import InvalidValue
 from portal.services.officials import appoint_official
 from portal.services.reset_requests import answer_password_reset, answer_reset_requests, record_reset_request
+from portal.worker.loop import run_worker
 from tests.support.accounts import NEW_PASSWORD, invited_student, user_emails, user_events
 from tests.support.factories import PASSWORD, latest_link_token
 

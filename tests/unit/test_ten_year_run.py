@@ -3,7 +3,7 @@ every email queued or sent that day checked against its student's timeline on th
 
 It runs on SQLite only: ten simulated years take a few minutes on one database, and what it checks is the rules
 (the timeline, the marks, the sweep's choices and the re-checks), not the database. The sweep's SQL runs on both
-databases in test_scheduled_notices.py.
+databases in test_daily_sweep.py.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from sqlalchemy import or_, select
 from portal.demo import seed
 from portal.models import OptAuthorization, OutboxEmail, ProgramRecord, User, utcnow
 from portal.models.enums import EmailStatus, OptKind, OptStatus, Role
-from portal.notifications.delivery import deliver_due_emails
-from portal.notifications.scheduled import create_due_notices
 from portal.services.actors import Actor
 from portal.services.opt_decisions import approve_opt
 from portal.services.timeline.database import timelines_for
+from portal.worker.delivery import deliver_due_emails
+from portal.worker.scheduled_notices import create_due_notices
 from tests.conftest import TEST_DB
 from tests.support.notice_claims import claim_contradicted
 

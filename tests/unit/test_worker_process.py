@@ -7,9 +7,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from portal.mail.outbox import queue_email
 from portal.models import Event, OutboxEmail, School
 from portal.models.enums import EmailStatus
-from portal.notifications.outbox import queue_email
 from portal.services.actors import Actor
 from portal.services.students import create_student
 from tests.support.live_db import live_app, live_session, portal_env, start_portal

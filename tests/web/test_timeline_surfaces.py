@@ -28,12 +28,14 @@ from sqlalchemy import select
 
 from portal.models import OutboxEmail, TimelineMark
 from portal.models.enums import EmailStatus, EmployerReview, EmploymentTime, OptStatus, Role
-from portal.notifications.delivery import RECHECKS, deliver_due_emails
-from portal.notifications.scheduled import SWEPT_MARKS, WORDS, Claim, Untrue, count_started_on, create_due_notices
 from portal.services.clock import EASTERN, add_months, long_date
 from portal.services.student_search import EXPORT_HEADER
 from portal.services.timeline import EMAIL_THRESHOLDS, Timeline, timeline_for
 from portal.services.timeline.database import load_facts, student_timeline
+from portal.worker.daily_sweep import SWEPT_MARKS
+from portal.worker.delivery import deliver_due_emails
+from portal.worker.notice_claims import WORDS, Claim, Untrue, count_started_on
+from portal.worker.scheduled_notices import RECHECKS, create_due_notices
 from tests.support.notice_claims import claim_contradicted
 
 # Each example signs two people in and reads six pages: a few dozen examples keep the file well under a minute on

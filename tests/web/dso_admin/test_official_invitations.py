@@ -5,9 +5,9 @@ link says so)."""
 import pyotp
 from sqlalchemy import select
 
+from portal.mail.outbox import resolve_link
 from portal.models import OutboxEmail, User
 from portal.models.enums import Role
-from portal.notifications.outbox import resolve_link
 from portal.services.mfa import secret_of
 
 NEW_PASSWORD = "violet harbor seventy kites"

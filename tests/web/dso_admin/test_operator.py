@@ -4,11 +4,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from portal.mail import outbox
+from portal.mail.outbox import queue_email
 from portal.models import MaintenanceWindow
 from portal.models.enums import EmailStatus, Role
-from portal.notifications import outbox
-from portal.notifications.delivery import deliver_due_emails
-from portal.notifications.outbox import queue_email
+from portal.worker.delivery import deliver_due_emails
 
 
 @pytest.fixture

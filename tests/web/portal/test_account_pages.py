@@ -10,9 +10,9 @@ import time_machine
 from flask import g
 from sqlalchemy import func, select
 
+from portal.mail.outbox import resolve_link
 from portal.models import OutboxEmail, PasswordResetRequest, utcnow
 from portal.models.enums import LinkPurpose, Role
-from portal.notifications.outbox import resolve_link
 from portal.services.accounts import create_account_for_approved_opt
 from portal.services.actors import Actor
 from portal.services.reset_requests import answer_password_reset, answer_reset_requests

@@ -77,8 +77,8 @@ def test_student_pages_refuse_other_roles_and_anonymous(client, factory, sign_in
 
 
 def _grow(factory, db_session, student, user, n):
+    from portal.mail.outbox import queue_email
     from portal.models import Document, ProblemReport
-    from portal.notifications.outbox import queue_email
     from portal.services.actors import Actor
     from portal.services.contact import update_phone
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 
-from portal.notifications.outbox import queue_email
+from portal.mail.outbox import queue_email
 from portal.services.actors import Actor
 from portal.services.contact import update_phone
 from portal.services.employers import add_employer

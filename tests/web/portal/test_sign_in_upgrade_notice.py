@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from portal.mail.outbox import resolve_link
 from portal.models import OutboxEmail, Upgrade, User, utcnow
 from portal.models.enums import Role
-from portal.notifications.outbox import resolve_link
 from portal.services.accounts import create_account_for_approved_opt
 from portal.services.actors import Actor
 from tests.support.factories import PASSWORD

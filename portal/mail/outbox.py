@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from portal.mail.catalog import CATALOG, render
 from portal.models import OutboxEmail, School, utcnow
 from portal.models.enums import EmailStatus
-from portal.notifications.catalog import CATALOG, render
 from portal.services.words import phone_number
 
 # Readable, unambiguous reference codes: no 0/O, 1/I/L.

@@ -15,11 +15,10 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from portal.mail.catalog import render
+from portal.mail.outbox import insert_new_emails
 from portal.models import OutboxEmail, User
 from portal.models.enums import OFFICIAL_ROLES, DigestCadence
-from portal.notifications.catalog import render
-from portal.notifications.delivery import RECHECKS
-from portal.notifications.outbox import insert_new_emails
 from portal.services.clock import EASTERN, long_date, today_eastern
 from portal.services.digests import Digest, digest_for, digest_period, period_covers
 from portal.services.labels import label
@@ -105,5 +104,3 @@ def recheck_digest(session: Session, email: OutboxEmail) -> str | None:
     email.subject, email.body_text, email.body_html, email.to_address = subject, text, html, official.email
     return None
 
-
-RECHECKS[DIGEST_TEMPLATE] = recheck_digest

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from portal.notifications.catalog import CATALOG, SAMPLE_REFERENCE_CODE, render, render_sample
+from portal.mail.catalog import CATALOG, SAMPLE_REFERENCE_CODE, render, render_sample
 from portal.services.errors import InvalidValue
 from portal.services.labels import template_title
 
@@ -78,39 +78,3 @@ def test_every_template_has_a_distinct_name_a_person_reads():
     assert len(set(titles)) == len(titles) and not any("_" in title for title in titles)
     assert template_title("reporting_not_recorded") == "Reporting not yet recorded by the school"
     assert template_title("official_appointed") == "Official appointed"  # a retired name still reads as words
-
-
-OFFICE = {"name": "Office of International Students", "lines": ["Email: isso@school.example.edu",
-                                                                "Phone: (617) 555-0100"]}  # fmt: skip
-
-
-@pytest.mark.parametrize("name", sorted(CATALOG))
-def test_a_students_email_names_their_office_and_a_send_time_check_reads_past_it(app, name):
-    from portal.notifications.outbox import without_office
-
-    sample = {**CATALOG[name].sample, "reference_code": SAMPLE_REFERENCE_CODE}
-    with app.test_request_context():
-        _, with_office, html = render(name, {**sample, "office": OFFICE})
-        _, plain, _ = render(name, sample)
-    if "Reference code" in with_office:  # the emails to students; officials' emails carry no office block
-        assert "How to reach your DSOs: Office of International Students\nEmail: isso@school.example.edu\n" in with_office
-        assert "(617) 555-0100" in html
-    assert without_office(with_office) == plain
-
-
-def test_queued_emails_to_a_student_carry_their_schools_office(app, factory, db_session):
-    from sqlalchemy import select
-
-    from portal.models import OutboxEmail
-    from portal.notifications.outbox import insert_new_emails, queue_email
-
-    student = factory.student()
-    student.school.office_email, student.school.office_phone = "isso@school.example.edu", "6175550100"
-    context = CATALOG["access_ended"].sample
-    queue_email(db_session, template="access_ended", to=student.email, context=context, student=student)
-    insert_new_emails(db_session, [{"template": "access_ended", "to": student.email, "context": context,
-                                    "student_id": student.id, "school_id": student.school_id,
-                                    "dedupe_key": "office-test", "due_on": None}])  # fmt: skip
-    bodies = db_session.scalars(select(OutboxEmail.body_text).order_by(OutboxEmail.id)).all()
-    assert len(bodies) == 2
-    assert all("Email: isso@school.example.edu\nPhone: (617) 555-0100\n" in body for body in bodies)

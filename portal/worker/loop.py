@@ -10,7 +10,12 @@ from datetime import timedelta
 
 from portal.extensions import db
 from portal.models import utcnow
-from portal.notifications.delivery import deliver_due_emails, worker_name
+from portal.services.clock import today_eastern
+from portal.services.feed.receiving import catch_up_after_maintenance
+from portal.services.maintenance import active_window
+from portal.services.reset_requests import answer_reset_requests
+from portal.worker.delivery import deliver_due_emails, worker_name
+from portal.worker.scheduled_notices import create_due_notices
 
 log = logging.getLogger("portal.worker")
 
@@ -25,12 +30,6 @@ def _request_stop(*_args) -> None:
 
 def run_worker(*, until_empty: bool = False, batch_size: int = 20, idle_seconds: float = 2.0) -> int:
     """Run until stopped (SIGTERM/SIGINT), or with ``until_empty`` until nothing is due; returns emails sent."""
-    from portal.notifications.scheduled import create_due_notices
-    from portal.services.clock import today_eastern
-    from portal.services.feed.receiving import catch_up_after_maintenance
-    from portal.services.maintenance import active_window
-    from portal.services.reset_requests import answer_reset_requests
-
     signal.signal(signal.SIGTERM, _request_stop)
     signal.signal(signal.SIGINT, _request_stop)
     _Stop.requested = False

@@ -14,7 +14,6 @@ import os
 import re
 import smtplib
 import socket
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -25,16 +24,14 @@ from flask import current_app
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from portal.config import INSTANCE_DIR
+from portal.mail.catalog import LINK_PLACEHOLDER
+from portal.mail.outbox import resolve_link
 from portal.models import OutboxEmail, Student, utcnow
 from portal.models.enums import EmailStatus
-from portal.notifications.catalog import LINK_PLACEHOLDER
-from portal.notifications.outbox import resolve_link
 from portal.services.actors import Actor
-
-# Re-checks run just before sending: template name -> function returning why the email is no
-# longer true (it is then cancelled, not sent), or None to send it. Registered by scheduled.py and digests.py;
-# a check may also replace the email's words with ones counted now (the officials' digest is true at send time).
-RECHECKS: dict[str, Callable[[Session, OutboxEmail], str | None]] = {}
+from portal.services.events import record_event
+from portal.worker.scheduled_notices import RECHECKS
 
 PERMANENT_SMTP_CODES = range(500, 600)
 
@@ -91,8 +88,6 @@ def claim_due_emails(session: Session, *, worker_id: str, limit: int, now: datet
 
 def cancel_email(session: Session, email: OutboxEmail, reason: str, *, actor: Actor | None = None) -> None:
     """Cancel a queued email whose content the records no longer support, and record why (rule 11)."""
-    from portal.services.events import record_event
-
     email.status = EmailStatus.CANCELLED
     email.cancelled_reason = reason[:300]
     email.claimed_by = None
@@ -106,8 +101,6 @@ def cancel_email(session: Session, email: OutboxEmail, reason: str, *, actor: Ac
 
 def recheck(session: Session, email: OutboxEmail) -> str | None:
     """Why ``email`` must not go out any more, or None when it still holds."""
-    import portal.notifications.scheduled  # noqa: F401  (registers the scheduled notices' re-checks)
-
     check = RECHECKS.get(email.template)
     return check(session, email) if check is not None else None
 
@@ -200,8 +193,6 @@ class Transport:
 
 
 def mailbox_dir() -> Path:
-    from portal.config import INSTANCE_DIR
-
     return Path(current_app.config.get("MAILBOX_DIR") or INSTANCE_DIR / "mailbox")
 
 
@@ -222,8 +213,6 @@ def deliver_to_mailbox(message: EmailMessage) -> Path:
 
 def _record_sent(session: Session, email: OutboxEmail, worker_id: str) -> bool:
     """Mark ``email`` sent if this worker still holds its claim; write "email.sent" for a student's email (rule 8)."""
-    from portal.services.events import record_event
-
     now = utcnow()
     result = session.execute(
         update(OutboxEmail)
@@ -244,8 +233,6 @@ def _record_sent(session: Session, email: OutboxEmail, worker_id: str) -> bool:
 
 def _record_failure(session: Session, email: OutboxEmail, error: Exception, *, permanent: bool) -> bool:
     """Schedule a retry with exponential backoff, or mark the email failed for good (visible to officials)."""
-    from portal.services.events import record_event
-
     max_attempts = int(_config("EMAIL_MAX_ATTEMPTS", 6))
     base = float(_config("EMAIL_RETRY_BASE_SECONDS", 30))
     email.attempts += 1

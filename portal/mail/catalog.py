@@ -1,6 +1,6 @@
 """Every email the portal sends, by name: subject, when it is sent, and a sample for the help page (rule 10).
 
-Bodies live in portal/notifications/templates/<name>.txt and <name>.html; the subject is a
+Bodies live in portal/mail/templates/<name>.txt and <name>.html; the subject is a
 Jinja string here. The public page /help/email-notices renders this catalog, so it cannot drift.
 """
 

@@ -1,1 +1,0 @@
-"""Email: named templates (catalog), the outbox they are queued into, and delivery."""
