@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from dso_admin.blueprints import support
 from dso_admin.event_history import ACTOR_LABELS, parse_history_filter, student_history
-from dso_admin.helpers import any_student_or_404
+from dso_admin.helpers import student_or_404
 from dso_admin.routes.communications import email_page
 from portal.auth import current_actor, support_required
 from portal.extensions import db
@@ -47,7 +47,7 @@ def index():
 def student(sevis_id: str):
     """What support needs to answer "did it happen?": history, emails, account status, program records, documents and
     problem reports with their screenshots."""
-    found = any_student_or_404(sevis_id)
+    found = student_or_404(sevis_id)
     db.session.scalars(select(Student).where(Student.id == found.id).options(
         selectinload(Student.user), selectinload(Student.school),
         selectinload(Student.program_records).selectinload(ProgramRecord.opt_authorizations))).all()  # fmt: skip
@@ -73,7 +73,7 @@ def open_document(sevis_id: str, document_id: int):
     downloads, a photo opens as an image; a file that is not this student's is a 404."""
     from portal.routes.documents import send_document
 
-    document = own_document(db.session, any_student_or_404(sevis_id), document_id)
+    document = own_document(db.session, student_or_404(sevis_id), document_id)
     if document is None:
         abort(404)
     return send_document(document)

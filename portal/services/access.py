@@ -19,6 +19,7 @@ from portal.services.clock import today_eastern
 from portal.services.errors import NotAllowed
 from portal.services.timeline import Timeline
 from portal.services.timelines import student_timeline
+from portal.services.visibility import may_see
 
 if TYPE_CHECKING:
     from portal.services.office_contact import OfficeContact
@@ -112,7 +113,7 @@ def require_actor_may_change(session: Session, student: Student, actor: Actor, *
     if actor.is_support:
         raise NotAllowed("Support staff read records; they never change them.")
     if actor.is_student:
-        if actor.student_id is not None and actor.student_id != student.id:
+        if not may_see(actor, student):
             raise NotAllowed(f"You can change only your own {what}.")
         (access or student_access(session, student, today=today)).require_edit()
 

@@ -545,22 +545,6 @@ def school_alerts(session: Session, school_id: int, *, today: date | None = None
             if getattr(counts, key)]  # fmt: skip
 
 
-def check_school_student(session: Session, school_id: int | None, sevis_id: str, *options) -> Student:
-    """The student with ``sevis_id`` at ``school_id`` (any school when None), loaded with ``options``; else NotFound."""
-    from portal.services.errors import NotFound
-
-    sevis_id = (sevis_id or "").strip().upper()
-    if not _SEVIS_ID.fullmatch(sevis_id):
-        raise NotFound("There is no student with that SEVIS ID at your school.")
-    statement = select(Student).where(Student.sevis_id == sevis_id).options(*options)
-    if school_id is not None:
-        statement = statement.where(Student.school_id == school_id)
-    student = session.scalars(statement).unique().one_or_none()
-    if student is None:
-        raise NotFound("There is no student with that SEVIS ID at your school.")
-    return student
-
-
 LOOK_UP_LIMIT = 50
 LOOK_UP_MIN = 2
 
