@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.models import Event, ReportingObligation
 from portal.services.change_lists import _day_start
 from portal.services.clock import today_eastern
-from portal.services.student_search import school_alerts
+from portal.services.student_alerts import school_alerts
 from portal.web import render_page_or_partial
 
 WEEKS = 8

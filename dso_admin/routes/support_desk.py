@@ -19,7 +19,7 @@ from portal.services.accounts import account_status
 from portal.services.documents import own_document, student_documents
 from portal.services.errors import DomainError
 from portal.services.problems import screenshots_for, student_problem_reports, update_problem_report
-from portal.services.student_search import look_up_students
+from portal.services.student_lookup import look_up_students
 from portal.services.students import SEVIS_ID_PATTERN
 from portal.services.validation import bounded_int
 from portal.web import page_arg, redirect_or_swap, render_page_or_partial

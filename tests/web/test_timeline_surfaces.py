@@ -31,7 +31,7 @@ from portal.models.enums import EmailStatus, EmployerReview, EmploymentTime, Opt
 from portal.notifications.delivery import RECHECKS, deliver_due_emails
 from portal.notifications.scheduled import SWEPT_MARKS, WORDS, Claim, Untrue, count_started_on, create_due_notices
 from portal.services.clock import EASTERN, add_months, long_date
-from portal.services.student_search import EXPORT_HEADER
+from portal.services.student_export import EXPORT_HEADER
 from portal.services.timeline import EMAIL_THRESHOLDS, Timeline, timeline_for
 from portal.services.timelines import load_facts, student_timeline
 from tests.support.notice_claims import claim_contradicted
