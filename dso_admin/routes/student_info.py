@@ -9,7 +9,6 @@ from flask import abort, request
 from sqlalchemy.orm import joinedload
 
 from dso_admin.blueprints import admin
-from dso_admin.event_history import ACTOR_LABELS, parse_history_filter, student_history
 from dso_admin.helpers import (
     commit_and_back,
     own_employer_or_404,
@@ -30,6 +29,7 @@ from portal.services.errors import DomainError, NotFound
 from portal.services.obligations import stem_obligations
 from portal.services.problems import screenshots_for, student_problem_reports
 from portal.services.sevis_results import student_results
+from portal.services.staff_history import ACTOR_LABELS, parse_history_filter, student_history
 from portal.services.student_record import EMPLOYERS_PER_PAGE, student_record
 from portal.web import page_arg, render_page_or_partial
 

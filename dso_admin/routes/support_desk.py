@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from dso_admin.blueprints import support
-from dso_admin.event_history import ACTOR_LABELS, parse_history_filter, student_history
 from dso_admin.helpers import student_or_404
 from dso_admin.routes.communications import email_page
 from portal.auth import current_actor, support_required
@@ -19,6 +18,7 @@ from portal.services.accounts import account_status
 from portal.services.documents import own_document, student_documents
 from portal.services.errors import DomainError
 from portal.services.problems import screenshots_for, student_problem_reports, update_problem_report
+from portal.services.staff_history import ACTOR_LABELS, parse_history_filter, student_history
 from portal.services.student_lookup import look_up_students
 from portal.services.students import SEVIS_ID_PATTERN
 from portal.services.validation import bounded_int
