@@ -81,3 +81,10 @@ def student_record(session: Session, actor: Actor, sevis_id: str, today: date, *
                          employers=[EmployerRow(row.Employer, jobs.get(row.Employer.id)) for row in rows],
                          employer_total=rows[0].total if rows else 0, employers_page=employers_page,
                          documents=documents)  # fmt: skip
+
+
+def student_for_support(session: Session, actor: Actor, sevis_id: str) -> Student:
+    """A student ``actor`` may see, with the account, school, program records and OPTs support's page shows; NotFound
+    for anyone else."""
+    return visible_student(session, actor, sevis_id, selectinload(Student.user), selectinload(Student.school),
+                           selectinload(Student.program_records).selectinload(ProgramRecord.opt_authorizations))
