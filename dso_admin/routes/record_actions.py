@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import flash, request, url_for
-from sqlalchemy import select
 
 from dso_admin.blueprints import admin
 from dso_admin.helpers import (
@@ -23,11 +22,11 @@ from portal.extensions import db
 from portal.forms.employers import EMPLOYMENT_TYPE_HINTS, EditEmployerForm, EmployerForm
 from portal.forms.opt_decisions import ApproveOptForm, CorrectOptForm
 from portal.forms.stem import ReviewEmployerForm
-from portal.models import School
 from portal.models.enums import EducationLevel, OptStatus
 from portal.services import employers as employer_service
 from portal.services import opt_decisions
 from portal.services.errors import DomainError, InvalidValue, StaleEdit
+from portal.services.schools import school_by_code
 from portal.services.stem_review import stem_review
 from portal.web import redirect_or_swap, render_page_or_partial
 
@@ -262,7 +261,7 @@ def transfer(sevis_id: str):
     code = (request.form.get("to_school") or "").strip().upper()
     to_school = None
     if code:
-        to_school = db.session.scalar(select(School).where(School.code == code[:15]))
+        to_school = school_by_code(db.session, code[:15])
         if to_school is None:
             return refused_and_back(student, InvalidValue(f"No school with code {code[:15]} uses the portal.", field="to_school"))
     try:
