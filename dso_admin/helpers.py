@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from flask import Response, abort, flash, stream_with_context, url_for
 from flask_login import current_user
 
+from portal.auth import current_actor
 from portal.extensions import db
 from portal.models import Employer, OptAuthorization, ProgramRecord, Student
 from portal.services.errors import DomainError, NotFound
-from portal.services.student_search import check_school_student
+from portal.services.visibility import visible_student
 from portal.web import redirect_or_swap, render_page_or_partial
 
 
@@ -19,18 +20,11 @@ def own_school_id() -> int:
     return current_user.school_id
 
 
-def own_student_or_404(sevis_id: str, *options) -> Student:
-    """The student with this SEVIS ID at the official's school (loaded with ``options``); another school's is a 404."""
+def student_or_404(sevis_id: str, *options) -> Student:
+    """The student with this SEVIS ID whom the signed-in official or support may see (loaded with ``options``);
+    another school's is a 404 (support sees every school)."""
     try:
-        return check_school_student(db.session, own_school_id(), sevis_id, *options)
-    except NotFound:
-        abort(404)
-
-
-def any_student_or_404(sevis_id: str) -> Student:
-    """Support reads every school."""
-    try:
-        return check_school_student(db.session, None, sevis_id)
+        return visible_student(db.session, current_actor(), sevis_id, *options)
     except NotFound:
         abort(404)
 

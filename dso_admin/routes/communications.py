@@ -7,16 +7,14 @@ and inserted only at delivery.
 from __future__ import annotations
 
 from flask import request
-from sqlalchemy import func, or_, select
 
 from dso_admin.blueprints import admin
 from dso_admin.helpers import own_school_id
 from portal.auth import official_required
 from portal.extensions import db
 from portal.mail.catalog import CATALOG
-from portal.models import OutboxEmail, Student
 from portal.services.labels import template_title
-from portal.services.student_search import like_escape
+from portal.services.sent_emails import sent_emails
 from portal.web import render_page_or_partial
 
 PER_PAGE = 25
@@ -35,22 +33,8 @@ def email_page(args, *, school_id: int | None, student_id: int | None = None) ->
         page = max(1, min(int(args.get("page") or 1), 100_000))
     except ValueError:
         page = 1
-    conditions = []
-    if school_id is not None:
-        conditions.append(Student.school_id == school_id)
-    if student_id is not None:
-        conditions.append(OutboxEmail.student_id == student_id)
-    if template:
-        conditions.append(OutboxEmail.template == template)
-    if q:
-        pattern = "%" + like_escape(q.lower()) + "%"
-        conditions.append(or_(Student.sevis_id == q.upper(), func.lower(Student.surname).like(pattern, escape="\\"),
-                              func.lower(Student.given_name).like(pattern, escape="\\"),
-                              OutboxEmail.to_address.like(pattern, escape="\\")))  # fmt: skip
-    base = select(OutboxEmail, Student).join(Student, Student.id == OutboxEmail.student_id).where(*conditions)
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    rows = db.session.execute(base.order_by(OutboxEmail.queued_at.desc(), OutboxEmail.id.desc())
-                              .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()  # fmt: skip
+    rows, total = sent_emails(db.session, school_id=school_id, student_id=student_id, q=q, template=template,
+                              page=page, per_page=PER_PAGE)
     return dict(emails=rows, total=total, page_number=page, per_page=PER_PAGE, q=q, template=template,
                 templates=sorted(((name, template_title(name)) for name in CATALOG), key=lambda pair: pair[1].lower()),
                 error=error)  # fmt: skip

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.auth import current_actor, principal_required, roles_required
 from portal.extensions import db
 from portal.forms.feed_tokens import NewFeedTokenForm, RevokeFeedTokenForm
-from portal.models import FeedToken, School
 from portal.models.enums import Role
 from portal.services.errors import DomainError
 from portal.services.feed.tokens import create_feed_token, revoke_feed_token
+from portal.services.feed_token_list import feed_token, feed_tokens
+from portal.services.schools import school_by_code
 from portal.web import redirect_or_swap, render_page_or_partial
 
 bp = Blueprint("feed_tokens", __name__, template_folder="../templates")
@@ -35,10 +35,7 @@ def _check_area() -> None:
 
 
 def _render(form, *, status=200, error=None, new_token=None):
-    query = select(FeedToken, School.code).join(School, School.id == FeedToken.school_id).order_by(FeedToken.created_at.desc())
-    if not _is_operator():
-        query = query.where(FeedToken.school_id == current_user.school_id)
-    tokens = db.session.execute(query.limit(PAGE_SIZE)).all()
+    tokens = feed_tokens(db.session, None if _is_operator() else current_user.school_id, limit=PAGE_SIZE)
     return render_page_or_partial("feed_tokens/index.html", "feed_tokens/_form.html", status=status, form=form,
                                   error=error, tokens=tokens, new_token=new_token, base=_base(),
                                   is_operator=_is_operator(), revoke_form=RevokeFeedTokenForm())  # fmt: skip
@@ -68,7 +65,7 @@ def create():
     if not form.validate_on_submit():
         return _render(form, status=422)
     if _is_operator():
-        school = db.session.scalar(select(School).where(School.code == (form.school_code.data or "").strip()))
+        school = school_by_code(db.session, (form.school_code.data or "").strip())
         if school is None:
             form.school_code.errors = ["There is no school with that code."]
             return _render(form, status=422)
@@ -92,8 +89,8 @@ def revoke(token_id: int):
     """Revoke a token at once (404 for another school's token)."""
     _check_area()
     RevokeFeedTokenForm().validate_on_submit()
-    token = db.session.get(FeedToken, token_id)
-    if token is None or (not _is_operator() and token.school_id != current_user.school_id):
+    token = feed_token(db.session, token_id, None if _is_operator() else current_user.school_id)
+    if token is None:
         abort(404)
     revoke_feed_token(db.session, token, actor=current_actor())
     db.session.commit()

@@ -4,17 +4,15 @@ complete (one, many, or all shown), confirmed in place."""
 from __future__ import annotations
 
 from flask import flash, request, url_for
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from dso_admin.blueprints import admin
 from dso_admin.helpers import own_school_id
 from portal.auth import current_actor, official_required
 from portal.extensions import db
-from portal.models import ReportingObligation
 from portal.services.clock import today_eastern
 from portal.services.errors import DomainError
+from portal.services.obligation_list import obligations_by_id, obligations_page
 from portal.services.obligations import DUE_WITHIN_DAYS, DueFilter, mark_obligations_complete, parse_due_filter
 from portal.services.stem_duties import EVALUATION_KINDS, evaluation_documents
 from portal.services.validation import bounded_int
@@ -41,18 +39,8 @@ def _list_context(error: str | None = None, confirmation: str | None = None) -> 
     show_done = request.args.get("show") == "completed"
     page = _page_number()
     due_filter, filter_error = _due_filter()
-    conditions = [ReportingObligation.school_id == own_school_id(),
-                  ReportingObligation.completed_at.is_not(None) if show_done else ReportingObligation.open_condition()]  # fmt: skip
-    latest_due = due_filter.latest_due(today)
-    if latest_due is not None:
-        conditions.append(ReportingObligation.due_on <= latest_due)
-    total = db.session.scalar(select(func.count()).select_from(ReportingObligation).where(*conditions))
-    overdue_first = case((ReportingObligation.due_on < today, 0), else_=1)
-    order = ([ReportingObligation.completed_at.desc(), ReportingObligation.id] if show_done
-             else [overdue_first, ReportingObligation.due_on, ReportingObligation.id])  # fmt: skip
-    rows = list(db.session.scalars(
-        select(ReportingObligation).where(*conditions).order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-        .options(selectinload(ReportingObligation.student), selectinload(ReportingObligation.completed_by))))  # fmt: skip
+    rows, total = obligations_page(db.session, own_school_id(), today=today, show_done=show_done,
+                                   latest_due=due_filter.latest_due(today), page=page, per_page=PER_PAGE)
     evaluations = evaluation_documents(db.session, [row.id for row in rows if row.kind in EVALUATION_KINDS])
     return dict(obligations=rows, total=total, page_number=page, per_page=PER_PAGE, today=today, show_done=show_done,
                 error=error or filter_error, filter_error=filter_error, confirmation=confirmation,
@@ -88,8 +76,7 @@ def complete_obligations():
     if ids is None:
         return render_page_or_partial("admin/obligations/index.html", "admin/obligations/_list.html", status=422,
                                       **_list_context("Choose obligations from the list."))  # fmt: skip
-    chosen = list(db.session.scalars(select(ReportingObligation).where(ReportingObligation.id.in_(ids))
-                                     .options(selectinload(ReportingObligation.student))))  # fmt: skip
+    chosen = obligations_by_id(db.session, ids)
     if len(chosen) != len(ids):
         return render_page_or_partial("admin/obligations/index.html", "admin/obligations/_list.html", status=404,
                                       **_list_context("Some of those obligations do not exist at your school."))  # fmt: skip

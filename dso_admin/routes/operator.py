@@ -9,16 +9,15 @@ from email import policy
 
 from flask import Blueprint, abort, current_app, flash, url_for
 from markupsafe import Markup, escape
-from sqlalchemy import func, select
 
 from portal.auth import current_actor, operator_required
 from portal.extensions import db
 from portal.forms.maintenance import CancelWindowForm, MaintenanceWindowForm
-from portal.models import MaintenanceWindow, OutboxEmail
 from portal.models.enums import EmailStatus
 from portal.services.clock import EASTERN
 from portal.services.errors import DomainError
 from portal.services.maintenance import cancel_window, schedule_window
+from portal.services.operator_reads import email_queue, maintenance_windows
 from portal.web import page_arg, redirect_or_swap, render_page_or_partial
 from portal.worker.delivery import mailbox_dir
 
@@ -33,18 +32,9 @@ _URL = re.compile(r"https?://[^\s<>\"]+")
 @operator_required
 def index():
     """The operator's start page: email queue health and links to each operator task."""
-    counts = dict(db.session.execute(select(OutboxEmail.status, func.count()).group_by(OutboxEmail.status)).all())
-    failed = db.session.scalars(
-        select(OutboxEmail).where(OutboxEmail.status == EmailStatus.FAILED).order_by(OutboxEmail.queued_at.desc()).limit(20)
-    ).all()
+    counts, failed = email_queue(db.session)
     return render_page_or_partial("operator/index.html", "operator/_queue.html", counts=counts, failed=failed,
                                   statuses=list(EmailStatus))  # fmt: skip
-
-
-def _windows(page: int):
-    return db.session.scalars(
-        select(MaintenanceWindow).order_by(MaintenanceWindow.starts_at.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
-    ).all()
 
 
 def _page() -> int:
@@ -53,10 +43,10 @@ def _page() -> int:
 
 def _render_maintenance(form, *, status=200, error=None):
     page = _page()
-    windows = _windows(page)
+    windows, has_next = maintenance_windows(db.session, page=page, per_page=PAGE_SIZE)
     return render_page_or_partial("operator/maintenance.html", "operator/_maintenance_form.html", status=status,
-                                  form=form, error=error, windows=windows[:PAGE_SIZE], page_number=page,
-                                  has_next=len(windows) > PAGE_SIZE, cancel_form=CancelWindowForm())  # fmt: skip
+                                  form=form, error=error, windows=windows, page_number=page,
+                                  has_next=has_next, cancel_form=CancelWindowForm())  # fmt: skip
 
 
 @bp.get("/maintenance")

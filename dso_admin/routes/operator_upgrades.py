@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, url_for
-from sqlalchemy import select
 
 from portal.auth import current_actor, operator_required
 from portal.extensions import db
 from portal.forms.account import UpgradeForm
-from portal.models import Upgrade
 from portal.services.errors import DomainError
+from portal.services.operator_reads import recent_upgrades
 from portal.services.upgrades import complete_upgrade
 from portal.web import redirect_or_swap, render_page_or_partial
 
 bp = Blueprint("operator_upgrades", __name__, url_prefix="/operator/upgrades", template_folder="../templates")
 
 RECENT = 20
-
-
-def _recent_upgrades() -> list[Upgrade]:
-    return list(db.session.scalars(select(Upgrade).order_by(Upgrade.completed_at.desc()).limit(RECENT)))
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -42,4 +37,4 @@ def index():
             return redirect_or_swap(url_for(".index"))
     status = 422 if form.is_submitted() else 200
     return render_page_or_partial("operator/upgrades.html", "operator/_upgrades.html", status=status,
-                                  form=form, error=error, upgrades=_recent_upgrades())  # fmt: skip
+                                  form=form, error=error, upgrades=recent_upgrades(db.session, RECENT))  # fmt: skip

@@ -5,15 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, select
-
 from dso_admin.blueprints import admin
 from dso_admin.helpers import own_school_id
 from portal.auth import official_required
 from portal.extensions import db
-from portal.models import Event, ReportingObligation
-from portal.services.clock import start_of_day_utc, today_eastern
-from portal.services.student_search import school_alerts
+from portal.services.clock import today_eastern
+from portal.services.school_overview import changes_by_week, obligations_due_by_week
+from portal.services.student_alerts import school_alerts
 from portal.web import render_page_or_partial
 
 WEEKS = 8
@@ -54,20 +52,11 @@ class Chart:
         return self
 
 
-def _week_sums(column, starts: list, ends: list):
-    return [func.coalesce(func.sum(case((column.between(start, end) if isinstance(start, date) else
-                                         (column >= start) & (column < end), 1), else_=0)), 0)
-            for start, end in zip(starts, ends, strict=True)]  # fmt: skip
-
-
 def obligations_chart(school_id: int, today: date) -> Chart:
     """Open obligations due in each of the next eight weeks (overdue ones counted in the first)."""
     starts = [today + timedelta(weeks=week) for week in range(WEEKS)]
-    ends = [start + timedelta(days=6) for start in starts]
-    starts_with_overdue = [date(1900, 1, 1)] + starts[1:]
-    row = db.session.execute(select(*_week_sums(ReportingObligation.due_on, starts_with_overdue, ends)).where(
-        ReportingObligation.school_id == school_id, ReportingObligation.open_condition())).one()  # fmt: skip
-    bars = [Bar(f"{start:%b %-d}", int(value)) for start, value in zip(starts, row, strict=True)]
+    counts = obligations_due_by_week(db.session, school_id, starts)
+    bars = [Bar(f"{start:%b %-d}", value) for start, value in zip(starts, counts, strict=True)]
     return Chart("Reporting obligations due, next 8 weeks",
                  "Open obligations by the week they are due; the first week includes overdue ones.", bars).layout()  # fmt: skip
 
@@ -76,11 +65,8 @@ def changes_chart(school_id: int, today: date) -> Chart:
     """What students changed in the portal in each of the last eight weeks."""
     first = today - timedelta(weeks=WEEKS - 1, days=today.weekday())
     days = [first + timedelta(weeks=week) for week in range(WEEKS)]
-    starts = [start_of_day_utc(day) for day in days]
-    ends = starts[1:] + [start_of_day_utc(days[-1] + timedelta(weeks=1))]
-    row = db.session.execute(select(*_week_sums(Event.occurred_at, starts, ends)).where(
-        Event.school_id == school_id, Event.change_kind.is_not(None), Event.occurred_at >= starts[0])).one()  # fmt: skip
-    bars = [Bar(f"{day:%b %-d}", int(value)) for day, value in zip(days, row, strict=True)]
+    counts = changes_by_week(db.session, school_id, days)
+    bars = [Bar(f"{day:%b %-d}", value) for day, value in zip(days, counts, strict=True)]
     return Chart("Portal changes per week, last 8 weeks",
                  "Changes students made in the portal (employers, contact details, addresses, documents), by week starting Monday.",
                  bars).layout()  # fmt: skip

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import flash, request, url_for
-from sqlalchemy import select
 
 from dso_admin.blueprints import admin
 from dso_admin.helpers import (
@@ -14,20 +13,20 @@ from dso_admin.helpers import (
     own_employer_or_404,
     own_opt_or_404,
     own_program_or_404,
-    own_student_or_404,
     refused_and_back,
     render_dialog,
+    student_or_404,
 )
 from portal.auth import current_actor, official_required
 from portal.extensions import db
 from portal.forms.employers import EMPLOYMENT_TYPE_HINTS, EditEmployerForm, EmployerForm
 from portal.forms.opt_decisions import ApproveOptForm, CorrectOptForm
 from portal.forms.stem import ReviewEmployerForm
-from portal.models import School
 from portal.models.enums import EducationLevel, OptStatus
 from portal.services import employers as employer_service
 from portal.services import opt_decisions, stem_employers
 from portal.services.errors import DomainError, InvalidValue, StaleEdit
+from portal.services.schools import school_by_code
 from portal.services.stem_review import stem_review
 from portal.web import redirect_or_swap, render_page_or_partial
 
@@ -44,7 +43,7 @@ def _employer_page(student, form, employer=None, *, status=200, error=None):
 @official_required
 def add_employer(sevis_id: str):
     """Enter an employer the student reported late or by other means; the service's rules apply."""
-    student = own_student_or_404(sevis_id)
+    student = student_or_404(sevis_id)
     form = EmployerForm()
     if request.method == "GET":
         return _employer_page(student, form)
@@ -62,7 +61,7 @@ def add_employer(sevis_id: str):
 @official_required
 def edit_employer(sevis_id: str, employer_id: int):
     """Correct an employer on the student's record; a stale form gets the current values."""
-    student = own_student_or_404(sevis_id)
+    student = student_or_404(sevis_id)
     employer = own_employer_or_404(student, employer_id)
     form = EditEmployerForm(obj=employer) if request.method == "GET" else EditEmployerForm()
     if request.method == "GET":
@@ -99,7 +98,7 @@ def _review_page(student, employer, form, *, status=200, error=None):
 def review_employer(sevis_id: str, employer_id: int):
     """The STEM review: the employer's details beside its Form I-983, and Accept or Return with a note the student
     reads; a return without a note is a 422 with the message on the note, an employer not waiting a 409."""
-    student = own_student_or_404(sevis_id)
+    student = student_or_404(sevis_id)
     employer = own_employer_or_404(student, employer_id)
     form = ReviewEmployerForm() if request.method == "POST" else ReviewEmployerForm(formdata=None)
     if request.method == "GET":
@@ -159,7 +158,7 @@ def _has_errors(form) -> bool:
 def approve_opt(sevis_id: str, opt_id: int):
     """Approve a pending OPT with the EAD card's validity dates (the account is created, rule 1); bad dates are a
     422 with the message on the field."""
-    student = own_student_or_404(sevis_id)
+    student = student_or_404(sevis_id)
     opt = own_opt_or_404(student, opt_id)
     partial, title = "admin/student/_approve_opt.html", "Approve OPT"
     form = ApproveOptForm() if request.method == "POST" else ApproveOptForm(formdata=None)
@@ -183,7 +182,7 @@ def approve_opt(sevis_id: str, opt_id: int):
 def correct_opt(sevis_id: str, opt_id: int):
     """Correct an OPT's status, requested dates or EAD dates; a correction to Approved creates the portal account
     (rule 1). Bad input is a 422 with the message on the field."""
-    student = own_student_or_404(sevis_id)
+    student = student_or_404(sevis_id)
     opt = own_opt_or_404(student, opt_id)
     partial, title = "admin/student/_correct_opt.html", "Correct OPT"
     if request.method == "GET":
@@ -222,7 +221,7 @@ def correct_opt(sevis_id: str, opt_id: int):
 @official_required
 def confirm_complete_early(sevis_id: str, program_id: int):
     """The confirmation for Complete early, with the completion date (a dialog for htmx, a page without JavaScript)."""
-    student = own_student_or_404(sevis_id)
+    student = student_or_404(sevis_id)
     program = own_program_or_404(student, program_id)
     return render_dialog("admin/student/_confirm_complete.html", "Complete this program record early", student=student,
                          program=program)  # fmt: skip
@@ -232,7 +231,7 @@ def confirm_complete_early(sevis_id: str, program_id: int):
 @official_required
 def complete_early(sevis_id: str, program_id: int):
     """Complete the program record early; the student keeps read-only access for six months after the OPT end."""
-    student = own_student_or_404(sevis_id)
+    student = student_or_404(sevis_id)
     program = own_program_or_404(student, program_id)
     try:
         opt_decisions.complete_record_early(db.session, program, actor=current_actor(),
@@ -246,7 +245,7 @@ def complete_early(sevis_id: str, program_id: int):
 @official_required
 def confirm_transfer(sevis_id: str):
     """The confirmation for Transfer out or change level, with the new record's fields (dialog or page)."""
-    student = own_student_or_404(sevis_id)
+    student = student_or_404(sevis_id)
     return render_dialog("admin/student/_confirm_transfer.html", "Transfer out or change education level", student=student)
 
 
@@ -254,7 +253,7 @@ def confirm_transfer(sevis_id: str):
 @official_required
 def transfer(sevis_id: str):
     """Transfer out (to another school's code) or change the education level: a new program record (rule 4)."""
-    student = own_student_or_404(sevis_id)
+    student = student_or_404(sevis_id)
     try:
         level = EducationLevel(request.form.get("education_level") or "")
     except ValueError:
@@ -262,7 +261,7 @@ def transfer(sevis_id: str):
     code = (request.form.get("to_school") or "").strip().upper()
     to_school = None
     if code:
-        to_school = db.session.scalar(select(School).where(School.code == code[:15]))
+        to_school = school_by_code(db.session, code[:15])
         if to_school is None:
             return refused_and_back(student, InvalidValue(f"No school with code {code[:15]} uses the portal.", field="to_school"))
     try:

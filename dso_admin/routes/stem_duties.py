@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, request, url_for
 
 from dso_admin.blueprints import admin
-from dso_admin.helpers import commit_and_back, own_student_or_404, refused_and_back
+from dso_admin.helpers import commit_and_back, refused_and_back, student_or_404
 from portal.auth import current_actor, official_required
 from portal.extensions import db
 from portal.models import ReportingObligation
@@ -19,7 +19,7 @@ from portal.web import redirect_or_swap
 @official_required
 def review_evaluation_obligation(sevis_id: str, obligation_id: int):
     """Mark an uploaded Form I-983 evaluation reviewed (completes its obligation); refused with the reason otherwise."""
-    student = own_student_or_404(sevis_id)
+    student = student_or_404(sevis_id)
     obligation = db.session.get(ReportingObligation, obligation_id)
     if obligation is None or obligation.student_id != student.id:
         abort(404)

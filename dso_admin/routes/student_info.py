@@ -9,15 +9,13 @@ from flask import abort, request
 from sqlalchemy.orm import joinedload
 
 from dso_admin.blueprints import admin
-from dso_admin.event_history import ACTOR_LABELS, parse_history_filter, student_history
 from dso_admin.helpers import (
     commit_and_back,
     own_employer_or_404,
     own_opt_or_404,
-    own_school_id,
-    own_student_or_404,
     refused_and_back,
     render_dialog,
+    student_or_404,
 )
 from portal.auth import current_actor, official_required
 from portal.extensions import db
@@ -31,6 +29,7 @@ from portal.services.errors import DomainError, NotFound
 from portal.services.obligations import stem_obligations
 from portal.services.problems import screenshots_for, student_problem_reports
 from portal.services.sevis.results import student_results
+from portal.services.staff_history import ACTOR_LABELS, parse_history_filter, student_history
 from portal.services.student_record import EMPLOYERS_PER_PAGE, student_record
 from portal.web import page_arg, render_page_or_partial
 
@@ -71,7 +70,7 @@ def account_actions(student: Student, has_approved_opt: bool, status) -> list[Ac
 
 def _load(sevis_id: str) -> Student:
     """The official's student with the records an action needs (another school's is a 404)."""
-    return own_student_or_404(sevis_id, joinedload(Student.user), joinedload(Student.school),
+    return student_or_404(sevis_id, joinedload(Student.user), joinedload(Student.school),
                               joinedload(Student.program_records).joinedload(ProgramRecord.opt_authorizations))  # fmt: skip
 
 
@@ -80,7 +79,7 @@ def _load(sevis_id: str) -> Student:
 def student_info(sevis_id: str):
     """The Student Information page of one of the official's students (another school's is a 404)."""
     try:
-        record = student_record(db.session, own_school_id(), sevis_id, today_eastern(),
+        record = student_record(db.session, current_actor(), sevis_id, today_eastern(),
                                 employers_page=page_arg("employers_page"))  # fmt: skip
     except NotFound:
         abort(404)
@@ -166,7 +165,7 @@ def account_action(sevis_id: str, action: str):
 @official_required
 def confirm_restore_employer(sevis_id: str, employer_id: int):
     """The confirmation for Restore (a dialog for htmx, a page without JavaScript); another student's is a 404."""
-    student = own_student_or_404(sevis_id)
+    student = student_or_404(sevis_id)
     employer = own_employer_or_404(student, employer_id)
     return render_dialog("admin/student/_confirm_restore.html", f"Restore {employer.name}", student=student,
                          employer=employer)  # fmt: skip
@@ -197,7 +196,7 @@ def open_document(sevis_id: str, document_id: int):
     photo opens as an image; another school's student, or another student's file, is a 404."""
     from portal.routes.documents import send_document
 
-    document = own_document(db.session, own_student_or_404(sevis_id), document_id)
+    document = own_document(db.session, student_or_404(sevis_id), document_id)
     if document is None:
         abort(404)
     return send_document(document)

@@ -11,14 +11,13 @@ from portal.extensions import db
 from portal.models import utcnow
 from portal.models.enums import OptKind, OptStatus
 from portal.services.clock import today_eastern
+from portal.services.student_alerts import school_alerts
+from portal.services.student_export import export_csv, export_xlsx
 from portal.services.student_search import (
     PAGE_SIZES,
     SORTS,
     account_label_from,
-    export_csv,
-    export_xlsx,
     parse,
-    school_alerts,
     search_students,
 )  # fmt: skip
 from portal.web import render_page_or_partial, wants_partial

@@ -4,22 +4,29 @@ problem-report queue."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from dso_admin.blueprints import support
-from dso_admin.event_history import ACTOR_LABELS, parse_history_filter, student_history
-from dso_admin.helpers import any_student_or_404
+from dso_admin.helpers import student_or_404
 from dso_admin.routes.communications import email_page
 from portal.auth import current_actor, support_required
 from portal.extensions import db
-from portal.models import ProblemReport, ProgramRecord, Student, User
-from portal.models.enums import ProblemStatus, Role
+from portal.models.enums import ProblemStatus
 from portal.services.accounts import account_status
 from portal.services.documents import own_document, student_documents
-from portal.services.errors import DomainError
-from portal.services.problems import screenshots_for, student_problem_reports, update_problem_report
-from portal.services.student_search import look_up_students
+from portal.services.errors import DomainError, NotFound
+from portal.services.problems import (
+    open_report_count,
+    problem_report,
+    report_queue,
+    screenshots_for,
+    staff_member,
+    student_problem_reports,
+    support_staff,
+    update_problem_report,
+)
+from portal.services.staff_history import ACTOR_LABELS, parse_history_filter, student_history
+from portal.services.student_lookup import look_up_students
+from portal.services.student_record import student_for_support
 from portal.services.students import SEVIS_ID_PATTERN
 from portal.services.validation import bounded_int
 from portal.web import page_arg, redirect_or_swap, render_page_or_partial
@@ -36,8 +43,7 @@ def index():
     if SEVIS_ID_PATTERN.fullmatch(raw.upper()):
         return redirect(url_for("support.student", sevis_id=raw.upper()), code=303)
     found = look_up_students(db.session, raw)
-    open_count = db.session.scalar(select(func.count()).select_from(ProblemReport)
-                                   .where(ProblemReport.status.in_((ProblemStatus.NEW, ProblemStatus.IN_PROGRESS))))  # fmt: skip
+    open_count = open_report_count(db.session)
     return render_page_or_partial("support/index.html", "support/_lookup.html", status=422 if found.error else 200,
                                   found=found, open_count=open_count)  # fmt: skip
 
@@ -47,10 +53,10 @@ def index():
 def student(sevis_id: str):
     """What support needs to answer "did it happen?": history, emails, account status, program records, documents and
     problem reports with their screenshots."""
-    found = any_student_or_404(sevis_id)
-    db.session.scalars(select(Student).where(Student.id == found.id).options(
-        selectinload(Student.user), selectinload(Student.school),
-        selectinload(Student.program_records).selectinload(ProgramRecord.opt_authorizations))).all()  # fmt: skip
+    try:
+        found = student_for_support(db.session, current_actor(), sevis_id)
+    except NotFound:
+        abort(404)
     history_filter = parse_history_filter(request.args)
     events, total, types = student_history(db.session, found.id, history_filter)
     emails = email_page({"page": request.args.get("email_page")}, school_id=None, student_id=found.id)
@@ -62,7 +68,7 @@ def student(sevis_id: str):
         actor_labels=ACTOR_LABELS, account=account_status(found.user), per_page=50,
         documents=student_documents(db.session, found), problem_reports=problem_reports,
         screenshots=screenshots_for(db.session, [report.id for report in problem_reports]),
-        statuses=list(ProblemStatus), staff=_support_staff(), **emails,
+        statuses=list(ProblemStatus), staff=support_staff(db.session), **emails,
     )  # fmt: skip
 
 
@@ -73,7 +79,7 @@ def open_document(sevis_id: str, document_id: int):
     downloads, a photo opens as an image; a file that is not this student's is a 404."""
     from portal.routes.documents import send_document
 
-    document = own_document(db.session, any_student_or_404(sevis_id), document_id)
+    document = own_document(db.session, student_or_404(sevis_id), document_id)
     if document is None:
         abort(404)
     return send_document(document)
@@ -89,23 +95,11 @@ def problems():
     except ValueError:
         status = None
     page = page_arg()
-    conditions = [ProblemReport.status == status] if status else [
-        ProblemReport.status.in_((ProblemStatus.NEW, ProblemStatus.IN_PROGRESS))]
-    total = db.session.scalar(select(func.count()).select_from(ProblemReport).where(*conditions))
-    reports = list(db.session.scalars(
-        select(ProblemReport).where(*conditions).order_by(ProblemReport.created_at, ProblemReport.id)
-        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-        .options(selectinload(ProblemReport.assigned_to), selectinload(ProblemReport.student))))  # fmt: skip
+    reports, total = report_queue(db.session, status, page=page, per_page=PER_PAGE)
     return render_page_or_partial("support/problems.html", "support/_problems.html", reports=reports, total=total,
                                   page_number=page, per_page=PER_PAGE, status=status, statuses=list(ProblemStatus),
-                                  staff=_support_staff(),
+                                  staff=support_staff(db.session),
                                   screenshots=screenshots_for(db.session, [report.id for report in reports]))  # fmt: skip
-
-
-def _support_staff() -> list[User]:
-    """Whom a report can be assigned to: support staff still active, by name."""
-    return list(db.session.scalars(select(User).where(User.role == Role.SUPPORT, User.deactivated_at.is_(None))
-                                   .order_by(User.display_name, User.id)))  # fmt: skip
 
 
 @support.post("/problems/<int:report_id>")
@@ -113,7 +107,7 @@ def _support_staff() -> list[User]:
 def update_problem(report_id: int):
     """Assign, set the status, or write a note the student sees (the answer), through the problems service; back to the
     queue, or to the student's page when the form came from there."""
-    report = db.session.get(ProblemReport, report_id)
+    report = problem_report(db.session, report_id)
     if report is None:
         abort(404)
     back = (url_for("support.student", sevis_id=report.student.sevis_id) if request.form.get("back") == "student"
@@ -122,7 +116,7 @@ def update_problem(report_id: int):
     raw_assignee = request.form.get("assignee") or ""
     if raw_assignee:
         assignee_id = bounded_int(raw_assignee, minimum=1)
-        if assignee_id is None or (assignee := db.session.get(User, assignee_id)) is None:
+        if assignee_id is None or (assignee := staff_member(db.session, assignee_id)) is None:
             flash("Choose a member of support staff from the list.", "error")
             return redirect_or_swap(back)
     note = request.form.get("note_to_student")

@@ -20,6 +20,7 @@ from portal.services.office_contact import OfficeContact, office_contact
 from portal.services.officials import active_officials
 from portal.services.timeline import Timeline
 from portal.services.timeline.database import student_timeline
+from portal.services.visibility import may_see
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def require_actor_may_change(session: Session, student: Student, actor: Actor, *
     if actor.is_support:
         raise NotAllowed("Support staff read records; they never change them.")
     if actor.is_student:
-        if actor.student_id is not None and actor.student_id != student.id:
+        if not may_see(actor, student):
             raise NotAllowed(f"You can change only your own {what}.")
         (access or student_access(session, student, today=today)).require_edit()
 

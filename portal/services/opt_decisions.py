@@ -18,13 +18,14 @@ from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound,
 from portal.services.events import record_event
 from portal.services.obligations import add_participation_validation, add_stem_obligations, sync_stem_obligations
 from portal.services.students import check_date_range, normalize_email, open_program_record
+from portal.services.visibility import may_see
 
 
 def _check_may_record(actor: Actor, student: Student) -> None:
     """Officials of the student's school, the system and the data feed may record decisions; nobody else."""
     if actor.is_student or actor.is_support:
         raise NotAllowed("Only the student's school officials can change a SEVIS record.")
-    if actor.school_id is not None and actor.school_id != student.school_id:
+    if not may_see(actor, student):
         raise NotFound("No such student at your school.")
 
 

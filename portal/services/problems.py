@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 
 from portal.mail.outbox import queue_email
 from portal.models import Document, ProblemReport, Student, User
@@ -18,6 +18,7 @@ from portal.services.validation import clean_text
 MAX_SCREENSHOTS = 3
 DESCRIPTION_MAX = 5000
 SUMMARY_MAX = 300
+OPEN_STATUSES = (ProblemStatus.NEW, ProblemStatus.IN_PROGRESS)  # the queue shows these unless asked otherwise
 NO_NOTE_ANSWER = "Support marked your report as answered. Sign in and open Report a problem to see it."
 
 
@@ -128,3 +129,36 @@ def screenshots_for(session: Session, report_ids: list[int]) -> dict[int, list[D
                                         .order_by(Document.id)):  # fmt: skip
             grouped[document.problem_report_id].append(document)
     return grouped
+
+
+def open_report_count(session: Session) -> int:
+    """How many reports wait for support: new or in progress (one statement)."""
+    return session.scalar(select(func.count()).select_from(ProblemReport).where(ProblemReport.status.in_(OPEN_STATUSES)))
+
+
+def report_queue(session: Session, status: ProblemStatus | None, *, page: int, per_page: int) -> tuple[list, int]:
+    """A page of the queue, oldest first, with its total: reports in ``status``, or the open ones (two statements and
+    the assignees and students)."""
+    conditions = [ProblemReport.status == status] if status else [ProblemReport.status.in_(OPEN_STATUSES)]
+    total = session.scalar(select(func.count()).select_from(ProblemReport).where(*conditions))
+    reports = list(session.scalars(
+        select(ProblemReport).where(*conditions).order_by(ProblemReport.created_at, ProblemReport.id)
+        .limit(per_page).offset((page - 1) * per_page)
+        .options(selectinload(ProblemReport.assigned_to), selectinload(ProblemReport.student))))  # fmt: skip
+    return reports, total
+
+
+def problem_report(session: Session, report_id: int) -> ProblemReport | None:
+    """One report by its number, or None."""
+    return session.get(ProblemReport, report_id)
+
+
+def support_staff(session: Session) -> list[User]:
+    """Whom a report can be assigned to: support staff still active, by name."""
+    return list(session.scalars(select(User).where(User.role == Role.SUPPORT, User.deactivated_at.is_(None))
+                                .order_by(User.display_name, User.id)))  # fmt: skip
+
+
+def staff_member(session: Session, user_id: int) -> User | None:
+    """The user a report is to be assigned to, by id, or None (``update_problem_report`` refuses one not in support)."""
+    return session.get(User, user_id)

@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.models import Document, Employer, ProgramRecord, Student
-from portal.services.student_search import check_school_student
+from portal.services.actors import Actor
 from portal.services.timeline import EmploymentState, Job, OptView, Timeline
 from portal.services.timeline.database import student_timeline
+from portal.services.visibility import visible_student
 
 EMPLOYERS_PER_PAGE = 50
 
@@ -56,13 +57,13 @@ class StudentRecord:
         return next((view for view in self.timeline.opts if view.facts.id == opt_id), None)
 
 
-def student_record(session: Session, school_id: int, sevis_id: str, today: date, *,
+def student_record(session: Session, actor: Actor, sevis_id: str, today: date, *,
                    employers_page: int = 1) -> StudentRecord:  # fmt: skip
-    """The Student Information page's read of one of the school's students on ``today``; NotFound for anyone else."""
+    """The Student Information page's read of a student ``actor`` may see, on ``today``; NotFound for anyone else."""
     # One row per program record and OPT (a handful); addresses apart, read in the order they always were.
-    student = check_school_student(session, school_id, sevis_id, joinedload(Student.user), joinedload(Student.school),
-                                   joinedload(Student.program_records).joinedload(ProgramRecord.opt_authorizations),
-                                   selectinload(Student.addresses))  # fmt: skip
+    student = visible_student(session, actor, sevis_id, joinedload(Student.user), joinedload(Student.school),
+                              joinedload(Student.program_records).joinedload(ProgramRecord.opt_authorizations),
+                              selectinload(Student.addresses))  # fmt: skip
     timeline = student_timeline(session, student, today)
     employers_page = max(employers_page, 1)
     # Paged like every list: a record with thousands of employers must not make the page slow. The total comes
@@ -80,3 +81,10 @@ def student_record(session: Session, school_id: int, sevis_id: str, today: date,
                          employers=[EmployerRow(row.Employer, jobs.get(row.Employer.id)) for row in rows],
                          employer_total=rows[0].total if rows else 0, employers_page=employers_page,
                          documents=documents)  # fmt: skip
+
+
+def student_for_support(session: Session, actor: Actor, sevis_id: str) -> Student:
+    """A student ``actor`` may see, with the account, school, program records and OPTs support's page shows; NotFound
+    for anyone else."""
+    return visible_student(session, actor, sevis_id, selectinload(Student.user), selectinload(Student.school),
+                           selectinload(Student.program_records).selectinload(ProgramRecord.opt_authorizations))

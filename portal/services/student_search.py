@@ -1,14 +1,14 @@
-"""The school's students list: search, filters, sorting, pages and alerts, in a constant number of statements."""
+"""The school's students list: the search, its filters, sorting and pages, and what a row shows, in a constant number
+of statements. The export (student_export) and the alerts (student_alerts) read the same conditions."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import cache
 
-from sqlalchemy import Boolean, Date, Integer, and_, bindparam, case, cast, exists, func, or_, select, union
+from sqlalchemy import Boolean, Integer, any_, bindparam, case, cast, exists, func, or_, select, union
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -24,13 +24,10 @@ from portal.models import (
     User,
     utcnow,
 )  # fmt: skip
-from portal.models.base import UTCDateTime
 from portal.models.enums import EmployerReview, OptKind, OptStatus
 from portal.models.student import student_full_name
 from portal.services.clock import start_of_day_utc, today_eastern
-from portal.services.exports import csv_chunks, xlsx_chunks
-from portal.services.exports_postgresql import csv_copy_chunks, xlsx_copy_chunks
-from portal.services.timeline import NEARING_LIMIT_REMAINING, MarkKind
+from portal.services.timeline import MarkKind
 
 PAGE_SIZES = (10, 25, 50, 100, 250, 500, 1000)  # as SEVIS lists offer
 SORTS = {
@@ -152,7 +149,7 @@ def on_the_timeline(kind: MarkKind, day, school_id):
     return Student.id.in_(select(TimelineMark.student_id).where(*marked(kind, day, school_id)))
 
 
-def _marked_employer_id():
+def marked_employer_id():
     """A current_employer mark's employer id (its ``detail``); the CASE keeps the cast off other kinds' details."""
     return case((TimelineMark.kind == str(MarkKind.CURRENT_EMPLOYER), cast(TimelineMark.detail, Integer)))
 
@@ -220,7 +217,7 @@ def _compile_id_among_postgresql(element, compiler, **kw):
     return f"{compiler.process(column, **kw)} = ANY(ARRAY{compiler.process(ids, **kw)})"
 
 
-def _conditions(school_id: int, query: StudentQuery, today: date, now: datetime) -> list:
+def list_conditions(school_id: int, query: StudentQuery, today: date, now: datetime) -> list:
     conditions = [Student.school_id == school_id]
     q = query.q
     if q:
@@ -262,99 +259,32 @@ def _conditions(school_id: int, query: StudentQuery, today: date, now: datetime)
     return conditions
 
 
-def _ordering(query: StudentQuery, source=None):
+def list_order(query: StudentQuery, source=None):
     """The ORDER BY of the list, on the students table or on a subquery with its column names."""
     columns = [source.c[column.key] if source is not None else column for column in SORTS[query.sort]]
     return [column.desc() if query.descending else column.asc() for column in columns]
 
 
 # An alias: the conditions' own EXISTS on users must not correlate to the list's join with the account.
-_ACCOUNT = User.__table__.alias("account")
+ACCOUNT = User.__table__.alias("account")
 
 
 def _with_account(source, query: StudentQuery):
     """The columns a list row shows from ``source`` (students, or a page of them) with the account's state, in order."""
     return (
         select(source.c.id, source.c.sevis_id, source.c.surname, source.c.given_name, source.c.email,
-               _ACCOUNT.c.id.is_not(None).label("has_user"), _ACCOUNT.c.locked_until,
-               _ACCOUNT.c.password_hash.is_not(None).label("has_password"))
-        .outerjoin(_ACCOUNT, _ACCOUNT.c.student_id == source.c.id)
-        .order_by(*_ordering(query, source))
-    )  # fmt: skip
-
-
-EXPORT_HEADER = ["SEVIS ID", "Surname", "Given name", "Email", "OPT type", "OPT status", "OPT start", "OPT end",
-                 "Portal account", "Current employer", "Approved OPT without current employer",
-                 "Unemployment nearing the limit"]  # fmt: skip
-YES, NO = "Yes", "No"
-
-
-def _marked_today(kind: MarkKind, school_id: int, today: date, name: str):
-    """The school's students with a mark of ``kind`` covering ``today``: one row each (a kind's periods never overlap)."""
-    return select(TimelineMark.student_id).where(*marked(kind, today, school_id)).subquery(name)
-
-
-def export_rows_query(school_id: int, query: StudentQuery, *, today: date | None = None, as_text: bool = False):
-    """The export: the same students in the same order, a row each of what the list shows (the OPT ``latest_opt_rows``
-    gives, ``account_label_from``, the timeline's current employer) and the timeline's two alerts, in one statement.
-
-    The current employer and the alerts are the timeline's marks covering ``today``. Unemployment days used are not
-    here: they depend on the day and are the timeline's to count (Student Information shows them).
-    ``as_text`` (PostgreSQL's COPY writes the cells): dates as ISO text and the sort keys as key0, key1 ...
-    """
-    today = today or today_eastern()
-    now = utcnow()
-    # Each student's first row by these orders, ranked for the whole school at once (not a subquery per student).
-    opts = _first_per_student(
-        select(ProgramRecord.student_id, OptAuthorization.kind, OptAuthorization.status, OptAuthorization.start_date,
-               OptAuthorization.end_date)
-        .join(OptAuthorization, OptAuthorization.program_record_id == ProgramRecord.id),
-        ProgramRecord.student_id, school_id,
-        (ProgramRecord.created_at.desc(), ProgramRecord.id.desc(), OptAuthorization.start_date.desc(),
-         OptAuthorization.id.desc()))  # fmt: skip
-    employers = (select(TimelineMark.student_id, Employer.name)
-                 .join(Employer, Employer.id == _marked_employer_id())
-                 .where(*marked(MarkKind.CURRENT_EMPLOYER, today, school_id)).subquery("current_employers"))  # fmt: skip
-    unemployed = _marked_today(MarkKind.UNEMPLOYED, school_id, today, "unemployed")
-    nearing = _marked_today(MarkKind.NEARING_LIMIT, school_id, today, "nearing_limit")
-    account = case((_ACCOUNT.c.id.is_(None), "Not created"), (_ACCOUNT.c.locked_until > now, "Locked"),
-                   (_ACCOUNT.c.password_hash.is_(None), "Invitation sent"), else_="Active")  # account_label()'s answers
-    start, end = opts.c.start_date, opts.c.end_date
-    keys = []
-    if as_text:
-        start, end = func.to_char(start, "YYYY-MM-DD"), func.to_char(end, "YYYY-MM-DD")
-        keys = [column.label(f"key{index}") for index, column in enumerate(SORTS[query.sort])]
-    return (
-        select(Student.sevis_id, Student.surname, Student.given_name, Student.email, opts.c.kind, opts.c.status,
-               start.label("opt_start"), end.label("opt_end"), account.label("account"),
-               employers.c.name.label("employer"),
-               case((unemployed.c.student_id.is_(None), NO), else_=YES).label("unemployed"),
-               case((nearing.c.student_id.is_(None), NO), else_=YES).label("nearing_limit"), *keys)
-        .outerjoin(_ACCOUNT, _ACCOUNT.c.student_id == Student.id)
-        .outerjoin(opts, and_(opts.c.student_id == Student.id, opts.c.rank == 1))
-        .outerjoin(employers, employers.c.student_id == Student.id)
-        .outerjoin(unemployed, unemployed.c.student_id == Student.id)
-        .outerjoin(nearing, nearing.c.student_id == Student.id)
-        .where(*_conditions(school_id, query, today, now))
-        .order_by(*_ordering(query))
+               ACCOUNT.c.id.is_not(None).label("has_user"), ACCOUNT.c.locked_until,
+               ACCOUNT.c.password_hash.is_not(None).label("has_password"))
+        .outerjoin(ACCOUNT, ACCOUNT.c.student_id == source.c.id)
+        .order_by(*list_order(query, source))
     )  # fmt: skip
 
 
 def _any_of(session: Session, column, ids: list[int]):
     """``column IN ids``: one array parameter on PostgreSQL (thousands of ids compile and send cheaply)."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy import Integer, any_, bindparam
-        from sqlalchemy.dialects.postgresql import ARRAY
-
         return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
     return column.in_(ids)
-
-
-def _first_per_student(statement, student_id, school_id: int, order):
-    """``statement`` for the school's students with a ``rank`` column: 1 on each student's first row by ``order``."""
-    rank = func.row_number().over(partition_by=student_id, order_by=order).label("rank")
-    return (statement.add_columns(rank).join(Student, Student.id == student_id).where(Student.school_id == school_id)
-            .subquery())  # fmt: skip
 
 
 def latest_opt_rows(session: Session, student_ids: list[int]) -> dict:
@@ -378,47 +308,11 @@ def current_employer_names(session: Session, school_id: int, student_ids: list[i
         return {}
     rows = session.connection().execute(
         select(TimelineMark.student_id, Employer.name)
-        .join(Employer, Employer.id == _marked_employer_id())
+        .join(Employer, Employer.id == marked_employer_id())
         .where(*marked(MarkKind.CURRENT_EMPLOYER, today, school_id), _any_of(session, TimelineMark.student_id, student_ids))
         .order_by(TimelineMark.student_id, TimelineMark.starts_on)
     ).all()  # fmt: skip
     return {student_id: name for student_id, name in rows}
-
-
-def export_csv(session: Session, school_id: int, query: StudentQuery, *, today: date | None = None) -> Iterator[bytes]:
-    """The list (all pages) as CSV chunks: written by PostgreSQL and streamed with COPY there, else row by row."""
-    if session.get_bind().dialect.name != "postgresql":
-        return (chunk.encode() for chunk in csv_chunks(EXPORT_HEADER, export_rows(session, school_id, query, today=today)))
-    return csv_copy_chunks(session, EXPORT_HEADER, export_rows_query(school_id, query, today=today, as_text=True),
-                           **_export_layout(query))  # fmt: skip
-
-
-def export_xlsx(session: Session, school_id: int, query: StudentQuery, *, today: date | None = None) -> Iterator[bytes]:
-    """The list (all pages) as XLSX chunks, as ``export_csv``."""
-    if session.get_bind().dialect.name != "postgresql":
-        return xlsx_chunks(EXPORT_HEADER, export_rows(session, school_id, query, today=today), sheet="Students")
-    statement = export_rows_query(school_id, query, today=today, as_text=True)
-    number = func.row_number().over(order_by=_ordering(query)) + 1
-    return xlsx_copy_chunks(session, EXPORT_HEADER, statement.add_columns(number.label("row_number")), sheet="Students",
-                            **_export_layout(query))  # fmt: skip
-
-
-def export_rows(session: Session, school_id: int, query: StudentQuery, *, today: date | None = None) -> Iterator:
-    """The export's rows as Python reads them (SQLite's export), in batches so memory stays flat."""
-    statement = export_rows_query(school_id, query, today=today).execution_options(stream_results=True,
-                                                                                   max_row_buffer=5000)  # fmt: skip
-    for partition in session.connection().execute(statement).partitions(5000):
-        yield from partition
-
-
-def _export_layout(query: StudentQuery) -> dict:
-    columns = ["sevis_id", "surname", "given_name", "email", "kind", "status", "opt_start", "opt_end", "account",
-               "employer", "unemployed", "nearing_limit"]  # fmt: skip
-    return {"columns": columns, "order": [f"key{index}" for index in range(len(SORTS[query.sort]))],
-            "descending": query.descending,
-            # the SEVIS ID and OPT kind and status (checked by the database), ISO dates, the account's state, Yes/No
-            "plain": frozenset({"sevis_id", "kind", "status", "opt_start", "opt_end", "account", "unemployed",
-                                "nearing_limit"})}  # fmt: skip
 
 
 @dataclass
@@ -445,7 +339,7 @@ class StudentPage:
 def search_students(session: Session, school_id: int, query: StudentQuery, *, today: date | None = None) -> StudentPage:
     """One page of the school's students for ``query``, with the total: three statements (five past the last page)."""
     today = today or today_eastern()
-    conditions = _conditions(school_id, query, today, utcnow())
+    conditions = list_conditions(school_id, query, today, utcnow())
     count = select(func.count()).select_from(Student).where(*conditions)
 
     def page_rows() -> list:
@@ -454,7 +348,7 @@ def search_students(session: Session, school_id: int, query: StudentQuery, *, to
         page = (
             select(Student.id, Student.sevis_id, Student.surname, Student.given_name, Student.email, Student.updated_at,
                    count.correlate(None).scalar_subquery().label("total"))
-            .where(*conditions).order_by(*_ordering(query))
+            .where(*conditions).order_by(*list_order(query))
             .limit(query.per_page).offset((query.page - 1) * query.per_page)
             .subquery("page")
         )  # fmt: skip
@@ -489,112 +383,3 @@ def account_label_from(has_user: bool, locked_until: datetime | None, has_passwo
     if not has_password:
         return "Invitation sent"
     return "Active"
-
-
-# --- Alerts (the SEVIS convention: an alert appears only when someone is on it) --------------
-
-ALERTS = (
-    ("no_employer", "Approved OPT without current employer information"),
-    ("nearing_limit", f"Unemployment nearing the limit: {NEARING_LIMIT_REMAINING} or fewer unemployment days left "
-                      "(days without employment add up over the whole OPT, as SEVIS counts them)"),
-    ("overdue", "Reporting overdue"),
-    ("locked", "Locked portal accounts"),
-    ("stem_review", "STEM employers waiting for your review"),
-)
-ALERT_ARGS = {"no_employer": {"no_employer": "1"}, "nearing_limit": {"nearing_limit": "1"},
-              "overdue": {"overdue": "1"}, "locked": {"account": "locked"}, "stem_review": {"stem_review": "1"}}  # fmt: skip
-
-
-@dataclass
-class Alert:
-    key: str
-    label: str
-    count: int
-    args: dict
-
-
-@cache
-def _alert_counts():
-    """The counts of every alert as one statement, built once: the school and the day are its parameters."""
-    school_id = bindparam("school_id", type_=Integer)
-    today = bindparam("today", type_=Date)
-
-    def students_marked(kind: MarkKind):
-        # On the marks' (school, kind, period) index alone: the students the filter lists (one mark each a day).
-        return select(func.count(TimelineMark.student_id.distinct())).where(*marked(kind, today, school_id))
-
-    def students_where(condition):
-        return select(func.count()).select_from(Student).where(Student.school_id == school_id, condition)
-
-    counts = {
-        "no_employer": students_marked(MarkKind.UNEMPLOYED),
-        "nearing_limit": students_marked(MarkKind.NEARING_LIMIT),
-        "overdue": students_where(reporting_overdue(today)),
-        "locked": students_where(locked_account(bindparam("now", type_=UTCDateTime))),
-        "stem_review": students_where(stem_employer_waiting()),
-    }
-    # One scalar subquery per alert, each planned on its own index and reading only the students on it.
-    return select(*[count.scalar_subquery().label(key) for key, count in counts.items()])
-
-
-def school_alerts(session: Session, school_id: int, *, today: date | None = None) -> list[Alert]:
-    """The alerts that have someone on them on ``today``, with their counts, in one statement."""
-    counts = session.execute(_alert_counts(), {"school_id": school_id, "today": today or today_eastern(),
-                                               "now": utcnow()}).one()  # fmt: skip
-    return [Alert(key, label, int(getattr(counts, key)), ALERT_ARGS[key]) for key, label in ALERTS
-            if getattr(counts, key)]  # fmt: skip
-
-
-def check_school_student(session: Session, school_id: int | None, sevis_id: str, *options) -> Student:
-    """The student with ``sevis_id`` at ``school_id`` (any school when None), loaded with ``options``; else NotFound."""
-    from portal.services.errors import NotFound
-
-    sevis_id = (sevis_id or "").strip().upper()
-    if not _SEVIS_ID.fullmatch(sevis_id):
-        raise NotFound("There is no student with that SEVIS ID at your school.")
-    statement = select(Student).where(Student.sevis_id == sevis_id).options(*options)
-    if school_id is not None:
-        statement = statement.where(Student.school_id == school_id)
-    student = session.scalars(statement).unique().one_or_none()
-    if student is None:
-        raise NotFound("There is no student with that SEVIS ID at your school.")
-    return student
-
-
-LOOK_UP_LIMIT = 50
-LOOK_UP_MIN = 2
-
-
-@dataclass
-class LookUp:
-    """Support's look-up: what was asked, the students found (by name), and whether there were more than shown."""
-
-    q: str
-    students: list
-    more: bool
-    error: str | None = None
-
-
-def look_up_students(session: Session, raw: str | None, *, limit: int | None = None) -> LookUp:
-    """Support's look-up across every school: students whose name or email contains the text, or whose SEVIS ID
-    starts with it, by name, at most ``limit`` (one statement). Too short, too long or control characters: a message
-    in ``error`` and no query."""
-    from sqlalchemy.orm import joinedload
-
-    limit = limit or LOOK_UP_LIMIT
-    q = (raw or "").strip()
-    if not q:
-        return LookUp(q, [], False)
-    if len(q) > MAX_QUERY or any(ord(ch) < 32 for ch in q):
-        return LookUp("", [], False, f"Search for a name, an email or a SEVIS ID (at most {MAX_QUERY} characters).")
-    if len(q) < LOOK_UP_MIN:
-        return LookUp(q, [], False, f"Type at least {LOOK_UP_MIN} characters of a name, an email or a SEVIS ID.")
-    pattern = "%" + like_escape(q.lower()) + "%"
-    parts = [select(Student.id).where(full_name_expression().like(pattern, escape="\\")),
-             select(Student.id).where(Student.email.like(pattern, escape="\\"))]  # fmt: skip
-    if re.fullmatch(r"[Nn]\d{1,10}", q):
-        parts.append(select(Student.id).where(Student.sevis_id.like(q.upper() + "%")))
-    students = list(session.scalars(
-        select(Student).where(Student.id.in_(union(*parts).scalar_subquery())).options(joinedload(Student.school))
-        .order_by(Student.surname, Student.given_name, Student.id).limit(limit + 1)))  # fmt: skip
-    return LookUp(q, students[:limit], len(students) > limit)

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from portal.models import OutboxEmail, TimelineMark
 from portal.models.enums import EmailStatus, EmployerReview, EmploymentTime, OptStatus, Role
 from portal.services.clock import EASTERN, add_months, long_date
-from portal.services.student_search import EXPORT_HEADER
+from portal.services.student_export import EXPORT_HEADER
 from portal.services.timeline import EMAIL_THRESHOLDS, Timeline, timeline_for
 from portal.services.timeline.database import load_facts, student_timeline
 from portal.worker.daily_sweep import SWEPT_MARKS

@@ -36,17 +36,6 @@ def test_search_finds_by_name_sevis_id_email_or_employer(client, factory, school
     assert student.sevis_id in body and decoy.sevis_id not in body
 
 
-def test_a_student_matching_in_several_places_is_listed_and_counted_once(factory, school):
-    from portal.services.student_search import parse, search_students
-
-    student = factory.student(school=school, surname="Garcia", given_name="Garcia", email="garcia@example.edu")
-    factory.employer(student, name="Garcia Labs")
-    factory.employer(student, name="Garcia Works")
-    factory.student(surname="Garcia")  # another school's
-    page = search_students(factory.session, school.id, parse({"q": "garcia"}))
-    assert page.total == 1 and [row.id for row in page.rows] == [student.id]
-
-
 def test_search_treats_wildcards_as_characters(client, factory, school, dso):
     factory.student(school=school, surname="Plain")
     body = _get(client, q="%").get_data(as_text=True)
@@ -140,7 +129,8 @@ def test_the_export_files_hold_the_rows_byte_for_byte_as_python_writes_them(clie
     import zipfile
 
     from portal.services.exports import csv_chunks, xlsx_chunks
-    from portal.services.student_search import EXPORT_HEADER, export_rows, parse
+    from portal.services.student_export import EXPORT_HEADER, export_rows
+    from portal.services.student_search import parse
 
     stem = factory.student(school=school, surname='=Stem "Quoted", <Jr> & Co', given_name="\u00a0Ana ")
     factory.stem_opt(stem)

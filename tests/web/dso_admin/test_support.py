@@ -67,11 +67,11 @@ def test_a_full_sevis_id_opens_the_student_with_either_parameter(client, factory
 
 
 def test_the_look_up_is_capped_and_says_there_are_more(client, factory, support_user, monkeypatch):
-    from portal.services import student_search
+    from portal.services import student_lookup
 
     for number in range(4):
         factory.student(surname=f"Capped{number}")
-    monkeypatch.setattr(student_search, "LOOK_UP_LIMIT", 3)
+    monkeypatch.setattr(student_lookup, "LOOK_UP_LIMIT", 3)
     body = client.get("/support/", query_string={"q": "capped"}).get_data(as_text=True)
     assert "Capped2" in body and "Capped3" not in body and "Only the first 3 are shown" in body
 

@@ -15,7 +15,8 @@ import time_machine
 
 from portal.models.enums import EmployerReview, Role
 from portal.services.clock import EASTERN
-from portal.services.student_search import EXPORT_HEADER, school_alerts
+from portal.services.student_alerts import school_alerts
+from portal.services.student_export import EXPORT_HEADER
 from portal.services.timeline.database import student_timeline
 
 

@@ -1,4 +1,5 @@
-"""The event history panel the workspace shows: filters by actor kind, event kind and date, paginated."""
+"""The event history officials and support read on a student's page: filtered by who acted, the kind of event and the
+dates, a page at a time."""
 
 from __future__ import annotations
 
