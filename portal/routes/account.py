@@ -60,7 +60,7 @@ def _usable_link(token: str, purpose: LinkPurpose):
     if not problem:
         closed = closed_account_for(db.session, link.user.student)
         return (link, None) if closed is None else (link, _no_store(closed_page(closed)))
-    return link, _no_store(render_page_or_partial("pages/account_link_problem.html", "partials/_account_link_problem.html",
+    return link, _no_store(render_page_or_partial("account/link_problem.html", "account/_link_problem.html",
                                                   status=404 if link is None else 410, problem=problem))  # fmt: skip
 
 
@@ -86,8 +86,8 @@ def create(token: str):
         except DomainError as err:
             db.session.commit()  # a wrong SEVIS ID counts even though the form is refused
             if accounts.link_problem(link):
-                return _no_store(render_page_or_partial("pages/account_link_problem.html",
-                                                        "partials/_account_link_problem.html", status=410, problem=err.message))  # fmt: skip
+                return _no_store(render_page_or_partial("account/link_problem.html",
+                                                        "account/_link_problem.html", status=410, problem=err.message))  # fmt: skip
             error = _attach(form, err)
         else:
             db.session.commit()
@@ -101,7 +101,7 @@ def create(token: str):
             session[ARRIVED_AFTER_SETUP] = True
             return redirect_or_swap(url_for("auth.sign_in"))
     status = 422 if form.is_submitted() else 200
-    return _no_store(render_page_or_partial("pages/account_create.html", "partials/_account_create_form.html",
+    return _no_store(render_page_or_partial("account/create.html", "account/_create_form.html",
                                             status=status, form=form, error=error, link=link, token=token,
                                             finished_before=finished_before, official=official))  # fmt: skip
 
@@ -122,10 +122,10 @@ def reset_request():
             _attach(form, err)  # refused before anything was added
         else:
             db.session.commit()
-            return render_page_or_partial("pages/password_reset_request.html", "partials/_password_reset_request.html",
+            return render_page_or_partial("account/password_reset_request.html", "account/_password_reset_request.html",
                                           form=form, sent=True)  # fmt: skip
     status = 422 if form.is_submitted() else 200
-    return render_page_or_partial("pages/password_reset_request.html", "partials/_password_reset_request.html",
+    return render_page_or_partial("account/password_reset_request.html", "account/_password_reset_request.html",
                                   status=status, form=form, sent=False)  # fmt: skip
 
 
@@ -151,7 +151,7 @@ def reset(token: str):
             session[ARRIVED_AFTER_SETUP] = True
             return redirect_or_swap(url_for("auth.sign_in"))
     status = 422 if form.is_submitted() else 200
-    return _no_store(render_page_or_partial("pages/password_reset.html", "partials/_password_reset_form.html",
+    return _no_store(render_page_or_partial("account/password_reset.html", "account/_password_reset_form.html",
                                             status=status, form=form, error=error, token=token))  # fmt: skip
 
 
@@ -177,7 +177,7 @@ def change_password():
             flash("Your password is changed. You were signed out on your other devices.", "success")
             return redirect_or_swap(continue_after_step() if forced else url_for(".security"))
     status = 422 if form.is_submitted() else 200
-    return render_page_or_partial("pages/password_change.html", "partials/_password_change_form.html",
+    return render_page_or_partial("account/password_change.html", "account/_password_change_form.html",
                                   status=status, form=form, error=error, forced=forced)  # fmt: skip
 
 
@@ -191,14 +191,14 @@ def attestation():
         db.session.commit()
         return redirect_or_swap(continue_after_step())
     status = 422 if form.is_submitted() else 200
-    return render_page_or_partial("pages/attestation.html", "partials/_attestation_form.html", status=status, form=form)
+    return render_page_or_partial("auth/attestation.html", "auth/_attestation_form.html", status=status, form=form)
 
 
 @bp.get("/account/security")
 @signed_in_required
 def security():
     """Password, two-step verification and sessions for the signed-in user."""
-    return render_page_or_partial("pages/account_security.html", "partials/_account_security.html",
+    return render_page_or_partial("account/security.html", "account/_security.html",
                                   form=ConfirmForm(), mfa_on=mfa.mfa_enabled(current_user),
                                   mfa_required=mfa.mfa_required(current_user),
                                   codes_left=mfa.recovery_codes_left(db.session, current_user))  # fmt: skip
@@ -236,7 +236,7 @@ def mfa_setup():
             row = current_user_session()
             row.mfa_verified = True
             db.session.commit()
-            response = render_page_or_partial("pages/mfa_recovery_codes.html", "partials/_mfa_recovery_codes.html",
+            response = render_page_or_partial("mfa/recovery_codes.html", "mfa/_recovery_codes.html",
                                               codes=codes, next_url=continue_after_step())  # fmt: skip
             return _no_store(response)
     if form.is_submitted():
@@ -248,11 +248,11 @@ def mfa_setup():
         secret = mfa.shown_secret(current_user)
     required = mfa.mfa_required(current_user)
     if secret is None:
-        page = render_template("pages/mfa_setup.html", form=ConfirmForm(), secret=None, required=required)
+        page = render_template("mfa/setup.html", form=ConfirmForm(), secret=None, required=required)
         return _no_store(make_response(page))
     uri = mfa.provisioning_uri(current_user, current_app.config["SITE_NAME"])
     status = 422 if form.is_submitted() else 200
-    return _no_store(render_page_or_partial("pages/mfa_setup.html", "partials/_mfa_setup_form.html", status=status,
+    return _no_store(render_page_or_partial("mfa/setup.html", "mfa/_setup_form.html", status=status,
                                             form=form, error=error, qr=Markup(mfa.qr_svg(uri)),  # noqa: S704 (segno writes the SVG; no user input)
                                             secret=secret, required=required))  # fmt: skip
 
@@ -310,7 +310,7 @@ def mfa_verify():
             if signed_out is not None:
                 return signed_out
             form.code.errors = ["That code is not right. Type the 6-digit code your app shows now, or a recovery code."]
-    return render_page_or_partial("pages/mfa_verify.html", "partials/_mfa_verify_form.html", status=status,
+    return render_page_or_partial("mfa/verify.html", "mfa/_verify_form.html", status=status,
                                   form=form, error=error)  # fmt: skip
 
 
@@ -363,5 +363,5 @@ def mfa_turn_off():
             flash("Two-step verification is off. You were signed out on your other devices.", "success")
             return redirect_or_swap(url_for(".security"))
     # Every refusal is a 422, which htmx swaps into the dialog (a 503 for an unreadable secret would not show).
-    return render_page_or_partial("pages/mfa_turn_off.html", "partials/_mfa_turn_off.html",
+    return render_page_or_partial("mfa/turn_off.html", "mfa/_turn_off.html",
                                   status=422 if form.is_submitted() else 200, form=form, error=error)  # fmt: skip
