@@ -28,3 +28,4 @@ s#"partials/_mfa_turn_off.html"#"mfa/_turn_off.html"#g
 s#"partials/_flashes.html"#"_flashes.html"#g
 s#"partials/_notices.html"#"_notices.html"#g
 s#"partials/_office_contact.html"#"_office_contact.html"#g
+s#"_student_macros.html"#"macros/student.html"#g
