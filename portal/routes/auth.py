@@ -120,7 +120,7 @@ def sign_in():
     # The lockout office is shown once, on the page a signed-in step's lockout redirects to; a sign-in attempt's
     # answer never depends on it (the answer is the same for every address).
     lockout_office = None if form.is_submitted() else _locked_out_office()
-    return render_page_or_partial("pages/sign_in.html", "partials/_sign_in_form.html", status=status, form=form,
+    return render_page_or_partial("auth/sign_in.html", "auth/_sign_in_form.html", status=status, form=form,
                                   error=error, lockout_office=lockout_office,
                                   forced_change_notice=forced_change_notice())  # fmt: skip
 

@@ -20,7 +20,7 @@ def demo_app(database_url):
 
     @bp.get("/__test__/page")
     def page():
-        return render_page_or_partial("pages/sign_in.html", "partials/_sign_in_form.html",
+        return render_page_or_partial("auth/sign_in.html", "auth/_sign_in_form.html",
                                       form=_form(), error=None)  # fmt: skip
 
     @bp.post("/__test__/done")

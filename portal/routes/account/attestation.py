@@ -23,4 +23,4 @@ def attestation():
         db.session.commit()
         return redirect_or_swap(continue_after_step())
     status = 422 if form.is_submitted() else 200
-    return render_page_or_partial("pages/attestation.html", "partials/_attestation_form.html", status=status, form=form)
+    return render_page_or_partial("auth/attestation.html", "auth/_attestation_form.html", status=status, form=form)

@@ -35,8 +35,8 @@ def create(token: str):
         except DomainError as err:
             db.session.commit()  # a wrong SEVIS ID counts even though the form is refused
             if link_problem(link):
-                return no_store(render_page_or_partial("pages/account_link_problem.html",
-                                                       "partials/_account_link_problem.html", status=410, problem=err.message))  # fmt: skip
+                return no_store(render_page_or_partial("account/link_problem.html",
+                                                       "account/_link_problem.html", status=410, problem=err.message))  # fmt: skip
             error = attach_error(form, err)
         else:
             db.session.commit()
@@ -50,6 +50,6 @@ def create(token: str):
             session[ARRIVED_AFTER_SETUP] = True
             return redirect_or_swap(url_for("auth.sign_in"))
     status = 422 if form.is_submitted() else 200
-    return no_store(render_page_or_partial("pages/account_create.html", "partials/_account_create_form.html",
+    return no_store(render_page_or_partial("account/create.html", "account/_create_form.html",
                                            status=status, form=form, error=error, link=link, token=token,
                                            finished_before=finished_before, official=official))  # fmt: skip

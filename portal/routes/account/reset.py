@@ -29,10 +29,10 @@ def reset_request():
             attach_error(form, err)  # refused before anything was added
         else:
             db.session.commit()
-            return render_page_or_partial("pages/password_reset_request.html", "partials/_password_reset_request.html",
+            return render_page_or_partial("account/password_reset_request.html", "account/_password_reset_request.html",
                                           form=form, sent=True)  # fmt: skip
     status = 422 if form.is_submitted() else 200
-    return render_page_or_partial("pages/password_reset_request.html", "partials/_password_reset_request.html",
+    return render_page_or_partial("account/password_reset_request.html", "account/_password_reset_request.html",
                                   status=status, form=form, sent=False)  # fmt: skip
 
 
@@ -58,5 +58,5 @@ def reset(token: str):
             session[ARRIVED_AFTER_SETUP] = True
             return redirect_or_swap(url_for("auth.sign_in"))
     status = 422 if form.is_submitted() else 200
-    return no_store(render_page_or_partial("pages/password_reset.html", "partials/_password_reset_form.html",
+    return no_store(render_page_or_partial("account/password_reset.html", "account/_password_reset_form.html",
                                            status=status, form=form, error=error, token=token))  # fmt: skip

@@ -38,7 +38,7 @@ def change_password():
             flash("Your password is changed. You were signed out on your other devices.", "success")
             return redirect_or_swap(continue_after_step() if forced else url_for(".security"))
     status = 422 if form.is_submitted() else 200
-    return render_page_or_partial("pages/password_change.html", "partials/_password_change_form.html",
+    return render_page_or_partial("account/password_change.html", "account/_password_change_form.html",
                                   status=status, form=form, error=error, forced=forced)  # fmt: skip
 
 
@@ -46,7 +46,7 @@ def change_password():
 @signed_in_required
 def security():
     """Password, two-step verification and sessions for the signed-in user."""
-    return render_page_or_partial("pages/account_security.html", "partials/_account_security.html",
+    return render_page_or_partial("account/security.html", "account/_security.html",
                                   form=ConfirmForm(), mfa_on=mfa.mfa_enabled(current_user),
                                   mfa_required=mfa.mfa_required(current_user),
                                   codes_left=mfa.recovery_codes_left(db.session, current_user))  # fmt: skip

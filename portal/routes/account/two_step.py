@@ -37,7 +37,7 @@ def mfa_setup():
             row = current_user_session()
             row.mfa_verified = True
             db.session.commit()
-            response = render_page_or_partial("pages/mfa_recovery_codes.html", "partials/_mfa_recovery_codes.html",
+            response = render_page_or_partial("mfa/recovery_codes.html", "mfa/_recovery_codes.html",
                                               codes=codes, next_url=continue_after_step())  # fmt: skip
             return no_store(response)
     if form.is_submitted():
@@ -49,11 +49,11 @@ def mfa_setup():
         secret = mfa.shown_secret(current_user)
     required = mfa.mfa_required(current_user)
     if secret is None:
-        page = render_template("pages/mfa_setup.html", form=ConfirmForm(), secret=None, required=required)
+        page = render_template("mfa/setup.html", form=ConfirmForm(), secret=None, required=required)
         return no_store(make_response(page))
     uri = mfa.provisioning_uri(current_user, current_app.config["SITE_NAME"])
     status = 422 if form.is_submitted() else 200
-    return no_store(render_page_or_partial("pages/mfa_setup.html", "partials/_mfa_setup_form.html", status=status,
+    return no_store(render_page_or_partial("mfa/setup.html", "mfa/_setup_form.html", status=status,
                                            form=form, error=error, qr=Markup(mfa.qr_svg(uri)),  # noqa: S704 (segno writes the SVG; no user input)
                                            secret=secret, required=required))  # fmt: skip
 
@@ -111,7 +111,7 @@ def mfa_verify():
             if signed_out is not None:
                 return signed_out
             form.code.errors = ["That code is not right. Type the 6-digit code your app shows now, or a recovery code."]
-    return render_page_or_partial("pages/mfa_verify.html", "partials/_mfa_verify_form.html", status=status,
+    return render_page_or_partial("mfa/verify.html", "mfa/_verify_form.html", status=status,
                                   form=form, error=error)  # fmt: skip
 
 
@@ -164,5 +164,5 @@ def mfa_turn_off():
             flash("Two-step verification is off. You were signed out on your other devices.", "success")
             return redirect_or_swap(url_for(".security"))
     # Every refusal is a 422, which htmx swaps into the dialog (a 503 for an unreadable secret would not show).
-    return render_page_or_partial("pages/mfa_turn_off.html", "partials/_mfa_turn_off.html",
+    return render_page_or_partial("mfa/turn_off.html", "mfa/_turn_off.html",
                                   status=422 if form.is_submitted() else 200, form=form, error=error)  # fmt: skip
