@@ -36,12 +36,7 @@ def mailbox(app, tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def school(factory):
-    return factory.school(name="Northfield University")
-
-
-@pytest.fixture
-def dso(factory, school, db_session):
+def daily_dso(factory, school, db_session):
     official = factory.user(role=Role.DSO, school=school)
     set_digest_cadence(db_session, official, actor=Actor.for_user(official), cadence="daily")
     return official
@@ -128,11 +123,11 @@ def mailbox_files(mailbox):
     return sorted(mailbox.glob("*.eml"))
 
 
-def test_nothing_changed_since_the_last_download_queues_nothing(change, db_session, factory, school, dso, time_machine):
+def test_nothing_changed_since_the_last_download_queues_nothing(change, db_session, factory, school, daily_dso, time_machine):
     time_machine.move_to(at(MONDAY, 6), tick=False)
     assert queue_digests(db_session, MONDAY) == 0  # nothing at all yet
     change(db_session, factory.student(school=school))
-    download(db_session, dso)
+    download(db_session, daily_dso)
     time_machine.move_to(at(MONDAY, 7), tick=False)
     assert queue_digests(db_session, MONDAY) == 0
     assert digests(db_session) == []
@@ -146,7 +141,7 @@ def test_an_official_who_did_not_opt_in_gets_none(change, db_session, factory, s
     assert queue_digests(db_session, MONDAY) == 0
 
 
-def test_counts_are_taken_again_at_send_time(change, db_session, factory, school, dso, mailbox, time_machine):
+def test_counts_are_taken_again_at_send_time(change, db_session, factory, school, daily_dso, mailbox, time_machine):
     """Queued with one student's change; a second student's change before the worker sends it is in the email."""
     time_machine.move_to(at(MONDAY, 6), tick=False)
     first, second = factory.student(school=school), factory.student(school=school)
@@ -164,12 +159,12 @@ def test_counts_are_taken_again_at_send_time(change, db_session, factory, school
     assert "2 students changed" in mailbox_files(mailbox)[0].read_text()
 
 
-def test_a_download_between_queueing_and_sending_cancels_it(change, db_session, factory, school, dso, mailbox, time_machine):
+def test_a_download_between_queueing_and_sending_cancels_it(change, db_session, factory, school, daily_dso, mailbox, time_machine):
     time_machine.move_to(at(MONDAY, 6), tick=False)
     change(db_session, factory.student(school=school))
     assert queue_digests(db_session, MONDAY) == 1
     time_machine.move_to(at(MONDAY, 6, 30), tick=False)
-    download(db_session, dso)
+    download(db_session, daily_dso)
     report = deliver(db_session)
     [email] = digests(db_session)
     assert (report.sent, report.cancelled, email.status) == (0, 1, EmailStatus.CANCELLED)
@@ -196,13 +191,13 @@ def _remove(db_session, official):
     (_switch_to_weekly, "changed their email digest to weekly"),
     (_remove, "no longer a school official"),
 ])  # fmt: skip
-def test_no_digest_for_an_official_who_opted_out_or_left_before_it_was_sent(change, db_session, factory, school, dso, mailbox,
+def test_no_digest_for_an_official_who_opted_out_or_left_before_it_was_sent(change, db_session, factory, school, daily_dso, mailbox,
                                                                             time_machine, meanwhile, reason):  # fmt: skip
     factory.user(role=Role.PRINCIPAL_DSO, school=school)
     time_machine.move_to(at(MONDAY, 6), tick=False)
     change(db_session, factory.student(school=school))
     assert queue_digests(db_session, MONDAY) == 1
-    meanwhile(db_session, dso)
+    meanwhile(db_session, daily_dso)
     assert deliver(db_session).cancelled == 1
     [email] = digests(db_session)
     assert email.status is EmailStatus.CANCELLED and reason in email.cancelled_reason
@@ -226,30 +221,30 @@ def test_a_late_digest_goes_out_only_within_its_period(change, db_session, facto
     assert deliver(db_session).sent == (1 if goes_out else 0)
 
 
-def test_the_digest_counts_only_portal_changes_at_the_officials_school(change, db_session, factory, school, dso, time_machine):
+def test_the_digest_counts_only_portal_changes_at_the_officials_school(change, db_session, factory, school, daily_dso, time_machine):
     time_machine.move_to(at(MONDAY, 6), tick=False)
     student = factory.student(school=school)
     change(db_session, student, actor=Actor.data_feed(school.id))  # SEVIS's own data: never in a change list
     change(db_session, factory.student())  # another school's
-    assert digest_for(db_session, dso).empty
+    assert digest_for(db_session, daily_dso).empty
     change(db_session, student, ChangeKind.DOCUMENT)
-    digest = digest_for(db_session, dso)
+    digest = digest_for(db_session, daily_dso)
     assert (digest.students, [kind.words for kind in digest.kinds]) == (1, ["Documents: 1 student, 1 change"])
 
 
-def test_the_email_names_the_last_download_in_eastern_time_and_links_the_change_list(change, db_session, factory, school, dso,
+def test_the_email_names_the_last_download_in_eastern_time_and_links_the_change_list(change, db_session, factory, school, daily_dso,
                                                                                      mailbox, time_machine):  # fmt: skip
     time_machine.move_to(datetime(2026, 3, 6, 14, 5, tzinfo=EASTERN), tick=False)  # a Friday, EST
-    download(db_session, dso)
+    download(db_session, daily_dso)
     time_machine.move_to(at(MONDAY, 6), tick=False)
     change(db_session, factory.student(school=school))
     queue_digests(db_session, MONDAY)
     deliver(db_session)
     [email] = digests(db_session)
-    assert email.status is EmailStatus.SENT and email.user_id == dso.id and email.to_address == dso.email
+    assert email.status is EmailStatus.SENT and email.user_id == daily_dso.id and email.to_address == daily_dso.email
     text = email.body_text
     assert "since your last change-list download, on March 6, 2026 at 2:05 PM EST" in text
-    assert "Northfield University" in text and "/admin/change-lists" in text and email.reference_code in text
+    assert school.name in text and "/admin/change-lists" in text and email.reference_code in text
     assert "- Contact details: 1 student, 1 change" in text  # words, not the kind's identifier
 
 
