@@ -18,9 +18,9 @@ from portal.models.enums import Role
 from portal.services import mfa
 from portal.services.site_state import REFRESH_SECONDS
 from tests.support.factories import MFA_TEST_SECRET, PASSWORD
+from tests.web.conftest import HX
 
 NEW_PASSWORD = "violet harbor seventy kites"
-HTMX = {"HX-Request": "true"}
 
 
 def _post_sign_in(client, email, password, **kwargs):
@@ -89,7 +89,7 @@ def test_attestation_is_asked_again_at_the_next_sign_in(client, factory, sign_in
 def test_htmx_request_during_a_step_gets_hx_redirect(client, factory):
     user = factory.user(role=Role.STUDENT)
     _post_sign_in(client, user.email, PASSWORD)
-    response = client.get("/account/security", headers=HTMX)
+    response = client.get("/account/security", headers=HX)
     assert response.status_code == 204 and response.headers["HX-Redirect"] == "/attestation"
 
 
@@ -316,7 +316,7 @@ def test_expired_csrf_token_gets_a_clear_message_also_for_htmx(app, client, fact
     try:
         plain = client.post("/account/sign-out-everywhere", data={"csrf_token": "stale"})
         assert plain.status_code == 400 and b"Your form expired" in plain.data
-        swapped = client.post("/account/sign-out-everywhere", headers=HTMX)
+        swapped = client.post("/account/sign-out-everywhere", headers=HX)
         assert swapped.status_code == 400 and b"Your form expired" in swapped.data and b"<html" not in swapped.data
         anonymous_sign_in = app.test_client().post("/", data={"email": "a@b.c", "password": "x"})
         assert anonymous_sign_in.status_code == 400
@@ -332,7 +332,7 @@ def test_known_mfa_secret_of_the_fixture_signs_officials_in(factory, sign_in, cl
 
 
 def test_anonymous_htmx_request_is_redirected_whole_page(client):
-    response = client.get("/account/security", headers=HTMX)
+    response = client.get("/account/security", headers=HX)
     assert response.status_code == 204 and response.headers["HX-Redirect"] == "/"
 
 
