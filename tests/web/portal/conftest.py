@@ -27,3 +27,8 @@ def signed_in(factory, sign_in, student):
     user = factory.user(role=Role.STUDENT, student=student)
     assert sign_in(user).status_code == 303
     return user
+
+
+def post_sign_in(client, email, password, **kwargs):
+    """Send the sign-in form as a person would (the `sign_in` fixture also finishes the steps that follow)."""
+    return client.post("/", data={"email": email, "password": password}, **kwargs)
