@@ -87,7 +87,7 @@ bench: install assets bench-deps
 ## scale-out: two gunicorns + two workers on one PostgreSQL and one Redis; sessions, rate limits, email once
 ## (also part of the PostgreSQL half of `make test`)
 scale-out: install assets system-deps bench-deps
-	PORTAL_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider tests/browser/test_scale_out.py
+	PORTAL_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider tests/integration/test_scale_out.py
 
 clean:
 	rm -rf $(VENV) node_modules portal/static/vendor instance/portal.db*

@@ -120,6 +120,11 @@ def client(app, db_session):
 
 
 @pytest.fixture
+def school(factory):
+    return factory.school()
+
+
+@pytest.fixture
 def count_queries(app):
     """Count SQL statements issued inside a `with count_queries() as counter:` block.
 

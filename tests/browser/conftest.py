@@ -9,6 +9,7 @@ page they visit.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from portal import create_app
+from portal.config import TestConfig
 from tests.browser.harness import ROOT, SmtpSink, Stack
 
 CHROMIUM = Path(os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"))
@@ -252,3 +255,59 @@ def tab_to(page, predicate_js: str, *, limit: int = 60) -> int:
 @pytest.fixture
 def axe():
     return axe_check
+
+
+# -- every GET page -------------------------------------------------------------------------
+ROLES = ["anonymous", "student", "dso", "principal_dso", "support", "operator"]
+SKIP_ENDPOINTS = {"static", "health.healthz"}
+DOWNLOADS = {"csv", "xlsx", "xml", "pdf", "json"}  # files, not pages (the flows check their contents)
+
+
+@functools.cache
+def get_routes() -> list[tuple[str, tuple, set[str] | None]]:
+    """Every GET route of the app's url_map: its path, its arguments, and the roles it allows (None: everyone)."""
+    app = create_app(TestConfig)
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in SKIP_ENDPOINTS or rule.endpoint.endswith(".static"):
+            continue
+        view = app.view_functions[rule.endpoint]
+        allowed = getattr(view, "allowed_roles", None)
+        routes.append((rule.rule, rule.arguments, None if allowed is None else {str(role) for role in allowed}))
+    return sorted(routes)
+
+
+def _fill(path: str, arguments: set[str], seeded: dict) -> str | None:
+    values = {"sevis_id": seeded["student"]["sevis_id"]}
+    if not arguments <= values.keys():
+        return None
+    for name in arguments:
+        path = path.replace(f"<{name}>", values[name]).replace(f"<string:{name}>", values[name])
+    return path
+
+
+def every_get_page(page, seeded: dict, role: str) -> Iterator[tuple[str, object]]:
+    """Open every GET page ``role`` may open, one after another, and yield ``(url, response)`` for each that answers
+    with HTML (whatever its status).
+
+    A route guarded by ``roles_required`` is opened by the roles it allows; an unguarded one by everyone. Path
+    parameters are filled from the seeded data when we know what they mean; other parameterised routes are reached by
+    the user flows instead. Routes that answer with a file are skipped.
+    """
+    for path, arguments, allowed in get_routes():
+        if allowed is not None and role not in allowed:
+            continue
+        url = _fill(path, set(arguments), seeded)
+        if url is None or url.rsplit(".", 1)[-1] in DOWNLOADS:
+            continue
+        if hasattr(page, "console_problems"):
+            page.console_problems.clear()  # a file shown on its own (the favicon) logs about its viewer, not a page
+        try:
+            response = page.goto(url)
+        except Exception as error:  # a route that answers with a file: not a page
+            if "Download is starting" in str(error):
+                continue
+            raise
+        if response is None or "text/html" not in (response.headers.get("content-type") or ""):
+            continue
+        yield url, response

@@ -1,8 +1,9 @@
 """No raw identifier on any page: every GET page of every role, at 320 px and 1280 px, reads as words.
 
 A person reads "Full time", "No" and "September 7, 2027", never ``full_time``, ``False``, ``None`` or ``2027-09-07``.
-The pages come from the app's url_map (as the axe sweep's do), so a new page is swept the day it is added; the
-check reads ``document.body.innerText``, the text a person sees (not attributes, not hidden elements).
+The pages come from the app's url_map (``every_get_page`` in conftest.py, as the axe sweep's do), so a new page is
+swept the day it is added; the check reads ``document.body.innerText``, the text a person sees (not attributes, not
+hidden elements).
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import _new_context, sign_in_as
-from tests.browser.test_every_page_axe import DOWNLOADS, ROLES, ROUTES, _fill
+from tests.browser.conftest import ROLES, _new_context, every_get_page, sign_in_as
 
 WIDTHS = {"320px": {"width": 320, "height": 640}, "1280px": {"width": 1280, "height": 800}}
 
@@ -60,20 +60,7 @@ def test_no_page_shows_a_raw_identifier(sized_page, seeded, role):
     if role != "anonymous":
         sign_in_as(page, seeded, role)
     visited, failures = [], []
-    for path, arguments, allowed in ROUTES:
-        if allowed is not None and role not in allowed:
-            continue
-        url = _fill(path, set(arguments), seeded)
-        if url is None or url.rsplit(".", 1)[-1] in DOWNLOADS:
-            continue
-        try:
-            response = page.goto(url)
-        except Exception as error:  # a route that answers with a file: not a page
-            if "Download is starting" in str(error):
-                continue
-            raise
-        if response is None or "text/html" not in (response.headers.get("content-type") or ""):
-            continue
+    for url, _response in every_get_page(page, seeded, role):
         visited.append(url)
         failures += [f"{url}: {problem}" for problem in _raw_identifiers(page.evaluate("document.body.innerText"))]
     assert visited, f"no page visited as {role}"

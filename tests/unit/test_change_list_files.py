@@ -12,8 +12,8 @@ from portal.services.contact import update_phone
 from tests.unit import test_change_lists as change_list_cases
 from tests.unit.test_change_lists import _awkward_changes, _everything
 
-# The change lists' fixtures, shared with test_change_lists.py.
-dso, school, student_actor = change_list_cases.dso, change_list_cases.school, change_list_cases.student_actor
+# The change lists' own fixtures, shared with test_change_lists.py (school and dso come from tests/unit/conftest.py).
+student_actor = change_list_cases.student_actor
 
 
 def test_the_files_hold_the_rows_byte_for_byte_as_python_writes_them(factory, db_session, school, dso):

@@ -39,16 +39,6 @@ def schema():
     return xmlschema.XMLSchema(str(XSD))
 
 
-@pytest.fixture
-def school(factory):
-    return factory.school()
-
-
-@pytest.fixture
-def dso(factory, school):
-    return Actor.for_user(factory.user(role=Role.DSO, school=school))
-
-
 def employer_data(student, **overrides):
     opt = student.program_records[-1].opt_authorizations[0]
     data = {"name": "Initech & Sons \"Data\"", "address_line1": "1 Main Street", "address_line2": "Suite 5", "city": "Boston",

@@ -6,22 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import Event, ReportingObligation
-from portal.models.enums import ChangeKind, ObligationKind, Role
-from portal.services.actors import Actor
+from portal.models.enums import ChangeKind, ObligationKind
 from portal.services.contact import request_email_change, update_address, update_phone
 from portal.services.errors import InvalidValue, NotAllowed, StaleEdit
-
-TODAY = date(2026, 3, 1)
-
-
-@pytest.fixture
-def student(factory):
-    return factory.student(opt_start=date(2026, 1, 1), opt_end=date(2026, 12, 31), today=TODAY)
-
-
-@pytest.fixture
-def actor(factory, student):
-    return Actor.for_user(factory.user(role=Role.STUDENT, student=student))
+from tests.unit.conftest import TODAY
 
 
 def address(**overrides):

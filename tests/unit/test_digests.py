@@ -16,12 +16,7 @@ from tests.support.digests import MONDAY, at, record_change
 
 
 @pytest.fixture
-def school(factory):
-    return factory.school(name="Northfield University")
-
-
-@pytest.fixture
-def dso(factory, school, db_session):
+def daily_dso(factory, school, db_session):
     official = factory.user(role=Role.DSO, school=school)
     set_digest_cadence(db_session, official, actor=Actor.for_user(official), cadence="daily")
     return official
@@ -33,14 +28,14 @@ def change(time_machine):
     return partial(record_change, time_machine)
 
 
-def test_the_digest_counts_only_portal_changes_at_the_officials_school(change, db_session, factory, school, dso, time_machine):
+def test_the_digest_counts_only_portal_changes_at_the_officials_school(change, db_session, factory, school, daily_dso, time_machine):
     time_machine.move_to(at(MONDAY, 6), tick=False)
     student = factory.student(school=school)
     change(db_session, student, actor=Actor.data_feed(school.id))  # SEVIS's own data: never in a change list
     change(db_session, factory.student())  # another school's
-    assert digest_for(db_session, dso).empty
+    assert digest_for(db_session, daily_dso).empty
     change(db_session, student, ChangeKind.DOCUMENT)
-    digest = digest_for(db_session, dso)
+    digest = digest_for(db_session, daily_dso)
     assert (digest.students, [kind.words for kind in digest.kinds]) == (1, ["Documents: 1 student, 1 change"])
 
 

@@ -24,8 +24,7 @@ from portal.services.reset_requests import answer_password_reset
 from portal.services.sign_in import sign_in_with_password
 from portal.services.throttling import FAILURES_BEFORE_LOCK, record_failed_sign_in
 from tests.support.factories import employer_form_data
-
-TODAY = date(2026, 3, 1)
+from tests.unit.conftest import TODAY
 
 
 def _emails(session, template, student=None, user=None) -> list[OutboxEmail]:
@@ -47,25 +46,11 @@ def _undone_with_its_change(session, action, template) -> None:
 
 
 @pytest.fixture
-def student(factory):
+def student(factory, school):
+    """The shared student (tests/unit/conftest.py) with an address the emails below are checked against."""
     return factory.student(
-        opt_start=date(2026, 1, 1), opt_end=date(2026, 12, 31), today=TODAY, email="linh@example.edu"
+        school=school, opt_start=date(2026, 1, 1), opt_end=date(2026, 12, 31), today=TODAY, email="linh@example.edu"
     )
-
-
-@pytest.fixture
-def student_user(factory, student):
-    return factory.user(role=Role.STUDENT, student=student)
-
-
-@pytest.fixture
-def me(student_user):
-    return Actor.for_user(student_user)
-
-
-@pytest.fixture
-def dso(factory, student):
-    return Actor.for_user(factory.user(role=Role.DSO, school=student.school))
 
 
 # ---------------------------------------------------------------- account_locked
@@ -129,17 +114,17 @@ def test_a_password_reset_still_unlocks_after_the_email(db_session, student_user
 # ---------------------------------------------------------------- report_receipt: employers
 
 
-def test_a_student_adding_an_employer_gets_a_receipt_naming_it(db_session, student, me):
-    add_employer(db_session, student, employer_form_data(), actor=me, today=TODAY)
+def test_a_student_adding_an_employer_gets_a_receipt_naming_it(db_session, student, actor):
+    add_employer(db_session, student, employer_form_data(), actor=actor, today=TODAY)
     [email] = _emails(db_session, "report_receipt", student=student)
     assert email.to_address == "linh@example.edu"
     assert "Employer added: Acme Analytics LLC, starting February 25, 2026" in email.body_text
     assert "March 1, 2026" in email.body_text  # the day reported
 
 
-def test_a_student_edit_receipt_lists_each_changed_field_before_and_after(db_session, student, me):
-    employer = add_employer(db_session, student, employer_form_data(), actor=me, today=TODAY)
-    update_employer(db_session, employer, {"job_title": "Senior Analyst", "end_date": "2026-11-30"}, actor=me,
+def test_a_student_edit_receipt_lists_each_changed_field_before_and_after(db_session, student, actor):
+    employer = add_employer(db_session, student, employer_form_data(), actor=actor, today=TODAY)
+    update_employer(db_session, employer, {"job_title": "Senior Analyst", "end_date": "2026-11-30"}, actor=actor,
                     expected_version=employer.version, today=TODAY)  # fmt: skip
     receipt = _emails(db_session, "report_receipt", student=student)[-1]
     assert "Employer changed: Acme Analytics LLC" in receipt.body_text
@@ -149,19 +134,19 @@ def test_a_student_edit_receipt_lists_each_changed_field_before_and_after(db_ses
     assert "Senior Analyst" in receipt.body_html
 
 
-def test_a_student_delete_gets_a_receipt(db_session, student, me):
-    employer = add_employer(db_session, student, employer_form_data(), actor=me, today=TODAY)
-    delete_employer(db_session, employer, actor=me, confirmed_never_worked=True, today=TODAY)
+def test_a_student_delete_gets_a_receipt(db_session, student, actor):
+    employer = add_employer(db_session, student, employer_form_data(), actor=actor, today=TODAY)
+    delete_employer(db_session, employer, actor=actor, confirmed_never_worked=True, today=TODAY)
     receipt = _emails(db_session, "report_receipt", student=student)[-1]
     assert "Employer deleted: Acme Analytics LLC" in receipt.body_text
 
 
-def test_an_edit_that_changes_nothing_or_is_refused_sends_no_receipt(db_session, student, me):
-    employer = add_employer(db_session, student, employer_form_data(), actor=me, today=TODAY)
-    update_employer(db_session, employer, {"job_title": "Data Analyst"}, actor=me, expected_version=employer.version,
+def test_an_edit_that_changes_nothing_or_is_refused_sends_no_receipt(db_session, student, actor):
+    employer = add_employer(db_session, student, employer_form_data(), actor=actor, today=TODAY)
+    update_employer(db_session, employer, {"job_title": "Data Analyst"}, actor=actor, expected_version=employer.version,
                     today=TODAY)  # fmt: skip
     with pytest.raises(StaleEdit):
-        update_employer(db_session, employer, {"job_title": "X"}, actor=me, expected_version=employer.version - 1,
+        update_employer(db_session, employer, {"job_title": "X"}, actor=actor, expected_version=employer.version - 1,
                         today=TODAY)  # fmt: skip
     assert len(_emails(db_session, "report_receipt", student=student)) == 1  # the add only
 
@@ -176,8 +161,8 @@ def test_a_dso_adding_editing_and_deleting_an_employer_sends_the_student_no_rece
     assert _emails(db_session, "report_receipt") == []
 
 
-def test_employer_receipt_goes_with_the_change(db_session, student, me):
-    _undone_with_its_change(db_session, lambda: add_employer(db_session, student, employer_form_data(), actor=me, today=TODAY),
+def test_employer_receipt_goes_with_the_change(db_session, student, actor):
+    _undone_with_its_change(db_session, lambda: add_employer(db_session, student, employer_form_data(), actor=actor, today=TODAY),
                             "report_receipt")  # fmt: skip
 
 
@@ -190,15 +175,15 @@ def address(**overrides):
     return data
 
 
-def test_student_contact_changes_each_get_a_receipt_with_before_and_after(db_session, student, me):
-    update_phone(db_session, student, "617 555 0100", actor=me, expected_version=student.version, today=TODAY)
-    saved = update_address(db_session, student, "physical", address(), actor=me, expected_version=None, today=TODAY)
-    update_address(db_session, student, "physical", address(line1="40 Elm Street"), actor=me,
+def test_student_contact_changes_each_get_a_receipt_with_before_and_after(db_session, student, actor):
+    update_phone(db_session, student, "617 555 0100", actor=actor, expected_version=student.version, today=TODAY)
+    saved = update_address(db_session, student, "physical", address(), actor=actor, expected_version=None, today=TODAY)
+    update_address(db_session, student, "physical", address(line1="40 Elm Street"), actor=actor,
                    expected_version=saved.version, today=TODAY)  # fmt: skip
-    update_address(db_session, student, "mailing", address(line1="9 Post Road"), actor=me, expected_version=None,
+    update_address(db_session, student, "mailing", address(line1="9 Post Road"), actor=actor, expected_version=None,
                    today=TODAY)  # fmt: skip
     mailing = next(item for item in student.addresses if item.kind.value == "mailing")
-    remove_mailing_address(db_session, student, actor=me, expected_version=mailing.version, today=TODAY)
+    remove_mailing_address(db_session, student, actor=actor, expected_version=mailing.version, today=TODAY)
     bodies = [email.body_text for email in _emails(db_session, "report_receipt", student=student)]
     assert len(bodies) == 5
     assert "Phone number: (none) → (617) 555-0100" in bodies[0]
@@ -209,8 +194,8 @@ def test_student_contact_changes_each_get_a_receipt_with_before_and_after(db_ses
     assert all(email.to_address == "linh@example.edu" for email in _emails(db_session, "report_receipt"))
 
 
-def test_an_email_change_request_gets_a_receipt_at_the_current_address(db_session, student, me):
-    request_email_change(db_session, student, "linh@new.example", actor=me, today=TODAY)
+def test_an_email_change_request_gets_a_receipt_at_the_current_address(db_session, student, actor):
+    request_email_change(db_session, student, "linh@new.example", actor=actor, today=TODAY)
     [email] = _emails(db_session, "report_receipt", student=student)
     assert email.to_address == "linh@example.edu" and "linh@new.example" in email.body_text
 
@@ -221,40 +206,40 @@ def test_a_dso_contact_change_sends_no_receipt(db_session, student, dso):
     assert _emails(db_session, "report_receipt") == []
 
 
-def test_an_unchanged_phone_sends_no_receipt(db_session, student, me):
-    update_phone(db_session, student, "617 555 0100", actor=me, expected_version=student.version, today=TODAY)
-    update_phone(db_session, student, "(617) 555-0100", actor=me, expected_version=student.version, today=TODAY)
+def test_an_unchanged_phone_sends_no_receipt(db_session, student, actor):
+    update_phone(db_session, student, "617 555 0100", actor=actor, expected_version=student.version, today=TODAY)
+    update_phone(db_session, student, "(617) 555-0100", actor=actor, expected_version=student.version, today=TODAY)
     assert len(_emails(db_session, "report_receipt", student=student)) == 1
 
 
-def test_contact_receipt_goes_with_the_change(db_session, student, me):
-    _undone_with_its_change(db_session, lambda: update_phone(db_session, student, "617 555 0100", actor=me,
+def test_contact_receipt_goes_with_the_change(db_session, student, actor):
+    _undone_with_its_change(db_session, lambda: update_phone(db_session, student, "617 555 0100", actor=actor,
                                                              expected_version=student.version, today=TODAY),
                             "report_receipt")  # fmt: skip
 
 
-def _phone(session, student, me):
-    update_phone(session, student, "617 555 0100", actor=me, expected_version=student.version, today=TODAY)
+def _phone(session, student, actor):
+    update_phone(session, student, "617 555 0100", actor=actor, expected_version=student.version, today=TODAY)
 
 
-def _address_twice(session, student, me):
-    saved = update_address(session, student, "physical", address(), actor=me, expected_version=None, today=TODAY)
-    update_address(session, student, "physical", address(line1="40 Elm Street"), actor=me,
+def _address_twice(session, student, actor):
+    saved = update_address(session, student, "physical", address(), actor=actor, expected_version=None, today=TODAY)
+    update_address(session, student, "physical", address(line1="40 Elm Street"), actor=actor,
                    expected_version=saved.version, today=TODAY)  # fmt: skip
 
 
-def _mailing_added_and_removed(session, student, me):
-    update_address(session, student, "mailing", address(line1="9 Post Road"), actor=me, expected_version=None,
+def _mailing_added_and_removed(session, student, actor):
+    update_address(session, student, "mailing", address(line1="9 Post Road"), actor=actor, expected_version=None,
                    today=TODAY)  # fmt: skip
     mailing = next(item for item in student.addresses if item.kind.value == "mailing")
-    remove_mailing_address(session, student, actor=me, expected_version=mailing.version, today=TODAY)
+    remove_mailing_address(session, student, actor=actor, expected_version=mailing.version, today=TODAY)
 
 
-def _employer_added_changed_deleted(session, student, me):
-    employer = add_employer(session, student, employer_form_data(), actor=me, today=TODAY)
-    update_employer(session, employer, {"job_title": "Senior Analyst"}, actor=me, expected_version=employer.version,
+def _employer_added_changed_deleted(session, student, actor):
+    employer = add_employer(session, student, employer_form_data(), actor=actor, today=TODAY)
+    update_employer(session, employer, {"job_title": "Senior Analyst"}, actor=actor, expected_version=employer.version,
                     today=TODAY)  # fmt: skip
-    delete_employer(session, employer, actor=me, confirmed_never_worked=True, today=TODAY)
+    delete_employer(session, employer, actor=actor, confirmed_never_worked=True, today=TODAY)
 
 
 @pytest.mark.parametrize(("report", "subjects"), [
@@ -264,16 +249,16 @@ def _employer_added_changed_deleted(session, student, me):
     (_employer_added_changed_deleted, ["We received your new employer: Acme Analytics LLC",
                                        "We received your employer change: Acme Analytics LLC",
                                        "We received your employer deletion: Acme Analytics LLC"]),
-    (lambda session, student, me: request_email_change(session, student, "linh@new.example", actor=me, today=TODAY),
+    (lambda session, student, actor: request_email_change(session, student, "linh@new.example", actor=actor, today=TODAY),
      ["We received your request to change your email address"]),
 ])  # fmt: skip
-def test_a_receipt_subject_names_what_was_reported(db_session, student, me, report, subjects):
-    report(db_session, student, me)
+def test_a_receipt_subject_names_what_was_reported(db_session, student, actor, report, subjects):
+    report(db_session, student, actor)
     assert [email.subject for email in _emails(db_session, "report_receipt", student=student)] == subjects
 
 
-def test_a_receipt_subject_is_one_short_line_whatever_the_employer_name(db_session, student, me):
-    add_employer(db_session, student, employer_form_data(name="Acme\n  Analytics " + "X" * 100), actor=me, today=TODAY)
+def test_a_receipt_subject_is_one_short_line_whatever_the_employer_name(db_session, student, actor):
+    add_employer(db_session, student, employer_form_data(name="Acme\n  Analytics " + "X" * 100), actor=actor, today=TODAY)
     [email] = _emails(db_session, "report_receipt", student=student)
     assert "\n" not in email.subject and email.subject.startswith("We received your new employer: Acme Analytics X")
     assert len(email.subject) < 120 and email.subject.endswith("…")
@@ -287,17 +272,17 @@ def support(factory):
     return Actor.for_user(factory.user(role=Role.SUPPORT))
 
 
-def test_filing_a_problem_report_queues_problem_received_with_a_summary(db_session, student, me, tmp_path):
-    create_problem_report(db_session, student, actor=me, description="I cannot see my STEM employer.\n" + "x" * 600,
+def test_filing_a_problem_report_queues_problem_received_with_a_summary(db_session, student, actor, tmp_path):
+    create_problem_report(db_session, student, actor=actor, description="I cannot see my STEM employer.\n" + "x" * 600,
                           upload_dir=str(tmp_path))  # fmt: skip
     [email] = _emails(db_session, "problem_received", student=student)
     assert email.to_address == "linh@example.edu"
     assert "I cannot see my STEM employer." in email.body_text and "x" * 400 not in email.body_text
 
 
-def test_a_refused_problem_report_queues_nothing(db_session, student, me, tmp_path):
+def test_a_refused_problem_report_queues_nothing(db_session, student, actor, tmp_path):
     with pytest.raises(InvalidValue):
-        create_problem_report(db_session, student, actor=me, description=" ", upload_dir=str(tmp_path))
+        create_problem_report(db_session, student, actor=actor, description=" ", upload_dir=str(tmp_path))
     assert _emails(db_session, "problem_received") == []
 
 
@@ -306,17 +291,17 @@ def test_a_refused_problem_report_queues_nothing(db_session, student, me, tmp_pa
     ({"status": "answered"}, "Support marked your report as answered"),
     ({"status": "answered", "note_to_student": "Fixed."}, "Fixed."),
 ])  # fmt: skip
-def test_support_answering_queues_one_problem_answered(db_session, student, me, support, tmp_path, changes, answer):
-    report = create_problem_report(db_session, student, actor=me, description="Help", upload_dir=str(tmp_path))
+def test_support_answering_queues_one_problem_answered(db_session, student, actor, support, tmp_path, changes, answer):
+    report = create_problem_report(db_session, student, actor=actor, description="Help", upload_dir=str(tmp_path))
     update_problem_report(db_session, report, actor=support, **changes)
     [email] = _emails(db_session, "problem_answered", student=student)
     assert email.to_address == "linh@example.edu" and answer in email.body_text
 
 
-def test_other_support_changes_do_not_email_the_student(db_session, factory, student, me, tmp_path):
+def test_other_support_changes_do_not_email_the_student(db_session, factory, student, actor, tmp_path):
     support_user = factory.user(role=Role.SUPPORT)
     support = Actor.for_user(support_user)
-    report = create_problem_report(db_session, student, actor=me, description="Help", upload_dir=str(tmp_path))
+    report = create_problem_report(db_session, student, actor=actor, description="Help", upload_dir=str(tmp_path))
     update_problem_report(db_session, report, actor=support, status="in_progress", assignee=support_user)
     update_problem_report(db_session, report, actor=support, status="closed")
     assert _emails(db_session, "problem_answered") == []
@@ -325,10 +310,10 @@ def test_other_support_changes_do_not_email_the_student(db_session, factory, stu
     assert len(_emails(db_session, "problem_answered")) == 1
 
 
-def test_problem_emails_go_with_their_change(db_session, student, me, support, tmp_path):
-    _undone_with_its_change(db_session, lambda: create_problem_report(db_session, student, actor=me, description="Help",
+def test_problem_emails_go_with_their_change(db_session, student, actor, support, tmp_path):
+    _undone_with_its_change(db_session, lambda: create_problem_report(db_session, student, actor=actor, description="Help",
                                                                       upload_dir=str(tmp_path)), "problem_received")  # fmt: skip
-    report = create_problem_report(db_session, student, actor=me, description="Help", upload_dir=str(tmp_path))
+    report = create_problem_report(db_session, student, actor=actor, description="Help", upload_dir=str(tmp_path))
     _undone_with_its_change(db_session, lambda: update_problem_report(db_session, report, actor=support, status="answered"),
                             "problem_answered")  # fmt: skip
 
@@ -350,8 +335,8 @@ def test_email_of_record_change_tells_the_old_and_the_new_address_in_its_transac
     _undone_with_its_change(db_session, change, "email_changed")
 
 
-def test_a_student_email_change_request_alone_sends_no_email_changed(db_session, student, me):
-    request_email_change(db_session, student, "linh@new.example", actor=me, today=TODAY)
+def test_a_student_email_change_request_alone_sends_no_email_changed(db_session, student, actor):
+    request_email_change(db_session, student, "linh@new.example", actor=actor, today=TODAY)
     assert _emails(db_session, "email_changed") == []
 
 

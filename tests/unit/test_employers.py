@@ -20,24 +20,7 @@ from portal.services.employers import (
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, RuleBroken, StaleEdit
 from tests.support.factories import employer_form_data as valid
 from tests.support.stem import i983_document, stem_student
-
-TODAY = date(2026, 3, 1)
-OPT_START = date(2026, 1, 1)
-
-
-@pytest.fixture
-def student(factory):
-    return factory.student(opt_start=OPT_START, opt_end=date(2026, 12, 31), today=TODAY)
-
-
-@pytest.fixture
-def actor(factory, student):
-    return Actor.for_user(factory.user(role=Role.STUDENT, student=student))
-
-
-@pytest.fixture
-def dso(factory, student):
-    return Actor.for_user(factory.user(role=Role.DSO, school=student.school))
+from tests.unit.conftest import TODAY
 
 
 def test_add_employer_cleans_values_and_writes_an_event(db_session, student, actor):

@@ -16,30 +16,13 @@ from portal.services.errors import InvalidValue, RuleBroken
 from portal.services.feed.parsing import parse_batch
 from portal.services.feed.receiving import receive_batch
 from tests.support.factories import employer_form_data as valid
-
-TODAY = date(2026, 3, 1)
-OPT_START = date(2026, 1, 1)
-
-
-@pytest.fixture
-def student(factory):
-    return factory.student(opt_start=OPT_START, opt_end=date(2026, 12, 31), today=TODAY)
-
-
-@pytest.fixture
-def me(factory, student):
-    return Actor.for_user(factory.user(role=Role.STUDENT, student=student))
-
-
-@pytest.fixture
-def dso(factory, student):
-    return Actor.for_user(factory.user(role=Role.DSO, school=student.school))
+from tests.unit.conftest import TODAY
 
 
 @pytest.mark.parametrize("kind", list(EmploymentType))
-def test_every_kind_sevp_accepts_is_stored_on_post_completion_opt_and_self_employed_follows_it(db_session, student, me,
+def test_every_kind_sevp_accepts_is_stored_on_post_completion_opt_and_self_employed_follows_it(db_session, student, actor,
                                                                                               kind):  # fmt: skip
-    employer = add_employer(db_session, student, valid(employment_type=kind.value), actor=me, today=TODAY)
+    employer = add_employer(db_session, student, valid(employment_type=kind.value), actor=actor, today=TODAY)
     assert employer.employment_type is kind
     assert employer.self_employed is (kind is EmploymentType.SELF_EMPLOYED)
     event = db_session.scalar(select(Event).where(Event.subject == f"employer:{employer.id}"))
@@ -47,9 +30,9 @@ def test_every_kind_sevp_accepts_is_stored_on_post_completion_opt_and_self_emplo
 
 
 @pytest.mark.parametrize("raw", ["", "  ", "freelance", "PAID_EMPLOYEE", 3])
-def test_an_unknown_type_is_refused_on_its_field(db_session, student, me, raw):
+def test_an_unknown_type_is_refused_on_its_field(db_session, student, actor, raw):
     with pytest.raises(InvalidValue, match="Choose the kind of employment") as error:
-        add_employer(db_session, student, valid(employment_type=raw), actor=me, today=TODAY)
+        add_employer(db_session, student, valid(employment_type=raw), actor=actor, today=TODAY)
     assert error.value.field == "employment_type"
 
 
@@ -97,13 +80,13 @@ STEM_CASES = [
 @pytest.mark.parametrize(("kind", "allowed"), STEM_CASES)
 def test_stem_opt_allows_only_a_paid_job_under_an_employer(db_session, factory, kind, allowed):
     student = _stem_student(factory)
-    me = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
+    actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
     data = valid(employment_type=kind.value, start_date="2025-02-01", i983_document=_i983(db_session, student))
     if allowed:
-        assert add_employer(db_session, student, data, actor=me, today=TODAY).employment_type is kind
+        assert add_employer(db_session, student, data, actor=actor, today=TODAY).employment_type is kind
         return
     with pytest.raises(RuleBroken, match="not allowed on STEM OPT") as error:
-        add_employer(db_session, student, data, actor=me, today=TODAY)
+        add_employer(db_session, student, data, actor=actor, today=TODAY)
     assert error.value.field == "employment_type"
     assert db_session.scalar(select(Employer.id).where(Employer.student_id == student.id)) is None
 
@@ -119,10 +102,10 @@ def test_a_dso_cannot_change_a_stem_employer_to_a_kind_stem_does_not_allow(db_se
     assert employer.employment_type is EmploymentType.PAID_EMPLOYEE
 
 
-def test_a_change_of_type_is_an_event_a_receipt_line_and_a_change_list_row_in_words(db_session, factory, student, me,
+def test_a_change_of_type_is_an_event_a_receipt_line_and_a_change_list_row_in_words(db_session, factory, student, actor,
                                                                                    dso):  # fmt: skip
-    employer = add_employer(db_session, student, valid(), actor=me, today=TODAY)
-    update_employer(db_session, employer, {"employment_type": "self_employed"}, actor=me,
+    employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
+    update_employer(db_session, employer, {"employment_type": "self_employed"}, actor=actor,
                     expected_version=employer.version, today=TODAY)  # fmt: skip
     assert employer.self_employed is True
     event = db_session.scalars(select(Event).where(Event.event_type == "employer.updated").order_by(Event.id)).one()

@@ -22,13 +22,10 @@ from portal.services.history import (
     student_events,
 )
 from portal.services.students import open_program_record
+from tests.unit.conftest import TODAY
 
-TODAY = date(2026, 3, 1)
 
-
-def test_events_span_every_program_record_newest_first_and_filter_by_kind(db_session, factory):
-    student = factory.student(opt_start=date(2026, 1, 1), opt_end=date(2026, 12, 31), today=TODAY)
-    actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
+def test_events_span_every_program_record_newest_first_and_filter_by_kind(db_session, factory, student, actor):
     student.program_records[-1].status = ProgramStatus.TRANSFERRED
     open_program_record(db_session, factory.system, student, education_level=EducationLevel.DOCTORATE,
                         start_date=date(2026, 1, 1), end_date=date(2030, 1, 1))  # fmt: skip

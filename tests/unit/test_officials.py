@@ -20,11 +20,6 @@ from portal.services.officials import (
 
 
 @pytest.fixture
-def school(factory):
-    return factory.school()
-
-
-@pytest.fixture
 def principal(factory, school):
     return Actor.for_user(factory.user(role=Role.PRINCIPAL_DSO, school=school))
 

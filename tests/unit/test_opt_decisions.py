@@ -24,12 +24,6 @@ from portal.services.opt_decisions import (
 TODAY = date(2026, 6, 15)
 
 
-@pytest.fixture
-def dso(factory):
-    school = factory.school()
-    return Actor.for_user(factory.user(role=Role.DSO, school=school))
-
-
 def _opt(student):
     return student.program_records[-1].opt_authorizations[-1]
 

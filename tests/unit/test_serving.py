@@ -1,5 +1,5 @@
 """How `make run` serves: one process with threads by default, and a loud warning when several processes would each
-count the rate limits in their own memory (the served check is tests/browser/test_make_run.py)."""
+count the rate limits in their own memory (the served check is tests/integration/test_make_run.py)."""
 
 from __future__ import annotations
 

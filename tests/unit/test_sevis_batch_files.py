@@ -19,8 +19,8 @@ from portal.services.sevis.batch_xml import xml_records
 from tests.unit import test_change_lists as change_list_cases
 from tests.unit.test_change_lists import _everything, employer_data
 
-# The change lists' fixtures, shared with test_change_lists.py.
-dso, schema, school = change_list_cases.dso, change_list_cases.schema, change_list_cases.school
+# The change lists' own fixtures, shared with test_change_lists.py (school and dso come from tests/unit/conftest.py).
+schema = change_list_cases.schema
 
 
 def test_more_than_250_students_make_a_zip_of_valid_files(factory, db_session, school, dso, schema):

@@ -18,8 +18,8 @@ from portal.services.sevis.batch_xml import xml_records
 from tests.unit import test_change_lists as change_list_cases
 from tests.unit.test_change_lists import _everything, _range, _student_changes, _xml, employer_data
 
-# The change lists' fixtures, shared with test_change_lists.py.
-dso, schema, school, student_actor = change_list_cases.dso, change_list_cases.schema, change_list_cases.school, change_list_cases.student_actor
+# The change lists' own fixtures, shared with test_change_lists.py (school and dso come from tests/unit/conftest.py).
+schema, student_actor = change_list_cases.schema, change_list_cases.student_actor
 
 
 def test_the_sevis_batch_xml_validates_against_the_schema(factory, db_session, school, dso, schema):

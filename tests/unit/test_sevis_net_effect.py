@@ -12,8 +12,8 @@ from portal.services.events import record_event
 from tests.unit import test_change_lists as change_list_cases
 from tests.unit.test_change_lists import _everything, _range, _xml, employer_data
 
-# The change lists' fixtures, shared with test_change_lists.py.
-dso, schema, school, student_actor = change_list_cases.dso, change_list_cases.schema, change_list_cases.school, change_list_cases.student_actor
+# The change lists' own fixtures, shared with test_change_lists.py (school and dso come from tests/unit/conftest.py).
+schema, student_actor = change_list_cases.schema, change_list_cases.student_actor
 
 
 def test_a_deleted_employer_is_never_an_add_and_its_deletion_is_entered_by_hand(db_session, school, dso, schema,

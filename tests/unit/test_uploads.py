@@ -1,7 +1,6 @@
 """Uploads: Form I-983 PDFs and problem screenshots are checked from their content, not their names."""
 
 import io
-from datetime import date
 from types import SimpleNamespace
 
 import pikepdf
@@ -18,18 +17,7 @@ from portal.services.errors import InvalidValue, NotAllowed
 from portal.services.problems import create_problem_report, update_problem_report
 from portal.services.uploads import UploadTooLarge, check_pdf, reencoded_image
 from tests.support.files import FOUR_BYPASSES, JPEG, PNG, POLYGLOT, image, pdf, pdf_with_object_stream
-
-TODAY = date(2026, 3, 1)
-
-
-@pytest.fixture
-def student(factory):
-    return factory.student(opt_start=date(2026, 1, 1), opt_end=date(2026, 12, 31), today=TODAY)
-
-
-@pytest.fixture
-def actor(factory, student):
-    return Actor.for_user(factory.user(role=Role.STUDENT, student=student))
+from tests.unit.conftest import TODAY
 
 
 def test_plain_pdf_passes():

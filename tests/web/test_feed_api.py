@@ -15,11 +15,6 @@ from tests.support import sevis_xml
 
 
 @pytest.fixture
-def school(factory):
-    return factory.school()
-
-
-@pytest.fixture
 def token(db_session, school):
     _token, raw = create_feed_token(db_session, school, name="SIS", actor=Actor.system())
     return raw

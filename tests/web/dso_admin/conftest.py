@@ -1,13 +1,8 @@
-"""Fixtures the DSO page tests share: a school and a DSO of it, signed in."""
+"""Fixtures the DSO page tests share: a DSO of the school (tests/conftest.py), signed in."""
 
 import pytest
 
 from portal.models.enums import Role
-
-
-@pytest.fixture
-def school(factory):
-    return factory.school()
 
 
 @pytest.fixture

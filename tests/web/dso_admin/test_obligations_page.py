@@ -8,6 +8,7 @@ from sqlalchemy import select
 from portal.models import Event
 from portal.models.enums import ObligationKind
 from portal.services.obligations import add_obligation
+from tests.web.conftest import HX
 
 
 def _obligation(factory, student, days, text):
@@ -75,9 +76,6 @@ def test_a_post_without_the_csrf_token_changes_nothing(app, client, factory, sch
 # ---------------------------------------------------------------- issue 12, finding 8
 
 
-HTMX = {"HX-Request": "true"}
-
-
 @pytest.mark.parametrize(("query", "shown"), [
     ({}, {"Overdue one", "Soon", "Later"}),
     ({"due": "overdue"}, {"Overdue one"}),
@@ -89,7 +87,7 @@ def test_the_due_date_filter_shows_what_it_says(client, factory, school, dso, qu
     student = factory.student(school=school)
     for days, text in ((-5, "Overdue one"), (3, "Soon"), (20, "Later")):
         _obligation(factory, student, days, text)
-    for headers in ({}, HTMX):
+    for headers in ({}, HX):
         response = client.get("/admin/obligations", query_string=query, headers=headers)
         body = response.get_data(as_text=True)
         assert response.status_code == 200
@@ -130,7 +128,7 @@ def test_choose_all_marks_every_shown_row_complete_without_javascript(client, fa
 
 def test_mark_complete_with_htmx_confirms_in_place_where_focus_goes(client, factory, school, dso):
     ob = _obligation(factory, factory.student(school=school), 1, "A")
-    response = client.post("/admin/obligations/complete", data={"obligation_ids": [ob.id]}, headers=HTMX)
+    response = client.post("/admin/obligations/complete", data={"obligation_ids": [ob.id]}, headers=HX)
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and body.startswith('<div id="obligation-list">')
     assert 'id="obligation-confirmation" role="status"' in body

@@ -9,9 +9,9 @@ from portal.mail.outbox import resolve_link
 from portal.models import OutboxEmail, User
 from portal.models.enums import Role
 from portal.services.mfa import secret_of
+from tests.web.conftest import HX
 
 NEW_PASSWORD = "violet harbor seventy kites"
-HTMX = {"HX-Request": "true"}
 
 
 def _appoint(client, db_session, email="new.dso@example.edu", name="Nadia Official", headers=None):
@@ -61,7 +61,7 @@ def test_the_principal_resends_and_revokes_and_each_link_says_why_it_stopped(cli
     first = _latest_link_path(db_session, official)
     page = client.get("/admin/officials").get_data(as_text=True)
     assert "Invitation sent; the link works until" in page and "Revoke the invitation of Nadia Official" in page
-    resent = client.post(f"/admin/officials/{official.id}/invitation/resend", headers=HTMX)
+    resent = client.post(f"/admin/officials/{official.id}/invitation/resend", headers=HX)
     body = resent.get_data(as_text=True)
     assert resent.status_code == 200 and "data-focus-after-swap" in body and "a new invitation" in body
     second = _latest_link_path(db_session, official)
@@ -73,7 +73,7 @@ def test_the_principal_resends_and_revokes_and_each_link_says_why_it_stopped(cli
     assert "The invitation of Nadia Official is revoked" in listing and "new.dso@example.edu" not in listing
     revoked = client.get(second)
     assert revoked.status_code == 410 and "revoked" in revoked.get_data(as_text=True)
-    again = client.post(f"/admin/officials/{official.id}/invitation/revoke", headers=HTMX)
+    again = client.post(f"/admin/officials/{official.id}/invitation/revoke", headers=HX)
     assert again.status_code == 409 and "already revoked" in again.get_data(as_text=True)
 
 
@@ -88,14 +88,14 @@ def test_invitation_actions_are_the_principal_s_for_their_own_school(client, fac
     for action in ("resend", "revoke"):
         assert client.post(f"/admin/officials/{foreign.id}/invitation/{action}").status_code == 404
     active = factory.user(role=Role.DSO, school=school)
-    refused = client.post(f"/admin/officials/{active.id}/invitation/resend", headers=HTMX)
+    refused = client.post(f"/admin/officials/{active.id}/invitation/resend", headers=HX)
     assert refused.status_code == 409 and "already set a password" in refused.get_data(as_text=True)
 
 
 def test_appointing_with_htmx_confirms_in_place_and_leaves_nothing_for_the_next_page(client, factory, school, sign_in,
                                                                                     db_session):  # fmt: skip
     sign_in(factory.user(role=Role.PRINCIPAL_DSO, school=school))
-    response, _official = _appoint(client, db_session, headers=HTMX)
+    response, _official = _appoint(client, db_session, headers=HX)
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and 'id="officials-confirmation" role="status"' in body
     assert "Nadia Official is appointed" in body and "data-focus-after-swap" in body

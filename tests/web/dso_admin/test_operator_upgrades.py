@@ -9,8 +9,7 @@ from sqlalchemy import select
 from portal.models import Event, Upgrade, utcnow
 from portal.models.enums import Role
 from portal.services.upgrades import must_change_password
-
-HTMX = {"HX-Request": "true"}
+from tests.web.conftest import HX
 
 
 def test_operator_completes_an_upgrade_that_forces_a_password_change(client, factory, sign_in, db_session):
@@ -31,13 +30,13 @@ def test_upgrade_without_the_flag_forces_nothing(client, factory, sign_in, db_se
     student_user = factory.user(role=Role.STUDENT)
     student_user.password_changed_at = utcnow() - timedelta(minutes=5)
     sign_in(factory.user(role=Role.OPERATOR))
-    client.post("/operator/upgrades/", data={"note": ""}, headers=HTMX)
+    client.post("/operator/upgrades/", data={"note": ""}, headers=HX)
     assert not must_change_password(db_session, student_user)
 
 
 def test_upgrade_note_too_long_is_a_form_error(client, factory, sign_in):
     sign_in(factory.user(role=Role.OPERATOR))
-    response = client.post("/operator/upgrades/", data={"note": "x" * 5000}, headers=HTMX)
+    response = client.post("/operator/upgrades/", data={"note": "x" * 5000}, headers=HX)
     assert response.status_code == 422 and b"300 characters" in response.data and b"<html" not in response.data
 
 

@@ -10,6 +10,7 @@ from portal.models import Event, OutboxEmail, utcnow
 from portal.models.enums import Role
 from portal.services import mfa
 from tests.support.factories import PASSWORD
+from tests.web.conftest import HX
 
 
 def _page(client, student, **args):
@@ -249,8 +250,6 @@ def test_history_counts_what_the_filter_keeps_pages_it_and_offers_every_kind_the
 
 # --- Turn off two-step verification for a student who lost the phone and the recovery codes -------------------
 
-HTMX = {"HX-Request": "true"}
-
 
 def _student_with_mfa(factory, db_session, school):
     student = factory.student(school=school)
@@ -280,7 +279,7 @@ def test_turn_off_needs_a_confirmation_then_signs_the_student_out_and_tells_them
     phone.post("/mfa/verify", data={"code": pyotp.TOTP(mfa.secret_of(user)).now()})
     phone.post("/attestation", data={"accept": "y"})
     assert phone.get("/account/security").status_code == 200
-    dialog = client.get(_turn_off_url(student), headers=HTMX).get_data(as_text=True)
+    dialog = client.get(_turn_off_url(student), headers=HX).get_data(as_text=True)
     assert "data-confirm-dialog" in dialog and "<html" not in dialog and "Check first that it is the student asking" in dialog
     assert "Yes, turn off two-step verification" in dialog and f'href="/admin/students/{student.sevis_id}"' in dialog
     page = client.get(_turn_off_url(student))

@@ -19,11 +19,6 @@ KINDS = {
 
 
 @pytest.fixture
-def school(factory):
-    return factory.school()
-
-
-@pytest.fixture
 def student(factory, school):
     return factory.student(school=school)
 

@@ -4,7 +4,6 @@ closed page (why, and whom to ask), never data; a wrong password still learns no
 from datetime import date, datetime, timedelta
 
 import pytest
-import time_machine
 from sqlalchemy import select
 
 from portal.models import Event
@@ -12,17 +11,13 @@ from portal.models.enums import LinkPurpose, Role
 from portal.services.account_links import issue_link, link_token
 from portal.services.clock import EASTERN
 from tests.support.factories import PASSWORD
+from tests.web.portal.conftest import at
 
 # OPT ends December 31, 2024: read-only until June 30, 2025, closed from July 1, 2025.
 OPT_START, OPT_END = date(2024, 1, 1), date(2024, 12, 31)
 LAST_READ_DAY, CLOSED_DAY = date(2025, 6, 30), date(2025, 7, 1)
 REASON = "Your portal access ended on June 30, 2025, six months after your OPT ended on December 31, 2024."
 STUDENT_PATHS = ["/dashboard", "/employers", "/contact", "/history", "/history/emails", "/documents", "/problems"]
-
-
-def at(day: date, hour: int = 12, minute: int = 0):
-    """Travel to ``day`` at ``hour``:``minute`` US Eastern time, the clock standing still."""
-    return time_machine.travel(datetime(day.year, day.month, day.day, hour, minute, tzinfo=EASTERN), tick=False)
 
 
 def _closed_student(factory):

@@ -17,9 +17,9 @@ from portal.services.accounts import create_account_for_approved_opt
 from portal.services.actors import Actor
 from portal.services.reset_requests import answer_password_reset, answer_reset_requests
 from tests.support.factories import PASSWORD, latest_link_token
+from tests.web.conftest import HX
 
 NEW_PASSWORD = "violet harbor seventy kites"
-HTMX = {"HX-Request": "true"}
 
 
 def _creation_path(db_session, student):
@@ -101,7 +101,7 @@ def _without_per_request_values(response) -> tuple:
     return response.status_code, _without_csrf(response.data), headers
 
 
-@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
 def test_reset_request_does_the_same_work_and_answers_the_same_for_every_address(app, db_session, factory,
                                                                                    count_queries, headers):  # fmt: skip
     """Structurally equal, not only alike in time: the same status, body, headers and SQL statements."""
@@ -181,7 +181,7 @@ def test_reset_link_lasts_30_minutes(client, factory, db_session):
 
 
 def test_htmx_form_errors_swap_the_partial(client, factory):
-    response = client.post("/password/reset", data={"email": ""}, headers=HTMX)
+    response = client.post("/password/reset", data={"email": ""}, headers=HX)
     assert response.status_code == 422 and b"<html" not in response.data and b"Enter your email address" in response.data
 
 

@@ -4,8 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import Address, Event, ReportingObligation
-
-HX = {"HX-Request": "true"}
+from tests.web.conftest import HX
 
 
 def address(kind, **overrides):

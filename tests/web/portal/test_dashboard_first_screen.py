@@ -2,7 +2,7 @@
 due next) and offers ONE primary action, all read from the timeline; the running-low alert depends on it too."""
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -12,12 +12,7 @@ from portal.services.actors import Actor
 from portal.services.clock import EASTERN, add_months, long_date
 from portal.services.obligations import sync_stem_obligations
 from portal.services.timeline.database import student_timeline
-
-TODAY = date(2026, 3, 16)
-
-
-def at(day: date):
-    return time_machine.travel(datetime(day.year, day.month, day.day, 12, tzinfo=EASTERN), tick=False)
+from tests.web.portal.conftest import TODAY, at
 
 
 def _unemployed(factory):

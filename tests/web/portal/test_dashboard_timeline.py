@@ -2,21 +2,16 @@
 student_timeline on named days, no report prompts for a read-only student, and jobs labelled by dates (rule 17)."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-import time_machine
 
 from portal.models.enums import EmployerReview, Role
-from portal.services.clock import EASTERN, long_date
+from portal.services.clock import long_date
 from portal.services.timeline.database import student_timeline
+from tests.web.portal.conftest import TODAY, at
 
-TODAY = date(2026, 3, 16)
 REPORT_PROMPTS = ("within 10 days", "Add employer", "report it")
-
-
-def at(day: date):
-    return time_machine.travel(datetime(day.year, day.month, day.day, 12, tzinfo=EASTERN), tick=False)
 
 
 def _no_job(factory):

@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from portal.models import Employer, Event
 from portal.models.enums import Role
-
-HX = {"HX-Request": "true"}
+from tests.web.conftest import HX
 
 
 def form_data(student, **overrides):

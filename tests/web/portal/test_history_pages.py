@@ -14,8 +14,7 @@ from portal.services.contact import update_phone
 from portal.services.employers import add_employer
 from portal.services.events import record_event
 from tests.support.factories import employer_form_data
-
-HX = {"HX-Request": "true"}
+from tests.web.conftest import HX
 
 
 def _email(db_session, student):

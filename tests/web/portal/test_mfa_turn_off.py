@@ -11,8 +11,8 @@ from portal.models import Event, OutboxEmail
 from portal.models.enums import Role
 from portal.services import mfa
 from tests.support.factories import PASSWORD
+from tests.web.conftest import HX
 
-HTMX = {"HX-Request": "true"}
 URL = "/account/mfa/turn-off"
 
 
@@ -46,7 +46,7 @@ def test_officials_are_told_it_cannot_be_turned_off_and_the_action_is_refused(cl
 def test_the_confirmation_is_a_page_without_javascript_and_a_dialog_for_htmx(client, enrolled_student):
     page = client.get(URL)
     assert page.status_code == 200 and b"<html" in page.data and b"Turn off two-step verification?" in page.data
-    dialog = client.get(URL, headers=HTMX)
+    dialog = client.get(URL, headers=HX)
     assert dialog.status_code == 200 and b"<html" not in dialog.data and b'role="dialog"' in dialog.data
     for expected in (b'autocomplete="current-password"', b'autocomplete="one-time-code"', b'aria-labelledby="confirm-heading"',
                      b'hx-post="/account/mfa/turn-off"', b'href="/account/security" data-dismiss'):  # fmt: skip
@@ -70,13 +70,13 @@ def test_a_plain_post_turns_it_off_signs_out_other_devices_and_emails_a_notice(
 
 def test_htmx_success_goes_back_to_the_security_page(client, enrolled_student):
     _, codes = enrolled_student
-    done = client.post(URL, data={"current_password": PASSWORD, "code": codes[0]}, headers=HTMX)
+    done = client.post(URL, data={"current_password": PASSWORD, "code": codes[0]}, headers=HX)
     assert done.status_code == 204 and done.headers["HX-Redirect"] == "/account/security"
 
 
 def test_a_wrong_password_is_shown_in_the_dialog_and_counts_as_a_failure(client, enrolled_student, db_session):
     user, codes = enrolled_student
-    refused = client.post(URL, data={"current_password": "not my password at all", "code": codes[0]}, headers=HTMX)
+    refused = client.post(URL, data={"current_password": "not my password at all", "code": codes[0]}, headers=HX)
     assert refused.status_code == 422 and b"<html" not in refused.data and b"not your current password" in refused.data
     failures = db_session.scalars(select(Event.id).where(Event.user_id == user.id, Event.event_type == "sign_in.failed")).all()
     assert len(failures) == 1 and mfa.mfa_enabled(user) and mfa.recovery_codes_left(db_session, user) == 10

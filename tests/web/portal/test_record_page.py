@@ -1,22 +1,16 @@
 """Issue 13, "Save my record": one print-ready page with the student's OPTs, employers, addresses and every event,
 for read-only students too, offered on the dashboard before access closes and on History."""
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
-import time_machine
 from sqlalchemy import select
 
 from portal.models import Event
 from portal.models.enums import Role
 from portal.services.actors import Actor
-from portal.services.clock import EASTERN, long_date
+from portal.services.clock import long_date
 from portal.services.contact import update_phone
-
-TODAY = date(2026, 3, 16)
-
-
-def at(day: date):
-    return time_machine.travel(datetime(day.year, day.month, day.day, 12, tzinfo=EASTERN), tick=False)
+from tests.web.portal.conftest import TODAY, at
 
 
 def _student_with_history(factory, db_session, *, opt_end=None, changes=30):

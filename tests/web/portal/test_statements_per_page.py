@@ -6,8 +6,7 @@ from portal.models.enums import Role
 from portal.services.actors import Actor
 from portal.services.contact import update_phone
 from tests.support.factories import employer_form_data
-
-HTMX = {"HX-Request": "true"}
+from tests.web.conftest import HX
 
 
 def _student(factory, sign_in):
@@ -56,7 +55,7 @@ def test_adding_an_employer_reads_the_timeline_and_writes_employer_marks_event_a
     _student(factory, sign_in)
     data = employer_form_data(name="Initech", ein="", start_date=date.today().isoformat())
     with count_queries() as counter:
-        assert client.post("/employers", data=data, headers=HTMX).status_code == 204
+        assert client.post("/employers", data=data, headers=HX).status_code == 204
     inserts = [statement.split()[2] for statement in counter["statements"] if statement.startswith("INSERT")]
     # Session, timeline facts (2), the deleted-employer match, the insert, then the marks' refresh (facts (2), delete,
     # insert), the event and the receipt.

@@ -12,8 +12,7 @@ from portal.services.clock import add_months, today_eastern
 from portal.services.obligations import stem_obligations
 from tests.support.factories import employer_form_data
 from tests.support.files import pdf
-
-HX = {"HX-Request": "true"}
+from tests.web.conftest import HX
 
 
 def _stem_student(factory, *, stem_start):

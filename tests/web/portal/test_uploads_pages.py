@@ -10,8 +10,7 @@ from sqlalchemy import select
 from portal.models import Document, ProblemReport
 from portal.models.enums import ProblemStatus
 from tests.support.files import FOUR_BYPASSES, JPEG, PNG, POLYGLOT, pdf
-
-HX = {"HX-Request": "true"}
+from tests.web.conftest import HX
 
 
 def _upload(client, data, name="i983.pdf", headers=None):
