@@ -49,8 +49,9 @@ class Client:
             handlers.append(_NoRedirect())
         return urllib.request.build_opener(*handlers)
 
-    def request(self, method: str, path: str, data: dict | None = None, headers: dict | None = None, *,
-                timeout: float = 60) -> Response:  # fmt: skip
+    def request(
+        self, method: str, path: str, data: dict | None = None, headers: dict | None = None, *, timeout: float = 60
+    ) -> Response:
         url = path if path.startswith("http") else self.base_url + path
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         request = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310 (loopback)

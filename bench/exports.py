@@ -53,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         stack = Stack(url, workers=2, threads=4, with_worker=False, extra_env=env, log_dir=workdir / "logs")
         seeded = {"export_changes": args.export_changes, "events": args.events, "schools": 1}
         if args.seed:
-            print(f"Seeding PostgreSQL at scale {args.scale} with {args.export_changes:,} export changes ...", flush=True)
+            print(
+                f"Seeding PostgreSQL at scale {args.scale} with {args.export_changes:,} export changes ...", flush=True
+            )
             stack.migrate()
             started = time.perf_counter()
             seeded = stack.seed("bench.seed", "--scale", str(args.scale), "--export-changes", str(args.export_changes))
@@ -73,9 +75,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{export['name']:<32} HTTP {export.get('status')}")
                 continue
             export["within_budget"] = {"rows_per_second": export["rows_per_second"] >= EXPORT_ROWS_PER_SECOND}
-            print(f"{export['name']:<32} {export['rows']:>9,} rows {export['rows_per_second']:>9,} rows/s "
-                  f"{export['seconds']:>7} s  worker RSS MB {export['worker_rss_mb_before']} -> "
-                  f"{export['worker_rss_mb_peak']}", flush=True)  # fmt: skip
+            print(
+                f"{export['name']:<32} {export['rows']:>9,} rows {export['rows_per_second']:>9,} rows/s "
+                f"{export['seconds']:>7} s  worker RSS MB {export['worker_rss_mb_before']} -> "
+                f"{export['worker_rss_mb_peak']}",
+                flush=True,
+            )
     finally:
         if stack is not None:
             stack.stop()
@@ -89,12 +94,13 @@ def main(argv: list[str] | None = None) -> int:
             "git_commit": _git_commit(),
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
             "database": "postgresql" if url.startswith("postgresql") else "sqlite",
-            "dataset": {key: seeded.get(key) for key in ("schools", "students", "employers", "events",
-                                                         "export_changes")},  # fmt: skip
+            "dataset": {
+                key: seeded.get(key) for key in ("schools", "students", "employers", "events", "export_changes")
+            },
             "gunicorn": {"workers": 2, "worker_class": "gthread", "threads": 4},
             "budgets": {"export_rows_per_second_min": EXPORT_ROWS_PER_SECOND},
             "exports": exports,
-        }  # fmt: skip
+        }
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=2) + "\n")
         (RESULTS / f"{args.output}.md").write_text(markdown(report))

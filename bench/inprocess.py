@@ -41,11 +41,18 @@ except ImportError:  # a tree from before the site state (to measure "before" wi
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 EMPLOYER_FORM = {
-    "name": "Bench Employer LLC", "address_line1": "1 Main Street", "city": "Boston", "state": "MA",
-    "postal_code": "02110", "ein": "123456789", "employment_time": "full_time", "employment_type": "paid_employee",
+    "name": "Bench Employer LLC",
+    "address_line1": "1 Main Street",
+    "city": "Boston",
+    "state": "MA",
+    "postal_code": "02110",
+    "ein": "123456789",
+    "employment_time": "full_time",
+    "employment_type": "paid_employee",
     "job_title": "Analyst",
-    "start_date": datetime.now().date().isoformat(), "course_relevance": "Applies my degree in data science.",
-}  # fmt: skip
+    "start_date": datetime.now().date().isoformat(),
+    "course_relevance": "Applies my degree in data science.",
+}
 PAGES = [
     {"name": "sign-in page", "path": "/", "role": None},
     {"name": "healthz (check)", "path": "/healthz", "role": None},
@@ -95,8 +102,10 @@ def _request(client, page: dict, cookie: str | None, csrf: str):
 
 
 def _high_water_marks(session) -> dict:
-    return {table: session.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar()  # noqa: S608
-            for table in ("employers", "events", "outbox_emails")}  # fmt: skip
+    return {
+        table: session.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar()  # noqa: S608
+        for table in ("employers", "events", "outbox_emails")
+    }
 
 
 def _remove_rows_added(app, marks: dict) -> None:
@@ -144,10 +153,19 @@ def measure(database_url: str, email: str, password: str, n: int, warm: int, pro
             if profiler:
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
             timings.sort()
-            results.append({"name": page["name"], "status": response.status_code, "n": n,
-                            "ms_mean": statistics.fmean(timings), "ms_p50": timings[len(timings) // 2], "cpu_ms": cpu_ms,
-                            "ms_p99": timings[int(len(timings) * 0.99) - 1],
-                            "sql_min": min(statements), "sql_max": max(statements)})  # fmt: skip
+            results.append(
+                {
+                    "name": page["name"],
+                    "status": response.status_code,
+                    "n": n,
+                    "ms_mean": statistics.fmean(timings),
+                    "ms_p50": timings[len(timings) // 2],
+                    "cpu_ms": cpu_ms,
+                    "ms_p99": timings[int(len(timings) * 0.99) - 1],
+                    "sql_min": min(statements),
+                    "sql_max": max(statements),
+                }
+            )
     finally:
         event.remove(engine, "before_cursor_execute", count)
         if engine.dialect.name == "postgresql":
@@ -182,8 +200,10 @@ def main() -> int:
     print(f"{'page':<26} {'status':>6} {'ms/req':>8} {'p50':>7} {'p99':>7} {'CPU ms':>7} {'SQL/req':>8}")
     for row in results:
         sql = str(row["sql_min"]) if row["sql_min"] == row["sql_max"] else f"{row['sql_min']}-{row['sql_max']}"
-        print(f"{row['name']:<26} {row['status']:>6} {row['ms_mean']:>8.2f} {row['ms_p50']:>7.2f} "
-              f"{row['ms_p99']:>7.2f} {row['cpu_ms']:>7.2f} {sql:>8}")  # fmt: skip
+        print(
+            f"{row['name']:<26} {row['status']:>6} {row['ms_mean']:>8.2f} {row['ms_p50']:>7.2f} "
+            f"{row['ms_p99']:>7.2f} {row['cpu_ms']:>7.2f} {sql:>8}"
+        )
     return 0
 
 

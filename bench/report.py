@@ -52,8 +52,9 @@ def _pages_and_exports(report: dict) -> str:
         f"| {floor['p99_ms']:>7.2f} | {1:>7.2f} | {'-':>7} | {'-':>7} |        |",
     ]
     for row in report["pages"]:
-        sql = f"{row['sql_per_request']}" + ("" if row["sql_per_request"] == row["sql_per_request_tiny"]
-                                             else f"≠{row['sql_per_request_tiny']}")  # fmt: skip
+        sql = f"{row['sql_per_request']}" + (
+            "" if row["sql_per_request"] == row["sql_per_request_tiny"] else f"≠{row['sql_per_request_tiny']}"
+        )
         if row["status"] != "measured":
             lines.append(f"| {row['name']:<28} | {'not built yet':>43} | {'':>7} | {'':>7} |        |")
             continue
@@ -66,9 +67,12 @@ def _pages_and_exports(report: dict) -> str:
         if row["non_2xx_3xx"]:
             lines.append(f"|   ({row['non_2xx_3xx']} of {row['requests']} responses were not 2xx/3xx)")
     lines += ["", *_exports_table(report["exports"], seconds=False)]
-    lines += ["", f"Budgets: >= {budgets['ratio_to_floor_min']:.0%} of the floor's req/s; p99 <= "
-              f"{budgets['p99_ms_max']:g} ms; SQL/req equal on a tiny dataset (else shown as large≠tiny); "
-              f"exports >= {budgets['export_rows_per_second_min']:,} rows/s."]  # fmt: skip
+    lines += [
+        "",
+        f"Budgets: >= {budgets['ratio_to_floor_min']:.0%} of the floor's req/s; p99 <= "
+        f"{budgets['p99_ms_max']:g} ms; SQL/req equal on a tiny dataset (else shown as large≠tiny); "
+        f"exports >= {budgets['export_rows_per_second_min']:,} rows/s.",
+    ]
     if "timeline" in report:
         lines += ["", timeline_line(report["timeline"])]
     return "\n".join(lines)
@@ -76,12 +80,18 @@ def _pages_and_exports(report: dict) -> str:
 
 def _exports_only(report: dict) -> str:
     dataset, gunicorn = report["dataset"], report["gunicorn"]
-    lines = [f"OPT Portal export benchmark · {report['database']} · export school of "
-             f"{dataset['export_changes']:,} changes · gunicorn {gunicorn['workers']} workers "
-             f"({gunicorn['worker_class']} x{gunicorn['threads']}) · {report['machine']['cpus']} CPUs", "",
-             *_exports_table(report["exports"], seconds=True)]  # fmt: skip
-    lines += ["", f"Rows are the file's rows (a change list has one per changed field). Budget: >= "
-              f"{report['budgets']['export_rows_per_second_min']:,} rows/s with flat memory."]  # fmt: skip
+    lines = [
+        f"OPT Portal export benchmark · {report['database']} · export school of "
+        f"{dataset['export_changes']:,} changes · gunicorn {gunicorn['workers']} workers "
+        f"({gunicorn['worker_class']} x{gunicorn['threads']}) · {report['machine']['cpus']} CPUs",
+        "",
+        *_exports_table(report["exports"], seconds=True),
+    ]
+    lines += [
+        "",
+        f"Rows are the file's rows (a change list has one per changed field). Budget: >= "
+        f"{report['budgets']['export_rows_per_second_min']:,} rows/s with flat memory.",
+    ]
     return "\n".join(lines)
 
 
@@ -96,23 +106,29 @@ def _exports_table(exports: list[dict], *, seconds: bool) -> list[str]:
             continue
         ok = export["within_budget"]["rows_per_second"]
         took = f"{export['seconds']:>7} | " if seconds else ""
-        lines.append(f"| {export['name']:<32} | {export['rows']:>9,} | {export['rows_per_second']:>9,} | {took}"
-                     f"{export['worker_rss_mb_before']:>12} -> {export['worker_rss_mb_peak']:>11} | "
-                     f"{'ok' if ok else 'MISS'} |")  # fmt: skip
+        lines.append(
+            f"| {export['name']:<32} | {export['rows']:>9,} | {export['rows_per_second']:>9,} | {took}"
+            f"{export['worker_rss_mb_before']:>12} -> {export['worker_rss_mb_peak']:>11} | "
+            f"{'ok' if ok else 'MISS'} |"
+        )
     return lines
 
 
 def timeline_line(result: dict) -> str:
     """bench.timeline's figure: one student's timeline and dated marks, in CPU milliseconds."""
     verdict = "ok" if result["within_budget"] else f"MISS (budget {result['budget_ms']:g} ms)"
-    return (f"one student's timeline: {result['timeline_ms_cpu']:.3f} ms CPU ({result['students']:,} students) "
-            f"{verdict}; their dated marks: {result['marks_ms_cpu']:.3f} ms CPU")  # fmt: skip
+    return (
+        f"one student's timeline: {result['timeline_ms_cpu']:.3f} ms CPU ({result['students']:,} students) "
+        f"{verdict}; their dated marks: {result['marks_ms_cpu']:.3f} ms CPU"
+    )
 
 
 def markdown(report: dict) -> str:
     """The table and where it came from: bench/results/<name>.md, and what the README sections show."""
-    return (f"{table(report)}\n\nProduced by `{report['command']}` at {report['generated_at']} "
-            f"(commit {report['git_commit']}).\n")  # fmt: skip
+    return (
+        f"{table(report)}\n\nProduced by `{report['command']}` at {report['generated_at']} "
+        f"(commit {report['git_commit']}).\n"
+    )
 
 
 def section(text: str) -> str | None:
@@ -145,8 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         stale = stale_readmes(report)
         for path in stale:
-            print(f"{path.relative_to(ROOT)}: the benchmark section differs from {LATEST.name}; "
-                  "run `python -m bench.report`", file=sys.stderr)  # fmt: skip
+            print(
+                f"{path.relative_to(ROOT)}: the benchmark section differs from {LATEST.name}; "
+                "run `python -m bench.report`",
+                file=sys.stderr,
+            )
         return 1 if stale else 0
     rendered = markdown(report)
     for path in READMES:

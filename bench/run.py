@@ -48,11 +48,18 @@ EXPORT_ROWS_PER_SECOND = 100_000
 def pages(seeded: dict) -> list[dict]:
     """What the issue names, in its order. ``role`` None is anonymous."""
     employer_form = {
-        "name": "Bench Employer LLC", "address_line1": "1 Main Street", "city": "Boston", "state": "MA",
-        "postal_code": "02110", "ein": "123456789", "employment_time": "full_time", "employment_type": "paid_employee",
+        "name": "Bench Employer LLC",
+        "address_line1": "1 Main Street",
+        "city": "Boston",
+        "state": "MA",
+        "postal_code": "02110",
+        "ein": "123456789",
+        "employment_time": "full_time",
+        "employment_type": "paid_employee",
         "job_title": "Analyst",
-        "start_date": datetime.now().date().isoformat(), "course_relevance": "Applies my degree in data science.",
-    }  # fmt: skip
+        "start_date": datetime.now().date().isoformat(),
+        "course_relevance": "Applies my degree in data science.",
+    }
     return [
         {"name": "sign-in page", "path": "/", "role": None},
         {"name": "healthz (check)", "path": "/healthz", "role": None},
@@ -66,7 +73,7 @@ def pages(seeded: dict) -> list[dict]:
             "htmx": True,
             "form": employer_form,
             "probe": "/employers",
-        },  # fmt: skip
+        },
         {"name": "DSO students search", "path": f"/admin/students?q={seeded['search']}", "role": "dso"},
         {"name": "Student Information", "path": f"/admin/students/{seeded['student_sevis_id']}", "role": "dso"},
     ]
@@ -81,8 +88,9 @@ def _ms(text: str) -> float:
     return float(number) * UNITS[unit]
 
 
-def wrk(url: str, *, duration: int, connections: int, threads: int, headers: dict | None = None,
-        script: str | None = None) -> dict:  # fmt: skip
+def wrk(
+    url: str, *, duration: int, connections: int, threads: int, headers: dict | None = None, script: str | None = None
+) -> dict:
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
@@ -97,15 +105,22 @@ def wrk(url: str, *, duration: int, connections: int, threads: int, headers: dic
     errors = re.search(r"Socket errors: (.*)", output)
     return {
         "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p50_ms": _ms(latency["50"]), "p99_ms": _ms(latency["99"]), "requests": int(total.group(1)),
-        "non_2xx_3xx": int(non_2xx.group(1)) if non_2xx else 0, "socket_errors": errors.group(1) if errors else "",
-    }  # fmt: skip
+        "p50_ms": _ms(latency["50"]),
+        "p99_ms": _ms(latency["99"]),
+        "requests": int(total.group(1)),
+        "non_2xx_3xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": errors.group(1) if errors else "",
+    }
 
 
 def post_script(path: Path, form: dict, *, cookie: str, csrf: str, htmx: bool) -> str:
-    lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(urlencode({**form, 'csrf_token': csrf}))}",
-             'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"',
-             f'wrk.headers["Cookie"] = {json.dumps(cookie)}', f'wrk.headers["X-CSRFToken"] = {json.dumps(csrf)}']  # fmt: skip
+    lines = [
+        'wrk.method = "POST"',
+        f"wrk.body = {json.dumps(urlencode({**form, 'csrf_token': csrf}))}",
+        'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"',
+        f'wrk.headers["Cookie"] = {json.dumps(cookie)}',
+        f'wrk.headers["X-CSRFToken"] = {json.dumps(csrf)}',
+    ]
     if htmx:
         lines.append('wrk.headers["HX-Request"] = "true"')
     path.write_text("\n".join(lines) + "\n")
@@ -156,8 +171,9 @@ class RssSampler:
         self._thread.join()
 
 
-def measure_export(client: Client, path: str, fmt: str, master_pid: int, *, form: dict | None = None,
-                   page: str | None = None) -> dict:  # fmt: skip
+def measure_export(
+    client: Client, path: str, fmt: str, master_pid: int, *, form: dict | None = None, page: str | None = None
+) -> dict:
     token = (client.get(page).csrf() or "") if form is not None else None
     with RssSampler(master_pid) as memory:
         started = time.perf_counter()
@@ -172,9 +188,16 @@ def measure_export(client: Client, path: str, fmt: str, master_pid: int, *, form
         rows = sum(1 for _ in csv.reader(io.StringIO(response.text))) - 1
     else:
         rows = _sheet_rows(response.body) - 1
-    return {"status": 200, "rows": rows, "seconds": round(seconds, 3), "rows_per_second": round(rows / seconds),
-            "bytes": len(response.body), "worker_rss_mb_before": memory.before, "worker_rss_mb_peak": memory.peak,
-            "worker_rss_mb_growth": round(memory.peak - memory.before, 1)}  # fmt: skip
+    return {
+        "status": 200,
+        "rows": rows,
+        "seconds": round(seconds, 3),
+        "rows_per_second": round(rows / seconds),
+        "bytes": len(response.body),
+        "worker_rss_mb_before": memory.before,
+        "worker_rss_mb_peak": memory.peak,
+        "worker_rss_mb_growth": round(memory.peak - memory.before, 1),
+    }
 
 
 def _sheet_rows(body: bytes) -> int:
@@ -195,8 +218,13 @@ def measure_exports(clients: dict, master_pid: int, seeded: dict) -> list[dict]:
     for fmt in ("csv", "xlsx"):
         path = f"/admin/students/export.{fmt}"
         print(f"  export {path} ...", flush=True)
-        exports.append({"name": f"students list {fmt.upper()}", "path": path,
-                        **measure_export(clients["dso"], path, fmt, master_pid)})  # fmt: skip
+        exports.append(
+            {
+                "name": f"students list {fmt.upper()}",
+                "path": path,
+                **measure_export(clients["dso"], path, fmt, master_pid),
+            }
+        )
     if seeded["export_changes"]:
         official, change_rows = clients["exports"], seeded["export_changes"]
     else:
@@ -207,11 +235,23 @@ def measure_exports(clients: dict, master_pid: int, seeded: dict) -> list[dict]:
         form = {"start": (today - timedelta(days=days - 1)).isoformat(), "end": today.isoformat()}
         for fmt in ("csv", "xlsx"):
             print(f"  change list {fmt} (~{min(target, change_rows):,} rows) ...", flush=True)
-            result = measure_export(official, "/admin/change-lists/download", fmt, master_pid,
-                                    form={**form, "format": fmt}, page="/admin/change-lists")  # fmt: skip
+            result = measure_export(
+                official,
+                "/admin/change-lists/download",
+                fmt,
+                master_pid,
+                form={**form, "format": fmt},
+                page="/admin/change-lists",
+            )
             label = f"~{target // 1000:,}k rows" if target < change_rows else "every change"
-            exports.append({"name": f"change list {fmt.upper()}, {label}", "path": "/admin/change-lists/download",
-                            "target_rows": target, **result})  # fmt: skip
+            exports.append(
+                {
+                    "name": f"change list {fmt.upper()}, {label}",
+                    "path": "/admin/change-lists/download",
+                    "target_rows": target,
+                    **result,
+                }
+            )
         if target >= change_rows:
             break
     return exports
@@ -236,18 +276,27 @@ def run(args) -> dict:
         stacks += [portal, tiny]
         print(f"Seeding {'PostgreSQL' if use_pg else 'SQLite'} at scale {args.scale} ...", flush=True)
         portal.migrate()
-        seeded = portal.seed("bench.seed", "--scale", str(args.scale), "--students-per-school",
-                             str(args.students_per_school), "--export-changes", str(args.export_changes))  # fmt: skip
-        print(f"  {seeded['students']:,} students, {seeded['employers']:,} employers, {seeded['events']:,} events "
-              f"and an export school of {seeded['export_changes']:,} changes in {seeded['seconds']} s",
-              flush=True)  # fmt: skip
+        seeded = portal.seed(
+            "bench.seed",
+            "--scale",
+            str(args.scale),
+            "--students-per-school",
+            str(args.students_per_school),
+            "--export-changes",
+            str(args.export_changes),
+        )
+        print(
+            f"  {seeded['students']:,} students, {seeded['employers']:,} employers, {seeded['events']:,} events "
+            f"and an export school of {seeded['export_changes']:,} changes in {seeded['seconds']} s",
+            flush=True,
+        )
         tiny.migrate()
         tiny.seed("bench.seed", "--scale", "0.001", "--export-changes", "0")
 
         accounts = {
             "student": {"email": seeded["student_email"], "password": seeded["password"]},
             "dso": {"email": seeded["dso_email"], "password": seeded["password"], "mfa_secret": seeded["mfa_secret"]},
-        }  # fmt: skip
+        }
         page_list = pages(seeded)
         spec = json.dumps({"pages": page_list, "accounts": accounts})
         counts = {"large": _sqlcount(portal, spec), "tiny": _sqlcount(tiny, spec)}
@@ -267,10 +316,14 @@ def run(args) -> dict:
         for page in sorted(page_list, key=lambda page: page.get("method") == "POST"):
             client = clients[page["role"]]
             probe = client.get(page.get("probe", page["path"]))
-            row = {"name": page["name"], "method": page.get("method", "GET"), "path": page["path"],
-                   "sql_per_request": counts["large"][page["name"]]["sql"],
-                   "sql_per_request_tiny": counts["tiny"][page["name"]]["sql"],
-                   "gzip_bytes": counts["large"][page["name"]]["gzip_bytes"]}  # fmt: skip
+            row = {
+                "name": page["name"],
+                "method": page.get("method", "GET"),
+                "path": page["path"],
+                "sql_per_request": counts["large"][page["name"]]["sql"],
+                "sql_per_request_tiny": counts["tiny"][page["name"]]["sql"],
+                "gzip_bytes": counts["large"][page["name"]]["gzip_bytes"],
+            }
             if probe.status == 404:
                 print(f"  {page['name']}: not built yet ({page.get('probe', page['path'])} is 404)", flush=True)
                 row["status"] = "not built yet"
@@ -281,13 +334,26 @@ def run(args) -> dict:
                 headers["Cookie"] = client.cookie_header()
             if page.get("method") == "POST":
                 csrf = client.get(page.get("probe", page["path"])).csrf() or ""
-                script = post_script(workdir / "post.lua", page["form"], cookie=client.cookie_header(), csrf=csrf,
-                                     htmx=page.get("htmx", False))  # fmt: skip
+                script = post_script(
+                    workdir / "post.lua",
+                    page["form"],
+                    cookie=client.cookie_header(),
+                    csrf=csrf,
+                    htmx=page.get("htmx", False),
+                )
             print(f"  wrk {page['name']} ...", flush=True)
             url = portal.base_url + page["path"]
             wrk(url, duration=2, connections=args.connections, threads=args.threads, headers=headers, script=script)
-            row.update(wrk(url, duration=args.duration, connections=args.connections, threads=args.threads,
-                           headers=headers, script=script))  # fmt: skip
+            row.update(
+                wrk(
+                    url,
+                    duration=args.duration,
+                    connections=args.connections,
+                    threads=args.threads,
+                    headers=headers,
+                    script=script,
+                )
+            )
             row["status"] = "measured"
             results.append(row)
 
@@ -300,8 +366,9 @@ def run(args) -> dict:
         floor.start_web("floor", app="bench.hello:app", health_path="/", access_log=False)
         print("  wrk floor (hello-world Flask) ...", flush=True)
         wrk(floor.base_url + "/", duration=2, connections=args.connections, threads=args.threads)
-        floor_result = wrk(floor.base_url + "/", duration=args.duration, connections=args.connections,
-                           threads=args.threads)  # fmt: skip
+        floor_result = wrk(
+            floor.base_url + "/", duration=args.duration, connections=args.connections, threads=args.threads
+        )
         floor.stop()
     finally:
         for stack in stacks:
@@ -314,9 +381,10 @@ def run(args) -> dict:
         if row["status"] == "measured":
             row["ratio_to_floor"] = round(row["requests_per_second"] / floor_result["requests_per_second"], 3)
             row["within_budget"] = {
-                "throughput": row["ratio_to_floor"] >= FLOOR_RATIO, "p99": row["p99_ms"] <= P99_BUDGET_MS,
+                "throughput": row["ratio_to_floor"] >= FLOOR_RATIO,
+                "p99": row["p99_ms"] <= P99_BUDGET_MS,
                 "sql_constant": row["sql_per_request"] == row["sql_per_request_tiny"],
-            }  # fmt: skip
+            }
     for export in exports:
         if export.get("status") == 200:
             export["within_budget"] = {"rows_per_second": export["rows_per_second"] >= EXPORT_ROWS_PER_SECOND}
@@ -333,7 +401,7 @@ def run(args) -> dict:
             "ratio_to_floor_min": FLOOR_RATIO,
             "p99_ms_max": P99_BUDGET_MS,
             "export_rows_per_second_min": EXPORT_ROWS_PER_SECOND,
-        },  # fmt: skip
+        },
         "floor": floor_result,
         "pages": results,
         "exports": exports,
@@ -341,8 +409,9 @@ def run(args) -> dict:
 
 
 def _sqlcount(stack: Stack, spec: str) -> dict:
-    result = subprocess.run([sys.executable, "-m", "bench.sqlcount", spec], cwd=ROOT, env=stack.env,
-                            capture_output=True, text=True)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.sqlcount", spec], cwd=ROOT, env=stack.env, capture_output=True, text=True
+    )
     if result.returncode != 0:
         raise RuntimeError(f"bench.sqlcount failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -366,9 +435,12 @@ def main(argv: list[str] | None = None) -> int:
         default=20_000,
         help="e.g. --scale 3 --students-per-school 60000: one school whose change list has 1M rows",
     )
-    parser.add_argument("--export-changes", type=int, default=1_000_000,
-                        help="changes of the export school, whose change list is downloaded (0: none, and the first "
-                             "school's is)")  # fmt: skip
+    parser.add_argument(
+        "--export-changes",
+        type=int,
+        default=1_000_000,
+        help="changes of the export school, whose change list is downloaded (0: none, and the first school's is)",
+    )
     parser.add_argument("--output", default="latest", help="results file name under bench/results/ (no suffix)")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:

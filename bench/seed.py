@@ -54,13 +54,45 @@ from portal.services.timeline.database import load_facts
 STUDENTS_PER_SCHOOL = 20_000
 BENCH_PASSWORD = "bench password lantern 42"
 BENCH_MFA_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-SURNAMES = ["Nguyen", "Patel", "Kim", "Garcia", "Chen", "Okafor", "Silva", "Haddad", "Kowalski", "Tanaka", "Mensah",
-            "Ivanova", "Rahman", "Lopez", "Singh", "Yilmaz", "Moreau", "Abebe", "Park", "Costa"]  # fmt: skip
+SURNAMES = [
+    "Nguyen",
+    "Patel",
+    "Kim",
+    "Garcia",
+    "Chen",
+    "Okafor",
+    "Silva",
+    "Haddad",
+    "Kowalski",
+    "Tanaka",
+    "Mensah",
+    "Ivanova",
+    "Rahman",
+    "Lopez",
+    "Singh",
+    "Yilmaz",
+    "Moreau",
+    "Abebe",
+    "Park",
+    "Costa",
+]
 GIVEN = ["Linh", "Aarav", "Minji", "Sofia", "Wei", "Chidi", "Ana", "Omar", "Piotr", "Yuki", "Kwame", "Olga"]
-EMPLOYERS = ["Acme Analytics LLC", "Riverbend Robotics Inc", "Harbor Health Partners", "Lakeview Software Co",
-             "Granite Civil Engineering", "Prairie Bioscience"]  # fmt: skip
-EVENT_TYPES = [("employer.added", "employer"), ("employer.updated", "employer"), ("contact.phone_changed", "contact"),
-               ("address.updated", "address"), ("email.sent", None), ("data.transmitted", None)]  # fmt: skip
+EMPLOYERS = [
+    "Acme Analytics LLC",
+    "Riverbend Robotics Inc",
+    "Harbor Health Partners",
+    "Lakeview Software Co",
+    "Granite Civil Engineering",
+    "Prairie Bioscience",
+]
+EVENT_TYPES = [
+    ("employer.added", "employer"),
+    ("employer.updated", "employer"),
+    ("contact.phone_changed", "contact"),
+    ("address.updated", "address"),
+    ("email.sent", None),
+    ("data.transmitted", None),
+]
 CHUNK = 20_000
 EXPORT_CHANGES = 1_000_000
 EXPORT_STUDENTS = 5_000
@@ -119,26 +151,50 @@ def _noon(day: date) -> datetime:
 def _seed_timeline_marks(conn, student_ids: list[int]) -> None:
     """Each student's timeline marks, computed by the app's own timeline (the ORM hook does not see bulk inserts)."""
     for start in range(0, len(student_ids), 5000):
-        facts = load_facts(conn, student_ids[start:start + 5000])
-        _bulk(conn, TimelineMark.__table__, [
-            {"student_id": fact.student_id, "school_id": fact.school_id, "kind": str(mark.kind),
-             "starts_on": mark.starts_on, "ends_on": mark.ends_on, "detail": mark.detail}
-            for fact in facts.values() for mark in marks_for(fact)
-        ])  # fmt: skip
+        facts = load_facts(conn, student_ids[start : start + 5000])
+        _bulk(
+            conn,
+            TimelineMark.__table__,
+            [
+                {
+                    "student_id": fact.student_id,
+                    "school_id": fact.school_id,
+                    "kind": str(mark.kind),
+                    "starts_on": mark.starts_on,
+                    "ends_on": mark.ends_on,
+                    "detail": mark.detail,
+                }
+                for fact in facts.values()
+                for mark in marks_for(fact)
+            ],
+        )
 
 
 def _employer_snapshot(number: int) -> dict:
     """What an employer event carries (Employer.snapshot()): twenty fields, some with commas, quotes and ampersands."""
     return {
-        "id": number, "name": f'{EMPLOYERS[number % len(EMPLOYERS)]}, "Data" & Co', "address_line1":
-        f"{number % 900 + 1} Main Street", "address_line2": "Suite 5" if number % 2 else "", "city": "Boston",
-        "state": "MA", "postal_code": "02110", "ein": f"{100000000 + number % 899999999}", "self_employed": False,
+        "id": number,
+        "name": f'{EMPLOYERS[number % len(EMPLOYERS)]}, "Data" & Co',
+        "address_line1": f"{number % 900 + 1} Main Street",
+        "address_line2": "Suite 5" if number % 2 else "",
+        "city": "Boston",
+        "state": "MA",
+        "postal_code": "02110",
+        "ein": f"{100000000 + number % 899999999}",
+        "self_employed": False,
         "course_relevance": "Applies my degree in data science, statistics and <machine> learning.",
-        "employment_time": "full_time", "start_date": "2026-01-05", "end_date": None,
-        "supervisor_first_name": "Ada", "supervisor_last_name": "Lovelace", "supervisor_phone": "6175551234",
-        "supervisor_phone_ext": None, "supervisor_email": "ada@example.com", "job_title": "Data Analyst",
-        "reported_late": False, "review_status": "not_needed",
-    }  # fmt: skip
+        "employment_time": "full_time",
+        "start_date": "2026-01-05",
+        "end_date": None,
+        "supervisor_first_name": "Ada",
+        "supervisor_last_name": "Lovelace",
+        "supervisor_phone": "6175551234",
+        "supervisor_phone_ext": None,
+        "supervisor_email": "ada@example.com",
+        "job_title": "Data Analyst",
+        "reported_late": False,
+        "review_status": "not_needed",
+    }
 
 
 def _export_change(number: int, student: int, rng) -> tuple[str, str, dict | None, dict | None]:
@@ -153,28 +209,49 @@ def _export_change(number: int, student: int, rng) -> tuple[str, str, dict | Non
     if roll < 10:
         return "employer.added", "employer", None, _employer_snapshot(number % 5000)
     if roll < 15:
-        return ("contact.phone_changed", "contact", {"phone": f"617555{number % 10000:04d}"},
-                {"phone": f"617555{(number + 1) % 10000:04d}"})  # fmt: skip
+        return (
+            "contact.phone_changed",
+            "contact",
+            {"phone": f"617555{number % 10000:04d}"},
+            {"phone": f"617555{(number + 1) % 10000:04d}"},
+        )
     if roll < 19:
-        before = {"line1": f"{student % 999 + 1} Elm Street", "line2": "", "city": "Boston", "state": "MA",
-                  "postal_code": "02115"}  # fmt: skip
+        before = {
+            "line1": f"{student % 999 + 1} Elm Street",
+            "line2": "",
+            "city": "Boston",
+            "state": "MA",
+            "postal_code": "02115",
+        }
         after = dict(before, kind="physical", line1=f"{number % 97} Oak Ave")
         return "address.physical_changed", "address", before, after
     email = f"s{student}@bench.example.edu"
-    return ("contact.email_change_requested", "contact", {"email": email, "requested_email": None},
-            {"email": email, "requested_email": f"new{student}@example.com"})  # fmt: skip
+    return (
+        "contact.email_change_requested",
+        "contact",
+        {"email": email, "requested_email": None},
+        {"email": email, "requested_email": f"new{student}@example.com"},
+    )
 
 
 def seed_export_school(conn, *, changes: int, first_sevis: int, now: datetime, password_hash: str, rng) -> dict:
     """The export school: ``changes`` change events, oldest two years ago, by its students; its DSO's account."""
     _bulk(conn, School.__table__, [{"name": "Bench Export University", "code": "BEN214E00000001", "created_at": now}])
     school_id = conn.scalar(select(School.id).where(School.code == "BEN214E00000001"))
-    students = [{
-        "sevis_id": f"N{first_sevis + i:010d}", "school_id": school_id,
-        "surname": EXPORT_SURNAMES[i % len(EXPORT_SURNAMES)],
-        "given_name": GIVEN[(i * 5) % len(GIVEN)], "email": f"export{i + 1}@bench.example.edu",
-        "phone": f"212{i:07d}", "created_at": now, "updated_at": now, "version": 1,
-    } for i in range(EXPORT_STUDENTS)]  # fmt: skip
+    students = [
+        {
+            "sevis_id": f"N{first_sevis + i:010d}",
+            "school_id": school_id,
+            "surname": EXPORT_SURNAMES[i % len(EXPORT_SURNAMES)],
+            "given_name": GIVEN[(i * 5) % len(GIVEN)],
+            "email": f"export{i + 1}@bench.example.edu",
+            "phone": f"212{i:07d}",
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+        for i in range(EXPORT_STUDENTS)
+    ]
     _bulk(conn, Student.__table__, students)
     student_ids = list(conn.scalars(select(Student.id).where(Student.school_id == school_id).order_by(Student.id)))
     events = []
@@ -183,25 +260,51 @@ def seed_export_school(conn, *, changes: int, first_sevis: int, now: datetime, p
     for number, age in enumerate(ages):
         student = student_ids[rng.randrange(len(student_ids))]
         event_type, kind, before, after = _export_change(number, student, rng)
-        events.append({
-            "occurred_at": now - timedelta(seconds=age), "student_id": student,
-            "school_id": school_id, "actor_kind": ActorKind.STUDENT, "actor_label": "Student",
-            "event_type": event_type, "change_kind": ChangeKind(kind), "subject": f"student:{student}",
-            "before": before, "after": after, "reported_late": number % 50 == 0,
-            "changes": changes_text(before, after), "fields": field_changes(before, after),  # as record_event writes
-        })  # fmt: skip
+        events.append(
+            {
+                "occurred_at": now - timedelta(seconds=age),
+                "student_id": student,
+                "school_id": school_id,
+                "actor_kind": ActorKind.STUDENT,
+                "actor_label": "Student",
+                "event_type": event_type,
+                "change_kind": ChangeKind(kind),
+                "subject": f"student:{student}",
+                "before": before,
+                "after": after,
+                "reported_late": number % 50 == 0,
+                "changes": changes_text(before, after),
+                "fields": field_changes(before, after),  # as record_event writes
+            }
+        )
         if len(events) >= 100_000:
             _bulk(conn, Event.__table__, events)
             events = []
     _bulk(conn, Event.__table__, events)
-    _bulk(conn, User.__table__, [
-        {"email": EXPORT_DSO_EMAIL, "role": Role.DSO, "school_id": school_id, "display_name": "Bench Export DSO",
-         "password_hash": password_hash, "password_changed_at": now, "failed_sign_ins": 0, "lock_count": 0,
-         "created_at": now, "mfa_enabled_at": now},
-    ])  # fmt: skip
+    _bulk(
+        conn,
+        User.__table__,
+        [
+            {
+                "email": EXPORT_DSO_EMAIL,
+                "role": Role.DSO,
+                "school_id": school_id,
+                "display_name": "Bench Export DSO",
+                "password_hash": password_hash,
+                "password_changed_at": now,
+                "failed_sign_ins": 0,
+                "lock_count": 0,
+                "created_at": now,
+                "mfa_enabled_at": now,
+            },
+        ],
+    )
     dso_id = conn.scalar(select(User.id).where(User.email == EXPORT_DSO_EMAIL))
-    conn.execute(update(User.__table__).where(User.__table__.c.id == dso_id)
-                 .values(mfa_secret_encrypted=seal_secret(dso_id, BENCH_MFA_SECRET)))  # fmt: skip
+    conn.execute(
+        update(User.__table__)
+        .where(User.__table__.c.id == dso_id)
+        .values(mfa_secret_encrypted=seal_secret(dso_id, BENCH_MFA_SECRET))
+    )
     return {"export_changes": changes, "export_dso_email": EXPORT_DSO_EMAIL}
 
 
@@ -227,60 +330,125 @@ def seed(
         if conn.scalar(select(func.count()).select_from(School.__table__)):
             raise SystemExit("the database already has schools; bench seeds an empty one")
         n_schools = max(1, -(-n_students // students_per_school))
-        _bulk(conn, School.__table__, [{"name": f"Bench University {i + 1}", "code": f"BEN214F{i + 1:08d}",
-                                        "created_at": now} for i in range(n_schools)])  # fmt: skip
+        _bulk(
+            conn,
+            School.__table__,
+            [
+                {"name": f"Bench University {i + 1}", "code": f"BEN214F{i + 1:08d}", "created_at": now}
+                for i in range(n_schools)
+            ],
+        )
         school_ids = list(conn.scalars(select(School.id).order_by(School.id)))
         students = []
         for i in range(n_students):
-            students.append({
-                "sevis_id": f"N{i + 1:010d}", "school_id": school_ids[i // students_per_school],
-                "surname": SURNAMES[i % len(SURNAMES)] + (f"-{i % 997}" if i % 3 else ""),
-                "given_name": GIVEN[(i * 7) % len(GIVEN)], "email": f"student{i + 1}@bench.example.edu",
-                "phone": f"617{i % 10_000_000:07d}", "created_at": now, "updated_at": now, "version": 1,
-            })  # fmt: skip
+            students.append(
+                {
+                    "sevis_id": f"N{i + 1:010d}",
+                    "school_id": school_ids[i // students_per_school],
+                    "surname": SURNAMES[i % len(SURNAMES)] + (f"-{i % 997}" if i % 3 else ""),
+                    "given_name": GIVEN[(i * 7) % len(GIVEN)],
+                    "email": f"student{i + 1}@bench.example.edu",
+                    "phone": f"617{i % 10_000_000:07d}",
+                    "created_at": now,
+                    "updated_at": now,
+                    "version": 1,
+                }
+            )
         _bulk(conn, Student.__table__, students)
         student_rows = conn.execute(select(Student.id, Student.school_id).order_by(Student.id)).all()
-        _bulk(conn, ProgramRecord.__table__, [
-            {"student_id": sid, "school_id": school, "education_level": EducationLevel.MASTERS, "major": "Data Science",
-             "status": ProgramStatus.ACTIVE, "start_date": today - timedelta(days=700),
-             "end_date": today - timedelta(days=90), "created_at": now}
-            for sid, school in student_rows
-        ])  # fmt: skip
+        _bulk(
+            conn,
+            ProgramRecord.__table__,
+            [
+                {
+                    "student_id": sid,
+                    "school_id": school,
+                    "education_level": EducationLevel.MASTERS,
+                    "major": "Data Science",
+                    "status": ProgramStatus.ACTIVE,
+                    "start_date": today - timedelta(days=700),
+                    "end_date": today - timedelta(days=90),
+                    "created_at": now,
+                }
+                for sid, school in student_rows
+            ],
+        )
         programs = conn.execute(select(ProgramRecord.id, ProgramRecord.student_id).order_by(ProgramRecord.id)).all()
         # OPT starts spread over about a year and a half, so every day of the daily sweep has its share of notices.
-        _bulk(conn, OptAuthorization.__table__, [
-            {"program_record_id": pid, "kind": OptKind.POST_COMPLETION, "status": OptStatus.APPROVED,
-             "start_date": _opt_start(today, pid), "end_date": _opt_start(today, pid) + timedelta(days=364),
-             "actual_start_date": _opt_start(today, pid), "actual_end_date": _opt_start(today, pid) + timedelta(days=364),
-             # Requested three months before the start and approved a month before it, as real records are: an
-             # approval stamped today would make every student's account due today, and the daily sweep would
-             # read all of them.
-             "decided_at": _noon(_opt_start(today, pid) - timedelta(days=30)),
-             "created_at": _noon(_opt_start(today, pid) - timedelta(days=90)), "version": 1}
-            for pid, _sid in programs
-        ])  # fmt: skip
+        _bulk(
+            conn,
+            OptAuthorization.__table__,
+            [
+                {
+                    "program_record_id": pid,
+                    "kind": OptKind.POST_COMPLETION,
+                    "status": OptStatus.APPROVED,
+                    "start_date": _opt_start(today, pid),
+                    "end_date": _opt_start(today, pid) + timedelta(days=364),
+                    "actual_start_date": _opt_start(today, pid),
+                    "actual_end_date": _opt_start(today, pid) + timedelta(days=364),
+                    # Requested three months before the start and approved a month before it, as real records are: an
+                    # approval stamped today would make every student's account due today, and the daily sweep would
+                    # read all of them.
+                    "decided_at": _noon(_opt_start(today, pid) - timedelta(days=30)),
+                    "created_at": _noon(_opt_start(today, pid) - timedelta(days=90)),
+                    "version": 1,
+                }
+                for pid, _sid in programs
+            ],
+        )
         opt_start_by_student = {sid: _opt_start(today, pid) for pid, sid in programs}
-        opt_by_student = dict(conn.execute(
-            select(ProgramRecord.student_id, OptAuthorization.id).join(OptAuthorization)).all())  # fmt: skip
-        _bulk(conn, Address.__table__, [
-            {"student_id": sid, "kind": AddressKind.PHYSICAL, "line1": f"{sid % 999 + 1} Elm Street", "line2": "",
-             "city": "Boston", "state": "MA", "postal_code": "02115", "created_at": now, "updated_at": now,
-             "version": 1}
-            for sid, _school in student_rows
-        ])  # fmt: skip
+        opt_by_student = dict(
+            conn.execute(select(ProgramRecord.student_id, OptAuthorization.id).join(OptAuthorization)).all()
+        )
+        _bulk(
+            conn,
+            Address.__table__,
+            [
+                {
+                    "student_id": sid,
+                    "kind": AddressKind.PHYSICAL,
+                    "line1": f"{sid % 999 + 1} Elm Street",
+                    "line2": "",
+                    "city": "Boston",
+                    "state": "MA",
+                    "postal_code": "02115",
+                    "created_at": now,
+                    "updated_at": now,
+                    "version": 1,
+                }
+                for sid, _school in student_rows
+            ],
+        )
         student_ids = [sid for sid, _ in student_rows]
         employers = []
         for i in range(n_employers):
             sid = student_ids[i % len(student_ids)]
-            employers.append({
-                "student_id": sid, "opt_authorization_id": opt_by_student[sid], "name": EMPLOYERS[i % len(EMPLOYERS)],
-                "address_line1": f"{i % 900 + 1} Main Street", "address_line2": "", "city": "Boston", "state": "MA",
-                "postal_code": "02110", "ein": f"{100000000 + i % 899999999}", "self_employed": False,
-                "course_relevance": "Applies my degree in data science.", "employment_time": EmploymentTime.FULL_TIME,
-                "start_date": min(today - timedelta(days=50), opt_start_by_student[sid] + timedelta(days=i * 13 % 120)),
-                "job_title": "Data Analyst", "reported_late": False,
-                "review_status": "not_needed", "created_at": now, "updated_at": now, "version": 1,
-            })  # fmt: skip
+            employers.append(
+                {
+                    "student_id": sid,
+                    "opt_authorization_id": opt_by_student[sid],
+                    "name": EMPLOYERS[i % len(EMPLOYERS)],
+                    "address_line1": f"{i % 900 + 1} Main Street",
+                    "address_line2": "",
+                    "city": "Boston",
+                    "state": "MA",
+                    "postal_code": "02110",
+                    "ein": f"{100000000 + i % 899999999}",
+                    "self_employed": False,
+                    "course_relevance": "Applies my degree in data science.",
+                    "employment_time": EmploymentTime.FULL_TIME,
+                    "start_date": min(
+                        today - timedelta(days=50), opt_start_by_student[sid] + timedelta(days=i * 13 % 120)
+                    ),
+                    "job_title": "Data Analyst",
+                    "reported_late": False,
+                    "review_status": "not_needed",
+                    "created_at": now,
+                    "updated_at": now,
+                    "version": 1,
+                }
+            )
         _bulk(conn, Employer.__table__, employers)
         del employers
         _seed_timeline_marks(conn, student_ids)
@@ -294,41 +462,89 @@ def seed(
         for i in range(n_events):
             sid = student_ids[0] if i < 2000 else student_ids[rng.randrange(len(student_ids))]
             event_type, kind = EVENT_TYPES[i % len(EVENT_TYPES)]
-            events.append({
-                "occurred_at": now - timedelta(seconds=rng.randrange(span)), "student_id": sid,
-                "school_id": school_of[sid], "actor_kind": ActorKind.STUDENT, "actor_label": "Student",
-                "event_type": event_type, "change_kind": ChangeKind(kind) if kind else None,
-                "subject": f"student:{sid}", "before": phone_before, "after": phone_after, "reported_late": False,
-                "changes": phone_changes if kind else None, "fields": phone_fields if kind else None,
-            })  # fmt: skip
+            events.append(
+                {
+                    "occurred_at": now - timedelta(seconds=rng.randrange(span)),
+                    "student_id": sid,
+                    "school_id": school_of[sid],
+                    "actor_kind": ActorKind.STUDENT,
+                    "actor_label": "Student",
+                    "event_type": event_type,
+                    "change_kind": ChangeKind(kind) if kind else None,
+                    "subject": f"student:{sid}",
+                    "before": phone_before,
+                    "after": phone_after,
+                    "reported_late": False,
+                    "changes": phone_changes if kind else None,
+                    "fields": phone_fields if kind else None,
+                }
+            )
             if len(events) >= 100_000:
                 _bulk(conn, Event.__table__, events)
                 events = []
         _bulk(conn, Event.__table__, events)
         bench_student_id = student_ids[0]
         first_school = school_ids[0]
-        _bulk(conn, User.__table__, [
-            {"email": "student1@bench.example.edu", "role": Role.STUDENT, "student_id": bench_student_id,
-             "display_name": "Bench Student", "password_hash": password_hash, "password_changed_at": now,
-             "failed_sign_ins": 0, "lock_count": 0, "created_at": now},
-            {"email": "dso@bench.example.edu", "role": Role.DSO, "school_id": first_school, "display_name": "Bench DSO",
-             "password_hash": password_hash, "password_changed_at": now, "failed_sign_ins": 0, "lock_count": 0,
-             "created_at": now, "mfa_enabled_at": now},
-        ])  # fmt: skip
+        _bulk(
+            conn,
+            User.__table__,
+            [
+                {
+                    "email": "student1@bench.example.edu",
+                    "role": Role.STUDENT,
+                    "student_id": bench_student_id,
+                    "display_name": "Bench Student",
+                    "password_hash": password_hash,
+                    "password_changed_at": now,
+                    "failed_sign_ins": 0,
+                    "lock_count": 0,
+                    "created_at": now,
+                },
+                {
+                    "email": "dso@bench.example.edu",
+                    "role": Role.DSO,
+                    "school_id": first_school,
+                    "display_name": "Bench DSO",
+                    "password_hash": password_hash,
+                    "password_changed_at": now,
+                    "failed_sign_ins": 0,
+                    "lock_count": 0,
+                    "created_at": now,
+                    "mfa_enabled_at": now,
+                },
+            ],
+        )
         # The secret is stored encrypted and bound to the row, so it is written once the row has its id.
         dso_id = conn.scalar(select(User.id).where(User.email == "dso@bench.example.edu"))
-        conn.execute(update(User.__table__).where(User.__table__.c.id == dso_id)
-                     .values(mfa_secret_encrypted=seal_secret(dso_id, BENCH_MFA_SECRET)))  # fmt: skip
+        conn.execute(
+            update(User.__table__)
+            .where(User.__table__.c.id == dso_id)
+            .values(mfa_secret_encrypted=seal_secret(dso_id, BENCH_MFA_SECRET))
+        )
         # Every other student has an account too (no password set: account creation pending).
-        _bulk(conn, User.__table__, [
-            {"email": f"student{i + 1}@bench.example.edu", "role": Role.STUDENT, "student_id": sid,
-             "display_name": "", "password_hash": None, "failed_sign_ins": 0, "lock_count": 0, "created_at": now}
-            for i, sid in enumerate(student_ids) if sid != bench_student_id
-        ])  # fmt: skip
+        _bulk(
+            conn,
+            User.__table__,
+            [
+                {
+                    "email": f"student{i + 1}@bench.example.edu",
+                    "role": Role.STUDENT,
+                    "student_id": sid,
+                    "display_name": "",
+                    "password_hash": None,
+                    "failed_sign_ins": 0,
+                    "lock_count": 0,
+                    "created_at": now,
+                }
+                for i, sid in enumerate(student_ids)
+                if sid != bench_student_id
+            ],
+        )
         exports = {"export_changes": 0}
         if export_changes:
-            exports = seed_export_school(conn, changes=export_changes, first_sevis=n_students + 1, now=now,
-                                         password_hash=password_hash, rng=rng)  # fmt: skip
+            exports = seed_export_school(
+                conn, changes=export_changes, first_sevis=n_students + 1, now=now, password_hash=password_hash, rng=rng
+            )
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
@@ -337,24 +553,38 @@ def seed(
             conn.exec_driver_sql("ANALYZE")
     engine.dispose()
     return {
-        "students": n_students, "employers": n_employers, "events": n_events, "schools": len(school_ids),
-        "seconds": round(time.monotonic() - started, 1), "password": BENCH_PASSWORD, "mfa_secret": BENCH_MFA_SECRET,
-        "student_email": "student1@bench.example.edu", "student_sevis_id": "N0000000001",
-        "dso_email": "dso@bench.example.edu", "search": SURNAMES[3], **exports,
-    }  # fmt: skip
+        "students": n_students,
+        "employers": n_employers,
+        "events": n_events,
+        "schools": len(school_ids),
+        "seconds": round(time.monotonic() - started, 1),
+        "password": BENCH_PASSWORD,
+        "mfa_secret": BENCH_MFA_SECRET,
+        "student_email": "student1@bench.example.edu",
+        "student_sevis_id": "N0000000001",
+        "dso_email": "dso@bench.example.edu",
+        "search": SURNAMES[3],
+        **exports,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--students-per-school", type=int, default=STUDENTS_PER_SCHOOL)
-    parser.add_argument("--export-changes", type=int, default=EXPORT_CHANGES,
-                        help="the export school's changes (0: no export school)")  # fmt: skip
+    parser.add_argument(
+        "--export-changes", type=int, default=EXPORT_CHANGES, help="the export school's changes (0: no export school)"
+    )
     parser.add_argument("--events", type=int, default=None, help="how many events (default: 500,000 x scale)")
     args = parser.parse_args()
     with create_app().app_context():  # password hashing reads the app's argon2 settings
-        summary = seed(os.environ["DATABASE_URL"], scale=args.scale, students_per_school=args.students_per_school,
-                       export_changes=args.export_changes, events=args.events)  # fmt: skip
+        summary = seed(
+            os.environ["DATABASE_URL"],
+            scale=args.scale,
+            students_per_school=args.students_per_school,
+            export_changes=args.export_changes,
+            events=args.events,
+        )
     json.dump(summary, sys.stdout)
     print()
     return 0

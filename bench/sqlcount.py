@@ -58,8 +58,12 @@ def measure(pages: list[dict], accounts: dict) -> dict:
             else:
                 response = client.get(page["path"], headers=headers)
             body = response.get_data()
-        results[page["name"]] = {"status": response.status_code, "sql": counter["n"],
-                                 "bytes": len(body), "gzip_bytes": len(gzip.compress(body, 6))}  # fmt: skip
+        results[page["name"]] = {
+            "status": response.status_code,
+            "sql": counter["n"],
+            "bytes": len(body),
+            "gzip_bytes": len(gzip.compress(body, 6)),
+        }
     event.remove(engine, "before_cursor_execute", count)
     return results
 

@@ -47,13 +47,23 @@ def sweep_once(database_url: str, day: date) -> dict:
         db.session.commit()
         seconds, cpu = time.monotonic() - started, time.process_time() - cpu_started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"day": day.isoformat(), "queued": queued, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
-            "rss_before_mb": round(before_mb, 1), "rss_peak_mb": round(peak_mb, 1)}  # fmt: skip
+    return {
+        "day": day.isoformat(),
+        "queued": queued,
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+        "rss_before_mb": round(before_mb, 1),
+        "rss_peak_mb": round(peak_mb, 1),
+    }
 
 
 def _child_sweep(stack, day: date) -> dict:
-    result = subprocess.run([sys.executable, "-m", "bench.sweep", "--run", stack.database_url, "--day", day.isoformat()],
-                            capture_output=True, text=True, env=stack.env)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.sweep", "--run", stack.database_url, "--day", day.isoformat()],
+        capture_output=True,
+        text=True,
+        env=stack.env,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"the sweep failed:\n{result.stderr[-3000:]}")
     output = result.stdout
@@ -84,9 +94,12 @@ def main(argv: list[str] | None = None) -> int:
             seeded = stack.seed("bench.seed", "--scale", str(scale), "--export-changes", "0", "--events", "0")
             result = {"students": seeded["students"], "seed_seconds": seeded["seconds"], **_child_sweep(stack, day)}
             results.append(result)
-            print(f"daily sweep over {result['students']:,} students: {result['seconds']} s wall, "
-                  f"{result['cpu_seconds']} s CPU, {result['queued']:,} notices queued, "
-                  f"RSS {result['rss_before_mb']} -> {result['rss_peak_mb']} MB", flush=True)  # fmt: skip
+            print(
+                f"daily sweep over {result['students']:,} students: {result['seconds']} s wall, "
+                f"{result['cpu_seconds']} s CPU, {result['queued']:,} notices queued, "
+                f"RSS {result['rss_before_mb']} -> {result['rss_peak_mb']} MB",
+                flush=True,
+            )
         large = results[-1]
         verdict = "ok" if large["seconds"] <= SWEEP_BUDGET_SECONDS else "MISS"
         print(f"budget: {SWEEP_BUDGET_SECONDS} s for the large sweep: {verdict}")

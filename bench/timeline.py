@@ -45,36 +45,77 @@ def generate(count: int, seed: int = 11) -> list[StudentFacts]:
             start = _day(rng, index * 500, index * 500 + 400)
             status = rng.choices([OptStatus.APPROVED, OptStatus.PENDING, OptStatus.DENIED], [8, 1, 1])[0]
             ead_start = start + timedelta(days=rng.choice([0, 0, 0, 5, 40]))
-            post = OptFacts(id=opt_id, kind=OptKind.POST_COMPLETION, status=status, requested_start=start,
-                            requested_end=start + timedelta(days=364), actual_start=ead_start,
-                            actual_end=ead_start + timedelta(days=364), requested_on=start - timedelta(days=90),
-                            decided_on=start - timedelta(days=rng.randint(-60, 30)))  # fmt: skip
+            post = OptFacts(
+                id=opt_id,
+                kind=OptKind.POST_COMPLETION,
+                status=status,
+                requested_start=start,
+                requested_end=start + timedelta(days=364),
+                actual_start=ead_start,
+                actual_end=ead_start + timedelta(days=364),
+                requested_on=start - timedelta(days=90),
+                decided_on=start - timedelta(days=rng.randint(-60, 30)),
+            )
             opts = [post]
             if status is OptStatus.APPROVED and rng.random() < 0.4:
                 stem_start = post.end + timedelta(days=rng.choice([1, 1, 30, 90]))
                 stem_status = rng.choices([OptStatus.APPROVED, OptStatus.PENDING, OptStatus.DENIED], [7, 2, 1])[0]
-                opts.append(OptFacts(id=opt_id + 1, kind=OptKind.STEM, status=stem_status, requested_start=stem_start,
-                                     requested_end=stem_start + timedelta(days=729), actual_start=stem_start,
-                                     actual_end=stem_start + timedelta(days=729),
-                                     requested_on=post.end - timedelta(days=rng.randint(-10, 80)),
-                                     decided_on=stem_start - timedelta(days=rng.randint(-30, 20))))  # fmt: skip
+                opts.append(
+                    OptFacts(
+                        id=opt_id + 1,
+                        kind=OptKind.STEM,
+                        status=stem_status,
+                        requested_start=stem_start,
+                        requested_end=stem_start + timedelta(days=729),
+                        actual_start=stem_start,
+                        actual_end=stem_start + timedelta(days=729),
+                        requested_on=post.end - timedelta(days=rng.randint(-10, 80)),
+                        decided_on=stem_start - timedelta(days=rng.randint(-30, 20)),
+                    )
+                )
             for opt in opts:
                 for _ in range(rng.randint(0, 3)):
                     job_start = opt.start + timedelta(days=rng.randint(0, 200))
                     ended = rng.random() < 0.5
-                    review = (rng.choice([EmployerReview.ACCEPTED, EmployerReview.ACCEPTED, EmployerReview.WAITING,
-                                          EmployerReview.RETURNED]) if opt.kind is OptKind.STEM
-                              else EmployerReview.NOT_NEEDED)  # fmt: skip
-                    jobs.append(JobFacts(id=len(jobs) + 1, opt_id=opt.id, name="Employer", start_date=job_start,
-                                         end_date=job_start + timedelta(days=rng.randint(30, 300)) if ended else None,
-                                         review=review, employment_time=rng.choice(list(EmploymentTime))))  # fmt: skip
+                    review = (
+                        rng.choice(
+                            [
+                                EmployerReview.ACCEPTED,
+                                EmployerReview.ACCEPTED,
+                                EmployerReview.WAITING,
+                                EmployerReview.RETURNED,
+                            ]
+                        )
+                        if opt.kind is OptKind.STEM
+                        else EmployerReview.NOT_NEEDED
+                    )
+                    jobs.append(
+                        JobFacts(
+                            id=len(jobs) + 1,
+                            opt_id=opt.id,
+                            name="Employer",
+                            start_date=job_start,
+                            end_date=job_start + timedelta(days=rng.randint(30, 300)) if ended else None,
+                            review=review,
+                            employment_time=rng.choice(list(EmploymentTime)),
+                        )
+                    )
             last = index == 0 and rng.random() >= 0.1
-            program_status = ProgramStatus.ACTIVE if last or index else rng.choice(
-                [ProgramStatus.COMPLETED, ProgramStatus.TRANSFERRED])  # fmt: skip
-            programs.append(ProgramFacts(id=opt_id, status=program_status, start_date=start - timedelta(days=700),
-                                         end_date=start - timedelta(days=30), opts=tuple(opts),
-                                         completed_on=None if program_status is ProgramStatus.ACTIVE
-                                         else start + timedelta(days=200)))  # fmt: skip
+            program_status = (
+                ProgramStatus.ACTIVE
+                if last or index
+                else rng.choice([ProgramStatus.COMPLETED, ProgramStatus.TRANSFERRED])
+            )
+            programs.append(
+                ProgramFacts(
+                    id=opt_id,
+                    status=program_status,
+                    start_date=start - timedelta(days=700),
+                    end_date=start - timedelta(days=30),
+                    opts=tuple(opts),
+                    completed_on=None if program_status is ProgramStatus.ACTIVE else start + timedelta(days=200),
+                )
+            )
             opt_id += 5
         students.append(StudentFacts(student_id=student_id, programs=tuple(programs), jobs=tuple(jobs)))
     return students
@@ -99,8 +140,13 @@ def measure(students: int = STUDENTS, rounds: int = 3) -> dict:
     pairs = list(zip(facts, days, strict=True))
     timeline_ms = _cpu_ms_each(lambda pair: timeline_for(*pair), pairs, rounds)
     marks_ms = _cpu_ms_each(marks_for, facts, rounds)
-    return {"students": students, "timeline_ms_cpu": round(timeline_ms, 4), "marks_ms_cpu": round(marks_ms, 4),
-            "budget_ms": BUDGET_MS, "within_budget": timeline_ms <= BUDGET_MS}  # fmt: skip
+    return {
+        "students": students,
+        "timeline_ms_cpu": round(timeline_ms, 4),
+        "marks_ms_cpu": round(marks_ms, 4),
+        "budget_ms": BUDGET_MS,
+        "within_budget": timeline_ms <= BUDGET_MS,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,9 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     print(timeline_line(result))
     if args.output:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-        report = {"generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                  "command": f"python -m bench.timeline {' '.join(argv if argv is not None else sys.argv[1:])}".strip(),
-                  "git_commit": commit, "python": platform.python_version(), "timeline": result}  # fmt: skip
+        report = {
+            "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "command": f"python -m bench.timeline {' '.join(argv if argv is not None else sys.argv[1:])}".strip(),
+            "git_commit": commit,
+            "python": platform.python_version(),
+            "timeline": result,
+        }
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=2) + "\n")
         (RESULTS / f"{args.output}.md").write_text(markdown(report))

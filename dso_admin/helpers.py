@@ -55,8 +55,9 @@ def own_opt_or_404(student: Student, opt_id: int) -> OptAuthorization:
 
 def render_dialog(partial: str, title: str, *, status: int = 200, **context) -> Response:
     """A confirmation: ``partial`` alone for htmx (swapped into #modal-root), inside a page without JavaScript."""
-    return render_page_or_partial("admin/student/dialog.html", partial, status=status, dialog=partial, title=title,
-                                  **context)  # fmt: skip
+    return render_page_or_partial(
+        "admin/student/dialog.html", partial, status=status, dialog=partial, title=title, **context
+    )
 
 
 def commit_and_back(student: Student, message: str) -> Response:

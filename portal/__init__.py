@@ -54,8 +54,13 @@ def skip_app_wide_rate_limit_check(app: Flask, limiter) -> None:
     Anything unknown keeps the check.
     """
     manager = limiter.limit_manager
-    app_wide = (manager.default_limits, manager.application_limits, getattr(manager, "_blueprint_limits", True),
-                getattr(limiter, "_meta_limits", True), getattr(limiter, "_in_memory_fallback", True))  # fmt: skip
+    app_wide = (
+        manager.default_limits,
+        manager.application_limits,
+        getattr(manager, "_blueprint_limits", True),
+        getattr(limiter, "_meta_limits", True),
+        getattr(limiter, "_in_memory_fallback", True),
+    )
     hooks = app.before_request_funcs.get(None, [])
     if not any(app_wide) and limiter._check_request_limit in hooks:
         hooks.remove(limiter._check_request_limit)

@@ -68,7 +68,9 @@ def users() -> None:
 @click.option("--school", "school_code", help="School code, for DSOs and principal DSOs.")
 @click.option("--sevis-id", help="The student's SEVIS ID, for students.")
 @click.option("--name", "display_name", default="", help="Display name.")
-def create_user_command(role: str, email: str, school_code: str | None, sevis_id: str | None, display_name: str) -> None:
+def create_user_command(
+    role: str, email: str, school_code: str | None, sevis_id: str | None, display_name: str
+) -> None:
     """Create a user; asks for the password on a terminal, or reads one line from stdin.
 
     A school has exactly one principal DSO: a second is refused (add them as a DSO; the principal hands over).
@@ -119,9 +121,11 @@ def create_user_command(role: str, email: str, school_code: str | None, sevis_id
         db.session.commit()
     except IntegrityError as error:  # another command made a principal (or took the email) meanwhile
         db.session.rollback()
-        raise click.ClickException(f"{email} was not created: another account was created at the same time "
-                                   "(a principal DSO for this school, or this email). Run the command again to see "
-                                   "which.") from error  # fmt: skip
+        raise click.ClickException(
+            f"{email} was not created: another account was created at the same time "
+            "(a principal DSO for this school, or this email). Run the command again to see "
+            "which."
+        ) from error
     click.echo(f"Created {role} {email} (id {user.id}).")
 
 
@@ -136,13 +140,20 @@ def upgrade() -> None:
 def complete_upgrade_command(force_password_change: bool, note: str) -> None:
     """Record that an upgrade is complete, optionally forcing students to change their passwords."""
     try:
-        done = complete_upgrade(db.session, actor=Actor.system("Operator (command line)"), note=note,
-                                force_password_change=force_password_change)  # fmt: skip
+        done = complete_upgrade(
+            db.session,
+            actor=Actor.system("Operator (command line)"),
+            note=note,
+            force_password_change=force_password_change,
+        )
     except DomainError as error:
         raise click.UsageError(error.message) from error
     db.session.commit()
-    click.echo(f"Upgrade {done.id} recorded at {done.completed_at.isoformat()}."
-               + (" Students must choose a new password at their next sign-in." if force_password_change else ""))  # fmt: skip
+    click.echo(
+        f"Upgrade {done.id} recorded at {done.completed_at.isoformat()}."
+        + (" Students must choose a new password at their next sign-in." if force_password_change else "")
+    )
+
 
 @click.group("secrets")
 def secrets_group() -> None:
@@ -164,13 +175,15 @@ def secrets_rotate() -> None:
     """
     report = reseal_secrets(db.session)
     db.session.commit()
-    click.echo(f"{report.resealed} TOTP secrets re-encrypted under DATA_ENCRYPTION_KEY; "
-               f"{report.already_current} were already.")  # fmt: skip
+    click.echo(
+        f"{report.resealed} TOTP secrets re-encrypted under DATA_ENCRYPTION_KEY; {report.already_current} were already."
+    )
     if report.unreadable:
         listed = ", ".join(str(user_id) for user_id in report.unreadable[:50])
         more = f" and {len(report.unreadable) - 50} more" if len(report.unreadable) > 50 else ""
-        click.echo(f"{len(report.unreadable)} could not be opened with any configured key (user ids {listed}{more}).",
-                   err=True)  # fmt: skip
+        click.echo(
+            f"{len(report.unreadable)} could not be opened with any configured key (user ids {listed}{more}).", err=True
+        )
         sys.exit(1)
 
 
@@ -192,7 +205,9 @@ def _eastern_datetime(value: str, option: str):
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError as error:
-        raise click.BadParameter("use the form 2026-03-19 20:00 (US Eastern) or an ISO time with an offset", param_hint=option) from error
+        raise click.BadParameter(
+            "use the form 2026-03-19 20:00 (US Eastern) or an ISO time with an offset", param_hint=option
+        ) from error
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=EASTERN)
     return parsed.astimezone(UTC)
@@ -210,13 +225,19 @@ def maintenance() -> None:
 def maintenance_schedule(start: str, end: str, message: str) -> None:
     """Schedule a maintenance window."""
     try:
-        window = schedule_window(db.session, starts_at=_eastern_datetime(start, "--start"),
-                                 ends_at=_eastern_datetime(end, "--end"), message=message,
-                                 actor=Actor.system("Operator (CLI)"))  # fmt: skip
+        window = schedule_window(
+            db.session,
+            starts_at=_eastern_datetime(start, "--start"),
+            ends_at=_eastern_datetime(end, "--end"),
+            message=message,
+            actor=Actor.system("Operator (CLI)"),
+        )
     except DomainError as error:
         raise click.UsageError(error.message) from error
     db.session.commit()
-    click.echo(f"Scheduled window {window.id}: {window.starts_at:%Y-%m-%d %H:%M} to {window.ends_at:%Y-%m-%d %H:%M} UTC.")
+    click.echo(
+        f"Scheduled window {window.id}: {window.starts_at:%Y-%m-%d %H:%M} to {window.ends_at:%Y-%m-%d %H:%M} UTC."
+    )
 
 
 @maintenance.command("list")
@@ -224,7 +245,9 @@ def maintenance_list() -> None:
     """List maintenance windows, latest first."""
     for window in upcoming_windows(db.session):
         state = "cancelled" if window.cancelled_at else ("caught up" if window.caught_up_at else "")
-        click.echo(f"{window.id}\t{window.starts_at:%Y-%m-%d %H:%M}\t{window.ends_at:%Y-%m-%d %H:%M} UTC\t{state}\t{window.message}")
+        click.echo(
+            f"{window.id}\t{window.starts_at:%Y-%m-%d %H:%M}\t{window.ends_at:%Y-%m-%d %H:%M} UTC\t{state}\t{window.message}"
+        )
 
 
 @maintenance.command("cancel")
@@ -280,7 +303,9 @@ def feed_token() -> None:
 def feed_token_create(school_code: str, name: str) -> None:
     """Create a token and print it once."""
     try:
-        token, raw = create_feed_token(db.session, _school_by_code(school_code), name=name, actor=Actor.system("Operator (CLI)"))
+        token, raw = create_feed_token(
+            db.session, _school_by_code(school_code), name=name, actor=Actor.system("Operator (CLI)")
+        )
     except DomainError as error:
         raise click.UsageError(error.message) from error
     db.session.commit()

@@ -30,10 +30,12 @@ def rate_limit_store_warning(workers: int, storage_uri: str) -> str | None:
     """What to tell the operator when several worker processes would each count the rate limits alone, or None."""
     if workers <= 1 or not storage_uri.startswith("memory://"):
         return None
-    return (f"RATE LIMITS NOT SHARED: {workers} worker processes each count the rate limits in their own memory "
-            f"(RATELIMIT_STORAGE_URI={storage_uri}), so a client gets up to {workers} times the configured limit. "
-            "Run one process with threads (WEB_CONCURRENCY=1, the default of `make run`) or point "
-            "RATELIMIT_STORAGE_URI at a store all of them share, e.g. redis://127.0.0.1:6379.")  # fmt: skip
+    return (
+        f"RATE LIMITS NOT SHARED: {workers} worker processes each count the rate limits in their own memory "
+        f"(RATELIMIT_STORAGE_URI={storage_uri}), so a client gets up to {workers} times the configured limit. "
+        "Run one process with threads (WEB_CONCURRENCY=1, the default of `make run`) or point "
+        "RATELIMIT_STORAGE_URI at a store all of them share, e.g. redis://127.0.0.1:6379."
+    )
 
 
 class Config:

@@ -64,15 +64,59 @@ SITUATIONS = [
 ]
 
 SURNAMES = [
-    "Nguyen", "Patel", "Kim", "Garcia", "Chen", "Okafor", "Silva", "Haddad", "Kowalski", "Tanaka",
-    "Mensah", "Ivanova", "Rahman", "Lopez", "Singh", "Yilmaz", "Moreau", "Abebe", "Park", "Costa",
-    "Ahmed", "Novak", "Sato", "Mwangi", "Rossi",
-]  # fmt: skip
+    "Nguyen",
+    "Patel",
+    "Kim",
+    "Garcia",
+    "Chen",
+    "Okafor",
+    "Silva",
+    "Haddad",
+    "Kowalski",
+    "Tanaka",
+    "Mensah",
+    "Ivanova",
+    "Rahman",
+    "Lopez",
+    "Singh",
+    "Yilmaz",
+    "Moreau",
+    "Abebe",
+    "Park",
+    "Costa",
+    "Ahmed",
+    "Novak",
+    "Sato",
+    "Mwangi",
+    "Rossi",
+]
 GIVEN_NAMES = [
-    "Linh", "Aarav", "Minji", "Sofia", "Wei", "Chidi", "Ana", "Omar", "Piotr", "Yuki",
-    "Kwame", "Olga", "Farhan", "Lucia", "Harpreet", "Elif", "Camille", "Selam", "Jisoo", "Tiago",
-    "Fatima", "Marek", "Haruto", "Wanjiru", "Giulia",
-]  # fmt: skip
+    "Linh",
+    "Aarav",
+    "Minji",
+    "Sofia",
+    "Wei",
+    "Chidi",
+    "Ana",
+    "Omar",
+    "Piotr",
+    "Yuki",
+    "Kwame",
+    "Olga",
+    "Farhan",
+    "Lucia",
+    "Harpreet",
+    "Elif",
+    "Camille",
+    "Selam",
+    "Jisoo",
+    "Tiago",
+    "Fatima",
+    "Marek",
+    "Haruto",
+    "Wanjiru",
+    "Giulia",
+]
 EMPLOYERS = [
     ("Acme Analytics LLC", "Boston", "MA", "02110", "Data Analyst"),
     ("Riverbend Robotics Inc", "Cambridge", "MA", "02139", "Robotics Engineer"),
@@ -80,13 +124,13 @@ EMPLOYERS = [
     ("Lakeview Software Co", "Evanston", "IL", "60201", "Software Engineer"),
     ("Granite Civil Engineering", "Manchester", "NH", "03101", "Structural Engineer"),
     ("Prairie Bioscience", "Naperville", "IL", "60540", "Lab Scientist"),
-]  # fmt: skip
+]
 HOME_ADDRESSES = [
     ("12 Elm Street", "Apt 3", "Boston", "MA", "02115"),
     ("450 Lake Shore Drive", "Unit 1204", "Chicago", "IL", "60611"),
     ("88 Maple Avenue", "", "Somerville", "MA", "02144"),
     ("2100 Sheridan Road", "", "Evanston", "IL", "60201"),
-]  # fmt: skip
+]
 
 
 def seed(session: Session, *, students_per_school: int = 25, today: date | None = None) -> str:
@@ -103,9 +147,15 @@ def seed(session: Session, *, students_per_school: int = 25, today: date | None 
 
     sequence = 0
     for school_index, (name, code, domain) in enumerate(SCHOOLS):
-        school = School(name=name, code=code, office_name="International Student Office", office_email=f"iso@{domain}",
-                        office_phone=f"617555{school_index:02d}10", office_hours="Monday to Friday, 9 AM to 5 PM",
-                        office_address=f"{name}\n100 Main Street, Room 210")  # fmt: skip
+        school = School(
+            name=name,
+            code=code,
+            office_name="International Student Office",
+            office_email=f"iso@{domain}",
+            office_phone=f"617555{school_index:02d}10",
+            office_hours="Monday to Friday, 9 AM to 5 PM",
+            office_address=f"{name}\n100 Main Street, Room 210",
+        )
         session.add(school)
         session.flush()
         officials = [
@@ -115,9 +165,15 @@ def seed(session: Session, *, students_per_school: int = 25, today: date | None 
         ]
         for role, email, label in officials:
             session.add(
-                User(email=email, role=role, school_id=school.id, display_name=f"{label}, {name}",
-                     password_hash=password_hash, password_changed_at=now)
-            )  # fmt: skip
+                User(
+                    email=email,
+                    role=role,
+                    school_id=school.id,
+                    display_name=f"{label}, {name}",
+                    password_hash=password_hash,
+                    password_changed_at=now,
+                )
+            )
             lines.append(f"  {role.value:<14} {email}")
 
         for index in range(students_per_school):
@@ -126,13 +182,19 @@ def seed(session: Session, *, students_per_school: int = 25, today: date | None 
             given = GIVEN_NAMES[(sequence * 7) % len(GIVEN_NAMES)]
             surname = SURNAMES[sequence % len(SURNAMES)]
             student = create_student(
-                session, system, school=school, sevis_id=f"N{school_index + 1:03d}{sequence:07d}",
-                surname=surname, given_name=given, email=f"student{sequence:02d}@{domain}",
+                session,
+                system,
+                school=school,
+                sevis_id=f"N{school_index + 1:03d}{sequence:07d}",
+                surname=surname,
+                given_name=given,
+                email=f"student{sequence:02d}@{domain}",
                 phone=f"617555{sequence:04d}",
-            )  # fmt: skip
+            )
             _add_home_address(session, student, rng)
-            user = _seed_situation(session, student, situation, today=today, rng=rng,
-                                   password_hash=password_hash, system=system)  # fmt: skip
+            user = _seed_situation(
+                session, student, situation, today=today, rng=rng, password_hash=password_hash, system=system
+            )
             if user is not None and index < len(SITUATIONS):
                 lines.append(f"  student        {user.email:<32} ({situation.replace('_', ' ')})")
 
@@ -140,7 +202,9 @@ def seed(session: Session, *, students_per_school: int = 25, today: date | None 
         (Role.SUPPORT, "support@opt-portal.example", "Support agent"),
         (Role.OPERATOR, "operator@opt-portal.example", "Operator"),
     ]:
-        session.add(User(email=email, role=role, display_name=label, password_hash=password_hash, password_changed_at=now))
+        session.add(
+            User(email=email, role=role, display_name=label, password_hash=password_hash, password_changed_at=now)
+        )
         lines.append(f"  {role.value:<14} {email}")
     session.flush()
     lines += _account_notes(session)
@@ -158,9 +222,15 @@ def _account_notes(session: Session) -> list[str]:
         "Account-creation links for students who have not created their account (confirm the SEVIS ID shown):",
     ]
     links = session.scalars(
-        select(AccountLink).where(AccountLink.purpose == LinkPurpose.ACCOUNT_CREATION, AccountLink.used_at.is_(None),
-                                  AccountLink.voided_at.is_(None)).order_by(AccountLink.id).limit(4)
-    ).all()  # fmt: skip
+        select(AccountLink)
+        .where(
+            AccountLink.purpose == LinkPurpose.ACCOUNT_CREATION,
+            AccountLink.used_at.is_(None),
+            AccountLink.voided_at.is_(None),
+        )
+        .order_by(AccountLink.id)
+        .limit(4)
+    ).all()
     for link in links:
         notes.append(f"  {link.user.student.sevis_id}  {link_url(link)}")
     return notes
@@ -168,34 +238,77 @@ def _account_notes(session: Session) -> list[str]:
 
 def _add_home_address(session: Session, student: Student, rng: random.Random) -> None:
     line1, line2, city, state, postal_code = rng.choice(HOME_ADDRESSES)
-    session.add(Address(student=student, kind=AddressKind.PHYSICAL, line1=line1, line2=line2,
-                        city=city, state=state, postal_code=postal_code))  # fmt: skip
+    session.add(
+        Address(
+            student=student,
+            kind=AddressKind.PHYSICAL,
+            line1=line1,
+            line2=line2,
+            city=city,
+            state=state,
+            postal_code=postal_code,
+        )
+    )
 
 
 def _student_user(session: Session, student: Student, password_hash: str | None, **fields) -> User:
-    user = User(email=student.email, role=Role.STUDENT, student_id=student.id, display_name=student.full_name,
-                password_hash=password_hash, password_changed_at=utcnow() if password_hash else None, **fields)  # fmt: skip
+    user = User(
+        email=student.email,
+        role=Role.STUDENT,
+        student_id=student.id,
+        display_name=student.full_name,
+        password_hash=password_hash,
+        password_changed_at=utcnow() if password_hash else None,
+        **fields,
+    )
     session.add(user)
     session.flush()
     return user
 
 
-def _employer(session: Session, student: Student, opt, rng: random.Random, *, start: date, end: date | None = None,
-              review: EmployerReview = EmployerReview.NOT_NEEDED) -> Employer:  # fmt: skip
+def _employer(
+    session: Session,
+    student: Student,
+    opt,
+    rng: random.Random,
+    *,
+    start: date,
+    end: date | None = None,
+    review: EmployerReview = EmployerReview.NOT_NEEDED,
+) -> Employer:
     name, city, state, postal_code, title = rng.choice(EMPLOYERS)
     employer = Employer(
-        student=student, opt_authorization=opt, name=name, address_line1=f"{rng.randint(1, 999)} Main Street",
-        city=city, state=state, postal_code=postal_code, ein=f"{rng.randint(10**8, 10**9 - 1)}",
+        student=student,
+        opt_authorization=opt,
+        name=name,
+        address_line1=f"{rng.randint(1, 999)} Main Street",
+        city=city,
+        state=state,
+        postal_code=postal_code,
+        ein=f"{rng.randint(10**8, 10**9 - 1)}",
         course_relevance="The role applies the statistics and programming from my degree every day.",
-        employment_time=EmploymentTime.FULL_TIME, start_date=start, end_date=end,
-        supervisor_first_name="Jordan", supervisor_last_name="Rivera", supervisor_phone="6175550100",
-        supervisor_email=f"jordan.rivera@{name.split()[0].lower()}.example.com", job_title=title, review_status=review,
-    )  # fmt: skip
+        employment_time=EmploymentTime.FULL_TIME,
+        start_date=start,
+        end_date=end,
+        supervisor_first_name="Jordan",
+        supervisor_last_name="Rivera",
+        supervisor_phone="6175550100",
+        supervisor_email=f"jordan.rivera@{name.split()[0].lower()}.example.com",
+        job_title=title,
+        review_status=review,
+    )
     session.add(employer)
     session.flush()
     actor = Actor(kind=Actor.system().kind, label="Demo seed")
-    record_event(session, actor, "employer.added", student=student, change_kind=ChangeKind.EMPLOYER,
-                 subject=f"employer:{employer.id}", after=employer.snapshot())  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "employer.added",
+        student=student,
+        change_kind=ChangeKind.EMPLOYER,
+        subject=f"employer:{employer.id}",
+        after=employer.snapshot(),
+    )
     return employer
 
 
@@ -203,13 +316,26 @@ def _seed_situation(session, student, situation, *, today, rng, password_hash, s
     """Give one student the records and account state that ``situation`` names."""
     program_start = today - timedelta(days=720)
     program_end = today - timedelta(days=120)
-    program = open_program_record(session, system, student, education_level=EducationLevel.MASTERS,
-                                  start_date=program_start, end_date=program_end, major="Data Science")  # fmt: skip
+    program = open_program_record(
+        session,
+        system,
+        student,
+        education_level=EducationLevel.MASTERS,
+        start_date=program_start,
+        end_date=program_end,
+        major="Data Science",
+    )
     opt_start = program_end + timedelta(days=30)
     if situation == "approved_future_start":
         opt_start = today + timedelta(days=21)  # rule 1: the worker creates the account on this day
-    opt = request_opt(session, system, program, kind=OptKind.POST_COMPLETION,
-                      start_date=opt_start, end_date=opt_start + timedelta(days=364))  # fmt: skip
+    opt = request_opt(
+        session,
+        system,
+        program,
+        kind=OptKind.POST_COMPLETION,
+        start_date=opt_start,
+        end_date=opt_start + timedelta(days=364),
+    )
 
     if situation == "pending_post_completion":
         return None
@@ -235,8 +361,14 @@ def _seed_situation(session, student, situation, *, today, rng, password_hash, s
         add_address_change_obligation(session, student, told_on=today - timedelta(days=25))  # issue 5: one overdue
     elif situation in ("pending_stem", "approved_stem", "stem_denied"):
         _employer(session, student, opt, rng, start=opt_start + timedelta(days=3))
-        stem = request_opt(session, system, program, kind=OptKind.STEM,
-                           start_date=opt.end_date + timedelta(days=1), end_date=opt.end_date + timedelta(days=730))  # fmt: skip
+        stem = request_opt(
+            session,
+            system,
+            program,
+            kind=OptKind.STEM,
+            start_date=opt.end_date + timedelta(days=1),
+            end_date=opt.end_date + timedelta(days=730),
+        )
         if situation == "approved_stem":
             _approve(session, system, student, stem)
             add_stem_obligations(session, stem)  # issue 5: the STEM validation reports and the I-983 evaluation
@@ -244,25 +376,52 @@ def _seed_situation(session, student, situation, *, today, rng, password_hash, s
         elif situation == "stem_denied":
             stem.status = OptStatus.DENIED
             stem.decided_at = utcnow()
-            record_event(session, system, "opt.denied", student=student, subject=f"opt:{stem.id}",
-                         before={"status": OptStatus.PENDING}, after={"status": OptStatus.DENIED, "kind": OptKind.STEM})  # fmt: skip
+            record_event(
+                session,
+                system,
+                "opt.denied",
+                student=student,
+                subject=f"opt:{stem.id}",
+                before={"status": OptStatus.PENDING},
+                after={"status": OptStatus.DENIED, "kind": OptKind.STEM},
+            )
     elif situation == "transferred":
         _employer(session, student, opt, rng, start=opt_start + timedelta(days=7))
         program.status = ProgramStatus.TRANSFERRED
         opt.ended_on = today - timedelta(days=20)
-        record_event(session, system, "program.transferred", student=student, subject=f"program:{program.id}",
-                     before={"status": ProgramStatus.ACTIVE}, after={"status": ProgramStatus.TRANSFERRED})  # fmt: skip
-        new_program = open_program_record(session, system, student, education_level=EducationLevel.DOCTORATE,
-                                          start_date=today - timedelta(days=19), end_date=today + timedelta(days=1400),
-                                          major="Statistics")  # fmt: skip
+        record_event(
+            session,
+            system,
+            "program.transferred",
+            student=student,
+            subject=f"program:{program.id}",
+            before={"status": ProgramStatus.ACTIVE},
+            after={"status": ProgramStatus.TRANSFERRED},
+        )
+        new_program = open_program_record(
+            session,
+            system,
+            student,
+            education_level=EducationLevel.DOCTORATE,
+            start_date=today - timedelta(days=19),
+            end_date=today + timedelta(days=1400),
+            major="Statistics",
+        )
         add_participation_validation(session, new_program)  # issue 5: validate participation within 30 days
     elif situation == "early_completed":
         _employer(session, student, opt, rng, start=opt_start + timedelta(days=2), end=today - timedelta(days=30))
         program.status = ProgramStatus.COMPLETED
         program.completed_on = today - timedelta(days=25)
         opt.ended_on = program.completed_on
-        record_event(session, system, "program.completed_early", student=student, subject=f"program:{program.id}",
-                     before={"status": ProgramStatus.ACTIVE}, after={"status": ProgramStatus.COMPLETED, "completed_on": program.completed_on})  # fmt: skip
+        record_event(
+            session,
+            system,
+            "program.completed_early",
+            student=student,
+            subject=f"program:{program.id}",
+            before={"status": ProgramStatus.ACTIVE},
+            after={"status": ProgramStatus.COMPLETED, "completed_on": program.completed_on},
+        )
     elif situation == "locked_account":
         for _ in range(FAILURES_BEFORE_LOCK):  # five wrong passwords, as a real lock happens
             record_failed_sign_in(session, user)
@@ -279,7 +438,17 @@ def _approve(session, actor, student, opt) -> None:
     opt.status = OptStatus.APPROVED
     opt.decided_at = utcnow()
     opt.actual_start_date, opt.actual_end_date = opt.start_date, opt.end_date
-    record_event(session, actor, "opt.approved", student=student, subject=f"opt:{opt.id}",
-                 before={"status": OptStatus.PENDING, "actual_start_date": None, "actual_end_date": None},
-                 after={"status": OptStatus.APPROVED, "kind": opt.kind, "actual_start_date": opt.actual_start_date,
-                        "actual_end_date": opt.actual_end_date})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "opt.approved",
+        student=student,
+        subject=f"opt:{opt.id}",
+        before={"status": OptStatus.PENDING, "actual_start_date": None, "actual_end_date": None},
+        after={
+            "status": OptStatus.APPROVED,
+            "kind": opt.kind,
+            "actual_start_date": opt.actual_start_date,
+            "actual_end_date": opt.actual_end_date,
+        },
+    )

@@ -92,8 +92,11 @@ def unseal(token: str, *, context: str) -> str:
         plain = None
     sealed_for, _, value = (plain or "").partition("\n")
     if plain is None or not hmac.compare_digest(sealed_for.encode(), context.encode()):
-        log.error("Cannot decrypt %s with DATA_ENCRYPTION_KEY or DATA_ENCRYPTION_OLD_KEYS (wrong key, or a token "
-                  "copied from another record)", context)  # fmt: skip
+        log.error(
+            "Cannot decrypt %s with DATA_ENCRYPTION_KEY or DATA_ENCRYPTION_OLD_KEYS (wrong key, or a token "
+            "copied from another record)",
+            context,
+        )
         raise SecretUnreadable("This secret cannot be read with the configured keys.")
     return value
 

@@ -46,8 +46,12 @@ def register_maintenance_gate(app: Flask) -> None:
             return None
         from portal.web import format_eastern
 
-        body = render_template("errors/maintenance.html", starts_text=format_eastern(window.starts_at),
-                               ends_text=format_eastern(window.ends_at), message=window.message)  # fmt: skip
+        body = render_template(
+            "errors/maintenance.html",
+            starts_text=format_eastern(window.starts_at),
+            ends_text=format_eastern(window.ends_at),
+            message=window.message,
+        )
         response = make_response(body, 503)
         response.headers["Retry-After"] = str(max(1, math.ceil((window.ends_at - now).total_seconds())))
         response.headers["Cache-Control"] = "no-store"

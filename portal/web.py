@@ -54,14 +54,26 @@ SECURITY_HEADERS = (
 
 # The primary navigation of each role, in order; everyone also gets Account security (layout.html).
 NAV_LINKS = {
-    "student": (("/dashboard", "Dashboard"), ("/employers", "Employers"), ("/contact", "Contact"),
-                ("/history", "History"), ("/documents", "Documents"), ("/problems", "Report a problem")),
-    "dso": (("/admin/", "Overview"), ("/admin/students", "Students"), ("/admin/obligations", "Obligations"),
-            ("/admin/change-lists", "Change lists"), ("/admin/communications", "Communications"),
-            ("/admin/officials", "Officials"), ("/admin/onboarding", "Onboarding")),
+    "student": (
+        ("/dashboard", "Dashboard"),
+        ("/employers", "Employers"),
+        ("/contact", "Contact"),
+        ("/history", "History"),
+        ("/documents", "Documents"),
+        ("/problems", "Report a problem"),
+    ),
+    "dso": (
+        ("/admin/", "Overview"),
+        ("/admin/students", "Students"),
+        ("/admin/obligations", "Obligations"),
+        ("/admin/change-lists", "Change lists"),
+        ("/admin/communications", "Communications"),
+        ("/admin/officials", "Officials"),
+        ("/admin/onboarding", "Onboarding"),
+    ),
     "support": (("/support/", "Support"),),
     "operator": (("/operator/", "Operator"),),
-}  # fmt: skip
+}
 NAV_LINKS["principal_dso"] = (*NAV_LINKS["dso"], ("/admin/feed-tokens", "Feed tokens"))
 ACCOUNT_LINK = ("/account/security", "Account security")
 

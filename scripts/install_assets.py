@@ -36,8 +36,7 @@ FOLDERS = [
 def main() -> int:
     if not NODE_MODULES.is_dir():
         print(
-            f"error: {NODE_MODULES} is missing. Run `npm ci` in {ROOT} first, "
-            "then run this script again.",
+            f"error: {NODE_MODULES} is missing. Run `npm ci` in {ROOT} first, then run this script again.",
             file=sys.stderr,
         )
         return 1

@@ -44,28 +44,72 @@ def build(session, students: int):
     for start in range(0, students, 2000):
         batch = []
         for number in range(start, min(start + 2000, students)):
-            batch.append(Student(school_id=school.id, sevis_id=f"N{number:010d}", surname=f"{surnames[number % 10]}{number}",
-                                 given_name="Test", email=f"s{number}@example.edu"))  # fmt: skip
+            batch.append(
+                Student(
+                    school_id=school.id,
+                    sevis_id=f"N{number:010d}",
+                    surname=f"{surnames[number % 10]}{number}",
+                    given_name="Test",
+                    email=f"s{number}@example.edu",
+                )
+            )
         session.add_all(batch)
         session.flush()
-        programs = [ProgramRecord(student_id=s.id, school_id=school.id, education_level=EducationLevel.MASTERS,
-                                  start_date=today - timedelta(days=700), end_date=today - timedelta(days=60)) for s in batch]  # fmt: skip
+        programs = [
+            ProgramRecord(
+                student_id=s.id,
+                school_id=school.id,
+                education_level=EducationLevel.MASTERS,
+                start_date=today - timedelta(days=700),
+                end_date=today - timedelta(days=60),
+            )
+            for s in batch
+        ]
         session.add_all(programs)
         session.flush()
-        opts = [OptAuthorization(program_record_id=p.id, kind=OptKind.POST_COMPLETION, status=OptStatus.APPROVED,
-                                 start_date=today - timedelta(days=90), end_date=today + timedelta(days=270),
-                                 actual_start_date=today - timedelta(days=90), actual_end_date=today + timedelta(days=270))
-                for p in programs]  # fmt: skip
+        opts = [
+            OptAuthorization(
+                program_record_id=p.id,
+                kind=OptKind.POST_COMPLETION,
+                status=OptStatus.APPROVED,
+                start_date=today - timedelta(days=90),
+                end_date=today + timedelta(days=270),
+                actual_start_date=today - timedelta(days=90),
+                actual_end_date=today + timedelta(days=270),
+            )
+            for p in programs
+        ]
         session.add_all(opts)
         session.flush()
-        session.add_all([Employer(student_id=s.id, opt_authorization_id=o.id, name=f"Employer {i % 50}", address_line1="1 Main",
-                                  city="Boston", state="MA", postal_code="02110", course_relevance="x",
-                                  employment_time=EmploymentTime.FULL_TIME, start_date=o.start_date)
-                         for i, (s, o) in enumerate(zip(batch, opts, strict=True)) if i % 3])  # fmt: skip
+        session.add_all(
+            [
+                Employer(
+                    student_id=s.id,
+                    opt_authorization_id=o.id,
+                    name=f"Employer {i % 50}",
+                    address_line1="1 Main",
+                    city="Boston",
+                    state="MA",
+                    postal_code="02110",
+                    course_relevance="x",
+                    employment_time=EmploymentTime.FULL_TIME,
+                    start_date=o.start_date,
+                )
+                for i, (s, o) in enumerate(zip(batch, opts, strict=True))
+                if i % 3
+            ]
+        )
         session.add_all([User(email=s.email, role=Role.STUDENT, student_id=s.id) for s in batch[::2]])
         session.flush()
-    dso = User(email="dso@big.example.edu", role=Role.DSO, school_id=school.id, display_name="DSO",
-               password_hash=hash_password(PASSWORD), password_changed_at=utcnow(), mfa_enabled_at=utcnow())  # fmt: skip
+    dso = User(
+        email="dso@big.example.edu",
+        role=Role.DSO,
+        school_id=school.id,
+        display_name="DSO",
+        password_hash=hash_password(PASSWORD),
+        password_changed_at=utcnow(),
+        mfa_enabled_at=utcnow(),
+    )
     session.add(dso)
     store_secret(session, dso, MFA_SECRET)
     session.commit()

@@ -41,8 +41,19 @@ IGNORED: dict[str, str] = {}
 
 def pip_audit() -> tuple[str, str]:
     """Audit exactly the pinned versions in constraints.txt (no resolution, no pip)."""
-    command = [str(BIN / "pip-audit"), "--requirement", str(ROOT / "constraints.txt"), "--no-deps", "--disable-pip",
-               "--format", "json", "--progress-spinner", "off", "--timeout", "20"]  # fmt: skip
+    command = [
+        str(BIN / "pip-audit"),
+        "--requirement",
+        str(ROOT / "constraints.txt"),
+        "--no-deps",
+        "--disable-pip",
+        "--format",
+        "json",
+        "--progress-spinner",
+        "off",
+        "--timeout",
+        "20",
+    ]
     for advisory in IGNORED:
         command += ["--ignore-vuln", advisory]
     try:
@@ -66,8 +77,10 @@ def pip_audit() -> tuple[str, str]:
     skipped = [d for d in dependencies if d.get("skip_reason")]
     if len(skipped) == len(dependencies):
         sample = skipped[0]["skip_reason"]
-        return "UNVERIFIED", (f"pip-audit could not audit any of the {len(dependencies)} locked packages: "
-                              f"the vulnerability service did not answer for them (e.g. {sample!r})")  # fmt: skip
+        return "UNVERIFIED", (
+            f"pip-audit could not audit any of the {len(dependencies)} locked packages: "
+            f"the vulnerability service did not answer for them (e.g. {sample!r})"
+        )
     if skipped:
         names = ", ".join(d["name"] for d in skipped)
         return (
@@ -141,8 +154,10 @@ def pypi_latest_release_audit(pins: dict[str, str]) -> tuple[str, str]:
         return "VULNERABLE", f"known vulnerabilities in locked Python packages: {', '.join(vulnerable)}"
     unaudited = not_latest + [f"{name} (no answer)" for name in unreachable]
     if unaudited:
-        return "UNVERIFIED", (f"{audited} of {len(pins)} locked packages are their latest release with no known "
-                              f"vulnerability; not audited: {'; '.join(unaudited)}")  # fmt: skip
+        return "UNVERIFIED", (
+            f"{audited} of {len(pins)} locked packages are their latest release with no known "
+            f"vulnerability; not audited: {'; '.join(unaudited)}"
+        )
     return "CLEAN", f"all {len(pins)} locked packages are their latest release, with no known vulnerability"
 
 
@@ -152,8 +167,10 @@ def npm_freshness() -> str:
     locked = {path.split("node_modules/")[-1]: entry["version"] for path, entry in lock["packages"].items() if path}
 
     def newest_same_major(name: str) -> str | None:
-        request = urllib.request.Request(f"https://registry.npmjs.org/{name}",  # abbreviated metadata
-                                         headers={"Accept": "application/vnd.npm.install-v1+json"})  # fmt: skip
+        request = urllib.request.Request(
+            f"https://registry.npmjs.org/{name}",  # abbreviated metadata
+            headers={"Accept": "application/vnd.npm.install-v1+json"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 (a fixed https URL)
                 versions = json.load(response).get("versions", {})
@@ -170,8 +187,10 @@ def npm_freshness() -> str:
     ]
     if not behind:
         return f"all {len(locked)} locked packages are the newest release of their major version"
-    return (f"{len(locked) - len(behind)} of {len(locked)} locked packages are the newest release of their major "
-            f"version; behind: {', '.join(behind)}")  # fmt: skip
+    return (
+        f"{len(locked) - len(behind)} of {len(locked)} locked packages are the newest release of their major "
+        f"version; behind: {', '.join(behind)}"
+    )
 
 
 def npm_audit() -> tuple[str, str]:
@@ -179,8 +198,13 @@ def npm_audit() -> tuple[str, str]:
     npm = shutil.which("npm")
     if npm is None:
         return "UNVERIFIED", "npm is not installed"
-    result = subprocess.run([npm, "audit", "--json", "--package-lock-only", "--omit=dev"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=300)  # fmt: skip
+    result = subprocess.run(
+        [npm, "audit", "--json", "--package-lock-only", "--omit=dev"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     try:
         report = json.loads(result.stdout or "{}")
     except json.JSONDecodeError:
@@ -194,7 +218,7 @@ def npm_audit() -> tuple[str, str]:
         for name, advisory in report.get("vulnerabilities", {}).items()
         if not all(
             isinstance(v, dict) and str(v.get("url", "")).rsplit("/", 1)[-1] in IGNORED for v in advisory.get("via", [])
-        )  # fmt: skip
+        )
     }
     if found:
         listed = ", ".join(f"{name} ({advisory.get('severity')})" for name, advisory in found.items())
@@ -218,8 +242,10 @@ def main(argv: list[str]) -> int:
         if state == "VULNERABLE" or (state == "UNVERIFIED" and required):
             failed = True
         if state == "UNVERIFIED" and not required:
-            print(f"{name}-audit: WARNING: no vulnerability claim is made for the packages not audited here; "
-                  "run `make security` where the service is reachable (PORTAL_AUDIT_REQUIRED=1 makes this fatal).")  # fmt: skip
+            print(
+                f"{name}-audit: WARNING: no vulnerability claim is made for the packages not audited here; "
+                "run `make security` where the service is reachable (PORTAL_AUDIT_REQUIRED=1 makes this fatal)."
+            )
     for advisory, reason in IGNORED.items():
         print(f"ignored {advisory}: {reason}")
     return 1 if failed else 0

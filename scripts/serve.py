@@ -19,11 +19,22 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def gunicorn_command() -> list[str]:
     """gunicorn as `make run` starts it: PORTAL_BIND, WEB_CONCURRENCY processes (1) of PORTAL_THREADS threads (8)."""
-    return [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
-            "--bind", os.environ.get("PORTAL_BIND", "127.0.0.1:8000"),
-            "--workers", os.environ.get("WEB_CONCURRENCY", "1"),
-            "--worker-class", "gthread", "--threads", os.environ.get("PORTAL_THREADS", "8"),
-            "--access-logfile", "-", "portal.wsgi:app"]  # fmt: skip
+    return [
+        str(BIN / "gunicorn"),
+        "--config",
+        str(ROOT / "gunicorn.conf.py"),
+        "--bind",
+        os.environ.get("PORTAL_BIND", "127.0.0.1:8000"),
+        "--workers",
+        os.environ.get("WEB_CONCURRENCY", "1"),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        os.environ.get("PORTAL_THREADS", "8"),
+        "--access-logfile",
+        "-",
+        "portal.wsgi:app",
+    ]
 
 
 def main() -> int:

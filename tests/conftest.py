@@ -25,8 +25,9 @@ TEST_DB = os.environ.get("PORTAL_TEST_DB", "sqlite")
 # cannot fail a test that passes on a quiet one. Example counts stay each test's own (Hypothesis's 100 unless the
 # test says otherwise). The count-based health checks (data_too_large, filter_too_much) stay on: they do not depend
 # on speed, and a test that needs one off says so itself. HYPOTHESIS_PROFILE=explore draws random examples instead.
-settings.register_profile("portal", deadline=None, derandomize=True, database=None,
-                          suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+settings.register_profile(
+    "portal", deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.register_profile("explore", parent=settings.get_profile("portal"), derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "portal")
 

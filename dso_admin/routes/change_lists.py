@@ -20,9 +20,12 @@ from portal.services.sevis import batch_files, batch_xml, transaction_log
 from portal.services.sevis import results as sevis_results
 from portal.web import redirect_or_swap, render_page_or_partial
 
-KIND_LABELS = {ChangeKind.EMPLOYER: "Employers (added, edited, deleted, restored, reviewed)",
-               ChangeKind.CONTACT: "Contact details", ChangeKind.ADDRESS: "Addresses",
-               ChangeKind.DOCUMENT: "Documents"}  # fmt: skip
+KIND_LABELS = {
+    ChangeKind.EMPLOYER: "Employers (added, edited, deleted, restored, reviewed)",
+    ChangeKind.CONTACT: "Contact details",
+    ChangeKind.ADDRESS: "Addresses",
+    ChangeKind.DOCUMENT: "Documents",
+}
 
 
 BY_HAND_SHOWN = 200
@@ -31,15 +34,28 @@ BY_HAND_SHOWN = 200
 def _page(status: int = 200, error: str | None = None, field: str | None = None, log_error: str | None = None):
     downloads = change_lists.recent_downloads(db.session, current_user.id)
     last = downloads[0] if downloads else None
-    by_hand = (change_lists.by_hand(db.session, last.school_id, change_lists.range_of(last), limit=BY_HAND_SHOWN + 1)
-               if last is not None else [])  # fmt: skip
-    return render_page_or_partial("admin/change_lists/index.html", "admin/change_lists/_form.html", status=status,
-                                  last=last, downloads=downloads, by_hand=by_hand[:BY_HAND_SHOWN],
-                                  more_by_hand=len(by_hand) > BY_HAND_SHOWN, mark=change_lists.since_mark(
-                                      db.session, current_user.id), error=error, error_field=field,
-                                  kind_labels=KIND_LABELS, form=request.form if request.method == "POST" else {},
-                                  logs=sevis_results.recent_logs(db.session, own_school_id()), log_error=log_error,
-                                  max_log_mb=transaction_log.MAX_LOG_BYTES // (1024 * 1024))  # fmt: skip
+    by_hand = (
+        change_lists.by_hand(db.session, last.school_id, change_lists.range_of(last), limit=BY_HAND_SHOWN + 1)
+        if last is not None
+        else []
+    )
+    return render_page_or_partial(
+        "admin/change_lists/index.html",
+        "admin/change_lists/_form.html",
+        status=status,
+        last=last,
+        downloads=downloads,
+        by_hand=by_hand[:BY_HAND_SHOWN],
+        more_by_hand=len(by_hand) > BY_HAND_SHOWN,
+        mark=change_lists.since_mark(db.session, current_user.id),
+        error=error,
+        error_field=field,
+        kind_labels=KIND_LABELS,
+        form=request.form if request.method == "POST" else {},
+        logs=sevis_results.recent_logs(db.session, own_school_id()),
+        log_error=log_error,
+        max_log_mb=transaction_log.MAX_LOG_BYTES // (1024 * 1024),
+    )
 
 
 @admin.get("/change-lists")
@@ -67,8 +83,14 @@ def download_change_list():
     try:
         fmt = ExportFormat(request.form.get("format") or "csv")
         kinds = change_lists.parse_kinds(request.form.getlist("kinds"))
-        change_range = change_lists.resolve_range(db.session, actor, start=_date("start"), end=_date("end"),
-                                                  since_last=request.form.get("since_last") == "1", kinds=kinds)  # fmt: skip
+        change_range = change_lists.resolve_range(
+            db.session,
+            actor,
+            start=_date("start"),
+            end=_date("end"),
+            since_last=request.form.get("since_last") == "1",
+            kinds=kinds,
+        )
     except ValueError:
         return _page(422, "Choose CSV, XLSX or SEVIS batch XML.", "format")
     except DomainError as error:
@@ -79,12 +101,18 @@ def download_change_list():
         contents = batch_xml.batch_contents(db.session, school_id, change_range)
         rows = len(contents)
         if rows == 0:
-            return _page(422, "There are no employer or address changes in that range for a SEVIS batch file. "
-                              "Choose another range, or download CSV or XLSX.")  # fmt: skip
+            return _page(
+                422,
+                "There are no employer or address changes in that range for a SEVIS batch file. "
+                "Choose another range, or download CSV or XLSX.",
+            )
         if contents[-1].part > batch_files.MAX_FILES_PER_DOWNLOAD:
-            return _page(422, f"That range holds {rows:,} SEVIS records, more than one download can carry "
-                              f"({batch_files.MAX_FILES_PER_DOWNLOAD * batch_files.MAX_RECORDS_PER_FILE:,}). "
-                              "Choose a shorter range.")  # fmt: skip
+            return _page(
+                422,
+                f"That range holds {rows:,} SEVIS records, more than one download can carry "
+                f"({batch_files.MAX_FILES_PER_DOWNLOAD * batch_files.MAX_RECORDS_PER_FILE:,}). "
+                "Choose a shorter range.",
+            )
     else:
         rows = change_lists.count_changes(db.session, school_id, change_range)
     record = change_lists.record_download(db.session, actor, fmt=fmt, change_range=change_range, row_count=rows)
@@ -149,11 +177,15 @@ def resolve_sevis_rejection(result_id: int):
     if result is None or result.school_id != own_school_id():
         abort(404)
     try:
-        sevis_results.resolve_rejection(db.session, result, actor=current_actor(),
-                                        confirmed=request.form.get("confirm") == "1")  # fmt: skip
+        sevis_results.resolve_rejection(
+            db.session, result, actor=current_actor(), confirmed=request.form.get("confirm") == "1"
+        )
     except DomainError as error:
         return _page(error.status_code, log_error=error.message)
     db.session.commit()
-    flash(f"The rejection of {result.record.request_id} in batch {result.log.batch_id} is resolved; "
-          "it no longer comes back in change lists.", "success")  # fmt: skip
+    flash(
+        f"The rejection of {result.record.request_id} in batch {result.log.batch_id} is resolved; "
+        "it no longer comes back in change lists.",
+        "success",
+    )
     return redirect_or_swap(url_for("admin.change_list_form"))

@@ -33,11 +33,19 @@ def email_page(args, *, school_id: int | None, student_id: int | None = None) ->
         page = max(1, min(int(args.get("page") or 1), 100_000))
     except ValueError:
         page = 1
-    rows, total = sent_emails(db.session, school_id=school_id, student_id=student_id, q=q, template=template,
-                              page=page, per_page=PER_PAGE)
-    return dict(emails=rows, total=total, page_number=page, per_page=PER_PAGE, q=q, template=template,
-                templates=sorted(((name, template_title(name)) for name in CATALOG), key=lambda pair: pair[1].lower()),
-                error=error)  # fmt: skip
+    rows, total = sent_emails(
+        db.session, school_id=school_id, student_id=student_id, q=q, template=template, page=page, per_page=PER_PAGE
+    )
+    return dict(
+        emails=rows,
+        total=total,
+        page_number=page,
+        per_page=PER_PAGE,
+        q=q,
+        template=template,
+        templates=sorted(((name, template_title(name)) for name in CATALOG), key=lambda pair: pair[1].lower()),
+        error=error,
+    )
 
 
 @admin.get("/communications")
@@ -45,5 +53,10 @@ def email_page(args, *, school_id: int | None, student_id: int | None = None) ->
 def communications():
     """Every email sent to the official's students: template, subject, full body, status, times, reference code."""
     context = email_page(request.args, school_id=own_school_id())
-    return render_page_or_partial("admin/communications/index.html", "admin/communications/_emails.html",
-                                  status=422 if context["error"] else 200, endpoint="admin.communications", **context)  # fmt: skip
+    return render_page_or_partial(
+        "admin/communications/index.html",
+        "admin/communications/_emails.html",
+        status=422 if context["error"] else 200,
+        endpoint="admin.communications",
+        **context,
+    )

@@ -17,8 +17,9 @@ from portal.web import redirect_or_swap, render_page_or_partial, wants_partial
 
 
 def _page(form: DigestForm, status: int = 200, confirmation: str | None = None):
-    return render_page_or_partial("admin/digest/index.html", "admin/digest/_form.html", status=status, form=form,
-                                  confirmation=confirmation)  # fmt: skip
+    return render_page_or_partial(
+        "admin/digest/index.html", "admin/digest/_form.html", status=status, form=form, confirmation=confirmation
+    )
 
 
 @admin.get("/digest")
@@ -47,6 +48,9 @@ def save_digest_settings():
     message = f"Saved. Email digest: {label(official.digest_cadence).lower()}."
     if not wants_partial():
         flash(message, "success")
-    return redirect_or_swap(url_for("admin.digest_settings"), "admin/digest/_form.html",
-                            form=DigestForm(formdata=None, cadence=official.digest_cadence.value),
-                            confirmation=message)  # fmt: skip
+    return redirect_or_swap(
+        url_for("admin.digest_settings"),
+        "admin/digest/_form.html",
+        form=DigestForm(formdata=None, cadence=official.digest_cadence.value),
+        confirmation=message,
+    )

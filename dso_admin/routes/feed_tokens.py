@@ -36,9 +36,18 @@ def _check_area() -> None:
 
 def _render(form, *, status=200, error=None, new_token=None):
     tokens = feed_tokens(db.session, None if _is_operator() else current_user.school_id, limit=PAGE_SIZE)
-    return render_page_or_partial("feed_tokens/index.html", "feed_tokens/_form.html", status=status, form=form,
-                                  error=error, tokens=tokens, new_token=new_token, base=_base(),
-                                  is_operator=_is_operator(), revoke_form=RevokeFeedTokenForm())  # fmt: skip
+    return render_page_or_partial(
+        "feed_tokens/index.html",
+        "feed_tokens/_form.html",
+        status=status,
+        form=form,
+        error=error,
+        tokens=tokens,
+        new_token=new_token,
+        base=_base(),
+        is_operator=_is_operator(),
+        revoke_form=RevokeFeedTokenForm(),
+    )
 
 
 @bp.get("/admin/feed-tokens")

@@ -39,13 +39,31 @@ def _list_context(error: str | None = None, confirmation: str | None = None) -> 
     show_done = request.args.get("show") == "completed"
     page = _page_number()
     due_filter, filter_error = _due_filter()
-    rows, total = obligations_page(db.session, own_school_id(), today=today, show_done=show_done,
-                                   latest_due=due_filter.latest_due(today), page=page, per_page=PER_PAGE)
+    rows, total = obligations_page(
+        db.session,
+        own_school_id(),
+        today=today,
+        show_done=show_done,
+        latest_due=due_filter.latest_due(today),
+        page=page,
+        per_page=PER_PAGE,
+    )
     evaluations = evaluation_documents(db.session, [row.id for row in rows if row.kind in EVALUATION_KINDS])
-    return dict(obligations=rows, total=total, page_number=page, per_page=PER_PAGE, today=today, show_done=show_done,
-                error=error or filter_error, filter_error=filter_error, confirmation=confirmation,
-                evaluations=evaluations, due_filter=due_filter, due_args=due_filter.query_args(),
-                within_days=DUE_WITHIN_DAYS)  # fmt: skip
+    return dict(
+        obligations=rows,
+        total=total,
+        page_number=page,
+        per_page=PER_PAGE,
+        today=today,
+        show_done=show_done,
+        error=error or filter_error,
+        filter_error=filter_error,
+        confirmation=confirmation,
+        evaluations=evaluations,
+        due_filter=due_filter,
+        due_args=due_filter.query_args(),
+        within_days=DUE_WITHIN_DAYS,
+    )
 
 
 @admin.get("/obligations")
@@ -54,8 +72,12 @@ def obligations():
     """Open obligations of the official's school by due date, overdue first (or the completed ones), filtered by
     when they are due; a filter it cannot read is a 422 saying what to fix."""
     context = _list_context()
-    return render_page_or_partial("admin/obligations/index.html", "admin/obligations/_list.html",
-                                  status=422 if context["filter_error"] else 200, **context)  # fmt: skip
+    return render_page_or_partial(
+        "admin/obligations/index.html",
+        "admin/obligations/_list.html",
+        status=422 if context["filter_error"] else 200,
+        **context,
+    )
 
 
 def _chosen_ids() -> list[int] | None:
@@ -74,22 +96,35 @@ def complete_obligations():
     """Mark the chosen obligations complete, each with an event; a double submit or a foreign id changes nothing."""
     ids = _chosen_ids()
     if ids is None:
-        return render_page_or_partial("admin/obligations/index.html", "admin/obligations/_list.html", status=422,
-                                      **_list_context("Choose obligations from the list."))  # fmt: skip
+        return render_page_or_partial(
+            "admin/obligations/index.html",
+            "admin/obligations/_list.html",
+            status=422,
+            **_list_context("Choose obligations from the list."),
+        )
     chosen = obligations_by_id(db.session, ids)
     if len(chosen) != len(ids):
-        return render_page_or_partial("admin/obligations/index.html", "admin/obligations/_list.html", status=404,
-                                      **_list_context("Some of those obligations do not exist at your school."))  # fmt: skip
+        return render_page_or_partial(
+            "admin/obligations/index.html",
+            "admin/obligations/_list.html",
+            status=404,
+            **_list_context("Some of those obligations do not exist at your school."),
+        )
     try:
         mark_obligations_complete(db.session, chosen, actor=current_actor())
     except DomainError as error:
-        return render_page_or_partial("admin/obligations/index.html", "admin/obligations/_list.html",
-                                      status=error.status_code, **_list_context(error.message))  # fmt: skip
+        return render_page_or_partial(
+            "admin/obligations/index.html",
+            "admin/obligations/_list.html",
+            status=error.status_code,
+            **_list_context(error.message),
+        )
     db.session.commit()
     done = f"Marked {len(chosen)} obligation{'s' if len(chosen) != 1 else ''} complete. The event history shows it."
     if not wants_partial():  # htmx shows it in the swapped list instead, where focus goes
         flash(done, "success")
     if not wants_partial():
         return redirect_or_swap(url_for("admin.obligations", **_due_filter()[0].query_args()))
-    return redirect_or_swap(url_for("admin.obligations"), "admin/obligations/_list.html",
-                            **_list_context(confirmation=done))  # fmt: skip
+    return redirect_or_swap(
+        url_for("admin.obligations"), "admin/obligations/_list.html", **_list_context(confirmation=done)
+    )

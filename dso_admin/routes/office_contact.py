@@ -18,9 +18,15 @@ from portal.web import redirect_or_swap, render_page_or_partial, wants_partial
 
 
 def _page(form: OfficeContactForm, school: School, status: int = 200, confirmation: str | None = None):
-    return render_page_or_partial("admin/office_contact/index.html", "admin/office_contact/_form.html",
-                                  status=status, form=form, contact=office_contact(school),
-                                  may_edit=current_user.role is Role.PRINCIPAL_DSO, confirmation=confirmation)  # fmt: skip
+    return render_page_or_partial(
+        "admin/office_contact/index.html",
+        "admin/office_contact/_form.html",
+        status=status,
+        form=form,
+        contact=office_contact(school),
+        may_edit=current_user.role is Role.PRINCIPAL_DSO,
+        confirmation=confirmation,
+    )
 
 
 def _filled(school: School, formdata=None) -> OfficeContactForm:
@@ -43,8 +49,9 @@ def save_office_contact():
     if not form.validate_on_submit():
         return _page(form, school, status=422)
     try:
-        changed = update_office_contact(db.session, school, {name: form[name].data for name in FIELDS},
-                                        actor=current_actor())  # fmt: skip
+        changed = update_office_contact(
+            db.session, school, {name: form[name].data for name in FIELDS}, actor=current_actor()
+        )
     except DomainError as error:
         db.session.rollback()
         if error.field not in FIELDS:
@@ -52,10 +59,18 @@ def save_office_contact():
         form[error.field].errors = [error.message]
         return _page(form, db.session.get(School, own_school_id()), status=error.status_code)
     db.session.commit()
-    message = "Saved. Students see these details wherever the portal tells them to contact their DSO." if changed \
+    message = (
+        "Saved. Students see these details wherever the portal tells them to contact their DSO."
+        if changed
         else "Nothing changed."
+    )
     if not wants_partial():
         flash(message, "success")
-    return redirect_or_swap(url_for("admin.office_contact_settings"), "admin/office_contact/_form.html",
-                            form=_filled(school), contact=office_contact(school), may_edit=True,
-                            confirmation=message)  # fmt: skip
+    return redirect_or_swap(
+        url_for("admin.office_contact_settings"),
+        "admin/office_contact/_form.html",
+        form=_filled(school),
+        contact=office_contact(school),
+        may_edit=True,
+        confirmation=message,
+    )

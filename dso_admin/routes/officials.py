@@ -27,10 +27,15 @@ from portal.web import redirect_or_swap, render_page_or_partial, wants_partial
 
 def _context(error: str | None = None, field: str | None = None, confirmation: str | None = None) -> dict:
     school_id = own_school_id()
-    return dict(officials=active_officials(db.session, school_id), invitations=open_invitations(db.session, school_id),
-                is_principal=current_user.role is Role.PRINCIPAL_DSO, error=error, error_field=field,
-                confirmation=confirmation,
-                form=request.form if request.method == "POST" else {})  # fmt: skip
+    return dict(
+        officials=active_officials(db.session, school_id),
+        invitations=open_invitations(db.session, school_id),
+        is_principal=current_user.role is Role.PRINCIPAL_DSO,
+        error=error,
+        error_field=field,
+        confirmation=confirmation,
+        form=request.form if request.method == "POST" else {},
+    )
 
 
 def _own_official_or_404(user_id: int) -> User:
@@ -44,8 +49,9 @@ def _done(message: str):
     """After a change: the list swapped in place with the confirmation (htmx), or a redirect that shows it."""
     if not wants_partial():
         flash(message, "success")
-    return redirect_or_swap(url_for("admin.officials"), "admin/officials/_officials.html",
-                            **_context(confirmation=message))  # fmt: skip
+    return redirect_or_swap(
+        url_for("admin.officials"), "admin/officials/_officials.html", **_context(confirmation=message)
+    )
 
 
 @admin.get("/officials")
@@ -61,14 +67,25 @@ def appoint():
     """Appoint a DSO with an account of their own; bad input or an email in use gets a clear message."""
     school = db.session.get(School, own_school_id())
     try:
-        official = appoint_official(db.session, school, actor=current_actor(), email=request.form.get("email", ""),
-                                    display_name=request.form.get("display_name", ""))  # fmt: skip
+        official = appoint_official(
+            db.session,
+            school,
+            actor=current_actor(),
+            email=request.form.get("email", ""),
+            display_name=request.form.get("display_name", ""),
+        )
     except DomainError as error:
-        return render_page_or_partial("admin/officials/index.html", "admin/officials/_officials.html",
-                                      status=error.status_code, **_context(error.message, error.field))  # fmt: skip
+        return render_page_or_partial(
+            "admin/officials/index.html",
+            "admin/officials/_officials.html",
+            status=error.status_code,
+            **_context(error.message, error.field),
+        )
     db.session.commit()
-    return _done(f"{official.display_name} is appointed. We emailed them an invitation to set their password; the "
-                 "link works for 14 days.")  # fmt: skip
+    return _done(
+        f"{official.display_name} is appointed. We emailed them an invitation to set their password; the "
+        "link works for 14 days."
+    )
 
 
 @admin.post("/officials/<int:user_id>/remove")
@@ -79,8 +96,12 @@ def remove(user_id: int):
     try:
         remove_official(db.session, official, actor=current_actor())
     except DomainError as error:
-        return render_page_or_partial("admin/officials/index.html", "admin/officials/_officials.html",
-                                      status=error.status_code, **_context(error.message))  # fmt: skip
+        return render_page_or_partial(
+            "admin/officials/index.html",
+            "admin/officials/_officials.html",
+            status=error.status_code,
+            **_context(error.message),
+        )
     db.session.commit()
     return _done(f"{official.display_name or official.email} is removed; their account no longer works.")
 
@@ -90,8 +111,12 @@ def _invitation_action(user_id: int, action, done: str):
     try:
         action(db.session, official, actor=current_actor())
     except DomainError as error:
-        return render_page_or_partial("admin/officials/index.html", "admin/officials/_officials.html",
-                                      status=error.status_code, **_context(error.message))  # fmt: skip
+        return render_page_or_partial(
+            "admin/officials/index.html",
+            "admin/officials/_officials.html",
+            status=error.status_code,
+            **_context(error.message),
+        )
     db.session.commit()
     return _done(done.format(name=official.display_name or official.email))
 
@@ -100,16 +125,18 @@ def _invitation_action(user_id: int, action, done: str):
 @principal_required
 def resend_official_invitation(user_id: int):
     """Email an official who has not set a password a new invitation; the old link stops working."""
-    return _invitation_action(user_id, resend_invitation,
-                              "We emailed {name} a new invitation; the earlier link no longer works.")  # fmt: skip
+    return _invitation_action(
+        user_id, resend_invitation, "We emailed {name} a new invitation; the earlier link no longer works."
+    )
 
 
 @admin.post("/officials/<int:user_id>/invitation/revoke")
 @principal_required
 def revoke_official_invitation(user_id: int):
     """Withdraw an invitation nobody accepted: the link then says it was revoked."""
-    return _invitation_action(user_id, revoke_invitation,
-                              "The invitation of {name} is revoked; its link no longer works.")  # fmt: skip
+    return _invitation_action(
+        user_id, revoke_invitation, "The invitation of {name} is revoked; its link no longer works."
+    )
 
 
 @admin.get("/officials/<int:user_id>/hand-over")
@@ -117,8 +144,9 @@ def revoke_official_invitation(user_id: int):
 def confirm_hand_over(user_id: int):
     """The confirmation for handing the principal role over (a dialog for htmx, a page without JavaScript)."""
     official = _own_official_or_404(user_id)
-    return render_dialog("admin/officials/_confirm_hand_over.html", "Hand over the principal DSO role",
-                         official=official)  # fmt: skip
+    return render_dialog(
+        "admin/officials/_confirm_hand_over.html", "Hand over the principal DSO role", official=official
+    )
 
 
 @admin.post("/officials/<int:user_id>/hand-over")
@@ -129,8 +157,13 @@ def hand_over(user_id: int):
     try:
         hand_over_principal(db.session, official, actor=current_actor())
     except DomainError as error:
-        return render_dialog("admin/officials/_confirm_hand_over.html", "Hand over the principal DSO role",
-                             status=error.status_code, official=official, error=error.message)  # fmt: skip
+        return render_dialog(
+            "admin/officials/_confirm_hand_over.html",
+            "Hand over the principal DSO role",
+            status=error.status_code,
+            official=official,
+            error=error.message,
+        )
     db.session.commit()
     flash(f"{official.display_name or official.email} is now the principal DSO, and you are a DSO.", "success")
     return redirect_or_swap(url_for("admin.officials"))

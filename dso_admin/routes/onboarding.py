@@ -18,7 +18,7 @@ from portal.services.onboarding import (
     report_csv,
     save_job,
     start_job,
-)  # fmt: skip
+)
 from portal.web import redirect_or_swap, render_page_or_partial
 
 bp = Blueprint("onboarding", __name__, url_prefix="/admin/onboarding", template_folder="../templates")
@@ -33,7 +33,9 @@ def _upload_dir() -> str:
 @official_required
 def index():
     """The upload form."""
-    return render_page_or_partial("onboarding/index.html", "onboarding/_upload.html", form=OnboardingUploadForm(), error=None)
+    return render_page_or_partial(
+        "onboarding/index.html", "onboarding/_upload.html", form=OnboardingUploadForm(), error=None
+    )
 
 
 @bp.post("/")
@@ -42,19 +44,30 @@ def dry_run():
     """Check every row without writing anything; 422 with the reason for an unreadable file."""
     form = OnboardingUploadForm()
     if not form.validate_on_submit():
-        return render_page_or_partial("onboarding/index.html", "onboarding/_upload.html", status=422, form=form, error=None)
+        return render_page_or_partial(
+            "onboarding/index.html", "onboarding/_upload.html", status=422, form=form, error=None
+        )
     try:
         rows = read_csv(form.file.data.read(2 * 1024 * 1024 + 1))
     except DomainError as error:
-        return render_page_or_partial("onboarding/index.html", "onboarding/_upload.html", status=422, form=form,
-                                      error=error.message)  # fmt: skip
+        return render_page_or_partial(
+            "onboarding/index.html", "onboarding/_upload.html", status=422, form=form, error=error.message
+        )
     checks = check_rows(db.session, current_user.school, rows)  # reads only: a dry run writes nothing
     valid = [check.values for check in checks if check.ok]
     job_id = start_job(_upload_dir(), current_user.school, valid, user_id=current_user.id) if valid else None
     problems = [check for check in checks if not check.ok]
-    return render_page_or_partial("onboarding/dry_run.html", "onboarding/_dry_run.html", checks=checks[:SHOWN_ROWS],
-                                  total=len(checks), valid_count=len(valid), problems=problems[:SHOWN_ROWS],
-                                  problem_count=len(problems), job_id=job_id, form=OnboardingStepForm())  # fmt: skip
+    return render_page_or_partial(
+        "onboarding/dry_run.html",
+        "onboarding/_dry_run.html",
+        checks=checks[:SHOWN_ROWS],
+        total=len(checks),
+        valid_count=len(valid),
+        problems=problems[:SHOWN_ROWS],
+        problem_count=len(problems),
+        job_id=job_id,
+        form=OnboardingStepForm(),
+    )
 
 
 def _job(job_id: str) -> dict:
@@ -65,8 +78,13 @@ def _job(job_id: str) -> dict:
 @official_required
 def progress(job_id: str):
     """The progress of applying a checked file (404 for another school's job)."""
-    return render_page_or_partial("onboarding/progress.html", "onboarding/_progress.html", state=_job(job_id),
-                                  job_id=job_id, form=OnboardingStepForm())  # fmt: skip
+    return render_page_or_partial(
+        "onboarding/progress.html",
+        "onboarding/_progress.html",
+        state=_job(job_id),
+        job_id=job_id,
+        form=OnboardingStepForm(),
+    )
 
 
 @bp.post("/jobs/<job_id>/step")
@@ -80,8 +98,13 @@ def step(job_id: str):
             state = apply_next_rows(db.session, state, current_user.school, actor=current_actor())
             db.session.commit()
             save_job(_upload_dir(), job_id, state)
-    return redirect_or_swap(url_for(".progress", job_id=job_id), "onboarding/_progress.html", state=state,
-                            job_id=job_id, form=OnboardingStepForm())  # fmt: skip
+    return redirect_or_swap(
+        url_for(".progress", job_id=job_id),
+        "onboarding/_progress.html",
+        state=state,
+        job_id=job_id,
+        form=OnboardingStepForm(),
+    )
 
 
 @bp.get("/jobs/<job_id>/report.csv")

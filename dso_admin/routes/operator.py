@@ -33,8 +33,9 @@ _URL = re.compile(r"https?://[^\s<>\"]+")
 def index():
     """The operator's start page: email queue health and links to each operator task."""
     counts, failed = email_queue(db.session)
-    return render_page_or_partial("operator/index.html", "operator/_queue.html", counts=counts, failed=failed,
-                                  statuses=list(EmailStatus))  # fmt: skip
+    return render_page_or_partial(
+        "operator/index.html", "operator/_queue.html", counts=counts, failed=failed, statuses=list(EmailStatus)
+    )
 
 
 def _page() -> int:
@@ -44,9 +45,17 @@ def _page() -> int:
 def _render_maintenance(form, *, status=200, error=None):
     page = _page()
     windows, has_next = maintenance_windows(db.session, page=page, per_page=PAGE_SIZE)
-    return render_page_or_partial("operator/maintenance.html", "operator/_maintenance_form.html", status=status,
-                                  form=form, error=error, windows=windows, page_number=page,
-                                  has_next=has_next, cancel_form=CancelWindowForm())  # fmt: skip
+    return render_page_or_partial(
+        "operator/maintenance.html",
+        "operator/_maintenance_form.html",
+        status=status,
+        form=form,
+        error=error,
+        windows=windows,
+        page_number=page,
+        has_next=has_next,
+        cancel_form=CancelWindowForm(),
+    )
 
 
 @bp.get("/maintenance")
@@ -64,9 +73,13 @@ def schedule():
     if not form.validate_on_submit():
         return _render_maintenance(form, status=422)
     try:
-        schedule_window(db.session, starts_at=form.starts_at.data.replace(tzinfo=EASTERN),
-                        ends_at=form.ends_at.data.replace(tzinfo=EASTERN), message=form.message.data or "",
-                        actor=current_actor())  # fmt: skip
+        schedule_window(
+            db.session,
+            starts_at=form.starts_at.data.replace(tzinfo=EASTERN),
+            ends_at=form.ends_at.data.replace(tzinfo=EASTERN),
+            message=form.message.data or "",
+            actor=current_actor(),
+        )
     except DomainError as error:
         db.session.rollback()
         if error.field and error.field in form:
@@ -109,22 +122,39 @@ def mailbox():
     """The local demo mailbox (no SMTP configured): the newest emails first."""
     page = _page()
     directory = mailbox_dir()
-    files = sorted(directory.glob("*.eml"), key=lambda path: path.stat().st_mtime, reverse=True) if directory.is_dir() else []
-    shown = files[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    files = (
+        sorted(directory.glob("*.eml"), key=lambda path: path.stat().st_mtime, reverse=True)
+        if directory.is_dir()
+        else []
+    )
+    shown = files[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     messages = []
     for path in shown:
         message = _read_message(path)
-        messages.append({"name": path.name, "to": message["To"], "subject": message["Subject"], "date": _sent_at(message),
-                         "reference": message["X-Portal-Reference"]})  # fmt: skip
-    return render_page_or_partial("operator/mailbox.html", "operator/_mailbox_rows.html", messages=messages, page_number=page,
-                                  has_next=len(files) > page * PAGE_SIZE, smtp_host=current_app.config.get("SMTP_HOST"))  # fmt: skip
+        messages.append(
+            {
+                "name": path.name,
+                "to": message["To"],
+                "subject": message["Subject"],
+                "date": _sent_at(message),
+                "reference": message["X-Portal-Reference"],
+            }
+        )
+    return render_page_or_partial(
+        "operator/mailbox.html",
+        "operator/_mailbox_rows.html",
+        messages=messages,
+        page_number=page,
+        has_next=len(files) > page * PAGE_SIZE,
+        smtp_host=current_app.config.get("SMTP_HOST"),
+    )
 
 
 def _linkify(text: str) -> Markup:
     """Escape the plain-text body and make its URLs clickable (the account-creation link, for a newcomer)."""
     parts, last = [], 0
     for match in _URL.finditer(text):
-        parts.append(escape(text[last:match.start()]))
+        parts.append(escape(text[last : match.start()]))
         url = match.group(0)
         parts.append(Markup('<a class="usa-link portal-break" href="{0}">{0}</a>').format(url))
         last = match.end()
@@ -144,5 +174,10 @@ def mailbox_message(name: str):
     message = _read_message(path)
     body = message.get_body(("plain",))
     text = body.get_content() if body is not None else ""
-    return render_page_or_partial("operator/mailbox_message.html", "operator/mailbox_message.html", message=message, sent_at=_sent_at(message),
-                                  paragraphs=[_linkify(p) for p in text.strip().split("\n\n")])  # fmt: skip
+    return render_page_or_partial(
+        "operator/mailbox_message.html",
+        "operator/mailbox_message.html",
+        message=message,
+        sent_at=_sent_at(message),
+        paragraphs=[_linkify(p) for p in text.strip().split("\n\n")],
+    )

@@ -25,16 +25,33 @@ def index():
     error = None
     if form.validate_on_submit():
         try:
-            upgrade = complete_upgrade(db.session, actor=current_actor(), note=form.note.data or "",
-                                       force_password_change=bool(form.force_password_change.data))  # fmt: skip
+            upgrade = complete_upgrade(
+                db.session,
+                actor=current_actor(),
+                note=form.note.data or "",
+                force_password_change=bool(form.force_password_change.data),
+            )
         except DomainError as err:
             db.session.rollback()
             error = err.message
         else:
             db.session.commit()
-            flash("Upgrade recorded." + (" Students will choose a new password at their next sign-in."
-                                         if upgrade.force_password_change else ""), "success")  # fmt: skip
+            flash(
+                "Upgrade recorded."
+                + (
+                    " Students will choose a new password at their next sign-in."
+                    if upgrade.force_password_change
+                    else ""
+                ),
+                "success",
+            )
             return redirect_or_swap(url_for(".index"))
     status = 422 if form.is_submitted() else 200
-    return render_page_or_partial("operator/upgrades.html", "operator/_upgrades.html", status=status,
-                                  form=form, error=error, upgrades=recent_upgrades(db.session, RECENT))  # fmt: skip
+    return render_page_or_partial(
+        "operator/upgrades.html",
+        "operator/_upgrades.html",
+        status=status,
+        form=form,
+        error=error,
+        upgrades=recent_upgrades(db.session, RECENT),
+    )

@@ -57,8 +57,11 @@ def obligations_chart(school_id: int, today: date) -> Chart:
     starts = [today + timedelta(weeks=week) for week in range(WEEKS)]
     counts = obligations_due_by_week(db.session, school_id, starts)
     bars = [Bar(f"{start:%b %-d}", value) for start, value in zip(starts, counts, strict=True)]
-    return Chart("Reporting obligations due, next 8 weeks",
-                 "Open obligations by the week they are due; the first week includes overdue ones.", bars).layout()  # fmt: skip
+    return Chart(
+        "Reporting obligations due, next 8 weeks",
+        "Open obligations by the week they are due; the first week includes overdue ones.",
+        bars,
+    ).layout()
 
 
 def changes_chart(school_id: int, today: date) -> Chart:
@@ -67,9 +70,11 @@ def changes_chart(school_id: int, today: date) -> Chart:
     days = [first + timedelta(weeks=week) for week in range(WEEKS)]
     counts = changes_by_week(db.session, school_id, days)
     bars = [Bar(f"{day:%b %-d}", value) for day, value in zip(days, counts, strict=True)]
-    return Chart("Portal changes per week, last 8 weeks",
-                 "Changes students made in the portal (employers, contact details, addresses, documents), by week starting Monday.",
-                 bars).layout()  # fmt: skip
+    return Chart(
+        "Portal changes per week, last 8 weeks",
+        "Changes students made in the portal (employers, contact details, addresses, documents), by week starting Monday.",
+        bars,
+    ).layout()
 
 
 @admin.get("/")
@@ -78,6 +83,9 @@ def overview():
     """Alerts that have someone on them, and the two charts with their tables."""
     today = today_eastern()
     school_id = own_school_id()
-    return render_page_or_partial("admin/overview.html", "admin/_charts.html",
-                                  alerts=school_alerts(db.session, school_id, today=today),
-                                  charts=[obligations_chart(school_id, today), changes_chart(school_id, today)])  # fmt: skip
+    return render_page_or_partial(
+        "admin/overview.html",
+        "admin/_charts.html",
+        alerts=school_alerts(db.session, school_id, today=today),
+        charts=[obligations_chart(school_id, today), changes_chart(school_id, today)],
+    )

@@ -34,9 +34,16 @@ from portal.web import redirect_or_swap, render_page_or_partial
 
 
 def _employer_page(student, form, employer=None, *, status=200, error=None):
-    return render_page_or_partial("admin/student/employer.html", "admin/student/_employer_form.html", status=status,
-                                  student=student, form=form, employer=employer, error=error,
-                                  employment_type_hints=EMPLOYMENT_TYPE_HINTS)  # fmt: skip
+    return render_page_or_partial(
+        "admin/student/employer.html",
+        "admin/student/_employer_form.html",
+        status=status,
+        student=student,
+        form=form,
+        employer=employer,
+        error=error,
+        employment_type_hints=EMPLOYMENT_TYPE_HINTS,
+    )
 
 
 @admin.route("/students/<sevis_id>/employers/new", methods=["GET", "POST"])
@@ -70,8 +77,13 @@ def edit_employer(sevis_id: str, employer_id: int):
     if not form.validate_on_submit():
         return _employer_page(student, form, employer, status=422)
     try:
-        employer_service.update_employer(db.session, employer, form.service_data(), actor=current_actor(),
-                                         expected_version=int(form.version.data or 0))  # fmt: skip
+        employer_service.update_employer(
+            db.session,
+            employer,
+            form.service_data(),
+            actor=current_actor(),
+            expected_version=int(form.version.data or 0),
+        )
     except (ValueError, TypeError):
         return _employer_page(student, form, employer, status=409, error="Reload the page and try again.")
     except StaleEdit as error:
@@ -88,9 +100,15 @@ def _attach(form, error: DomainError) -> None:
 
 
 def _review_page(student, employer, form, *, status=200, error=None):
-    return render_page_or_partial("admin/student/review_employer.html", "admin/student/_review_employer.html",
-                                  status=status, student=student, review=stem_review(db.session, employer), form=form,
-                                  error=error)  # fmt: skip
+    return render_page_or_partial(
+        "admin/student/review_employer.html",
+        "admin/student/_review_employer.html",
+        status=status,
+        student=student,
+        review=stem_review(db.session, employer),
+        form=form,
+        error=error,
+    )
 
 
 @admin.route("/students/<sevis_id>/employers/<int:employer_id>/review", methods=["GET", "POST"])
@@ -105,16 +123,25 @@ def review_employer(sevis_id: str, employer_id: int):
         return _review_page(student, employer, form)
     decision = request.form.get("decision")
     if not form.validate_on_submit() or decision not in ("accept", "return"):
-        return _review_page(student, employer, form, status=422,
-                            error=None if decision in ("accept", "return") else "Choose Accept or Return.")  # fmt: skip
+        return _review_page(
+            student,
+            employer,
+            form,
+            status=422,
+            error=None if decision in ("accept", "return") else "Choose Accept or Return.",
+        )
     try:
-        stem_employers.review_stem_employer(db.session, employer, actor=current_actor(), accept=decision == "accept",
-                                            note=form.note.data or "")  # fmt: skip
+        stem_employers.review_stem_employer(
+            db.session, employer, actor=current_actor(), accept=decision == "accept", note=form.note.data or ""
+        )
     except DomainError as error:
         _attach(form, error)
-        return _review_page(student, employer, form, status=error.status_code,
-                            error=None if error.field in form else error.message)  # fmt: skip
-    return commit_and_back(student, f"{employer.name} {'accepted' if decision == 'accept' else 'returned to the student'}.")
+        return _review_page(
+            student, employer, form, status=error.status_code, error=None if error.field in form else error.message
+        )
+    return commit_and_back(
+        student, f"{employer.name} {'accepted' if decision == 'accept' else 'returned to the student'}."
+    )
 
 
 # --- OPT and program records ---------------------------------------------------------------------
@@ -186,10 +213,16 @@ def correct_opt(sevis_id: str, opt_id: int):
     opt = own_opt_or_404(student, opt_id)
     partial, title = "admin/student/_correct_opt.html", "Correct OPT"
     if request.method == "GET":
-        form = CorrectOptForm(formdata=None, data={
-            "status": opt.status.value, "start_date": opt.start_date.isoformat(), "end_date": opt.end_date.isoformat(),
-            "actual_start_date": opt.actual_start_date.isoformat() if opt.actual_start_date else "",
-            "actual_end_date": opt.actual_end_date.isoformat() if opt.actual_end_date else ""})  # fmt: skip
+        form = CorrectOptForm(
+            formdata=None,
+            data={
+                "status": opt.status.value,
+                "start_date": opt.start_date.isoformat(),
+                "end_date": opt.end_date.isoformat(),
+                "actual_start_date": opt.actual_start_date.isoformat() if opt.actual_start_date else "",
+                "actual_end_date": opt.actual_end_date.isoformat() if opt.actual_end_date else "",
+            },
+        )
         return _opt_dialog(partial, title, student, opt, form)
     form = CorrectOptForm()
     status = None
@@ -223,8 +256,9 @@ def confirm_complete_early(sevis_id: str, program_id: int):
     """The confirmation for Complete early, with the completion date (a dialog for htmx, a page without JavaScript)."""
     student = student_or_404(sevis_id)
     program = own_program_or_404(student, program_id)
-    return render_dialog("admin/student/_confirm_complete.html", "Complete this program record early", student=student,
-                         program=program)  # fmt: skip
+    return render_dialog(
+        "admin/student/_confirm_complete.html", "Complete this program record early", student=student, program=program
+    )
 
 
 @admin.post("/students/<sevis_id>/programs/<int:program_id>/complete")
@@ -234,8 +268,9 @@ def complete_early(sevis_id: str, program_id: int):
     student = student_or_404(sevis_id)
     program = own_program_or_404(student, program_id)
     try:
-        opt_decisions.complete_record_early(db.session, program, actor=current_actor(),
-                                            completed_on=_form_date("completed_on", required=False))  # fmt: skip
+        opt_decisions.complete_record_early(
+            db.session, program, actor=current_actor(), completed_on=_form_date("completed_on", required=False)
+        )
     except DomainError as error:
         return refused_and_back(student, error)
     return commit_and_back(student, "Program record completed. The student keeps read-only access.")
@@ -246,7 +281,9 @@ def complete_early(sevis_id: str, program_id: int):
 def confirm_transfer(sevis_id: str):
     """The confirmation for Transfer out or change level, with the new record's fields (dialog or page)."""
     student = student_or_404(sevis_id)
-    return render_dialog("admin/student/_confirm_transfer.html", "Transfer out or change education level", student=student)
+    return render_dialog(
+        "admin/student/_confirm_transfer.html", "Transfer out or change education level", student=student
+    )
 
 
 @admin.post("/students/<sevis_id>/transfer")
@@ -263,11 +300,20 @@ def transfer(sevis_id: str):
     if code:
         to_school = school_by_code(db.session, code[:15])
         if to_school is None:
-            return refused_and_back(student, InvalidValue(f"No school with code {code[:15]} uses the portal.", field="to_school"))
+            return refused_and_back(
+                student, InvalidValue(f"No school with code {code[:15]} uses the portal.", field="to_school")
+            )
     try:
-        opt_decisions.transfer_or_change_level(db.session, student, actor=current_actor(), education_level=level,
-                                               start_date=_form_date("start_date"), end_date=_form_date("end_date"),
-                                               major=request.form.get("major", ""), to_school=to_school)  # fmt: skip
+        opt_decisions.transfer_or_change_level(
+            db.session,
+            student,
+            actor=current_actor(),
+            education_level=level,
+            start_date=_form_date("start_date"),
+            end_date=_form_date("end_date"),
+            major=request.form.get("major", ""),
+            to_school=to_school,
+        )
     except DomainError as error:
         return refused_and_back(student, error)
     if to_school is not None and to_school.id != current_actor().school_id:

@@ -47,10 +47,10 @@ QUESTIONS = {
     "unlock": "Unlock the student's account so they can sign in again now?",
     "resend": "Send the account-creation email again? The earlier link stops working.",
     "clear_mfa": "Turn off two-step verification for a student who lost both the phone and the recovery codes? "
-                 "Check first that it is the student asking. The authenticator app and recovery codes stop working, "
-                 "the student is signed out everywhere and told by email; until they turn it on again, their "
-                 "password alone signs them in.",
-}  # fmt: skip
+    "Check first that it is the student asking. The authenticator app and recovery codes stop working, "
+    "the student is signed out everywhere and told by email; until they turn it on again, their "
+    "password alone signs them in.",
+}
 
 
 def account_actions(student: Student, has_approved_opt: bool, status) -> list[AccountAction]:
@@ -70,8 +70,12 @@ def account_actions(student: Student, has_approved_opt: bool, status) -> list[Ac
 
 def _load(sevis_id: str) -> Student:
     """The official's student with the records an action needs (another school's is a 404)."""
-    return student_or_404(sevis_id, joinedload(Student.user), joinedload(Student.school),
-                              joinedload(Student.program_records).joinedload(ProgramRecord.opt_authorizations))  # fmt: skip
+    return student_or_404(
+        sevis_id,
+        joinedload(Student.user),
+        joinedload(Student.school),
+        joinedload(Student.program_records).joinedload(ProgramRecord.opt_authorizations),
+    )
 
 
 @admin.get("/students/<sevis_id>")
@@ -79,8 +83,9 @@ def _load(sevis_id: str) -> Student:
 def student_info(sevis_id: str):
     """The Student Information page of one of the official's students (another school's is a 404)."""
     try:
-        record = student_record(db.session, current_actor(), sevis_id, today_eastern(),
-                                employers_page=page_arg("employers_page"))  # fmt: skip
+        record = student_record(
+            db.session, current_actor(), sevis_id, today_eastern(), employers_page=page_arg("employers_page")
+        )
     except NotFound:
         abort(404)
     student = record.student
@@ -93,15 +98,29 @@ def student_info(sevis_id: str):
             evaluations.setdefault(document.obligation_id, []).append(document)
     problem_reports = student_problem_reports(db.session, student)
     return render_page_or_partial(
-        "admin/student/index.html", "admin/student/_history.html", status=422 if history_filter.error else 200,
-        problem_reports=problem_reports, screenshots=screenshots_for(db.session, [report.id for report in problem_reports]),
-        student=student, info=record, timeline=record.timeline, days=record.timeline.unemployment,
-        stem_obligations=stem_obligations(db.session, student), evaluations=evaluations, today=record.timeline.today,
-        events=events, event_total=total, event_types=types, history_filter=history_filter, actor_labels=ACTOR_LABELS,
-        employers_per_page=EMPLOYERS_PER_PAGE, account=status, per_page=50,
+        "admin/student/index.html",
+        "admin/student/_history.html",
+        status=422 if history_filter.error else 200,
+        problem_reports=problem_reports,
+        screenshots=screenshots_for(db.session, [report.id for report in problem_reports]),
+        student=student,
+        info=record,
+        timeline=record.timeline,
+        days=record.timeline.unemployment,
+        stem_obligations=stem_obligations(db.session, student),
+        evaluations=evaluations,
+        today=record.timeline.today,
+        events=events,
+        event_total=total,
+        event_types=types,
+        history_filter=history_filter,
+        actor_labels=ACTOR_LABELS,
+        employers_per_page=EMPLOYERS_PER_PAGE,
+        account=status,
+        per_page=50,
         actions=account_actions(student, _has_approved(student), status),
         sevis_results=student_results(db.session, student.id),
-    )  # fmt: skip
+    )
 
 
 # --- Account actions: confirm, then act --------------------------------------------------------
@@ -117,8 +136,9 @@ def _action(student: Student, key: str) -> AccountAction:
 
 
 def _has_approved(student: Student) -> bool:
-    return any(opt.status is OptStatus.APPROVED for record in student.program_records
-               for opt in record.opt_authorizations)  # fmt: skip
+    return any(
+        opt.status is OptStatus.APPROVED for record in student.program_records for opt in record.opt_authorizations
+    )
 
 
 @admin.get("/students/<sevis_id>/account/<action>")
@@ -140,8 +160,9 @@ def account_action(sevis_id: str, action: str):
     student = _load(sevis_id)
     chosen = _action(student, action)
     if chosen.reason:
-        return render_dialog("admin/student/_confirm.html", chosen.label, status=409, student=student, action=chosen,
-                             error=chosen.reason)  # fmt: skip
+        return render_dialog(
+            "admin/student/_confirm.html", chosen.label, status=409, student=student, action=chosen, error=chosen.reason
+        )
     actor = current_actor()
     try:
         if action == "reset":
@@ -153,8 +174,14 @@ def account_action(sevis_id: str, action: str):
         else:
             accounts.resend_account_creation(db.session, student, actor=actor)
     except DomainError as error:
-        return render_dialog("admin/student/_confirm.html", chosen.label, status=error.status_code, student=student,
-                             action=chosen, error=error.message)  # fmt: skip
+        return render_dialog(
+            "admin/student/_confirm.html",
+            chosen.label,
+            status=error.status_code,
+            student=student,
+            action=chosen,
+            error=error.message,
+        )
     return commit_and_back(student, f"{chosen.label}: done. The event history shows it.")
 
 
@@ -167,8 +194,9 @@ def confirm_restore_employer(sevis_id: str, employer_id: int):
     """The confirmation for Restore (a dialog for htmx, a page without JavaScript); another student's is a 404."""
     student = student_or_404(sevis_id)
     employer = own_employer_or_404(student, employer_id)
-    return render_dialog("admin/student/_confirm_restore.html", f"Restore {employer.name}", student=student,
-                         employer=employer)  # fmt: skip
+    return render_dialog(
+        "admin/student/_confirm_restore.html", f"Restore {employer.name}", student=student, employer=employer
+    )
 
 
 @admin.post("/students/<sevis_id>/employers/<int:employer_id>/restore")
@@ -224,8 +252,9 @@ def change_email(sevis_id: str):
     """Change the student's email of record; both addresses are told."""
     student = _load(sevis_id)
     try:
-        opt_decisions.change_email_of_record(db.session, student, actor=current_actor(),
-                                             new_email=request.form.get("email", ""))  # fmt: skip
+        opt_decisions.change_email_of_record(
+            db.session, student, actor=current_actor(), new_email=request.form.get("email", "")
+        )
     except DomainError as error:
         return refused_and_back(student, error)
     return commit_and_back(student, "Email of record changed. Both addresses were told.")

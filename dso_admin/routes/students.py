@@ -19,7 +19,7 @@ from portal.services.student_search import (
     account_label_from,
     parse,
     search_students,
-)  # fmt: skip
+)
 from portal.web import render_page_or_partial, wants_partial
 
 
@@ -33,10 +33,19 @@ def students():
     # htmx swaps only the results (search, filters, pages): the alerts above them stay, so skip their counts.
     alerts = [] if wants_partial() else school_alerts(db.session, own_school_id(), today=today)
     return render_page_or_partial(
-        "admin/students/index.html", "admin/students/_results.html", status=422 if query.errors else 200,
-        results=page, query=query, alerts=alerts, page_sizes=PAGE_SIZES, sorts=SORTS, opt_kinds=OptKind,
-        opt_statuses=OptStatus, account_label=account_label_from, now=utcnow(),
-    )  # fmt: skip
+        "admin/students/index.html",
+        "admin/students/_results.html",
+        status=422 if query.errors else 200,
+        results=page,
+        query=query,
+        alerts=alerts,
+        page_sizes=PAGE_SIZES,
+        sorts=SORTS,
+        opt_kinds=OptKind,
+        opt_statuses=OptStatus,
+        account_label=account_label_from,
+        now=utcnow(),
+    )
 
 
 @admin.get("/students/export.<fmt>")

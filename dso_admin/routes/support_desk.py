@@ -44,8 +44,13 @@ def index():
         return redirect(url_for("support.student", sevis_id=raw.upper()), code=303)
     found = look_up_students(db.session, raw)
     open_count = open_report_count(db.session)
-    return render_page_or_partial("support/index.html", "support/_lookup.html", status=422 if found.error else 200,
-                                  found=found, open_count=open_count)  # fmt: skip
+    return render_page_or_partial(
+        "support/index.html",
+        "support/_lookup.html",
+        status=422 if found.error else 200,
+        found=found,
+        open_count=open_count,
+    )
 
 
 @support.get("/students/<sevis_id>")
@@ -63,13 +68,24 @@ def student(sevis_id: str):
     emails.pop("per_page")  # the history panel's page size is the one this page passes
     problem_reports = student_problem_reports(db.session, found)
     return render_page_or_partial(
-        "support/student.html", "admin/student/_history.html", status=422 if history_filter.error else 200,
-        student=found, events=events, event_total=total, event_types=types, history_filter=history_filter,
-        actor_labels=ACTOR_LABELS, account=account_status(found.user), per_page=50,
-        documents=student_documents(db.session, found), problem_reports=problem_reports,
+        "support/student.html",
+        "admin/student/_history.html",
+        status=422 if history_filter.error else 200,
+        student=found,
+        events=events,
+        event_total=total,
+        event_types=types,
+        history_filter=history_filter,
+        actor_labels=ACTOR_LABELS,
+        account=account_status(found.user),
+        per_page=50,
+        documents=student_documents(db.session, found),
+        problem_reports=problem_reports,
         screenshots=screenshots_for(db.session, [report.id for report in problem_reports]),
-        statuses=list(ProblemStatus), staff=support_staff(db.session), **emails,
-    )  # fmt: skip
+        statuses=list(ProblemStatus),
+        staff=support_staff(db.session),
+        **emails,
+    )
 
 
 @support.get("/students/<sevis_id>/documents/<int:document_id>")
@@ -96,10 +112,18 @@ def problems():
         status = None
     page = page_arg()
     reports, total = report_queue(db.session, status, page=page, per_page=PER_PAGE)
-    return render_page_or_partial("support/problems.html", "support/_problems.html", reports=reports, total=total,
-                                  page_number=page, per_page=PER_PAGE, status=status, statuses=list(ProblemStatus),
-                                  staff=support_staff(db.session),
-                                  screenshots=screenshots_for(db.session, [report.id for report in reports]))  # fmt: skip
+    return render_page_or_partial(
+        "support/problems.html",
+        "support/_problems.html",
+        reports=reports,
+        total=total,
+        page_number=page,
+        per_page=PER_PAGE,
+        status=status,
+        statuses=list(ProblemStatus),
+        staff=support_staff(db.session),
+        screenshots=screenshots_for(db.session, [report.id for report in reports]),
+    )
 
 
 @support.post("/problems/<int:report_id>")
@@ -110,8 +134,11 @@ def update_problem(report_id: int):
     report = problem_report(db.session, report_id)
     if report is None:
         abort(404)
-    back = (url_for("support.student", sevis_id=report.student.sevis_id) if request.form.get("back") == "student"
-            else url_for("support.problems"))
+    back = (
+        url_for("support.student", sevis_id=report.student.sevis_id)
+        if request.form.get("back") == "student"
+        else url_for("support.problems")
+    )
     assignee = None
     raw_assignee = request.form.get("assignee") or ""
     if raw_assignee:
@@ -121,8 +148,14 @@ def update_problem(report_id: int):
             return redirect_or_swap(back)
     note = request.form.get("note_to_student")
     try:
-        update_problem_report(db.session, report, actor=current_actor(), status=request.form.get("status") or None,
-                              assignee=assignee, note_to_student=note if note else None)  # fmt: skip
+        update_problem_report(
+            db.session,
+            report,
+            actor=current_actor(),
+            status=request.form.get("status") or None,
+            assignee=assignee,
+            note_to_student=note if note else None,
+        )
     except DomainError as error:
         flash(error.message, "error")
         return redirect_or_swap(back)

@@ -59,11 +59,11 @@ def _backfill_approved() -> None:
     rows = bind.execute(sa.text(
         "SELECT o.id, o.start_date, o.end_date, p.student_id, s.school_id FROM opt_authorizations o "
         "JOIN program_records p ON p.id = o.program_record_id JOIN students s ON s.id = p.student_id "
-        "WHERE o.status = 'approved' AND o.actual_start_date IS NULL ORDER BY o.id")).all()  # fmt: skip
+        "WHERE o.status = 'approved' AND o.actual_start_date IS NULL ORDER BY o.id")).all()
     if not rows:
         return
     bind.execute(sa.text("UPDATE opt_authorizations SET actual_start_date = start_date, actual_end_date = end_date "
-                         "WHERE status = 'approved' AND actual_start_date IS NULL"))  # fmt: skip
+                         "WHERE status = 'approved' AND actual_start_date IS NULL"))
     json_type = JSONB() if bind.dialect.name == "postgresql" else sa.JSON()
     events = sa.table(
         "events", sa.column("occurred_at", sa.DateTime(timezone=True)), sa.column("student_id", sa.Integer),
@@ -71,7 +71,7 @@ def _backfill_approved() -> None:
         sa.column("actor_kind", sa.String), sa.column("actor_label", sa.String), sa.column("event_type", sa.String),
         sa.column("change_kind", sa.String), sa.column("subject", sa.String), sa.column("before", json_type),
         sa.column("after", json_type), sa.column("reported_late", sa.Boolean), sa.column("changes", sa.Text),
-    )  # fmt: skip
+    )
     now = datetime.now(timezone.utc)
     # As record_event writes a system event that is not a student's change: no user, no change kind, no changes text.
     op.bulk_insert(events, [
@@ -81,7 +81,7 @@ def _backfill_approved() -> None:
          "after": {"actual_start_date": _iso(start), "actual_end_date": _iso(end), "source": BACKFILL_SOURCE},
          "reported_late": False, "changes": None}
         for opt_id, start, end, student_id, school_id in rows
-    ])  # fmt: skip
+    ])
 
 
 def _iso(value) -> str:
@@ -94,7 +94,7 @@ def downgrade():
     # old CHECK: refuse rather than delete a student's document.
     if op.get_bind().execute(sa.text("SELECT count(*) FROM documents WHERE kind = 'ead_card'")).scalar_one():
         raise RuntimeError("Students have uploaded EAD cards, which the schema before 0011 cannot hold; "
-                           "downgrading would lose them. Export them and remove the rows first.")  # fmt: skip
+                           "downgrading would lose them. Export them and remove the rows first.")
     _document_kinds(OLD_DOCUMENT_KINDS)
     with op.batch_alter_table("opt_authorizations") as batch_op:
         batch_op.drop_constraint(op.f("ck_opt_authorizations_actual_end_not_before_actual_start"), type_="check")

@@ -70,23 +70,23 @@ _programs = sa.table(
     "program_records", sa.column("id", sa.Integer), sa.column("student_id", sa.Integer),
     sa.column("status", sa.String), sa.column("start_date", sa.Date), sa.column("end_date", sa.Date),
     sa.column("completed_on", sa.Date), sa.column("created_at", sa.DateTime),
-)  # fmt: skip
+)
 _opts = sa.table(
     "opt_authorizations", sa.column("id", sa.Integer), sa.column("program_record_id", sa.Integer),
     sa.column("kind", sa.String), sa.column("status", sa.String), sa.column("start_date", sa.Date),
     sa.column("end_date", sa.Date), sa.column("actual_start_date", sa.Date), sa.column("actual_end_date", sa.Date),
     sa.column("ended_on", sa.Date), sa.column("created_at", sa.DateTime), sa.column("decided_at", sa.DateTime),
-)  # fmt: skip
+)
 _jobs = sa.table(
     "employers", sa.column("id", sa.Integer), sa.column("student_id", sa.Integer),
     sa.column("opt_authorization_id", sa.Integer), sa.column("start_date", sa.Date), sa.column("end_date", sa.Date),
     sa.column("review_status", sa.String), sa.column("deleted_at", sa.DateTime),
-)  # fmt: skip
+)
 _marks = sa.table(
     "timeline_marks", sa.column("student_id", sa.Integer), sa.column("school_id", sa.Integer),
     sa.column("kind", sa.String), sa.column("starts_on", sa.Date), sa.column("ends_on", sa.Date),
     sa.column("detail", sa.String),
-)  # fmt: skip
+)
 _PROGRAMS_AND_OPTS = (
     sa.select(_programs.c.student_id, _programs.c.id, _programs.c.status, _programs.c.start_date,
               _programs.c.end_date, _programs.c.completed_on, _opts.c.id.label("opt_id"), _opts.c.kind,
@@ -95,13 +95,13 @@ _PROGRAMS_AND_OPTS = (
               _opts.c.ended_on, _opts.c.created_at, _opts.c.decided_at)
     .outerjoin(_opts, _opts.c.program_record_id == _programs.c.id)
     .order_by(_programs.c.student_id, _programs.c.created_at, _programs.c.id, _opts.c.start_date, _opts.c.id)
-)  # fmt: skip
+)
 _LIVE_JOBS = (
     sa.select(_jobs.c.student_id, _jobs.c.id, _jobs.c.opt_authorization_id, _jobs.c.start_date, _jobs.c.end_date,
               _jobs.c.review_status)
     .where(_jobs.c.deleted_at.is_(None))
     .order_by(_jobs.c.student_id, _jobs.c.start_date, _jobs.c.id)
-)  # fmt: skip
+)
 
 
 def refresh_all_marks(connection) -> int:
@@ -110,7 +110,7 @@ def refresh_all_marks(connection) -> int:
     while True:
         schools = dict(connection.execute(
             sa.select(_students.c.id, _students.c.school_id).where(_students.c.id > last_id)
-            .order_by(_students.c.id).limit(CHUNK)).all())  # fmt: skip
+            .order_by(_students.c.id).limit(CHUNK)).all())
         if not schools:
             return written
         rows = [
@@ -118,7 +118,7 @@ def refresh_all_marks(connection) -> int:
              "ends_on": ends_on, "detail": detail}
             for student_id, facts in _load_facts(connection, list(schools)).items()
             for kind, starts_on, ends_on, detail in _marks_for(facts)
-        ]  # fmt: skip
+        ]
         if rows:
             connection.execute(sa.insert(_marks), rows)
         written += len(rows)
@@ -200,17 +200,17 @@ def _load_facts(connection, ids: list[int]) -> dict[int, _Facts]:
                 requested_end=row.opt_end, actual_start=row.actual_start_date, actual_end=row.actual_end_date,
                 ended_on=row.ended_on, requested_on=_eastern_date(row.created_at),
                 decided_on=_eastern_date(row.decided_at),
-            ))  # fmt: skip
+            ))
     jobs: dict[int, list[_Job]] = defaultdict(list)
     for row in connection.execute(_LIVE_JOBS.where(_jobs.c.student_id.in_(ids))):
         jobs[row.student_id].append(_Job(id=row.id, opt_id=row.opt_authorization_id, start_date=row.start_date,
-                                         end_date=row.end_date, review=row.review_status))  # fmt: skip
+                                         end_date=row.end_date, review=row.review_status))
     return {
         student_id: _Facts(
             programs=tuple(_Program(id=row.id, status=row.status, completed_on=row.completed_on,
                                     opts=tuple(opts[row.id])) for row in programs[student_id].values()),
             jobs=tuple(jobs[student_id]),
-        )  # fmt: skip
+        )
         for student_id in ids
     }
 
@@ -235,7 +235,7 @@ class _Shape:
         approved = [o for o in visible_opts if o.status == "approved" and (o.ended_on is None or o.ended_on >= o.start)]
         visible_ids = {o.id for o in visible_opts}
         self.jobs = tuple(sorted((job for job in facts.jobs if job.opt_id in visible_ids),
-                                 key=lambda job: (job.start_date, job.id), reverse=True))  # fmt: skip
+                                 key=lambda job: (job.start_date, job.id), reverse=True))
         stem = [(o.start, o.last_valid_day) for o in approved if o.kind == "stem"]
         post = [(o.start, o.last_valid_day) for o in approved if o.kind == "post_completion"]
         self.extension = _extension(opts, program)
@@ -348,7 +348,7 @@ def _end_marks(shape: _Shape, program: _Program | None) -> list[tuple[str, date,
     closes_on = read_only_until + timedelta(days=1)
     ending = closes_on - timedelta(days=ACCESS_ENDING_DAYS)
     marks = [("access_ending", ending, ending, read_only_until.isoformat()),
-             ("access_closed", closes_on, closes_on, read_only_until.isoformat())]  # fmt: skip
+             ("access_closed", closes_on, closes_on, read_only_until.isoformat())]
     if shape.extension is None and program.status == "active":
         day = opt_end + timedelta(days=1)
         marks.append(("opt_ended", day, day, opt_end.isoformat()))
@@ -367,12 +367,12 @@ def _open_duty_reminders(facts: _Facts) -> list[tuple[date, str]]:
                 continue
             start, end = opt.start, opt.end
             duties = [("stem_confirmation", months, _add_months(start, months)) for months in STEM_CONFIRMATION_MONTHS
-                      if _add_months(start, months) <= end + timedelta(days=1)]  # fmt: skip
+                      if _add_months(start, months) <= end + timedelta(days=1)]
             duties.append(("i983_evaluation", 12, _add_months(start, 12)))
             duties.append(("i983_final_evaluation", None, end))
             duties.sort(key=lambda duty: (duty[2] + timedelta(days=DUTY_DUE_DAYS), duty[0]))
             reminders += [(mark - timedelta(days=DUTY_REMINDER_DAYS), f"{kind}:{months or ''}")
-                          for kind, months, mark in duties]  # fmt: skip
+                          for kind, months, mark in duties]
     return reminders
 
 
@@ -380,7 +380,7 @@ def _duties_closed(opt: _Opt, program: _Program, later_program: bool) -> bool:
     """Denied, transferred, changed education level, terminated, or ended early: no duty stands."""
     return (opt.status == "denied" or program.status in ("transferred", "terminated")
             or (later_program and program.status == "completed")
-            or (opt.ended_on is not None and opt.ended_on < opt.end))  # fmt: skip
+            or (opt.ended_on is not None and opt.ended_on < opt.end))
 
 
 def _merge(intervals) -> list[tuple[date, date]]:

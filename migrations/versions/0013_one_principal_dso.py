@@ -86,7 +86,7 @@ def _one_principal_per_school(bind) -> None:
     principals = bind.execute(sa.text(
         f"SELECT id, school_id, email FROM users WHERE {ACTIVE_PRINCIPAL} AND school_id IN ("  # noqa: S608
         f"SELECT school_id FROM users WHERE {ACTIVE_PRINCIPAL} GROUP BY school_id HAVING count(*) > 1) "
-        "ORDER BY school_id, created_at, id")).all()  # fmt: skip
+        "ORDER BY school_id, created_at, id")).all()
     kept: dict[int, str] = {}
     for user_id, school_id, email in principals:
         if school_id not in kept:
@@ -94,14 +94,14 @@ def _one_principal_per_school(bind) -> None:
             continue
         kept_email = kept[school_id]
         log.warning("School %s had more than one principal DSO: %s stays principal, %s becomes a DSO.",
-                    school_id, kept_email, email)  # fmt: skip
+                    school_id, kept_email, email)
         bind.execute(sa.text("UPDATE users SET role = 'dso' WHERE id = :id"), {"id": user_id})
         bind.execute(events.insert().values(
             occurred_at=sa.func.current_timestamp(), school_id=school_id, user_id=user_id, actor_kind="system",
             actor_label=ACTOR_LABEL, event_type="official.role_changed", subject=f"user:{user_id}",
             before={"email": email, "role": "principal_dso"},
             after={"role": "dso", "reason": f"A school has one principal DSO; {kept_email} was appointed first."},
-            reported_late=False))  # fmt: skip
+            reported_late=False))
 
 
 def upgrade():

@@ -19,7 +19,7 @@ branch_labels = None
 depends_on = None
 
 OBLIGATION_KINDS_BEFORE = ("address_change", "contact_change", "employer_change", "participation_validation",
-                           "stem_validation", "i983_evaluation")  # fmt: skip
+                           "stem_validation", "i983_evaluation")
 OBLIGATION_KINDS = (*OBLIGATION_KINDS_BEFORE, "i983_final_evaluation")
 DOCUMENT_KINDS_BEFORE = ("i983", "screenshot", "ead_card")  # as 0011 left them
 DOCUMENT_KINDS = (*DOCUMENT_KINDS_BEFORE, "evaluation")
@@ -42,7 +42,7 @@ def upgrade():
         batch_op.add_column(sa.Column("submission", portal.models.base.JSONType, nullable=True))
         batch_op.add_column(sa.Column("submitted_at", portal.models.base.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_foreign_key(op.f("fk_reporting_obligations_opt_authorization"),
-                                    "opt_authorizations", ["opt_authorization_id"], ["id"])  # fmt: skip
+                                    "opt_authorizations", ["opt_authorization_id"], ["id"])
         batch_op.create_index(op.f("ix_reporting_obligations_opt_authorization_id"), ["opt_authorization_id"], unique=False)
         batch_op.create_check_constraint(op.f("ck_reporting_obligations_closure_has_reason"),
                                          "(closed_at IS NULL) = (closed_reason IS NULL)")
@@ -50,7 +50,7 @@ def upgrade():
     with op.batch_alter_table("documents", schema=None) as batch_op:
         batch_op.add_column(sa.Column("obligation_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(op.f("fk_documents_obligation_id_reporting_obligations"), "reporting_obligations",
-                                    ["obligation_id"], ["id"])  # fmt: skip
+                                    ["obligation_id"], ["id"])
         batch_op.create_index(op.f("ix_documents_obligation_id"), ["obligation_id"], unique=False)
         _replace_kind_check(batch_op, "documents", "document_kind", DOCUMENT_KINDS)
     # The STEM obligations already here belong to their student's approved STEM OPT (the newest when several).

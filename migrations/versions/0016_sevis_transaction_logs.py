@@ -23,7 +23,7 @@ TIMESTAMP = sa.DateTime(timezone=True)
 def upgrade() -> None:
     with op.batch_alter_table("change_list_downloads") as batch:
         batch.add_column(sa.Column("resent_event_ids", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
-                                   nullable=True))  # fmt: skip
+                                   nullable=True))
     op.create_table(
         "sevis_batch_records",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -35,7 +35,7 @@ def upgrade() -> None:
                   name="fk_sevis_batch_records_student_id_students"), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_sevis_batch_records"),
         sa.UniqueConstraint("download_id", "request_id", name="uq_sevis_batch_records_download_id_request_id"),
-    )  # fmt: skip
+    )
     op.create_index("ix_sevis_batch_records_download_part", "sevis_batch_records", ["download_id", "part"])
     op.create_index("ix_sevis_batch_records_student_id", "sevis_batch_records", ["student_id"])
     op.create_table(
@@ -45,7 +45,7 @@ def upgrade() -> None:
         sa.Column("event_id", EVENT_ID, sa.ForeignKey("events.id",
                   name="fk_sevis_batch_record_events_event_id_events"), nullable=False),
         sa.PrimaryKeyConstraint("record_id", "event_id", name="pk_sevis_batch_record_events"),
-    )  # fmt: skip
+    )
     op.create_index("ix_sevis_batch_record_events_event_id", "sevis_batch_record_events", ["event_id"])
     op.create_table(
         "sevis_transaction_logs",
@@ -64,7 +64,7 @@ def upgrade() -> None:
         sa.Column("accepted_count", sa.Integer(), nullable=False),
         sa.Column("rejected_count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_sevis_transaction_logs"),
-    )  # fmt: skip
+    )
     op.create_index("ix_sevis_transaction_logs_school_when", "sevis_transaction_logs", ["school_id", "uploaded_at"])
     op.create_table(
         "sevis_record_results",
@@ -88,7 +88,7 @@ def upgrade() -> None:
                   name="fk_sevis_record_results_resolved_by_log_id"), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_sevis_record_results"),
         sa.UniqueConstraint("record_id", name="uq_sevis_record_results_record_id"),
-    )  # fmt: skip
+    )
     op.create_index("ix_sevis_record_results_open", "sevis_record_results", ["school_id", "accepted", "resolved_at"])
     op.create_index("ix_sevis_record_results_log_id", "sevis_record_results", ["log_id"])
     op.create_index("ix_sevis_record_results_student_id", "sevis_record_results", ["student_id"])

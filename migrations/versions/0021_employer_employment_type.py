@@ -26,10 +26,10 @@ def upgrade() -> None:
     if op.get_context().dialect.name == "sqlite":
         # A plain ADD COLUMN, not batch mode: recreating the table would drop 0009's triggers on employers.
         op.execute("ALTER TABLE employers ADD COLUMN employment_type VARCHAR(18) DEFAULT 'paid_employee' NOT NULL "
-                   f"CONSTRAINT ck_employers_employment_type CHECK ({CHECK})")  # fmt: skip
+                   f"CONSTRAINT ck_employers_employment_type CHECK ({CHECK})")
     else:
         op.add_column("employers", sa.Column("employment_type", sa.String(length=18), server_default="paid_employee",
-                                             nullable=False))  # fmt: skip
+                                             nullable=False))
         op.create_check_constraint(op.f("ck_employers_employment_type"), "employers", CHECK)
     op.execute("UPDATE employers SET employment_type = 'self_employed' WHERE self_employed")
 

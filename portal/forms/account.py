@@ -8,17 +8,31 @@ _CHOOSING_HINT = "12 to 128 characters. Any characters, including spaces. A few 
 
 
 def _new_password_fields():
-    password = PasswordField("New password", description=_CHOOSING_HINT, validators=[
-        DataRequired("Enter a new password."), Length(max=128, message="Use at most 128 characters.")])  # fmt: skip
-    confirm = PasswordField("Type the new password again", validators=[
-        DataRequired("Type the new password again."), Length(max=128, message="Use at most 128 characters."),
-        EqualTo("password", message="The two passwords are not the same.")])  # fmt: skip
+    password = PasswordField(
+        "New password",
+        description=_CHOOSING_HINT,
+        validators=[DataRequired("Enter a new password."), Length(max=128, message="Use at most 128 characters.")],
+    )
+    confirm = PasswordField(
+        "Type the new password again",
+        validators=[
+            DataRequired("Type the new password again."),
+            Length(max=128, message="Use at most 128 characters."),
+            EqualTo("password", message="The two passwords are not the same."),
+        ],
+    )
     return password, confirm
 
 
 class AccountCreationForm(FlaskForm):
-    sevis_id = StringField("Your SEVIS ID", description="N followed by 10 digits, as on your Form I-20.", validators=[
-        DataRequired("Enter your SEVIS ID."), Length(max=20, message="A SEVIS ID is N followed by 10 digits.")])  # fmt: skip
+    sevis_id = StringField(
+        "Your SEVIS ID",
+        description="N followed by 10 digits, as on your Form I-20.",
+        validators=[
+            DataRequired("Enter your SEVIS ID."),
+            Length(max=20, message="A SEVIS ID is N followed by 10 digits."),
+        ],
+    )
     password, confirm = _new_password_fields()
 
 
@@ -29,8 +43,14 @@ class OfficialInvitationForm(FlaskForm):
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField("Email address", description="The address your account uses.", validators=[
-        DataRequired("Enter your email address."), Length(max=254, message="An email address has at most 254 characters.")])  # fmt: skip
+    email = EmailField(
+        "Email address",
+        description="The address your account uses.",
+        validators=[
+            DataRequired("Enter your email address."),
+            Length(max=254, message="An email address has at most 254 characters."),
+        ],
+    )
 
 
 class ResetPasswordForm(FlaskForm):
@@ -38,26 +58,48 @@ class ResetPasswordForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[
-        DataRequired("Enter your current password."), Length(max=128, message="Use at most 128 characters.")])  # fmt: skip
+    current_password = PasswordField(
+        "Current password",
+        validators=[
+            DataRequired("Enter your current password."),
+            Length(max=128, message="Use at most 128 characters."),
+        ],
+    )
     password, confirm = _new_password_fields()
 
 
 class AttestationForm(FlaskForm):
-    accept = BooleanField("I confirm that what I report in this portal is true and complete.",
-                          validators=[DataRequired("Tick the box to confirm, then continue.")])  # fmt: skip
+    accept = BooleanField(
+        "I confirm that what I report in this portal is true and complete.",
+        validators=[DataRequired("Tick the box to confirm, then continue.")],
+    )
 
 
 class MfaCodeForm(FlaskForm):
-    code = StringField("Code", validators=[
-        DataRequired("Enter the code."), Length(max=20, message="The code has 6 digits, or 10 characters for a recovery code.")])  # fmt: skip
+    code = StringField(
+        "Code",
+        validators=[
+            DataRequired("Enter the code."),
+            Length(max=20, message="The code has 6 digits, or 10 characters for a recovery code."),
+        ],
+    )
 
 
 class TurnOffMfaForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[
-        DataRequired("Enter your current password."), Length(max=128, message="Use at most 128 characters.")])  # fmt: skip
-    code = StringField("Code from your authenticator app, or a recovery code", validators=[
-        DataRequired("Enter the code."), Length(max=20, message="The code has 6 digits, or 10 characters for a recovery code.")])  # fmt: skip
+    current_password = PasswordField(
+        "Current password",
+        validators=[
+            DataRequired("Enter your current password."),
+            Length(max=128, message="Use at most 128 characters."),
+        ],
+    )
+    code = StringField(
+        "Code from your authenticator app, or a recovery code",
+        validators=[
+            DataRequired("Enter the code."),
+            Length(max=20, message="The code has 6 digits, or 10 characters for a recovery code."),
+        ],
+    )
 
 
 class ConfirmForm(FlaskForm):
@@ -65,6 +107,9 @@ class ConfirmForm(FlaskForm):
 
 
 class UpgradeForm(FlaskForm):
-    note = StringField("Note", description="Optional: what the upgrade was, in one line.",
-                       validators=[Length(max=300, message="Keep the note to 300 characters.")])  # fmt: skip
+    note = StringField(
+        "Note",
+        description="Optional: what the upgrade was, in one line.",
+        validators=[Length(max=300, message="Keep the note to 300 characters.")],
+    )
     force_password_change = BooleanField("Make every student choose a new password at their next sign-in")

@@ -8,8 +8,11 @@ from portal.forms.employers import STATE_CHOICES, VersionPosted
 
 
 class PhoneForm(FlaskForm):
-    phone = StringField("Phone number", validators=[DataRequired("Enter your phone number."), Length(max=25)],
-                        description="A US number like 617 555 0100, or + and the country code.")  # fmt: skip
+    phone = StringField(
+        "Phone number",
+        validators=[DataRequired("Enter your phone number."), Length(max=25)],
+        description="A US number like 617 555 0100, or + and the country code.",
+    )
     version = HiddenField(validators=[VersionPosted()])
 
 

@@ -9,5 +9,7 @@ class I983UploadForm(FlaskForm):
 
 
 class EadCardUploadForm(FlaskForm):
-    ead_file = FileField("EAD card (PDF up to 10 MB, or a photo up to 5 MB)",
-                         description="A PDF, or a PNG or JPEG photo, showing both sides of the card.")  # fmt: skip
+    ead_file = FileField(
+        "EAD card (PDF up to 10 MB, or a photo up to 5 MB)",
+        description="A PDF, or a PNG or JPEG photo, showing both sides of the card.",
+    )

@@ -20,14 +20,14 @@ STATE_CHOICES = [SelectChoice("", "- Select -")] + [
 EMPLOYMENT_TYPE_HINTS = {
     EmploymentType.PAID_EMPLOYEE: "The employer pays you a wage or salary (you get a W-2).",
     EmploymentType.SELF_EMPLOYED: "You run your own business in your field of study and have the licences it needs. "
-                                  "Not allowed on STEM OPT.",
+    "Not allowed on STEM OPT.",
     EmploymentType.UNPAID: "At least 20 hours a week, in your field of study, without breaking labor laws. "
-                           "Not allowed on STEM OPT.",
+    "Not allowed on STEM OPT.",
     EmploymentType.AGENCY_OR_CONTRACT: "A staffing or consulting agency employs you, or you work on contract for a "
-                                       "company. On STEM OPT, the agency must sign your Form I-983 and use E-Verify.",
+    "company. On STEM OPT, the agency must sign your Form I-983 and use E-Verify.",
     EmploymentType.SHORT_TERM: "Many short jobs in your field, for example as a performing artist. Keep a list of "
-                               "each job's dates and duties. Not allowed on STEM OPT.",
-}  # fmt: skip
+    "each job's dates and duties. Not allowed on STEM OPT.",
+}
 EMPLOYMENT_TYPE_MESSAGE = "Choose the kind of employment."
 
 
@@ -65,19 +65,35 @@ class EmployerForm(FlaskForm):
         "State", choices=STATE_CHOICES, validators=[_required("Choose a state.")], validate_choice=False
     )
     postal_code = StringField("ZIP code", validators=[_required("Enter the ZIP code."), Length(max=10)])
-    ein = StringField("Employer Identification Number (EIN)", validators=[Optional(), Length(max=12)],
-                      description="9 digits, on your pay slip or W-2. Leave empty if you do not know it.")  # fmt: skip
+    ein = StringField(
+        "Employer Identification Number (EIN)",
+        validators=[Optional(), Length(max=12)],
+        description="9 digits, on your pay slip or W-2. Leave empty if you do not know it.",
+    )
     employment_type = RadioField(
-        "Kind of employment", choices=[SelectChoice(kind.value, label(kind)) for kind in EmploymentType],
-        validators=[DataRequired(EMPLOYMENT_TYPE_MESSAGE), AnyOf([kind.value for kind in EmploymentType],
-                                                                 message=EMPLOYMENT_TYPE_MESSAGE)],
+        "Kind of employment",
+        choices=[SelectChoice(kind.value, label(kind)) for kind in EmploymentType],
+        validators=[
+            DataRequired(EMPLOYMENT_TYPE_MESSAGE),
+            AnyOf([kind.value for kind in EmploymentType], message=EMPLOYMENT_TYPE_MESSAGE),
+        ],
         validate_choice=False,
-    )  # fmt: skip
+    )
     job_title = StringField("Your job title", validators=[Optional(), Length(max=limits.JOB_TITLE_MAX)])
-    employment_time = RadioField("Hours", choices=[SelectChoice("full_time", "Full time"), SelectChoice("part_time", "Part time (20 hours a week or more)")],
-                                 validators=[DataRequired("Choose full time or part time.")], validate_choice=False)  # fmt: skip
-    start_date = DateField("Start date", validators=[DataRequired("Enter the start date as a real date.")],
-                           description="Report a new job within 10 days of starting it.")  # fmt: skip
+    employment_time = RadioField(
+        "Hours",
+        choices=[
+            SelectChoice("full_time", "Full time"),
+            SelectChoice("part_time", "Part time (20 hours a week or more)"),
+        ],
+        validators=[DataRequired("Choose full time or part time.")],
+        validate_choice=False,
+    )
+    start_date = DateField(
+        "Start date",
+        validators=[DataRequired("Enter the start date as a real date.")],
+        description="Report a new job within 10 days of starting it.",
+    )
     end_date = DateField("End date", validators=[Optional()], description="Leave empty while you still work there.")
     course_relevance = TextAreaField(
         "How does this job relate to your degree?",
@@ -104,10 +120,25 @@ class EmployerForm(FlaskForm):
     version = HiddenField()
 
     FIELDS = (
-        "name", "address_line1", "address_line2", "city", "state", "postal_code", "ein", "employment_type", "job_title", "employment_time",
-        "start_date", "end_date", "course_relevance", "supervisor_first_name", "supervisor_last_name",
-        "supervisor_phone", "supervisor_phone_ext", "supervisor_email",
-    )  # fmt: skip
+        "name",
+        "address_line1",
+        "address_line2",
+        "city",
+        "state",
+        "postal_code",
+        "ein",
+        "employment_type",
+        "job_title",
+        "employment_time",
+        "start_date",
+        "end_date",
+        "course_relevance",
+        "supervisor_first_name",
+        "supervisor_last_name",
+        "supervisor_phone",
+        "supervisor_phone_ext",
+        "supervisor_email",
+    )
 
     def service_data(self) -> dict:
         """The values for the employers service (dates as dates, empty as None)."""

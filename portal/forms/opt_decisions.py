@@ -23,8 +23,15 @@ class CorrectOptForm(FlaskForm):
     class Meta:
         csrf = False
 
-    status = SelectField("Status", choices=[SelectChoice("pending", "Pending"), SelectChoice("approved", "Approved"),
-                                            SelectChoice("denied", "Denied")], validate_choice=False)  # fmt: skip
+    status = SelectField(
+        "Status",
+        choices=[
+            SelectChoice("pending", "Pending"),
+            SelectChoice("approved", "Approved"),
+            SelectChoice("denied", "Denied"),
+        ],
+        validate_choice=False,
+    )
     start_date = StringField("Requested start", description="The start date the student asked for.")
     end_date = StringField("Requested end", description="The end date the student asked for.")
     actual_start_date = StringField("EAD valid from", description=EAD_FROM_HINT + " Only for an approved OPT.")

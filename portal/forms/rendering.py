@@ -15,12 +15,23 @@ WTFORMS_HTML_PARAMS = core.html_params
 NO_ERROR_STYLE = frozenset({"usa-checkbox__input", "usa-file-input__input"})
 
 
-def input_attrs(base_class: str, extra: dict, error_id: str, hint_id: str | None, has_errors: bool, type=None,
-                inputmode=None, autocomplete=None) -> dict:  # fmt: skip
+def input_attrs(
+    base_class: str,
+    extra: dict,
+    error_id: str,
+    hint_id: str | None,
+    has_errors: bool,
+    type=None,
+    inputmode=None,
+    autocomplete=None,
+) -> dict:
     """Keyword arguments for the WTForms widget: ``hx_`` keys hyphenated, ``class_`` added to the USWDS class,
     ``aria-describedby`` naming the hint and the error, ``aria-invalid`` on an error."""
-    attrs = {(key.replace("_", "-") if key.startswith("hx_") else key): value
-             for key, value in extra.items() if key != "class_"}  # fmt: skip
+    attrs = {
+        (key.replace("_", "-") if key.startswith("hx_") else key): value
+        for key, value in extra.items()
+        if key != "class_"
+    }
     classes = [base_class]
     if has_errors and base_class not in NO_ERROR_STYLE:
         classes.append("usa-input--error")

@@ -8,24 +8,36 @@ from wtforms.validators import DataRequired, Length
 
 from portal.services.stem_duties import CHANGES_MAX
 
-EVALUATION_CHOICES = [SelectChoice("i983_evaluation", "12-month evaluation"),
-                      SelectChoice("i983_final_evaluation", "Final evaluation")]  # fmt: skip
+EVALUATION_CHOICES = [
+    SelectChoice("i983_evaluation", "12-month evaluation"),
+    SelectChoice("i983_final_evaluation", "Final evaluation"),
+]
 
 
 class ConfirmDetailsForm(FlaskForm):
     details_correct = RadioField(
         "Are these details correct?",
         choices=[SelectChoice("yes", "Yes, they are all correct"), SelectChoice("no", "No, something changed")],
-        validators=[DataRequired("Choose whether your details are correct.")], validate_choice=False,
-    )  # fmt: skip
-    changes = TextAreaField("What changed?", validators=[Length(max=CHANGES_MAX)],
-                            description="Your new name, address, employer or employment status, and since when.")  # fmt: skip
+        validators=[DataRequired("Choose whether your details are correct.")],
+        validate_choice=False,
+    )
+    changes = TextAreaField(
+        "What changed?",
+        validators=[Length(max=CHANGES_MAX)],
+        description="Your new name, address, employer or employment status, and since when.",
+    )
 
 
 class EvaluationUploadForm(FlaskForm):
-    evaluation = RadioField("Which evaluation", choices=EVALUATION_CHOICES, validate_choice=False,
-                            validators=[DataRequired("Choose the 12-month or the final evaluation.")])  # fmt: skip
-    file = FileField("Form I-983 evaluation (PDF, at most 10 MB)", description="The evaluation you and your employer signed.")
+    evaluation = RadioField(
+        "Which evaluation",
+        choices=EVALUATION_CHOICES,
+        validate_choice=False,
+        validators=[DataRequired("Choose the 12-month or the final evaluation.")],
+    )
+    file = FileField(
+        "Form I-983 evaluation (PDF, at most 10 MB)", description="The evaluation you and your employer signed."
+    )
 
     def __init__(self, *args, **kwargs):
         # It shares the Documents page with the Form I-983 upload: prefixed names keep the ids apart.
@@ -36,5 +48,8 @@ class EvaluationUploadForm(FlaskForm):
 class ReviewEmployerForm(FlaskForm):
     """A DSO's decision on a STEM employer: the buttons carry Accept or Return; a return needs the note."""
 
-    note = TextAreaField("Note to the student", validators=[Length(max=1000)],
-                         description="Needed to return the employer: the student reads it on their employers page.")  # fmt: skip
+    note = TextAreaField(
+        "Note to the student",
+        validators=[Length(max=1000)],
+        description="Needed to return the employer: the student reads it on their employers page.",
+    )

@@ -51,11 +51,16 @@ def queue_email(
     """
     if student is not None:
         context = {**context, "office": _office(session.get(School, student.school_id))}
-    email = OutboxEmail(**_rendered(template, context), to_address=to,
-                        student_id=student.id if student is not None else None,
-                        user_id=user.id if user is not None else None,
-                        school_id=school_id if school_id is not None else (student.school_id if student is not None else None),
-                        sealed_secret=link_ref, dedupe_key=dedupe_key, due_on=due_on)  # fmt: skip
+    email = OutboxEmail(
+        **_rendered(template, context),
+        to_address=to,
+        student_id=student.id if student is not None else None,
+        user_id=user.id if user is not None else None,
+        school_id=school_id if school_id is not None else (student.school_id if student is not None else None),
+        sealed_secret=link_ref,
+        dedupe_key=dedupe_key,
+        due_on=due_on,
+    )
     session.add(email)
     session.flush()
     return email
@@ -65,10 +70,12 @@ def _office(school: School | None) -> dict | None:
     """How a student's email says to reach their DSOs: the school's office details, when it has given any."""
     if school is None:
         return None
-    lines = [f"Email: {school.office_email}" if school.office_email else None,
-             f"Phone: {phone_number(school.office_phone)}" if school.office_phone else None,
-             f"Hours: {school.office_hours}" if school.office_hours else None,
-             "Address: " + ", ".join(school.office_address.splitlines()) if school.office_address else None]  # fmt: skip
+    lines = [
+        f"Email: {school.office_email}" if school.office_email else None,
+        f"Phone: {phone_number(school.office_phone)}" if school.office_phone else None,
+        f"Hours: {school.office_hours}" if school.office_hours else None,
+        "Address: " + ", ".join(school.office_address.splitlines()) if school.office_address else None,
+    ]
     lines = [line for line in lines if line]
     if not lines:
         return None
@@ -91,8 +98,14 @@ def _rendered(template: str, context: dict) -> dict:
     reference_code = new_reference_code()
     subject, text, html = render(template, {**context, "reference_code": reference_code})
     domain = current_app.config["MAIL_FROM"].rsplit("@", 1)[-1].rstrip(">").strip() or "opt-portal.example"
-    return {"template": template, "subject": subject, "body_text": text, "body_html": html,
-            "reference_code": reference_code, "message_id": f"<{secrets.token_hex(16)}@{domain}>"}  # fmt: skip
+    return {
+        "template": template,
+        "subject": subject,
+        "body_text": text,
+        "body_html": html,
+        "reference_code": reference_code,
+        "message_id": f"<{secrets.token_hex(16)}@{domain}>",
+    }
 
 
 INSERT_BATCH = 1000
@@ -106,11 +119,18 @@ def insert_new_emails(session: Session, notices: list[dict]) -> int:
     """
     queued = 0
     school_ids = {notice["school_id"] for notice in notices if notice.get("student_id") is not None}
-    schools = {school.id: school for school in session.scalars(select(School).where(School.id.in_(school_ids)))} if school_ids else {}
+    schools = (
+        {school.id: school for school in session.scalars(select(School).where(School.id.in_(school_ids)))}
+        if school_ids
+        else {}
+    )
     for start in range(0, len(notices), INSERT_BATCH):
-        batch = notices[start:start + INSERT_BATCH]
-        existing = set(session.scalars(select(OutboxEmail.dedupe_key)
-                                       .where(OutboxEmail.dedupe_key.in_([n["dedupe_key"] for n in batch]))))  # fmt: skip
+        batch = notices[start : start + INSERT_BATCH]
+        existing = set(
+            session.scalars(
+                select(OutboxEmail.dedupe_key).where(OutboxEmail.dedupe_key.in_([n["dedupe_key"] for n in batch]))
+            )
+        )
         now = utcnow()
         rows, keys = [], set()
         for notice in batch:
@@ -120,15 +140,31 @@ def insert_new_emails(session: Session, notices: list[dict]) -> int:
             context = notice["context"]
             if notice.get("student_id") is not None:
                 context = {**context, "office": _office(schools.get(notice["school_id"]))}
-            rows.append({**_rendered(notice["template"], context), "to_address": notice["to"],
-                         "student_id": notice["student_id"], "user_id": notice.get("user_id"), "school_id": notice["school_id"],
-                         "sealed_secret": None, "dedupe_key": notice["dedupe_key"], "due_on": notice["due_on"],
-                         "status": EmailStatus.QUEUED, "attempts": 0, "next_attempt_at": now, "queued_at": now})  # fmt: skip
+            rows.append(
+                {
+                    **_rendered(notice["template"], context),
+                    "to_address": notice["to"],
+                    "student_id": notice["student_id"],
+                    "user_id": notice.get("user_id"),
+                    "school_id": notice["school_id"],
+                    "sealed_secret": None,
+                    "dedupe_key": notice["dedupe_key"],
+                    "due_on": notice["due_on"],
+                    "status": EmailStatus.QUEUED,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "queued_at": now,
+                }
+            )
         if not rows:
             continue
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        statement = (dialect.insert(OutboxEmail.__table__).values(rows)
-                     .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxEmail.__table__.c.id))  # fmt: skip
+        statement = (
+            dialect.insert(OutboxEmail.__table__)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(OutboxEmail.__table__.c.id)
+        )
         queued += len(session.execute(statement).all())
     return queued
 

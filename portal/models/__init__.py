@@ -1,13 +1,13 @@
 """All models, imported so that Base.metadata knows every table."""
 
 from portal.models.account import (
-                                   AccountLink,
-                                   PasswordHistory,
-                                   PasswordResetRequest,
-                                   RecoveryCode,
-                                   SignInThrottle,
-                                   User,
-                                   UserSession,
+    AccountLink,
+    PasswordHistory,
+    PasswordResetRequest,
+    RecoveryCode,
+    SignInThrottle,
+    User,
+    UserSession,
 )
 from portal.models.base import Base, utcnow
 from portal.models.changelist import ChangeListDownload
@@ -25,9 +25,35 @@ from portal.models.student import Address, OptAuthorization, ProgramRecord, Stud
 from portal.models.timeline_mark import TimelineMark
 
 __all__ = [
-    "AccountLink", "Address", "Base", "ChangeListDownload", "Document", "Employer", "Event",
-    "FeedBatch", "FeedToken", "InboundFeedItem", "MaintenanceWindow", "OptAuthorization",
-    "OutboxEmail", "PasswordHistory", "PasswordResetRequest", "ProblemReport", "ProgramRecord", "RecoveryCode",
-    "ReportingObligation", "School", "SevisBatchRecord", "SevisBatchRecordEvent", "SevisRecordResult",
-    "SevisTransactionLog", "SignInThrottle", "Student", "TimelineMark", "Upgrade", "User", "UserSession", "utcnow",
-]  # fmt: skip
+    "AccountLink",
+    "Address",
+    "Base",
+    "ChangeListDownload",
+    "Document",
+    "Employer",
+    "Event",
+    "FeedBatch",
+    "FeedToken",
+    "InboundFeedItem",
+    "MaintenanceWindow",
+    "OptAuthorization",
+    "OutboxEmail",
+    "PasswordHistory",
+    "PasswordResetRequest",
+    "ProblemReport",
+    "ProgramRecord",
+    "RecoveryCode",
+    "ReportingObligation",
+    "School",
+    "SevisBatchRecord",
+    "SevisBatchRecordEvent",
+    "SevisRecordResult",
+    "SevisTransactionLog",
+    "SignInThrottle",
+    "Student",
+    "TimelineMark",
+    "Upgrade",
+    "User",
+    "UserSession",
+    "utcnow",
+]

@@ -19,9 +19,7 @@ class User(Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("(role = 'student') = (student_id IS NOT NULL)", name="student_link_matches_role"),
-        CheckConstraint(
-            "role NOT IN ('dso', 'principal_dso') OR school_id IS NOT NULL", name="official_has_school"
-        ),
+        CheckConstraint("role NOT IN ('dso', 'principal_dso') OR school_id IS NOT NULL", name="official_has_school"),
         CheckConstraint("failed_sign_ins >= 0 AND lock_count >= 0", name="counters_not_negative"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         Index("ix_users_locked_until", "locked_until"),  # the students list's "Locked portal accounts" alert
@@ -59,8 +57,9 @@ class User(Base):
     last_sign_in_at: Mapped[datetime | None]
     deactivated_at: Mapped[datetime | None]
     # Officials only: the email digest of what students changed since their last change-list download (migration 0017).
-    digest_cadence: Mapped[DigestCadence] = mapped_column(enum_column(DigestCadence, "digest_cadence"),
-                                                          default=DigestCadence.OFF, server_default="off")  # fmt: skip
+    digest_cadence: Mapped[DigestCadence] = mapped_column(
+        enum_column(DigestCadence, "digest_cadence"), default=DigestCadence.OFF, server_default="off"
+    )
 
     school = relationship("School")
     student = relationship("Student", back_populates="user")

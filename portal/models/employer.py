@@ -40,8 +40,13 @@ class Employer(Base):
         Index("ix_employers_student_deleted", "student_id", "deleted_at"),
         # The students list's alerts: live employers by student and end (no-employer and unemployment counts),
         # and the few waiting for a STEM review.
-        Index("ix_employers_live_student_end", "student_id", "end_date", postgresql_where=text("deleted_at IS NULL"),
-              sqlite_where=text("deleted_at IS NULL")),
+        Index(
+            "ix_employers_live_student_end",
+            "student_id",
+            "end_date",
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
         Index("ix_employers_review_status", "review_status"),
     )
 
@@ -58,7 +63,8 @@ class Employer(Base):
     ein: Mapped[str | None] = mapped_column(String(9), index=True)
     self_employed: Mapped[bool] = mapped_column(default=False)  # SEVIS's SelfEmployed: follows employment_type
     employment_type: Mapped[EmploymentType] = mapped_column(
-        enum_column(EmploymentType, "employment_type"), default=EmploymentType.PAID_EMPLOYEE,
+        enum_column(EmploymentType, "employment_type"),
+        default=EmploymentType.PAID_EMPLOYEE,
         server_default=EmploymentType.PAID_EMPLOYEE.value,
     )
     course_relevance: Mapped[str] = mapped_column(String(COURSE_RELEVANCE_MAX))
@@ -88,11 +94,28 @@ class Employer(Base):
     opt_authorization = relationship("OptAuthorization", back_populates="employers")
 
     SNAPSHOT_FIELDS = (
-        "name", "address_line1", "address_line2", "city", "state", "postal_code", "ein",
-        "self_employed", "employment_type", "course_relevance", "employment_time", "start_date", "end_date",
-        "supervisor_first_name", "supervisor_last_name", "supervisor_phone",
-        "supervisor_phone_ext", "supervisor_email", "job_title", "reported_late", "review_status",
-    )  # fmt: skip
+        "name",
+        "address_line1",
+        "address_line2",
+        "city",
+        "state",
+        "postal_code",
+        "ein",
+        "self_employed",
+        "employment_type",
+        "course_relevance",
+        "employment_time",
+        "start_date",
+        "end_date",
+        "supervisor_first_name",
+        "supervisor_last_name",
+        "supervisor_phone",
+        "supervisor_phone_ext",
+        "supervisor_email",
+        "job_title",
+        "reported_late",
+        "review_status",
+    )
 
     def snapshot(self) -> dict:
         """The employer's reportable fields as JSON-ready values, for event before/after."""
@@ -109,5 +132,9 @@ class Employer(Base):
 
 
 # The DSO students search by employer name (LIKE '%text%') through a trigram GIN index: PostgreSQL only (0006).
-Index("ix_employers_name_trgm", func.lower(Employer.__table__.c.name).label("lower_name"), postgresql_using="gin",
-      postgresql_ops={"lower_name": "gin_trgm_ops"}).ddl_if(dialect="postgresql")  # fmt: skip
+Index(
+    "ix_employers_name_trgm",
+    func.lower(Employer.__table__.c.name).label("lower_name"),
+    postgresql_using="gin",
+    postgresql_ops={"lower_name": "gin_trgm_ops"},
+).ddl_if(dialect="postgresql")

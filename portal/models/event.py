@@ -20,8 +20,14 @@ class Event(Base):
         Index("ix_events_school_change", "school_id", "change_kind", "occurred_at"),
         Index("ix_events_user_occurred", "user_id", "occurred_at"),
         # A change list reads a school's changes oldest first: in this order, without sorting them (0010).
-        Index("ix_events_school_changes_in_order", "school_id", "occurred_at", "id",
-              postgresql_where=text("change_kind IS NOT NULL"), sqlite_where=text("change_kind IS NOT NULL")),
+        Index(
+            "ix_events_school_changes_in_order",
+            "school_id",
+            "occurred_at",
+            "id",
+            postgresql_where=text("change_kind IS NOT NULL"),
+            sqlite_where=text("change_kind IS NOT NULL"),
+        ),
     )
 
     # BIGINT on PostgreSQL (tens of millions of rows); INTEGER on SQLite so the key is the rowid.

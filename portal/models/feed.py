@@ -54,7 +54,9 @@ class InboundFeedItem(Base):
     sevis_id: Mapped[str | None] = mapped_column(String(11))
     action: Mapped[str] = mapped_column(String(64))
     payload: Mapped[str] = mapped_column(Text)
-    status: Mapped[FeedItemStatus] = mapped_column(enum_column(FeedItemStatus, "feed_item_status"), default=FeedItemStatus.QUEUED)
+    status: Mapped[FeedItemStatus] = mapped_column(
+        enum_column(FeedItemStatus, "feed_item_status"), default=FeedItemStatus.QUEUED
+    )
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     applied_at: Mapped[datetime | None]
     result: Mapped[dict | None] = mapped_column(JSONType)

@@ -16,9 +16,7 @@ class ReportingObligation(Base):
     __table_args__ = (
         UniqueConstraint("student_id", "kind", "due_on", name="uq_reporting_obligations_once"),
         CheckConstraint("window_opens_on IS NULL OR window_opens_on <= due_on", name="window_before_due"),
-        CheckConstraint(
-            "(completed_at IS NULL) = (completed_by_user_id IS NULL)", name="completion_has_official"
-        ),
+        CheckConstraint("(completed_at IS NULL) = (completed_by_user_id IS NULL)", name="completion_has_official"),
         CheckConstraint("(closed_at IS NULL) = (closed_reason IS NULL)", name="closure_has_reason"),
         Index("ix_reporting_obligations_school_open", "school_id", "completed_at", "due_on"),
     )

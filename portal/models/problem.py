@@ -19,7 +19,9 @@ class ProblemReport(Base):
     reporter_name: Mapped[str] = mapped_column(String(120))
     sevis_id: Mapped[str] = mapped_column(String(11))
     description: Mapped[str] = mapped_column(Text)
-    status: Mapped[ProblemStatus] = mapped_column(enum_column(ProblemStatus, "problem_status"), default=ProblemStatus.NEW, index=True)
+    status: Mapped[ProblemStatus] = mapped_column(
+        enum_column(ProblemStatus, "problem_status"), default=ProblemStatus.NEW, index=True
+    )
     assigned_to_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note_to_student: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -84,7 +84,8 @@ class SevisRecordResult(Base):
     resolved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Named by hand: the conventional name is longer than PostgreSQL's 63 characters.
     resolved_by_log_id: Mapped[int | None] = mapped_column(
-        ForeignKey("sevis_transaction_logs.id", name="fk_sevis_record_results_resolved_by_log_id"))
+        ForeignKey("sevis_transaction_logs.id", name="fk_sevis_record_results_resolved_by_log_id")
+    )
 
     log: Mapped[SevisTransactionLog] = relationship(foreign_keys=[log_id])
     record: Mapped[SevisBatchRecord] = relationship()

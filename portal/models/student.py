@@ -21,7 +21,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.models.base import Base, digits_only, enum_column, utcnow
 from portal.models.enums import AddressKind, EducationLevel, OptKind, OptStatus, ProgramStatus
 
-SEVIS_ID_CHECK = "length(sevis_id) = 11 AND substr(sevis_id, 1, 1) = 'N' AND ltrim(substr(sevis_id, 2), '0123456789') = ''"
+SEVIS_ID_CHECK = (
+    "length(sevis_id) = 11 AND substr(sevis_id, 1, 1) = 'N' AND ltrim(substr(sevis_id, 2), '0123456789') = ''"
+)
 
 
 class Student(Base):
@@ -51,9 +53,7 @@ class Student(Base):
 
     school = relationship("School")
     user = relationship("User", back_populates="student", uselist=False)
-    program_records = relationship(
-        "ProgramRecord", back_populates="student", order_by="ProgramRecord.created_at"
-    )
+    program_records = relationship("ProgramRecord", back_populates="student", order_by="ProgramRecord.created_at")
     addresses = relationship("Address", back_populates="student")
 
     @property
@@ -71,14 +71,24 @@ def student_full_name(table=None):
 
 
 # The DSO students search (LIKE '%text%') through trigram GIN indexes: PostgreSQL only (pg_trgm, migration 0006).
-event.listen(Base.metadata, "before_create",
-             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))  # fmt: skip
+event.listen(
+    Base.metadata, "before_create", DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql")
+)
 # The full name as text (with its operator class), written as PostgreSQL reads it back; the search matches it with
 # student_full_name() below.
-Index("ix_students_full_name_trgm", text("lower((given_name || ' ') || surname) gin_trgm_ops"), _table=Student.__table__,
-      postgresql_using="gin").ddl_if(dialect="postgresql")  # fmt: skip
+Index(
+    "ix_students_full_name_trgm",
+    text("lower((given_name || ' ') || surname) gin_trgm_ops"),
+    _table=Student.__table__,
+    postgresql_using="gin",
+).ddl_if(dialect="postgresql")
 # (A plain index on SQLite, which has no trigram index.)
-Index("ix_students_email_trgm", Student.__table__.c.email, postgresql_using="gin", postgresql_ops={"email": "gin_trgm_ops"})
+Index(
+    "ix_students_email_trgm",
+    Student.__table__.c.email,
+    postgresql_using="gin",
+    postgresql_ops={"email": "gin_trgm_ops"},
+)
 
 
 class ProgramRecord(Base):

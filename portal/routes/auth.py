@@ -34,11 +34,14 @@ ARRIVED_AFTER_SETUP = "arrived_after_setup"
 # The school of a student whose session a lockout just ended (set by the account routes).
 LOCKED_OUT_SCHOOL = "locked_out_school"
 # The one answer to every failed sign-in, whatever the address (DESIGN rule 18): it never says an account exists.
-GENERIC_ERROR = ("The email address or password is not right. Check both and try again. After several wrong tries "
-                 "sign-in pauses for a while; resetting your password lets you in at once.")
+GENERIC_ERROR = (
+    "The email address or password is not right. Check both and try again. After several wrong tries "
+    "sign-in pauses for a while; resetting your password lets you in at once."
+)
 # Reachable while a sign-in step is pending (besides the step itself).
-_ALWAYS_OPEN = frozenset({"auth.sign_out", "static", "health.healthz", "account.create", "account.reset_request",
-                          "account.reset"})  # fmt: skip
+_ALWAYS_OPEN = frozenset(
+    {"auth.sign_out", "static", "health.healthz", "account.create", "account.reset_request", "account.reset"}
+)
 # Pages that belong to a step and are open while it is pending (starting setup again with a new key).
 _PART_OF_STEP = {"account.mfa_setup_start": "account.mfa_setup", "account.mfa_setup_restart": "account.mfa_setup"}
 
@@ -120,9 +123,15 @@ def sign_in():
     # The lockout office is shown once, on the page a signed-in step's lockout redirects to; a sign-in attempt's
     # answer never depends on it (the answer is the same for every address).
     lockout_office = None if form.is_submitted() else _locked_out_office()
-    return render_page_or_partial("auth/sign_in.html", "auth/_sign_in_form.html", status=status, form=form,
-                                  error=error, lockout_office=lockout_office,
-                                  forced_change_notice=forced_change_notice())  # fmt: skip
+    return render_page_or_partial(
+        "auth/sign_in.html",
+        "auth/_sign_in_form.html",
+        status=status,
+        form=form,
+        error=error,
+        lockout_office=lockout_office,
+        forced_change_notice=forced_change_notice(),
+    )
 
 
 def _locked_out_office():

@@ -39,8 +39,15 @@ def _forms(**overrides) -> dict:
 
 def _page(partial: str, *, status: int = 200, **context):
     access = current_access()
-    values = {"access": access, "student": current_student(), "addresses": {k: _address(k) for k in ADDRESS_KINDS},
-              "errors": {}, "stale": {}, **_forms(), **context}  # fmt: skip
+    values = {
+        "access": access,
+        "student": current_student(),
+        "addresses": {k: _address(k) for k in ADDRESS_KINDS},
+        "errors": {},
+        "stale": {},
+        **_forms(),
+        **context,
+    }
     return render_page_or_partial("contact/index.html", partial, status=status, **values)
 
 
@@ -59,8 +66,13 @@ def phone():
     if not form.validate_on_submit():
         return _page("contact/_phone.html", status=422, phone_form=form)
     try:
-        update_phone(db.session, current_student(), form.phone.data, actor=current_actor(),
-                     expected_version=posted_version(form.version.data))  # fmt: skip
+        update_phone(
+            db.session,
+            current_student(),
+            form.phone.data,
+            actor=current_actor(),
+            expected_version=posted_version(form.version.data),
+        )
     except StaleEdit as error:
         form.version.data = current_student().version
         return _page(
@@ -88,13 +100,25 @@ def address(kind: str):
     if not form.validate_on_submit():
         return _page(partial, status=422, kind=kind, **{f"{kind}_form": form})
     try:
-        update_address(db.session, current_student(), kind, form.service_data(), actor=current_actor(),
-                       expected_version=posted_version(form.version.data, allow_empty=True))  # fmt: skip
+        update_address(
+            db.session,
+            current_student(),
+            kind,
+            form.service_data(),
+            actor=current_actor(),
+            expected_version=posted_version(form.version.data, allow_empty=True),
+        )
     except StaleEdit as error:
         current = _address(kind)
         form.version.data = current.version if current is not None else ""
-        return _page(partial, status=409, kind=kind, errors={kind: error.message}, stale={kind: error.current},
-                     **{f"{kind}_form": form})  # fmt: skip
+        return _page(
+            partial,
+            status=409,
+            kind=kind,
+            errors={kind: error.message},
+            stale={kind: error.current},
+            **{f"{kind}_form": form},
+        )
     except RuleBroken as error:
         return _page(partial, status=422, kind=kind, errors={kind: attach_error(form, error)}, **{f"{kind}_form": form})
     db.session.commit()

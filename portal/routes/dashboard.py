@@ -18,5 +18,10 @@ def index():
     """Show the student's standing today, what is due next and one primary action, all read from the timeline."""
     access = current_access()
     dashboard = student_dashboard(db.session, access)
-    return render_template("dashboard/index.html", access=access, timeline=access.timeline, dashboard=dashboard,
-                           stem_duties=dashboard.stem_duties)  # fmt: skip
+    return render_template(
+        "dashboard/index.html",
+        access=access,
+        timeline=access.timeline,
+        dashboard=dashboard,
+        stem_duties=dashboard.stem_duties,
+    )

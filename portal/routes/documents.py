@@ -36,28 +36,47 @@ def send_document(document):
     if not path.is_file():
         abort(404)
     inline = document.content_type in INLINE_TYPES
-    mimetype = document.content_type if inline or document.content_type == "application/pdf" else "application/octet-stream"
-    response = send_file(path, mimetype=mimetype, as_attachment=not inline,
-                         download_name=document.original_filename, max_age=0)  # fmt: skip
+    mimetype = (
+        document.content_type if inline or document.content_type == "application/pdf" else "application/octet-stream"
+    )
+    response = send_file(
+        path, mimetype=mimetype, as_attachment=not inline, download_name=document.original_filename, max_age=0
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = DOCUMENT_CSP
     return response
 
 
-def _page(form=None, ead_form=None, *, status=200, errors=None, evaluation_form=None, evaluation_errors=None,
-          partial=None, show_evaluation=False):
+def _page(
+    form=None,
+    ead_form=None,
+    *,
+    status=200,
+    errors=None,
+    evaluation_form=None,
+    evaluation_errors=None,
+    partial=None,
+    show_evaluation=False,
+):
     """The documents page, or the partial of the form that was posted (its errors go with it alone)."""
     ead = ead_form is not None
     access = current_access()
     partial = partial or ("documents/_ead_upload.html" if ead else "documents/_upload.html")
-    return render_page_or_partial("documents/index.html", partial, status=status, form=form or I983UploadForm(),
-                                  ead_form=ead_form or EadCardUploadForm(), errors=None if ead else errors,
-                                  ead_errors=errors if ead else None,
-                                  show_evaluation=show_evaluation or access.stem_opt is not None,
-                                  evaluation_form=evaluation_form or EvaluationUploadForm(formdata=None),
-                                  evaluation_errors=evaluation_errors, access=access,
-                                  documents=student_documents(db.session, current_student()))  # fmt: skip
+    return render_page_or_partial(
+        "documents/index.html",
+        partial,
+        status=status,
+        form=form or I983UploadForm(),
+        ead_form=ead_form or EadCardUploadForm(),
+        errors=None if ead else errors,
+        ead_errors=errors if ead else None,
+        show_evaluation=show_evaluation or access.stem_opt is not None,
+        evaluation_form=evaluation_form or EvaluationUploadForm(formdata=None),
+        evaluation_errors=evaluation_errors,
+        access=access,
+        documents=student_documents(db.session, current_student()),
+    )
 
 
 @bp.get("/documents")
@@ -79,8 +98,14 @@ def upload():
         form.file.errors = ["Choose your Form I-983 PDF file."]
         return _page(form, status=422)
     try:
-        upload_i983(db.session, current_student(), form.file.data.stream, form.file.data.filename, actor=current_actor(),
-                    upload_dir=current_app.config["UPLOAD_DIR"])  # fmt: skip
+        upload_i983(
+            db.session,
+            current_student(),
+            form.file.data.stream,
+            form.file.data.filename,
+            actor=current_actor(),
+            upload_dir=current_app.config["UPLOAD_DIR"],
+        )
     except UploadTooLarge as error:
         return _page(form, status=413, errors=attach_error(form, error))
     except RuleBroken as error:
@@ -102,8 +127,14 @@ def upload_ead():
         form.ead_file.errors = ["Choose the PDF or photo of your EAD card."]
         return _page(ead_form=form, status=422)
     try:
-        upload_ead_card(db.session, current_student(), form.ead_file.data.stream, form.ead_file.data.filename,
-                        actor=current_actor(), upload_dir=current_app.config["UPLOAD_DIR"])  # fmt: skip
+        upload_ead_card(
+            db.session,
+            current_student(),
+            form.ead_file.data.stream,
+            form.ead_file.data.filename,
+            actor=current_actor(),
+            upload_dir=current_app.config["UPLOAD_DIR"],
+        )
     except UploadTooLarge as error:
         return _page(ead_form=form, status=413, errors=attach_error(form, error))
     except RuleBroken as error:
@@ -121,8 +152,12 @@ def upload_evaluation():
     if (request.content_length or 0) > PDF_MAX_BYTES + FORM_OVERHEAD_BYTES:
         raise UploadTooLarge("The Form I-983 evaluation file is larger than 10 MB. Upload a smaller file.")
     form = EvaluationUploadForm()
-    page = dict(form=I983UploadForm(formdata=None), evaluation_form=form, partial="documents/_evaluation.html",
-                show_evaluation=True)
+    page = dict(
+        form=I983UploadForm(formdata=None),
+        evaluation_form=form,
+        partial="documents/_evaluation.html",
+        show_evaluation=True,
+    )
     if not form.validate_on_submit():
         return _page(status=422, **page)
     if not getattr(form.file.data, "filename", ""):
@@ -131,9 +166,16 @@ def upload_evaluation():
     access = current_access()
     opt = access.stem_opt or next((o for o in access.opts if o.status is OptStatus.APPROVED), None)
     try:
-        upload_i983_evaluation(db.session, current_student(), opt, DutyKind(form.evaluation.data), form.file.data.stream,
-                               form.file.data.filename, actor=current_actor(),
-                               upload_dir=current_app.config["UPLOAD_DIR"])  # fmt: skip
+        upload_i983_evaluation(
+            db.session,
+            current_student(),
+            opt,
+            DutyKind(form.evaluation.data),
+            form.file.data.stream,
+            form.file.data.filename,
+            actor=current_actor(),
+            upload_dir=current_app.config["UPLOAD_DIR"],
+        )
     except ValueError:
         form.evaluation.errors = ["Choose the 12-month or the final evaluation."]
         return _page(status=422, **page)

@@ -17,7 +17,7 @@ from portal.services.employers import (
     own_employer,
     update_employer,
     visible_employers,
-)  # fmt: skip
+)
 from portal.services.errors import Conflict, NotAllowed, RuleBroken, StaleEdit
 from portal.services.stem_employers import resubmit_stem_employer
 from portal.services.stem_review import return_reasons
@@ -40,19 +40,33 @@ def _own_visible_employer_or_404(employer_id: int, access):
 
 def _form_page(form, access, *, employer=None, status=200, errors=None, stale=None, resubmit=False):
     return render_page_or_partial(
-        "employers/form.html", "employers/_form.html", status=status, form=form, access=access, employer=employer,
-        errors=errors, stale=stale, stem_locked=frozenset() if resubmit else _stem_locked(employer, access),
-        field_labels={name: form[name].label.text for name in EDITABLE_FIELDS}, resubmit=resubmit,
+        "employers/form.html",
+        "employers/_form.html",
+        status=status,
+        form=form,
+        access=access,
+        employer=employer,
+        errors=errors,
+        stale=stale,
+        stem_locked=frozenset() if resubmit else _stem_locked(employer, access),
+        field_labels={name: form[name].label.text for name in EDITABLE_FIELDS},
+        resubmit=resubmit,
         employment_type_hints=EMPLOYMENT_TYPE_HINTS,
-    )  # fmt: skip
+    )
 
 
 def _with_i983(form, data: dict) -> dict:
     """The service's data, with the attached Form I-983 uploaded first (a STEM employer is sent with one)."""
     upload = form.i983.data
     if upload and getattr(upload, "filename", ""):
-        data["i983_document"] = upload_i983(db.session, current_student(), upload.stream, upload.filename,
-                                            actor=current_actor(), upload_dir=current_app.config["UPLOAD_DIR"])  # fmt: skip
+        data["i983_document"] = upload_i983(
+            db.session,
+            current_student(),
+            upload.stream,
+            upload.filename,
+            actor=current_actor(),
+            upload_dir=current_app.config["UPLOAD_DIR"],
+        )
     return data
 
 
@@ -66,12 +80,14 @@ def _save(form, access, save, *, done, employer=None, resubmit=False, shown=_SHO
         saved = save(form.service_data())
     except StaleEdit as error:
         form.version.data = employer.version  # the next save, after comparing, applies to the current row
-        return _form_page(form, access, employer=employer, status=409, errors=error.message, stale=error.current,
-                          resubmit=resubmit)  # fmt: skip
+        return _form_page(
+            form, access, employer=employer, status=409, errors=error.message, stale=error.current, resubmit=resubmit
+        )
     except shown as error:
         status = 422 if isinstance(error, as_422) else error.status_code
-        return _form_page(form, access, employer=employer, status=status, errors=attach_error(form, error),
-                          resubmit=resubmit)  # fmt: skip
+        return _form_page(
+            form, access, employer=employer, status=status, errors=attach_error(form, error), resubmit=resubmit
+        )
     db.session.commit()
     flash(done(saved), "success")
     return redirect_or_swap(url_for(".index"))
@@ -91,9 +107,13 @@ def index():
     why the school returned any it returned."""
     access = current_access()
     employers = visible_employers(db.session, access)
-    return render_template("employers/index.html", access=access, employers=employers,
-                           jobs={job.id: job for job in access.timeline.jobs},
-                           return_reasons=return_reasons(db.session, employers))  # fmt: skip
+    return render_template(
+        "employers/index.html",
+        access=access,
+        employers=employers,
+        jobs={job.id: job for job in access.timeline.jobs},
+        return_reasons=return_reasons(db.session, employers),
+    )
 
 
 @bp.get("/employers/new")
@@ -163,8 +183,9 @@ def confirm_delete(employer_id: int):
     access = current_access()
     employer = _own_visible_employer_or_404(employer_id, access)
     access.require_edit()
-    return render_page_or_partial("employers/delete.html", "employers/_delete.html", form=DeleteEmployerForm(),
-                                  employer=employer, error=None)  # fmt: skip
+    return render_page_or_partial(
+        "employers/delete.html", "employers/_delete.html", form=DeleteEmployerForm(), employer=employer, error=None
+    )
 
 
 @bp.post("/employers/<int:employer_id>/delete")
@@ -180,8 +201,14 @@ def delete(employer_id: int):
         delete_employer(db.session, employer, actor=current_actor(), confirmed_never_worked=confirmed)
     except RuleBroken as error:
         form.never_worked.errors = [error.message]
-        return render_page_or_partial("employers/delete.html", "employers/_delete.html", status=422,
-                                      form=form, employer=employer, error=error.message)  # fmt: skip
+        return render_page_or_partial(
+            "employers/delete.html",
+            "employers/_delete.html",
+            status=422,
+            form=form,
+            employer=employer,
+            error=error.message,
+        )
     db.session.commit()
     flash(f"{employer.name} was deleted. Your DSO can restore it if this was a mistake.", "success")
     return redirect_or_swap(url_for(".index"))

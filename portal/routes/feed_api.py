@@ -24,7 +24,9 @@ def _json(body: dict, status: int) -> Response:
 
 
 def _unauthorized() -> Response:
-    response = _json({"error": "unauthorized", "reason": "Send a valid, unrevoked school token: Authorization: Bearer <token>."}, 401)
+    response = _json(
+        {"error": "unauthorized", "reason": "Send a valid, unrevoked school token: Authorization: Bearer <token>."}, 401
+    )
     response.headers["WWW-Authenticate"] = 'Bearer realm="sevis-feed"'
     return response
 
@@ -34,7 +36,9 @@ def _refusal() -> Response:
     from flask_login import current_user
 
     if "Authorization" not in request.headers and current_user.is_authenticated:
-        return _json({"error": "forbidden", "reason": "The data feed takes a school token, not a signed-in session."}, 403)
+        return _json(
+            {"error": "forbidden", "reason": "The data feed takes a school token, not a signed-in session."}, 403
+        )
     return _unauthorized()
 
 
@@ -45,7 +49,10 @@ def _token_school() -> School | None:
 
 
 def _wants_xml() -> bool:
-    return request.args.get("format") == "xml" or request.accept_mimetypes.best_match(["application/json", "application/xml"]) == "application/xml"
+    return (
+        request.args.get("format") == "xml"
+        or request.accept_mimetypes.best_match(["application/json", "application/xml"]) == "application/xml"
+    )
 
 
 def _answer(result: dict, school: School, status: int) -> Response:
@@ -63,10 +70,16 @@ def receive():
         return _refusal()
     limit = int(current_app.config.get("FEED_MAX_BYTES") or current_app.config["MAX_CONTENT_LENGTH"])
     if (request.content_length or 0) > limit:
-        return _json({"error": "too_large", "reason": f"A batch may be at most {limit // (1024 * 1024)} MB; split the file."}, 413)
+        return _json(
+            {"error": "too_large", "reason": f"A batch may be at most {limit // (1024 * 1024)} MB; split the file."},
+            413,
+        )
     data = request.get_data(cache=False)
     if len(data) > limit:
-        return _json({"error": "too_large", "reason": f"A batch may be at most {limit // (1024 * 1024)} MB; split the file."}, 413)
+        return _json(
+            {"error": "too_large", "reason": f"A batch may be at most {limit // (1024 * 1024)} MB; split the file."},
+            413,
+        )
     try:
         parsed = parse_batch(data)
         _batch, result = receive_batch(db.session, school, parsed)
@@ -85,7 +98,9 @@ def show(batch_id: str):
     school = _token_school()
     if school is None:
         return _refusal()
-    batch = db.session.scalar(select(FeedBatch).where(FeedBatch.school_id == school.id, FeedBatch.batch_id == batch_id[:100]))
+    batch = db.session.scalar(
+        select(FeedBatch).where(FeedBatch.school_id == school.id, FeedBatch.batch_id == batch_id[:100])
+    )
     if batch is None:
         return _json({"error": "not_found", "reason": "No batch with that id from your school."}, 404)
     return _answer(batch_result(db.session, batch), school, 200)

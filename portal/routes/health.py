@@ -26,5 +26,6 @@ def healthz():
 @bp.get("/favicon.ico")
 def favicon():
     """The site icon: browsers ask for it at the root whatever the page says, so it must not be a 404."""
-    return send_from_directory(current_app.static_folder, "img/favicon.ico", mimetype="image/vnd.microsoft.icon",
-                               max_age=86400)
+    return send_from_directory(
+        current_app.static_folder, "img/favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
+    )

@@ -13,6 +13,12 @@ def email_notices():
     notices = []
     for name in sorted(CATALOG, key=lambda n: CATALOG[n].subject.lower()):
         subject, text, _html = render_sample(name)
-        notices.append({"name": name, "subject": subject, "when_sent": CATALOG[name].when_sent,
-                        "paragraphs": [p for p in text.strip().split("\n\n") if p.strip()]})  # fmt: skip
+        notices.append(
+            {
+                "name": name,
+                "subject": subject,
+                "when_sent": CATALOG[name].when_sent,
+                "paragraphs": [p for p in text.strip().split("\n\n") if p.strip()],
+            }
+        )
     return render_template("help/email_notices.html", notices=notices)

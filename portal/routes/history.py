@@ -32,10 +32,16 @@ def index():
     kinds = clean_kinds(request.args.getlist("kind"))
     page = student_events(db.session, current_student(), kinds=kinds, page=request.args.get("page", 1))
     return render_page_or_partial(
-        "history/index.html", "history/_events.html", access=current_access(), results=page, days=by_day(page.items),
-        kinds=kinds, all_kinds=HISTORY_KINDS, describe=describe_changes,
+        "history/index.html",
+        "history/_events.html",
+        access=current_access(),
+        results=page,
+        days=by_day(page.items),
+        kinds=kinds,
+        all_kinds=HISTORY_KINDS,
+        describe=describe_changes,
         actor=partial(actor_label, viewer_id=current_user.id),
-    )  # fmt: skip
+    )
 
 
 @bp.get("/history/emails")

@@ -19,8 +19,15 @@ FORM_OVERHEAD_BYTES = 256 * 1024
 
 
 def _page(form, *, status=200, errors=None):
-    return render_page_or_partial("problems/index.html", "problems/_form.html", status=status, form=form, errors=errors,
-                                  student=current_student(), reports=student_problem_reports(db.session, current_student()))  # fmt: skip
+    return render_page_or_partial(
+        "problems/index.html",
+        "problems/_form.html",
+        status=status,
+        form=form,
+        errors=errors,
+        student=current_student(),
+        reports=student_problem_reports(db.session, current_student()),
+    )
 
 
 @bp.get("/problems")
@@ -40,8 +47,14 @@ def create():
     if not form.validate_on_submit():
         return _page(form, status=422)
     try:
-        create_problem_report(db.session, current_student(), actor=current_actor(), description=form.description.data,
-                              screenshots=form.screenshots.data or [], upload_dir=current_app.config["UPLOAD_DIR"])  # fmt: skip
+        create_problem_report(
+            db.session,
+            current_student(),
+            actor=current_actor(),
+            description=form.description.data,
+            screenshots=form.screenshots.data or [],
+            upload_dir=current_app.config["UPLOAD_DIR"],
+        )
     except UploadTooLarge as error:
         return _page(form, status=413, errors=attach_error(form, error))
     except RuleBroken as error:

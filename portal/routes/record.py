@@ -24,5 +24,11 @@ def index():
     record = record_to_save(db.session, access)
     # Rendered in one piece, the events fetched in batches as the template reaches them: a streamed body would run
     # after the request's teardown has closed the database session the batches come from.
-    return render_template("record/index.html", access=access, timeline=access.timeline, record=record,
-                           describe=describe_changes, actor=partial(actor_label, viewer_id=current_user.id))  # fmt: skip
+    return render_template(
+        "record/index.html",
+        access=access,
+        timeline=access.timeline,
+        record=record,
+        describe=describe_changes,
+        actor=partial(actor_label, viewer_id=current_user.id),
+    )

@@ -20,12 +20,22 @@ bp = Blueprint("stem", __name__)
 def _page(form, *, status=200, errors=None):
     student = current_student()
     timeline = student_timeline(db.session, student)
-    confirmations = [item for item in duties_with_obligations(db.session, student, timeline)
-                     if item.duty.kind is DutyKind.STEM_CONFIRMATION]  # fmt: skip
-    return render_page_or_partial("stem/confirm.html", "stem/_confirm_form.html", status=status, form=form,
-                                  errors=errors, access=current_access(), confirmations=confirmations,
-                                  waiting=[item for item in confirmations if item.needs_student],
-                                  details=details_to_confirm(db.session, student, timeline))  # fmt: skip
+    confirmations = [
+        item
+        for item in duties_with_obligations(db.session, student, timeline)
+        if item.duty.kind is DutyKind.STEM_CONFIRMATION
+    ]
+    return render_page_or_partial(
+        "stem/confirm.html",
+        "stem/_confirm_form.html",
+        status=status,
+        form=form,
+        errors=errors,
+        access=current_access(),
+        confirmations=confirmations,
+        waiting=[item for item in confirmations if item.needs_student],
+        details=details_to_confirm(db.session, student, timeline),
+    )
 
 
 @bp.get("/stem/confirm")
@@ -43,8 +53,13 @@ def submit_confirmation():
     if not form.validate_on_submit():
         return _page(form, status=422)
     try:
-        confirm_stem_details(db.session, current_student(), actor=current_actor(),
-                             details_correct=form.details_correct.data == "yes", changes=form.changes.data or "")  # fmt: skip
+        confirm_stem_details(
+            db.session,
+            current_student(),
+            actor=current_actor(),
+            details_correct=form.details_correct.data == "yes",
+            changes=form.changes.data or "",
+        )
     except Conflict as error:
         return _page(form, status=409, errors=error.message)
     except RuleBroken as error:

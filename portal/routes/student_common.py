@@ -28,8 +28,7 @@ def closed_page(notice: ClosedAccount):
 
     htmx does not swap a 403, so an htmx request is told to load the dashboard, which answers with this page.
     """
-    response = render_page_or_partial("auth/access_closed.html", "auth/_access_closed.html", status=403,
-                                      notice=notice)  # fmt: skip
+    response = render_page_or_partial("auth/access_closed.html", "auth/_access_closed.html", status=403, notice=notice)
     if wants_partial():
         response.headers["HX-Redirect"] = url_for("dashboard.index")
     return response

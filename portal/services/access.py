@@ -102,8 +102,15 @@ def student_access(session: Session, student: Student, today: date | None = None
     return access_from_timeline(student, timeline, list(student.program_records))
 
 
-def require_actor_may_change(session: Session, student: Student, actor: Actor, *, what: str, today: date | None = None,
-                             access: StudentAccess | None = None) -> None:  # fmt: skip
+def require_actor_may_change(
+    session: Session,
+    student: Student,
+    actor: Actor,
+    *,
+    what: str,
+    today: date | None = None,
+    access: StudentAccess | None = None,
+) -> None:
     """Support never changes a record; a student changes only their own, and only while access allows edits (rules 3-6).
 
     ``what`` names the thing in the refusal ("employers"); pass ``access`` when the caller already has it.
@@ -140,11 +147,16 @@ def closed_account(session: Session, access: StudentAccess) -> ClosedAccount | N
     if not access.closed:
         return None
     student = access.student
-    officials = tuple(SchoolContact(name=official.display_name or official.email, email=official.email)
-                      for official in active_officials(session, student.school_id))  # fmt: skip
-    return ClosedAccount(reason=access.timeline.access.reason or "Your portal access has ended.",
-                         school_name=student.school.name, officials=officials,
-                         office=office_contact(student.school))  # fmt: skip
+    officials = tuple(
+        SchoolContact(name=official.display_name or official.email, email=official.email)
+        for official in active_officials(session, student.school_id)
+    )
+    return ClosedAccount(
+        reason=access.timeline.access.reason or "Your portal access has ended.",
+        school_name=student.school.name,
+        officials=officials,
+        office=office_contact(student.school),
+    )
 
 
 def closed_account_for(session: Session, student: Student | None, today: date | None = None) -> ClosedAccount | None:

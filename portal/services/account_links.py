@@ -42,8 +42,14 @@ def issue_link(session: Session, user: User, purpose: LinkPurpose, *, now: datet
     """A new single-use link for ``user``; the token is never stored, only its hash."""
     now = now or utcnow()
     salt = secrets.token_hex(16)
-    link = AccountLink(user_id=user.id, purpose=purpose, token_hash=f"pending-{salt}", salt=salt,
-                       created_at=now, expires_at=now + LINK_LIFETIME[purpose])  # fmt: skip
+    link = AccountLink(
+        user_id=user.id,
+        purpose=purpose,
+        token_hash=f"pending-{salt}",
+        salt=salt,
+        created_at=now,
+        expires_at=now + LINK_LIFETIME[purpose],
+    )
     session.add(link)
     session.flush()
     link.token_hash = hash_token(link_token(link))
@@ -53,7 +59,9 @@ def issue_link(session: Session, user: User, purpose: LinkPurpose, *, now: datet
 
 def link_token(link: AccountLink) -> str:
     """The emailed token for ``link``, recomputed from the secret key (delivery and tests only)."""
-    return _b64(hmac.new(current_app.config["SECRET_KEY"].encode(), f"{link.id}:{link.salt}".encode(), hashlib.sha256).digest())
+    return _b64(
+        hmac.new(current_app.config["SECRET_KEY"].encode(), f"{link.id}:{link.salt}".encode(), hashlib.sha256).digest()
+    )
 
 
 def link_url(link: AccountLink) -> str:
@@ -84,25 +92,33 @@ def find_link(session: Session, token: str | None, purpose: LinkPurpose) -> Acco
 def link_problem(link: AccountLink | None, *, now: datetime | None = None) -> str | None:
     """Why a link cannot be used, in words for the page; None when it can."""
     now = now or utcnow()
-    again = ("Ask your school's DSO to send a new one with Reset Portal Account, or use "
-             "\"Forgot your password\" on the sign-in page.")  # fmt: skip
+    again = (
+        "Ask your school's DSO to send a new one with Reset Portal Account, or use "
+        '"Forgot your password" on the sign-in page.'
+    )
     if link is None:
         return "This link is not valid. Check that you opened the whole link from the email. " + again
     user = link.user
     if user.is_official:
-        again = ("Ask your school's principal DSO to send the invitation again from the Officials page, or use "
-                 "\"Forgot your password\" on the sign-in page.")  # fmt: skip
+        again = (
+            "Ask your school's principal DSO to send the invitation again from the Officials page, or use "
+            '"Forgot your password" on the sign-in page.'
+        )
         if not user.is_active:
             if not user.has_finished_account_creation:
-                return ("This invitation was revoked by your school's principal DSO, so the link no longer works. "
-                        "If you think that is a mistake, ask them.")  # fmt: skip
+                return (
+                    "This invitation was revoked by your school's principal DSO, so the link no longer works. "
+                    "If you think that is a mistake, ask them."
+                )
             return "This account was removed, so the link no longer works. Ask your school's principal DSO."
     if link.used_at is not None:
         return "This link was already used. Each link works once. If you set your password, sign in. " + again
     if link.voided_at is not None:
         if user.is_official:
             return "This link no longer works: a newer one was sent. Use the link in the latest email. " + again
-        return "This link no longer works: a newer link was sent, or the SEVIS ID was entered wrong three times. " + again
+        return (
+            "This link no longer works: a newer link was sent, or the SEVIS ID was entered wrong three times. " + again
+        )
     if link.expires_at <= now:
         return "This link has expired. " + again
     return None
@@ -111,10 +127,13 @@ def link_problem(link: AccountLink | None, *, now: datetime | None = None) -> st
 def void_open_links(session: Session, user: User, *, now: datetime, purposes=tuple(LinkPurpose)) -> int:
     """Void ``user``'s unused links of ``purposes`` (every kind by default); returns how many."""
     links = session.scalars(
-        select(AccountLink).where(AccountLink.user_id == user.id, AccountLink.used_at.is_(None),
-                                  AccountLink.voided_at.is_(None), AccountLink.purpose.in_(purposes))  # fmt: skip
+        select(AccountLink).where(
+            AccountLink.user_id == user.id,
+            AccountLink.used_at.is_(None),
+            AccountLink.voided_at.is_(None),
+            AccountLink.purpose.in_(purposes),
+        )
     ).all()
     for link in links:
         link.voided_at = now
     return len(links)
-

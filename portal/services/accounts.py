@@ -36,10 +36,15 @@ SEVIS_ID_TRIES = 3
 
 
 def has_approved_opt(session: Session, student: Student) -> bool:
-    return session.scalar(
-        select(OptAuthorization.id).join(ProgramRecord)
-        .where(ProgramRecord.student_id == student.id, OptAuthorization.status == OptStatus.APPROVED).limit(1)
-    ) is not None  # fmt: skip
+    return (
+        session.scalar(
+            select(OptAuthorization.id)
+            .join(ProgramRecord)
+            .where(ProgramRecord.student_id == student.id, OptAuthorization.status == OptStatus.APPROVED)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _user_for_student(session: Session, student: Student) -> User | None:
@@ -49,14 +54,21 @@ def _user_for_student(session: Session, student: Student) -> User | None:
 def send_creation_link(session: Session, user: User, student: Student, *, template: str, now: datetime) -> AccountLink:
     """Issue an account-creation link for ``user`` and queue the email (``template``) that carries it."""
     link = issue_link(session, user, LinkPurpose.ACCOUNT_CREATION, now=now)
-    queue_email(session, template=template, to=user.email, student=student, user=user,
-                context={"student_name": student.full_name, "days_valid": LINK_LIFETIME[link.purpose].days},
-                link_ref=f"account_link:{link.id}")  # fmt: skip
+    queue_email(
+        session,
+        template=template,
+        to=user.email,
+        student=student,
+        user=user,
+        context={"student_name": student.full_name, "days_valid": LINK_LIFETIME[link.purpose].days},
+        link_ref=f"account_link:{link.id}",
+    )
     return link
 
 
-def create_account_for_approved_opt(session: Session, student: Student, *, actor: Actor,
-                                    today: date | None = None) -> User | None:  # fmt: skip
+def create_account_for_approved_opt(
+    session: Session, student: Student, *, actor: Actor, today: date | None = None
+) -> User | None:
     """Rule 1: create the student's account and email the creation link, once; None when it already exists.
 
     Refuses a student without an approved OPT and one whose OPT has not started yet (the daily notices
@@ -68,12 +80,16 @@ def create_account_for_approved_opt(session: Session, student: Student, *, actor
     if due_on is None:
         raise RuleBroken("This student has no approved OPT, so there is no portal account to create yet.")
     if due_on > (today or today_eastern()):
-        raise RuleBroken(f"The portal account is created on the OPT start date, {long_date(due_on)}: "
-                         "the student gets the email that day.")  # fmt: skip
+        raise RuleBroken(
+            f"The portal account is created on the OPT start date, {long_date(due_on)}: "
+            "the student gets the email that day."
+        )
     return _create_account(session, student, actor=actor)
 
 
-def create_account_if_due(session: Session, student: Student, *, actor: Actor, today: date | None = None) -> User | None:
+def create_account_if_due(
+    session: Session, student: Student, *, actor: Actor, today: date | None = None
+) -> User | None:
     """Rule 1 at approval and in the daily notices: create the account once its OPT's start date has come.
 
     None when the account exists already or its day has not come.
@@ -95,8 +111,15 @@ def _create_account(session: Session, student: Student, *, actor: Actor) -> User
     session.add(user)
     session.flush()
     link = send_creation_link(session, user, student, template="account_creation", now=now)
-    record_event(session, actor, "account.invited", student=student, user=user, subject=f"user:{user.id}",
-                 after={"email": user.email, "link_expires_at": link.expires_at})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "account.invited",
+        student=student,
+        user=user,
+        subject=f"user:{user.id}",
+        after={"email": user.email, "link_expires_at": link.expires_at},
+    )
     session.flush()
     return user
 
@@ -111,8 +134,15 @@ def resend_account_creation(session: Session, student: Student, *, actor: Actor)
     now = utcnow()
     void_open_links(session, user, now=now)
     link = send_creation_link(session, user, student, template="account_creation", now=now)
-    record_event(session, actor, "account.link_resent", student=student, user=user, subject=f"user:{user.id}",
-                 after={"link_expires_at": link.expires_at})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "account.link_resent",
+        student=student,
+        user=user,
+        subject=f"user:{user.id}",
+        after={"link_expires_at": link.expires_at},
+    )
     session.flush()
     return link
 
@@ -145,10 +175,23 @@ def reset_portal_account(session: Session, student: Student, *, actor: Actor, cl
         # the history, so it cannot simply be chosen again.
         session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash, created_at=now))
         user.password_hash = None
-    link = send_creation_link(session, user, student, template="account_reset" if finished else "account_creation", now=now)
-    record_event(session, actor, "account.reset", student=student, user=user, subject=f"user:{user.id}",
-                 after={"links_voided": voided, "link_expires_at": link.expires_at, "password_voided": finished,
-                        "mfa_cleared": bool(clear_mfa and user.mfa_enabled_at)})  # fmt: skip
+    link = send_creation_link(
+        session, user, student, template="account_reset" if finished else "account_creation", now=now
+    )
+    record_event(
+        session,
+        actor,
+        "account.reset",
+        student=student,
+        user=user,
+        subject=f"user:{user.id}",
+        after={
+            "links_voided": voided,
+            "link_expires_at": link.expires_at,
+            "password_voided": finished,
+            "mfa_cleared": bool(clear_mfa and user.mfa_enabled_at),
+        },
+    )
     end_all_sessions(session, user, actor=actor, reason="account_reset")
     if clear_mfa and user.mfa_secret_encrypted is not None:
         mfa.clear_mfa(session, user, actor=actor)
@@ -166,14 +209,24 @@ def confirm_sevis_id(session: Session, link: AccountLink, sevis_id: str) -> None
     left = SEVIS_ID_TRIES - link.failed_confirmations
     if left <= 0:
         link.voided_at = utcnow()
-        record_event(session, Actor.system(), "account.link_voided", student=student, user=link.user,
-                     subject=f"user:{link.user_id}", after={"reason": "sevis_id_wrong_three_times"})  # fmt: skip
+        record_event(
+            session,
+            Actor.system(),
+            "account.link_voided",
+            student=student,
+            user=link.user,
+            subject=f"user:{link.user_id}",
+            after={"reason": "sevis_id_wrong_three_times"},
+        )
         session.flush()
-        raise RuleBroken("The SEVIS ID did not match three times, so this link no longer works. "
-                         "Ask your school's DSO to send a new one with Reset Portal Account.")  # fmt: skip
+        raise RuleBroken(
+            "The SEVIS ID did not match three times, so this link no longer works. "
+            "Ask your school's DSO to send a new one with Reset Portal Account."
+        )
     session.flush()
-    raise InvalidValue(f"That SEVIS ID does not match our records. {left} {'try' if left == 1 else 'tries'} left.",
-                       field="sevis_id")  # fmt: skip
+    raise InvalidValue(
+        f"That SEVIS ID does not match our records. {left} {'try' if left == 1 else 'tries'} left.", field="sevis_id"
+    )
 
 
 def finish_account_creation(session: Session, link: AccountLink, *, sevis_id: str | None, password: str) -> User:
@@ -196,15 +249,20 @@ def finish_account_creation(session: Session, link: AccountLink, *, sevis_id: st
     return user
 
 
-
 # ---------------------------------------------------------------- the attestation
 
 
 def record_attestation(session: Session, user: User) -> None:
     """The student accepts that what they report is true; one event each time."""
     user.attested_at = utcnow()
-    record_event(session, Actor.for_user(user), "attestation.accepted", student=user.student, user=user,
-                 subject=f"user:{user.id}")  # fmt: skip
+    record_event(
+        session,
+        Actor.for_user(user),
+        "attestation.accepted",
+        student=user.student,
+        user=user,
+        subject=f"user:{user.id}",
+    )
     session.flush()
 
 
@@ -235,12 +293,20 @@ def account_status(user: User | None, *, now: datetime | None = None) -> Account
     """The account's state in a DSO's words, and which actions apply (with why one does not)."""
     now = now or utcnow()
     if user is None:
-        return AccountStatus(label="not created", available_actions=[
-            AccountAction("reset", "Reset Portal Account", True),
-            AccountAction("unlock", "Unlock", False, "There is no account yet."),
-            AccountAction("resend", "Resend account creation email", False, "There is no account yet; Reset Portal Account creates it."),
-            AccountAction("clear_mfa", "Turn off two-step verification", False, "There is no account yet."),
-        ])  # fmt: skip
+        return AccountStatus(
+            label="not created",
+            available_actions=[
+                AccountAction("reset", "Reset Portal Account", True),
+                AccountAction("unlock", "Unlock", False, "There is no account yet."),
+                AccountAction(
+                    "resend",
+                    "Resend account creation email",
+                    False,
+                    "There is no account yet; Reset Portal Account creates it.",
+                ),
+                AccountAction("clear_mfa", "Turn off two-step verification", False, "There is no account yet."),
+            ],
+        )
     locked = is_locked(user, now)
     mfa_on = user.mfa_enabled_at is not None
     session = object_session(user)
@@ -256,10 +322,23 @@ def account_status(user: User | None, *, now: datetime | None = None) -> Account
     actions = [
         AccountAction("reset", "Reset Portal Account", True),
         AccountAction("unlock", "Unlock", locked, None if locked else "The account is not locked."),
-        AccountAction("resend", "Resend account creation email", not finished,
-                      "The student already created the account; use Reset Portal Account." if finished else None),
-        AccountAction("clear_mfa", "Turn off two-step verification", mfa_on,
-                      None if mfa_on else "Two-step verification is not turned on."),
-    ]  # fmt: skip
-    return AccountStatus(label=label, locked_until=user.locked_until if locked else None, mfa_on=mfa_on,
-                         last_sign_in_at=user.last_sign_in_at, available_actions=actions)  # fmt: skip
+        AccountAction(
+            "resend",
+            "Resend account creation email",
+            not finished,
+            "The student already created the account; use Reset Portal Account." if finished else None,
+        ),
+        AccountAction(
+            "clear_mfa",
+            "Turn off two-step verification",
+            mfa_on,
+            None if mfa_on else "Two-step verification is not turned on.",
+        ),
+    ]
+    return AccountStatus(
+        label=label,
+        locked_until=user.locked_until if locked else None,
+        mfa_on=mfa_on,
+        last_sign_in_at=user.last_sign_in_at,
+        available_actions=actions,
+    )

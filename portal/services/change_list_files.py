@@ -16,10 +16,21 @@ from portal.services.exports import ExcelDateTime, SheetLayout, csv_chunks, xlsx
 from portal.services.exports_postgresql import csv_copy_chunks, guarded_sql, text_cell_sql, xlsx_lines_chunks
 from portal.services.labels import EVENT_LABELS, FIELD_LABELS
 
-HEADER = ["SEVIS ID", "Student", "What changed", "Which", "Field", "Old value", "New value", "When (US Eastern)", "By",
-          "Reference", "Enter in SEVIS by hand", "Reported late"]  # fmt: skip
+HEADER = [
+    "SEVIS ID",
+    "Student",
+    "What changed",
+    "Which",
+    "Field",
+    "Old value",
+    "New value",
+    "When (US Eastern)",
+    "By",
+    "Reference",
+    "Enter in SEVIS by hand",
+    "Reported late",
+]
 WIDTHS = (13, 24, 30, 30, 28, 32, 32, 17, 24, 12, 12, 10)
-
 
 
 def _fallback_csv(payload: list) -> list:
@@ -47,23 +58,34 @@ def change_list_xlsx(session: Session, school_id: int, change_range: ChangeRange
     """The change list as XLSX chunks, as ``change_list_csv``: real dates, column widths, a frozen header, a filter."""
     layout = SheetLayout(widths=WIDTHS, row_numbers=False)
     if session.get_bind().dialect.name != "postgresql":
-        return xlsx_chunks(HEADER, change_rows(session, school_id, change_range, excel=True), sheet="Changes",
-                           layout=layout)  # fmt: skip
-    return xlsx_lines_chunks(session, HEADER, _change_lines(session, school_id, change_range), sheet="Changes",
-                             layout=layout, fallback=_fallback_xlsx, settings=_LAYOUT["settings"])  # fmt: skip
+        return xlsx_chunks(
+            HEADER, change_rows(session, school_id, change_range, excel=True), sheet="Changes", layout=layout
+        )
+    return xlsx_lines_chunks(
+        session,
+        HEADER,
+        _change_lines(session, school_id, change_range),
+        sheet="Changes",
+        layout=layout,
+        fallback=_fallback_xlsx,
+        settings=_LAYOUT["settings"],
+    )
 
 
 _CELLS = [f"cell{index}" for index in range(len(HEADER))]
 _LAYOUT = {
-    "columns": _CELLS, "order": ["occurred_at", "id", "n"],
+    "columns": _CELLS,
+    "order": ["occurred_at", "id", "n"],
     # The SEVIS ID (checked by the database), the time (to_char), the reference and 'yes' need no escaping.
     "plain": frozenset({"cell0", "cell7", "cell9", "cell10", "cell11"}),
     "settings": {"TimeZone": EASTERN.key},  # to_char()'s TZ is the session zone's: EST or EDT, as zoneinfo's
-}  # fmt: skip
+}
 
-_WHEN_SQL = {False: "to_char(e.occurred_at, 'YYYY-MM-DD HH24:MI TZ')",
-             True: f"round(CAST(extract(epoch FROM date_trunc('minute', e.occurred_at AT TIME ZONE '{EASTERN.key}'))"
-                   " AS numeric) / 86400 + 25569, 10)::text"}  # fmt: skip
+_WHEN_SQL = {
+    False: "to_char(e.occurred_at, 'YYYY-MM-DD HH24:MI TZ')",
+    True: f"round(CAST(extract(epoch FROM date_trunc('minute', e.occurred_at AT TIME ZONE '{EASTERN.key}'))"
+    " AS numeric) / 86400 + 25569, 10)::text",
+}
 # Each change's own cells once (an inner query over events), then one row per changed field.
 _EVENTS_SQL = """
   SELECT e.occurred_at, e.id, e.event_type, e.reported_late, s.sevis_id AS cell0, {student} AS cell1,
@@ -138,20 +160,26 @@ _HAND_SQL = """CASE WHEN e.event_type IN ('employer.reviewed', 'address.mailing_
   THEN 'yes' END"""
 
 
-def _change_sql(session: Session, school_id: int, change_range: ChangeRange, outer: str, *, excel: bool,
-                **cells: str):  # fmt: skip
+def _change_sql(session: Session, school_id: int, change_range: ChangeRange, outer: str, *, excel: bool, **cells: str):
     """``outer`` (with ``_EVENTS_SQL`` as its {events}) as a statement with its parameters bound."""
     events = _EVENTS_SQL.format(
-        student="coalesce(s.given_name, '') || ' ' || coalesce(s.surname, '')", which=_WHICH_SQL,
-        when=_WHEN_SQL[excel], hand=_HAND_SQL,
+        student="coalesce(s.given_name, '') || ' ' || coalesce(s.surname, '')",
+        which=_WHICH_SQL,
+        when=_WHEN_SQL[excel],
+        hand=_HAND_SQL,
         up_to="AND e.id <= :up_to" if change_range.up_to_event_id is not None else "",
         resend="OR e.id = ANY (CAST(:resend AS bigint[]))" if change_range.resend else "",
-    )  # fmt: skip
-    params = {"school_id": school_id, "kinds": [kind.value for kind in change_range.kinds],
-              "covers_from": change_range.covers_from, "covers_until": change_range.covers_until,
-              "not_a_field": list(NOT_A_FIELD), "event_labels": json.dumps(EVENT_LABELS),
-              "field_labels": json.dumps(FIELD_LABELS),
-              "deletions": sorted(deletions_by_hand(session, school_id, change_range))}  # fmt: skip
+    )
+    params = {
+        "school_id": school_id,
+        "kinds": [kind.value for kind in change_range.kinds],
+        "covers_from": change_range.covers_from,
+        "covers_until": change_range.covers_until,
+        "not_a_field": list(NOT_A_FIELD),
+        "event_labels": json.dumps(EVENT_LABELS),
+        "field_labels": json.dumps(FIELD_LABELS),
+        "deletions": sorted(deletions_by_hand(session, school_id, change_range)),
+    }
     if change_range.up_to_event_id is not None:
         params["up_to"] = change_range.up_to_event_id
     if change_range.resend:
@@ -168,10 +196,14 @@ def _change_cells(session: Session, school_id: int, change_range: ChangeRange):
 
 def _change_lines(session: Session, school_id: int, change_range: ChangeRange):
     """The XLSX sheet's rows in SQL (PostgreSQL): a line per change, its rows' XML or its fallback payloads."""
-    cells = {f"cell{index}": text_cell_sql(f"gx.t{index}", plain=index in (0, 9, 10, 11)) for index in (0, 1, 2, 3, 8, 9, 10, 11)}
+    cells = {
+        f"cell{index}": text_cell_sql(f"gx.t{index}", plain=index in (0, 9, 10, 11))
+        for index in (0, 1, 2, 3, 8, 9, 10, 11)
+    }
     cells.update({f"cell{index}": text_cell_sql(f"g.t{index}") for index in (4, 5, 6)})
     guards = {f"guard{index}": guarded_sql(f"ev.cell{index}") for index in (1, 2, 3, 8)}
     guards.update({f"guard{index}": guarded_sql(f"r.r{index}") for index in (4, 5, 6)})
-    statement = _change_sql(session, school_id, change_range, _XLSX_SQL, excel=True, field_label=_FIELD_LABEL_SQL,
-                            **cells, **guards)  # fmt: skip
+    statement = _change_sql(
+        session, school_id, change_range, _XLSX_SQL, excel=True, field_label=_FIELD_LABEL_SQL, **cells, **guards
+    )
     return statement.columns(column("line"))

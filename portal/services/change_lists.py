@@ -28,7 +28,7 @@ from portal.services.sevis.net_effect import (
     event_reference,
     hand_entries,
     lifecycles,
-)  # fmt: skip
+)
 from portal.services.sevis.results import open_rejected_event_ids
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -61,29 +61,46 @@ def parse_kinds(raw: list[str]) -> tuple[ChangeKind, ...]:
 
 def last_download(session: Session, user_id: int) -> ChangeListDownload | None:
     """The official's most recent download, of any range."""
-    return session.scalar(select(ChangeListDownload).where(ChangeListDownload.user_id == user_id)
-                          .order_by(ChangeListDownload.downloaded_at.desc(), ChangeListDownload.id.desc()).limit(1))  # fmt: skip
+    return session.scalar(
+        select(ChangeListDownload)
+        .where(ChangeListDownload.user_id == user_id)
+        .order_by(ChangeListDownload.downloaded_at.desc(), ChangeListDownload.id.desc())
+        .limit(1)
+    )
 
 
 def recent_downloads(session: Session, user_id: int, limit: int = 10) -> list[ChangeListDownload]:
     """The official's latest downloads, newest first, each of which can be fetched again."""
-    return list(session.scalars(select(ChangeListDownload).where(ChangeListDownload.user_id == user_id)
-                                .order_by(ChangeListDownload.downloaded_at.desc(), ChangeListDownload.id.desc())
-                                .limit(limit)))  # fmt: skip
+    return list(
+        session.scalars(
+            select(ChangeListDownload)
+            .where(ChangeListDownload.user_id == user_id)
+            .order_by(ChangeListDownload.downloaded_at.desc(), ChangeListDownload.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def since_mark(session: Session, user_id: int) -> datetime | None:
     """Where "since my last download" starts: the furthest end of the official's since-last downloads, so a look at
     a past range never moves it and it never moves backwards (rule 9)."""
-    return session.scalar(select(func.max(ChangeListDownload.covers_until))
-                          .where(ChangeListDownload.user_id == user_id, ChangeListDownload.since_last_download))  # fmt: skip
+    return session.scalar(
+        select(func.max(ChangeListDownload.covers_until)).where(
+            ChangeListDownload.user_id == user_id, ChangeListDownload.since_last_download
+        )
+    )
 
 
 def range_of(download: ChangeListDownload) -> ChangeRange:
     """The range a recorded download covered, to fetch it again as it was."""
-    return ChangeRange(download.covers_from, download.covers_until,
-                       parse_kinds(download.kinds.split(",") if download.kinds else []), download.since_last_download,
-                       download.up_to_event_id, tuple(download.resent_event_ids or ()))  # fmt: skip
+    return ChangeRange(
+        download.covers_from,
+        download.covers_until,
+        parse_kinds(download.kinds.split(",") if download.kinds else []),
+        download.since_last_download,
+        download.up_to_event_id,
+        tuple(download.resent_event_ids or ()),
+    )
 
 
 def file_name(school: School, change_range: ChangeRange, *, what: str, extension: str) -> str:
@@ -94,8 +111,16 @@ def file_name(school: School, change_range: ChangeRange, *, what: str, extension
     return f"{slug}-{what}-{first.isoformat()}-to-{max(first, last).isoformat()}.{extension}"
 
 
-def resolve_range(session: Session, actor: Actor, *, start: date | None, end: date | None, since_last: bool,
-                  kinds: tuple[ChangeKind, ...], now: datetime | None = None) -> ChangeRange:  # fmt: skip
+def resolve_range(
+    session: Session,
+    actor: Actor,
+    *,
+    start: date | None,
+    end: date | None,
+    since_last: bool,
+    kinds: tuple[ChangeKind, ...],
+    now: datetime | None = None,
+) -> ChangeRange:
     """The range a download covers: since this official's last download (or the beginning), or whole Eastern days.
 
     Refuses an inverted range, a missing date and an end in the future.
@@ -106,15 +131,22 @@ def resolve_range(session: Session, actor: Actor, *, start: date | None, end: da
         mark = since_mark(session, actor.user_id)
         start_at = mark if mark is not None else EPOCH
         resend = tuple(open_rejected_event_ids(session, actor.school_id)) if actor.school_id is not None else ()
-        return ChangeRange(start_at, max(now, start_at), kinds, since_last_download=True, up_to_event_id=newest,
-                           resend=resend)  # fmt: skip
+        return ChangeRange(
+            start_at, max(now, start_at), kinds, since_last_download=True, up_to_event_id=newest, resend=resend
+        )
     if start is None or end is None:
         raise RuleBroken("Enter both dates, or choose 'since my last download'.", field="start")
     if end < start:
-        raise RuleBroken(f"The end date ({end:%m/%d/%Y}) is before the start date ({start:%m/%d/%Y}). "
-                         "Swap them and try again.", field="end")  # fmt: skip
-    return ChangeRange(start_of_day_utc(start), min(start_of_day_utc(end + timedelta(days=1)), max(now, start_of_day_utc(start))), kinds,
-                       up_to_event_id=newest)
+        raise RuleBroken(
+            f"The end date ({end:%m/%d/%Y}) is before the start date ({start:%m/%d/%Y}). Swap them and try again.",
+            field="end",
+        )
+    return ChangeRange(
+        start_of_day_utc(start),
+        min(start_of_day_utc(end + timedelta(days=1)), max(now, start_of_day_utc(start))),
+        kinds,
+        up_to_event_id=newest,
+    )
 
 
 def range_conditions(school_id: int, change_range: ChangeRange) -> list:
@@ -122,8 +154,12 @@ def range_conditions(school_id: int, change_range: ChangeRange) -> list:
     in_range = and_(Event.occurred_at >= change_range.covers_from, Event.occurred_at < change_range.covers_until)
     if change_range.resend:  # rejected by SEVIS and not resolved yet: sent again (rule 9)
         in_range = or_(in_range, Event.id.in_(change_range.resend))
-    conditions = [Event.school_id == school_id, Event.change_kind.in_(change_range.kinds), in_range,
-                  Event.actor_kind != ActorKind.DATA_FEED]  # fmt: skip
+    conditions = [
+        Event.school_id == school_id,
+        Event.change_kind.in_(change_range.kinds),
+        in_range,
+        Event.actor_kind != ActorKind.DATA_FEED,
+    ]
     if change_range.up_to_event_id is not None:
         conditions.append(Event.id <= change_range.up_to_event_id)
     return conditions
@@ -135,36 +171,61 @@ def count_changes(session: Session, school_id: int, change_range: ChangeRange) -
 
 def changes_by_kind(session: Session, school_id: int, change_range: ChangeRange) -> list[tuple[ChangeKind, int, int]]:
     """(kind, students, changes) for each kind of change in the range that has any, in ChangeKind order."""
-    rows = session.execute(select(Event.change_kind, func.count(func.distinct(Event.student_id)), func.count())
-                           .where(*range_conditions(school_id, change_range)).group_by(Event.change_kind)
-                           .order_by(Event.change_kind)).all()  # fmt: skip
-    return sorted(((ChangeKind(kind), students, changes) for kind, students, changes in rows),
-                  key=lambda row: list(ChangeKind).index(row[0]))  # fmt: skip
+    rows = session.execute(
+        select(Event.change_kind, func.count(func.distinct(Event.student_id)), func.count())
+        .where(*range_conditions(school_id, change_range))
+        .group_by(Event.change_kind)
+        .order_by(Event.change_kind)
+    ).all()
+    return sorted(
+        ((ChangeKind(kind), students, changes) for kind, students, changes in rows),
+        key=lambda row: list(ChangeKind).index(row[0]),
+    )
 
 
 def count_students(session: Session, school_id: int, change_range: ChangeRange) -> int:
     """How many students have a change in the range (of any of its kinds)."""
-    return session.scalar(select(func.count(func.distinct(Event.student_id))).where(*range_conditions(school_id, change_range)))
+    return session.scalar(
+        select(func.count(func.distinct(Event.student_id))).where(*range_conditions(school_id, change_range))
+    )
 
 
-def record_download(session: Session, actor: Actor, *, fmt: ExportFormat, change_range: ChangeRange,
-                    row_count: int) -> ChangeListDownload:  # fmt: skip
+def record_download(
+    session: Session, actor: Actor, *, fmt: ExportFormat, change_range: ChangeRange, row_count: int
+) -> ChangeListDownload:
     """Keep the download (it moves 'since my last download') and write its event; refuses anyone but an official."""
     if not actor.is_school_official:
         raise NotAllowed("Only school officials download change lists.")
     download = ChangeListDownload(
-        user_id=actor.user_id, school_id=actor.school_id, format=fmt,
-        kinds=",".join(kind.value for kind in change_range.kinds), covers_from=change_range.covers_from,
-        covers_until=change_range.covers_until, since_last_download=change_range.since_last_download,
-        row_count=row_count, up_to_event_id=change_range.up_to_event_id,
+        user_id=actor.user_id,
+        school_id=actor.school_id,
+        format=fmt,
+        kinds=",".join(kind.value for kind in change_range.kinds),
+        covers_from=change_range.covers_from,
+        covers_until=change_range.covers_until,
+        since_last_download=change_range.since_last_download,
+        row_count=row_count,
+        up_to_event_id=change_range.up_to_event_id,
         resent_event_ids=list(change_range.resend) or None,
-    )  # fmt: skip
+    )
     session.add(download)
     session.flush()
-    record_event(session, actor, "change_list.downloaded", school_id=actor.school_id, subject=f"change_list:{download.id}",
-                 after={"format": fmt, "kinds": download.kinds, "from": change_range.covers_from,
-                        "until": change_range.covers_until, "since_last_download": change_range.since_last_download,
-                        "rows": row_count, "sent_again": len(change_range.resend)})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "change_list.downloaded",
+        school_id=actor.school_id,
+        subject=f"change_list:{download.id}",
+        after={
+            "format": fmt,
+            "kinds": download.kinds,
+            "from": change_range.covers_from,
+            "until": change_range.covers_until,
+            "since_last_download": change_range.since_last_download,
+            "rows": row_count,
+            "sent_again": len(change_range.resend),
+        },
+    )
     return download
 
 
@@ -173,16 +234,43 @@ def change_rows(session: Session, school_id: int, change_range: ChangeRange, *, 
     gives the time as a real date (``ExcelDateTime``) rather than text."""
     # occurred_at without the UTC-aware type's per-row conversion: only its minute's label is needed, made below.
     occurred_at = type_coerce(Event.occurred_at, DateTime())
-    statement = (select(Event.id, occurred_at, Student.sevis_id, Student.given_name, Student.surname, Event.event_type,
-                        Event.change_kind, Event.actor_label, Event.before, Event.after, Event.reported_late,
-                        Event.fields)
-                 .join(Student, Student.id == Event.student_id).where(*range_conditions(school_id, change_range))
-                 .order_by(Event.occurred_at, Event.id).execution_options(yield_per=ROW_BATCH))  # fmt: skip
+    statement = (
+        select(
+            Event.id,
+            occurred_at,
+            Student.sevis_id,
+            Student.given_name,
+            Student.surname,
+            Event.event_type,
+            Event.change_kind,
+            Event.actor_label,
+            Event.before,
+            Event.after,
+            Event.reported_late,
+            Event.fields,
+        )
+        .join(Student, Student.id == Event.student_id)
+        .where(*range_conditions(school_id, change_range))
+        .order_by(Event.occurred_at, Event.id)
+        .execution_options(yield_per=ROW_BATCH)
+    )
     deletions = deletions_by_hand(session, school_id, change_range)
     times: dict = {}  # the Eastern time per minute: one timezone conversion per distinct minute, not per row
     for partition in session.execute(statement).partitions():
-        for event_id, occurred_at, sevis_id, given_name, surname, event_type, kind, actor, before, after, late, fields in (
-                partition):  # fmt: skip
+        for (
+            event_id,
+            occurred_at,
+            sevis_id,
+            given_name,
+            surname,
+            event_type,
+            kind,
+            actor,
+            before,
+            after,
+            late,
+            fields,
+        ) in partition:
             minute = occurred_at.replace(second=0, microsecond=0)
             when = times.get(minute)
             if when is None:
@@ -197,9 +285,20 @@ def change_rows(session: Session, school_id: int, change_range: ChangeRange, *, 
             student = f"{given_name or ''} {surname or ''}"
             which = _which(event_type, kind, before, after)
             for key, old, new in field_changes(before, after) if fields is None else fields:
-                yield change_row(sevis_id, student, event_type, which, key, old, new, when, actor, event_reference(event_id),
-                           hand, late)  # fmt: skip
-
+                yield change_row(
+                    sevis_id,
+                    student,
+                    event_type,
+                    which,
+                    key,
+                    old,
+                    new,
+                    when,
+                    actor,
+                    event_reference(event_id),
+                    hand,
+                    late,
+                )
 
 
 def _which(event_type: str, kind, before: dict, after: dict) -> str:
@@ -217,20 +316,41 @@ def _which(event_type: str, kind, before: dict, after: dict) -> str:
 
 def change_row(sevis_id, student, event_type, which, key, old, new, when, actor, reference, hand, late) -> list:
     """One row of the list, its cells as the CSV and XLSX files hold them."""
-    return [sevis_id, student, event_label(event_type), which, field_label(key), old, new, when, actor, reference, hand,
-            "yes" if late else None]  # fmt: skip
+    return [
+        sevis_id,
+        student,
+        event_label(event_type),
+        which,
+        field_label(key),
+        old,
+        new,
+        when,
+        actor,
+        reference,
+        hand,
+        "yes" if late else None,
+    ]
 
 
-def by_hand(session: Session, school_id: int, change_range: ChangeRange, *, limit: int | None = None) -> list[HandEntry]:
+def by_hand(
+    session: Session, school_id: int, change_range: ChangeRange, *, limit: int | None = None
+) -> list[HandEntry]:
     """Everything in the range to enter in SEVIS by hand, oldest first (the first ``limit``): the same entries as
     ``sevis.batch_xml.net_changes`` finds, read without folding every change of the range."""
     conditions = range_conditions(school_id, change_range)
-    statement = (select(Event).where(*conditions, Event.student_id.is_not(None),
-                                     or_(by_hand_condition(), Event.event_type == "employer.deleted"))
-                 .order_by(Event.occurred_at, Event.id))  # fmt: skip
+    statement = (
+        select(Event)
+        .where(
+            *conditions, Event.student_id.is_not(None), or_(by_hand_condition(), Event.event_type == "employer.deleted")
+        )
+        .order_by(Event.occurred_at, Event.id)
+    )
     events = list(session.scalars(statement))
-    nets = lifecycles(session, conditions, {event.subject for event in events
-                                             if event.event_type == "employer.deleted" and event.subject})  # fmt: skip
+    nets = lifecycles(
+        session,
+        conditions,
+        {event.subject for event in events if event.event_type == "employer.deleted" and event.subject},
+    )
     by_student: dict[int, list[Event]] = {}
     for event in events:
         by_student.setdefault(event.student_id, []).append(event)
@@ -247,6 +367,8 @@ def deletions_by_hand(session: Session, school_id: int, change_range: ChangeRang
     conditions = range_conditions(school_id, change_range)
     subjects = set(session.scalars(select(Event.subject).where(*conditions, Event.event_type == "employer.deleted")))
     nets = lifecycles(session, conditions, {subject for subject in subjects if subject})
-    return {net.deletion.id for net in nets.values()
-            if net.present_at_start and not net.present_at_end and net.deletion is not None}  # fmt: skip
-
+    return {
+        net.deletion.id
+        for net in nets.values()
+        if net.present_at_start and not net.present_at_end and net.deletion is not None
+    }

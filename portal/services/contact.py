@@ -25,26 +25,44 @@ PO_BOX = re.compile(r"\b(p\s*\.?\s*o\s*\.?\s*b(ox)?|post\s+office\s+box|pob|box)
 
 
 def _obligation(session, student, kind, event, description, today):
-    add_obligation(session, student, kind=kind, due_on=today + timedelta(days=SCHOOL_RECORDS_WITHIN_DAYS),
-                   description=description, window_opens_on=today, source_event=event)  # fmt: skip
+    add_obligation(
+        session,
+        student,
+        kind=kind,
+        due_on=today + timedelta(days=SCHOOL_RECORDS_WITHIN_DAYS),
+        description=description,
+        window_opens_on=today,
+        source_event=event,
+    )
 
 
-def update_phone(session: Session, student: Student, phone, *, actor: Actor, expected_version: int,
-                 today: date | None = None) -> Student:  # fmt: skip
+def update_phone(
+    session: Session, student: Student, phone, *, actor: Actor, expected_version: int, today: date | None = None
+) -> Student:
     """Change the student's phone number; refuses a stale form, a malformed number and read-only access."""
     today = today or today_eastern()
     require_actor_may_change(session, student, actor, what="details", today=today)
     if int(expected_version) != student.version:
-        raise StaleEdit("Your contact details changed after you opened the form. Check the current values.",
-                        current={"phone": student.phone})  # fmt: skip
+        raise StaleEdit(
+            "Your contact details changed after you opened the form. Check the current values.",
+            current={"phone": student.phone},
+        )
     phone = clean_phone(phone)
     if phone == student.phone:
         return student
     before = {"phone": student.phone}
     student.phone = phone
     session.flush()
-    event = record_event(session, actor, "contact.phone_changed", student=student, change_kind=ChangeKind.CONTACT,
-                         subject=f"student:{student.id}", before=before, after={"phone": phone})  # fmt: skip
+    event = record_event(
+        session,
+        actor,
+        "contact.phone_changed",
+        student=student,
+        change_kind=ChangeKind.CONTACT,
+        subject=f"student:{student.id}",
+        before=before,
+        after={"phone": phone},
+    )
     _obligation(session, student, ObligationKind.CONTACT_CHANGE, event, "Record the student's new phone number.", today)
     line = changed_line("Phone number", phone_number(before["phone"]) or None, phone_number(phone))
     queue_report_receipt(session, student, [line], about="phone number change", actor=actor, today=today)
@@ -73,13 +91,22 @@ def clean_address(kind: AddressKind, data: dict) -> dict:
             if PO_BOX.search(values[name]):
                 raise InvalidValue(
                     "Your physical address must be where you live, not a P.O. box. "
-                    "Put a P.O. box in your mailing address instead.", field=name,
-                )  # fmt: skip
+                    "Put a P.O. box in your mailing address instead.",
+                    field=name,
+                )
     return values
 
 
-def update_address(session: Session, student: Student, kind, data: dict, *, actor: Actor,
-                   expected_version: int | None, today: date | None = None) -> Address:  # fmt: skip
+def update_address(
+    session: Session,
+    student: Student,
+    kind,
+    data: dict,
+    *,
+    actor: Actor,
+    expected_version: int | None,
+    today: date | None = None,
+) -> Address:
     """Set the student's physical or mailing address.
 
     Refuses a stale form (``expected_version`` None means "there was no address yet"), an invalid
@@ -108,22 +135,40 @@ def update_address(session: Session, student: Student, kind, data: dict, *, acto
         for key, value in values.items():
             setattr(address, key, value)
     session.flush()
-    event = record_event(session, actor, f"address.{kind.value}_changed", student=student, change_kind=ChangeKind.ADDRESS,
-                         subject=f"address:{kind.value}", before=before, after=values)  # fmt: skip
+    event = record_event(
+        session,
+        actor,
+        f"address.{kind.value}_changed",
+        student=student,
+        change_kind=ChangeKind.ADDRESS,
+        subject=f"address:{kind.value}",
+        before=before,
+        after=values,
+    )
     _obligation(
         session, student, ObligationKind.ADDRESS_CHANGE, event, f"Record the student's new {kind.value} address.", today
     )
     label = f"{kind.value.capitalize()} address"
-    line = (changed_line(label, _one_line(before), _one_line(values)) if before is not None
-            else f"{label} added: {_one_line(values)}")  # fmt: skip
+    line = (
+        changed_line(label, _one_line(before), _one_line(values))
+        if before is not None
+        else f"{label} added: {_one_line(values)}"
+    )
     what = "address" if kind == AddressKind.PHYSICAL else "mailing address"
-    queue_report_receipt(session, student, [line], about=f"{what} change" if before is not None else f"new {what}",
-                         actor=actor, today=today)  # fmt: skip
+    queue_report_receipt(
+        session,
+        student,
+        [line],
+        about=f"{what} change" if before is not None else f"new {what}",
+        actor=actor,
+        today=today,
+    )
     return address
 
 
-def remove_mailing_address(session: Session, student: Student, *, actor: Actor, expected_version: int,
-                           today: date | None = None) -> None:  # fmt: skip
+def remove_mailing_address(
+    session: Session, student: Student, *, actor: Actor, expected_version: int, today: date | None = None
+) -> None:
     """Remove the optional mailing address; refuses a stale form and when there is none."""
     today = today or today_eastern()
     require_actor_may_change(session, student, actor, what="details", today=today)
@@ -136,15 +181,30 @@ def remove_mailing_address(session: Session, student: Student, *, actor: Actor, 
     student.addresses.remove(address)
     session.delete(address)
     session.flush()
-    event = record_event(session, actor, "address.mailing_removed", student=student, change_kind=ChangeKind.ADDRESS,
-                         subject="address:mailing", before=before, after=None)  # fmt: skip
+    event = record_event(
+        session,
+        actor,
+        "address.mailing_removed",
+        student=student,
+        change_kind=ChangeKind.ADDRESS,
+        subject="address:mailing",
+        before=before,
+        after=None,
+    )
     _obligation(session, student, ObligationKind.ADDRESS_CHANGE, event, "Remove the student's mailing address.", today)
-    queue_report_receipt(session, student, [f"Mailing address removed: {_one_line(before)}"],
-                         about="mailing address removal", actor=actor, today=today)  # fmt: skip
+    queue_report_receipt(
+        session,
+        student,
+        [f"Mailing address removed: {_one_line(before)}"],
+        about="mailing address removal",
+        actor=actor,
+        today=today,
+    )
 
 
-def request_email_change(session: Session, student: Student, new_email, *, actor: Actor,
-                         today: date | None = None) -> Student:  # fmt: skip
+def request_email_change(
+    session: Session, student: Student, new_email, *, actor: Actor, today: date | None = None
+) -> Student:
     """Ask the DSO to change the email of record (the DSO changes it, as in SEVIS); refuses the current address."""
     today = today or today_eastern()
     require_actor_may_change(session, student, actor, what="details", today=today)
@@ -154,11 +214,30 @@ def request_email_change(session: Session, student: Student, new_email, *, actor
     before = {"email": student.email, "requested_email": student.requested_email}
     student.requested_email = email
     session.flush()
-    event = record_event(session, actor, "contact.email_change_requested", student=student, change_kind=ChangeKind.CONTACT,
-                         subject=f"student:{student.id}", before=before,
-                         after={"email": student.email, "requested_email": email})  # fmt: skip
-    _obligation(session, student, ObligationKind.CONTACT_CHANGE, event,
-                f"Change the student's email of record to {email} as they asked.", today)  # fmt: skip
-    queue_report_receipt(session, student, [f"Asked your school to change your email address of record to {email}"],
-                         about="request to change your email address", actor=actor, today=today)  # fmt: skip
+    event = record_event(
+        session,
+        actor,
+        "contact.email_change_requested",
+        student=student,
+        change_kind=ChangeKind.CONTACT,
+        subject=f"student:{student.id}",
+        before=before,
+        after={"email": student.email, "requested_email": email},
+    )
+    _obligation(
+        session,
+        student,
+        ObligationKind.CONTACT_CHANGE,
+        event,
+        f"Change the student's email of record to {email} as they asked.",
+        today,
+    )
+    queue_report_receipt(
+        session,
+        student,
+        [f"Asked your school to change your email address of record to {email}"],
+        about="request to change your email address",
+        actor=actor,
+        today=today,
+    )
     return student

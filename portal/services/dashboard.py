@@ -28,8 +28,9 @@ class PrimaryAction:
 
 ADD_EMPLOYER = PrimaryAction("add_employer", "Add employer", "employers.new")
 CONFIRM_DETAILS = PrimaryAction("confirm_details", "Confirm your details", "stem.confirm")
-UPLOAD_EVALUATION = PrimaryAction("upload_evaluation", "Upload your Form I-983 evaluation", "documents.index",
-                                  "#evaluation-form")  # fmt: skip
+UPLOAD_EVALUATION = PrimaryAction(
+    "upload_evaluation", "Upload your Form I-983 evaluation", "documents.index", "#evaluation-form"
+)
 SAVE_RECORD = PrimaryAction("save_record", "Save my record", "record.index")
 
 
@@ -58,8 +59,12 @@ def student_dashboard(session: Session, access: StudentAccess) -> Dashboard:
     """The dashboard of ``access``'s student on its day (one more statement on STEM OPT, for the duties' obligations)."""
     waiting = waiting_stem_duties(session, access)
     timeline = access.timeline
-    return Dashboard(access=access, stem_duties=waiting, primary_action=primary_action(timeline, waiting),
-                     due_next=due_next(timeline, waiting))  # fmt: skip
+    return Dashboard(
+        access=access,
+        stem_duties=waiting,
+        primary_action=primary_action(timeline, waiting),
+        due_next=due_next(timeline, waiting),
+    )
 
 
 def waiting_stem_duties(session: Session, access: StudentAccess) -> list[DutyWithObligation]:
@@ -107,8 +112,9 @@ def due_next(timeline: Timeline, waiting: list[DutyWithObligation]) -> list[DueI
     """What is due or coming, soonest first, from the timeline: STEM duties, the account, the OPT and access ends,
     then the standing duty to report changes within 10 days."""
     today = timeline.today
-    dated = [DueItem(f"{duty_name(item.duty)}: due", item.duty.due_on, overdue=item.duty.due_on < today)
-             for item in waiting]  # fmt: skip
+    dated = [
+        DueItem(f"{duty_name(item.duty)}: due", item.duty.due_on, overdue=item.duty.due_on < today) for item in waiting
+    ]
     if timeline.upcoming_duties and timeline.access.can_edit:
         duty = timeline.upcoming_duties[0]
         dated.append(DueItem(f"{duty_name(duty)}: opens {long_date(duty.opens_on)}, due", duty.due_on))

@@ -23,8 +23,12 @@ from portal.services.events import record_event
 WEEKLY_ON = 0
 
 # What a person reads for each kind in the digest ("Employers: 2 students, 3 changes").
-KIND_WORDS = {ChangeKind.EMPLOYER: "Employers", ChangeKind.CONTACT: "Contact details",
-              ChangeKind.ADDRESS: "Addresses", ChangeKind.DOCUMENT: "Documents"}  # fmt: skip
+KIND_WORDS = {
+    ChangeKind.EMPLOYER: "Employers",
+    ChangeKind.CONTACT: "Contact details",
+    ChangeKind.ADDRESS: "Addresses",
+    ChangeKind.DOCUMENT: "Documents",
+}
 
 
 def set_digest_cadence(session: Session, official: User, *, actor: Actor, cadence: str) -> User:
@@ -42,9 +46,16 @@ def set_digest_cadence(session: Session, official: User, *, actor: Actor, cadenc
     if before == chosen:
         return official
     official.digest_cadence = chosen
-    record_event(session, actor, "official.digest_changed", user=official, school_id=official.school_id,
-                 subject=f"user:{official.id}", before={"digest_cadence": before},
-                 after={"digest_cadence": chosen})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "official.digest_changed",
+        user=official,
+        school_id=official.school_id,
+        subject=f"user:{official.id}",
+        before={"digest_cadence": before},
+        after={"digest_cadence": chosen},
+    )
     session.flush()
     return official
 
@@ -99,7 +110,9 @@ def digest_for(session: Session, official: User, *, now: datetime | None = None)
     mark = since_mark(session, official.id)
     start = mark if mark is not None else EPOCH
     change_range = ChangeRange(start, max(now, start), tuple(ChangeKind), since_last_download=True)
-    kinds = tuple(KindCount(kind, students, changes)
-                  for kind, students, changes in changes_by_kind(session, official.school_id, change_range))  # fmt: skip
+    kinds = tuple(
+        KindCount(kind, students, changes)
+        for kind, students, changes in changes_by_kind(session, official.school_id, change_range)
+    )
     students = count_students(session, official.school_id, change_range) if kinds else 0
     return Digest(since=mark, students=students, kinds=kinds)

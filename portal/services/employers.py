@@ -39,19 +39,41 @@ from portal.services.validation import (
     clean_text,
     clean_us_phone,
     clean_zip,
-)  # fmt: skip
+)
 
 LATE_AFTER_DAYS = 10
 # DESIGN rule 3 / issue 4: on STEM OPT a student may change only these without a new Form I-983.
 STEM_STUDENT_EDITABLE = frozenset(
-    {"job_title", "supervisor_first_name", "supervisor_last_name", "supervisor_phone", "supervisor_phone_ext",
-     "supervisor_email", "end_date"}
-)  # fmt: skip
+    {
+        "job_title",
+        "supervisor_first_name",
+        "supervisor_last_name",
+        "supervisor_phone",
+        "supervisor_phone_ext",
+        "supervisor_email",
+        "end_date",
+    }
+)
 EDITABLE_FIELDS = (
-    "name", "address_line1", "address_line2", "city", "state", "postal_code", "ein", "employment_type",
-    "course_relevance", "employment_time", "start_date", "end_date", "supervisor_first_name",
-    "supervisor_last_name", "supervisor_phone", "supervisor_phone_ext", "supervisor_email", "job_title",
-)  # fmt: skip
+    "name",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "ein",
+    "employment_type",
+    "course_relevance",
+    "employment_time",
+    "start_date",
+    "end_date",
+    "supervisor_first_name",
+    "supervisor_last_name",
+    "supervisor_phone",
+    "supervisor_phone_ext",
+    "supervisor_email",
+    "job_title",
+)
 
 
 def _flag(value) -> bool:
@@ -71,9 +93,11 @@ def clean_employment_type(data: dict) -> EmploymentType:
         choices = ", ".join(label(kind).lower() for kind in EmploymentType)
         raise InvalidValue(f"Choose the kind of employment: {choices}.", field="employment_type") from None
     if _flag(data.get("self_employed")) and chosen is not EmploymentType.SELF_EMPLOYED:
-        raise InvalidValue(f"This job is marked self-employed but its employment type is {label(chosen).lower()}. "
-                           "Choose self-employed business owner, or leave self-employed unmarked.",
-                           field="employment_type")  # fmt: skip
+        raise InvalidValue(
+            f"This job is marked self-employed but its employment type is {label(chosen).lower()}. "
+            "Choose self-employed business owner, or leave self-employed unmarked.",
+            field="employment_type",
+        )
     return chosen
 
 
@@ -94,10 +118,22 @@ def clean_employer_data(data: dict) -> dict:
     cleaned["name"] = clean_text(
         data.get("name"), field="name", label="employer name", max_length=limits.NAME_MAX, required=True
     )
-    cleaned["address_line1"] = clean_text(data.get("address_line1"), field="address_line1", label="street address",
-                                          max_length=limits.ADDRESS_LINE_MAX, required=True)  # fmt: skip
-    cleaned["address_line2"] = clean_text(data.get("address_line2"), field="address_line2", label="second address line",
-                                          max_length=limits.ADDRESS_LINE_MAX) or ""  # fmt: skip
+    cleaned["address_line1"] = clean_text(
+        data.get("address_line1"),
+        field="address_line1",
+        label="street address",
+        max_length=limits.ADDRESS_LINE_MAX,
+        required=True,
+    )
+    cleaned["address_line2"] = (
+        clean_text(
+            data.get("address_line2"),
+            field="address_line2",
+            label="second address line",
+            max_length=limits.ADDRESS_LINE_MAX,
+        )
+        or ""
+    )
     cleaned["city"] = clean_text(
         data.get("city"), field="city", label="city", max_length=limits.CITY_MAX, required=True
     )
@@ -108,9 +144,13 @@ def clean_employer_data(data: dict) -> dict:
     # SEVIS's SelfEmployed indicator follows the type, so the two never disagree.
     cleaned["self_employed"] = cleaned["employment_type"] is EmploymentType.SELF_EMPLOYED
     cleaned["course_relevance"] = clean_text(
-        data.get("course_relevance"), field="course_relevance", label="description of how the job relates to your degree",
-        max_length=limits.COURSE_RELEVANCE_MAX, required=True, multiline=True,
-    )  # fmt: skip
+        data.get("course_relevance"),
+        field="course_relevance",
+        label="description of how the job relates to your degree",
+        max_length=limits.COURSE_RELEVANCE_MAX,
+        required=True,
+        multiline=True,
+    )
     try:
         cleaned["employment_time"] = EmploymentTime(data.get("employment_time"))
     except ValueError:
@@ -119,18 +159,35 @@ def clean_employer_data(data: dict) -> dict:
     cleaned["end_date"] = clean_date(data.get("end_date"), field="end_date", label="end date")
     if cleaned["end_date"] is not None and cleaned["end_date"] < cleaned["start_date"]:
         raise RuleBroken("The end date must be on or after the start date.", field="end_date")
-    cleaned["supervisor_first_name"] = clean_text(data.get("supervisor_first_name"), field="supervisor_first_name",
-                                                  label="supervisor's first name", max_length=limits.SUPERVISOR_FIRST_NAME_MAX,
-                                                  no_digits=True)  # fmt: skip
-    cleaned["supervisor_last_name"] = clean_text(data.get("supervisor_last_name"), field="supervisor_last_name",
-                                                 label="supervisor's last name", max_length=limits.SUPERVISOR_LAST_NAME_MAX,
-                                                 no_digits=True)  # fmt: skip
-    cleaned["supervisor_phone"] = clean_us_phone(data.get("supervisor_phone"), field="supervisor_phone",
-                                                 label="supervisor's phone number")  # fmt: skip
-    cleaned["supervisor_phone_ext"] = clean_digits(data.get("supervisor_phone_ext"), field="supervisor_phone_ext",
-                                                   label="extension", max_length=limits.PHONE_EXTENSION_MAX)  # fmt: skip
-    cleaned["supervisor_email"] = clean_email(data.get("supervisor_email"), field="supervisor_email",
-                                              label="supervisor's email address", max_length=limits.SUPERVISOR_EMAIL_MAX)  # fmt: skip
+    cleaned["supervisor_first_name"] = clean_text(
+        data.get("supervisor_first_name"),
+        field="supervisor_first_name",
+        label="supervisor's first name",
+        max_length=limits.SUPERVISOR_FIRST_NAME_MAX,
+        no_digits=True,
+    )
+    cleaned["supervisor_last_name"] = clean_text(
+        data.get("supervisor_last_name"),
+        field="supervisor_last_name",
+        label="supervisor's last name",
+        max_length=limits.SUPERVISOR_LAST_NAME_MAX,
+        no_digits=True,
+    )
+    cleaned["supervisor_phone"] = clean_us_phone(
+        data.get("supervisor_phone"), field="supervisor_phone", label="supervisor's phone number"
+    )
+    cleaned["supervisor_phone_ext"] = clean_digits(
+        data.get("supervisor_phone_ext"),
+        field="supervisor_phone_ext",
+        label="extension",
+        max_length=limits.PHONE_EXTENSION_MAX,
+    )
+    cleaned["supervisor_email"] = clean_email(
+        data.get("supervisor_email"),
+        field="supervisor_email",
+        label="supervisor's email address",
+        max_length=limits.SUPERVISOR_EMAIL_MAX,
+    )
     cleaned["job_title"] = clean_text(
         data.get("job_title"), field="job_title", label="job title", max_length=limits.JOB_TITLE_MAX
     )
@@ -153,7 +210,9 @@ def opt_for_start(access: StudentAccess, start: date):
         )
     first_start = min(view.start for view in live)
     if start < first_start:
-        raise RuleBroken(f"The start date cannot be before your OPT starts on {long_date(first_start)}.", field="start_date")
+        raise RuleBroken(
+            f"The start date cannot be before your OPT starts on {long_date(first_start)}.", field="start_date"
+        )
     stem = next((view for view in live if view.kind == OptKind.STEM), None)
     post = [view for view in live if view.kind == OptKind.POST_COMPLETION]
     chosen = stem if stem is not None and (start >= stem.start or not post) else post[0]
@@ -173,7 +232,13 @@ def with_changes(employer: Employer, data: dict) -> dict:
 
 
 def access_to_edit(
-    session: Session, employer: Employer, *, actor: Actor, expected_version: int, today: date, returned_only: bool = False
+    session: Session,
+    employer: Employer,
+    *,
+    actor: Actor,
+    expected_version: int,
+    today: date,
+    returned_only: bool = False,
 ) -> StudentAccess:
     """The student's access for a change to this employer.
 
@@ -222,8 +287,15 @@ _DELETED_MATCH = (
 )
 
 
-def add_employer(session: Session, student: Student, data: dict, *, actor: Actor, today: date | None = None,
-                 access: StudentAccess | None = None) -> Employer:  # fmt: skip
+def add_employer(
+    session: Session,
+    student: Student,
+    data: dict,
+    *,
+    actor: Actor,
+    today: date | None = None,
+    access: StudentAccess | None = None,
+) -> Employer:
     """Add an employer for the student (student, DSO or data feed).
 
     Refuses bad fields, a start before the OPT, a match with a deleted employer, and a STEM employer
@@ -243,9 +315,7 @@ def add_employer(session: Session, student: Student, data: dict, *, actor: Actor
     if deleted is not None:
         when = deleted.deleted_at.astimezone(EASTERN).date()
         if actor.is_student:
-            message = (
-                f"You deleted this employer on {long_date(when)}. Contact your DSO to restore it instead of adding it again."
-            )
+            message = f"You deleted this employer on {long_date(when)}. Contact your DSO to restore it instead of adding it again."
         else:
             message = f"The student deleted this employer on {long_date(when)}. Restore it instead of adding it again."
         raise Conflict(message, field="name")
@@ -263,16 +333,33 @@ def add_employer(session: Session, student: Student, data: dict, *, actor: Actor
     session.flush()
     if isinstance(document, Document):
         document.employer_id = employer.id
-    record_event(session, actor, "employer.added", student=student, change_kind=ChangeKind.EMPLOYER,
-                 subject=f"employer:{employer.id}", after=employer.snapshot(), reported_late=employer.reported_late)  # fmt: skip
-    queue_report_receipt(session, student, [f"Employer added: {employer.name}, starting {_show(employer.start_date)}",
-                                            f"Employment type: {label(employer.employment_type)}"],
-                         about=f"new employer: {employer.name}", actor=actor, today=today)  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "employer.added",
+        student=student,
+        change_kind=ChangeKind.EMPLOYER,
+        subject=f"employer:{employer.id}",
+        after=employer.snapshot(),
+        reported_late=employer.reported_late,
+    )
+    queue_report_receipt(
+        session,
+        student,
+        [
+            f"Employer added: {employer.name}, starting {_show(employer.start_date)}",
+            f"Employment type: {label(employer.employment_type)}",
+        ],
+        about=f"new employer: {employer.name}",
+        actor=actor,
+        today=today,
+    )
     return employer
 
 
-def update_employer(session: Session, employer: Employer, data: dict, *, actor: Actor, expected_version: int,
-                    today: date | None = None) -> Employer:  # fmt: skip
+def update_employer(
+    session: Session, employer: Employer, data: dict, *, actor: Actor, expected_version: int, today: date | None = None
+) -> Employer:
     """Change an employer's details.
 
     Refuses a stale version (with the current values), a deleted employer, bad fields, a name change
@@ -313,21 +400,29 @@ def update_employer(session: Session, employer: Employer, data: dict, *, actor: 
         setattr(employer, name, values[name])
     session.flush()
     after = employer.snapshot()
-    record_event(session, actor, "employer.updated", student=employer.student, change_kind=ChangeKind.EMPLOYER,
-                 subject=f"employer:{employer.id}",
-                 before={"id": employer.id, "name": before["name"], **{k: before[k] for k in sorted(changed)}},
-                 after={"id": employer.id, "name": after["name"], **{k: after[k] for k in sorted(changed)}})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "employer.updated",
+        student=employer.student,
+        change_kind=ChangeKind.EMPLOYER,
+        subject=f"employer:{employer.id}",
+        before={"id": employer.id, "name": before["name"], **{k: before[k] for k in sorted(changed)}},
+        after={"id": employer.id, "name": after["name"], **{k: after[k] for k in sorted(changed)}},
+    )
     lines = [f"Employer changed: {before['name']}"]
     lines += [
         employer_changed_line(name, old_values[name], values[name]) for name in EDITABLE_FIELDS if name in changed
     ]
-    queue_report_receipt(session, employer.student, lines, about=f"employer change: {before['name']}", actor=actor,
-                         today=today)  # fmt: skip
+    queue_report_receipt(
+        session, employer.student, lines, about=f"employer change: {before['name']}", actor=actor, today=today
+    )
     return employer
 
 
-def delete_employer(session: Session, employer: Employer, *, actor: Actor, confirmed_never_worked: bool,
-                    today: date | None = None) -> None:  # fmt: skip
+def delete_employer(
+    session: Session, employer: Employer, *, actor: Actor, confirmed_never_worked: bool, today: date | None = None
+) -> None:
     """Soft-delete an employer the student says they never worked for.
 
     Refuses without the confirmation and for an employer already deleted.
@@ -342,12 +437,27 @@ def delete_employer(session: Session, employer: Employer, *, actor: Actor, confi
     employer.deleted_at = utcnow()
     employer.deleted_by_user_id = actor.user_id
     session.flush()
-    record_event(session, actor, "employer.deleted", student=employer.student, change_kind=ChangeKind.EMPLOYER,
-                 subject=f"employer:{employer.id}", before=before, after=None)  # fmt: skip
-    queue_report_receipt(session, employer.student,
-                         [f"Employer deleted: {employer.name}, starting {_show(employer.start_date)} "
-                          "(you told us you never worked there)"],
-                         about=f"employer deletion: {employer.name}", actor=actor, today=today)  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "employer.deleted",
+        student=employer.student,
+        change_kind=ChangeKind.EMPLOYER,
+        subject=f"employer:{employer.id}",
+        before=before,
+        after=None,
+    )
+    queue_report_receipt(
+        session,
+        employer.student,
+        [
+            f"Employer deleted: {employer.name}, starting {_show(employer.start_date)} "
+            "(you told us you never worked there)"
+        ],
+        about=f"employer deletion: {employer.name}",
+        actor=actor,
+        today=today,
+    )
 
 
 def restore_employer(session: Session, employer: Employer, *, actor: Actor) -> Employer:
@@ -359,8 +469,16 @@ def restore_employer(session: Session, employer: Employer, *, actor: Actor) -> E
     employer.deleted_at = None
     employer.deleted_by_user_id = None
     session.flush()
-    record_event(session, actor, "employer.restored", student=employer.student, change_kind=ChangeKind.EMPLOYER,
-                 subject=f"employer:{employer.id}", before=None, after=employer.snapshot())  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "employer.restored",
+        student=employer.student,
+        change_kind=ChangeKind.EMPLOYER,
+        subject=f"employer:{employer.id}",
+        before=None,
+        after=employer.snapshot(),
+    )
     return employer
 
 

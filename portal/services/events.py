@@ -51,9 +51,11 @@ def _value_labels() -> dict[str, dict[str, str]]:
     from portal.models.enums import EmployerReview, EmploymentTime, EmploymentType
     from portal.services.labels import label
 
-    return {"employment_time": {item.value: label(item) for item in EmploymentTime},
-            "employment_type": {item.value: label(item) for item in EmploymentType},
-            "review_status": {item.value: label(item) for item in EmployerReview}}  # fmt: skip
+    return {
+        "employment_time": {item.value: label(item) for item in EmploymentTime},
+        "employment_type": {item.value: label(item) for item in EmploymentType},
+        "review_status": {item.value: label(item) for item in EmployerReview},
+    }
 
 
 VALUE_LABELS = _value_labels()
@@ -80,8 +82,9 @@ def field_changes(before: dict | None, after: dict | None) -> list[list[str]]:
     """Each changed field as [name, old, new], by name, the values as the change list shows them: one row each."""
     before = before if isinstance(before, dict) else {}
     after = after if isinstance(after, dict) else {}
-    keys = sorted(key for key in set(before) | set(after)
-                  if key not in NOT_A_FIELD and _differs(before.get(key), after.get(key)))  # fmt: skip
+    keys = sorted(
+        key for key in set(before) | set(after) if key not in NOT_A_FIELD and _differs(before.get(key), after.get(key))
+    )
     return [[key, value_text(key, before.get(key)), value_text(key, after.get(key))] for key in keys]
 
 

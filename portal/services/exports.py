@@ -57,8 +57,9 @@ def csv_text(rows: Iterable[Iterable]) -> str:
 
 def _write_csv_row(writer, row: Iterable) -> None:
     # safe_cell inlined (the csv module already writes None as empty): this runs once per cell.
-    writer.writerow([("'" + value) if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
-                     for value in row])  # fmt: skip
+    writer.writerow(
+        [("'" + value) if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value for value in row]
+    )
 
 
 @dataclass
@@ -91,8 +92,9 @@ EXCEL_EPOCH = datetime(1899, 12, 30)
 DATE_STYLE = ' s="2"'  # cellXfs 2: yyyy-mm-dd hh:mm
 
 
-def xlsx_chunks(header: list[str], rows: Iterable[Iterable], *, sheet: str = "List",
-                layout: SheetLayout | None = None) -> Iterator[bytes]:  # fmt: skip
+def xlsx_chunks(
+    header: list[str], rows: Iterable[Iterable], *, sheet: str = "List", layout: SheetLayout | None = None
+) -> Iterator[bytes]:
     """An XLSX file streamed as it is zipped: the sheet's XML is written row by row (inline strings), never held.
 
     The same cells as XlsxWriter's constant_memory mode wrote: a bold header, text as inline strings, numbers as
@@ -117,8 +119,9 @@ def _sheet_rows(rows: Iterable[Iterable], layout: SheetLayout | None = None) -> 
     yield "".join(pending).encode()
 
 
-def xlsx_file(header: list[str], blocks: Iterable[bytes], *, sheet: str,
-              layout: SheetLayout | None = None) -> Iterator[bytes]:  # fmt: skip
+def xlsx_file(
+    header: list[str], blocks: Iterable[bytes], *, sheet: str, layout: SheetLayout | None = None
+) -> Iterator[bytes]:
     """The zip around the sheet: the fixed parts first (they leave before the rows are read), then the rows."""
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
@@ -145,11 +148,19 @@ def _sheet_head(layout: SheetLayout | None) -> bytes:
         return _SHEET_HEAD
     parts = [_SHEET_HEAD.removesuffix(b"<sheetData>").decode()]
     if layout.frozen_header:
-        parts.append('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
-                     'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>')  # fmt: skip
+        parts.append(
+            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+            'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+        )
     if layout.widths:
-        parts.append("<cols>" + "".join(f'<col min="{index}" max="{index}" width="{width}" customWidth="1"/>'
-                                        for index, width in enumerate(layout.widths, start=1)) + "</cols>")  # fmt: skip
+        parts.append(
+            "<cols>"
+            + "".join(
+                f'<col min="{index}" max="{index}" width="{width}" customWidth="1"/>'
+                for index, width in enumerate(layout.widths, start=1)
+            )
+            + "</cols>"
+        )
     parts.append("<sheetData>")
     return "".join(parts).encode()
 
@@ -217,12 +228,14 @@ def xlsx_row(number: int | None, values: Iterable, style: str = "") -> str:
         text = text[:32767].translate(XML_ESCAPES)
         space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
         cells.append(f'{start}{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
-    return f'<row r="{number}">{"".join(cells)}</row>' if number is not None else f'<row>{"".join(cells)}</row>'
+    return f'<row r="{number}">{"".join(cells)}</row>' if number is not None else f"<row>{''.join(cells)}</row>"
 
 
-_SHEET_HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-               b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-               b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheetData>')  # fmt: skip
+_SHEET_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheetData>'
+)
 
 
 def _xlsx_parts(sheet: str) -> dict[str, str]:
@@ -232,7 +245,8 @@ def _xlsx_parts(sheet: str) -> dict[str, str]:
     rels = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     package = "http://schemas.openxmlformats.org/package/2006/relationships"
     return {
-        "[Content_Types].xml": head + (
+        "[Content_Types].xml": head
+        + (
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
             '<Default Extension="xml" ContentType="application/xml"/>'
@@ -241,18 +255,26 @@ def _xlsx_parts(sheet: str) -> dict[str, str]:
             '<Override PartName="/xl/worksheets/sheet1.xml" '
             'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
             '<Override PartName="/xl/styles.xml" '
-            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>'),
-        "_rels/.rels": head + (
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>'
+        ),
+        "_rels/.rels": head
+        + (
             f'<Relationships xmlns="{package}"><Relationship Id="rId1" '
-            f'Type="{rels}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
-        "xl/workbook.xml": head + (
+            f'Type="{rels}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": head
+        + (
             f'<workbook xmlns="{main}" xmlns:r="{rels}"><sheets>'
-            f'<sheet name="{name}" sheetId="1" r:id="rId1"/></sheets></workbook>'),
-        "xl/_rels/workbook.xml.rels": head + (
+            f'<sheet name="{name}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": head
+        + (
             f'<Relationships xmlns="{package}">'
             f'<Relationship Id="rId1" Type="{rels}/worksheet" Target="worksheets/sheet1.xml"/>'
-            f'<Relationship Id="rId2" Type="{rels}/styles" Target="styles.xml"/></Relationships>'),
-        "xl/styles.xml": head + (
+            f'<Relationship Id="rId2" Type="{rels}/styles" Target="styles.xml"/></Relationships>'
+        ),
+        "xl/styles.xml": head
+        + (
             f'<styleSheet xmlns="{main}">'
             '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm"/></numFmts>'
             '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
@@ -264,5 +286,6 @@ def _xlsx_parts(sheet: str) -> dict[str, str]:
             '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
             '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
             '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
-            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'),
-    }  # fmt: skip
+            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+        ),
+    }

@@ -37,13 +37,14 @@ from portal.services.exports import (
     csv_text,
     xlsx_file,
     xlsx_row,
-)  # fmt: skip
+)
 
 MAX_CELL = 32767  # characters an XLSX cell holds
 # Python's str.isspace() at either end of a cell's text asks for xml:space="preserve": these code points (its
 # control characters are never at an end once escaped, as _x000B_, so they are not among them).
-_SPACE_CODES = sql.SQL(", ").join(sql.Literal(code) for code in range(0x3001)
-                                  if chr(code).isspace() and code not in XML_ESCAPES)  # fmt: skip
+_SPACE_CODES = sql.SQL(", ").join(
+    sql.Literal(code) for code in range(0x3001) if chr(code).isspace() and code not in XML_ESCAPES
+)
 _CONTROL_ESCAPES = {bytes([code]): value.encode() for code, value in XML_ESCAPES.items() if code < 32}
 _CONTROL_BYTES = b"".join(_CONTROL_ESCAPES)
 _CONTROL = re.compile(b"[" + re.escape(_CONTROL_BYTES) + b"]")
@@ -66,10 +67,12 @@ def _guarded(column: str, *, plain: bool, limit: int | None = None) -> sql.Compo
         return kept
     if limit is not None:  # octet_length() is free; left() counts characters, so only when it may cut
         cut = sql.Literal(limit)
-        quoted = sql.SQL("CASE WHEN octet_length({value}) >= {cut} THEN left({quoted}, {cut}) ELSE {quoted} END"
-                         ).format(value=value, quoted=quoted, cut=cut)  # fmt: skip
-        kept = sql.SQL("CASE WHEN octet_length({value}) > {cut} THEN left({value}, {cut}) ELSE {kept} END"
-                       ).format(value=value, kept=kept, cut=cut)  # fmt: skip
+        quoted = sql.SQL(
+            "CASE WHEN octet_length({value}) >= {cut} THEN left({quoted}, {cut}) ELSE {quoted} END"
+        ).format(value=value, quoted=quoted, cut=cut)
+        kept = sql.SQL("CASE WHEN octet_length({value}) > {cut} THEN left({value}, {cut}) ELSE {kept} END").format(
+            value=value, kept=kept, cut=cut
+        )
     return sql.SQL("CASE WHEN ascii({}) IN ({}) THEN {} ELSE {} END").format(value, _FORMULA_CODES, quoted, kept)
 
 
@@ -79,10 +82,12 @@ def _cell_xml(index: int, plain: bool, date: bool = False) -> sql.Composable:
     start = sql.Literal(f'<c r="{column_letter(index)}')
     if date:  # the text is an Excel serial number (ExcelDateTime)
         return sql.SQL("""coalesce({} || trimmed._row || '"{}><v>' || {} || '</v></c>', '')""").format(
-            start, sql.SQL(DATE_STYLE.replace("'", "''")), text)  # fmt: skip
+            start, sql.SQL(DATE_STYLE.replace("'", "''")), text
+        )
     if plain:
-        return sql.SQL("""coalesce({} || trimmed._row || '" t="inlineStr"><is><t>' || {} || '</t></is></c>', '')"""
-                       ).format(start, text)  # fmt: skip
+        return sql.SQL(
+            """coalesce({} || trimmed._row || '" t="inlineStr"><is><t>' || {} || '</t></is></c>', '')"""
+        ).format(start, text)
     # (|| rather than concat() or format(), which are slower)
     return sql.SQL(
         """coalesce({start} || trimmed._row || '" t="inlineStr"><is><t' || """
@@ -94,20 +99,31 @@ def _cell_xml(index: int, plain: bool, date: bool = False) -> sql.Composable:
 
 def _ordered(order: list[str], table: str, descending: bool) -> sql.Composable:
     direction = sql.SQL(" DESC" if descending else "")
-    return sql.SQL(", ").join(sql.SQL("{}.{}{}").format(sql.Identifier(table), sql.Identifier(name), direction)
-                              for name in order)  # fmt: skip
+    return sql.SQL(", ").join(
+        sql.SQL("{}.{}{}").format(sql.Identifier(table), sql.Identifier(name), direction) for name in order
+    )
 
 
-def csv_copy_chunks(session: Session, header: list[str], cells: Select, *, columns: list[str], order: list[str],
-                    plain: frozenset = frozenset(), descending: bool = False, fallback: Fallback | None = None,
-                    settings: dict | None = None) -> Iterator[bytes]:  # fmt: skip
+def csv_copy_chunks(
+    session: Session,
+    header: list[str],
+    cells: Select,
+    *,
+    columns: list[str],
+    order: list[str],
+    plain: frozenset = frozenset(),
+    descending: bool = False,
+    fallback: Fallback | None = None,
+    settings: dict | None = None,
+) -> Iterator[bytes]:
     """``csv_chunks`` for the rows of ``cells``."""
     values = [_guarded(column, plain=column in plain) for column in columns]
     if fallback is not None:  # the row is '#' and its payload in the first field, for Python to replace
         values[0] = sql.SQL("CASE WHEN cells.fallback IS NULL THEN {} ELSE '#' || cells.fallback END").format(values[0])
     inner, params = _compiled(session, cells)
     statement = sql.SQL("SELECT {} FROM ({} OFFSET 0) AS cells ORDER BY {}").format(
-        sql.SQL(", ").join(values), inner, _ordered(order, "cells", descending))  # fmt: skip
+        sql.SQL(", ").join(values), inner, _ordered(order, "cells", descending)
+    )
     yield csv_head(header).encode()  # before the query runs
     for block, count in _copy_blocks(session, statement, params, "FORMAT csv", settings):
         # COPY ends each row with \n, Python's csv with \r\n; a block with a row holding a \n of its own (quoted)
@@ -125,41 +141,63 @@ def _csv_rewritten(block: bytes, fallback: Fallback | None) -> bytes:
     return csv_text(rows).encode()
 
 
-def xlsx_copy_chunks(session: Session, header: list[str], cells: Select, *, columns: list[str], order: list[str],
-                     sheet: str, plain: frozenset = frozenset(), descending: bool = False,
-                     fallback: Fallback | None = None, settings: dict | None = None,
-                     layout: SheetLayout | None = None, dates: frozenset = frozenset()) -> Iterator[bytes]:  # fmt: skip
+def xlsx_copy_chunks(
+    session: Session,
+    header: list[str],
+    cells: Select,
+    *,
+    columns: list[str],
+    order: list[str],
+    sheet: str,
+    plain: frozenset = frozenset(),
+    descending: bool = False,
+    fallback: Fallback | None = None,
+    settings: dict | None = None,
+    layout: SheetLayout | None = None,
+    dates: frozenset = frozenset(),
+) -> Iterator[bytes]:
     """``xlsx_chunks`` for the rows of ``cells``; every value is text, so every cell is an inline string but the
     ``dates`` columns, whose text is an Excel serial number (an ``ExcelDateTime`` in Python), written as dates."""
     plain = plain | dates
-    texts = [sql.SQL("{} AS {}").format(_guarded(column, plain=column in plain, limit=MAX_CELL),
-                                        sql.Identifier(f"_text{index}"))
-             for index, column in enumerate(columns)]  # fmt: skip
+    texts = [
+        sql.SQL("{} AS {}").format(
+            _guarded(column, plain=column in plain, limit=MAX_CELL), sql.Identifier(f"_text{index}")
+        )
+        for index, column in enumerate(columns)
+    ]
     extra = [sql.SQL("cells.fallback")] if fallback is not None else []
     inner, params = _compiled(session, cells)
-    trimmed = sql.SQL("SELECT cells.row_number::text AS _row, {} FROM ({} OFFSET 0) AS cells ORDER BY {} OFFSET 0"
-                      ).format(  # fmt: skip
+    trimmed = sql.SQL(
+        "SELECT cells.row_number::text AS _row, {} FROM ({} OFFSET 0) AS cells ORDER BY {} OFFSET 0"
+    ).format(
         sql.SQL(", ").join([*texts, *extra, *[sql.SQL("cells.{}").format(sql.Identifier(name)) for name in order]]),
-        inner, _ordered(order, "cells", descending))  # fmt: skip
+        inner,
+        _ordered(order, "cells", descending),
+    )
     cells_xml = [_cell_xml(index, column in plain, column in dates) for index, column in enumerate(columns)]
     row_xml = sql.SQL("'<row r=\"' || trimmed._row || '\">' || {} || '</row>'").format(sql.SQL(" || ").join(cells_xml))
     if fallback is not None:  # '#', the row number, a space and the payload: Python writes this row
-        row_xml = sql.SQL("CASE WHEN trimmed.fallback IS NULL THEN {} ELSE '#' || trimmed._row || ' ' || "
-                          "trimmed.fallback END").format(row_xml)  # fmt: skip
+        row_xml = sql.SQL(
+            "CASE WHEN trimmed.fallback IS NULL THEN {} ELSE '#' || trimmed._row || ' ' || trimmed.fallback END"
+        ).format(row_xml)
     statement = sql.SQL("SELECT {} FROM ({}) AS trimmed ORDER BY {}").format(
-        row_xml, trimmed, _ordered(order, "trimmed", descending))  # fmt: skip
+        row_xml, trimmed, _ordered(order, "trimmed", descending)
+    )
     blocks = _copy_blocks(session, statement, params, "FORMAT text", settings)
     return xlsx_file(header, _xlsx_blocks(blocks, fallback, layout), sheet=sheet, layout=layout)
 
 
-def _xlsx_blocks(blocks: Iterator[tuple[bytes, int]], fallback: Fallback | None,
-                 layout: SheetLayout | None = None) -> Iterator[bytes]:  # fmt: skip
+def _xlsx_blocks(
+    blocks: Iterator[tuple[bytes, int]], fallback: Fallback | None, layout: SheetLayout | None = None
+) -> Iterator[bytes]:
     for block, count in blocks:
         if layout is not None:
             layout.rows[0] += count
         if fallback is not None and (block.startswith(b"#") or b"\n#" in block):
-            block = b"".join(_xlsx_fallback_row(line[1:], fallback) if line.startswith(b"#") else _unescaped(line)
-                             for line in block.split(b"\n"))  # fmt: skip
+            block = b"".join(
+                _xlsx_fallback_row(line[1:], fallback) if line.startswith(b"#") else _unescaped(line)
+                for line in block.split(b"\n")
+            )
         else:
             block = _unescaped(block.replace(b"\n", b""))  # the end of each row: rows follow each other in XML
         if len(block.translate(None, _CONTROL_BYTES)) != len(block):  # (faster than a regex search)
@@ -184,8 +222,9 @@ def _compiled(session: Session, cells: Select) -> tuple[sql.SQL, dict]:
     return sql.SQL(str(compiled)), params
 
 
-def _copy_blocks(session: Session, statement: sql.Composed, params: dict, options: str, settings: dict | None
-                 ) -> Iterator[tuple[bytes, int]]:  # fmt: skip
+def _copy_blocks(
+    session: Session, statement: sql.Composed, params: dict, options: str, settings: dict | None
+) -> Iterator[tuple[bytes, int]]:
     """COPY's output of ``statement`` in blocks of about 64 KiB, each with its number of rows (one message a row)."""
     query = sql.SQL("COPY ({}) TO STDOUT WITH ({})").format(statement, sql.SQL(options))
     connection = session.connection().connection.driver_connection
@@ -230,27 +269,40 @@ def text_cell_sql(value: str, *, plain: bool = False) -> str:
         return f"""'<c t="inlineStr"><is><t>' || {value} || '</t></is></c>'"""
     # Most text starts and ends with a printable ASCII character: the full list of spaces is only read for the rest.
     first, last = f"ascii({value})", f"ascii(right({value}, 1))"
-    return (f"""'<c t="inlineStr"><is><t' || CASE WHEN {first} BETWEEN 33 AND 126 AND {last} BETWEEN 33 AND 126 """
-            f"""THEN '' WHEN {first} IN ({_SPACE_LIST}) OR {last} IN ({_SPACE_LIST}) THEN ' xml:space="preserve"' """
-            f"""ELSE '' END || '>' || replace(replace(replace({value}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') """
-            "|| '</t></is></c>'")  # fmt: skip
+    return (
+        f"""'<c t="inlineStr"><is><t' || CASE WHEN {first} BETWEEN 33 AND 126 AND {last} BETWEEN 33 AND 126 """
+        f"""THEN '' WHEN {first} IN ({_SPACE_LIST}) OR {last} IN ({_SPACE_LIST}) THEN ' xml:space="preserve"' """
+        f"""ELSE '' END || '>' || replace(replace(replace({value}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') """
+        "|| '</t></is></c>'"
+    )
 
 
-def xlsx_lines_chunks(session: Session, header: list[str], lines: Select, *, sheet: str, layout: SheetLayout,
-                      fallback: Fallback, settings: dict | None = None) -> Iterator[bytes]:  # fmt: skip
+def xlsx_lines_chunks(
+    session: Session,
+    header: list[str],
+    lines: Select,
+    *,
+    sheet: str,
+    layout: SheetLayout,
+    fallback: Fallback,
+    settings: dict | None = None,
+) -> Iterator[bytes]:
     """An XLSX file whose ``lines`` (one text column) are each some unnumbered <row> elements, or '#' and a JSON
     list of payloads whose rows Python writes (``fallback``); ``layout.rows`` counts the <row> elements."""
     inner, params = _compiled(session, lines)
-    blocks = _copy_blocks(session, sql.SQL("SELECT * FROM ({}) AS lines").format(inner), params, "FORMAT text",
-                          settings)  # fmt: skip
+    blocks = _copy_blocks(
+        session, sql.SQL("SELECT * FROM ({}) AS lines").format(inner), params, "FORMAT text", settings
+    )
     return xlsx_file(header, _line_blocks(blocks, fallback, layout), sheet=sheet, layout=layout)
 
 
 def _line_blocks(blocks: Iterator[tuple[bytes, int]], fallback: Fallback, layout: SheetLayout) -> Iterator[bytes]:
     for block, _ in blocks:
         if block.startswith(b"#") or b"\n#" in block:
-            block = b"".join(_fallback_rows(line[1:], fallback) if line.startswith(b"#") else _unescaped(line)
-                             for line in block.split(b"\n"))  # fmt: skip
+            block = b"".join(
+                _fallback_rows(line[1:], fallback) if line.startswith(b"#") else _unescaped(line)
+                for line in block.split(b"\n")
+            )
         else:
             block = _unescaped(block.replace(b"\n", b""))
         if len(block.translate(None, _CONTROL_BYTES)) != len(block):

@@ -10,7 +10,11 @@ from portal.models import FeedToken, School
 
 def feed_tokens(session: Session, school_id: int | None, *, limit: int) -> list:
     """(token, school code) rows, newest first, for ``school_id`` (None: every school), at most ``limit``."""
-    query = select(FeedToken, School.code).join(School, School.id == FeedToken.school_id).order_by(FeedToken.created_at.desc())
+    query = (
+        select(FeedToken, School.code)
+        .join(School, School.id == FeedToken.school_id)
+        .order_by(FeedToken.created_at.desc())
+    )
     if school_id is not None:
         query = query.where(FeedToken.school_id == school_id)
     return session.execute(query.limit(limit)).all()

@@ -112,9 +112,15 @@ def _newest_first(session: Session, model, condition, when, *, page, per_page: i
     """
     total = session.scalar(select(func.count()).select_from(model).where(condition)) or 0
     page = min(_page_number(page), max(1, -(-total // per_page)))
-    items = list(session.scalars(
-        select(model).where(condition).order_by(when.desc(), model.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    ))  # fmt: skip
+    items = list(
+        session.scalars(
+            select(model)
+            .where(condition)
+            .order_by(when.desc(), model.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
@@ -144,8 +150,12 @@ def actor_label(event, *, viewer_id: int | None) -> str:
     kind = event.actor_kind.value
     if kind == "student":
         return "You" if event.actor_user_id == viewer_id else event.actor_label
-    return {"school_official": f"Your school ({event.actor_label})", "support": "Support staff",
-            "data_feed": "SEVIS data feed", "system": "The portal"}.get(kind, event.actor_label)  # fmt: skip
+    return {
+        "school_official": f"Your school ({event.actor_label})",
+        "support": "Support staff",
+        "data_feed": "SEVIS data feed",
+        "system": "The portal",
+    }.get(kind, event.actor_label)
 
 
 def _safe_cell(value: Any) -> str:
@@ -175,18 +185,50 @@ def history_csv(session: Session, student: Student, *, batch: int = 500) -> Iter
     writer.writerow(CSV_HEADER)
     yield flush()
     events = session.execute(
-        select(Event).where(Event.student_id == student.id).order_by(Event.occurred_at.desc(), Event.id.desc())
+        select(Event)
+        .where(Event.student_id == student.id)
+        .order_by(Event.occurred_at.desc(), Event.id.desc())
         .execution_options(yield_per=batch)
-    ).scalars()  # fmt: skip
+    ).scalars()
     for event in events:
-        writer.writerow([_safe_cell(x) for x in ("event", event.occurred_at.isoformat(), event.event_type,
-                         f"{event.actor_kind.value}: {event.actor_label}", event.before, event.after, "", "", "")])  # fmt: skip
+        writer.writerow(
+            [
+                _safe_cell(x)
+                for x in (
+                    "event",
+                    event.occurred_at.isoformat(),
+                    event.event_type,
+                    f"{event.actor_kind.value}: {event.actor_label}",
+                    event.before,
+                    event.after,
+                    "",
+                    "",
+                    "",
+                )
+            ]
+        )
         yield flush()
     emails = session.execute(
-        select(OutboxEmail).where(OutboxEmail.student_id == student.id)
-        .order_by(OutboxEmail.queued_at.desc(), OutboxEmail.id.desc()).execution_options(yield_per=batch)
-    ).scalars()  # fmt: skip
+        select(OutboxEmail)
+        .where(OutboxEmail.student_id == student.id)
+        .order_by(OutboxEmail.queued_at.desc(), OutboxEmail.id.desc())
+        .execution_options(yield_per=batch)
+    ).scalars()
     for email in emails:
-        writer.writerow([_safe_cell(x) for x in ("email", email.queued_at.isoformat(), email.template, "",
-                         "", "", email.reference_code, email.subject, email.body_text)])  # fmt: skip
+        writer.writerow(
+            [
+                _safe_cell(x)
+                for x in (
+                    "email",
+                    email.queued_at.isoformat(),
+                    email.template,
+                    "",
+                    "",
+                    "",
+                    email.reference_code,
+                    email.subject,
+                    email.body_text,
+                )
+            ]
+        )
         yield flush()

@@ -51,35 +51,80 @@ LABELS: dict[type[Enum], dict[str, str]] = {
     },
     OptStatus: {OptStatus.PENDING: "Pending", OptStatus.APPROVED: "Approved", OptStatus.DENIED: "Denied"},
     OptKind: {OptKind.POST_COMPLETION: "Post-completion OPT", OptKind.STEM: "STEM OPT"},
-    EmploymentState: {EmploymentState.PAST: "Past", EmploymentState.CURRENT: "Current",
-                      EmploymentState.UPCOMING: "Upcoming"},  # fmt: skip
-    EmployerReview: {EmployerReview.NOT_NEEDED: "Not needed", EmployerReview.WAITING: "Waiting for your review",
-                     EmployerReview.ACCEPTED: "Accepted", EmployerReview.RETURNED: "Returned to the student"},  # fmt: skip
+    EmploymentState: {
+        EmploymentState.PAST: "Past",
+        EmploymentState.CURRENT: "Current",
+        EmploymentState.UPCOMING: "Upcoming",
+    },
+    EmployerReview: {
+        EmployerReview.NOT_NEEDED: "Not needed",
+        EmployerReview.WAITING: "Waiting for your review",
+        EmployerReview.ACCEPTED: "Accepted",
+        EmployerReview.RETURNED: "Returned to the student",
+    },
     EmploymentTime: {EmploymentTime.FULL_TIME: "Full time", EmploymentTime.PART_TIME: "Part time"},
-    EmploymentType: {EmploymentType.PAID_EMPLOYEE: "Paid employee", EmploymentType.SELF_EMPLOYED: "Self-employed business owner",
-                     EmploymentType.UNPAID: "Volunteer or unpaid intern",
-                     EmploymentType.AGENCY_OR_CONTRACT: "Through an agency or on contract",
-                     EmploymentType.SHORT_TERM: "Several short-term jobs"},  # fmt: skip
-    ProgramStatus: {ProgramStatus.ACTIVE: "Active", ProgramStatus.COMPLETED: "Completed",
-                    ProgramStatus.TRANSFERRED: "Transferred", ProgramStatus.TERMINATED: "Terminated"},  # fmt: skip
+    EmploymentType: {
+        EmploymentType.PAID_EMPLOYEE: "Paid employee",
+        EmploymentType.SELF_EMPLOYED: "Self-employed business owner",
+        EmploymentType.UNPAID: "Volunteer or unpaid intern",
+        EmploymentType.AGENCY_OR_CONTRACT: "Through an agency or on contract",
+        EmploymentType.SHORT_TERM: "Several short-term jobs",
+    },
+    ProgramStatus: {
+        ProgramStatus.ACTIVE: "Active",
+        ProgramStatus.COMPLETED: "Completed",
+        ProgramStatus.TRANSFERRED: "Transferred",
+        ProgramStatus.TERMINATED: "Terminated",
+    },
     DigestCadence: {DigestCadence.OFF: "Off", DigestCadence.DAILY: "Daily", DigestCadence.WEEKLY: "Weekly"},
-    ProblemStatus: {ProblemStatus.NEW: "New", ProblemStatus.IN_PROGRESS: "In progress",
-                    ProblemStatus.ANSWERED: "Answered", ProblemStatus.CLOSED: "Closed"},  # fmt: skip
-    SevisResultState: {SevisResultState.ACCEPTED: "Accepted by SEVIS", SevisResultState.REJECTED: "Rejected by SEVIS",
-                       SevisResultState.RESOLVED: "Rejected by SEVIS, since resolved"},  # fmt: skip
-    Role: {Role.STUDENT: "Student", Role.DSO: "School official", Role.PRINCIPAL_DSO: "Principal school official",
-           Role.SUPPORT: "Support", Role.OPERATOR: "Operator"},  # fmt: skip
-    ActorKind: {ActorKind.STUDENT: "Student", ActorKind.SCHOOL_OFFICIAL: "School official",
-                ActorKind.SUPPORT: "Support", ActorKind.SYSTEM: "System", ActorKind.DATA_FEED: "Data feed"},  # fmt: skip
-    EducationLevel: {EducationLevel.ASSOCIATE: "Associate's", EducationLevel.BACHELORS: "Bachelor's",
-                     EducationLevel.MASTERS: "Master's", EducationLevel.DOCTORATE: "Doctorate",
-                     EducationLevel.LANGUAGE: "Language training", EducationLevel.OTHER: "Other"},  # fmt: skip
+    ProblemStatus: {
+        ProblemStatus.NEW: "New",
+        ProblemStatus.IN_PROGRESS: "In progress",
+        ProblemStatus.ANSWERED: "Answered",
+        ProblemStatus.CLOSED: "Closed",
+    },
+    SevisResultState: {
+        SevisResultState.ACCEPTED: "Accepted by SEVIS",
+        SevisResultState.REJECTED: "Rejected by SEVIS",
+        SevisResultState.RESOLVED: "Rejected by SEVIS, since resolved",
+    },
+    Role: {
+        Role.STUDENT: "Student",
+        Role.DSO: "School official",
+        Role.PRINCIPAL_DSO: "Principal school official",
+        Role.SUPPORT: "Support",
+        Role.OPERATOR: "Operator",
+    },
+    ActorKind: {
+        ActorKind.STUDENT: "Student",
+        ActorKind.SCHOOL_OFFICIAL: "School official",
+        ActorKind.SUPPORT: "Support",
+        ActorKind.SYSTEM: "System",
+        ActorKind.DATA_FEED: "Data feed",
+    },
+    EducationLevel: {
+        EducationLevel.ASSOCIATE: "Associate's",
+        EducationLevel.BACHELORS: "Bachelor's",
+        EducationLevel.MASTERS: "Master's",
+        EducationLevel.DOCTORATE: "Doctorate",
+        EducationLevel.LANGUAGE: "Language training",
+        EducationLevel.OTHER: "Other",
+    },
     AddressKind: {AddressKind.PHYSICAL: "Physical address", AddressKind.MAILING: "Mailing address"},
-    ChangeKind: {ChangeKind.EMPLOYER: "Employer", ChangeKind.CONTACT: "Phone and email",
-                 ChangeKind.ADDRESS: "Address", ChangeKind.DOCUMENT: "Document"},  # fmt: skip
+    ChangeKind: {
+        ChangeKind.EMPLOYER: "Employer",
+        ChangeKind.CONTACT: "Phone and email",
+        ChangeKind.ADDRESS: "Address",
+        ChangeKind.DOCUMENT: "Document",
+    },
     LinkPurpose: {LinkPurpose.ACCOUNT_CREATION: "Account creation", LinkPurpose.PASSWORD_RESET: "Password reset"},
-    EmailStatus: {EmailStatus.QUEUED: "Queued", EmailStatus.SENDING: "Sending", EmailStatus.SENT: "Sent",
-                  EmailStatus.FAILED: "Could not be sent", EmailStatus.CANCELLED: "Cancelled"},  # fmt: skip
+    EmailStatus: {
+        EmailStatus.QUEUED: "Queued",
+        EmailStatus.SENDING: "Sending",
+        EmailStatus.SENT: "Sent",
+        EmailStatus.FAILED: "Could not be sent",
+        EmailStatus.CANCELLED: "Cancelled",
+    },
     ObligationKind: {
         ObligationKind.ADDRESS_CHANGE: "Address change",
         ObligationKind.CONTACT_CHANGE: "Contact details change",
@@ -89,10 +134,17 @@ LABELS: dict[type[Enum], dict[str, str]] = {
         ObligationKind.I983_EVALUATION: "Form I-983 12-month evaluation",
         ObligationKind.I983_FINAL_EVALUATION: "Form I-983 final evaluation",
     },
-    FeedItemStatus: {FeedItemStatus.QUEUED: "Waiting", FeedItemStatus.APPLIED: "Applied",
-                     FeedItemStatus.REJECTED: "Rejected"},  # fmt: skip
-    DocumentKind: {DocumentKind.I983: "Form I-983", DocumentKind.SCREENSHOT: "Screenshot",
-                   DocumentKind.EAD_CARD: "EAD card", DocumentKind.I983_EVALUATION: "Form I-983 evaluation"},  # fmt: skip
+    FeedItemStatus: {
+        FeedItemStatus.QUEUED: "Waiting",
+        FeedItemStatus.APPLIED: "Applied",
+        FeedItemStatus.REJECTED: "Rejected",
+    },
+    DocumentKind: {
+        DocumentKind.I983: "Form I-983",
+        DocumentKind.SCREENSHOT: "Screenshot",
+        DocumentKind.EAD_CARD: "EAD card",
+        DocumentKind.I983_EVALUATION: "Form I-983 evaluation",
+    },
     ExportFormat: {ExportFormat.CSV: "CSV", ExportFormat.XLSX: "Excel", ExportFormat.XML: "SEVIS batch XML"},
 }
 DOCUMENT_LABELS = LABELS[DocumentKind]
@@ -173,46 +225,113 @@ EVENT_LABELS = {
 # Field names in an event's before/after, an export's columns and a form's read-only text.
 FIELD_LABELS = {
     # An employer (issue 6: the receipt names each field the student reported this way).
-    "name": "Employer name", "address_line1": "Street address", "address_line2": "Second address line",
-    "city": "City", "state": "State", "postal_code": "ZIP code", "ein": "EIN", "self_employed": "Self-employed",
-    "employment_type": "Employment type", "course_relevance": "How the job relates to your degree", "employment_time": "Full or part time",
-    "start_date": "Start date", "end_date": "End date", "supervisor_first_name": "Supervisor's first name",
-    "supervisor_last_name": "Supervisor's last name", "supervisor_phone": "Supervisor's phone",
-    "supervisor_phone_ext": "Supervisor's extension", "supervisor_email": "Supervisor's email", "job_title": "Job title",
-    "review_status": "School review", "reported_late": "Reported late", "note": "Note from the school",
+    "name": "Employer name",
+    "address_line1": "Street address",
+    "address_line2": "Second address line",
+    "city": "City",
+    "state": "State",
+    "postal_code": "ZIP code",
+    "ein": "EIN",
+    "self_employed": "Self-employed",
+    "employment_type": "Employment type",
+    "course_relevance": "How the job relates to your degree",
+    "employment_time": "Full or part time",
+    "start_date": "Start date",
+    "end_date": "End date",
+    "supervisor_first_name": "Supervisor's first name",
+    "supervisor_last_name": "Supervisor's last name",
+    "supervisor_phone": "Supervisor's phone",
+    "supervisor_phone_ext": "Supervisor's extension",
+    "supervisor_email": "Supervisor's email",
+    "job_title": "Job title",
+    "review_status": "School review",
+    "reported_late": "Reported late",
+    "note": "Note from the school",
     # An address, the student's contact details, a document.
-    "line1": "Street address", "line2": "Second address line", "phone": "Phone number", "email": "Email address",
-    "requested_email": "Email address asked for", "filename": "File", "size_bytes": "Size (bytes)", "due_on": "Due on",
+    "line1": "Street address",
+    "line2": "Second address line",
+    "phone": "Phone number",
+    "email": "Email address",
+    "requested_email": "Email address asked for",
+    "filename": "File",
+    "size_bytes": "Size (bytes)",
+    "due_on": "Due on",
     # Everything else an event records.
-    "kind": "Kind", "status": "Status", "reason": "Reason", "role": "Role", "link_expires_at": "Link expires",
-    "template": "Email", "reference_code": "Reference code", "open": "Open", "description": "Description",
-    "school_id": "School", "links_voided": "Links voided", "digest_cadence": "Email digest",
-    "office_name": "Office name", "office_email": "Office email", "office_phone": "Office phone",
-    "office_hours": "Office hours", "office_address": "Office address",
-    "completed_on": "Completed on", "actual_start_date": "EAD start date", "actual_end_date": "EAD end date",
-    "surname": "Surname", "given_name": "Given name", "sevis_id": "SEVIS ID", "sessions": "Sessions",
-    "screenshots": "Screenshots", "result": "Result", "requested_from": "Asked for from", "removed": "Removed",
-    "password_voided": "Password voided", "message": "Message", "major": "Major", "locked_until": "Locked until",
-    "lock_count": "Times locked", "kinds": "Kinds", "from": "From", "format": "Format",
-    "force_password_change": "Must choose a new password", "education_level": "Education level",
-    "display_name": "Name", "completed": "Completed", "batch": "Batch", "subject": "Subject", "to": "To",
-    "employers_hidden": "Employers hidden", "error": "Error", "i983_document_id": "Form I-983 document",
-    "mfa_cleared": "Two-step sign-in cleared", "obligation_id": "Reporting obligation", "opts_ended": "OPTs ended",
-    "read_only_until": "Read-only until", "reference": "Reference", "rows": "Rows", "sent_again": "Sent again",
-    "sha256": "File fingerprint (SHA-256)", "since_last_download": "Since the last download", "until": "Until",
-}  # fmt: skip
+    "kind": "Kind",
+    "status": "Status",
+    "reason": "Reason",
+    "role": "Role",
+    "link_expires_at": "Link expires",
+    "template": "Email",
+    "reference_code": "Reference code",
+    "open": "Open",
+    "description": "Description",
+    "school_id": "School",
+    "links_voided": "Links voided",
+    "digest_cadence": "Email digest",
+    "office_name": "Office name",
+    "office_email": "Office email",
+    "office_phone": "Office phone",
+    "office_hours": "Office hours",
+    "office_address": "Office address",
+    "completed_on": "Completed on",
+    "actual_start_date": "EAD start date",
+    "actual_end_date": "EAD end date",
+    "surname": "Surname",
+    "given_name": "Given name",
+    "sevis_id": "SEVIS ID",
+    "sessions": "Sessions",
+    "screenshots": "Screenshots",
+    "result": "Result",
+    "requested_from": "Asked for from",
+    "removed": "Removed",
+    "password_voided": "Password voided",
+    "message": "Message",
+    "major": "Major",
+    "locked_until": "Locked until",
+    "lock_count": "Times locked",
+    "kinds": "Kinds",
+    "from": "From",
+    "format": "Format",
+    "force_password_change": "Must choose a new password",
+    "education_level": "Education level",
+    "display_name": "Name",
+    "completed": "Completed",
+    "batch": "Batch",
+    "subject": "Subject",
+    "to": "To",
+    "employers_hidden": "Employers hidden",
+    "error": "Error",
+    "i983_document_id": "Form I-983 document",
+    "mfa_cleared": "Two-step sign-in cleared",
+    "obligation_id": "Reporting obligation",
+    "opts_ended": "OPTs ended",
+    "read_only_until": "Read-only until",
+    "reference": "Reference",
+    "rows": "Rows",
+    "sent_again": "Sent again",
+    "sha256": "File fingerprint (SHA-256)",
+    "since_last_download": "Since the last download",
+    "until": "Until",
+}
 
 # A field whose stored value is an enum's value: the value reads as that enum's words.
 FIELD_ENUMS: dict[str, type[Enum]] = {
-    "employment_time": EmploymentTime, "review_status": EmployerReview, "role": Role, "digest_cadence": DigestCadence,
-    "education_level": EducationLevel, "format": ExportFormat,
-}  # fmt: skip
+    "employment_time": EmploymentTime,
+    "review_status": EmployerReview,
+    "role": Role,
+    "digest_cadence": DigestCadence,
+    "education_level": EducationLevel,
+    "format": ExportFormat,
+}
 # A field several enums share ("kind" of a document, an address or an OPT): the first enum with the value.
 FIELD_ENUM_GUESSES: dict[str, tuple[type[Enum], ...]] = {
     "kind": (DocumentKind, AddressKind, OptKind, ObligationKind, ChangeKind),
     "status": (OptStatus, ProgramStatus, ProblemStatus, EmailStatus, FeedItemStatus),
-    "result": (SevisResultState,), "actor_kind": (ActorKind,), "purpose": (LinkPurpose,),
-}  # fmt: skip
+    "result": (SevisResultState,),
+    "actor_kind": (ActorKind,),
+    "purpose": (LinkPurpose,),
+}
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -244,8 +363,9 @@ def event_title(event) -> str:
     """An event's title as History shows it, naming the employer an employer event is about."""
     words = event_label(event.event_type)
     if event.event_type.startswith("employer."):
-        name = next((side["name"] for side in (event.after, event.before) if isinstance(side, dict) and side.get("name")),
-                    None)  # fmt: skip
+        name = next(
+            (side["name"] for side in (event.after, event.before) if isinstance(side, dict) and side.get("name")), None
+        )
         if name:
             return f"{words}: {name}"
     return words

@@ -16,8 +16,9 @@ ANNOUNCE_BEFORE = timedelta(hours=48)
 MESSAGE_MAX = 500
 
 
-def schedule_window(session: Session, *, starts_at: datetime, ends_at: datetime, message: str, actor: Actor,
-                    now: datetime | None = None) -> MaintenanceWindow:  # fmt: skip
+def schedule_window(
+    session: Session, *, starts_at: datetime, ends_at: datetime, message: str, actor: Actor, now: datetime | None = None
+) -> MaintenanceWindow:
     """Schedule a window; refuses an end not after the start, an end in the past, and an overlap with another window."""
     now = now or utcnow()
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
@@ -39,8 +40,10 @@ def schedule_window(session: Session, *, starts_at: datetime, ends_at: datetime,
         )
     )
     if overlapping is not None:
-        raise Conflict(f"It overlaps window #{overlapping.id} ({overlapping.starts_at:%Y-%m-%d %H:%M} UTC to "
-                       f"{overlapping.ends_at:%Y-%m-%d %H:%M} UTC).")  # fmt: skip
+        raise Conflict(
+            f"It overlaps window #{overlapping.id} ({overlapping.starts_at:%Y-%m-%d %H:%M} UTC to "
+            f"{overlapping.ends_at:%Y-%m-%d %H:%M} UTC)."
+        )
     window = MaintenanceWindow(starts_at=starts_at, ends_at=ends_at, message=message, created_by_user_id=actor.user_id)
     session.add(window)
     session.flush()
@@ -67,7 +70,11 @@ def active_window(session: Session, now: datetime | None = None) -> MaintenanceW
     now = now or utcnow()
     return session.scalar(
         select(MaintenanceWindow)
-        .where(MaintenanceWindow.cancelled_at.is_(None), MaintenanceWindow.starts_at <= now, MaintenanceWindow.ends_at > now)
+        .where(
+            MaintenanceWindow.cancelled_at.is_(None),
+            MaintenanceWindow.starts_at <= now,
+            MaintenanceWindow.ends_at > now,
+        )
         .order_by(MaintenanceWindow.starts_at)
         .limit(1)
     )
@@ -78,8 +85,11 @@ def announced_window(session: Session, now: datetime | None = None) -> Maintenan
     now = now or utcnow()
     return session.scalar(
         select(MaintenanceWindow)
-        .where(MaintenanceWindow.cancelled_at.is_(None), MaintenanceWindow.ends_at > now,
-               MaintenanceWindow.starts_at <= now + ANNOUNCE_BEFORE)  # fmt: skip
+        .where(
+            MaintenanceWindow.cancelled_at.is_(None),
+            MaintenanceWindow.ends_at > now,
+            MaintenanceWindow.starts_at <= now + ANNOUNCE_BEFORE,
+        )
         .order_by(MaintenanceWindow.starts_at)
         .limit(1)
     )
@@ -89,4 +99,3 @@ def upcoming_windows(session: Session, now: datetime | None = None, limit: int =
     """Windows not yet ended, soonest first, then the most recent past ones (operator page)."""
     now = now or utcnow()
     return list(session.scalars(select(MaintenanceWindow).order_by(MaintenanceWindow.starts_at.desc()).limit(limit)))
-

@@ -35,8 +35,10 @@ def mfa_required(user: User) -> bool:
     return user.role in MFA_REQUIRED_ROLES
 
 
-CANNOT_READ_MESSAGE = ("Two-step verification cannot be checked right now because of a fault on our side. "
-                     "Type one of your recovery codes instead, or try again later. If this goes on, contact support.")  # fmt: skip
+CANNOT_READ_MESSAGE = (
+    "Two-step verification cannot be checked right now because of a fault on our side. "
+    "Type one of your recovery codes instead, or try again later. If this goes on, contact support."
+)
 
 
 def mfa_enabled(user: User) -> bool:
@@ -114,8 +116,15 @@ def qr_svg(uri: str) -> str:
     """The QR code as inline SVG markup (no script, no style attribute)."""
     buffer = io.BytesIO()
     # No fixed size, a viewBox instead: the stylesheet scales it to the column, so it fits a 320 px phone.
-    segno.make(uri, error="m").save(buffer, kind="svg", xmldecl=False, svgns=True, scale=5, omitsize=True,
-                                    title="QR code for your authenticator app")  # fmt: skip
+    segno.make(uri, error="m").save(
+        buffer,
+        kind="svg",
+        xmldecl=False,
+        svgns=True,
+        scale=5,
+        omitsize=True,
+        title="QR code for your authenticator app",
+    )
     return buffer.getvalue().decode()
 
 
@@ -147,15 +156,18 @@ def confirm_enrolment(session: Session, user: User, code: str) -> list[str]:
     try:
         secret = secret_of(user)
     except SecretUnreadable:
-        raise InvalidValue("Setup has to start again: scan the new QR code, then type the code your app shows.",
-                           field="code") from None  # fmt: skip
+        raise InvalidValue(
+            "Setup has to start again: scan the new QR code, then type the code your app shows.", field="code"
+        ) from None
     step = _matching_step(secret, _clean_code(code))
     if step is None:
         raise InvalidValue("That code is not right. Type the 6-digit code your app shows now.", field="code")
     user.mfa_enabled_at = utcnow()
     user.mfa_last_step = step
     codes = _new_recovery_codes(session, user)
-    record_event(session, Actor.for_user(user), "mfa.enrolled", student=user.student, user=user, subject=f"user:{user.id}")
+    record_event(
+        session, Actor.for_user(user), "mfa.enrolled", student=user.student, user=user, subject=f"user:{user.id}"
+    )
     session.flush()
     return codes
 
@@ -191,11 +203,19 @@ def verify_second_factor(session: Session, user: User, code: str) -> bool:
         session.flush()
         return True
     wanted = hash_recovery_code(cleaned)
-    for recovery in session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))):
+    for recovery in session.scalars(
+        select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    ):
         if hmac.compare_digest(recovery.code_hash, wanted):
             recovery.used_at = utcnow()
-            record_event(session, Actor.for_user(user), "mfa.recovery_code_used", student=user.student, user=user,
-                         subject=f"user:{user.id}")  # fmt: skip
+            record_event(
+                session,
+                Actor.for_user(user),
+                "mfa.recovery_code_used",
+                student=user.student,
+                user=user,
+                subject=f"user:{user.id}",
+            )
             session.flush()
             return True
     if unreadable is not None:
@@ -204,7 +224,11 @@ def verify_second_factor(session: Session, user: User, code: str) -> bool:
 
 
 def recovery_codes_left(session: Session, user: User) -> int:
-    return len(session.scalars(select(RecoveryCode.id).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))).all())
+    return len(
+        session.scalars(
+            select(RecoveryCode.id).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+        ).all()
+    )
 
 
 def clear_mfa(session: Session, user: User, *, actor: Actor, event_type: str = "mfa.cleared") -> None:
@@ -224,20 +248,29 @@ def turn_off_mfa(session: Session, user: User, *, password: str, code: str, keep
     """A student turns two-step verification off with their password and a current or recovery code: one event,
     their other sessions ended, a notice by email. Refuses officials (they must use it), a wrong password or code."""
     if mfa_required(user):
-        raise NotAllowed("School officials, support staff and operators must use two-step verification, "
-                         "so it cannot be turned off.")  # fmt: skip
+        raise NotAllowed(
+            "School officials, support staff and operators must use two-step verification, so it cannot be turned off."
+        )
     if not mfa_enabled(user):
         raise Conflict("Two-step verification is already off.")
     if not verify_password(user.password_hash, password or ""):
         raise InvalidValue("That is not your current password.", field="current_password")
     if not verify_second_factor(session, user, code):
-        raise InvalidValue("That code is not right. Type the 6-digit code your app shows now, or a recovery code.",
-                           field="code")  # fmt: skip
+        raise InvalidValue(
+            "That code is not right. Type the 6-digit code your app shows now, or a recovery code.", field="code"
+        )
     actor = Actor.for_user(user)
     clear_mfa(session, user, actor=actor, event_type="mfa.turned_off")
     end_all_sessions(session, user, actor=actor, reason="mfa_turned_off", keep=keep)
-    queue_email(session, template="mfa_turned_off", to=user.email, student=user.student, user=user,
-                school_id=user.school_id, context={"name": user.display_name or user.email})  # fmt: skip
+    queue_email(
+        session,
+        template="mfa_turned_off",
+        to=user.email,
+        student=user.student,
+        user=user,
+        school_id=user.school_id,
+        context={"name": user.display_name or user.email},
+    )
     session.flush()
 
 
@@ -258,8 +291,14 @@ def turn_off_mfa_for_student(session: Session, student: Student, *, actor: Actor
         raise Conflict("Two-step verification is already off for this student.")
     clear_mfa(session, user, actor=actor)
     end_all_sessions(session, user, actor=actor, reason="mfa_cleared")
-    queue_email(session, template="mfa_turned_off_by_school", to=user.email, student=student, user=user,
-                context={"name": student.full_name})  # fmt: skip
+    queue_email(
+        session,
+        template="mfa_turned_off_by_school",
+        to=user.email,
+        student=student,
+        user=user,
+        context={"name": student.full_name},
+    )
     session.flush()
 
 
@@ -277,9 +316,11 @@ def reseal_secrets(session: Session, *, batch_size: int = 500) -> ResealReport:
     last_id = 0
     while True:
         rows = session.execute(
-            select(User.id, User.mfa_secret_encrypted).where(User.mfa_secret_encrypted.is_not(None), User.id > last_id)
-            .order_by(User.id).limit(batch_size)
-        ).all()  # fmt: skip
+            select(User.id, User.mfa_secret_encrypted)
+            .where(User.mfa_secret_encrypted.is_not(None), User.id > last_id)
+            .order_by(User.id)
+            .limit(batch_size)
+        ).all()
         if not rows:
             break
         changes = []

@@ -63,14 +63,20 @@ def participation_validation_due(program_start: date) -> tuple[date, date]:
     return program_start, program_start + timedelta(days=PARTICIPATION_DAYS)
 
 
-def add_participation_validation(session: Session, program, *, source_event: Event | None = None) -> ReportingObligation:
+def add_participation_validation(
+    session: Session, program, *, source_event: Event | None = None
+) -> ReportingObligation:
     """Obligation to validate participation in a program within 30 days of its start; once per program start."""
     opens, due = participation_validation_due(program.start_date)
     return add_obligation(
-        session, program.student, kind=ObligationKind.PARTICIPATION_VALIDATION, due_on=due, window_opens_on=opens,
+        session,
+        program.student,
+        kind=ObligationKind.PARTICIPATION_VALIDATION,
+        due_on=due,
+        window_opens_on=opens,
         description=f"Validate program participation (program started {program.start_date:%m/%d/%Y}).",
         source_event=source_event,
-    )  # fmt: skip
+    )
 
 
 # --- STEM duties: one obligation per duty on the timeline (rule 15) -------------------------------
@@ -104,31 +110,42 @@ def obligation_key(obligation: ReportingObligation) -> tuple[int | None, Obligat
 
 def stem_obligations(session: Session, student: Student) -> list[ReportingObligation]:
     """Every STEM obligation of the student (open, completed and closed), by due date."""
-    return list(session.scalars(
-        select(ReportingObligation)
-        .where(ReportingObligation.student_id == student.id, ReportingObligation.kind.in_(STEM_OBLIGATION_KINDS))
-        .order_by(ReportingObligation.due_on, ReportingObligation.kind, ReportingObligation.id)
-    ))  # fmt: skip
+    return list(
+        session.scalars(
+            select(ReportingObligation)
+            .where(ReportingObligation.student_id == student.id, ReportingObligation.kind.in_(STEM_OBLIGATION_KINDS))
+            .order_by(ReportingObligation.due_on, ReportingObligation.kind, ReportingObligation.id)
+        )
+    )
 
 
-def add_stem_obligations(session: Session, opt: OptAuthorization, *,
-                         source_event: Event | None = None) -> list[ReportingObligation]:  # fmt: skip
+def add_stem_obligations(
+    session: Session, opt: OptAuthorization, *, source_event: Event | None = None
+) -> list[ReportingObligation]:
     """One obligation per duty the timeline gives this approved STEM OPT, with the duty's due date and window."""
     from portal.services.timeline.database import student_timeline
 
     student = opt.program_record.student
     session.flush()
     return [
-        add_obligation(session, student, kind=DUTY_OBLIGATIONS[duty.kind], due_on=duty.due_on,
-                       window_opens_on=duty.opens_on, description=duty_description(duty), source_event=source_event,
-                       opt=opt)
+        add_obligation(
+            session,
+            student,
+            kind=DUTY_OBLIGATIONS[duty.kind],
+            due_on=duty.due_on,
+            window_opens_on=duty.opens_on,
+            description=duty_description(duty),
+            source_event=source_event,
+            opt=opt,
+        )
         for duty in student_timeline(session, student).duties
         if duty.opt_id == opt.id and duty.state is not DutyState.CLOSED
-    ]  # fmt: skip
+    ]
 
 
-def sync_stem_obligations(session: Session, student: Student, *, actor, source_event: Event | None = None,
-                          today: date | None = None) -> list[ReportingObligation]:  # fmt: skip
+def sync_stem_obligations(
+    session: Session, student: Student, *, actor, source_event: Event | None = None, today: date | None = None
+) -> list[ReportingObligation]:
     """Make the student's STEM obligations follow their timeline's duties; returns the obligations it closed.
 
     A duty the timeline closed (the STEM OPT ended early or was denied, the student transferred or changed
@@ -155,8 +172,16 @@ def sync_stem_obligations(session: Session, student: Student, *, actor, source_e
             _reopen(session, obligation, actor=actor)
         elif obligation is None:
             opt = opts.setdefault(duty.opt_id, session.get(OptAuthorization, duty.opt_id))
-            add_obligation(session, student, kind=key[1], due_on=duty.due_on, window_opens_on=duty.opens_on,
-                           description=duty_description(duty), source_event=source_event, opt=opt)  # fmt: skip
+            add_obligation(
+                session,
+                student,
+                kind=key[1],
+                due_on=duty.due_on,
+                window_opens_on=duty.opens_on,
+                description=duty_description(duty),
+                source_event=source_event,
+                opt=opt,
+            )
     for obligation in obligations:
         if obligation.is_open and obligation_key(obligation) not in standing and obligation not in closed:
             closed.append(_close(session, obligation, NO_LONGER_DATED, actor=actor))
@@ -168,10 +193,20 @@ def _reopen(session: Session, obligation: ReportingObligation, *, actor) -> None
     """A duty that stands again (a denial corrected to an approval) reopens its obligation."""
     from portal.services.events import record_event
 
-    record_event(session, actor, "obligation.reopened", student=obligation.student, subject=f"obligation:{obligation.id}",
-                 before={"kind": obligation.kind, "due_on": obligation.due_on, "open": False,
-                         "reason": obligation.closed_reason},
-                 after={"kind": obligation.kind, "due_on": obligation.due_on, "open": True})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "obligation.reopened",
+        student=obligation.student,
+        subject=f"obligation:{obligation.id}",
+        before={
+            "kind": obligation.kind,
+            "due_on": obligation.due_on,
+            "open": False,
+            "reason": obligation.closed_reason,
+        },
+        after={"kind": obligation.kind, "due_on": obligation.due_on, "open": True},
+    )
     obligation.closed_at = obligation.closed_reason = None
 
 
@@ -181,20 +216,37 @@ def _close(session: Session, obligation: ReportingObligation, reason: str, *, ac
 
     obligation.closed_at = utcnow()
     obligation.closed_reason = reason[:300]
-    record_event(session, actor, "obligation.closed", student=obligation.student, subject=f"obligation:{obligation.id}",
-                 before={"kind": obligation.kind, "due_on": obligation.due_on, "open": True},
-                 after={"kind": obligation.kind, "due_on": obligation.due_on, "description": obligation.description,
-                        "open": False, "reason": obligation.closed_reason})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "obligation.closed",
+        student=obligation.student,
+        subject=f"obligation:{obligation.id}",
+        before={"kind": obligation.kind, "due_on": obligation.due_on, "open": True},
+        after={
+            "kind": obligation.kind,
+            "due_on": obligation.due_on,
+            "description": obligation.description,
+            "open": False,
+            "reason": obligation.closed_reason,
+        },
+    )
     return obligation
 
 
-def add_address_change_obligation(session: Session, student: Student, *, told_on: date,
-                                  source_event: Event | None = None) -> ReportingObligation:  # fmt: skip
+def add_address_change_obligation(
+    session: Session, student: Student, *, told_on: date, source_event: Event | None = None
+) -> ReportingObligation:
     """Obligation to record a student's address change in SEVIS within 21 days of being told."""
     return add_obligation(
-        session, student, kind=ObligationKind.ADDRESS_CHANGE, due_on=told_on + timedelta(days=ADDRESS_RECORD_DAYS),
-        window_opens_on=told_on, description="Record the student's new address in SEVIS.", source_event=source_event,
-    )  # fmt: skip
+        session,
+        student,
+        kind=ObligationKind.ADDRESS_CHANGE,
+        due_on=told_on + timedelta(days=ADDRESS_RECORD_DAYS),
+        window_opens_on=told_on,
+        description="Record the student's new address in SEVIS.",
+        source_event=source_event,
+    )
 
 
 def mark_obligations_complete(session: Session, obligations, *, actor) -> list[Event]:
@@ -213,8 +265,10 @@ def mark_obligations_complete(session: Session, obligations, *, actor) -> list[E
     no_longer = [obligation for obligation in obligations if obligation.closed_at is not None]
     if no_longer:
         first = no_longer[0]
-        raise Conflict(f"No longer required, nothing was changed: {first.student.sevis_id} ({first.description}) "
-                       f"closed because {first.closed_reason[0].lower()}{first.closed_reason[1:]} Reload the list.")
+        raise Conflict(
+            f"No longer required, nothing was changed: {first.student.sevis_id} ({first.description}) "
+            f"closed because {first.closed_reason[0].lower()}{first.closed_reason[1:]} Reload the list."
+        )
     done = [obligation for obligation in obligations if obligation.completed_at is not None]
     if done:
         names = ", ".join(f"{o.student.sevis_id} ({o.description})" for o in done[:5])
@@ -224,12 +278,22 @@ def mark_obligations_complete(session: Session, obligations, *, actor) -> list[E
     for obligation in obligations:
         obligation.completed_at = now
         obligation.completed_by_user_id = actor.user_id
-        events.append(record_event(
-            session, actor, "obligation.completed", student=obligation.student, subject=f"obligation:{obligation.id}",
-            before={"kind": obligation.kind, "due_on": obligation.due_on, "completed": False},
-            after={"kind": obligation.kind, "due_on": obligation.due_on, "description": obligation.description,
-                   "completed": True},
-        ))  # fmt: skip
+        events.append(
+            record_event(
+                session,
+                actor,
+                "obligation.completed",
+                student=obligation.student,
+                subject=f"obligation:{obligation.id}",
+                before={"kind": obligation.kind, "due_on": obligation.due_on, "completed": False},
+                after={
+                    "kind": obligation.kind,
+                    "due_on": obligation.due_on,
+                    "description": obligation.description,
+                    "completed": True,
+                },
+            )
+        )
     session.flush()
     return events
 
@@ -283,5 +347,5 @@ def parse_due_filter(due: str | None, before: str | None) -> DueFilter:
             except ValueError:
                 continue
         if day is None or not 2000 <= day.year <= 2100:
-            raise InvalidValue("Enter the \"due before\" date as mm/dd/yyyy, for example 03/31/2026.", field="before")
+            raise InvalidValue('Enter the "due before" date as mm/dd/yyyy, for example 03/31/2026.', field="before")
     return DueFilter(due=due, days=days, before=day)

@@ -16,8 +16,7 @@ from portal.services.validation import clean_email, clean_phone, clean_text
 from portal.services.words import phone_number
 
 FIELDS = ("office_name", "office_email", "office_phone", "office_hours", "office_address")
-MAX_LENGTHS = {"office_name": 200, "office_email": 254, "office_phone": 20, "office_hours": 200,
-               "office_address": 500}  # fmt: skip
+MAX_LENGTHS = {"office_name": 200, "office_email": 254, "office_phone": 20, "office_hours": 200, "office_address": 500}
 
 
 @dataclass(frozen=True)
@@ -50,8 +49,14 @@ def office_contact(school: School | None) -> OfficeContact | None:
     """The school's office contact for the block; None when the school is unknown (the block says a generic line)."""
     if school is None:
         return None
-    return OfficeContact(school_name=school.name, office_name=school.office_name, email=school.office_email,
-                         phone=school.office_phone, hours=school.office_hours, address=school.office_address)  # fmt: skip
+    return OfficeContact(
+        school_name=school.name,
+        office_name=school.office_name,
+        email=school.office_email,
+        phone=school.office_phone,
+        hours=school.office_hours,
+        address=school.office_address,
+    )
 
 
 def _clean(data: dict) -> dict:
@@ -62,15 +67,22 @@ def _clean(data: dict) -> dict:
         except InvalidValue as error:  # clean_phone names the student's field; its message fits this one too
             raise InvalidValue(error.message, field="office_phone") from None
     return {
-        "office_name": clean_text(data.get("office_name"), field="office_name", label="office name",
-                                  max_length=MAX_LENGTHS["office_name"]),
+        "office_name": clean_text(
+            data.get("office_name"), field="office_name", label="office name", max_length=MAX_LENGTHS["office_name"]
+        ),
         "office_email": clean_email(data.get("office_email"), field="office_email", label="office email address"),
         "office_phone": phone or None,
-        "office_hours": clean_text(data.get("office_hours"), field="office_hours", label="office hours",
-                                   max_length=MAX_LENGTHS["office_hours"]),
-        "office_address": clean_text(data.get("office_address"), field="office_address", label="office address",
-                                     max_length=MAX_LENGTHS["office_address"], multiline=True),
-    }  # fmt: skip
+        "office_hours": clean_text(
+            data.get("office_hours"), field="office_hours", label="office hours", max_length=MAX_LENGTHS["office_hours"]
+        ),
+        "office_address": clean_text(
+            data.get("office_address"),
+            field="office_address",
+            label="office address",
+            max_length=MAX_LENGTHS["office_address"],
+            multiline=True,
+        ),
+    }
 
 
 def update_office_contact(session: Session, school: School, data: dict, *, actor: Actor) -> bool:
@@ -86,8 +98,14 @@ def update_office_contact(session: Session, school: School, data: dict, *, actor
         return False
     for name, value in cleaned.items():
         setattr(school, name, value)
-    record_event(session, actor, "school.office_contact_changed", school_id=school.id, subject=f"school:{school.id}",
-                 before={name: before[name] for name in FIELDS if before[name] != cleaned[name]},
-                 after={name: cleaned[name] for name in FIELDS if before[name] != cleaned[name]})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "school.office_contact_changed",
+        school_id=school.id,
+        subject=f"school:{school.id}",
+        before={name: before[name] for name in FIELDS if before[name] != cleaned[name]},
+        after={name: cleaned[name] for name in FIELDS if before[name] != cleaned[name]},
+    )
     session.flush()
     return True

@@ -34,10 +34,17 @@ def _check_principal(actor: Actor, school: School) -> None:
 
 def active_officials(session: Session, school_id: int) -> list[User]:
     """The school's current officials, principal first, then by name."""
-    return list(session.scalars(
-        select(User).where(User.school_id == school_id, User.role.in_((Role.PRINCIPAL_DSO, Role.DSO)),
-                           User.deactivated_at.is_(None))
-        .order_by(User.role.desc(), User.display_name, User.email)))  # fmt: skip
+    return list(
+        session.scalars(
+            select(User)
+            .where(
+                User.school_id == school_id,
+                User.role.in_((Role.PRINCIPAL_DSO, Role.DSO)),
+                User.deactivated_at.is_(None),
+            )
+            .order_by(User.role.desc(), User.display_name, User.email)
+        )
+    )
 
 
 def _name(user: User) -> str:
@@ -46,17 +53,20 @@ def _name(user: User) -> str:
 
 def principal_of(session: Session, school_id: int) -> User | None:
     """The school's active principal DSO, if it has one."""
-    return session.scalar(select(User).where(User.school_id == school_id, User.role == Role.PRINCIPAL_DSO,
-                                             User.deactivated_at.is_(None)))  # fmt: skip
+    return session.scalar(
+        select(User).where(User.school_id == school_id, User.role == Role.PRINCIPAL_DSO, User.deactivated_at.is_(None))
+    )
 
 
 def check_principal_vacancy(session: Session, school: School) -> None:
     """Refuse a second principal DSO: a school has exactly one; the role passes by hand-over, never by adding one."""
     principal = principal_of(session, school.id)
     if principal is not None:
-        raise Conflict(f"{school.name} already has a principal DSO, {_name(principal)} ({principal.email}). A school "
-                       "has exactly one: add the person as a DSO, and the principal hands the role over to them on "
-                       "the Officials page.")  # fmt: skip
+        raise Conflict(
+            f"{school.name} already has a principal DSO, {_name(principal)} ({principal.email}). A school "
+            "has exactly one: add the person as a DSO, and the principal hands the role over to them on "
+            "the Officials page."
+        )
 
 
 INVITATION_TEMPLATE = "official_invitation"
@@ -66,11 +76,21 @@ def _send_invitation(session: Session, official: User, *, invited_by: str, now: 
     """A new 14-day single-use link for ``official`` and the invitation email that carries it."""
     link = issue_link(session, official, LinkPurpose.ACCOUNT_CREATION, now=now)
     school = official.school
-    queue_email(session, template=INVITATION_TEMPLATE, to=official.email, user=official, school_id=school.id,
-                context={"official_name": _name(official), "invited_by": invited_by, "school_name": school.name,
-                         "days_valid": LINK_LIFETIME[LinkPurpose.ACCOUNT_CREATION].days,
-                         "valid_until": long_date(eastern_date(link.expires_at))},
-                link_ref=f"account_link:{link.id}")  # fmt: skip
+    queue_email(
+        session,
+        template=INVITATION_TEMPLATE,
+        to=official.email,
+        user=official,
+        school_id=school.id,
+        context={
+            "official_name": _name(official),
+            "invited_by": invited_by,
+            "school_name": school.name,
+            "days_valid": LINK_LIFETIME[LinkPurpose.ACCOUNT_CREATION].days,
+            "valid_until": long_date(eastern_date(link.expires_at)),
+        },
+        link_ref=f"account_link:{link.id}",
+    )
     return link
 
 
@@ -83,11 +103,17 @@ def appoint_official(session: Session, school: School, *, actor: Actor, email: s
     if not display_name or len(display_name) > 200 or any(ord(ch) < 32 for ch in display_name):
         raise InvalidValue("Enter the official's full name (at most 200 characters).", field="display_name")
     official = session.scalar(select(User).where(User.email == email))
-    revoked = (official is not None and official.school_id == school.id and official.role is Role.DSO
-               and official.deactivated_at is not None and not official.has_finished_account_creation)  # fmt: skip
+    revoked = (
+        official is not None
+        and official.school_id == school.id
+        and official.role is Role.DSO
+        and official.deactivated_at is not None
+        and not official.has_finished_account_creation
+    )
     if official is not None and not revoked:
-        raise Conflict("That email address already has an account. Each official needs an account of their own.",
-                       field="email")  # fmt: skip
+        raise Conflict(
+            "That email address already has an account. Each official needs an account of their own.", field="email"
+        )
     if revoked:
         official.deactivated_at = None
         official.display_name = display_name
@@ -96,9 +122,15 @@ def appoint_official(session: Session, school: School, *, actor: Actor, email: s
         session.add(official)
     session.flush()
     link = _send_invitation(session, official, invited_by=actor.label, now=utcnow())
-    record_event(session, actor, "official.appointed", user=official, school_id=school.id, subject=f"user:{official.id}",
-                 after={"email": email, "display_name": display_name, "role": Role.DSO,
-                        "link_expires_at": link.expires_at})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "official.appointed",
+        user=official,
+        school_id=school.id,
+        subject=f"user:{official.id}",
+        after={"email": email, "display_name": display_name, "role": Role.DSO, "link_expires_at": link.expires_at},
+    )
     return official
 
 
@@ -109,8 +141,10 @@ def _pending_official(official: User, actor: Actor) -> School:
         raise NotFound("No such school official.")
     _check_principal(actor, school)
     if official.has_finished_account_creation:
-        raise Conflict(f"{_name(official)} already set a password, so there is no invitation to change. If they "
-                       "forgot it, they can use \"Forgot your password\" on the sign-in page.")  # fmt: skip
+        raise Conflict(
+            f"{_name(official)} already set a password, so there is no invitation to change. If they "
+            'forgot it, they can use "Forgot your password" on the sign-in page.'
+        )
     return school
 
 
@@ -123,18 +157,27 @@ def resend_invitation(session: Session, official: User, *, actor: Actor) -> Acco
     return reissue_invitation(session, official, actor=actor, now=utcnow())
 
 
-def reissue_invitation(session: Session, official: User, *, actor: Actor, now: datetime,
-                       requested_from: str | None = None) -> AccountLink:  # fmt: skip
+def reissue_invitation(
+    session: Session, official: User, *, actor: Actor, now: datetime, requested_from: str | None = None
+) -> AccountLink:
     """Void the official's open links and email a new invitation (a resend, or a password-reset request from an
     official who never set a password); one event."""
     void_open_links(session, official, now=now)
-    link = _send_invitation(session, official, invited_by=actor.label if requested_from is None else "Your school",
-                            now=now)  # fmt: skip
+    link = _send_invitation(
+        session, official, invited_by=actor.label if requested_from is None else "Your school", now=now
+    )
     after = {"link_expires_at": link.expires_at}
     if requested_from:
         after["requested_from"] = requested_from
-    record_event(session, actor, "official.invitation_resent", user=official, school_id=official.school_id,
-                 subject=f"user:{official.id}", after=after)  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "official.invitation_resent",
+        user=official,
+        school_id=official.school_id,
+        subject=f"user:{official.id}",
+        after=after,
+    )
     session.flush()
     return link
 
@@ -148,9 +191,16 @@ def revoke_invitation(session: Session, official: User, *, actor: Actor) -> User
     now = utcnow()
     voided = void_open_links(session, official, now=now)
     official.deactivated_at = now
-    record_event(session, actor, "official.invitation_revoked", user=official, school_id=official.school_id,
-                 subject=f"user:{official.id}", before={"email": official.email, "role": official.role},
-                 after={"links_voided": voided})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "official.invitation_revoked",
+        user=official,
+        school_id=official.school_id,
+        subject=f"user:{official.id}",
+        before={"email": official.email, "role": official.role},
+        after={"links_voided": voided},
+    )
     session.flush()
     return official
 
@@ -171,10 +221,17 @@ def open_invitations(session: Session, school_id: int, *, now: datetime | None =
     now = now or utcnow()
     rows = session.execute(
         select(User.id, AccountLink.expires_at, AccountLink.used_at, AccountLink.voided_at)
-        .outerjoin(AccountLink, (AccountLink.user_id == User.id) & (AccountLink.purpose == LinkPurpose.ACCOUNT_CREATION))
-        .where(User.school_id == school_id, User.role.in_((Role.DSO, Role.PRINCIPAL_DSO)),
-               User.deactivated_at.is_(None), User.password_hash.is_(None))
-        .order_by(User.id, AccountLink.id)).all()  # fmt: skip
+        .outerjoin(
+            AccountLink, (AccountLink.user_id == User.id) & (AccountLink.purpose == LinkPurpose.ACCOUNT_CREATION)
+        )
+        .where(
+            User.school_id == school_id,
+            User.role.in_((Role.DSO, Role.PRINCIPAL_DSO)),
+            User.deactivated_at.is_(None),
+            User.password_hash.is_(None),
+        )
+        .order_by(User.id, AccountLink.id)
+    ).all()
     invitations: dict[int, Invitation] = {}
     for user_id, expires_at, used_at, voided_at in rows:
         usable = expires_at is not None and used_at is None and voided_at is None and expires_at > now
@@ -190,15 +247,25 @@ def remove_official(session: Session, official: User, *, actor: Actor) -> User:
         raise NotFound("No such school official.")
     _check_principal(actor, school)
     if official.id == actor.user_id or official.role is Role.PRINCIPAL_DSO:
-        raise RuleBroken("The principal DSO cannot be removed. Hand the principal role over to another official "
-                         "first; then they can remove you.")  # fmt: skip
+        raise RuleBroken(
+            "The principal DSO cannot be removed. Hand the principal role over to another official "
+            "first; then they can remove you."
+        )
     if official.deactivated_at is not None:
         raise Conflict(f"{official.display_name or official.email} was already removed.")
     official.deactivated_at = utcnow()
     void_open_links(session, official, now=official.deactivated_at)
     end_all_sessions(session, official, actor=actor, reason="official_removed")
-    record_event(session, actor, "official.removed", user=official, school_id=school.id, subject=f"user:{official.id}",
-                 before={"email": official.email, "role": official.role}, after={"removed": True})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "official.removed",
+        user=official,
+        school_id=school.id,
+        subject=f"user:{official.id}",
+        before={"email": official.email, "role": official.role},
+        after={"removed": True},
+    )
     session.flush()
     return official
 
@@ -214,8 +281,9 @@ def hand_over_principal(session: Session, successor: User, *, actor: Actor) -> U
         raise NotFound("No such school official.")
     _check_principal(actor, school)
     # Row lock on PostgreSQL: a second hand-over by the same principal waits, then finds them no longer principal.
-    role, deactivated_at = session.execute(select(User.role, User.deactivated_at).where(User.id == actor.user_id)
-                                           .with_for_update()).one()  # fmt: skip
+    role, deactivated_at = session.execute(
+        select(User.role, User.deactivated_at).where(User.id == actor.user_id).with_for_update()
+    ).one()
     if role is not Role.PRINCIPAL_DSO or deactivated_at is not None:
         raise Conflict("You are no longer the principal DSO; the role was already handed over.")
     current = session.get(User, actor.user_id)
@@ -228,10 +296,24 @@ def hand_over_principal(session: Session, successor: User, *, actor: Actor) -> U
     session.flush()
     successor.role = Role.PRINCIPAL_DSO
     session.flush()
-    record_event(session, actor, "official.role_changed", user=current, school_id=school.id,
-                 subject=f"user:{current.id}", before={"email": current.email, "role": Role.PRINCIPAL_DSO},
-                 after={"role": Role.DSO, "reason": f"Handed the principal role over to {_name(successor)}."})  # fmt: skip
-    record_event(session, actor, "official.role_changed", user=successor, school_id=school.id,
-                 subject=f"user:{successor.id}", before={"email": successor.email, "role": Role.DSO},
-                 after={"role": Role.PRINCIPAL_DSO, "reason": f"{_name(current)} handed the principal role over."})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "official.role_changed",
+        user=current,
+        school_id=school.id,
+        subject=f"user:{current.id}",
+        before={"email": current.email, "role": Role.PRINCIPAL_DSO},
+        after={"role": Role.DSO, "reason": f"Handed the principal role over to {_name(successor)}."},
+    )
+    record_event(
+        session,
+        actor,
+        "official.role_changed",
+        user=successor,
+        school_id=school.id,
+        subject=f"user:{successor.id}",
+        before={"email": successor.email, "role": Role.DSO},
+        after={"role": Role.PRINCIPAL_DSO, "reason": f"{_name(current)} handed the principal role over."},
+    )
     return successor

@@ -31,10 +31,21 @@ from portal.services.students import (
     normalize_sevis_id,
     open_program_record,
     request_opt,
-)  # fmt: skip
+)
 
-COLUMNS = ("sevis_id", "surname", "given_name", "email", "education_level", "program_start", "program_end", "major",
-           "opt_kind", "opt_start", "opt_end")  # fmt: skip
+COLUMNS = (
+    "sevis_id",
+    "surname",
+    "given_name",
+    "email",
+    "education_level",
+    "program_start",
+    "program_end",
+    "major",
+    "opt_kind",
+    "opt_start",
+    "opt_end",
+)
 REQUIRED = ("sevis_id", "surname", "email", "education_level", "program_start", "program_end")
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024
@@ -59,7 +70,9 @@ def read_csv(data: bytes) -> list[dict]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidValue("The file is not UTF-8. In your spreadsheet choose Save As, CSV UTF-8.", field="file") from None
+        raise InvalidValue(
+            "The file is not UTF-8. In your spreadsheet choose Save As, CSV UTF-8.", field="file"
+        ) from None
     if "\x00" in text:
         raise InvalidValue("The file is not a CSV text file.", field="file")
     try:
@@ -67,8 +80,10 @@ def read_csv(data: bytes) -> list[dict]:
         header = [name.strip().lower() for name in (reader.fieldnames or [])]
         missing = [name for name in REQUIRED if name not in header]
         if missing:
-            raise InvalidValue(f"The first line must name the columns; missing: {', '.join(missing)}. "
-                               f"Columns: {', '.join(COLUMNS)}.", field="file")  # fmt: skip
+            raise InvalidValue(
+                f"The first line must name the columns; missing: {', '.join(missing)}. Columns: {', '.join(COLUMNS)}.",
+                field="file",
+            )
         reader.fieldnames = header
         rows = []
         for row in reader:
@@ -138,11 +153,24 @@ def check_rows(session: Session, school: School, rows: list[dict]) -> list[RowCh
 
 def onboard_row(session: Session, school: School, row: dict, *, actor: Actor) -> Student:
     """Create one student with a program record and, if given, a pending OPT request; refuses what the services refuse."""
-    student = create_student(session, actor, school=school, sevis_id=row["sevis_id"], surname=row["surname"],
-                             given_name=row.get("given_name", ""), email=row["email"])  # fmt: skip
-    program = open_program_record(session, actor, student, education_level=EducationLevel(row["education_level"]),
-                                  start_date=date.fromisoformat(row["program_start"]),
-                                  end_date=date.fromisoformat(row["program_end"]), major=row.get("major", "")[:120])  # fmt: skip
+    student = create_student(
+        session,
+        actor,
+        school=school,
+        sevis_id=row["sevis_id"],
+        surname=row["surname"],
+        given_name=row.get("given_name", ""),
+        email=row["email"],
+    )
+    program = open_program_record(
+        session,
+        actor,
+        student,
+        education_level=EducationLevel(row["education_level"]),
+        start_date=date.fromisoformat(row["program_start"]),
+        end_date=date.fromisoformat(row["program_end"]),
+        major=row.get("major", "")[:120],
+    )
     if row.get("opt_kind"):
         start, end = date.fromisoformat(row["opt_start"]), date.fromisoformat(row["opt_end"])
         check_date_range(start, end)
@@ -213,7 +241,9 @@ def apply_next_rows(session: Session, state: dict, school: School, *, actor: Act
             results.append({"line": index + 2, "sevis_id": row.get("sevis_id"), "result": "created", "message": ""})
         except (DomainError, ValueError, KeyError) as error:
             message = error.message if isinstance(error, DomainError) else str(error)
-            results.append({"line": index + 2, "sevis_id": row.get("sevis_id"), "result": "not created", "message": message})
+            results.append(
+                {"line": index + 2, "sevis_id": row.get("sevis_id"), "result": "not created", "message": message}
+            )
     return {**state, "position": stop, "results": results}
 
 

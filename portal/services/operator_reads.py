@@ -15,7 +15,10 @@ def email_queue(session: Session) -> tuple[dict, list[OutboxEmail]]:
     """How many emails are in each status, and the newest failed ones (two statements)."""
     counts = dict(session.execute(select(OutboxEmail.status, func.count()).group_by(OutboxEmail.status)).all())
     failed = session.scalars(
-        select(OutboxEmail).where(OutboxEmail.status == EmailStatus.FAILED).order_by(OutboxEmail.queued_at.desc()).limit(FAILED_SHOWN)
+        select(OutboxEmail)
+        .where(OutboxEmail.status == EmailStatus.FAILED)
+        .order_by(OutboxEmail.queued_at.desc())
+        .limit(FAILED_SHOWN)
     ).all()
     return counts, list(failed)
 
@@ -23,7 +26,10 @@ def email_queue(session: Session) -> tuple[dict, list[OutboxEmail]]:
 def maintenance_windows(session: Session, *, page: int, per_page: int) -> tuple[list[MaintenanceWindow], bool]:
     """A page of maintenance windows, latest start first, and whether another page follows (one statement)."""
     windows = session.scalars(
-        select(MaintenanceWindow).order_by(MaintenanceWindow.starts_at.desc()).offset((page - 1) * per_page).limit(per_page + 1)
+        select(MaintenanceWindow)
+        .order_by(MaintenanceWindow.starts_at.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page + 1)
     ).all()
     return list(windows[:per_page]), len(windows) > per_page
 

@@ -30,9 +30,15 @@ def _check_may_record(actor: Actor, student: Student) -> None:
 
 
 def _opt_values(opt: OptAuthorization) -> dict:
-    return {"kind": opt.kind, "status": opt.status, "start_date": opt.start_date, "end_date": opt.end_date,
-            "actual_start_date": opt.actual_start_date, "actual_end_date": opt.actual_end_date,
-            "ended_on": opt.ended_on}  # fmt: skip
+    return {
+        "kind": opt.kind,
+        "status": opt.status,
+        "start_date": opt.start_date,
+        "end_date": opt.end_date,
+        "actual_start_date": opt.actual_start_date,
+        "actual_end_date": opt.actual_end_date,
+        "ended_on": opt.ended_on,
+    }
 
 
 def _ead_date(value, *, field: str, what: str) -> date:
@@ -49,8 +55,10 @@ def check_ead_dates(actual_start_date, actual_end_date) -> tuple[date, date]:
     start = _ead_date(actual_start_date, field="actual_start_date", what="from")
     end = _ead_date(actual_end_date, field="actual_end_date", what="to")
     if end < start:
-        raise RuleBroken(f"The EAD cannot end ({end:%m/%d/%Y}) before it starts ({start:%m/%d/%Y}). "
-                         "Check both dates on the card.", field="actual_end_date")  # fmt: skip
+        raise RuleBroken(
+            f"The EAD cannot end ({end:%m/%d/%Y}) before it starts ({start:%m/%d/%Y}). Check both dates on the card.",
+            field="actual_end_date",
+        )
     return start, end
 
 
@@ -67,8 +75,14 @@ def _after_approval(session: Session, opt: OptAuthorization, *, actor: Actor, so
     _create_account_once(session, student, actor=actor)
 
 
-def approve_opt(session: Session, opt: OptAuthorization, *, actor: Actor, actual_start_date: date | None,
-                actual_end_date: date | None) -> OptAuthorization:  # fmt: skip
+def approve_opt(
+    session: Session,
+    opt: OptAuthorization,
+    *,
+    actor: Actor,
+    actual_start_date: date | None,
+    actual_end_date: date | None,
+) -> OptAuthorization:
     """Approve a pending OPT (post-completion or STEM) with its EAD card's validity dates and create the student's
     portal account; refuses one already decided and missing, malformed or inverted EAD dates."""
     student = opt.program_record.student
@@ -81,8 +95,9 @@ def approve_opt(session: Session, opt: OptAuthorization, *, actor: Actor, actual
     # DESIGN rule 16: the requested dates stay as asked; unemployment counts from these.
     opt.actual_start_date, opt.actual_end_date = actual_start_date, actual_end_date
     opt.decided_at = utcnow()
-    event = record_event(session, actor, "opt.approved", student=student, subject=f"opt:{opt.id}",
-                         before=before, after=_opt_values(opt))  # fmt: skip
+    event = record_event(
+        session, actor, "opt.approved", student=student, subject=f"opt:{opt.id}", before=before, after=_opt_values(opt)
+    )
     _after_approval(session, opt, actor=actor, source_event=event)
     session.flush()
     return opt
@@ -101,9 +116,15 @@ def deny_opt(session: Session, opt: OptAuthorization, *, actor: Actor, reason: s
     before = _opt_values(opt)
     opt.status = OptStatus.DENIED
     opt.decided_at = utcnow()
-    record_event(session, actor, "opt.denied", student=student, subject=f"opt:{opt.id}", before=before,
-                 after={**_opt_values(opt), "reason": reason,
-                        "employers_hidden": [employer.id for employer in opt.employers]})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "opt.denied",
+        student=student,
+        subject=f"opt:{opt.id}",
+        before=before,
+        after={**_opt_values(opt), "reason": reason, "employers_hidden": [employer.id for employer in opt.employers]},
+    )
     sync_stem_obligations(session, student, actor=actor)  # rule 15: a denial closes the STEM duties
     return opt
 
@@ -113,9 +134,17 @@ def visible_to_student(opt: OptAuthorization) -> bool:
     return not (opt.kind is OptKind.STEM and opt.status is OptStatus.DENIED)
 
 
-def correct_opt(session: Session, opt: OptAuthorization, *, actor: Actor, status: OptStatus | None = None,
-                start_date: date | None = None, end_date: date | None = None, actual_start_date: date | None = None,
-                actual_end_date: date | None = None) -> OptAuthorization:  # fmt: skip
+def correct_opt(
+    session: Session,
+    opt: OptAuthorization,
+    *,
+    actor: Actor,
+    status: OptStatus | None = None,
+    start_date: date | None = None,
+    end_date: date | None = None,
+    actual_start_date: date | None = None,
+    actual_end_date: date | None = None,
+) -> OptAuthorization:
     """Correct an OPT's status, requested dates or EAD dates; a correction to Approved creates the portal account (rule 1).
 
     An approved OPT must keep both EAD dates (given here or already recorded); a pending or denied one has none, so
@@ -132,8 +161,9 @@ def correct_opt(session: Session, opt: OptAuthorization, *, actor: Actor, status
     else:
         for field, value in (("actual_start_date", actual_start_date), ("actual_end_date", actual_end_date)):
             if value is not None:
-                raise RuleBroken(f"Only an approved OPT has EAD dates: leave them empty for a {new_status.value} OPT.",
-                                 field=field)  # fmt: skip
+                raise RuleBroken(
+                    f"Only an approved OPT has EAD dates: leave them empty for a {new_status.value} OPT.", field=field
+                )
         new_actual = (None, None)
     current = (opt.status, opt.start_date, opt.end_date, opt.actual_start_date, opt.actual_end_date)
     if (new_status, new_start, new_end, *new_actual) == current:
@@ -144,8 +174,9 @@ def correct_opt(session: Session, opt: OptAuthorization, *, actor: Actor, status
     opt.actual_start_date, opt.actual_end_date = new_actual
     if new_status is not OptStatus.PENDING and opt.decided_at is None:
         opt.decided_at = utcnow()
-    event = record_event(session, actor, "opt.corrected", student=student, subject=f"opt:{opt.id}",
-                         before=before, after=_opt_values(opt))  # fmt: skip
+    event = record_event(
+        session, actor, "opt.corrected", student=student, subject=f"opt:{opt.id}", before=before, after=_opt_values(opt)
+    )
     if new_status is OptStatus.APPROVED and not was_approved:
         _after_approval(session, opt, actor=actor, source_event=event)
     sync_stem_obligations(session, student, actor=actor, source_event=event)  # rule 15: denied, ended or re-dated
@@ -157,8 +188,14 @@ def read_only_until(opt: OptAuthorization) -> date:
     return add_months(opt.end_date, READ_ONLY_MONTHS)
 
 
-def complete_record_early(session: Session, program: ProgramRecord, *, actor: Actor,
-                          completed_on: date | None = None, today: date | None = None) -> ProgramRecord:  # fmt: skip
+def complete_record_early(
+    session: Session,
+    program: ProgramRecord,
+    *,
+    actor: Actor,
+    completed_on: date | None = None,
+    today: date | None = None,
+) -> ProgramRecord:
     """Complete an active program record (and end its OPT) before the OPT end date.
 
     Refuses a record that is not active and a completion date in the future. The student keeps
@@ -176,10 +213,20 @@ def complete_record_early(session: Session, program: ProgramRecord, *, actor: Ac
     program.status = ProgramStatus.COMPLETED
     program.completed_on = completed_on
     ended = _end_opts(program, completed_on)
-    record_event(session, actor, "program.completed_early", student=student, subject=f"program:{program.id}",
-                 before=before, after={"status": program.status, "completed_on": completed_on,
-                                       "opts_ended": [opt.id for opt in ended],
-                                       "read_only_until": [read_only_until(opt) for opt in ended]})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "program.completed_early",
+        student=student,
+        subject=f"program:{program.id}",
+        before=before,
+        after={
+            "status": program.status,
+            "completed_on": completed_on,
+            "opts_ended": [opt.id for opt in ended],
+            "read_only_until": [read_only_until(opt) for opt in ended],
+        },
+    )
     sync_stem_obligations(session, student, actor=actor)  # rule 15: an early end closes the STEM duties
     return program
 
@@ -199,9 +246,18 @@ def current_program(student: Student) -> ProgramRecord | None:
     return active[-1] if active else None
 
 
-def transfer_or_change_level(session: Session, student: Student, *, actor: Actor, education_level: EducationLevel,
-                             start_date: date, end_date: date, major: str = "", to_school: School | None = None,
-                             today: date | None = None) -> ProgramRecord:  # fmt: skip
+def transfer_or_change_level(
+    session: Session,
+    student: Student,
+    *,
+    actor: Actor,
+    education_level: EducationLevel,
+    start_date: date,
+    end_date: date,
+    major: str = "",
+    to_school: School | None = None,
+    today: date | None = None,
+) -> ProgramRecord:
     """Open a new program record under the same SEVIS ID and end the current one and its OPT (rule 4).
 
     ``to_school`` set means a transfer out (the record moves to that school); otherwise a change of
@@ -219,16 +275,33 @@ def transfer_or_change_level(session: Session, student: Student, *, actor: Actor
     old.completed_on = old.completed_on or today
     ended = _end_opts(old, today)
     event_type = "program.transferred_out" if transfer else "program.education_level_changed"
-    record_event(session, actor, event_type, student=student, subject=f"program:{old.id}",
-                 before={"status": ProgramStatus.ACTIVE, "school_id": student.school_id,
-                         "education_level": old.education_level},
-                 after={"status": old.status, "school_id": to_school.id if transfer else student.school_id,
-                        "education_level": education_level, "opts_ended": [opt.id for opt in ended]})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        event_type,
+        student=student,
+        subject=f"program:{old.id}",
+        before={"status": ProgramStatus.ACTIVE, "school_id": student.school_id, "education_level": old.education_level},
+        after={
+            "status": old.status,
+            "school_id": to_school.id if transfer else student.school_id,
+            "education_level": education_level,
+            "opts_ended": [opt.id for opt in ended],
+        },
+    )
     if transfer:
         student.school_id = to_school.id
         student.school = to_school
-    new = open_program_record(session, actor, student, education_level=education_level, start_date=start_date,
-                              end_date=end_date, major=major, school=to_school if transfer else None)  # fmt: skip
+    new = open_program_record(
+        session,
+        actor,
+        student,
+        education_level=education_level,
+        start_date=start_date,
+        end_date=end_date,
+        major=major,
+        school=to_school if transfer else None,
+    )
     add_participation_validation(session, new)
     sync_stem_obligations(session, student, actor=actor)  # rule 15: a transfer or change of level closes them
     return new
@@ -248,13 +321,29 @@ def change_email_of_record(session: Session, student: Student, *, actor: Actor, 
     student.email = new_email
     if user is not None:
         user.email = new_email
-    record_event(session, actor, "student.email_changed", student=student, subject=f"student:{student.id}",
-                 before={"email": old_email}, after={"email": new_email})  # fmt: skip
-    context = {"student_name": student.full_name, "old_email": old_email, "new_email": new_email,
-               "changed_on": long_date(today_eastern())}
+    record_event(
+        session,
+        actor,
+        "student.email_changed",
+        student=student,
+        subject=f"student:{student.id}",
+        before={"email": old_email},
+        after={"email": new_email},
+    )
+    context = {
+        "student_name": student.full_name,
+        "old_email": old_email,
+        "new_email": new_email,
+        "changed_on": long_date(today_eastern()),
+    }
     for address, to_old in ((old_email, True), (new_email, False)):
-        queue_email(session, template="email_changed", to=address, context={**context, "to_old_address": to_old},
-                    student=student)  # fmt: skip
+        queue_email(
+            session,
+            template="email_changed",
+            to=address,
+            context={**context, "to_old_address": to_old},
+            student=student,
+        )
     session.flush()
     return student
 

@@ -25,17 +25,24 @@ from portal.services.throttling import clear_lock
 
 def _previous_hashes(session: Session, user: User) -> list[str]:
     history = session.scalars(
-        select(PasswordHistory.password_hash).where(PasswordHistory.user_id == user.id)
-        .order_by(PasswordHistory.id.desc()).limit(HISTORY_DEPTH - 1)
-    ).all()  # fmt: skip
+        select(PasswordHistory.password_hash)
+        .where(PasswordHistory.user_id == user.id)
+        .order_by(PasswordHistory.id.desc())
+        .limit(HISTORY_DEPTH - 1)
+    ).all()
     return ([user.password_hash] if user.password_hash else []) + list(history)
 
 
 def check_password_for(session: Session, user: User, password: str) -> str:
     """Normalize and check a new password for ``user``; returns it ready to hash."""
     password = normalize_password(password or "")
-    check_new_password(password, sevis_id=user.student.sevis_id if user.student else None, email=user.email,
-                       site_name=current_app.config["SITE_NAME"], previous_hashes=_previous_hashes(session, user))  # fmt: skip
+    check_new_password(
+        password,
+        sevis_id=user.student.sevis_id if user.student else None,
+        email=user.email,
+        site_name=current_app.config["SITE_NAME"],
+        previous_hashes=_previous_hashes(session, user),
+    )
     return password
 
 
@@ -48,8 +55,15 @@ def _set_password(session: Session, user: User, password: str, *, now: datetime)
 
 
 def _notify_password_changed(session: Session, user: User) -> None:
-    queue_email(session, template="password_changed", to=user.email, student=user.student, user=user,
-                school_id=user.school_id, context={"name": user.display_name or user.email})  # fmt: skip
+    queue_email(
+        session,
+        template="password_changed",
+        to=user.email,
+        student=user.student,
+        user=user,
+        school_id=user.school_id,
+        context={"name": user.display_name or user.email},
+    )
 
 
 def set_password_from_link(session: Session, link: AccountLink, password: str) -> Actor:
@@ -95,4 +109,3 @@ def change_password(session: Session, user: User, *, current_password: str, new_
     end_all_sessions(session, user, actor=actor, reason="password_changed", keep=keep)
     _notify_password_changed(session, user)
     session.flush()
-

@@ -31,10 +31,14 @@ def check_new_password(
     if password is None or password == "":
         raise InvalidValue("Enter a password.", field="password")
     if any(unicodedata.category(char) == "Cc" for char in password):
-        raise InvalidValue("The password cannot contain control characters such as tabs or line breaks.", field="password")
+        raise InvalidValue(
+            "The password cannot contain control characters such as tabs or line breaks.", field="password"
+        )
     length = len(password)
     if length < MIN_LENGTH:
-        raise InvalidValue(f"Use at least {MIN_LENGTH} characters. A few unrelated words make a good password.", field="password")
+        raise InvalidValue(
+            f"Use at least {MIN_LENGTH} characters. A few unrelated words make a good password.", field="password"
+        )
     if length > MAX_LENGTH:
         raise InvalidValue(f"Use at most {MAX_LENGTH} characters.", field="password")
     folded = password.casefold()
@@ -52,7 +56,8 @@ def check_new_password(
     for previous in previous_hashes:
         if verify_password(previous, password):
             raise InvalidValue(
-                f"You used this password before. Choose one that is not among your last {HISTORY_DEPTH}.", field="password"
+                f"You used this password before. Choose one that is not among your last {HISTORY_DEPTH}.",
+                field="password",
             )
 
 
@@ -62,4 +67,6 @@ def _refuse_common(password: str) -> None:
     if result["score"] >= MIN_STRENGTH:
         return
     warning = result["feedback"].get("warning") or "This password is too easy to guess."
-    raise InvalidValue(f"{warning} Choose a less common password: three or four unrelated words work well.", field="password")
+    raise InvalidValue(
+        f"{warning} Choose a less common password: three or four unrelated words work well.", field="password"
+    )

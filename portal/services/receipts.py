@@ -36,8 +36,9 @@ def changed_line(label: str, before, after) -> str:
     return f"{label}: {show(before)} → {show(after)}"
 
 
-def queue_report_receipt(session: Session, student: Student, changes: list[str], *, about: str, actor: Actor,
-                         today: date | None = None) -> None:  # fmt: skip
+def queue_report_receipt(
+    session: Session, student: Student, changes: list[str], *, about: str, actor: Actor, today: date | None = None
+) -> None:
     """Email the student what they just reported; nothing when a DSO, support or the data feed made the change.
 
     ``about`` finishes the subject "We received your ..." ("new employer: Acme Corp", "phone number change"), so
@@ -46,6 +47,15 @@ def queue_report_receipt(session: Session, student: Student, changes: list[str],
     if not actor.is_student or not changes:
         return
     today = today or today_eastern()
-    queue_email(session, template="report_receipt", to=student.email, student=student,
-                context={"student_name": student.full_name, "reported_on": show(today), "changes": changes,
-                         "about": show(about)})  # fmt: skip
+    queue_email(
+        session,
+        template="report_receipt",
+        to=student.email,
+        student=student,
+        context={
+            "student_name": student.full_name,
+            "reported_on": show(today),
+            "changes": changes,
+            "about": show(about),
+        },
+    )

@@ -39,10 +39,14 @@ def record_reset_request(session: Session, email: str | None) -> PasswordResetRe
 
 
 def _emailed_recently(session: Session, email: str, now: datetime) -> bool:
-    return session.scalar(
-        select(PasswordResetRequest.id).where(PasswordResetRequest.email == email,
-                                              PasswordResetRequest.answered_at > now - RESEND_AFTER).limit(1)
-    ) is not None  # fmt: skip
+    return (
+        session.scalar(
+            select(PasswordResetRequest.id)
+            .where(PasswordResetRequest.email == email, PasswordResetRequest.answered_at > now - RESEND_AFTER)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _answer(session: Session, address: str, now: datetime) -> bool:
@@ -54,8 +58,12 @@ def answer_reset_requests(session: Session, *, limit: int = 20, now: datetime | 
     """Answer up to ``limit`` waiting requests, oldest first, and forget those that no longer hold back a repeat;
     returns how many it took. On PostgreSQL several workers never take the same request."""
     now = now or utcnow()
-    query = (select(PasswordResetRequest).where(PasswordResetRequest.answered_at.is_(None))
-             .order_by(PasswordResetRequest.id).limit(limit))  # fmt: skip
+    query = (
+        select(PasswordResetRequest)
+        .where(PasswordResetRequest.answered_at.is_(None))
+        .order_by(PasswordResetRequest.id)
+        .limit(limit)
+    )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     waiting = list(session.scalars(query))
@@ -87,9 +95,14 @@ def _user_by_email(session: Session, email: str | None) -> User | None:
 
 
 def _recent_link(session: Session, user: User, *, now: datetime) -> bool:
-    return session.scalar(
-        select(AccountLink.id).where(AccountLink.user_id == user.id, AccountLink.created_at > now - RESEND_AFTER).limit(1)
-    ) is not None  # fmt: skip
+    return (
+        session.scalar(
+            select(AccountLink.id)
+            .where(AccountLink.user_id == user.id, AccountLink.created_at > now - RESEND_AFTER)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def answer_password_reset(session: Session, email: str, *, now: datetime | None = None) -> bool:
@@ -113,16 +126,36 @@ def answer_password_reset(session: Session, email: str, *, now: datetime | None 
         # No password yet: the way forward is the account-creation link, so send a fresh one.
         void_open_links(session, user, now=now)
         link = send_creation_link(session, user, user.student, template="account_creation", now=now)
-        record_event(session, actor, "account.link_resent", student=user.student, user=user, subject=f"user:{user.id}",
-                     after={"link_expires_at": link.expires_at, "requested_from": "password_reset"})  # fmt: skip
+        record_event(
+            session,
+            actor,
+            "account.link_resent",
+            student=user.student,
+            user=user,
+            subject=f"user:{user.id}",
+            after={"link_expires_at": link.expires_at, "requested_from": "password_reset"},
+        )
         return True
     void_open_links(session, user, now=now, purposes=(LinkPurpose.PASSWORD_RESET,))
     link = issue_link(session, user, LinkPurpose.PASSWORD_RESET, now=now)
-    queue_email(session, template="password_reset", to=user.email, student=user.student, user=user,
-                school_id=user.school_id, context={"name": user.display_name or user.email, "minutes_valid": 30},
-                link_ref=f"account_link:{link.id}")  # fmt: skip
-    record_event(session, actor, "password.reset_requested", student=user.student, user=user, subject=f"user:{user.id}",
-                 after={"link_expires_at": link.expires_at})  # fmt: skip
+    queue_email(
+        session,
+        template="password_reset",
+        to=user.email,
+        student=user.student,
+        user=user,
+        school_id=user.school_id,
+        context={"name": user.display_name or user.email, "minutes_valid": 30},
+        link_ref=f"account_link:{link.id}",
+    )
+    record_event(
+        session,
+        actor,
+        "password.reset_requested",
+        student=user.student,
+        user=user,
+        subject=f"user:{user.id}",
+        after={"link_expires_at": link.expires_at},
+    )
     session.flush()
     return True
-

@@ -38,8 +38,15 @@ def record_to_save(session: Session, access: StudentAccess) -> RecordToSave:
     )  # the physical address first
     count = session.scalar(select(func.count()).select_from(Event).where(Event.student_id == student.id)) or 0
     events = session.scalars(
-        select(Event).where(Event.student_id == student.id).order_by(Event.occurred_at.desc(), Event.id.desc())
+        select(Event)
+        .where(Event.student_id == student.id)
+        .order_by(Event.occurred_at.desc(), Event.id.desc())
         .execution_options(yield_per=EVENT_BATCH)
-    )  # fmt: skip
-    return RecordToSave(access=access, employers=visible_employers(session, access), addresses=addresses,
-                        event_count=count, events=iter(events))  # fmt: skip
+    )
+    return RecordToSave(
+        access=access,
+        employers=visible_employers(session, access),
+        addresses=addresses,
+        event_count=count,
+        events=iter(events),
+    )

@@ -29,12 +29,19 @@ def idle_timeout_for(user: User) -> timedelta:
     return IDLE_TIMEOUT.get(user.role, OFFICIAL_IDLE_TIMEOUT)
 
 
-def start_session(session: Session, user: User, *, user_agent: str = "", now: datetime | None = None) -> tuple[UserSession, str]:
+def start_session(
+    session: Session, user: User, *, user_agent: str = "", now: datetime | None = None
+) -> tuple[UserSession, str]:
     """Open a new session for ``user`` and return it with the random token for the cookie."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
-    row = UserSession(token_hash=hash_session_token(token), user_id=user.id, created_at=now, last_seen_at=now,
-                      user_agent=(user_agent or "")[:255])  # fmt: skip
+    row = UserSession(
+        token_hash=hash_session_token(token),
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        user_agent=(user_agent or "")[:255],
+    )
     session.add(row)
     session.flush()
     return row, token
@@ -94,7 +101,9 @@ def end_session(session: Session, row: UserSession, *, reason: str = "signed_out
         session.flush()
 
 
-def end_all_sessions(session: Session, user: User, *, actor: Actor, reason: str, keep: UserSession | None = None) -> int:
+def end_all_sessions(
+    session: Session, user: User, *, actor: Actor, reason: str, keep: UserSession | None = None
+) -> int:
     """End every open session of ``user`` except ``keep``; one event when any was open. Refuses nothing."""
     now = utcnow()
     query = select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
@@ -104,7 +113,14 @@ def end_all_sessions(session: Session, user: User, *, actor: Actor, reason: str,
     for row in rows:
         _end(row, now, reason)
     if rows:
-        record_event(session, actor, "sessions.ended", student=user.student, user=user,
-                     after={"sessions": len(rows), "reason": reason}, subject=f"user:{user.id}")  # fmt: skip
+        record_event(
+            session,
+            actor,
+            "sessions.ended",
+            student=user.student,
+            user=user,
+            after={"sessions": len(rows), "reason": reason},
+            subject=f"user:{user.id}",
+        )
     session.flush()
     return len(rows)

@@ -27,7 +27,9 @@ from portal.services.throttling import (
 @dataclass(frozen=True)
 class SignInResult:
     user: User | None
-    closed: ClosedAccount | None = None  # a student whose portal access has closed (rule 5): the right password, no entry
+    closed: ClosedAccount | None = (
+        None  # a student whose portal access has closed (rule 5): the right password, no entry
+    )
 
 
 _DUMMY_HASH: dict[str, str] = {}
@@ -48,8 +50,9 @@ def _possible_address(address: str) -> str:
     return address
 
 
-def sign_in_with_password(session: Session, email: str, password: str, *, client: str | None = None,
-                          now: datetime | None = None) -> SignInResult:  # fmt: skip
+def sign_in_with_password(
+    session: Session, email: str, password: str, *, client: str | None = None, now: datetime | None = None
+) -> SignInResult:
     """Check an email and password; one answer and the same work for every address (DESIGN rule 18, issue 14).
 
     Known or not, paused or not: the same statements, one password verification (a throwaway hash when there
@@ -65,18 +68,25 @@ def sign_in_with_password(session: Session, email: str, password: str, *, client
     paused = pauses.address or (pauses.client and not passes_client_pause(user, now))
     right = verify_password(user.password_hash if usable and not paused else _dummy_hash(), password)
     if not (usable and right) or paused:
-        record_failed_attempt(session, address=address, client=client, user=user,
-                              reason="paused" if paused else "wrong_password", now=now)  # fmt: skip
+        record_failed_attempt(
+            session, address=address, client=client, user=user, reason="paused" if paused else "wrong_password", now=now
+        )
         return SignInResult(None)
     # Only after the right password: a wrong one never learns that the account is closed.
     closed = closed_account_for(session, user.student) if user.role is Role.STUDENT else None
     if closed is not None:
-        record_event(session, Actor.for_user(user), "sign_in.refused", student=user.student, user=user,
-                     subject=f"user:{user.id}", after={"reason": "access_closed"})  # fmt: skip
+        record_event(
+            session,
+            Actor.for_user(user),
+            "sign_in.refused",
+            student=user.student,
+            user=user,
+            subject=f"user:{user.id}",
+            after={"reason": "access_closed"},
+        )
         session.flush()
         return SignInResult(None, closed=closed)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     record_successful_sign_in(session, user, now=now)
     return SignInResult(user)
-

@@ -66,8 +66,10 @@ class SiteState:
 
     def announced_window(self, now: datetime) -> WindowTimes | None:
         """The next window that starts within 48 hours of ``now`` (or is in force), for the banner."""
-        return next((window for window in self.windows
-                     if window.ends_at > now and window.starts_at <= now + ANNOUNCE_BEFORE), None)  # fmt: skip
+        return next(
+            (window for window in self.windows if window.ends_at > now and window.starts_at <= now + ANNOUNCE_BEFORE),
+            None,
+        )
 
 
 _states: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> SiteState

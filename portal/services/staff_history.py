@@ -71,12 +71,27 @@ def student_history(session: Session, student_id: int, history_filter: HistoryFi
         conditions.append(Event.occurred_at < start_of_day_utc(history_filter.until + timedelta(days=1)))
     # Every type the student has (the filter's choices) with how many of each the filter keeps: one pass.
     matching = func.count().filter(and_(*conditions)) if conditions else func.count()
-    by_type = session.execute(select(Event.event_type, matching).where(Event.student_id == student_id)
-                              .group_by(Event.event_type).order_by(Event.event_type)).all()  # fmt: skip
+    by_type = session.execute(
+        select(Event.event_type, matching)
+        .where(Event.student_id == student_id)
+        .group_by(Event.event_type)
+        .order_by(Event.event_type)
+    ).all()
     # Plain rows: the panel only reads their columns.
     events = session.execute(
-        select(Event.id, Event.occurred_at, Event.event_type, Event.actor_kind, Event.actor_label, Event.reported_late,
-               Event.before, Event.after)
-        .where(Event.student_id == student_id, *conditions).order_by(Event.occurred_at.desc(), Event.id.desc())
-        .limit(PER_PAGE).offset((history_filter.page - 1) * PER_PAGE)).all()  # fmt: skip
+        select(
+            Event.id,
+            Event.occurred_at,
+            Event.event_type,
+            Event.actor_kind,
+            Event.actor_label,
+            Event.reported_late,
+            Event.before,
+            Event.after,
+        )
+        .where(Event.student_id == student_id, *conditions)
+        .order_by(Event.occurred_at.desc(), Event.id.desc())
+        .limit(PER_PAGE)
+        .offset((history_filter.page - 1) * PER_PAGE)
+    ).all()
     return events, sum(count for _type, count in by_type), [event_type for event_type, _count in by_type]

@@ -31,7 +31,7 @@ from portal.services.obligations import (
     obligation_key,
     stem_obligations,
     sync_stem_obligations,
-)  # fmt: skip
+)
 from portal.services.timeline import Duty, DutyKind, DutyState, Timeline
 from portal.services.uploads import PDF_MAX_BYTES, check_pdf, read_limited, safe_filename, store_bytes
 from portal.services.validation import clean_text
@@ -58,8 +58,11 @@ class DutyWithObligation:
     @property
     def needs_student(self) -> bool:
         """Open on the timeline and still waiting for the student (not submitted, recorded or closed)."""
-        return (self.duty.state in (DutyState.OPEN, DutyState.OVERDUE) and not self.submitted
-                and (self.obligation is None or self.obligation.is_open))  # fmt: skip
+        return (
+            self.duty.state in (DutyState.OPEN, DutyState.OVERDUE)
+            and not self.submitted
+            and (self.obligation is None or self.obligation.is_open)
+        )
 
 
 def duties_with_obligations(session: Session, student: Student, timeline: Timeline) -> list[DutyWithObligation]:
@@ -75,8 +78,9 @@ def duties_with_obligations(session: Session, student: Student, timeline: Timeli
 
 def details_to_confirm(session: Session, student: Student, timeline: Timeline) -> dict:
     """The name, physical address, employer and employment status the student is asked to confirm (rule 15)."""
-    address = session.scalar(select(Address).where(Address.student_id == student.id,
-                                                   Address.kind == AddressKind.PHYSICAL))  # fmt: skip
+    address = session.scalar(
+        select(Address).where(Address.student_id == student.id, Address.kind == AddressKind.PHYSICAL)
+    )
     job = timeline.current_employer
     if job is None:
         employer, status = None, "Not employed: no current employer reported"
@@ -90,15 +94,26 @@ def details_to_confirm(session: Session, student: Student, timeline: Timeline) -
             status += " (returned by the school: correct and resubmit it)"
     return {
         "name": student.full_name,
-        "physical_address": (", ".join(part for part in (address.line1, address.line2, address.city) if part)
-                             + f", {address.state} {address.postal_code}") if address is not None else None,
+        "physical_address": (
+            ", ".join(part for part in (address.line1, address.line2, address.city) if part)
+            + f", {address.state} {address.postal_code}"
+        )
+        if address is not None
+        else None,
         "employer": employer,
         "employment_status": status,
-    }  # fmt: skip
+    }
 
 
-def confirm_stem_details(session: Session, student: Student, *, actor: Actor, details_correct: bool,
-                         changes: str = "", today: date | None = None) -> list[ReportingObligation]:  # fmt: skip
+def confirm_stem_details(
+    session: Session,
+    student: Student,
+    *,
+    actor: Actor,
+    details_correct: bool,
+    changes: str = "",
+    today: date | None = None,
+) -> list[ReportingObligation]:
     """The student confirms their details, or says what changed, for each open confirmation duty (rule 15).
 
     What was shown and what they said land on the school's obligation, with an event. Refuses when no
@@ -111,43 +126,72 @@ def confirm_stem_details(session: Session, student: Student, *, actor: Actor, de
     require_actor_may_change(session, student, actor, what="details", today=today)
     changes = clean_text(changes, field="changes", label="what changed", max_length=CHANGES_MAX, multiline=True) or ""
     if not details_correct and not changes:
-        raise RuleBroken("Tell your school what changed: your name, address, employer or employment status.",
-                         field="changes")  # fmt: skip
+        raise RuleBroken(
+            "Tell your school what changed: your name, address, employer or employment status.", field="changes"
+        )
     sync_stem_obligations(session, student, actor=actor, today=today)
     timeline = student_timeline(session, student, today)
-    waiting = [item for item in duties_with_obligations(session, student, timeline)
-               if item.duty.kind is DutyKind.STEM_CONFIRMATION and item.duty.state in (DutyState.OPEN, DutyState.OVERDUE)
-               and item.obligation is not None and item.obligation.is_open]  # fmt: skip
+    waiting = [
+        item
+        for item in duties_with_obligations(session, student, timeline)
+        if item.duty.kind is DutyKind.STEM_CONFIRMATION
+        and item.duty.state in (DutyState.OPEN, DutyState.OVERDUE)
+        and item.obligation is not None
+        and item.obligation.is_open
+    ]
     if not waiting:
         raise Conflict(_nothing_open(timeline))
-    submission = {**details_to_confirm(session, student, timeline), "details_correct": bool(details_correct),
-                  "changes": changes, "submitted_on": timeline.today.isoformat()}  # fmt: skip
+    submission = {
+        **details_to_confirm(session, student, timeline),
+        "details_correct": bool(details_correct),
+        "changes": changes,
+        "submitted_on": timeline.today.isoformat(),
+    }
     now = utcnow()
     for item in waiting:
         obligation = item.obligation
         before = obligation.submission
         obligation.submission, obligation.submitted_at = submission, now
-        record_event(session, actor, "stem.details_confirmed", student=student, subject=f"obligation:{obligation.id}",
-                     before=before, after={**submission, "due_on": obligation.due_on})  # fmt: skip
+        record_event(
+            session,
+            actor,
+            "stem.details_confirmed",
+            student=student,
+            subject=f"obligation:{obligation.id}",
+            before=before,
+            after={**submission, "due_on": obligation.due_on},
+        )
     session.flush()
     return [item.obligation for item in waiting]
 
 
 def _nothing_open(timeline: Timeline) -> str:
-    upcoming = [duty for duty in timeline.duties
-                if duty.kind is DutyKind.STEM_CONFIRMATION and duty.state is DutyState.UPCOMING]  # fmt: skip
+    upcoming = [
+        duty for duty in timeline.duties if duty.kind is DutyKind.STEM_CONFIRMATION and duty.state is DutyState.UPCOMING
+    ]
     if upcoming:
-        return (f"There is nothing to confirm now. Your next confirmation opens on {long_date(upcoming[0].opens_on)} "
-                f"and is due by {long_date(upcoming[0].due_on)}.")  # fmt: skip
+        return (
+            f"There is nothing to confirm now. Your next confirmation opens on {long_date(upcoming[0].opens_on)} "
+            f"and is due by {long_date(upcoming[0].due_on)}."
+        )
     return "There is nothing to confirm now: you have no open STEM OPT confirmation."
 
 
 # --- Form I-983 evaluations --------------------------------------------------------------------
 
 
-def upload_i983_evaluation(session: Session, student: Student, opt: OptAuthorization | None, evaluation: DutyKind,
-                           stream, filename: str | None, *, actor: Actor, upload_dir: str,
-                           today: date | None = None) -> Document:  # fmt: skip
+def upload_i983_evaluation(
+    session: Session,
+    student: Student,
+    opt: OptAuthorization | None,
+    evaluation: DutyKind,
+    stream,
+    filename: str | None,
+    *,
+    actor: Actor,
+    upload_dir: str,
+    today: date | None = None,
+) -> Document:
     """Store the 12-month or final Form I-983 evaluation (a PDF) on its obligation.
 
     Refuses an OPT that is not an approved STEM OPT (on the "evaluation" field), an evaluation no longer
@@ -159,14 +203,23 @@ def upload_i983_evaluation(session: Session, student: Student, opt: OptAuthoriza
     if evaluation not in EVALUATION_LABELS:
         raise RuleBroken("Choose the 12-month or the final evaluation.", field="evaluation")
     if opt is None or opt.kind is not OptKind.STEM or opt.status is not OptStatus.APPROVED:
-        raise RuleBroken("Form I-983 evaluations are for an approved STEM OPT extension, and your OPT is not one. "
-                         "Nothing was uploaded.", field="evaluation")  # fmt: skip
+        raise RuleBroken(
+            "Form I-983 evaluations are for an approved STEM OPT extension, and your OPT is not one. "
+            "Nothing was uploaded.",
+            field="evaluation",
+        )
     if opt.program_record.student_id != student.id:
         raise NotAllowed("You can upload evaluations only for your own OPT.")
     sync_stem_obligations(session, student, actor=actor, today=today)
     timeline = student_timeline(session, student, today)
-    item = next((item for item in duties_with_obligations(session, student, timeline)
-                 if item.duty.opt_id == opt.id and item.duty.kind is evaluation), None)  # fmt: skip
+    item = next(
+        (
+            item
+            for item in duties_with_obligations(session, student, timeline)
+            if item.duty.opt_id == opt.id and item.duty.kind is evaluation
+        ),
+        None,
+    )
     label = EVALUATION_LABELS[evaluation]
     if item is None or item.obligation is None:
         raise RuleBroken(f"Your STEM OPT has no {label} to upload.", field="evaluation")
@@ -179,17 +232,35 @@ def upload_i983_evaluation(session: Session, student: Student, opt: OptAuthoriza
     check_pdf(data, field="file", label=label)
     stored_name, digest = store_bytes(upload_dir, data)
     document = Document(
-        student_id=student.id, kind=DocumentKind.I983_EVALUATION, obligation_id=obligation.id,
-        original_filename=safe_filename(filename, "form-i983-evaluation.pdf"), stored_name=stored_name,
-        content_type="application/pdf", size_bytes=len(data), sha256=digest, uploaded_by_user_id=actor.user_id,
-    )  # fmt: skip
+        student_id=student.id,
+        kind=DocumentKind.I983_EVALUATION,
+        obligation_id=obligation.id,
+        original_filename=safe_filename(filename, "form-i983-evaluation.pdf"),
+        stored_name=stored_name,
+        content_type="application/pdf",
+        size_bytes=len(data),
+        sha256=digest,
+        uploaded_by_user_id=actor.user_id,
+    )
     session.add(document)
     session.flush()
     obligation.submitted_at = utcnow()
     obligation.submission = {"evaluation": label, "document_id": document.id, "filename": document.original_filename}
-    record_event(session, actor, "document.evaluation_uploaded", student=student, subject=f"document:{document.id}",
-                 after={"kind": label, "filename": document.original_filename, "size_bytes": len(data),
-                        "sha256": digest, "obligation_id": obligation.id, "due_on": obligation.due_on})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "document.evaluation_uploaded",
+        student=student,
+        subject=f"document:{document.id}",
+        after={
+            "kind": label,
+            "filename": document.original_filename,
+            "size_bytes": len(data),
+            "sha256": digest,
+            "obligation_id": obligation.id,
+            "due_on": obligation.due_on,
+        },
+    )
     return document
 
 
@@ -199,8 +270,11 @@ def evaluation_documents(session: Session, obligation_ids) -> dict[int, list[Doc
     found: dict[int, list[Document]] = {obligation_id: [] for obligation_id in ids}
     if not ids:
         return found
-    for document in session.scalars(select(Document).where(Document.obligation_id.in_(ids), Document.deleted_at.is_(None))
-                                    .order_by(Document.uploaded_at.desc(), Document.id.desc())):  # fmt: skip
+    for document in session.scalars(
+        select(Document)
+        .where(Document.obligation_id.in_(ids), Document.deleted_at.is_(None))
+        .order_by(Document.uploaded_at.desc(), Document.id.desc())
+    ):
         found[document.obligation_id].append(document)
     return found
 
@@ -209,9 +283,10 @@ def review_evaluation(session: Session, obligation: ReportingObligation, *, acto
     """The DSO marks an uploaded evaluation reviewed, which completes its obligation; refuses one not uploaded yet."""
     if obligation.kind not in EVALUATION_KINDS:
         raise RuleBroken("Only a Form I-983 evaluation is marked reviewed here.")
-    if actor.is_school_official and obligation.school_id == actor.school_id and not evaluation_documents(
-        session, [obligation.id]
-    )[obligation.id]:
+    if (
+        actor.is_school_official
+        and obligation.school_id == actor.school_id
+        and not evaluation_documents(session, [obligation.id])[obligation.id]
+    ):
         raise RuleBroken("The student has not uploaded this evaluation yet; there is nothing to review.")
     mark_obligations_complete(session, [obligation], actor=actor)
-

@@ -41,14 +41,22 @@ def review_stem_employer(
     before = {"id": employer.id, "name": employer.name, "review_status": employer.review_status}
     employer.review_status = EmployerReview.ACCEPTED if accept else EmployerReview.RETURNED
     session.flush()
-    record_event(session, actor, "employer.reviewed", student=employer.student, change_kind=ChangeKind.EMPLOYER,
-                 subject=f"employer:{employer.id}", before=before,
-                 after={"id": employer.id, "name": employer.name, "review_status": employer.review_status, "note": note})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "employer.reviewed",
+        student=employer.student,
+        change_kind=ChangeKind.EMPLOYER,
+        subject=f"employer:{employer.id}",
+        before=before,
+        after={"id": employer.id, "name": employer.name, "review_status": employer.review_status, "note": note},
+    )
     return employer
 
 
-def resubmit_stem_employer(session: Session, employer: Employer, data: dict, *, actor: Actor, expected_version: int,
-                           today: date | None = None) -> Employer:  # fmt: skip
+def resubmit_stem_employer(
+    session: Session, employer: Employer, data: dict, *, actor: Actor, expected_version: int, today: date | None = None
+) -> Employer:
     """Correct a STEM employer the school returned (any field, the locked ones too) and send it back with its Form I-983.
 
     It waits for the school's review again and counts as employment only once accepted (rule 16). Refuses an
@@ -63,9 +71,12 @@ def resubmit_stem_employer(session: Session, employer: Employer, data: dict, *, 
     opt = opt_for_start(access, values["start_date"])
     if opt.kind is not OptKind.STEM:
         stem = access.stem_opt
-        raise RuleBroken(f"A STEM employer starts on or after your STEM OPT starts, on {long_date(stem.start_date)}."
-                         if stem is not None else "You have no STEM OPT to report this employer under.",
-                         field="start_date")  # fmt: skip
+        raise RuleBroken(
+            f"A STEM employer starts on or after your STEM OPT starts, on {long_date(stem.start_date)}."
+            if stem is not None
+            else "You have no STEM OPT to report this employer under.",
+            field="start_date",
+        )
     require_type_allowed_on(opt, values["employment_type"])
     document = data.get("i983_document")
     if not is_i983_of(document, employer.student_id):
@@ -82,14 +93,32 @@ def resubmit_stem_employer(session: Session, employer: Employer, data: dict, *, 
     session.flush()
     document.employer_id = employer.id
     after = employer.snapshot()
-    record_event(session, actor, "employer.resubmitted", student=employer.student, change_kind=ChangeKind.EMPLOYER,
-                 subject=f"employer:{employer.id}",
-                 before={"id": employer.id, "name": before["name"], "review_status": before["review_status"],
-                         **{name: before[name] for name in changed}},
-                 after={"id": employer.id, "name": after["name"], "review_status": after["review_status"],
-                        "i983_document_id": document.id, **{name: after[name] for name in changed}})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "employer.resubmitted",
+        student=employer.student,
+        change_kind=ChangeKind.EMPLOYER,
+        subject=f"employer:{employer.id}",
+        before={
+            "id": employer.id,
+            "name": before["name"],
+            "review_status": before["review_status"],
+            **{name: before[name] for name in changed},
+        },
+        after={
+            "id": employer.id,
+            "name": after["name"],
+            "review_status": after["review_status"],
+            "i983_document_id": document.id,
+            **{name: after[name] for name in changed},
+        },
+    )
     lines = [f"Employer corrected and resubmitted for school review: {employer.name}"]
-    lines += [employer_changed_line(name, old_values[name], values[name]) for name in changed if name in EDITABLE_FIELDS]
-    queue_report_receipt(session, employer.student, lines, about=f"corrected employer: {employer.name}", actor=actor,
-                         today=today)  # fmt: skip
+    lines += [
+        employer_changed_line(name, old_values[name], values[name]) for name in changed if name in EDITABLE_FIELDS
+    ]
+    queue_report_receipt(
+        session, employer.student, lines, about=f"corrected employer: {employer.name}", actor=actor, today=today
+    )
     return employer

@@ -18,14 +18,22 @@ from portal.services.timeline import NEARING_LIMIT_REMAINING, MarkKind
 
 ALERTS = (
     ("no_employer", "Approved OPT without current employer information"),
-    ("nearing_limit", f"Unemployment nearing the limit: {NEARING_LIMIT_REMAINING} or fewer unemployment days left "
-                      "(days without employment add up over the whole OPT, as SEVIS counts them)"),
+    (
+        "nearing_limit",
+        f"Unemployment nearing the limit: {NEARING_LIMIT_REMAINING} or fewer unemployment days left "
+        "(days without employment add up over the whole OPT, as SEVIS counts them)",
+    ),
     ("overdue", "Reporting overdue"),
     ("locked", "Locked portal accounts"),
     ("stem_review", "STEM employers waiting for your review"),
 )
-ALERT_ARGS = {"no_employer": {"no_employer": "1"}, "nearing_limit": {"nearing_limit": "1"},
-              "overdue": {"overdue": "1"}, "locked": {"account": "locked"}, "stem_review": {"stem_review": "1"}}  # fmt: skip
+ALERT_ARGS = {
+    "no_employer": {"no_employer": "1"},
+    "nearing_limit": {"nearing_limit": "1"},
+    "overdue": {"overdue": "1"},
+    "locked": {"account": "locked"},
+    "stem_review": {"stem_review": "1"},
+}
 
 
 @dataclass
@@ -62,7 +70,9 @@ def _alert_counts():
 
 def school_alerts(session: Session, school_id: int, *, today: date | None = None) -> list[Alert]:
     """The alerts that have someone on them on ``today``, with their counts, in one statement."""
-    counts = session.execute(_alert_counts(), {"school_id": school_id, "today": today or today_eastern(),
-                                               "now": utcnow()}).one()  # fmt: skip
-    return [Alert(key, label, int(getattr(counts, key)), ALERT_ARGS[key]) for key, label in ALERTS
-            if getattr(counts, key)]  # fmt: skip
+    counts = session.execute(
+        _alert_counts(), {"school_id": school_id, "today": today or today_eastern(), "now": utcnow()}
+    ).one()
+    return [
+        Alert(key, label, int(getattr(counts, key)), ALERT_ARGS[key]) for key, label in ALERTS if getattr(counts, key)
+    ]

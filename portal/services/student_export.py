@@ -24,9 +24,20 @@ from portal.services.student_search import (
 )
 from portal.services.timeline import MarkKind
 
-EXPORT_HEADER = ["SEVIS ID", "Surname", "Given name", "Email", "OPT type", "OPT status", "OPT start", "OPT end",
-                 "Portal account", "Current employer", "Approved OPT without current employer",
-                 "Unemployment nearing the limit"]  # fmt: skip
+EXPORT_HEADER = [
+    "SEVIS ID",
+    "Surname",
+    "Given name",
+    "Email",
+    "OPT type",
+    "OPT status",
+    "OPT start",
+    "OPT end",
+    "Portal account",
+    "Current employer",
+    "Approved OPT without current employer",
+    "Unemployment nearing the limit",
+]
 YES, NO = "Yes", "No"
 
 
@@ -47,30 +58,57 @@ def export_rows_query(school_id: int, query: StudentQuery, *, today: date | None
     now = utcnow()
     # Each student's first row by these orders, ranked for the whole school at once (not a subquery per student).
     opts = _first_per_student(
-        select(ProgramRecord.student_id, OptAuthorization.kind, OptAuthorization.status, OptAuthorization.start_date,
-               OptAuthorization.end_date)
-        .join(OptAuthorization, OptAuthorization.program_record_id == ProgramRecord.id),
-        ProgramRecord.student_id, school_id,
-        (ProgramRecord.created_at.desc(), ProgramRecord.id.desc(), OptAuthorization.start_date.desc(),
-         OptAuthorization.id.desc()))  # fmt: skip
-    employers = (select(TimelineMark.student_id, Employer.name)
-                 .join(Employer, Employer.id == marked_employer_id())
-                 .where(*marked(MarkKind.CURRENT_EMPLOYER, today, school_id)).subquery("current_employers"))  # fmt: skip
+        select(
+            ProgramRecord.student_id,
+            OptAuthorization.kind,
+            OptAuthorization.status,
+            OptAuthorization.start_date,
+            OptAuthorization.end_date,
+        ).join(OptAuthorization, OptAuthorization.program_record_id == ProgramRecord.id),
+        ProgramRecord.student_id,
+        school_id,
+        (
+            ProgramRecord.created_at.desc(),
+            ProgramRecord.id.desc(),
+            OptAuthorization.start_date.desc(),
+            OptAuthorization.id.desc(),
+        ),
+    )
+    employers = (
+        select(TimelineMark.student_id, Employer.name)
+        .join(Employer, Employer.id == marked_employer_id())
+        .where(*marked(MarkKind.CURRENT_EMPLOYER, today, school_id))
+        .subquery("current_employers")
+    )
     unemployed = _marked_today(MarkKind.UNEMPLOYED, school_id, today, "unemployed")
     nearing = _marked_today(MarkKind.NEARING_LIMIT, school_id, today, "nearing_limit")
-    account = case((ACCOUNT.c.id.is_(None), "Not created"), (ACCOUNT.c.locked_until > now, "Locked"),
-                   (ACCOUNT.c.password_hash.is_(None), "Invitation sent"), else_="Active")  # account_label()'s answers
+    account = case(
+        (ACCOUNT.c.id.is_(None), "Not created"),
+        (ACCOUNT.c.locked_until > now, "Locked"),
+        (ACCOUNT.c.password_hash.is_(None), "Invitation sent"),
+        else_="Active",
+    )  # account_label()'s answers
     start, end = opts.c.start_date, opts.c.end_date
     keys = []
     if as_text:
         start, end = func.to_char(start, "YYYY-MM-DD"), func.to_char(end, "YYYY-MM-DD")
         keys = [column.label(f"key{index}") for index, column in enumerate(SORTS[query.sort])]
     return (
-        select(Student.sevis_id, Student.surname, Student.given_name, Student.email, opts.c.kind, opts.c.status,
-               start.label("opt_start"), end.label("opt_end"), account.label("account"),
-               employers.c.name.label("employer"),
-               case((unemployed.c.student_id.is_(None), NO), else_=YES).label("unemployed"),
-               case((nearing.c.student_id.is_(None), NO), else_=YES).label("nearing_limit"), *keys)
+        select(
+            Student.sevis_id,
+            Student.surname,
+            Student.given_name,
+            Student.email,
+            opts.c.kind,
+            opts.c.status,
+            start.label("opt_start"),
+            end.label("opt_end"),
+            account.label("account"),
+            employers.c.name.label("employer"),
+            case((unemployed.c.student_id.is_(None), NO), else_=YES).label("unemployed"),
+            case((nearing.c.student_id.is_(None), NO), else_=YES).label("nearing_limit"),
+            *keys,
+        )
         .outerjoin(ACCOUNT, ACCOUNT.c.student_id == Student.id)
         .outerjoin(opts, and_(opts.c.student_id == Student.id, opts.c.rank == 1))
         .outerjoin(employers, employers.c.student_id == Student.id)
@@ -78,22 +116,29 @@ def export_rows_query(school_id: int, query: StudentQuery, *, today: date | None
         .outerjoin(nearing, nearing.c.student_id == Student.id)
         .where(*list_conditions(school_id, query, today, now))
         .order_by(*list_order(query))
-    )  # fmt: skip
+    )
 
 
 def _first_per_student(statement, student_id, school_id: int, order):
     """``statement`` for the school's students with a ``rank`` column: 1 on each student's first row by ``order``."""
     rank = func.row_number().over(partition_by=student_id, order_by=order).label("rank")
-    return (statement.add_columns(rank).join(Student, Student.id == student_id).where(Student.school_id == school_id)
-            .subquery())  # fmt: skip
+    return (
+        statement.add_columns(rank)
+        .join(Student, Student.id == student_id)
+        .where(Student.school_id == school_id)
+        .subquery()
+    )
 
 
 def export_csv(session: Session, school_id: int, query: StudentQuery, *, today: date | None = None) -> Iterator[bytes]:
     """The list (all pages) as CSV chunks: written by PostgreSQL and streamed with COPY there, else row by row."""
     if session.get_bind().dialect.name != "postgresql":
-        return (chunk.encode() for chunk in csv_chunks(EXPORT_HEADER, export_rows(session, school_id, query, today=today)))
-    return csv_copy_chunks(session, EXPORT_HEADER, export_rows_query(school_id, query, today=today, as_text=True),
-                           **_export_layout(query))  # fmt: skip
+        return (
+            chunk.encode() for chunk in csv_chunks(EXPORT_HEADER, export_rows(session, school_id, query, today=today))
+        )
+    return csv_copy_chunks(
+        session, EXPORT_HEADER, export_rows_query(school_id, query, today=today, as_text=True), **_export_layout(query)
+    )
 
 
 def export_xlsx(session: Session, school_id: int, query: StudentQuery, *, today: date | None = None) -> Iterator[bytes]:
@@ -102,23 +147,45 @@ def export_xlsx(session: Session, school_id: int, query: StudentQuery, *, today:
         return xlsx_chunks(EXPORT_HEADER, export_rows(session, school_id, query, today=today), sheet="Students")
     statement = export_rows_query(school_id, query, today=today, as_text=True)
     number = func.row_number().over(order_by=list_order(query)) + 1
-    return xlsx_copy_chunks(session, EXPORT_HEADER, statement.add_columns(number.label("row_number")), sheet="Students",
-                            **_export_layout(query))  # fmt: skip
+    return xlsx_copy_chunks(
+        session,
+        EXPORT_HEADER,
+        statement.add_columns(number.label("row_number")),
+        sheet="Students",
+        **_export_layout(query),
+    )
 
 
 def export_rows(session: Session, school_id: int, query: StudentQuery, *, today: date | None = None) -> Iterator:
     """The export's rows as Python reads them (SQLite's export), in batches so memory stays flat."""
-    statement = export_rows_query(school_id, query, today=today).execution_options(stream_results=True,
-                                                                                   max_row_buffer=5000)  # fmt: skip
+    statement = export_rows_query(school_id, query, today=today).execution_options(
+        stream_results=True, max_row_buffer=5000
+    )
     for partition in session.connection().execute(statement).partitions(5000):
         yield from partition
 
 
 def _export_layout(query: StudentQuery) -> dict:
-    columns = ["sevis_id", "surname", "given_name", "email", "kind", "status", "opt_start", "opt_end", "account",
-               "employer", "unemployed", "nearing_limit"]  # fmt: skip
-    return {"columns": columns, "order": [f"key{index}" for index in range(len(SORTS[query.sort]))],
-            "descending": query.descending,
-            # the SEVIS ID and OPT kind and status (checked by the database), ISO dates, the account's state, Yes/No
-            "plain": frozenset({"sevis_id", "kind", "status", "opt_start", "opt_end", "account", "unemployed",
-                                "nearing_limit"})}  # fmt: skip
+    columns = [
+        "sevis_id",
+        "surname",
+        "given_name",
+        "email",
+        "kind",
+        "status",
+        "opt_start",
+        "opt_end",
+        "account",
+        "employer",
+        "unemployed",
+        "nearing_limit",
+    ]
+    return {
+        "columns": columns,
+        "order": [f"key{index}" for index in range(len(SORTS[query.sort]))],
+        "descending": query.descending,
+        # the SEVIS ID and OPT kind and status (checked by the database), ISO dates, the account's state, Yes/No
+        "plain": frozenset(
+            {"sevis_id", "kind", "status", "opt_start", "opt_end", "account", "unemployed", "nearing_limit"}
+        ),
+    }

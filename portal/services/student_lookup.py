@@ -38,11 +38,19 @@ def look_up_students(session: Session, raw: str | None, *, limit: int | None = N
     if len(q) < LOOK_UP_MIN:
         return LookUp(q, [], False, f"Type at least {LOOK_UP_MIN} characters of a name, an email or a SEVIS ID.")
     pattern = "%" + like_escape(q.lower()) + "%"
-    parts = [select(Student.id).where(full_name_expression().like(pattern, escape="\\")),
-             select(Student.id).where(Student.email.like(pattern, escape="\\"))]  # fmt: skip
+    parts = [
+        select(Student.id).where(full_name_expression().like(pattern, escape="\\")),
+        select(Student.id).where(Student.email.like(pattern, escape="\\")),
+    ]
     if re.fullmatch(r"[Nn]\d{1,10}", q):
         parts.append(select(Student.id).where(Student.sevis_id.like(q.upper() + "%")))
-    students = list(session.scalars(
-        select(Student).where(Student.id.in_(union(*parts).scalar_subquery())).options(joinedload(Student.school))
-        .order_by(Student.surname, Student.given_name, Student.id).limit(limit + 1)))  # fmt: skip
+    students = list(
+        session.scalars(
+            select(Student)
+            .where(Student.id.in_(union(*parts).scalar_subquery()))
+            .options(joinedload(Student.school))
+            .order_by(Student.surname, Student.given_name, Student.id)
+            .limit(limit + 1)
+        )
+    )
     return LookUp(q, students[:limit], len(students) > limit)

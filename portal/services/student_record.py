@@ -31,7 +31,7 @@ class EmployerRow:
 
     @property
     def dates(self) -> str:
-        """"start–end"; "start–present" only for a current job; "from start" for one that has not started."""
+        """ "start–end"; "start–present" only for a current job; "from start" for one that has not started."""
         employer = self.employer
         start = f"{employer.start_date:%m/%d/%Y}"
         if employer.end_date is not None:
@@ -57,34 +57,57 @@ class StudentRecord:
         return next((view for view in self.timeline.opts if view.facts.id == opt_id), None)
 
 
-def student_record(session: Session, actor: Actor, sevis_id: str, today: date, *,
-                   employers_page: int = 1) -> StudentRecord:  # fmt: skip
+def student_record(
+    session: Session, actor: Actor, sevis_id: str, today: date, *, employers_page: int = 1
+) -> StudentRecord:
     """The Student Information page's read of a student ``actor`` may see, on ``today``; NotFound for anyone else."""
     # One row per program record and OPT (a handful); addresses apart, read in the order they always were.
-    student = visible_student(session, actor, sevis_id, joinedload(Student.user), joinedload(Student.school),
-                              joinedload(Student.program_records).joinedload(ProgramRecord.opt_authorizations),
-                              selectinload(Student.addresses))  # fmt: skip
+    student = visible_student(
+        session,
+        actor,
+        sevis_id,
+        joinedload(Student.user),
+        joinedload(Student.school),
+        joinedload(Student.program_records).joinedload(ProgramRecord.opt_authorizations),
+        selectinload(Student.addresses),
+    )
     timeline = student_timeline(session, student, today)
     employers_page = max(employers_page, 1)
     # Paged like every list: a record with thousands of employers must not make the page slow. The total comes
     # with the page (a page past the end shows none, and then needs no total).
     rows = session.execute(
-        select(Employer, func.count().over().label("total")).where(Employer.student_id == student.id)
+        select(Employer, func.count().over().label("total"))
+        .where(Employer.student_id == student.id)
         .order_by(Employer.deleted_at.is_not(None), Employer.start_date.desc(), Employer.id.desc())
-        .limit(EMPLOYERS_PER_PAGE).offset((employers_page - 1) * EMPLOYERS_PER_PAGE)
-    ).all()  # fmt: skip
+        .limit(EMPLOYERS_PER_PAGE)
+        .offset((employers_page - 1) * EMPLOYERS_PER_PAGE)
+    ).all()
     jobs = {job.id: job for job in timeline.jobs}
-    documents = list(session.scalars(select(Document).where(Document.student_id == student.id,
-                                                            Document.deleted_at.is_(None))
-                                     .order_by(Document.uploaded_at.desc(), Document.id.desc())))  # fmt: skip
-    return StudentRecord(student=student, timeline=timeline,
-                         employers=[EmployerRow(row.Employer, jobs.get(row.Employer.id)) for row in rows],
-                         employer_total=rows[0].total if rows else 0, employers_page=employers_page,
-                         documents=documents)  # fmt: skip
+    documents = list(
+        session.scalars(
+            select(Document)
+            .where(Document.student_id == student.id, Document.deleted_at.is_(None))
+            .order_by(Document.uploaded_at.desc(), Document.id.desc())
+        )
+    )
+    return StudentRecord(
+        student=student,
+        timeline=timeline,
+        employers=[EmployerRow(row.Employer, jobs.get(row.Employer.id)) for row in rows],
+        employer_total=rows[0].total if rows else 0,
+        employers_page=employers_page,
+        documents=documents,
+    )
 
 
 def student_for_support(session: Session, actor: Actor, sevis_id: str) -> Student:
     """A student ``actor`` may see, with the account, school, program records and OPTs support's page shows; NotFound
     for anyone else."""
-    return visible_student(session, actor, sevis_id, selectinload(Student.user), selectinload(Student.school),
-                           selectinload(Student.program_records).selectinload(ProgramRecord.opt_authorizations))
+    return visible_student(
+        session,
+        actor,
+        sevis_id,
+        selectinload(Student.user),
+        selectinload(Student.school),
+        selectinload(Student.program_records).selectinload(ProgramRecord.opt_authorizations),
+    )

@@ -23,7 +23,7 @@ from portal.models import (
     TimelineMark,
     User,
     utcnow,
-)  # fmt: skip
+)
 from portal.models.enums import EmployerReview, OptKind, OptStatus
 from portal.models.student import student_full_name
 from portal.services.clock import start_of_day_utc, today_eastern
@@ -140,8 +140,12 @@ def marked(kind: MarkKind, day, school_id) -> list:
     The marks are the timeline's own periods (portal.services.timeline.database keeps them current on every flush), so a
     list, an alert and an export ask the timeline, never count again (DESIGN rules 16 and 17).
     """
-    return [TimelineMark.school_id == school_id, TimelineMark.kind == str(kind), TimelineMark.starts_on <= day,
-            TimelineMark.ends_on >= day]  # fmt: skip
+    return [
+        TimelineMark.school_id == school_id,
+        TimelineMark.kind == str(kind),
+        TimelineMark.starts_on <= day,
+        TimelineMark.ends_on >= day,
+    ]
 
 
 def on_the_timeline(kind: MarkKind, day, school_id):
@@ -155,8 +159,11 @@ def marked_employer_id():
 
 
 def reporting_overdue(today: date):
-    return exists().where(ReportingObligation.student_id == Student.id, ReportingObligation.open_condition(),
-                          ReportingObligation.due_on < today)  # fmt: skip
+    return exists().where(
+        ReportingObligation.student_id == Student.id,
+        ReportingObligation.open_condition(),
+        ReportingObligation.due_on < today,
+    )
 
 
 def locked_account(now: datetime):
@@ -164,8 +171,11 @@ def locked_account(now: datetime):
 
 
 def stem_employer_waiting():
-    return exists().where(Employer.student_id == Student.id, Employer.deleted_at.is_(None),
-                          Employer.review_status == EmployerReview.WAITING)  # fmt: skip
+    return exists().where(
+        Employer.student_id == Student.id,
+        Employer.deleted_at.is_(None),
+        Employer.review_status == EmployerReview.WAITING,
+    )
 
 
 def like_escape(text: str) -> str:
@@ -245,13 +255,20 @@ def list_conditions(school_id: int, query: StudentQuery, today: date, now: datet
     if query.nearing_limit:
         conditions.append(on_the_timeline(MarkKind.NEARING_LIMIT, today, school_id))
     if query.changed_since:
-        conditions.append(exists().where(Event.student_id == Student.id, Event.change_kind.is_not(None),
-                                         Event.occurred_at >= start_of_day_utc(query.changed_since)))  # fmt: skip
+        conditions.append(
+            exists().where(
+                Event.student_id == Student.id,
+                Event.change_kind.is_not(None),
+                Event.occurred_at >= start_of_day_utc(query.changed_since),
+            )
+        )
     if query.reported_late:
-        conditions.append(or_(
-            exists().where(Event.student_id == Student.id, Event.reported_late.is_(True)),
-            exists().where(Employer.student_id == Student.id, Employer.reported_late.is_(True)),
-        ))  # fmt: skip
+        conditions.append(
+            or_(
+                exists().where(Event.student_id == Student.id, Event.reported_late.is_(True)),
+                exists().where(Employer.student_id == Student.id, Employer.reported_late.is_(True)),
+            )
+        )
     if query.overdue:
         conditions.append(reporting_overdue(today))
     if query.stem_review:
@@ -272,12 +289,19 @@ ACCOUNT = User.__table__.alias("account")
 def _with_account(source, query: StudentQuery):
     """The columns a list row shows from ``source`` (students, or a page of them) with the account's state, in order."""
     return (
-        select(source.c.id, source.c.sevis_id, source.c.surname, source.c.given_name, source.c.email,
-               ACCOUNT.c.id.is_not(None).label("has_user"), ACCOUNT.c.locked_until,
-               ACCOUNT.c.password_hash.is_not(None).label("has_password"))
+        select(
+            source.c.id,
+            source.c.sevis_id,
+            source.c.surname,
+            source.c.given_name,
+            source.c.email,
+            ACCOUNT.c.id.is_not(None).label("has_user"),
+            ACCOUNT.c.locked_until,
+            ACCOUNT.c.password_hash.is_not(None).label("has_password"),
+        )
         .outerjoin(ACCOUNT, ACCOUNT.c.student_id == source.c.id)
         .order_by(*list_order(query, source))
-    )  # fmt: skip
+    )
 
 
 def _any_of(session: Session, column, ids: list[int]):
@@ -291,14 +315,28 @@ def latest_opt_rows(session: Session, student_ids: list[int]) -> dict:
     """Student id -> the OPT a list row shows (the newest program record with an OPT, its latest), in one statement."""
     if not student_ids:
         return {}
-    rows = session.connection().execute(
-        select(ProgramRecord.student_id, OptAuthorization.kind, OptAuthorization.status, OptAuthorization.start_date,
-               OptAuthorization.end_date)
-        .join(OptAuthorization, OptAuthorization.program_record_id == ProgramRecord.id)
-        .where(_any_of(session, ProgramRecord.student_id, student_ids))
-        .order_by(ProgramRecord.student_id, ProgramRecord.created_at, ProgramRecord.id, OptAuthorization.start_date,
-                  OptAuthorization.id)
-    ).all()  # fmt: skip
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                ProgramRecord.student_id,
+                OptAuthorization.kind,
+                OptAuthorization.status,
+                OptAuthorization.start_date,
+                OptAuthorization.end_date,
+            )
+            .join(OptAuthorization, OptAuthorization.program_record_id == ProgramRecord.id)
+            .where(_any_of(session, ProgramRecord.student_id, student_ids))
+            .order_by(
+                ProgramRecord.student_id,
+                ProgramRecord.created_at,
+                ProgramRecord.id,
+                OptAuthorization.start_date,
+                OptAuthorization.id,
+            )
+        )
+        .all()
+    )
     return {row.student_id: row for row in rows}  # the last row of each student wins
 
 
@@ -306,12 +344,19 @@ def current_employer_names(session: Session, school_id: int, student_ids: list[i
     """Student id -> name of the employer the timeline shows as current on ``today`` (its mark), in one statement."""
     if not student_ids:
         return {}
-    rows = session.connection().execute(
-        select(TimelineMark.student_id, Employer.name)
-        .join(Employer, Employer.id == marked_employer_id())
-        .where(*marked(MarkKind.CURRENT_EMPLOYER, today, school_id), _any_of(session, TimelineMark.student_id, student_ids))
-        .order_by(TimelineMark.student_id, TimelineMark.starts_on)
-    ).all()  # fmt: skip
+    rows = (
+        session.connection()
+        .execute(
+            select(TimelineMark.student_id, Employer.name)
+            .join(Employer, Employer.id == marked_employer_id())
+            .where(
+                *marked(MarkKind.CURRENT_EMPLOYER, today, school_id),
+                _any_of(session, TimelineMark.student_id, student_ids),
+            )
+            .order_by(TimelineMark.student_id, TimelineMark.starts_on)
+        )
+        .all()
+    )
     return {student_id: name for student_id, name in rows}
 
 
@@ -346,12 +391,21 @@ def search_students(session: Session, school_id: int, query: StudentQuery, *, to
         # The page and the total in one statement: the count is an uncorrelated subquery the database runs once;
         # the page's ids come first, and only its rows are joined to their accounts.
         page = (
-            select(Student.id, Student.sevis_id, Student.surname, Student.given_name, Student.email, Student.updated_at,
-                   count.correlate(None).scalar_subquery().label("total"))
-            .where(*conditions).order_by(*list_order(query))
-            .limit(query.per_page).offset((query.page - 1) * query.per_page)
+            select(
+                Student.id,
+                Student.sevis_id,
+                Student.surname,
+                Student.given_name,
+                Student.email,
+                Student.updated_at,
+                count.correlate(None).scalar_subquery().label("total"),
+            )
+            .where(*conditions)
+            .order_by(*list_order(query))
+            .limit(query.per_page)
+            .offset((query.page - 1) * query.per_page)
             .subquery("page")
-        )  # fmt: skip
+        )
         return session.connection().execute(_with_account(page, query).add_columns(page.c.total)).all()
 
     rows = page_rows()
@@ -364,8 +418,13 @@ def search_students(session: Session, school_id: int, query: StudentQuery, *, to
         query.page = max(1, -(-total // query.per_page))
         rows = page_rows() if total else []
     ids = [row.id for row in rows]
-    return StudentPage(rows=rows, total=total, query=query, opts=latest_opt_rows(session, ids),
-                       employers=current_employer_names(session, school_id, ids, today))  # fmt: skip
+    return StudentPage(
+        rows=rows,
+        total=total,
+        query=query,
+        opts=latest_opt_rows(session, ids),
+        employers=current_employer_names(session, school_id, ids, today),
+    )
 
 
 # --- What a row shows ---------------------------------------------------------------------

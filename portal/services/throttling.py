@@ -81,8 +81,9 @@ def read_pauses(session: Session, address: str, client: str | None, *, now: date
     address_key = throttle_key("address", address)
     client_key = throttle_key("client", client) if client else None
     keys = [address_key] + ([client_key] if client_key else [])
-    rows = session.execute(select(_TABLE.c.key, _TABLE.c.locked_until).where(_TABLE.c.key.in_(keys))
-                           .order_by(_TABLE.c.key)).all()  # fmt: skip
+    rows = session.execute(
+        select(_TABLE.c.key, _TABLE.c.locked_until).where(_TABLE.c.key.in_(keys)).order_by(_TABLE.c.key)
+    ).all()
     paused = {key for key, until in rows if until is not None and until > now}
     return Pauses(address=address_key in paused, client=client_key in paused)
 
@@ -101,25 +102,39 @@ def _count(session: Session, key: str, *, limit: int, forgotten_after: timedelta
     """Count one failure for ``key`` in one atomic statement (none while paused); the pause's end when it trips."""
     paused = _TABLE.c.locked_until > now
     quiet = _TABLE.c.last_failure_at <= now - forgotten_after
-    statement = _insert(session)(_TABLE).values(key=key, failures=1, lock_count=0, locked_until=None,
-                                                 last_failure_at=now)  # fmt: skip
-    statement = statement.on_conflict_do_update(index_elements=[_TABLE.c.key], set_={
-        "failures": case((paused, _TABLE.c.failures), (quiet, 1), else_=_TABLE.c.failures + 1),
-        "lock_count": case((quiet, 0), else_=_TABLE.c.lock_count),
-        "last_failure_at": now,
-    }).returning(_TABLE.c.failures, _TABLE.c.lock_count, _TABLE.c.locked_until)  # fmt: skip
+    statement = _insert(session)(_TABLE).values(
+        key=key, failures=1, lock_count=0, locked_until=None, last_failure_at=now
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[_TABLE.c.key],
+        set_={
+            "failures": case((paused, _TABLE.c.failures), (quiet, 1), else_=_TABLE.c.failures + 1),
+            "lock_count": case((quiet, 0), else_=_TABLE.c.lock_count),
+            "last_failure_at": now,
+        },
+    ).returning(_TABLE.c.failures, _TABLE.c.lock_count, _TABLE.c.locked_until)
     failures, lock_count, locked_until = session.execute(statement).one()
     if failures < limit or (locked_until is not None and locked_until > now):
         return None, lock_count
     until = now + cool_down(lock_count + 1)
     # The guard keeps two racing requests from pausing twice.
-    session.execute(update(_TABLE).where(_TABLE.c.key == key, _TABLE.c.failures >= limit)
-                    .values(failures=0, lock_count=_TABLE.c.lock_count + 1, locked_until=until))  # fmt: skip
+    session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.key == key, _TABLE.c.failures >= limit)
+        .values(failures=0, lock_count=_TABLE.c.lock_count + 1, locked_until=until)
+    )
     return until, lock_count + 1
 
 
-def record_failed_attempt(session: Session, *, address: str, client: str | None, user: User | None,
-                          reason: str = "wrong_password", now: datetime | None = None) -> SignInOutcome:  # fmt: skip
+def record_failed_attempt(
+    session: Session,
+    *,
+    address: str,
+    client: str | None,
+    user: User | None,
+    reason: str = "wrong_password",
+    now: datetime | None = None,
+) -> SignInOutcome:
     """Count a failed sign-in for the address and the client, the same statements whether ``user`` exists or not.
 
     One event each time; when the address's pause starts, the users row mirrors it for officials, and an
@@ -128,39 +143,77 @@ def record_failed_attempt(session: Session, *, address: str, client: str | None,
     """
     now = now or utcnow()
     address_key = throttle_key("address", address)
-    until, lock_count = _count(session, address_key, limit=FAILURES_BEFORE_LOCK,
-                               forgotten_after=ADDRESS_FAILURES_FORGOTTEN_AFTER, cool_down=cool_down_for, now=now)  # fmt: skip
+    until, lock_count = _count(
+        session,
+        address_key,
+        limit=FAILURES_BEFORE_LOCK,
+        forgotten_after=ADDRESS_FAILURES_FORGOTTEN_AFTER,
+        cool_down=cool_down_for,
+        now=now,
+    )
     if client:
-        _count(session, throttle_key("client", client), limit=CLIENT_FAILURES_BEFORE_LOCK,
-               forgotten_after=CLIENT_FAILURES_FORGOTTEN_AFTER, cool_down=lambda _count: CLIENT_COOL_DOWN, now=now)  # fmt: skip
+        _count(
+            session,
+            throttle_key("client", client),
+            limit=CLIENT_FAILURES_BEFORE_LOCK,
+            forgotten_after=CLIENT_FAILURES_FORGOTTEN_AFTER,
+            cool_down=lambda _count: CLIENT_COOL_DOWN,
+            now=now,
+        )
     if user is not None:
         actor, subject = Actor.for_user(user), f"user:{user.id}"
     else:
         actor, subject = Actor.system("Sign-in page"), f"address:{address_key[:16]}"
-    record_event(session, actor, "sign_in.failed", student=user.student if user is not None else None, user=user,
-                 subject=subject, after={"reason": reason})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "sign_in.failed",
+        student=user.student if user is not None else None,
+        user=user,
+        subject=subject,
+        after={"reason": reason},
+    )
     if until is None:
         session.flush()
         return SignInOutcome()
-    session.execute(update(User).where(User.email == address).values(locked_until=until, lock_count=lock_count)
-                    .execution_options(synchronize_session=False))  # fmt: skip
+    session.execute(
+        update(User)
+        .where(User.email == address)
+        .values(locked_until=until, lock_count=lock_count)
+        .execution_options(synchronize_session=False)
+    )
     if user is not None:
         set_committed_value(user, "locked_until", until)
         set_committed_value(user, "lock_count", lock_count)
-        record_event(session, Actor.system(), "account.locked", student=user.student, user=user, subject=subject,
-                     after={"locked_until": until, "lock_count": lock_count})  # fmt: skip
+        record_event(
+            session,
+            Actor.system(),
+            "account.locked",
+            student=user.student,
+            user=user,
+            subject=subject,
+            after={"locked_until": until, "lock_count": lock_count},
+        )
         _notify_locked(session, user)
     session.flush()
     return SignInOutcome(locked_until=until, just_locked=True)
 
 
-def record_failed_sign_in(session: Session, user: User, *, reason: str = "wrong_password",
-                          now: datetime | None = None) -> SignInOutcome:  # fmt: skip
+def record_failed_sign_in(
+    session: Session, user: User, *, reason: str = "wrong_password", now: datetime | None = None
+) -> SignInOutcome:
     """A wrong code or password from a signed-in step (MFA): counts toward the pause of the account's address."""
     now = now or utcnow()
     if is_locked(user, now):
-        record_event(session, Actor.for_user(user), "sign_in.failed", student=user.student, user=user,
-                     subject=f"user:{user.id}", after={"reason": "locked"})  # fmt: skip
+        record_event(
+            session,
+            Actor.for_user(user),
+            "sign_in.failed",
+            student=user.student,
+            user=user,
+            subject=f"user:{user.id}",
+            after={"reason": "locked"},
+        )
         session.flush()
         return SignInOutcome(locked_until=user.locked_until)
     return record_failed_attempt(session, address=user.email, client=None, user=user, reason=reason, now=now)
@@ -169,10 +222,19 @@ def record_failed_sign_in(session: Session, user: User, *, reason: str = "wrong_
 def _notify_locked(session: Session, user: User) -> None:
     """One email per pause, when it starts (none while it runs): when sign-in opens again and how to unlock sooner."""
     until = user.locked_until.astimezone(EASTERN)
-    queue_email(session, template="account_locked", to=user.email, student=user.student, user=user,
-                school_id=user.school_id,
-                context={"name": user.display_name or user.email, "is_student": user.student is not None,
-                         "locked_until": f"{until:%B} {until.day}, {until.year} at {until:%-I:%M %p %Z}"})  # fmt: skip
+    queue_email(
+        session,
+        template="account_locked",
+        to=user.email,
+        student=user.student,
+        user=user,
+        school_id=user.school_id,
+        context={
+            "name": user.display_name or user.email,
+            "is_student": user.student is not None,
+            "locked_until": f"{until:%B} {until.day}, {until.year} at {until:%-I:%M %p %Z}",
+        },
+    )
 
 
 def _forget_address(session: Session, user: User) -> None:
@@ -187,8 +249,9 @@ def record_successful_sign_in(session: Session, user: User, *, now: datetime | N
     user.lock_count = 0
     user.locked_until = None
     user.last_sign_in_at = now
-    record_event(session, Actor.for_user(user), "sign_in.succeeded", student=user.student, user=user,
-                 subject=f"user:{user.id}")  # fmt: skip
+    record_event(
+        session, Actor.for_user(user), "sign_in.succeeded", student=user.student, user=user, subject=f"user:{user.id}"
+    )
     session.flush()
 
 
@@ -197,8 +260,11 @@ def hold_pause(session: Session, user: User, *, until: datetime) -> None:
     clears it like any other pause); refuses nothing, changes nothing when the account is not paused."""
     if user.locked_until is None:
         return
-    session.execute(update(_TABLE).where(_TABLE.c.key == throttle_key("address", normalized_address(user.email)))
-                    .values(locked_until=until))  # fmt: skip
+    session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.key == throttle_key("address", normalized_address(user.email)))
+        .values(locked_until=until)
+    )
     user.locked_until = until
     session.flush()
 

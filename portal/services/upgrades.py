@@ -21,12 +21,21 @@ def complete_upgrade(session: Session, *, actor: Actor, force_password_change: b
     note = (note or "").strip()
     if len(note) > 300 or any(ord(char) < 32 for char in note):
         raise InvalidValue("Keep the note to one line of at most 300 characters.", field="note")
-    upgrade = Upgrade(completed_at=utcnow(), force_password_change=force_password_change, note=note,
-                      completed_by_user_id=actor.user_id)  # fmt: skip
+    upgrade = Upgrade(
+        completed_at=utcnow(),
+        force_password_change=force_password_change,
+        note=note,
+        completed_by_user_id=actor.user_id,
+    )
     session.add(upgrade)
     session.flush()
-    record_event(session, actor, "upgrade.completed", subject=f"upgrade:{upgrade.id}",
-                 after={"force_password_change": force_password_change, "note": note})  # fmt: skip
+    record_event(
+        session,
+        actor,
+        "upgrade.completed",
+        subject=f"upgrade:{upgrade.id}",
+        after={"force_password_change": force_password_change, "note": note},
+    )
     return upgrade
 
 
@@ -83,8 +92,15 @@ def forced_change_pending(session: Session, *, now: datetime | None = None) -> b
 
 
 def _students_with_old_passwords(session: Session, upgrade) -> bool:
-    return session.scalar(
-        select(User.id).where(User.role == Role.STUDENT, User.password_hash.is_not(None),
-                              User.password_changed_at < upgrade.completed_at).limit(1)  # fmt: skip
-    ) is not None
-
+    return (
+        session.scalar(
+            select(User.id)
+            .where(
+                User.role == Role.STUDENT,
+                User.password_hash.is_not(None),
+                User.password_changed_at < upgrade.completed_at,
+            )
+            .limit(1)
+        )
+        is not None
+    )

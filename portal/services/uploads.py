@@ -33,24 +33,37 @@ IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
 
 # qpdf's own per-stream limits (process-wide; nothing else in the portal opens PDFs), so no single stream can
 # decode past the budget before qpdf stops it.
-pdf_settings.set_qpdf_limits(flate_max_memory=PDF_DECODED_MAX_BYTES, run_length_max_memory=PDF_DECODED_MAX_BYTES,
-                             png_max_memory=PDF_DECODED_MAX_BYTES, tiff_max_memory=PDF_DECODED_MAX_BYTES)  # fmt: skip
+pdf_settings.set_qpdf_limits(
+    flate_max_memory=PDF_DECODED_MAX_BYTES,
+    run_length_max_memory=PDF_DECODED_MAX_BYTES,
+    png_max_memory=PDF_DECODED_MAX_BYTES,
+    tiff_max_memory=PDF_DECODED_MAX_BYTES,
+)
 Image.MAX_IMAGE_PIXELS = IMAGE_MAX_PIXELS
 
 # What a person is told for each kind of active content.
 _CALLS_JAVASCRIPT = "JavaScript"
 _PDF_ACTIVE_KEYS = {
-    "/JS": _CALLS_JAVASCRIPT, "/JavaScript": _CALLS_JAVASCRIPT,
+    "/JS": _CALLS_JAVASCRIPT,
+    "/JavaScript": _CALLS_JAVASCRIPT,
     "/OpenAction": "an action that runs when the file opens",
     "/AA": "an action that runs when a page or field is used",
-    "/EmbeddedFiles": "an attached file", "/EF": "an attached file",
-    "/RichMedia": "interactive media", "/RichMediaContent": "interactive media", "/XFA": "an XFA form",
-}  # fmt: skip
+    "/EmbeddedFiles": "an attached file",
+    "/EF": "an attached file",
+    "/RichMedia": "interactive media",
+    "/RichMediaContent": "interactive media",
+    "/XFA": "an XFA form",
+}
 _PDF_ACTIONS = {
-    "/JavaScript": _CALLS_JAVASCRIPT, "/Launch": "an action that starts a program", "/URI": "a link to a website",
-    "/SubmitForm": "a form that sends its data", "/ImportData": "a form that loads data",
-    "/GoToR": "a link to another file", "/GoToE": "a link to an attached file", "/RichMediaExecute": "interactive media",
-}  # fmt: skip
+    "/JavaScript": _CALLS_JAVASCRIPT,
+    "/Launch": "an action that starts a program",
+    "/URI": "a link to a website",
+    "/SubmitForm": "a form that sends its data",
+    "/ImportData": "a form that loads data",
+    "/GoToR": "a link to another file",
+    "/GoToE": "a link to an attached file",
+    "/RichMediaExecute": "interactive media",
+}
 _PDF_ACTIVE_TYPES = {"/EmbeddedFile": "an attached file", "/RichMedia": "interactive media"}
 _PDF_FINDING_ORDER = [_CALLS_JAVASCRIPT, *dict.fromkeys([*_PDF_ACTIVE_KEYS.values(), *_PDF_ACTIONS.values()])]
 # The same names in raw PDF syntax (#xx escapes decoded first): searched in decoded object streams qpdf could not
@@ -67,12 +80,18 @@ _PDF_IMAGE_FILTERS = {"/DCTDecode", "/DCT", "/JPXDecode", "/JBIG2Decode", "/CCIT
 _PDF_LZW_FILTERS = {"/LZWDecode", "/LZW"}
 _PDF_LZW_WORST_RATIO = 4 * 2600
 
-PDF_NOT_READABLE = ("We could not read this PDF: it is damaged or uses a kind of compression we cannot check. "
-                    "Print it to a new PDF (File, Print, Save as PDF) and upload that.")  # fmt: skip
-PDF_PROTECTED = ("This PDF is protected with a password or encrypted. Remove the protection (print it to a new PDF: "
-                "File, Print, Save as PDF) and upload that.")  # fmt: skip
-PDF_TOO_MUCH_DATA = ("This PDF holds far more data than a form needs once uncompressed. Print it to a new PDF "
-                     "(File, Print, Save as PDF) and upload that.")  # fmt: skip
+PDF_NOT_READABLE = (
+    "We could not read this PDF: it is damaged or uses a kind of compression we cannot check. "
+    "Print it to a new PDF (File, Print, Save as PDF) and upload that."
+)
+PDF_PROTECTED = (
+    "This PDF is protected with a password or encrypted. Remove the protection (print it to a new PDF: "
+    "File, Print, Save as PDF) and upload that."
+)
+PDF_TOO_MUCH_DATA = (
+    "This PDF holds far more data than a form needs once uncompressed. Print it to a new PDF "
+    "(File, Print, Save as PDF) and upload that."
+)
 
 
 class UploadTooLarge(DomainError):
@@ -195,8 +214,11 @@ def check_pdf(data: bytes, *, field: str = "file", label: str = "Form I-983") ->
                 found |= _raw_name_findings(decoded)
     if found:
         listed = ", ".join(sorted(found, key=_PDF_FINDING_ORDER.index))
-        raise InvalidValue(f"This PDF contains active content we do not accept: {listed}. "
-                           "Print it to a new PDF (File, Print, Save as PDF) and upload that.", field=field)  # fmt: skip
+        raise InvalidValue(
+            f"This PDF contains active content we do not accept: {listed}. "
+            "Print it to a new PDF (File, Print, Save as PDF) and upload that.",
+            field=field,
+        )
 
 
 def _without_metadata(image: Image.Image) -> Image.Image:
@@ -205,8 +227,9 @@ def _without_metadata(image: Image.Image) -> Image.Image:
     icc = image.info.get("icc_profile")
     if icc and image.mode in ("RGB", "RGBA"):
         try:
-            image = ImageCms.profileToProfile(image, ImageCms.ImageCmsProfile(io.BytesIO(icc)),
-                                              ImageCms.createProfile("sRGB"), outputMode=image.mode)  # fmt: skip
+            image = ImageCms.profileToProfile(
+                image, ImageCms.ImageCmsProfile(io.BytesIO(icc)), ImageCms.createProfile("sRGB"), outputMode=image.mode
+            )
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass  # a broken profile: keep the pixels as they are
     clean = Image.new(image.mode, image.size)
@@ -214,8 +237,9 @@ def _without_metadata(image: Image.Image) -> Image.Image:
     return clean
 
 
-def reencoded_image(data: bytes, *, field: str = "screenshots",
-                    not_an_image: str = "A screenshot must be a PNG or JPEG image.") -> tuple[bytes, str]:  # fmt: skip
+def reencoded_image(
+    data: bytes, *, field: str = "screenshots", not_an_image: str = "A screenshot must be a PNG or JPEG image."
+) -> tuple[bytes, str]:
     """(re-encoded bytes, content type) of a PNG or JPEG; refuses anything else, a damaged or truncated image, and
     one over the pixel limit. Only the decoded pixels are kept, so metadata and anything hidden in the file go."""
     if not (data.startswith(PNG_SIGNATURE) or data.startswith(JPEG_SIGNATURE)):
@@ -230,11 +254,16 @@ def reencoded_image(data: bytes, *, field: str = "screenshots",
                 image.load()
                 clean = _without_metadata(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise InvalidValue(f"This image has more than {IMAGE_MAX_PIXELS // 1_000_000} million pixels. "
-                           "Upload a smaller screenshot or photo.", field=field) from error  # fmt: skip
+        raise InvalidValue(
+            f"This image has more than {IMAGE_MAX_PIXELS // 1_000_000} million pixels. "
+            "Upload a smaller screenshot or photo.",
+            field=field,
+        ) from error
     except Exception as error:  # Pillow raises many types for a broken file; each means "damaged"
-        raise InvalidValue("This image is damaged or incomplete. Take the screenshot or photo again and upload "
-                           "the new file.", field=field) from error  # fmt: skip
+        raise InvalidValue(
+            "This image is damaged or incomplete. Take the screenshot or photo again and upload the new file.",
+            field=field,
+        ) from error
     if kind == "JPEG" and clean.mode not in ("L", "RGB"):
         clean = clean.convert("RGB")
     if kind == "PNG" and clean.mode not in ("1", "L", "LA", "RGB", "RGBA", "I", "I;16"):

@@ -13,18 +13,63 @@ from email_validator import EmailNotValidError, validate_email
 from portal.services.errors import InvalidValue
 
 US_STATES = {
-    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
-    "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia", "FL": "Florida", "GA": "Georgia",
-    "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
-    "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts",
-    "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana",
-    "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico",
-    "NY": "New York", "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma",
-    "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
-    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia", "WA": "Washington",
-    "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming", "AS": "American Samoa", "GU": "Guam",
-    "MP": "Northern Mariana Islands", "PR": "Puerto Rico", "VI": "U.S. Virgin Islands",
-}  # fmt: skip
+    "AL": "Alabama",
+    "AK": "Alaska",
+    "AZ": "Arizona",
+    "AR": "Arkansas",
+    "CA": "California",
+    "CO": "Colorado",
+    "CT": "Connecticut",
+    "DE": "Delaware",
+    "DC": "District of Columbia",
+    "FL": "Florida",
+    "GA": "Georgia",
+    "HI": "Hawaii",
+    "ID": "Idaho",
+    "IL": "Illinois",
+    "IN": "Indiana",
+    "IA": "Iowa",
+    "KS": "Kansas",
+    "KY": "Kentucky",
+    "LA": "Louisiana",
+    "ME": "Maine",
+    "MD": "Maryland",
+    "MA": "Massachusetts",
+    "MI": "Michigan",
+    "MN": "Minnesota",
+    "MS": "Mississippi",
+    "MO": "Missouri",
+    "MT": "Montana",
+    "NE": "Nebraska",
+    "NV": "Nevada",
+    "NH": "New Hampshire",
+    "NJ": "New Jersey",
+    "NM": "New Mexico",
+    "NY": "New York",
+    "NC": "North Carolina",
+    "ND": "North Dakota",
+    "OH": "Ohio",
+    "OK": "Oklahoma",
+    "OR": "Oregon",
+    "PA": "Pennsylvania",
+    "RI": "Rhode Island",
+    "SC": "South Carolina",
+    "SD": "South Dakota",
+    "TN": "Tennessee",
+    "TX": "Texas",
+    "UT": "Utah",
+    "VT": "Vermont",
+    "VA": "Virginia",
+    "WA": "Washington",
+    "WV": "West Virginia",
+    "WI": "Wisconsin",
+    "WY": "Wyoming",
+    "AS": "American Samoa",
+    "GU": "Guam",
+    "MP": "Northern Mariana Islands",
+    "PR": "Puerto Rico",
+    "VI": "U.S. Virgin Islands",
+}
 
 # The largest id a row can have (an INTEGER column on PostgreSQL); a bigger number names no record.
 MAX_ID = 2_147_483_647
@@ -33,8 +78,16 @@ HTML_CHARACTERS = re.compile(r"[<>]")
 INTERNATIONAL_PHONE = re.compile(r"\+[1-9]\d{7,14}")
 
 
-def clean_text(value, *, field: str, label: str, max_length: int, required: bool = False,
-               multiline: bool = False, no_digits: bool = False) -> str | None:  # fmt: skip
+def clean_text(
+    value,
+    *,
+    field: str,
+    label: str,
+    max_length: int,
+    required: bool = False,
+    multiline: bool = False,
+    no_digits: bool = False,
+) -> str | None:
     """Trim one text value; refuses control characters, < and >, over-long and (when required) empty values."""
     if value is None:
         value = ""
@@ -84,8 +137,9 @@ def clean_zip(value, *, state: str | None, field: str = "postal_code") -> str:
     if not states:
         raise InvalidValue(f"ZIP code {code} does not exist. Check it.", field=field)
     if state is not None and state not in states:
-        raise InvalidValue(f"ZIP code {code} is not in {US_STATES.get(state, state)}. Check the ZIP code and the state.",
-                           field=field)  # fmt: skip
+        raise InvalidValue(
+            f"ZIP code {code} is not in {US_STATES.get(state, state)}. Check the ZIP code and the state.", field=field
+        )
     return code
 
 
@@ -95,8 +149,16 @@ def _states_of_zip(code: str) -> tuple[str, ...]:
     return tuple(place["state"] for place in zipcodes.matching(code))
 
 
-def clean_digits(value, *, field: str, label: str, length: int | None = None, max_length: int | None = None,
-                 required: bool = False, example: str = "") -> str | None:  # fmt: skip
+def clean_digits(
+    value,
+    *,
+    field: str,
+    label: str,
+    length: int | None = None,
+    max_length: int | None = None,
+    required: bool = False,
+    example: str = "",
+) -> str | None:
     """Digits only, after dropping spaces, dashes, dots and brackets people type."""
     raw = value if isinstance(value, str) else ("" if value is None else str(value))
     raw = raw.strip()
@@ -192,8 +254,9 @@ def email_address(value) -> str | None:
     return checked.normalized.lower()
 
 
-def clean_email(value, *, field: str, label: str = "email address", max_length: int = 254,
-                required: bool = False) -> str | None:  # fmt: skip
+def clean_email(
+    value, *, field: str, label: str = "email address", max_length: int = 254, required: bool = False
+) -> str | None:
     """Trim and lower-case one email address; refuses anything email-validator does not take as a single address."""
     text = clean_text(value, field=field, label=label, max_length=max_length, required=required)
     if text is None:

@@ -51,12 +51,20 @@ def _students_with_marks(session: Session, first_day: date, today: date) -> Iter
     marks = TimelineMark.__table__.c
     last_id = 0
     while True:
-        ids = list(session.scalars(
-            select(marks.student_id).distinct()
-            .where(marks.kind.in_([str(kind) for kind in SWEPT_MARKS]), marks.starts_on >= first_day,
-                   marks.starts_on <= today, marks.student_id > last_id)
-            .order_by(marks.student_id).limit(SWEEP_CHUNK)
-        ))  # fmt: skip
+        ids = list(
+            session.scalars(
+                select(marks.student_id)
+                .distinct()
+                .where(
+                    marks.kind.in_([str(kind) for kind in SWEPT_MARKS]),
+                    marks.starts_on >= first_day,
+                    marks.starts_on <= today,
+                    marks.student_id > last_id,
+                )
+                .order_by(marks.student_id)
+                .limit(SWEEP_CHUNK)
+            )
+        )
         if not ids:
             return
         yield ids
@@ -68,10 +76,14 @@ def _marks_of(session: Session, ids: list[int], first_day: date, today: date) ->
     found: dict[int, list] = defaultdict(list)
     for row in session.execute(
         select(marks.student_id, marks.kind, marks.starts_on, marks.detail)
-        .where(marks.student_id.in_(ids), marks.kind.in_([str(kind) for kind in SWEPT_MARKS]),
-               marks.starts_on >= first_day, marks.starts_on <= today)
+        .where(
+            marks.student_id.in_(ids),
+            marks.kind.in_([str(kind) for kind in SWEPT_MARKS]),
+            marks.starts_on >= first_day,
+            marks.starts_on <= today,
+        )
         .order_by(marks.student_id, marks.starts_on, marks.kind, marks.detail)
-    ):  # fmt: skip
+    ):
         found[row.student_id].append(row)
     return found
 
@@ -101,9 +113,14 @@ def _sweep_chunk(session: Session, ids: list[int], first_day: date, today: date)
     """Queue the chunk's notices in a constant number of statements; returns (queued, students whose account is due)."""
     marks = _marks_of(session, ids, first_day, today)
     facts = load_facts(session, ids)
-    students = {row.id: row for row in session.execute(
-        select(Student.id, Student.email, Student.given_name, Student.surname, Student.school_id)
-        .where(Student.id.in_(ids)).order_by(Student.id))}  # fmt: skip
+    students = {
+        row.id: row
+        for row in session.execute(
+            select(Student.id, Student.email, Student.given_name, Student.surname, Student.school_id)
+            .where(Student.id.in_(ids))
+            .order_by(Student.id)
+        )
+    }
     with_account = set(session.scalars(select(User.student_id).where(User.student_id.in_(ids))))
     any_duty = any(mark.kind == MarkKind.DUTY_REMINDER for rows in marks.values() for mark in rows)
     done = done_duties(session, ids) if any_duty else {}
@@ -113,9 +130,13 @@ def _sweep_chunk(session: Session, ids: list[int], first_day: date, today: date)
             continue
         timeline = timeline_for(facts[student_id], today)
         student_marks = marks.get(student_id, [])
-        if (any(mark.kind == MarkKind.ACCOUNT_DUE for mark in student_marks) and student_id not in with_account
-                and timeline.account_due_on is not None and timeline.account_due_on <= today
-                and not timeline.access.closed):  # fmt: skip
+        if (
+            any(mark.kind == MarkKind.ACCOUNT_DUE for mark in student_marks)
+            and student_id not in with_account
+            and timeline.account_due_on is not None
+            and timeline.account_due_on <= today
+            and not timeline.access.closed
+        ):
             accounts_due.append(student_id)
         student = students[student_id]
         for claim in _claims(timeline, student_marks):
@@ -125,9 +146,17 @@ def _sweep_chunk(session: Session, ids: list[int], first_day: date, today: date)
                 continue  # never queued: the timeline contradicts it today
             if claim.template == "stem_validation_due" and duty_done(claim, timeline, done.get(student_id, [])):
                 continue
-            rows.append({"template": claim.template, "to": student.email, "student_id": student_id,
-                         "school_id": student.school_id, "dedupe_key": claim.key, "due_on": claim.due_on,
-                         "context": {"student_name": f"{student.given_name} {student.surname}".strip(), **context}})  # fmt: skip
+            rows.append(
+                {
+                    "template": claim.template,
+                    "to": student.email,
+                    "student_id": student_id,
+                    "school_id": student.school_id,
+                    "dedupe_key": claim.key,
+                    "due_on": claim.due_on,
+                    "context": {"student_name": f"{student.given_name} {student.surname}".strip(), **context},
+                }
+            )
     return insert_new_emails(session, rows), accounts_due
 
 
@@ -154,4 +183,3 @@ def sweep_timeline_marks(session: Session, today: date) -> int:
         if accounts_due:
             queued += _create_due_accounts(session, accounts_due, today)
     return queued
-

@@ -93,10 +93,19 @@ def cancel_email(session: Session, email: OutboxEmail, reason: str, *, actor: Ac
     email.claimed_by = None
     session.flush()
     if email.student_id is not None:
-        record_event(session, actor or Actor.system("Email worker"), "email.cancelled",
-                     student=session.get(Student, email.student_id), subject=f"email:{email.id}",
-                     after={"template": email.template, "reference_code": email.reference_code,
-                            "subject": email.subject, "reason": reason})  # fmt: skip
+        record_event(
+            session,
+            actor or Actor.system("Email worker"),
+            "email.cancelled",
+            student=session.get(Student, email.student_id),
+            subject=f"email:{email.id}",
+            after={
+                "template": email.template,
+                "reference_code": email.reference_code,
+                "subject": email.subject,
+                "reason": reason,
+            },
+        )
 
 
 def recheck(session: Session, email: OutboxEmail) -> str | None:
@@ -111,7 +120,9 @@ def build_message(session: Session, email: OutboxEmail) -> EmailMessage:
     text, body_html = email.body_text, email.body_html
     if link is not None:
         text = text.replace(LINK_PLACEHOLDER, link)
-        body_html = body_html.replace(html.escape(LINK_PLACEHOLDER), html.escape(link)).replace(LINK_PLACEHOLDER, html.escape(link))
+        body_html = body_html.replace(html.escape(LINK_PLACEHOLDER), html.escape(link)).replace(
+            LINK_PLACEHOLDER, html.escape(link)
+        )
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = email.to_address
@@ -131,7 +142,9 @@ def single_recipient(message: EmailMessage) -> str:
     headers = message.get_all("To") or []
     addresses = [address for header in headers for address in getattr(header, "addresses", ())]
     if len(headers) != 1 or len(addresses) != 1 or not addresses[0].addr_spec or "@" not in addresses[0].addr_spec:
-        raise PermanentFailure(f"A message goes to exactly one address; its To header is {', '.join(map(str, headers))!r}.")
+        raise PermanentFailure(
+            f"A message goes to exactly one address; its To header is {', '.join(map(str, headers))!r}."
+        )
     return addresses[0].addr_spec
 
 
@@ -216,18 +229,30 @@ def _record_sent(session: Session, email: OutboxEmail, worker_id: str) -> bool:
     now = utcnow()
     result = session.execute(
         update(OutboxEmail)
-        .where(OutboxEmail.id == email.id, OutboxEmail.status == EmailStatus.SENDING, OutboxEmail.claimed_by == worker_id)
-        .values(status=EmailStatus.SENT, sent_at=now, attempts=OutboxEmail.attempts + 1, last_error=None,
-                sealed_secret=None)  # fmt: skip
+        .where(
+            OutboxEmail.id == email.id, OutboxEmail.status == EmailStatus.SENDING, OutboxEmail.claimed_by == worker_id
+        )
+        .values(
+            status=EmailStatus.SENT, sent_at=now, attempts=OutboxEmail.attempts + 1, last_error=None, sealed_secret=None
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         return False
     if email.student_id is not None:
-        record_event(session, Actor.system("Email worker"), "email.sent", student=session.get(Student, email.student_id),
-                     subject=f"email:{email.id}",
-                     after={"template": email.template, "reference_code": email.reference_code,
-                            "subject": email.subject, "to": email.to_address})  # fmt: skip
+        record_event(
+            session,
+            Actor.system("Email worker"),
+            "email.sent",
+            student=session.get(Student, email.student_id),
+            subject=f"email:{email.id}",
+            after={
+                "template": email.template,
+                "reference_code": email.reference_code,
+                "subject": email.subject,
+                "to": email.to_address,
+            },
+        )
     return True
 
 
@@ -241,10 +266,19 @@ def _record_failure(session: Session, email: OutboxEmail, error: Exception, *, p
     if permanent or email.attempts >= max_attempts:
         email.status = EmailStatus.FAILED
         if email.student_id is not None:
-            record_event(session, Actor.system("Email worker"), "email.failed",
-                         student=session.get(Student, email.student_id), subject=f"email:{email.id}",
-                         after={"template": email.template, "reference_code": email.reference_code,
-                                "subject": email.subject, "error": email.last_error[:300]})  # fmt: skip
+            record_event(
+                session,
+                Actor.system("Email worker"),
+                "email.failed",
+                student=session.get(Student, email.student_id),
+                subject=f"email:{email.id}",
+                after={
+                    "template": email.template,
+                    "reference_code": email.reference_code,
+                    "subject": email.subject,
+                    "error": email.last_error[:300],
+                },
+            )
         session.flush()
         return True
     email.status = EmailStatus.QUEUED

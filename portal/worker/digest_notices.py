@@ -40,22 +40,42 @@ def _since_words(moment: datetime | None) -> str:
 
 def digest_context(official: User, digest: Digest, cadence: DigestCadence) -> dict:
     """What the digest email says: the counts, when the last download was (US Eastern), how often it comes."""
-    return {"official_name": official.display_name or official.email, "school_name": official.school.name,
-            "students": digest.students, "lines": [kind.words for kind in digest.kinds],
-            "since": _since_words(digest.since), "cadence": label(cadence).lower()}  # fmt: skip
+    return {
+        "official_name": official.display_name or official.email,
+        "school_name": official.school.name,
+        "students": digest.students,
+        "lines": [kind.words for kind in digest.kinds],
+        "since": _since_words(digest.since),
+        "cadence": label(cadence).lower(),
+    }
 
 
 def _due_officials(session: Session, today: date) -> list[tuple[User, date]]:
-    officials = session.scalars(select(User).options(selectinload(User.school))
-                                .where(User.role.in_(OFFICIAL_ROLES), User.deactivated_at.is_(None),
-                                       User.password_hash.is_not(None), User.digest_cadence != DigestCadence.OFF)
-                                .order_by(User.id))  # fmt: skip
-    due = [(official, period) for official in officials
-           if (period := digest_period(official.digest_cadence, today)) is not None]  # fmt: skip
+    officials = session.scalars(
+        select(User)
+        .options(selectinload(User.school))
+        .where(
+            User.role.in_(OFFICIAL_ROLES),
+            User.deactivated_at.is_(None),
+            User.password_hash.is_not(None),
+            User.digest_cadence != DigestCadence.OFF,
+        )
+        .order_by(User.id)
+    )
+    due = [
+        (official, period)
+        for official in officials
+        if (period := digest_period(official.digest_cadence, today)) is not None
+    ]
     keys = [digest_key(official.id, period, official.digest_cadence) for official, period in due]
-    queued = set(session.scalars(select(OutboxEmail.dedupe_key).where(OutboxEmail.dedupe_key.in_(keys)))) if keys else set()
-    return [(official, period) for official, period in due
-            if digest_key(official.id, period, official.digest_cadence) not in queued]  # fmt: skip
+    queued = (
+        set(session.scalars(select(OutboxEmail.dedupe_key).where(OutboxEmail.dedupe_key.in_(keys)))) if keys else set()
+    )
+    return [
+        (official, period)
+        for official, period in due
+        if digest_key(official.id, period, official.digest_cadence) not in queued
+    ]
 
 
 def queue_digests(session: Session, today: date) -> int:
@@ -67,9 +87,18 @@ def queue_digests(session: Session, today: date) -> int:
         if digest.empty:
             continue  # nothing to say; a later sweep the same day may still find something
         cadence = official.digest_cadence
-        rows.append({"template": DIGEST_TEMPLATE, "to": official.email, "student_id": None, "user_id": official.id,
-                     "school_id": official.school_id, "dedupe_key": digest_key(official.id, period, cadence),
-                     "due_on": period, "context": digest_context(official, digest, cadence)})  # fmt: skip
+        rows.append(
+            {
+                "template": DIGEST_TEMPLATE,
+                "to": official.email,
+                "student_id": None,
+                "user_id": official.id,
+                "school_id": official.school_id,
+                "dedupe_key": digest_key(official.id, period, cadence),
+                "due_on": period,
+                "context": digest_context(official, digest, cadence),
+            }
+        )
     return insert_new_emails(session, rows)
 
 
@@ -99,8 +128,8 @@ def recheck_digest(session: Session, email: OutboxEmail) -> str | None:
     digest = digest_for(session, official)
     if digest.empty:
         return "Nothing changed since the official's last change-list download."
-    subject, text, html = render(DIGEST_TEMPLATE, {**digest_context(official, digest, cadence),
-                                                   "reference_code": email.reference_code})  # fmt: skip
+    subject, text, html = render(
+        DIGEST_TEMPLATE, {**digest_context(official, digest, cadence), "reference_code": email.reference_code}
+    )
     email.subject, email.body_text, email.body_html, email.to_address = subject, text, html, official.email
     return None
-

@@ -45,8 +45,13 @@ class Claim:
     def of(cls, email: OutboxEmail) -> Claim | None:
         try:
             template, student_id, keyed_on, *detail = (email.dedupe_key or "").split(":", 3)
-            return cls(template, int(student_id), date.fromisoformat(keyed_on), email.due_on or date.fromisoformat(keyed_on),
-                       detail[0] if detail else "")  # fmt: skip
+            return cls(
+                template,
+                int(student_id),
+                date.fromisoformat(keyed_on),
+                email.due_on or date.fromisoformat(keyed_on),
+                detail[0] if detail else "",
+            )
         except ValueError:
             return None
 
@@ -82,8 +87,9 @@ def _opt_ended_words(timeline: Timeline, facts: StudentFacts, claim: Claim) -> d
     if extension is not None and timeline.today <= extension.until:
         raise Untrue("A timely STEM OPT extension is pending: work authorization continues (up to 180 days).")
     if timeline.opt_ended_on != claim.due_on or timeline.today <= claim.due_on:
-        raise Untrue(f"The student's OPT did not end on {long_date(claim.due_on)}: it is still valid or its dates "
-                     "changed.")  # fmt: skip
+        raise Untrue(
+            f"The student's OPT did not end on {long_date(claim.due_on)}: it is still valid or its dates changed."
+        )
     if timeline.access.closed or timeline.access.read_only_until is None:
         raise Untrue("The student's access does not continue after the OPT end.")
     return {"opt_end": long_date(claim.due_on), "access_until": long_date(timeline.access.read_only_until)}
@@ -93,8 +99,10 @@ def _access_ending_words(timeline: Timeline, facts: StudentFacts, claim: Claim) 
     """DESIGN rule 5: read-only access ends on that day and has not closed yet."""
     access = timeline.access
     if access.closes_on is None or access.read_only_until != claim.due_on:
-        raise Untrue(f"The student's access no longer ends on {long_date(claim.due_on)}: the OPT dates changed or a "
-                     "STEM extension is pending.")  # fmt: skip
+        raise Untrue(
+            f"The student's access no longer ends on {long_date(claim.due_on)}: the OPT dates changed or a "
+            "STEM extension is pending."
+        )
     if access.closed:
         raise Untrue("The student's access has already closed.")
     return {"access_until": long_date(access.read_only_until), "closes_on": long_date(access.closes_on)}
@@ -104,19 +112,30 @@ def _access_ended_words(timeline: Timeline, facts: StudentFacts, claim: Claim) -
     """DESIGN rule 5: sent on the day access closes, never before."""
     access = timeline.access
     if access.closes_on is None or access.read_only_until != claim.due_on:
-        raise Untrue(f"The student's access does not end on {long_date(claim.due_on)}: the OPT dates changed or a "
-                     "STEM extension is pending.")  # fmt: skip
+        raise Untrue(
+            f"The student's access does not end on {long_date(claim.due_on)}: the OPT dates changed or a "
+            "STEM extension is pending."
+        )
     if not access.closed:
         raise Untrue(f"The student's access closes on {long_date(access.closes_on)}, not yet.")
-    return {"access_until": long_date(access.read_only_until), "closes_on": long_date(access.closes_on),
-            "opt_end": long_date(access.opt_end)}  # fmt: skip
+    return {
+        "access_until": long_date(access.read_only_until),
+        "closes_on": long_date(access.closes_on),
+        "opt_end": long_date(access.opt_end),
+    }
 
 
 def _duty_words(timeline: Timeline, facts: StudentFacts, claim: Claim) -> dict:
     """DESIGN rule 15: the STEM duty is on the timeline with that due date, and open (not closed, not overdue)."""
     kind, _, months = claim.detail.partition(":")
-    duty = next((duty for duty in timeline.duties if duty.kind == kind and str(duty.months or "") == months
-                 and duty.due_on == claim.due_on), None)  # fmt: skip
+    duty = next(
+        (
+            duty
+            for duty in timeline.duties
+            if duty.kind == kind and str(duty.months or "") == months and duty.due_on == claim.due_on
+        ),
+        None,
+    )
     if duty is None:
         raise Untrue("The STEM duty is no longer on the student's timeline with that due date.")
     if duty.state is DutyState.CLOSED:
@@ -144,16 +163,24 @@ def done_duties(session: Session, ids: list[int]) -> dict[int, list[tuple]]:
     """The STEM obligations no longer waiting, by student: recorded by the school (completed, or an
     "obligation.completed" event), closed, or already answered by the student."""
     obligation = ReportingObligation.__table__.c
-    recorded = exists().where(Event.student_id == obligation.student_id, Event.event_type == "obligation.completed",
-                              Event.subject == literal("obligation:") + cast(obligation.id, String))  # fmt: skip
+    recorded = exists().where(
+        Event.student_id == obligation.student_id,
+        Event.event_type == "obligation.completed",
+        Event.subject == literal("obligation:") + cast(obligation.id, String),
+    )
     done: dict[int, list[tuple]] = defaultdict(list)
     for row in session.execute(
         select(obligation.student_id, obligation.kind, obligation.window_opens_on, obligation.due_on)
-        .where(obligation.student_id.in_(ids), obligation.kind.in_(list(DUTY_OBLIGATIONS.values())),
-               obligation.completed_at.is_not(None) | obligation.closed_at.is_not(None)
-               | obligation.submitted_at.is_not(None) | recorded)
+        .where(
+            obligation.student_id.in_(ids),
+            obligation.kind.in_(list(DUTY_OBLIGATIONS.values())),
+            obligation.completed_at.is_not(None)
+            | obligation.closed_at.is_not(None)
+            | obligation.submitted_at.is_not(None)
+            | recorded,
+        )
         .order_by(obligation.student_id, obligation.due_on)
-    ):  # fmt: skip
+    ):
         done[row.student_id].append((row.kind, row.window_opens_on, row.due_on))
     return done
 
@@ -164,7 +191,8 @@ def duty_done(claim: Claim, timeline: Timeline, done: list[tuple]) -> bool:
     obligation_kind = DUTY_OBLIGATIONS.get(DutyKind(kind))
     for duty in timeline.duties:
         if duty.kind == kind and str(duty.months or "") == months and duty.due_on == claim.due_on:
-            return any(done_kind == obligation_kind and (opens or due - timedelta(days=60)) <= duty.mark <= due
-                       for done_kind, opens, due in done)  # fmt: skip
+            return any(
+                done_kind == obligation_kind and (opens or due - timedelta(days=60)) <= duty.mark <= due
+                for done_kind, opens, due in done
+            )
     return False
-

@@ -44,7 +44,9 @@ KIND_WORDS = {
 def recorded_in_history(session: Session, obligation_id: int) -> Event | None:
     """The event that shows the school recorded the obligation, if the history has one (rule 8: DSOs confirm here)."""
     return session.scalar(
-        select(Event).where(Event.subject == f"obligation:{obligation_id}", Event.event_type == "obligation.completed").limit(1)
+        select(Event)
+        .where(Event.subject == f"obligation:{obligation_id}", Event.event_type == "obligation.completed")
+        .limit(1)
     )
 
 
@@ -52,9 +54,10 @@ def _recorded_in_history(session: Session, obligation_ids: list[int]) -> set[int
     """Which of these obligations the event history shows recorded, in one query per 500."""
     recorded: set[int] = set()
     for start in range(0, len(obligation_ids), 500):
-        subjects = [f"obligation:{i}" for i in obligation_ids[start:start + 500]]
-        for subject in session.scalars(select(Event.subject).where(Event.event_type == "obligation.completed",
-                                                                   Event.subject.in_(subjects))):  # fmt: skip
+        subjects = [f"obligation:{i}" for i in obligation_ids[start : start + 500]]
+        for subject in session.scalars(
+            select(Event.subject).where(Event.event_type == "obligation.completed", Event.subject.in_(subjects))
+        ):
             recorded.add(int(subject.split(":", 1)[1]))
     return recorded
 
@@ -73,15 +76,29 @@ def queue_reporting_reminders(session: Session, today: date) -> int:
         .order_by(ReportingObligation.id)
     ).all()
     recorded = _recorded_in_history(session, [obligation.id for obligation in obligations])
-    return insert_new_emails(session, [
-        {"template": "reporting_not_recorded", "to": obligation.student.email, "student_id": obligation.student_id,
-         "school_id": obligation.student.school_id, "due_on": obligation.due_on,
-         "dedupe_key": notice_key("reporting_not_recorded", obligation.student_id, obligation.due_on, obligation.id),
-         "context": {"student_name": obligation.student.full_name,
-                     "reported_on": long_date(obligation.window_opens_on or obligation.created_at.date()),
-                     "what": KIND_WORDS.get(obligation.kind, "change"), "due_on": long_date(obligation.due_on)}}
-        for obligation in obligations if obligation.id not in recorded
-    ])  # fmt: skip
+    return insert_new_emails(
+        session,
+        [
+            {
+                "template": "reporting_not_recorded",
+                "to": obligation.student.email,
+                "student_id": obligation.student_id,
+                "school_id": obligation.student.school_id,
+                "due_on": obligation.due_on,
+                "dedupe_key": notice_key(
+                    "reporting_not_recorded", obligation.student_id, obligation.due_on, obligation.id
+                ),
+                "context": {
+                    "student_name": obligation.student.full_name,
+                    "reported_on": long_date(obligation.window_opens_on or obligation.created_at.date()),
+                    "what": KIND_WORDS.get(obligation.kind, "change"),
+                    "due_on": long_date(obligation.due_on),
+                },
+            }
+            for obligation in obligations
+            if obligation.id not in recorded
+        ],
+    )
 
 
 def _recheck_reporting_not_recorded(session: Session, email: OutboxEmail) -> str | None:
@@ -108,12 +125,14 @@ def _recheck_against_timeline(session: Session, email: OutboxEmail) -> str | Non
         context = WORDS[email.template](timeline, facts, claim)
     except Untrue as reason:
         return str(reason)
-    if email.template == "stem_validation_due" and duty_done(claim, timeline, done_duties(session, [claim.student_id])
-                                                              .get(claim.student_id, [])):  # fmt: skip
+    if email.template == "stem_validation_due" and duty_done(
+        claim, timeline, done_duties(session, [claim.student_id]).get(claim.student_id, [])
+    ):
         return "The school recorded this STEM duty as done."
     student = session.get(Student, claim.student_id)
-    subject, text, _html = render(email.template, {"student_name": student.full_name, **context,
-                                                   "reference_code": email.reference_code})  # fmt: skip
+    subject, text, _html = render(
+        email.template, {"student_name": student.full_name, **context, "reference_code": email.reference_code}
+    )
     if subject != email.subject or text != without_office(email.body_text):
         return "The student's records changed since this notice was queued; it no longer says what the timeline says."
     return None
@@ -139,7 +158,7 @@ RECHECKS: dict[str, Callable[[Session, OutboxEmail], str | None]] = {
     "account_creation": _recheck_account_creation,
     **{template: _recheck_against_timeline for template in WORDS},
     DIGEST_TEMPLATE: recheck_digest,
-}  # fmt: skip
+}
 
 
 def create_due_notices(session: Session, today: date | None = None, *, daily: bool = True) -> int:

@@ -22,8 +22,15 @@ from portal.config import TestConfig
 from tests.browser.harness import ROOT, SmtpSink, Stack
 
 CHROMIUM = Path(os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = ROOT / "test-artifacts"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "section508"]
 VIEWPORTS = {"phone": {"width": 375, "height": 667}, "desktop": {"width": 1280, "height": 800}}
@@ -62,8 +69,14 @@ def stack(postgres_server, tmp_path_factory, smtp_sink) -> Iterator[Stack]:
         database_url = f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'portal.db'}"
     logs = ARTIFACTS / "server-logs"
     logs.mkdir(parents=True, exist_ok=True)
-    stack = Stack(database_url, smtp_port=smtp_sink.port, workers=1, threads=4, log_dir=logs,
-                  extra_env={"SIGN_IN_RATE_LIMIT": "1000 per minute", "LINK_RATE_LIMIT": "1000 per minute"})  # fmt: skip
+    stack = Stack(
+        database_url,
+        smtp_port=smtp_sink.port,
+        workers=1,
+        threads=4,
+        log_dir=logs,
+        extra_env={"SIGN_IN_RATE_LIMIT": "1000 per minute", "LINK_RATE_LIMIT": "1000 per minute"},
+    )
     try:
         stack.migrate()
         stack.seeded = stack.seed()
@@ -102,8 +115,15 @@ def browser():
 def _new_context(browser, base_url: str, size: str):
     viewport = SIZES[size]
     phone = size != "desktop"
-    context = browser.new_context(base_url=base_url, viewport=viewport, is_mobile=phone, has_touch=phone,
-                                  accept_downloads=True, locale="en-US", timezone_id="America/New_York")  # fmt: skip
+    context = browser.new_context(
+        base_url=base_url,
+        viewport=viewport,
+        is_mobile=phone,
+        has_touch=phone,
+        accept_downloads=True,
+        locale="en-US",
+        timezone_id="America/New_York",
+    )
     context.set_default_timeout(10_000)
     return context
 

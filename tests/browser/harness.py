@@ -32,7 +32,6 @@ BIN = Path(sys.executable).parent
 LOOPBACK = "127.0.0.1"
 
 
-
 @dataclass
 class Mail:
     """One message the sink received: envelope, headers and the text body."""
@@ -80,8 +79,9 @@ class SmtpSink:
                 text = part.get_content()
             elif part.get_content_type() == "text/html" and not html:
                 html = part.get_content()
-        mail = Mail(mail_from, rcpt_tos, str(message.get("Subject", "")), text, html, raw,
-                    str(message.get("Message-ID", "")))  # fmt: skip
+        mail = Mail(
+            mail_from, rcpt_tos, str(message.get("Subject", "")), text, html, raw, str(message.get("Message-ID", ""))
+        )
         with self._lock:
             self.messages.append(mail)
 
@@ -110,17 +110,30 @@ class SmtpSink:
 
 def portal_has_command(*words: str) -> bool:
     """Whether ``portal <words> --help`` exists on this branch (the worker lands with issue 6)."""
-    result = subprocess.run([str(BIN / "portal"), *words, "--help"], capture_output=True, cwd=ROOT,
-                            env=dict(os.environ, DATABASE_URL="sqlite://"))  # fmt: skip
+    result = subprocess.run(
+        [str(BIN / "portal"), *words, "--help"],
+        capture_output=True,
+        cwd=ROOT,
+        env=dict(os.environ, DATABASE_URL="sqlite://"),
+    )
     return result.returncode == 0
 
 
 class Stack:
     """A fresh, migrated, seeded database; gunicorn on loopback; the worker when it exists."""
 
-    def __init__(self, database_url: str, *, smtp_port: int | None = None, workers: int = 1, threads: int = 4,
-                 extra_env: dict[str, str] | None = None, log_dir: Path | None = None,
-                 with_worker: bool = True, port: int | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        smtp_port: int | None = None,
+        workers: int = 1,
+        threads: int = 4,
+        extra_env: dict[str, str] | None = None,
+        log_dir: Path | None = None,
+        with_worker: bool = True,
+        port: int | None = None,
+    ) -> None:
         self.database_url = database_url
         self.port = port or free_port()
         self.base_url = f"http://{LOOPBACK}:{self.port}"
@@ -153,8 +166,9 @@ class Stack:
     # -- set-up ---------------------------------------------------------------------------
     def portal(self, *args: str, input: str | None = None) -> str:
         """Run a ``portal`` command against this stack's database; returns its output."""
-        result = subprocess.run([str(BIN / "portal"), *args], cwd=ROOT, env=self.env, capture_output=True,
-                                text=True, input=input)  # fmt: skip
+        result = subprocess.run(
+            [str(BIN / "portal"), *args], cwd=ROOT, env=self.env, capture_output=True, text=True, input=input
+        )
         if result.returncode != 0:
             raise RuntimeError(f"portal {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
@@ -163,8 +177,9 @@ class Stack:
         self.portal("db", "upgrade")
 
     def seed(self, module: str = "tests.browser.seed", *args: str) -> dict:
-        result = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=self.env,
-                                capture_output=True, text=True)  # fmt: skip
+        result = subprocess.run(
+            [sys.executable, "-m", module, *args], cwd=ROOT, env=self.env, capture_output=True, text=True
+        )
         if result.returncode != 0:
             raise RuntimeError(f"seeding with {module} failed:\n{result.stdout}\n{result.stderr}")
         return json.loads(result.stdout.strip().splitlines()[-1])
@@ -193,15 +208,31 @@ class Stack:
 
     def gunicorn_command(self, app: str = "portal.wsgi:app", *, access_log: bool = True) -> list[str]:
         """The one gunicorn command line: the benchmark serves the portal and its floor with the same one."""
-        command = [str(BIN / "gunicorn"), "--bind", f"{LOOPBACK}:{self.port}", "--workers", str(self.workers),
-                   "--threads", str(self.threads), "--worker-class", "gthread" if self.threads > 1 else "sync",
-                   "--graceful-timeout", "2"]  # fmt: skip
+        command = [
+            str(BIN / "gunicorn"),
+            "--bind",
+            f"{LOOPBACK}:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--threads",
+            str(self.threads),
+            "--worker-class",
+            "gthread" if self.threads > 1 else "sync",
+            "--graceful-timeout",
+            "2",
+        ]
         if access_log:
             command += ["--access-logfile", "-"]
         return [*command, app]
 
-    def start_web(self, name: str = "gunicorn", *, app: str = "portal.wsgi:app", health_path: str = "/healthz",
-                  access_log: bool = True) -> None:  # fmt: skip
+    def start_web(
+        self,
+        name: str = "gunicorn",
+        *,
+        app: str = "portal.wsgi:app",
+        health_path: str = "/healthz",
+        access_log: bool = True,
+    ) -> None:
         self._spawn(name, self.gunicorn_command(app, access_log=access_log))
         self.wait_until_healthy(path=health_path)
 
@@ -259,9 +290,23 @@ class RedisServer:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is missing: run `make bench-deps` (apt-get install redis-server)")
-        self.process = subprocess.Popen([binary, "--port", str(self.port), "--bind", LOOPBACK, "--save", "",
-                                         "--appendonly", "no", "--protected-mode", "yes"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                LOOPBACK,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while True:
             try:

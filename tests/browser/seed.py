@@ -21,12 +21,14 @@ def seed(session) -> dict:
     factory = Factory(session)
     school = factory.school(name="Browser Test University", code="BRW214F00000001")
     other_school = factory.school(name="Other Test College", code="BRW214F00000002")
-    student = factory.student(school=school, sevis_id="N0000000101", surname="Okafor", given_name="Chidi",
-                              email="chidi@browser.example.edu")  # fmt: skip
+    student = factory.student(
+        school=school, sevis_id="N0000000101", surname="Okafor", given_name="Chidi", email="chidi@browser.example.edu"
+    )
     student_user = factory.user(role=Role.STUDENT, student=student)
     factory.employer(student, name="Riverbend Robotics Inc")
-    other_student = factory.student(school=other_school, sevis_id="N0000000202", surname="Silva",
-                                    given_name="Ana", email="ana@other.example.edu")  # fmt: skip
+    other_student = factory.student(
+        school=other_school, sevis_id="N0000000202", surname="Silva", given_name="Ana", email="ana@other.example.edu"
+    )
     other_user = factory.user(role=Role.STUDENT, student=other_student)
     dso = factory.user(role=Role.DSO, school=school, email="dso@browser.example.edu")
     principal = factory.user(role=Role.PRINCIPAL_DSO, school=school, email="pdso@browser.example.edu")
@@ -43,8 +45,6 @@ def seed(session) -> dict:
         "keyboard_obligations": _obligations_for_the_keyboard_check(factory, school),
         "keyboard_student": _students_for_the_keyboard_runs(factory, school),
         "closed_student": _student_whose_access_has_closed(factory),
-
-
         "counter": _student_with_unemployment_days(factory, school),
         "lost_phone": _students_with_two_step_verification(factory, school),
         "stem": _stem_students_with_a_confirmation_open(factory, school),
@@ -72,13 +72,28 @@ def _fresh_students(factory, school, dso) -> dict:
 
     fresh = {}
     for number, (size, given, surname) in enumerate([("phone", "Linh", "Haddad"), ("desktop", "Piotr", "Tanaka")]):
-        student = factory.student(school=school, sevis_id=f"N00000009{number:02d}", surname=surname, given_name=given,
-                                  email=f"{given.lower()}@browser.example.edu", opt="pending")  # fmt: skip
+        student = factory.student(
+            school=school,
+            sevis_id=f"N00000009{number:02d}",
+            surname=surname,
+            given_name=given,
+            email=f"{given.lower()}@browser.example.edu",
+            opt="pending",
+        )
         opt = student.program_records[-1].opt_authorizations[0]
-        approve_opt(factory.session, opt, actor=Actor.for_user(dso), actual_start_date=opt.start_date,
-                    actual_end_date=opt.end_date)  # fmt: skip
-        fresh[size] = {"sevis_id": student.sevis_id, "email": student.email, "surname": surname,
-                       "name": f"{given} {surname}"}  # fmt: skip
+        approve_opt(
+            factory.session,
+            opt,
+            actor=Actor.for_user(dso),
+            actual_start_date=opt.start_date,
+            actual_end_date=opt.end_date,
+        )
+        fresh[size] = {
+            "sevis_id": student.sevis_id,
+            "email": student.email,
+            "surname": surname,
+            "name": f"{given} {surname}",
+        }
     factory.session.flush()
     return fresh
 
@@ -93,11 +108,20 @@ def _obligations_for_the_keyboard_check(factory, school) -> dict:
 
     obligations = {}
     for number, (size, given, surname) in enumerate([("phone", "Zara", "Lindqvist"), ("desktop", "Omar", "Castillo")]):
-        student = factory.student(school=school, sevis_id=f"N00000004{number:02d}", surname=surname, given_name=given,
-                                  email=f"{given.lower()}@browser.example.edu")  # fmt: skip
-        obligation = add_obligation(factory.session, student, kind=ObligationKind.ADDRESS_CHANGE,
-                                    due_on=today_eastern() + timedelta(days=300 + number),
-                                    description="Record the new address in SEVIS")  # fmt: skip
+        student = factory.student(
+            school=school,
+            sevis_id=f"N00000004{number:02d}",
+            surname=surname,
+            given_name=given,
+            email=f"{given.lower()}@browser.example.edu",
+        )
+        obligation = add_obligation(
+            factory.session,
+            student,
+            kind=ObligationKind.ADDRESS_CHANGE,
+            due_on=today_eastern() + timedelta(days=300 + number),
+            description="Record the new address in SEVIS",
+        )
         obligations[size] = {"id": obligation.id, "name": f"{given} {surname}", "due_on": obligation.due_on.isoformat()}
     factory.session.flush()
     return obligations
@@ -112,22 +136,28 @@ def _students_for_the_keyboard_runs(factory, school) -> dict:
     from portal.services.clock import add_months, today_eastern
     from portal.services.obligations import sync_stem_obligations
 
-    student = factory.student(school=school, sevis_id="N0000001001", surname="Varga", given_name="Mateo",
-                              email="mateo@browser.example.edu")  # fmt: skip
+    student = factory.student(
+        school=school, sevis_id="N0000001001", surname="Varga", given_name="Mateo", email="mateo@browser.example.edu"
+    )
     user = factory.user(role=Role.STUDENT, student=student)
     employer = factory.employer(student, name="Lakeside Optics Inc")
     factory.address(student, line1="12 Pine Street", city="Boston")
     stem_start = add_months(today_eastern(), -6)
-    stem_student = factory.student(school=school, sevis_id="N0000001002", surname="Kaur", given_name="Simran",
-                                   email="simran@browser.example.edu", opt_start=stem_start - timedelta(days=365),
-                                   opt_end=stem_start - timedelta(days=1))  # fmt: skip
+    stem_student = factory.student(
+        school=school,
+        sevis_id="N0000001002",
+        surname="Kaur",
+        given_name="Simran",
+        email="simran@browser.example.edu",
+        opt_start=stem_start - timedelta(days=365),
+        opt_end=stem_start - timedelta(days=1),
+    )
     factory.stem_opt(stem_student, start=stem_start)
     factory.address(stem_student, line1="8 Harbor Street", city="Boston")
     stem_user = factory.user(role=Role.STUDENT, student=stem_student)
     sync_stem_obligations(factory.session, stem_student, actor=Actor.system("Browser seed"))
     factory.session.flush()
-    return {"email": user.email, "employer": employer.name,
-            "stem": {"email": stem_user.email, "name": "Simran Kaur"}}  # fmt: skip
+    return {"email": user.email, "employer": employer.name, "stem": {"email": stem_user.email, "name": "Simran Kaur"}}
 
 
 def _student_whose_access_has_closed(factory) -> dict:
@@ -135,15 +165,25 @@ def _student_whose_access_has_closed(factory) -> dict:
     from datetime import date
 
     school = factory.school(name="Closed Access Institute", code="BRW214F00000003")
-    student = factory.student(school=school, sevis_id="N0000000303", surname="Moreau", given_name="Elise",
-                              email="elise@closed.example.edu", opt_start=date(2023, 1, 1), opt_end=date(2023, 12, 31),
-                              today=date(2024, 1, 1))  # fmt: skip
+    student = factory.student(
+        school=school,
+        sevis_id="N0000000303",
+        surname="Moreau",
+        given_name="Elise",
+        email="elise@closed.example.edu",
+        opt_start=date(2023, 1, 1),
+        opt_end=date(2023, 12, 31),
+        today=date(2024, 1, 1),
+    )
     user = factory.user(role=Role.STUDENT, student=student)
     principal = factory.user(role=Role.PRINCIPAL_DSO, school=school, email="rosa.principal@closed.example.edu")
     principal.display_name = "Rosa Alvarez"
     factory.session.flush()
-    return {"email": user.email, "school": school.name, "official": {"name": principal.display_name,
-                                                                     "email": principal.email}}  # fmt: skip
+    return {
+        "email": user.email,
+        "school": school.name,
+        "official": {"name": principal.display_name, "email": principal.email},
+    }
 
 
 def _student_with_unemployment_days(factory, school) -> dict:
@@ -153,22 +193,45 @@ def _student_with_unemployment_days(factory, school) -> dict:
     from portal.services.clock import long_date, today_eastern
 
     today = today_eastern()
-    student = factory.student(school=school, sevis_id="N0000000707", surname="Moreau", given_name="Elise",
-                              email="elise@browser.example.edu", opt_start=today - timedelta(days=39), today=today)  # fmt: skip
-    factory.employer(student, name="Harbor Freight Analytics", start_date=today - timedelta(days=29),
-                     end_date=today - timedelta(days=20))  # fmt: skip
+    student = factory.student(
+        school=school,
+        sevis_id="N0000000707",
+        surname="Moreau",
+        given_name="Elise",
+        email="elise@browser.example.edu",
+        opt_start=today - timedelta(days=39),
+        today=today,
+    )
+    factory.employer(
+        student,
+        name="Harbor Freight Analytics",
+        start_date=today - timedelta(days=29),
+        end_date=today - timedelta(days=20),
+    )
     user = factory.user(role=Role.STUDENT, student=student)
-    return {"sevis_id": student.sevis_id, "name": "Moreau, Elise", "allowed": "90", "used": "30", "remaining": "60",
-            "runs_out": f"{today + timedelta(days=60):%m/%d/%Y}", "email": user.email,
-            "runs_out_long": long_date(today + timedelta(days=60))}
+    return {
+        "sevis_id": student.sevis_id,
+        "name": "Moreau, Elise",
+        "allowed": "90",
+        "used": "30",
+        "remaining": "60",
+        "runs_out": f"{today + timedelta(days=60):%m/%d/%Y}",
+        "email": user.email,
+        "runs_out_long": long_date(today + timedelta(days=60)),
+    }
 
 
 def _students_with_two_step_verification(factory, school) -> dict:
     """One signed-up student per viewport with two-step verification on (the known secret), for a DSO to turn off."""
     students = {}
     for number, (size, given, surname) in enumerate([("phone", "Amara", "Mensah"), ("desktop", "Jonas", "Lindqvist")]):
-        student = factory.student(school=school, sevis_id=f"N00000008{number:02d}", surname=surname, given_name=given,
-                                  email=f"{given.lower()}@browser.example.edu")  # fmt: skip
+        student = factory.student(
+            school=school,
+            sevis_id=f"N00000008{number:02d}",
+            surname=surname,
+            given_name=given,
+            email=f"{given.lower()}@browser.example.edu",
+        )
         user = factory.user(role=Role.STUDENT, student=student)
         store_secret(factory.session, user, MFA_TEST_SECRET)
         user.mfa_enabled_at = utcnow()
@@ -188,9 +251,15 @@ def _stem_students_with_a_confirmation_open(factory, school) -> dict:
     students = {}
     stem_start = add_months(today_eastern(), -6)
     for number, (size, given, surname) in enumerate([("phone", "Noor", "Rahimi"), ("desktop", "Tomas", "Ferreira")]):
-        student = factory.student(school=school, sevis_id=f"N00000007{number:02d}", surname=surname, given_name=given,
-                                  email=f"{given.lower()}@browser.example.edu", opt_start=stem_start - timedelta(days=365),
-                                  opt_end=stem_start - timedelta(days=1))  # fmt: skip
+        student = factory.student(
+            school=school,
+            sevis_id=f"N00000007{number:02d}",
+            surname=surname,
+            given_name=given,
+            email=f"{given.lower()}@browser.example.edu",
+            opt_start=stem_start - timedelta(days=365),
+            opt_end=stem_start - timedelta(days=1),
+        )
         factory.stem_opt(student, start=stem_start)
         factory.address(student, line1=f"{20 + number} Harbor Street", city="Boston")
         user = factory.user(role=Role.STUDENT, student=student)
@@ -217,17 +286,34 @@ def _stem_employers_waiting_for_review(factory, school) -> dict:
     students = {}
     stem_start = add_months(today_eastern(), -2)
     for number, (size, given, surname) in enumerate([("phone", "Ines", "Duarte"), ("desktop", "Kofi", "Asante")]):
-        student = factory.student(school=school, sevis_id=f"N00000006{number:02d}", surname=surname, given_name=given,
-                                  email=f"{given.lower()}@browser.example.edu", opt_start=add_months(stem_start, -12),
-                                  opt_end=stem_start - timedelta(days=1))  # fmt: skip
+        student = factory.student(
+            school=school,
+            sevis_id=f"N00000006{number:02d}",
+            surname=surname,
+            given_name=given,
+            email=f"{given.lower()}@browser.example.edu",
+            opt_start=add_months(stem_start, -12),
+            opt_end=stem_start - timedelta(days=1),
+        )
         stem = factory.stem_opt(student, start=stem_start)
         user = factory.user(role=Role.STUDENT, student=student)
-        employer = factory.employer(student, opt_authorization=stem, start_date=stem_start, name=f"Quanta Labs {size.title()}",
-                                    review_status=EmployerReview.WAITING)  # fmt: skip
-        factory.document(student, upload_dir=_upload_dir(), data=pdf(), filename=f"quanta-i983-{size}.pdf",
-                         employer_id=employer.id)  # fmt: skip
-        students[size] = {"sevis_id": student.sevis_id, "email": user.email, "name": f"{given} {surname}",
-                          "employer": employer.name, "i983": f"quanta-i983-{size}.pdf"}  # fmt: skip
+        employer = factory.employer(
+            student,
+            opt_authorization=stem,
+            start_date=stem_start,
+            name=f"Quanta Labs {size.title()}",
+            review_status=EmployerReview.WAITING,
+        )
+        factory.document(
+            student, upload_dir=_upload_dir(), data=pdf(), filename=f"quanta-i983-{size}.pdf", employer_id=employer.id
+        )
+        students[size] = {
+            "sevis_id": student.sevis_id,
+            "email": user.email,
+            "name": f"{given} {surname}",
+            "employer": employer.name,
+            "i983": f"quanta-i983-{size}.pdf",
+        }
     factory.session.flush()
     return students
 
@@ -237,16 +323,33 @@ def _problem_report_with_a_screenshot(factory, school) -> dict:
     from portal.models import ProblemReport
     from tests.support.files import PNG
 
-    student = factory.student(school=school, sevis_id="N0000000505", surname="Nakamura", given_name="Hiro",
-                              email="hiro@other.example.edu")  # fmt: skip
-    report = ProblemReport(student_id=student.id, reporter_name=student.full_name, sevis_id=student.sevis_id,
-                           description="My employer disappeared after I saved it.")  # fmt: skip
+    student = factory.student(
+        school=school, sevis_id="N0000000505", surname="Nakamura", given_name="Hiro", email="hiro@other.example.edu"
+    )
+    report = ProblemReport(
+        student_id=student.id,
+        reporter_name=student.full_name,
+        sevis_id=student.sevis_id,
+        description="My employer disappeared after I saved it.",
+    )
     factory.session.add(report)
     factory.session.flush()
-    factory.document(student, upload_dir=_upload_dir(), kind="screenshot", data=PNG, content_type="image/png",
-                     filename="employers-page.png", problem_report_id=report.id)  # fmt: skip
-    return {"sevis_id": student.sevis_id, "name": "Hiro Nakamura", "surname": "Nakamura",
-            "description": report.description, "screenshot": "employers-page.png"}
+    factory.document(
+        student,
+        upload_dir=_upload_dir(),
+        kind="screenshot",
+        data=PNG,
+        content_type="image/png",
+        filename="employers-page.png",
+        problem_report_id=report.id,
+    )
+    return {
+        "sevis_id": student.sevis_id,
+        "name": "Hiro Nakamura",
+        "surname": "Nakamura",
+        "description": report.description,
+        "screenshot": "employers-page.png",
+    }
 
 
 def main() -> int:

@@ -11,8 +11,9 @@ from playwright.sync_api import expect
 from tests.browser.conftest import axe_check, sign_in, sign_in_as
 
 
-def test_a_dso_opens_the_i983_returns_the_employer_and_the_student_sees_the_reason(page, new_page, seeded,
-                                                                                   viewport_name):  # fmt: skip
+def test_a_dso_opens_the_i983_returns_the_employer_and_the_student_sees_the_reason(
+    page, new_page, seeded, viewport_name
+):
     student = seeded["stem_review"][viewport_name]
     reason = f"The job title on your Form I-983 differs from the one you entered ({viewport_name})."
     dso = new_page()

@@ -21,6 +21,7 @@ def viewport_name(request):
 @pytest.mark.parametrize("role", ROLES)
 def test_every_get_page_a_role_can_open_has_no_accessibility_violations(page, seeded, role, viewport_name):
     if role != "anonymous":
+
         def check(p):
             axe_check(p, context=f"signing in as {role}")
             if viewport_name == "narrow":

@@ -15,8 +15,9 @@ def test_the_drop_zone_is_still_there_after_a_refused_screenshot(page, seeded):
     zone = page.locator("#problem-form .usa-file-input")
     expect(zone.locator(".usa-file-input__target")).to_be_visible()
     page.get_by_label("What went wrong?").fill("The page did not load.")
-    page.locator("#screenshots").set_input_files([{"name": "notes.png", "mimeType": "image/png",
-                                                   "buffer": b"these are notes, not a picture"}])  # fmt: skip
+    page.locator("#screenshots").set_input_files(
+        [{"name": "notes.png", "mimeType": "image/png", "buffer": b"these are notes, not a picture"}]
+    )
     expect(zone.locator(".usa-file-input__preview")).to_have_text("notes.png")
     with page.expect_response(lambda response: response.url.endswith("/problems")) as answer:
         page.get_by_role("button", name="Send report").click()

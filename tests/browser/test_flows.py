@@ -39,8 +39,11 @@ def _heal_forced_change(stack) -> None:
 
     engine = create_engine(stack.database_url)
     with engine.begin() as conn:
-        conn.execute(update(User.__table__).where(User.__table__.c.role == Role.STUDENT.value)
-                     .values(password_changed_at=datetime.now(timezone.utc)))  # fmt: skip
+        conn.execute(
+            update(User.__table__)
+            .where(User.__table__.c.role == Role.STUDENT.value)
+            .values(password_changed_at=datetime.now(timezone.utc))
+        )
     engine.dispose()
 
 
@@ -64,8 +67,9 @@ def fresh(seeded, viewport_name) -> dict:
     return seeded["fresh"][viewport_name]
 
 
-def test_a_student_creates_the_account_from_the_email_and_reports_changes(page, new_page, seeded, fresh, smtp_sink,
-                                                                          stack, viewport_name):  # fmt: skip
+def test_a_student_creates_the_account_from_the_email_and_reports_changes(
+    page, new_page, seeded, fresh, smtp_sink, stack, viewport_name
+):
     # -- the account-creation email, read from the SMTP sink ----------------------------------------------
     mail = smtp_sink.wait_for(fresh["email"], subject_contains="Create your")
     links = [link for link in mail.links() if "/account/create/" in link]
@@ -231,8 +235,10 @@ def test_a_student_creates_the_account_from_the_email_and_reports_changes(page, 
     text = open(download_info.value.path(), encoding="utf-8-sig").read()
     rows = list(csv.DictReader(io.StringIO(text)))
     mine = [row for row in rows if row["SEVIS ID"] == fresh["sevis_id"]]
-    whats = " | ".join(f"{row['What changed']} ({row['Which']}): {row['Field']} {row['Old value']} -> {row['New value']}"
-                       for row in mine)  # fmt: skip
+    whats = " | ".join(
+        f"{row['What changed']} ({row['Which']}): {row['Field']} {row['Old value']} -> {row['New value']}"
+        for row in mine
+    )
     assert any(row["Which"] == employer for row in mine), whats
     assert any(row["Field"] == "Street address" and "77 Beacon Street" in row["New value"] for row in mine), whats
     assert len(mine) >= 3, f"add, delete, restore and the address: {whats}"

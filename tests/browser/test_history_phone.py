@@ -28,8 +28,14 @@ BROKEN_WORDS = """() => {
 
 
 def test_history_at_320_px_shows_events_first_stacks_rows_and_breaks_no_word(browser, base_url, seeded):
-    context = browser.new_context(base_url=base_url, viewport={"width": 320, "height": 640}, is_mobile=True,
-                                  has_touch=True, locale="en-US", timezone_id="America/New_York")  # fmt: skip
+    context = browser.new_context(
+        base_url=base_url,
+        viewport={"width": 320, "height": 640},
+        is_mobile=True,
+        has_touch=True,
+        locale="en-US",
+        timezone_id="America/New_York",
+    )
     page = context.new_page()
     page.console_problems = []
     page.on("pageerror", lambda error: page.console_problems.append(f"uncaught: {error}"))

@@ -35,8 +35,9 @@ def test_the_student_pages_score_100_for_accessibility_and_95_for_best_practices
     assert page.url.endswith("/dashboard"), page.url
     cookies = json.dumps([{"name": c["name"], "value": c["value"]} for c in page.context.cookies()])
     urls = [base_url.rstrip("/") + path for path in STUDENT_PAGES]
-    done = subprocess.run([NODE, str(SCRIPT), str(CHROMIUM), cookies, *urls], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)  # fmt: skip
+    done = subprocess.run(
+        [NODE, str(SCRIPT), str(CHROMIUM), cookies, *urls], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, f"Lighthouse did not run:\n{done.stderr[-3000:]}"
     results = json.loads(done.stdout)
     problems = []

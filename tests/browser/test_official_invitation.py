@@ -12,8 +12,9 @@ from tests.browser.conftest import axe_check, sign_in, sign_in_as
 NEW_PASSWORD = "quiet lantern orchard ninety"
 
 
-def test_a_new_official_follows_the_invitation_to_a_sign_in_with_two_step_verification(page, new_page, seeded,
-                                                                                      smtp_sink, viewport_name):  # fmt: skip
+def test_a_new_official_follows_the_invitation_to_a_sign_in_with_two_step_verification(
+    page, new_page, seeded, smtp_sink, viewport_name
+):
     email, name = f"new.official.{viewport_name}@browser.example.edu", f"Jordan Reyes {viewport_name.title()}"
     sign_in_as(page, seeded, "principal_dso")
     page.goto("/admin/officials")

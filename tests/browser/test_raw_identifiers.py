@@ -40,7 +40,7 @@ def _raw_identifiers(text: str) -> list[str]:
     for name, pattern in RAW.items():
         for match in pattern.finditer(text):
             start = max(0, match.start() - 40)
-            context = text[start:match.end() + 40].replace("\n", " ⏎ ")
+            context = text[start : match.end() + 40].replace("\n", " ⏎ ")
             found.append(f"{name} {match.group(0).strip()!r} in …{context}…")
     return found
 

@@ -10,8 +10,9 @@ from playwright.sync_api import expect
 from tests.browser.conftest import axe_check, sign_in
 
 
-def test_a_stem_student_confirms_their_details_and_the_dso_sees_the_submission(page, new_page, seeded, stack,
-                                                                                viewport_name):  # fmt: skip
+def test_a_stem_student_confirms_their_details_and_the_dso_sees_the_submission(
+    page, new_page, seeded, stack, viewport_name
+):
     student = seeded["stem"][viewport_name]
     changes = f"Moved to 5 Elm Street, Cambridge ({viewport_name})."
     sign_in(page, student["email"], seeded["password"])

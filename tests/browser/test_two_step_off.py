@@ -52,8 +52,9 @@ def test_a_student_turns_two_step_verification_on_and_off_again(page, seeded):
     axe_check(page, context="security page after turning it off")
 
 
-def test_a_dso_turns_it_off_for_a_student_who_lost_the_phone_and_the_recovery_codes(page, new_page, seeded, lost,
-                                                                                      smtp_sink):  # fmt: skip
+def test_a_dso_turns_it_off_for_a_student_who_lost_the_phone_and_the_recovery_codes(
+    page, new_page, seeded, lost, smtp_sink
+):
     # The student is signed in on some device (with the authenticator they had then).
     student = new_page()
     seeded["stack"].forget_used_totp_codes()
@@ -95,5 +96,6 @@ def lost(seeded, viewport_name) -> dict:
 
 
 def _wait_for_focus(page, element_id: str) -> None:
-    page.wait_for_function("(id) => document.activeElement && document.activeElement.id === id", arg=element_id,
-                           timeout=5_000)  # fmt: skip
+    page.wait_for_function(
+        "(id) => document.activeElement && document.activeElement.id === id", arg=element_id, timeout=5_000
+    )

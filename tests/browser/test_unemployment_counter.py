@@ -18,8 +18,12 @@ def test_a_dso_sees_the_unemployment_counter_on_student_information(page, seeded
 
     section = page.get_by_role("region", name="Unemployment days")
     expect(section).to_be_visible()
-    for term, value in (("Allowed", counter["allowed"]), ("Used", counter["used"]),
-                        ("Remaining", counter["remaining"]), ("Runs out on", counter["runs_out"])):  # fmt: skip
+    for term, value in (
+        ("Allowed", counter["allowed"]),
+        ("Used", counter["used"]),
+        ("Remaining", counter["remaining"]),
+        ("Runs out on", counter["runs_out"]),
+    ):
         expect(section.locator(f"dt:text-is('{term}') + dd")).to_have_text(value)
     expect(page.get_by_role("region", name="Employers").get_by_role("cell", name="Past")).to_be_visible()
     axe_check(page, context="Student Information with the unemployment counter")

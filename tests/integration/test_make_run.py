@@ -23,8 +23,10 @@ from bench.client import Client
 from tests.browser.harness import BIN, LOOPBACK, ROOT, free_port
 
 # One SQLite file in a temporary instance directory whatever the half; once is enough.
-pytestmark = pytest.mark.skipif(os.environ.get("PORTAL_TEST_DB", "sqlite") != "sqlite",
-                                reason="serves its own SQLite instance; runs in the SQLite half")  # fmt: skip
+pytestmark = pytest.mark.skipif(
+    os.environ.get("PORTAL_TEST_DB", "sqlite") != "sqlite",
+    reason="serves its own SQLite instance; runs in the SQLite half",
+)
 
 LIMIT = 5
 ATTEMPTS = 2 * LIMIT
@@ -35,17 +37,32 @@ def served_like_make_run():
     """scripts/serve.py on a free loopback port with a fresh instance directory; the limit per hour (no window edge)."""
     instance = Path(tempfile.mkdtemp(prefix="portal-make-run-"))
     port = free_port()
-    env = dict(os.environ, PORTAL_INSTANCE_DIR=str(instance), PORTAL_ENV="development",
-               PORTAL_BIND=f"{LOOPBACK}:{port}", BASE_URL=f"http://{LOOPBACK}:{port}",
-               SIGN_IN_RATE_LIMIT=f"{LIMIT} per hour", PYTHONUNBUFFERED="1")  # fmt: skip
-    for name in ("PORTAL_TEST_DB", "DATABASE_URL", "WEB_CONCURRENCY", "PORTAL_THREADS", "RATELIMIT_STORAGE_URI",
-                 "SMTP_HOST", "UPLOAD_DIR", "MAILBOX_DIR"):  # fmt: skip
+    env = dict(
+        os.environ,
+        PORTAL_INSTANCE_DIR=str(instance),
+        PORTAL_ENV="development",
+        PORTAL_BIND=f"{LOOPBACK}:{port}",
+        BASE_URL=f"http://{LOOPBACK}:{port}",
+        SIGN_IN_RATE_LIMIT=f"{LIMIT} per hour",
+        PYTHONUNBUFFERED="1",
+    )
+    for name in (
+        "PORTAL_TEST_DB",
+        "DATABASE_URL",
+        "WEB_CONCURRENCY",
+        "PORTAL_THREADS",
+        "RATELIMIT_STORAGE_URI",
+        "SMTP_HOST",
+        "UPLOAD_DIR",
+        "MAILBOX_DIR",
+    ):
         env.pop(name, None)
     subprocess.run([str(BIN / "portal"), "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     log_path = instance / "serve.log"
     with open(log_path, "wb") as log:
-        serve = subprocess.Popen([sys.executable, "scripts/serve.py"], cwd=ROOT, env=env, stdout=log,
-                                 stderr=subprocess.STDOUT)  # fmt: skip
+        serve = subprocess.Popen(
+            [sys.executable, "scripts/serve.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         base_url = f"http://{LOOPBACK}:{port}"
         try:
             deadline = time.monotonic() + 60

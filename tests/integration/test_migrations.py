@@ -57,21 +57,33 @@ def test_migrated_events_are_append_only(migrated_app, fresh_database_url):
     engine = create_engine(fresh_database_url)
     try:
         with engine.begin() as connection:
-            connection.execute(text("INSERT INTO events (occurred_at, actor_kind, actor_label, event_type, reported_late) "
-                                    "VALUES (CURRENT_TIMESTAMP, 'system', 'test', 'test.event', false)"))  # fmt: skip
+            connection.execute(
+                text(
+                    "INSERT INTO events (occurred_at, actor_kind, actor_label, event_type, reported_late) "
+                    "VALUES (CURRENT_TIMESTAMP, 'system', 'test', 'test.event', false)"
+                )
+            )
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
             connection.execute(text("UPDATE events SET event_type = 'changed'"))
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
             connection.execute(text("DELETE FROM events"))
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
             if connection.dialect.name == "sqlite":
-                connection.execute(text("INSERT OR REPLACE INTO events (id, occurred_at, actor_kind, actor_label, "
-                                        "event_type, reported_late) SELECT id, occurred_at, actor_kind, actor_label, "
-                                        "'changed', reported_late FROM events"))  # fmt: skip
+                connection.execute(
+                    text(
+                        "INSERT OR REPLACE INTO events (id, occurred_at, actor_kind, actor_label, "
+                        "event_type, reported_late) SELECT id, occurred_at, actor_kind, actor_label, "
+                        "'changed', reported_late FROM events"
+                    )
+                )
             else:
-                connection.execute(text("INSERT INTO events (id, occurred_at, actor_kind, actor_label, event_type, "
-                                        "reported_late) SELECT id, occurred_at, actor_kind, actor_label, 'changed', "
-                                        "reported_late FROM events ON CONFLICT (id) DO UPDATE SET event_type = 'changed'"))  # fmt: skip
+                connection.execute(
+                    text(
+                        "INSERT INTO events (id, occurred_at, actor_kind, actor_label, event_type, "
+                        "reported_late) SELECT id, occurred_at, actor_kind, actor_label, 'changed', "
+                        "reported_late FROM events ON CONFLICT (id) DO UPDATE SET event_type = 'changed'"
+                    )
+                )
         with engine.connect() as connection:
             assert connection.scalar(text("SELECT event_type FROM events")) == "test.event"
     finally:
@@ -105,10 +117,14 @@ def test_0007_encrypts_existing_mfa_secrets_and_downgrade_decrypts_them(app_at_0
     engine = create_engine(fresh_database_url)
     try:
         with engine.begin() as connection:
-            connection.execute(text("INSERT INTO users (email, role, display_name, failed_sign_ins, lock_count, "
-                                    "created_at, mfa_secret) VALUES ('a@x.org', 'support', '', 0, 0, CURRENT_TIMESTAMP, "
-                                    ":secret), ('b@x.org', 'operator', '', 0, 0, CURRENT_TIMESTAMP, NULL)"),
-                               {"secret": SECRET})  # fmt: skip
+            connection.execute(
+                text(
+                    "INSERT INTO users (email, role, display_name, failed_sign_ins, lock_count, "
+                    "created_at, mfa_secret) VALUES ('a@x.org', 'support', '', 0, 0, CURRENT_TIMESTAMP, "
+                    ":secret), ('b@x.org', 'operator', '', 0, 0, CURRENT_TIMESTAMP, NULL)"
+                ),
+                {"secret": SECRET},
+            )
             user_id = connection.execute(text("SELECT id FROM users WHERE email = 'a@x.org'")).scalar_one()
         upgrade(revision="0007")
         after = _mfa_columns(engine)
@@ -125,9 +141,13 @@ def test_0007_downgrade_stops_and_changes_nothing_when_a_secret_does_not_open(ap
     try:
         upgrade(revision="0007")
         with engine.begin() as connection:
-            connection.execute(text("INSERT INTO users (email, role, display_name, failed_sign_ins, lock_count, "
-                                    "created_at, mfa_secret_encrypted) VALUES ('a@x.org', 'support', '', 0, 0, "
-                                    "CURRENT_TIMESTAMP, 'not a token')"))  # fmt: skip
+            connection.execute(
+                text(
+                    "INSERT INTO users (email, role, display_name, failed_sign_ins, lock_count, "
+                    "created_at, mfa_secret_encrypted) VALUES ('a@x.org', 'support', '', 0, 0, "
+                    "CURRENT_TIMESTAMP, 'not a token')"
+                )
+            )
         with pytest.raises(SecretUnreadable):
             downgrade(revision="0006")
         assert _mfa_columns(engine) == {"column": "mfa_secret_encrypted", "values": {"a@x.org": "not a token"}}
@@ -141,25 +161,39 @@ def test_migration_0009_fills_employed_until_from_the_live_employers_then_trigge
 
     app = create_app(MigrationConfig)
     engine = create_engine(fresh_database_url)
-    employer = ("INSERT INTO employers (student_id, name, address_line1, address_line2, city, state, postal_code, "
-                "self_employed, course_relevance, employment_time, start_date, end_date, reported_late, review_status, "
-                "created_at, updated_at, version, deleted_at) VALUES (:student, 'Co', '1 Main', '', 'Boston', 'MA', "
-                "'02110', false, 'Relevant.', 'full_time', '2026-01-01', :end, false, 'not_needed', CURRENT_TIMESTAMP, "
-                "CURRENT_TIMESTAMP, 1, :deleted)")  # fmt: skip
+    employer = (
+        "INSERT INTO employers (student_id, name, address_line1, address_line2, city, state, postal_code, "
+        "self_employed, course_relevance, employment_time, start_date, end_date, reported_late, review_status, "
+        "created_at, updated_at, version, deleted_at) VALUES (:student, 'Co', '1 Main', '', 'Boston', 'MA', "
+        "'02110', false, 'Relevant.', 'full_time', '2026-01-01', :end, false, 'not_needed', CURRENT_TIMESTAMP, "
+        "CURRENT_TIMESTAMP, 1, :deleted)"
+    )
     try:
         with app.app_context():
             upgrade(revision="0006")
             with engine.begin() as connection:
-                connection.execute(text("INSERT INTO schools (id, name, code, created_at) "
-                                        "VALUES (1, 'U', 'TST214F00000001', CURRENT_TIMESTAMP)"))  # fmt: skip
+                connection.execute(
+                    text(
+                        "INSERT INTO schools (id, name, code, created_at) "
+                        "VALUES (1, 'U', 'TST214F00000001', CURRENT_TIMESTAMP)"
+                    )
+                )
                 for number in (1, 2, 3, 4):
-                    connection.execute(text(
-                        "INSERT INTO students (id, sevis_id, school_id, surname, given_name, email, created_at, "
-                        "updated_at, version) VALUES (:id, :sevis, 1, 'S', 'G', :email, CURRENT_TIMESTAMP, "
-                        "CURRENT_TIMESTAMP, 1)"),
-                        {"id": number, "sevis": f"N{number:010d}", "email": f"s{number}@x.edu"})  # fmt: skip
-                rows = [(1, None, None), (1, "2026-05-01", None), (2, "2026-05-01", None),
-                        (2, "2026-09-01", "2026-06-01"), (3, None, "2026-06-01")]  # fmt: skip
+                    connection.execute(
+                        text(
+                            "INSERT INTO students (id, sevis_id, school_id, surname, given_name, email, created_at, "
+                            "updated_at, version) VALUES (:id, :sevis, 1, 'S', 'G', :email, CURRENT_TIMESTAMP, "
+                            "CURRENT_TIMESTAMP, 1)"
+                        ),
+                        {"id": number, "sevis": f"N{number:010d}", "email": f"s{number}@x.edu"},
+                    )
+                rows = [
+                    (1, None, None),
+                    (1, "2026-05-01", None),
+                    (2, "2026-05-01", None),
+                    (2, "2026-09-01", "2026-06-01"),
+                    (3, None, "2026-06-01"),
+                ]
                 for student, end, deleted in rows:
                     connection.execute(text(employer), {"student": student, "end": end, "deleted": deleted})
             upgrade(revision="0009")
@@ -171,7 +205,11 @@ def test_migration_0009_fills_employed_until_from_the_live_employers_then_trigge
     finally:
         engine.dispose()
     assert {key: str(value) if value else None for key, value in until.items()} == {
-        1: "9999-12-31", 2: "2026-05-01", 3: None, 4: "2026-07-01"}  # fmt: skip
+        1: "9999-12-31",
+        2: "2026-05-01",
+        3: None,
+        4: "2026-07-01",
+    }
 
 
 def test_migration_0011_records_requested_dates_as_actual_on_approved_opts_with_an_event_each(fresh_database_url):
@@ -180,34 +218,57 @@ def test_migration_0011_records_requested_dates_as_actual_on_approved_opts_with_
 
     app = create_app(MigrationConfig)
     engine = create_engine(fresh_database_url)
-    opt = ("INSERT INTO opt_authorizations (id, program_record_id, kind, status, start_date, end_date, created_at, "
-           "version) VALUES (:id, 1, 'post_completion', :status, :start, :end, CURRENT_TIMESTAMP, 1)")  # fmt: skip
+    opt = (
+        "INSERT INTO opt_authorizations (id, program_record_id, kind, status, start_date, end_date, created_at, "
+        "version) VALUES (:id, 1, 'post_completion', :status, :start, :end, CURRENT_TIMESTAMP, 1)"
+    )
     try:
         with app.app_context():
             upgrade(revision="0010")
             with engine.begin() as connection:
-                connection.execute(text("INSERT INTO schools (id, name, code, created_at) "
-                                        "VALUES (7, 'U', 'TST214F00000001', CURRENT_TIMESTAMP)"))  # fmt: skip
-                connection.execute(text("INSERT INTO students (id, sevis_id, school_id, surname, given_name, email, "
-                                        "created_at, updated_at, version) VALUES (3, 'N0000000003', 7, 'S', 'G', "
-                                        "'s3@x.edu', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))  # fmt: skip
-                connection.execute(text("INSERT INTO program_records (id, student_id, school_id, education_level, major, "
-                                        "status, start_date, end_date, created_at) VALUES (1, 3, 7, 'masters', '', "
-                                        "'active', '2024-01-01', '2025-12-31', CURRENT_TIMESTAMP)"))  # fmt: skip
+                connection.execute(
+                    text(
+                        "INSERT INTO schools (id, name, code, created_at) "
+                        "VALUES (7, 'U', 'TST214F00000001', CURRENT_TIMESTAMP)"
+                    )
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO students (id, sevis_id, school_id, surname, given_name, email, "
+                        "created_at, updated_at, version) VALUES (3, 'N0000000003', 7, 'S', 'G', "
+                        "'s3@x.edu', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
+                    )
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO program_records (id, student_id, school_id, education_level, major, "
+                        "status, start_date, end_date, created_at) VALUES (1, 3, 7, 'masters', '', "
+                        "'active', '2024-01-01', '2025-12-31', CURRENT_TIMESTAMP)"
+                    )
+                )
                 for number, status in ((1, "approved"), (2, "pending"), (3, "denied"), (4, "approved")):
-                    connection.execute(text(opt), {"id": number, "status": status, "start": f"2026-0{number}-01",
-                                                   "end": f"2027-0{number}-01"})  # fmt: skip
+                    connection.execute(
+                        text(opt),
+                        {"id": number, "status": status, "start": f"2026-0{number}-01", "end": f"2027-0{number}-01"},
+                    )
             upgrade()
             with engine.begin() as connection:
-                dates = connection.execute(text("SELECT id, actual_start_date, actual_end_date FROM opt_authorizations "
-                                                "ORDER BY id")).all()  # fmt: skip
-                events = connection.execute(text(
-                    "SELECT subject, student_id, school_id, actor_kind, actor_label, before, after, change_kind, changes "
-                    "FROM events WHERE event_type = 'opt.actual_dates_recorded' ORDER BY subject")).all()  # fmt: skip
-                connection.execute(text(
-                    "INSERT INTO documents (student_id, kind, original_filename, stored_name, content_type, size_bytes, "
-                    "sha256, uploaded_at) VALUES (3, 'ead_card', 'ead.pdf', 'x', 'application/pdf', 1, 'h', "
-                    "CURRENT_TIMESTAMP)"))  # fmt: skip
+                dates = connection.execute(
+                    text("SELECT id, actual_start_date, actual_end_date FROM opt_authorizations ORDER BY id")
+                ).all()
+                events = connection.execute(
+                    text(
+                        "SELECT subject, student_id, school_id, actor_kind, actor_label, before, after, change_kind, changes "
+                        "FROM events WHERE event_type = 'opt.actual_dates_recorded' ORDER BY subject"
+                    )
+                ).all()
+                connection.execute(
+                    text(
+                        "INSERT INTO documents (student_id, kind, original_filename, stored_name, content_type, size_bytes, "
+                        "sha256, uploaded_at) VALUES (3, 'ead_card', 'ead.pdf', 'x', 'application/pdf', 1, 'h', "
+                        "CURRENT_TIMESTAMP)"
+                    )
+                )
             with pytest.raises(DBAPIError), engine.begin() as connection:
                 connection.execute(text("UPDATE opt_authorizations SET actual_end_date = '2025-01-01' WHERE id = 1"))
             with pytest.raises(SystemExit):  # refused (Flask-Migrate exits): the uploaded EAD card would be lost
@@ -219,16 +280,40 @@ def test_migration_0011_records_requested_dates_as_actual_on_approved_opts_with_
     finally:
         engine.dispose()
     assert [(row[0], str(row[1]) if row[1] else None, str(row[2]) if row[2] else None) for row in dates] == [
-        (1, "2026-01-01", "2027-01-01"), (2, None, None), (3, None, None), (4, "2026-04-01", "2027-04-01")]  # fmt: skip
-    decoded = [(subject, student, school, kind, label, _json(before), _json(after), change_kind, changes)
-               for subject, student, school, kind, label, before, after, change_kind, changes in events]  # fmt: skip
+        (1, "2026-01-01", "2027-01-01"),
+        (2, None, None),
+        (3, None, None),
+        (4, "2026-04-01", "2027-04-01"),
+    ]
+    decoded = [
+        (subject, student, school, kind, label, _json(before), _json(after), change_kind, changes)
+        for subject, student, school, kind, label, before, after, change_kind, changes in events
+    ]
     source = "requested dates, set when actual dates were introduced"
     assert decoded == [
-        ("opt:1", 3, 7, "system", "OPT Portal", {"actual_start_date": None, "actual_end_date": None},
-         {"actual_start_date": "2026-01-01", "actual_end_date": "2027-01-01", "source": source}, None, None),
-        ("opt:4", 3, 7, "system", "OPT Portal", {"actual_start_date": None, "actual_end_date": None},
-         {"actual_start_date": "2026-04-01", "actual_end_date": "2027-04-01", "source": source}, None, None),
-    ]  # fmt: skip
+        (
+            "opt:1",
+            3,
+            7,
+            "system",
+            "OPT Portal",
+            {"actual_start_date": None, "actual_end_date": None},
+            {"actual_start_date": "2026-01-01", "actual_end_date": "2027-01-01", "source": source},
+            None,
+            None,
+        ),
+        (
+            "opt:4",
+            3,
+            7,
+            "system",
+            "OPT Portal",
+            {"actual_start_date": None, "actual_end_date": None},
+            {"actual_start_date": "2026-04-01", "actual_end_date": "2027-04-01", "source": source},
+            None,
+            None,
+        ),
+    ]
 
 
 def _json(value):
@@ -246,41 +331,86 @@ def test_0013_keeps_one_principal_per_school_and_lifts_the_cap_on_dsos(fresh_dat
 
     app = create_app(MigrationConfig)
     engine = create_engine(fresh_database_url)
-    user = ("INSERT INTO users (email, role, school_id, display_name, failed_sign_ins, lock_count, created_at, "
-            "deactivated_at) VALUES (:email, :role, :school, '', 0, 0, :created, :deactivated)")  # fmt: skip
+    user = (
+        "INSERT INTO users (email, role, school_id, display_name, failed_sign_ins, lock_count, created_at, "
+        "deactivated_at) VALUES (:email, :role, :school, '', 0, 0, :created, :deactivated)"
+    )
     try:
         with app.app_context():
             upgrade(revision="0010")
             with engine.begin() as connection:
-                connection.execute(text("INSERT INTO schools (id, name, code, created_at) VALUES "
-                                        "(1, 'U', 'TST214F00000001', CURRENT_TIMESTAMP), "
-                                        "(2, 'V', 'TST214F00000002', CURRENT_TIMESTAMP)"))  # fmt: skip
-                rows = [("later@u.edu", 1, "2026-03-01", None), ("first@u.edu", 1, "2026-01-01", None),
-                        ("latest@u.edu", 1, "2026-05-01", None), ("gone@u.edu", 1, "2025-01-01", "2025-06-01"),
-                        ("only@v.edu", 2, "2026-04-01", None)]  # fmt: skip
+                connection.execute(
+                    text(
+                        "INSERT INTO schools (id, name, code, created_at) VALUES "
+                        "(1, 'U', 'TST214F00000001', CURRENT_TIMESTAMP), "
+                        "(2, 'V', 'TST214F00000002', CURRENT_TIMESTAMP)"
+                    )
+                )
+                rows = [
+                    ("later@u.edu", 1, "2026-03-01", None),
+                    ("first@u.edu", 1, "2026-01-01", None),
+                    ("latest@u.edu", 1, "2026-05-01", None),
+                    ("gone@u.edu", 1, "2025-01-01", "2025-06-01"),
+                    ("only@v.edu", 2, "2026-04-01", None),
+                ]
                 for email, school, created, deactivated in rows:
-                    connection.execute(text(user), {"email": email, "role": "principal_dso", "school": school,
-                                                    "created": created, "deactivated": deactivated})  # fmt: skip
+                    connection.execute(
+                        text(user),
+                        {
+                            "email": email,
+                            "role": "principal_dso",
+                            "school": school,
+                            "created": created,
+                            "deactivated": deactivated,
+                        },
+                    )
             upgrade(revision="0013")
             with engine.begin() as connection:
                 roles = dict(connection.execute(text("SELECT email, role FROM users ORDER BY id")).all())
-                events = connection.execute(text("SELECT u.email, e.event_type, e.actor_kind, e.school_id "
-                                                  "FROM events e JOIN users u ON u.id = e.user_id "
-                                                  "ORDER BY e.id")).all()  # fmt: skip
+                events = connection.execute(
+                    text(
+                        "SELECT u.email, e.event_type, e.actor_kind, e.school_id "
+                        "FROM events e JOIN users u ON u.id = e.user_id "
+                        "ORDER BY e.id"
+                    )
+                ).all()
                 for number in range(11):
-                    connection.execute(text(user), {"email": f"dso{number}@u.edu", "role": "dso", "school": 1,
-                                                    "created": "2026-06-01", "deactivated": None})  # fmt: skip
+                    connection.execute(
+                        text(user),
+                        {
+                            "email": f"dso{number}@u.edu",
+                            "role": "dso",
+                            "school": 1,
+                            "created": "2026-06-01",
+                            "deactivated": None,
+                        },
+                    )
             with pytest.raises(DBAPIError), engine.begin() as connection:
-                connection.execute(text(user), {"email": "second@v.edu", "role": "principal_dso", "school": 2,
-                                                "created": "2026-06-01", "deactivated": None})  # fmt: skip
+                connection.execute(
+                    text(user),
+                    {
+                        "email": "second@v.edu",
+                        "role": "principal_dso",
+                        "school": 2,
+                        "created": "2026-06-01",
+                        "deactivated": None,
+                    },
+                )
             downgrade(revision="0010")
             db.engine.dispose()
     finally:
         engine.dispose()
-    assert roles == {"later@u.edu": "dso", "first@u.edu": "principal_dso", "latest@u.edu": "dso",
-                     "gone@u.edu": "principal_dso", "only@v.edu": "principal_dso"}  # fmt: skip
-    assert [tuple(row) for row in events] == [("later@u.edu", "official.role_changed", "system", 1),
-                                              ("latest@u.edu", "official.role_changed", "system", 1)]  # fmt: skip
+    assert roles == {
+        "later@u.edu": "dso",
+        "first@u.edu": "principal_dso",
+        "latest@u.edu": "dso",
+        "gone@u.edu": "principal_dso",
+        "only@v.edu": "principal_dso",
+    }
+    assert [tuple(row) for row in events] == [
+        ("later@u.edu", "official.role_changed", "system", 1),
+        ("latest@u.edu", "official.role_changed", "system", 1),
+    ]
 
 
 def test_0021_gives_existing_employers_a_type_from_their_self_employed_flag(fresh_database_url):
@@ -289,19 +419,28 @@ def test_0021_gives_existing_employers_a_type_from_their_self_employed_flag(fres
 
     app = create_app(MigrationConfig)
     engine = create_engine(fresh_database_url)
-    employer = ("INSERT INTO employers (id, student_id, name, address_line1, address_line2, city, state, postal_code, "
-                "self_employed, course_relevance, employment_time, start_date, reported_late, review_status, "
-                "created_at, updated_at, version) VALUES (:id, 1, 'Co', '1 Main', '', 'Boston', 'MA', '02110', :self, "
-                "'Relevant.', 'full_time', '2026-01-01', false, 'not_needed', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)")  # fmt: skip
+    employer = (
+        "INSERT INTO employers (id, student_id, name, address_line1, address_line2, city, state, postal_code, "
+        "self_employed, course_relevance, employment_time, start_date, reported_late, review_status, "
+        "created_at, updated_at, version) VALUES (:id, 1, 'Co', '1 Main', '', 'Boston', 'MA', '02110', :self, "
+        "'Relevant.', 'full_time', '2026-01-01', false, 'not_needed', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
+    )
     try:
         with app.app_context():
             upgrade(revision="0019")
             with engine.begin() as connection:
-                connection.execute(text("INSERT INTO schools (id, name, code, created_at) "
-                                        "VALUES (1, 'U', 'TST214F00000001', CURRENT_TIMESTAMP)"))  # fmt: skip
-                connection.execute(text(
-                    "INSERT INTO students (id, sevis_id, school_id, surname, given_name, email, created_at, updated_at, "
-                    "version) VALUES (1, 'N0000000001', 1, 'S', 'G', 's@x.edu', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))
+                connection.execute(
+                    text(
+                        "INSERT INTO schools (id, name, code, created_at) "
+                        "VALUES (1, 'U', 'TST214F00000001', CURRENT_TIMESTAMP)"
+                    )
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO students (id, sevis_id, school_id, surname, given_name, email, created_at, updated_at, "
+                        "version) VALUES (1, 'N0000000001', 1, 'S', 'G', 's@x.edu', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
+                    )
+                )
                 connection.execute(text(employer), [{"id": 1, "self": False}, {"id": 2, "self": True}])
             upgrade(revision="0021")
             with engine.begin() as connection:
@@ -322,11 +461,13 @@ def test_0022_drops_employed_until_and_its_triggers_and_downgrade_brings_them_ba
 
     app = create_app(MigrationConfig)
     engine = create_engine(fresh_database_url)
-    employer = ("INSERT INTO employers (id, student_id, name, address_line1, address_line2, city, state, postal_code, "
-                "self_employed, course_relevance, employment_time, start_date, end_date, reported_late, review_status, "
-                "created_at, updated_at, version) VALUES (:id, :student, 'Co', '1 Main', '', 'Boston', 'MA', '02110', "
-                "false, 'Relevant.', 'full_time', '2026-01-01', :end, false, 'not_needed', CURRENT_TIMESTAMP, "
-                "CURRENT_TIMESTAMP, 1)")  # fmt: skip
+    employer = (
+        "INSERT INTO employers (id, student_id, name, address_line1, address_line2, city, state, postal_code, "
+        "self_employed, course_relevance, employment_time, start_date, end_date, reported_late, review_status, "
+        "created_at, updated_at, version) VALUES (:id, :student, 'Co', '1 Main', '', 'Boston', 'MA', '02110', "
+        "false, 'Relevant.', 'full_time', '2026-01-01', :end, false, 'not_needed', CURRENT_TIMESTAMP, "
+        "CURRENT_TIMESTAMP, 1)"
+    )
 
     def until(connection) -> dict:
         rows = connection.execute(text("SELECT id, employed_until FROM students ORDER BY id")).all()
@@ -336,14 +477,21 @@ def test_0022_drops_employed_until_and_its_triggers_and_downgrade_brings_them_ba
         with app.app_context():
             upgrade(revision="0021")
             with engine.begin() as connection:
-                connection.execute(text("INSERT INTO schools (id, name, code, created_at) "
-                                        "VALUES (1, 'U', 'TST214F00000001', CURRENT_TIMESTAMP)"))  # fmt: skip
+                connection.execute(
+                    text(
+                        "INSERT INTO schools (id, name, code, created_at) "
+                        "VALUES (1, 'U', 'TST214F00000001', CURRENT_TIMESTAMP)"
+                    )
+                )
                 for number in (1, 2, 3):
-                    connection.execute(text(
-                        "INSERT INTO students (id, sevis_id, school_id, surname, given_name, email, created_at, "
-                        "updated_at, version) VALUES (:id, :sevis, 1, 'S', 'G', :email, CURRENT_TIMESTAMP, "
-                        "CURRENT_TIMESTAMP, 1)"),
-                        {"id": number, "sevis": f"N{number:010d}", "email": f"s{number}@x.edu"})  # fmt: skip
+                    connection.execute(
+                        text(
+                            "INSERT INTO students (id, sevis_id, school_id, surname, given_name, email, created_at, "
+                            "updated_at, version) VALUES (:id, :sevis, 1, 'S', 'G', :email, CURRENT_TIMESTAMP, "
+                            "CURRENT_TIMESTAMP, 1)"
+                        ),
+                        {"id": number, "sevis": f"N{number:010d}", "email": f"s{number}@x.edu"},
+                    )
                 connection.execute(text(employer), {"id": 1, "student": 1, "end": None})
             upgrade(revision="0022")
             with engine.begin() as connection:
@@ -379,43 +527,71 @@ def test_0012_marks_the_students_already_there(fresh_database_url):
         with app.app_context():
             upgrade(revision="0011")
             with engine.begin() as connection:
-                connection.execute(text("INSERT INTO schools (id, name, code, created_at) "
-                                        "VALUES (1, 'U', 'TST214F00000001', CURRENT_TIMESTAMP)"))  # fmt: skip
+                connection.execute(
+                    text(
+                        "INSERT INTO schools (id, name, code, created_at) "
+                        "VALUES (1, 'U', 'TST214F00000001', CURRENT_TIMESTAMP)"
+                    )
+                )
                 for number in (1, 2):
-                    connection.execute(text(
-                        "INSERT INTO students (id, sevis_id, school_id, surname, given_name, email, created_at, "
-                        "updated_at, version) VALUES (:id, :sevis, 1, 'S', 'G', :email, CURRENT_TIMESTAMP, "
-                        "CURRENT_TIMESTAMP, 1)"),
-                        {"id": number, "sevis": f"N{number:010d}", "email": f"s{number}@x.edu"})  # fmt: skip
-                    connection.execute(text(
-                        "INSERT INTO program_records (id, student_id, school_id, education_level, major, status, "
-                        "start_date, end_date, created_at) VALUES (:id, :id, 1, 'masters', '', 'active', '2024-01-01', "
-                        "'2025-12-31', CURRENT_TIMESTAMP)"), {"id": number})  # fmt: skip
-                    connection.execute(text(
-                        "INSERT INTO opt_authorizations (id, program_record_id, kind, status, start_date, end_date, "
-                        "created_at, version) VALUES (:id, :id, 'post_completion', 'approved', '2026-01-01', "
-                        "'2026-12-31', '2025-11-01 15:00:00', 1)"), {"id": number})  # fmt: skip
-                connection.execute(text(
-                    "INSERT INTO employers (student_id, opt_authorization_id, name, address_line1, address_line2, city, "
-                    "state, postal_code, self_employed, course_relevance, employment_time, start_date, reported_late, "
-                    "review_status, created_at, updated_at, version) VALUES (2, 2, 'Co', '1 Main', '', 'Boston', 'MA', "
-                    "'02110', false, 'Relevant.', 'full_time', '2026-01-01', false, 'not_needed', CURRENT_TIMESTAMP, "
-                    "CURRENT_TIMESTAMP, 1)"))  # fmt: skip
+                    connection.execute(
+                        text(
+                            "INSERT INTO students (id, sevis_id, school_id, surname, given_name, email, created_at, "
+                            "updated_at, version) VALUES (:id, :sevis, 1, 'S', 'G', :email, CURRENT_TIMESTAMP, "
+                            "CURRENT_TIMESTAMP, 1)"
+                        ),
+                        {"id": number, "sevis": f"N{number:010d}", "email": f"s{number}@x.edu"},
+                    )
+                    connection.execute(
+                        text(
+                            "INSERT INTO program_records (id, student_id, school_id, education_level, major, status, "
+                            "start_date, end_date, created_at) VALUES (:id, :id, 1, 'masters', '', 'active', '2024-01-01', "
+                            "'2025-12-31', CURRENT_TIMESTAMP)"
+                        ),
+                        {"id": number},
+                    )
+                    connection.execute(
+                        text(
+                            "INSERT INTO opt_authorizations (id, program_record_id, kind, status, start_date, end_date, "
+                            "created_at, version) VALUES (:id, :id, 'post_completion', 'approved', '2026-01-01', "
+                            "'2026-12-31', '2025-11-01 15:00:00', 1)"
+                        ),
+                        {"id": number},
+                    )
+                connection.execute(
+                    text(
+                        "INSERT INTO employers (student_id, opt_authorization_id, name, address_line1, address_line2, city, "
+                        "state, postal_code, self_employed, course_relevance, employment_time, start_date, reported_late, "
+                        "review_status, created_at, updated_at, version) VALUES (2, 2, 'Co', '1 Main', '', 'Boston', 'MA', "
+                        "'02110', false, 'Relevant.', 'full_time', '2026-01-01', false, 'not_needed', CURRENT_TIMESTAMP, "
+                        "CURRENT_TIMESTAMP, 1)"
+                    )
+                )
             upgrade(revision="0012")
             with engine.connect() as connection:
-                marks = connection.execute(text("SELECT student_id, school_id, kind, starts_on, ends_on, detail "
-                                                "FROM timeline_marks ORDER BY student_id, kind, starts_on, detail")).all()  # fmt: skip
+                marks = connection.execute(
+                    text(
+                        "SELECT student_id, school_id, kind, starts_on, ends_on, detail "
+                        "FROM timeline_marks ORDER BY student_id, kind, starts_on, detail"
+                    )
+                ).all()
             downgrade(revision="0011")
             db.engine.dispose()
     finally:
         engine.dispose()
-    ends = [("access_closed", "2027-07-01", "2027-07-01", "2027-06-30"),
-            ("access_ending", "2027-06-01", "2027-06-01", "2027-06-30"),
-            ("account_due", "2026-01-01", "2026-01-01", ""),
-            ("opt_ended", "2027-01-01", "2027-01-01", "2026-12-31")]  # fmt: skip
-    unemployed = [("nearing_limit", "2026-03-01", "2026-12-31", ""), ("unemployed", "2026-01-01", "2026-12-31", ""),
-                  ("unemployment_reached", "2026-03-01", "2026-03-01", "60"),
-                  ("unemployment_reached", "2026-03-21", "2026-03-21", "80"),
-                  ("unemployment_reached", "2026-03-31", "2026-03-31", "90")]  # fmt: skip
+    ends = [
+        ("access_closed", "2027-07-01", "2027-07-01", "2027-06-30"),
+        ("access_ending", "2027-06-01", "2027-06-01", "2027-06-30"),
+        ("account_due", "2026-01-01", "2026-01-01", ""),
+        ("opt_ended", "2027-01-01", "2027-01-01", "2026-12-31"),
+    ]
+    unemployed = [
+        ("nearing_limit", "2026-03-01", "2026-12-31", ""),
+        ("unemployed", "2026-01-01", "2026-12-31", ""),
+        ("unemployment_reached", "2026-03-01", "2026-03-01", "60"),
+        ("unemployment_reached", "2026-03-21", "2026-03-21", "80"),
+        ("unemployment_reached", "2026-03-31", "2026-03-31", "90"),
+    ]
     assert [(row[0], row[1], row[2], str(row[3]), str(row[4]), row[5]) for row in marks] == sorted(
-        [(1, 1, *mark) for mark in ends + unemployed] + [(2, 1, *mark) for mark in ends])
+        [(1, 1, *mark) for mark in ends + unemployed] + [(2, 1, *mark) for mark in ends]
+    )

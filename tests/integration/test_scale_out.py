@@ -18,8 +18,10 @@ import pytest
 from bench.client import Client
 from tests.browser.harness import ROOT, RedisServer, SmtpSink, Stack
 
-pytestmark = pytest.mark.skipif(os.environ.get("PORTAL_TEST_DB", "sqlite") != "postgresql",
-                                reason="scale-out needs PostgreSQL: it runs in the PostgreSQL half of make test")  # fmt: skip
+pytestmark = pytest.mark.skipif(
+    os.environ.get("PORTAL_TEST_DB", "sqlite") != "postgresql",
+    reason="scale-out needs PostgreSQL: it runs in the PostgreSQL half of make test",
+)
 
 SIGN_IN_LIMIT = 6
 EMAILS = 30

@@ -25,10 +25,21 @@ def _queue_emails(application, count: int) -> set[str]:
         session.flush()
         message_ids = set()
         for number in range(count):
-            student = create_student(session, Actor.system(), school=school, sevis_id=f"N{number + 1:010d}",
-                                     surname=f"Student{number}", email=f"s{number}@example.edu")  # fmt: skip
-            email = queue_email(session, template="problem_received", to=student.email, student=student,
-                                context={"student_name": student.full_name, "reported_on": "today", "summary": "x"})  # fmt: skip
+            student = create_student(
+                session,
+                Actor.system(),
+                school=school,
+                sevis_id=f"N{number + 1:010d}",
+                surname=f"Student{number}",
+                email=f"s{number}@example.edu",
+            )
+            email = queue_email(
+                session,
+                template="problem_received",
+                to=student.email,
+                student=student,
+                context={"student_name": student.full_name, "reported_on": "today", "summary": "x"},
+            )
             message_ids.add(email.message_id)
         session.commit()
     return message_ids
@@ -51,16 +62,18 @@ def test_worker_killed_mid_batch_loses_nothing_and_every_email_arrives_once_by_m
     expected = _queue_emails(application, 24)
     with SmtpServer() as server:
         server.handler.delay = 0.05
-        worker = start_portal(["worker", "--batch-size", "8", "--idle-seconds", "0.1"],
-                              _smtp_env(fresh_database_url, tmp_path, server))  # fmt: skip
+        worker = start_portal(
+            ["worker", "--batch-size", "8", "--idle-seconds", "0.1"], _smtp_env(fresh_database_url, tmp_path, server)
+        )
         _wait_for(lambda: len(server.handler.messages) >= 5)
         os.kill(worker.pid, signal.SIGKILL)  # mid-batch: claimed, some sent, not all recorded
         worker.wait()
         received_before_restart = set(server.handler.message_ids)
         assert 0 < len(received_before_restart) < len(expected)
 
-        restarted = start_portal(["worker", "--until-empty"],
-                                 _smtp_env(fresh_database_url, tmp_path, server, EMAIL_CLAIM_LEASE_SECONDS=0))  # fmt: skip
+        restarted = start_portal(
+            ["worker", "--until-empty"], _smtp_env(fresh_database_url, tmp_path, server, EMAIL_CLAIM_LEASE_SECONDS=0)
+        )
         output, _ = restarted.communicate(timeout=120)
         assert restarted.returncode == 0, output.decode()
 

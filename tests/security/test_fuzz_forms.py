@@ -35,14 +35,33 @@ if os.environ.get("HYPOTHESIS_PROFILE") == "explore":
     EXAMPLES = max(EXAMPLES, 50)
 # On this test only (tests/conftest.py's profile covers the rest): values a megabyte long are the point, and the
 # client and database fixtures are meant to carry over from one example to the next within a route and role.
-FUZZ_SETTINGS = settings(max_examples=EXAMPLES,
-                         suppress_health_check=[*settings.default.suppress_health_check, HealthCheck.data_too_large,
-                                                HealthCheck.function_scoped_fixture])  # fmt: skip
+FUZZ_SETTINGS = settings(
+    max_examples=EXAMPLES,
+    suppress_health_check=[
+        *settings.default.suppress_health_check,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 
 # Words the app's string path parameters take (actions, decisions, formats, address kinds), so examples
 # reach the handlers and not only the 404 for an unknown word.
-PATH_WORDS = ["reset", "unlock", "resend", "approve", "deny", "correct", "csv", "xlsx", "xml", "physical", "mailing",
-              "remove", "cancel", "end"]  # fmt: skip
+PATH_WORDS = [
+    "reset",
+    "unlock",
+    "resend",
+    "approve",
+    "deny",
+    "correct",
+    "csv",
+    "xlsx",
+    "xml",
+    "physical",
+    "mailing",
+    "remove",
+    "cancel",
+    "end",
+]
 ROLES = ["anonymous", "student", "dso", "principal_dso", "support", "operator"]
 # Roles whose own legitimate powers reach every school (an operator completing an upgrade forces every
 # student's password change): for them we check only "no 500".
@@ -138,14 +157,16 @@ plausible = st.sampled_from(
         "a long enough test password",
         "csv",
         "xlsx",
-    ]  # fmt: skip
+    ]
 ).map(str.encode)
 value = st.one_of(hostile_text, invalid_utf8, plausible, st.binary(max_size=64))
 
 
 def _body(fields: dict[str, bytes]) -> bytes:
-    return b"&".join(quote_from_bytes(name.encode()).encode() + b"=" + quote_from_bytes(data).encode()
-                     for name, data in fields.items())  # fmt: skip
+    return b"&".join(
+        quote_from_bytes(name.encode()).encode() + b"=" + quote_from_bytes(data).encode()
+        for name, data in fields.items()
+    )
 
 
 # -- the people ------------------------------------------------------------------------------
@@ -167,10 +188,28 @@ def people(factory):
     victim_employer = factory.employer(victim, name="Victim Employer Inc")
     victim_user = factory.user(role=Role.STUDENT, student=victim)
     victim_dso = factory.user(role=Role.DSO, school=victim_school)
-    ids = sorted({own_student.id, own_employer.id, users["student"].id, victim.id, victim_employer.id,
-                  victim_user.id, victim_dso.id, 0, 2_147_483_647, HUGE_ID})  # fmt: skip
-    return {"users": users, "victim": victim, "victim_user": victim_user, "victim_dso": victim_dso, "ids": ids,
-            "sevis_ids": [own_student.sevis_id, victim.sevis_id, "N0000000000"]}  # fmt: skip
+    ids = sorted(
+        {
+            own_student.id,
+            own_employer.id,
+            users["student"].id,
+            victim.id,
+            victim_employer.id,
+            victim_user.id,
+            victim_dso.id,
+            0,
+            2_147_483_647,
+            HUGE_ID,
+        }
+    )
+    return {
+        "users": users,
+        "victim": victim,
+        "victim_user": victim_user,
+        "victim_dso": victim_dso,
+        "ids": ids,
+        "sevis_ids": [own_student.sevis_id, victim.sevis_id, "N0000000000"],
+    }
 
 
 def _snapshot(session, victim: Student, user_ids: list[int]) -> dict:
@@ -205,10 +244,13 @@ def test_hostile_form_posts_never_500_and_never_touch_another_schools_student(
     before = _snapshot(db_session, victim, watched)
     adapter = app.url_map.bind("localhost")
     parameter = {
-        name: (st.sampled_from(people["ids"]) if _is_int(app, endpoint, name)
-               else st.one_of(st.sampled_from(people["sevis_ids"] + PATH_WORDS), st.text(min_size=1, max_size=40)))
+        name: (
+            st.sampled_from(people["ids"])
+            if _is_int(app, endpoint, name)
+            else st.one_of(st.sampled_from(people["sevis_ids"] + PATH_WORDS), st.text(min_size=1, max_size=40))
+        )
         for name in arguments
-    }  # fmt: skip
+    }
 
     @FUZZ_SETTINGS
     @given(
@@ -220,8 +262,11 @@ def test_hostile_form_posts_never_500_and_never_touch_another_schools_student(
         _post_once(path_values, fields, htmx)
 
     for hostile in HOSTILE:
-        post = example(path_values={name: _first(people, app, endpoint, name) for name in arguments},
-                       fields=dict.fromkeys(FIELDS or ["field"], hostile), htmx=hostile == b"")(post)  # fmt: skip
+        post = example(
+            path_values={name: _first(people, app, endpoint, name) for name in arguments},
+            fields=dict.fromkeys(FIELDS or ["field"], hostile),
+            htmx=hostile == b"",
+        )(post)
 
     def _post_once(path_values, fields, htmx):
         with client.session_transaction() as flask_session:
@@ -231,8 +276,9 @@ def test_hostile_form_posts_never_500_and_never_touch_another_schools_student(
             assert client.sign_in_response.status_code in (302, 303), f"could not sign in as {role}"
         url = adapter.build(endpoint, path_values)
         headers = {"HX-Request": "true"} if htmx else {}
-        response = client.post(url, data=_body(fields), content_type="application/x-www-form-urlencoded",
-                               headers=headers)  # fmt: skip
+        response = client.post(
+            url, data=_body(fields), content_type="application/x-www-form-urlencoded", headers=headers
+        )
         assert response.status_code < 500 or response.status_code == 503, (
             f"{role} POST {url} -> {response.status_code} with fields {sorted(fields)}"
         )
@@ -274,18 +320,44 @@ HOSTILE_FEED_LINES = [
     '{"a": ' * 50_000 + "1" + "}" * 50_000,
     '{"action": "PersonalInfo.USAddress", "sevis_id": "N0000000001", "data": {"line1": {"x": [[[[[[[[[]]]]]]]]]}}}',
 ]
-json_scalars = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30),
-                         st.floats(allow_nan=False), st.text(max_size=20))  # fmt: skip
-json_values = st.recursive(json_scalars, lambda children: st.one_of(st.lists(children, max_size=4),
-                                                                    st.dictionaries(st.text(max_size=10), children, max_size=4)),
-                           max_leaves=12)  # fmt: skip
-feed_records = st.fixed_dictionaries({"action": st.sampled_from(["CreateStudent", "OPTEmployment.Add", "OPTEmployer.Add",
-                                                                 "OPTEmployer.Edit", "PersonalInfo.Email",
-                                                                 "PersonalInfo.USAddress"]),
-                                      "sevis_id": json_values, "request_id": json_values,
-                                      "data": st.one_of(json_values, st.dictionaries(
-                                          st.sampled_from(["email", "employers", "changes", "start_date", "line1", "surname"]),
-                                          json_values, max_size=4))})  # fmt: skip
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+feed_records = st.fixed_dictionaries(
+    {
+        "action": st.sampled_from(
+            [
+                "CreateStudent",
+                "OPTEmployment.Add",
+                "OPTEmployer.Add",
+                "OPTEmployer.Edit",
+                "PersonalInfo.Email",
+                "PersonalInfo.USAddress",
+            ]
+        ),
+        "sevis_id": json_values,
+        "request_id": json_values,
+        "data": st.one_of(
+            json_values,
+            st.dictionaries(
+                st.sampled_from(["email", "employers", "changes", "start_date", "line1", "surname"]),
+                json_values,
+                max_size=4,
+            ),
+        ),
+    }
+)
 
 
 def test_hostile_feed_batches_never_500(app, client, db_session, factory):

@@ -19,8 +19,15 @@ def at(day: date, hour: int = 7, minute: int = 0) -> datetime:
 def record_change(time_machine, db_session, student, kind=ChangeKind.CONTACT, actor=None):
     """Record one change a student made in the portal (what a change list lists)."""
     actor = actor or Actor(kind=ActorKind.STUDENT, label="Student", school_id=student.school_id)
-    record_event(db_session, actor, f"{kind.value}.changed", student=student, change_kind=kind,
-                 before={"phone": "6175550100"}, after={"phone": "6175550199"})  # fmt: skip
+    record_event(
+        db_session,
+        actor,
+        f"{kind.value}.changed",
+        student=student,
+        change_kind=kind,
+        before={"phone": "6175550100"},
+        after={"phone": "6175550199"},
+    )
     # The clock stands still in these tests, and a list covers the changes before its "now": one second on.
     time_machine.shift(timedelta(seconds=1))
 

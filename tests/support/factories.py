@@ -31,11 +31,22 @@ class Factory:
         self.session.flush()
         return school
 
-    def student(self, *, school: School | None = None, sevis_id: str | None = None, surname: str = "Tester",
-                given_name: str = "Terry", email: str | None = None, opt: str | None = "approved",
-                opt_kind: OptKind = OptKind.POST_COMPLETION, opt_start: date | None = None,
-                opt_end: date | None = None, actual_start: date | None = None, actual_end: date | None = None,
-                today: date | None = None) -> Student:  # fmt: skip
+    def student(
+        self,
+        *,
+        school: School | None = None,
+        sevis_id: str | None = None,
+        surname: str = "Tester",
+        given_name: str = "Terry",
+        email: str | None = None,
+        opt: str | None = "approved",
+        opt_kind: OptKind = OptKind.POST_COMPLETION,
+        opt_start: date | None = None,
+        opt_end: date | None = None,
+        actual_start: date | None = None,
+        actual_end: date | None = None,
+        today: date | None = None,
+    ) -> Student:
         """A student with an active program record and, unless ``opt=None``, an OPT in status ``opt``.
 
         An approved OPT's EAD dates are the requested ones unless ``actual_start``/``actual_end`` say otherwise."""
@@ -43,15 +54,32 @@ class Factory:
         today = today or date.today()
         school = school or self.school()
         student = create_student(
-            self.session, self.system, school=school, sevis_id=sevis_id or f"N{number:010d}",
-            surname=surname, given_name=given_name, email=email or f"student{number}@example.edu",
-        )  # fmt: skip
-        program = open_program_record(self.session, self.system, student, education_level=EducationLevel.MASTERS,
-                                      start_date=today - timedelta(days=700), end_date=today - timedelta(days=60))  # fmt: skip
+            self.session,
+            self.system,
+            school=school,
+            sevis_id=sevis_id or f"N{number:010d}",
+            surname=surname,
+            given_name=given_name,
+            email=email or f"student{number}@example.edu",
+        )
+        program = open_program_record(
+            self.session,
+            self.system,
+            student,
+            education_level=EducationLevel.MASTERS,
+            start_date=today - timedelta(days=700),
+            end_date=today - timedelta(days=60),
+        )
         if opt is not None:
             start = opt_start or today - timedelta(days=30)
-            authorization = request_opt(self.session, self.system, program, kind=opt_kind, start_date=start,
-                                        end_date=opt_end or start + timedelta(days=364))  # fmt: skip
+            authorization = request_opt(
+                self.session,
+                self.system,
+                program,
+                kind=opt_kind,
+                start_date=start,
+                end_date=opt_end or start + timedelta(days=364),
+            )
             # Filed three months before the start, decided by the start (or today when that is earlier), so the
             # timeline's "timely" and "approved on" read as a real record would.
             authorization.created_at = _noon(min(start, today) - timedelta(days=90))
@@ -59,8 +87,15 @@ class Factory:
         self.session.flush()
         return student
 
-    def user(self, *, role: Role = Role.DSO, school: School | None = None, student: Student | None = None,
-             email: str | None = None, password: str | None = PASSWORD) -> User:  # fmt: skip
+    def user(
+        self,
+        *,
+        role: Role = Role.DSO,
+        school: School | None = None,
+        student: Student | None = None,
+        email: str | None = None,
+        password: str | None = PASSWORD,
+    ) -> User:
         number = next(_sequence)
         if role in (Role.DSO, Role.PRINCIPAL_DSO) and school is None:
             school = self.school()
@@ -80,51 +115,108 @@ class Factory:
         return user
 
     def employer(self, student: Student, **overrides) -> Employer:
-        opt = student.program_records[-1].opt_authorizations[0] if student.program_records[-1].opt_authorizations else None
+        opt = (
+            student.program_records[-1].opt_authorizations[0]
+            if student.program_records[-1].opt_authorizations
+            else None
+        )
         values = dict(
-            student=student, opt_authorization=opt, name="Acme Analytics LLC", address_line1="1 Main Street",
-            city="Boston", state="MA", postal_code="02110", ein="123456789",
-            course_relevance="Applies my degree in data science.", employment_time=EmploymentTime.FULL_TIME,
-            start_date=(opt.start_date if opt else date.today()), job_title="Data Analyst",
-        )  # fmt: skip
+            student=student,
+            opt_authorization=opt,
+            name="Acme Analytics LLC",
+            address_line1="1 Main Street",
+            city="Boston",
+            state="MA",
+            postal_code="02110",
+            ein="123456789",
+            course_relevance="Applies my degree in data science.",
+            employment_time=EmploymentTime.FULL_TIME,
+            start_date=(opt.start_date if opt else date.today()),
+            job_title="Data Analyst",
+        )
         values.update(overrides)
         employer = Employer(**values)
         self.session.add(employer)
         self.session.flush()
         return employer
 
-    def document(self, student: Student, *, upload_dir: str, kind: str = "i983", data: bytes | None = None,
-                 content_type: str = "application/pdf", filename: str = "form-i983.pdf", **links) -> Document:
+    def document(
+        self,
+        student: Student,
+        *,
+        upload_dir: str,
+        kind: str = "i983",
+        data: bytes | None = None,
+        content_type: str = "application/pdf",
+        filename: str = "form-i983.pdf",
+        **links,
+    ) -> Document:
         """A stored upload of ``student`` (bytes written under ``upload_dir``); ``links`` set employer_id,
         problem_report_id or obligation_id."""
         from portal.services.uploads import store_bytes
 
         data = data if data is not None else b"%PDF-1.7\n%%EOF\n"
         stored_name, digest = store_bytes(upload_dir, data)
-        document = Document(student_id=student.id, kind=DocumentKind(kind), original_filename=filename,
-                            stored_name=stored_name, content_type=content_type, size_bytes=len(data), sha256=digest,
-                            **links)  # fmt: skip
+        document = Document(
+            student_id=student.id,
+            kind=DocumentKind(kind),
+            original_filename=filename,
+            stored_name=stored_name,
+            content_type=content_type,
+            size_bytes=len(data),
+            sha256=digest,
+            **links,
+        )
         self.session.add(document)
         self.session.flush()
         return document
 
-    def stem_opt(self, student: Student, *, status: str = "approved", start: date | None = None, days: int = 729,
-                 actual_start: date | None = None, actual_end: date | None = None) -> OptAuthorization:  # fmt: skip
+    def stem_opt(
+        self,
+        student: Student,
+        *,
+        status: str = "approved",
+        start: date | None = None,
+        days: int = 729,
+        actual_start: date | None = None,
+        actual_end: date | None = None,
+    ) -> OptAuthorization:
         """A STEM OPT on the student's current program, starting the day after the post-completion OPT ends (EAD dates
         as for ``student``)."""
         program = student.program_records[-1]
         start = start or program.opt_authorizations[0].end_date + timedelta(days=1)
-        stem = request_opt(self.session, self.system, program, kind=OptKind.STEM, start_date=start,
-                           end_date=start + timedelta(days=days))  # fmt: skip
+        stem = request_opt(
+            self.session,
+            self.system,
+            program,
+            kind=OptKind.STEM,
+            start_date=start,
+            end_date=start + timedelta(days=days),
+        )
         stem.created_at = _noon(start - timedelta(days=60))  # filed in time: before the post-completion end
         _decide(stem, status, actual_start, actual_end, decided_on=start - timedelta(days=30))
         self.session.flush()
         return stem
 
-    def address(self, student: Student, *, kind: str = "physical", line1: str = "12 Main Street", city: str = "Boston",
-                state: str = "MA", postal_code: str = "02110") -> Address:  # fmt: skip
-        address = Address(student=student, student_id=student.id, kind=AddressKind(kind), line1=line1, city=city,
-                          state=state, postal_code=postal_code)  # fmt: skip
+    def address(
+        self,
+        student: Student,
+        *,
+        kind: str = "physical",
+        line1: str = "12 Main Street",
+        city: str = "Boston",
+        state: str = "MA",
+        postal_code: str = "02110",
+    ) -> Address:
+        address = Address(
+            student=student,
+            student_id=student.id,
+            kind=AddressKind(kind),
+            line1=line1,
+            city=city,
+            state=state,
+            postal_code=postal_code,
+        )
         self.session.add(address)
         self.session.flush()
         return address
@@ -134,8 +226,14 @@ def _noon(day: date) -> datetime:
     return datetime.combine(day, time(12), tzinfo=UTC)
 
 
-def _decide(authorization: OptAuthorization, status: str, actual_start: date | None = None,
-            actual_end: date | None = None, *, decided_on: date) -> None:  # fmt: skip
+def _decide(
+    authorization: OptAuthorization,
+    status: str,
+    actual_start: date | None = None,
+    actual_end: date | None = None,
+    *,
+    decided_on: date,
+) -> None:
     """Put an OPT in ``status``, with a decision time unless it is still pending; an approved one gets EAD dates
     (the requested ones by default), a pending or denied one none."""
     authorization.status = OptStatus(status)
@@ -220,11 +318,24 @@ def latest_link_token(session, user, purpose=None) -> str:
 def employer_form_data(**overrides) -> dict:
     """What a student enters for a valid full-time job (the employer service's input), with ``overrides``."""
     data = {
-        "name": "Acme Analytics LLC", "address_line1": "1 Main Street", "address_line2": "", "city": "Boston",
-        "state": "MA", "postal_code": "02110", "ein": "12-3456789", "course_relevance": "I analyse data, as in my degree.",
-        "employment_time": "full_time", "employment_type": "paid_employee", "start_date": "2026-02-25", "end_date": "", "supervisor_first_name": "Ada",
-        "supervisor_last_name": "Lovelace", "supervisor_phone": "(617) 555-0100", "supervisor_phone_ext": "12",
-        "supervisor_email": "Ada@Example.com", "job_title": "Data Analyst",
-    }  # fmt: skip
+        "name": "Acme Analytics LLC",
+        "address_line1": "1 Main Street",
+        "address_line2": "",
+        "city": "Boston",
+        "state": "MA",
+        "postal_code": "02110",
+        "ein": "12-3456789",
+        "course_relevance": "I analyse data, as in my degree.",
+        "employment_time": "full_time",
+        "employment_type": "paid_employee",
+        "start_date": "2026-02-25",
+        "end_date": "",
+        "supervisor_first_name": "Ada",
+        "supervisor_last_name": "Lovelace",
+        "supervisor_phone": "(617) 555-0100",
+        "supervisor_phone_ext": "12",
+        "supervisor_email": "Ada@Example.com",
+        "job_title": "Data Analyst",
+    }
     data.update(overrides)
     return data

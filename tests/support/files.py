@@ -25,8 +25,11 @@ JPEG = image("JPEG")
 
 def pdf(*, javascript: str | None = None, compressed_js: bool = False, padding: int = 0) -> bytes:
     """A minimal PDF; ``javascript`` adds an OpenAction script (plain or inside a Flate stream)."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>"]  # fmt: skip
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+    ]
     if javascript and not compressed_js:
         objects[0] = (
             b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (" + javascript.encode() + b") >> >>"
@@ -64,8 +67,12 @@ def pdf_with_object_stream(encode, filters: bytes, *, streams_before=()) -> byte
         out += b"%d 0 obj\n<< /Filter /FlateDecode /Length %d >>\nstream\n" % (number, len(raw)) + raw
         out += b"\nendstream\nendobj\n"
     rows[4] = (1, len(out), 0)
-    out += b"4 0 obj\n<< /Type /ObjStm /N 2 /First %d /Filter %s /Length %d >>\nstream\n" % (
-        len(header), filters, len(content)) + content + b"\nendstream\nendobj\n"  # fmt: skip
+    out += (
+        b"4 0 obj\n<< /Type /ObjStm /N 2 /First %d /Filter %s /Length %d >>\nstream\n"
+        % (len(header), filters, len(content))
+        + content
+        + b"\nendstream\nendobj\n"
+    )
     rows[5] = (1, len(out), 0)
     size = max(rows) + 1
     xref = b"".join(struct.pack(">BIH", *rows.get(number, (0, 0, 0))) for number in range(size))
@@ -81,11 +88,13 @@ def _a85(data: bytes) -> bytes:
 FOUR_BYPASSES = {
     "ascii-hex": pdf_with_object_stream(lambda data: binascii.hexlify(data) + b">", b"/ASCIIHexDecode"),
     "ascii-85": pdf_with_object_stream(_a85, b"/ASCII85Decode"),
-    "ascii-85-then-flate": pdf_with_object_stream(lambda data: _a85(zlib.compress(data)),
-                                                   b"[/ASCII85Decode /FlateDecode]"),  # fmt: skip
-    "after-60-mb-of-zeros": pdf_with_object_stream(zlib.compress, b"/FlateDecode",
-                                                    streams_before=[zlib.compress(b"\0" * 60 * 1024 * 1024, 9)]),
-}  # fmt: skip
+    "ascii-85-then-flate": pdf_with_object_stream(
+        lambda data: _a85(zlib.compress(data)), b"[/ASCII85Decode /FlateDecode]"
+    ),
+    "after-60-mb-of-zeros": pdf_with_object_stream(
+        zlib.compress, b"/FlateDecode", streams_before=[zlib.compress(b"\0" * 60 * 1024 * 1024, 9)]
+    ),
+}
 
 # A PNG signature followed by HTML: what a browser sniffing the bytes would run.
 POLYGLOT = b"\x89PNG\r\n\x1a\n<html><script>alert(document.cookie)</script></html>"

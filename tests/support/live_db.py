@@ -41,8 +41,13 @@ def live_session(application):
 
 def portal_env(database_url: str, instance_dir: Path, **extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("SMTP_", "EMAIL_", "FLASK_"))}
-    env.update(DATABASE_URL=database_url, SECRET_KEY="worker-test-secret", PORTAL_INSTANCE_DIR=str(instance_dir),
-               MAILBOX_DIR=str(instance_dir / "mailbox"), PORTAL_ENV="test")  # fmt: skip
+    env.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY="worker-test-secret",
+        PORTAL_INSTANCE_DIR=str(instance_dir),
+        MAILBOX_DIR=str(instance_dir / "mailbox"),
+        PORTAL_ENV="test",
+    )
     env.update({key: str(value) for key, value in extra.items()})
     return env
 

@@ -13,7 +13,9 @@ TODAY = date(2026, 3, 10)
 
 
 def emails(db_session, template):
-    return db_session.scalars(select(OutboxEmail).where(OutboxEmail.template == template).order_by(OutboxEmail.id)).all()
+    return db_session.scalars(
+        select(OutboxEmail).where(OutboxEmail.template == template).order_by(OutboxEmail.id)
+    ).all()
 
 
 def travel(time_machine, day):
@@ -35,5 +37,10 @@ def official_actor(factory, student):
 def approve_pending_opt(factory, db_session, student):
     """Approve the student's pending OPT with EAD dates equal to the requested ones."""
     opt = student.program_records[-1].opt_authorizations[0]
-    approve_opt(db_session, opt, actor=official_actor(factory, student), actual_start_date=opt.start_date,
-                actual_end_date=opt.end_date)  # fmt: skip
+    approve_opt(
+        db_session,
+        opt,
+        actor=official_actor(factory, student),
+        actual_start_date=opt.start_date,
+        actual_end_date=opt.end_date,
+    )

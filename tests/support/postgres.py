@@ -24,7 +24,6 @@ def find_pg_bin() -> Path | None:
     return None
 
 
-
 class PostgresServer:
     """initdb into a temp folder, listen on 127.0.0.1:<free port>, stop and delete on ``stop()``.
 
@@ -47,11 +46,29 @@ class PostgresServer:
     def start(self) -> str:
         if self.as_root:
             shutil.chown(self.root, "postgres", "postgres")
-        self._run(str(self.pg_bin / "initdb"), "-D", str(self.data_dir), "-U", "postgres", "-A", "trust",
-                  "--encoding=UTF8", "--no-sync")  # fmt: skip
+        self._run(
+            str(self.pg_bin / "initdb"),
+            "-D",
+            str(self.data_dir),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--encoding=UTF8",
+            "--no-sync",
+        )
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        self._run(str(self.pg_bin / "pg_ctl"), "-D", str(self.data_dir), "-o", options,
-                  "-l", str(self.root / "server.log"), "-w", "start")  # fmt: skip
+        self._run(
+            str(self.pg_bin / "pg_ctl"),
+            "-D",
+            str(self.data_dir),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "start",
+        )
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
         return self.url
 
@@ -61,7 +78,9 @@ class PostgresServer:
         deadline = time.monotonic() + 10
         while True:
             try:
-                with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as conn:
+                with psycopg.connect(
+                    f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+                ) as conn:
                     conn.execute(f'CREATE DATABASE "{name}"')
                 break
             except psycopg.OperationalError:

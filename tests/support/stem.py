@@ -15,8 +15,15 @@ def stem_student(factory):
 
 def i983_document(session, student, *, filename: str = "i983.pdf", letter: str = "f", digit: str = "0") -> Document:
     """A Form I-983 upload of the student's (``letter`` and ``digit`` keep stored names and digests apart)."""
-    document = Document(student_id=student.id, kind=DocumentKind.I983, original_filename=filename,
-                        stored_name=letter * 48, content_type="application/pdf", size_bytes=10, sha256=digit * 64)  # fmt: skip
+    document = Document(
+        student_id=student.id,
+        kind=DocumentKind.I983,
+        original_filename=filename,
+        stored_name=letter * 48,
+        content_type="application/pdf",
+        size_bytes=10,
+        sha256=digit * 64,
+    )
     session.add(document)
     session.flush()
     return document

@@ -15,9 +15,13 @@ TODAY = date(2026, 6, 1)
 
 @pytest.mark.parametrize(
     ("start", "months", "expected"),
-    [(date(2026, 1, 15), 6, date(2026, 7, 15)), (date(2026, 8, 31), 6, date(2027, 2, 28)),
-     (date(2027, 8, 31), 6, date(2028, 2, 29)), (date(2026, 12, 1), 1, date(2027, 1, 1))],
-)  # fmt: skip
+    [
+        (date(2026, 1, 15), 6, date(2026, 7, 15)),
+        (date(2026, 8, 31), 6, date(2027, 2, 28)),
+        (date(2027, 8, 31), 6, date(2028, 2, 29)),
+        (date(2026, 12, 1), 1, date(2027, 1, 1)),
+    ],
+)
 def test_add_months_clamps_to_month_end(start, months, expected):
     assert add_months(start, months) == expected
 
@@ -82,8 +86,14 @@ def test_after_a_transfer_only_the_new_program_record_is_shown(factory, db_sessi
     student = _student(factory)
     old = student.program_records[-1]
     old.status = ProgramStatus.TRANSFERRED
-    new = open_program_record(db_session, factory.system, student, education_level=EducationLevel.DOCTORATE,
-                              start_date=date(2026, 1, 1), end_date=date(2030, 1, 1))  # fmt: skip
+    new = open_program_record(
+        db_session,
+        factory.system,
+        student,
+        education_level=EducationLevel.DOCTORATE,
+        start_date=date(2026, 1, 1),
+        end_date=date(2030, 1, 1),
+    )
     access = student_access(db_session, student, today=TODAY)
     assert access.program.id == new.id
     assert access.opts == ()

@@ -40,18 +40,23 @@ def test_account_creation_refused_when_another_account_has_the_email(factory, db
         accounts.create_account_for_approved_opt(db_session, student, actor=SYSTEM)
 
 
-@pytest.mark.parametrize(("opt", "starts_in", "refusal"), [
-    ("approved", 1, "created on the OPT start date"),
-    ("pending", -10, "no approved OPT"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("opt", "starts_in", "refusal"),
+    [
+        ("approved", 1, "created on the OPT start date"),
+        ("pending", -10, "no approved OPT"),
+    ],
+)
 def test_rule_1_no_account_before_an_approved_opt_has_started(factory, db_session, opt, starts_in, refusal):
     today = date(2026, 3, 10)
     student = factory.student(opt=opt, opt_start=today + timedelta(days=starts_in), today=today)
     with pytest.raises(RuleBroken, match=refusal):
         accounts.create_account_for_approved_opt(db_session, student, actor=SYSTEM, today=today)
     assert accounts.create_account_if_due(db_session, student, actor=SYSTEM, today=today) is None
-    assert db_session.scalar(select(func.count()).select_from(OutboxEmail)
-                             .where(OutboxEmail.student_id == student.id)) == 0  # fmt: skip
+    assert (
+        db_session.scalar(select(func.count()).select_from(OutboxEmail).where(OutboxEmail.student_id == student.id))
+        == 0
+    )
     if opt == "approved":
         user = accounts.create_account_if_due(db_session, student, actor=SYSTEM, today=today + timedelta(days=1))
         assert user is not None and user.student_id == student.id
@@ -195,10 +200,16 @@ def test_unlock_refused_when_not_locked_and_clears_a_lock(factory, db_session):
     assert len(user_events(db_session, user, "account.unlocked")) == 1
 
 
-@pytest.mark.parametrize("state, label", [
-    ("none", "not created"), ("invited", "invitation sent"), ("active", "active"),
-    ("locked", "locked"), ("old_password", "must change password"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "state, label",
+    [
+        ("none", "not created"),
+        ("invited", "invitation sent"),
+        ("active", "active"),
+        ("locked", "locked"),
+        ("old_password", "must change password"),
+    ],
+)
 def test_account_status_labels(factory, db_session, state, label):
     user = None
     if state == "invited":

@@ -9,9 +9,17 @@ from portal.services.errors import InvalidValue
 from portal.services.labels import template_title
 
 ISSUE_6_TEMPLATES = [
-    "email_changed", "report_receipt", "unemployment_warning", "stem_validation_due", "reporting_not_recorded",
-    "opt_ended", "access_ending", "access_ended", "problem_received", "problem_answered",
-]  # fmt: skip
+    "email_changed",
+    "report_receipt",
+    "unemployment_warning",
+    "stem_validation_due",
+    "reporting_not_recorded",
+    "opt_ended",
+    "access_ending",
+    "access_ended",
+    "problem_received",
+    "problem_answered",
+]
 
 
 @pytest.mark.parametrize("name", ISSUE_6_TEMPLATES)
@@ -31,28 +39,49 @@ def test_every_template_renders_subject_text_and_html_with_its_reference_code(ap
 
 def test_html_body_escapes_student_values(app):
     with app.test_request_context():
-        _subject, _text, html = render("problem_received", {
-            "student_name": "<script>x</script>", "reported_on": "today", "summary": "<b>hi</b>",
-            "reference_code": "OPT-AAAA-BBBB"})  # fmt: skip
+        _subject, _text, html = render(
+            "problem_received",
+            {
+                "student_name": "<script>x</script>",
+                "reported_on": "today",
+                "summary": "<b>hi</b>",
+                "reference_code": "OPT-AAAA-BBBB",
+            },
+        )
     assert "<script>x" not in html and "&lt;script&gt;" in html
 
 
-@pytest.mark.parametrize(("days_used", "subject_part"), [
-    (60, "Your unemployment days have reached 60 of 90"),
-    (80, "Your unemployment days have reached 80 of 90"),
-    (90, "You have reached the limit of unemployment days"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("days_used", "subject_part"),
+    [
+        (60, "Your unemployment days have reached 60 of 90"),
+        (80, "Your unemployment days have reached 80 of 90"),
+        (90, "You have reached the limit of unemployment days"),
+    ],
+)
 def test_unemployment_warning_subject_names_the_threshold(app, days_used, subject_part):
     with app.test_request_context():
-        subject, text, _html = render("unemployment_warning", {"student_name": "A", "days_used": days_used,
-                                                               "days_allowed": 90, "reached_on": "March 4, 2026",
-                                                               "reference_code": "OPT-X"})  # fmt: skip
+        subject, text, _html = render(
+            "unemployment_warning",
+            {
+                "student_name": "A",
+                "days_used": days_used,
+                "days_allowed": 90,
+                "reached_on": "March 4, 2026",
+                "reference_code": "OPT-X",
+            },
+        )
     assert subject == subject_part
 
 
 def test_email_changed_tells_the_old_address_what_to_do_if_it_was_not_them(app):
-    values = {"student_name": "A", "old_email": "a@old.example", "new_email": "a@new.example", "changed_on": "today",
-              "reference_code": "OPT-X"}  # fmt: skip
+    values = {
+        "student_name": "A",
+        "old_email": "a@old.example",
+        "new_email": "a@new.example",
+        "changed_on": "today",
+        "reference_code": "OPT-X",
+    }
     with app.test_request_context():
         _s, to_old, _h = render("email_changed", {**values, "to_old_address": True})
         _s, to_new, _h = render("email_changed", {**values, "to_old_address": False})

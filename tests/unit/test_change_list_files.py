@@ -23,13 +23,22 @@ def test_the_files_hold_the_rows_byte_for_byte_as_python_writes_them(factory, db
     _awkward_changes(db_session, factory, school)
     change_range = _everything(db_session, dso)
     rows = list(change_rows(db_session, school.id, change_range))
-    assert [row[4:7] for row in rows][-3:] == [["A", "1.5", "2.0"], ["B", "[1, 'x']", "{'k': None}"], ["City", "A", "B"]]
+    assert [row[4:7] for row in rows][-3:] == [
+        ["A", "1.5", "2.0"],
+        ["B", "[1, 'x']", "{'k': None}"],
+        ["City", "A", "B"],
+    ]
     assert [row[7] for row in rows][:2] == ["2026-03-06 02:59 EST", "2026-03-08 03:59 EDT"]
     assert b"".join(change_list_csv(db_session, school.id, change_range)) == "".join(csv_chunks(HEADER, rows)).encode()
     excel_rows = list(change_rows(db_session, school.id, change_range, excel=True))
     copied = zipfile.ZipFile(io.BytesIO(b"".join(change_list_xlsx(db_session, school.id, change_range))))
-    written = zipfile.ZipFile(io.BytesIO(b"".join(xlsx_chunks(HEADER, excel_rows, sheet="Changes",
-                                                              layout=SheetLayout(widths=WIDTHS, row_numbers=False)))))  # fmt: skip
+    written = zipfile.ZipFile(
+        io.BytesIO(
+            b"".join(
+                xlsx_chunks(HEADER, excel_rows, sheet="Changes", layout=SheetLayout(widths=WIDTHS, row_numbers=False))
+            )
+        )
+    )
     assert copied.namelist() == written.namelist()
     assert all(copied.read(name) == written.read(name) for name in written.namelist())
 
@@ -55,10 +64,19 @@ def test_rows_without_r_attributes_read_as_the_numbered_ones():
     from portal.services.exports import ExcelDateTime, SheetLayout, xlsx_chunks
 
     rows = [["a", None, " b ", None, 1.5, None], [None, "=x", ExcelDateTime("46000.5"), "", "y"], [None, None]]
-    sheets = [load_workbook(io.BytesIO(b"".join(xlsx_chunks(["H1", "H2"], rows, layout=SheetLayout(row_numbers=numbered)))),
-                            read_only=False).active for numbered in (True, False)]  # fmt: skip
-    values = [[[(cell.coordinate, cell.value, cell.number_format) for cell in row if cell.value is not None]
-               for row in sheet.iter_rows()] for sheet in sheets]  # fmt: skip
+    sheets = [
+        load_workbook(
+            io.BytesIO(b"".join(xlsx_chunks(["H1", "H2"], rows, layout=SheetLayout(row_numbers=numbered)))),
+            read_only=False,
+        ).active
+        for numbered in (True, False)
+    ]
+    values = [
+        [
+            [(cell.coordinate, cell.value, cell.number_format) for cell in row if cell.value is not None]
+            for row in sheet.iter_rows()
+        ]
+        for sheet in sheets
+    ]
     assert values[0] == values[1] and values[1][2][1][:2] == ("C3", datetime(2025, 12, 9, 12, 0))
     assert [sheet.auto_filter.ref for sheet in sheets] == ["A1:B4", "A1:B4"]
-

@@ -12,9 +12,15 @@ D = date.fromisoformat
 
 @pytest.mark.parametrize(
     ("day", "hours"),
-    [("2025-03-08", 24), ("2025-03-09", 23), ("2025-11-02", 25), ("2025-11-03", 24),
-     ("2024-03-10", 23), ("2024-11-03", 25)],
-)  # fmt: skip
+    [
+        ("2025-03-08", 24),
+        ("2025-03-09", 23),
+        ("2025-11-02", 25),
+        ("2025-11-03", 24),
+        ("2024-03-10", 23),
+        ("2024-11-03", 25),
+    ],
+)
 def test_a_day_is_23_or_25_hours_long_on_the_dst_changes(day, hours):
     start = start_of_day_utc(D(day))
     assert start_of_day_utc(D(day) + timedelta(days=1)) - start == timedelta(hours=hours)
@@ -22,9 +28,13 @@ def test_a_day_is_23_or_25_hours_long_on_the_dst_changes(day, hours):
 
 @pytest.mark.parametrize(
     ("day", "utc_midnight"),
-    [("2025-03-09", "2025-03-09T05:00"), ("2025-03-10", "2025-03-10T04:00"),
-     ("2025-11-02", "2025-11-02T04:00"), ("2025-11-03", "2025-11-03T05:00")],
-)  # fmt: skip
+    [
+        ("2025-03-09", "2025-03-09T05:00"),
+        ("2025-03-10", "2025-03-10T04:00"),
+        ("2025-11-02", "2025-11-02T04:00"),
+        ("2025-11-03", "2025-11-03T05:00"),
+    ],
+)
 def test_the_start_of_a_dst_day_is_eastern_midnight(day, utc_midnight):
     assert start_of_day_utc(D(day)) == datetime.fromisoformat(utc_midnight).replace(tzinfo=UTC)
 
@@ -50,8 +60,14 @@ def test_today_is_the_eastern_date_at_half_past_midnight_on_dst_days(utc, easter
 
 @pytest.mark.parametrize(
     ("day", "months", "expected"),
-    [("2023-08-31", 6, "2024-02-29"), ("2024-08-31", 6, "2025-02-28"), ("2024-02-29", 12, "2025-02-28"),
-     ("2024-02-29", 6, "2024-08-29"), ("2025-03-31", 6, "2025-09-30"), ("2025-12-31", 2, "2026-02-28")],
-)  # fmt: skip
+    [
+        ("2023-08-31", 6, "2024-02-29"),
+        ("2024-08-31", 6, "2025-02-28"),
+        ("2024-02-29", 12, "2025-02-28"),
+        ("2024-02-29", 6, "2024-08-29"),
+        ("2025-03-31", 6, "2025-09-30"),
+        ("2025-12-31", 2, "2026-02-28"),
+    ],
+)
 def test_month_arithmetic_clamps_to_the_month_s_last_day(day, months, expected):
     assert add_months(D(day), months) == D(expected)

@@ -31,8 +31,15 @@ def test_address_change_writes_event_change_list_and_obligation_due_in_21_days(d
     assert obligation.kind is ObligationKind.ADDRESS_CHANGE and obligation.due_on == TODAY + timedelta(days=21)
     assert obligation.source_event_id == event.id
 
-    update_address(db_session, student, "physical", address(line1="40 Elm Street"), actor=actor,
-                   expected_version=saved.version, today=TODAY + timedelta(days=1))  # fmt: skip
+    update_address(
+        db_session,
+        student,
+        "physical",
+        address(line1="40 Elm Street"),
+        actor=actor,
+        expected_version=saved.version,
+        today=TODAY + timedelta(days=1),
+    )
     latest = db_session.scalars(
         select(Event).where(Event.event_type == "address.physical_changed").order_by(Event.id.desc())
     ).first()
@@ -49,17 +56,30 @@ def test_physical_address_refuses_a_po_box(db_session, student, actor, line1):
 
 
 def test_mailing_address_may_be_a_po_box(db_session, student, actor):
-    saved = update_address(db_session, student, "mailing", address(line1="PO Box 123", line2=""), actor=actor,
-                           expected_version=None, today=TODAY)  # fmt: skip
+    saved = update_address(
+        db_session,
+        student,
+        "mailing",
+        address(line1="PO Box 123", line2=""),
+        actor=actor,
+        expected_version=None,
+        today=TODAY,
+    )
     assert saved.line1 == "PO Box 123"
 
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
-    [("state", "ZZ", "US state"), ("postal_code", "2110", "5-digit"), ("postal_code", "94105", "not in Massachusetts"),
-     ("line1", "", "Enter the street address"), ("city", "<b>x</b>", "< and >"), ("line1", "a" * 1_000_000, "at most 64"),
-     ("city", "Bos\x07ton", "control")],
-)  # fmt: skip
+    [
+        ("state", "ZZ", "US state"),
+        ("postal_code", "2110", "5-digit"),
+        ("postal_code", "94105", "not in Massachusetts"),
+        ("line1", "", "Enter the street address"),
+        ("city", "<b>x</b>", "< and >"),
+        ("line1", "a" * 1_000_000, "at most 64"),
+        ("city", "Bos\x07ton", "control"),
+    ],
+)
 def test_address_fields_are_validated(db_session, student, actor, field, value, message):
     with pytest.raises(InvalidValue, match=message):
         update_address(
@@ -77,8 +97,10 @@ def test_stale_address_edit_shows_current_values(db_session, student, actor, fac
     assert error.value.current["line1"] == "12 Main Street"
 
 
-@pytest.mark.parametrize(("raw", "stored"), [("(617) 555-0100", "6175550100"), ("+1 617 555 0100", "6175550100"),
-                                             ("+44 20 7946 0958", "+442079460958")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [("(617) 555-0100", "6175550100"), ("+1 617 555 0100", "6175550100"), ("+44 20 7946 0958", "+442079460958")],
+)
 def test_phone_is_normalised_and_reported(db_session, student, actor, raw, stored):
     update_phone(db_session, student, raw, actor=actor, expected_version=student.version, today=TODAY)
     assert student.phone == stored

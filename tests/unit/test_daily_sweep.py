@@ -27,12 +27,15 @@ def mailbox(app, tmp_path, monkeypatch):
 ACCESS_TEMPLATES = ("opt_ended", "access_ending", "access_ended")
 
 
-@pytest.mark.parametrize(("opt_end", "template", "due_on"), [
-    (date(2026, 3, 9), "opt_ended", date(2026, 3, 9)),  # ended yesterday
-    (date(2025, 10, 8), "access_ending", date(2026, 4, 8)),  # read-only until April 8: closes in 30 days
-    (date(2025, 9, 9), "access_ended", date(2026, 3, 9)),  # read-only until March 9: closes today
-    (date(2025, 9, 10), None, None),  # read-only until today: nothing yet (finding 5: never before it closes)
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("opt_end", "template", "due_on"),
+    [
+        (date(2026, 3, 9), "opt_ended", date(2026, 3, 9)),  # ended yesterday
+        (date(2025, 10, 8), "access_ending", date(2026, 4, 8)),  # read-only until April 8: closes in 30 days
+        (date(2025, 9, 9), "access_ended", date(2026, 3, 9)),  # read-only until March 9: closes today
+        (date(2025, 9, 10), None, None),  # read-only until today: nothing yet (finding 5: never before it closes)
+    ],
+)
 def test_access_notices_go_out_once_on_the_timeline_day(factory, db_session, opt_end, template, due_on):
     student = factory.student(opt_start=opt_end - timedelta(days=364), opt_end=opt_end)
     create_due_notices(db_session, TODAY)
@@ -82,14 +85,31 @@ def test_finding_1_notices_count_only_the_current_program_record(factory, db_ses
     """OPT 2025-01-01..2025-12-31, level changed 2025-06-01, new OPT from 2026-05-01: 32 of 90 on 2026-06-01."""
     travel(time_machine, date(2025, 6, 1))
     student = factory.student(opt_start=date(2025, 1, 1), opt_end=date(2025, 12, 31), today=date(2025, 6, 1))
-    new_program = transfer_or_change_level(db_session, student, actor=official_actor(factory, student),
-                                           education_level=EducationLevel.DOCTORATE, start_date=date(2025, 6, 1),
-                                           end_date=date(2026, 4, 1), today=date(2025, 6, 1))  # fmt: skip
+    new_program = transfer_or_change_level(
+        db_session,
+        student,
+        actor=official_actor(factory, student),
+        education_level=EducationLevel.DOCTORATE,
+        start_date=date(2025, 6, 1),
+        end_date=date(2026, 4, 1),
+        today=date(2025, 6, 1),
+    )
     travel(time_machine, date(2026, 3, 1))
-    opt = request_opt(db_session, Actor.system(), new_program, kind=OptKind.POST_COMPLETION,
-                      start_date=date(2026, 5, 1), end_date=date(2027, 4, 30))  # fmt: skip
-    approve_opt(db_session, opt, actor=official_actor(factory, student), actual_start_date=opt.start_date,
-                actual_end_date=opt.end_date)
+    opt = request_opt(
+        db_session,
+        Actor.system(),
+        new_program,
+        kind=OptKind.POST_COMPLETION,
+        start_date=date(2026, 5, 1),
+        end_date=date(2027, 4, 30),
+    )
+    approve_opt(
+        db_session,
+        opt,
+        actor=official_actor(factory, student),
+        actual_start_date=opt.start_date,
+        actual_end_date=opt.end_date,
+    )
     for day in (date(2026, 5, 1), date(2026, 6, 1)):
         create_due_notices(db_session, day)
     assert student_timeline(db_session, student, date(2026, 6, 1)).unemployment.used == 32
@@ -97,11 +117,13 @@ def test_finding_1_notices_count_only_the_current_program_record(factory, db_ses
     create_due_notices(db_session, date(2026, 6, 29))
     assert student_timeline(db_session, student, date(2026, 6, 29)).unemployment.used == 60
     assert [email.subject for email in emails(db_session, "unemployment_warning")] == [
-        "Your unemployment days have reached 60 of 90"]
+        "Your unemployment days have reached 60 of 90"
+    ]
 
 
 def test_finding_2_a_late_approval_creates_the_account_at_once_and_no_warning_understates_the_count(
-        factory, db_session, time_machine, mailbox):  # fmt: skip
+    factory, db_session, time_machine, mailbox
+):
     travel(time_machine, TODAY)
     student = factory.student(opt="pending", opt_start=TODAY - timedelta(days=70), today=TODAY)
     approve_pending_opt(factory, db_session, student)
@@ -115,7 +137,8 @@ def test_finding_2_a_late_approval_creates_the_account_at_once_and_no_warning_un
 
 @pytest.mark.parametrize(("starts_in", "at_approval"), [(-5, True), (0, True), (20, False)])
 def test_rule_1_the_account_is_created_on_the_opt_start_date_or_at_approval_when_it_has_passed(
-        factory, db_session, time_machine, mailbox, starts_in, at_approval):  # fmt: skip
+    factory, db_session, time_machine, mailbox, starts_in, at_approval
+):
     travel(time_machine, TODAY)
     start = TODAY + timedelta(days=starts_in)
     student = factory.student(opt="pending", opt_start=start, today=TODAY)
@@ -136,12 +159,15 @@ def test_rule_1_the_account_is_created_on_the_opt_start_date_or_at_approval_when
     assert email.status is EmailStatus.SENT
 
 
-@pytest.mark.parametrize(("days_unemployed", "subject"), [
-    (59, None),
-    (60, "Your unemployment days have reached 60 of 90"),
-    (85, "Your unemployment days have reached 80 of 90"),
-    (90, "You have reached the limit of unemployment days"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("days_unemployed", "subject"),
+    [
+        (59, None),
+        (60, "Your unemployment days have reached 60 of 90"),
+        (85, "Your unemployment days have reached 80 of 90"),
+        (90, "You have reached the limit of unemployment days"),
+    ],
+)
 def test_unemployment_warning_at_60_80_and_the_limit(factory, db_session, days_unemployed, subject):
     factory.student(opt_start=TODAY - timedelta(days=days_unemployed - 1), today=TODAY)
     create_due_notices(db_session, TODAY)
@@ -164,8 +190,11 @@ def test_stem_reminders_30_days_before_each_mark_name_the_duty_and_its_due_date(
     assert email.subject == "Your STEM OPT 6-month confirmation is due by July 11, 2026"
     # Finding 11: the email points at a form that is open on the day it is sent (the duty opens 30 days before the mark).
     assert "/stem/confirm and confirm your details" in email.body_text
-    [duty] = [d for d in student_timeline(db_session, email.student_id, date(2026, 6, 1)).duties
-              if d.kind == "stem_confirmation" and d.months == 6]
+    [duty] = [
+        d
+        for d in student_timeline(db_session, email.student_id, date(2026, 6, 1)).duties
+        if d.kind == "stem_confirmation" and d.months == 6
+    ]
     assert duty.state == "open"
     create_due_notices(db_session, date(2026, 12, 2))
     assert sorted(e.subject for e in emails(db_session, "stem_validation_due")[1:]) == [
@@ -174,8 +203,7 @@ def test_stem_reminders_30_days_before_each_mark_name_the_duty_and_its_due_date(
     ]
 
 
-def test_the_daily_sweep_costs_the_same_statements_for_3_or_6_students_with_notices(factory, db_session,
-                                                                                      count_queries):  # fmt: skip
+def test_the_daily_sweep_costs_the_same_statements_for_3_or_6_students_with_notices(factory, db_session, count_queries):
     def run_with(students: int, day: date) -> int:
         for _ in range(students):
             factory.student(opt_start=day - timedelta(days=365), opt_end=day - timedelta(days=1))

@@ -21,12 +21,27 @@ from portal.services.timeline import (
 )
 
 D = date.fromisoformat
-POST = OptFacts(id=1, kind=OptKind.POST_COMPLETION, status=OptStatus.APPROVED, requested_start=D("2026-01-01"),
-                requested_end=D("2026-12-31"), actual_start=D("2026-01-01"), actual_end=D("2026-12-31"),
-                decided_on=D("2025-12-01"))  # fmt: skip
-STEM = OptFacts(id=2, kind=OptKind.STEM, status=OptStatus.APPROVED, requested_start=D("2027-01-01"),
-                requested_end=D("2028-12-31"), actual_start=D("2027-01-01"), actual_end=D("2028-12-31"),
-                requested_on=D("2026-10-01"), decided_on=D("2026-12-01"))  # fmt: skip
+POST = OptFacts(
+    id=1,
+    kind=OptKind.POST_COMPLETION,
+    status=OptStatus.APPROVED,
+    requested_start=D("2026-01-01"),
+    requested_end=D("2026-12-31"),
+    actual_start=D("2026-01-01"),
+    actual_end=D("2026-12-31"),
+    decided_on=D("2025-12-01"),
+)
+STEM = OptFacts(
+    id=2,
+    kind=OptKind.STEM,
+    status=OptStatus.APPROVED,
+    requested_start=D("2027-01-01"),
+    requested_end=D("2028-12-31"),
+    actual_start=D("2027-01-01"),
+    actual_end=D("2028-12-31"),
+    requested_on=D("2026-10-01"),
+    decided_on=D("2026-12-01"),
+)
 
 
 def _facts(*opts, jobs=(), status=ProgramStatus.ACTIVE):
@@ -103,7 +118,7 @@ ACTIONS = {
         "2026-02-01",
         [],
         "add_employer",
-    ),  # fmt: skip
+    ),
     "employed": (_facts(POST, jobs=[_job("Now", "2026-01-15")]), "2026-02-01", [], None),
     "a job ahead": (_facts(POST, jobs=[_job("Ahead", "2026-03-01")]), "2026-02-01", [], None),
     "STEM confirmation open": (

@@ -23,7 +23,9 @@ def test_configured_connect_arguments_are_kept(database_url):
 
     class Configured(TestConfig):
         DATABASE_URL = database_url
-        DATABASE_ENGINE_OPTIONS = {"connect_args": {"options": "-c jit=on"}} if database_url.startswith("postgresql") else {}
+        DATABASE_ENGINE_OPTIONS = (
+            {"connect_args": {"options": "-c jit=on"}} if database_url.startswith("postgresql") else {}
+        )
 
     app = create_app(Configured)
     with app.app_context():

@@ -27,8 +27,11 @@ def smtp(app, monkeypatch):
 
 @pytest.fixture
 def link_resolver(monkeypatch):
-    monkeypatch.setitem(outbox.LINK_RESOLVERS, "account_link",
-                        lambda session, ref: f"https://portal.example/account/create/TOKEN-{ref.partition(':')[2]}")  # fmt: skip
+    monkeypatch.setitem(
+        outbox.LINK_RESOLVERS,
+        "account_link",
+        lambda session, ref: f"https://portal.example/account/create/TOKEN-{ref.partition(':')[2]}",
+    )
 
 
 def _queue(db_session, student, template="problem_received", **extra):
@@ -55,7 +58,9 @@ def test_sending_a_student_email_writes_an_email_sent_event(factory, db_session,
     student = factory.student()
     email = _queue(db_session, student)
     deliver_due_emails(db_session, worker_id="test")
-    events = db_session.scalars(select(Event).where(Event.student_id == student.id, Event.event_type == "email.sent").order_by(Event.id)).all()
+    events = db_session.scalars(
+        select(Event).where(Event.student_id == student.id, Event.event_type == "email.sent").order_by(Event.id)
+    ).all()
     assert [event.after["reference_code"] for event in events] == [email.reference_code]
 
 
@@ -87,7 +92,9 @@ def test_temporary_refusal_is_retried_later_with_backoff(app, factory, db_sessio
     assert list(smtp.message_ids.values()) == [1]
 
 
-def test_backoff_doubles_and_the_email_fails_for_good_after_the_last_attempt(app, factory, db_session, smtp, monkeypatch):
+def test_backoff_doubles_and_the_email_fails_for_good_after_the_last_attempt(
+    app, factory, db_session, smtp, monkeypatch
+):
     monkeypatch.setitem(app.config, "EMAIL_MAX_ATTEMPTS", 3)
     smtp.answer = "451 Try again later"
     email = _queue(db_session, factory.student())
@@ -125,9 +132,15 @@ def test_unreachable_smtp_server_leaves_the_email_queued(app, factory, db_sessio
     assert email.status is EmailStatus.QUEUED and email.last_error
 
 
-def test_claim_abandoned_by_a_crashed_worker_is_resent_with_the_same_message_id(app, factory, db_session, smtp, monkeypatch):
+def test_claim_abandoned_by_a_crashed_worker_is_resent_with_the_same_message_id(
+    app, factory, db_session, smtp, monkeypatch
+):
     email = _queue(db_session, factory.student())
-    email.status, email.claimed_by, email.claimed_at = EmailStatus.SENDING, "dead-worker", utcnow() - timedelta(minutes=11)
+    email.status, email.claimed_by, email.claimed_at = (
+        EmailStatus.SENDING,
+        "dead-worker",
+        utcnow() - timedelta(minutes=11),
+    )
     db_session.flush()
     assert deliver_due_emails(db_session, worker_id="test").sent == 1
     assert smtp.message_ids == {email.message_id: 1}
@@ -149,12 +162,15 @@ def test_email_the_records_contradict_is_cancelled_with_an_event_not_sent(factor
     db_session.refresh(email)
     assert email.status is EmailStatus.CANCELLED and email.cancelled_reason == "The problem was withdrawn."
     assert smtp.messages == []
-    event = db_session.scalar(select(Event).where(Event.student_id == student.id, Event.event_type == "email.cancelled"))
+    event = db_session.scalar(
+        select(Event).where(Event.student_id == student.id, Event.event_type == "email.cancelled")
+    )
     assert event.after["reason"] == "The problem was withdrawn."
 
 
-def test_without_smtp_the_email_goes_to_the_local_mailbox_once_per_message_id(app, factory, db_session, tmp_path,
-                                                                             monkeypatch, link_resolver):  # fmt: skip
+def test_without_smtp_the_email_goes_to_the_local_mailbox_once_per_message_id(
+    app, factory, db_session, tmp_path, monkeypatch, link_resolver
+):
     monkeypatch.setitem(app.config, "SMTP_HOST", "")
     monkeypatch.setitem(app.config, "MAILBOX_DIR", str(tmp_path))
     email = _queue(db_session, factory.student(), template="account_creation", link_ref="account_link:5")
@@ -171,8 +187,10 @@ def test_the_smtp_envelope_names_only_the_one_address_in_the_to_header(factory, 
     assert smtp.envelope_recipients == [[student.email]]
 
 
-@pytest.mark.parametrize("to", ["postmaster,abuse,victim2@evil.example", "a@example.edu, b@example.edu",
-                                "Someone <a@example.edu>, b@example.edu"])  # fmt: skip
+@pytest.mark.parametrize(
+    "to",
+    ["postmaster,abuse,victim2@evil.example", "a@example.edu, b@example.edu", "Someone <a@example.edu>, b@example.edu"],
+)
 def test_a_to_header_listing_several_addresses_fails_for_good_and_reaches_nobody(factory, db_session, smtp, to):
     student = factory.student()
     email = _queue(db_session, student)

@@ -30,10 +30,14 @@ def test_the_demo_locked_student_stays_locked_until_a_dso_unlocks_it(db_session)
     from portal.services.throttling import is_locked, read_pauses
 
     seed(db_session, students_per_school=13)
-    locked = [user for user in db_session.scalars(select(User).where(User.role == Role.STUDENT).order_by(User.id))
-                if account_status(user).label == "locked"][0]
-    dso = db_session.scalars(select(User).where(User.role == Role.DSO, User.school_id == locked.student.school_id)
-                             .order_by(User.id)).first()  # fmt: skip
+    locked = [
+        user
+        for user in db_session.scalars(select(User).where(User.role == Role.STUDENT).order_by(User.id))
+        if account_status(user).label == "locked"
+    ][0]
+    dso = db_session.scalars(
+        select(User).where(User.role == Role.DSO, User.school_id == locked.student.school_id).order_by(User.id)
+    ).first()
     for later in (timedelta(minutes=16), timedelta(days=1, minutes=1), timedelta(days=30)):
         with time_machine.travel(utcnow() + later, tick=False):
             assert is_locked(locked) and account_status(locked).label == "locked"

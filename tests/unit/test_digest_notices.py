@@ -46,27 +46,32 @@ def change(time_machine):
 
 
 def digests(db_session):
-    return list(db_session.scalars(select(OutboxEmail).where(OutboxEmail.template == "dso_digest")
-                                   .order_by(OutboxEmail.id)))  # fmt: skip
+    return list(
+        db_session.scalars(select(OutboxEmail).where(OutboxEmail.template == "dso_digest").order_by(OutboxEmail.id))
+    )
 
 
 def deliver(db_session):
     return deliver_due_emails(db_session, worker_id="test", limit=100)
 
 
-@pytest.mark.parametrize(("cadence", "moment", "period"), [
-    ("daily", at(MONDAY), MONDAY),
-    ("daily", at(MONDAY + timedelta(days=1)), MONDAY + timedelta(days=1)),
-    ("daily", at(MONDAY - timedelta(days=1)), MONDAY - timedelta(days=1)),  # a Sunday too
-    ("daily", at(MONDAY + timedelta(days=1), 23, 30), MONDAY + timedelta(days=1)),  # 03:30 UTC the next day
-    ("weekly", at(MONDAY), MONDAY),
-    ("weekly", at(MONDAY, 23, 59), MONDAY),
-    ("weekly", at(MONDAY + timedelta(days=1)), None),  # Tuesday: the weekly digest waits for Monday
-    ("weekly", at(MONDAY - timedelta(days=1), 23, 59), None),  # Sunday night, Monday already in UTC
-    ("off", at(MONDAY), None),
-])  # fmt: skip
-def test_the_digest_goes_out_on_its_days_in_eastern_time(change, db_session, factory, school, mailbox, time_machine, cadence,
-                                                        moment, period):  # fmt: skip
+@pytest.mark.parametrize(
+    ("cadence", "moment", "period"),
+    [
+        ("daily", at(MONDAY), MONDAY),
+        ("daily", at(MONDAY + timedelta(days=1)), MONDAY + timedelta(days=1)),
+        ("daily", at(MONDAY - timedelta(days=1)), MONDAY - timedelta(days=1)),  # a Sunday too
+        ("daily", at(MONDAY + timedelta(days=1), 23, 30), MONDAY + timedelta(days=1)),  # 03:30 UTC the next day
+        ("weekly", at(MONDAY), MONDAY),
+        ("weekly", at(MONDAY, 23, 59), MONDAY),
+        ("weekly", at(MONDAY + timedelta(days=1)), None),  # Tuesday: the weekly digest waits for Monday
+        ("weekly", at(MONDAY - timedelta(days=1), 23, 59), None),  # Sunday night, Monday already in UTC
+        ("off", at(MONDAY), None),
+    ],
+)
+def test_the_digest_goes_out_on_its_days_in_eastern_time(
+    change, db_session, factory, school, mailbox, time_machine, cadence, moment, period
+):
     time_machine.move_to(moment - timedelta(hours=2), tick=False)
     official = factory.user(role=Role.DSO, school=school)
     set_digest_cadence(db_session, official, actor=Actor.for_user(official), cadence=cadence)
@@ -78,13 +83,17 @@ def test_the_digest_goes_out_on_its_days_in_eastern_time(change, db_session, fac
     assert deliver(db_session).sent == (1 if period else 0)
 
 
-@pytest.mark.parametrize(("cadence", "days", "sent"), [
-    ("daily", [MONDAY, MONDAY, MONDAY + timedelta(days=1)], 2),  # the worker restarted on Monday: still one
-    ("weekly", [MONDAY, MONDAY, MONDAY + timedelta(days=7)], 2),
-    ("weekly", [MONDAY + timedelta(days=day) for day in range(7)], 1),
-])  # fmt: skip
-def test_never_twice_for_one_period_however_often_the_worker_runs(change, db_session, factory, school, mailbox, time_machine,
-                                                                 cadence, days, sent):  # fmt: skip
+@pytest.mark.parametrize(
+    ("cadence", "days", "sent"),
+    [
+        ("daily", [MONDAY, MONDAY, MONDAY + timedelta(days=1)], 2),  # the worker restarted on Monday: still one
+        ("weekly", [MONDAY, MONDAY, MONDAY + timedelta(days=7)], 2),
+        ("weekly", [MONDAY + timedelta(days=day) for day in range(7)], 1),
+    ],
+)
+def test_never_twice_for_one_period_however_often_the_worker_runs(
+    change, db_session, factory, school, mailbox, time_machine, cadence, days, sent
+):
     time_machine.move_to(at(MONDAY - timedelta(days=1)), tick=False)
     official = factory.user(role=Role.DSO, school=school)
     set_digest_cadence(db_session, official, actor=Actor.for_user(official), cadence=cadence)
@@ -141,7 +150,9 @@ def test_counts_are_taken_again_at_send_time(change, db_session, factory, school
     assert "2 students changed" in mailbox_files(mailbox)[0].read_text()
 
 
-def test_a_download_between_queueing_and_sending_cancels_it(change, db_session, factory, school, dso, mailbox, time_machine):
+def test_a_download_between_queueing_and_sending_cancels_it(
+    change, db_session, factory, school, dso, mailbox, time_machine
+):
     time_machine.move_to(at(MONDAY, 6), tick=False)
     change(db_session, factory.student(school=school))
     assert queue_digests(db_session, MONDAY) == 1
@@ -163,18 +174,25 @@ def _switch_to_weekly(db_session, official):
 
 
 def _remove(db_session, official):
-    principal = db_session.scalar(select(type(official)).where(type(official).role == Role.PRINCIPAL_DSO,
-                                                               type(official).school_id == official.school_id))  # fmt: skip
+    principal = db_session.scalar(
+        select(type(official)).where(
+            type(official).role == Role.PRINCIPAL_DSO, type(official).school_id == official.school_id
+        )
+    )
     remove_official(db_session, official, actor=Actor.for_user(principal))
 
 
-@pytest.mark.parametrize(("meanwhile", "reason"), [
-    (_turn_off, "changed their email digest to off"),
-    (_switch_to_weekly, "changed their email digest to weekly"),
-    (_remove, "no longer a school official"),
-])  # fmt: skip
-def test_no_digest_for_an_official_who_opted_out_or_left_before_it_was_sent(change, db_session, factory, school, dso, mailbox,
-                                                                            time_machine, meanwhile, reason):  # fmt: skip
+@pytest.mark.parametrize(
+    ("meanwhile", "reason"),
+    [
+        (_turn_off, "changed their email digest to off"),
+        (_switch_to_weekly, "changed their email digest to weekly"),
+        (_remove, "no longer a school official"),
+    ],
+)
+def test_no_digest_for_an_official_who_opted_out_or_left_before_it_was_sent(
+    change, db_session, factory, school, dso, mailbox, time_machine, meanwhile, reason
+):
     factory.user(role=Role.PRINCIPAL_DSO, school=school)
     time_machine.move_to(at(MONDAY, 6), tick=False)
     change(db_session, factory.student(school=school))
@@ -186,14 +204,18 @@ def test_no_digest_for_an_official_who_opted_out_or_left_before_it_was_sent(chan
     assert mailbox_files(mailbox) == []
 
 
-@pytest.mark.parametrize(("cadence", "sent_on", "goes_out"), [
-    ("daily", MONDAY, True),
-    ("daily", MONDAY + timedelta(days=1), False),  # a worker that was down does not send yesterday's beside today's
-    ("weekly", MONDAY + timedelta(days=6), True),
-    ("weekly", MONDAY + timedelta(days=7), False),
-])  # fmt: skip
-def test_a_late_digest_goes_out_only_within_its_period(change, db_session, factory, school, mailbox, time_machine, cadence,
-                                                       sent_on, goes_out):  # fmt: skip
+@pytest.mark.parametrize(
+    ("cadence", "sent_on", "goes_out"),
+    [
+        ("daily", MONDAY, True),
+        ("daily", MONDAY + timedelta(days=1), False),  # a worker that was down does not send yesterday's beside today's
+        ("weekly", MONDAY + timedelta(days=6), True),
+        ("weekly", MONDAY + timedelta(days=7), False),
+    ],
+)
+def test_a_late_digest_goes_out_only_within_its_period(
+    change, db_session, factory, school, mailbox, time_machine, cadence, sent_on, goes_out
+):
     time_machine.move_to(at(MONDAY, 6), tick=False)
     official = factory.user(role=Role.DSO, school=school)
     set_digest_cadence(db_session, official, actor=Actor.for_user(official), cadence=cadence)
@@ -203,8 +225,9 @@ def test_a_late_digest_goes_out_only_within_its_period(change, db_session, facto
     assert deliver(db_session).sent == (1 if goes_out else 0)
 
 
-def test_the_email_names_the_last_download_in_eastern_time_and_links_the_change_list(change, db_session, factory, school, dso,
-                                                                                     mailbox, time_machine):  # fmt: skip
+def test_the_email_names_the_last_download_in_eastern_time_and_links_the_change_list(
+    change, db_session, factory, school, dso, mailbox, time_machine
+):
     time_machine.move_to(datetime(2026, 3, 6, 14, 5, tzinfo=EASTERN), tick=False)  # a Friday, EST
     download(db_session, dso)
     time_machine.move_to(at(MONDAY, 6), tick=False)

@@ -28,7 +28,9 @@ def change(time_machine):
     return partial(record_change, time_machine)
 
 
-def test_the_digest_counts_only_portal_changes_at_the_officials_school(change, db_session, factory, school, daily_dso, time_machine):
+def test_the_digest_counts_only_portal_changes_at_the_officials_school(
+    change, db_session, factory, school, daily_dso, time_machine
+):
     time_machine.move_to(at(MONDAY, 6), tick=False)
     student = factory.student(school=school)
     change(db_session, student, actor=Actor.data_feed(school.id))  # SEVIS's own data: never in a change list
@@ -46,7 +48,11 @@ def test_choosing_a_cadence_is_recorded_on_the_officials_account(db_session, fac
     assert official.digest_cadence is DigestCadence.WEEKLY
     [event] = db_session.scalars(select(Event).where(Event.event_type == "official.digest_changed")).all()
     assert (event.user_id, event.school_id, event.before, event.after) == (
-        official.id, school.id, {"digest_cadence": "off"}, {"digest_cadence": "weekly"})
+        official.id,
+        school.id,
+        {"digest_cadence": "off"},
+        {"digest_cadence": "weekly"},
+    )
 
 
 @pytest.mark.parametrize("role", [Role.DSO, Role.STUDENT, Role.SUPPORT])

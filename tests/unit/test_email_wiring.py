@@ -124,8 +124,14 @@ def test_a_student_adding_an_employer_gets_a_receipt_naming_it(db_session, stude
 
 def test_a_student_edit_receipt_lists_each_changed_field_before_and_after(db_session, student, actor):
     employer = add_employer(db_session, student, employer_form_data(), actor=actor, today=TODAY)
-    update_employer(db_session, employer, {"job_title": "Senior Analyst", "end_date": "2026-11-30"}, actor=actor,
-                    expected_version=employer.version, today=TODAY)  # fmt: skip
+    update_employer(
+        db_session,
+        employer,
+        {"job_title": "Senior Analyst", "end_date": "2026-11-30"},
+        actor=actor,
+        expected_version=employer.version,
+        today=TODAY,
+    )
     receipt = _emails(db_session, "report_receipt", student=student)[-1]
     assert "Employer changed: Acme Analytics LLC" in receipt.body_text
     assert "Job title: Data Analyst → Senior Analyst" in receipt.body_text
@@ -143,18 +149,21 @@ def test_a_student_delete_gets_a_receipt(db_session, student, actor):
 
 def test_an_edit_that_changes_nothing_or_is_refused_sends_no_receipt(db_session, student, actor):
     employer = add_employer(db_session, student, employer_form_data(), actor=actor, today=TODAY)
-    update_employer(db_session, employer, {"job_title": "Data Analyst"}, actor=actor, expected_version=employer.version,
-                    today=TODAY)  # fmt: skip
+    update_employer(
+        db_session, employer, {"job_title": "Data Analyst"}, actor=actor, expected_version=employer.version, today=TODAY
+    )
     with pytest.raises(StaleEdit):
-        update_employer(db_session, employer, {"job_title": "X"}, actor=actor, expected_version=employer.version - 1,
-                        today=TODAY)  # fmt: skip
+        update_employer(
+            db_session, employer, {"job_title": "X"}, actor=actor, expected_version=employer.version - 1, today=TODAY
+        )
     assert len(_emails(db_session, "report_receipt", student=student)) == 1  # the add only
 
 
 def test_a_dso_adding_editing_and_deleting_an_employer_sends_the_student_no_receipt(db_session, student, dso):
     employer = add_employer(db_session, student, employer_form_data(), actor=dso, today=TODAY)
-    update_employer(db_session, employer, {"job_title": "Senior Analyst"}, actor=dso,
-                    expected_version=employer.version, today=TODAY)  # fmt: skip
+    update_employer(
+        db_session, employer, {"job_title": "Senior Analyst"}, actor=dso, expected_version=employer.version, today=TODAY
+    )
     delete_employer(db_session, employer, actor=dso, confirmed_never_worked=True, today=TODAY)
     feed = Actor.data_feed(student.school_id)
     add_employer(db_session, student, employer_form_data(name="Feed Corp", ein="98-7654321"), actor=feed, today=TODAY)
@@ -162,8 +171,11 @@ def test_a_dso_adding_editing_and_deleting_an_employer_sends_the_student_no_rece
 
 
 def test_employer_receipt_goes_with_the_change(db_session, student, actor):
-    _undone_with_its_change(db_session, lambda: add_employer(db_session, student, employer_form_data(), actor=actor, today=TODAY),
-                            "report_receipt")  # fmt: skip
+    _undone_with_its_change(
+        db_session,
+        lambda: add_employer(db_session, student, employer_form_data(), actor=actor, today=TODAY),
+        "report_receipt",
+    )
 
 
 # ---------------------------------------------------------------- report_receipt: contact
@@ -178,10 +190,18 @@ def address(**overrides):
 def test_student_contact_changes_each_get_a_receipt_with_before_and_after(db_session, student, actor):
     update_phone(db_session, student, "617 555 0100", actor=actor, expected_version=student.version, today=TODAY)
     saved = update_address(db_session, student, "physical", address(), actor=actor, expected_version=None, today=TODAY)
-    update_address(db_session, student, "physical", address(line1="40 Elm Street"), actor=actor,
-                   expected_version=saved.version, today=TODAY)  # fmt: skip
-    update_address(db_session, student, "mailing", address(line1="9 Post Road"), actor=actor, expected_version=None,
-                   today=TODAY)  # fmt: skip
+    update_address(
+        db_session,
+        student,
+        "physical",
+        address(line1="40 Elm Street"),
+        actor=actor,
+        expected_version=saved.version,
+        today=TODAY,
+    )
+    update_address(
+        db_session, student, "mailing", address(line1="9 Post Road"), actor=actor, expected_version=None, today=TODAY
+    )
     mailing = next(item for item in student.addresses if item.kind.value == "mailing")
     remove_mailing_address(db_session, student, actor=actor, expected_version=mailing.version, today=TODAY)
     bodies = [email.body_text for email in _emails(db_session, "report_receipt", student=student)]
@@ -213,9 +233,13 @@ def test_an_unchanged_phone_sends_no_receipt(db_session, student, actor):
 
 
 def test_contact_receipt_goes_with_the_change(db_session, student, actor):
-    _undone_with_its_change(db_session, lambda: update_phone(db_session, student, "617 555 0100", actor=actor,
-                                                             expected_version=student.version, today=TODAY),
-                            "report_receipt")  # fmt: skip
+    _undone_with_its_change(
+        db_session,
+        lambda: update_phone(
+            db_session, student, "617 555 0100", actor=actor, expected_version=student.version, today=TODAY
+        ),
+        "report_receipt",
+    )
 
 
 def _phone(session, student, actor):
@@ -224,41 +248,67 @@ def _phone(session, student, actor):
 
 def _address_twice(session, student, actor):
     saved = update_address(session, student, "physical", address(), actor=actor, expected_version=None, today=TODAY)
-    update_address(session, student, "physical", address(line1="40 Elm Street"), actor=actor,
-                   expected_version=saved.version, today=TODAY)  # fmt: skip
+    update_address(
+        session,
+        student,
+        "physical",
+        address(line1="40 Elm Street"),
+        actor=actor,
+        expected_version=saved.version,
+        today=TODAY,
+    )
 
 
 def _mailing_added_and_removed(session, student, actor):
-    update_address(session, student, "mailing", address(line1="9 Post Road"), actor=actor, expected_version=None,
-                   today=TODAY)  # fmt: skip
+    update_address(
+        session, student, "mailing", address(line1="9 Post Road"), actor=actor, expected_version=None, today=TODAY
+    )
     mailing = next(item for item in student.addresses if item.kind.value == "mailing")
     remove_mailing_address(session, student, actor=actor, expected_version=mailing.version, today=TODAY)
 
 
 def _employer_added_changed_deleted(session, student, actor):
     employer = add_employer(session, student, employer_form_data(), actor=actor, today=TODAY)
-    update_employer(session, employer, {"job_title": "Senior Analyst"}, actor=actor, expected_version=employer.version,
-                    today=TODAY)  # fmt: skip
+    update_employer(
+        session, employer, {"job_title": "Senior Analyst"}, actor=actor, expected_version=employer.version, today=TODAY
+    )
     delete_employer(session, employer, actor=actor, confirmed_never_worked=True, today=TODAY)
 
 
-@pytest.mark.parametrize(("report", "subjects"), [
-    (_phone, ["We received your phone number change"]),
-    (_address_twice, ["We received your new address", "We received your address change"]),
-    (_mailing_added_and_removed, ["We received your new mailing address", "We received your mailing address removal"]),
-    (_employer_added_changed_deleted, ["We received your new employer: Acme Analytics LLC",
-                                       "We received your employer change: Acme Analytics LLC",
-                                       "We received your employer deletion: Acme Analytics LLC"]),
-    (lambda session, student, actor: request_email_change(session, student, "linh@new.example", actor=actor, today=TODAY),
-     ["We received your request to change your email address"]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("report", "subjects"),
+    [
+        (_phone, ["We received your phone number change"]),
+        (_address_twice, ["We received your new address", "We received your address change"]),
+        (
+            _mailing_added_and_removed,
+            ["We received your new mailing address", "We received your mailing address removal"],
+        ),
+        (
+            _employer_added_changed_deleted,
+            [
+                "We received your new employer: Acme Analytics LLC",
+                "We received your employer change: Acme Analytics LLC",
+                "We received your employer deletion: Acme Analytics LLC",
+            ],
+        ),
+        (
+            lambda session, student, actor: request_email_change(
+                session, student, "linh@new.example", actor=actor, today=TODAY
+            ),
+            ["We received your request to change your email address"],
+        ),
+    ],
+)
 def test_a_receipt_subject_names_what_was_reported(db_session, student, actor, report, subjects):
     report(db_session, student, actor)
     assert [email.subject for email in _emails(db_session, "report_receipt", student=student)] == subjects
 
 
 def test_a_receipt_subject_is_one_short_line_whatever_the_employer_name(db_session, student, actor):
-    add_employer(db_session, student, employer_form_data(name="Acme\n  Analytics " + "X" * 100), actor=actor, today=TODAY)
+    add_employer(
+        db_session, student, employer_form_data(name="Acme\n  Analytics " + "X" * 100), actor=actor, today=TODAY
+    )
     [email] = _emails(db_session, "report_receipt", student=student)
     assert "\n" not in email.subject and email.subject.startswith("We received your new employer: Acme Analytics X")
     assert len(email.subject) < 120 and email.subject.endswith("…")
@@ -273,8 +323,13 @@ def support(factory):
 
 
 def test_filing_a_problem_report_queues_problem_received_with_a_summary(db_session, student, actor, tmp_path):
-    create_problem_report(db_session, student, actor=actor, description="I cannot see my STEM employer.\n" + "x" * 600,
-                          upload_dir=str(tmp_path))  # fmt: skip
+    create_problem_report(
+        db_session,
+        student,
+        actor=actor,
+        description="I cannot see my STEM employer.\n" + "x" * 600,
+        upload_dir=str(tmp_path),
+    )
     [email] = _emails(db_session, "problem_received", student=student)
     assert email.to_address == "linh@example.edu"
     assert "I cannot see my STEM employer." in email.body_text and "x" * 400 not in email.body_text
@@ -286,11 +341,14 @@ def test_a_refused_problem_report_queues_nothing(db_session, student, actor, tmp
     assert _emails(db_session, "problem_received") == []
 
 
-@pytest.mark.parametrize(("changes", "answer"), [
-    ({"note_to_student": "Your school has now recorded it."}, "Your school has now recorded it."),
-    ({"status": "answered"}, "Support marked your report as answered"),
-    ({"status": "answered", "note_to_student": "Fixed."}, "Fixed."),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("changes", "answer"),
+    [
+        ({"note_to_student": "Your school has now recorded it."}, "Your school has now recorded it."),
+        ({"status": "answered"}, "Support marked your report as answered"),
+        ({"status": "answered", "note_to_student": "Fixed."}, "Fixed."),
+    ],
+)
 def test_support_answering_queues_one_problem_answered(db_session, student, actor, support, tmp_path, changes, answer):
     report = create_problem_report(db_session, student, actor=actor, description="Help", upload_dir=str(tmp_path))
     update_problem_report(db_session, report, actor=support, **changes)
@@ -311,11 +369,17 @@ def test_other_support_changes_do_not_email_the_student(db_session, factory, stu
 
 
 def test_problem_emails_go_with_their_change(db_session, student, actor, support, tmp_path):
-    _undone_with_its_change(db_session, lambda: create_problem_report(db_session, student, actor=actor, description="Help",
-                                                                      upload_dir=str(tmp_path)), "problem_received")  # fmt: skip
+    _undone_with_its_change(
+        db_session,
+        lambda: create_problem_report(db_session, student, actor=actor, description="Help", upload_dir=str(tmp_path)),
+        "problem_received",
+    )
     report = create_problem_report(db_session, student, actor=actor, description="Help", upload_dir=str(tmp_path))
-    _undone_with_its_change(db_session, lambda: update_problem_report(db_session, report, actor=support, status="answered"),
-                            "problem_answered")  # fmt: skip
+    _undone_with_its_change(
+        db_session,
+        lambda: update_problem_report(db_session, report, actor=support, status="answered"),
+        "problem_answered",
+    )
 
 
 # ---------------------------------------------------------------- email_changed
@@ -342,10 +406,19 @@ def test_a_student_email_change_request_alone_sends_no_email_changed(db_session,
 
 def test_the_data_feed_changing_email_and_address_tells_both_addresses_and_sends_no_receipt(db_session, student):
     records = [
-        {"action": "PersonalInfo.Email", "sevis_id": student.sevis_id, "request_id": "1", "data": {"email": "linh@feed.example"}},
-        {"action": "PersonalInfo.USAddress", "sevis_id": student.sevis_id, "request_id": "2",
-         "data": {"line1": "5 Elm Street", "city": "Boston", "state": "MA", "postal_code": "02110"}},
-    ]  # fmt: skip
+        {
+            "action": "PersonalInfo.Email",
+            "sevis_id": student.sevis_id,
+            "request_id": "1",
+            "data": {"email": "linh@feed.example"},
+        },
+        {
+            "action": "PersonalInfo.USAddress",
+            "sevis_id": student.sevis_id,
+            "request_id": "2",
+            "data": {"line1": "5 Elm Street", "city": "Boston", "state": "MA", "postal_code": "02110"},
+        },
+    ]
     data = "\n".join(json.dumps(line) for line in ({"batch_id": "W1"}, *records)).encode()
     _batch, result = receive_batch(db_session, student.school, parse_batch(data))
     assert [record["status"] for record in result["records"]] == ["applied", "applied"]

@@ -16,7 +16,7 @@ from portal.services.employers import (
     restore_employer,
     update_employer,
     visible_employers,
-)  # fmt: skip
+)
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, RuleBroken, StaleEdit
 from tests.support.factories import employer_form_data as valid
 from tests.support.stem import i983_document, stem_student
@@ -103,8 +103,10 @@ def test_adding_an_employer_matching_a_deleted_one_is_stopped(db_session, studen
     delete_employer(db_session, first, actor=actor, confirmed_never_worked=True, today=TODAY)
     again = valid(name="Acme Renamed Inc") if match == "same EIN" else valid(ein="")
     deleted_on = first.deleted_at.astimezone(EASTERN).date()
-    expected = (f"You deleted this employer on {deleted_on:%B} {deleted_on.day}, {deleted_on.year}. "
-                "Contact your DSO to restore it instead of adding it again.")  # fmt: skip
+    expected = (
+        f"You deleted this employer on {deleted_on:%B} {deleted_on.day}, {deleted_on.year}. "
+        "Contact your DSO to restore it instead of adding it again."
+    )
     with pytest.raises(Conflict) as error:
         add_employer(db_session, student, again, actor=actor, today=TODAY)
     assert error.value.message == expected
@@ -173,8 +175,14 @@ def test_stale_edit_is_refused_with_the_current_values(db_session, student, acto
 
 def test_update_records_before_and_after_of_changed_fields(db_session, student, actor):
     employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
-    update_employer(db_session, employer, {"job_title": "Lead Analyst", "end_date": "2026-06-30"}, actor=actor,
-                    expected_version=employer.version, today=TODAY)  # fmt: skip
+    update_employer(
+        db_session,
+        employer,
+        {"job_title": "Lead Analyst", "end_date": "2026-06-30"},
+        actor=actor,
+        expected_version=employer.version,
+        today=TODAY,
+    )
     event = db_session.scalar(select(Event).where(Event.event_type == "employer.updated"))
     assert event.before == {
         "id": employer.id,
@@ -193,16 +201,28 @@ def test_name_change_asks_whether_this_is_a_new_job(db_session, student, actor):
             db_session, employer, {"name": "Globex"}, actor=actor, expected_version=employer.version, today=TODAY
         )
     assert error.value.field == "name" and employer.name == "Acme Analytics LLC"
-    update_employer(db_session, employer, {"name": "Globex", "same_job_confirmed": "y"}, actor=actor,
-                    expected_version=employer.version, today=TODAY)  # fmt: skip
+    update_employer(
+        db_session,
+        employer,
+        {"name": "Globex", "same_job_confirmed": "y"},
+        actor=actor,
+        expected_version=employer.version,
+        today=TODAY,
+    )
     assert employer.name == "Globex"
 
 
 def test_bad_value_on_update_changes_nothing(db_session, student, actor):
     employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
     with pytest.raises(InvalidValue):
-        update_employer(db_session, employer, {"job_title": "Lead", "postal_code": "abc"}, actor=actor,
-                        expected_version=employer.version, today=TODAY)  # fmt: skip
+        update_employer(
+            db_session,
+            employer,
+            {"job_title": "Lead", "postal_code": "abc"},
+            actor=actor,
+            expected_version=employer.version,
+            today=TODAY,
+        )
     assert employer.job_title == "Data Analyst"
 
 
@@ -235,12 +255,24 @@ def test_stem_student_may_edit_only_job_title_supervisor_and_end_date(db_session
     employer = add_employer(
         db_session, student, valid(i983_document=i983_document(db_session, student)), actor=actor, today=TODAY
     )
-    update_employer(db_session, employer, {"job_title": "Engineer", "supervisor_last_name": "Hopper", "end_date": "2026-12-01"},
-                    actor=actor, expected_version=employer.version, today=TODAY)  # fmt: skip
+    update_employer(
+        db_session,
+        employer,
+        {"job_title": "Engineer", "supervisor_last_name": "Hopper", "end_date": "2026-12-01"},
+        actor=actor,
+        expected_version=employer.version,
+        today=TODAY,
+    )
     assert employer.job_title == "Engineer"
     with pytest.raises(NotAllowed, match="only the job title, the supervisor and the end date"):
-        update_employer(db_session, employer, {"city": "Cambridge", "postal_code": "02139"}, actor=actor,
-                        expected_version=employer.version, today=TODAY)  # fmt: skip
+        update_employer(
+            db_session,
+            employer,
+            {"city": "Cambridge", "postal_code": "02139"},
+            actor=actor,
+            expected_version=employer.version,
+            today=TODAY,
+        )
 
 
 def test_post_completion_employment_is_editable_while_stem_is_pending(db_session, factory):
@@ -249,8 +281,14 @@ def test_post_completion_employment_is_editable_while_stem_is_pending(db_session
     stem.created_at = datetime(2025, 11, 1, 15, tzinfo=UTC)  # timely: filed before the post-completion OPT ended
     actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
     employer = factory.employer(student, start_date=date(2025, 2, 1))
-    update_employer(db_session, employer, {"end_date": "2025-12-31"}, actor=actor, expected_version=employer.version,
-                    today=date(2026, 2, 1))  # fmt: skip
+    update_employer(
+        db_session,
+        employer,
+        {"end_date": "2025-12-31"},
+        actor=actor,
+        expected_version=employer.version,
+        today=date(2026, 2, 1),
+    )
     assert employer.end_date == date(2025, 12, 31)
 
 

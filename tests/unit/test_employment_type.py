@@ -20,8 +20,9 @@ from tests.unit.conftest import TODAY
 
 
 @pytest.mark.parametrize("kind", list(EmploymentType))
-def test_every_kind_sevp_accepts_is_stored_on_post_completion_opt_and_self_employed_follows_it(db_session, student, actor,
-                                                                                              kind):  # fmt: skip
+def test_every_kind_sevp_accepts_is_stored_on_post_completion_opt_and_self_employed_follows_it(
+    db_session, student, actor, kind
+):
     employer = add_employer(db_session, student, valid(employment_type=kind.value), actor=actor, today=TODAY)
     assert employer.employment_type is kind
     assert employer.self_employed is (kind is EmploymentType.SELF_EMPLOYED)
@@ -36,10 +37,18 @@ def test_an_unknown_type_is_refused_on_its_field(db_session, student, actor, raw
     assert error.value.field == "employment_type"
 
 
-@pytest.mark.parametrize(("flag", "expected"), [(None, EmploymentType.PAID_EMPLOYEE), (False, EmploymentType.PAID_EMPLOYEE),
-                                                ("Y", EmploymentType.SELF_EMPLOYED), (True, EmploymentType.SELF_EMPLOYED)])  # fmt: skip
-def test_a_caller_without_a_type_gets_paid_employee_or_self_employed_by_the_flag(db_session, student, dso, flag,
-                                                                                expected):  # fmt: skip
+@pytest.mark.parametrize(
+    ("flag", "expected"),
+    [
+        (None, EmploymentType.PAID_EMPLOYEE),
+        (False, EmploymentType.PAID_EMPLOYEE),
+        ("Y", EmploymentType.SELF_EMPLOYED),
+        (True, EmploymentType.SELF_EMPLOYED),
+    ],
+)
+def test_a_caller_without_a_type_gets_paid_employee_or_self_employed_by_the_flag(
+    db_session, student, dso, flag, expected
+):
     data = valid(self_employed=flag) if flag is not None else valid()
     del data["employment_type"]
     employer = add_employer(db_session, student, data, actor=dso, today=TODAY)
@@ -61,8 +70,15 @@ def _stem_student(factory):
 def _i983(db_session, student):
     from portal.models import Document
 
-    document = Document(student_id=student.id, kind=DocumentKind.I983, original_filename="i983.pdf",
-                        stored_name="f" * 48, content_type="application/pdf", size_bytes=10, sha256="0" * 64)  # fmt: skip
+    document = Document(
+        student_id=student.id,
+        kind=DocumentKind.I983,
+        original_filename="i983.pdf",
+        stored_name="f" * 48,
+        content_type="application/pdf",
+        size_bytes=10,
+        sha256="0" * 64,
+    )
     db_session.add(document)
     db_session.flush()
     return document
@@ -97,28 +113,49 @@ def test_a_dso_cannot_change_a_stem_employer_to_a_kind_stem_does_not_allow(db_se
     stem = student.program_records[-1].opt_authorizations[-1]
     employer = factory.employer(student, opt_authorization=stem, start_date=stem.start_date)
     with pytest.raises(RuleBroken, match="Volunteer or unpaid intern is not allowed on STEM OPT"):
-        update_employer(db_session, employer, {"employment_type": "unpaid"}, actor=dso,
-                        expected_version=employer.version, today=TODAY)  # fmt: skip
+        update_employer(
+            db_session,
+            employer,
+            {"employment_type": "unpaid"},
+            actor=dso,
+            expected_version=employer.version,
+            today=TODAY,
+        )
     assert employer.employment_type is EmploymentType.PAID_EMPLOYEE
 
 
-def test_a_change_of_type_is_an_event_a_receipt_line_and_a_change_list_row_in_words(db_session, factory, student, actor,
-                                                                                   dso):  # fmt: skip
+def test_a_change_of_type_is_an_event_a_receipt_line_and_a_change_list_row_in_words(
+    db_session, factory, student, actor, dso
+):
     employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
-    update_employer(db_session, employer, {"employment_type": "self_employed"}, actor=actor,
-                    expected_version=employer.version, today=TODAY)  # fmt: skip
+    update_employer(
+        db_session,
+        employer,
+        {"employment_type": "self_employed"},
+        actor=actor,
+        expected_version=employer.version,
+        today=TODAY,
+    )
     assert employer.self_employed is True
     event = db_session.scalars(select(Event).where(Event.event_type == "employer.updated").order_by(Event.id)).one()
     assert (event.before["employment_type"], event.after["employment_type"]) == ("paid_employee", "self_employed")
     assert (event.before["self_employed"], event.after["self_employed"]) == (False, True)  # for the SEVIS batch
-    receipts = db_session.scalars(select(OutboxEmail.body_text).where(OutboxEmail.template == "report_receipt",
-                                                                      OutboxEmail.student_id == student.id)
-                                  .order_by(OutboxEmail.id)).all()  # fmt: skip
+    receipts = db_session.scalars(
+        select(OutboxEmail.body_text)
+        .where(OutboxEmail.template == "report_receipt", OutboxEmail.student_id == student.id)
+        .order_by(OutboxEmail.id)
+    ).all()
     assert "Employment type: Paid employee" in receipts[0]
     assert "Employment type: Paid employee → Self-employed business owner" in receipts[1]
     official = Actor.for_user(factory.user(role=Role.DSO, school=student.school))
-    everything = resolve_range(db_session, official, start=date(2000, 1, 1), end=date(2100, 1, 1), since_last=False,
-                               kinds=(ChangeKind.EMPLOYER,))  # fmt: skip
+    everything = resolve_range(
+        db_session,
+        official,
+        start=date(2000, 1, 1),
+        end=date(2100, 1, 1),
+        since_last=False,
+        kinds=(ChangeKind.EMPLOYER,),
+    )
     rows = [row[4:7] for row in change_rows(db_session, student.school_id, everything)]
     assert ["Employment type", "", "Paid employee"] in rows
     assert ["Employment type", "Paid employee", "Self-employed business owner"] in rows
@@ -133,20 +170,40 @@ def _feed_add(db_session, factory, **employer):
     school = factory.school()
     start = date.today() - timedelta(days=20)
     student = factory.student(school=school, opt_start=start, opt_end=start + timedelta(days=365))
-    values = {"name": "Feed Co", "address_line1": "1 Main Street", "city": "Boston", "state": "MA", "postal_code": "02110",
-              "course_relevance": "Applies my degree.", "employment_time": "full_time",
-              "start_date": (start + timedelta(days=12)).isoformat(), **employer}  # fmt: skip
-    record = {"action": "OPTEmployment.Add", "sevis_id": student.sevis_id, "request_id": "1",
-              "data": {"start_date": start.isoformat(), "end_date": (start + timedelta(days=365)).isoformat(),
-                       "employers": [values]}}  # fmt: skip
+    values = {
+        "name": "Feed Co",
+        "address_line1": "1 Main Street",
+        "city": "Boston",
+        "state": "MA",
+        "postal_code": "02110",
+        "course_relevance": "Applies my degree.",
+        "employment_time": "full_time",
+        "start_date": (start + timedelta(days=12)).isoformat(),
+        **employer,
+    }
+    record = {
+        "action": "OPTEmployment.Add",
+        "sevis_id": student.sevis_id,
+        "request_id": "1",
+        "data": {
+            "start_date": start.isoformat(),
+            "end_date": (start + timedelta(days=365)).isoformat(),
+            "employers": [values],
+        },
+    }
     body = "\n".join(json.dumps(line) for line in ({"batch_id": "T1"}, record)).encode()
     _batch, result = receive_batch(db_session, school, parse_batch(body))
     return student, result["records"][0]
 
 
-@pytest.mark.parametrize(("sent", "stored"), [({}, EmploymentType.PAID_EMPLOYEE),
-                                              ({"self_employed": True}, EmploymentType.SELF_EMPLOYED),
-                                              ({"employment_type": "short_term"}, EmploymentType.SHORT_TERM)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ({}, EmploymentType.PAID_EMPLOYEE),
+        ({"self_employed": True}, EmploymentType.SELF_EMPLOYED),
+        ({"employment_type": "short_term"}, EmploymentType.SHORT_TERM),
+    ],
+)
 def test_the_feed_takes_the_type_or_defaults_it(db_session, factory, sent, stored):
     student, record = _feed_add(db_session, factory, **sent)
     assert record["status"] == "applied", record

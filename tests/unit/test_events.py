@@ -38,9 +38,11 @@ SQLITE_REWRITES = [
     "REPLACE INTO events (id, occurred_at, actor_kind, actor_label, event_type, reported_late) "
     "VALUES (:id, CURRENT_TIMESTAMP, 'system', 'tamperer', 'tampered', false)",
 ]
-UPSERT = ("INSERT INTO events (id, occurred_at, actor_kind, actor_label, event_type, reported_late) "
-          "VALUES (:id, CURRENT_TIMESTAMP, 'system', 'tamperer', 'tampered', false) "
-          "ON CONFLICT (id) DO UPDATE SET event_type = 'tampered', actor_label = 'tamperer'")  # fmt: skip
+UPSERT = (
+    "INSERT INTO events (id, occurred_at, actor_kind, actor_label, event_type, reported_late) "
+    "VALUES (:id, CURRENT_TIMESTAMP, 'system', 'tamperer', 'tampered', false) "
+    "ON CONFLICT (id) DO UPDATE SET event_type = 'tampered', actor_label = 'tamperer'"
+)
 
 
 @pytest.mark.parametrize("statement", [*SQLITE_REWRITES, UPSERT], ids=["insert-or-replace", "replace", "upsert"])
@@ -62,7 +64,12 @@ def test_events_table_cannot_be_truncated_on_postgresql(db_session, event):
 
 def test_secrets_never_reach_an_event(factory, db_session):
     student = factory.student(opt=None)
-    event = record_event(db_session, Actor.system(), "account.password_changed", student=student,
-                         after={"password": "hunter2hunter2", "token": "abc", "nested": {"code": "123456", "ok": 1}})  # fmt: skip
+    event = record_event(
+        db_session,
+        Actor.system(),
+        "account.password_changed",
+        student=student,
+        after={"password": "hunter2hunter2", "token": "abc", "nested": {"code": "123456", "ok": 1}},
+    )
     stored = db_session.scalar(select(Event).where(Event.id == event.id))
     assert stored.after == {"nested": {"ok": 1}}

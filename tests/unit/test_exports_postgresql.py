@@ -13,10 +13,37 @@ from portal.services.exports_postgresql import csv_copy_chunks, xlsx_copy_chunks
 HEADER = ["A", "B", "C"]
 # What a spreadsheet cell can meet: formulas, quoting, line ends, spaces XML keeps, characters XML cannot hold,
 # escapes COPY writes, text longer than a cell (cut in the middle of a two-byte character's run) ...
-TRICKY = ["=1+1", "+44 20", "-3", "@SUM(A1)", "\tlead tab", "\rlead return", "'quoted already", 'say "hi", then',
-          "two\nlines", "crlf\r\nline", "lone\rreturn", " padded ", "trail tab\t", "\u00a0nbsp\u00a0", "\u3000wide",
-          "bell\x07", "\x1funit sep", "vt\x0b", "back\\slash \\n", "O'Brien & <Sons>", "é ü 名", "", None, "#hash",
-          '"#quote', "x" * 40_000, "é" * 33_000, "=" + "é" * 32_766, "plain"]  # fmt: skip
+TRICKY = [
+    "=1+1",
+    "+44 20",
+    "-3",
+    "@SUM(A1)",
+    "\tlead tab",
+    "\rlead return",
+    "'quoted already",
+    'say "hi", then',
+    "two\nlines",
+    "crlf\r\nline",
+    "lone\rreturn",
+    " padded ",
+    "trail tab\t",
+    "\u00a0nbsp\u00a0",
+    "\u3000wide",
+    "bell\x07",
+    "\x1funit sep",
+    "vt\x0b",
+    "back\\slash \\n",
+    "O'Brien & <Sons>",
+    "é ü 名",
+    "",
+    None,
+    "#hash",
+    '"#quote',
+    "x" * 40_000,
+    "é" * 33_000,
+    "=" + "é" * 32_766,
+    "plain",
+]
 
 
 @pytest.fixture
@@ -37,8 +64,13 @@ def _rows():
 def _cells(rows):
     table = values(column("number", Integer), *(column(name, Text) for name in ("a", "b", "c")), name="given")
     table = table.data([(number, *row) for number, row in enumerate(rows)])
-    return select(table.c.number, table.c.a, table.c.b, table.c.c,
-                  (func.row_number().over(order_by=table.c.number) + 1).label("row_number"))  # fmt: skip
+    return select(
+        table.c.number,
+        table.c.a,
+        table.c.b,
+        table.c.c,
+        (func.row_number().over(order_by=table.c.number) + 1).label("row_number"),
+    )
 
 
 def _sheet(body: bytes) -> bytes:
@@ -53,15 +85,17 @@ def test_csv_is_byte_for_byte_what_python_writes(postgresql):
 
 def test_xlsx_sheet_is_byte_for_byte_what_python_writes(postgresql):
     rows = _rows()
-    copied = b"".join(xlsx_copy_chunks(postgresql, HEADER, _cells(rows), columns=["a", "b", "c"], order=["number"],
-                                       sheet="Given"))  # fmt: skip
+    copied = b"".join(
+        xlsx_copy_chunks(postgresql, HEADER, _cells(rows), columns=["a", "b", "c"], order=["number"], sheet="Given")
+    )
     assert _sheet(copied) == _sheet(b"".join(xlsx_chunks(HEADER, rows, sheet="Given")))
 
 
 def test_rows_in_descending_order_and_a_row_python_writes_from_its_fallback_payload(postgresql):
     given = [(1, "first", "1", None, None), (2, "second", "2", None, '["sec\\nond", 2]'), (3, "third", "3", None, None)]
-    table = values(column("number", Integer), *(column(name, Text) for name in ("a", "b", "c", "fallback")),
-                   name="given").data(given)  # fmt: skip
+    table = values(
+        column("number", Integer), *(column(name, Text) for name in ("a", "b", "c", "fallback")), name="given"
+    ).data(given)
     cells = select(*table.c, (func.row_number().over(order_by=table.c.number.desc()) + 1).label("row_number"))
 
     def fallback(payload):
@@ -78,9 +112,12 @@ def test_rows_in_descending_order_and_a_row_python_writes_from_its_fallback_payl
 def test_memory_stays_flat_from_2000_to_200000_rows(postgresql):
     def peak(count, make):
         number = column("n", Integer)
-        cells = select(number, func.concat("Student ", number, " & <Sons>, \"quoted\"").label("a"),
-                       func.repeat("x", 80).label("b"), (number + 1).label("row_number")
-                       ).select_from(func.generate_series(1, count).alias("n"))  # fmt: skip
+        cells = select(
+            number,
+            func.concat("Student ", number, ' & <Sons>, "quoted"').label("a"),
+            func.repeat("x", 80).label("b"),
+            (number + 1).label("row_number"),
+        ).select_from(func.generate_series(1, count).alias("n"))
         tracemalloc.start()
         try:
             size = sum(len(chunk) for chunk in make(cells))
@@ -88,9 +125,10 @@ def test_memory_stays_flat_from_2000_to_200000_rows(postgresql):
         finally:
             tracemalloc.stop()
 
-    for make in (lambda cells: csv_copy_chunks(postgresql, HEADER[:2], cells, columns=["a", "b"], order=["n"]),
-                 lambda cells: xlsx_copy_chunks(postgresql, HEADER[:2], cells, columns=["a", "b"], order=["n"],
-                                                sheet="Given")):  # fmt: skip
+    for make in (
+        lambda cells: csv_copy_chunks(postgresql, HEADER[:2], cells, columns=["a", "b"], order=["n"]),
+        lambda cells: xlsx_copy_chunks(postgresql, HEADER[:2], cells, columns=["a", "b"], order=["n"], sheet="Given"),
+    ):
         small_peak, small_size = peak(2_000, make)
         large_peak, large_size = peak(200_000, make)
         assert large_size > 50 * small_size  # a hundred times the rows really were written

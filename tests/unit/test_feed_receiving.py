@@ -17,8 +17,20 @@ from tests.support.feed_batches import events_of, jsonl
 def test_every_applied_record_writes_data_received_and_data_transmitted_events(factory, db_session):
     school = factory.school()
     student = factory.student(school=school)
-    receive_batch(db_session, school, parse_batch(jsonl("B1", {"action": "PersonalInfo.Email", "sevis_id": student.sevis_id,
-                                                               "data": {"email": "new.address@example.edu"}})))  # fmt: skip
+    receive_batch(
+        db_session,
+        school,
+        parse_batch(
+            jsonl(
+                "B1",
+                {
+                    "action": "PersonalInfo.Email",
+                    "sevis_id": student.sevis_id,
+                    "data": {"email": "new.address@example.edu"},
+                },
+            )
+        ),
+    )
     assert student.email == "new.address@example.edu"
     [received] = events_of(db_session, student.id, "feed.data_received")
     [transmitted] = events_of(db_session, student.id, "feed.data_transmitted")
@@ -30,13 +42,23 @@ def test_valid_records_apply_when_others_in_the_batch_are_rejected(factory, db_s
     school = factory.school()
     student = factory.student(school=school)
     other_school_student = factory.student()
-    data = jsonl("B1",
-                 {"action": "PersonalInfo.Email", "sevis_id": "N9999999999", "request_id": "1", "data": {"email": "a@b.edu"}},
-                 {"action": "PersonalInfo.Email", "sevis_id": student.sevis_id, "request_id": "2", "data": {"email": "bad"}},
-                 {"action": "PersonalInfo.Email", "sevis_id": other_school_student.sevis_id, "request_id": "3",
-                  "data": {"email": "c@d.edu"}},
-                 {"action": "PersonalInfo.USAddress", "sevis_id": student.sevis_id, "request_id": "4",
-                  "data": {"line1": "5 Elm Street", "city": "Boston", "state": "MA", "postal_code": "02110"}})  # fmt: skip
+    data = jsonl(
+        "B1",
+        {"action": "PersonalInfo.Email", "sevis_id": "N9999999999", "request_id": "1", "data": {"email": "a@b.edu"}},
+        {"action": "PersonalInfo.Email", "sevis_id": student.sevis_id, "request_id": "2", "data": {"email": "bad"}},
+        {
+            "action": "PersonalInfo.Email",
+            "sevis_id": other_school_student.sevis_id,
+            "request_id": "3",
+            "data": {"email": "c@d.edu"},
+        },
+        {
+            "action": "PersonalInfo.USAddress",
+            "sevis_id": student.sevis_id,
+            "request_id": "4",
+            "data": {"line1": "5 Elm Street", "city": "Boston", "state": "MA", "postal_code": "02110"},
+        },
+    )
     _batch, result = receive_batch(db_session, school, parse_batch(data))
     statuses = [(r["status"], r.get("field")) for r in result["records"]]
     assert statuses == [("rejected", None), ("rejected", "email"), ("rejected", None), ("applied", None)]
@@ -59,11 +81,23 @@ def test_re_sent_batch_id_is_a_no_op_with_the_same_answer(factory, db_session):
 def test_batch_for_another_or_unknown_school_code_is_refused(factory, db_session):
     school, other = factory.school(), factory.school()
     with pytest.raises(FeedRefused, match="not the school of this token"):
-        receive_batch(db_session, school, parse_batch(sevis_xml.batch(other.code, "20260319000004",
-                                                                      sevis_xml.email_update("N0000000001", "1", "a@b.edu"))))  # fmt: skip
+        receive_batch(
+            db_session,
+            school,
+            parse_batch(
+                sevis_xml.batch(other.code, "20260319000004", sevis_xml.email_update("N0000000001", "1", "a@b.edu"))
+            ),
+        )
     with pytest.raises(FeedRefused, match="not a school the portal knows"):
-        receive_batch(db_session, school, parse_batch(sevis_xml.batch("ZZZ214F99999999", "20260319000005",
-                                                                      sevis_xml.email_update("N0000000001", "1", "a@b.edu"))))  # fmt: skip
+        receive_batch(
+            db_session,
+            school,
+            parse_batch(
+                sevis_xml.batch(
+                    "ZZZ214F99999999", "20260319000005", sevis_xml.email_update("N0000000001", "1", "a@b.edu")
+                )
+            ),
+        )
 
 
 def test_records_arriving_during_maintenance_queue_and_apply_once_in_arrival_order(factory, db_session, time_machine):
@@ -74,10 +108,20 @@ def test_records_arriving_during_maintenance_queue_and_apply_once_in_arrival_ord
     student = factory.student(school=school)
     from portal.models import utcnow
 
-    schedule_window(db_session, starts_at=utcnow(), ends_at=utcnow() + timedelta(hours=4), message="", actor=Actor.system())
+    schedule_window(
+        db_session, starts_at=utcnow(), ends_at=utcnow() + timedelta(hours=4), message="", actor=Actor.system()
+    )
     for number, email in enumerate(["first@example.edu", "second@example.edu", "third@example.edu"]):
-        _b, result = receive_batch(db_session, school, parse_batch(jsonl(f"M{number}", {
-            "action": "PersonalInfo.Email", "sevis_id": student.sevis_id, "data": {"email": email}})))  # fmt: skip
+        _b, result = receive_batch(
+            db_session,
+            school,
+            parse_batch(
+                jsonl(
+                    f"M{number}",
+                    {"action": "PersonalInfo.Email", "sevis_id": student.sevis_id, "data": {"email": email}},
+                )
+            ),
+        )
         assert result["records"][0]["status"] == "queued"
     assert catch_up_after_maintenance(db_session) == 0  # still inside the window
     assert db_session.get(Student, student.id).email != "third@example.edu"
@@ -110,11 +154,14 @@ def _window_is_shortened(session, window, time_machine):
     window.ends_at = utcnow()  # an operator ends it early, in the database: no action for it on the operator page
 
 
-@pytest.mark.parametrize("end_window", [_window_runs_its_course, _window_is_cancelled, _window_is_shortened],
-                         ids=["ended", "cancelled", "shortened"])  # fmt: skip
-def test_the_worker_applies_feed_items_queued_during_maintenance_however_the_window_ends(app, factory, db_session,
-                                                                                         time_machine, tmp_path,
-                                                                                         monkeypatch, end_window):  # fmt: skip
+@pytest.mark.parametrize(
+    "end_window",
+    [_window_runs_its_course, _window_is_cancelled, _window_is_shortened],
+    ids=["ended", "cancelled", "shortened"],
+)
+def test_the_worker_applies_feed_items_queued_during_maintenance_however_the_window_ends(
+    app, factory, db_session, time_machine, tmp_path, monkeypatch, end_window
+):
     """Rule 11, none lost: whatever ended the window, the worker applies what it queued, once, without waiting for a
     later batch; while the window is in force it applies nothing."""
     from portal.models import MaintenanceWindow, utcnow
@@ -127,10 +174,23 @@ def test_the_worker_applies_feed_items_queued_during_maintenance_however_the_win
     school = factory.school()
     student = factory.student(school=school)
     student_id = student.id
-    window_id = schedule_window(db_session, starts_at=utcnow() - timedelta(minutes=30), ends_at=utcnow() + timedelta(hours=3),
-                                message="", actor=Actor.system()).id  # fmt: skip
-    _b, result = receive_batch(db_session, school, parse_batch(jsonl("W1", {"action": "PersonalInfo.Email",
-                                                               "sevis_id": student.sevis_id, "data": {"email": "after@example.edu"}})))  # fmt: skip
+    window_id = schedule_window(
+        db_session,
+        starts_at=utcnow() - timedelta(minutes=30),
+        ends_at=utcnow() + timedelta(hours=3),
+        message="",
+        actor=Actor.system(),
+    ).id
+    _b, result = receive_batch(
+        db_session,
+        school,
+        parse_batch(
+            jsonl(
+                "W1",
+                {"action": "PersonalInfo.Email", "sevis_id": student.sevis_id, "data": {"email": "after@example.edu"}},
+            )
+        ),
+    )
     assert result["counts"]["queued"] == 1
     db_session.commit()
     run_worker(until_empty=True)
@@ -157,15 +217,31 @@ def test_nothing_queued_is_applied_twice_when_the_queue_is_caught_up_again(facto
     time_machine.move_to("2024-03-20 00:30:00+00:00", tick=False)
     school = factory.school()
     student = factory.student(school=school)
-    window = schedule_window(db_session, starts_at=utcnow(), ends_at=utcnow() + timedelta(hours=1), message="",
-                             actor=Actor.system())  # fmt: skip
-    receive_batch(db_session, school, parse_batch(jsonl("C1", {"action": "PersonalInfo.Email", "sevis_id": student.sevis_id,
-                                                               "data": {"email": "once@example.edu"}})))  # fmt: skip
+    window = schedule_window(
+        db_session, starts_at=utcnow(), ends_at=utcnow() + timedelta(hours=1), message="", actor=Actor.system()
+    )
+    receive_batch(
+        db_session,
+        school,
+        parse_batch(
+            jsonl(
+                "C1",
+                {"action": "PersonalInfo.Email", "sevis_id": student.sevis_id, "data": {"email": "once@example.edu"}},
+            )
+        ),
+    )
     assert catch_up_after_maintenance(db_session) == 0
     cancel_window(db_session, window.id, actor=Actor.system())
     assert [catch_up_after_maintenance(db_session) for _ in range(3)] == [1, 0, 0]
-    receive_batch(db_session, school, parse_batch(jsonl("C2", {"action": "PersonalInfo.Email", "sevis_id": student.sevis_id,
-                                                               "data": {"email": "later@example.edu"}})))  # fmt: skip
+    receive_batch(
+        db_session,
+        school,
+        parse_batch(
+            jsonl(
+                "C2",
+                {"action": "PersonalInfo.Email", "sevis_id": student.sevis_id, "data": {"email": "later@example.edu"}},
+            )
+        ),
+    )
     changes = [event.after["email"] for event in events_of(db_session, student.id, "student.email_changed")]
     assert changes == ["once@example.edu", "later@example.edu"]
-

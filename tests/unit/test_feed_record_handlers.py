@@ -28,24 +28,38 @@ def test_opt_add_through_the_feed_approves_and_creates_the_account_exactly_once(
     data = jsonl("B1", opt_add_record(student.sevis_id, employers=[employer_values()]))
     _batch, result = receive_batch(db_session, school, parse_batch(data))
     assert result["records"][0]["status"] == "applied", result
-    opt = db_session.scalar(select(OptAuthorization).join(OptAuthorization.program_record).where(
-        OptAuthorization.start_date == OPT_START))  # fmt: skip
+    opt = db_session.scalar(
+        select(OptAuthorization).join(OptAuthorization.program_record).where(OptAuthorization.start_date == OPT_START)
+    )
     assert opt.status is OptStatus.APPROVED
     assert db_session.scalar(select(func.count()).select_from(User).where(User.student_id == student.id)) == 1
     assert db_session.scalar(select(Employer.name).where(Employer.student_id == student.id)) == "Example Analytics LLC"
     # Re-sent under a new batch id: the same OPT, no second account or email.
     receive_batch(db_session, school, parse_batch(jsonl("B2", opt_add_record(student.sevis_id))))
     assert db_session.scalar(select(func.count()).select_from(User).where(User.student_id == student.id)) == 1
-    creation = db_session.scalar(select(func.count()).select_from(OutboxEmail).where(
-        OutboxEmail.student_id == student.id, OutboxEmail.template == "account_creation"))  # fmt: skip
+    creation = db_session.scalar(
+        select(func.count())
+        .select_from(OutboxEmail)
+        .where(OutboxEmail.student_id == student.id, OutboxEmail.template == "account_creation")
+    )
     assert creation == 1
 
 
 def test_create_student_and_a_duplicate_sevis_id_in_one_batch(factory, db_session):
     school = factory.school()
-    create = {"action": "CreateStudent", "sevis_id": "N0123456789", "data": {
-        "surname": "Nguyen", "given_name": "Linh", "email": "linh@example.edu", "education_level": "masters",
-        "program_start": "2024-08-20", "program_end": "2026-05-15", "passport_number": "ignored"}}  # fmt: skip
+    create = {
+        "action": "CreateStudent",
+        "sevis_id": "N0123456789",
+        "data": {
+            "surname": "Nguyen",
+            "given_name": "Linh",
+            "email": "linh@example.edu",
+            "education_level": "masters",
+            "program_start": "2024-08-20",
+            "program_end": "2026-05-15",
+            "passport_number": "ignored",
+        },
+    }
     _b, result = receive_batch(db_session, school, parse_batch(jsonl("C1", create, create)))
     assert [r["status"] for r in result["records"]] == ["applied", "rejected"]
     assert "already exists" in result["records"][1]["reason"]
@@ -61,16 +75,27 @@ def test_sevis_xml_batch_applies_opt_employment_and_employer_actions(factory, db
     stem_start, stem_end = (OPT_END + timedelta(days=1)).isoformat(), (OPT_END + timedelta(days=730)).isoformat()
     updates = (
         sevis_xml.opt_add(student.sevis_id, "1", s, e, employers=sevis_xml.employer_xml(start=employer_start))
-        + sevis_xml.employer_edit(student.sevis_id, "2", "Example Analytics LLC", employer_start, s, e, "Senior Analyst")
-        + sevis_xml.opt_add(student.sevis_id, "3", stem_start, stem_end, verb="Extend",
-                            employers=sevis_xml.employer_xml("Stem Labs Inc", start=stem_start))
+        + sevis_xml.employer_edit(
+            student.sevis_id, "2", "Example Analytics LLC", employer_start, s, e, "Senior Analyst"
+        )
+        + sevis_xml.opt_add(
+            student.sevis_id,
+            "3",
+            stem_start,
+            stem_end,
+            verb="Extend",
+            employers=sevis_xml.employer_xml("Stem Labs Inc", start=stem_start),
+        )
         + sevis_xml.opt_add(student.sevis_id, "4", s, e, verb="Edit")
         + sevis_xml.email_update(student.sevis_id, "5", "feed@example.edu")
-    )  # fmt: skip
+    )
     _b, result = receive_batch(db_session, school, parse_batch(sevis_xml.batch(school.code, "20260319000001", updates)))
     assert [r["status"] for r in result["records"]] == ["applied"] * 5, result
-    kinds = {opt.kind: opt.status for opt in db_session.scalars(select(OptAuthorization).join(OptAuthorization.program_record))
-             if opt.program_record.student_id == student.id}  # fmt: skip
+    kinds = {
+        opt.kind: opt.status
+        for opt in db_session.scalars(select(OptAuthorization).join(OptAuthorization.program_record))
+        if opt.program_record.student_id == student.id
+    }
     assert kinds == {OptKind.POST_COMPLETION: OptStatus.APPROVED, OptKind.STEM: OptStatus.APPROVED}
     titles = set(db_session.scalars(select(Employer.job_title).where(Employer.student_id == student.id)))
     assert titles == {"Senior Analyst", "Data Analyst"}
@@ -87,8 +112,12 @@ def test_opt_cancel_through_xml_denies_the_opt(factory, db_session):
 
 
 def _opts_of(db_session, student):
-    return db_session.scalars(select(OptAuthorization).join(OptAuthorization.program_record).where(
-        OptAuthorization.program_record.has(student_id=student.id)).order_by(OptAuthorization.id)).all()  # fmt: skip
+    return db_session.scalars(
+        select(OptAuthorization)
+        .join(OptAuthorization.program_record)
+        .where(OptAuthorization.program_record.has(student_id=student.id))
+        .order_by(OptAuthorization.id)
+    ).all()
 
 
 def test_a_json_approval_records_the_ead_dates_it_carries_and_keeps_the_requested_ones(factory, db_session):
@@ -98,7 +127,11 @@ def test_a_json_approval_records_the_ead_dates_it_carries_and_keeps_the_requeste
     assert result["records"][0]["status"] == "applied", result
     [opt] = _opts_of(db_session, student)
     assert (opt.status, opt.start_date, opt.actual_start_date, opt.actual_end_date) == (
-        OptStatus.APPROVED, OPT_START, EAD_START, EAD_END)  # fmt: skip
+        OptStatus.APPROVED,
+        OPT_START,
+        EAD_START,
+        EAD_END,
+    )
     [approved] = events_of(db_session, student.id, "opt.approved")
     assert approved.actor_kind.value == "data_feed" and approved.after["actual_start_date"] == EAD_START.isoformat()
 
@@ -115,24 +148,48 @@ def test_a_json_edit_corrects_the_ead_dates_of_an_approved_opt(factory, db_sessi
     assert corrected.before["actual_start_date"] == OPT_START.isoformat()
 
 
-@pytest.mark.parametrize(("action", "ead", "field", "reason"), [
-    ("OPTEmployment.Add", {"ead_start_date": EAD_END.isoformat(), "ead_end_date": EAD_START.isoformat()},
-     "ead_end_date", "cannot end"),
-    ("OPTEmployment.Add", {"ead_start_date": "2026-02-30"}, "ead_start_date", "must be a date"),
-    ("OPTEmployment.Add", {"ead_end_date": None}, "ead_end_date", "is required"),
-    ("OPTEmployment.Extend", {"ead_start_date": EAD_END.isoformat(), "ead_end_date": EAD_START.isoformat()},
-     "ead_end_date", "cannot end"),
-    ("OPTEmployment.Edit", {"ead_start_date": EAD_END.isoformat(), "ead_end_date": EAD_START.isoformat()},
-     "ead_end_date", "cannot end"),
-])  # fmt: skip
-def test_an_impossible_ead_range_rejects_that_record_alone_with_the_reason(factory, db_session, action, ead, field,
-                                                                           reason):  # fmt: skip
+@pytest.mark.parametrize(
+    ("action", "ead", "field", "reason"),
+    [
+        (
+            "OPTEmployment.Add",
+            {"ead_start_date": EAD_END.isoformat(), "ead_end_date": EAD_START.isoformat()},
+            "ead_end_date",
+            "cannot end",
+        ),
+        ("OPTEmployment.Add", {"ead_start_date": "2026-02-30"}, "ead_start_date", "must be a date"),
+        ("OPTEmployment.Add", {"ead_end_date": None}, "ead_end_date", "is required"),
+        (
+            "OPTEmployment.Extend",
+            {"ead_start_date": EAD_END.isoformat(), "ead_end_date": EAD_START.isoformat()},
+            "ead_end_date",
+            "cannot end",
+        ),
+        (
+            "OPTEmployment.Edit",
+            {"ead_start_date": EAD_END.isoformat(), "ead_end_date": EAD_START.isoformat()},
+            "ead_end_date",
+            "cannot end",
+        ),
+    ],
+)
+def test_an_impossible_ead_range_rejects_that_record_alone_with_the_reason(
+    factory, db_session, action, ead, field, reason
+):
     school = factory.school()
-    student = factory.student(school=school, opt="pending" if action != "OPTEmployment.Edit" else "approved",
-                              opt_start=OPT_START, opt_end=OPT_END)  # fmt: skip
+    student = factory.student(
+        school=school,
+        opt="pending" if action != "OPTEmployment.Edit" else "approved",
+        opt_start=OPT_START,
+        opt_end=OPT_END,
+    )
     bad = opt_add_record(student.sevis_id, "1", action=action, **ead)
-    fine = {"action": "PersonalInfo.Email", "sevis_id": student.sevis_id, "request_id": "2",
-            "data": {"email": "still.applied@example.edu"}}  # fmt: skip
+    fine = {
+        "action": "PersonalInfo.Email",
+        "sevis_id": student.sevis_id,
+        "request_id": "2",
+        "data": {"email": "still.applied@example.edu"},
+    }
     _b, result = receive_batch(db_session, school, parse_batch(jsonl("E3", bad, fine)))
     rejected, applied = result["records"]
     assert (rejected["status"], rejected["field"]) == ("rejected", field) and reason in rejected["reason"], result
@@ -156,10 +213,10 @@ def test_an_xml_add_approves_with_the_opt_dates_sevis_sends_as_the_ead_dates(fac
 def test_an_xml_add_with_an_impossible_range_rejects_that_record_alone(factory, db_session):
     school = factory.school()
     student = factory.student(school=school, opt=None)
-    updates = (sevis_xml.opt_add(student.sevis_id, "1", EAD_END.isoformat(), EAD_START.isoformat())
-               + sevis_xml.email_update(student.sevis_id, "2", "xml.applied@example.edu"))  # fmt: skip
+    updates = sevis_xml.opt_add(
+        student.sevis_id, "1", EAD_END.isoformat(), EAD_START.isoformat()
+    ) + sevis_xml.email_update(student.sevis_id, "2", "xml.applied@example.edu")
     _b, result = receive_batch(db_session, school, parse_batch(sevis_xml.batch(school.code, "20260319000004", updates)))
     assert [r["status"] for r in result["records"]] == ["rejected", "applied"], result
     assert "on or after" in result["records"][0]["reason"]
     assert _opts_of(db_session, student) == []
-

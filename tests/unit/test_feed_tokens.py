@@ -1,6 +1,5 @@
 """The data feed's tokens: stored hashed, revocable, managed by the principal DSO or an operator only."""
 
-
 import pytest
 
 from portal.models.enums import Role
@@ -26,4 +25,3 @@ def test_only_the_principal_dso_or_an_operator_manages_tokens(factory, db_sessio
         create_feed_token(db_session, school, name="x", actor=Actor.for_user(user))
     principal = factory.user(role=Role.PRINCIPAL_DSO, school=school)
     assert create_feed_token(db_session, school, name="x", actor=Actor.for_user(principal))[1]
-

@@ -38,23 +38,49 @@ def test_a_rendered_field_is_unchanged(app):
     with app.test_request_context("/"):
         field = SignInForm(meta={"csrf": False}).email
         rendered = field(class_="usa-input", autocomplete="username", data_x='say "hi"')
-    assert rendered == ('<input autocomplete="username" class="usa-input" data-x="say &#34;hi&#34;" id="email" '
-                        'maxlength="254" name="email" required type="email" value="">')  # fmt: skip
+    assert rendered == (
+        '<input autocomplete="username" class="usa-input" data-x="say &#34;hi&#34;" id="email" '
+        'maxlength="254" name="email" required type="email" value="">'
+    )
 
 
-@pytest.mark.parametrize(("base_class", "extra", "hint_id", "has_errors", "expected"), [
-    ("usa-input", {}, None, False, {"class_": "usa-input"}),
-    ("usa-input", {"class_": "wide", "hx_post": "/x", "data_y": "1"}, "f-hint", False,
-     {"class_": "usa-input wide", "hx-post": "/x", "data_y": "1", "aria-describedby": "f-hint"}),
-    ("usa-select", {}, "f-hint", True,
-     {"class_": "usa-select usa-input--error", "aria-invalid": "true", "aria-describedby": "f-hint f-error"}),
-    ("usa-checkbox__input", {}, None, True,
-     {"class_": "usa-checkbox__input", "aria-invalid": "true", "aria-describedby": "f-error"}),
-    ("usa-file-input__input", {}, None, True,  # the drop zone's form group shows the error, not the hidden input
-     {"class_": "usa-file-input__input", "aria-invalid": "true", "aria-describedby": "f-error"}),
-])  # fmt: skip
-def test_input_attrs_merge_the_uswds_class_and_describe_hint_and_error(base_class, extra, hint_id, has_errors,
-                                                                       expected):  # fmt: skip
+@pytest.mark.parametrize(
+    ("base_class", "extra", "hint_id", "has_errors", "expected"),
+    [
+        ("usa-input", {}, None, False, {"class_": "usa-input"}),
+        (
+            "usa-input",
+            {"class_": "wide", "hx_post": "/x", "data_y": "1"},
+            "f-hint",
+            False,
+            {"class_": "usa-input wide", "hx-post": "/x", "data_y": "1", "aria-describedby": "f-hint"},
+        ),
+        (
+            "usa-select",
+            {},
+            "f-hint",
+            True,
+            {"class_": "usa-select usa-input--error", "aria-invalid": "true", "aria-describedby": "f-hint f-error"},
+        ),
+        (
+            "usa-checkbox__input",
+            {},
+            None,
+            True,
+            {"class_": "usa-checkbox__input", "aria-invalid": "true", "aria-describedby": "f-error"},
+        ),
+        (
+            "usa-file-input__input",
+            {},
+            None,
+            True,  # the drop zone's form group shows the error, not the hidden input
+            {"class_": "usa-file-input__input", "aria-invalid": "true", "aria-describedby": "f-error"},
+        ),
+    ],
+)
+def test_input_attrs_merge_the_uswds_class_and_describe_hint_and_error(
+    base_class, extra, hint_id, has_errors, expected
+):
     assert input_attrs(base_class, extra, "f-error", hint_id, has_errors) == expected
 
 

@@ -27,8 +27,14 @@ from tests.unit.conftest import TODAY
 
 def test_events_span_every_program_record_newest_first_and_filter_by_kind(db_session, factory, student, actor):
     student.program_records[-1].status = ProgramStatus.TRANSFERRED
-    open_program_record(db_session, factory.system, student, education_level=EducationLevel.DOCTORATE,
-                        start_date=date(2026, 1, 1), end_date=date(2030, 1, 1))  # fmt: skip
+    open_program_record(
+        db_session,
+        factory.system,
+        student,
+        education_level=EducationLevel.DOCTORATE,
+        start_date=date(2026, 1, 1),
+        end_date=date(2030, 1, 1),
+    )
     update_phone(db_session, student, "6175550100", actor=actor, expected_version=student.version, today=TODAY)
     page = student_events(db_session, student, page=1, per_page=50)
     types = [event.event_type for event in page.items]
@@ -49,9 +55,20 @@ def test_events_paginate(db_session, factory):
 def test_emails_and_csv_export(app, db_session, factory):
     student = factory.student(today=TODAY)
     with app.test_request_context():
-        email = queue_email(db_session, template="account_creation", to=student.email,
-                            context={"student": student, "student_name": student.full_name, "expires_at": None,
-                                     "site_name": "OPT Portal", "days_valid": 7}, student=student, link_ref="account_link:1")  # fmt: skip
+        email = queue_email(
+            db_session,
+            template="account_creation",
+            to=student.email,
+            context={
+                "student": student,
+                "student_name": student.full_name,
+                "expires_at": None,
+                "site_name": "OPT Portal",
+                "days_valid": 7,
+            },
+            student=student,
+            link_ref="account_link:1",
+        )
     emails = student_emails(db_session, student, page=1)
     assert emails.items == [email] and email.reference_code.startswith("OPT-")
     rows = list(csv.reader(io.StringIO("".join(history_csv(db_session, student)))))
@@ -60,8 +77,18 @@ def test_emails_and_csv_export(app, db_session, factory):
     assert sum(row[0] == "event" for row in rows) == student_events(db_session, student, page=1).total
 
 
-@pytest.mark.parametrize(("value", "cell"), [("=1+2", "'=1+2"), ("+1", "'+1"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"),
-                                           ("plain", "plain"), (None, ""), ({"a": 1}, '{"a": 1}')])  # fmt: skip
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+1", "'+1"),
+        ("-x", "'-x"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("plain", "plain"),
+        (None, ""),
+        ({"a": 1}, '{"a": 1}'),
+    ],
+)
 def test_csv_cells_cannot_start_a_formula(value, cell):
     assert _safe_cell(value) == cell
 
@@ -73,19 +100,41 @@ def test_describe_changes_lists_changed_fields_in_words():
     assert describe_changes(None, {"city": "B", "line2": "", "ein": None}) == [("City", "", "B")]
 
 
-@pytest.mark.parametrize(("before", "after", "rows"), [
-    ({"employment_time": "full_time"}, {"employment_time": "part_time"}, [("Full or part time", "Full time", "Part time")]),
-    ({"self_employed": False}, {"self_employed": True}, [("Self-employed", "No", "Yes")]),
-    ({"review_status": "not_needed"}, {"review_status": "waiting"}, [("School review", "Not needed", "Waiting for your review")]),
-    (None, {"template": "report_receipt"}, [("Email", "", "Receipt for a report")]),
-    ({"line1": "1 Elm St"}, {"line1": "2 Oak St"}, [("Street address", "1 Elm St", "2 Oak St")]),
-    ({"start_date": "2027-09-07"}, {"start_date": "2027-09-08"}, [("Start date", "September 7, 2027", "September 8, 2027")]),
-    ({"state": "NH"}, {"state": "MA"}, [("State", "New Hampshire", "Massachusetts")]),
-    # An address event of before this change recorded its kind beside the fields: not a change, not shown.
-    ({"line1": "1 Elm St", "city": "Keene"}, {"kind": "physical", "line1": "2 Oak St", "city": "Keene"},
-     [("Street address", "1 Elm St", "2 Oak St")]),
-    ({"id": 3, "name": "Acme", "job_title": "A"}, {"id": 3, "name": "Acme", "job_title": "B"}, [("Job title", "A", "B")]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("before", "after", "rows"),
+    [
+        (
+            {"employment_time": "full_time"},
+            {"employment_time": "part_time"},
+            [("Full or part time", "Full time", "Part time")],
+        ),
+        ({"self_employed": False}, {"self_employed": True}, [("Self-employed", "No", "Yes")]),
+        (
+            {"review_status": "not_needed"},
+            {"review_status": "waiting"},
+            [("School review", "Not needed", "Waiting for your review")],
+        ),
+        (None, {"template": "report_receipt"}, [("Email", "", "Receipt for a report")]),
+        ({"line1": "1 Elm St"}, {"line1": "2 Oak St"}, [("Street address", "1 Elm St", "2 Oak St")]),
+        (
+            {"start_date": "2027-09-07"},
+            {"start_date": "2027-09-08"},
+            [("Start date", "September 7, 2027", "September 8, 2027")],
+        ),
+        ({"state": "NH"}, {"state": "MA"}, [("State", "New Hampshire", "Massachusetts")]),
+        # An address event of before this change recorded its kind beside the fields: not a change, not shown.
+        (
+            {"line1": "1 Elm St", "city": "Keene"},
+            {"kind": "physical", "line1": "2 Oak St", "city": "Keene"},
+            [("Street address", "1 Elm St", "2 Oak St")],
+        ),
+        (
+            {"id": 3, "name": "Acme", "job_title": "A"},
+            {"id": 3, "name": "Acme", "job_title": "B"},
+            [("Job title", "A", "B")],
+        ),
+    ],
+)
 def test_describe_changes_puts_values_and_fields_into_words(before, after, rows):
     assert describe_changes(before, after) == rows
 
@@ -93,18 +142,27 @@ def test_describe_changes_puts_values_and_fields_into_words(before, after, rows)
 # --- History on a phone (issue 13): US Eastern day headings, short pages -------------------------------------------
 
 
-@pytest.mark.parametrize(("moments", "days"), [
-    # 23:30 and 00:30 Eastern, an hour apart, fall on two days (EST: UTC-5).
-    ([datetime(2026, 3, 6, 5, 30, tzinfo=UTC), datetime(2026, 3, 6, 4, 30, tzinfo=UTC)],
-     [("Friday, March 6, 2026", 1), ("Thursday, March 5, 2026", 1)]),
-    # The same in summer (EDT: UTC-4); a UTC date is not an Eastern date.
-    ([datetime(2026, 7, 1, 4, 30, tzinfo=UTC), datetime(2026, 7, 1, 3, 30, tzinfo=UTC)],
-     [("Wednesday, July 1, 2026", 1), ("Tuesday, June 30, 2026", 1)]),
-    # Stored timestamps are naive UTC: morning and late evening of one Eastern day share a heading.
-    ([datetime(2026, 3, 7, 4, 59), datetime(2026, 3, 6, 13, 0), datetime(2026, 3, 6, 5, 0)],
-     [("Friday, March 6, 2026", 3)]),
-    ([], []),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("moments", "days"),
+    [
+        # 23:30 and 00:30 Eastern, an hour apart, fall on two days (EST: UTC-5).
+        (
+            [datetime(2026, 3, 6, 5, 30, tzinfo=UTC), datetime(2026, 3, 6, 4, 30, tzinfo=UTC)],
+            [("Friday, March 6, 2026", 1), ("Thursday, March 5, 2026", 1)],
+        ),
+        # The same in summer (EDT: UTC-4); a UTC date is not an Eastern date.
+        (
+            [datetime(2026, 7, 1, 4, 30, tzinfo=UTC), datetime(2026, 7, 1, 3, 30, tzinfo=UTC)],
+            [("Wednesday, July 1, 2026", 1), ("Tuesday, June 30, 2026", 1)],
+        ),
+        # Stored timestamps are naive UTC: morning and late evening of one Eastern day share a heading.
+        (
+            [datetime(2026, 3, 7, 4, 59), datetime(2026, 3, 6, 13, 0), datetime(2026, 3, 6, 5, 0)],
+            [("Friday, March 6, 2026", 3)],
+        ),
+        ([], []),
+    ],
+)
 def test_events_are_grouped_under_their_us_eastern_day(moments, days):
     events = [SimpleNamespace(occurred_at=moment) for moment in moments]
     groups = by_day(events)
@@ -116,7 +174,9 @@ def test_a_page_is_twenty_events_and_a_page_past_the_last_shows_the_last(db_sess
     student = factory.student(today=TODAY)
     actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
     for n in range(EVENTS_PER_PAGE + 3):
-        update_phone(db_session, student, f"61755501{n:02d}", actor=actor, expected_version=student.version, today=TODAY)
+        update_phone(
+            db_session, student, f"61755501{n:02d}", actor=actor, expected_version=student.version, today=TODAY
+        )
     first = student_events(db_session, student, page=1)
     assert EVENTS_PER_PAGE == 20 and len(first.items) == 20 and first.pages == 2
     second = student_events(db_session, student, page=2)

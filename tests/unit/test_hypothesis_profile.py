@@ -21,6 +21,9 @@ def test_no_hypothesis_test_can_fail_because_the_machine_is_slow():
 
 def test_only_the_conftest_loads_a_profile():
     """A profile loaded by a test module would set every other module's settings too (collection imports them all)."""
-    loaders = [path.relative_to(TESTS).as_posix() for path in TESTS.rglob("*.py")
-               if path != THIS_FILE and path.name != "conftest.py" and "load_profile(" in path.read_text()]  # fmt: skip
+    loaders = [
+        path.relative_to(TESTS).as_posix()
+        for path in TESTS.rglob("*.py")
+        if path != THIS_FILE and path.name != "conftest.py" and "load_profile(" in path.read_text()
+    ]
     assert loaders == []

@@ -7,9 +7,19 @@ from portal.services.reset_requests import record_reset_request
 from portal.services.students import normalize_email
 from portal.services.validation import MAX_ID, bounded_int, clean_email, email_address
 
-SEVERAL = ["postmaster,abuse,victim2@evil.example", "a@example.edu;b@example.edu", "a@example.edu b@example.edu",
-           "Name <a@example.edu>", '"a,b"@example.edu', "a@[192.0.2.1]", "a@example.edu\nBcc: c@example.edu",
-           "a@localhost", "a@example", "", "a" * 250 + "@example.edu"]  # fmt: skip
+SEVERAL = [
+    "postmaster,abuse,victim2@evil.example",
+    "a@example.edu;b@example.edu",
+    "a@example.edu b@example.edu",
+    "Name <a@example.edu>",
+    '"a,b"@example.edu',
+    "a@[192.0.2.1]",
+    "a@example.edu\nBcc: c@example.edu",
+    "a@localhost",
+    "a@example",
+    "",
+    "a" * 250 + "@example.edu",
+]
 
 
 @pytest.mark.parametrize("typed", SEVERAL)
@@ -21,10 +31,13 @@ def test_anything_but_one_plain_address_is_refused_by_every_address_check(typed)
         normalize_email(typed)
 
 
-@pytest.mark.parametrize(("typed", "stored"), [
-    ("  Name.Surname@Example.EDU ", "name.surname@example.edu"),
-    ("o'brien+opt@mail.example.org", "o'brien+opt@mail.example.org"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("  Name.Surname@Example.EDU ", "name.surname@example.edu"),
+        ("o'brien+opt@mail.example.org", "o'brien+opt@mail.example.org"),
+    ],
+)
 def test_one_address_is_trimmed_and_lower_cased_as_before(typed, stored):
     assert email_address(typed) == stored == clean_email(typed, field="email") == normalize_email(typed)
 
@@ -35,10 +48,26 @@ def test_a_reset_request_for_a_list_of_addresses_is_refused_on_the_field(db_sess
     assert refused.value.field == "email"
 
 
-@pytest.mark.parametrize(("raw", "number"), [
-    ("1", 1), (" 42 ", 42), (str(MAX_ID), MAX_ID), (str(MAX_ID + 1), None), ("99999999999999999999", None),
-    ("9" * 5000, None), ("-1", None), ("+1", None), ("1e3", None), ("NaN", None), ("", None), (None, None),
-    ("١٢", None), (True, None), (7, 7), (10**30, None),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("raw", "number"),
+    [
+        ("1", 1),
+        (" 42 ", 42),
+        (str(MAX_ID), MAX_ID),
+        (str(MAX_ID + 1), None),
+        ("99999999999999999999", None),
+        ("9" * 5000, None),
+        ("-1", None),
+        ("+1", None),
+        ("1e3", None),
+        ("NaN", None),
+        ("", None),
+        (None, None),
+        ("١٢", None),
+        (True, None),
+        (7, 7),
+        (10**30, None),
+    ],
+)
 def test_bounded_int_takes_plain_digits_within_range_only(raw, number):
     assert bounded_int(raw) == number

@@ -50,25 +50,33 @@ def test_the_address_types_made_from_the_kind_have_labels():
     assert event_label("address.mailing_changed") == "Mailing address changed"
 
 
-@pytest.mark.parametrize(("event_type", "label"), [
-    ("employer.deleted", "Employer deleted"),
-    ("opt.approved", "OPT approved"),
-    ("account.locked", "Portal account locked"),
-    ("widget.frobbed_twice", "Widget: frobbed twice"),
-    ("widget", "Widget"),
-    ("", "Event"),
-    ("._", "Event"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("event_type", "label"),
+    [
+        ("employer.deleted", "Employer deleted"),
+        ("opt.approved", "OPT approved"),
+        ("account.locked", "Portal account locked"),
+        ("widget.frobbed_twice", "Widget: frobbed twice"),
+        ("widget", "Widget"),
+        ("", "Event"),
+        ("._", "Event"),
+    ],
+)
 def test_known_types_read_as_their_label_and_unknown_ones_as_words(event_type, label):
     assert event_label(event_type) == label
 
 
 def _enums_in(module) -> list[type[Enum]]:
-    return [item for item in vars(module).values()
-            if isinstance(item, type) and issubclass(item, Enum) and item.__module__ == module.__name__]  # fmt: skip
+    return [
+        item
+        for item in vars(module).values()
+        if isinstance(item, type) and issubclass(item, Enum) and item.__module__ == module.__name__
+    ]
 
 
-@pytest.mark.parametrize("enum", [*_enums_in(enums), timeline.OptState, timeline.EmploymentState], ids=lambda enum: enum.__name__)
+@pytest.mark.parametrize(
+    "enum", [*_enums_in(enums), timeline.OptState, timeline.EmploymentState], ids=lambda enum: enum.__name__
+)
 def test_every_member_of_every_enum_has_words_in_the_table(enum):
     assert enum in LABELS, f"{enum.__name__} has no labels"
     missing = [member for member in enum if member not in LABELS[enum]]
@@ -87,32 +95,42 @@ def test_every_field_an_event_records_has_a_label():
     assert sorted(written - FIELD_LABELS.keys() - {"id"}) == []
 
 
-@pytest.mark.parametrize(("value", "field", "words"), [
-    (None, "city", ""),
-    (True, "self_employed", "Yes"),
-    (False, "self_employed", "No"),
-    ("full_time", "employment_time", "Full time"),
-    (EmploymentTime.PART_TIME, None, "Part time"),
-    ("not_needed", "review_status", "Not needed"),
-    ("principal_dso", "role", "Principal school official"),
-    ("2027-09-07", "start_date", "September 7, 2027"),
-    (date(2027, 9, 7), "start_date", "September 7, 2027"),
-    ("2027-09-07T14:03:00+00:00", "link_expires_at", "September 7, 2027"),
-    ("NH", "state", "New Hampshire"),
-    ("6175550100", "phone", "(617) 555-0100"),
-    ("report_receipt", "template", "Receipt for a report"),
-    ("ead_card", "kind", "EAD card"),
-    ("physical", "kind", "Physical address"),
-    ("Acme", "name", "Acme"),
-    (3, "size_bytes", "3"),
-    ("no_such_value", "employment_time", "no_such_value"),  # kept as recorded, never an error
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("value", "field", "words"),
+    [
+        (None, "city", ""),
+        (True, "self_employed", "Yes"),
+        (False, "self_employed", "No"),
+        ("full_time", "employment_time", "Full time"),
+        (EmploymentTime.PART_TIME, None, "Part time"),
+        ("not_needed", "review_status", "Not needed"),
+        ("principal_dso", "role", "Principal school official"),
+        ("2027-09-07", "start_date", "September 7, 2027"),
+        (date(2027, 9, 7), "start_date", "September 7, 2027"),
+        ("2027-09-07T14:03:00+00:00", "link_expires_at", "September 7, 2027"),
+        ("NH", "state", "New Hampshire"),
+        ("6175550100", "phone", "(617) 555-0100"),
+        ("report_receipt", "template", "Receipt for a report"),
+        ("ead_card", "kind", "EAD card"),
+        ("physical", "kind", "Physical address"),
+        ("Acme", "name", "Acme"),
+        (3, "size_bytes", "3"),
+        ("no_such_value", "employment_time", "no_such_value"),  # kept as recorded, never an error
+    ],
+)
 def test_values_read_as_words(value, field, words):
     assert value_words(value, field) == words
 
 
-@pytest.mark.parametrize(("name", "words"), [("line1", "Street address"), ("employment_time", "Full or part time"),
-                                             ("self_employed", "Self-employed"), ("some_new_field", "Some new field")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("line1", "Street address"),
+        ("employment_time", "Full or part time"),
+        ("self_employed", "Self-employed"),
+        ("some_new_field", "Some new field"),
+    ],
+)
 def test_field_names_read_as_words(name, words):
     assert field_label(name) == words
 

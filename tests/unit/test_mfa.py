@@ -19,9 +19,16 @@ from portal.services.sessions import start_session
 from tests.support.factories import PASSWORD
 
 
-@pytest.mark.parametrize("role, required", [
-    (Role.STUDENT, False), (Role.DSO, True), (Role.PRINCIPAL_DSO, True), (Role.SUPPORT, True), (Role.OPERATOR, True),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "role, required",
+    [
+        (Role.STUDENT, False),
+        (Role.DSO, True),
+        (Role.PRINCIPAL_DSO, True),
+        (Role.SUPPORT, True),
+        (Role.OPERATOR, True),
+    ],
+)
 def test_mfa_required_for_every_role_but_students(factory, role, required):
     assert mfa.mfa_required(factory.user(role=role)) is required
 
@@ -37,13 +44,17 @@ def test_enrolment_needs_a_current_code_and_gives_ten_hashed_recovery_codes(fact
     user = factory.user(role=Role.DSO)
     mfa.start_enrolment(db_session, user)
     with pytest.raises(InvalidValue):
-        mfa.confirm_enrolment(db_session, user, "000000" if pyotp.TOTP(mfa.secret_of(user)).now() != "000000" else "111111")
+        mfa.confirm_enrolment(
+            db_session, user, "000000" if pyotp.TOTP(mfa.secret_of(user)).now() != "000000" else "111111"
+        )
     assert not mfa.mfa_enabled(user)
     codes = mfa.confirm_enrolment(db_session, user, pyotp.TOTP(mfa.secret_of(user)).now())
     assert len(codes) == 10 and len(set(codes)) == 10 and mfa.mfa_enabled(user)
     stored = db_session.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == user.id)).all()
     assert len(stored) == 10 and not set(codes) & set(stored)
-    assert db_session.scalars(select(Event.event_type).where(Event.user_id == user.id).order_by(Event.id)).all() == ["mfa.enrolled"]
+    assert db_session.scalars(select(Event.event_type).where(Event.user_id == user.id).order_by(Event.id)).all() == [
+        "mfa.enrolled"
+    ]
 
 
 def test_recovery_code_works_once(factory, db_session):
@@ -96,7 +107,9 @@ KEY_A, KEY_B = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 
 
 def _stored(db_session, user) -> str:
-    return db_session.execute(text("SELECT mfa_secret_encrypted FROM users WHERE id = :id"), {"id": user.id}).scalar_one()
+    return db_session.execute(
+        text("SELECT mfa_secret_encrypted FROM users WHERE id = :id"), {"id": user.id}
+    ).scalar_one()
 
 
 def test_the_stored_value_is_an_encrypted_token_not_the_secret(factory, db_session):
@@ -187,18 +200,29 @@ def test_a_malformed_key_stops_the_app_at_start_with_a_clear_message(setting):
 
 # ---------------------------------------------------------------- a student turning it off
 
+
 def test_a_student_turns_mfa_off_with_password_and_a_code(factory, db_session):
     user, _ = _enrolled(factory, db_session, role=Role.STUDENT)
     user.mfa_last_step = None
     this, _ = start_session(db_session, user)
     other, _ = start_session(db_session, user)
     mfa.turn_off_mfa(db_session, user, password=PASSWORD, code=pyotp.TOTP(mfa.secret_of(user)).now(), keep=this)
-    assert not mfa.mfa_enabled(user) and user.mfa_secret_encrypted is None and mfa.recovery_codes_left(db_session, user) == 0
+    assert (
+        not mfa.mfa_enabled(user)
+        and user.mfa_secret_encrypted is None
+        and mfa.recovery_codes_left(db_session, user) == 0
+    )
     assert this.ended_at is None and other.ended_at is not None and other.ended_reason == "mfa_turned_off"
     events = db_session.scalars(select(Event.event_type).where(Event.user_id == user.id).order_by(Event.id)).all()
     assert events[-2:] == ["mfa.turned_off", "sessions.ended"] and "mfa.cleared" not in events
-    notice = db_session.scalars(select(OutboxEmail).where(OutboxEmail.user_id == user.id).order_by(OutboxEmail.id)).all()[-1]
-    assert notice.template == "mfa_turned_off" and notice.to_address == user.email and "/password/reset" in notice.body_text
+    notice = db_session.scalars(
+        select(OutboxEmail).where(OutboxEmail.user_id == user.id).order_by(OutboxEmail.id)
+    ).all()[-1]
+    assert (
+        notice.template == "mfa_turned_off"
+        and notice.to_address == user.email
+        and "/password/reset" in notice.body_text
+    )
 
 
 def test_a_recovery_code_also_turns_it_off(factory, db_session):
@@ -207,9 +231,14 @@ def test_a_recovery_code_also_turns_it_off(factory, db_session):
     assert not mfa.mfa_enabled(user)
 
 
-@pytest.mark.parametrize("password, code_kind, field", [
-    ("not my password at all", "current", "current_password"), (PASSWORD, "wrong", "code"), (PASSWORD, "replayed", "code"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "password, code_kind, field",
+    [
+        ("not my password at all", "current", "current_password"),
+        (PASSWORD, "wrong", "code"),
+        (PASSWORD, "replayed", "code"),
+    ],
+)
 def test_turning_it_off_needs_the_right_password_and_a_fresh_code(factory, db_session, password, code_kind, field):
     user, _ = _enrolled(factory, db_session, role=Role.STUDENT)
     current = pyotp.TOTP(mfa.secret_of(user)).now()
@@ -236,6 +265,7 @@ def test_turning_off_what_is_off_is_refused(factory, db_session):
 
 # ---------------------------------------------------------------- a DSO turning it off for a student
 
+
 def _student_with_mfa(factory, db_session):
     student = factory.student()
     user = factory.user(role=Role.STUDENT, student=student)
@@ -250,11 +280,17 @@ def test_a_dso_turns_off_a_students_mfa_ends_every_session_with_an_event_and_a_n
     laptop, _ = start_session(db_session, user)
     dso = factory.user(role=Role.DSO, school=student.school)
     mfa.turn_off_mfa_for_student(db_session, student, actor=Actor.for_user(dso))
-    assert not mfa.mfa_enabled(user) and user.mfa_secret_encrypted is None and mfa.recovery_codes_left(db_session, user) == 0
+    assert (
+        not mfa.mfa_enabled(user)
+        and user.mfa_secret_encrypted is None
+        and mfa.recovery_codes_left(db_session, user) == 0
+    )
     assert phone.ended_at is not None and laptop.ended_at is not None and phone.ended_reason == "mfa_cleared"
     cleared = db_session.scalars(select(Event).where(Event.user_id == user.id, Event.event_type == "mfa.cleared")).one()
     assert cleared.actor_user_id == dso.id and cleared.student_id == student.id
-    notice = db_session.scalars(select(OutboxEmail).where(OutboxEmail.user_id == user.id).order_by(OutboxEmail.id)).all()[-1]
+    notice = db_session.scalars(
+        select(OutboxEmail).where(OutboxEmail.user_id == user.id).order_by(OutboxEmail.id)
+    ).all()[-1]
     assert notice.template == "mfa_turned_off_by_school" and notice.to_address == user.email
     assert "Your school's DSO turned off" in notice.body_text and "/password/reset" in notice.body_text
 
@@ -290,7 +326,9 @@ def test_a_dso_turning_off_what_is_off_is_refused_without_an_event_or_email(fact
 def test_a_dso_cannot_turn_off_mfa_of_a_student_without_an_account(factory, db_session):
     student = factory.student()
     with pytest.raises(Conflict, match="no portal account"):
-        mfa.turn_off_mfa_for_student(db_session, student, actor=Actor.for_user(factory.user(role=Role.DSO, school=student.school)))
+        mfa.turn_off_mfa_for_student(
+            db_session, student, actor=Actor.for_user(factory.user(role=Role.DSO, school=student.school))
+        )
 
 
 def test_an_officials_own_mfa_is_never_cleared_this_way(factory, db_session):

@@ -19,11 +19,13 @@ def test_open_obligations_overdue_first_then_by_due_date_and_the_filter_and_page
     later, overdue, soon, far = (_add(db_session, student, days) for days in (10, -3, 2, 60))
     _add(db_session, factory.student(), 1)  # another school's
     school_id = student.school_id
-    rows, total = obligations_page(db_session, school_id, today=TODAY, show_done=False, latest_due=None, page=1,
-                                   per_page=50)  # fmt: skip
+    rows, total = obligations_page(
+        db_session, school_id, today=TODAY, show_done=False, latest_due=None, page=1, per_page=50
+    )
     assert (rows, total) == ([overdue, soon, later, far], 4)
-    due, total = obligations_page(db_session, school_id, today=TODAY, show_done=False,
-                                  latest_due=TODAY + timedelta(days=10), page=2, per_page=2)  # fmt: skip
+    due, total = obligations_page(
+        db_session, school_id, today=TODAY, show_done=False, latest_due=TODAY + timedelta(days=10), page=2, per_page=2
+    )
     assert (due, total) == ([later], 3)
 
 
@@ -33,8 +35,9 @@ def test_completed_obligations_are_listed_apart_latest_first(factory, db_session
     official = Actor.for_user(factory.user(role=Role.DSO, school=student.school))
     mark_obligations_complete(db_session, [first], actor=official)
     mark_obligations_complete(db_session, [second], actor=official)
-    rows, total = obligations_page(db_session, student.school_id, today=TODAY, show_done=True, latest_due=None,
-                                   page=1, per_page=50)  # fmt: skip
+    rows, total = obligations_page(
+        db_session, student.school_id, today=TODAY, show_done=True, latest_due=None, page=1, per_page=50
+    )
     assert total == 2 and set(rows) == {first, second} and still_open not in rows
     assert rows == sorted(rows, key=lambda row: (-row.completed_at.timestamp(), row.id))
 

@@ -19,18 +19,21 @@ from portal.services.obligations import (
     parse_due_filter,
     participation_validation_due,
     sync_stem_obligations,
-)  # fmt: skip
+)
 from portal.services.opt_decisions import complete_record_early, correct_opt, transfer_or_change_level
 from portal.services.timeline import DutyState
 from portal.services.timeline.database import student_timeline
 
 
-@pytest.mark.parametrize(("start", "months", "expected"), [
-    (date(2026, 1, 15), 6, date(2026, 7, 15)),
-    (date(2026, 1, 31), 1, date(2026, 2, 28)),
-    (date(2027, 8, 31), 6, date(2028, 2, 29)),
-    (date(2026, 11, 30), 3, date(2027, 2, 28)),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        (date(2026, 1, 15), 6, date(2026, 7, 15)),
+        (date(2026, 1, 31), 1, date(2026, 2, 28)),
+        (date(2027, 8, 31), 6, date(2028, 2, 29)),
+        (date(2026, 11, 30), 3, date(2027, 2, 28)),
+    ],
+)
 def test_add_months_clips_to_the_end_of_a_shorter_month(start, months, expected):
     assert add_months(start, months) == expected
 
@@ -56,8 +59,9 @@ def test_marking_several_complete_writes_one_event_each(factory, db_session):
     obligations = [_obligation(db_session, student) for student in students]
     mark_obligations_complete(db_session, obligations, actor=dso)
     assert all(o.completed_at is not None and o.completed_by_user_id == dso.user_id for o in obligations)
-    events = db_session.scalars(select(Event).where(Event.event_type == "obligation.completed",
-                                                    Event.school_id == school.id)).all()  # fmt: skip
+    events = db_session.scalars(
+        select(Event).where(Event.event_type == "obligation.completed", Event.school_id == school.id)
+    ).all()
     assert sorted(e.student_id for e in events) == sorted(s.id for s in students)
 
 
@@ -95,8 +99,9 @@ TODAY = date(2026, 6, 15)
 
 def _stem_student(factory, school=None, *, stem_start=date(2026, 1, 31), stem_status="approved"):
     """Post-completion OPT up to the day before ``stem_start``, then a STEM OPT of 24 months."""
-    student = factory.student(school=school, opt_start=stem_start - timedelta(days=365),
-                              opt_end=stem_start - timedelta(days=1), today=TODAY)  # fmt: skip
+    student = factory.student(
+        school=school, opt_start=stem_start - timedelta(days=365), opt_end=stem_start - timedelta(days=1), today=TODAY
+    )
     factory.stem_opt(student, status=stem_status, start=stem_start)
     return student
 
@@ -140,21 +145,40 @@ def _complete_early(session, student, dso):
 
 
 def _transfer(session, student, dso, factory):
-    transfer_or_change_level(session, student, actor=dso, education_level=EducationLevel.DOCTORATE, start_date=TODAY,
-                             end_date=TODAY + timedelta(days=1500), to_school=factory.school(), today=TODAY)  # fmt: skip
+    transfer_or_change_level(
+        session,
+        student,
+        actor=dso,
+        education_level=EducationLevel.DOCTORATE,
+        start_date=TODAY,
+        end_date=TODAY + timedelta(days=1500),
+        to_school=factory.school(),
+        today=TODAY,
+    )
 
 
 def _change_level(session, student, dso):
-    transfer_or_change_level(session, student, actor=dso, education_level=EducationLevel.DOCTORATE, start_date=TODAY,
-                             end_date=TODAY + timedelta(days=1500), today=TODAY)  # fmt: skip
+    transfer_or_change_level(
+        session,
+        student,
+        actor=dso,
+        education_level=EducationLevel.DOCTORATE,
+        start_date=TODAY,
+        end_date=TODAY + timedelta(days=1500),
+        today=TODAY,
+    )
 
 
-@pytest.mark.parametrize(("action", "reason"), [
-    (lambda s, st, dso, f: _deny(s, st, dso), "The STEM OPT extension was denied."),
-    (lambda s, st, dso, f: _complete_early(s, st, dso), "The STEM OPT ended early, on June 15, 2026."),
-    (lambda s, st, dso, f: _transfer(s, st, dso, f), "The student transferred to another school."),
-    (lambda s, st, dso, f: _change_level(s, st, dso), "The student changed education level."),
-], ids=["denied", "ended-early", "transfer", "change-of-level"])  # fmt: skip
+@pytest.mark.parametrize(
+    ("action", "reason"),
+    [
+        (lambda s, st, dso, f: _deny(s, st, dso), "The STEM OPT extension was denied."),
+        (lambda s, st, dso, f: _complete_early(s, st, dso), "The STEM OPT ended early, on June 15, 2026."),
+        (lambda s, st, dso, f: _transfer(s, st, dso, f), "The student transferred to another school."),
+        (lambda s, st, dso, f: _change_level(s, st, dso), "The student changed education level."),
+    ],
+    ids=["denied", "ended-early", "transfer", "change-of-level"],
+)
 def test_every_open_stem_obligation_closes_with_the_reason_in_history(factory, db_session, action, reason):
     school = factory.school()
     dso = Actor.for_user(factory.user(role=Role.DSO, school=school))
@@ -166,17 +190,24 @@ def test_every_open_stem_obligation_closes_with_the_reason_in_history(factory, d
     still_open = [o for o in obligations if o is not done]
     assert all(o.closed_at is not None and o.closed_reason == reason for o in still_open)
     assert done.closed_at is None and done.completed_at is not None  # recorded before: stays recorded
-    events = db_session.scalars(select(Event).where(Event.student_id == student.id,
-                                                    Event.event_type == "obligation.closed")
-                                .order_by(Event.id)).all()  # fmt: skip
+    events = db_session.scalars(
+        select(Event).where(Event.student_id == student.id, Event.event_type == "obligation.closed").order_by(Event.id)
+    ).all()
     assert sorted(e.subject for e in events) == sorted(f"obligation:{o.id}" for o in still_open)
     assert {e.after["reason"] for e in events} == {reason} and events[0].actor_label == dso.label
     # The timeline says the same: each duty closed, with the same reason (what the reminders re-check).
     duties = student_timeline(db_session, student, TODAY).duties
     assert {(d.state, d.closed_reason) for d in duties} == {(DutyState.CLOSED, reason)}
-    assert db_session.scalar(select(ReportingObligation).where(ReportingObligation.student_id == student.id,
-                                                               ReportingObligation.open_condition(),
-                                                               ReportingObligation.kind.in_(DUTY_OBLIGATIONS.values()))) is None  # fmt: skip
+    assert (
+        db_session.scalar(
+            select(ReportingObligation).where(
+                ReportingObligation.student_id == student.id,
+                ReportingObligation.open_condition(),
+                ReportingObligation.kind.in_(DUTY_OBLIGATIONS.values()),
+            )
+        )
+        is None
+    )
 
 
 def test_a_closed_obligation_cannot_be_marked_complete(factory, db_session):
@@ -195,11 +226,18 @@ def test_a_denial_corrected_back_to_approval_reopens_the_obligations(factory, db
     student = _stem_student(factory, school)
     obligations = add_stem_obligations(db_session, _stem_opt(student))
     _deny(db_session, student, dso)
-    correct_opt(db_session, _stem_opt(student), actor=dso, status=OptStatus.APPROVED,
-                actual_start_date=_stem_opt(student).start_date, actual_end_date=_stem_opt(student).end_date)
+    correct_opt(
+        db_session,
+        _stem_opt(student),
+        actor=dso,
+        status=OptStatus.APPROVED,
+        actual_start_date=_stem_opt(student).start_date,
+        actual_end_date=_stem_opt(student).end_date,
+    )
     assert all(o.is_open for o in obligations)
-    assert db_session.scalars(select(Event).where(Event.student_id == student.id,
-                                                  Event.event_type == "obligation.reopened")).all()  # fmt: skip
+    assert db_session.scalars(
+        select(Event).where(Event.student_id == student.id, Event.event_type == "obligation.reopened")
+    ).all()
 
 
 def test_corrected_stem_dates_move_the_obligations_to_the_new_duties(factory, db_session):
@@ -208,11 +246,21 @@ def test_corrected_stem_dates_move_the_obligations_to_the_new_duties(factory, db
     student = _stem_student(factory, school)
     opt = _stem_opt(student)
     old = add_stem_obligations(db_session, opt)
-    correct_opt(db_session, opt, actor=dso, start_date=date(2026, 2, 10), end_date=date(2028, 2, 9),
-                actual_start_date=date(2026, 2, 10), actual_end_date=date(2028, 2, 9))
+    correct_opt(
+        db_session,
+        opt,
+        actor=dso,
+        start_date=date(2026, 2, 10),
+        end_date=date(2028, 2, 9),
+        actual_start_date=date(2026, 2, 10),
+        actual_end_date=date(2028, 2, 9),
+    )
     assert all(o.closed_at is not None and "dates" in o.closed_reason for o in old)
-    live = db_session.scalars(select(ReportingObligation).where(ReportingObligation.student_id == student.id,
-                                                                ReportingObligation.open_condition())).all()  # fmt: skip
+    live = db_session.scalars(
+        select(ReportingObligation).where(
+            ReportingObligation.student_id == student.id, ReportingObligation.open_condition()
+        )
+    ).all()
     duties = student_timeline(db_session, student, TODAY).duties
     assert _rows(live) == sorted((d.opt_id, DUTY_OBLIGATIONS[d.kind], d.opens_on, d.due_on) for d in duties)
 
@@ -220,16 +268,20 @@ def test_corrected_stem_dates_move_the_obligations_to_the_new_duties(factory, db
 def test_sync_adds_the_obligations_of_a_stem_opt_approved_without_them(factory, db_session):
     student = _stem_student(factory)
     assert sync_stem_obligations(db_session, student, actor=Actor.system()) == []
-    assert len(db_session.scalars(select(ReportingObligation).where(
-        ReportingObligation.student_id == student.id)).all()) == 6  # fmt: skip
+    assert (
+        len(db_session.scalars(select(ReportingObligation).where(ReportingObligation.student_id == student.id)).all())
+        == 6
+    )
 
 
 def test_a_pending_or_denied_stem_opt_has_no_obligations(factory, db_session):
     for status in ("pending", "denied"):
         student = _stem_student(factory, stem_status=status)
         sync_stem_obligations(db_session, student, actor=Actor.system())
-        assert db_session.scalars(select(ReportingObligation).where(
-            ReportingObligation.student_id == student.id)).all() == []  # fmt: skip
+        assert (
+            db_session.scalars(select(ReportingObligation).where(ReportingObligation.student_id == student.id)).all()
+            == []
+        )
 
 
 # ---------------------------------------------------------------- the list's due-date filter (issue 12, finding 8)
@@ -237,24 +289,34 @@ def test_a_pending_or_denied_stem_opt_has_no_obligations(factory, db_session):
 _TODAY = date(2026, 11, 10)
 
 
-@pytest.mark.parametrize(("due", "before", "latest"), [
-    ("", "", None),                                  # everything
-    ("overdue", "", date(2026, 11, 9)),             # due before today
-    ("within-7", "", date(2026, 11, 17)),           # today + 7, overdue included
-    ("within-30", "", date(2026, 12, 10)),
-    ("", "2026-12-01", date(2026, 11, 30)),         # "due before" excludes the day itself
-    ("", "12/01/2026", date(2026, 11, 30)),         # as people type it without a date picker
-    ("within-60", "2026-11-20", date(2026, 11, 19)),  # both: the earlier bound wins
-    ("overdue", "2026-12-01", date(2026, 11, 9)),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("due", "before", "latest"),
+    [
+        ("", "", None),  # everything
+        ("overdue", "", date(2026, 11, 9)),  # due before today
+        ("within-7", "", date(2026, 11, 17)),  # today + 7, overdue included
+        ("within-30", "", date(2026, 12, 10)),
+        ("", "2026-12-01", date(2026, 11, 30)),  # "due before" excludes the day itself
+        ("", "12/01/2026", date(2026, 11, 30)),  # as people type it without a date picker
+        ("within-60", "2026-11-20", date(2026, 11, 19)),  # both: the earlier bound wins
+        ("overdue", "2026-12-01", date(2026, 11, 9)),
+    ],
+)
 def test_due_filter_latest_duedate(due, before, latest):
     assert parse_due_filter(due, before).latest_due(_TODAY) == latest
 
 
-@pytest.mark.parametrize(("due", "before", "field"), [
-    ("within-8", "", "due"), ("soon", "", "due"), ("within-", "", "due"),
-    ("", "tomorrow", "before"), ("", "2026-02-30", "before"), ("", "1899-01-01", "before"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("due", "before", "field"),
+    [
+        ("within-8", "", "due"),
+        ("soon", "", "due"),
+        ("within-", "", "due"),
+        ("", "tomorrow", "before"),
+        ("", "2026-02-30", "before"),
+        ("", "1899-01-01", "before"),
+    ],
+)
 def test_due_filter_refuses_what_the_page_does_not_offer(due, before, field):
     with pytest.raises(InvalidValue) as error:
         parse_due_filter(due, before)

@@ -25,14 +25,21 @@ def principal(factory, school):
 
 
 def _appoint(db_session, school, principal, number):
-    return appoint_official(db_session, school, actor=principal, email=f"dso{number}@{school.code.lower()}.edu",
-                            display_name=f"Official {number}")  # fmt: skip
+    return appoint_official(
+        db_session,
+        school,
+        actor=principal,
+        email=f"dso{number}@{school.code.lower()}.edu",
+        display_name=f"Official {number}",
+    )
 
 
 def test_the_principal_appoints_an_official_with_an_account_of_their_own(db_session, school, principal):
     official = _appoint(db_session, school, principal, 1)
     assert official.role is Role.DSO and official.school_id == school.id and official.password_hash is None
-    assert db_session.scalar(select(Event).where(Event.event_type == "official.appointed", Event.user_id == official.id))
+    assert db_session.scalar(
+        select(Event).where(Event.event_type == "official.appointed", Event.user_id == official.id)
+    )
     email = db_session.scalar(select(OutboxEmail).where(OutboxEmail.user_id == official.id))
     assert email.template == "official_invitation" and email.sealed_secret and "14 days" in email.body_text
     assert "SEVIS ID" not in email.body_text.replace("You will not be asked for a SEVIS ID.", "")
@@ -90,10 +97,13 @@ def test_hand_over_leaves_exactly_one_principal_and_records_both_changes(factory
     old = db_session.get(User, principal.user_id)
     assert successor.role is Role.PRINCIPAL_DSO and old.role is Role.DSO and old.deactivated_at is None
     assert principal_of(db_session, school.id) is successor
-    events = db_session.scalars(select(Event).where(Event.event_type == "official.role_changed")
-                                .order_by(Event.id)).all()  # fmt: skip
+    events = db_session.scalars(
+        select(Event).where(Event.event_type == "official.role_changed").order_by(Event.id)
+    ).all()
     assert [(event.user_id, event.before["role"], event.after["role"]) for event in events] == [
-        (old.id, "principal_dso", "dso"), (successor.id, "dso", "principal_dso")]  # fmt: skip
+        (old.id, "principal_dso", "dso"),
+        (successor.id, "dso", "principal_dso"),
+    ]
     assert all(event.actor_user_id == old.id and event.school_id == school.id for event in events)
     # The new principal can hand it back; the old one no longer can.
     with pytest.raises(Conflict, match="no longer the principal"):
@@ -102,8 +112,9 @@ def test_hand_over_leaves_exactly_one_principal_and_records_both_changes(factory
     assert principal_of(db_session, school.id) is old
 
 
-def test_hand_over_refuses_oneself_a_removed_official_and_anyone_but_the_principal(factory, db_session, school,
-                                                                                  principal):  # fmt: skip
+def test_hand_over_refuses_oneself_a_removed_official_and_anyone_but_the_principal(
+    factory, db_session, school, principal
+):
     dso = _appoint(db_session, school, principal, 1)
     with pytest.raises(RuleBroken, match="already the principal"):
         hand_over_principal(db_session, db_session.get(User, principal.user_id), actor=principal)
@@ -121,8 +132,10 @@ def test_hand_over_refuses_oneself_a_removed_official_and_anyone_but_the_princip
 
 
 def _create_principal(app, school, email):
-    return app.test_cli_runner().invoke(args=["users", "create", "--role", "principal_dso", "--email", email,
-                                              "--school", school.code], input="a long enough password\n")  # fmt: skip
+    return app.test_cli_runner().invoke(
+        args=["users", "create", "--role", "principal_dso", "--email", email, "--school", school.code],
+        input="a long enough password\n",
+    )
 
 
 def test_the_command_line_refuses_a_second_principal(app, factory, db_session, school, principal):
@@ -154,8 +167,10 @@ def test_only_the_principal_of_that_school_may_appoint(factory, db_session, scho
         _appoint(db_session, school, other_principal, 2)
 
 
-@pytest.mark.parametrize(("email", "name"), [("bad", "Name"), ("ok@example.edu", ""), ("ok@example.edu", "x" * 201),
-                                             ("ok@example.edu", "a\x00b")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("email", "name"),
+    [("bad", "Name"), ("ok@example.edu", ""), ("ok@example.edu", "x" * 201), ("ok@example.edu", "a\x00b")],
+)
 def test_bad_input_is_refused_on_its_field(db_session, school, principal, email, name):
     with pytest.raises(InvalidValue):
         appoint_official(db_session, school, actor=principal, email=email, display_name=name)
@@ -173,12 +188,14 @@ def test_an_email_in_use_is_refused(factory, db_session, school, principal):
 def _invitation_link(db_session, official):
     from portal.models import AccountLink
 
-    return db_session.scalars(select(AccountLink).where(AccountLink.user_id == official.id)
-                              .order_by(AccountLink.id.desc())).first()  # fmt: skip
+    return db_session.scalars(
+        select(AccountLink).where(AccountLink.user_id == official.id).order_by(AccountLink.id.desc())
+    ).first()
 
 
-def test_the_invitation_link_works_once_for_14_days_and_sets_a_password_without_a_sevis_id(db_session, school,
-                                                                                            principal):  # fmt: skip
+def test_the_invitation_link_works_once_for_14_days_and_sets_a_password_without_a_sevis_id(
+    db_session, school, principal
+):
     from datetime import timedelta
 
     from portal.services.account_links import link_problem
@@ -203,12 +220,14 @@ def test_resend_voids_the_old_link_and_emails_a_new_one(db_session, school, prin
     new = resend_invitation(db_session, official, actor=principal)
     assert new.id != old.id and link_problem(new) is None
     assert "a newer one was sent" in link_problem(old) and "principal DSO" in link_problem(old)
-    emails = db_session.scalars(select(OutboxEmail).where(OutboxEmail.user_id == official.id)
-                                .order_by(OutboxEmail.id)).all()  # fmt: skip
+    emails = db_session.scalars(
+        select(OutboxEmail).where(OutboxEmail.user_id == official.id).order_by(OutboxEmail.id)
+    ).all()
     assert [email.template for email in emails] == ["official_invitation", "official_invitation"]
     assert emails[-1].sealed_secret == f"account_link:{new.id}"
-    assert db_session.scalar(select(Event).where(Event.event_type == "official.invitation_resent",
-                                                 Event.user_id == official.id))  # fmt: skip
+    assert db_session.scalar(
+        select(Event).where(Event.event_type == "official.invitation_resent", Event.user_id == official.id)
+    )
 
 
 def test_revoking_makes_the_link_say_so_and_the_person_may_be_appointed_again(db_session, school, principal):
@@ -230,7 +249,8 @@ def test_revoking_makes_the_link_say_so_and_the_person_may_be_appointed_again(db
 
 
 def test_resend_and_revoke_are_refused_once_the_official_set_a_password_and_to_anyone_but_the_principal(
-        factory, db_session, school, principal):  # fmt: skip
+    factory, db_session, school, principal
+):
     from portal.services.officials import resend_invitation, revoke_invitation
 
     active = factory.user(role=Role.DSO, school=school)

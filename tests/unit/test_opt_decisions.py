@@ -19,7 +19,7 @@ from portal.services.opt_decisions import (
     read_only_until,
     transfer_or_change_level,
     visible_to_student,
-)  # fmt: skip
+)
 
 TODAY = date(2026, 6, 15)
 
@@ -61,8 +61,12 @@ def test_approving_a_pending_opt_creates_the_portal_account_once(factory, db_ses
     assert _opt(student).status is OptStatus.APPROVED
     assert account_calls == [student.id]
     assert db_session.scalar(select(User).where(User.student_id == student.id)) is not None
-    assert db_session.scalar(select(OutboxEmail).where(OutboxEmail.student_id == student.id,
-                                                       OutboxEmail.template == "account_creation")) is not None
+    assert (
+        db_session.scalar(
+            select(OutboxEmail).where(OutboxEmail.student_id == student.id, OutboxEmail.template == "account_creation")
+        )
+        is not None
+    )
     assert len(_events(db_session, student, "opt.approved")) == 1
 
 
@@ -102,11 +106,14 @@ def test_a_correction_with_an_inverted_range_is_refused(factory, db_session, dso
 
 
 def test_approving_stem_opt_generates_its_reporting_obligations(factory, db_session, dso, account_calls):
-    student = factory.student(school=db_session.get(School, dso.school_id), opt="pending", opt_kind=OptKind.STEM,
-                              opt_start=date(2026, 1, 31))  # fmt: skip
+    student = factory.student(
+        school=db_session.get(School, dso.school_id), opt="pending", opt_kind=OptKind.STEM, opt_start=date(2026, 1, 31)
+    )
     approve_opt(db_session, _opt(student), actor=dso, **_ead(_opt(student)))
-    kinds = sorted((o.kind.value, o.due_on) for o in db_session.scalars(
-        select(ReportingObligation).where(ReportingObligation.student_id == student.id)))  # fmt: skip
+    kinds = sorted(
+        (o.kind.value, o.due_on)
+        for o in db_session.scalars(select(ReportingObligation).where(ReportingObligation.student_id == student.id))
+    )
     # The timeline's duties: confirmations 10 days after 6 and 12 months (the STEM OPT ends 2027-01-30, so the
     # 12-month mark is the day after its end), and the final evaluation 10 days after the end; a STEM OPT shorter
     # than a year has no 12-month evaluation (rule 15).
@@ -150,9 +157,15 @@ def test_an_official_of_another_school_gets_not_found(factory, db_session, dso):
         deny_opt(db_session, _opt(student), actor=dso)
 
 
-def test_early_completion_ends_the_opt_and_keeps_read_only_access_six_months_after_the_end_date(factory, db_session, dso):
-    student = factory.student(school=db_session.get(School, dso.school_id), opt_start=date(2026, 1, 1),
-                              opt_end=date(2026, 12, 31), today=TODAY)  # fmt: skip
+def test_early_completion_ends_the_opt_and_keeps_read_only_access_six_months_after_the_end_date(
+    factory, db_session, dso
+):
+    student = factory.student(
+        school=db_session.get(School, dso.school_id),
+        opt_start=date(2026, 1, 1),
+        opt_end=date(2026, 12, 31),
+        today=TODAY,
+    )
     program = student.program_records[-1]
     complete_record_early(db_session, program, actor=dso, completed_on=date(2026, 6, 1), today=TODAY)
     assert program.status is ProgramStatus.COMPLETED
@@ -175,23 +188,41 @@ def test_early_completion_refuses_a_future_date_and_a_second_completion(factory,
 def test_change_of_level_opens_a_new_program_under_the_same_sevis_id_without_the_old_opt(factory, db_session, dso):
     student = factory.student(school=db_session.get(School, dso.school_id), today=TODAY)
     old = student.program_records[-1]
-    new = transfer_or_change_level(db_session, student, actor=dso, education_level=EducationLevel.DOCTORATE,
-                                   start_date=TODAY, end_date=TODAY + timedelta(days=1500), today=TODAY)  # fmt: skip
+    new = transfer_or_change_level(
+        db_session,
+        student,
+        actor=dso,
+        education_level=EducationLevel.DOCTORATE,
+        start_date=TODAY,
+        end_date=TODAY + timedelta(days=1500),
+        today=TODAY,
+    )
     assert old.status is ProgramStatus.COMPLETED and old.opt_authorizations[0].ended_on == TODAY
     assert new.student_id == student.id and new.opt_authorizations == []
     assert student.sevis_id == new.student.sevis_id
     assert _events(db_session, student, "program.education_level_changed")
-    obligation = db_session.scalar(select(ReportingObligation).where(
-        ReportingObligation.student_id == student.id,
-        ReportingObligation.kind == ObligationKind.PARTICIPATION_VALIDATION))  # fmt: skip
+    obligation = db_session.scalar(
+        select(ReportingObligation).where(
+            ReportingObligation.student_id == student.id,
+            ReportingObligation.kind == ObligationKind.PARTICIPATION_VALIDATION,
+        )
+    )
     assert obligation.due_on == TODAY + timedelta(days=30)
 
 
 def test_transfer_out_moves_the_record_to_the_new_school(factory, db_session, dso):
     student = factory.student(school=db_session.get(School, dso.school_id), today=TODAY)
     other = factory.school()
-    transfer_or_change_level(db_session, student, actor=dso, education_level=EducationLevel.MASTERS,
-                             start_date=TODAY, end_date=TODAY + timedelta(days=700), to_school=other, today=TODAY)  # fmt: skip
+    transfer_or_change_level(
+        db_session,
+        student,
+        actor=dso,
+        education_level=EducationLevel.MASTERS,
+        start_date=TODAY,
+        end_date=TODAY + timedelta(days=700),
+        to_school=other,
+        today=TODAY,
+    )
     assert student.school_id == other.id
     assert student.program_records[0].status is ProgramStatus.TRANSFERRED
     assert _events(db_session, student, "program.transferred_out")
@@ -201,8 +232,15 @@ def test_transfer_without_an_active_program_is_refused(factory, db_session, dso)
     student = factory.student(school=db_session.get(School, dso.school_id), today=TODAY)
     complete_record_early(db_session, student.program_records[-1], actor=dso, today=TODAY)
     with pytest.raises(RuleBroken, match="no active program"):
-        transfer_or_change_level(db_session, student, actor=dso, education_level=EducationLevel.MASTERS,
-                                 start_date=TODAY, end_date=TODAY + timedelta(days=10), today=TODAY)  # fmt: skip
+        transfer_or_change_level(
+            db_session,
+            student,
+            actor=dso,
+            education_level=EducationLevel.MASTERS,
+            start_date=TODAY,
+            end_date=TODAY + timedelta(days=10),
+            today=TODAY,
+        )
 
 
 def test_changing_the_email_of_record_writes_an_event_and_tells_both_addresses(factory, db_session, dso):
@@ -211,7 +249,9 @@ def test_changing_the_email_of_record_writes_an_event_and_tells_both_addresses(f
     assert student.email == "new@example.edu"
     sent = db_session.scalars(select(OutboxEmail).where(OutboxEmail.student_id == student.id)).all()
     assert sorted(email.to_address for email in sent if email.template == "email_changed") == [
-        "new@example.edu", "old@example.edu"]
+        "new@example.edu",
+        "old@example.edu",
+    ]
     (event,) = _events(db_session, student, "student.email_changed")
     assert event.before == {"email": "old@example.edu"} and event.after == {"email": "new@example.edu"}
 
@@ -236,12 +276,21 @@ def test_an_email_used_by_another_account_is_refused(factory, db_session, dso):
 @pytest.mark.parametrize("kind", [OptKind.POST_COMPLETION, OptKind.STEM])
 def test_approval_records_the_ead_dates_beside_the_requested_ones(factory, db_session, dso, kind):
     requested_start = TODAY - timedelta(days=70)
-    student = factory.student(school=db_session.get(School, dso.school_id), opt="pending", opt_kind=kind,
-                              opt_start=requested_start, opt_end=requested_start + timedelta(days=364), today=TODAY)  # fmt: skip
+    student = factory.student(
+        school=db_session.get(School, dso.school_id),
+        opt="pending",
+        opt_kind=kind,
+        opt_start=requested_start,
+        opt_end=requested_start + timedelta(days=364),
+        today=TODAY,
+    )
     opt = _opt(student)
     approve_opt(db_session, opt, actor=dso, actual_start_date=TODAY, actual_end_date=TODAY + timedelta(days=364))
     assert (opt.start_date, opt.actual_start_date, opt.actual_end_date) == (
-        requested_start, TODAY, TODAY + timedelta(days=364))  # fmt: skip
+        requested_start,
+        TODAY,
+        TODAY + timedelta(days=364),
+    )
     (event,) = _events(db_session, student, "opt.approved")
     assert (event.before["actual_start_date"], event.before["actual_end_date"]) == (None, None)
     assert event.after["actual_start_date"] == TODAY.isoformat()
@@ -249,22 +298,37 @@ def test_approval_records_the_ead_dates_beside_the_requested_ones(factory, db_se
 
 
 BAD_EAD_DATES = [
-    pytest.param({"actual_start_date": TODAY + timedelta(days=1), "actual_end_date": TODAY}, "actual_end_date",
-                 "cannot end", id="actual-start-after-actual-end"),
-    pytest.param({"actual_start_date": TODAY, "actual_end_date": TODAY - timedelta(days=365)}, "actual_end_date",
-                 "cannot end", id="ead-ending-before-it-starts"),
-    pytest.param({"actual_start_date": "2026-02-30", "actual_end_date": TODAY}, "actual_start_date", "not a date",
-                 id="start-not-a-date"),
-    pytest.param({"actual_start_date": TODAY, "actual_end_date": 20270101}, "actual_end_date", "not a date",
-                 id="end-not-a-date"),
-    pytest.param({"actual_start_date": None, "actual_end_date": TODAY}, "actual_start_date", "valid from",
-                 id="start-missing"),
-]  # fmt: skip
+    pytest.param(
+        {"actual_start_date": TODAY + timedelta(days=1), "actual_end_date": TODAY},
+        "actual_end_date",
+        "cannot end",
+        id="actual-start-after-actual-end",
+    ),
+    pytest.param(
+        {"actual_start_date": TODAY, "actual_end_date": TODAY - timedelta(days=365)},
+        "actual_end_date",
+        "cannot end",
+        id="ead-ending-before-it-starts",
+    ),
+    pytest.param(
+        {"actual_start_date": "2026-02-30", "actual_end_date": TODAY},
+        "actual_start_date",
+        "not a date",
+        id="start-not-a-date",
+    ),
+    pytest.param(
+        {"actual_start_date": TODAY, "actual_end_date": 20270101}, "actual_end_date", "not a date", id="end-not-a-date"
+    ),
+    pytest.param(
+        {"actual_start_date": None, "actual_end_date": TODAY}, "actual_start_date", "valid from", id="start-missing"
+    ),
+]
 
 
 @pytest.mark.parametrize(("dates", "field", "message"), BAD_EAD_DATES)
-def test_approval_with_bad_ead_dates_is_refused_on_the_field_and_changes_nothing(factory, db_session, dso, account_calls,
-                                                                                dates, field, message):  # fmt: skip
+def test_approval_with_bad_ead_dates_is_refused_on_the_field_and_changes_nothing(
+    factory, db_session, dso, account_calls, dates, field, message
+):
     student = factory.student(school=db_session.get(School, dso.school_id), opt="pending")
     with pytest.raises(RuleBroken, match=message) as refused:
         approve_opt(db_session, _opt(student), actor=dso, **dates)
@@ -320,7 +384,10 @@ def test_the_factory_gives_an_approved_opt_the_requested_dates_as_ead_dates_unle
         factory.student(opt_start=date(2026, 1, 10), actual_start=date(2026, 2, 3), actual_end=date(2027, 2, 2))
     )
     assert (told.start_date, told.actual_start_date, told.actual_end_date) == (
-        date(2026, 1, 10), date(2026, 2, 3), date(2027, 2, 2))  # fmt: skip
+        date(2026, 1, 10),
+        date(2026, 2, 3),
+        date(2027, 2, 2),
+    )
     pending = _opt(factory.student(opt="pending"))
     assert (pending.actual_start_date, pending.actual_end_date) == (None, None)
     stem = factory.stem_opt(factory.student(), actual_start=date(2027, 3, 1))

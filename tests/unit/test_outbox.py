@@ -12,8 +12,14 @@ from portal.models.enums import EmailStatus
 
 def test_queued_email_is_rendered_and_carries_its_reference_code(factory, db_session):
     student = factory.student()
-    email = queue_email(db_session, template="account_creation", to=student.email, student=student,
-                        context={"student_name": student.full_name, "days_valid": 14}, link_ref="account_link:1")  # fmt: skip
+    email = queue_email(
+        db_session,
+        template="account_creation",
+        to=student.email,
+        student=student,
+        context={"student_name": student.full_name, "days_valid": 14},
+        link_ref="account_link:1",
+    )
     stored = db_session.get(OutboxEmail, email.id)
     assert stored.status is EmailStatus.QUEUED
     assert stored.subject == "Create your OPT Portal account"
@@ -24,14 +30,22 @@ def test_queued_email_is_rendered_and_carries_its_reference_code(factory, db_ses
 
 def test_stored_body_holds_a_placeholder_not_the_link(factory, db_session):
     student = factory.student()
-    email = queue_email(db_session, template="account_creation", to=student.email, student=student,
-                        context={"student_name": "X", "days_valid": 14}, link_ref="account_link:1")  # fmt: skip
+    email = queue_email(
+        db_session,
+        template="account_creation",
+        to=student.email,
+        student=student,
+        context={"student_name": "X", "days_valid": 14},
+        link_ref="account_link:1",
+    )
     assert LINK_PLACEHOLDER in email.body_text
     assert "/account/create/" not in email.body_text and "/account/create/" not in email.body_html
 
 
-OFFICE = {"name": "Office of International Students", "lines": ["Email: isso@school.example.edu",
-                                                                "Phone: (617) 555-0100"]}  # fmt: skip
+OFFICE = {
+    "name": "Office of International Students",
+    "lines": ["Email: isso@school.example.edu", "Phone: (617) 555-0100"],
+}
 
 
 @pytest.mark.parametrize("name", sorted(CATALOG))
@@ -41,7 +55,9 @@ def test_a_students_email_names_their_office_and_a_send_time_check_reads_past_it
         _, with_office, html = render(name, {**sample, "office": OFFICE})
         _, plain, _ = render(name, sample)
     if "Reference code" in with_office:  # the emails to students; officials' emails carry no office block
-        assert "How to reach your DSOs: Office of International Students\nEmail: isso@school.example.edu\n" in with_office
+        assert (
+            "How to reach your DSOs: Office of International Students\nEmail: isso@school.example.edu\n" in with_office
+        )
         assert "(617) 555-0100" in html
     assert without_office(with_office) == plain
 
@@ -51,9 +67,20 @@ def test_queued_emails_to_a_student_carry_their_schools_office(app, factory, db_
     student.school.office_email, student.school.office_phone = "isso@school.example.edu", "6175550100"
     context = CATALOG["access_ended"].sample
     queue_email(db_session, template="access_ended", to=student.email, context=context, student=student)
-    insert_new_emails(db_session, [{"template": "access_ended", "to": student.email, "context": context,
-                                    "student_id": student.id, "school_id": student.school_id,
-                                    "dedupe_key": "office-test", "due_on": None}])  # fmt: skip
+    insert_new_emails(
+        db_session,
+        [
+            {
+                "template": "access_ended",
+                "to": student.email,
+                "context": context,
+                "student_id": student.id,
+                "school_id": student.school_id,
+                "dedupe_key": "office-test",
+                "due_on": None,
+            }
+        ],
+    )
     bodies = db_session.scalars(select(OutboxEmail.body_text).order_by(OutboxEmail.id)).all()
     assert len(bodies) == 2
     assert all("Email: isso@school.example.edu\nPhone: (617) 555-0100\n" in body for body in bodies)

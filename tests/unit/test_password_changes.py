@@ -49,8 +49,9 @@ def test_change_password_needs_the_current_one_and_keeps_only_this_session(facto
 
 
 @pytest.mark.parametrize("set_as, typed_as", [(ACCENTED_NFC, ACCENTED_NFD), (ACCENTED_NFD, ACCENTED_NFC)])
-def test_change_password_accepts_the_current_password_in_either_unicode_form_as_sign_in_does(factory, db_session,
-                                                                                             set_as, typed_as):  # fmt: skip
+def test_change_password_accepts_the_current_password_in_either_unicode_form_as_sign_in_does(
+    factory, db_session, set_as, typed_as
+):
     assert set_as != typed_as and unicodedata.normalize("NFC", typed_as) == unicodedata.normalize("NFC", set_as)
     user = factory.user(role=Role.STUDENT)
     change_password(db_session, user, current_password=PASSWORD, new_password=set_as)
@@ -80,6 +81,7 @@ def test_no_secret_appears_in_events_or_email_bodies(factory, db_session):
     complete_password_reset(db_session, link, password=NEW_PASSWORD)
     events = db_session.scalars(select(Event).where(Event.user_id == user.id)).all()
     stored = repr([(e.before, e.after, e.subject) for e in events]) + "".join(
-        e.body_text + e.body_html for e in user_emails(db_session, user))
+        e.body_text + e.body_html for e in user_emails(db_session, user)
+    )
     for secret in (token, NEW_PASSWORD, PASSWORD, link.token_hash, user.password_hash):
         assert secret not in stored

@@ -12,31 +12,37 @@ from portal.services.passwords import hash_password, needs_rehash, normalize_pas
 GOOD = "violet harbor seventy kites"
 
 
-@pytest.mark.parametrize("password, reason", [
-    ("", "Enter a password"),
-    ("short words", "at least 12"),
-    ("x" * 129, "at most 128"),
-    ("password12345", "common"),
-    ("qwertyuiop123", "common"),
-    ("tab\tinside password", "control characters"),
-    ("my N0012345678 secret words", "SEVIS ID"),
-    ("linh.nguyen loves kites", "email"),
-    ("opt portal is my favourite", "site's name"),
-    ("OPTPortal violet harbor", "site's name"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "password, reason",
+    [
+        ("", "Enter a password"),
+        ("short words", "at least 12"),
+        ("x" * 129, "at most 128"),
+        ("password12345", "common"),
+        ("qwertyuiop123", "common"),
+        ("tab\tinside password", "control characters"),
+        ("my N0012345678 secret words", "SEVIS ID"),
+        ("linh.nguyen loves kites", "email"),
+        ("opt portal is my favourite", "site's name"),
+        ("OPTPortal violet harbor", "site's name"),
+    ],
+)
 def test_refused_passwords_say_why(password, reason):
     with pytest.raises(InvalidValue, match=reason) as refused:
         check_new_password(password, sevis_id="N0012345678", email="linh.nguyen@example.edu", site_name="OPT Portal")
     assert refused.value.field == "password"
 
 
-@pytest.mark.parametrize("password", [
-    GOOD,
-    "twelve chars",  # exactly 12, not common
-    "Ünïcödé pässwörd straße 水",
-    "y" * 3 + "kz" + " quiet lantern " * 8,  # long (over the estimator's window), not truncated
-    "🙂 emoji are fine here too",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "password",
+    [
+        GOOD,
+        "twelve chars",  # exactly 12, not common
+        "Ünïcödé pässwörd straße 水",
+        "y" * 3 + "kz" + " quiet lantern " * 8,  # long (over the estimator's window), not truncated
+        "🙂 emoji are fine here too",
+    ],
+)
 def test_accepted_passwords_have_no_composition_rules(password):
     password = password[:128]
     check_new_password(password, sevis_id="N0012345678", email="linh.nguyen@example.edu")
@@ -73,6 +79,9 @@ def test_hash_is_argon2id_with_the_configured_parameters(app):
         stored = hash_password(GOOD)
         config = app.config
         assert stored.startswith("$argon2id$")
-        assert f"m={config['ARGON2_MEMORY_COST']},t={config['ARGON2_TIME_COST']},p={config['ARGON2_PARALLELISM']}" in stored
+        assert (
+            f"m={config['ARGON2_MEMORY_COST']},t={config['ARGON2_TIME_COST']},p={config['ARGON2_PARALLELISM']}"
+            in stored
+        )
         assert not needs_rehash(stored)
         assert needs_rehash("$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG")

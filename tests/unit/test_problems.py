@@ -27,8 +27,15 @@ def reports(factory, db_session, tmp_path):
     for day in range(4):
         student = factory.student()
         with time_machine.travel(datetime(2026, 3, 1 + day, 15, tzinfo=UTC), tick=False):
-            filed.append(create_problem_report(db_session, student, actor=Actor.for_user(factory.user(
-                role=Role.STUDENT, student=student)), description=f"Report {day}", upload_dir=str(tmp_path)))  # fmt: skip
+            filed.append(
+                create_problem_report(
+                    db_session,
+                    student,
+                    actor=Actor.for_user(factory.user(role=Role.STUDENT, student=student)),
+                    description=f"Report {day}",
+                    upload_dir=str(tmp_path),
+                )
+            )
     update_problem_report(db_session, filed[1], actor=support, status=ProblemStatus.ANSWERED.value)
     update_problem_report(db_session, filed[2], actor=support, status=ProblemStatus.IN_PROGRESS.value)
     return filed

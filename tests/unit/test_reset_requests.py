@@ -134,8 +134,9 @@ def test_a_request_that_cannot_be_answered_is_dropped_and_holds_up_nothing(db_se
 def test_an_official_who_never_set_a_password_gets_a_fresh_invitation_not_a_crash(factory, db_session):
     school = factory.school()
     principal = Actor.for_user(factory.user(role=Role.PRINCIPAL_DSO, school=school))
-    official = appoint_official(db_session, school, actor=principal, email="new.official@example.edu",
-                                display_name="New Official")  # fmt: skip
+    official = appoint_official(
+        db_session, school, actor=principal, email="new.official@example.edu", display_name="New Official"
+    )
     with time_machine.travel(utcnow() + timedelta(minutes=5)):
         record_reset_request(db_session, official.email)
         assert answer_reset_requests(db_session) == 1

@@ -11,8 +11,11 @@ def test_every_test_the_rules_name_exists():
     text = (ROOT / "docs" / "rules.md").read_text()
     references = REFERENCE.findall(text)
     assert len(references) > 50
-    missing = [f"{path}::{name}" for path, name in references
-               if not (ROOT / path).is_file() or not re.search(rf"^(async )?def {name}\b", (ROOT / path).read_text(), re.M)]  # fmt: skip
+    missing = [
+        f"{path}::{name}"
+        for path, name in references
+        if not (ROOT / path).is_file() or not re.search(rf"^(async )?def {name}\b", (ROOT / path).read_text(), re.M)
+    ]
     assert missing == []
 
 

@@ -53,8 +53,14 @@ def test_an_advisory_on_the_pinned_latest_release_fails_the_audit(monkeypatch, a
 
 
 def test_withdrawn_and_ignored_advisories_do_not_count(monkeypatch, audit):
-    answer(monkeypatch, audit, {"a": project("1.0", advisory("GHSA-x", withdrawn="2026-01-01")),
-                                "b": project("2.0", advisory("PYSEC-1", "CVE-1"))})  # fmt: skip
+    answer(
+        monkeypatch,
+        audit,
+        {
+            "a": project("1.0", advisory("GHSA-x", withdrawn="2026-01-01")),
+            "b": project("2.0", advisory("PYSEC-1", "CVE-1")),
+        },
+    )
     monkeypatch.setitem(audit.IGNORED, "CVE-1", "not reachable from our code")
 
     state, _detail = audit.pypi_latest_release_audit({"a": "1.0", "b": "2.0"})

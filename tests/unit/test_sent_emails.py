@@ -20,8 +20,9 @@ def mail(factory, db_session):
     sent = []
     for n, student in enumerate((zhang, other, zhang, elsewhere)):
         with time_machine.travel(datetime(2026, 3, 1, tzinfo=UTC) + timedelta(hours=n), tick=False):
-            sent.append(queue_email(db_session, template="problem_received", to=student.email, student=student,
-                                    context=CONTEXT))  # fmt: skip
+            sent.append(
+                queue_email(db_session, template="problem_received", to=student.email, student=student, context=CONTEXT)
+            )
     return {"school": school, "zhang": zhang, "sent": sent}
 
 
@@ -38,7 +39,9 @@ def test_a_schools_emails_newest_first_and_one_students(db_session, mail):
 
 
 @pytest.mark.parametrize(("q", "expected"), [("zhang", [2, 0]), ("n0012345678", [2, 0]), ("%", [1]), ("nobody", [])])
-def test_a_search_matches_the_sevis_id_a_name_or_the_address_and_wildcards_are_characters(db_session, mail, q, expected):
+def test_a_search_matches_the_sevis_id_a_name_or_the_address_and_wildcards_are_characters(
+    db_session, mail, q, expected
+):
     emails, total = _emails(db_session, school_id=mail["school"].id, q=q)
     assert emails == [mail["sent"][n] for n in expected] and total == len(expected)
 

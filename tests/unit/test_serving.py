@@ -26,8 +26,7 @@ def test_gunicorn_warns_at_start_when_workers_count_rate_limits_alone(monkeypatc
 
     monkeypatch.setattr(Config, "RATELIMIT_STORAGE_URI", storage)
     logged = []
-    server = SimpleNamespace(cfg=SimpleNamespace(workers=workers),
-                             log=SimpleNamespace(warning=logged.append))  # fmt: skip
+    server = SimpleNamespace(cfg=SimpleNamespace(workers=workers), log=SimpleNamespace(warning=logged.append))
     runpy.run_path(str(ROOT / "gunicorn.conf.py"))["when_ready"](server)
     if warns:
         assert len(logged) == 1 and f"{workers} worker processes" in logged[0]

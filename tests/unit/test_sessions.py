@@ -13,9 +13,16 @@ from portal.services.sessions import end_all_sessions, end_session, session_for_
 from tests.support.accounts import SYSTEM, user_events
 
 
-@pytest.mark.parametrize("role, idle_minutes", [
-    (Role.STUDENT, 30), (Role.DSO, 15), (Role.PRINCIPAL_DSO, 15), (Role.SUPPORT, 15), (Role.OPERATOR, 15),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "role, idle_minutes",
+    [
+        (Role.STUDENT, 30),
+        (Role.DSO, 15),
+        (Role.PRINCIPAL_DSO, 15),
+        (Role.SUPPORT, 15),
+        (Role.OPERATOR, 15),
+    ],
+)
 def test_idle_timeout_by_role(factory, db_session, role, idle_minutes):
     user = factory.user(role=role)
     start = utcnow()

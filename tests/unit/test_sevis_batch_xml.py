@@ -10,7 +10,7 @@ from portal.services.change_lists import (
     by_hand,
     change_rows,
     count_changes,
-)  # fmt: skip
+)
 from portal.services.contact import update_address, update_phone
 from portal.services.employers import add_employer, delete_employer, restore_employer, update_employer
 from portal.services.sevis.batch_files import xml_single
@@ -45,21 +45,32 @@ def test_an_employer_added_then_deleted_as_never_worked_is_not_sent(db_session, 
 def test_an_employer_added_then_edited_is_one_add_with_the_final_values(db_session, school, dso, schema, student_actor):
     student, actor = student_actor
     employer = add_employer(db_session, student, employer_data(student, job_title="Dispatcher"), actor=actor)
-    update_employer(db_session, employer, employer_data(student, job_title="Senior Dispatcher"), actor=actor,
-                    expected_version=employer.version)  # fmt: skip
+    update_employer(
+        db_session,
+        employer,
+        employer_data(student, job_title="Senior Dispatcher"),
+        actor=actor,
+        expected_version=employer.version,
+    )
     xml = _xml(db_session, school, _everything(db_session, dso), schema)
     assert xml.count("<Student ") == 1 and xml.count("<OPTEmployer><Add") == 1
     assert "Senior Dispatcher" in xml and ">Dispatcher<" not in xml
 
 
-def test_an_employer_already_sent_and_then_edited_is_an_edit_of_what_changed(db_session, school, dso, schema,
-                                                                             student_actor):  # fmt: skip
+def test_an_employer_already_sent_and_then_edited_is_an_edit_of_what_changed(
+    db_session, school, dso, schema, student_actor
+):
     student, actor = student_actor
     with time_machine.travel(datetime(2026, 10, 5, 15, tzinfo=UTC), tick=False):
         employer = add_employer(db_session, student, employer_data(student, job_title="Dispatcher"), actor=actor)
     with time_machine.travel(datetime(2026, 11, 5, 15, tzinfo=UTC), tick=False):
-        update_employer(db_session, employer, employer_data(student, job_title="Senior Dispatcher"), actor=actor,
-                        expected_version=employer.version)  # fmt: skip
+        update_employer(
+            db_session,
+            employer,
+            employer_data(student, job_title="Senior Dispatcher"),
+            actor=actor,
+            expected_version=employer.version,
+        )
     xml = _xml(db_session, school, _range(db_session, dso, date(2026, 11, 1), date(2026, 11, 30)), schema)
     assert xml.count("<OPTEmployer><Edit") == 1 and "<OPTEmployer><Add" not in xml
     assert "<Employer><StudentsJobTitle>Senior Dispatcher</StudentsJobTitle></Employer>" in xml
@@ -91,16 +102,26 @@ def test_nothing_from_the_sevis_data_feed_is_in_any_change_list(factory, db_sess
     student = factory.student(school=school)
     feed = Actor.data_feed(school.id)
     employer = add_employer(db_session, student, employer_data(student, name="From SEVIS Inc"), actor=feed)
-    update_address(db_session, student, AddressKind.PHYSICAL, {"line1": "5 Elm St", "city": "Boston", "state": "MA",
-                                                               "postal_code": "02115"}, actor=feed, expected_version=None)  # fmt: skip
+    update_address(
+        db_session,
+        student,
+        AddressKind.PHYSICAL,
+        {"line1": "5 Elm St", "city": "Boston", "state": "MA", "postal_code": "02115"},
+        actor=feed,
+        expected_version=None,
+    )
     everything = _everything(db_session, dso)
     assert count_changes(db_session, school.id, everything) == 0
     assert list(change_rows(db_session, school.id, everything)) == []
     assert _xml(db_session, school, everything, schema) == ""
     # The student then edits the employer SEVIS sent: an Edit, since SEVIS holds it.
     actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
-    update_employer(db_session, employer, employer_data(student, name="From SEVIS Inc", job_title="Lead"), actor=actor,
-                    expected_version=employer.version)  # fmt: skip
+    update_employer(
+        db_session,
+        employer,
+        employer_data(student, name="From SEVIS Inc", job_title="Lead"),
+        actor=actor,
+        expected_version=employer.version,
+    )
     xml = _xml(db_session, school, _everything(db_session, dso), schema)
     assert xml.count("<OPTEmployer><Edit") == 1 and "From SEVIS Inc" in xml
-

@@ -17,8 +17,14 @@ NOW = datetime(2024, 3, 18, 12, 0, tzinfo=UTC)
 
 
 def _window(db_session, starts_in: timedelta, lasts: timedelta = timedelta(hours=2)):
-    return schedule_window(db_session, starts_at=NOW + starts_in, ends_at=NOW + starts_in + lasts, message="",
-                           actor=Actor.system(), now=NOW)  # fmt: skip
+    return schedule_window(
+        db_session,
+        starts_at=NOW + starts_in,
+        ends_at=NOW + starts_in + lasts,
+        message="",
+        actor=Actor.system(),
+        now=NOW,
+    )
 
 
 def _window_from_another_server(db_session, starts_at: datetime, ends_at: datetime) -> None:

@@ -11,21 +11,37 @@ from portal.services.events import record_event
 from portal.services.staff_history import PER_PAGE, HistoryFilter, parse_history_filter, student_history
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    ({}, HistoryFilter()),
-    ({"actor_kind": "support", "event_type": "employer.added", "since": "2026-03-01", "until": "2026-03-31",
-      "page": "2"},
-     HistoryFilter(ActorKind.SUPPORT, "employer.added", date(2026, 3, 1), date(2026, 3, 31), 2)),
-    ({"actor_kind": "robot"}, HistoryFilter(error="Choose who acted from the list.")),
-    ({"event_type": "x' OR 1=1"}, HistoryFilter(error="Choose a kind of event from the list.")),
-    ({"event_type": "a" * 65}, HistoryFilter(error="Choose a kind of event from the list.")),
-    ({"since": "03/01/2026"}, HistoryFilter(error="Enter dates like 2026-03-31.")),
-    ({"since": "2026-03-31", "until": "2026-03-01"},
-     HistoryFilter(since=date(2026, 3, 31), until=date(2026, 3, 1), error="The end date is before the start date: swap them.")),
-    ({"page": "0"}, HistoryFilter(page=1)),
-    ({"page": "lots"}, HistoryFilter(page=1)),
-    ({"page": "99999999"}, HistoryFilter(page=100_000)),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ({}, HistoryFilter()),
+        (
+            {
+                "actor_kind": "support",
+                "event_type": "employer.added",
+                "since": "2026-03-01",
+                "until": "2026-03-31",
+                "page": "2",
+            },
+            HistoryFilter(ActorKind.SUPPORT, "employer.added", date(2026, 3, 1), date(2026, 3, 31), 2),
+        ),
+        ({"actor_kind": "robot"}, HistoryFilter(error="Choose who acted from the list.")),
+        ({"event_type": "x' OR 1=1"}, HistoryFilter(error="Choose a kind of event from the list.")),
+        ({"event_type": "a" * 65}, HistoryFilter(error="Choose a kind of event from the list.")),
+        ({"since": "03/01/2026"}, HistoryFilter(error="Enter dates like 2026-03-31.")),
+        (
+            {"since": "2026-03-31", "until": "2026-03-01"},
+            HistoryFilter(
+                since=date(2026, 3, 31),
+                until=date(2026, 3, 1),
+                error="The end date is before the start date: swap them.",
+            ),
+        ),
+        ({"page": "0"}, HistoryFilter(page=1)),
+        ({"page": "lots"}, HistoryFilter(page=1)),
+        ({"page": "99999999"}, HistoryFilter(page=100_000)),
+    ],
+)
 def test_the_filters_are_read_and_a_bad_value_becomes_a_message(args, expected):
     assert parse_history_filter(args) == expected
 
@@ -50,8 +66,9 @@ def test_filters_keep_the_matching_events_newest_first_and_every_type_stays_a_ch
     by_support, total, _ = student_history(db_session, history.id, HistoryFilter(actor_kind=ActorKind.SUPPORT))
     assert [event.event_type for event in by_support] == ["test.read"] and total == 1
     # The dates are US Eastern days, both ends included.
-    days, total, _ = student_history(db_session, history.id, HistoryFilter(event_type="test.noted",
-                                                                            since=date(2026, 3, 2), until=date(2026, 3, 3)))  # fmt: skip
+    days, total, _ = student_history(
+        db_session, history.id, HistoryFilter(event_type="test.noted", since=date(2026, 3, 2), until=date(2026, 3, 3))
+    )
     assert [event.after["day"] for event in days] == [3] and total == 1
 
 

@@ -20,8 +20,9 @@ TODAY = date(2026, 6, 15)
 
 
 def _stem_student(factory, stem_start):
-    student = factory.student(opt_start=stem_start - timedelta(days=365), opt_end=stem_start - timedelta(days=1),
-                              today=TODAY)  # fmt: skip
+    student = factory.student(
+        opt_start=stem_start - timedelta(days=365), opt_end=stem_start - timedelta(days=1), today=TODAY
+    )
     factory.stem_opt(student, start=stem_start)
     factory.address(student, line1="12 Main Street", city="Boston")
     return student
@@ -32,18 +33,24 @@ def _actor(factory, student):
 
 
 def _confirmation(db_session, student, months):
-    return next(o for o in stem_obligations(db_session, student)
-                if o.kind is ObligationKind.STEM_VALIDATION and o.description.startswith(f"STEM OPT {months}-month"))  # fmt: skip
+    return next(
+        o
+        for o in stem_obligations(db_session, student)
+        if o.kind is ObligationKind.STEM_VALIDATION and o.description.startswith(f"STEM OPT {months}-month")
+    )
 
 
 # (STEM start, day): the six-month confirmation opens 30 days before the mark and is due 10 days after it.
-@pytest.mark.parametrize(("days_to_mark", "open_"), [
-    (31, False),   # the day before it opens
-    (30, True),    # opens
-    (0, True),     # the mark
-    (-10, True),   # due
-    (-40, True),   # overdue: still asked for
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("days_to_mark", "open_"),
+    [
+        (31, False),  # the day before it opens
+        (30, True),  # opens
+        (0, True),  # the mark
+        (-10, True),  # due
+        (-40, True),  # overdue: still asked for
+    ],
+)
 def test_details_are_confirmed_only_while_a_confirmation_is_open(factory, db_session, days_to_mark, open_):
     stem_start = add_months(TODAY + timedelta(days=days_to_mark), -6)
     student = _stem_student(factory, stem_start)
@@ -63,14 +70,23 @@ def test_the_confirmation_stores_what_the_student_saw_and_said_on_the_obligation
     employer.opt_authorization = student.program_records[-1].opt_authorizations[-1]
     employer.review_status = employer.review_status.ACCEPTED
     db_session.flush()
-    (obligation,) = confirm_stem_details(db_session, student, actor=_actor(factory, student), details_correct=False,
-                                         changes="I moved to 5 Elm Street, Cambridge MA 02139 on June 1.", today=TODAY)  # fmt: skip
+    (obligation,) = confirm_stem_details(
+        db_session,
+        student,
+        actor=_actor(factory, student),
+        details_correct=False,
+        changes="I moved to 5 Elm Street, Cambridge MA 02139 on June 1.",
+        today=TODAY,
+    )
     assert obligation.submission == {
-        "name": student.full_name, "physical_address": "12 Main Street, Boston, MA 02110", "employer": "Initech",
+        "name": student.full_name,
+        "physical_address": "12 Main Street, Boston, MA 02110",
+        "employer": "Initech",
         "employment_status": f"Employed full time since {add_months(TODAY, -6):%B} {add_months(TODAY, -6).day}, 2025",
-        "details_correct": False, "changes": "I moved to 5 Elm Street, Cambridge MA 02139 on June 1.",
+        "details_correct": False,
+        "changes": "I moved to 5 Elm Street, Cambridge MA 02139 on June 1.",
         "submitted_on": "2026-06-15",
-    }  # fmt: skip
+    }
     (event,) = db_session.scalars(select(Event).where(Event.event_type == "stem.details_confirmed")).all()
     assert event.subject == f"obligation:{obligation.id}" and event.after["changes"].startswith("I moved")
 
@@ -78,8 +94,9 @@ def test_the_confirmation_stores_what_the_student_saw_and_said_on_the_obligation
 def test_something_changed_needs_to_say_what(factory, db_session):
     student = _stem_student(factory, add_months(TODAY, -6))
     with pytest.raises(RuleBroken, match="what changed") as error:
-        confirm_stem_details(db_session, student, actor=_actor(factory, student), details_correct=False, changes=" ",
-                             today=TODAY)  # fmt: skip
+        confirm_stem_details(
+            db_session, student, actor=_actor(factory, student), details_correct=False, changes=" ", today=TODAY
+        )
     assert error.value.field == "changes"
 
 
@@ -99,8 +116,17 @@ def test_only_the_student_confirms_and_a_closed_duty_is_not_asked(factory, db_se
 
 
 def _upload(db_session, student, actor, opt, kind, tmp_path, data=None):
-    return upload_i983_evaluation(db_session, student, opt, kind, io.BytesIO(data or pdf()), "My evaluation.pdf",
-                                  actor=actor, upload_dir=str(tmp_path), today=TODAY)  # fmt: skip
+    return upload_i983_evaluation(
+        db_session,
+        student,
+        opt,
+        kind,
+        io.BytesIO(data or pdf()),
+        "My evaluation.pdf",
+        actor=actor,
+        upload_dir=str(tmp_path),
+        today=TODAY,
+    )
 
 
 def test_an_evaluation_lands_on_its_obligation_and_the_dso_marks_it_reviewed(factory, db_session, tmp_path):
@@ -132,8 +158,15 @@ def test_an_evaluation_gets_the_same_checks_as_every_upload(factory, db_session,
     student = _stem_student(factory, add_months(TODAY, -12))
     opt = student.program_records[-1].opt_authorizations[-1]
     with pytest.raises(InvalidValue, match="JavaScript") as error:
-        _upload(db_session, student, _actor(factory, student), opt, DutyKind.I983_FINAL_EVALUATION, tmp_path,
-                data=pdf(javascript="app.alert(1)"))  # fmt: skip
+        _upload(
+            db_session,
+            student,
+            _actor(factory, student),
+            opt,
+            DutyKind.I983_FINAL_EVALUATION,
+            tmp_path,
+            data=pdf(javascript="app.alert(1)"),
+        )
     assert error.value.field == "file"
 
 
@@ -144,4 +177,6 @@ def test_reviewing_an_evaluation_not_uploaded_is_refused(factory, db_session):
     sync_stem_obligations(db_session, student, actor=Actor.system())
     obligation = next(o for o in stem_obligations(db_session, student) if o.kind is ObligationKind.I983_EVALUATION)
     with pytest.raises(RuleBroken, match="not uploaded"):
-        review_evaluation(db_session, obligation, actor=Actor.for_user(factory.user(role=Role.DSO, school=student.school)))
+        review_evaluation(
+            db_session, obligation, actor=Actor.for_user(factory.user(role=Role.DSO, school=student.school))
+        )

@@ -42,7 +42,9 @@ def _returned(db_session, factory):
     student = stem_student(factory)
     actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
     dso = Actor.for_user(factory.user(role=Role.DSO, school=student.school))
-    employer = add_employer(db_session, student, valid(i983_document=i983_document(db_session, student)), actor=actor, today=TODAY)
+    employer = add_employer(
+        db_session, student, valid(i983_document=i983_document(db_session, student)), actor=actor, today=TODAY
+    )
     review_stem_employer(db_session, employer, actor=dso, accept=False, note="The EIN on the I-983 differs.")
     return student, actor, dso, employer
 
@@ -55,9 +57,14 @@ def test_a_returned_stem_employer_is_corrected_in_its_locked_fields_and_waits_fo
     student, actor, dso, employer = _returned(db_session, factory)
     assert not student_timeline(db_session, student, TODAY).jobs[0].counts  # returned: never employment
     document = _second_i983(db_session, student)
-    resubmit_stem_employer(db_session, employer, {"ein": "98-7654321", "city": "Cambridge", "postal_code": "02139",
-                                                  "i983_document": document},
-                           actor=actor, expected_version=employer.version, today=TODAY)  # fmt: skip
+    resubmit_stem_employer(
+        db_session,
+        employer,
+        {"ein": "98-7654321", "city": "Cambridge", "postal_code": "02139", "i983_document": document},
+        actor=actor,
+        expected_version=employer.version,
+        today=TODAY,
+    )
     assert (employer.ein, employer.city, employer.review_status) == ("987654321", "Cambridge", EmployerReview.WAITING)
     assert document.employer_id == employer.id
     (event,) = db_session.scalars(select(Event).where(Event.event_type == "employer.resubmitted")).all()
@@ -71,13 +78,26 @@ def test_a_returned_stem_employer_is_corrected_in_its_locked_fields_and_waits_fo
 def test_a_resubmission_needs_the_corrected_i983_and_a_returned_employer(db_session, factory):
     student, actor, _dso, employer = _returned(db_session, factory)
     with pytest.raises(RuleBroken, match="Form I-983") as error:
-        resubmit_stem_employer(db_session, employer, {"city": "Cambridge"}, actor=actor, expected_version=employer.version,
-                               today=TODAY)  # fmt: skip
+        resubmit_stem_employer(
+            db_session, employer, {"city": "Cambridge"}, actor=actor, expected_version=employer.version, today=TODAY
+        )
     assert error.value.field == "i983" and employer.review_status is EmployerReview.RETURNED
     with pytest.raises(StaleEdit):
-        resubmit_stem_employer(db_session, employer, {"i983_document": _second_i983(db_session, student)}, actor=actor,
-                               expected_version=employer.version - 1, today=TODAY)  # fmt: skip
+        resubmit_stem_employer(
+            db_session,
+            employer,
+            {"i983_document": _second_i983(db_session, student)},
+            actor=actor,
+            expected_version=employer.version - 1,
+            today=TODAY,
+        )
     employer.review_status = EmployerReview.ACCEPTED
     with pytest.raises(Conflict, match="returned"):
-        resubmit_stem_employer(db_session, employer, {"i983_document": _second_i983(db_session, student, "d")}, actor=actor,
-                               expected_version=employer.version, today=TODAY)  # fmt: skip
+        resubmit_stem_employer(
+            db_session,
+            employer,
+            {"i983_document": _second_i983(db_session, student, "d")},
+            actor=actor,
+            expected_version=employer.version,
+            today=TODAY,
+        )

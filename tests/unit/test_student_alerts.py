@@ -62,8 +62,11 @@ def test_alert_counts_and_filters_agree_with_the_timeline_on_every_day(factory, 
             assert _listed(db_session, school, key, day) == students, (offset, key)
     # Today six are without a job that counts (gaps, the new one, ended, deleted, upcoming, and STEM: its employer
     # waits for review); near the limit: gaps (66 of 90 days, never 60 in a row), ended (70), deleted (91).
-    assert {alert.key: alert.count for alert in school_alerts(db_session, school.id, today=TODAY)
-            if alert.key in ("no_employer", "nearing_limit")} == {"no_employer": 6, "nearing_limit": 3}  # fmt: skip
+    assert {
+        alert.key: alert.count
+        for alert in school_alerts(db_session, school.id, today=TODAY)
+        if alert.key in ("no_employer", "nearing_limit")
+    } == {"no_employer": 6, "nearing_limit": 3}
 
 
 @pytest.mark.parametrize("per_page", [10, 25])

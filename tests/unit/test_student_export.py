@@ -23,14 +23,20 @@ def test_the_export_holds_the_lists_students_in_the_lists_order(factory, db_sess
     assert [row[0] for row in rows] == listed and all(len(row) == len(EXPORT_HEADER) for row in rows)
 
 
-@pytest.mark.parametrize(("account", "expected"), [
-    ("created", ["Active", "Locked"]), ("pending", ["Invitation sent", "Not created"]), ("locked", ["Locked"]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("account", "expected"),
+    [
+        ("created", ["Active", "Locked"]),
+        ("pending", ["Invitation sent", "Not created"]),
+        ("locked", ["Locked"]),
+    ],
+)
 def test_the_account_filter_and_the_account_column_agree(factory, db_session, account, expected):
     school = factory.school()
     factory.user(role=Role.STUDENT, student=factory.student(school=school, surname="A"))
     factory.user(role=Role.STUDENT, student=factory.student(school=school, surname="B")).locked_until = (
-        utcnow() + timedelta(minutes=30))  # fmt: skip
+        utcnow() + timedelta(minutes=30)
+    )
     factory.user(role=Role.STUDENT, student=factory.student(school=school, surname="C"), password=None)
     factory.student(school=school, surname="D")
     db_session.flush()

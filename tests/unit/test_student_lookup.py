@@ -5,13 +5,17 @@ import pytest
 from portal.services.student_lookup import LOOK_UP_MIN, look_up_students
 
 
-@pytest.mark.parametrize(("raw", "message"), [
-    ("x", f"at least {LOOK_UP_MIN} characters"),
-    ("x" * 201, "at most 200 characters"),
-    ("ab\x07c", "at most 200 characters"),
-])  # fmt: skip
-def test_a_look_up_too_short_too_long_or_with_control_characters_gets_a_message_and_no_students(db_session, raw,
-                                                                                                message):  # fmt: skip
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("x", f"at least {LOOK_UP_MIN} characters"),
+        ("x" * 201, "at most 200 characters"),
+        ("ab\x07c", "at most 200 characters"),
+    ],
+)
+def test_a_look_up_too_short_too_long_or_with_control_characters_gets_a_message_and_no_students(
+    db_session, raw, message
+):
     found = look_up_students(db_session, raw)
     assert message in found.error and found.students == [] and not found.more
 
@@ -22,8 +26,9 @@ def test_nothing_asked_is_no_message_and_no_students(db_session):
 
 @pytest.mark.parametrize("raw", ["lookfar", "LOOKFAR", "ana look", "far@example", "N00777"])
 def test_finds_a_student_of_any_school_by_name_email_or_the_start_of_a_sevis_id(factory, db_session, raw):
-    student = factory.student(surname="Lookfar", given_name="Ana", email="ana.lookfar@example.edu",
-                              sevis_id="N0077712345")  # fmt: skip
+    student = factory.student(
+        surname="Lookfar", given_name="Ana", email="ana.lookfar@example.edu", sevis_id="N0077712345"
+    )
     factory.student(surname="Decoy")
     found = look_up_students(db_session, raw)
     assert found.students == [student] and found.error is None and found.students[0].school is not None

@@ -30,17 +30,23 @@ def test_malformed_sevis_id_is_refused_with_an_example(raw):
 
 def test_duplicate_sevis_id_is_refused_by_the_service(factory, db_session):
     school = factory.school()
-    create_student(db_session, factory.system, school=school, sevis_id="N0000000001", surname="One", email="one@example.edu")
+    create_student(
+        db_session, factory.system, school=school, sevis_id="N0000000001", surname="One", email="one@example.edu"
+    )
     with pytest.raises(Conflict, match="N0000000001 already exists"):
-        create_student(db_session, factory.system, school=school, sevis_id="N0000000001", surname="Two", email="two@example.edu")
+        create_student(
+            db_session, factory.system, school=school, sevis_id="N0000000001", surname="Two", email="two@example.edu"
+        )
 
 
 def _insert_student(session, school_id, sevis_id):
     session.execute(
-        text("INSERT INTO students (sevis_id, school_id, surname, given_name, email, created_at, updated_at, version) "
-             "VALUES (:sevis_id, :school_id, 'X', '', 'x@example.edu', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"),
+        text(
+            "INSERT INTO students (sevis_id, school_id, surname, given_name, email, created_at, updated_at, version) "
+            "VALUES (:sevis_id, :school_id, 'X', '', 'x@example.edu', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
+        ),
         {"sevis_id": sevis_id, "school_id": school_id},
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize("sevis_id", ["N123", "X0012345678", "N00123456a8", "N00123456789"])
@@ -60,17 +66,33 @@ def test_duplicate_sevis_id_is_refused_by_the_database(factory, db_session):
 def test_end_date_before_start_is_refused_by_the_service(factory, db_session):
     student = factory.student(opt=None)
     with pytest.raises(RuleBroken, match="must be on or after the start date"):
-        open_program_record(db_session, factory.system, student, education_level=EducationLevel.MASTERS,
-                            start_date=date(2026, 5, 1), end_date=date(2026, 4, 1))  # fmt: skip
+        open_program_record(
+            db_session,
+            factory.system,
+            student,
+            education_level=EducationLevel.MASTERS,
+            start_date=date(2026, 5, 1),
+            end_date=date(2026, 4, 1),
+        )
     with pytest.raises(RuleBroken):
-        request_opt(db_session, factory.system, student.program_records[0], kind=OptKind.STEM,
-                    start_date=date(2026, 5, 1), end_date=date(2026, 4, 30))  # fmt: skip
+        request_opt(
+            db_session,
+            factory.system,
+            student.program_records[0],
+            kind=OptKind.STEM,
+            start_date=date(2026, 5, 1),
+            end_date=date(2026, 4, 30),
+        )
 
 
 @pytest.mark.parametrize("table", ["program_records", "opt_authorizations"])
 def test_end_date_before_start_is_refused_by_the_database(factory, db_session, table):
     student = factory.student()
-    row_id = student.program_records[0].id if table == "program_records" else student.program_records[0].opt_authorizations[0].id
+    row_id = (
+        student.program_records[0].id
+        if table == "program_records"
+        else student.program_records[0].opt_authorizations[0].id
+    )
     with pytest.raises(REFUSED), db_session.begin_nested():
         db_session.execute(text(f"UPDATE {table} SET end_date = '2000-01-01' WHERE id = :id"), {"id": row_id})
 
@@ -78,9 +100,11 @@ def test_end_date_before_start_is_refused_by_the_database(factory, db_session, t
 def test_employer_end_before_start_and_bad_ein_refused_by_the_database(factory, db_session):
     student = factory.student()
     employer = factory.employer(student)
-    for statement in ["UPDATE employers SET end_date = '2000-01-01' WHERE id = :id",
-                      "UPDATE employers SET ein = '12345678X' WHERE id = :id",
-                      "UPDATE employers SET employment_time = 'sometimes' WHERE id = :id"]:  # fmt: skip
+    for statement in [
+        "UPDATE employers SET end_date = '2000-01-01' WHERE id = :id",
+        "UPDATE employers SET ein = '12345678X' WHERE id = :id",
+        "UPDATE employers SET employment_time = 'sometimes' WHERE id = :id",
+    ]:
         with pytest.raises(REFUSED), db_session.begin_nested():
             db_session.execute(text(statement), {"id": employer.id})
 

@@ -25,14 +25,23 @@ from portal.worker.scheduled_notices import create_due_notices
 from tests.conftest import TEST_DB
 from tests.support.notice_claims import claim_contradicted
 
-pytestmark = pytest.mark.skipif(TEST_DB != "sqlite", reason="ten simulated years on one database: the rules, not the "
-                                                            "database, are under test (see the module docstring)")  # fmt: skip
+pytestmark = pytest.mark.skipif(
+    TEST_DB != "sqlite",
+    reason="ten simulated years on one database: the rules, not the "
+    "database, are under test (see the module docstring)",
+)
 
 START = date(2025, 1, 6)
 DAYS = 3653  # ten years, two leap days among them
 LATE_APPROVAL_DAY = START + timedelta(days=10)
-TIMELINE_NOTICES = ("unemployment_warning", "opt_ended", "access_ending", "access_ended", "stem_validation_due",
-                    "account_creation")  # fmt: skip
+TIMELINE_NOTICES = (
+    "unemployment_warning",
+    "opt_ended",
+    "access_ending",
+    "access_ended",
+    "stem_validation_due",
+    "account_creation",
+)
 EVERY_NOTICE = (*TIMELINE_NOTICES, "reporting_not_recorded")
 
 
@@ -45,9 +54,16 @@ def _approve_pending_requests_late(db_session) -> int:
     for opt in pending:
         if opt.start_date < LATE_APPROVAL_DAY and opt.kind is OptKind.POST_COMPLETION:
             school_id = opt.program_record.student.school_id
-            dso = db_session.scalar(select(User).where(User.school_id == school_id, User.role == Role.DSO).order_by(User.id))
-            approve_opt(db_session, opt, actor=Actor.for_user(dso), actual_start_date=opt.start_date,
-                        actual_end_date=opt.end_date)
+            dso = db_session.scalar(
+                select(User).where(User.school_id == school_id, User.role == Role.DSO).order_by(User.id)
+            )
+            approve_opt(
+                db_session,
+                opt,
+                actor=Actor.for_user(dso),
+                actual_start_date=opt.start_date,
+                actual_end_date=opt.end_date,
+            )
             approved += 1
     db_session.commit()
     return approved
@@ -59,12 +75,22 @@ def test_ten_years_of_daily_notices_never_contradict_the_timeline(app, db_sessio
     time_machine.move_to(datetime(START.year, START.month, START.day, 15, tzinfo=UTC), tick=False)
     seed(db_session, students_per_school=25, today=START)
     db_session.commit()
-    future_start_accounts = set(db_session.scalars(
-        select(ProgramRecord.student_id).join(OptAuthorization)
-        .where(OptAuthorization.status == OptStatus.APPROVED, OptAuthorization.kind == OptKind.POST_COMPLETION,
-               OptAuthorization.start_date > START)
-        .order_by(ProgramRecord.student_id)))  # fmt: skip
-    assert future_start_accounts and not db_session.scalars(select(User.id).where(User.student_id.in_(future_start_accounts))).all()
+    future_start_accounts = set(
+        db_session.scalars(
+            select(ProgramRecord.student_id)
+            .join(OptAuthorization)
+            .where(
+                OptAuthorization.status == OptStatus.APPROVED,
+                OptAuthorization.kind == OptKind.POST_COMPLETION,
+                OptAuthorization.start_date > START,
+            )
+            .order_by(ProgramRecord.student_id)
+        )
+    )
+    assert (
+        future_start_accounts
+        and not db_session.scalars(select(User.id).where(User.student_id.in_(future_start_accounts))).all()
+    )
 
     contradictions: list[str] = []
     sent: Counter[str] = Counter()
@@ -79,10 +105,12 @@ def test_ten_years_of_daily_notices_never_contradict_the_timeline(app, db_sessio
         while deliver_due_emails(db_session, worker_id="ten-year-run", limit=200).handled:
             pass
         todays = db_session.scalars(
-            select(OutboxEmail).where(OutboxEmail.template.in_(EVERY_NOTICE),
-                                      or_(OutboxEmail.queued_at >= now, OutboxEmail.sent_at >= now))
+            select(OutboxEmail)
+            .where(
+                OutboxEmail.template.in_(EVERY_NOTICE), or_(OutboxEmail.queued_at >= now, OutboxEmail.sent_at >= now)
+            )
             .order_by(OutboxEmail.id)
-        ).all()  # fmt: skip
+        ).all()
         if not todays:
             continue
         timelines = timelines_for(db_session, {email.student_id for email in todays}, day)
@@ -101,9 +129,10 @@ def test_ten_years_of_daily_notices_never_contradict_the_timeline(app, db_sessio
     # Rule 1: the accounts of OPTs starting after the seed were created by the worker, on the start date.
     created = db_session.execute(
         select(User.student_id, User.created_at, OptAuthorization.start_date)
-        .join(ProgramRecord, ProgramRecord.student_id == User.student_id).join(OptAuthorization)
+        .join(ProgramRecord, ProgramRecord.student_id == User.student_id)
+        .join(OptAuthorization)
         .where(User.student_id.in_(future_start_accounts), OptAuthorization.kind == OptKind.POST_COMPLETION)
         .order_by(User.student_id)
-    ).all()  # fmt: skip
+    ).all()
     assert len(created) == len(future_start_accounts)
     assert all(created_at.date() == start for _, created_at, start in created)

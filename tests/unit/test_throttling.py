@@ -69,7 +69,10 @@ def test_each_attempt_writes_one_event_and_the_lock_one_more(factory, db_session
     assert types == ["sign_in.failed"] * 5 + ["account.locked", "sign_in.failed"]
     with time_machine.travel(utcnow() + timedelta(minutes=16)):
         sign_in_with_password(db_session, user.email, PASSWORD)
-    assert db_session.scalars(select(Event.event_type).where(Event.user_id == user.id).order_by(Event.id.desc())).first() == "sign_in.succeeded"
+    assert (
+        db_session.scalars(select(Event.event_type).where(Event.user_id == user.id).order_by(Event.id.desc())).first()
+        == "sign_in.succeeded"
+    )
 
 
 def test_account_without_a_password_cannot_sign_in(factory, db_session):
@@ -98,7 +101,8 @@ def _shape(statement: str) -> str:
 
 
 def test_known_unknown_and_paused_addresses_run_the_same_statements_and_one_verification(
-        factory, db_session, count_queries, monkeypatch):  # fmt: skip
+    factory, db_session, count_queries, monkeypatch
+):
     known, paused = factory.user(role=Role.STUDENT), factory.user(role=Role.STUDENT)
     _fail(db_session, paused, FAILURES_BEFORE_LOCK)
     assert paused.locked_until is not None
@@ -107,9 +111,11 @@ def test_known_unknown_and_paused_addresses_run_the_same_statements_and_one_veri
         sign_in_with_password(db_session, address, "not the password at all", client="192.0.2.7")
     verifications = _counting_verifications(monkeypatch)
     seen = {}
-    for name, address, password in [("known", known.email, "not the password at all"),
-                                    ("unknown", unknown, "not the password at all"),
-                                    ("paused, the right password", paused.email, PASSWORD)]:  # fmt: skip
+    for name, address, password in [
+        ("known", known.email, "not the password at all"),
+        ("unknown", unknown, "not the password at all"),
+        ("paused, the right password", paused.email, PASSWORD),
+    ]:
         with count_queries() as counter:
             result = sign_in_with_password(db_session, address, password, client="192.0.2.7")
         assert result == SignInResult(None), name
@@ -161,7 +167,9 @@ def test_the_owner_gets_back_in_through_the_reset_link_while_address_and_client_
         sign_in_with_password(db_session, f"guess{number}@example.edu", "guess", client="203.0.113.9")
     for _ in range(FAILURES_BEFORE_LOCK):
         sign_in_with_password(db_session, user.email, "guess", client="203.0.113.9")
-    assert is_locked(user) and sign_in_with_password(db_session, user.email, PASSWORD, client="203.0.113.9").user is None
+    assert (
+        is_locked(user) and sign_in_with_password(db_session, user.email, PASSWORD, client="203.0.113.9").user is None
+    )
     link = issue_link(db_session, user, LinkPurpose.PASSWORD_RESET)
     complete_password_reset(db_session, link, password=NEW_PASSWORD)
     assert sign_in_with_password(db_session, user.email, NEW_PASSWORD, client="203.0.113.9").user is user

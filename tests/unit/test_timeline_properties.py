@@ -29,8 +29,13 @@ from portal.services.timeline import (
 
 EXAMPLES = int(os.environ.get("PORTAL_TIMELINE_EXAMPLES", "200"))
 # Reproducible in CI; HYPOTHESIS_PROFILE=explore (with PORTAL_TIMELINE_EXAMPLES=2000, say) draws new examples.
-PROPERTY = settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow],
-                    derandomize=os.environ.get("HYPOTHESIS_PROFILE") != "explore")  # fmt: skip
+PROPERTY = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=os.environ.get("HYPOTHESIS_PROFILE") != "explore",
+)
 BASE = date(2023, 1, 1)
 ONE = timedelta(days=1)
 ACCESS_ORDER = {AccessLevel.FULL: 0, AccessLevel.READ_ONLY: 1, AccessLevel.CLOSED: 2}
@@ -62,10 +67,20 @@ def opts_of_a_program(draw, first_id: int, earliest: int):
             actual_end = actual_start + length - 1 - draw(st.integers(0, 30))
         if status is OptStatus.APPROVED and draw(st.integers(0, 4)) == 0:
             ended = start + draw(st.integers(-20, length))
-        opts.append(OptFacts(id=first_id + offset, kind=kind, status=status, requested_start=on(start),
-                             requested_end=on(start + length - 1), actual_start=maybe_on(actual_start),
-                             actual_end=maybe_on(actual_end), ended_on=maybe_on(ended), requested_on=on(filed),
-                             decided_on=maybe_on(decided)))  # fmt: skip
+        opts.append(
+            OptFacts(
+                id=first_id + offset,
+                kind=kind,
+                status=status,
+                requested_start=on(start),
+                requested_end=on(start + length - 1),
+                actual_start=maybe_on(actual_start),
+                actual_end=maybe_on(actual_end),
+                ended_on=maybe_on(ended),
+                requested_on=on(filed),
+                decided_on=maybe_on(decided),
+            )
+        )
         start += length + draw(st.integers(0, 60))
     return tuple(opts), start
 
@@ -82,18 +97,27 @@ def student_facts(draw):
             ended = [ProgramStatus.COMPLETED, ProgramStatus.TERMINATED]
             status = draw(st.sampled_from([ProgramStatus.ACTIVE] * 4 + ended))
         completed = on(draw(st.integers(0, cursor + 30))) if status is not ProgramStatus.ACTIVE else None
-        programs.append(ProgramFacts(id=index + 1, status=status, start_date=on(0), end_date=on(30),
-                                     completed_on=completed, opts=opts))  # fmt: skip
+        programs.append(
+            ProgramFacts(
+                id=index + 1, status=status, start_date=on(0), end_date=on(30), completed_on=completed, opts=opts
+            )
+        )
     opt_ids = [opt.id for program in programs for opt in program.opts]
     jobs = []
     for job_id in range(draw(st.integers(0, 4))):
         start = draw(st.integers(0, cursor + 60))
         end = start + draw(st.integers(0, 500)) if draw(st.booleans()) else None
-        jobs.append(JobFacts(
-            id=100 + job_id, opt_id=draw(st.sampled_from([*opt_ids, None])) if opt_ids else None, name=f"Job {job_id}",
-            start_date=on(start), end_date=on(end) if end is not None else None,
-            review=draw(st.sampled_from(list(EmployerReview))), employment_time=draw(st.sampled_from(list(EmploymentTime))),
-        ))  # fmt: skip
+        jobs.append(
+            JobFacts(
+                id=100 + job_id,
+                opt_id=draw(st.sampled_from([*opt_ids, None])) if opt_ids else None,
+                name=f"Job {job_id}",
+                start_date=on(start),
+                end_date=on(end) if end is not None else None,
+                review=draw(st.sampled_from(list(EmployerReview))),
+                employment_time=draw(st.sampled_from(list(EmploymentTime))),
+            )
+        )
     return StudentFacts(student_id=1, programs=tuple(programs), jobs=tuple(jobs))
 
 
@@ -104,8 +128,15 @@ def change_days(facts: StudentFacts) -> list[date]:
     for program in facts.programs:
         named = [program.completed_on]
         for opt in program.opts:
-            named += [opt.requested_start, opt.requested_end, opt.actual_start, opt.actual_end, opt.ended_on,
-                      opt.decided_on, opt.requested_on]  # fmt: skip
+            named += [
+                opt.requested_start,
+                opt.requested_end,
+                opt.actual_start,
+                opt.actual_end,
+                opt.ended_on,
+                opt.decided_on,
+                opt.requested_on,
+            ]
         for day in filter(None, named):
             days |= {day, day + ONE, day + timedelta(days=181)}
     for job in facts.jobs:

@@ -71,7 +71,13 @@ POST = OptFacts(1, OptKind.POST_COMPLETION, OptStatus.APPROVED, D("2025-01-01"),
 )
 def test_a_timely_stem_request_extends_authorization_until_it_is_decided(status, filed, decided, until):
     stem = OptFacts(
-        2, OptKind.STEM, status, D("2026-03-01"), D("2028-02-29"), requested_on=D(filed), decided_on=decided and D(decided)
+        2,
+        OptKind.STEM,
+        status,
+        D("2026-03-01"),
+        D("2028-02-29"),
+        requested_on=D(filed),
+        decided_on=decided and D(decided),
     )
     program = ProgramFacts(1, ProgramStatus.ACTIVE, D("2023-09-01"), D("2024-12-15"), opts=(POST, stem))
     extension = stem_extension(program.opts, program)

@@ -31,13 +31,23 @@ from portal.services.timeline import (
 )
 
 D = date.fromisoformat
-ACTIVE, COMPLETED, TRANSFERRED, TERMINATED = (ProgramStatus.ACTIVE, ProgramStatus.COMPLETED,
-                                              ProgramStatus.TRANSFERRED, ProgramStatus.TERMINATED)  # fmt: skip
+ACTIVE, COMPLETED, TRANSFERRED, TERMINATED = (
+    ProgramStatus.ACTIVE,
+    ProgramStatus.COMPLETED,
+    ProgramStatus.TRANSFERRED,
+    ProgramStatus.TERMINATED,
+)
 PENDING, DENIED = OptStatus.PENDING, OptStatus.DENIED
 WAITING, ACCEPTED, RETURNED = EmployerReview.WAITING, EmployerReview.ACCEPTED, EmployerReview.RETURNED
 ANY = object()  # not looked at on that day
-EMAIL_KINDS = {MarkKind.ACCOUNT_DUE, MarkKind.UNEMPLOYMENT_REACHED, MarkKind.OPT_ENDED, MarkKind.ACCESS_ENDING,
-               MarkKind.ACCESS_CLOSED, MarkKind.DUTY_REMINDER}  # fmt: skip
+EMAIL_KINDS = {
+    MarkKind.ACCOUNT_DUE,
+    MarkKind.UNEMPLOYMENT_REACHED,
+    MarkKind.OPT_ENDED,
+    MarkKind.ACCESS_ENDING,
+    MarkKind.ACCESS_CLOSED,
+    MarkKind.DUTY_REMINDER,
+}
 
 # Sources, in words (the seed documents are described, not linked: they live outside the repository).
 UNEMPLOYMENT = "8 CFR 214.2(f)(10)(ii)(E); SEVIS release 6.41 (cumulative counter); DESIGN rule 16"
@@ -57,9 +67,18 @@ def _opt(kind, opt_id, start, end, *, status=OptStatus.APPROVED, ead=None, ended
     if status is OptStatus.APPROVED and ead is None:
         ead = (start, end)
     actual_start, actual_end = (D(ead[0]), D(ead[1])) if ead else (None, None)
-    return OptFacts(id=opt_id, kind=kind, status=status, requested_start=D(start), requested_end=D(end),
-                    actual_start=actual_start, actual_end=actual_end, ended_on=D(ended) if ended else None,
-                    requested_on=D(filed) if filed else None, decided_on=D(decided) if decided else None)  # fmt: skip
+    return OptFacts(
+        id=opt_id,
+        kind=kind,
+        status=status,
+        requested_start=D(start),
+        requested_end=D(end),
+        actual_start=actual_start,
+        actual_end=actual_end,
+        ended_on=D(ended) if ended else None,
+        requested_on=D(filed) if filed else None,
+        decided_on=D(decided) if decided else None,
+    )
 
 
 def post(opt_id, start, end, **kw):
@@ -71,13 +90,26 @@ def stem(opt_id, start, end, **kw):
 
 
 def program(program_id, *opts, status=ACTIVE, completed=None):
-    return ProgramFacts(id=program_id, status=status, start_date=D("2020-08-20"), end_date=D("2023-05-15"),
-                        completed_on=D(completed) if completed else None, opts=opts)  # fmt: skip
+    return ProgramFacts(
+        id=program_id,
+        status=status,
+        start_date=D("2020-08-20"),
+        end_date=D("2023-05-15"),
+        completed_on=D(completed) if completed else None,
+        opts=opts,
+    )
 
 
 def job(job_id, opt_id, name, start, end=None, *, review=EmployerReview.NOT_NEEDED, part_time=False):
-    return JobFacts(id=job_id, opt_id=opt_id, name=name, start_date=D(start), end_date=D(end) if end else None,
-                    review=review, employment_time=EmploymentTime.PART_TIME if part_time else EmploymentTime.FULL_TIME)  # fmt: skip
+    return JobFacts(
+        id=job_id,
+        opt_id=opt_id,
+        name=name,
+        start_date=D(start),
+        end_date=D(end) if end else None,
+        review=review,
+        employment_time=EmploymentTime.PART_TIME if part_time else EmploymentTime.FULL_TIME,
+    )
 
 
 def student(*programs, jobs=()):
@@ -124,9 +156,12 @@ def said_on(facts: StudentFacts, on: On) -> tuple[dict, dict]:
     """(what the timeline says, what the row expects) for the fields the row names."""
     t = timeline_for(facts, D(on.day))
     u = t.unemployment
-    got = {"count": (u.used, u.allowed, u.remaining), "access": str(t.access.level),
-           "opts": tuple(str(o.state) for o in t.opts),
-           "employer": t.current_employer.name if t.current_employer else None}  # fmt: skip
+    got = {
+        "count": (u.used, u.allowed, u.remaining),
+        "access": str(t.access.level),
+        "opts": tuple(str(o.state) for o in t.opts),
+        "employer": t.current_employer.name if t.current_employer else None,
+    }
     want = {"count": on.count, "access": on.access, "opts": on.opts, "employer": on.employer}
     if on.duties is not ANY:
         got["duties"], want["duties"] = sorted(map(_duty, t.duties)), sorted(on.duties)
@@ -156,13 +191,23 @@ def emails_of(facts: StudentFacts) -> list[str]:
 
 
 # STEM OPT 2025-01-01 to 2026-12-31: its reminders, 30 days before each mark (Feb 2026 has 28 days).
-STEM_2025_REMINDERS = ("2025-06-01 duty_reminder stem_confirmation:6", "2025-12-02 duty_reminder stem_confirmation:12",
-                       "2025-12-02 duty_reminder i983_evaluation:12", "2026-06-01 duty_reminder stem_confirmation:18",
-                       "2026-12-01 duty_reminder i983_final_evaluation:", "2026-12-02 duty_reminder stem_confirmation:24")  # fmt: skip
+STEM_2025_REMINDERS = (
+    "2025-06-01 duty_reminder stem_confirmation:6",
+    "2025-12-02 duty_reminder stem_confirmation:12",
+    "2025-12-02 duty_reminder i983_evaluation:12",
+    "2026-06-01 duty_reminder stem_confirmation:18",
+    "2026-12-01 duty_reminder i983_final_evaluation:",
+    "2026-12-02 duty_reminder stem_confirmation:24",
+)
 # ... and its duties, by state
-STEM_2025_DUTIES = ("stem_confirmation:6 {} due 2025-07-11", "stem_confirmation:12 {} due 2026-01-11",
-                    "i983_evaluation:12 {} due 2026-01-11", "stem_confirmation:18 {} due 2026-07-11",
-                    "stem_confirmation:24 {} due 2027-01-11", "i983_final_evaluation {} due 2027-01-10")  # fmt: skip
+STEM_2025_DUTIES = (
+    "stem_confirmation:6 {} due 2025-07-11",
+    "stem_confirmation:12 {} due 2026-01-11",
+    "i983_evaluation:12 {} due 2026-01-11",
+    "stem_confirmation:18 {} due 2026-07-11",
+    "stem_confirmation:24 {} due 2027-01-11",
+    "i983_final_evaluation {} due 2027-01-10",
+)
 
 
 def all_duties(template, state):
@@ -170,15 +215,27 @@ def all_duties(template, state):
 
 
 # STEM OPT 2026-01-01 to 2027-12-31
-STEM_2026_REMINDERS = ("2026-06-01 duty_reminder stem_confirmation:6", "2026-12-02 duty_reminder stem_confirmation:12",
-                       "2026-12-02 duty_reminder i983_evaluation:12", "2027-06-01 duty_reminder stem_confirmation:18",
-                       "2027-12-01 duty_reminder i983_final_evaluation:", "2027-12-02 duty_reminder stem_confirmation:24")  # fmt: skip
+STEM_2026_REMINDERS = (
+    "2026-06-01 duty_reminder stem_confirmation:6",
+    "2026-12-02 duty_reminder stem_confirmation:12",
+    "2026-12-02 duty_reminder i983_evaluation:12",
+    "2027-06-01 duty_reminder stem_confirmation:18",
+    "2027-12-01 duty_reminder i983_final_evaluation:",
+    "2027-12-02 duty_reminder stem_confirmation:24",
+)
 # An OPT 2025-01-01 to 2025-12-31 ends: the day after, and six months of reading from its end.
-ENDS_2025 = ("2026-01-01 opt_ended 2025-12-31", "2026-06-01 access_ending 2026-06-30",
-             "2026-07-01 access_closed 2026-06-30")  # fmt: skip
-THRESHOLDS_FROM_JAN_1_2025 = ("2025-03-01 unemployment_reached 60", "2025-03-21 unemployment_reached 80",
-                              "2025-03-31 unemployment_reached 90")  # fmt: skip
+ENDS_2025 = (
+    "2026-01-01 opt_ended 2025-12-31",
+    "2026-06-01 access_ending 2026-06-30",
+    "2026-07-01 access_closed 2026-06-30",
+)
+THRESHOLDS_FROM_JAN_1_2025 = (
+    "2025-03-01 unemployment_reached 60",
+    "2025-03-21 unemployment_reached 80",
+    "2025-03-31 unemployment_reached 90",
+)
 
+# Each story is a table of dated facts and expectations, one row a line, so a reader can check the dates.
 # fmt: off
 STORIES = [
     Story(

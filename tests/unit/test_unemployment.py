@@ -17,20 +17,41 @@ def day(n: int) -> date:
     return D0 + timedelta(days=n)
 
 
-def opt(start, end, kind=OptKind.POST_COMPLETION, status=OptStatus.APPROVED, *, ended_on=None, actual_start=None,
-        opt_id=None):  # fmt: skip
-    return OptFacts(id=opt_id or (2 if kind is OptKind.STEM else 1), kind=kind, status=status,
-                    requested_start=day(start), requested_end=day(end),
-                    actual_start=None if actual_start is None else day(actual_start),
-                    ended_on=None if ended_on is None else day(ended_on), requested_on=day(start - 90))  # fmt: skip
+def opt(
+    start,
+    end,
+    kind=OptKind.POST_COMPLETION,
+    status=OptStatus.APPROVED,
+    *,
+    ended_on=None,
+    actual_start=None,
+    opt_id=None,
+):
+    return OptFacts(
+        id=opt_id or (2 if kind is OptKind.STEM else 1),
+        kind=kind,
+        status=status,
+        requested_start=day(start),
+        requested_end=day(end),
+        actual_start=None if actual_start is None else day(actual_start),
+        ended_on=None if ended_on is None else day(ended_on),
+        requested_on=day(start - 90),
+    )
 
 
 _job_ids = iter(range(1, 10_000))
 
 
 def job(start, end=None, *, opt_id=1, review=EmployerReview.NOT_NEEDED, time=EmploymentTime.FULL_TIME):
-    return JobFacts(id=next(_job_ids), opt_id=opt_id, name="Acme", start_date=day(start),
-                    end_date=None if end is None else day(end), review=review, employment_time=time)  # fmt: skip
+    return JobFacts(
+        id=next(_job_ids),
+        opt_id=opt_id,
+        name="Acme",
+        start_date=day(start),
+        end_date=None if end is None else day(end),
+        review=review,
+        employment_time=time,
+    )
 
 
 def facts(opts, jobs=()):
@@ -53,20 +74,44 @@ CASES = [
     ("part-time work counts as employment", [POST], [job(0, time=EmploymentTime.PART_TIME)], 30, 0, 90),
     ("a job starting in the future covers nothing yet", [POST], [job(50)], 9, 10, 90),
     ("days after the OPT ends do not count", [POST], [], 500, 365, 90),
-    ("a pending STEM OPT does not raise the allowance", [POST, opt(365, 1094, OptKind.STEM, OptStatus.PENDING)], [],
-     30, 31, 90),
+    (
+        "a pending STEM OPT does not raise the allowance",
+        [POST, opt(365, 1094, OptKind.STEM, OptStatus.PENDING)],
+        [],
+        30,
+        31,
+        90,
+    ),
     ("approved STEM: 150 in all, counted cumulatively", [POST, STEM], [job(0, 364 - 20)], 365 + 9, 30, 150),
     ("approved STEM that has not started yet: still 90 (finding 9)", [POST, STEM], [job(0, 364 - 20)], 300, 0, 90),
     ("denied STEM adds nothing", [POST, opt(365, 1094, OptKind.STEM, OptStatus.DENIED)], [], 30, 31, 90),
     ("an OPT ended early stops counting", [opt(0, 364, ended_on=19)], [], 100, 20, 90),
     ("no approved OPT: nothing allowed or used", [opt(0, 364, status=OptStatus.PENDING)], [], 30, 0, 0),
-    ("late approval: counted from the EAD start, not the requested one (finding 2)", [opt(0, 364, actual_start=65)],
-     [], 70, 6, 90),
-    ("on STEM days only an accepted employer counts", [POST, STEM],
-     [job(0, 364), job(365, opt_id=2, review=EmployerReview.WAITING)], 365 + 9, 10, 150),
-    ("a returned STEM employer never counts (finding 6)", [POST, STEM],
-     [job(0, 364), job(365, opt_id=2, review=EmployerReview.RETURNED)], 365 + 9, 10, 150),
-]  # fmt: skip
+    (
+        "late approval: counted from the EAD start, not the requested one (finding 2)",
+        [opt(0, 364, actual_start=65)],
+        [],
+        70,
+        6,
+        90,
+    ),
+    (
+        "on STEM days only an accepted employer counts",
+        [POST, STEM],
+        [job(0, 364), job(365, opt_id=2, review=EmployerReview.WAITING)],
+        365 + 9,
+        10,
+        150,
+    ),
+    (
+        "a returned STEM employer never counts (finding 6)",
+        [POST, STEM],
+        [job(0, 364), job(365, opt_id=2, review=EmployerReview.RETURNED)],
+        365 + 9,
+        10,
+        150,
+    ),
+]
 
 
 @pytest.mark.parametrize(("name", "opts", "jobs", "today", "used", "allowed"), CASES, ids=[case[0] for case in CASES])
@@ -90,13 +135,15 @@ def test_remaining_never_negative_and_exhausted_flag():
 
 @pytest.mark.parametrize(
     ("name", "opts", "jobs", "runs_out_on"),
-    [("no job: the 90th day of the OPT", [POST], [], 89),
-     ("a job with a gap: pushed back by the days employed", [POST], [job(10, 39)], 119),
-     ("an open-ended job: never", [POST], [job(0)], None),
-     ("an upcoming job counts in the projection", [POST], [job(50)], None),
-     ("late approval: from the EAD start", [opt(0, 364, actual_start=65)], [], 65 + 89),
-     ("STEM: 150 from the STEM start once the 90 were not used up", [POST, STEM], [job(0, 364)], 365 + 149)],
-)  # fmt: skip
+    [
+        ("no job: the 90th day of the OPT", [POST], [], 89),
+        ("a job with a gap: pushed back by the days employed", [POST], [job(10, 39)], 119),
+        ("an open-ended job: never", [POST], [job(0)], None),
+        ("an upcoming job counts in the projection", [POST], [job(50)], None),
+        ("late approval: from the EAD start", [opt(0, 364, actual_start=65)], [], 65 + 89),
+        ("STEM: 150 from the STEM start once the 90 were not used up", [POST, STEM], [job(0, 364)], 365 + 149),
+    ],
+)
 def test_the_run_out_date_assumes_no_further_job(name, opts, jobs, runs_out_on):
     days = timeline_for(facts(opts, jobs), day(0)).unemployment
     assert days.runs_out_on == (None if runs_out_on is None else day(runs_out_on))

@@ -29,10 +29,18 @@ def test_complete_upgrade_refuses_a_bad_note(db_session, note):
         complete_upgrade(db_session, actor=Actor.system(), force_password_change=True, note=note)
 
 
-@pytest.mark.parametrize("changed_days_ago, upgrade_days_ago, force, must", [
-    (3, 1, True, True), (1, 3, True, False), (3, 1, False, False), (None, None, None, False),
-])  # fmt: skip
-def test_must_change_password_after_a_forcing_upgrade(factory, db_session, changed_days_ago, upgrade_days_ago, force, must):
+@pytest.mark.parametrize(
+    "changed_days_ago, upgrade_days_ago, force, must",
+    [
+        (3, 1, True, True),
+        (1, 3, True, False),
+        (3, 1, False, False),
+        (None, None, None, False),
+    ],
+)
+def test_must_change_password_after_a_forcing_upgrade(
+    factory, db_session, changed_days_ago, upgrade_days_ago, force, must
+):
     user = factory.user(role=Role.STUDENT)
     if changed_days_ago is not None:
         user.password_changed_at = utcnow() - timedelta(days=changed_days_ago)

@@ -26,10 +26,13 @@ def test_plain_pdf_passes():
 
 @pytest.mark.parametrize(
     "data",
-    [pdf(javascript="app.alert(1)"), pdf(javascript="app.alert(1)", compressed_js=True),
-     pdf().replace(b"/Type /Catalog", b"/Type /Catalog /J#61vaScript 1 0 R")],
+    [
+        pdf(javascript="app.alert(1)"),
+        pdf(javascript="app.alert(1)", compressed_js=True),
+        pdf().replace(b"/Type /Catalog", b"/Type /Catalog /J#61vaScript 1 0 R"),
+    ],
     ids=["plain", "in-a-compressed-stream", "hex-escaped-name"],
-)  # fmt: skip
+)
 def test_pdf_with_javascript_is_refused(data):
     with pytest.raises(InvalidValue, match="JavaScript"):
         check_pdf(data)
@@ -48,8 +51,15 @@ def test_image_type_comes_from_content():
 
 
 def test_i983_is_stored_under_a_random_name_with_an_event(db_session, student, actor, tmp_path):
-    document = upload_i983(db_session, student, io.BytesIO(pdf()), "../../etc/My I-983.pdf", actor=actor,
-                           upload_dir=str(tmp_path), today=TODAY)  # fmt: skip
+    document = upload_i983(
+        db_session,
+        student,
+        io.BytesIO(pdf()),
+        "../../etc/My I-983.pdf",
+        actor=actor,
+        upload_dir=str(tmp_path),
+        today=TODAY,
+    )
     stored = tmp_path / document.stored_name
     assert stored.read_bytes() == pdf() and "I-983" not in document.stored_name
     assert document.original_filename == "My_I-983.pdf"
@@ -59,19 +69,33 @@ def test_i983_is_stored_under_a_random_name_with_an_event(db_session, student, a
 
 def test_i983_over_ten_megabytes_is_413(db_session, student, actor, tmp_path):
     with pytest.raises(UploadTooLarge) as error:
-        upload_i983(db_session, student, io.BytesIO(pdf(padding=10 * 1024 * 1024)), "big.pdf", actor=actor,
-                    upload_dir=str(tmp_path), today=TODAY)  # fmt: skip
+        upload_i983(
+            db_session,
+            student,
+            io.BytesIO(pdf(padding=10 * 1024 * 1024)),
+            "big.pdf",
+            actor=actor,
+            upload_dir=str(tmp_path),
+            today=TODAY,
+        )
     assert error.value.status_code == 413 and "10 MB" in error.value.message
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize(("data", "name", "content_type"), [
-    (pdf(), "ead.pdf", "application/pdf"), (PNG, "ead front.png", "image/png"), (JPEG, "EAD.jpeg", "image/jpeg"),
-])  # fmt: skip
-def test_an_ead_card_is_accepted_as_pdf_or_photo_by_content_with_an_event(db_session, student, actor, tmp_path, data,
-                                                                          name, content_type):  # fmt: skip
-    document = upload_ead_card(db_session, student, io.BytesIO(data), name, actor=actor, upload_dir=str(tmp_path),
-                               today=TODAY)  # fmt: skip
+@pytest.mark.parametrize(
+    ("data", "name", "content_type"),
+    [
+        (pdf(), "ead.pdf", "application/pdf"),
+        (PNG, "ead front.png", "image/png"),
+        (JPEG, "EAD.jpeg", "image/jpeg"),
+    ],
+)
+def test_an_ead_card_is_accepted_as_pdf_or_photo_by_content_with_an_event(
+    db_session, student, actor, tmp_path, data, name, content_type
+):
+    document = upload_ead_card(
+        db_session, student, io.BytesIO(data), name, actor=actor, upload_dir=str(tmp_path), today=TODAY
+    )
     assert (document.kind.value, document.content_type) == ("ead_card", content_type)
     stored = (tmp_path / document.stored_name).read_bytes()
     if content_type == "application/pdf":
@@ -84,24 +108,36 @@ def test_an_ead_card_is_accepted_as_pdf_or_photo_by_content_with_an_event(db_ses
     assert student_documents(db_session, student) == [document]
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"GIF89a" + b"\x00" * 40, "PDF or a photo"),
-    (b"<html><script>x</script></html>", "PDF or a photo"),
-    (pdf(javascript="app.alert(1)"), "JavaScript"),
-    (b"", "empty"),
-])  # fmt: skip
-def test_an_ead_card_that_is_not_a_clean_pdf_or_photo_is_refused_on_its_field(db_session, student, actor, tmp_path,
-                                                                              data, message):  # fmt: skip
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"GIF89a" + b"\x00" * 40, "PDF or a photo"),
+        (b"<html><script>x</script></html>", "PDF or a photo"),
+        (pdf(javascript="app.alert(1)"), "JavaScript"),
+        (b"", "empty"),
+    ],
+)
+def test_an_ead_card_that_is_not_a_clean_pdf_or_photo_is_refused_on_its_field(
+    db_session, student, actor, tmp_path, data, message
+):
     with pytest.raises(InvalidValue, match=message) as refused:
-        upload_ead_card(db_session, student, io.BytesIO(data), "ead.pdf", actor=actor, upload_dir=str(tmp_path),
-                        today=TODAY)  # fmt: skip
+        upload_ead_card(
+            db_session, student, io.BytesIO(data), "ead.pdf", actor=actor, upload_dir=str(tmp_path), today=TODAY
+        )
     assert refused.value.field == "ead_file" and list(tmp_path.iterdir()) == []
 
 
 def test_an_ead_photo_over_five_megabytes_is_413(db_session, student, actor, tmp_path):
     with pytest.raises(UploadTooLarge, match="5 MB"):
-        upload_ead_card(db_session, student, io.BytesIO(PNG + b"\x00" * (5 * 1024 * 1024)), "ead.png", actor=actor,
-                        upload_dir=str(tmp_path), today=TODAY)  # fmt: skip
+        upload_ead_card(
+            db_session,
+            student,
+            io.BytesIO(PNG + b"\x00" * (5 * 1024 * 1024)),
+            "ead.png",
+            actor=actor,
+            upload_dir=str(tmp_path),
+            today=TODAY,
+        )
 
 
 def _file(data, name):
@@ -109,8 +145,14 @@ def _file(data, name):
 
 
 def test_problem_report_carries_name_sevis_id_and_screenshots(db_session, student, actor, tmp_path):
-    report = create_problem_report(db_session, student, actor=actor, description="The page froze.",
-                                   screenshots=[_file(PNG, "a.png"), _file(JPEG, "b.jpg")], upload_dir=str(tmp_path))  # fmt: skip
+    report = create_problem_report(
+        db_session,
+        student,
+        actor=actor,
+        description="The page froze.",
+        screenshots=[_file(PNG, "a.png"), _file(JPEG, "b.jpg")],
+        upload_dir=str(tmp_path),
+    )
     assert (report.reporter_name, report.sevis_id, report.status) == (
         student.full_name,
         student.sevis_id,
@@ -124,10 +166,12 @@ def test_problem_report_carries_name_sevis_id_and_screenshots(db_session, studen
 
 @pytest.mark.parametrize(
     ("files", "error", "message"),
-    [([_file(PNG, f"{n}.png") for n in range(4)], InvalidValue, "at most 3"),
-     ([_file(b"%PDF-1.4", "x.png")], InvalidValue, "PNG or JPEG"),
-     ([_file(PNG + b"0" * (5 * 1024 * 1024), "big.png")], UploadTooLarge, "5 MB")],
-)  # fmt: skip
+    [
+        ([_file(PNG, f"{n}.png") for n in range(4)], InvalidValue, "at most 3"),
+        ([_file(b"%PDF-1.4", "x.png")], InvalidValue, "PNG or JPEG"),
+        ([_file(PNG + b"0" * (5 * 1024 * 1024), "big.png")], UploadTooLarge, "5 MB"),
+    ],
+)
 def test_bad_screenshots_refuse_the_whole_report(db_session, student, actor, tmp_path, files, error, message):
     with pytest.raises(error, match=message):
         create_problem_report(
@@ -146,8 +190,14 @@ def test_only_support_updates_a_problem_report(db_session, factory, student, act
     support_user = factory.user(role=Role.SUPPORT)
     with pytest.raises(NotAllowed):
         update_problem_report(db_session, report, actor=actor, status="closed")
-    update_problem_report(db_session, report, actor=Actor.for_user(support_user), status="answered",
-                          assignee=support_user, note_to_student="Fixed on our side.")  # fmt: skip
+    update_problem_report(
+        db_session,
+        report,
+        actor=Actor.for_user(support_user),
+        status="answered",
+        assignee=support_user,
+        note_to_student="Fixed on our side.",
+    )
     assert report.status is ProblemStatus.ANSWERED and report.assigned_to_user_id == support_user.id
     assert db_session.scalar(select(Event).where(Event.event_type == "problem.updated")).after["status"] == "answered"
     with pytest.raises(InvalidValue):
@@ -155,6 +205,7 @@ def test_only_support_updates_a_problem_report(db_session, factory, student, act
 
 
 # PDFs are judged by qpdf: every object, those in object streams too, every stream decoded with all its filters.
+
 
 @pytest.mark.parametrize("data", FOUR_BYPASSES.values(), ids=FOUR_BYPASSES.keys())
 def test_javascript_hidden_in_an_object_stream_is_refused_whatever_its_filters(data):
@@ -183,8 +234,18 @@ def test_a_clean_pdf_with_its_objects_in_compressed_object_streams_passes():
 
 def _link(document, action):
     page = document.pages[0]
-    page.Annots = document.make_indirect([document.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 100, 100], A=pikepdf.Dictionary(action)))])
+    page.Annots = document.make_indirect(
+        [
+            document.make_indirect(
+                pikepdf.Dictionary(
+                    Type=pikepdf.Name.Annot,
+                    Subtype=pikepdf.Name.Link,
+                    Rect=[0, 0, 100, 100],
+                    A=pikepdf.Dictionary(action),
+                )
+            )
+        ]
+    )
 
 
 def _javascript_names_tree(document):
@@ -208,17 +269,22 @@ ACTIVE_CONTENT = {
     "javascript-names-tree": (_javascript_names_tree, "JavaScript"),
     "open-action": (_open_action, "an action that runs when the file opens"),
     "page-action": (_page_action, "an action that runs when a page or field is used"),
-    "launch": (lambda document: _link(document, {"/S": pikepdf.Name.Launch, "/F": "calc.exe"}),
-               "an action that starts a program"),
-    "uri": (lambda document: _link(document, {"/S": pikepdf.Name.URI, "/URI": "https://evil.example/"}),
-            "a link to a website"),
+    "launch": (
+        lambda document: _link(document, {"/S": pikepdf.Name.Launch, "/F": "calc.exe"}),
+        "an action that starts a program",
+    ),
+    "uri": (
+        lambda document: _link(document, {"/S": pikepdf.Name.URI, "/URI": "https://evil.example/"}),
+        "a link to a website",
+    ),
     "embedded-file": (_attached_file, "an attached file"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize(("add", "named"), ACTIVE_CONTENT.values(), ids=ACTIVE_CONTENT.keys())
-@pytest.mark.parametrize("mode", [pikepdf.ObjectStreamMode.disable, pikepdf.ObjectStreamMode.generate],
-                         ids=["plain", "in-object-streams"])  # fmt: skip
+@pytest.mark.parametrize(
+    "mode", [pikepdf.ObjectStreamMode.disable, pikepdf.ObjectStreamMode.generate], ids=["plain", "in-object-streams"]
+)
 def test_each_kind_of_active_content_is_refused_and_named(add, named, mode):
     document = _clean_pdf()
     add(document)
@@ -249,25 +315,32 @@ def test_streams_that_together_pass_the_decompression_budget_are_refused(monkeyp
         check_pdf(_pdf_with_streams(600 * 1024, 600 * 1024))
 
 
-@pytest.mark.parametrize("encryption", [pikepdf.Encryption(user="", owner="secret"),
-                                        pikepdf.Encryption(user="secret", owner="secret")],
-                         ids=["opens-without-a-password", "needs-a-password"])  # fmt: skip
+@pytest.mark.parametrize(
+    "encryption",
+    [pikepdf.Encryption(user="", owner="secret"), pikepdf.Encryption(user="secret", owner="secret")],
+    ids=["opens-without-a-password", "needs-a-password"],
+)
 def test_an_encrypted_pdf_is_refused_with_how_to_remove_the_protection(encryption):
     with pytest.raises(InvalidValue, match="protected with a password or encrypted"):
         check_pdf(_saved(_clean_pdf(), encryption=encryption))
 
 
-@pytest.mark.parametrize("data", [
-    b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n",
-    pdf_with_object_stream(lambda data: b"zz" + data, b"/ASCIIHexDecode"),
-    pdf_with_object_stream(lambda data: data, b"/DCTDecode"),
-], ids=["unparsable", "undecodable-stream", "objects-behind-an-image-filter"])  # fmt: skip
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n",
+        pdf_with_object_stream(lambda data: b"zz" + data, b"/ASCIIHexDecode"),
+        pdf_with_object_stream(lambda data: data, b"/DCTDecode"),
+    ],
+    ids=["unparsable", "undecodable-stream", "objects-behind-an-image-filter"],
+)
 def test_a_damaged_pdf_is_refused_as_unreadable(data):
     with pytest.raises(InvalidValue, match="could not read this PDF"):
         check_pdf(data)
 
 
 # Images are decoded and re-encoded with Pillow: only the pixels are stored.
+
 
 def test_a_png_signature_followed_by_html_is_refused():
     with pytest.raises(InvalidValue, match="damaged or incomplete"):
@@ -276,8 +349,14 @@ def test_a_png_signature_followed_by_html_is_refused():
 
 def test_html_appended_to_a_real_png_is_not_stored(db_session, student, actor, tmp_path):
     shot = PNG + b"<html><script>alert(document.cookie)</script></html>"
-    report = create_problem_report(db_session, student, actor=actor, description="See the picture.",
-                                   screenshots=[_file(shot, "shot.png")], upload_dir=str(tmp_path))  # fmt: skip
+    report = create_problem_report(
+        db_session,
+        student,
+        actor=actor,
+        description="See the picture.",
+        screenshots=[_file(shot, "shot.png")],
+        upload_dir=str(tmp_path),
+    )
     document = db_session.scalar(select(Document).where(Document.problem_report_id == report.id))
     stored = (tmp_path / document.stored_name).read_bytes()
     assert b"<html" not in stored and b"script" not in stored
@@ -323,7 +402,13 @@ def test_an_image_bomb_is_refused_before_it_is_decoded():
 
 def test_a_polyglot_screenshot_refuses_the_whole_report_on_its_field(db_session, student, actor, tmp_path):
     with pytest.raises(InvalidValue, match="damaged or incomplete") as refused:
-        create_problem_report(db_session, student, actor=actor, description="Broken",
-                              screenshots=[_file(PNG, "a.png"), _file(POLYGLOT, "b.png")], upload_dir=str(tmp_path))  # fmt: skip
+        create_problem_report(
+            db_session,
+            student,
+            actor=actor,
+            description="Broken",
+            screenshots=[_file(PNG, "a.png"), _file(POLYGLOT, "b.png")],
+            upload_dir=str(tmp_path),
+        )
     assert refused.value.field == "screenshots" and list(tmp_path.iterdir()) == []
     assert db_session.scalar(select(ProblemReport).where(ProblemReport.student_id == student.id)) is None

@@ -15,19 +15,25 @@ from portal.models.enums import Role
 
 # Reachable without signing in, on purpose. Keep this list short and explain each entry.
 PUBLIC_ENDPOINTS = {
-    "static",                    # CSS, JavaScript, fonts
-    "health.healthz",            # load balancer
-    "health.favicon",            # the site icon browsers fetch from the root
-    "auth.sign_in",              # the home page
-    "account.create",            # account creation from the emailed link (the token is the credential)
-    "account.reset_request",     # self-service reset
-    "account.reset",             # reset from the emailed link
+    "static",  # CSS, JavaScript, fonts
+    "health.healthz",  # load balancer
+    "health.favicon",  # the site icon browsers fetch from the root
+    "auth.sign_in",  # the home page
+    "account.create",  # account creation from the emailed link (the token is the credential)
+    "account.reset_request",  # self-service reset
+    "account.reset",  # reset from the emailed link
 }
 # Endpoints whose blueprint name or prefix marks them public: help pages, and the feed API (tokens, 401).
 PUBLIC_PREFIXES = ("help.", "help_")
 TOKEN_PREFIXES = ("feed_api.", "api.", "feed.")
 
-SAMPLE_VALUES = {"int": "999999", "path": "x/y", "string": "x", "default": "x", "uuid": "00000000-0000-0000-0000-000000000000"}
+SAMPLE_VALUES = {
+    "int": "999999",
+    "path": "x/y",
+    "string": "x",
+    "default": "x",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+}
 
 
 def _view(app, rule: Rule):
@@ -49,11 +55,17 @@ def _chosen_words() -> dict[str, list[str]]:
 def _urls(app, rule: Rule) -> list[str]:
     values = {}
     for name in rule.arguments:
-        converter = type(rule._converters[name]).__name__.replace("Converter", "").lower() if name in rule._converters else "default"
+        converter = (
+            type(rule._converters[name]).__name__.replace("Converter", "").lower()
+            if name in rule._converters
+            else "default"
+        )
         if name == "sevis_id":
             values[name] = "N9999999999"
         else:
-            values[name] = SAMPLE_VALUES.get({"integer": "int", "boundedinteger": "int", "unicodestring": "string"}.get(converter, converter), "x")
+            values[name] = SAMPLE_VALUES.get(
+                {"integer": "int", "boundedinteger": "int", "unicodestring": "string"}.get(converter, converter), "x"
+            )
     variants = [values]
     for name, words in _chosen_words().items():
         if name in rule.arguments:
@@ -140,14 +152,20 @@ def test_another_schools_official_asking_for_a_file_gets_a_404(app, client, fact
     own_school = factory.school()
     own_student = factory.student(school=own_school)
     sign_in(factory.user(role=role, school=own_school))
-    file_rules = [rule for rule in _guarded_rules(app) if "document_id" in rule.arguments
-                  and role in getattr(_view(app, rule), "allowed_roles", frozenset())]  # fmt: skip
+    file_rules = [
+        rule
+        for rule in _guarded_rules(app)
+        if "document_id" in rule.arguments and role in getattr(_view(app, rule), "allowed_roles", frozenset())
+    ]
     assert file_rules, "the officials' document route"
     with app.test_request_context():
         from flask import url_for
 
-        urls = [url_for(rule.endpoint, sevis_id=sevis_id, document_id=document.id)
-                for rule in file_rules for sevis_id in (student.sevis_id, own_student.sevis_id)]  # fmt: skip
+        urls = [
+            url_for(rule.endpoint, sevis_id=sevis_id, document_id=document.id)
+            for rule in file_rules
+            for sevis_id in (student.sevis_id, own_student.sevis_id)
+        ]
     for url in urls:
         assert client.get(url).status_code == 404, url
 
@@ -192,22 +210,42 @@ def test_another_schools_official_asking_for_a_sevis_result_gets_a_404(app, clie
     student = factory.student()
     official = factory.user(role=Role.DSO, school=student.school)
     when = datetime(2026, 11, 2, tzinfo=UTC)
-    download = ChangeListDownload(user_id=official.id, school_id=student.school_id, format=ExportFormat.XML,
-                                  covers_from=when, covers_until=when, row_count=1)  # fmt: skip
+    download = ChangeListDownload(
+        user_id=official.id,
+        school_id=student.school_id,
+        format=ExportFormat.XML,
+        covers_from=when,
+        covers_until=when,
+        row_count=1,
+    )
     db_session.add(download)
     db_session.flush()
     record = SevisBatchRecord(download_id=download.id, part=1, request_id="E1", student_id=student.id)
-    log = SevisTransactionLog(school_id=student.school_id, download_id=download.id, part=1, batch_id="OPT00000000101",
-                              uploaded_by_user_id=official.id)  # fmt: skip
+    log = SevisTransactionLog(
+        school_id=student.school_id,
+        download_id=download.id,
+        part=1,
+        batch_id="OPT00000000101",
+        uploaded_by_user_id=official.id,
+    )
     db_session.add_all([record, log])
     db_session.flush()
-    result = SevisRecordResult(log_id=log.id, record_id=record.id, school_id=student.school_id, student_id=student.id,
-                               accepted=False, message="Rejected")  # fmt: skip
+    result = SevisRecordResult(
+        log_id=log.id,
+        record_id=record.id,
+        school_id=student.school_id,
+        student_id=student.id,
+        accepted=False,
+        message="Rejected",
+    )
     db_session.add(result)
     db_session.flush()
     sign_in(factory.user(role=role, school=factory.school()))
-    result_rules = [rule for rule in _guarded_rules(app) if "result_id" in rule.arguments
-                    and role in getattr(_view(app, rule), "allowed_roles", frozenset())]  # fmt: skip
+    result_rules = [
+        rule
+        for rule in _guarded_rules(app)
+        if "result_id" in rule.arguments and role in getattr(_view(app, rule), "allowed_roles", frozenset())
+    ]
     assert result_rules, "the resolve-a-rejection route"
     with app.test_request_context():
         from flask import url_for
@@ -239,6 +277,9 @@ def test_a_get_changes_nothing(app, client, factory, sign_in, count_queries, rol
             for query in ("", "?restart=1&confirm=1&delete=1&unlock=1&resend=1"):
                 with count_queries() as counter:
                     client.get(url + query)
-                writes += [(url + query, re.split(r"[?%]", statement)[0].strip()) for statement in counter["statements"]
-                           if statement.lstrip().upper().startswith(WRITES)]  # fmt: skip
+                writes += [
+                    (url + query, re.split(r"[?%]", statement)[0].strip())
+                    for statement in counter["statements"]
+                    if statement.lstrip().upper().startswith(WRITES)
+                ]
     assert writes == []

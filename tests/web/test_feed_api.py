@@ -27,8 +27,10 @@ def _post(client, token, data, **kwargs):
 
 
 def _email_batch(batch_id, sevis_id, email="new@example.edu"):
-    lines = [{"batch_id": batch_id}, {"action": "PersonalInfo.Email", "sevis_id": sevis_id, "request_id": "1",
-                                      "data": {"email": email}}]  # fmt: skip
+    lines = [
+        {"batch_id": batch_id},
+        {"action": "PersonalInfo.Email", "sevis_id": sevis_id, "request_id": "1", "data": {"email": email}},
+    ]
     return "\n".join(json.dumps(line) for line in lines).encode()
 
 
@@ -58,8 +60,15 @@ def test_all_records_applied_is_200_with_per_record_results(client, factory, sch
     student = factory.student(school=school)
     response = _post(client, token, _email_batch("B1", student.sevis_id))
     assert response.status_code == 200
-    assert response.get_json()["records"] == [{"index": 1, "action": "PersonalInfo.Email", "sevis_id": student.sevis_id,
-                                               "status": "applied", "request_id": "1"}]  # fmt: skip
+    assert response.get_json()["records"] == [
+        {
+            "index": 1,
+            "action": "PersonalInfo.Email",
+            "sevis_id": student.sevis_id,
+            "status": "applied",
+            "request_id": "1",
+        }
+    ]
 
 
 def test_rejected_record_is_422_naming_field_and_reason(client, factory, school, token):
@@ -80,7 +89,9 @@ def test_schema_invalid_xml_is_refused_whole_with_the_schema_reason(client, scho
 
 def test_xml_answer_is_a_valid_sevis_transaction_log(client, factory, school, token):
     student = factory.student(school=school)
-    data = sevis_xml.batch(school.code, "20260319000009", sevis_xml.email_update(student.sevis_id, "1", "x@example.edu"))
+    data = sevis_xml.batch(
+        school.code, "20260319000009", sevis_xml.email_update(student.sevis_id, "1", "x@example.edu")
+    )
     response = _post(client, token, data, headers={"Accept": "application/xml"}, content_type="application/xml")
     assert response.status_code == 200 and response.mimetype == "application/xml"
     translog_schema().validate(xmlschema.XMLResource(response.data))
@@ -90,8 +101,13 @@ def test_during_maintenance_the_feed_answers_202_queued(client, db_session, fact
     from portal.services.maintenance import schedule_window
 
     student = factory.student(school=school)
-    schedule_window(db_session, starts_at=utcnow() - timedelta(minutes=1), ends_at=utcnow() + timedelta(hours=1),
-                    message="", actor=Actor.system())  # fmt: skip
+    schedule_window(
+        db_session,
+        starts_at=utcnow() - timedelta(minutes=1),
+        ends_at=utcnow() + timedelta(hours=1),
+        message="",
+        actor=Actor.system(),
+    )
     response = _post(client, token, _email_batch("Q1", student.sevis_id))
     assert response.status_code == 202 and response.get_json()["records"][0]["status"] == "queued"
 
@@ -135,18 +151,42 @@ def _lines(*lines) -> bytes:
     return "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines).encode()
 
 
-@pytest.mark.parametrize(("record", "field"), [
-    ({"action": "PersonalInfo.Email", "sevis_id": "{sevis_id}", "request_id": "2", "data": ["x"]}, "data"),
-    ({"action": "PersonalInfo.Email", "sevis_id": 12345, "request_id": "2", "data": {"email": "a@example.edu"}}, "sevis_id"),
-    ({"action": "OPTEmployer.Add", "sevis_id": "{sevis_id}", "request_id": "2", "data": {"employers": {"a": 1}}}, "employers"),
-    ({"action": "OPTEmployer.Add", "sevis_id": "{sevis_id}", "request_id": "2", "data": {"employers": ["a"]}}, "employers.0"),
-    ({"action": "PersonalInfo.Email", "sevis_id": "{sevis_id}", "request_id": "2", "data": {"email": ["a@example.edu"]}},
-     "email"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("record", "field"),
+    [
+        ({"action": "PersonalInfo.Email", "sevis_id": "{sevis_id}", "request_id": "2", "data": ["x"]}, "data"),
+        (
+            {"action": "PersonalInfo.Email", "sevis_id": 12345, "request_id": "2", "data": {"email": "a@example.edu"}},
+            "sevis_id",
+        ),
+        (
+            {"action": "OPTEmployer.Add", "sevis_id": "{sevis_id}", "request_id": "2", "data": {"employers": {"a": 1}}},
+            "employers",
+        ),
+        (
+            {"action": "OPTEmployer.Add", "sevis_id": "{sevis_id}", "request_id": "2", "data": {"employers": ["a"]}},
+            "employers.0",
+        ),
+        (
+            {
+                "action": "PersonalInfo.Email",
+                "sevis_id": "{sevis_id}",
+                "request_id": "2",
+                "data": {"email": ["a@example.edu"]},
+            },
+            "email",
+        ),
+    ],
+)
 def test_a_record_of_the_wrong_shape_is_rejected_alone_with_its_field(client, factory, school, token, record, field):
     student = factory.student(school=school)
     record = json.loads(json.dumps(record).replace("{sevis_id}", student.sevis_id))
-    good = {"action": "PersonalInfo.Email", "sevis_id": student.sevis_id, "request_id": "1", "data": {"email": "ok@example.edu"}}
+    good = {
+        "action": "PersonalInfo.Email",
+        "sevis_id": student.sevis_id,
+        "request_id": "1",
+        "data": {"email": "ok@example.edu"},
+    }
     response = _post(client, token, _lines({"batch_id": "B1"}, good, record))
     assert response.status_code == 422
     first, second = response.get_json()["records"]
@@ -155,13 +195,16 @@ def test_a_record_of_the_wrong_shape_is_rejected_alone_with_its_field(client, fa
     assert student.email == "ok@example.edu"
 
 
-@pytest.mark.parametrize("line", [
-    '{"action": "PersonalInfo.Email", "sevis_id": "N0000000001", "data": {"email": NaN}}',
-    '{"action": "PersonalInfo.Email", "sevis_id": "N0000000001", "data": {"email": -Infinity}}',
-    "[" * 100_000,
-    '{"a": ' * 50_000 + "1" + "}" * 50_000,
-    '{"action": "PersonalInfo.Email", "request_id": ' + "9" * 5000 + "}",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"action": "PersonalInfo.Email", "sevis_id": "N0000000001", "data": {"email": NaN}}',
+        '{"action": "PersonalInfo.Email", "sevis_id": "N0000000001", "data": {"email": -Infinity}}',
+        "[" * 100_000,
+        '{"a": ' * 50_000 + "1" + "}" * 50_000,
+        '{"action": "PersonalInfo.Email", "request_id": ' + "9" * 5000 + "}",
+    ],
+)
 def test_a_malformed_body_is_one_400_before_the_decoder_recurses(client, token, line):
     response = _post(client, token, _lines({"batch_id": "B1"}, line))
     assert response.status_code == 400
@@ -170,7 +213,12 @@ def test_a_malformed_body_is_one_400_before_the_decoder_recurses(client, token, 
 
 
 def test_deeply_nested_xml_is_refused_not_500(client, token):
-    data = b'<?xml version="1.0"?><SEVISBatchCreateUpdateStudent>' + b"<a>" * 100_000 + b"</a>" * 100_000 + b"</SEVISBatchCreateUpdateStudent>"
+    data = (
+        b'<?xml version="1.0"?><SEVISBatchCreateUpdateStudent>'
+        + b"<a>" * 100_000
+        + b"</a>" * 100_000
+        + b"</SEVISBatchCreateUpdateStudent>"
+    )
     assert _post(client, token, data, content_type="application/xml").status_code in (400, 422)
 
 

@@ -19,19 +19,24 @@ END = datetime(2024, 3, 20, 4, 0, tzinfo=UTC)  # Wednesday, March 20, 2024, 12:0
 @pytest.fixture
 def window(db_session, time_machine):
     time_machine.move_to(START - timedelta(days=5), tick=False)
-    created = schedule_window(db_session, starts_at=START, ends_at=END, message="Latency fix after the upgrade.",
-                              actor=Actor.system())  # fmt: skip
+    created = schedule_window(
+        db_session, starts_at=START, ends_at=END, message="Latency fix after the upgrade.", actor=Actor.system()
+    )
     db_session.commit()
     return created
 
 
-@pytest.mark.parametrize(("before_start", "shown"), [
-    (timedelta(hours=49), False),
-    (timedelta(hours=48), True),
-    (timedelta(hours=1), True),
-])  # fmt: skip
-def test_banner_announces_the_window_from_48_hours_before_in_eastern_time(client, window, time_machine,
-                                                                           before_start, shown):  # fmt: skip
+@pytest.mark.parametrize(
+    ("before_start", "shown"),
+    [
+        (timedelta(hours=49), False),
+        (timedelta(hours=48), True),
+        (timedelta(hours=1), True),
+    ],
+)
+def test_banner_announces_the_window_from_48_hours_before_in_eastern_time(
+    client, window, time_machine, before_start, shown
+):
     time_machine.move_to(START - before_start, tick=False)
     page = client.get("/").get_data(as_text=True)
     assert ("Scheduled maintenance" in page) is shown
@@ -41,7 +46,9 @@ def test_banner_announces_the_window_from_48_hours_before_in_eastern_time(client
 
 
 @pytest.mark.parametrize("path", ["/", "/dashboard", "/employers", "/admin/", "/admin/students", "/account/create/x"])
-def test_every_student_and_official_page_answers_503_with_retry_after_during_the_window(client, window, time_machine, path):
+def test_every_student_and_official_page_answers_503_with_retry_after_during_the_window(
+    client, window, time_machine, path
+):
     time_machine.move_to(START + timedelta(hours=1), tick=False)
     response = client.get(path)
     assert response.status_code == 503
@@ -93,14 +100,17 @@ def test_cancelled_window_neither_announces_nor_blocks(client, db_session, windo
     assert client.get("/").status_code == 200
 
 
-@pytest.mark.parametrize(("starts", "ends", "message", "error"), [
-    (START, START, "", RuleBroken),
-    (START, START - timedelta(hours=1), "", RuleBroken),
-    (START - timedelta(days=9), START - timedelta(days=8), "", RuleBroken),
-    (START + timedelta(hours=1), END + timedelta(hours=1), "", Conflict),
-    (START + timedelta(days=1), END + timedelta(days=1), "x" * 501, RuleBroken),
-    (START + timedelta(days=1), END + timedelta(days=1), "bell\x07", RuleBroken),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("starts", "ends", "message", "error"),
+    [
+        (START, START, "", RuleBroken),
+        (START, START - timedelta(hours=1), "", RuleBroken),
+        (START - timedelta(days=9), START - timedelta(days=8), "", RuleBroken),
+        (START + timedelta(hours=1), END + timedelta(hours=1), "", Conflict),
+        (START + timedelta(days=1), END + timedelta(days=1), "x" * 501, RuleBroken),
+        (START + timedelta(days=1), END + timedelta(days=1), "bell\x07", RuleBroken),
+    ],
+)
 def test_schedule_refuses_bad_windows(db_session, window, starts, ends, message, error):
     with pytest.raises(error):
         schedule_window(db_session, starts_at=starts, ends_at=ends, message=message, actor=Actor.system())
@@ -108,8 +118,18 @@ def test_schedule_refuses_bad_windows(db_session, window, starts, ends, message,
 
 def test_cli_schedules_a_window_in_eastern_time(app, db_session, time_machine):
     time_machine.move_to(START - timedelta(days=1), tick=False)
-    result = app.test_cli_runner().invoke(args=["maintenance", "schedule", "--start", "2024-03-19 20:00",
-                                                "--end", "2024-03-20 00:00", "--message", "Upgrade"])  # fmt: skip
+    result = app.test_cli_runner().invoke(
+        args=[
+            "maintenance",
+            "schedule",
+            "--start",
+            "2024-03-19 20:00",
+            "--end",
+            "2024-03-20 00:00",
+            "--message",
+            "Upgrade",
+        ]
+    )
     assert result.exit_code == 0, result.output
     stored = db_session.query(MaintenanceWindow).filter_by(message="Upgrade").one()
     assert (stored.starts_at, stored.ends_at) == (START, END)
@@ -129,8 +149,9 @@ def test_a_signed_in_operator_keeps_the_operator_area_during_the_window(client, 
     assert client.get("/admin/").status_code == 503
 
 
-def test_a_window_starting_while_pages_are_served_closes_them_at_its_exact_start(client, window, time_machine,
-                                                                                 count_queries):  # fmt: skip
+def test_a_window_starting_while_pages_are_served_closes_them_at_its_exact_start(
+    client, window, time_machine, count_queries
+):
     """The gate answers from the process's copy of the windows, read before the start, and still starts on time."""
     time_machine.move_to(START - timedelta(seconds=1), tick=False)
     assert client.get("/").status_code == 200
@@ -144,7 +165,9 @@ def test_a_window_starting_while_pages_are_served_closes_them_at_its_exact_start
 def test_a_window_scheduled_on_another_server_is_enforced_within_seconds(client, db_session, time_machine):
     time_machine.move_to(START - timedelta(seconds=1), tick=False)
     assert client.get("/").status_code == 200
-    db_session.execute(text("INSERT INTO maintenance_windows (starts_at, ends_at, message, created_at) "
-                            "VALUES (:s, :e, '', :s)"), {"s": START, "e": END})  # fmt: skip
+    db_session.execute(
+        text("INSERT INTO maintenance_windows (starts_at, ends_at, message, created_at) VALUES (:s, :e, '', :s)"),
+        {"s": START, "e": END},
+    )
     time_machine.move_to(START - timedelta(seconds=1) + timedelta(seconds=REFRESH_SECONDS), tick=False)
     assert client.get("/").status_code == 503

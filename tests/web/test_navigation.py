@@ -8,10 +8,16 @@ from portal.models.enums import Role
 from portal.web import nav_links
 
 
-@pytest.mark.parametrize(("role", "first", "count"), [
-    (Role.STUDENT, "/dashboard", 7), (Role.DSO, "/admin/", 8), (Role.PRINCIPAL_DSO, "/admin/", 9),
-    (Role.SUPPORT, "/support/", 2), (Role.OPERATOR, "/operator/", 2),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("role", "first", "count"),
+    [
+        (Role.STUDENT, "/dashboard", 7),
+        (Role.DSO, "/admin/", 8),
+        (Role.PRINCIPAL_DSO, "/admin/", 9),
+        (Role.SUPPORT, "/support/", 2),
+        (Role.OPERATOR, "/operator/", 2),
+    ],
+)
 def test_each_role_has_its_links_then_account_security(role, first, count):
     links = nav_links(role)
     assert links[0][0] == first and links[-1] == ("/account/security", "Account security") and len(links) == count

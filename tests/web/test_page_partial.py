@@ -20,8 +20,7 @@ def demo_app(database_url):
 
     @bp.get("/__test__/page")
     def page():
-        return render_page_or_partial("auth/sign_in.html", "auth/_sign_in_form.html",
-                                      form=_form(), error=None)  # fmt: skip
+        return render_page_or_partial("auth/sign_in.html", "auth/_sign_in_form.html", form=_form(), error=None)
 
     @bp.post("/__test__/done")
     def done():

@@ -43,8 +43,11 @@ from tests.support.notice_claims import claim_contradicted
 # every example makes its own school and student, and the test's transaction is rolled back at the end.
 # HYPOTHESIS_PROFILE=explore with PORTAL_SURFACE_EXAMPLES=300, say, draws many new examples.
 EXAMPLES = int(os.environ.get("PORTAL_SURFACE_EXAMPLES", "25"))
-SURFACES = settings(max_examples=EXAMPLES, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+SURFACES = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 FIRST_OPT_START = date(2024, 1, 1)
 STEM_STATES = (None, OptStatus.APPROVED, OptStatus.PENDING, OptStatus.DENIED)
 STEM_REVIEWS = (EmployerReview.NOT_NEEDED, EmployerReview.WAITING, EmployerReview.ACCEPTED, EmployerReview.RETURNED)
@@ -83,13 +86,23 @@ class Story:
         return self.stem_start + timedelta(days=self.stem_days) if self.stem else self.opt_end
 
 
-jobs = st.builds(JobPlan, start=st.integers(-10, 1000), days=st.one_of(st.none(), st.integers(0, 400)),
-                 review=st.sampled_from(STEM_REVIEWS), part_time=st.booleans())  # fmt: skip
+jobs = st.builds(
+    JobPlan,
+    start=st.integers(-10, 1000),
+    days=st.one_of(st.none(), st.integers(0, 400)),
+    review=st.sampled_from(STEM_REVIEWS),
+    part_time=st.booleans(),
+)
 stories = st.builds(
-    Story, opt_start=st.dates(FIRST_OPT_START, FIRST_OPT_START + timedelta(days=1000)),
-    opt_days=st.integers(120, 365), ead_late=st.sampled_from([0, 0, 3, 45]), ead_early=st.sampled_from([0, 0, 10]),
-    stem=st.sampled_from(STEM_STATES), stem_days=st.sampled_from([729, 729, 400]), jobs=st.lists(jobs, max_size=4).map(tuple),
-)  # fmt: skip
+    Story,
+    opt_start=st.dates(FIRST_OPT_START, FIRST_OPT_START + timedelta(days=1000)),
+    opt_days=st.integers(120, 365),
+    ead_late=st.sampled_from([0, 0, 3, 45]),
+    ead_early=st.sampled_from([0, 0, 10]),
+    stem=st.sampled_from(STEM_STATES),
+    stem_days=st.sampled_from([729, 729, 400]),
+    jobs=st.lists(jobs, max_size=4).map(tuple),
+)
 
 
 @st.composite
@@ -100,8 +113,12 @@ def story_and_day(draw):
     first, last = story.opt_start - timedelta(days=30), story.last_day + timedelta(days=200)
     if draw(st.booleans()):
         return story, draw(st.dates(first, last))
-    turns = [story.opt_start + timedelta(days=story.ead_late), story.opt_end, story.last_day,
-             story.last_day + timedelta(days=183)]  # fmt: skip
+    turns = [
+        story.opt_start + timedelta(days=story.ead_late),
+        story.opt_end,
+        story.last_day,
+        story.last_day + timedelta(days=183),
+    ]
     for job in story.jobs:
         turns.append(story.opt_start + timedelta(days=job.start))
         if job.days is not None:
@@ -113,21 +130,26 @@ def story_and_day(draw):
 def build(factory, school, story: Story):
     """The story's records, as the DSO's approvals and the student's reports would leave them."""
     student = factory.student(
-        school=school, opt_start=story.opt_start, opt_end=story.opt_end, today=story.opt_start,
+        school=school,
+        opt_start=story.opt_start,
+        opt_end=story.opt_end,
+        today=story.opt_start,
         actual_start=story.opt_start + timedelta(days=story.ead_late),
         actual_end=story.opt_end - timedelta(days=story.ead_early),
-    )  # fmt: skip
+    )
     stem = factory.stem_opt(student, status=story.stem.value, days=story.stem_days) if story.stem else None
     for number, job in enumerate(story.jobs, start=1):
         start = story.opt_start + timedelta(days=job.start)
         on_stem = stem is not None and start >= story.stem_start
         factory.employer(
-            student, name=f"Employer {number} Co", start_date=start,
+            student,
+            name=f"Employer {number} Co",
+            start_date=start,
             end_date=None if job.days is None else start + timedelta(days=job.days),
             opt_authorization=stem if on_stem else student.program_records[-1].opt_authorizations[0],
             review_status=job.review if on_stem else EmployerReview.NOT_NEEDED,
             employment_time=EmploymentTime.PART_TIME if job.part_time else EmploymentTime.FULL_TIME,
-        )  # fmt: skip
+        )
     return student
 
 
@@ -164,11 +186,14 @@ def dashboard_days(page: str) -> dict:
         assert "start counting once your OPT is approved" in page
         return {"allowed": 0}
     runs_out = re.search(r'id="unemployment-runs-out">.*?<strong>([^<]+)</strong>', page)
-    return {"used": _number(r'<meter[^>]*\bvalue="(\d+)"', page), "allowed": _number(r'<meter[^>]*\bmax="(\d+)"', page),
-            "used_in_words": _number(r"You have used <strong>[^<(]*\((\d+)\)</strong>", page),
-            "allowed_in_words": _number(r"of your\s+[^()]*\((\d+)\) allowed days", page),
-            "remaining": _number(r"<strong>[^<(]*\((\d+)\)</strong> days? remains?", page),
-            "runs_out": runs_out.group(1) if runs_out else None}  # fmt: skip
+    return {
+        "used": _number(r'<meter[^>]*\bvalue="(\d+)"', page),
+        "allowed": _number(r'<meter[^>]*\bmax="(\d+)"', page),
+        "used_in_words": _number(r"You have used <strong>[^<(]*\((\d+)\)</strong>", page),
+        "allowed_in_words": _number(r"of your\s+[^()]*\((\d+)\) allowed days", page),
+        "remaining": _number(r"<strong>[^<(]*\((\d+)\)</strong> days? remains?", page),
+        "runs_out": runs_out.group(1) if runs_out else None,
+    }
 
 
 def expected_dashboard(timeline: Timeline) -> dict:
@@ -176,8 +201,14 @@ def expected_dashboard(timeline: Timeline) -> dict:
     if not days.allowed:
         return {"allowed": 0}
     shown = days.runs_out_on is not None and (days.exhausted or days.runs_out_on >= timeline.today)
-    return {"used": days.used, "allowed": days.allowed, "used_in_words": days.used, "allowed_in_words": days.allowed,
-            "remaining": days.remaining, "runs_out": long_date(days.runs_out_on) if shown else None}  # fmt: skip
+    return {
+        "used": days.used,
+        "allowed": days.allowed,
+        "used_in_words": days.used,
+        "allowed_in_words": days.allowed,
+        "remaining": days.remaining,
+        "runs_out": long_date(days.runs_out_on) if shown else None,
+    }
 
 
 def counter(page: str) -> dict:
@@ -187,8 +218,12 @@ def counter(page: str) -> dict:
         return {"allowed": 0}
     block = page.split('id="unemployment-counter"')[1].split("</dl>")[0]
     facts = dict(re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", block))
-    return {"allowed": int(facts.pop("Allowed")), "used": int(facts.pop("Used")),
-            "remaining": int(facts.pop("Remaining")), "runs_out": facts}  # fmt: skip
+    return {
+        "allowed": int(facts.pop("Allowed")),
+        "used": int(facts.pop("Used")),
+        "remaining": int(facts.pop("Remaining")),
+        "runs_out": facts,
+    }
 
 
 def expected_counter(timeline: Timeline) -> dict:
@@ -259,8 +294,9 @@ def warning_checks(facts, timeline: Timeline, first: date) -> list[tuple[int, bo
     days, results = timeline.unemployment, []
     for threshold in sorted({*EMAIL_THRESHOLDS, days.allowed} - {0}):
         reached_on = first_day_reaching(facts, threshold, first, timeline.today) or timeline.today
-        claim = Claim("unemployment_warning", timeline.student_id, count_started_on(timeline), reached_on,
-                      str(threshold))  # fmt: skip
+        claim = Claim(
+            "unemployment_warning", timeline.student_id, count_started_on(timeline), reached_on, str(threshold)
+        )
         try:
             words = WORDS["unemployment_warning"](timeline, facts, claim)
         except Untrue:
@@ -278,8 +314,9 @@ def warning_checks(facts, timeline: Timeline, first: date) -> list[tuple[int, bo
 
 @SURFACES
 @given(case=story_and_day())
-def test_every_surface_gives_the_timelines_numbers_for_the_same_student_on_the_same_day(client, factory, sign_in,
-                                                                                       db_session, case):  # fmt: skip
+def test_every_surface_gives_the_timelines_numbers_for_the_same_student_on_the_same_day(
+    client, factory, sign_in, db_session, case
+):
     story, day = case
     with at_noon(day):
         school = factory.school()
@@ -319,9 +356,11 @@ def test_every_surface_gives_the_timelines_numbers_for_the_same_student_on_the_s
             # The CSV export.
             exported = exported_row(client)
             assert exported["SEVIS ID"] == student.sevis_id
-            assert (exported["Current employer"], exported["Approved OPT without current employer"],
-                    exported["Unemployment nearing the limit"]) == (
-                current or "", yes_no(unemployed), yes_no(days.nearing_limit))  # fmt: skip
+            assert (
+                exported["Current employer"],
+                exported["Approved OPT without current employer"],
+                exported["Unemployment nearing the limit"],
+            ) == (current or "", yes_no(unemployed), yes_no(days.nearing_limit))
 
         # The unemployment email's re-check accepts a threshold exactly when the timeline's count reaches it.
         facts = load_facts(db_session, [student.id])[student.id]
@@ -350,8 +389,9 @@ ALWAYS_TRIED = {STEM_STORY: "stem_validation_due", ENDED_STORY: "opt_ended"}
 @given(case=story_and_sweep_day())
 @example(case=(STEM_STORY, add_months(STEM_STORY.stem_start, 6) - timedelta(days=28), False, 0, 0))
 @example(case=(ENDED_STORY, ENDED_STORY.opt_end - timedelta(days=9), False, 0, 0))
-def test_no_email_is_queued_or_sent_that_the_timeline_contradicts_on_its_day(app, factory, db_session, case,
-                                                                             tmp_path, monkeypatch):  # fmt: skip
+def test_no_email_is_queued_or_sent_that_the_timeline_contradicts_on_its_day(
+    app, factory, db_session, case, tmp_path, monkeypatch
+):
     story, day, near_a_mark, days_after, which = case
     monkeypatch.setitem(app.config, "SMTP_HOST", "")
     monkeypatch.setitem(app.config, "MAILBOX_DIR", str(tmp_path))
@@ -363,12 +403,13 @@ def test_no_email_is_queued_or_sent_that_the_timeline_contradicts_on_its_day(app
             select(TimelineMark.starts_on)
             .where(TimelineMark.student_id == student.id, TimelineMark.kind.in_([str(kind) for kind in SWEPT_MARKS]))
             .order_by(TimelineMark.starts_on, TimelineMark.id)
-        ).all()  # fmt: skip
+        ).all()
         day = starts[which % len(starts)] + timedelta(days=days_after)
     with at_noon(day):
         create_due_notices(db_session, day)
-        queued = db_session.scalars(select(OutboxEmail).where(OutboxEmail.student_id == student.id)
-                                    .order_by(OutboxEmail.id)).all()  # fmt: skip
+        queued = db_session.scalars(
+            select(OutboxEmail).where(OutboxEmail.student_id == student.id).order_by(OutboxEmail.id)
+        ).all()
         timeline = student_timeline(db_session, student, day)
         event(f"{len(queued)} emails queued")
         if story in ALWAYS_TRIED:

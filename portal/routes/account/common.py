@@ -32,5 +32,11 @@ def usable_link(token: str, purpose: LinkPurpose):
     if not problem:
         closed = closed_account_for(db.session, link.user.student)
         return (link, None) if closed is None else (link, no_store(closed_page(closed)))
-    return link, no_store(render_page_or_partial("account/link_problem.html", "account/_link_problem.html",
-                                                 status=404 if link is None else 410, problem=problem))  # fmt: skip
+    return link, no_store(
+        render_page_or_partial(
+            "account/link_problem.html",
+            "account/_link_problem.html",
+            status=404 if link is None else 410,
+            problem=problem,
+        )
+    )

@@ -30,26 +30,46 @@ def create(token: str):
     finished_before = link.user.has_finished_account_creation
     if form.validate_on_submit():
         try:
-            finish_account_creation(db.session, link, sevis_id=None if official else form.sevis_id.data,
-                                    password=form.password.data)  # fmt: skip
+            finish_account_creation(
+                db.session, link, sevis_id=None if official else form.sevis_id.data, password=form.password.data
+            )
         except DomainError as err:
             db.session.commit()  # a wrong SEVIS ID counts even though the form is refused
             if link_problem(link):
-                return no_store(render_page_or_partial("account/link_problem.html",
-                                                       "account/_link_problem.html", status=410, problem=err.message))  # fmt: skip
+                return no_store(
+                    render_page_or_partial(
+                        "account/link_problem.html", "account/_link_problem.html", status=410, problem=err.message
+                    )
+                )
             error = attach_error(form, err)
         else:
             db.session.commit()
             if official:
-                flash("Your password is set. Sign in with your email address and that password; you will then set up "
-                      "two-step verification.", "success")  # fmt: skip
+                flash(
+                    "Your password is set. Sign in with your email address and that password; you will then set up "
+                    "two-step verification.",
+                    "success",
+                )
             else:
-                flash("Your password is set. Sign in with your email address and the new password." if finished_before
-                      else "Your account is ready. Sign in with your email address and the password you chose.",
-                      "success")  # fmt: skip
+                flash(
+                    "Your password is set. Sign in with your email address and the new password."
+                    if finished_before
+                    else "Your account is ready. Sign in with your email address and the password you chose.",
+                    "success",
+                )
             session[ARRIVED_AFTER_SETUP] = True
             return redirect_or_swap(url_for("auth.sign_in"))
     status = 422 if form.is_submitted() else 200
-    return no_store(render_page_or_partial("account/create.html", "account/_create_form.html",
-                                           status=status, form=form, error=error, link=link, token=token,
-                                           finished_before=finished_before, official=official))  # fmt: skip
+    return no_store(
+        render_page_or_partial(
+            "account/create.html",
+            "account/_create_form.html",
+            status=status,
+            form=form,
+            error=error,
+            link=link,
+            token=token,
+            finished_before=finished_before,
+            official=official,
+        )
+    )

@@ -29,11 +29,17 @@ def reset_request():
             attach_error(form, err)  # refused before anything was added
         else:
             db.session.commit()
-            return render_page_or_partial("account/password_reset_request.html", "account/_password_reset_request.html",
-                                          form=form, sent=True)  # fmt: skip
+            return render_page_or_partial(
+                "account/password_reset_request.html", "account/_password_reset_request.html", form=form, sent=True
+            )
     status = 422 if form.is_submitted() else 200
-    return render_page_or_partial("account/password_reset_request.html", "account/_password_reset_request.html",
-                                  status=status, form=form, sent=False)  # fmt: skip
+    return render_page_or_partial(
+        "account/password_reset_request.html",
+        "account/_password_reset_request.html",
+        status=status,
+        form=form,
+        sent=False,
+    )
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -58,5 +64,13 @@ def reset(token: str):
             session[ARRIVED_AFTER_SETUP] = True
             return redirect_or_swap(url_for("auth.sign_in"))
     status = 422 if form.is_submitted() else 200
-    return no_store(render_page_or_partial("account/password_reset.html", "account/_password_reset_form.html",
-                                           status=status, form=form, error=error, token=token))  # fmt: skip
+    return no_store(
+        render_page_or_partial(
+            "account/password_reset.html",
+            "account/_password_reset_form.html",
+            status=status,
+            form=form,
+            error=error,
+            token=token,
+        )
+    )

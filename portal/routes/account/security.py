@@ -28,8 +28,13 @@ def change_password():
     error = None
     if form.validate_on_submit():
         try:
-            password_changes.change_password(db.session, current_user, current_password=form.current_password.data,
-                                             new_password=form.password.data, keep=current_user_session())  # fmt: skip
+            password_changes.change_password(
+                db.session,
+                current_user,
+                current_password=form.current_password.data,
+                new_password=form.password.data,
+                keep=current_user_session(),
+            )
         except DomainError as err:
             db.session.rollback()
             error = attach_error(form, err)
@@ -38,18 +43,28 @@ def change_password():
             flash("Your password is changed. You were signed out on your other devices.", "success")
             return redirect_or_swap(continue_after_step() if forced else url_for(".security"))
     status = 422 if form.is_submitted() else 200
-    return render_page_or_partial("account/password_change.html", "account/_password_change_form.html",
-                                  status=status, form=form, error=error, forced=forced)  # fmt: skip
+    return render_page_or_partial(
+        "account/password_change.html",
+        "account/_password_change_form.html",
+        status=status,
+        form=form,
+        error=error,
+        forced=forced,
+    )
 
 
 @bp.get("/account/security")
 @signed_in_required
 def security():
     """Password, two-step verification and sessions for the signed-in user."""
-    return render_page_or_partial("account/security.html", "account/_security.html",
-                                  form=ConfirmForm(), mfa_on=mfa.mfa_enabled(current_user),
-                                  mfa_required=mfa.mfa_required(current_user),
-                                  codes_left=mfa.recovery_codes_left(db.session, current_user))  # fmt: skip
+    return render_page_or_partial(
+        "account/security.html",
+        "account/_security.html",
+        form=ConfirmForm(),
+        mfa_on=mfa.mfa_enabled(current_user),
+        mfa_required=mfa.mfa_required(current_user),
+        codes_left=mfa.recovery_codes_left(db.session, current_user),
+    )
 
 
 @bp.post("/account/sign-out-everywhere")

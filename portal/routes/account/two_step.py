@@ -37,8 +37,9 @@ def mfa_setup():
             row = current_user_session()
             row.mfa_verified = True
             db.session.commit()
-            response = render_page_or_partial("mfa/recovery_codes.html", "mfa/_recovery_codes.html",
-                                              codes=codes, next_url=continue_after_step())  # fmt: skip
+            response = render_page_or_partial(
+                "mfa/recovery_codes.html", "mfa/_recovery_codes.html", codes=codes, next_url=continue_after_step()
+            )
             return no_store(response)
     if form.is_submitted():
         # A POST may replace a key that is missing or unreadable, so the error is shown beside a QR code that works.
@@ -53,9 +54,18 @@ def mfa_setup():
         return no_store(make_response(page))
     uri = mfa.provisioning_uri(current_user, current_app.config["SITE_NAME"])
     status = 422 if form.is_submitted() else 200
-    return no_store(render_page_or_partial("mfa/setup.html", "mfa/_setup_form.html", status=status,
-                                           form=form, error=error, qr=Markup(mfa.qr_svg(uri)),  # noqa: S704 (segno writes the SVG; no user input)
-                                           secret=secret, required=required))  # fmt: skip
+    return no_store(
+        render_page_or_partial(
+            "mfa/setup.html",
+            "mfa/_setup_form.html",
+            status=status,
+            form=form,
+            error=error,
+            qr=Markup(mfa.qr_svg(uri)),  # noqa: S704 (segno writes the SVG; no user input)
+            secret=secret,
+            required=required,
+        )
+    )
 
 
 @bp.post("/mfa/setup/start")
@@ -111,8 +121,7 @@ def mfa_verify():
             if signed_out is not None:
                 return signed_out
             form.code.errors = ["That code is not right. Type the 6-digit code your app shows now, or a recovery code."]
-    return render_page_or_partial("mfa/verify.html", "mfa/_verify_form.html", status=status,
-                                  form=form, error=error)  # fmt: skip
+    return render_page_or_partial("mfa/verify.html", "mfa/_verify_form.html", status=status, form=form, error=error)
 
 
 def _count_wrong_secret(reason: str, *, what: str, end_reason: str):
@@ -128,8 +137,11 @@ def _count_wrong_secret(reason: str, *, what: str, end_reason: str):
     session.clear()
     if student is not None:  # signed in a moment ago, so the school is known: the sign-in page says whom to ask
         session[LOCKED_OUT_SCHOOL] = student.school_id
-    flash(f"{what}: the account is locked until {format_eastern(outcome.locked_until)}. "
-          "Reset your password to unlock it at once, or ask your school's DSO.", "error")  # fmt: skip
+    flash(
+        f"{what}: the account is locked until {format_eastern(outcome.locked_until)}. "
+        "Reset your password to unlock it at once, or ask your school's DSO.",
+        "error",
+    )
     return redirect_or_swap(url_for("auth.sign_in"))
 
 
@@ -149,14 +161,20 @@ def mfa_turn_off():
     error = None
     if form.validate_on_submit():
         try:
-            mfa.turn_off_mfa(db.session, current_user, password=form.current_password.data, code=form.code.data,
-                             keep=current_user_session())  # fmt: skip
+            mfa.turn_off_mfa(
+                db.session,
+                current_user,
+                password=form.current_password.data,
+                code=form.code.data,
+                keep=current_user_session(),
+            )
         except DomainError as err:
             db.session.rollback()
             error = attach_error(form, err)
             if err.field in WRONG_SECRET_REASONS:
-                signed_out = _count_wrong_secret(WRONG_SECRET_REASONS[err.field], what="Too many wrong tries",
-                                                 end_reason="sign_in_failures")  # fmt: skip
+                signed_out = _count_wrong_secret(
+                    WRONG_SECRET_REASONS[err.field], what="Too many wrong tries", end_reason="sign_in_failures"
+                )
                 if signed_out is not None:
                     return signed_out
         else:
@@ -164,5 +182,6 @@ def mfa_turn_off():
             flash("Two-step verification is off. You were signed out on your other devices.", "success")
             return redirect_or_swap(url_for(".security"))
     # Every refusal is a 422, which htmx swaps into the dialog (a 503 for an unreadable secret would not show).
-    return render_page_or_partial("mfa/turn_off.html", "mfa/_turn_off.html",
-                                  status=422 if form.is_submitted() else 200, form=form, error=error)  # fmt: skip
+    return render_page_or_partial(
+        "mfa/turn_off.html", "mfa/_turn_off.html", status=422 if form.is_submitted() else 200, form=form, error=error
+    )

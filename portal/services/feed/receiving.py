@@ -21,26 +21,40 @@ from portal.services.maintenance import active_window
 
 def _item_result(item: InboundFeedItem) -> dict:
     result = {"index": item.record_index, "action": item.action, "sevis_id": item.sevis_id, "status": item.status.value}
-    result.update({key: value for key, value in (item.result or {}).items() if key in ("request_id", "field", "reason")})
+    result.update(
+        {key: value for key, value in (item.result or {}).items() if key in ("request_id", "field", "reason")}
+    )
     return result
 
 
 def batch_result(session: Session, batch: FeedBatch, *, duplicate: bool = False) -> dict:
     """Per-record results of a batch as they stand now (queued records show as queued)."""
-    items = session.scalars(select(InboundFeedItem).where(InboundFeedItem.batch_id == batch.id).order_by(InboundFeedItem.record_index)).all()
+    items = session.scalars(
+        select(InboundFeedItem).where(InboundFeedItem.batch_id == batch.id).order_by(InboundFeedItem.record_index)
+    ).all()
     records = [_item_result(item) for item in items]
     counts = {status.value: sum(1 for r in records if r["status"] == status.value) for status in FeedItemStatus}
-    return {"batch_id": batch.batch_id, "format": batch.format, "received_at": batch.received_at.isoformat(),
-            "duplicate": duplicate, "counts": counts, "records": records}  # fmt: skip
+    return {
+        "batch_id": batch.batch_id,
+        "format": batch.format,
+        "received_at": batch.received_at.isoformat(),
+        "duplicate": duplicate,
+        "counts": counts,
+        "records": records,
+    }
 
 
 def receive_batch(session: Session, school: School, parsed: ParsedBatch) -> tuple[FeedBatch, dict]:
     """Store a batch's records and apply them now (or queue them during maintenance); a known batch id is a no-op."""
     if parsed.org_id and parsed.org_id != school.code:
         known = session.scalar(select(School.id).where(School.code == parsed.org_id))
-        raise FeedRefused(f"The batch is for school {parsed.org_id}, "
-                          + ("which is not the school of this token." if known else "which is not a school the portal knows."))  # fmt: skip
-    existing = session.scalar(select(FeedBatch).where(FeedBatch.school_id == school.id, FeedBatch.batch_id == parsed.batch_id))
+        raise FeedRefused(
+            f"The batch is for school {parsed.org_id}, "
+            + ("which is not the school of this token." if known else "which is not a school the portal knows.")
+        )
+    existing = session.scalar(
+        select(FeedBatch).where(FeedBatch.school_id == school.id, FeedBatch.batch_id == parsed.batch_id)
+    )
     if existing is not None:
         return existing, batch_result(session, existing, duplicate=True)
     batch = FeedBatch(school_id=school.id, batch_id=parsed.batch_id, format=parsed.format)
@@ -48,10 +62,14 @@ def receive_batch(session: Session, school: School, parsed: ParsedBatch) -> tupl
     session.flush()
     for record in parsed.records:
         item = InboundFeedItem(
-            batch_id=batch.id, record_index=record.index, sevis_id=(record.sevis_id or "")[:11] or None, action=record.action,
+            batch_id=batch.id,
+            record_index=record.index,
+            sevis_id=(record.sevis_id or "")[:11] or None,
+            action=record.action,
             payload=json.dumps({"request_id": record.request_id, "sevis_id": record.sevis_id, "data": record.data}),
-            result={"request_id": record.request_id}, status=FeedItemStatus.QUEUED,
-        )  # fmt: skip
+            result={"request_id": record.request_id},
+            status=FeedItemStatus.QUEUED,
+        )
         if record.problem is not None:
             item.status, item.applied_at = FeedItemStatus.REJECTED, utcnow()
             item.result = {"request_id": record.request_id, "field": record.problem[0], "reason": record.problem[1]}
@@ -71,10 +89,24 @@ def apply_queued_items(session: Session) -> int:
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()  # a second worker waits, then finds them applied
     items = list(session.scalars(query))
-    school_ids = dict(session.execute(select(FeedBatch.id, FeedBatch.school_id).where(
-        FeedBatch.id.in_({item.batch_id for item in items}))).all()) if items else {}  # fmt: skip
-    batch_ids = dict(session.execute(select(FeedBatch.id, FeedBatch.batch_id).where(
-        FeedBatch.id.in_({item.batch_id for item in items}))).all()) if items else {}  # fmt: skip
+    school_ids = (
+        dict(
+            session.execute(
+                select(FeedBatch.id, FeedBatch.school_id).where(FeedBatch.id.in_({item.batch_id for item in items}))
+            ).all()
+        )
+        if items
+        else {}
+    )
+    batch_ids = (
+        dict(
+            session.execute(
+                select(FeedBatch.id, FeedBatch.batch_id).where(FeedBatch.id.in_({item.batch_id for item in items}))
+            ).all()
+        )
+        if items
+        else {}
+    )
     for item in items:
         _apply_item(session, item, school_ids[item.batch_id], batch_ids[item.batch_id])
     return len(items)
@@ -86,12 +118,26 @@ def _apply_item(session: Session, item: InboundFeedItem, school_id: int, batch_l
     base = {"request_id": payload.get("request_id")}
     try:
         with session.begin_nested():
-            student = APPLIERS[item.action](session, school_id, payload.get("sevis_id"), payload.get("data") or {}, actor)
-            details = {"batch_id": batch_label, "record": item.record_index, "action": item.action,
-                       "request_id": payload.get("request_id")}  # fmt: skip
-            record_event(session, actor, "feed.data_received", student=student, subject=f"feed_item:{item.id}", after=details)
-            record_event(session, actor, "feed.data_transmitted", student=student, subject=f"feed_item:{item.id}",
-                         after={**details, "result": "applied"})  # fmt: skip
+            student = APPLIERS[item.action](
+                session, school_id, payload.get("sevis_id"), payload.get("data") or {}, actor
+            )
+            details = {
+                "batch_id": batch_label,
+                "record": item.record_index,
+                "action": item.action,
+                "request_id": payload.get("request_id"),
+            }
+            record_event(
+                session, actor, "feed.data_received", student=student, subject=f"feed_item:{item.id}", after=details
+            )
+            record_event(
+                session,
+                actor,
+                "feed.data_transmitted",
+                student=student,
+                subject=f"feed_item:{item.id}",
+                after={**details, "result": "applied"},
+            )
     except DomainError as error:
         item.status = FeedItemStatus.REJECTED
         item.result = {**base, "field": error.field, "reason": error.message}
@@ -115,7 +161,9 @@ def catch_up_after_maintenance(session: Session, now: datetime | None = None) ->
     # leaves items queued as surely as one that ran its course, and no later batch is needed to apply them.
     applied = apply_queued_items(session)
     query = select(MaintenanceWindow).where(
-        MaintenanceWindow.cancelled_at.is_(None), MaintenanceWindow.ends_at <= now, MaintenanceWindow.caught_up_at.is_(None)
+        MaintenanceWindow.cancelled_at.is_(None),
+        MaintenanceWindow.ends_at <= now,
+        MaintenanceWindow.caught_up_at.is_(None),
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)

@@ -33,9 +33,12 @@ def _student(session: Session, school_id: int, sevis_id) -> Student:
 
 
 def _current_program(session: Session, student: Student) -> ProgramRecord:
-    program = session.scalar(select(ProgramRecord).where(ProgramRecord.student_id == student.id,
-                                                         ProgramRecord.status == ProgramStatus.ACTIVE)
-                             .order_by(ProgramRecord.created_at.desc()).limit(1))  # fmt: skip
+    program = session.scalar(
+        select(ProgramRecord)
+        .where(ProgramRecord.student_id == student.id, ProgramRecord.status == ProgramStatus.ACTIVE)
+        .order_by(ProgramRecord.created_at.desc())
+        .limit(1)
+    )
     if program is None:
         raise RuleBroken("The student has no active program record.", field="sevis_id")
     return program
@@ -43,8 +46,15 @@ def _current_program(session: Session, student: Student) -> ProgramRecord:
 
 def _find_opt(session: Session, student: Student, data: dict) -> OptAuthorization:
     start, end = _date(data.get("start_date"), "start_date"), _date(data.get("end_date"), "end_date")
-    opt = session.scalar(select(OptAuthorization).join(ProgramRecord).where(
-        ProgramRecord.student_id == student.id, OptAuthorization.start_date == start, OptAuthorization.end_date == end))  # fmt: skip
+    opt = session.scalar(
+        select(OptAuthorization)
+        .join(ProgramRecord)
+        .where(
+            ProgramRecord.student_id == student.id,
+            OptAuthorization.start_date == start,
+            OptAuthorization.end_date == end,
+        )
+    )
     if opt is None:
         raise NotFound(f"The student has no OPT from {start} to {end}.", field="start_date")
     return opt
@@ -52,15 +62,28 @@ def _find_opt(session: Session, student: Student, data: dict) -> OptAuthorizatio
 
 def _create_student(session, school_id, sevis_id, data, actor):
     school = session.get(School, school_id)
-    student = create_student(session, actor, school=school, sevis_id=sevis_id or "", surname=data.get("surname") or "",
-                             given_name=data.get("given_name") or "", email=data.get("email") or "")  # fmt: skip
+    student = create_student(
+        session,
+        actor,
+        school=school,
+        sevis_id=sevis_id or "",
+        surname=data.get("surname") or "",
+        given_name=data.get("given_name") or "",
+        email=data.get("email") or "",
+    )
     try:
         level = EducationLevel(data.get("education_level") or "other")
     except ValueError:
         raise InvalidValue("Unknown education level.", field="education_level") from None
-    open_program_record(session, actor, student, education_level=level, major=(data.get("major") or "")[:120],
-                        start_date=_date(data.get("program_start"), "program_start"),
-                        end_date=_date(data.get("program_end"), "program_end"))  # fmt: skip
+    open_program_record(
+        session,
+        actor,
+        student,
+        education_level=level,
+        major=(data.get("major") or "")[:120],
+        start_date=_date(data.get("program_start"), "program_start"),
+        end_date=_date(data.get("program_end"), "program_end"),
+    )
     return student
 
 
@@ -84,8 +107,11 @@ def _ead_dates(data: dict) -> dict:
     values = {}
     for service_name, record_name in EAD_FIELDS.items():
         if data.get(record_name) in (None, ""):
-            raise InvalidValue(f"{record_name} is required: the date the EAD card is valid "
-                               f"{'from' if service_name == 'actual_start_date' else 'to'}.", field=record_name)  # fmt: skip
+            raise InvalidValue(
+                f"{record_name} is required: the date the EAD card is valid "
+                f"{'from' if service_name == 'actual_start_date' else 'to'}.",
+                field=record_name,
+            )
         values[service_name] = _date(data.get(record_name), record_name)
     return values
 
@@ -105,9 +131,14 @@ def _opt_add(session, school_id, sevis_id, data, actor, kind=OptKind.POST_COMPLE
     student = _student(session, school_id, sevis_id)
     program = _current_program(session, student)
     start, end = _date(data.get("start_date"), "start_date"), _date(data.get("end_date"), "end_date")
-    existing = session.scalar(select(OptAuthorization).where(
-        OptAuthorization.program_record_id == program.id, OptAuthorization.kind == kind,
-        OptAuthorization.start_date == start, OptAuthorization.end_date == end))  # fmt: skip
+    existing = session.scalar(
+        select(OptAuthorization).where(
+            OptAuthorization.program_record_id == program.id,
+            OptAuthorization.kind == kind,
+            OptAuthorization.start_date == start,
+            OptAuthorization.end_date == end,
+        )
+    )
     if existing is None or existing.status is OptStatus.PENDING:
         ead = _ead_dates(data)
     opt = existing or request_opt(session, actor, program, kind=kind, start_date=start, end_date=end)
@@ -130,8 +161,9 @@ def _opt_edit(session, school_id, sevis_id, data, actor):
     opt = _find_opt(session, student, data)
     if any(data.get(name) not in (None, "") for name in EAD_FIELDS.values()):
         if opt.status is not OptStatus.APPROVED:
-            raise RuleBroken(f"Only an approved OPT has EAD dates; this one is {opt.status.value}.",
-                             field="ead_start_date")  # fmt: skip
+            raise RuleBroken(
+                f"Only an approved OPT has EAD dates; this one is {opt.status.value}.", field="ead_start_date"
+            )
         ead = _ead_dates(data)
         if (ead["actual_start_date"], ead["actual_end_date"]) != (opt.actual_start_date, opt.actual_end_date):
             _on_record_fields(correct_opt, session, opt, actor=actor, **ead)
@@ -158,14 +190,27 @@ def _employer_add(session, school_id, sevis_id, data, actor):
 
 def _employer_edit(session, school_id, sevis_id, data, actor):
     student = _student(session, school_id, sevis_id)
-    name, start = (data.get("employer_name") or "").strip(), _date(data.get("employer_start_date"), "employer_start_date")
-    employer = session.scalar(select(Employer).where(
-        Employer.student_id == student.id, Employer.deleted_at.is_(None), func.lower(Employer.name) == name.lower(),
-        Employer.start_date == start))  # fmt: skip
+    name, start = (
+        (data.get("employer_name") or "").strip(),
+        _date(data.get("employer_start_date"), "employer_start_date"),
+    )
+    employer = session.scalar(
+        select(Employer).where(
+            Employer.student_id == student.id,
+            Employer.deleted_at.is_(None),
+            func.lower(Employer.name) == name.lower(),
+            Employer.start_date == start,
+        )
+    )
     if employer is None:
         raise NotFound(f"The student has no employer {name!r} starting {start}.", field="employer_name")
-    update_employer(session, employer, {**(data.get("changes") or {}), "same_job_confirmed": True}, actor=actor,
-                    expected_version=employer.version)  # fmt: skip
+    update_employer(
+        session,
+        employer,
+        {**(data.get("changes") or {}), "same_job_confirmed": True},
+        actor=actor,
+        expected_version=employer.version,
+    )
     return student
 
 

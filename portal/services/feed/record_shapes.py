@@ -162,8 +162,13 @@ def record_problem(action: str, record: dict) -> tuple[str, str] | None:
 
 def _expected(error: dict) -> str:
     kind = error["type"]
-    words = {"string_type": "it must be text in quotes", "dict_type": "it must be an object {...}",
-             "model_type": "it must be an object {...}", "list_type": "it must be a list [...]",
-             "extra_forbidden": "this field is not one the record takes", "int_type": "it must be text or a whole number",
-             "bool_type": "it must be true or false"}  # fmt: skip
+    words = {
+        "string_type": "it must be text in quotes",
+        "dict_type": "it must be an object {...}",
+        "model_type": "it must be an object {...}",
+        "list_type": "it must be a list [...]",
+        "extra_forbidden": "this field is not one the record takes",
+        "int_type": "it must be text or a whole number",
+        "bool_type": "it must be true or false",
+    }
     return words.get(kind, error["msg"].lower())

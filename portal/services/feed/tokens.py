@@ -31,7 +31,9 @@ def create_feed_token(session: Session, school: School, *, name: str, actor: Act
     _check_may_manage_tokens(actor, school)
     name = " ".join((name or "").split())
     if not name or len(name) > 100:
-        raise InvalidValue("Name the token (at most 100 characters), for example the system that uses it.", field="name")
+        raise InvalidValue(
+            "Name the token (at most 100 characters), for example the system that uses it.", field="name"
+        )
     raw = "optfeed_" + secrets.token_urlsafe(32)
     token = FeedToken(school_id=school.id, name=name, token_hash=hash_token(raw), created_by_user_id=actor.user_id)
     session.add(token)
@@ -53,5 +55,7 @@ def school_for_token(session: Session, raw: str | None) -> School | None:
     """The school whose live token this is, or None for a missing, wrong or revoked token."""
     if not raw or len(raw) > 200:
         return None
-    token = session.scalar(select(FeedToken).where(FeedToken.token_hash == hash_token(raw), FeedToken.revoked_at.is_(None)))
+    token = session.scalar(
+        select(FeedToken).where(FeedToken.token_hash == hash_token(raw), FeedToken.revoked_at.is_(None))
+    )
     return session.get(School, token.school_id) if token is not None else None

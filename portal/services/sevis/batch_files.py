@@ -43,17 +43,21 @@ def batch_part(code: str) -> int:
 
 
 def _file_head(school: School, user_id: str, download_id: int, part: int) -> str:
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<SEVISBatchCreateUpdateStudent userID={quoteattr(user_id)}>'
-            f"<BatchHeader><BatchID>{escape(batch_id(download_id, part))}</BatchID>"
-            f"<OrgID>{escape(str(school.code))}</OrgID></BatchHeader>"
-            "<UpdateStudent>")  # fmt: skip
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<SEVISBatchCreateUpdateStudent userID={quoteattr(user_id)}>"
+        f"<BatchHeader><BatchID>{escape(batch_id(download_id, part))}</BatchID>"
+        f"<OrgID>{escape(str(school.code))}</OrgID></BatchHeader>"
+        "<UpdateStudent>"
+    )
 
 
 _FILE_TAIL = "</UpdateStudent></SEVISBatchCreateUpdateStudent>\n"
 
 
-def xml_files(records: Iterator[str], *, school: School, user_id: str, download_id: int) -> Iterator[tuple[int, Iterator[str]]]:
+def xml_files(
+    records: Iterator[str], *, school: School, user_id: str, download_id: int
+) -> Iterator[tuple[int, Iterator[str]]]:
     """Split records into batch files of at most 250 students each; yields (file number, text chunks)."""
     records = iter(records)
     part = 0

@@ -50,9 +50,14 @@ def _employer_address(values: dict) -> str:
 
 
 _EMPLOYMENT_TIME = {"full_time": "01", "part_time": "02"}
-_OPTIONAL_TAIL = (("supervisor_first_name", "SupervisorFirstName"), ("supervisor_last_name", "SupervisorLastName"),
-                  ("supervisor_phone", "SupervisorPhone"), ("supervisor_phone_ext", "SupervisorPhoneExt"),
-                  ("supervisor_email", "SupervisorEmail"), ("job_title", "StudentsJobTitle"))  # fmt: skip
+_OPTIONAL_TAIL = (
+    ("supervisor_first_name", "SupervisorFirstName"),
+    ("supervisor_last_name", "SupervisorLastName"),
+    ("supervisor_phone", "SupervisorPhone"),
+    ("supervisor_phone_ext", "SupervisorPhoneExt"),
+    ("supervisor_email", "SupervisorEmail"),
+    ("job_title", "StudentsJobTitle"),
+)
 
 
 def _employer_xml(values: dict, *, full: bool) -> str:
@@ -85,13 +90,26 @@ def _employment_identifier(employer: Employer | None) -> str | None:
     opt = employer.opt_authorization if employer is not None else None
     if opt is None:
         return None
-    return f"<EmploymentIdentifier>{_el('StartDate', opt.start_date)}{_el('EndDate', opt.end_date)}</EmploymentIdentifier>"
+    return (
+        f"<EmploymentIdentifier>{_el('StartDate', opt.start_date)}{_el('EndDate', opt.end_date)}</EmploymentIdentifier>"
+    )
 
 
-EMPLOYER_EVENTS = ("employer.added", "employer.restored", "employer.deleted", "employer.updated",
-                   "employer.resubmitted", "employer.reviewed")  # fmt: skip
-PERSONAL_EVENTS = ("address.physical_changed", "address.mailing_changed", "address.mailing_removed",
-                   "contact.phone_changed", "contact.email_change_requested")  # fmt: skip
+EMPLOYER_EVENTS = (
+    "employer.added",
+    "employer.restored",
+    "employer.deleted",
+    "employer.updated",
+    "employer.resubmitted",
+    "employer.reviewed",
+)
+PERSONAL_EVENTS = (
+    "address.physical_changed",
+    "address.mailing_changed",
+    "address.mailing_removed",
+    "contact.phone_changed",
+    "contact.email_change_requested",
+)
 XML_KINDS = (ChangeKind.EMPLOYER, ChangeKind.ADDRESS, ChangeKind.CONTACT)
 # Fields of an employer event that are the portal's own bookkeeping, never sent to SEVIS.
 _NOT_SENT = frozenset({"id", "reported_late", "review_status", "note"})
@@ -109,8 +127,11 @@ def _employer_record(net: EmployerNet, employer: Employer | None) -> str | None:
         return f'<OPTEmployer><Add printForm="false">{identifier}<Employer>{_employer_xml(net.final, full=True)}</Employer></Add></OPTEmployer>'
     if not net.present_at_end:
         return None  # a deletion of an employer SEVIS holds: by hand
-    changed = {key: value for key, value in net.final.items()
-               if key not in _NOT_SENT and key in net.start and net.start[key] != value}  # fmt: skip
+    changed = {
+        key: value
+        for key, value in net.final.items()
+        if key not in _NOT_SENT and key in net.start and net.start[key] != value
+    }
     if not changed:
         return None
     if any(key in _EMPLOYER_ADDRESS for key in changed):  # SEVIS takes the whole address
@@ -149,8 +170,10 @@ def _personal_record(events: list[Event]) -> str | None:
     if changed.get("email"):
         parts.append(_el("Email", changed["email"]))
     if changed.get("phone") and US_PHONE.fullmatch(str(changed["phone"])):
-        parts.append("<Telephone><TelephoneExemptInd>N</TelephoneExemptInd>"
-                     f"<Phone>{_el('USNumber', changed['phone'])}</Phone></Telephone>")  # fmt: skip
+        parts.append(
+            "<Telephone><TelephoneExemptInd>N</TelephoneExemptInd>"
+            f"<Phone>{_el('USNumber', changed['phone'])}</Phone></Telephone>"
+        )
     if changed.get("physical"):
         parts.append(f"<USAddress>{_address_xml(changed['physical'])}</USAddress>")
     if changed.get("mailing"):
@@ -174,10 +197,16 @@ def net_changes(session: Session, school_id: int, change_range: ChangeRange) -> 
     if not kinds:
         return
     conditions = range_conditions(school_id, replace(change_range, kinds=kinds))
-    statement = (select(Event).where(*conditions, Event.student_id.is_not(None),
-                                     or_(Event.event_type.in_(EMPLOYER_EVENTS + PERSONAL_EVENTS),
-                                         Event.change_kind == ChangeKind.DOCUMENT))
-                 .order_by(Event.student_id, Event.occurred_at, Event.id).execution_options(yield_per=BATCH))  # fmt: skip
+    statement = (
+        select(Event)
+        .where(
+            *conditions,
+            Event.student_id.is_not(None),
+            or_(Event.event_type.in_(EMPLOYER_EVENTS + PERSONAL_EVENTS), Event.change_kind == ChangeKind.DOCUMENT),
+        )
+        .order_by(Event.student_id, Event.occurred_at, Event.id)
+        .execution_options(yield_per=BATCH)
+    )
     group: list[Event] = []
     for event in session.scalars(statement):
         if group and group[0].student_id != event.student_id:
@@ -199,20 +228,32 @@ def _student_net(session: Session, events: list[Event]) -> StudentNet:
     for subject, net in by_employer.items():
         body = _employer_record(net, employers.get(_subject_id(subject)))
         if body is not None:
-            records.append((net.last_event.occurred_at, net.last_event.id, body,
-                            _carried(event for event in events if event.subject == subject)))  # fmt: skip
+            records.append(
+                (
+                    net.last_event.occurred_at,
+                    net.last_event.id,
+                    body,
+                    _carried(event for event in events if event.subject == subject),
+                )
+            )
     personal = [event for event in events if event.event_type in PERSONAL_EVENTS]
     body = _personal_record(personal) if personal else None
     if body is not None:
         records.append((personal[-1].occurred_at, personal[-1].id, body, _carried(personal)))
     records.sort(key=lambda record: (record[0], record[1]))
-    return StudentNet(student, [(event_reference(event_id), body) for _, event_id, body, _ in records],
-                      hand_entries(student, by_employer, events), [carried for *_, carried in records])  # fmt: skip
+    return StudentNet(
+        student,
+        [(event_reference(event_id), body) for _, event_id, body, _ in records],
+        hand_entries(student, by_employer, events),
+        [carried for *_, carried in records],
+    )
 
 
 def _carried(events) -> tuple[int, ...]:
     """The events a record carries: those of its employer or of the student's contact details, but the by-hand kinds."""
-    return tuple(event.id for event in events if not by_hand_kind(event.event_type, event.change_kind, event.after or {}))
+    return tuple(
+        event.id for event in events if not by_hand_kind(event.event_type, event.change_kind, event.after or {})
+    )
 
 
 def _subject_id(subject: str) -> int | None:
@@ -224,7 +265,9 @@ def _employers_for(session: Session, subjects: list[str]) -> dict[int, Employer]
     ids = [number for number in map(_subject_id, subjects) if number is not None]
     if not ids:
         return {}
-    rows = session.scalars(select(Employer).where(Employer.id.in_(ids)).options(selectinload(Employer.opt_authorization)))
+    rows = session.scalars(
+        select(Employer).where(Employer.id.in_(ids)).options(selectinload(Employer.opt_authorization))
+    )
     return {employer.id: employer for employer in rows}
 
 
@@ -232,8 +275,10 @@ def xml_records(session: Session, school_id: int, change_range: ChangeRange, *, 
     """One UpdateStudent/Student element per net change SEVIS batch can carry, student by student."""
     for net in net_changes(session, school_id, change_range):
         for request_id, body in net.records:
-            yield (f"<Student sevisID={quoteattr(net.student.sevis_id)} requestID={quoteattr(request_id)} "
-                   f"userID={quoteattr(user_id)}>{body}</Student>")  # fmt: skip
+            yield (
+                f"<Student sevisID={quoteattr(net.student.sevis_id)} requestID={quoteattr(request_id)} "
+                f"userID={quoteattr(user_id)}>{body}</Student>"
+            )
 
 
 def batch_contents(session: Session, school_id: int, change_range: ChangeRange) -> list[BatchRecord]:
@@ -242,7 +287,9 @@ def batch_contents(session: Session, school_id: int, change_range: ChangeRange) 
     contents = []
     for net in net_changes(session, school_id, change_range):
         for (request_id, _), carried in zip(net.records, net.carried, strict=True):
-            contents.append(BatchRecord(len(contents) // batch_files.MAX_RECORDS_PER_FILE + 1, request_id, net.student.id, carried))
+            contents.append(
+                BatchRecord(len(contents) // batch_files.MAX_RECORDS_PER_FILE + 1, request_id, net.student.id, carried)
+            )
     return contents
 
 

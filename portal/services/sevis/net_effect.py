@@ -91,10 +91,18 @@ def hand_entries(student: Student, by_employer: dict[str, EmployerNet], events: 
     for net in by_employer.values():
         if net.present_at_start and not net.present_at_end and net.deletion is not None:
             before = net.deletion.before or {}
-            entries.append(HandEntry(net.deletion.id, net.deletion.occurred_at, student.sevis_id, name,
-                                     "Employer deleted (the student never worked there)", before.get("name") or "",
-                                     "Remove this employer from the student's OPT employment in SEVIS "
-                                     f"(start date {before.get('start_date') or 'not given'})."))  # fmt: skip
+            entries.append(
+                HandEntry(
+                    net.deletion.id,
+                    net.deletion.occurred_at,
+                    student.sevis_id,
+                    name,
+                    "Employer deleted (the student never worked there)",
+                    before.get("name") or "",
+                    "Remove this employer from the student's OPT employment in SEVIS "
+                    f"(start date {before.get('start_date') or 'not given'}).",
+                )
+            )
     entries += [entry for entry in (_hand_entry(student, name, event) for event in events) if entry is not None]
     return sorted(entries, key=lambda entry: (entry.occurred_at, entry.event_id))
 
@@ -106,37 +114,53 @@ def _hand_entry(student: Student, name: str, event: Event) -> HandEntry | None:
         status = after.get("review_status")
         words = label(EmployerReview(status)) if status in {item.value for item in EmployerReview} else "reviewed"
         note = f": {after['note']}" if after.get("note") else ""
-        return made("STEM employer reviewed", after.get("name") or "", f"Record the school's review in SEVIS ({words}{note}).")
+        return made(
+            "STEM employer reviewed", after.get("name") or "", f"Record the school's review in SEVIS ({words}{note})."
+        )
     if event.event_type == "address.mailing_removed":
         return made("Mailing address removed", "Mailing address", "Remove the student's mailing address in SEVIS.")
     if event.event_type == "contact.phone_changed" and not US_PHONE.fullmatch(str(after.get("phone") or "")):
-        return made("Phone number changed", "Phone number",
-                    f"Enter the student's new phone number {after.get('phone') or ''} in SEVIS.")  # fmt: skip
+        return made(
+            "Phone number changed",
+            "Phone number",
+            f"Enter the student's new phone number {after.get('phone') or ''} in SEVIS.",
+        )
     if event.change_kind is ChangeKind.DOCUMENT:
-        return made(event_label(event.event_type), after.get("kind") or before.get("kind") or "Document",
-                    f"Read the uploaded file {after.get('filename') or ''} and update SEVIS from it.")  # fmt: skip
+        return made(
+            event_label(event.event_type),
+            after.get("kind") or before.get("kind") or "Document",
+            f"Read the uploaded file {after.get('filename') or ''} and update SEVIS from it.",
+        )
     return None
 
 
 def by_hand_kind(event_type: str, kind, after: dict) -> bool:
     """``by_hand_condition`` for one event: entered by hand whatever else happened in the range."""
-    return (event_type in ("employer.reviewed", "address.mailing_removed") or kind == ChangeKind.DOCUMENT
-            or (event_type == "contact.phone_changed" and str(after.get("phone") or "").startswith("+")))  # fmt: skip
+    return (
+        event_type in ("employer.reviewed", "address.mailing_removed")
+        or kind == ChangeKind.DOCUMENT
+        or (event_type == "contact.phone_changed" and str(after.get("phone") or "").startswith("+"))
+    )
 
 
 def by_hand_condition():
     """The changes that are entered by hand whatever else happened in the range (a deletion depends on the rest)."""
-    return or_(Event.event_type.in_(("employer.reviewed", "address.mailing_removed")),
-               Event.change_kind == ChangeKind.DOCUMENT,
-               and_(Event.event_type == "contact.phone_changed", Event.after["phone"].as_string().like("+%")))  # fmt: skip
+    return or_(
+        Event.event_type.in_(("employer.reviewed", "address.mailing_removed")),
+        Event.change_kind == ChangeKind.DOCUMENT,
+        and_(Event.event_type == "contact.phone_changed", Event.after["phone"].as_string().like("+%")),
+    )
 
 
 def lifecycles(session: Session, conditions: list, subjects: set[str]) -> dict[str, EmployerNet]:
     """The adds, deletes and restores in the range of these employers, folded."""
     nets: dict[str, EmployerNet] = {}
     if subjects:
-        lifecycle = (select(Event).where(*conditions, Event.subject.in_(subjects), Event.event_type.in_(LIFECYCLE_EVENTS))
-                     .order_by(Event.occurred_at, Event.id))  # fmt: skip
+        lifecycle = (
+            select(Event)
+            .where(*conditions, Event.subject.in_(subjects), Event.event_type.in_(LIFECYCLE_EVENTS))
+            .order_by(Event.occurred_at, Event.id)
+        )
         for event in session.scalars(lifecycle):
             nets.setdefault(event.subject, EmployerNet()).apply(event)
     return nets

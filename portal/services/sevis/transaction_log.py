@@ -67,8 +67,9 @@ def parse_transaction_log(data: bytes) -> ParsedLog:
     import xmlschema  # inside: it takes about a second to import, and only an uploaded log needs it
 
     if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        raise InvalidValue("This is not an XML file. Upload the transaction log SEVIS returned for the batch.",
-                           field=FIELD)  # fmt: skip
+        raise InvalidValue(
+            "This is not an XML file. Upload the transaction log SEVIS returned for the batch.", field=FIELD
+        )
     try:
         resource = xmlschema.XMLResource(data, defuse="always", allow="none")
     except Exception as error:  # noqa: BLE001  (ParseError, defused entities, encoding errors)
@@ -76,18 +77,25 @@ def parse_transaction_log(data: bytes) -> ParsedLog:
     error = next(translog_schema().iter_errors(resource), None)
     if error is not None:
         where = f" at {error.path}" if getattr(error, "path", None) else ""
-        raise InvalidValue(f"The file does not match SEVIS's transaction log schema (SevisTransLog.xsd){where}: "
-                           f"{error.reason or error.message}"[:600], field=FIELD)  # fmt: skip
+        raise InvalidValue(
+            f"The file does not match SEVIS's transaction log schema (SevisTransLog.xsd){where}: "
+            f"{error.reason or error.message}"[:600],
+            field=FIELD,
+        )
     root = resource.root
     records = []
     for element in root.findall("BatchDetail/Process/Record"):
         result = element.find("Result")
-        records.append(LogRecord(
-            request_id=(element.get("requestID") or "").strip(), sevis_id=element.get("sevisID"),
-            accepted=(result.get("status") or "").strip().lower() in ("1", "true", "y"),
-            error_code=_text(result, "ErrorCode"), message=_text(result, "ErrorMessage"),
-            processed_at=_when(_text(element, "ProcessDate")),
-        ))  # fmt: skip
+        records.append(
+            LogRecord(
+                request_id=(element.get("requestID") or "").strip(),
+                sevis_id=element.get("sevisID"),
+                accepted=(result.get("status") or "").strip().lower() in ("1", "true", "y"),
+                error_code=_text(result, "ErrorCode"),
+                message=_text(result, "ErrorMessage"),
+                processed_at=_when(_text(element, "ProcessDate")),
+            )
+        )
     return ParsedLog(_text(root, "BatchHeader/BatchID") or "", _text(root, "BatchHeader/OrgID") or "", records)
 
 
@@ -104,7 +112,11 @@ def transaction_log_xml(result: dict, *, org_id: str) -> str:
         message = record.get("reason") or ("Queued during maintenance" if record["status"] == "queued" else "Applied")
         if record.get("field"):
             message = f"{record['field']}: {message}"
-        sevis = f" sevisID={quoteattr(record['sevis_id'])}" if record.get("sevis_id") and re.fullmatch(r"N\d{10}", record["sevis_id"]) else ""
+        sevis = (
+            f" sevisID={quoteattr(record['sevis_id'])}"
+            if record.get("sevis_id") and re.fullmatch(r"N\d{10}", record["sevis_id"])
+            else ""
+        )
         request_id = re.sub(r"[:/\\\s]", "", str(record.get("request_id") or "")) or str(record["index"])
         records.append(
             f"<Record requestID={quoteattr(request_id[:20])}{sevis}><ProcessDate>{now}</ProcessDate>"
@@ -116,7 +128,7 @@ def transaction_log_xml(result: dict, *, org_id: str) -> str:
         '<?xml version="1.0" encoding="UTF-8"?>'
         f"<TransactionLog><BatchHeader><BatchID>{escape(batch_id)}</BatchID><OrgID>{escape(org_id)}</OrgID></BatchHeader>"
         f"<BatchDetail status={quoteattr('1' if failures == 0 else '0')}>"
-        f"<Process resultCode={quoteattr('S1000' if failures == 0 else 'S9999')} dateTimeStamp=\"{now}\">"
+        f'<Process resultCode={quoteattr("S1000" if failures == 0 else "S9999")} dateTimeStamp="{now}">'
         f"<RecordCount><Success>{success}</Success><Failure>{failures}</Failure><Total>{success + failures}</Total></RecordCount>"
         + "".join(records)
         + "</Process></BatchDetail></TransactionLog>"

@@ -34,17 +34,25 @@ def timeline_for(facts: StudentFacts, today: date) -> Timeline:
     unemployed = shape.unemployed
     used = days_up_to(unemployed, today)
     counting = any(start <= today <= last for start, last in shape.counted_windows)
-    unemployment = UnemploymentCount(used=used, allowed=shape.allowed_on(today), runs_out_on=shape.runs_out_on,
-                                     counting=counting)  # fmt: skip
+    unemployment = UnemploymentCount(
+        used=used, allowed=shape.allowed_on(today), runs_out_on=shape.runs_out_on, counting=counting
+    )
     jobs = tuple(
-        Job(job, employment_state(job, today), shape.job_counts(job, _nearest_day_of(job, today)))
-        for job in shape.jobs
+        Job(job, employment_state(job, today), shape.job_counts(job, _nearest_day_of(job, today))) for job in shape.jobs
     )
     return Timeline(
-        today=today, student_id=facts.student_id, program=program, opts=opts, extension=extension,
-        jobs=jobs, unemployment=unemployment, access=access_on(shape, program, today),
-        duties=tuple(duties_on(facts, today)), account_due_on=shape.account_due_on, opt_end=shape.last_authorized_day,
-    )  # fmt: skip
+        today=today,
+        student_id=facts.student_id,
+        program=program,
+        opts=opts,
+        extension=extension,
+        jobs=jobs,
+        unemployment=unemployment,
+        access=access_on(shape, program, today),
+        duties=tuple(duties_on(facts, today)),
+        account_due_on=shape.account_due_on,
+        opt_end=shape.last_authorized_day,
+    )
 
 
 def _opt_state(opt: OptFacts, program: ProgramFacts | None, today: date) -> OptState:
@@ -87,8 +95,9 @@ def access_on(shape: Shape, program: ProgramFacts | None, today: date) -> Access
     if program is None:
         return Access(AccessLevel.FULL)
     if program.status is ProgramStatus.TERMINATED:
-        return Access(AccessLevel.CLOSED, reason="Your program record was terminated, so your portal account is "
-                                                 "closed.")  # fmt: skip
+        return Access(
+            AccessLevel.CLOSED, reason="Your program record was terminated, so your portal account is closed."
+        )
     approved_ends = [o.end for o in program.opts if o.status is OptStatus.APPROVED]
     if shape.extension is not None and not shape.extension_pending:
         # A decided extension was authorized time: the 15 days and six months count from its last day.
@@ -103,24 +112,42 @@ def access_on(shape: Shape, program: ProgramFacts | None, today: date) -> Access
         # DESIGN rule 3: employment can be edited while the STEM request is pending.
         return Access(AccessLevel.FULL, **{**dates, "read_only_until": None, "closes_on": None})
     if today >= closes_on:
-        return Access(AccessLevel.CLOSED, reason=f"Your portal access ended on {long_date(read_only_until)}, six "
-                                                 f"months after your OPT ended on {long_date(opt_end)}.", **dates)  # fmt: skip
-    completed_early = (program.status is ProgramStatus.COMPLETED and program.completed_on is not None
-                       and program.completed_on < opt_end)  # fmt: skip
+        return Access(
+            AccessLevel.CLOSED,
+            reason=f"Your portal access ended on {long_date(read_only_until)}, six "
+            f"months after your OPT ended on {long_date(opt_end)}.",
+            **dates,
+        )
+    completed_early = (
+        program.status is ProgramStatus.COMPLETED
+        and program.completed_on is not None
+        and program.completed_on < opt_end
+    )
     if completed_early:
-        return Access(AccessLevel.READ_ONLY, reason=(
-            f"Your school completed your program record on {long_date(program.completed_on)}, before your OPT end "
-            f"date. You can read your information until {long_date(read_only_until)}; you can no longer change it."
-        ), **dates)  # fmt: skip
+        return Access(
+            AccessLevel.READ_ONLY,
+            reason=(
+                f"Your school completed your program record on {long_date(program.completed_on)}, before your OPT end "
+                f"date. You can read your information until {long_date(read_only_until)}; you can no longer change it."
+            ),
+            **dates,
+        )
     if program.status is not ProgramStatus.ACTIVE:
-        return Access(AccessLevel.READ_ONLY, reason="Your program record is no longer active. Contact your DSO "
-                                                    "about any change.", **dates)  # fmt: skip
+        return Access(
+            AccessLevel.READ_ONLY,
+            reason="Your program record is no longer active. Contact your DSO about any change.",
+            **dates,
+        )
     grace_until = opt_end + timedelta(days=EDIT_GRACE_DAYS)
     if today > grace_until:
-        return Access(AccessLevel.READ_ONLY, reason=(
-            f"Your OPT ended on {long_date(opt_end)}. Changes were possible until {long_date(grace_until)}; "
-            f"you can read your information until {long_date(read_only_until)}."
-        ), **dates)  # fmt: skip
+        return Access(
+            AccessLevel.READ_ONLY,
+            reason=(
+                f"Your OPT ended on {long_date(opt_end)}. Changes were possible until {long_date(grace_until)}; "
+                f"you can read your information until {long_date(read_only_until)}."
+            ),
+            **dates,
+        )
     return Access(AccessLevel.FULL, **dates)
 
 
@@ -168,8 +195,11 @@ def _stem_duties(opt: OptFacts, today: date, closed_reason: str | None) -> list[
         return Duty(kind, opt.id, months, mark, opens_on, due_on, state, closed_reason)
 
     start, end = opt.start, opt.end
-    duties = [duty(DutyKind.STEM_CONFIRMATION, months, add_months(start, months))
-              for months in STEM_CONFIRMATION_MONTHS if add_months(start, months) <= end + timedelta(days=1)]  # fmt: skip
+    duties = [
+        duty(DutyKind.STEM_CONFIRMATION, months, add_months(start, months))
+        for months in STEM_CONFIRMATION_MONTHS
+        if add_months(start, months) <= end + timedelta(days=1)
+    ]
     if add_months(start, 12) <= end:  # a STEM OPT shorter than a year has only the final evaluation
         duties.append(duty(DutyKind.I983_EVALUATION, 12, add_months(start, 12)))
     duties.append(duty(DutyKind.I983_FINAL_EVALUATION, None, end))

@@ -26,21 +26,44 @@ _jobs = Employer.__table__
 _students = Student.__table__
 
 _PROGRAMS_AND_OPTS = (
-    select(_students.c.id.label("student_id"), _students.c.school_id, _programs.c.id, _programs.c.status, _programs.c.start_date, _programs.c.end_date,
-           _programs.c.completed_on, _opts.c.id.label("opt_id"), _opts.c.kind, _opts.c.status.label("opt_status"),
-           _opts.c.start_date.label("opt_start"), _opts.c.end_date.label("opt_end"), _opts.c.actual_start_date,
-           _opts.c.actual_end_date, _opts.c.ended_on, _opts.c.created_at, _opts.c.decided_at)
+    select(
+        _students.c.id.label("student_id"),
+        _students.c.school_id,
+        _programs.c.id,
+        _programs.c.status,
+        _programs.c.start_date,
+        _programs.c.end_date,
+        _programs.c.completed_on,
+        _opts.c.id.label("opt_id"),
+        _opts.c.kind,
+        _opts.c.status.label("opt_status"),
+        _opts.c.start_date.label("opt_start"),
+        _opts.c.end_date.label("opt_end"),
+        _opts.c.actual_start_date,
+        _opts.c.actual_end_date,
+        _opts.c.ended_on,
+        _opts.c.created_at,
+        _opts.c.decided_at,
+    )
     .select_from(_students)
     .outerjoin(_programs, _programs.c.student_id == _students.c.id)
     .outerjoin(_opts, _opts.c.program_record_id == _programs.c.id)
     .order_by(_students.c.id, _programs.c.created_at, _programs.c.id, _opts.c.start_date, _opts.c.id)
-)  # fmt: skip
+)
 _LIVE_JOBS = (
-    select(_jobs.c.student_id, _jobs.c.id, _jobs.c.opt_authorization_id, _jobs.c.name, _jobs.c.start_date,
-           _jobs.c.end_date, _jobs.c.review_status, _jobs.c.employment_time)
+    select(
+        _jobs.c.student_id,
+        _jobs.c.id,
+        _jobs.c.opt_authorization_id,
+        _jobs.c.name,
+        _jobs.c.start_date,
+        _jobs.c.end_date,
+        _jobs.c.review_status,
+        _jobs.c.employment_time,
+    )
     .where(_jobs.c.deleted_at.is_(None))
     .order_by(_jobs.c.student_id, _jobs.c.start_date, _jobs.c.id)
-)  # fmt: skip
+)
 
 
 def load_facts(connection, student_ids: Iterable[int]) -> dict[int, StudentFacts]:
@@ -48,7 +71,7 @@ def load_facts(connection, student_ids: Iterable[int]) -> dict[int, StudentFacts
     ids = sorted(set(student_ids))
     facts: dict[int, StudentFacts] = {}
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
+        chunk = ids[start : start + CHUNK]
         programs: dict[int, dict[int, tuple]] = defaultdict(dict)
         opts: dict[int, list[OptFacts]] = defaultdict(list)
         schools: dict[int, int] = {}
@@ -58,30 +81,52 @@ def load_facts(connection, student_ids: Iterable[int]) -> dict[int, StudentFacts
                 continue
             programs[row.student_id].setdefault(row.id, row)
             if row.opt_id is not None:
-                opts[row.id].append(OptFacts(
-                    id=row.opt_id, kind=row.kind, status=row.opt_status, requested_start=row.opt_start,
-                    requested_end=row.opt_end, actual_start=row.actual_start_date, actual_end=row.actual_end_date,
-                    ended_on=row.ended_on, requested_on=eastern_date(row.created_at) if row.created_at else None,
-                    decided_on=eastern_date(row.decided_at) if row.decided_at else None,
-                ))  # fmt: skip
+                opts[row.id].append(
+                    OptFacts(
+                        id=row.opt_id,
+                        kind=row.kind,
+                        status=row.opt_status,
+                        requested_start=row.opt_start,
+                        requested_end=row.opt_end,
+                        actual_start=row.actual_start_date,
+                        actual_end=row.actual_end_date,
+                        ended_on=row.ended_on,
+                        requested_on=eastern_date(row.created_at) if row.created_at else None,
+                        decided_on=eastern_date(row.decided_at) if row.decided_at else None,
+                    )
+                )
         jobs: dict[int, list[JobFacts]] = defaultdict(list)
         for row in connection.execute(_LIVE_JOBS.where(_jobs.c.student_id.in_(chunk))):
-            jobs[row.student_id].append(JobFacts(
-                id=row.id, opt_id=row.opt_authorization_id, name=row.name, start_date=row.start_date,
-                end_date=row.end_date, review=row.review_status, employment_time=row.employment_time,
-            ))  # fmt: skip
+            jobs[row.student_id].append(
+                JobFacts(
+                    id=row.id,
+                    opt_id=row.opt_authorization_id,
+                    name=row.name,
+                    start_date=row.start_date,
+                    end_date=row.end_date,
+                    review=row.review_status,
+                    employment_time=row.employment_time,
+                )
+            )
         for student_id in chunk:
             if student_id not in schools:
                 continue  # no such student
             facts[student_id] = StudentFacts(
-                student_id=student_id, school_id=schools[student_id],
+                student_id=student_id,
+                school_id=schools[student_id],
                 programs=tuple(
-                    ProgramFacts(id=row.id, status=row.status, start_date=row.start_date, end_date=row.end_date,
-                                 completed_on=row.completed_on, opts=tuple(opts[row.id]))
+                    ProgramFacts(
+                        id=row.id,
+                        status=row.status,
+                        start_date=row.start_date,
+                        end_date=row.end_date,
+                        completed_on=row.completed_on,
+                        opts=tuple(opts[row.id]),
+                    )
                     for row in programs[student_id].values()
                 ),
                 jobs=tuple(jobs[student_id]),
-            )  # fmt: skip
+            )
     return facts
 
 
@@ -105,13 +150,19 @@ def refresh_marks(connection, student_ids: Iterable[int]) -> int:
     ids = sorted(set(student_ids))
     written = 0
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
+        chunk = ids[start : start + CHUNK]
         rows = [
-            {"student_id": student_id, "school_id": facts.school_id, "kind": str(mark.kind),
-             "starts_on": mark.starts_on, "ends_on": mark.ends_on, "detail": mark.detail}
+            {
+                "student_id": student_id,
+                "school_id": facts.school_id,
+                "kind": str(mark.kind),
+                "starts_on": mark.starts_on,
+                "ends_on": mark.ends_on,
+                "detail": mark.detail,
+            }
             for student_id, facts in load_facts(connection, chunk).items()
             for mark in marks_for(facts)
-        ]  # fmt: skip
+        ]
         connection.execute(delete(TimelineMark.__table__).where(TimelineMark.__table__.c.student_id.in_(chunk)))
         if rows:
             connection.execute(insert(TimelineMark.__table__), rows)
@@ -123,8 +174,11 @@ def refresh_all_marks(connection, *, batch: int = CHUNK) -> int:
     """Recompute every student's marks (after a bulk load or a change to the rules); returns how many were written."""
     written, last_id = 0, 0
     while True:
-        ids = list(connection.execute(select(Student.id).where(Student.id > last_id).order_by(Student.id).limit(batch))
-                   .scalars())  # fmt: skip
+        ids = list(
+            connection.execute(
+                select(Student.id).where(Student.id > last_id).order_by(Student.id).limit(batch)
+            ).scalars()
+        )
         if not ids:
             return written
         written += refresh_marks(connection, ids)
@@ -148,7 +202,9 @@ def _student_id_of(instance) -> int | None:
 
 def _remember_touched(session: Session, flush_context, instances) -> None:
     # The instances, not their ids: a new student or record gets its id only during the flush.
-    touched = [instance for instance in (*session.new, *session.dirty, *session.deleted) if isinstance(instance, _WATCHED)]
+    touched = [
+        instance for instance in (*session.new, *session.dirty, *session.deleted) if isinstance(instance, _WATCHED)
+    ]
     session.info.setdefault(_PENDING, []).extend(touched)
 
 

@@ -101,10 +101,14 @@ def _end_marks(shape: Shape, program: ProgramFacts | None) -> list[Mark]:
     if access.closes_on is None or access.opt_end is None:
         return []
     marks = [
-        Mark(MarkKind.ACCESS_ENDING, access.closes_on - timedelta(days=ACCESS_ENDING_DAYS),
-             access.closes_on - timedelta(days=ACCESS_ENDING_DAYS), access.read_only_until.isoformat()),
+        Mark(
+            MarkKind.ACCESS_ENDING,
+            access.closes_on - timedelta(days=ACCESS_ENDING_DAYS),
+            access.closes_on - timedelta(days=ACCESS_ENDING_DAYS),
+            access.read_only_until.isoformat(),
+        ),
         Mark(MarkKind.ACCESS_CLOSED, access.closes_on, access.closes_on, access.read_only_until.isoformat()),
-    ]  # fmt: skip
+    ]
     ended_on = _authorization_ended_on(shape, program)
     if ended_on is not None:
         day = ended_on + timedelta(days=1)

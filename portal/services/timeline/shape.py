@@ -19,13 +19,19 @@ class Shape:
         opts = program.opts if program is not None else ()
         # DESIGN rule 6: a denied STEM OPT leaves the student's view (its facts still shape a past extension).
         self.visible_opts = tuple(o for o in opts if not (o.kind is OptKind.STEM and o.status is OptStatus.DENIED))
-        self.approved = [o for o in self.visible_opts if o.status is OptStatus.APPROVED
-                         and (o.ended_on is None or o.ended_on >= o.start)]  # fmt: skip
+        self.approved = [
+            o
+            for o in self.visible_opts
+            if o.status is OptStatus.APPROVED and (o.ended_on is None or o.ended_on >= o.start)
+        ]
         visible_ids = {o.id for o in self.visible_opts}
         self.jobs = tuple(
-            sorted((job for job in facts.jobs if job.opt_id in visible_ids),
-                   key=lambda job: (job.start_date, job.id), reverse=True)
-        )  # fmt: skip
+            sorted(
+                (job for job in facts.jobs if job.opt_id in visible_ids),
+                key=lambda job: (job.start_date, job.id),
+                reverse=True,
+            )
+        )
         stem = [(o.start, o.last_valid_day) for o in self.approved if o.kind is OptKind.STEM]
         post = [(o.start, o.last_valid_day) for o in self.approved if o.kind is OptKind.POST_COMPLETION]
         self.extension = stem_extension(opts, program)
@@ -65,10 +71,13 @@ class Shape:
 
     def _unemployed_days(self) -> list[tuple[date, date]]:
         counting_jobs = [job for job in self.jobs if job.review is not EmployerReview.RETURNED]
-        stem_jobs = merge_intervals((j.start_date, j.end_date or END_OF_TIME) for j in counting_jobs
-                           if j.review is EmployerReview.ACCEPTED)  # fmt: skip
+        stem_jobs = merge_intervals(
+            (j.start_date, j.end_date or END_OF_TIME) for j in counting_jobs if j.review is EmployerReview.ACCEPTED
+        )
         post_jobs = merge_intervals((j.start_date, j.end_date or END_OF_TIME) for j in counting_jobs)
-        return merge_intervals(subtract_intervals(self.stem_windows, stem_jobs) + subtract_intervals(self.post_windows, post_jobs))
+        return merge_intervals(
+            subtract_intervals(self.stem_windows, stem_jobs) + subtract_intervals(self.post_windows, post_jobs)
+        )
 
     def first_day_used_reaches(self, count: int) -> date | None:
         """The day the cumulative unemployment days reach ``count`` (None if they never do on these facts)."""
@@ -114,8 +123,9 @@ def stem_extension(opts: tuple[OptFacts, ...], program: ProgramFacts | None) -> 
     """DESIGN rule 5: a STEM request filed by the post-completion end extends authorization up to 180 days."""
     if program is None:
         return None
-    post = [o for o in opts if o.kind is OptKind.POST_COMPLETION and o.status is OptStatus.APPROVED
-            and o.ended_on is None]  # fmt: skip
+    post = [
+        o for o in opts if o.kind is OptKind.POST_COMPLETION and o.status is OptStatus.APPROVED and o.ended_on is None
+    ]
     stem = [o for o in opts if o.kind is OptKind.STEM]
     if not post or not stem:
         return None

@@ -203,8 +203,11 @@ class Timeline:
     def access_ending_soon(self) -> bool:
         """Access closes within ACCESS_ENDING_DAYS (the day of the "access ending" mark or later), not closed yet."""
         closes_on = self.access.closes_on
-        return (not self.access.closed and closes_on is not None
-                and self.today >= closes_on - timedelta(days=ACCESS_ENDING_DAYS))  # fmt: skip
+        return (
+            not self.access.closed
+            and closes_on is not None
+            and self.today >= closes_on - timedelta(days=ACCESS_ENDING_DAYS)
+        )
 
     @property
     def upcoming_duties(self) -> list[Duty]:
@@ -241,7 +244,9 @@ class Timeline:
             return None
         if any(opt.state in (OptState.APPROVED, OptState.IN_VALIDITY) for opt in self.opts):
             return None
-        ended = [opt.facts.last_valid_day for opt in self.opts if opt.state in (OptState.ENDED, OptState.COMPLETED_EARLY)]
+        ended = [
+            opt.facts.last_valid_day for opt in self.opts if opt.state in (OptState.ENDED, OptState.COMPLETED_EARLY)
+        ]
         if self.extension is not None:
             ended.append(self.extension.until)
         return max(ended) if ended else None

@@ -25,8 +25,14 @@ def test_a_huge_obligation_id_gets_the_form_message(client, dso):
     assert response.status_code == 422 and "Choose obligations from the list." in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("path", [f"/admin/students/N0000000001/documents/{HUGE}", f"/admin/change-lists/downloads/{HUGE}",
-                                  "/admin/change-lists/downloads/" + "9" * 5000])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/admin/students/N0000000001/documents/{HUGE}",
+        f"/admin/change-lists/downloads/{HUGE}",
+        "/admin/change-lists/downloads/" + "9" * 5000,
+    ],
+)
 def test_a_huge_id_in_a_path_is_a_404(client, dso, path):
     assert client.get(path).status_code == 404
 
@@ -39,12 +45,17 @@ def test_a_huge_id_in_a_post_path_is_a_404(client, factory, school, sign_in):
 def test_support_huge_assignee_and_page(client, factory, sign_in, db_session):
     sign_in(factory.user(role=Role.SUPPORT))
     student = factory.student()
-    report = ProblemReport(student_id=student.id, reporter_name=student.full_name, sevis_id=student.sevis_id,
-                           description="I cannot see my employer.")  # fmt: skip
+    report = ProblemReport(
+        student_id=student.id,
+        reporter_name=student.full_name,
+        sevis_id=student.sevis_id,
+        description="I cannot see my employer.",
+    )
     db_session.add(report)
     db_session.flush()
-    response = client.post(f"/support/problems/{report.id}", data={"assignee": HUGE, "status": "answered"},
-                           follow_redirects=True)  # fmt: skip
+    response = client.post(
+        f"/support/problems/{report.id}", data={"assignee": HUGE, "status": "answered"}, follow_redirects=True
+    )
     assert response.status_code == 200 and "Choose a member of support staff" in response.get_data(as_text=True)
     db_session.refresh(report)
     assert report.status is ProblemStatus.NEW and report.assigned_to_user_id is None

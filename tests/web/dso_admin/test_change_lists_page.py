@@ -41,8 +41,15 @@ def test_an_inverted_range_gets_a_clear_message(client, dso):
     assert response.status_code == 422 and "before the start date" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("data", [{"start": "nope", "end": "2026-01-01"}, {"format": "pdf", "since_last": "1"},
-                                  {"kinds": "<b>", "since_last": "1"}, {}])  # fmt: skip
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"start": "nope", "end": "2026-01-01"},
+        {"format": "pdf", "since_last": "1"},
+        {"kinds": "<b>", "since_last": "1"},
+        {},
+    ],
+)
 def test_bad_input_gets_a_message_never_a_500(client, dso, data):
     assert _download(client, data).status_code == 422
 
@@ -53,8 +60,16 @@ def test_csv_since_last_download_then_nothing_new(client, dso, changed, db_sessi
     assert {row[2] for row in rows[1:]} == {"Employer added"} and {row[0] for row in rows[1:]} == {changed.sevis_id}
     again = _download(client, {"since_last": "1", "format": "csv"})
     assert len(list(csv.reader(io.StringIO(again.get_data(as_text=True).lstrip("\ufeff"))))) == 1
-    assert db_session.scalar(select(func.count()).select_from(ChangeListDownload).where(ChangeListDownload.user_id == dso.id)) == 2
-    assert db_session.scalar(select(func.count()).select_from(Event).where(Event.event_type == "change_list.downloaded")) == 2
+    assert (
+        db_session.scalar(
+            select(func.count()).select_from(ChangeListDownload).where(ChangeListDownload.user_id == dso.id)
+        )
+        == 2
+    )
+    assert (
+        db_session.scalar(select(func.count()).select_from(Event).where(Event.event_type == "change_list.downloaded"))
+        == 2
+    )
 
 
 def test_xlsx_and_xml_downloads(client, dso, changed):
@@ -72,7 +87,9 @@ def test_xml_with_nothing_to_carry_gets_a_message(client, dso):
 
 def test_another_schools_changes_are_not_in_my_list(client, dso, factory, db_session):
     other = factory.student()
-    add_employer(db_session, other, employer_data(other), actor=Actor.for_user(factory.user(role=Role.STUDENT, student=other)))
+    add_employer(
+        db_session, other, employer_data(other), actor=Actor.for_user(factory.user(role=Role.STUDENT, student=other))
+    )
     response = _download(client, {"since_last": "1", "format": "csv"})
     assert other.sevis_id not in response.get_data(as_text=True)
 
@@ -99,12 +116,22 @@ def test_a_download_abandoned_midway_stops_and_the_next_one_is_whole(client, dso
 
     student = factory.student(school=school)
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    db_session.add_all(Event(occurred_at=start + timedelta(minutes=number), student_id=student.id, school_id=school.id,
-                             actor_kind=ActorKind.STUDENT, actor_label="Student", event_type="contact.phone_changed",
-                             change_kind=ChangeKind.CONTACT, before={"phone": "1"},
-                             # values that do not compress: the file is more than the two chunks read
-                             after={"phone": hashlib.sha256(str(number).encode()).hexdigest()},
-                             changes="phone changed") for number in range(3000))  # fmt: skip
+    db_session.add_all(
+        Event(
+            occurred_at=start + timedelta(minutes=number),
+            student_id=student.id,
+            school_id=school.id,
+            actor_kind=ActorKind.STUDENT,
+            actor_label="Student",
+            event_type="contact.phone_changed",
+            change_kind=ChangeKind.CONTACT,
+            before={"phone": "1"},
+            # values that do not compress: the file is more than the two chunks read
+            after={"phone": hashlib.sha256(str(number).encode()).hexdigest()},
+            changes="phone changed",
+        )
+        for number in range(3000)
+    )
     db_session.flush()
     location = client.post("/admin/change-lists/download", data={"since_last": "1", "format": fmt}).headers["Location"]
     response = client.get(location, buffered=False)
@@ -146,4 +173,5 @@ def test_file_names_say_the_school_and_the_range(client, dso, school, changed, d
     db_session.commit()
     response = _download(client, {"start": "2026-10-01", "end": "2026-10-31", "format": "xlsx"})
     assert response.headers["Content-Disposition"] == (
-        'attachment; filename="northfield-change-list-2026-10-01-to-2026-10-31.xlsx"')
+        'attachment; filename="northfield-change-list-2026-10-01-to-2026-10-31.xlsx"'
+    )

@@ -17,8 +17,11 @@ def test_the_demo_flow(client, db_session, sign_in):
     assert client.get("/admin/").status_code == 200  # signed in, MFA done
 
     # Find the student who deleted an employer: the students list filtered on recent portal changes.
-    deleted = db_session.scalar(select(Employer).join(Employer.student)
-                                .where(Employer.deleted_at.is_not(None), Employer.student.has(school_id=dso.school_id)))  # fmt: skip
+    deleted = db_session.scalar(
+        select(Employer)
+        .join(Employer.student)
+        .where(Employer.deleted_at.is_not(None), Employer.student.has(school_id=dso.school_id))
+    )
     sevis_id = deleted.student.sevis_id
     listing = client.get("/admin/students", query_string={"q": sevis_id}).get_data(as_text=True)
     assert sevis_id in listing
@@ -29,8 +32,11 @@ def test_the_demo_flow(client, db_session, sign_in):
     db_session.refresh(deleted)
     assert deleted.deleted_at is None
 
-    obligation = db_session.scalar(select(ReportingObligation).where(ReportingObligation.school_id == dso.school_id,
-                                                                     ReportingObligation.completed_at.is_(None)))  # fmt: skip
+    obligation = db_session.scalar(
+        select(ReportingObligation).where(
+            ReportingObligation.school_id == dso.school_id, ReportingObligation.completed_at.is_(None)
+        )
+    )
     assert client.post("/admin/obligations/complete", data={"obligation_ids": [obligation.id]}).status_code == 303
 
     posted = client.post("/admin/change-lists/download", data={"since_last": "1", "format": "csv"})
@@ -39,5 +45,6 @@ def test_the_demo_flow(client, db_session, sign_in):
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))[1:]
     kinds = {row[2] for row in rows}
     assert {"Employer added", "Employer deleted", "Employer restored by the school"} <= kinds
-    assert any(row[0] == sevis_id and row[2] == "Employer restored by the school" and row[3] == deleted.name
-               for row in rows)  # fmt: skip
+    assert any(
+        row[0] == sevis_id and row[2] == "Employer restored by the school" and row[3] == deleted.name for row in rows
+    )

@@ -11,8 +11,9 @@ from portal.models.enums import DigestCadence, Role
 
 
 @pytest.mark.parametrize("role", [Role.DSO, Role.PRINCIPAL_DSO])
-def test_an_official_reaches_the_digest_from_account_security_and_turns_it_on(client, factory, school, sign_in,
-                                                                             db_session, role):  # fmt: skip
+def test_an_official_reaches_the_digest_from_account_security_and_turns_it_on(
+    client, factory, school, sign_in, db_session, role
+):
     official = factory.user(role=role, school=school)
     sign_in(official)
     security = client.get("/account/security").get_data(as_text=True)
@@ -37,12 +38,15 @@ def test_htmx_swaps_the_form_with_the_confirmation(client, dso, db_session):
     assert dso.digest_cadence is DigestCadence.DAILY
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"cadence": "hourly"}, "Choose off, daily or weekly."),
-    ({"cadence": ""}, "Choose off, daily or weekly."),
-    ({}, "Choose off, daily or weekly."),
-    ({"cadence": "x" * 5000}, "Choose off, daily or weekly."),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"cadence": "hourly"}, "Choose off, daily or weekly."),
+        ({"cadence": ""}, "Choose off, daily or weekly."),
+        ({}, "Choose off, daily or weekly."),
+        ({"cadence": "x" * 5000}, "Choose off, daily or weekly."),
+    ],
+)
 def test_a_bad_choice_gets_its_message_on_the_field(client, dso, db_session, data, message):
     response = client.post("/admin/digest", data=data)
     body = response.get_data(as_text=True)

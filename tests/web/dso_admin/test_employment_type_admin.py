@@ -39,9 +39,17 @@ def test_a_dso_edit_keeps_or_changes_the_kind(client, factory, school, dso, db_s
     employer = factory.employer(student, employment_type=EmploymentType.SHORT_TERM)
     url = f"/admin/students/{student.sevis_id}/employers/{employer.id}/edit"
     form = client.get(url).get_data(as_text=True)
-    assert re.search(r'<input checked[^>]*value="short_term"', form) and len(re.findall(r"<input checked[^>]*employment_type-", form)) == 1
-    data = _employer_form(student, name=employer.name, start_date=employer.start_date.isoformat(),
-                          version=str(employer.version), employment_type="self_employed")  # fmt: skip
+    assert (
+        re.search(r'<input checked[^>]*value="short_term"', form)
+        and len(re.findall(r"<input checked[^>]*employment_type-", form)) == 1
+    )
+    data = _employer_form(
+        student,
+        name=employer.name,
+        start_date=employer.start_date.isoformat(),
+        version=str(employer.version),
+        employment_type="self_employed",
+    )
     assert client.post(url, data=data).status_code == 303
     db_session.refresh(employer)
     assert (employer.employment_type, employer.self_employed) == (EmploymentType.SELF_EMPLOYED, True)

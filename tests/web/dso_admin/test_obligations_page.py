@@ -12,8 +12,13 @@ from tests.web.conftest import HX
 
 
 def _obligation(factory, student, days, text):
-    return add_obligation(factory.session, student, kind=ObligationKind.ADDRESS_CHANGE,
-                          due_on=date.today() + timedelta(days=days), description=text)  # fmt: skip
+    return add_obligation(
+        factory.session,
+        student,
+        kind=ObligationKind.ADDRESS_CHANGE,
+        due_on=date.today() + timedelta(days=days),
+        description=text,
+    )
 
 
 def test_overdue_first_then_by_due_date_and_only_own_school(client, factory, school, dso):
@@ -32,8 +37,9 @@ def test_mark_many_complete_writes_events_the_history_shows(client, factory, sch
     first, second = _obligation(factory, student, 1, "A"), _obligation(factory, student, 2, "B")
     response = client.post("/admin/obligations/complete", data={"obligation_ids": [first.id, second.id]})
     assert response.status_code == 303
-    events = db_session.scalars(select(Event).where(Event.student_id == student.id,
-                                                    Event.event_type == "obligation.completed")).all()  # fmt: skip
+    events = db_session.scalars(
+        select(Event).where(Event.student_id == student.id, Event.event_type == "obligation.completed")
+    ).all()
     assert len(events) == 2
     page = client.get(f"/admin/students/{student.sevis_id}").get_data(as_text=True)
     assert "obligation.completed" in page
@@ -42,8 +48,9 @@ def test_mark_many_complete_writes_events_the_history_shows(client, factory, sch
 def test_a_double_submit_gets_a_clear_message(client, factory, school, dso):
     ob = _obligation(factory, factory.student(school=school), 1, "A")
     client.post("/admin/obligations/complete", data={"obligation_ids": [ob.id]})
-    response = client.post("/admin/obligations/complete", data={"obligation_ids": [ob.id]},
-                           headers={"HX-Request": "true"})  # fmt: skip
+    response = client.post(
+        "/admin/obligations/complete", data={"obligation_ids": [ob.id]}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 409 and "Already marked complete" in response.get_data(as_text=True)
 
 
@@ -76,13 +83,16 @@ def test_a_post_without_the_csrf_token_changes_nothing(app, client, factory, sch
 # ---------------------------------------------------------------- issue 12, finding 8
 
 
-@pytest.mark.parametrize(("query", "shown"), [
-    ({}, {"Overdue one", "Soon", "Later"}),
-    ({"due": "overdue"}, {"Overdue one"}),
-    ({"due": "within-7"}, {"Overdue one", "Soon"}),
-    ({"before": (date.today() + timedelta(days=20)).isoformat()}, {"Overdue one", "Soon"}),
-    ({"due": "within-30", "before": (date.today() + timedelta(days=3)).strftime("%m/%d/%Y")}, {"Overdue one"}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ({}, {"Overdue one", "Soon", "Later"}),
+        ({"due": "overdue"}, {"Overdue one"}),
+        ({"due": "within-7"}, {"Overdue one", "Soon"}),
+        ({"before": (date.today() + timedelta(days=20)).isoformat()}, {"Overdue one", "Soon"}),
+        ({"due": "within-30", "before": (date.today() + timedelta(days=3)).strftime("%m/%d/%Y")}, {"Overdue one"}),
+    ],
+)
 def test_the_due_date_filter_shows_what_it_says(client, factory, school, dso, query, shown):
     student = factory.student(school=school)
     for days, text in ((-5, "Overdue one"), (3, "Soon"), (20, "Later")):
@@ -102,13 +112,16 @@ def test_a_filter_it_cannot_read_says_what_to_fix(client, factory, school, dso, 
     assert response.status_code == 422 and "usa-alert--error" in response.get_data(as_text=True)
 
 
-def test_each_checkbox_has_a_label_naming_the_student_and_obligation_and_there_is_choose_all(client, factory, school,
-                                                                                           dso):  # fmt: skip
+def test_each_checkbox_has_a_label_naming_the_student_and_obligation_and_there_is_choose_all(
+    client, factory, school, dso
+):
     student = factory.student(school=school, given_name="Ana", surname="Reyes")
     ob = _obligation(factory, student, 2, "Address change")
     body = client.get("/admin/obligations").get_data(as_text=True)
-    assert f'<label class="usa-checkbox__label" for="ob-{ob.id}"><span class="usa-sr-only">Choose Address change for ' \
-           f'Ana Reyes, due {ob.due_on:%m/%d/%Y}</span></label>' in body
+    assert (
+        f'<label class="usa-checkbox__label" for="ob-{ob.id}"><span class="usa-sr-only">Choose Address change for '
+        f"Ana Reyes, due {ob.due_on:%m/%d/%Y}</span></label>" in body
+    )
     assert 'id="ob-all" name="choose_all"' in body and "Choose all 1 obligations shown" in body
     assert body.count('class="portal-choose-cell"') == 2  # the header's and the row's: aligned by portal.css
 
@@ -117,8 +130,9 @@ def test_choose_all_marks_every_shown_row_complete_without_javascript(client, fa
     student = factory.student(school=school)
     rows = [_obligation(factory, student, days, f"Row {days}") for days in (1, 2, 3)]
     shown = [row.id for row in rows[:2]]  # a page that showed two of them
-    response = client.post("/admin/obligations/complete", query_string={"due": "within-7"},
-                           data={"choose_all": "1", "shown_ids": shown})  # fmt: skip
+    response = client.post(
+        "/admin/obligations/complete", query_string={"due": "within-7"}, data={"choose_all": "1", "shown_ids": shown}
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/admin/obligations?due=within-7"
     for row in rows:
         db_session.refresh(row)

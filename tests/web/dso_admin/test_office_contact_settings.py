@@ -11,9 +11,13 @@ from sqlalchemy import select
 from portal.models import Event
 from portal.models.enums import Role
 
-GOOD = {"office_name": "International Student Office", "office_email": "Intl-Office@Example.edu",
-        "office_phone": "617-555-0100", "office_hours": "Monday to Friday, 9 AM to 5 PM",
-        "office_address": "100 Main Street\r\nRoom 210"}  # fmt: skip
+GOOD = {
+    "office_name": "International Student Office",
+    "office_email": "Intl-Office@Example.edu",
+    "office_phone": "617-555-0100",
+    "office_hours": "Monday to Friday, 9 AM to 5 PM",
+    "office_address": "100 Main Street\r\nRoom 210",
+}
 
 
 @pytest.fixture
@@ -24,8 +28,9 @@ def principal(factory, school, sign_in):
 
 
 def _events(db_session):
-    return db_session.scalars(select(Event).where(Event.event_type == "school.office_contact_changed")
-                              .order_by(Event.id)).all()  # fmt: skip
+    return db_session.scalars(
+        select(Event).where(Event.event_type == "school.office_contact_changed").order_by(Event.id)
+    ).all()
 
 
 def test_the_principal_saves_the_details_and_the_change_is_an_event(client, principal, school, db_session):
@@ -33,7 +38,11 @@ def test_the_principal_saves_the_details_and_the_change_is_an_event(client, prin
     assert response.status_code == 303 and response.headers["Location"].endswith("/admin/office-contact")
     db_session.refresh(school)
     assert (school.office_name, school.office_email, school.office_phone, school.office_hours) == (
-        "International Student Office", "intl-office@example.edu", "6175550100", "Monday to Friday, 9 AM to 5 PM")
+        "International Student Office",
+        "intl-office@example.edu",
+        "6175550100",
+        "Monday to Friday, 9 AM to 5 PM",
+    )
     assert school.office_address == "100 Main Street\nRoom 210"
     page = client.get("/admin/office-contact").get_data(as_text=True)
     assert "Saved." in page and "(617) 555-0100" in page and 'href="tel:+16175550100"' in page
@@ -52,21 +61,26 @@ def test_every_detail_is_optional_and_clearing_them_is_recorded(client, principa
     assert len(_events(db_session)) == 2
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("office_email", "not an address", "Enter the office email address like name@example.com."),
-    ("office_email", "a@example.edu, b@example.edu", "Enter the office email address like name@example.com."),
-    ("office_phone", "call us", "A phone number can contain only digits, spaces and dashes"),
-    ("office_phone", "555 0100", "Enter a 10-digit US phone number"),
-    ("office_phone", "+44 12", "Enter an international number as + and the country code"),
-    ("office_name", "x" * 201, "The office name can be at most 200 characters (you entered 201)."),
-    ("office_hours", "9 <b>to</b> 5", "Remove the < and > characters from the office hours."),
-    ("office_address", "y" * 5000, "The office address can be at most 500 characters (you entered 5000)."),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("office_email", "not an address", "Enter the office email address like name@example.com."),
+        ("office_email", "a@example.edu, b@example.edu", "Enter the office email address like name@example.com."),
+        ("office_phone", "call us", "A phone number can contain only digits, spaces and dashes"),
+        ("office_phone", "555 0100", "Enter a 10-digit US phone number"),
+        ("office_phone", "+44 12", "Enter an international number as + and the country code"),
+        ("office_name", "x" * 201, "The office name can be at most 200 characters (you entered 201)."),
+        ("office_hours", "9 <b>to</b> 5", "Remove the < and > characters from the office hours."),
+        ("office_address", "y" * 5000, "The office address can be at most 500 characters (you entered 5000)."),
+    ],
+)
 def test_a_malformed_value_gets_its_message_on_the_field(client, principal, school, db_session, field, value, message):
     response = client.post("/admin/office-contact", data={**GOOD, field: value})
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert re.search(rf'<span class="usa-error-message" id="{field}-error" role="alert">\s*' + re.escape(str(escape(message))), body)
+    assert re.search(
+        rf'<span class="usa-error-message" id="{field}-error" role="alert">\s*' + re.escape(str(escape(message))), body
+    )
     db_session.refresh(school)
     assert school.office_email is None and _events(db_session) == []
 

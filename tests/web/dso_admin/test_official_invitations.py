@@ -21,14 +21,16 @@ def _appoint(client, db_session, email="new.dso@example.edu", name="Nadia Offici
 
 
 def _latest_link_path(db_session, official) -> str:
-    email = db_session.scalars(select(OutboxEmail).where(OutboxEmail.user_id == official.id)
-                               .order_by(OutboxEmail.id.desc())).first()  # fmt: skip
+    email = db_session.scalars(
+        select(OutboxEmail).where(OutboxEmail.user_id == official.id).order_by(OutboxEmail.id.desc())
+    ).first()
     assert email.template == "official_invitation"
     return "/" + resolve_link(db_session, email).split("://", 1)[1].split("/", 1)[1]
 
 
-def test_a_new_official_sets_a_password_without_a_sevis_id_then_must_enrol_two_step(client, factory, school, sign_in,
-                                                                                    db_session):  # fmt: skip
+def test_a_new_official_sets_a_password_without_a_sevis_id_then_must_enrol_two_step(
+    client, factory, school, sign_in, db_session
+):
     sign_in(factory.user(role=Role.PRINCIPAL_DSO, school=school))
     _response, official = _appoint(client, db_session)
     path = _latest_link_path(db_session, official)
@@ -54,8 +56,9 @@ def test_a_new_official_sets_a_password_without_a_sevis_id_then_must_enrol_two_s
     assert client.get("/admin/").status_code == 200
 
 
-def test_the_principal_resends_and_revokes_and_each_link_says_why_it_stopped(client, factory, school, sign_in,
-                                                                             db_session):  # fmt: skip
+def test_the_principal_resends_and_revokes_and_each_link_says_why_it_stopped(
+    client, factory, school, sign_in, db_session
+):
     sign_in(factory.user(role=Role.PRINCIPAL_DSO, school=school))
     _response, official = _appoint(client, db_session)
     first = _latest_link_path(db_session, official)
@@ -92,8 +95,9 @@ def test_invitation_actions_are_the_principal_s_for_their_own_school(client, fac
     assert refused.status_code == 409 and "already set a password" in refused.get_data(as_text=True)
 
 
-def test_appointing_with_htmx_confirms_in_place_and_leaves_nothing_for_the_next_page(client, factory, school, sign_in,
-                                                                                    db_session):  # fmt: skip
+def test_appointing_with_htmx_confirms_in_place_and_leaves_nothing_for_the_next_page(
+    client, factory, school, sign_in, db_session
+):
     sign_in(factory.user(role=Role.PRINCIPAL_DSO, school=school))
     response, _official = _appoint(client, db_session, headers=HX)
     body = response.get_data(as_text=True)

@@ -44,8 +44,9 @@ def test_removing_another_schools_official_is_a_404(client, factory, school, sig
     assert client.post(f"/admin/officials/{foreign.id}/remove").status_code == 404
 
 
-def test_the_principal_hands_over_through_a_confirmation_without_javascript(client, factory, school, sign_in,
-                                                                           db_session):  # fmt: skip
+def test_the_principal_hands_over_through_a_confirmation_without_javascript(
+    client, factory, school, sign_in, db_session
+):
     principal = factory.user(role=Role.PRINCIPAL_DSO, school=school)
     successor = factory.user(role=Role.DSO, school=school)
     sign_in(principal)
@@ -60,8 +61,9 @@ def test_the_principal_hands_over_through_a_confirmation_without_javascript(clie
     db_session.refresh(principal)
     db_session.refresh(successor)
     assert (principal.role, successor.role) == (Role.DSO, Role.PRINCIPAL_DSO)
-    assert db_session.scalars(select(Event.user_id).where(Event.event_type == "official.role_changed")
-                              .order_by(Event.id)).all() == [principal.id, successor.id]  # fmt: skip
+    assert db_session.scalars(
+        select(Event.user_id).where(Event.event_type == "official.role_changed").order_by(Event.id)
+    ).all() == [principal.id, successor.id]
     after = client.get("/admin/officials").get_data(as_text=True)
     assert "is now the principal DSO" in after and "/hand-over" not in after
     # The former principal is a DSO now: the next request already sees it.
@@ -126,8 +128,9 @@ def test_communications_name_templates_in_words_not_identifiers(client, factory,
     dso = factory.user(role=Role.DSO, school=school)
     student = factory.student(school=school, opt="pending")
     opt = student.program_records[-1].opt_authorizations[0]
-    approve_opt(db_session, opt, actor=Actor.for_user(dso), actual_start_date=opt.start_date,
-                actual_end_date=opt.end_date)  # fmt: skip
+    approve_opt(
+        db_session, opt, actor=Actor.for_user(dso), actual_start_date=opt.start_date, actual_end_date=opt.end_date
+    )
     sign_in(dso)
     body = client.get("/admin/communications").get_data(as_text=True)
     assert ">Reporting not yet recorded by the school</option>" in body

@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 from portal.models import Event, OptAuthorization, Student
 from portal.models.enums import Role
 
-HEADER = "sevis_id,surname,given_name,email,education_level,program_start,program_end,major,opt_kind,opt_start,opt_end\n"
+HEADER = (
+    "sevis_id,surname,given_name,email,education_level,program_start,program_end,major,opt_kind,opt_start,opt_end\n"
+)
 
 
 def csv_file(text: str, name: str = "students.csv"):
@@ -16,10 +18,19 @@ def csv_file(text: str, name: str = "students.csv"):
 
 
 def good_row(number: int, **overrides) -> str:
-    values = {"sevis_id": f"N77{number:08d}", "surname": f"Student{number}", "given_name": "Ana",
-              "email": f"s{number}@example.edu", "education_level": "masters", "program_start": "2024-08-20",
-              "program_end": "2026-05-15", "major": "Data", "opt_kind": "post_completion", "opt_start": "2026-06-01",
-              "opt_end": "2027-05-31"}  # fmt: skip
+    values = {
+        "sevis_id": f"N77{number:08d}",
+        "surname": f"Student{number}",
+        "given_name": "Ana",
+        "email": f"s{number}@example.edu",
+        "education_level": "masters",
+        "program_start": "2024-08-20",
+        "program_end": "2026-05-15",
+        "major": "Data",
+        "opt_kind": "post_completion",
+        "opt_start": "2026-06-01",
+        "opt_end": "2027-05-31",
+    }
     values.update(overrides)
     return ",".join(values.values()) + "\n"
 
@@ -30,8 +41,15 @@ def _count_students(db_session, prefix="N77"):
 
 def test_dry_run_shows_what_would_be_created_and_every_rows_errors_and_writes_nothing(client, db_session, factory, dso):
     factory.student(sevis_id="N7700000009")
-    body = HEADER + good_row(1) + good_row(2, email="not-an-email") + good_row(3, program_end="2020-01-01") + \
-        good_row(1, email="dup@example.edu") + good_row(9) + good_row(4, sevis_id="X1", opt_kind="other")
+    body = (
+        HEADER
+        + good_row(1)
+        + good_row(2, email="not-an-email")
+        + good_row(3, program_end="2020-01-01")
+        + good_row(1, email="dup@example.edu")
+        + good_row(9)
+        + good_row(4, sevis_id="X1", opt_kind="other")
+    )
     events_before = db_session.scalar(select(func.count()).select_from(Event))
     response = client.post("/admin/onboarding/", data={"file": csv_file(body)}, content_type="multipart/form-data")
     page = response.get_data(as_text=True)
@@ -46,17 +64,24 @@ def test_dry_run_shows_what_would_be_created_and_every_rows_errors_and_writes_no
     assert db_session.scalar(select(func.count()).select_from(Event)) == events_before
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"\xff\xfe\x00bad", "not UTF-8"),
-    ("sevis_id,surname\nN7700000001,A\n", "missing: email"),
-    (HEADER, "no students"),
-    (HEADER + '"unterminated,row\n', "malformed"),
-    (b"x" * (3 * 1024 * 1024), "larger than 2 MB"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xff\xfe\x00bad", "not UTF-8"),
+        ("sevis_id,surname\nN7700000001,A\n", "missing: email"),
+        (HEADER, "no students"),
+        (HEADER + '"unterminated,row\n', "malformed"),
+        (b"x" * (3 * 1024 * 1024), "larger than 2 MB"),
+    ],
+)
 @pytest.mark.parametrize("htmx", [False, True])
 def test_unreadable_file_is_a_422_naming_the_problem(client, db_session, dso, content, message, htmx):
-    response = client.post("/admin/onboarding/", data={"file": csv_file(content)}, content_type="multipart/form-data",
-                           headers={"HX-Request": "true"} if htmx else {})  # fmt: skip
+    response = client.post(
+        "/admin/onboarding/",
+        data={"file": csv_file(content)},
+        content_type="multipart/form-data",
+        headers={"HX-Request": "true"} if htmx else {},
+    )
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
 
@@ -70,13 +95,17 @@ def test_apply_creates_students_in_steps_with_progress_and_a_report(client, db_s
 
     monkeypatch.setattr(onboarding, "CHUNK", 2)
     body = HEADER + "".join(good_row(n) for n in range(1, 6))
-    page = client.post("/admin/onboarding/", data={"file": csv_file(body)}, content_type="multipart/form-data").get_data(as_text=True)
+    page = client.post(
+        "/admin/onboarding/", data={"file": csv_file(body)}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
     job_id = page.split("/admin/onboarding/jobs/")[1].split("/")[0]
     first = client.post(f"/admin/onboarding/jobs/{job_id}/step")  # the plain "Create 5 students" button
     assert first.status_code == 303 and first.headers["Location"].endswith(f"/admin/onboarding/jobs/{job_id}")
     progress = client.get(f"/admin/onboarding/jobs/{job_id}").get_data(as_text=True)
     assert "2 of 5 rows done" in progress and 'hx-trigger="load delay:200ms"' in progress
-    fragment = client.post(f"/admin/onboarding/jobs/{job_id}/step", headers={"HX-Request": "true"}).get_data(as_text=True)
+    fragment = client.post(f"/admin/onboarding/jobs/{job_id}/step", headers={"HX-Request": "true"}).get_data(
+        as_text=True
+    )
     assert "4 of 5 rows done" in fragment and "<html" not in fragment
     done = client.post(f"/admin/onboarding/jobs/{job_id}/step", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Done: 5 students created" in done and "report.csv" in done
@@ -87,12 +116,18 @@ def test_apply_creates_students_in_steps_with_progress_and_a_report(client, db_s
     report = client.get(f"/admin/onboarding/jobs/{job_id}/report.csv")
     assert report.mimetype == "text/csv"
     lines = report.get_data(as_text=True).strip().splitlines()
-    assert lines[0] == "line,sevis_id,result,message" and len(lines) == 6 and all(",created," in line for line in lines[1:])
+    assert (
+        lines[0] == "line,sevis_id,result,message"
+        and len(lines) == 6
+        and all(",created," in line for line in lines[1:])
+    )
 
 
 def test_a_row_that_became_invalid_after_the_dry_run_is_reported_not_created(client, db_session, factory, dso):
     body = HEADER + good_row(1) + good_row(2)
-    page = client.post("/admin/onboarding/", data={"file": csv_file(body)}, content_type="multipart/form-data").get_data(as_text=True)
+    page = client.post(
+        "/admin/onboarding/", data={"file": csv_file(body)}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
     job_id = page.split("/admin/onboarding/jobs/")[1].split("/")[0]
     factory.student(sevis_id="N7700000002")  # created meanwhile by someone else
     client.post(f"/admin/onboarding/jobs/{job_id}/step")
@@ -101,8 +136,9 @@ def test_a_row_that_became_invalid_after_the_dry_run_is_reported_not_created(cli
 
 
 def test_another_schools_official_cannot_see_or_run_the_job(client, db_session, factory, dso, sign_in):
-    page = client.post("/admin/onboarding/", data={"file": csv_file(HEADER + good_row(1))},
-                       content_type="multipart/form-data").get_data(as_text=True)  # fmt: skip
+    page = client.post(
+        "/admin/onboarding/", data={"file": csv_file(HEADER + good_row(1))}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
     job_id = page.split("/admin/onboarding/jobs/")[1].split("/")[0]
     client.post("/sign-out")
     sign_in(factory.user(role=Role.DSO))

@@ -31,9 +31,13 @@ def test_operator_pages_send_anonymous_visitors_to_sign_in(client):
 
 def test_index_links_to_maintenance_upgrades_and_mailbox_and_shows_failed_email(client, factory, db_session, operator):
     student = factory.student()
-    email = queue_email(db_session, template="access_ended", to=student.email, student=student,
-                        context={"student_name": "A", "access_until": "yesterday", "closes_on": "today",
-                                 "opt_end": "six months ago"})  # fmt: skip
+    email = queue_email(
+        db_session,
+        template="access_ended",
+        to=student.email,
+        student=student,
+        context={"student_name": "A", "access_until": "yesterday", "closes_on": "today", "opt_end": "six months ago"},
+    )
     email.status, email.last_error = EmailStatus.FAILED, "SMTPRecipientsRefused: 550"
     db_session.flush()
     page = client.get("/operator/").get_data(as_text=True)
@@ -43,20 +47,25 @@ def test_index_links_to_maintenance_upgrades_and_mailbox_and_shows_failed_email(
 
 
 def test_operator_schedules_a_window_in_eastern_time(client, db_session, operator):
-    response = client.post("/operator/maintenance", data={
-        "starts_at": "2031-03-19T20:00", "ends_at": "2031-03-20T00:00", "message": "Database upgrade"})  # fmt: skip
+    response = client.post(
+        "/operator/maintenance",
+        data={"starts_at": "2031-03-19T20:00", "ends_at": "2031-03-20T00:00", "message": "Database upgrade"},
+    )
     assert response.status_code == 303
     window = db_session.query(MaintenanceWindow).filter_by(message="Database upgrade").one()
     assert window.starts_at == datetime(2031, 3, 20, 0, 0, tzinfo=UTC)  # 8 p.m. EDT
     assert "Database upgrade" in client.get("/operator/maintenance").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("data", [
-    {"starts_at": "2031-03-20T00:00", "ends_at": "2031-03-19T20:00", "message": ""},
-    {"starts_at": "", "ends_at": "2031-03-19T20:00", "message": ""},
-    {"starts_at": "not a date", "ends_at": "\x00", "message": ""},
-    {"starts_at": "2031-03-19T20:00", "ends_at": "2031-03-20T00:00", "message": "x" * 1_000_000},
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"starts_at": "2031-03-20T00:00", "ends_at": "2031-03-19T20:00", "message": ""},
+        {"starts_at": "", "ends_at": "2031-03-19T20:00", "message": ""},
+        {"starts_at": "not a date", "ends_at": "\x00", "message": ""},
+        {"starts_at": "2031-03-19T20:00", "ends_at": "2031-03-20T00:00", "message": "x" * 1_000_000},
+    ],
+)
 @pytest.mark.parametrize("htmx", [False, True])
 def test_bad_window_gets_422_with_a_message_and_nothing_saved(client, db_session, operator, data, htmx):
     response = client.post("/operator/maintenance", data=data, headers={"HX-Request": "true"} if htmx else {})
@@ -76,14 +85,23 @@ def test_operator_cancels_a_window(client, db_session, operator):
     assert client.post("/operator/maintenance/999999/cancel").status_code == 404
 
 
-def test_demo_mailbox_shows_the_account_creation_link_clickable(app, client, factory, db_session, operator,
-                                                                tmp_path, monkeypatch):  # fmt: skip
+def test_demo_mailbox_shows_the_account_creation_link_clickable(
+    app, client, factory, db_session, operator, tmp_path, monkeypatch
+):
     monkeypatch.setitem(app.config, "SMTP_HOST", "")
     monkeypatch.setitem(app.config, "MAILBOX_DIR", str(tmp_path))
-    monkeypatch.setitem(outbox.LINK_RESOLVERS, "test_link", lambda session, ref: "http://127.0.0.1:8000/account/create/ABC123")
+    monkeypatch.setitem(
+        outbox.LINK_RESOLVERS, "test_link", lambda session, ref: "http://127.0.0.1:8000/account/create/ABC123"
+    )
     student = factory.student()
-    queue_email(db_session, template="account_creation", to=student.email, student=student,
-                context={"student_name": "Linh <Nguyen>", "days_valid": 14}, link_ref="test_link:1")  # fmt: skip
+    queue_email(
+        db_session,
+        template="account_creation",
+        to=student.email,
+        student=student,
+        context={"student_name": "Linh <Nguyen>", "days_valid": 14},
+        link_ref="test_link:1",
+    )
     deliver_due_emails(db_session, worker_id="t")
     listing = client.get("/operator/mailbox").get_data(as_text=True)
     assert "Create your OPT Portal account" in listing
@@ -98,13 +116,19 @@ def test_mailbox_refuses_other_file_names(client, operator, name):
     assert client.get(f"/operator/mailbox/{name}").status_code == 404
 
 
-def test_demo_mailbox_shows_dates_in_eastern_time_like_every_other_page(app, client, factory, db_session, operator,
-                                                                       tmp_path, monkeypatch):  # fmt: skip
+def test_demo_mailbox_shows_dates_in_eastern_time_like_every_other_page(
+    app, client, factory, db_session, operator, tmp_path, monkeypatch
+):
     monkeypatch.setitem(app.config, "SMTP_HOST", "")
     monkeypatch.setitem(app.config, "MAILBOX_DIR", str(tmp_path))
     student = factory.student()
-    email = queue_email(db_session, template="problem_received", to=student.email, student=student,
-                        context={"student_name": "A", "reported_on": "today", "summary": "x"})  # fmt: skip
+    email = queue_email(
+        db_session,
+        template="problem_received",
+        to=student.email,
+        student=student,
+        context={"student_name": "A", "reported_on": "today", "summary": "x"},
+    )
     email.queued_at = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
     db_session.flush()
     deliver_due_emails(db_session, worker_id="t")

@@ -22,7 +22,9 @@ def test_operator_completes_an_upgrade_that_forces_a_password_change(client, fac
     upgrade = db_session.scalars(select(Upgrade)).one()
     assert upgrade.force_password_change and upgrade.note == "Release 2.4"
     assert must_change_password(db_session, student_user)
-    assert db_session.scalars(select(Event.event_type).where(Event.subject == f"upgrade:{upgrade.id}").order_by(Event.id)).all() == ["upgrade.completed"]
+    assert db_session.scalars(
+        select(Event.event_type).where(Event.subject == f"upgrade:{upgrade.id}").order_by(Event.id)
+    ).all() == ["upgrade.completed"]
     assert b"Release 2.4" in client.get("/operator/upgrades/").data
 
 

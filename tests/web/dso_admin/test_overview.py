@@ -12,9 +12,19 @@ from tests.unit.test_change_lists import employer_data
 def test_charts_count_obligations_per_week_and_changes_with_a_table(client, factory, school, sign_in, db_session):
     student = factory.student(school=school)
     for days in (-3, 1, 2, 15):
-        add_obligation(db_session, student, kind=ObligationKind.ADDRESS_CHANGE, due_on=date.today() + timedelta(days=days),
-                       description=f"in {days}")  # fmt: skip
-    add_employer(db_session, student, employer_data(student), actor=Actor.for_user(factory.user(role=Role.STUDENT, student=student)))
+        add_obligation(
+            db_session,
+            student,
+            kind=ObligationKind.ADDRESS_CHANGE,
+            due_on=date.today() + timedelta(days=days),
+            description=f"in {days}",
+        )
+    add_employer(
+        db_session,
+        student,
+        employer_data(student),
+        actor=Actor.for_user(factory.user(role=Role.STUDENT, student=student)),
+    )
     sign_in(factory.user(role=Role.DSO, school=school))
     body = client.get("/admin/").get_data(as_text=True)
     assert body.count('role="img"') >= 2 and "<title" in body and "<desc" in body

@@ -11,10 +11,17 @@ from portal.models.enums import EmployerReview, ProgramStatus
 
 def _employer_form(student, **overrides):
     opt = student.program_records[-1].opt_authorizations[0]
-    data = {"name": "Late Corp", "address_line1": "2 Main Street", "city": "Boston", "state": "MA", "postal_code": "02110",
-            "employment_time": "full_time", "employment_type": "paid_employee",
-            "start_date": (opt.start_date + timedelta(days=1)).isoformat(),
-            "course_relevance": "Uses the degree."}  # fmt: skip
+    data = {
+        "name": "Late Corp",
+        "address_line1": "2 Main Street",
+        "city": "Boston",
+        "state": "MA",
+        "postal_code": "02110",
+        "employment_time": "full_time",
+        "employment_type": "paid_employee",
+        "start_date": (opt.start_date + timedelta(days=1)).isoformat(),
+        "course_relevance": "Uses the degree.",
+    }
     data.update(overrides)
     return data
 
@@ -28,11 +35,15 @@ def test_a_dso_enters_a_late_reported_employer(client, factory, school, dso, db_
     assert employer.name == "Late Corp" and employer.reported_late
 
 
-@pytest.mark.parametrize("overrides", [{"name": ""}, {"name": "x" * 5000}, {"postal_code": "<b>"}, {"start_date": "1999-01-01"},
-                                       {"state": "ZZ"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "overrides",
+    [{"name": ""}, {"name": "x" * 5000}, {"postal_code": "<b>"}, {"start_date": "1999-01-01"}, {"state": "ZZ"}],
+)
 def test_bad_employer_input_gets_a_message_never_a_500(client, factory, school, dso, overrides):
     student = factory.student(school=school)
-    response = client.post(f"/admin/students/{student.sevis_id}/employers/new", data=_employer_form(student, **overrides))
+    response = client.post(
+        f"/admin/students/{student.sevis_id}/employers/new", data=_employer_form(student, **overrides)
+    )
     assert response.status_code in (409, 422)
 
 
@@ -49,8 +60,9 @@ def test_a_dso_edits_an_employer_and_a_stale_form_is_refused(client, factory, sc
 
 
 @pytest.mark.parametrize("version", [None, ""], ids=["absent", "empty"])
-def test_a_dso_employer_edit_without_its_version_is_422_asking_to_reload(client, factory, school, dso, db_session,
-                                                                        version):  # fmt: skip
+def test_a_dso_employer_edit_without_its_version_is_422_asking_to_reload(
+    client, factory, school, dso, db_session, version
+):
     student = factory.student(school=school)
     employer = factory.employer(student)
     data = _employer_form(student, name="Renamed Co", same_job_confirmed="y")
@@ -61,8 +73,10 @@ def test_a_dso_employer_edit_without_its_version_is_422_asking_to_reload(client,
     assert "Reload the page and make your changes again." in response.get_data(as_text=True)
     db_session.refresh(employer)
     assert employer.name != "Renamed Co"
-    assert db_session.scalar(select(Event).where(Event.event_type == "employer.updated",
-                                                 Event.student_id == student.id)) is None  # fmt: skip
+    assert (
+        db_session.scalar(select(Event).where(Event.event_type == "employer.updated", Event.student_id == student.id))
+        is None
+    )
 
 
 def test_accept_and_return_a_stem_employer(client, factory, school, dso, db_session):
@@ -83,9 +97,15 @@ def test_complete_early_and_transfer_from_the_page(client, factory, school, dso,
     student = factory.student(school=school)
     program = student.program_records[-1]
     new_school = factory.school()
-    response = client.post(f"/admin/students/{student.sevis_id}/transfer", data={
-        "education_level": "doctorate", "start_date": date.today().isoformat(),
-        "end_date": (date.today() + timedelta(days=900)).isoformat(), "to_school": new_school.code})  # fmt: skip
+    response = client.post(
+        f"/admin/students/{student.sevis_id}/transfer",
+        data={
+            "education_level": "doctorate",
+            "start_date": date.today().isoformat(),
+            "end_date": (date.today() + timedelta(days=900)).isoformat(),
+            "to_school": new_school.code,
+        },
+    )
     assert response.status_code == 303
     db_session.refresh(program)
     assert program.status is ProgramStatus.TRANSFERRED
@@ -97,14 +117,20 @@ def test_complete_early_twice_gets_a_message(client, factory, school, dso, db_se
     url = f"/admin/students/{student.sevis_id}/programs/{student.program_records[-1].id}/complete"
     assert client.post(url).status_code == 303
     assert "already completed" in client.post(url, follow_redirects=True).get_data(as_text=True)
-    assert db_session.scalar(select(Event).where(Event.event_type == "program.completed_early",
-                                                 Event.student_id == student.id))  # fmt: skip
+    assert db_session.scalar(
+        select(Event).where(Event.event_type == "program.completed_early", Event.student_id == student.id)
+    )
 
 
-@pytest.mark.parametrize("data", [{"education_level": "wizard"}, {"education_level": "masters", "start_date": "x"},
-                                  {"education_level": "masters", "start_date": "2026-01-01", "end_date": "2025-01-01"},
-                                  {"education_level": "masters", "start_date": "2026-01-01", "end_date": "2027-01-01",
-                                   "to_school": "NOPE"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"education_level": "wizard"},
+        {"education_level": "masters", "start_date": "x"},
+        {"education_level": "masters", "start_date": "2026-01-01", "end_date": "2025-01-01"},
+        {"education_level": "masters", "start_date": "2026-01-01", "end_date": "2027-01-01", "to_school": "NOPE"},
+    ],
+)
 def test_bad_transfer_input_gets_a_message(client, factory, school, dso, data, db_session):
     student = factory.student(school=school)
     response = client.post(f"/admin/students/{student.sevis_id}/transfer", data=data, follow_redirects=True)
@@ -131,9 +157,13 @@ def test_correct_an_opt_from_the_page(client, factory, school, dso, db_session):
 def test_a_correction_to_denied_clears_the_ead_dates_the_form_still_shows(client, factory, school, dso, db_session):
     student = factory.student(school=school)
     opt = student.program_records[-1].opt_authorizations[0]
-    data = {"status": "denied", "start_date": opt.start_date.isoformat(), "end_date": opt.end_date.isoformat(),
-            "actual_start_date": opt.actual_start_date.isoformat(),
-            "actual_end_date": opt.actual_end_date.isoformat()}  # fmt: skip
+    data = {
+        "status": "denied",
+        "start_date": opt.start_date.isoformat(),
+        "end_date": opt.end_date.isoformat(),
+        "actual_start_date": opt.actual_start_date.isoformat(),
+        "actual_end_date": opt.actual_end_date.isoformat(),
+    }
     assert client.post(f"/admin/students/{student.sevis_id}/opts/{opt.id}/correct", data=data).status_code == 303
     db_session.refresh(opt)
     assert (opt.status.value, opt.actual_start_date, opt.actual_end_date) == ("denied", None, None)
@@ -145,7 +175,10 @@ def test_another_schools_employer_and_opt_are_404(client, factory, school, dso):
     foreign = factory.employer(other)
     opt = other.program_records[-1].opt_authorizations[0]
     assert client.get(f"/admin/students/{mine.sevis_id}/employers/{foreign.id}/edit").status_code == 404
-    assert client.post(f"/admin/students/{mine.sevis_id}/opts/{opt.id}/correct", data={"status": "approved"}).status_code == 404
+    assert (
+        client.post(f"/admin/students/{mine.sevis_id}/opts/{opt.id}/correct", data={"status": "approved"}).status_code
+        == 404
+    )
 
 
 def _action_url(student, employer, action):
@@ -196,7 +229,9 @@ def test_confirmations_for_another_students_employer_or_record_are_a_404(client,
     assert client.get(f"{base}/programs/{theirs.program_records[-1].id}/complete").status_code == 404
 
 
-def test_the_restore_confirmation_of_an_employer_not_deleted_says_so_and_cannot_be_submitted(client, factory, school, dso):
+def test_the_restore_confirmation_of_an_employer_not_deleted_says_so_and_cannot_be_submitted(
+    client, factory, school, dso
+):
     student = factory.student(school=school)
     employer = factory.employer(student)
     body = client.get(f"/admin/students/{student.sevis_id}/employers/{employer.id}/restore").get_data(as_text=True)

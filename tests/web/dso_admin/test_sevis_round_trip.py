@@ -39,22 +39,30 @@ def translog(batch_id: str, org_id: str, records: list[tuple[str, str, bool, str
     """A hand-written SevisTransLog.xsd TransactionLog: records are (requestID, sevisID, accepted, message)."""
     rows = []
     for request_id, sevis_id, accepted, message in records:
-        detail = ("<ErrorCode>S1000</ErrorCode><ErrorMessage>Record processed</ErrorMessage>" if accepted
-                  else f"<ErrorCode>S2117</ErrorCode><ErrorMessage>{message}</ErrorMessage>")  # fmt: skip
-        rows.append(f'<Record sevisID="{sevis_id}" requestID="{request_id}"><ProcessDate>2026-11-03T09:15:00</ProcessDate>'
-                    f'<Result status="{"1" if accepted else "0"}">{detail}</Result></Record>')  # fmt: skip
+        detail = (
+            "<ErrorCode>S1000</ErrorCode><ErrorMessage>Record processed</ErrorMessage>"
+            if accepted
+            else f"<ErrorCode>S2117</ErrorCode><ErrorMessage>{message}</ErrorMessage>"
+        )
+        rows.append(
+            f'<Record sevisID="{sevis_id}" requestID="{request_id}"><ProcessDate>2026-11-03T09:15:00</ProcessDate>'
+            f'<Result status="{"1" if accepted else "0"}">{detail}</Result></Record>'
+        )
     failures = sum(1 for record in records if not record[2])
-    return (f'<?xml version="1.0" encoding="UTF-8"?><TransactionLog><BatchHeader><BatchID>{batch_id}</BatchID>'
-            f"<OrgID>{org_id}</OrgID></BatchHeader><BatchDetail status=\"{'0' if failures else '1'}\">"
-            '<Upload resultCode="S1000" dateTimeStamp="2026-11-03T09:00:00"><FileName>batch.xml</FileName></Upload>'
-            f'<Process resultCode="{"S2000" if failures else "S1000"}" dateTimeStamp="2026-11-03T09:15:00">'
-            f"<RecordCount><Success>{len(records) - failures}</Success><Failure>{failures}</Failure>"
-            f"<Total>{len(records)}</Total></RecordCount>{''.join(rows)}</Process></BatchDetail></TransactionLog>").encode()  # fmt: skip
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><TransactionLog><BatchHeader><BatchID>{batch_id}</BatchID>'
+        f'<OrgID>{org_id}</OrgID></BatchHeader><BatchDetail status="{"0" if failures else "1"}">'
+        '<Upload resultCode="S1000" dateTimeStamp="2026-11-03T09:00:00"><FileName>batch.xml</FileName></Upload>'
+        f'<Process resultCode="{"S2000" if failures else "S1000"}" dateTimeStamp="2026-11-03T09:15:00">'
+        f"<RecordCount><Success>{len(records) - failures}</Success><Failure>{failures}</Failure>"
+        f"<Total>{len(records)}</Total></RecordCount>{''.join(rows)}</Process></BatchDetail></TransactionLog>"
+    ).encode()
 
 
 def _upload(client, data: bytes, name: str = "translog.xml"):
-    return client.post("/admin/change-lists/logs", data={"log": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")  # fmt: skip
+    return client.post(
+        "/admin/change-lists/logs", data={"log": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
 
 
 def _csv_since_last(client) -> list[list[str]]:
@@ -83,19 +91,28 @@ def test_round_trip_accepted_and_rejected_then_resolved(client, dso, two_student
     accepted, rejected = two_students
     batch_id, org_id, records = _batch(client)
     assert set(records) == {accepted.sevis_id, rejected.sevis_id}
-    log = translog(batch_id, org_id, [(records[accepted.sevis_id], accepted.sevis_id, True, None),
-                                      (records[rejected.sevis_id], rejected.sevis_id, False, REJECTION)])  # fmt: skip
+    log = translog(
+        batch_id,
+        org_id,
+        [
+            (records[accepted.sevis_id], accepted.sevis_id, True, None),
+            (records[rejected.sevis_id], rejected.sevis_id, False, REJECTION),
+        ],
+    )
     translog_schema().validate(xmlschema.XMLResource(log))  # the hand-written log is a valid SevisTransLog
 
     response = _upload(client, log)
     assert response.status_code == 303
     page = client.get("/admin/change-lists").get_data(as_text=True)
     assert f"Batch {batch_id}: SEVIS accepted 1 and rejected 1." in page
-    rejected_section = page[page.index(f"Rejected in batch {batch_id}"):]
+    rejected_section = page[page.index(f"Rejected in batch {batch_id}") :]
     assert rejected.surname in rejected_section and REJECTION in rejected_section
     assert accepted.surname not in rejected_section
-    events = dict(db_session.execute(select(Event.student_id, Event.event_type)
-                                     .where(Event.event_type.like("sevis.%")).order_by(Event.id)).all())  # fmt: skip
+    events = dict(
+        db_session.execute(
+            select(Event.student_id, Event.event_type).where(Event.event_type.like("sevis.%")).order_by(Event.id)
+        ).all()
+    )
     assert events == {accepted.id: "sevis.record_accepted", rejected.id: "sevis.record_rejected"}
 
     info = client.get(f"/admin/students/{rejected.sevis_id}").get_data(as_text=True)
@@ -112,21 +129,34 @@ def test_round_trip_accepted_and_rejected_then_resolved(client, dso, two_student
     assert refused.status_code == 422 and "I have dealt with this rejection in SEVIS" in refused.get_data(as_text=True)
     assert client.post(f"/admin/change-lists/results/{result.id}/resolve", data={"confirm": "1"}).status_code == 303
     assert _csv_since_last(client) == []
-    assert "Rejected by SEVIS, since resolved" in client.get(f"/admin/students/{rejected.sevis_id}").get_data(as_text=True)
+    assert "Rejected by SEVIS, since resolved" in client.get(f"/admin/students/{rejected.sevis_id}").get_data(
+        as_text=True
+    )
     assert client.post(f"/admin/change-lists/results/{result.id}/resolve", data={"confirm": "1"}).status_code == 409
 
 
 def test_a_later_log_accepting_the_change_resolves_the_rejection(client, dso, two_students, db_session):
     _, rejected = two_students
     batch_id, org_id, records = _batch(client)
-    _upload(client, translog(batch_id, org_id, [(request, sevis, sevis != rejected.sevis_id, REJECTION)
-                                                for sevis, request in records.items()]))  # fmt: skip
+    _upload(
+        client,
+        translog(
+            batch_id,
+            org_id,
+            [(request, sevis, sevis != rejected.sevis_id, REJECTION) for sevis, request in records.items()],
+        ),
+    )
     batch_again, _, again = _batch(client)  # the rejected Add is sent again, in a new batch
     assert batch_again != batch_id and set(again) == {rejected.sevis_id}
-    response = _upload(client, translog(batch_again, org_id, [(again[rejected.sevis_id], rejected.sevis_id, True, None)]))
+    response = _upload(
+        client, translog(batch_again, org_id, [(again[rejected.sevis_id], rejected.sevis_id, True, None)])
+    )
     assert response.status_code == 303
-    result = db_session.scalar(select(SevisRecordResult).where(SevisRecordResult.student_id == rejected.id,
-                                                               SevisRecordResult.accepted.is_(False)))  # fmt: skip
+    result = db_session.scalar(
+        select(SevisRecordResult).where(
+            SevisRecordResult.student_id == rejected.id, SevisRecordResult.accepted.is_(False)
+        )
+    )
     assert result.resolved_at is not None and _csv_since_last(client) == []
 
 
@@ -134,20 +164,36 @@ def test_a_past_range_download_with_open_rejections_leaves_the_mark(client, dso,
     """Sending rejections again never moves "since my last download" backwards."""
     _, rejected = two_students
     batch_id, org_id, records = _batch(client)
-    _upload(client, translog(batch_id, org_id, [(request, sevis, sevis != rejected.sevis_id, REJECTION)
-                                                for sevis, request in records.items()]))  # fmt: skip
-    mark = db_session.scalar(select(func.max(ChangeListDownload.covers_until)).where(ChangeListDownload.since_last_download))
+    _upload(
+        client,
+        translog(
+            batch_id,
+            org_id,
+            [(request, sevis, sevis != rejected.sevis_id, REJECTION) for sevis, request in records.items()],
+        ),
+    )
+    mark = db_session.scalar(
+        select(func.max(ChangeListDownload.covers_until)).where(ChangeListDownload.since_last_download)
+    )
     _download(client, {"start": "2000-01-01", "end": "2000-01-31", "format": "csv"})
     _csv_since_last(client)
-    after = db_session.scalar(select(func.max(ChangeListDownload.covers_until)).where(ChangeListDownload.since_last_download))
+    after = db_session.scalar(
+        select(func.max(ChangeListDownload.covers_until)).where(ChangeListDownload.since_last_download)
+    )
     assert after >= mark
 
 
 def test_a_list_fetched_again_sends_the_rejections_it_sent_then(client, dso, two_students, db_session):
     _, rejected = two_students
     batch_id, org_id, records = _batch(client)
-    _upload(client, translog(batch_id, org_id, [(request, sevis, sevis != rejected.sevis_id, REJECTION)
-                                                for sevis, request in records.items()]))  # fmt: skip
+    _upload(
+        client,
+        translog(
+            batch_id,
+            org_id,
+            [(request, sevis, sevis != rejected.sevis_id, REJECTION) for sevis, request in records.items()],
+        ),
+    )
     first = _download(client, {"since_last": "1", "format": "csv"})
     download = db_session.scalar(select(ChangeListDownload).order_by(ChangeListDownload.id.desc()).limit(1))
     result = db_session.scalar(select(SevisRecordResult).where(SevisRecordResult.accepted.is_(False)))
@@ -155,19 +201,26 @@ def test_a_list_fetched_again_sends_the_rejections_it_sent_then(client, dso, two
     assert client.get(f"/admin/change-lists/downloads/{download.id}").data == first.data
 
 
-def test_a_log_naming_records_the_batch_did_not_contain_is_refused_whole(client, dso, two_students, factory, school,
-                                                                          db_session):  # fmt: skip
+def test_a_log_naming_records_the_batch_did_not_contain_is_refused_whole(
+    client, dso, two_students, factory, school, db_session
+):
     accepted, _ = two_students
     batch_id, org_id, records = _batch(client)
     stranger = factory.student(school=school)
-    log = translog(batch_id, org_id, [(records[accepted.sevis_id], accepted.sevis_id, True, None),
-                                      ("E999999", stranger.sevis_id, False, REJECTION)])  # fmt: skip
+    log = translog(
+        batch_id,
+        org_id,
+        [(records[accepted.sevis_id], accepted.sevis_id, True, None), ("E999999", stranger.sevis_id, False, REJECTION)],
+    )
     translog_schema().validate(xmlschema.XMLResource(log))
     before = _state(db_session)
     response = _upload(client, log)
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert f"did not contain: E999999 ({stranger.sevis_id})" in body and accepted.sevis_id not in body.split("did not")[1][:80]
+    assert (
+        f"did not contain: E999999 ({stranger.sevis_id})" in body
+        and accepted.sevis_id not in body.split("did not")[1][:80]
+    )
     assert _state(db_session) == before
 
 
@@ -175,35 +228,47 @@ def _other_schools_batch(client, factory, db_session, sign_in):
     """A batch another school's DSO downloaded: (BatchID, that school's code)."""
     other_school = factory.school()
     student = factory.student(school=other_school)
-    add_employer(db_session, student, employer_data(student),
-                 actor=Actor.for_user(factory.user(role=Role.STUDENT, student=student)))  # fmt: skip
+    add_employer(
+        db_session,
+        student,
+        employer_data(student),
+        actor=Actor.for_user(factory.user(role=Role.STUDENT, student=student)),
+    )
     client.post("/sign-out")
     sign_in(factory.user(role=Role.DSO, school=other_school))
     batch_id, org_id, records = _batch(client)
     return batch_id, org_id, records
 
 
-BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
-                  b"<TransactionLog>&lol2;</TransactionLog>")  # fmt: skip
-XXE = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-       b"<TransactionLog><BatchHeader><BatchID>&x;</BatchID><OrgID>x</OrgID></BatchHeader></TransactionLog>")  # fmt: skip
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+    b"<TransactionLog>&lol2;</TransactionLog>"
+)
+XXE = (
+    b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    b"<TransactionLog><BatchHeader><BatchID>&x;</BatchID><OrgID>x</OrgID></BatchHeader></TransactionLog>"
+)
 
 
-@pytest.mark.parametrize(("case", "status", "words"), [
-    ("malformed", 422, "not well-formed XML"),
-    ("not_xml", 422, "not an XML file"),
-    ("wrong_extension", 422, "an XML file (.xml)"),
-    ("schema_invalid", 422, "transaction log schema (SevisTransLog.xsd)"),
-    ("too_large", 413, "larger than 2 MB"),
-    ("empty", 422, "is empty"),
-    ("billion_laughs", 422, "not well-formed XML"),
-    ("xxe", 422, "not well-formed XML"),
-    ("other_school_code", 422, "not yours"),
-    ("other_schools_batch", 422, "not a SEVIS batch file your school downloaded"),
-    ("unknown_batch", 422, "not a SEVIS batch file your school downloaded"),
-])  # fmt: skip
-def test_bad_logs_get_a_clear_4xx_and_change_nothing(client, dso, two_students, factory, school, db_session, sign_in,
-                                                     case, status, words):  # fmt: skip
+@pytest.mark.parametrize(
+    ("case", "status", "words"),
+    [
+        ("malformed", 422, "not well-formed XML"),
+        ("not_xml", 422, "not an XML file"),
+        ("wrong_extension", 422, "an XML file (.xml)"),
+        ("schema_invalid", 422, "transaction log schema (SevisTransLog.xsd)"),
+        ("too_large", 413, "larger than 2 MB"),
+        ("empty", 422, "is empty"),
+        ("billion_laughs", 422, "not well-formed XML"),
+        ("xxe", 422, "not well-formed XML"),
+        ("other_school_code", 422, "not yours"),
+        ("other_schools_batch", 422, "not a SEVIS batch file your school downloaded"),
+        ("unknown_batch", 422, "not a SEVIS batch file your school downloaded"),
+    ],
+)
+def test_bad_logs_get_a_clear_4xx_and_change_nothing(
+    client, dso, two_students, factory, school, db_session, sign_in, case, status, words
+):
     batch_id, org_id, records = _batch(client)
     valid = translog(batch_id, org_id, [(request, sevis, True, None) for sevis, request in records.items()])
     name = "translog.xml"
@@ -253,8 +318,14 @@ def test_the_same_log_twice_is_refused(client, dso, two_students, db_session):
 def test_another_schools_official_cannot_resolve_a_rejection(client, dso, two_students, factory, db_session, sign_in):
     _, rejected = two_students
     batch_id, org_id, records = _batch(client)
-    _upload(client, translog(batch_id, org_id, [(request, sevis, sevis != rejected.sevis_id, REJECTION)
-                                                for sevis, request in records.items()]))  # fmt: skip
+    _upload(
+        client,
+        translog(
+            batch_id,
+            org_id,
+            [(request, sevis, sevis != rejected.sevis_id, REJECTION) for sevis, request in records.items()],
+        ),
+    )
     result = db_session.scalar(select(SevisRecordResult).where(SevisRecordResult.accepted.is_(False)))
     client.post("/sign-out")
     sign_in(factory.user(role=Role.DSO, school=factory.school()))

@@ -18,8 +18,9 @@ from tests.support.files import pdf
 
 def _stem_student(factory, school, *, months_in):
     stem_start = add_months(today_eastern(), -months_in)
-    student = factory.student(school=school, opt_start=stem_start - timedelta(days=365),
-                              opt_end=stem_start - timedelta(days=1))  # fmt: skip
+    student = factory.student(
+        school=school, opt_start=stem_start - timedelta(days=365), opt_end=stem_start - timedelta(days=1)
+    )
     factory.stem_opt(student, start=stem_start)
     factory.address(student, line1="12 Main Street", city="Boston")
     return student
@@ -29,11 +30,17 @@ def _student_actor(factory, student):
     return Actor.for_user(factory.user(role=Role.STUDENT, student=student))
 
 
-def test_the_confirmation_shows_on_the_obligation_in_the_list_and_on_student_information(client, factory, school, dso,
-                                                                                          db_session):  # fmt: skip
+def test_the_confirmation_shows_on_the_obligation_in_the_list_and_on_student_information(
+    client, factory, school, dso, db_session
+):
     student = _stem_student(factory, school, months_in=6)
-    confirm_stem_details(db_session, student, actor=_student_actor(factory, student), details_correct=False,
-                         changes="Moved to 5 Elm Street, Cambridge.")  # fmt: skip
+    confirm_stem_details(
+        db_session,
+        student,
+        actor=_student_actor(factory, student),
+        details_correct=False,
+        changes="Moved to 5 Elm Street, Cambridge.",
+    )
     listing = client.get("/admin/obligations").get_data(as_text=True)
     assert "Moved to 5 Elm Street, Cambridge." in listing and "something changed" in listing
     info = client.get(f"/admin/students/{student.sevis_id}").get_data(as_text=True)
@@ -46,8 +53,10 @@ def test_closed_stem_obligations_leave_the_open_list_and_show_their_reason(clien
     sync_stem_obligations(db_session, student, actor=Actor.system())
     assert student.full_name in client.get("/admin/obligations").get_data(as_text=True)
     program = student.program_records[-1]
-    response = client.post(f"/admin/students/{student.sevis_id}/programs/{program.id}/complete",
-                           data={"completed_on": today_eastern().isoformat()})  # fmt: skip
+    response = client.post(
+        f"/admin/students/{student.sevis_id}/programs/{program.id}/complete",
+        data={"completed_on": today_eastern().isoformat()},
+    )
     assert response.status_code == 303
     assert student.full_name not in client.get("/admin/obligations").get_data(as_text=True)
     info = client.get(f"/admin/students/{student.sevis_id}").get_data(as_text=True)
@@ -57,9 +66,16 @@ def test_closed_stem_obligations_leave_the_open_list_and_show_their_reason(clien
 def test_the_dso_downloads_an_evaluation_and_marks_it_reviewed(client, factory, school, dso, db_session, app):
     student = _stem_student(factory, school, months_in=12)
     opt = student.program_records[-1].opt_authorizations[-1]
-    document = upload_i983_evaluation(db_session, student, opt, DutyKind.I983_EVALUATION, io.BytesIO(pdf()),
-                                      "evaluation.pdf", actor=_student_actor(factory, student),
-                                      upload_dir=app.config["UPLOAD_DIR"])  # fmt: skip
+    document = upload_i983_evaluation(
+        db_session,
+        student,
+        opt,
+        DutyKind.I983_EVALUATION,
+        io.BytesIO(pdf()),
+        "evaluation.pdf",
+        actor=_student_actor(factory, student),
+        upload_dir=app.config["UPLOAD_DIR"],
+    )
     url = f"/admin/students/{student.sevis_id}/documents/{document.id}"
     info = client.get(f"/admin/students/{student.sevis_id}").get_data(as_text=True)
     assert url in info and "Mark reviewed" in info
@@ -77,8 +93,15 @@ def test_the_dso_downloads_an_evaluation_and_marks_it_reviewed(client, factory, 
 def test_another_schools_documents_and_obligations_are_404(client, factory, school, dso, db_session):
     other = _stem_student(factory, factory.school(), months_in=12)
     sync_stem_obligations(db_session, other, actor=Actor.system())
-    document = Document(student_id=other.id, kind="i983", original_filename="x.pdf", stored_name="a" * 48,
-                        content_type="application/pdf", size_bytes=3, sha256="0" * 64)  # fmt: skip
+    document = Document(
+        student_id=other.id,
+        kind="i983",
+        original_filename="x.pdf",
+        stored_name="a" * 48,
+        content_type="application/pdf",
+        size_bytes=3,
+        sha256="0" * 64,
+    )
     db_session.add(document)
     db_session.flush()
     assert client.get(f"/admin/students/{other.sevis_id}/documents/{document.id}").status_code == 404

@@ -32,7 +32,14 @@ def test_the_page_shows_identity_records_employers_and_history(client, factory, 
     student = factory.student(school=school, surname="Okafor")
     factory.employer(student, name="Globex")
     body = _page(client, student).get_data(as_text=True)
-    for expected in ("Okafor", student.sevis_id, "Globex", "Post-completion OPT", "Event history", "Student record created"):
+    for expected in (
+        "Okafor",
+        student.sevis_id,
+        "Globex",
+        "Post-completion OPT",
+        "Event history",
+        "Student record created",
+    ):
         assert expected in body
 
 
@@ -41,7 +48,9 @@ def test_identity_reads_as_the_same_facts_block_as_the_student_dashboard(client,
     body = _page(client, student).get_data(as_text=True)
     identity = body.split('id="identity"')[1].split("</section>")[0]
     assert '<dl class="portal-facts">' in identity
-    assert f"<dt>Email of record</dt><dd>{student.email}</dd>" in identity and "<dt>Given name</dt><dd>—</dd>" in identity
+    assert (
+        f"<dt>Email of record</dt><dd>{student.email}</dd>" in identity and "<dt>Given name</dt><dd>—</dd>" in identity
+    )
     assert "<dt>Requested email</dt>" not in identity  # an empty row is left out
     assert ".portal-facts {" in client.get("/static/css/portal.css").get_data(as_text=True)  # styled on every page
 
@@ -70,7 +79,9 @@ def test_unlock_of_a_locked_account_writes_an_event(client, factory, school, dso
     user.locked_until = utcnow() + timedelta(minutes=20)
     db_session.flush()
     assert client.post(f"/admin/students/{student.sevis_id}/account/unlock").status_code == 303
-    assert db_session.scalar(select(Event).where(Event.student_id == student.id, Event.event_type == "account.unlocked"))
+    assert db_session.scalar(
+        select(Event).where(Event.student_id == student.id, Event.event_type == "account.unlocked")
+    )
 
 
 def test_unlock_of_an_unlocked_account_gets_the_reason_not_an_event(client, factory, school, dso, db_session):
@@ -131,8 +142,10 @@ def test_approve_a_pending_opt_from_the_page_with_the_ead_dates(client, factory,
     assert f'href="{url}" hx-get="{url}" hx-target="#modal-root"' in page and "Not yet: recorded at approval" in page
     form = client.get(url).get_data(as_text=True)
     assert "EAD valid from" in form and "EAD valid to" in form and 'type="date"' in form
-    ead = {"actual_start_date": (opt.start_date + timedelta(days=20)).isoformat(),
-           "actual_end_date": (opt.end_date + timedelta(days=20)).isoformat()}  # fmt: skip
+    ead = {
+        "actual_start_date": (opt.start_date + timedelta(days=20)).isoformat(),
+        "actual_end_date": (opt.end_date + timedelta(days=20)).isoformat(),
+    }
     assert client.post(url, data=ead).status_code == 303
     db_session.refresh(opt)
     assert opt.status.value == "approved" and opt.actual_start_date == opt.start_date + timedelta(days=20)
@@ -144,14 +157,21 @@ def test_approve_a_pending_opt_from_the_page_with_the_ead_dates(client, factory,
 
 
 @pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}], ids=["plain", "htmx"])
-@pytest.mark.parametrize(("data", "field", "message"), [
-    ({"actual_start_date": "2026-05-01", "actual_end_date": "2026-04-01"}, "actual_end_date", "cannot end"),
-    ({"actual_start_date": "2026-02-30", "actual_end_date": "2027-01-01"}, "actual_start_date", "Enter a real date"),
-    ({"actual_start_date": "", "actual_end_date": "2027-01-01"}, "actual_start_date", "valid from"),
-])  # fmt: skip
-def test_bad_ead_dates_on_the_approve_form_are_a_422_with_the_message_on_the_field(client, factory, school, dso,
-                                                                                   db_session, headers, data, field,
-                                                                                   message):  # fmt: skip
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"actual_start_date": "2026-05-01", "actual_end_date": "2026-04-01"}, "actual_end_date", "cannot end"),
+        (
+            {"actual_start_date": "2026-02-30", "actual_end_date": "2027-01-01"},
+            "actual_start_date",
+            "Enter a real date",
+        ),
+        ({"actual_start_date": "", "actual_end_date": "2027-01-01"}, "actual_start_date", "valid from"),
+    ],
+)
+def test_bad_ead_dates_on_the_approve_form_are_a_422_with_the_message_on_the_field(
+    client, factory, school, dso, db_session, headers, data, field, message
+):
     student = factory.student(school=school, opt="pending")
     opt = student.program_records[-1].opt_authorizations[0]
     response = client.post(f"/admin/students/{student.sevis_id}/opts/{opt.id}/approve", data=data, headers=headers)
@@ -173,8 +193,14 @@ def test_a_document_the_student_uploaded_opens_from_the_page(client, factory, sc
 
     student = factory.student(school=school)
     user = factory.user(role=Role.STUDENT, student=student)
-    document = upload_ead_card(db_session, student, io.BytesIO(pdf()), "my ead.pdf", actor=Actor.for_user(user),
-                               upload_dir=app.config["UPLOAD_DIR"])  # fmt: skip
+    document = upload_ead_card(
+        db_session,
+        student,
+        io.BytesIO(pdf()),
+        "my ead.pdf",
+        actor=Actor.for_user(user),
+        upload_dir=app.config["UPLOAD_DIR"],
+    )
     url = f"/admin/students/{student.sevis_id}/documents/{document.id}"
     page = _page(client, student).get_data(as_text=True)
     assert f'EAD card: <a class="usa-link" href="{url}">my_ead.pdf</a>' in page
@@ -185,7 +211,9 @@ def test_a_document_the_student_uploaded_opens_from_the_page(client, factory, sc
     assert client.get(f"/admin/students/{other.sevis_id}/documents/{document.id}").status_code == 404
 
 
-def test_the_page_issues_the_same_number_of_statements_whatever_the_record_holds(client, factory, school, dso, count_queries):
+def test_the_page_issues_the_same_number_of_statements_whatever_the_record_holds(
+    client, factory, school, dso, count_queries
+):
     small = factory.student(school=school)
     big = factory.student(school=school)
     for number in range(30):
@@ -223,7 +251,8 @@ def test_employers_are_paged_fifty_at_a_time_current_ones_first(client, factory,
 
 
 def test_history_counts_what_the_filter_keeps_pages_it_and_offers_every_kind_the_student_has(
-        client, factory, school, dso, db_session):  # fmt: skip
+    client, factory, school, dso, db_session
+):
     from portal.services.actors import Actor
     from portal.services.events import record_event
 
@@ -270,8 +299,9 @@ def test_turn_off_two_step_verification_sits_with_the_other_account_actions(clie
     assert ">Turn off two-step verification</a>" in actions and "Reset Portal Account" in actions
 
 
-def test_turn_off_needs_a_confirmation_then_signs_the_student_out_and_tells_them(app, client, factory, school, dso,
-                                                                                 db_session):  # fmt: skip
+def test_turn_off_needs_a_confirmation_then_signs_the_student_out_and_tells_them(
+    app, client, factory, school, dso, db_session
+):
     student, user = _student_with_mfa(factory, db_session, school)
     phone = app.test_client()  # the student's own session, with the authenticator they still had then
     phone.post("/", data={"email": user.email, "password": PASSWORD})
@@ -280,7 +310,11 @@ def test_turn_off_needs_a_confirmation_then_signs_the_student_out_and_tells_them
     phone.post("/attestation", data={"accept": "y"})
     assert phone.get("/account/security").status_code == 200
     dialog = client.get(_turn_off_url(student), headers=HX).get_data(as_text=True)
-    assert "data-confirm-dialog" in dialog and "<html" not in dialog and "Check first that it is the student asking" in dialog
+    assert (
+        "data-confirm-dialog" in dialog
+        and "<html" not in dialog
+        and "Check first that it is the student asking" in dialog
+    )
     assert "Yes, turn off two-step verification" in dialog and f'href="/admin/students/{student.sevis_id}"' in dialog
     page = client.get(_turn_off_url(student))
     assert page.status_code == 200 and b"<html" in page.data  # without JavaScript, the confirmation is a page
@@ -293,7 +327,9 @@ def test_turn_off_needs_a_confirmation_then_signs_the_student_out_and_tells_them
     assert signed_out.status_code == 302 and signed_out.headers["Location"].startswith("/?next=")
     event = db_session.scalar(select(Event).where(Event.user_id == user.id, Event.event_type == "mfa.cleared"))
     assert event is not None and event.actor_user_id == dso.id
-    templates = db_session.scalars(select(OutboxEmail.template).where(OutboxEmail.user_id == user.id).order_by(OutboxEmail.id)).all()
+    templates = db_session.scalars(
+        select(OutboxEmail.template).where(OutboxEmail.user_id == user.id).order_by(OutboxEmail.id)
+    ).all()
     assert templates[-1] == "mfa_turned_off_by_school"
     after = client.get(f"/admin/students/{student.sevis_id}").get_data(as_text=True)
     assert "Turn off two-step verification: done." in after and 'aria-describedby="why-clear_mfa"' in after
@@ -309,14 +345,21 @@ def test_turn_off_when_it_is_off_is_disabled_with_the_reason_and_refused(client,
     assert db_session.scalar(select(Event).where(Event.user_id == user.id, Event.event_type == "mfa.cleared")) is None
 
 
-@pytest.mark.parametrize("role, school_of_student, answer", [
-    (Role.DSO, True, 303), (Role.PRINCIPAL_DSO, True, 303),
-    (Role.DSO, False, 404), (Role.PRINCIPAL_DSO, False, 404),  # another school's student does not exist for them
-    (Role.SUPPORT, None, 403), (Role.OPERATOR, None, 403),  # they handle staff, never a student's record
-    (Role.STUDENT, None, 403),  # the student turns it off with password and code on their own security page
-])  # fmt: skip
-def test_only_officials_of_the_students_school_can_turn_it_off(client, factory, db_session, sign_in, role,
-                                                               school_of_student, answer):  # fmt: skip
+@pytest.mark.parametrize(
+    "role, school_of_student, answer",
+    [
+        (Role.DSO, True, 303),
+        (Role.PRINCIPAL_DSO, True, 303),
+        (Role.DSO, False, 404),
+        (Role.PRINCIPAL_DSO, False, 404),  # another school's student does not exist for them
+        (Role.SUPPORT, None, 403),
+        (Role.OPERATOR, None, 403),  # they handle staff, never a student's record
+        (Role.STUDENT, None, 403),  # the student turns it off with password and code on their own security page
+    ],
+)
+def test_only_officials_of_the_students_school_can_turn_it_off(
+    client, factory, db_session, sign_in, role, school_of_student, answer
+):
     school = factory.school()
     student, user = _student_with_mfa(factory, db_session, school)
     if role is Role.STUDENT:
@@ -345,8 +388,12 @@ def test_the_counter_shows_allowed_used_and_remaining_days_and_the_run_out_date(
     student = factory.student(school=school, opt_start=today - timedelta(days=39), today=today)  # 40 days in
     factory.employer(student, start_date=today - timedelta(days=29), end_date=today - timedelta(days=20))  # 10 worked
     counter = _counter(_page(client, student).get_data(as_text=True))
-    assert counter == {"Allowed": "90", "Used": "30", "Remaining": "60",
-                       "Runs out on": f"{today + timedelta(days=60):%m/%d/%Y}"}  # fmt: skip
+    assert counter == {
+        "Allowed": "90",
+        "Used": "30",
+        "Remaining": "60",
+        "Runs out on": f"{today + timedelta(days=60):%m/%d/%Y}",
+    }
 
 
 def test_the_counter_says_when_the_allowance_was_used_up_and_when_nothing_counts(client, factory, school, dso):
@@ -355,7 +402,11 @@ def test_the_counter_says_when_the_allowance_was_used_up_and_when_nothing_counts
     today = today_eastern()
     idle = factory.student(school=school, opt_start=today - timedelta(days=99), today=today)
     assert _counter(_page(client, idle).get_data(as_text=True)) == {
-        "Allowed": "90", "Used": "100", "Remaining": "0", "Used up on": f"{today - timedelta(days=10):%m/%d/%Y}"}  # fmt: skip
+        "Allowed": "90",
+        "Used": "100",
+        "Remaining": "0",
+        "Used up on": f"{today - timedelta(days=10):%m/%d/%Y}",
+    }
     pending = factory.student(school=school, opt="pending")
     body = _page(client, pending).get_data(as_text=True)
     assert 'id="unemployment-counter"' not in body and "no unemployment days are counted" in body

@@ -25,11 +25,26 @@ def test_a_dso_sees_only_their_own_schools_students(client, factory, school, dso
     assert mine.sevis_id in body and other.sevis_id not in body
 
 
-@pytest.mark.parametrize("term", ["Zhang", "wei zhang", "N0099999999", "wei.z@", "Initech", "zha", "WEI", "ei zh",
-                                  "n00999", "WEI.Z@EXAMPLE", "nitec"])
+@pytest.mark.parametrize(
+    "term",
+    [
+        "Zhang",
+        "wei zhang",
+        "N0099999999",
+        "wei.z@",
+        "Initech",
+        "zha",
+        "WEI",
+        "ei zh",
+        "n00999",
+        "WEI.Z@EXAMPLE",
+        "nitec",
+    ],
+)
 def test_search_finds_by_name_sevis_id_email_or_employer(client, factory, school, dso, term):
-    student = factory.student(school=school, surname="Zhang", given_name="Wei", sevis_id="N0099999999",
-                              email="wei.z@example.edu")  # fmt: skip
+    student = factory.student(
+        school=school, surname="Zhang", given_name="Wei", sevis_id="N0099999999", email="wei.z@example.edu"
+    )
     factory.employer(student, name="Initech")
     decoy = factory.student(school=school, surname="Other")
     body = _get(client, q=term).get_data(as_text=True)
@@ -68,8 +83,18 @@ def test_filter_opt_type_and_account(client, factory, school, dso):
     assert post.sevis_id in body and stem.sevis_id not in body
 
 
-@pytest.mark.parametrize("args", [{"opt_kind": "<script>"}, {"changed_since": "31/31/2026"}, {"q": "x" * 5000},
-                                  {"q": "a\x00b"}, {"per_page": "9999999"}, {"page": "-4"}, {"sort": "drop table"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"opt_kind": "<script>"},
+        {"changed_since": "31/31/2026"},
+        {"q": "x" * 5000},
+        {"q": "a\x00b"},
+        {"per_page": "9999999"},
+        {"page": "-4"},
+        {"sort": "drop table"},
+    ],
+)
 def test_bad_list_arguments_get_a_message_or_a_default_never_a_500(client, school, dso, args):
     response = _get(client, **args)
     assert response.status_code in (200, 422)
@@ -101,7 +126,9 @@ def test_csv_and_xlsx_export_the_current_filtered_list(client, factory, school, 
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [keep.sevis_id]
 
 
-def test_export_rows_show_the_latest_opt_the_account_state_the_current_employer_and_the_alerts(client, factory, school, dso):
+def test_export_rows_show_the_latest_opt_the_account_state_the_current_employer_and_the_alerts(
+    client, factory, school, dso
+):
     stem = factory.student(school=school, surname="Stem")
     stem_opt = factory.stem_opt(stem)
     factory.user(role=Role.STUDENT, student=stem)
@@ -116,8 +143,16 @@ def test_export_rows_show_the_latest_opt_the_account_state_the_current_employer_
     factory.session.flush()
     text = client.get("/admin/students/export.csv").get_data(as_text=True).lstrip("\ufeff")
     rows = {row[1]: row for row in list(csv.reader(io.StringIO(text)))[1:]}
-    assert rows["Stem"][4:] == ["stem", "approved", stem_opt.start_date.isoformat(), stem_opt.end_date.isoformat(),
-                                "Active", "New Co", "No", "No"]  # fmt: skip
+    assert rows["Stem"][4:] == [
+        "stem",
+        "approved",
+        stem_opt.start_date.isoformat(),
+        stem_opt.end_date.isoformat(),
+        "Active",
+        "New Co",
+        "No",
+        "No",
+    ]
     assert rows["Locked"][8:] == ["Locked", "", "Yes", "No"]  # 30 days into the OPT without an employer
     assert rows["Invited"][4:] == ["", "", "", "", "Invitation sent", "", "No", "No"]
     assert rows["Nobody"][8] == "Not created"
@@ -145,9 +180,13 @@ def test_the_export_files_hold_the_rows_byte_for_byte_as_python_writes_them(clie
     assert {row[9] for row in rows if row[1].startswith("=Stem")} == {"Same day, later\nline"}  # newest reported
     csv_body = client.get("/admin/students/export.csv", query_string=args).data
     assert csv_body == "".join(csv_chunks(EXPORT_HEADER, rows)).encode()
-    sheets = [zipfile.ZipFile(io.BytesIO(body)).read("xl/worksheets/sheet1.xml") for body in (
-        client.get("/admin/students/export.xlsx", query_string=args).data,
-        b"".join(xlsx_chunks(EXPORT_HEADER, rows, sheet="Students")))]  # fmt: skip
+    sheets = [
+        zipfile.ZipFile(io.BytesIO(body)).read("xl/worksheets/sheet1.xml")
+        for body in (
+            client.get("/admin/students/export.xlsx", query_string=args).data,
+            b"".join(xlsx_chunks(EXPORT_HEADER, rows, sheet="Students")),
+        )
+    ]
     assert sheets[0] == sheets[1]
 
 
@@ -161,8 +200,13 @@ def test_alerts_show_only_when_someone_is_on_them(client, factory, school, dso):
     body = _get(client).get_data(as_text=True)
     assert "Reporting overdue</a>" not in body and "Locked portal accounts</a>" not in body
     student = factory.student(school=school)
-    add_obligation(factory.session, student, kind=ObligationKind.ADDRESS_CHANGE,
-                   due_on=date.today() - timedelta(days=3), description="Address")  # fmt: skip
+    add_obligation(
+        factory.session,
+        student,
+        kind=ObligationKind.ADDRESS_CHANGE,
+        due_on=date.today() - timedelta(days=3),
+        description="Address",
+    )
     user = factory.user(role=Role.STUDENT, student=student)
     user.locked_until = utcnow() + timedelta(minutes=30)
     employer = factory.employer(student, review_status=EmployerReview.WAITING)
@@ -182,7 +226,9 @@ def _populate(factory, school, count):
             factory.user(role=Role.STUDENT, student=student, password=None)
 
 
-def test_the_list_issues_the_same_number_of_statements_for_10_and_1000_students(client, factory, school, dso, count_queries):
+def test_the_list_issues_the_same_number_of_statements_for_10_and_1000_students(
+    client, factory, school, dso, count_queries
+):
     """Rows per page bound the work, never the school's size (selectinload reads a page in batches of 500)."""
     # The clock stands still: building 1000 students can take over a minute, and the session's once-a-minute
     # last_seen_at write would then count as one more statement.
@@ -203,8 +249,14 @@ def test_filter_changed_since_and_reported_late(client, factory, school, dso, db
 
     changed = factory.student(school=school)
     quiet = factory.student(school=school)
-    record_event(db_session, Actor.system(), "employer.added", student=changed, change_kind=ChangeKind.EMPLOYER,
-                 reported_late=True)  # fmt: skip
+    record_event(
+        db_session,
+        Actor.system(),
+        "employer.added",
+        student=changed,
+        change_kind=ChangeKind.EMPLOYER,
+        reported_late=True,
+    )
     body = _get(client, changed_since=date.today().isoformat()).get_data(as_text=True)
     assert changed.sevis_id in body and quiet.sevis_id not in body
     body = _get(client, changed_since=(date.today() + timedelta(days=1)).isoformat()).get_data(as_text=True)
@@ -215,8 +267,13 @@ def test_filter_changed_since_and_reported_late(client, factory, school, dso, db
 
 def test_filter_overdue_and_stem_review(client, factory, school, dso):
     overdue = factory.student(school=school)
-    add_obligation(factory.session, overdue, kind=ObligationKind.ADDRESS_CHANGE,
-                   due_on=date.today() - timedelta(days=1), description="Address")  # fmt: skip
+    add_obligation(
+        factory.session,
+        overdue,
+        kind=ObligationKind.ADDRESS_CHANGE,
+        due_on=date.today() - timedelta(days=1),
+        description="Address",
+    )
     waiting = factory.student(school=school)
     factory.employer(waiting, review_status=EmployerReview.WAITING)
     body = _get(client, overdue="1").get_data(as_text=True)
@@ -235,7 +292,9 @@ def test_sorting_by_sevis_id_descending(client, factory, school, dso):
 
 
 def test_a_bad_date_is_explained_in_the_swapped_results_too(client, school, dso):
-    response = client.get("/admin/students", query_string={"changed_since": "yesterday"}, headers={"HX-Request": "true"})
+    response = client.get(
+        "/admin/students", query_string={"changed_since": "yesterday"}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 422 and "Enter a date like" in response.get_data(as_text=True)
 
 
@@ -243,21 +302,27 @@ def _rows(body):
     """The SEVIS IDs of the list's rows, in order."""
     import re
 
-    return re.findall(r'<td>(N\d{10})</td>', body)
+    return re.findall(r"<td>(N\d{10})</td>", body)
 
 
-@pytest.mark.parametrize(("page", "shown", "status"), [
-    (1, "Showing 1 to 10 of 23 students.", 10), (2, "Showing 11 to 20 of 23 students.", 10),
-    (3, "Showing 21 to 23 of 23 students.", 3), (4, "Showing 21 to 23 of 23 students.", 3),
-    (999999, "Showing 21 to 23 of 23 students.", 3),
-])  # fmt: skip
-def test_pages_cover_every_student_once_and_a_page_past_the_end_shows_the_last(client, factory, school, dso, page,
-                                                                               shown, status):  # fmt: skip
+@pytest.mark.parametrize(
+    ("page", "shown", "status"),
+    [
+        (1, "Showing 1 to 10 of 23 students.", 10),
+        (2, "Showing 11 to 20 of 23 students.", 10),
+        (3, "Showing 21 to 23 of 23 students.", 3),
+        (4, "Showing 21 to 23 of 23 students.", 3),
+        (999999, "Showing 21 to 23 of 23 students.", 3),
+    ],
+)
+def test_pages_cover_every_student_once_and_a_page_past_the_end_shows_the_last(
+    client, factory, school, dso, page, shown, status
+):
     students = [factory.student(school=school, surname=f"Page{number:02d}") for number in range(23)]
     body = _get(client, per_page=10, page=page).get_data(as_text=True)
     assert shown in body
     first = (min(page, 3) - 1) * 10
-    assert _rows(body) == [student.sevis_id for student in students[first:first + status]]
+    assert _rows(body) == [student.sevis_id for student in students[first : first + status]]
     assert ("Next</span>" in body) == (page < 3) and ("Previous</span>" in body) == (page > 1)
 
 
@@ -307,7 +372,8 @@ def test_a_row_shows_the_latest_opt_the_account_state_and_the_current_employer(c
 
 
 def test_the_current_employer_among_equal_starts_is_the_latest_reported_on_the_page_and_in_the_export(
-        client, factory, school, dso):  # fmt: skip
+    client, factory, school, dso
+):
     student = factory.student(school=school)
     start = date.today() - timedelta(days=10)
     factory.employer(student, name="First Co", start_date=start)
@@ -319,8 +385,9 @@ def test_the_current_employer_among_equal_starts_is_the_latest_reported_on_the_p
 
 
 @pytest.mark.parametrize("args", [{"q": "garcia"}, {"q": "garcia", "page": "99"}, {"account": "created"}])
-def test_a_search_issues_the_same_number_of_statements_for_10_and_200_students(client, factory, school, dso,
-                                                                                count_queries, args):  # fmt: skip
+def test_a_search_issues_the_same_number_of_statements_for_10_and_200_students(
+    client, factory, school, dso, count_queries, args
+):
     def populate(count):
         for number in range(count):
             student = factory.student(school=school, surname="Garcia" if number % 2 else "Other")
@@ -336,8 +403,10 @@ def test_a_search_issues_the_same_number_of_statements_for_10_and_200_students(c
     assert large["count"] == small["count"]
 
 
-@pytest.mark.parametrize(("account", "expected"), [
-    ("created", ["Active"]), ("pending", ["Invited", "Locked", "Nobody"]), ("locked", ["Locked"])])  # fmt: skip
+@pytest.mark.parametrize(
+    ("account", "expected"),
+    [("created", ["Active"]), ("pending", ["Invited", "Locked", "Nobody"]), ("locked", ["Locked"])],
+)
 def test_the_export_applies_the_account_filter_like_the_list(client, factory, school, dso, account, expected):
     factory.user(role=Role.STUDENT, student=factory.student(school=school, surname="Active"))
     factory.user(role=Role.STUDENT, student=factory.student(school=school, surname="Invited"), password=None)

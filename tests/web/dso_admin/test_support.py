@@ -18,20 +18,31 @@ def test_look_up_by_sevis_id_in_any_school(client, factory, support_user):
     response = client.get("/support/", query_string={"sevis_id": student.sevis_id.lower()})
     assert response.status_code == 303
     body = client.get(response.headers["Location"]).get_data(as_text=True)
-    for expected in ("Anywhere", "Event history", "student.created", "Program records", "Communications", "Not created"):
+    for expected in (
+        "Anywhere",
+        "Event history",
+        "student.created",
+        "Program records",
+        "Communications",
+        "Not created",
+    ):
         assert expected.lower() in body.lower()
 
 
 def test_the_history_filter_swaps_only_the_event_list_for_htmx(client, factory, support_user):
     student = factory.student()
     url = f"/support/students/{student.sevis_id}"
-    body = client.get(url, query_string={"event_type": "program.opened"}, headers={"HX-Request": "true"}).get_data(as_text=True)
+    body = client.get(url, query_string={"event_type": "program.opened"}, headers={"HX-Request": "true"}).get_data(
+        as_text=True
+    )
     assert body.lstrip().startswith('<div id="event-history"') and "Communications" not in body
     assert f'hx-get="{url}"' in client.get(url).get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("raw", "message"), [("x", "at least 2 characters"), ("x" * 1000, "at most 200 characters"),
-                                              ("Ok\x00afor", "at most 200 characters")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [("x", "at least 2 characters"), ("x" * 1000, "at most 200 characters"), ("Ok\x00afor", "at most 200 characters")],
+)
 def test_a_look_up_too_short_too_long_or_with_control_characters_gets_a_message(client, support_user, raw, message):
     response = client.get("/support/", query_string={"q": raw})
     body = response.get_data(as_text=True)
@@ -41,11 +52,22 @@ def test_a_look_up_too_short_too_long_or_with_control_characters_gets_a_message(
 @pytest.mark.parametrize("field", ["surname", "given", "full name", "email", "email domain", "partial SEVIS ID"])
 def test_support_finds_a_student_of_any_school_by_name_email_or_sevis_id(client, factory, support_user, field):
     other_school = factory.school(name="Lakeshore College")
-    wanted = factory.student(school=other_school, surname="Okonkwo", given_name="Adaeze", sevis_id="N7777777712",
-                             email="adaeze.o@lakeshore.example.edu")  # fmt: skip
+    wanted = factory.student(
+        school=other_school,
+        surname="Okonkwo",
+        given_name="Adaeze",
+        sevis_id="N7777777712",
+        email="adaeze.o@lakeshore.example.edu",
+    )
     factory.student(surname="Someone", given_name="Else", email="else@elsewhere.example.edu")
-    query = {"surname": "okonk", "given": "Adaeze", "full name": "adaeze okonkwo", "email": "adaeze.o@",
-             "email domain": "lakeshore.example", "partial SEVIS ID": "n77777777"}[field]  # fmt: skip
+    query = {
+        "surname": "okonk",
+        "given": "Adaeze",
+        "full name": "adaeze okonkwo",
+        "email": "adaeze.o@",
+        "email domain": "lakeshore.example",
+        "partial SEVIS ID": "n77777777",
+    }[field]
     response = client.get("/support/", query_string={"q": query})
     body = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -63,7 +85,9 @@ def test_a_full_sevis_id_opens_the_student_with_either_parameter(client, factory
     student = factory.student()
     for name in ("q", "sevis_id"):
         response = client.get("/support/", query_string={name: f" {student.sevis_id.lower()} "})
-        assert response.status_code == 303 and response.headers["Location"].endswith(f"/support/students/{student.sevis_id}")
+        assert response.status_code == 303 and response.headers["Location"].endswith(
+            f"/support/students/{student.sevis_id}"
+        )
 
 
 def test_the_look_up_is_capped_and_says_there_are_more(client, factory, support_user, monkeypatch):
@@ -81,8 +105,12 @@ def test_an_unknown_sevis_id_is_a_404(client, support_user):
 
 
 def _report(db_session, student):
-    report = ProblemReport(student_id=student.id, reporter_name=student.full_name, sevis_id=student.sevis_id,
-                           description="I cannot see my employer.")  # fmt: skip
+    report = ProblemReport(
+        student_id=student.id,
+        reporter_name=student.full_name,
+        sevis_id=student.sevis_id,
+        description="I cannot see my employer.",
+    )
     db_session.add(report)
     db_session.flush()
     return report
@@ -91,15 +119,19 @@ def _report(db_session, student):
 def test_support_assigns_sets_status_and_writes_a_note(client, factory, support_user, db_session):
     report = _report(db_session, factory.student())
     assert "I cannot see my employer." in client.get("/support/problems").get_data(as_text=True)
-    response = client.post(f"/support/problems/{report.id}", data={"status": "answered", "assignee": str(support_user.id),
-                                                                   "note_to_student": "Your DSO restored it."})  # fmt: skip
+    response = client.post(
+        f"/support/problems/{report.id}",
+        data={"status": "answered", "assignee": str(support_user.id), "note_to_student": "Your DSO restored it."},
+    )
     assert response.status_code == 303
     db_session.refresh(report)
     assert report.status is ProblemStatus.ANSWERED and report.assigned_to_user_id == support_user.id
     assert report.note_to_student == "Your DSO restored it."
 
 
-@pytest.mark.parametrize("data", [{"status": "bogus"}, {"assignee": "abc"}, {"assignee": "999999"}, {"note_to_student": "\x00" * 3}])
+@pytest.mark.parametrize(
+    "data", [{"status": "bogus"}, {"assignee": "abc"}, {"assignee": "999999"}, {"note_to_student": "\x00" * 3}]
+)
 def test_bad_problem_updates_get_a_message_never_a_500(client, factory, support_user, db_session, data):
     report = _report(db_session, factory.student())
     response = client.post(f"/support/problems/{report.id}", data=data, follow_redirects=True)
@@ -144,19 +176,28 @@ def test_every_mutating_route_refuses_support(app, client, factory, support_user
 
 
 def _report_with_screenshot(factory, db_session, app, student, text="The DSO restored the wrong employer."):
-    report = ProblemReport(student_id=student.id, reporter_name=student.full_name, sevis_id=student.sevis_id,
-                           description=text)  # fmt: skip
+    report = ProblemReport(
+        student_id=student.id, reporter_name=student.full_name, sevis_id=student.sevis_id, description=text
+    )
     db_session.add(report)
     db_session.flush()
     from tests.support.files import PNG
 
-    shot = factory.document(student, upload_dir=app.config["UPLOAD_DIR"], kind="screenshot", data=PNG,
-                            content_type="image/png", filename="restore.png", problem_report_id=report.id)  # fmt: skip
+    shot = factory.document(
+        student,
+        upload_dir=app.config["UPLOAD_DIR"],
+        kind="screenshot",
+        data=PNG,
+        content_type="image/png",
+        filename="restore.png",
+        problem_report_id=report.id,
+    )
     return report, shot
 
 
-def test_the_schools_dsos_read_problem_reports_on_student_information_without_answering(client, factory, sign_in,
-                                                                                        db_session, app):  # fmt: skip
+def test_the_schools_dsos_read_problem_reports_on_student_information_without_answering(
+    client, factory, sign_in, db_session, app
+):
     school = factory.school()
     student = factory.student(school=school)
     report, shot = _report_with_screenshot(factory, db_session, app, student)
@@ -164,7 +205,7 @@ def test_the_schools_dsos_read_problem_reports_on_student_information_without_an
     db_session.flush()
     sign_in(factory.user(role=Role.DSO, school=school))
     page = client.get(f"/admin/students/{student.sevis_id}").get_data(as_text=True)
-    section = page[page.index('id="problem-reports"'):]
+    section = page[page.index('id="problem-reports"') :]
     assert "The DSO restored the wrong employer." in section and "We asked your DSO to look again." in section
     assert "New" in section and f'href="/admin/students/{student.sevis_id}/documents/{shot.id}"' in section
     assert "support/problems" not in section and "note_to_student" not in section  # read-only for the school
@@ -178,8 +219,9 @@ def test_another_schools_dso_sees_none_of_a_students_problem_reports(client, fac
     assert client.get(f"/admin/students/{student.sevis_id}").status_code == 404
 
 
-def test_support_reads_a_report_on_the_students_page_opens_the_screenshot_and_answers(client, factory, support_user,
-                                                                                      db_session, app):  # fmt: skip
+def test_support_reads_a_report_on_the_students_page_opens_the_screenshot_and_answers(
+    client, factory, support_user, db_session, app
+):
     student = factory.student()
     report, shot = _report_with_screenshot(factory, db_session, app, student)
     page = client.get(f"/support/students/{student.sevis_id}").get_data(as_text=True)
@@ -187,9 +229,13 @@ def test_support_reads_a_report_on_the_students_page_opens_the_screenshot_and_an
     assert "The DSO restored the wrong employer." in page and f'href="{url}"' in page
     assert client.get(url).data.startswith(b"\x89PNG")
     assert f'href="{url}"' in client.get("/support/problems").get_data(as_text=True)  # the queue links it too
-    response = client.post(f"/support/problems/{report.id}", data={"status": "answered", "back": "student",
-                                                                   "note_to_student": "Your DSO fixed it."})  # fmt: skip
-    assert response.status_code == 303 and response.headers["Location"].endswith(f"/support/students/{student.sevis_id}")
+    response = client.post(
+        f"/support/problems/{report.id}",
+        data={"status": "answered", "back": "student", "note_to_student": "Your DSO fixed it."},
+    )
+    assert response.status_code == 303 and response.headers["Location"].endswith(
+        f"/support/students/{student.sevis_id}"
+    )
     db_session.refresh(report)
     assert report.status is ProblemStatus.ANSWERED and report.note_to_student == "Your DSO fixed it."
     assert "Answered" in client.get(f"/support/students/{student.sevis_id}").get_data(as_text=True)

@@ -61,30 +61,68 @@ def stem_next_year(factory, school):
 
 CASES = [
     # (story, the day, what every page says that day)
-    (gaps_85_of_90, date(2026, 11, 15),
-     Expected(90, 85, "11/20/2026", None, True, True,
-              {"First Job Co": ("Past", "06/21/2026–07/31/2026"), "Second Job Co": ("Past", "08/31/2026–10/11/2026")})),
-    (starts_next_year, date(2026, 11, 15),
-     Expected(90, 46, "12/29/2026", None, True, False, {"Next Year Co": ("Upcoming", "from 01/04/2027")})),
-    (ended_in_october, date(2026, 11, 15),
-     Expected(90, 16, "Not on the employment reported so far", "November Co", False, False,
-              {"October Co": ("Past", "03/01/2026–10/15/2026"), "November Co": ("Current", "11/01/2026–present")})),
-    (stem_next_year, date(2026, 11, 15),
-     Expected(90, 0, "Not on the employment reported so far", "Lab Co", False, False,
-              {"Lab Co": ("Current", "01/15/2026–present")})),
-    (stem_next_year, date(2027, 2, 1),
-     Expected(150, 0, "Not on the employment reported so far", "Lab Co", False, False)),
-]  # fmt: skip
+    (
+        gaps_85_of_90,
+        date(2026, 11, 15),
+        Expected(
+            90,
+            85,
+            "11/20/2026",
+            None,
+            True,
+            True,
+            {"First Job Co": ("Past", "06/21/2026–07/31/2026"), "Second Job Co": ("Past", "08/31/2026–10/11/2026")},
+        ),
+    ),
+    (
+        starts_next_year,
+        date(2026, 11, 15),
+        Expected(90, 46, "12/29/2026", None, True, False, {"Next Year Co": ("Upcoming", "from 01/04/2027")}),
+    ),
+    (
+        ended_in_october,
+        date(2026, 11, 15),
+        Expected(
+            90,
+            16,
+            "Not on the employment reported so far",
+            "November Co",
+            False,
+            False,
+            {"October Co": ("Past", "03/01/2026–10/15/2026"), "November Co": ("Current", "11/01/2026–present")},
+        ),
+    ),
+    (
+        stem_next_year,
+        date(2026, 11, 15),
+        Expected(
+            90,
+            0,
+            "Not on the employment reported so far",
+            "Lab Co",
+            False,
+            False,
+            {"Lab Co": ("Current", "01/15/2026–present")},
+        ),
+    ),
+    (
+        stem_next_year,
+        date(2027, 2, 1),
+        Expected(150, 0, "Not on the employment reported so far", "Lab Co", False, False),
+    ),
+]
 
 
 def _fact(block: str, term: str) -> str:
     return re.search(rf"<dt>{term}</dt><dd>([^<]*)</dd>", block).group(1)
 
 
-@pytest.mark.parametrize(("story", "day", "expected"), CASES,
-                         ids=[f"{story.__name__}-{day}" for story, day, _ in CASES])  # fmt: skip
-def test_list_alerts_student_information_and_export_agree_with_the_timeline(client, factory, sign_in, db_session,
-                                                                           story, day, expected):  # fmt: skip
+@pytest.mark.parametrize(
+    ("story", "day", "expected"), CASES, ids=[f"{story.__name__}-{day}" for story, day, _ in CASES]
+)
+def test_list_alerts_student_information_and_export_agree_with_the_timeline(
+    client, factory, sign_in, db_session, story, day, expected
+):
     with time_machine.travel(datetime.combine(day, time(12), tzinfo=EASTERN)):
         school = factory.school()
         student = story(factory, school)
@@ -106,7 +144,9 @@ def test_list_alerts_student_information_and_export_agree_with_the_timeline(clie
         # The alerts (one statement for the school and the day) and the overview shows the same.
         alerts = {alert.key: alert.count for alert in school_alerts(db_session, school.id, today=day)}
         assert {key: alerts.get(key, 0) for key in ("no_employer", "nearing_limit")} == {
-            "no_employer": int(expected.no_employer), "nearing_limit": int(expected.nearing_limit)}  # fmt: skip
+            "no_employer": int(expected.no_employer),
+            "nearing_limit": int(expected.nearing_limit),
+        }
         overview = client.get("/admin/").get_data(as_text=True)
         assert ("Unemployment nearing the limit" in overview) is expected.nearing_limit
 
@@ -114,10 +154,15 @@ def test_list_alerts_student_information_and_export_agree_with_the_timeline(clie
         page = client.get(f"/admin/students/{student.sevis_id}").get_data(as_text=True)
         counter = page.split('id="unemployment-counter"')[1].split("</dl>")[0]
         assert [_fact(counter, term) for term in ("Allowed", "Used", "Remaining")] == [
-            str(days.allowed), str(days.used), str(days.remaining)]  # fmt: skip
+            str(days.allowed),
+            str(days.used),
+            str(days.remaining),
+        ]
         assert expected.runs_out in counter
         for name, (label, dates) in expected.employment.items():
-            assert re.search(rf"{name}<br>.*?</th>\s*<td class=\"employment-type\">[^<]*</td>\s*<td>{dates}</td>\s*<td>{label}", page), name
+            assert re.search(
+                rf"{name}<br>.*?</th>\s*<td class=\"employment-type\">[^<]*</td>\s*<td>{dates}</td>\s*<td>{label}", page
+            ), name
 
         # The CSV export.
         text = client.get("/admin/students/export.csv").get_data(as_text=True).lstrip("\ufeff")

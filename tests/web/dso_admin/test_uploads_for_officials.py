@@ -26,8 +26,12 @@ def student(factory, school):
 def _upload(factory, db_session, app, student, name):
     links = {}
     if name == "screenshot":
-        report = ProblemReport(student_id=student.id, reporter_name=student.full_name, sevis_id=student.sevis_id,
-                               description="The page froze.")  # fmt: skip
+        report = ProblemReport(
+            student_id=student.id,
+            reporter_name=student.full_name,
+            sevis_id=student.sevis_id,
+            description="The page froze.",
+        )
         db_session.add(report)
         db_session.flush()
         links["problem_report_id"] = report.id
@@ -48,8 +52,9 @@ def _check_served(response, spec):
 
 @pytest.mark.parametrize("name", KINDS)
 @pytest.mark.parametrize("role", [Role.DSO, Role.PRINCIPAL_DSO])
-def test_the_schools_officials_open_each_kind_of_upload(client, factory, sign_in, db_session, app, school, student,
-                                                        name, role):  # fmt: skip
+def test_the_schools_officials_open_each_kind_of_upload(
+    client, factory, sign_in, db_session, app, school, student, name, role
+):
     document = _upload(factory, db_session, app, student, name)
     sign_in(factory.user(role=role, school=school))
     _check_served(client.get(f"/admin/students/{student.sevis_id}/documents/{document.id}"), KINDS[name])
@@ -89,17 +94,23 @@ def test_a_deleted_upload_or_a_missing_file_is_a_404(client, factory, sign_in, d
         assert client.get(f"/admin/students/{student.sevis_id}/documents/{document.id}").status_code == 404
 
 
-@pytest.mark.parametrize(("role", "url"), [
-    (Role.SUPPORT, "/admin/students/{sevis_id}/documents/{id}"),
-    (Role.STUDENT, "/admin/students/{sevis_id}/documents/{id}"),
-    (Role.DSO, "/support/students/{sevis_id}/documents/{id}"),
-    (Role.STUDENT, "/support/students/{sevis_id}/documents/{id}"),
-    (Role.OPERATOR, "/support/students/{sevis_id}/documents/{id}"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("role", "url"),
+    [
+        (Role.SUPPORT, "/admin/students/{sevis_id}/documents/{id}"),
+        (Role.STUDENT, "/admin/students/{sevis_id}/documents/{id}"),
+        (Role.DSO, "/support/students/{sevis_id}/documents/{id}"),
+        (Role.STUDENT, "/support/students/{sevis_id}/documents/{id}"),
+        (Role.OPERATOR, "/support/students/{sevis_id}/documents/{id}"),
+    ],
+)
 def test_each_viewer_kind_has_its_own_route(client, factory, sign_in, db_session, app, school, student, role, url):
     document = _upload(factory, db_session, app, student, "i983")
-    sign_in(factory.user(role=role, student=student) if role is Role.STUDENT
-            else factory.user(role=role, school=school if role is Role.DSO else None))  # fmt: skip
+    sign_in(
+        factory.user(role=role, student=student)
+        if role is Role.STUDENT
+        else factory.user(role=role, school=school if role is Role.DSO else None)
+    )
     assert client.get(url.format(sevis_id=student.sevis_id, id=document.id)).status_code == 403
 
 

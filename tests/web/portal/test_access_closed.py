@@ -52,8 +52,9 @@ def test_sign_in_is_refused_with_the_closed_page_from_the_day_access_closes(clie
             return
         _assert_closed_page(response, student, officials)
         assert client.get("/dashboard").status_code in (302, 303)  # no session was opened
-        refused = db_session.scalars(select(Event).where(Event.student_id == student.id,
-                                                         Event.event_type == "sign_in.refused")).all()  # fmt: skip
+        refused = db_session.scalars(
+            select(Event).where(Event.student_id == student.id, Event.event_type == "sign_in.refused")
+        ).all()
         assert len(refused) == 1
 
 
@@ -73,7 +74,7 @@ def test_a_school_without_officials_still_says_whom_to_ask(client, factory, db_s
         student = factory.student(opt_start=OPT_START, opt_end=OPT_END, today=LAST_READ_DAY)
         user = factory.user(role=Role.STUDENT, student=student)
         body = _post_sign_in(client, user.email, PASSWORD).get_data(as_text=True)
-    block = body[body.index('id="office-contact"'):]
+    block = body[body.index('id="office-contact"') :]
     assert student.school.name in block and "international student office" in block
 
 
@@ -92,15 +93,23 @@ def test_a_signed_in_student_gets_the_closed_page_when_access_closes_at_midnight
         assert posted.status_code == 403  # no change either
 
 
-@pytest.mark.parametrize(("purpose", "path"), [(LinkPurpose.PASSWORD_RESET, "/password/reset/"),
-                                               (LinkPurpose.ACCOUNT_CREATION, "/account/create/")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("purpose", "path"),
+    [(LinkPurpose.PASSWORD_RESET, "/password/reset/"), (LinkPurpose.ACCOUNT_CREATION, "/account/create/")],
+)
 def test_reset_and_creation_links_land_on_the_closed_page(client, factory, db_session, purpose, path):
     with at(CLOSED_DAY):
         student, user, officials = _closed_student(factory)
         token = link_token(issue_link(db_session, user, purpose))
         _assert_closed_page(client.get(path + token), student, officials)
-        posted = client.post(path + token, data={"password": "a brand new long password", "confirm": "a brand new "
-                                                 "long password", "sevis_id": student.sevis_id})  # fmt: skip
+        posted = client.post(
+            path + token,
+            data={
+                "password": "a brand new long password",
+                "confirm": "a brand new long password",
+                "sevis_id": student.sevis_id,
+            },
+        )
         _assert_closed_page(posted, student, officials)
         assert _post_sign_in(client, user.email, "a brand new long password").status_code == 422  # unchanged
 

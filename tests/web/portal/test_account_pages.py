@@ -36,7 +36,9 @@ def test_from_the_creation_email_to_a_signed_in_dashboard(client, factory, db_se
     assert page.headers["Cache-Control"] == "no-store" and page.headers["Referrer-Policy"] == "no-referrer"
     wrong = client.post("/" + path, data={"sevis_id": "N0000000000", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert wrong.status_code == 422 and b"2 tries left" in wrong.data
-    done = client.post("/" + path, data={"sevis_id": student.sevis_id, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    done = client.post(
+        "/" + path, data={"sevis_id": student.sevis_id, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert done.status_code == 303 and done.headers["Location"] == "/"
     assert b"Your account is ready" in client.get("/").data
     signed_in = client.post("/", data={"email": user.email, "password": NEW_PASSWORD})
@@ -60,7 +62,9 @@ def test_password_rules_are_shown_on_the_creation_form(client, factory, db_sessi
     _, path = _creation_path(db_session, student)
     response = client.post("/" + path, data={"sevis_id": student.sevis_id, "password": "short", "confirm": "short"})
     assert response.status_code == 422 and b"at least 12" in response.data
-    mismatch = client.post("/" + path, data={"sevis_id": student.sevis_id, "password": NEW_PASSWORD, "confirm": "other words here"})
+    mismatch = client.post(
+        "/" + path, data={"sevis_id": student.sevis_id, "password": NEW_PASSWORD, "confirm": "other words here"}
+    )
     assert mismatch.status_code == 422 and b"not the same" in mismatch.data
 
 
@@ -88,7 +92,9 @@ def _reset_request_addresses(db_session, factory) -> dict[str, str]:
     deactivated.deactivated_at = utcnow()
     return {
         "student with a password": factory.user(role=Role.STUDENT).email,
-        "account not finished": create_account_for_approved_opt(db_session, factory.student(), actor=Actor.system()).email,
+        "account not finished": create_account_for_approved_opt(
+            db_session, factory.student(), actor=Actor.system()
+        ).email,
         "deactivated official": deactivated.email,
         "no account": "nobody@example.edu",
     }
@@ -96,14 +102,17 @@ def _reset_request_addresses(db_session, factory) -> dict[str, str]:
 
 def _without_per_request_values(response) -> tuple:
     """Status, body and headers, less the CSRF token and the session cookie's value (new for every visitor)."""
-    headers = sorted((name, re.sub(r"^([^=]+)=[^;]*", r"\1=...", value) if name == "Set-Cookie" else value)
-                     for name, value in response.headers.items())  # fmt: skip
+    headers = sorted(
+        (name, re.sub(r"^([^=]+)=[^;]*", r"\1=...", value) if name == "Set-Cookie" else value)
+        for name, value in response.headers.items()
+    )
     return response.status_code, _without_csrf(response.data), headers
 
 
 @pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
-def test_reset_request_does_the_same_work_and_answers_the_same_for_every_address(app, db_session, factory,
-                                                                                   count_queries, headers):  # fmt: skip
+def test_reset_request_does_the_same_work_and_answers_the_same_for_every_address(
+    app, db_session, factory, count_queries, headers
+):
     """Structurally equal, not only alike in time: the same status, body, headers and SQL statements."""
     answers, statements = {}, {}
     app.config["WTF_CSRF_ENABLED"] = True
@@ -113,8 +122,9 @@ def test_reset_request_does_the_same_work_and_answers_the_same_for_every_address
             g.pop("csrf_token", None)  # Flask-WTF caches the token in g, which the tests' app context keeps
             token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', visitor.get("/password/reset").data)
             with count_queries() as counted:
-                response = visitor.post("/password/reset", data={"email": address, "csrf_token": token.group(1).decode()},
-                                        headers=headers)  # fmt: skip
+                response = visitor.post(
+                    "/password/reset", data={"email": address, "csrf_token": token.group(1).decode()}, headers=headers
+                )
             answers[kind], statements[kind] = _without_per_request_values(response), counted["statements"]
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
@@ -167,7 +177,9 @@ def test_self_service_reset_unlocks_and_signs_out_everywhere(app, client, factor
     assert other_device.get("/attestation").status_code == 302
     assert client.post("/", data={"email": user.email, "password": NEW_PASSWORD}).status_code == 303
     assert client.get(f"/password/reset/{token}").status_code == 410
-    emails = db_session.scalars(select(OutboxEmail.template).where(OutboxEmail.user_id == user.id).order_by(OutboxEmail.id)).all()
+    emails = db_session.scalars(
+        select(OutboxEmail.template).where(OutboxEmail.user_id == user.id).order_by(OutboxEmail.id)
+    ).all()
     assert emails == ["account_locked", "password_reset", "password_changed"]  # one email for the one lock
 
 
@@ -182,7 +194,9 @@ def test_reset_link_lasts_30_minutes(client, factory, db_session):
 
 def test_htmx_form_errors_swap_the_partial(client, factory):
     response = client.post("/password/reset", data={"email": ""}, headers=HX)
-    assert response.status_code == 422 and b"<html" not in response.data and b"Enter your email address" in response.data
+    assert (
+        response.status_code == 422 and b"<html" not in response.data and b"Enter your email address" in response.data
+    )
 
 
 BAD_VALUES = {
@@ -215,7 +229,11 @@ def test_bad_input_in_every_public_account_field_gets_a_form_error(client, facto
             data = {name: NEW_PASSWORD for name in fields}
             data[field] = BAD_VALUES[kind]
             response = client.post(path, data=data)
-            assert 400 <= response.status_code < 500 or (path == "/password/reset" and response.status_code == 200), (path, field, response.status_code)
+            assert 400 <= response.status_code < 500 or (path == "/password/reset" and response.status_code == 200), (
+                path,
+                field,
+                response.status_code,
+            )
             assert b"<script>alert(1)</script>" not in response.data
 
 
@@ -227,15 +245,23 @@ def test_non_utf8_bytes_get_a_form_error_not_a_500(client, factory, db_session):
     signed = factory.user(role=Role.STUDENT)
     client.post("/", data={"email": signed.email, "password": PASSWORD})
     for path in ("/attestation", "/password/change"):
-        assert client.post(path, data=b"accept=%ff&current_password=%ff&password=%ff&confirm=%ff",
-                           content_type="application/x-www-form-urlencoded").status_code < 500
+        assert (
+            client.post(
+                path,
+                data=b"accept=%ff&current_password=%ff&password=%ff&confirm=%ff",
+                content_type="application/x-www-form-urlencoded",
+            ).status_code
+            < 500
+        )
 
 
 def test_bad_input_on_signed_in_forms(client, factory, sign_in):
     user = factory.user(role=Role.STUDENT)
     sign_in(user)
     for value in BAD_VALUES.values():
-        response = client.post("/password/change", data={"current_password": value, "password": value, "confirm": value})
+        response = client.post(
+            "/password/change", data={"current_password": value, "password": value, "confirm": value}
+        )
         assert response.status_code == 422
     client.post("/mfa/setup/start")
     for value in BAD_VALUES.values():
@@ -271,15 +297,23 @@ def test_a_reset_request_for_a_list_of_addresses_gets_a_form_error_and_queues_no
 
 def _show_password_buttons(body: str) -> dict[str, str]:
     """The "Show password" buttons of a page, by the field each controls."""
-    return {match.group(2): match.group(0) for match in
-            re.finditer(r'<button type="button"([^>]*)aria-controls="([^"]+)"([^>]*)>Show password</button>', body)}  # fmt: skip
+    return {
+        match.group(2): match.group(0)
+        for match in re.finditer(
+            r'<button type="button"([^>]*)aria-controls="([^"]+)"([^>]*)>Show password</button>', body
+        )
+    }
 
 
-def test_every_password_field_has_a_show_password_button_that_waits_for_javascript(client, factory, db_session,
-                                                                                   sign_in):  # fmt: skip
+def test_every_password_field_has_a_show_password_button_that_waits_for_javascript(
+    client, factory, db_session, sign_in
+):
     """Each password typed (current or new) can be shown: a toggle button (aria-pressed) naming its field, hidden
     until portal.js can work it."""
-    pages = [(path, [name for name in fields if name in ("password", "confirm")]) for path, fields in _pages(db_session, factory)]
+    pages = [
+        (path, [name for name in fields if name in ("password", "confirm")])
+        for path, fields in _pages(db_session, factory)
+    ]
     pages.append(("/password/change", ["current_password", "password", "confirm"]))
     for path, fields in pages:
         if path == "/password/change":

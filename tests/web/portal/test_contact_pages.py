@@ -118,15 +118,17 @@ def test_a_phone_change_without_its_version_is_422_asking_to_reload(client, sign
 
 
 @pytest.mark.parametrize("on_file", [False, True], ids=["none-yet", "on-file"])
-def test_an_address_posted_without_its_version_field_is_422_asking_to_reload(client, signed_in, factory, student,
-                                                                            db_session, on_file):  # fmt: skip
+def test_an_address_posted_without_its_version_field_is_422_asking_to_reload(
+    client, signed_in, factory, student, db_session, on_file
+):
     if on_file:
         factory.address(student, line1="1 Old Road")
     data = {key: value for key, value in address("physical", line1="9 New Road").items() if key != "physical-version"}
     response = client.post("/contact/address/physical", data=data, headers=HX)
     assert response.status_code == 422 and RELOAD in response.get_data(as_text=True)
     assert db_session.scalars(select(Address.line1).where(Address.student_id == student.id)).all() == (
-        ["1 Old Road"] if on_file else [])  # fmt: skip
+        ["1 Old Road"] if on_file else []
+    )
 
 
 def test_removing_the_mailing_address_without_its_version_is_422(client, signed_in, factory, student, db_session):

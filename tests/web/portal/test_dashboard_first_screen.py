@@ -33,8 +33,9 @@ def _upcoming_job(factory):
 
 def _stem_confirmation_open(factory):
     stem_start = add_months(TODAY, -6)
-    student = factory.student(opt_start=stem_start - timedelta(days=365), opt_end=stem_start - timedelta(days=1),
-                              today=TODAY)  # fmt: skip
+    student = factory.student(
+        opt_start=stem_start - timedelta(days=365), opt_end=stem_start - timedelta(days=1), today=TODAY
+    )
     stem = factory.stem_opt(student, start=stem_start)
     factory.employer(student, name="Stem Co", opt_authorization=stem, start_date=stem_start)
     sync_stem_obligations(factory.session, student, actor=Actor.system("test"))
@@ -124,12 +125,14 @@ def test_a_closed_student_gets_the_closed_page_not_the_dashboard(client, factory
         student = _access_ending(factory)
     last_day = student_timeline(factory.session, student, TODAY).access.read_only_until
     # Signed in on the last readable day; access closes at midnight while the session still lasts.
-    with time_machine.travel(datetime(last_day.year, last_day.month, last_day.day, 23, 50, tzinfo=EASTERN),
-                             tick=False) as traveller:  # fmt: skip
+    with time_machine.travel(
+        datetime(last_day.year, last_day.month, last_day.day, 23, 50, tzinfo=EASTERN), tick=False
+    ) as traveller:
         sign_in(factory.user(role=Role.STUDENT, student=student))
         assert client.get("/record").status_code == 200
-        traveller.move_to(datetime.combine(last_day + timedelta(days=1), datetime.min.time().replace(minute=5),
-                                           tzinfo=EASTERN))  # fmt: skip
+        traveller.move_to(
+            datetime.combine(last_day + timedelta(days=1), datetime.min.time().replace(minute=5), tzinfo=EASTERN)
+        )
         response = client.get("/dashboard")
         record = client.get("/record")
     assert response.status_code == 403 and 'id="primary-action"' not in response.get_data(as_text=True)

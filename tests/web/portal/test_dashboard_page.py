@@ -87,10 +87,24 @@ def _grow(factory, db_session, student, user, n):
         update_phone(
             db_session, student, f"61755502{i:02d}", actor=Actor.for_user(user), expected_version=student.version
         )
-        queue_email(db_session, template="account_creation", to=student.email, student=student,
-                    context={"student_name": "x", "site_name": "OPT Portal", "days_valid": 7})  # fmt: skip
-        db_session.add(Document(student_id=student.id, kind="i983", original_filename=f"{i}.pdf", stored_name=__import__("secrets").token_hex(24),
-                                content_type="application/pdf", size_bytes=1, sha256="0" * 64))  # fmt: skip
+        queue_email(
+            db_session,
+            template="account_creation",
+            to=student.email,
+            student=student,
+            context={"student_name": "x", "site_name": "OPT Portal", "days_valid": 7},
+        )
+        db_session.add(
+            Document(
+                student_id=student.id,
+                kind="i983",
+                original_filename=f"{i}.pdf",
+                stored_name=__import__("secrets").token_hex(24),
+                content_type="application/pdf",
+                size_bytes=1,
+                sha256="0" * 64,
+            )
+        )
         db_session.add(
             ProblemReport(student_id=student.id, reporter_name="x", sevis_id=student.sevis_id, description="d")
         )
@@ -98,7 +112,8 @@ def _grow(factory, db_session, student, user, n):
 
 
 @pytest.mark.parametrize(
-    "path", ["/dashboard", "/employers", "/contact", "/history", "/history/emails", "/documents", "/problems", "/record"]
+    "path",
+    ["/dashboard", "/employers", "/contact", "/history", "/history/emails", "/documents", "/problems", "/record"],
 )
 def test_every_student_page_issues_a_constant_number_of_statements(
     client, factory, sign_in, db_session, count_queries, path
@@ -125,8 +140,15 @@ def test_after_a_transfer_only_the_new_record_shows_and_no_employer_can_be_added
     student = _sign_in_student(factory, sign_in)
     factory.employer(student, name="Old Program Employer")
     student.program_records[-1].status = ProgramStatus.TRANSFERRED
-    open_program_record(db_session, factory.system, student, education_level=EducationLevel.DOCTORATE,
-                        start_date=date.today(), end_date=date.today() + timedelta(days=1400), major="Statistics")  # fmt: skip
+    open_program_record(
+        db_session,
+        factory.system,
+        student,
+        education_level=EducationLevel.DOCTORATE,
+        start_date=date.today(),
+        end_date=date.today() + timedelta(days=1400),
+        major="Statistics",
+    )
     body = client.get("/dashboard").get_data(as_text=True)
     assert "Doctorate" in body and "Post-completion OPT" not in body
     employers = client.get("/employers").get_data(as_text=True)

@@ -49,8 +49,13 @@ def _pending_stem_past_the_end(factory):
     return student
 
 
-CASES = {"no job": _no_job, "gap between jobs": _gap_between_jobs, "late approval": _late_approval,
-         "STEM starting next year": _stem_starting_next_year, "pending STEM past the end": _pending_stem_past_the_end}  # fmt: skip
+CASES = {
+    "no job": _no_job,
+    "gap between jobs": _gap_between_jobs,
+    "late approval": _late_approval,
+    "STEM starting next year": _stem_starting_next_year,
+    "pending STEM past the end": _pending_stem_past_the_end,
+}
 
 
 def _meter(body):
@@ -77,8 +82,10 @@ def test_the_dashboard_shows_the_timeline_numbers(client, factory, sign_in, db_s
     for job in timeline.current_jobs:
         assert job.name in body.split('id="current-employers"')[1].split("</ul>")[0]
     if timeline.extension is not None:
-        assert (f"Your STEM OPT request is pending; your authorization continues until "
-                f"{long_date(timeline.extension.until)}.") in body  # fmt: skip
+        assert (
+            f"Your STEM OPT request is pending; your authorization continues until "
+            f"{long_date(timeline.extension.until)}."
+        ) in body
     else:
         assert 'id="stem-pending"' not in body
 
@@ -86,8 +93,13 @@ def test_the_dashboard_shows_the_timeline_numbers(client, factory, sign_in, db_s
 def test_the_pinned_numbers_of_the_dated_cases(client, factory, sign_in, db_session):
     """The same cases with the numbers written out, so a change in the timeline shows here too."""
     # Pending STEM: the 365 days of the post-completion OPT without a job, and the extension's 36 so far.
-    expected = {"no job": (10, 90), "gap between jobs": (10 + 15, 90), "late approval": (6, 90),
-                "STEM starting next year": (0, 90), "pending STEM past the end": (365 + 36, 90)}  # fmt: skip
+    expected = {
+        "no job": (10, 90),
+        "gap between jobs": (10 + 15, 90),
+        "late approval": (6, 90),
+        "STEM starting next year": (0, 90),
+        "pending STEM past the end": (365 + 36, 90),
+    }
     with at(TODAY):
         for case, build in CASES.items():
             timeline = student_timeline(db_session, build(factory), TODAY)
@@ -144,8 +156,9 @@ def _state_of(body, employer):
 def test_employers_are_labelled_current_past_or_upcoming_by_their_dates(client, factory, sign_in):
     with at(TODAY):
         student = factory.student(opt_start=TODAY - timedelta(days=200), today=TODAY)
-        past = factory.employer(student, name="Past Co", start_date=TODAY - timedelta(days=200),
-                                end_date=TODAY - timedelta(days=1))  # fmt: skip
+        past = factory.employer(
+            student, name="Past Co", start_date=TODAY - timedelta(days=200), end_date=TODAY - timedelta(days=1)
+        )
         current = factory.employer(student, name="Current Co", ein=None, start_date=TODAY)
         upcoming = factory.employer(
             student, name="Upcoming Co", ein="987654321", start_date=TODAY + timedelta(days=300)
@@ -171,8 +184,13 @@ def test_a_returned_stem_employer_shows_it_is_returned_and_does_not_count(client
             student, name="Post Co", start_date=TODAY - timedelta(days=400), end_date=TODAY - timedelta(days=36)
         )
         stem = factory.stem_opt(student, status="approved")
-        returned = factory.employer(student, name="Returned Co", opt_authorization=stem, start_date=stem.start_date,
-                                    review_status=EmployerReview.RETURNED)  # fmt: skip
+        returned = factory.employer(
+            student,
+            name="Returned Co",
+            opt_authorization=stem,
+            start_date=stem.start_date,
+            review_status=EmployerReview.RETURNED,
+        )
         sign_in(factory.user(role=Role.STUDENT, student=student))
         body = client.get("/employers").get_data(as_text=True)
         dashboard = client.get("/dashboard").get_data(as_text=True)

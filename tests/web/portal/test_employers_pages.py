@@ -13,13 +13,24 @@ from tests.web.conftest import HX
 def form_data(student, **overrides):
     opt = student.program_records[-1].opt_authorizations[0]
     data = {
-        "name": "Initech", "address_line1": "5 Office Park", "city": "Austin", "state": "TX", "postal_code": "78701",
-        "ein": "987654321", "job_title": "Engineer", "employment_time": "full_time",
+        "name": "Initech",
+        "address_line1": "5 Office Park",
+        "city": "Austin",
+        "state": "TX",
+        "postal_code": "78701",
+        "ein": "987654321",
+        "job_title": "Engineer",
+        "employment_time": "full_time",
         "employment_type": "paid_employee",
-        "start_date": max(opt.start_date, date.today() - timedelta(days=3)).isoformat(), "end_date": "",
-        "course_relevance": "Software engineering, my major.", "supervisor_first_name": "", "supervisor_last_name": "",
-        "supervisor_phone": "", "supervisor_phone_ext": "", "supervisor_email": "",
-    }  # fmt: skip
+        "start_date": max(opt.start_date, date.today() - timedelta(days=3)).isoformat(),
+        "end_date": "",
+        "course_relevance": "Software engineering, my major.",
+        "supervisor_first_name": "",
+        "supervisor_last_name": "",
+        "supervisor_phone": "",
+        "supervisor_phone_ext": "",
+        "supervisor_email": "",
+    }
     data.update(overrides)
     return data
 
@@ -83,8 +94,14 @@ def test_edit_with_a_stale_version_is_409_with_values_side_by_side(client, signe
 
 def test_edit_saves_with_the_current_version(client, signed_in, factory, student, db_session):
     employer = factory.employer(student)
-    data = form_data(student, name=employer.name, ein=employer.ein, start_date=employer.start_date.isoformat(),
-                     job_title="Lead", version=employer.version)  # fmt: skip
+    data = form_data(
+        student,
+        name=employer.name,
+        ein=employer.ein,
+        start_date=employer.start_date.isoformat(),
+        job_title="Lead",
+        version=employer.version,
+    )
     assert client.post(f"/employers/{employer.id}", data=data).status_code == 303
     db_session.refresh(employer)
     assert employer.job_title == "Lead"
@@ -191,8 +208,10 @@ def test_stem_edit_shows_locked_fields_as_text_and_saves_the_allowed_ones(client
     sign_in(factory.user(role=Role.STUDENT, student=student))
     page = client.get(f"/employers/{employer.id}/edit").get_data(as_text=True)
     assert 'name="city"' not in page and 'name="job_title"' in page
-    response = client.post(f"/employers/{employer.id}", data={"job_title": "Staff Engineer", "version": employer.version,
-                                                              "supervisor_first_name": "Grace"})  # fmt: skip
+    response = client.post(
+        f"/employers/{employer.id}",
+        data={"job_title": "Staff Engineer", "version": employer.version, "supervisor_first_name": "Grace"},
+    )
     assert response.status_code == 303
     db_session.refresh(employer)
     assert employer.job_title == "Staff Engineer" and employer.city == "Boston"
@@ -212,11 +231,17 @@ def _event_count(db_session, student):
 @pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
 @pytest.mark.parametrize("version", [None, "", "  "], ids=["absent", "empty", "blank"])
 @pytest.mark.parametrize("action", ["", "/resubmit"], ids=["edit", "resubmit"])
-def test_an_edit_without_its_version_is_422_asking_to_reload_and_changes_nothing(client, signed_in, factory, student,
-                                                                                db_session, headers, version, action):  # fmt: skip
+def test_an_edit_without_its_version_is_422_asking_to_reload_and_changes_nothing(
+    client, signed_in, factory, student, db_session, headers, version, action
+):
     employer = factory.employer(student)
-    data = form_data(student, name=employer.name, ein=employer.ein, start_date=employer.start_date.isoformat(),
-                     job_title="Posted without a version")  # fmt: skip
+    data = form_data(
+        student,
+        name=employer.name,
+        ein=employer.ein,
+        start_date=employer.start_date.isoformat(),
+        job_title="Posted without a version",
+    )
     if version is not None:
         data["version"] = version
     events = _event_count(db_session, student)

@@ -12,15 +12,26 @@ from tests.web.portal.test_employers_pages import form_data
 
 def test_the_form_offers_each_kind_with_its_hint(client, signed_in):
     page = client.get("/employers/new").get_data(as_text=True)
-    for words in ("Paid employee", "Self-employed business owner", "Volunteer or unpaid intern",
-                  "Through an agency or on contract", "Several short-term jobs", "At least 20 hours a week",
-                  "for example as a performing artist"):  # fmt: skip
+    for words in (
+        "Paid employee",
+        "Self-employed business owner",
+        "Volunteer or unpaid intern",
+        "Through an agency or on contract",
+        "Several short-term jobs",
+        "At least 20 hours a week",
+        "for example as a performing artist",
+    ):
         assert words in page
-    assert page.count('name="employment_type"') == len(EmploymentType) and "checked" not in page.split("employment_type")[1][:200]
+    assert (
+        page.count('name="employment_type"') == len(EmploymentType)
+        and "checked" not in page.split("employment_type")[1][:200]
+    )
 
 
 @pytest.mark.parametrize("posted", [None, "", "freelance"], ids=["missing", "empty", "unknown"])
-def test_a_missing_or_unknown_kind_is_a_422_with_the_message_on_the_field(client, signed_in, student, db_session, posted):
+def test_a_missing_or_unknown_kind_is_a_422_with_the_message_on_the_field(
+    client, signed_in, student, db_session, posted
+):
     data = form_data(student)
     data.pop("employment_type")
     if posted is not None:
@@ -34,7 +45,10 @@ def test_a_missing_or_unknown_kind_is_a_422_with_the_message_on_the_field(client
 
 def test_the_chosen_kind_is_saved_and_shown_in_the_list(client, signed_in, student, db_session):
     assert client.post("/employers", data=form_data(student, employment_type="unpaid")).status_code == 303
-    assert db_session.scalar(select(Employer.employment_type).where(Employer.student_id == student.id)) is EmploymentType.UNPAID
+    assert (
+        db_session.scalar(select(Employer.employment_type).where(Employer.student_id == student.id))
+        is EmploymentType.UNPAID
+    )
     page = client.get("/employers").get_data(as_text=True)
     assert "Volunteer or unpaid intern" in page and "unpaid" not in page.replace("Volunteer or unpaid intern", "")
 

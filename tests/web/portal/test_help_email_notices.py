@@ -20,9 +20,16 @@ def test_help_page_sample_changes_when_the_template_does(app, client, monkeypatc
     from portal.mail import catalog
 
     original = catalog.CATALOG["access_ended"]
-    monkeypatch.setitem(catalog.CATALOG, "access_ended",
-                        catalog.EmailTemplate(name="access_ended", subject="Edited subject for the test",
-                                              when_sent=original.when_sent, sample=original.sample))  # fmt: skip
+    monkeypatch.setitem(
+        catalog.CATALOG,
+        "access_ended",
+        catalog.EmailTemplate(
+            name="access_ended",
+            subject="Edited subject for the test",
+            when_sent=original.when_sent,
+            sample=original.sample,
+        ),
+    )
     assert "Edited subject for the test" in client.get("/help/email-notices").get_data(as_text=True)
 
 

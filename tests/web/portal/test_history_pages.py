@@ -18,8 +18,13 @@ from tests.web.conftest import HX
 
 
 def _email(db_session, student):
-    return queue_email(db_session, template="account_creation", to=student.email, student=student,
-                       context={"student_name": student.full_name, "site_name": "OPT Portal", "days_valid": 7})  # fmt: skip
+    return queue_email(
+        db_session,
+        template="account_creation",
+        to=student.email,
+        student=student,
+        context={"student_name": student.full_name, "site_name": "OPT Portal", "days_valid": 7},
+    )
 
 
 def test_events_show_before_and_after_newest_first(client, signed_in, student, db_session):
@@ -90,7 +95,10 @@ def test_email_history_tells_receipts_apart_by_subject(client, signed_in, studen
 def test_the_kind_filters_are_folded_in_an_accordion_after_the_heading_and_the_events_come_first(client, signed_in):
     body = client.get("/history").get_data(as_text=True)
     heading, accordion = body.index("<h1>History</h1>"), body.index('class="usa-accordion')
-    content, events = body.index('id="history-filters" class="usa-accordion__content"'), body.index('id="history-events"')
+    content, events = (
+        body.index('id="history-filters" class="usa-accordion__content"'),
+        body.index('id="history-events"'),
+    )
     assert heading < accordion < content < body.index('name="kind"') < events
     assert 'aria-expanded="false" aria-controls="history-filters"' in body  # folded until opened
     # The accordion sits outside the part htmx swaps, so USWDS's one-time set-up keeps working after a filter.
@@ -107,8 +115,14 @@ def test_chosen_filters_show_the_accordion_open(client, signed_in):
 
 def _phone_change_at(db_session, student, user, moment, phone):
     with time_machine.travel(moment, tick=False):
-        record_event(db_session, Actor.for_user(user), "contact.phone_changed", student=student,
-                     before={"phone": None}, after={"phone": phone})  # fmt: skip
+        record_event(
+            db_session,
+            Actor.for_user(user),
+            "contact.phone_changed",
+            student=student,
+            before={"phone": None},
+            after={"phone": phone},
+        )
 
 
 def test_events_are_grouped_under_us_eastern_day_headings(client, signed_in, student, db_session):

@@ -48,8 +48,13 @@ def test_the_confirmation_is_a_page_without_javascript_and_a_dialog_for_htmx(cli
     assert page.status_code == 200 and b"<html" in page.data and b"Turn off two-step verification?" in page.data
     dialog = client.get(URL, headers=HX)
     assert dialog.status_code == 200 and b"<html" not in dialog.data and b'role="dialog"' in dialog.data
-    for expected in (b'autocomplete="current-password"', b'autocomplete="one-time-code"', b'aria-labelledby="confirm-heading"',
-                     b'hx-post="/account/mfa/turn-off"', b'href="/account/security" data-dismiss'):  # fmt: skip
+    for expected in (
+        b'autocomplete="current-password"',
+        b'autocomplete="one-time-code"',
+        b'aria-labelledby="confirm-heading"',
+        b'hx-post="/account/mfa/turn-off"',
+        b'href="/account/security" data-dismiss',
+    ):
         assert expected in dialog.data
 
 
@@ -78,7 +83,9 @@ def test_a_wrong_password_is_shown_in_the_dialog_and_counts_as_a_failure(client,
     user, codes = enrolled_student
     refused = client.post(URL, data={"current_password": "not my password at all", "code": codes[0]}, headers=HX)
     assert refused.status_code == 422 and b"<html" not in refused.data and b"not your current password" in refused.data
-    failures = db_session.scalars(select(Event.id).where(Event.user_id == user.id, Event.event_type == "sign_in.failed")).all()
+    failures = db_session.scalars(
+        select(Event.id).where(Event.user_id == user.id, Event.event_type == "sign_in.failed")
+    ).all()
     assert len(failures) == 1 and mfa.mfa_enabled(user) and mfa.recovery_codes_left(db_session, user) == 10
 
 

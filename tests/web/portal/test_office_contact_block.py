@@ -14,8 +14,13 @@ from portal.services import mfa
 from portal.services.clock import EASTERN
 from tests.support.factories import PASSWORD
 
-OFFICE = {"office_name": "Global Programs Office", "office_email": "global@example.edu", "office_phone": "6175550142",
-          "office_hours": "Weekdays 9 to 5", "office_address": "1 College Road\nSuite 4"}  # fmt: skip
+OFFICE = {
+    "office_name": "Global Programs Office",
+    "office_email": "global@example.edu",
+    "office_phone": "6175550142",
+    "office_hours": "Weekdays 9 to 5",
+    "office_address": "1 College Road\nSuite 4",
+}
 
 
 def _with_office(school, db_session):
@@ -27,13 +32,19 @@ def _with_office(school, db_session):
 
 def _block(body: str) -> str:
     assert body.count('id="office-contact"') == 1, "one block per page"
-    return body[body.index('id="office-contact"'):]
+    return body[body.index('id="office-contact"') :]
 
 
 def _assert_details(body: str) -> None:
     block = _block(body)
-    for words in ("Global Programs Office", "mailto:global@example.edu", "(617) 555-0142", 'href="tel:+16175550142"',
-                  "Weekdays 9 to 5", "1 College Road<br>Suite 4"):  # fmt: skip
+    for words in (
+        "Global Programs Office",
+        "mailto:global@example.edu",
+        "(617) 555-0142",
+        'href="tel:+16175550142"',
+        "Weekdays 9 to 5",
+        "1 College Road<br>Suite 4",
+    ):
         assert words in block
 
 
@@ -74,7 +85,8 @@ def test_the_closed_page_shows_the_office_once_the_password_is_right(client, fac
     assert wrong.status_code == unknown.status_code == 422
     assert wrong.get_data(as_text=True) == unknown.get_data(as_text=True).replace("nobody@example.com", user.email)
     assert "global@example.edu" not in wrong.get_data(as_text=True) and 'id="office-contact"' not in wrong.get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_the_reset_page_sends_a_locked_out_student_to_their_dso_not_to_report_a_problem(client):

@@ -16,14 +16,16 @@ from tests.web.portal.conftest import TODAY, at
 def _student_with_history(factory, db_session, *, opt_end=None, changes=30):
     student = factory.student(opt_start=TODAY - timedelta(days=200), opt_end=opt_end, today=TODAY)
     user = factory.user(role=Role.STUDENT, student=student)
-    factory.employer(student, name="Harbor Analytics", start_date=TODAY - timedelta(days=190),
-                     end_date=TODAY - timedelta(days=100))  # fmt: skip
+    factory.employer(
+        student, name="Harbor Analytics", start_date=TODAY - timedelta(days=190), end_date=TODAY - timedelta(days=100)
+    )
     factory.employer(student, name="Lighthouse Labs", ein=None, start_date=TODAY - timedelta(days=99))
     factory.address(student, line1="12 Elm Street", city="Somerville")
     factory.address(student, kind="mailing", line1="PO Box 77", city="Cambridge", postal_code="02139")
     for n in range(changes):  # more events than one History page holds
-        update_phone(db_session, student, f"61755501{n:02d}", actor=Actor.for_user(user),
-                     expected_version=student.version)  # fmt: skip
+        update_phone(
+            db_session, student, f"61755501{n:02d}", actor=Actor.for_user(user), expected_version=student.version
+        )
     return student, user
 
 

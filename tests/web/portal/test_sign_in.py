@@ -42,9 +42,11 @@ def test_known_unknown_and_paused_addresses_get_the_same_answer_and_the_same_sta
     for address in (known.email, unknown):
         post_sign_in(client, address, "not the right password")
     answers, statements = {}, {}
-    for name, address, password in [("known", known.email, "not the right password"),
-                                    ("unknown", unknown, "not the right password"),
-                                    ("paused, the right password", paused.email, PASSWORD)]:  # fmt: skip
+    for name, address, password in [
+        ("known", known.email, "not the right password"),
+        ("unknown", unknown, "not the right password"),
+        ("paused, the right password", paused.email, PASSWORD),
+    ]:
         with count_queries() as counter:
             response = post_sign_in(client, address, password)
         answers[name] = (response.status_code, _page_text(response).replace(address.encode(), b"ADDRESS"))
@@ -66,7 +68,9 @@ def test_student_sees_the_attestation_before_any_other_page(client, factory, db_
     done = client.post("/attestation", data={"accept": "y"})
     assert done.status_code == 303 and done.headers["Location"] == "/dashboard"
     assert client.get("/account/security").status_code == 200
-    accepted = db_session.scalars(select(Event).where(Event.user_id == user.id, Event.event_type == "attestation.accepted")).all()
+    accepted = db_session.scalars(
+        select(Event).where(Event.user_id == user.id, Event.event_type == "attestation.accepted")
+    ).all()
     assert len(accepted) == 1
 
 
@@ -85,20 +89,35 @@ def test_htmx_request_during_a_step_gets_hx_redirect(client, factory):
     assert response.status_code == 204 and response.headers["HX-Redirect"] == "/attestation"
 
 
-@pytest.mark.parametrize("target, kept", [
-    ("/account/security", True), ("/admin/students?q=x", True), ("//evil.example", False),
-    ("https://evil.example/", False), ("/\\evil.example", False), ("javascript:alert(1)", False),
-    ("evil.example", False), ("/ok\r\nSet-Cookie: x", False), ("", False), (None, False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "target, kept",
+    [
+        ("/account/security", True),
+        ("/admin/students?q=x", True),
+        ("//evil.example", False),
+        ("https://evil.example/", False),
+        ("/\\evil.example", False),
+        ("javascript:alert(1)", False),
+        ("evil.example", False),
+        ("/ok\r\nSet-Cookie: x", False),
+        ("", False),
+        (None, False),
+    ],
+)
 def test_next_only_ever_leads_to_a_path_on_this_site(target, kept):
     assert safe_next(target) == (target if kept else None)
 
 
 def test_sign_in_follows_a_safe_next_and_ignores_an_unsafe_one(client, factory):
     user = factory.user(role=Role.STUDENT)
-    assert post_sign_in(client, user.email, PASSWORD, query_string={"next": "//evil.example"}).headers["Location"] == "/dashboard"
+    assert (
+        post_sign_in(client, user.email, PASSWORD, query_string={"next": "//evil.example"}).headers["Location"]
+        == "/dashboard"
+    )
     client.post("/sign-out")
-    assert post_sign_in(client, user.email, PASSWORD, query_string={"next": "/history"}).headers["Location"] == "/history"
+    assert (
+        post_sign_in(client, user.email, PASSWORD, query_string={"next": "/history"}).headers["Location"] == "/history"
+    )
 
 
 def test_anonymous_request_goes_to_sign_in_with_next(client):

@@ -28,11 +28,13 @@ def test_forced_change_after_upgrade_comes_first_and_the_sign_in_page_says_so(cl
         assert client.get(path).headers["Location"] == "/password/change"
     page = client.get("/password/change")
     assert page.status_code == 200 and b"The portal was upgraded" in page.data
-    weak = client.post("/password/change", data={"current_password": PASSWORD, "password": "password12345",
-                                                  "confirm": "password12345"})  # fmt: skip
+    weak = client.post(
+        "/password/change", data={"current_password": PASSWORD, "password": "password12345", "confirm": "password12345"}
+    )
     assert weak.status_code == 422 and b"common" in weak.data
-    changed = client.post("/password/change", data={"current_password": PASSWORD, "password": NEW_PASSWORD,
-                                                     "confirm": NEW_PASSWORD})  # fmt: skip
+    changed = client.post(
+        "/password/change", data={"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert changed.status_code == 303
     assert client.get("/account/security").headers["Location"] == "/attestation"
     assert b"you will choose a new password" not in client.get("/sign-out-page-does-not-exist").data
@@ -43,20 +45,24 @@ def test_forced_change_notice_absent_without_a_forcing_upgrade(client, factory):
     assert b"you will choose a new password" not in client.get("/").data
 
 
-def test_a_forcing_upgrade_on_another_server_reaches_signed_in_students_within_seconds(client, factory, sign_in,
-                                                                                        db_session):  # fmt: skip
+def test_a_forcing_upgrade_on_another_server_reaches_signed_in_students_within_seconds(
+    client, factory, sign_in, db_session
+):
     user = factory.user(role=Role.STUDENT)
     user.password_changed_at = utcnow() - timedelta(days=2)
     sign_in(user)
     assert client.get("/account/security").status_code == 200
-    db_session.execute(text("INSERT INTO upgrades (completed_at, force_password_change, note) VALUES (:c, true, '')"),
-                       {"c": utcnow() - timedelta(days=1)})  # fmt: skip
+    db_session.execute(
+        text("INSERT INTO upgrades (completed_at, force_password_change, note) VALUES (:c, true, '')"),
+        {"c": utcnow() - timedelta(days=1)},
+    )
     with time_machine.travel(utcnow() + timedelta(seconds=REFRESH_SECONDS)):
         assert client.get("/account/security").headers["Location"] == "/password/change"
 
 
 def test_a_student_signing_in_just_after_an_upgrade_must_change_the_password_on_any_server(
-        client, factory, sign_in, db_session, monkeypatch):  # fmt: skip
+    client, factory, sign_in, db_session, monkeypatch
+):
     """Rule 12 from the very sign-in: a server whose copy of the site state predates the session asks the database."""
     from portal.routes import auth
     from portal.services.site_state import site_state
@@ -65,8 +71,10 @@ def test_a_student_signing_in_just_after_an_upgrade_must_change_the_password_on_
     user.password_changed_at = utcnow() - timedelta(days=2)
     db_session.flush()
     site_state(db_session)  # this server's copy, read before the upgrade and before the sign-in
-    db_session.execute(text("INSERT INTO upgrades (completed_at, force_password_change, note) VALUES (:c, true, '')"),
-                       {"c": utcnow() - timedelta(seconds=1)})  # fmt: skip: by the CLI, so the copy is not told
+    db_session.execute(
+        text("INSERT INTO upgrades (completed_at, force_password_change, note) VALUES (:c, true, '')"),
+        {"c": utcnow() - timedelta(seconds=1)},
+    )  # by the CLI, so the copy is not told
     monkeypatch.setattr(auth, "forget_site_state", lambda: None)  # the sign-in happened on another server
 
     response = client.post("/", data={"email": user.email, "password": PASSWORD})

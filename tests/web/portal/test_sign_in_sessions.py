@@ -88,6 +88,7 @@ def test_a_session_ended_by_another_server_stops_working_on_the_next_request(cli
     user = factory.user(role=Role.STUDENT)
     sign_in(user)
     assert client.get("/account/security").status_code == 200
-    db_session.execute(update(UserSession).where(UserSession.user_id == user.id)
-                       .values(ended_at=utcnow(), ended_reason="signed_out"))  # fmt: skip
+    db_session.execute(
+        update(UserSession).where(UserSession.user_id == user.id).values(ended_at=utcnow(), ended_reason="signed_out")
+    )
     assert client.get("/account/security").status_code == 302

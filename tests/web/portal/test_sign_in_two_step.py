@@ -75,7 +75,9 @@ def test_five_wrong_mfa_codes_lock_the_account_and_end_the_session(client, facto
     assert user.locked_until is not None
 
 
-def test_a_secret_the_keys_cannot_open_gets_a_clear_503_not_a_500_and_counts_no_failure(app, client, factory, db_session, monkeypatch):
+def test_a_secret_the_keys_cannot_open_gets_a_clear_503_not_a_500_and_counts_no_failure(
+    app, client, factory, db_session, monkeypatch
+):
     monkeypatch.setitem(app.config, "DATA_ENCRYPTION_KEY", Fernet.generate_key().decode())
     user = factory.user(role=Role.DSO)
     secret = mfa.start_enrolment(db_session, user)

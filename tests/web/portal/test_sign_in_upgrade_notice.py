@@ -30,13 +30,16 @@ def upgraded_at(factory, db_session):
     return upgrade.completed_at
 
 
-@pytest.mark.parametrize(("after", "shown"), [
-    (timedelta(minutes=1), True),
-    (timedelta(days=29, hours=23), True),
-    (timedelta(days=30), False),
-    (timedelta(days=45), False),
-    (timedelta(days=400), False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("after", "shown"),
+    [
+        (timedelta(minutes=1), True),
+        (timedelta(days=29, hours=23), True),
+        (timedelta(days=30), False),
+        (timedelta(days=45), False),
+        (timedelta(days=400), False),
+    ],
+)
 def test_the_notice_shows_for_30_days_after_the_upgrade(client, upgraded_at, after, shown):
     with time_machine.travel(upgraded_at + after, tick=False):
         assert (NOTICE in client.get("/").data) is shown
@@ -56,8 +59,9 @@ def test_no_notice_for_someone_arriving_from_account_creation(client, factory, d
     email = db_session.scalars(select(OutboxEmail).where(OutboxEmail.user_id == user.id)).one()
     path = resolve_link(db_session, email).split("://", 1)[1].split("/", 1)[1]
     assert NOTICE in client.get("/").data  # someone else still has to change
-    done = client.post("/" + path, data={"sevis_id": student.sevis_id, "password": NEW_PASSWORD,
-                                         "confirm": NEW_PASSWORD})  # fmt: skip
+    done = client.post(
+        "/" + path, data={"sevis_id": student.sevis_id, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert done.status_code == 303 and done.headers["Location"] == "/"
     page = client.get("/")
     assert b"Your account is ready" in page.data and NOTICE not in page.data

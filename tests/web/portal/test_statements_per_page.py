@@ -35,8 +35,9 @@ def test_a_student_page_is_the_session_with_the_record_then_the_timeline(client,
         assert "opt_authorizations" in counter["statements"][1] and "employers" in counter["statements"][2]
 
 
-def test_the_saved_record_reads_a_fixed_number_of_statements_however_long_the_history(client, factory, sign_in,
-                                                                                     count_queries):  # fmt: skip
+def test_the_saved_record_reads_a_fixed_number_of_statements_however_long_the_history(
+    client, factory, sign_in, count_queries
+):
     student = _student(factory, sign_in)
     counts = []
     for _ in range(2):
@@ -50,8 +51,9 @@ def test_the_saved_record_reads_a_fixed_number_of_statements_however_long_the_hi
     assert counts == [7, 7], counts
 
 
-def test_adding_an_employer_reads_the_timeline_and_writes_employer_marks_event_and_receipt(client, factory, sign_in,
-                                                                                          count_queries):  # fmt: skip
+def test_adding_an_employer_reads_the_timeline_and_writes_employer_marks_event_and_receipt(
+    client, factory, sign_in, count_queries
+):
     _student(factory, sign_in)
     data = employer_form_data(name="Initech", ein="", start_date=date.today().isoformat())
     with count_queries() as counter:
@@ -62,9 +64,9 @@ def test_adding_an_employer_reads_the_timeline_and_writes_employer_marks_event_a
     assert counter["count"] == 11 and inserts == ["employers", "timeline_marks", "events", "outbox_emails"]
 
 
-
-def test_history_reads_the_same_statements_whatever_its_size_and_page(client, factory, sign_in, db_session,
-                                                                      count_queries):  # fmt: skip
+def test_history_reads_the_same_statements_whatever_its_size_and_page(
+    client, factory, sign_in, db_session, count_queries
+):
     student = factory.student(opt_start=date.today() - timedelta(days=30))
     user = factory.user(role=Role.STUDENT, student=student)
     sign_in(user)
@@ -76,7 +78,9 @@ def test_history_reads_the_same_statements_whatever_its_size_and_page(client, fa
 
     few, _ = statements("/history")
     for n in range(45):  # three pages of events
-        update_phone(db_session, student, f"61755501{n:02d}", actor=Actor.for_user(user), expected_version=student.version)
+        update_phone(
+            db_session, student, f"61755501{n:02d}", actor=Actor.for_user(user), expected_version=student.version
+        )
     # The session and the timeline's facts (3), then the page's count and its events: one page of 20 or three, the
     # first, a middle one or past the last.
     for path in ("/history", "/history?page=2", "/history?page=3&kind=contact", "/history?page=99999999999"):

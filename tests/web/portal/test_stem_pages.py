@@ -41,10 +41,12 @@ def test_the_dashboard_asks_for_the_open_confirmation_and_the_form_shows_the_det
 
 
 @pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
-def test_confirming_stores_the_submission_on_the_obligation_and_the_prompt_goes(client, signed_in, student, db_session,
-                                                                                  headers):  # fmt: skip
-    response = client.post("/stem/confirm", data={"details_correct": "no", "changes": "New job at Initech from May 1."},
-                           headers=headers)  # fmt: skip
+def test_confirming_stores_the_submission_on_the_obligation_and_the_prompt_goes(
+    client, signed_in, student, db_session, headers
+):
+    response = client.post(
+        "/stem/confirm", data={"details_correct": "no", "changes": "New job at Initech from May 1."}, headers=headers
+    )
     assert response.status_code == (204 if headers else 303)
     (obligation,) = [o for o in _confirmations(db_session, student) if o.submitted_at is not None]
     assert obligation.submission["changes"] == "New job at Initech from May 1."
@@ -67,9 +69,11 @@ def test_confirming_when_nothing_is_open_is_refused_with_the_next_date(client, f
 
 
 def _upload_evaluation(client, evaluation="i983_evaluation", data=None):
-    return client.post("/documents/evaluations", content_type="multipart/form-data",
-                       data={"evaluation-evaluation": evaluation,
-                             "evaluation-file": (io.BytesIO(data or pdf()), "evaluation.pdf")})  # fmt: skip
+    return client.post(
+        "/documents/evaluations",
+        content_type="multipart/form-data",
+        data={"evaluation-evaluation": evaluation, "evaluation-file": (io.BytesIO(data or pdf()), "evaluation.pdf")},
+    )
 
 
 def test_a_stem_student_uploads_an_evaluation(client, factory, sign_in, db_session):
@@ -78,7 +82,9 @@ def test_a_stem_student_uploads_an_evaluation(client, factory, sign_in, db_sessi
     assert 'id="evaluation-form"' in client.get("/documents").get_data(as_text=True)
     assert _upload_evaluation(client).status_code == 303
     document = db_session.scalar(select(Document).where(Document.student_id == student.id))
-    assert document.obligation_id is not None and "Form I-983 evaluation" in client.get("/documents").get_data(as_text=True)
+    assert document.obligation_id is not None and "Form I-983 evaluation" in client.get("/documents").get_data(
+        as_text=True
+    )
 
 
 def test_an_evaluation_for_an_opt_that_is_not_stem_is_422_on_the_field(client, factory, sign_in, db_session):
@@ -90,18 +96,21 @@ def test_an_evaluation_for_an_opt_that_is_not_stem_is_422_on_the_field(client, f
     assert db_session.scalar(select(Document).where(Document.student_id == student.id)) is None
 
 
-def test_a_returned_stem_employer_is_corrected_and_resubmitted_then_counts_once_accepted(client, factory, sign_in,
-                                                                                         db_session, student):  # fmt: skip
+def test_a_returned_stem_employer_is_corrected_and_resubmitted_then_counts_once_accepted(
+    client, factory, sign_in, db_session, student
+):
     stem = student.program_records[-1].opt_authorizations[-1]
-    employer = factory.employer(student, opt_authorization=stem, start_date=stem.start_date,
-                                review_status=EmployerReview.RETURNED)  # fmt: skip
+    employer = factory.employer(
+        student, opt_authorization=stem, start_date=stem.start_date, review_status=EmployerReview.RETURNED
+    )
     sign_in(factory.user(role=Role.STUDENT, student=student))
     assert "returned by the school" in client.get("/stem/confirm").get_data(as_text=True)
     assert f"/employers/{employer.id}/resubmit" in client.get("/employers").get_data(as_text=True)
     form = client.get(f"/employers/{employer.id}/resubmit").get_data(as_text=True)
     assert 'name="city"' in form and 'name="i983"' in form  # the locked fields are editable here
-    data = employer_form_data(city="Cambridge", postal_code="02139", start_date=stem.start_date.isoformat(),
-                              version=str(employer.version))  # fmt: skip
+    data = employer_form_data(
+        city="Cambridge", postal_code="02139", start_date=stem.start_date.isoformat(), version=str(employer.version)
+    )
     data["i983"] = (io.BytesIO(pdf()), "i983.pdf")
     response = client.post(f"/employers/{employer.id}/resubmit", data=data, content_type="multipart/form-data")
     assert response.status_code == 303
@@ -114,8 +123,12 @@ def test_a_returned_stem_employer_is_corrected_and_resubmitted_then_counts_once_
 
 
 def test_resubmitting_an_employer_that_was_not_returned_is_409(client, signed_in, factory, student, db_session):
-    employer = factory.employer(student, opt_authorization=student.program_records[-1].opt_authorizations[-1],
-                                start_date=date.today(), review_status=EmployerReview.ACCEPTED)  # fmt: skip
+    employer = factory.employer(
+        student,
+        opt_authorization=student.program_records[-1].opt_authorizations[-1],
+        start_date=date.today(),
+        review_status=EmployerReview.ACCEPTED,
+    )
     data = employer_form_data(version=str(employer.version), start_date=date.today().isoformat())
     data["i983"] = (io.BytesIO(pdf()), "i983.pdf")
     response = client.post(f"/employers/{employer.id}/resubmit", data=data, content_type="multipart/form-data")

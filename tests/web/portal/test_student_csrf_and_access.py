@@ -44,9 +44,14 @@ def test_student_posts_without_the_csrf_token_are_refused(csrf_app, db_session, 
     assert signed.status_code == 303
     attested = client.post("/attestation", data={"accept": "y", "csrf_token": _token(client, "/attestation")})
     assert attested.status_code == 303
-    for path, data in [(f"/employers/{employer.id}/delete", {"never_worked": "y"}), ("/contact/phone", {"phone": "6175550100"}),
-                       ("/contact/email", {"email": "a@example.org"}), ("/employers", {"name": "x"}),
-                       ("/mfa/setup/start", {}), ("/mfa/setup/restart", {})]:  # fmt: skip
+    for path, data in [
+        (f"/employers/{employer.id}/delete", {"never_worked": "y"}),
+        ("/contact/phone", {"phone": "6175550100"}),
+        ("/contact/email", {"email": "a@example.org"}),
+        ("/employers", {"name": "x"}),
+        ("/mfa/setup/start", {}),
+        ("/mfa/setup/restart", {}),
+    ]:
         response = client.post(path, data=data)
         assert response.status_code == 400, path
         assert "Your form expired" in response.get_data(as_text=True)

@@ -14,8 +14,9 @@ from tests.web.conftest import HX
 
 
 def _upload(client, data, name="i983.pdf", headers=None):
-    return client.post("/documents", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data",
-                       headers=headers or {})  # fmt: skip
+    return client.post(
+        "/documents", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data", headers=headers or {}
+    )
 
 
 def test_i983_upload_and_download_as_attachment_with_nosniff(client, signed_in, student, db_session, app):
@@ -39,8 +40,9 @@ def test_non_pdf_or_pdf_with_javascript_is_422(client, signed_in, headers, data,
 
 
 @pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
-def test_javascript_hidden_behind_hex_encoding_is_422_on_the_field_and_nothing_is_stored(client, signed_in, student,
-                                                                                        db_session, headers):  # fmt: skip
+def test_javascript_hidden_behind_hex_encoding_is_422_on_the_field_and_nothing_is_stored(
+    client, signed_in, student, db_session, headers
+):
     response = _upload(client, FOUR_BYPASSES["ascii-hex"], headers=headers)
     body = response.get_data(as_text=True)
     assert response.status_code == 422 and 'id="file-error"' in body and "JavaScript" in body
@@ -60,8 +62,12 @@ def test_pdf_over_ten_megabytes_is_413_with_a_message(client, signed_in):
 
 
 def _upload_ead(client, data, name, headers=None):
-    return client.post("/documents/ead", data={"ead_file": (io.BytesIO(data), name)}, content_type="multipart/form-data",
-                       headers=headers or {})  # fmt: skip
+    return client.post(
+        "/documents/ead",
+        data={"ead_file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+        headers=headers or {},
+    )
 
 
 @pytest.mark.parametrize(("data", "name"), [(pdf(), "ead.pdf"), (JPEG, "ead.jpg")], ids=["pdf", "photo"])
@@ -94,8 +100,15 @@ def test_an_ead_upload_without_a_file_is_422(client, signed_in):
 
 def test_another_students_document_is_404(client, signed_in, factory, db_session):
     other = factory.student()
-    document = Document(student_id=other.id, kind="i983", original_filename="x.pdf", stored_name="a" * 48,
-                        content_type="application/pdf", size_bytes=1, sha256="0" * 64)  # fmt: skip
+    document = Document(
+        student_id=other.id,
+        kind="i983",
+        original_filename="x.pdf",
+        stored_name="a" * 48,
+        content_type="application/pdf",
+        size_bytes=1,
+        sha256="0" * 64,
+    )
     db_session.add(document)
     db_session.flush()
     assert client.get(f"/documents/{document.id}/download").status_code == 404
@@ -104,10 +117,14 @@ def test_another_students_document_is_404(client, signed_in, factory, db_session
 def test_problem_report_with_screenshots_and_status(client, signed_in, student, db_session):
     page = client.get("/problems").get_data(as_text=True)
     assert student.sevis_id in page and student.full_name in page
-    response = client.post("/problems", content_type="multipart/form-data", data={
-        "description": "The save button did nothing.",
-        "screenshots": [(io.BytesIO(PNG), "one.png"), (io.BytesIO(JPEG), "two.jpg")],
-    })  # fmt: skip
+    response = client.post(
+        "/problems",
+        content_type="multipart/form-data",
+        data={
+            "description": "The save button did nothing.",
+            "screenshots": [(io.BytesIO(PNG), "one.png"), (io.BytesIO(JPEG), "two.jpg")],
+        },
+    )
     assert response.status_code == 303
     report = db_session.scalar(select(ProblemReport).where(ProblemReport.student_id == student.id))
     assert report.sevis_id == student.sevis_id and report.status is ProblemStatus.NEW
@@ -117,12 +134,14 @@ def test_problem_report_with_screenshots_and_status(client, signed_in, student, 
 
 @pytest.mark.parametrize(
     ("files", "status", "message"),
-    [([(io.BytesIO(PNG), f"{n}.png") for n in range(4)], 422, "at most 3"),
-     ([(io.BytesIO(b"GIF89a..."), "x.png")], 422, "PNG or JPEG"),
-     ([(io.BytesIO(POLYGLOT), "x.png")], 422, "damaged or incomplete"),
-     ([(io.BytesIO(JPEG[: len(JPEG) // 2]), "x.jpg")], 422, "damaged or incomplete"),
-     ([(io.BytesIO(PNG + b"0" * (5 * 1024 * 1024)), "big.png")], 413, "5 MB")],
-)  # fmt: skip
+    [
+        ([(io.BytesIO(PNG), f"{n}.png") for n in range(4)], 422, "at most 3"),
+        ([(io.BytesIO(b"GIF89a..."), "x.png")], 422, "PNG or JPEG"),
+        ([(io.BytesIO(POLYGLOT), "x.png")], 422, "damaged or incomplete"),
+        ([(io.BytesIO(JPEG[: len(JPEG) // 2]), "x.jpg")], 422, "damaged or incomplete"),
+        ([(io.BytesIO(PNG + b"0" * (5 * 1024 * 1024)), "big.png")], 413, "5 MB"),
+    ],
+)
 def test_bad_screenshots_are_refused(client, signed_in, files, status, message):
     response = client.post(
         "/problems", content_type="multipart/form-data", data={"description": "x", "screenshots": files}
@@ -136,8 +155,17 @@ def test_problem_report_needs_a_description(client, signed_in):
 
 
 def test_a_small_document_shows_its_size_in_bytes_not_zero_kb(client, signed_in, student, db_session):
-    db_session.add(Document(student_id=student.id, kind="i983", original_filename="tiny.pdf", stored_name="b" * 48,
-                            content_type="application/pdf", size_bytes=300, sha256="0" * 64))  # fmt: skip
+    db_session.add(
+        Document(
+            student_id=student.id,
+            kind="i983",
+            original_filename="tiny.pdf",
+            stored_name="b" * 48,
+            content_type="application/pdf",
+            size_bytes=300,
+            sha256="0" * 64,
+        )
+    )
     db_session.flush()
     page = client.get("/documents").get_data(as_text=True)
     assert "300 bytes" in page and "0 KB" not in page
@@ -151,12 +179,22 @@ def test_the_i983_upload_is_offered_only_to_a_student_with_a_stem_opt(client, si
     assert "<h2>Form I-983</h2>" in page
 
 
-@pytest.mark.parametrize(("post", "field"), [
-    (lambda client: _upload_ead(client, b"GIF89a" + b"\x00" * 40, "ead.gif", headers=HX), "ead_file"),
-    (lambda client: client.post("/problems", content_type="multipart/form-data", headers=HX,
-                                data={"description": "x", "screenshots": [(io.BytesIO(b"GIF89a..."), "x.png")]}),
-     "screenshots"),
-], ids=["ead", "screenshots"])  # fmt: skip
+@pytest.mark.parametrize(
+    ("post", "field"),
+    [
+        (lambda client: _upload_ead(client, b"GIF89a" + b"\x00" * 40, "ead.gif", headers=HX), "ead_file"),
+        (
+            lambda client: client.post(
+                "/problems",
+                content_type="multipart/form-data",
+                headers=HX,
+                data={"description": "x", "screenshots": [(io.BytesIO(b"GIF89a..."), "x.png")]},
+            ),
+            "screenshots",
+        ),
+    ],
+    ids=["ead", "screenshots"],
+)
 def test_a_form_swapped_back_with_a_file_error_keeps_its_drop_zone(client, signed_in, post, field):
     """The drop zone is written by the server (USWDS builds its own only at page load): the 422 fragment htmx swaps
     in has it, marked as built so USWDS leaves it alone, with the input inside and its error named."""
