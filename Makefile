@@ -34,10 +34,11 @@ seed: migrate
 run: install assets seed
 	PORTAL_ENV=development $(BIN)/python scripts/serve.py
 
-## test: security checks, then the whole suite on SQLite and on PostgreSQL (browser, accessibility and fuzz tests included).
+## test: the format check and security checks, then the whole suite on SQLite and on PostgreSQL (browser, accessibility and fuzz tests included).
 ## The two halves run side by side (TEST_JOBS=1 runs them one after the other); each prints its output when it ends.
 TEST_JOBS ?= 2
 test: install assets system-deps bench-deps
+	$(MAKE) --no-print-directory format-check
 	$(MAKE) --no-print-directory security
 	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=recurse test-sqlite test-postgresql
 
@@ -68,6 +69,7 @@ lint: install
 	$(BIN)/bandit -q -c pyproject.toml -r portal dso_admin scripts bench -lll
 	-$(BIN)/bandit -q -c pyproject.toml -r portal dso_admin scripts bench
 
+## format-check: ruff format --check (part of `make test`); `ruff format` fixes what it lists
 format-check: install
 	$(BIN)/ruff format --check portal dso_admin tests scripts bench
 
