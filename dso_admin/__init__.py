@@ -2,17 +2,23 @@
 
 from flask import Flask
 
+from dso_admin.blueprints import admin, support
+
 
 def register(app: Flask) -> None:
     """Attach the dso_admin blueprints to the portal app."""
-    from dso_admin.blueprints import admin, support
-    from dso_admin.routes import (  # noqa: F401  (each module adds its routes to a blueprint)
+    # inside: importing any dso_admin module runs this file first; the routes load only when an app is built
+    from dso_admin.routes import (  # noqa: F401  (the modules without a blueprint of their own add routes to admin or support)
         change_lists,
         communications,
         digest,
+        feed_tokens,
         obligations,
         office_contact,
         officials,
+        onboarding,
+        operator,
+        operator_upgrades,
         overview,
         record_actions,
         stem_duties,
@@ -23,13 +29,7 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(admin)
     app.register_blueprint(support)
-
-    from dso_admin.routes import operator_upgrades
-
     app.register_blueprint(operator_upgrades.bp)
-
-    from dso_admin.routes import feed_tokens, onboarding, operator
-
     app.register_blueprint(operator.bp)
     app.register_blueprint(onboarding.bp)
     app.register_blueprint(feed_tokens.bp)

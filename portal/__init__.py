@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from pathlib import Path
 
+from flask import Flask
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from dso_admin import register as register_dso_admin
 from portal.config import Config
 
 
@@ -12,36 +17,33 @@ def create_app(config_class: type = Config) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config_class)
 
-    from portal import encryption
+    # inside: importing any portal module runs this file first; the rest of the app loads only when one is built
+    from portal import (  # noqa: F401  (auth registers the user loader)
+        auth,
+        commands,
+        encryption,
+        extensions,
+        maintenance_gate,
+        web,
+    )
 
     encryption.init_app(app)
-
-    from portal import auth  # noqa: F401  (registers the user loader)
-    from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
-
-    db.init_app(app)
+    extensions.db.init_app(app)
     _keep_timeline_marks_current()
-    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
-    login_manager.init_app(app)
-    csrf.init_app(app)
-    htmx.init_app(app)
-    limiter.init_app(app)
-
-    from portal.web import BoundedIntegerConverter, register_web_hooks
-
-    app.url_map.converters["int"] = BoundedIntegerConverter  # before any route is added
-    register_web_hooks(app)
-
-    from portal.maintenance_gate import register_maintenance_gate
-
-    register_maintenance_gate(app)
+    extensions.migrate.init_app(
+        app, extensions.db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True
+    )
+    extensions.login_manager.init_app(app)
+    extensions.csrf.init_app(app)
+    extensions.htmx.init_app(app)
+    extensions.limiter.init_app(app)
+    app.url_map.converters["int"] = web.BoundedIntegerConverter  # before any route is added
+    web.register_web_hooks(app)
+    maintenance_gate.register_maintenance_gate(app)
     _register_blueprints(app)
     _register_context(app)
-
-    from portal.commands import register_commands
-
-    register_commands(app)
-    skip_app_wide_rate_limit_check(app, limiter)
+    commands.register_commands(app)
+    skip_app_wide_rate_limit_check(app, extensions.limiter)
     return app
 
 
@@ -68,51 +70,47 @@ def skip_app_wide_rate_limit_check(app: Flask, limiter) -> None:
 
 def _keep_timeline_marks_current() -> None:
     """Every session, the app's and a script's alike, rewrites the timeline marks of the students a flush touches."""
-    from sqlalchemy.orm import Session
-
+    # inside: importing any portal module runs this file first; the models load only when an app is built
     from portal.services.timeline.database import keep_marks_current
 
     keep_marks_current(Session)
 
 
 def _migrations_dir():
-    from pathlib import Path
-
     return Path(__file__).resolve().parent.parent / "migrations"
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal.routes import auth, health
+    # inside: importing any portal module runs this file first; the routes load only when an app is built
+    from portal.routes import (
+        account,
+        auth,
+        contact,
+        dashboard,
+        documents,
+        employers,
+        feed_api,
+        health,
+        help,
+        history,
+        problems,
+        record,
+        stem,
+    )
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
-
-    from portal.routes import help as help_pages
-
-    app.register_blueprint(help_pages.bp)
-
-    from portal.routes import account
-
+    app.register_blueprint(help.bp)
     app.register_blueprint(account.bp)
-
-    from portal.routes import feed_api
-
     app.register_blueprint(feed_api.bp)
-
-    from portal.routes import contact, dashboard, documents, employers, history, problems, record, stem
-
     for student_area in (dashboard, employers, contact, history, documents, problems, stem, record):
         app.register_blueprint(student_area.bp)
-
-    from dso_admin import register as register_dso_admin
-
     register_dso_admin(app)
 
 
 def _signed_in_student_office():
     """The signed-in student's school office contact for the "contact your DSO" block; None for anyone else."""
-    from flask_login import current_user
-
+    # inside: importing any portal module runs this file first; the services load only when an app is built
     from portal.services.office_contact import office_contact
 
     student = getattr(current_user, "student", None) if current_user.is_authenticated else None
@@ -120,6 +118,7 @@ def _signed_in_student_office():
 
 
 def _register_context(app: Flask) -> None:
+    # inside: importing any portal module runs this file first; the notices load only when an app is built
     from portal.notices import site_notices
 
     @app.context_processor

@@ -17,7 +17,10 @@ from flask_login import current_user
 from portal.extensions import db, login_manager
 from portal.models import User
 from portal.models.enums import OFFICIAL_ROLES, Role
+from portal.routes.student_common import refuse_closed_student
 from portal.services.actors import Actor
+from portal.services.sessions import session_for_token
+from portal.web import redirect_or_swap, wants_partial
 
 SESSION_KEY = "sid"
 
@@ -30,8 +33,6 @@ def _load_user(user_id: str) -> User | None:
 
 @login_manager.request_loader
 def _load_user_from_session_row(_request) -> User | None:
-    from portal.services.sessions import session_for_token
-
     token = session.get(SESSION_KEY)
     if not token:
         return None
@@ -48,8 +49,6 @@ def _load_user_from_session_row(_request) -> User | None:
 
 @login_manager.unauthorized_handler
 def _unauthorized():
-    from portal.web import redirect_or_swap, wants_partial
-
     next_path = request.full_path.rstrip("?") if request.method == "GET" and not wants_partial() else None
     target = url_for("auth.sign_in", next=next_path)
     return redirect_or_swap(target) if wants_partial() else redirect(target)
@@ -105,8 +104,6 @@ def roles_required(*roles: Role, refuse: Callable | None = None) -> Callable:
 
 def _closed_student_page():
     """DESIGN rule 5: a student whose access has closed (time passed since sign-in) gets the closed page, never data."""
-    from portal.routes.student_common import refuse_closed_student
-
     return refuse_closed_student()
 
 

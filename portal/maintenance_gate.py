@@ -11,20 +11,19 @@ from __future__ import annotations
 import math
 
 from flask import Flask, make_response, render_template, request
+from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
 from portal.models import utcnow
+from portal.models.enums import Role
 from portal.services.site_state import site_state
+from portal.web import format_eastern
 
 ALWAYS_UP_PREFIXES = ("/healthz", "/api/feed/", "/static/", "/help/")
 
 
 def _operator_signed_in() -> bool:
-    from flask_login import current_user
-
-    from portal.models.enums import Role
-
     return bool(current_user and current_user.is_authenticated and current_user.role == Role.OPERATOR)
 
 
@@ -44,8 +43,6 @@ def register_maintenance_gate(app: Flask) -> None:
             return None
         if path.startswith("/operator/") and _operator_signed_in():
             return None
-        from portal.web import format_eastern
-
         body = render_template(
             "errors/maintenance.html",
             starts_text=format_eastern(window.starts_at),

@@ -7,6 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.extensions import db
 from portal.models import utcnow
 from portal.services.site_state import site_state
+from portal.web import format_eastern
 
 
 def site_notices() -> list[dict]:
@@ -18,8 +19,6 @@ def site_notices() -> list[dict]:
 
 def maintenance_notices() -> list[dict]:
     """The banner for a window that starts within 48 hours (rule 11), with its times in US Eastern."""
-    from portal.web import format_eastern
-
     now = utcnow()
     try:
         window = site_state(db.session, now).announced_window(now)

@@ -21,7 +21,9 @@ from portal.auth import current_actor, official_required
 from portal.extensions import db
 from portal.models import ProgramRecord, Student
 from portal.models.enums import OptStatus
-from portal.services import opt_decisions
+from portal.routes.documents import send_document
+from portal.services import accounts, mfa, opt_decisions
+from portal.services import employers as employer_service
 from portal.services.accounts import account_status
 from portal.services.clock import today_eastern
 from portal.services.documents import own_document
@@ -155,8 +157,6 @@ def confirm_account_action(sevis_id: str, action: str):
 def account_action(sevis_id: str, action: str):
     """Reset Portal Account, Unlock, Resend or Turn off two-step verification, through the services; refused with the
     reason when unavailable."""
-    from portal.services import accounts, mfa
-
     student = _load(sevis_id)
     chosen = _action(student, action)
     if chosen.reason:
@@ -203,8 +203,6 @@ def confirm_restore_employer(sevis_id: str, employer_id: int):
 @official_required
 def restore_employer(sevis_id: str, employer_id: int):
     """Restore an employer the student deleted (rule 2); an employer that is not deleted gets a clear message."""
-    from portal.services import employers as employer_service
-
     student = _load(sevis_id)
     employer = own_employer_or_404(student, employer_id)
     try:
@@ -222,8 +220,6 @@ def restore_employer(sevis_id: str, employer_id: int):
 def open_document(sevis_id: str, document_id: int):
     """Open one of the student's uploads (Form I-983, evaluation, EAD card, problem screenshot): a PDF downloads, a
     photo opens as an image; another school's student, or another student's file, is a 404."""
-    from portal.routes.documents import send_document
-
     document = own_document(db.session, student_or_404(sevis_id), document_id)
     if document is None:
         abort(404)

@@ -11,6 +11,7 @@ from dso_admin.routes.communications import email_page
 from portal.auth import current_actor, support_required
 from portal.extensions import db
 from portal.models.enums import ProblemStatus
+from portal.routes.documents import send_document
 from portal.services.accounts import account_status
 from portal.services.documents import own_document, student_documents
 from portal.services.errors import DomainError, NotFound
@@ -93,8 +94,6 @@ def student(sevis_id: str):
 def open_document(sevis_id: str, document_id: int):
     """Open any student's upload (Form I-983, evaluation, EAD card, problem screenshot) for support, read-only: a PDF
     downloads, a photo opens as an image; a file that is not this student's is a 404."""
-    from portal.routes.documents import send_document
-
     document = own_document(db.session, student_or_404(sevis_id), document_id)
     if document is None:
         abort(404)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from flask_login import current_user
 from sqlalchemy import select
 
 from portal.extensions import csrf, db
@@ -33,8 +34,6 @@ def _unauthorized() -> Response:
 
 def _refusal() -> Response:
     """401 without valid credentials; 403 for a signed-in person, whose session is valid but is not a feed token."""
-    from flask_login import current_user
-
     if "Authorization" not in request.headers and current_user.is_authenticated:
         return _json(
             {"error": "forbidden", "reason": "The data feed takes a school token, not a signed-in session."}, 403

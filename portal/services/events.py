@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from portal.models import Event, Student
-from portal.models.enums import ChangeKind
+from portal.models.enums import ChangeKind, EmployerReview, EmploymentTime, EmploymentType
 from portal.services.actors import Actor
+from portal.services.labels import label
 
 # Never recorded, whatever a caller passes: secrets do not belong in the history.
 SECRET_KEYS = frozenset(
@@ -48,9 +49,6 @@ NOT_A_FIELD = ("id", "kind", "sha256", "obligation_id", "reported_late")
 
 
 def _value_labels() -> dict[str, dict[str, str]]:
-    from portal.models.enums import EmployerReview, EmploymentTime, EmploymentType
-    from portal.services.labels import label
-
     return {
         "employment_time": {item.value: label(item) for item in EmploymentTime},
         "employment_type": {item.value: label(item) for item in EmploymentType},

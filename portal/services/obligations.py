@@ -8,10 +8,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import Event, OptAuthorization, ReportingObligation, Student
+from portal.models import Event, OptAuthorization, ReportingObligation, Student, utcnow
 from portal.models.enums import ObligationKind
-from portal.services.errors import InvalidValue
+from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound, RuleBroken
+from portal.services.events import record_event
 from portal.services.timeline import Duty, DutyKind, DutyState
+from portal.services.timeline.database import student_timeline
 
 
 def add_obligation(
@@ -123,8 +125,6 @@ def add_stem_obligations(
     session: Session, opt: OptAuthorization, *, source_event: Event | None = None
 ) -> list[ReportingObligation]:
     """One obligation per duty the timeline gives this approved STEM OPT, with the duty's due date and window."""
-    from portal.services.timeline.database import student_timeline
-
     student = opt.program_record.student
     session.flush()
     return [
@@ -152,8 +152,6 @@ def sync_stem_obligations(
     level) closes its open obligation with the timeline's reason, one event each; an obligation no duty
     matches any more (corrected dates) closes too; a duty without an obligation gets one.
     """
-    from portal.services.timeline.database import student_timeline
-
     session.flush()
     timeline = student_timeline(session, student, today)
     obligations = stem_obligations(session, student)
@@ -191,8 +189,6 @@ def sync_stem_obligations(
 
 def _reopen(session: Session, obligation: ReportingObligation, *, actor) -> None:
     """A duty that stands again (a denial corrected to an approval) reopens its obligation."""
-    from portal.services.events import record_event
-
     record_event(
         session,
         actor,
@@ -211,9 +207,6 @@ def _reopen(session: Session, obligation: ReportingObligation, *, actor) -> None
 
 
 def _close(session: Session, obligation: ReportingObligation, reason: str, *, actor) -> ReportingObligation:
-    from portal.models import utcnow
-    from portal.services.events import record_event
-
     obligation.closed_at = utcnow()
     obligation.closed_reason = reason[:300]
     record_event(
@@ -251,10 +244,6 @@ def add_address_change_obligation(
 
 def mark_obligations_complete(session: Session, obligations, *, actor) -> list[Event]:
     """Mark obligations complete, one event each; refuses all of them if any is done already or not the official's school."""
-    from portal.models import utcnow
-    from portal.services.errors import Conflict, NotAllowed, NotFound, RuleBroken
-    from portal.services.events import record_event
-
     obligations = list(obligations)
     if not actor.is_school_official:
         raise NotAllowed("Only a school official can mark reporting complete.")

@@ -33,6 +33,7 @@ from portal.services.obligations import (
     sync_stem_obligations,
 )
 from portal.services.timeline import Duty, DutyKind, DutyState, Timeline
+from portal.services.timeline.database import student_timeline
 from portal.services.uploads import PDF_MAX_BYTES, check_pdf, read_limited, safe_filename, store_bytes
 from portal.services.validation import clean_text
 
@@ -119,8 +120,6 @@ def confirm_stem_details(
     What was shown and what they said land on the school's obligation, with an event. Refuses when no
     confirmation is open on the timeline, read-only access, and "something changed" without saying what.
     """
-    from portal.services.timeline.database import student_timeline
-
     if not actor.is_student:
         raise NotAllowed("Only the student confirms their own details.")
     require_actor_may_change(session, student, actor, what="details", today=today)
@@ -197,8 +196,6 @@ def upload_i983_evaluation(
     Refuses an OPT that is not an approved STEM OPT (on the "evaluation" field), an evaluation no longer
     required or already reviewed, and what every upload refuses (not a PDF, active content, over 10 MB).
     """
-    from portal.services.timeline.database import student_timeline
-
     require_actor_may_change(session, student, actor, what="documents", today=today)
     if evaluation not in EVALUATION_LABELS:
         raise RuleBroken("Choose the 12-month or the final evaluation.", field="evaluation")

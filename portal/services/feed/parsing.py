@@ -215,7 +215,8 @@ def _update_records(student_element, base: dict) -> list[tuple[str, dict]]:
 
 
 def _parse_xml(data: bytes) -> ParsedBatch:
-    import xmlschema  # inside: it takes about a second to import, and only an XML batch needs it
+    # inside: xmlschema takes most of a second to import, and only an XML batch needs it
+    import xmlschema
 
     try:
         resource = xmlschema.XMLResource(data, defuse="always", allow="none")

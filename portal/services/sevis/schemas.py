@@ -11,7 +11,8 @@ SCHEMA_DIR = Path(__file__).resolve().parent.parent.parent / "schemas" / "sevis"
 @lru_cache(maxsize=1)
 def batch_schema():
     """Create-UpdateStudent.xsd: the SEVISBatchCreateUpdateStudent files the feed receives and change lists write."""
-    import xmlschema  # inside: it takes about a second to import, and only XML batches and logs need it
+    # inside: xmlschema takes most of a second to import, and only XML batches and logs need it
+    import xmlschema
 
     return xmlschema.XMLSchema(str(SCHEMA_DIR / "Create-UpdateStudent.xsd"))
 
@@ -19,6 +20,7 @@ def batch_schema():
 @lru_cache(maxsize=1)
 def translog_schema():
     """SevisTransLog.xsd: the TransactionLog SEVIS returns for a batch (and the feed answers with)."""
-    import xmlschema  # inside: it takes about a second to import, and only XML batches and logs need it
+    # inside: xmlschema takes most of a second to import, and only XML batches and logs need it
+    import xmlschema
 
     return xmlschema.XMLSchema(str(SCHEMA_DIR / "SevisTransLog.xsd"))

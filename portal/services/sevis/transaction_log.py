@@ -64,7 +64,8 @@ def read_log(stream, filename: str | None) -> bytes:
 def parse_transaction_log(data: bytes) -> ParsedLog:
     """Read a SevisTransLog.xsd TransactionLog; refuses what is not XML, is malformed, defines entities or does not
     match the schema."""
-    import xmlschema  # inside: it takes about a second to import, and only an uploaded log needs it
+    # inside: xmlschema takes most of a second to import, and only an uploaded log needs it
+    import xmlschema
 
     if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         raise InvalidValue(
