@@ -6,9 +6,9 @@ from portal.models import Document
 from portal.models.enums import DocumentKind
 
 
-def stem_student(factory):
-    """A student whose post-completion OPT ran through 2025, with an approved STEM OPT after it."""
-    student = factory.student(opt_start=date(2025, 1, 1), opt_end=date(2025, 12, 31), today=date(2026, 3, 1))
+def stem_student(factory, *, opt_year: int = 2025):
+    """A student whose post-completion OPT ran through ``opt_year`` (2025 unless told), with an approved STEM OPT after it."""
+    student = factory.student(opt_start=date(opt_year, 1, 1), opt_end=date(opt_year, 12, 31), today=date(2026, 3, 1))
     factory.stem_opt(student, status="approved")
     return student
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import Employer, Event, OutboxEmail
-from portal.models.enums import ChangeKind, DocumentKind, EmploymentType, Role
+from portal.models.enums import ChangeKind, EmploymentType, Role
 from portal.services.actors import Actor
 from portal.services.change_list_files import change_list_csv
 from portal.services.change_lists import change_rows, resolve_range
@@ -16,6 +16,7 @@ from portal.services.errors import InvalidValue, RuleBroken
 from portal.services.feed.parsing import parse_batch
 from portal.services.feed.receiving import receive_batch
 from tests.support.factories import employer_form_data as valid
+from tests.support.stem import i983_document, stem_student
 from tests.unit.conftest import TODAY
 
 
@@ -61,29 +62,6 @@ def test_a_self_employed_flag_that_contradicts_the_type_is_refused_on_the_type(d
     assert error.value.field == "employment_type"
 
 
-def _stem_student(factory):
-    student = factory.student(opt_start=date(2024, 1, 1), opt_end=date(2024, 12, 31), today=TODAY)
-    factory.stem_opt(student, status="approved")
-    return student
-
-
-def _i983(db_session, student):
-    from portal.models import Document
-
-    document = Document(
-        student_id=student.id,
-        kind=DocumentKind.I983,
-        original_filename="i983.pdf",
-        stored_name="f" * 48,
-        content_type="application/pdf",
-        size_bytes=10,
-        sha256="0" * 64,
-    )
-    db_session.add(document)
-    db_session.flush()
-    return document
-
-
 STEM_CASES = [
     (EmploymentType.PAID_EMPLOYEE, True),
     (EmploymentType.AGENCY_OR_CONTRACT, True),
@@ -95,9 +73,9 @@ STEM_CASES = [
 
 @pytest.mark.parametrize(("kind", "allowed"), STEM_CASES)
 def test_stem_opt_allows_only_a_paid_job_under_an_employer(db_session, factory, kind, allowed):
-    student = _stem_student(factory)
+    student = stem_student(factory, opt_year=2024)
     actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
-    data = valid(employment_type=kind.value, start_date="2025-02-01", i983_document=_i983(db_session, student))
+    data = valid(employment_type=kind.value, start_date="2025-02-01", i983_document=i983_document(db_session, student))
     if allowed:
         assert add_employer(db_session, student, data, actor=actor, today=TODAY).employment_type is kind
         return
@@ -108,7 +86,7 @@ def test_stem_opt_allows_only_a_paid_job_under_an_employer(db_session, factory, 
 
 
 def test_a_dso_cannot_change_a_stem_employer_to_a_kind_stem_does_not_allow(db_session, factory):
-    student = _stem_student(factory)
+    student = stem_student(factory, opt_year=2024)
     dso = Actor.for_user(factory.user(role=Role.DSO, school=student.school))
     stem = student.program_records[-1].opt_authorizations[-1]
     employer = factory.employer(student, opt_authorization=stem, start_date=stem.start_date)

@@ -5,7 +5,7 @@ import pytest
 from portal.services.errors import InvalidValue
 from portal.services.reset_requests import record_reset_request
 from portal.services.students import normalize_email
-from portal.services.validation import MAX_ID, bounded_int, clean_email, email_address
+from portal.services.validation import clean_email, email_address
 
 SEVERAL = [
     "postmaster,abuse,victim2@evil.example",
@@ -46,28 +46,3 @@ def test_a_reset_request_for_a_list_of_addresses_is_refused_on_the_field(db_sess
     with pytest.raises(InvalidValue) as refused:
         record_reset_request(db_session, "postmaster,abuse,victim2@evil.example")
     assert refused.value.field == "email"
-
-
-@pytest.mark.parametrize(
-    ("raw", "number"),
-    [
-        ("1", 1),
-        (" 42 ", 42),
-        (str(MAX_ID), MAX_ID),
-        (str(MAX_ID + 1), None),
-        ("99999999999999999999", None),
-        ("9" * 5000, None),
-        ("-1", None),
-        ("+1", None),
-        ("1e3", None),
-        ("NaN", None),
-        ("", None),
-        (None, None),
-        ("١٢", None),
-        (True, None),
-        (7, 7),
-        (10**30, None),
-    ],
-)
-def test_bounded_int_takes_plain_digits_within_range_only(raw, number):
-    assert bounded_int(raw) == number

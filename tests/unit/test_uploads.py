@@ -9,15 +9,13 @@ from PIL import Image, PngImagePlugin
 from sqlalchemy import select
 
 from portal.models import Document, Event, ProblemReport
-from portal.models.enums import ChangeKind, ProblemStatus, Role
+from portal.models.enums import ProblemStatus, Role
 from portal.services import uploads
 from portal.services.actors import Actor
-from portal.services.documents import student_documents, upload_ead_card, upload_i983
 from portal.services.errors import InvalidValue, NotAllowed
 from portal.services.problems import create_problem_report, update_problem_report
 from portal.services.uploads import UploadTooLarge, check_pdf, reencoded_image
 from tests.support.files import FOUR_BYPASSES, JPEG, PNG, POLYGLOT, image, pdf, pdf_with_object_stream
-from tests.unit.conftest import TODAY
 
 
 def test_plain_pdf_passes():
@@ -48,96 +46,6 @@ def test_image_type_comes_from_content():
     assert reencoded_image(PNG)[1] == "image/png" and reencoded_image(JPEG)[1] == "image/jpeg"
     with pytest.raises(InvalidValue, match="PNG or JPEG"):
         reencoded_image(image("GIF"))
-
-
-def test_i983_is_stored_under_a_random_name_with_an_event(db_session, student, actor, tmp_path):
-    document = upload_i983(
-        db_session,
-        student,
-        io.BytesIO(pdf()),
-        "../../etc/My I-983.pdf",
-        actor=actor,
-        upload_dir=str(tmp_path),
-        today=TODAY,
-    )
-    stored = tmp_path / document.stored_name
-    assert stored.read_bytes() == pdf() and "I-983" not in document.stored_name
-    assert document.original_filename == "My_I-983.pdf"
-    event = db_session.scalar(select(Event).where(Event.event_type == "document.uploaded"))
-    assert event.change_kind is ChangeKind.DOCUMENT and event.after["filename"] == "My_I-983.pdf"
-
-
-def test_i983_over_ten_megabytes_is_413(db_session, student, actor, tmp_path):
-    with pytest.raises(UploadTooLarge) as error:
-        upload_i983(
-            db_session,
-            student,
-            io.BytesIO(pdf(padding=10 * 1024 * 1024)),
-            "big.pdf",
-            actor=actor,
-            upload_dir=str(tmp_path),
-            today=TODAY,
-        )
-    assert error.value.status_code == 413 and "10 MB" in error.value.message
-    assert list(tmp_path.iterdir()) == []
-
-
-@pytest.mark.parametrize(
-    ("data", "name", "content_type"),
-    [
-        (pdf(), "ead.pdf", "application/pdf"),
-        (PNG, "ead front.png", "image/png"),
-        (JPEG, "EAD.jpeg", "image/jpeg"),
-    ],
-)
-def test_an_ead_card_is_accepted_as_pdf_or_photo_by_content_with_an_event(
-    db_session, student, actor, tmp_path, data, name, content_type
-):
-    document = upload_ead_card(
-        db_session, student, io.BytesIO(data), name, actor=actor, upload_dir=str(tmp_path), today=TODAY
-    )
-    assert (document.kind.value, document.content_type) == ("ead_card", content_type)
-    stored = (tmp_path / document.stored_name).read_bytes()
-    if content_type == "application/pdf":
-        assert stored == data
-    else:  # a photo is stored re-encoded: the same picture, not the same bytes
-        assert Image.open(io.BytesIO(stored)).size == Image.open(io.BytesIO(data)).size
-    assert document.size_bytes == len(stored)
-    event = db_session.scalar(select(Event).where(Event.event_type == "document.ead_card_uploaded"))
-    assert event.change_kind is ChangeKind.DOCUMENT and event.after["kind"] == "EAD card"
-    assert student_documents(db_session, student) == [document]
-
-
-@pytest.mark.parametrize(
-    ("data", "message"),
-    [
-        (b"GIF89a" + b"\x00" * 40, "PDF or a photo"),
-        (b"<html><script>x</script></html>", "PDF or a photo"),
-        (pdf(javascript="app.alert(1)"), "JavaScript"),
-        (b"", "empty"),
-    ],
-)
-def test_an_ead_card_that_is_not_a_clean_pdf_or_photo_is_refused_on_its_field(
-    db_session, student, actor, tmp_path, data, message
-):
-    with pytest.raises(InvalidValue, match=message) as refused:
-        upload_ead_card(
-            db_session, student, io.BytesIO(data), "ead.pdf", actor=actor, upload_dir=str(tmp_path), today=TODAY
-        )
-    assert refused.value.field == "ead_file" and list(tmp_path.iterdir()) == []
-
-
-def test_an_ead_photo_over_five_megabytes_is_413(db_session, student, actor, tmp_path):
-    with pytest.raises(UploadTooLarge, match="5 MB"):
-        upload_ead_card(
-            db_session,
-            student,
-            io.BytesIO(PNG + b"\x00" * (5 * 1024 * 1024)),
-            "ead.png",
-            actor=actor,
-            upload_dir=str(tmp_path),
-            today=TODAY,
-        )
 
 
 def _file(data, name):
