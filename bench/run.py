@@ -34,7 +34,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.client import Client
-from bench.report import markdown, table
+from bench.report import git_commit, markdown, table
 from bench.timeline import measure as measure_timeline
 from tests.browser.harness import ROOT, Stack
 from tests.support.postgres import PostgresServer, find_pg_bin
@@ -391,7 +391,7 @@ def run(args) -> dict:
     return {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": "make bench" + (f' BENCH_ARGS="{" ".join(sys.argv[1:])}"' if sys.argv[1:] else ""),
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         "database": "postgresql" if use_pg else "sqlite",
         "dataset": {key: seeded[key] for key in ("schools", "students", "employers", "events", "export_changes")},
@@ -415,11 +415,6 @@ def _sqlcount(stack: Stack, spec: str) -> dict:
     if result.returncode != 0:
         raise RuntimeError(f"bench.sqlcount failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def _git_commit() -> str:
-    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    return result.stdout.strip()
 
 
 def main(argv: list[str] | None = None) -> int:
