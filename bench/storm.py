@@ -297,15 +297,20 @@ def argon2_hashes_per_second(params: dict, *, processes: int, seconds: float = L
 def hashes_per_student() -> dict:
     """The hashes one student's storm needs, counted in a subprocess on a throwaway SQLite database (see _count)."""
     workdir = Path(tempfile.mkdtemp(prefix="portal-storm-count-"))
+    stack = Stack(f"sqlite:///{workdir / 'count.db'}", with_worker=False, log_dir=workdir)  # its environment only
     try:
-        env = Stack(f"sqlite:///{workdir / 'count.db'}", with_worker=False, log_dir=workdir).env
         result = subprocess.run(
-            [sys.executable, "-m", "bench.storm", "--count-hashes"], cwd=ROOT, env=env, capture_output=True, text=True
+            [sys.executable, "-m", "bench.storm", "--count-hashes"],
+            cwd=ROOT,
+            env=stack.env,
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
             raise RuntimeError(f"counting a storm's hashes failed:\n{result.stderr[-3000:]}")
         return json.loads(result.stdout.strip().splitlines()[-1])
     finally:
+        stack.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
