@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.client import Client
-from bench.report import markdown, table
-from bench.run import EXPORT_ROWS_PER_SECOND, RESULTS, _git_commit, measure_exports
+from bench.report import git_commit, markdown, table
+from bench.run import EXPORT_ROWS_PER_SECOND, RESULTS, measure_exports
 from bench.seed import BENCH_MFA_SECRET, BENCH_PASSWORD, EXPORT_CHANGES, EXPORT_DSO_EMAIL
 from tests.browser.harness import Stack
 from tests.support.postgres import PostgresServer, find_pg_bin
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         report = {
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "command": "python -m bench.exports " + " ".join(sys.argv[1:] if argv is None else argv),
-            "git_commit": _git_commit(),
+            "git_commit": git_commit(),
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
             "database": "postgresql" if url.startswith("postgresql") else "sqlite",
             "dataset": {

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -25,10 +26,20 @@ END = "<!-- /bench-results:latest -->"
 
 
 def table(report: dict) -> str:
-    """A results file's tables: pages and exports (`make bench`), the exports alone (bench.exports), or the timeline's
-    CPU cost alone (bench.timeline)."""
+    """A results file's tables: pages, exports and the storm (`make bench`), the storm alone (bench.storm), the
+    exports alone (bench.exports), or the timeline's CPU cost alone (bench.timeline)."""
     if "pages" in report:
         return _pages_and_exports(report)
+    if "storm" in report:
+        gunicorn = report["gunicorn"]
+        return "\n".join(
+            [
+                f"OPT Portal sign-in storm · {report['database']} · gunicorn {gunicorn['workers']} workers "
+                f"({gunicorn['worker_class']} x{gunicorn['threads']}) · {report['machine']['cpus']} CPUs",
+                "",
+                *storm_table(report["storm"]),
+            ]
+        )
     if "exports" in report:
         return _exports_only(report)
     return timeline_line(report["timeline"])
@@ -73,6 +84,8 @@ def _pages_and_exports(report: dict) -> str:
         f"{budgets['p99_ms_max']:g} ms; SQL/req equal on a tiny dataset (else shown as large≠tiny); "
         f"exports >= {budgets['export_rows_per_second_min']:,} rows/s.",
     ]
+    if "storm" in report:
+        lines += ["", *storm_table(report["storm"])]
     if "timeline" in report:
         lines += ["", timeline_line(report["timeline"])]
     return "\n".join(lines)
@@ -114,6 +127,68 @@ def _exports_table(exports: list[dict], *, seconds: bool) -> list[str]:
     return lines
 
 
+STORM_STEPS = {
+    "GET sign-in": "sign-in page",
+    "POST sign-in": "sign in",
+    "GET change form": "change form",
+    "POST new password": "new password",
+}
+
+
+def storm_table(storm: dict) -> list[str]:
+    """The sign-in storm (bench.storm): one row per level, against the limit measured in the same run."""
+    argon2 = storm["argon2"]
+    lines = [
+        f"Sign-in storm after `portal upgrade complete --force-password-change`: each student signs in and sets a new "
+        f"password (4 requests). Limit: {storm['argon2_hashes_per_second']:g} argon2 hashes/s on {storm['cores']} "
+        f"cores (t={argon2['time_cost']}, m={argon2['memory_cost']} KiB) / {storm['hashes_per_student']:g} hashes per "
+        f"student = {storm['limit_changes_per_second']:g} changes/s. 1x = {storm['capacity']} clients; "
+        f"{storm['students_per_level']} fresh students per level.",
+        "",
+        f"| {'level':<9} | {'changes/s':>9} | {'of limit':>8} | "
+        + " | ".join(f"{label + ' p50/p99 ms':>24}" for label in STORM_STEPS.values())
+        + f" | {'503+Retry-After':>15} | {'timeouts':>8} | {'other errors':>12} | {'half-done':>9} | budget |",
+        f"|{'-' * 11}|{'-' * 11}|{'-' * 10}|"
+        + "|".join("-" * 26 for _ in STORM_STEPS)
+        + f"|{'-' * 17}|{'-' * 10}|{'-' * 14}|{'-' * 11}|--------|",
+    ]
+    notes = []
+    for level in storm["levels"]:
+        errors = level["errors"]
+        other = sum(errors["other"].values()) + errors["refused_503_without_retry_after"]
+        half = sum(level["half_done"].values())
+        missed = ",".join(name for name, good in level["within_budget"].items() if not good)
+        steps = " | ".join(f"{_p50_p99(level['steps'][step]):>24}" for step in STORM_STEPS)
+        name = f"{level['multiple']}x ({level['clients']})"
+        lines.append(
+            f"| {name:<9} | {level['changes_per_second']:>9.2f} | "
+            f"{level['share_of_limit']:>8.0%} | {steps} | {errors['refused_503_retry_after']:>15} | "
+            f"{errors['timeouts']:>8} | {other:>12} | {half:>9} | {'MISS ' + missed if missed else 'ok'} |"
+        )
+        kinds = dict(errors["other"])
+        if errors["refused_503_without_retry_after"]:
+            kinds["503 without Retry-After"] = errors["refused_503_without_retry_after"]
+        kinds.update({name.replace("_", " "): count for name, count in level["half_done"].items() if count})
+        if kinds:
+            notes.append(
+                f"{level['multiple']}x: " + "; ".join(f"{name} x{count}" for name, count in sorted(kinds.items()))
+            )
+    lines += ["", *notes] if notes else []
+    lines += [
+        "",
+        f"Budgets: >= {storm['budgets']['share_of_limit_min']:.0%} of the limit at 1x and 2x; at 4x no timeouts "
+        f"(client waits {storm['budgets']['request_timeout_s']:g} s), no half-done sign-in (a changed password without "
+        "a session, or a session without the change) and every refused request a 503 with Retry-After.",
+    ]
+    return lines
+
+
+def _p50_p99(step: dict) -> str:
+    if step["p50_ms"] is None:
+        return "-"
+    return f"{step['p50_ms']:.0f} / {step['p99_ms']:.0f}"
+
+
 def timeline_line(result: dict) -> str:
     """bench.timeline's figure: one student's timeline and dated marks, in CPU milliseconds."""
     verdict = "ok" if result["within_budget"] else f"MISS (budget {result['budget_ms']:g} ms)"
@@ -121,6 +196,12 @@ def timeline_line(result: dict) -> str:
         f"one student's timeline: {result['timeline_ms_cpu']:.3f} ms CPU ({result['students']:,} students) "
         f"{verdict}; their dated marks: {result['marks_ms_cpu']:.3f} ms CPU"
     )
+
+
+def git_commit() -> str:
+    """The commit a run measured (short form), for the line under each table."""
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return result.stdout.strip()
 
 
 def markdown(report: dict) -> str:

@@ -7,6 +7,9 @@ Beside them, an export school (--export-changes, 1,000,000 by default; 0 for non
 its change list: that many changes (employer, address and contact events with realistic before/after
 values) by 5,000 students, and a DSO of its own. The pages run against the first school, so their
 dataset keeps its shape; only the events table holds the export school's rows as well.
+With --storm-students N, N students whose OPT is still running (storm_emails) have the bench password and a full
+password history (what the history check reads, as a student who changed their password many times): the clients
+of bench.storm, the forced change after an upgrade.
 Run as ``python -m bench.seed --scale S`` with DATABASE_URL set, after ``portal db upgrade``; prints JSON.
 """
 
@@ -28,6 +31,7 @@ from portal.models import (
     Employer,
     Event,
     OptAuthorization,
+    PasswordHistory,
     ProgramRecord,
     School,
     Student,
@@ -47,6 +51,7 @@ from portal.models.enums import (
 )
 from portal.services.events import changes_text, field_changes
 from portal.services.mfa import seal_secret
+from portal.services.password_policy import HISTORY_DEPTH
 from portal.services.passwords import hash_password
 from portal.services.timeline import marks_for
 from portal.services.timeline.database import load_facts
@@ -101,6 +106,38 @@ EXPORT_SURNAMES = ["Müller", "O'Neil", "Dubois", "Ng, Jr.", "Fischer", "D'Souza
 EXPORT_DSO_EMAIL = "exports@bench.example.edu"
 
 
+def storm_indexes(count: int) -> list[int]:
+    """The storm's students (--storm-students), as indexes in the seed's order: after the first (the pages' student),
+    those whose OPT is still running (a student whose access has closed cannot sign in; see rule 5)."""
+    indexes, index = [], 1
+    while len(indexes) < count:
+        if _opt_age_days(index + 1) < 350:  # the student's program record is the (index + 1)th
+            indexes.append(index)
+        index += 1
+    return indexes
+
+
+def storm_emails(count: int) -> list[str]:
+    """The storm students' addresses, in order."""
+    return [f"student{index + 1}@bench.example.edu" for index in storm_indexes(count)]
+
+
+def _seed_storm_history(conn, count: int, *, now: datetime) -> None:
+    """HISTORY_DEPTH earlier passwords for each storm student: as many as the history check can read (a few hashes,
+    shared; checking one costs the same whoever owns it)."""
+    earlier = [hash_password(f"an earlier password {number} willow") for number in range(HISTORY_DEPTH)]
+    user_ids = conn.scalars(select(User.id).where(User.email.in_(storm_emails(count))).order_by(User.id)).all()
+    _bulk(
+        conn,
+        PasswordHistory.__table__,
+        [
+            {"user_id": user_id, "password_hash": old, "created_at": now - timedelta(days=90 * (HISTORY_DEPTH - age))}
+            for user_id in user_ids
+            for age, old in enumerate(earlier)
+        ],
+    )
+
+
 def _chunks(rows, size=CHUNK):
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
@@ -139,9 +176,13 @@ def _copy(conn, table, rows) -> None:
                 copy.write_row(values)
 
 
+def _opt_age_days(program_id: int) -> int:
+    return 60 + (program_id - 1) * 37 % 500
+
+
 def _opt_start(today: date, program_id: int) -> date:
     """The bench OPTs start between 60 days and about a year and a half ago (the first student's 60 days ago)."""
-    return today - timedelta(days=60 + (program_id - 1) * 37 % 500)
+    return today - timedelta(days=_opt_age_days(program_id))
 
 
 def _noon(day: date) -> datetime:
@@ -316,9 +357,11 @@ def seed(
     students_per_school: int = STUDENTS_PER_SCHOOL,
     export_changes: int = EXPORT_CHANGES,
     events: int | None = None,
+    storm_students: int = 0,
 ) -> dict:
     rng = random.Random(seed_value)
-    n_students = max(20, int(20_000 * scale))
+    storm = set(storm_indexes(storm_students))
+    n_students = max(20, int(20_000 * scale), max(storm, default=0) + 1)
     n_employers = max(50, int(50_000 * scale))
     n_events = max(500, int(500_000 * scale)) if events is None else max(events, 2000)
     today = date.today()
@@ -521,7 +564,8 @@ def seed(
             .where(User.__table__.c.id == dso_id)
             .values(mfa_secret_encrypted=seal_secret(dso_id, BENCH_MFA_SECRET))
         )
-        # Every other student has an account too (no password set: account creation pending).
+        # Every other student has an account too: the storm's with the bench password, the rest with none (account
+        # creation pending).
         _bulk(
             conn,
             User.__table__,
@@ -531,7 +575,8 @@ def seed(
                     "role": Role.STUDENT,
                     "student_id": sid,
                     "display_name": "",
-                    "password_hash": None,
+                    "password_hash": password_hash if i in storm else None,
+                    "password_changed_at": now if i in storm else None,
                     "failed_sign_ins": 0,
                     "lock_count": 0,
                     "created_at": now,
@@ -540,6 +585,8 @@ def seed(
                 if sid != bench_student_id
             ],
         )
+        if storm_students:
+            _seed_storm_history(conn, storm_students, now=now)
         exports = {"export_changes": 0}
         if export_changes:
             exports = seed_export_school(
@@ -564,6 +611,7 @@ def seed(
         "student_sevis_id": "N0000000001",
         "dso_email": "dso@bench.example.edu",
         "search": SURNAMES[3],
+        "storm_students": storm_students,
         **exports,
     }
 
@@ -576,6 +624,12 @@ def main() -> int:
         "--export-changes", type=int, default=EXPORT_CHANGES, help="the export school's changes (0: no export school)"
     )
     parser.add_argument("--events", type=int, default=None, help="how many events (default: 500,000 x scale)")
+    parser.add_argument(
+        "--storm-students",
+        type=int,
+        default=0,
+        help="students with the bench password and a full history (bench.storm)",
+    )
     args = parser.parse_args()
     with create_app().app_context():  # password hashing reads the app's argon2 settings
         summary = seed(
@@ -584,6 +638,7 @@ def main() -> int:
             students_per_school=args.students_per_school,
             export_changes=args.export_changes,
             events=args.events,
+            storm_students=args.storm_students,
         )
     json.dump(summary, sys.stdout)
     print()

@@ -33,7 +33,7 @@ def test_a_hand_edited_figure_or_a_missing_section_is_caught(tmp_path):
     assert "old figures" not in fresh.read_text()
 
 
-@pytest.mark.parametrize("name", ["latest", "million-row-change-list", "change-list-exports", "timeline"])
+@pytest.mark.parametrize("name", ["latest", "million-row-change-list", "change-list-exports", "timeline", "storm"])
 def test_every_results_md_is_the_one_writer_rendering_its_json(name):
     """`make bench`, bench.exports and bench.timeline all write their .md through bench.report.markdown."""
     results = json.loads((report.RESULTS / f"{name}.json").read_text())
