@@ -153,10 +153,3 @@ def test_another_schools_official_cannot_see_or_run_the_job(client, db_session, 
 def test_only_officials_onboard(client, factory, sign_in, role):
     sign_in(factory.user(role=role))
     assert client.get("/admin/onboarding/").status_code == 403
-
-
-def test_report_neutralises_spreadsheet_formulas():
-    from portal.services.onboarding import report_csv
-
-    text = report_csv({"results": [{"line": 2, "sevis_id": "=HYPERLINK(1)", "result": "not created", "message": "x"}]})
-    assert "'=HYPERLINK(1)" in text

@@ -1,0 +1,317 @@
+"""Bulk onboarding: the CSV is read or refused on the file field, every row's problems are found without writing, the
+job applies a chunk of rows per call (a refused row leaves nothing behind), and the report is safe to open."""
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.models import Event, Student
+from portal.services import onboarding
+from portal.services.errors import InvalidValue, NotFound
+from portal.services.onboarding import (
+    apply_next_rows,
+    check_rows,
+    load_job,
+    read_csv,
+    report_csv,
+    start_job,
+)
+
+HEADER = "sevis_id,surname,given_name,email,education_level,program_start,program_end,major,opt_kind,opt_start,opt_end"
+
+
+def good_row(number: int, **overrides) -> dict:
+    values = {
+        "sevis_id": f"N66{number:08d}",
+        "surname": f"Student{number}",
+        "given_name": "Ana",
+        "email": f"s{number}@example.edu",
+        "education_level": "masters",
+        "program_start": "2024-08-20",
+        "program_end": "2026-05-15",
+        "major": "Data",
+        "opt_kind": "post_completion",
+        "opt_start": "2026-06-01",
+        "opt_end": "2027-05-31",
+    }
+    values.update(overrides)
+    return values
+
+
+def line(row: dict) -> str:
+    return ",".join(row.values())
+
+
+# --- read_csv ---------------------------------------------------------------------------------------------------
+
+
+def test_read_csv_gives_the_rows_with_header_names_and_values_trimmed_and_unknown_columns_dropped():
+    text = (
+        "\ufeff SEVIS_ID ,Surname,Email,Education_Level,Program_Start,Program_End,Notes\r\n"
+        " N6600000001 , Li ,li@example.edu,masters,2024-08-20,2026-05-15,call her\r\n"
+        "N6600000002,Ng,ng@example.edu,bachelors,2023-01-09,2026-12-18,\r\n"
+    )
+    assert read_csv(text.encode()) == [
+        {
+            "sevis_id": "N6600000001",
+            "surname": "Li",
+            "email": "li@example.edu",
+            "education_level": "masters",
+            "program_start": "2024-08-20",
+            "program_end": "2026-05-15",
+        },
+        {
+            "sevis_id": "N6600000002",
+            "surname": "Ng",
+            "email": "ng@example.edu",
+            "education_level": "bachelors",
+            "program_start": "2023-01-09",
+            "program_end": "2026-12-18",
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"x" * (2 * 1024 * 1024 + 1), "The file is larger than 2 MB; split it."),
+        (b"\xff\xfe\x00bad", "The file is not UTF-8. In your spreadsheet choose Save As, CSV UTF-8."),
+        (HEADER.encode() + b"\n\x00\n", "The file is not a CSV text file."),
+        (
+            b"sevis_id,surname\nN6600000001,Li\n",
+            "The first line must name the columns; missing: email, education_level, program_start, program_end. "
+            "Columns: " + HEADER.replace(",", ", ") + ".",
+        ),
+        (b"", "The first line must name the columns; missing: sevis_id, surname, email"),
+        (HEADER.encode() + b"\n", "The file has a header but no students."),
+        (HEADER.encode() + b'\n"unterminated,row\n', "The CSV is malformed near line "),
+        (
+            (HEADER + "\n" + "".join(line(good_row(n)) + "\n" for n in range(5001))).encode(),
+            "At most 5000 students per file; split it.",
+        ),
+    ],
+    ids=["too-large", "not-utf8", "nul-byte", "missing-columns", "empty", "no-rows", "malformed", "too-many-rows"],
+)
+def test_read_csv_refuses_a_file_it_cannot_use_with_a_message_on_the_file_field(data, message):
+    with pytest.raises(InvalidValue) as refused:
+        read_csv(data)
+    assert refused.value.message.startswith(message)
+    assert refused.value.field == "file"
+
+
+def test_read_csv_takes_exactly_the_largest_allowed_file():
+    rows = read_csv((HEADER + "\n" + "".join(line(good_row(n)) + "\n" for n in range(5000))).encode())
+    assert len(rows) == 5000
+
+
+# --- check_rows -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "errors"),
+    [
+        ({}, []),
+        ({"opt_kind": "", "opt_start": "", "opt_end": ""}, []),
+        ({"surname": ""}, ["surname: required."]),
+        ({"sevis_id": "", "email": ""}, ["sevis_id: required.", "email: required."]),
+        (
+            {"sevis_id": "X1"},
+            ["sevis_id: A SEVIS ID is the letter N followed by 10 digits, for example N0012345678."],
+        ),
+        ({"email": "not-an-email"}, ["email: Enter an email address like name@example.edu."]),
+        ({"given_name": "An\x01a"}, ["A value holds control characters."]),
+        ({"surname": "x" * 41}, ["Names are at most 40 characters."]),
+        ({"given_name": "x" * 41}, ["Names are at most 40 characters."]),
+        (
+            {"education_level": "phd"},
+            ["education_level: one of associate, bachelors, masters, doctorate, language, other."],
+        ),
+        (
+            {"program_start": "08/20/2024"},
+            ["program_start: write the date as YYYY-MM-DD (got '08/20/2024')."],
+        ),
+        ({"program_end": "2024-08-19"}, ["program_end: must be on or after program_start."]),
+        ({"program_end": "2024-08-20"}, []),
+        ({"opt_kind": "other"}, ["opt_kind: post_completion or stem."]),
+        (
+            {"opt_start": "", "opt_end": ""},
+            [
+                "opt_start: write the date as YYYY-MM-DD (got '').",
+                "opt_end: write the date as YYYY-MM-DD (got '').",
+            ],
+        ),
+        (
+            {"opt_kind": "", "opt_end": ""},
+            ["opt_kind: post_completion or stem.", "opt_end: write the date as YYYY-MM-DD (got '')."],
+        ),
+        ({"opt_end": "2026-05-31"}, ["opt_end: must be on or after opt_start."]),
+        ({"opt_kind": "stem"}, []),
+    ],
+)
+def test_check_rows_names_every_problem_of_a_row(db_session, school, overrides, errors):
+    [check] = check_rows(db_session, school, [good_row(1, **overrides)])
+    assert check.errors == errors
+    assert check.ok is (errors == [])
+    assert check.number == 2  # the header is line 1
+
+
+def test_check_rows_normalises_ids_and_emails_and_finds_repeats_in_the_file_and_students_on_file(
+    db_session, school, factory
+):
+    factory.student(sevis_id="N6600000009")
+    rows = [
+        good_row(1, sevis_id=" n6600000001 ", email="S1@Example.EDU"),
+        good_row(2),
+        good_row(1, email="again@example.edu"),
+        good_row(9),
+        good_row(3, email="bad"),
+        good_row(3),
+    ]
+    checks = check_rows(db_session, school, rows)
+    assert [(check.number, check.errors) for check in checks] == [
+        (2, []),
+        (3, []),
+        (4, ["sevis_id: already on line 2 of this file."]),
+        (5, ["sevis_id: a student with this SEVIS ID is already on file."]),
+        (6, ["email: Enter an email address like name@example.edu."]),
+        (7, []),  # the bad line 6 does not count as the first use of its SEVIS ID
+    ]
+    assert (checks[0].values["sevis_id"], checks[0].values["email"]) == ("N6600000001", "s1@example.edu")
+
+
+def test_check_rows_writes_nothing(db_session, school):
+    events = db_session.scalar(select(func.count()).select_from(Event))
+    check_rows(db_session, school, [good_row(1), good_row(2, email="bad")])
+    assert db_session.scalar(select(func.count()).select_from(Student).where(Student.sevis_id.like("N66%"))) == 0
+    assert db_session.scalar(select(func.count()).select_from(Event)) == events
+
+
+# --- apply_next_rows --------------------------------------------------------------------------------------------
+
+
+def _state(rows: list[dict], school) -> dict:
+    return {"school_id": school.id, "user_id": 1, "rows": rows, "position": 0, "results": []}
+
+
+def _events_by_student(db_session) -> list[tuple[str, str]]:
+    return list(
+        db_session.execute(
+            select(Student.sevis_id, Event.event_type)
+            .join(Event, Event.student_id == Student.id)
+            .where(Student.sevis_id.like("N66%"))
+            .order_by(Student.sevis_id, Event.id)
+        ).all()
+    )
+
+
+def test_apply_next_rows_creates_a_chunk_of_students_per_call_each_with_its_events(
+    db_session, school, dso, monkeypatch
+):
+    monkeypatch.setattr(onboarding, "CHUNK", 2)
+    state = _state([good_row(1), good_row(2, opt_kind="", opt_start="", opt_end=""), good_row(3)], school)
+    state = apply_next_rows(db_session, state, school, actor=dso)
+    assert state["position"] == 2
+    assert [result["sevis_id"] for result in state["results"]] == ["N6600000001", "N6600000002"]
+    state = apply_next_rows(db_session, state, school, actor=dso)
+    assert state["position"] == 3
+    assert state["results"] == [
+        {"line": 2, "sevis_id": "N6600000001", "result": "created", "message": ""},
+        {"line": 3, "sevis_id": "N6600000002", "result": "created", "message": ""},
+        {"line": 4, "sevis_id": "N6600000003", "result": "created", "message": ""},
+    ]
+    assert apply_next_rows(db_session, state, school, actor=dso) == state  # past the end: nothing more
+    students = db_session.scalars(select(Student).where(Student.sevis_id.like("N66%")).order_by(Student.sevis_id)).all()
+    assert [(s.sevis_id, s.school_id, s.program_records[0].major) for s in students] == [
+        ("N6600000001", school.id, "Data"),
+        ("N6600000002", school.id, "Data"),
+        ("N6600000003", school.id, "Data"),
+    ]
+    assert [len(s.program_records[0].opt_authorizations) for s in students] == [1, 0, 1]
+    assert _events_by_student(db_session) == [
+        ("N6600000001", "student.created"),
+        ("N6600000001", "program.opened"),
+        ("N6600000001", "opt.requested"),
+        ("N6600000002", "student.created"),
+        ("N6600000002", "program.opened"),
+        ("N6600000003", "student.created"),
+        ("N6600000003", "program.opened"),
+        ("N6600000003", "opt.requested"),
+    ]
+    actors = db_session.scalars(
+        select(Event.actor_user_id).join(Student, Event.student_id == Student.id).where(Student.sevis_id.like("N66%"))
+    ).all()
+    assert set(actors) == {dso.user_id}
+
+
+def test_apply_next_rows_reports_a_refused_row_and_leaves_nothing_of_it_behind(db_session, school, factory, dso):
+    factory.student(sevis_id="N6600000002")  # created by someone else after the dry run
+    rows = [
+        good_row(1),
+        good_row(2),
+        good_row(3, opt_start="2027-06-01", opt_end="2026-05-31"),  # refused after the student and program exist
+        good_row(4, program_start="2024-13-01"),
+        good_row(5),
+    ]
+    state = apply_next_rows(db_session, _state(rows, school), school, actor=dso)
+    assert state["position"] == 5
+    assert [(r["line"], r["sevis_id"], r["result"], r["message"]) for r in state["results"]] == [
+        (2, "N6600000001", "created", ""),
+        (3, "N6600000002", "not created", "A student with SEVIS ID N6600000002 already exists."),
+        (4, "N6600000003", "not created", "The end date (05/31/2026) must be on or after the start date (06/01/2027)."),
+        (5, "N6600000004", "not created", "month must be in 1..12"),
+        (6, "N6600000005", "created", ""),
+    ]
+    on_file = db_session.scalars(
+        select(Student.sevis_id).where(Student.sevis_id.like("N66%")).order_by(Student.sevis_id)
+    )
+    assert list(on_file) == ["N6600000001", "N6600000002", "N6600000005"]
+    assert [event for event in _events_by_student(db_session) if event[0] in ("N6600000003", "N6600000004")] == []
+
+
+# --- Jobs -------------------------------------------------------------------------------------------------------
+
+
+def test_a_job_is_found_only_by_its_id_and_only_for_its_school(tmp_path, school, factory):
+    job_id = start_job(str(tmp_path), school, [good_row(1)], user_id=7)
+    assert load_job(str(tmp_path), job_id, school.id) == _state([good_row(1)], school) | {"user_id": 7}
+    for unknown, school_id in (
+        (job_id, factory.school().id),
+        ("0" * 32, school.id),
+        ("../" + job_id[3:], school.id),
+        (job_id.upper(), school.id),
+    ):
+        with pytest.raises(NotFound, match="No such onboarding job."):
+            load_job(str(tmp_path), unknown, school_id)
+
+
+# --- report_csv -------------------------------------------------------------------------------------------------
+
+
+def test_report_neutralises_spreadsheet_formulas():
+    text = report_csv({"results": [{"line": 2, "sevis_id": "=HYPERLINK(1)", "result": "not created", "message": "x"}]})
+    assert "'=HYPERLINK(1)" in text
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("N6600000001", "N6600000001"),
+        ("a=b", "a=b"),
+    ],
+)
+def test_report_csv_writes_one_line_per_row_and_neutralises_every_formula_start(value, cell):
+    state = {
+        "results": [
+            {"line": 2, "sevis_id": value, "result": "not created", "message": "refused"},
+            {"line": 3, "sevis_id": "N6600000002", "result": "created", "message": None},
+        ]
+    }
+    assert report_csv(state).splitlines() == [
+        "line,sevis_id,result,message",
+        f"2,{cell},not created,refused",
+        "3,N6600000002,created,",
+    ]
