@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.models import Employer, Event, OutboxEmail
+from portal.models import Document, Employer, Event, OutboxEmail
 from portal.models.enums import ChangeKind, DocumentKind, EmploymentType, Role
 from portal.services.actors import Actor
 from portal.services.change_list_files import change_list_csv
@@ -68,8 +68,6 @@ def _stem_student(factory):
 
 
 def _i983(db_session, student):
-    from portal.models import Document
-
     document = Document(
         student_id=student.id,
         kind=DocumentKind.I983,
