@@ -9,7 +9,7 @@ from portal.models import MaintenanceWindow
 from portal.models.enums import Role
 from portal.services.actors import Actor
 from portal.services.errors import Conflict, RuleBroken
-from portal.services.maintenance import schedule_window
+from portal.services.maintenance import cancel_window, schedule_window
 from portal.services.site_state import REFRESH_SECONDS
 
 START = datetime(2024, 3, 20, 0, 0, tzinfo=UTC)  # Tuesday, March 19, 2024, 8:00 p.m. EDT
@@ -92,8 +92,6 @@ def test_pages_are_back_when_the_window_ends(client, window, time_machine):
 
 
 def test_cancelled_window_neither_announces_nor_blocks(client, db_session, window, time_machine):
-    from portal.services.maintenance import cancel_window
-
     cancel_window(db_session, window.id, actor=Actor.system())
     db_session.commit()
     time_machine.move_to(START + timedelta(hours=1), tick=False)

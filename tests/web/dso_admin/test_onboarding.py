@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 
 from portal.models import Event, OptAuthorization, Student
 from portal.models.enums import Role
+from portal.services import onboarding
+from portal.services.onboarding import report_csv
 
 HEADER = (
     "sevis_id,surname,given_name,email,education_level,program_start,program_end,major,opt_kind,opt_start,opt_end\n"
@@ -91,8 +93,6 @@ def test_no_file_is_a_422(client, dso):
 
 
 def test_apply_creates_students_in_steps_with_progress_and_a_report(client, db_session, dso, monkeypatch):
-    from portal.services import onboarding
-
     monkeypatch.setattr(onboarding, "CHUNK", 2)
     body = HEADER + "".join(good_row(n) for n in range(1, 6))
     page = client.post(
@@ -156,7 +156,5 @@ def test_only_officials_onboard(client, factory, sign_in, role):
 
 
 def test_report_neutralises_spreadsheet_formulas():
-    from portal.services.onboarding import report_csv
-
     text = report_csv({"results": [{"line": 2, "sevis_id": "=HYPERLINK(1)", "result": "not created", "message": "x"}]})
     assert "'=HYPERLINK(1)" in text
