@@ -4,8 +4,11 @@ factories, and sign-in helpers. `make test` runs the whole suite once per databa
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -15,7 +18,7 @@ from portal import create_app
 from portal.config import TestConfig
 from portal.extensions import db
 from portal.models import Base
-from portal.services.site_state import PERIODIC
+from portal.services.site_state import PERIODIC, forget_site_state
 from tests.support.postgres import PostgresServer, find_pg_bin
 
 TEST_DB = os.environ.get("PORTAL_TEST_DB", "sqlite")
@@ -77,9 +80,6 @@ def app(database_url):
 
 
 def _session_tmp_dir(name: str):
-    import tempfile
-    from pathlib import Path
-
     path = Path(tempfile.mkdtemp(prefix=f"portal-{name}-"))
     return path
 
@@ -108,8 +108,6 @@ def db_session(app):
 @pytest.fixture(autouse=True)
 def _no_site_state_from_earlier_tests():
     """Each test's data is rolled back, so the process's copy of windows and upgrades must not outlive it."""
-    from portal.services.site_state import forget_site_state
-
     forget_site_state()
     yield
     forget_site_state()
@@ -132,7 +130,6 @@ def count_queries(app):
     The site state's refresh (every few seconds per process, not per request) counts only with
     ``count_queries(periodic=True)``.
     """
-    from contextlib import contextmanager
 
     @contextmanager
     def counting(*, periodic: bool = False):

@@ -15,7 +15,9 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyotp
 import pytest
+from playwright.sync_api import sync_playwright
 
 from portal import create_app
 from portal.config import TestConfig
@@ -104,7 +106,6 @@ def base_url(stack) -> str:
 def browser():
     if not CHROMIUM.exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM}: run `make system-deps` (apt-get install chromium).")
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -219,8 +220,6 @@ def sign_in(page, email: str, password: str, *, mfa_secret: str | None = None, c
         # a page that exists for everyone signed in shows them.
         page.goto("/account/security")
     if page.url.split("?")[0].endswith("/mfa/verify"):
-        import pyotp
-
         assert mfa_secret, f"{email} needs a TOTP code"
         check(page)
         page.get_by_label(re.compile(r"code", re.I)).first.fill(pyotp.TOTP(mfa_secret).now())

@@ -25,6 +25,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlalchemy
+from aiosmtpd.controller import Controller
+
 from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,8 +61,6 @@ class SmtpSink:
         self._controller = None
 
     def start(self) -> SmtpSink:
-        from aiosmtpd.controller import Controller
-
         sink = self
 
         class Handler:
@@ -186,12 +187,10 @@ class Stack:
 
     def execute(self, statement: str, **params) -> None:
         """Run one SQL statement against the stack's database (test set-up only, e.g. forgetting used TOTP steps)."""
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(self.database_url)
+        engine = sqlalchemy.create_engine(self.database_url)
         try:
             with engine.begin() as conn:
-                conn.execute(text(statement), params)
+                conn.execute(sqlalchemy.text(statement), params)
         finally:
             engine.dispose()
 

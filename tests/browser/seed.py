@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date, timedelta
 
-from portal.models import utcnow
-from portal.models.enums import Role
+from flask import current_app
+
+from portal import create_app
+from portal.extensions import db
+from portal.models import ProblemReport, utcnow
+from portal.models.enums import EmployerReview, ObligationKind, Role
+from portal.services.actors import Actor
+from portal.services.clock import add_months, long_date, today_eastern
 from portal.services.mfa import store_secret
+from portal.services.obligations import add_obligation, sync_stem_obligations
+from portal.services.opt_decisions import approve_opt
 from tests.support.factories import MFA_TEST_SECRET, PASSWORD, Factory
+from tests.support.files import PNG, pdf
 
 
 def seed(session) -> dict:
@@ -67,9 +77,6 @@ def seed(session) -> dict:
 
 def _fresh_students(factory, school, dso) -> dict:
     """One student per viewport whose OPT a DSO has just approved: the account-creation email is queued."""
-    from portal.services.actors import Actor
-    from portal.services.opt_decisions import approve_opt
-
     fresh = {}
     for number, (size, given, surname) in enumerate([("phone", "Linh", "Haddad"), ("desktop", "Piotr", "Tanaka")]):
         student = factory.student(
@@ -100,12 +107,6 @@ def _fresh_students(factory, school, dso) -> dict:
 
 def _obligations_for_the_keyboard_check(factory, school) -> dict:
     """One address-change obligation per viewport, far in the future, for the keyboard test to mark complete."""
-    from datetime import timedelta
-
-    from portal.models.enums import ObligationKind
-    from portal.services.clock import today_eastern
-    from portal.services.obligations import add_obligation
-
     obligations = {}
     for number, (size, given, surname) in enumerate([("phone", "Zara", "Lindqvist"), ("desktop", "Omar", "Castillo")]):
         student = factory.student(
@@ -130,12 +131,6 @@ def _obligations_for_the_keyboard_check(factory, school) -> dict:
 def _students_for_the_keyboard_runs(factory, school) -> dict:
     """A signed-up student with an employer and an address, and a STEM student with the 6-month confirmation open,
     for the keyboard-only runs (their own, so other flows' data stays as it was)."""
-    from datetime import timedelta
-
-    from portal.services.actors import Actor
-    from portal.services.clock import add_months, today_eastern
-    from portal.services.obligations import sync_stem_obligations
-
     student = factory.student(
         school=school, sevis_id="N0000001001", surname="Varga", given_name="Mateo", email="mateo@browser.example.edu"
     )
@@ -162,8 +157,6 @@ def _students_for_the_keyboard_runs(factory, school) -> dict:
 
 def _student_whose_access_has_closed(factory) -> dict:
     """A student of a school of their own whose OPT ended in 2023: read-only until June 30, 2024, closed since."""
-    from datetime import date
-
     school = factory.school(name="Closed Access Institute", code="BRW214F00000003")
     student = factory.student(
         school=school,
@@ -188,10 +181,6 @@ def _student_whose_access_has_closed(factory) -> dict:
 
 def _student_with_unemployment_days(factory, school) -> dict:
     """A student 40 days into the OPT who worked 10 of them: 30 of 90 unemployment days used, 60 left."""
-    from datetime import timedelta
-
-    from portal.services.clock import long_date, today_eastern
-
     today = today_eastern()
     student = factory.student(
         school=school,
@@ -242,12 +231,6 @@ def _students_with_two_step_verification(factory, school) -> dict:
 
 def _stem_students_with_a_confirmation_open(factory, school) -> dict:
     """One signed-up student per viewport six months into STEM OPT: the 6-month confirmation is open (rule 15)."""
-    from datetime import timedelta
-
-    from portal.services.actors import Actor
-    from portal.services.clock import add_months, today_eastern
-    from portal.services.obligations import sync_stem_obligations
-
     students = {}
     stem_start = add_months(today_eastern(), -6)
     for number, (size, given, surname) in enumerate([("phone", "Noor", "Rahimi"), ("desktop", "Tomas", "Ferreira")]):
@@ -270,19 +253,11 @@ def _stem_students_with_a_confirmation_open(factory, school) -> dict:
 
 
 def _upload_dir() -> str:
-    from flask import current_app
-
     return current_app.config["UPLOAD_DIR"]
 
 
 def _stem_employers_waiting_for_review(factory, school) -> dict:
     """One signed-up STEM student per viewport whose employer waits for the DSO's review with its Form I-983."""
-    from datetime import timedelta
-
-    from portal.models.enums import EmployerReview
-    from portal.services.clock import add_months, today_eastern
-    from tests.support.files import pdf
-
     students = {}
     stem_start = add_months(today_eastern(), -2)
     for number, (size, given, surname) in enumerate([("phone", "Ines", "Duarte"), ("desktop", "Kofi", "Asante")]):
@@ -320,9 +295,6 @@ def _stem_employers_waiting_for_review(factory, school) -> dict:
 
 def _problem_report_with_a_screenshot(factory, school) -> dict:
     """A student of the other school who reported a problem with a screenshot (support finds them by name)."""
-    from portal.models import ProblemReport
-    from tests.support.files import PNG
-
     student = factory.student(
         school=school, sevis_id="N0000000505", surname="Nakamura", given_name="Hiro", email="hiro@other.example.edu"
     )
@@ -353,9 +325,6 @@ def _problem_report_with_a_screenshot(factory, school) -> dict:
 
 
 def main() -> int:
-    from portal import create_app
-    from portal.extensions import db
-
     app = create_app()
     with app.app_context():
         data = seed(db.session)

@@ -18,7 +18,10 @@ from datetime import date, datetime, timezone
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import create_engine, update
 
+from portal.models import User
+from portal.models.enums import Role
 from portal.services.site_state import REFRESH_SECONDS
 from tests.browser.conftest import axe_check, sign_in, sign_in_as, tab_to
 
@@ -32,11 +35,6 @@ def check(page, what: str) -> None:
 
 def _heal_forced_change(stack) -> None:
     """The upgrade forces every student's change; the other tests' seeded student must not inherit it."""
-    from sqlalchemy import create_engine, update
-
-    from portal.models import User
-    from portal.models.enums import Role
-
     engine = create_engine(stack.database_url)
     with engine.begin() as conn:
         conn.execute(

@@ -1,5 +1,7 @@
 """The migrations build the schema on an empty database, and agree with the models."""
 
+import json
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -12,6 +14,7 @@ from portal.config import TestConfig
 from portal.extensions import db
 from portal.models import Base
 from portal.services.errors import SecretUnreadable
+from portal.services.mfa import unseal_secret
 
 
 def _app_at(database_url, revision="head"):
@@ -112,8 +115,6 @@ def _mfa_columns(engine) -> dict:
 
 
 def test_0007_encrypts_existing_mfa_secrets_and_downgrade_decrypts_them(app_at_0006, fresh_database_url):
-    from portal.services.mfa import unseal_secret
-
     engine = create_engine(fresh_database_url)
     try:
         with engine.begin() as connection:
@@ -317,8 +318,6 @@ def test_migration_0011_records_requested_dates_as_actual_on_approved_opts_with_
 
 
 def _json(value):
-    import json
-
     return json.loads(value) if isinstance(value, str) else value
 
 

@@ -29,6 +29,8 @@ from portal import create_app
 from portal.config import TestConfig
 from portal.models import Base, Student
 from portal.models.enums import Role
+from portal.services.actors import Actor
+from portal.services.feed.tokens import create_feed_token
 
 EXAMPLES = int(os.environ.get("PORTAL_FUZZ_EXAMPLES", "8"))
 if os.environ.get("HYPOTHESIS_PROFILE") == "explore":
@@ -361,9 +363,6 @@ feed_records = st.fixed_dictionaries(
 
 
 def test_hostile_feed_batches_never_500(app, client, db_session, factory):
-    from portal.services.actors import Actor
-    from portal.services.feed.tokens import create_feed_token
-
     school = factory.school()
     factory.student(school=school, sevis_id="N0000000001")
     _token, raw = create_feed_token(db_session, school, name="fuzz", actor=Actor.system())

@@ -5,13 +5,19 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, date, datetime, time, timedelta
 
+import pyotp
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
-from portal.models import Address, Document, Employer, OptAuthorization, School, Student, User, utcnow
+from portal.models import AccountLink, Address, Document, Employer, OptAuthorization, School, Student, User, utcnow
 from portal.models.enums import AddressKind, DocumentKind, EducationLevel, EmploymentTime, OptKind, OptStatus, Role
+from portal.services.account_links import link_token
 from portal.services.actors import Actor
+from portal.services.mfa import mfa_required, secret_of, store_secret
 from portal.services.passwords import hash_password
 from portal.services.students import create_student, open_program_record, request_opt
+from portal.services.uploads import store_bytes
 
 PASSWORD = "a long enough test password"
 _sequence = itertools.count(1)
@@ -153,8 +159,6 @@ class Factory:
     ) -> Document:
         """A stored upload of ``student`` (bytes written under ``upload_dir``); ``links`` set employer_id,
         problem_report_id or obligation_id."""
-        from portal.services.uploads import store_bytes
-
         data = data if data is not None else b"%PDF-1.7\n%%EOF\n"
         stored_name, digest = store_bytes(upload_dir, data)
         document = Document(
@@ -259,11 +263,6 @@ def sign_in(client):
     """
 
     def _sign_in(user: User, password: str = PASSWORD):
-        import pyotp
-        from sqlalchemy.orm import object_session
-
-        from portal.services.mfa import mfa_required, secret_of, store_secret
-
         if mfa_required(user) and user.mfa_enabled_at is None:
             store_secret(object_session(user), user, MFA_TEST_SECRET)
             user.mfa_enabled_at = utcnow()
@@ -304,11 +303,6 @@ MFA_TEST_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 def latest_link_token(session, user, purpose=None) -> str:
     """The emailed token of ``user``'s newest one-time link (recomputed, as the email worker does)."""
-    from sqlalchemy import select
-
-    from portal.models import AccountLink
-    from portal.services.account_links import link_token
-
     query = select(AccountLink).where(AccountLink.user_id == user.id)
     if purpose is not None:
         query = query.where(AccountLink.purpose == purpose)

@@ -9,6 +9,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import psycopg
+
 from tests.support.ports import free_port
 
 PG_BIN_CANDIDATES = [Path("/usr/lib/postgresql/15/bin"), Path("/usr/lib/postgresql/16/bin")]
@@ -73,8 +75,6 @@ class PostgresServer:
         return self.url
 
     def create_database(self, name: str) -> str:
-        import psycopg
-
         deadline = time.monotonic() + 10
         while True:
             try:

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from portal.models.enums import EducationLevel, OptStatus, ProgramStatus, Role
-from portal.services.access import student_access
+from portal.services.access import closed_account_for, student_access
 from portal.services.clock import add_months
 from portal.services.errors import NotAllowed
 from portal.services.students import open_program_record
@@ -109,8 +109,6 @@ def test_approved_stem_extends_the_opt_end(factory, db_session):
 
 
 def test_the_closed_notice_gives_the_reason_the_school_and_its_officials(factory, db_session):
-    from portal.services.access import closed_account_for
-
     student = _student(factory)
     principal = factory.user(role=Role.PRINCIPAL_DSO, school=student.school, email="pat@example.edu")
     dso = factory.user(role=Role.DSO, school=student.school, email="dee@example.edu")

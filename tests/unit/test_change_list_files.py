@@ -5,10 +5,12 @@ import zipfile
 from datetime import UTC, datetime
 
 import time_machine
+from openpyxl import load_workbook
 
 from portal.services.change_list_files import HEADER, WIDTHS, change_list_csv, change_list_xlsx
 from portal.services.change_lists import change_rows
 from portal.services.contact import update_phone
+from portal.services.exports import ExcelDateTime, SheetLayout, csv_chunks, xlsx_chunks
 from tests.unit import test_change_lists as change_list_cases
 from tests.unit.test_change_lists import _awkward_changes, _everything
 
@@ -18,8 +20,6 @@ student_actor = change_list_cases.student_actor
 
 def test_the_files_hold_the_rows_byte_for_byte_as_python_writes_them(factory, db_session, school, dso):
     """On PostgreSQL the database writes the files (COPY); on SQLite they are these rows written by Python."""
-    from portal.services.exports import SheetLayout, csv_chunks, xlsx_chunks
-
     _awkward_changes(db_session, factory, school)
     change_range = _everything(db_session, dso)
     rows = list(change_rows(db_session, school.id, change_range))
@@ -44,8 +44,6 @@ def test_the_files_hold_the_rows_byte_for_byte_as_python_writes_them(factory, db
 
 
 def test_the_xlsx_has_real_dates_widths_a_frozen_header_and_a_filter(factory, db_session, school, dso, student_actor):
-    from openpyxl import load_workbook
-
     student, actor = student_actor
     with time_machine.travel(datetime(2026, 11, 5, 15, 7, 30, tzinfo=UTC), tick=False):
         update_phone(db_session, student, "617 555 0100", actor=actor, expected_version=student.version)
@@ -59,10 +57,6 @@ def test_the_xlsx_has_real_dates_widths_a_frozen_header_and_a_filter(factory, db
 
 def test_rows_without_r_attributes_read_as_the_numbered_ones():
     """The change list's sheet leaves out the optional r attributes: openpyxl reads the same cells where they were."""
-    from openpyxl import load_workbook
-
-    from portal.services.exports import ExcelDateTime, SheetLayout, xlsx_chunks
-
     rows = [["a", None, " b ", None, 1.5, None], [None, "=x", ExcelDateTime("46000.5"), "", "y"], [None, None]]
     sheets = [
         load_workbook(

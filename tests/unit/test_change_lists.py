@@ -25,7 +25,7 @@ from portal.services.change_lists import (
 from portal.services.contact import update_address, update_phone
 from portal.services.employers import add_employer, delete_employer, restore_employer, update_employer
 from portal.services.errors import NotAllowed, RuleBroken
-from portal.services.events import record_event
+from portal.services.events import changes_text, record_event
 from portal.services.sevis.batch_files import xml_single
 from portal.services.sevis.batch_xml import xml_records
 
@@ -248,8 +248,6 @@ def test_download_marks_are_kept_per_official(factory, db_session, school, dso):
 
 
 def test_each_row_shows_when_it_changed_in_eastern_time_with_daylight_saving(factory, db_session, school, dso):
-    import time_machine
-
     student = factory.student(school=school)
     actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
     for instant in (
@@ -275,8 +273,6 @@ def test_each_row_shows_when_it_changed_in_eastern_time_with_daylight_saving(fac
 
 
 def test_a_change_keeps_its_text_as_the_list_shows_it_and_other_events_none(factory, db_session, school, dso):
-    from portal.services.events import changes_text
-
     student = factory.student(school=school)
     before = {"id": 4, "name": "Old & Co", "city": "Boston", "self_employed": False, "end_date": None, "zip": "02110"}
     after = {"id": 4, "name": 'New, "Co"', "city": "Boston", "self_employed": True, "end_date": "2027-01-31"}
@@ -308,8 +304,6 @@ def test_a_change_keeps_its_text_as_the_list_shows_it_and_other_events_none(fact
 def _awkward_changes(db_session, factory, school):
     """Names, labels and values that need quoting, escaping or defusing; a change recorded before events kept their
     text (migration 0010), one with values only Python writes right, across a daylight-saving change."""
-    import time_machine
-
     student = factory.student(school=school, surname='=O"Brien, <Jr> & Sons', given_name=" Ana\u00a0")
     user = factory.user(role=Role.STUDENT, student=student)
     user.display_name = "-Student\ttab"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from portal import create_app
+from portal.config import TestConfig
 from portal.extensions import db
 
 
@@ -18,9 +20,6 @@ def test_each_connection_gets_its_databases_settings(app):
 
 
 def test_configured_connect_arguments_are_kept(database_url):
-    from portal import create_app
-    from portal.config import TestConfig
-
     class Configured(TestConfig):
         DATABASE_URL = database_url
         DATABASE_ENGINE_OPTIONS = (

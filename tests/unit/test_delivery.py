@@ -12,6 +12,7 @@ from portal.models import Event, utcnow
 from portal.models.enums import EmailStatus
 from portal.worker.delivery import deliver_due_emails
 from portal.worker.scheduled_notices import RECHECKS
+from tests.support.ports import free_port
 from tests.support.smtp import SmtpServer
 
 
@@ -121,8 +122,6 @@ def test_permanent_refusal_fails_at_once_and_is_recorded_as_an_event(factory, db
 
 
 def test_unreachable_smtp_server_leaves_the_email_queued(app, factory, db_session, monkeypatch):
-    from tests.support.ports import free_port
-
     monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
     monkeypatch.setitem(app.config, "SMTP_PORT", free_port())
     monkeypatch.setitem(app.config, "SMTP_TLS", "none")

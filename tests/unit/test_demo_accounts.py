@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import time_machine
 from sqlalchemy import select
 
 from portal.demo import seed
-from portal.models import AccountLink, User
+from portal.models import AccountLink, User, utcnow
 from portal.models.enums import LinkPurpose, Role
-from portal.services.accounts import account_status
+from portal.services.accounts import account_status, unlock_account
+from portal.services.actors import Actor
+from portal.services.throttling import is_locked, read_pauses
 
 
 def test_demo_seed_has_an_invitation_a_lock_and_a_forced_change(db_session):
@@ -20,15 +25,6 @@ def test_demo_seed_has_an_invitation_a_lock_and_a_forced_change(db_session):
 
 
 def test_the_demo_locked_student_stays_locked_until_a_dso_unlocks_it(db_session):
-    from datetime import timedelta
-
-    import time_machine
-
-    from portal.models import utcnow
-    from portal.services.accounts import unlock_account
-    from portal.services.actors import Actor
-    from portal.services.throttling import is_locked, read_pauses
-
     seed(db_session, students_per_school=13)
     locked = [
         user

@@ -13,6 +13,7 @@ from portal.services.clock import EASTERN
 from portal.services.employers import (
     add_employer,
     delete_employer,
+    employers_for_staff,
     restore_employer,
     update_employer,
     visible_employers,
@@ -301,8 +302,6 @@ def test_denied_stem_employers_are_hidden(db_session, factory):
 
 
 def test_staff_list_includes_deleted_employers(db_session, student, actor):
-    from portal.services.employers import employers_for_staff
-
     employer = add_employer(db_session, student, valid(), actor=actor, today=TODAY)
     delete_employer(db_session, employer, actor=actor, confirmed_never_worked=True, today=TODAY)
     assert employers_for_staff(db_session, student) == [employer]

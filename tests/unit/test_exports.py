@@ -1,8 +1,11 @@
 """Streaming exports: memory stays flat whatever the row count; cells that look like formulas are defused."""
 
+import io
 import tracemalloc
+from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 
 from portal.services.exports import csv_chunks, safe_cell, xlsx_chunks
 
@@ -50,11 +53,6 @@ def test_cells_that_look_like_formulas_are_defused(value, expected):
 
 
 def test_xlsx_keeps_each_cell_a_spreadsheet_reads_back():
-    import io
-    from datetime import date
-
-    from openpyxl import load_workbook
-
     rows = [
         ["N0000000001", "O'Brien & <Sons>", 7, date(2026, 3, 31), None, "=HYPERLINK(1)", "  padded ", "bell\x07"],
         ["N0000000002", "", 2.5, True, "Plain", "", "x" * 40_000, "é ü 名"],

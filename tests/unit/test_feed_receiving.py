@@ -5,11 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.models import FeedBatch, InboundFeedItem, Student
+from portal.models import FeedBatch, InboundFeedItem, MaintenanceWindow, Student, utcnow
 from portal.models.enums import FeedItemStatus
 from portal.services.actors import Actor
 from portal.services.feed.parsing import FeedRefused, parse_batch
 from portal.services.feed.receiving import catch_up_after_maintenance, receive_batch
+from portal.services.maintenance import cancel_window, schedule_window
+from portal.worker.loop import run_worker
 from tests.support import sevis_xml
 from tests.support.feed_batches import events_of, jsonl
 
@@ -101,12 +103,9 @@ def test_batch_for_another_or_unknown_school_code_is_refused(factory, db_session
 
 
 def test_records_arriving_during_maintenance_queue_and_apply_once_in_arrival_order(factory, db_session, time_machine):
-    from portal.services.maintenance import schedule_window
-
     time_machine.move_to("2026-03-19 23:00:00+00:00", tick=False)
     school = factory.school()
     student = factory.student(school=school)
-    from portal.models import utcnow
 
     schedule_window(
         db_session, starts_at=utcnow(), ends_at=utcnow() + timedelta(hours=4), message="", actor=Actor.system()
@@ -141,15 +140,11 @@ def _window_runs_its_course(session, window, time_machine):
 
 
 def _window_is_cancelled(session, window, time_machine):
-    from portal.services.maintenance import cancel_window
-
     time_machine.move_to("2024-03-20 00:40:00+00:00", tick=False)
     cancel_window(session, window.id, actor=Actor.system())
 
 
 def _window_is_shortened(session, window, time_machine):
-    from portal.models import utcnow
-
     time_machine.move_to("2024-03-20 00:50:00+00:00", tick=False)
     window.ends_at = utcnow()  # an operator ends it early, in the database: no action for it on the operator page
 
@@ -164,10 +159,6 @@ def test_the_worker_applies_feed_items_queued_during_maintenance_however_the_win
 ):
     """Rule 11, none lost: whatever ended the window, the worker applies what it queued, once, without waiting for a
     later batch; while the window is in force it applies nothing."""
-    from portal.models import MaintenanceWindow, utcnow
-    from portal.services.maintenance import schedule_window
-    from portal.worker.loop import run_worker
-
     monkeypatch.setitem(app.config, "SMTP_HOST", "")
     monkeypatch.setitem(app.config, "MAILBOX_DIR", str(tmp_path))
     time_machine.move_to("2024-03-20 00:30:00+00:00", tick=False)
@@ -211,9 +202,6 @@ def test_the_worker_applies_feed_items_queued_during_maintenance_however_the_win
 
 
 def test_nothing_queued_is_applied_twice_when_the_queue_is_caught_up_again(factory, db_session, time_machine):
-    from portal.models import utcnow
-    from portal.services.maintenance import cancel_window, schedule_window
-
     time_machine.move_to("2024-03-20 00:30:00+00:00", tick=False)
     school = factory.school()
     student = factory.student(school=school)

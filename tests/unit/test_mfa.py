@@ -9,6 +9,8 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 
+from portal import create_app
+from portal.config import TestConfig
 from portal.encryption import derived_key
 from portal.models import Event, OutboxEmail, RecoveryCode
 from portal.models.enums import Role
@@ -187,9 +189,6 @@ def test_new_key_command_prints_a_usable_key(app):
 
 @pytest.mark.parametrize("setting", ["DATA_ENCRYPTION_KEY", "DATA_ENCRYPTION_OLD_KEYS"])
 def test_a_malformed_key_stops_the_app_at_start_with_a_clear_message(setting):
-    from portal import create_app
-    from portal.config import TestConfig
-
     class BadKey(TestConfig):
         pass
 

@@ -1,12 +1,16 @@
 """Officials: exactly one principal DSO per school (service, database and command line), as many DSOs as the school
 needs (8 CFR 214.3(l)(1)); the principal appoints, removes and hands the principal role over."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.models import Event, OutboxEmail, User, utcnow
+from portal.models import AccountLink, Event, OutboxEmail, User, utcnow
 from portal.models.enums import Role
+from portal.services.account_links import link_problem
+from portal.services.accounts import finish_account_creation
 from portal.services.actors import Actor
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound, RuleBroken
 from portal.services.officials import (
@@ -14,8 +18,11 @@ from portal.services.officials import (
     appoint_official,
     check_principal_vacancy,
     hand_over_principal,
+    open_invitations,
     principal_of,
     remove_official,
+    resend_invitation,
+    revoke_invitation,
 )
 
 
@@ -186,8 +193,6 @@ def test_an_email_in_use_is_refused(factory, db_session, school, principal):
 
 
 def _invitation_link(db_session, official):
-    from portal.models import AccountLink
-
     return db_session.scalars(
         select(AccountLink).where(AccountLink.user_id == official.id).order_by(AccountLink.id.desc())
     ).first()
@@ -196,11 +201,6 @@ def _invitation_link(db_session, official):
 def test_the_invitation_link_works_once_for_14_days_and_sets_a_password_without_a_sevis_id(
     db_session, school, principal
 ):
-    from datetime import timedelta
-
-    from portal.services.account_links import link_problem
-    from portal.services.accounts import finish_account_creation
-
     official = _appoint(db_session, school, principal, 1)
     link = _invitation_link(db_session, official)
     assert link.expires_at - link.created_at == timedelta(days=14)
@@ -212,9 +212,6 @@ def test_the_invitation_link_works_once_for_14_days_and_sets_a_password_without_
 
 
 def test_resend_voids_the_old_link_and_emails_a_new_one(db_session, school, principal):
-    from portal.services.account_links import link_problem
-    from portal.services.officials import resend_invitation
-
     official = _appoint(db_session, school, principal, 1)
     old = _invitation_link(db_session, official)
     new = resend_invitation(db_session, official, actor=principal)
@@ -231,9 +228,6 @@ def test_resend_voids_the_old_link_and_emails_a_new_one(db_session, school, prin
 
 
 def test_revoking_makes_the_link_say_so_and_the_person_may_be_appointed_again(db_session, school, principal):
-    from portal.services.account_links import link_problem
-    from portal.services.officials import resend_invitation, revoke_invitation
-
     official = _appoint(db_session, school, principal, 1)
     link = _invitation_link(db_session, official)
     revoke_invitation(db_session, official, actor=principal)
@@ -251,8 +245,6 @@ def test_revoking_makes_the_link_say_so_and_the_person_may_be_appointed_again(db
 def test_resend_and_revoke_are_refused_once_the_official_set_a_password_and_to_anyone_but_the_principal(
     factory, db_session, school, principal
 ):
-    from portal.services.officials import resend_invitation, revoke_invitation
-
     active = factory.user(role=Role.DSO, school=school)
     for action in (resend_invitation, revoke_invitation):
         with pytest.raises(Conflict, match="already set a password"):
@@ -266,18 +258,12 @@ def test_resend_and_revoke_are_refused_once_the_official_set_a_password_and_to_a
 
 
 def test_a_removed_pending_official_s_link_says_the_invitation_was_revoked(db_session, school, principal):
-    from portal.services.account_links import link_problem
-
     official = _appoint(db_session, school, principal, 1)
     remove_official(db_session, official, actor=principal)
     assert "revoked" in link_problem(_invitation_link(db_session, official))
 
 
 def test_the_officials_page_knows_whose_invitation_is_open_or_expired(factory, db_session, school, principal):
-    from datetime import timedelta
-
-    from portal.services.officials import open_invitations
-
     pending = _appoint(db_session, school, principal, 1)
     active = factory.user(role=Role.DSO, school=school)
     link = _invitation_link(db_session, pending)

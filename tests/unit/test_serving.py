@@ -9,6 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from portal.config import Config, rate_limit_store_warning
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -22,8 +24,6 @@ ROOT = Path(__file__).resolve().parents[2]
     ],
 )
 def test_gunicorn_warns_at_start_when_workers_count_rate_limits_alone(monkeypatch, workers, storage, warns):
-    from portal.config import Config
-
     monkeypatch.setattr(Config, "RATELIMIT_STORAGE_URI", storage)
     logged = []
     server = SimpleNamespace(cfg=SimpleNamespace(workers=workers), log=SimpleNamespace(warning=logged.append))
@@ -48,8 +48,6 @@ def test_make_run_serves_one_process_with_threads_unless_told(monkeypatch):
 
 
 def test_the_warning_names_the_fix():
-    from portal.config import rate_limit_store_warning
-
     assert rate_limit_store_warning(1, "memory://") is None
     assert rate_limit_store_warning(3, "redis://cache:6379/0") is None
     assert "up to 3 times the configured limit" in rate_limit_store_warning(3, "memory://")

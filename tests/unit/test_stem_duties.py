@@ -11,7 +11,8 @@ from portal.models.enums import DocumentKind, ObligationKind, Role
 from portal.services.actors import Actor
 from portal.services.clock import add_months
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, RuleBroken
-from portal.services.obligations import stem_obligations
+from portal.services.obligations import stem_obligations, sync_stem_obligations
+from portal.services.opt_decisions import complete_record_early
 from portal.services.stem_duties import confirm_stem_details, review_evaluation, upload_i983_evaluation
 from portal.services.timeline import DutyKind
 from tests.support.files import pdf
@@ -101,8 +102,6 @@ def test_something_changed_needs_to_say_what(factory, db_session):
 
 
 def test_only_the_student_confirms_and_a_closed_duty_is_not_asked(factory, db_session):
-    from portal.services.opt_decisions import complete_record_early
-
     student = _stem_student(factory, add_months(TODAY, -6))
     dso = Actor.for_user(factory.user(role=Role.DSO, school=student.school))
     with pytest.raises(NotAllowed):
@@ -172,7 +171,6 @@ def test_an_evaluation_gets_the_same_checks_as_every_upload(factory, db_session,
 
 def test_reviewing_an_evaluation_not_uploaded_is_refused(factory, db_session):
     student = _stem_student(factory, add_months(TODAY, -12))
-    from portal.services.obligations import sync_stem_obligations
 
     sync_stem_obligations(db_session, student, actor=Actor.system())
     obligation = next(o for o in stem_obligations(db_session, student) if o.kind is ObligationKind.I983_EVALUATION)

@@ -3,12 +3,13 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DataError, IntegrityError
 
 # PostgreSQL reports an over-long value as a DataError; both mean the database refused it.
 REFUSED = (IntegrityError, DataError)
 
+from portal.models import Event
 from portal.models.enums import EducationLevel, OptKind
 from portal.services.errors import Conflict, InvalidValue, RuleBroken
 from portal.services.students import create_student, normalize_sevis_id, open_program_record, request_opt
@@ -110,10 +111,6 @@ def test_employer_end_before_start_and_bad_ein_refused_by_the_database(factory, 
 
 
 def test_creating_a_student_writes_an_event(factory, db_session):
-    from sqlalchemy import select
-
-    from portal.models import Event
-
     student = factory.student(opt=None)
     types = db_session.scalars(select(Event.event_type).where(Event.student_id == student.id).order_by(Event.id)).all()
     assert types == ["student.created", "program.opened"]

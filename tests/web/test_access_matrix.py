@@ -7,11 +7,19 @@ or be in PUBLIC_ENDPOINTS below; a new route without a guard fails ``test_every_
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
+from flask import url_for
 from werkzeug.routing import Rule
 
-from portal.models.enums import Role
+from dso_admin.routes.student_info import ACTIONS
+from portal.models import ChangeListDownload, SevisBatchRecord, SevisRecordResult, SevisTransactionLog
+from portal.models.enums import DigestCadence, ExportFormat, Role
+from portal.services.accounts import create_account_for_approved_opt
+from portal.services.actors import Actor
+from portal.services.digests import set_digest_cadence
+from tests.support.factories import latest_link_token
 
 # Reachable without signing in, on purpose. Keep this list short and explain each entry.
 PUBLIC_ENDPOINTS = {
@@ -47,8 +55,6 @@ def _is_public(endpoint: str) -> bool:
 def _chosen_words() -> dict[str, list[str]]:
     """Arguments that name one of a few actions: each is visited, so a new account action is checked the day it is
     added (the route is shared, the guard is not allowed to depend on the word)."""
-    from dso_admin.routes.student_info import ACTIONS
-
     return {"action": sorted(ACTIONS)}
 
 
@@ -71,8 +77,6 @@ def _urls(app, rule: Rule) -> list[str]:
         if name in rule.arguments:
             variants = [{**variant, name: word} for variant in variants for word in words]
     with app.test_request_context():
-        from flask import url_for
-
         return [url_for(rule.endpoint, **variant) for variant in variants]
 
 
@@ -132,10 +136,6 @@ def test_allowed_roles_never_get_a_server_error(app, client, factory, sign_in, r
 
 def test_a_link_token_of_another_user_opens_only_that_users_page(client, factory, db_session):
     """The account pages take no object id: the token is the only key, and a made-up one is a 404."""
-    from portal.services.accounts import create_account_for_approved_opt
-    from portal.services.actors import Actor
-    from tests.support.factories import latest_link_token
-
     first = create_account_for_approved_opt(db_session, factory.student(), actor=Actor.system())
     token = latest_link_token(db_session, first)
     page = client.get(f"/account/create/{token}")
@@ -159,8 +159,6 @@ def test_another_schools_official_asking_for_a_file_gets_a_404(app, client, fact
     ]
     assert file_rules, "the officials' document route"
     with app.test_request_context():
-        from flask import url_for
-
         urls = [
             url_for(rule.endpoint, sevis_id=sevis_id, document_id=document.id)
             for rule in file_rules
@@ -184,10 +182,6 @@ def test_an_officials_own_settings_are_for_officials_and_name_nobody_else(app):
 
 @pytest.mark.parametrize("role", [Role.DSO, Role.PRINCIPAL_DSO])
 def test_another_schools_official_cannot_see_or_alter_an_officials_digest(client, factory, sign_in, db_session, role):
-    from portal.models.enums import DigestCadence
-    from portal.services.actors import Actor
-    from portal.services.digests import set_digest_cadence
-
     official = factory.user(role=Role.DSO, school=factory.school())
     set_digest_cadence(db_session, official, actor=Actor.for_user(official), cadence="weekly")
     sign_in(factory.user(role=role, school=factory.school()))
@@ -202,11 +196,6 @@ def test_another_schools_official_cannot_see_or_alter_an_officials_digest(client
 def test_another_schools_official_asking_for_a_sevis_result_gets_a_404(app, client, factory, sign_in, db_session, role):
     """Every route an official may use on one SEVIS result (it takes a ``result_id``): another school's is a 404 and
     stays as it was."""
-    from datetime import UTC, datetime
-
-    from portal.models import ChangeListDownload, SevisBatchRecord, SevisRecordResult, SevisTransactionLog
-    from portal.models.enums import ExportFormat
-
     student = factory.student()
     official = factory.user(role=Role.DSO, school=student.school)
     when = datetime(2026, 11, 2, tzinfo=UTC)
@@ -248,8 +237,6 @@ def test_another_schools_official_asking_for_a_sevis_result_gets_a_404(app, clie
     ]
     assert result_rules, "the resolve-a-rejection route"
     with app.test_request_context():
-        from flask import url_for
-
         urls = [(url_for(rule.endpoint, result_id=result.id), _method(rule)) for rule in result_rules]
     for url, method in urls:
         assert client.open(url, method=method, data={"confirm": "1"}).status_code == 404, url

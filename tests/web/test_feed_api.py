@@ -10,6 +10,7 @@ from portal.models import utcnow
 from portal.models.enums import Role
 from portal.services.actors import Actor
 from portal.services.feed.tokens import create_feed_token, revoke_feed_token
+from portal.services.maintenance import schedule_window
 from portal.services.sevis.schemas import translog_schema
 from tests.support import sevis_xml
 
@@ -98,8 +99,6 @@ def test_xml_answer_is_a_valid_sevis_transaction_log(client, factory, school, to
 
 
 def test_during_maintenance_the_feed_answers_202_queued(client, db_session, factory, school, token):
-    from portal.services.maintenance import schedule_window
-
     student = factory.student(school=school)
     schedule_window(
         db_session,

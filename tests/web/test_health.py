@@ -2,6 +2,8 @@
 
 from sqlalchemy.exc import OperationalError
 
+from portal.extensions import db
+
 
 def test_healthz_is_200_when_the_database_answers(client):
     response = client.get("/healthz")
@@ -10,8 +12,6 @@ def test_healthz_is_200_when_the_database_answers(client):
 
 
 def test_healthz_is_503_when_the_database_does_not_answer(client, monkeypatch):
-    from portal.extensions import db
-
     def unreachable(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 

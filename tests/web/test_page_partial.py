@@ -3,14 +3,15 @@
 import pytest
 from flask import Blueprint
 
+from portal import create_app
+from portal.config import TestConfig
+from portal.forms.auth import SignInForm
 from portal.web import redirect_or_swap, render_page_or_partial
 
 
 @pytest.fixture(scope="module")
 def demo_app(database_url):
     """An app of its own with two routes that exercise the helpers."""
-    from portal import create_app
-    from portal.config import TestConfig
 
     class DemoConfig(TestConfig):
         DATABASE_URL = database_url
@@ -36,8 +37,6 @@ def client(demo_app):
 
 
 def _form():
-    from portal.forms.auth import SignInForm
-
     return SignInForm(meta={"csrf": False})
 
 

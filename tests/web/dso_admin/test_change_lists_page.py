@@ -1,17 +1,20 @@
 """Change-list downloads through the web: formats, the inverted range message, the mark that moves."""
 
 import csv
+import hashlib
 import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from portal.models import ChangeListDownload, Event
-from portal.models.enums import ChangeKind, ExportFormat, Role
+from portal.models.enums import ActorKind, ChangeKind, ExportFormat, Role
 from portal.services.actors import Actor
 from portal.services.change_lists import record_download, resolve_range
-from portal.services.employers import add_employer
+from portal.services.employers import add_employer, delete_employer
 from tests.unit.test_change_lists import employer_data
 
 
@@ -109,11 +112,6 @@ def test_a_list_can_be_fetched_again_but_another_officials_is_a_404(client, dso,
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_a_download_abandoned_midway_stops_and_the_next_one_is_whole(client, dso, factory, school, db_session, fmt):
     """A browser that goes away stops the stream (on PostgreSQL COPY is cancelled); the session goes on working."""
-    import hashlib
-    from datetime import UTC, datetime, timedelta
-
-    from portal.models.enums import ActorKind
-
     student = factory.student(school=school)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     db_session.add_all(
@@ -147,12 +145,6 @@ def test_a_download_abandoned_midway_stops_and_the_next_one_is_whole(client, dso
 
 
 def test_the_page_lists_what_to_enter_by_hand_from_the_last_download(client, dso, factory, school, db_session):
-    from datetime import UTC, datetime
-
-    import time_machine
-
-    from portal.services.employers import delete_employer
-
     student = factory.student(school=school, surname="Okafor", given_name="Ada")
     actor = Actor.for_user(factory.user(role=Role.STUDENT, student=student))
     with time_machine.travel(datetime(2026, 10, 5, 15, tzinfo=UTC), tick=False):

@@ -4,7 +4,8 @@ import pytest
 
 from portal.models import FeedToken
 from portal.models.enums import Role
-from portal.services.feed.tokens import school_for_token
+from portal.services.actors import Actor
+from portal.services.feed.tokens import create_feed_token, school_for_token
 
 
 def _raw_token(page: str) -> str:
@@ -25,9 +26,6 @@ def test_principal_dso_creates_a_token_shown_once_and_revokes_it(client, db_sess
 
 
 def test_principal_dso_cannot_see_or_revoke_another_schools_token(client, db_session, factory, sign_in):
-    from portal.services.actors import Actor
-    from portal.services.feed.tokens import create_feed_token
-
     other = factory.school()
     token, _raw = create_feed_token(db_session, other, name="Other school SIS", actor=Actor.system())
     sign_in(factory.user(role=Role.PRINCIPAL_DSO))

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from portal.models import Event, OptAuthorization, Student
 from portal.models.enums import Role
+from portal.services import onboarding
 
 HEADER = (
     "sevis_id,surname,given_name,email,education_level,program_start,program_end,major,opt_kind,opt_start,opt_end\n"
@@ -91,8 +92,6 @@ def test_no_file_is_a_422(client, dso):
 
 
 def test_apply_creates_students_in_steps_with_progress_and_a_report(client, db_session, dso, monkeypatch):
-    from portal.services import onboarding
-
     monkeypatch.setattr(onboarding, "CHUNK", 2)
     body = HEADER + "".join(good_row(n) for n in range(1, 6))
     page = client.post(

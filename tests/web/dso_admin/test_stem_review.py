@@ -3,7 +3,10 @@ it with a note, and the student reads that note on their employers page."""
 
 import pytest
 
+from portal.models import Document
 from portal.models.enums import EmployerReview, Role
+from portal.services.actors import Actor
+from portal.services.stem_employers import review_stem_employer
 
 
 @pytest.fixture
@@ -39,8 +42,6 @@ def _url(student, employer):
 
 
 def test_the_review_page_shows_the_employers_details_beside_its_i983(client, dso, stem_student, waiting, db_session):
-    from portal.models import Document
-
     i983 = db_session.query(Document).filter_by(employer_id=waiting.id).one()
     info = client.get(f"/admin/students/{stem_student.sevis_id}").get_data(as_text=True)
     assert f'href="{_url(stem_student, waiting)}"' in info  # Student Information links to the review
@@ -101,9 +102,6 @@ def test_the_returned_employer_shows_the_student_the_reason(
 def test_the_student_sees_only_the_latest_reason_and_none_once_accepted(
     client, factory, sign_in, db_session, dso, stem_student, waiting
 ):
-    from portal.services.actors import Actor
-    from portal.services.stem_employers import review_stem_employer
-
     actor = Actor.for_user(dso)
     review_stem_employer(db_session, waiting, actor=actor, accept=False, note="First reason.")
     waiting.review_status = EmployerReview.WAITING  # resubmitted

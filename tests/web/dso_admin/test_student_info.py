@@ -1,5 +1,7 @@
 """The Student Information page: own school only, account actions with confirmation and reason, restore, history."""
 
+import io
+import re
 from datetime import timedelta
 
 import pyotp
@@ -9,7 +11,12 @@ from sqlalchemy import select
 from portal.models import Event, OutboxEmail, utcnow
 from portal.models.enums import Role
 from portal.services import mfa
+from portal.services.actors import Actor
+from portal.services.clock import today_eastern
+from portal.services.documents import upload_ead_card
+from portal.services.events import record_event
 from tests.support.factories import PASSWORD
+from tests.support.files import pdf
 from tests.web.conftest import HX
 
 
@@ -185,12 +192,6 @@ def test_bad_ead_dates_on_the_approve_form_are_a_422_with_the_message_on_the_fie
 
 
 def test_a_document_the_student_uploaded_opens_from_the_page(client, factory, school, dso, db_session, app):
-    import io
-
-    from portal.services.actors import Actor
-    from portal.services.documents import upload_ead_card
-    from tests.support.files import pdf
-
     student = factory.student(school=school)
     user = factory.user(role=Role.STUDENT, student=student)
     document = upload_ead_card(
@@ -226,8 +227,6 @@ def test_the_page_issues_the_same_number_of_statements_whatever_the_record_holds
 
 
 def test_employers_are_paged_fifty_at_a_time_current_ones_first(client, factory, school, dso, count_queries):
-    from datetime import timedelta
-
     student = factory.student(school=school)
     start = student.program_records[-1].opt_authorizations[0].start_date
     for number in range(120):
@@ -253,9 +252,6 @@ def test_employers_are_paged_fifty_at_a_time_current_ones_first(client, factory,
 def test_history_counts_what_the_filter_keeps_pages_it_and_offers_every_kind_the_student_has(
     client, factory, school, dso, db_session
 ):
-    from portal.services.actors import Actor
-    from portal.services.events import record_event
-
     student = factory.student(school=school)
     for _number in range(55):
         record_event(db_session, Actor.for_user(dso), "contact.phone_changed", student=student)
@@ -375,15 +371,11 @@ def test_only_officials_of_the_students_school_can_turn_it_off(
 
 
 def _counter(body: str) -> dict:
-    import re
-
     block = body.split('id="unemployment-counter"')[1].split("</dl>")[0]
     return dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]*)</dd>", block))
 
 
 def test_the_counter_shows_allowed_used_and_remaining_days_and_the_run_out_date(client, factory, school, dso):
-    from portal.services.clock import today_eastern
-
     today = today_eastern()
     student = factory.student(school=school, opt_start=today - timedelta(days=39), today=today)  # 40 days in
     factory.employer(student, start_date=today - timedelta(days=29), end_date=today - timedelta(days=20))  # 10 worked
@@ -397,8 +389,6 @@ def test_the_counter_shows_allowed_used_and_remaining_days_and_the_run_out_date(
 
 
 def test_the_counter_says_when_the_allowance_was_used_up_and_when_nothing_counts(client, factory, school, dso):
-    from portal.services.clock import today_eastern
-
     today = today_eastern()
     idle = factory.student(school=school, opt_start=today - timedelta(days=99), today=today)
     assert _counter(_page(client, idle).get_data(as_text=True)) == {

@@ -2,6 +2,8 @@
 
 import csv
 import io
+import re
+import zipfile
 from datetime import date, timedelta
 
 import pytest
@@ -9,9 +11,14 @@ import time_machine
 from openpyxl import load_workbook
 
 from portal.models import utcnow
-from portal.models.enums import EmployerReview, ObligationKind, OptKind, Role
+from portal.models.enums import ChangeKind, EmployerReview, ObligationKind, OptKind, Role
+from portal.services.actors import Actor
 from portal.services.clock import today_eastern
+from portal.services.events import record_event
+from portal.services.exports import csv_chunks, xlsx_chunks
 from portal.services.obligations import add_obligation
+from portal.services.student_export import EXPORT_HEADER, export_rows
+from portal.services.student_search import parse
 
 
 def _get(client, **args):
@@ -161,12 +168,6 @@ def test_export_rows_show_the_latest_opt_the_account_state_the_current_employer_
 @pytest.mark.parametrize("args", [{}, {"sort": "email", "dir": "desc"}, {"q": "Stem"}])
 def test_the_export_files_hold_the_rows_byte_for_byte_as_python_writes_them(client, factory, school, dso, args):
     """On PostgreSQL the database writes the files (COPY); on SQLite they are these rows written by Python."""
-    import zipfile
-
-    from portal.services.exports import csv_chunks, xlsx_chunks
-    from portal.services.student_export import EXPORT_HEADER, export_rows
-    from portal.services.student_search import parse
-
     stem = factory.student(school=school, surname='=Stem "Quoted", <Jr> & Co', given_name="\u00a0Ana ")
     factory.stem_opt(stem)
     factory.user(role=Role.STUDENT, student=stem).locked_until = utcnow() + timedelta(minutes=30)
@@ -243,10 +244,6 @@ def test_the_list_issues_the_same_number_of_statements_for_10_and_1000_students(
 
 
 def test_filter_changed_since_and_reported_late(client, factory, school, dso, db_session):
-    from portal.models.enums import ChangeKind
-    from portal.services.actors import Actor
-    from portal.services.events import record_event
-
     changed = factory.student(school=school)
     quiet = factory.student(school=school)
     record_event(
@@ -300,8 +297,6 @@ def test_a_bad_date_is_explained_in_the_swapped_results_too(client, school, dso)
 
 def _rows(body):
     """The SEVIS IDs of the list's rows, in order."""
-    import re
-
     return re.findall(r"<td>(N\d{10})</td>", body)
 
 

@@ -1,9 +1,12 @@
 """Support: read-only across schools; the problem queue; every mutating route refuses support."""
 
 import pytest
+from flask import url_for
 
 from portal.models import ProblemReport
 from portal.models.enums import ProblemStatus, Role
+from portal.services import student_lookup
+from tests.support.files import PNG
 
 
 @pytest.fixture
@@ -91,8 +94,6 @@ def test_a_full_sevis_id_opens_the_student_with_either_parameter(client, factory
 
 
 def test_the_look_up_is_capped_and_says_there_are_more(client, factory, support_user, monkeypatch):
-    from portal.services import student_lookup
-
     for number in range(4):
         factory.student(surname=f"Capped{number}")
     monkeypatch.setattr(student_lookup, "LOOK_UP_LIMIT", 3)
@@ -156,8 +157,6 @@ def _url(app, rule):
         converter = rule._converters[argument].__class__.__name__
         values[argument] = 1 if "Integer" in converter else "N0000000001"
     with app.test_request_context():
-        from flask import url_for
-
         return url_for(rule.endpoint, **values)
 
 
@@ -181,7 +180,6 @@ def _report_with_screenshot(factory, db_session, app, student, text="The DSO res
     )
     db_session.add(report)
     db_session.flush()
-    from tests.support.files import PNG
 
     shot = factory.document(
         student,

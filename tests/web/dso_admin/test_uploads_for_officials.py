@@ -5,7 +5,7 @@ sandboxed."""
 
 import pytest
 
-from portal.models import ProblemReport
+from portal.models import ProblemReport, utcnow
 from portal.models.enums import Role
 from tests.support.files import JPEG, PNG, pdf
 
@@ -82,8 +82,6 @@ def test_support_opens_each_kind_in_any_school(client, factory, sign_in, db_sess
 
 
 def test_a_deleted_upload_or_a_missing_file_is_a_404(client, factory, sign_in, db_session, app, school, student):
-    from portal.models import utcnow
-
     deleted = _upload(factory, db_session, app, student, "i983")
     deleted.deleted_at = utcnow()
     missing = _upload(factory, db_session, app, student, "i983")

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
+from urllib.parse import unquote
 
+import pyotp
 import pytest
 import time_machine
 from flask import g
 from sqlalchemy import func, select
 
+from portal import create_app
+from portal.config import TestConfig
+from portal.extensions import limiter
 from portal.mail.outbox import resolve_link
 from portal.models import OutboxEmail, PasswordResetRequest, utcnow
 from portal.models.enums import LinkPurpose, Role
+from portal.services import mfa
 from portal.services.accounts import create_account_for_approved_opt
 from portal.services.actors import Actor
 from portal.services.reset_requests import answer_password_reset, answer_reset_requests
@@ -82,8 +89,8 @@ def test_creation_token_does_not_open_the_reset_page(client, factory, db_session
     assert client.get("/password/reset/" + path.rsplit("/", 1)[1]).status_code == 404
 
 
-def _without_csrf(html: bytes) -> bytes:
-    return re.sub(rb'name="csrf[-_]token"[^>]*', b"", html)
+def _without_csrf(body: bytes) -> bytes:
+    return re.sub(rb'name="csrf[-_]token"[^>]*', b"", body)
 
 
 def _reset_request_addresses(db_session, factory) -> dict[str, str]:
@@ -143,10 +150,6 @@ def test_reset_request_for_something_not_an_email_address_gets_a_form_error(clie
 
 
 def test_reset_requests_are_still_rate_limited_per_client(app, client, monkeypatch):
-    from portal import create_app
-    from portal.config import TestConfig
-    from portal.extensions import limiter
-
     class Limited(TestConfig):
         RATELIMIT_ENABLED = True
 
@@ -269,13 +272,6 @@ def test_bad_input_on_signed_in_forms(client, factory, sign_in):
 
 
 def test_recovery_codes_can_be_downloaded_as_text_and_copied(client, factory, sign_in):
-    import html
-    from urllib.parse import unquote
-
-    import pyotp
-
-    from portal.services import mfa
-
     user = factory.user(role=Role.STUDENT)
     sign_in(user)
     client.post("/mfa/setup/start")

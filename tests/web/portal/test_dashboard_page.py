@@ -4,7 +4,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.models.enums import ProgramStatus, Role
+from portal.mail.outbox import queue_email
+from portal.models import Document, ProblemReport
+from portal.models.enums import EducationLevel, ProgramStatus, Role
+from portal.services.actors import Actor
+from portal.services.contact import update_phone
+from portal.services.students import open_program_record
 
 
 def _sign_in_student(factory, sign_in, **kwargs):
@@ -77,11 +82,6 @@ def test_student_pages_refuse_other_roles_and_anonymous(client, factory, sign_in
 
 
 def _grow(factory, db_session, student, user, n):
-    from portal.mail.outbox import queue_email
-    from portal.models import Document, ProblemReport
-    from portal.services.actors import Actor
-    from portal.services.contact import update_phone
-
     for i in range(n):
         factory.employer(student, name=f"Grown {i}", ein=None)
         update_phone(
@@ -134,9 +134,6 @@ def test_every_student_page_issues_a_constant_number_of_statements(
 
 
 def test_after_a_transfer_only_the_new_record_shows_and_no_employer_can_be_added(client, factory, sign_in, db_session):
-    from portal.models.enums import EducationLevel
-    from portal.services.students import open_program_record
-
     student = _sign_in_student(factory, sign_in)
     factory.employer(student, name="Old Program Employer")
     student.program_records[-1].status = ProgramStatus.TRANSFERRED

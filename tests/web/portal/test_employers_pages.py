@@ -1,5 +1,6 @@
 """Employer pages: list, add, edit with optimistic locking, delete with the confirmation; htmx and plain."""
 
+import io
 from datetime import date, timedelta
 
 import pytest
@@ -7,6 +8,7 @@ from sqlalchemy import select
 
 from portal.models import Employer, Event
 from portal.models.enums import Role
+from tests.support.files import pdf
 from tests.web.conftest import HX
 
 
@@ -183,10 +185,6 @@ def test_list_query_count_does_not_grow_with_employers(client, signed_in, factor
 
 
 def test_stem_employer_is_submitted_with_its_i983_and_waits_for_review(client, factory, sign_in, db_session):
-    import io
-
-    from tests.support.files import pdf
-
     today = date.today()
     student = factory.student(opt_start=today - timedelta(days=400), opt_end=today - timedelta(days=36))
     factory.stem_opt(student, status="approved")

@@ -1,5 +1,6 @@
 """/help/email-notices lists every template, rendered from the same templates (rule 10)."""
 
+from portal.mail import catalog
 from portal.mail.catalog import CATALOG, render_sample
 
 
@@ -17,8 +18,6 @@ def test_help_page_is_public_and_lists_every_template_subject_and_when_sent(app,
 
 
 def test_help_page_sample_changes_when_the_template_does(app, client, monkeypatch):
-    from portal.mail import catalog
-
     original = catalog.CATALOG["access_ended"]
     monkeypatch.setitem(
         catalog.CATALOG,

@@ -7,7 +7,7 @@ from portal.models.enums import EmploymentTime, Role
 from portal.services.actors import Actor
 from portal.services.contact import update_address
 from portal.services.employers import update_employer
-from portal.services.history import describe_changes
+from portal.services.history import describe_changes, student_events
 from tests.support.factories import employer_form_data
 
 RAW = re.compile(
@@ -82,8 +82,6 @@ def test_an_address_change_records_only_its_fields(db_session, factory):
 
 
 def student_events_latest(db_session, student):
-    from portal.services.history import student_events
-
     return student_events(db_session, student, kinds=["address"], page=1).items[0]
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import text
 
 from portal.models import Upgrade, utcnow
 from portal.models.enums import Role
-from portal.services.site_state import REFRESH_SECONDS
+from portal.routes import auth
+from portal.services.site_state import REFRESH_SECONDS, site_state
 from tests.support.factories import PASSWORD
 from tests.web.portal.conftest import post_sign_in
 
@@ -64,9 +65,6 @@ def test_a_student_signing_in_just_after_an_upgrade_must_change_the_password_on_
     client, factory, sign_in, db_session, monkeypatch
 ):
     """Rule 12 from the very sign-in: a server whose copy of the site state predates the session asks the database."""
-    from portal.routes import auth
-    from portal.services.site_state import site_state
-
     user = factory.user(role=Role.STUDENT)
     user.password_changed_at = utcnow() - timedelta(days=2)
     db_session.flush()

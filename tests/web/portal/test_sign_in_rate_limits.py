@@ -3,15 +3,18 @@ is configurable."""
 
 from __future__ import annotations
 
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from portal import create_app, skip_app_wide_rate_limit_check
+from portal.config import Config, TestConfig
 from portal.extensions import limiter
 from portal.models.enums import Role
 from tests.web.portal.conftest import post_sign_in
 
 
 def test_per_address_rate_limit_on_sign_in(app, db_session, factory):
-    from portal import create_app
-    from portal.config import TestConfig
-
     class Limited(TestConfig):
         DATABASE_URL = app.config["DATABASE_URL"]
         RATELIMIT_ENABLED = True
@@ -32,12 +35,6 @@ def test_per_address_rate_limit_on_sign_in(app, db_session, factory):
 
 
 def test_an_app_wide_rate_limit_keeps_the_per_request_check():
-    from flask import Flask
-    from flask_limiter import Limiter
-    from flask_limiter.util import get_remote_address
-
-    from portal import skip_app_wide_rate_limit_check
-
     app = Flask("rate_limited")
     app.config["RATELIMIT_STORAGE_URI"] = "memory://"
     app_wide = Limiter(get_remote_address, app=app, default_limits=["1 per minute"])
@@ -49,6 +46,4 @@ def test_an_app_wide_rate_limit_keeps_the_per_request_check():
 
 
 def test_rate_limit_storage_is_configurable():
-    from portal.config import Config
-
     assert Config.RATELIMIT_STORAGE_URI  # memory:// by default; RATELIMIT_STORAGE_URI=redis://... to share

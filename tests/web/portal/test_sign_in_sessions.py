@@ -8,6 +8,7 @@ from datetime import timedelta
 import time_machine
 from sqlalchemy import select, update
 
+from portal.config import Config, DevelopmentConfig
 from portal.models import UserSession, utcnow
 from portal.models.enums import Role
 from tests.support.factories import PASSWORD
@@ -31,8 +32,6 @@ def test_cookie_is_httponly_and_samesite_lax(client, factory):
 
 
 def test_secure_cookie_outside_local_development():
-    from portal.config import Config, DevelopmentConfig
-
     assert Config.SESSION_COOKIE_SECURE is (Config.ENVIRONMENT != "development")
     assert DevelopmentConfig.SESSION_COOKIE_SECURE is False
 

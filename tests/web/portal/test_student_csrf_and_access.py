@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from portal import create_app
+from portal.config import TestConfig
 from portal.models.enums import Role
 from tests.support.factories import PASSWORD
 
@@ -20,9 +22,6 @@ def test_every_student_route_is_for_students_only(app):
 
 @pytest.fixture
 def csrf_app(database_url, app):
-    from portal import create_app
-    from portal.config import TestConfig
-
     class CsrfConfig(TestConfig):
         DATABASE_URL = database_url
         WTF_CSRF_ENABLED = True
