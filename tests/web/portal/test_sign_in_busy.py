@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.models import Event, PasswordHistory, SignInThrottle, Upgrade, UserSession, utcnow
-from portal.models.enums import Role
+from portal.models.enums import LinkPurpose, Role
 from portal.services.passwords import verify_password
+from portal.services.reset_requests import answer_reset_requests
 from portal.services.upgrades import must_change_password
-from tests.support.factories import PASSWORD
+from tests.support.factories import PASSWORD, latest_link_token
 from tests.support.hashing import hash_in_flight
 from tests.web.conftest import HX
 from tests.web.portal.conftest import post_sign_in
@@ -114,3 +115,23 @@ def test_the_forced_change_refuses_the_current_password_on_its_field(client, fac
     assert same.status_code == 422
     assert re.search(rb'class="usa-error-message"[^>]*>\s*This is your current password', same.data)
     assert must_change_password(db_session, user)
+
+
+def test_a_reset_refused_as_busy_leaves_the_link_unspent_and_the_old_password(
+    app, client, factory, db_session, one_slot
+):
+    user = factory.user(role=Role.STUDENT)
+    client.post("/password/reset", data={"email": user.email})
+    answer_reset_requests(db_session)  # the worker's part
+    db_session.commit()  # what the refused request rolls back is only its own work
+    token = latest_link_token(db_session, user, LinkPurpose.PASSWORD_RESET)
+    form = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    with hash_in_flight(app):
+        refused = client.post(f"/password/reset/{token}", data=form)
+    _assert_busy(refused)
+    db_session.expire_all()
+    assert verify_password(user.password_hash, PASSWORD)
+    assert client.get(f"/password/reset/{token}").status_code == 200  # the link still works
+    assert client.post(f"/password/reset/{token}", data=form).status_code == 303
+    db_session.expire_all()
+    assert verify_password(user.password_hash, NEW_PASSWORD)
