@@ -26,6 +26,14 @@ def _development_secret_key() -> str:
     return key_file.read_text().strip()
 
 
+def _cores() -> int:
+    """The CPU cores this process may run on (a container's share, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def rate_limit_store_warning(workers: int, storage_uri: str) -> str | None:
     """What to tell the operator when several worker processes would each count the rate limits alone, or None."""
     if workers <= 1 or not storage_uri.startswith("memory://"):
@@ -69,6 +77,12 @@ class Config:
     ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 2))
     ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", 19 * 1024))
     ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", 1))
+    # At most this many hashes at once per process (one core each); with several worker processes, give each its
+    # share of the cores. A request waits at most ARGON2_QUEUE_TIMEOUT seconds for a turn, then gets a 503 asking
+    # to try again in ARGON2_RETRY_AFTER seconds, before anything is written (portal/services/passwords.py).
+    ARGON2_MAX_CONCURRENT = int(os.environ.get("ARGON2_MAX_CONCURRENT", 0)) or _cores()
+    ARGON2_QUEUE_TIMEOUT = float(os.environ.get("ARGON2_QUEUE_TIMEOUT", 1.5))
+    ARGON2_RETRY_AFTER = int(os.environ.get("ARGON2_RETRY_AFTER", 5))
 
     # Rate limits: memory is per process (`make run` serves one, with threads); set RATELIMIT_STORAGE_URI=redis://...
     # for several processes or servers (gunicorn.conf.py warns at start when several count alone).
@@ -113,6 +127,8 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8
     ARGON2_PARALLELISM = 1
+    # A loaded test machine must not turn a slow thread into a 503; the tests of the bound set their own wait.
+    ARGON2_QUEUE_TIMEOUT = 30.0
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     SHOW_GOV_BANNER = False

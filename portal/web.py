@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, ValidationError
 
-from portal.extensions import htmx
+from portal.extensions import db, htmx
 from portal.forms.rendering import input_attrs, use_fast_html_params
 from portal.services.clock import EASTERN
 from portal.services.errors import DomainError
@@ -23,6 +23,7 @@ from portal.services.labels import (
     template_title,
     value_words,
 )
+from portal.services.passwords import HashingBusy
 from portal.services.validation import MAX_ID, bounded_int
 from portal.services.words import file_size, number_in_words, opt_state_in_words, phone_number
 
@@ -176,6 +177,16 @@ def register_web_hooks(app: Flask) -> None:
     def _domain_error(error: DomainError):
         title = ERROR_TITLES.get(error.status_code, ERROR_TITLES[422])[0]
         return _error_response(error.status_code, title, error.message)
+
+    @app.errorhandler(HashingBusy)
+    def _hashing_busy(error: HashingBusy):
+        """Every hashing slot stayed taken: 503 with Retry-After; the request wrote nothing, so nothing is kept."""
+        db.session.rollback()
+        template = "errors/_busy_alert.html" if wants_partial() else "errors/busy.html"
+        response = make_response(render_template(template, retry_after=error.retry_after), 503)
+        response.headers["Retry-After"] = str(error.retry_after)
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

@@ -136,7 +136,7 @@ class UserSession(Base):
 
 
 class PasswordHistory(Base):
-    """Earlier password hashes, so a new password cannot equal one of the last eight."""
+    """Earlier password hashes, so a new password cannot equal the one before the current (rule 18)."""
 
     __tablename__ = "password_history"
 

@@ -1,4 +1,5 @@
-"""Choosing a new password: checked against the policy and the last eight, from a link or signed in (rules 1, 7).
+"""Choosing a new password: checked against the policy, the current password and the one before it, from a link or
+signed in (rules 1, 7, 12, 18).
 
 Every change ends the user's other sessions and emails them a notice.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from portal.mail.outbox import queue_email
@@ -18,40 +19,63 @@ from portal.services.actors import Actor
 from portal.services.errors import InvalidValue, RuleBroken
 from portal.services.events import record_event
 from portal.services.password_policy import HISTORY_DEPTH, check_new_password
-from portal.services.passwords import hash_password, normalize_password, verify_password
+from portal.services.passwords import hash_password, hashing_slot, normalize_password, verify_password
 from portal.services.sessions import end_all_sessions
 from portal.services.throttling import clear_lock
 
 
-def _previous_hashes(session: Session, user: User) -> list[str]:
-    history = session.scalars(
-        select(PasswordHistory.password_hash)
-        .where(PasswordHistory.user_id == user.id)
-        .order_by(PasswordHistory.id.desc())
-        .limit(HISTORY_DEPTH - 1)
-    ).all()
-    return ([user.password_hash] if user.password_hash else []) + list(history)
-
-
-def check_password_for(session: Session, user: User, password: str) -> str:
-    """Normalize and check a new password for ``user``; returns it ready to hash."""
-    password = normalize_password(password or "")
-    check_new_password(
-        password,
-        sevis_id=user.student.sevis_id if user.student else None,
-        email=user.email,
-        site_name=current_app.config["SITE_NAME"],
-        previous_hashes=_previous_hashes(session, user),
+def _earlier_hashes(session: Session, user: User) -> list[str]:
+    """The stored hashes before the current one that a new password may not repeat, newest first."""
+    return list(
+        session.scalars(
+            select(PasswordHistory.password_hash)
+            .where(PasswordHistory.user_id == user.id)
+            .order_by(PasswordHistory.id.desc())
+            .limit(HISTORY_DEPTH - 1)
+        )
     )
-    return password
 
 
-def _set_password(session: Session, user: User, password: str, *, now: datetime) -> None:
+def _checked_new_hash(session: Session, user: User, password: str, *, current_password: str | None = None) -> str:
+    """The hash of an accepted new password for ``user``; refuses a wrong ``current_password`` (when the form asks
+    for it) and a password the policy refuses.
+
+    Every argon2 run the change needs happens here, in one hashing slot, before anything is written: a busy server
+    (HashingBusy) refuses the change whole, leaving the old password, the forced-change flag and every session as
+    they were. The current password typed in the same form and verified is compared as text, not hashed again.
+    """
+    password = normalize_password(password or "")
+    earlier = _earlier_hashes(session, user)  # read first: a slot is held only while hashing
+    with hashing_slot():
+        if current_password is not None and not verify_password(user.password_hash, current_password):
+            raise InvalidValue("That is not your current password.", field="current_password")
+        check_new_password(
+            password,
+            sevis_id=user.student.sevis_id if user.student else None,
+            email=user.email,
+            site_name=current_app.config["SITE_NAME"],
+            current_password=current_password,
+            current_hash=user.password_hash,
+            earlier_hashes=earlier,
+        )
+        return hash_password(password)
+
+
+def _set_password(session: Session, user: User, new_hash: str, *, now: datetime) -> None:
     if user.password_hash:
         session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash, created_at=now))
-    user.password_hash = hash_password(password)
+    user.password_hash = new_hash
     user.password_changed_at = now
     session.flush()
+    # An old hash no check reads is only something to leak (people reuse passwords elsewhere): keep what is checked.
+    unread = session.scalars(
+        select(PasswordHistory.id)
+        .where(PasswordHistory.user_id == user.id)
+        .order_by(PasswordHistory.id.desc())
+        .offset(HISTORY_DEPTH - 1)
+    ).all()
+    if unread:
+        session.execute(delete(PasswordHistory).where(PasswordHistory.id.in_(unread)))
 
 
 def _notify_password_changed(session: Session, user: User) -> None:
@@ -69,9 +93,9 @@ def _notify_password_changed(session: Session, user: User) -> None:
 def set_password_from_link(session: Session, link: AccountLink, password: str) -> Actor:
     """Set the password, spend ``link`` and void the user's other open links, unlock; the user as the actor."""
     user = link.user
-    password = check_password_for(session, user, password)
+    new_hash = _checked_new_hash(session, user, password)
     now = utcnow()
-    _set_password(session, user, password, now=now)
+    _set_password(session, user, new_hash, now=now)
     link.used_at = now
     void_open_links(session, user, now=now)
     actor = Actor.for_user(user)
@@ -100,10 +124,8 @@ def complete_password_reset(session: Session, link: AccountLink, *, password: st
 
 def change_password(session: Session, user: User, *, current_password: str, new_password: str, keep=None) -> None:
     """Change a signed-in user's password; ends their other sessions; refuses a wrong current password."""
-    if not verify_password(user.password_hash, current_password or ""):
-        raise InvalidValue("That is not your current password.", field="current_password")
-    password = check_password_for(session, user, new_password)
-    _set_password(session, user, password, now=utcnow())
+    new_hash = _checked_new_hash(session, user, new_password, current_password=current_password or "")
+    _set_password(session, user, new_hash, now=utcnow())
     actor = Actor.for_user(user)
     record_event(session, actor, "password.changed", student=user.student, user=user, subject=f"user:{user.id}")
     end_all_sessions(session, user, actor=actor, reason="password_changed", keep=keep)

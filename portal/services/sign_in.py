@@ -14,7 +14,7 @@ from portal.models.enums import Role
 from portal.services.access import ClosedAccount, closed_account_for
 from portal.services.actors import Actor
 from portal.services.events import record_event
-from portal.services.passwords import hash_password, needs_rehash, verify_password
+from portal.services.passwords import hash_password, hashing_slot, needs_rehash, verify_password
 from portal.services.throttling import (
     normalized_address,
     passes_client_pause,
@@ -66,7 +66,12 @@ def sign_in_with_password(
     pauses = read_pauses(session, address, client, now=now)
     usable = user is not None and user.is_active and bool(user.password_hash)
     paused = pauses.address or (pauses.client and not passes_client_pause(user, now))
-    right = verify_password(user.password_hash if usable and not paused else _dummy_hash(), password)
+    stored = user.password_hash if usable and not paused else None
+    # The check and any rehash share one hashing slot, taken before either: a busy server (HashingBusy, a 503) refuses
+    # every address at the same point, having written nothing, and a sign-in that starts is never refused half-way.
+    with hashing_slot():
+        right = verify_password(stored or _dummy_hash(), password)
+        new_hash = hash_password(password) if right and stored and needs_rehash(stored) else None
     if not (usable and right) or paused:
         record_failed_attempt(
             session, address=address, client=client, user=user, reason="paused" if paused else "wrong_password", now=now
@@ -86,7 +91,7 @@ def sign_in_with_password(
         )
         session.flush()
         return SignInResult(None, closed=closed)
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if new_hash:
+        user.password_hash = new_hash
     record_successful_sign_in(session, user, now=now)
     return SignInResult(user)

@@ -153,6 +153,8 @@ class Stack:
             BASE_URL=self.base_url,
             SMTP_HOST=LOOPBACK if smtp_port else "",
             SMTP_PORT=str(smtp_port or 25),
+            # The busy answer (503) is pinned in tests/web; here a loaded CI machine must not cause it.
+            ARGON2_QUEUE_TIMEOUT="30",
             SMTP_TLS="none",
             SMTP_USERNAME="",
             SMTP_PASSWORD="",

@@ -8,16 +8,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.models import Event, utcnow
+from portal.models import Event, PasswordHistory, utcnow
 from portal.models.enums import LinkPurpose, Role
 from portal.services.account_links import find_link
 from portal.services.errors import InvalidValue, RuleBroken
 from portal.services.password_changes import change_password, complete_password_reset
+from portal.services.passwords import verify_password
 from portal.services.reset_requests import answer_password_reset
 from portal.services.sessions import start_session
 from portal.services.sign_in import sign_in_with_password
 from tests.support.accounts import ACCENTED_NFC, ACCENTED_NFD, NEW_PASSWORD, user_emails, user_events
 from tests.support.factories import PASSWORD, latest_link_token
+from tests.support.hashing import count_argon2_runs
 
 
 def test_completing_a_reset_unlocks_ends_sessions_and_emails_a_notice(factory, db_session):
@@ -60,16 +62,38 @@ def test_change_password_accepts_the_current_password_in_either_unicode_form_as_
     assert sign_in_with_password(db_session, user.email, NEW_PASSWORD).user is user
 
 
-def test_new_password_cannot_repeat_one_of_the_last_eight(factory, db_session):
+def test_new_password_cannot_be_the_current_one_or_the_one_before_it(factory, db_session):
+    user = factory.user(role=Role.STUDENT)
+    second, third = f"{NEW_PASSWORD} 2", f"{NEW_PASSWORD} 3"
+    change_password(db_session, user, current_password=PASSWORD, new_password=second)
+    change_password(db_session, user, current_password=second, new_password=third)
+    with pytest.raises(InvalidValue, match="This is your current password") as current:
+        change_password(db_session, user, current_password=third, new_password=third)
+    with pytest.raises(InvalidValue, match="You used this password before") as before:
+        change_password(db_session, user, current_password=third, new_password=second)
+    assert current.value.field == before.value.field == "password"
+    assert sign_in_with_password(db_session, user.email, third).user is user  # both refusals changed nothing
+    change_password(db_session, user, current_password=third, new_password=PASSWORD)  # two back: allowed
+    assert sign_in_with_password(db_session, user.email, PASSWORD).user is user
+    kept = db_session.scalars(select(PasswordHistory.password_hash).where(PasswordHistory.user_id == user.id)).all()
+    assert len(kept) == 1 and verify_password(kept[0], third)  # older hashes, never checked, are not kept
+
+
+@pytest.mark.parametrize("earlier_changes, runs", [(0, 3), (1, 4), (9, 4)])
+def test_a_forced_change_costs_at_most_four_argon2_runs_with_its_sign_in(
+    factory, db_session, monkeypatch, earlier_changes, runs
+):
+    """Sign-in (one check), then the change: the current password checked once (reuse is then compared as text),
+    the one before it (when there is one) checked, the new one hashed. It was up to 11 with a history of eight."""
     user = factory.user(role=Role.STUDENT)
     current = PASSWORD
-    for number in range(8):
-        new = f"{NEW_PASSWORD} {number}"
-        change_password(db_session, user, current_password=current, new_password=new)
-        current = new
-    with pytest.raises(InvalidValue, match="last 8"):
-        change_password(db_session, user, current_password=current, new_password=f"{NEW_PASSWORD} 1")
-    change_password(db_session, user, current_password=current, new_password=PASSWORD)  # ninth back: allowed
+    for number in range(earlier_changes):
+        change_password(db_session, user, current_password=current, new_password=f"{NEW_PASSWORD} {number}")
+        current = f"{NEW_PASSWORD} {number}"
+    counted = count_argon2_runs(monkeypatch)
+    assert sign_in_with_password(db_session, user.email, current).user is user
+    change_password(db_session, user, current_password=current, new_password="quiet lantern over the river")
+    assert counted == ["verify"] * (runs - 1) + ["hash"]
 
 
 def test_no_secret_appears_in_events_or_email_bodies(factory, db_session):

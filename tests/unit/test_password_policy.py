@@ -47,8 +47,27 @@ def test_accepted_passwords_have_no_composition_rules(password):
     check_new_password(password, sevis_id="N0012345678", email="linh.nguyen@example.edu")
 
 
-def test_password_equal_to_a_previous_one_is_refused(app):
+@pytest.mark.parametrize(
+    "current_typed, current_stored, earlier, refused",
+    [
+        (GOOD, None, [], "This is your current password"),  # typed in the same form: compared as text
+        ("cafe\u0301 violet harbor", None, [], None),
+        (None, GOOD, [], "This is your current password"),  # from a link: the stored hash is checked
+        (None, "another old password x", [GOOD], "You used this password before"),
+        (None, "another old password x", ["third old password x", GOOD], None),  # two back: allowed
+        (None, None, [], None),  # a first password
+    ],
+)
+def test_the_current_password_and_the_one_before_it_are_refused(app, current_typed, current_stored, earlier, refused):
+    """SP 800-63B asks for no history; the current password is the one a forced change must replace, so it and the
+    one before it are refused (HISTORY_DEPTH = 2), and earlier ones are not checked (each costs an argon2 run)."""
     with app.app_context():
-        previous = [hash_password("first old password x"), hash_password(GOOD)]
-        with pytest.raises(InvalidValue, match="last 8"):
-            check_new_password(GOOD, previous_hashes=previous)
+        current_hash = hash_password(current_stored) if current_stored else None
+        earlier_hashes = [hash_password(each) for each in earlier]
+        history = {"current_password": current_typed, "current_hash": current_hash, "earlier_hashes": earlier_hashes}
+        if refused is None:
+            check_new_password(GOOD, **history)
+            return
+        with pytest.raises(InvalidValue, match=refused) as error:
+            check_new_password(GOOD, **history)
+        assert error.value.field == "password" and "not used here before" in error.value.message
