@@ -37,6 +37,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.client import Client
+from bench.forms import employer_form
 from bench.report import git_commit, markdown, table
 from bench.storm import MULTIPLES, run_storm
 from bench.timeline import measure as measure_timeline
@@ -51,19 +52,6 @@ EXPORT_ROWS_PER_SECOND = 100_000
 
 def pages(seeded: dict) -> list[dict]:
     """What the issue names, in its order. ``role`` None is anonymous."""
-    employer_form = {
-        "name": "Bench Employer LLC",
-        "address_line1": "1 Main Street",
-        "city": "Boston",
-        "state": "MA",
-        "postal_code": "02110",
-        "ein": "123456789",
-        "employment_time": "full_time",
-        "employment_type": "paid_employee",
-        "job_title": "Analyst",
-        "start_date": datetime.now().date().isoformat(),
-        "course_relevance": "Applies my degree in data science.",
-    }
     return [
         {"name": "sign-in page", "path": "/", "role": None},
         {"name": "healthz (check)", "path": "/healthz", "role": None},
@@ -75,7 +63,7 @@ def pages(seeded: dict) -> list[dict]:
             "role": "student",
             "method": "POST",
             "htmx": True,
-            "form": employer_form,
+            "form": employer_form(),
             "probe": "/employers",
         },
         {"name": "DSO students search", "path": f"/admin/students?q={seeded['search']}", "role": "dso"},
