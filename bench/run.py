@@ -38,7 +38,7 @@ from urllib.parse import urlencode
 
 from bench.client import Client
 from bench.forms import employer_form
-from bench.report import git_commit, markdown, table
+from bench.report import git_commit, table, write_results
 from bench.storm import MULTIPLES, run_storm
 from bench.timeline import measure as measure_timeline
 from tests.browser.harness import ROOT, Stack
@@ -448,9 +448,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     report = run(args)
     report["timeline"] = measure_timeline()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=2) + "\n")
-    (RESULTS / f"{args.output}.md").write_text(markdown(report))
+    write_results(report, args.output)
     print()
     print(table(report))
     print(f"\nWrote {(RESULTS / args.output).relative_to(ROOT)}.json and .md")
