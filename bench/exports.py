@@ -13,7 +13,6 @@ students list is exported; --export-changes for the export school); --output wri
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -24,8 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.client import Client
-from bench.report import git_commit, markdown, table
-from bench.run import EXPORT_ROWS_PER_SECOND, RESULTS, measure_exports
+from bench.report import git_commit, table, write_results
+from bench.run import EXPORT_ROWS_PER_SECOND, measure_exports
 from bench.seed import BENCH_MFA_SECRET, BENCH_PASSWORD, EXPORT_CHANGES, EXPORT_DSO_EMAIL
 from tests.browser.harness import Stack
 from tests.support.postgres import PostgresServer, find_pg_bin
@@ -101,9 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             "budgets": {"export_rows_per_second_min": EXPORT_ROWS_PER_SECOND},
             "exports": exports,
         }
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=2) + "\n")
-        (RESULTS / f"{args.output}.md").write_text(markdown(report))
+        write_results(report, args.output)
         print(f"\n{table(report)}\n\nWrote bench/results/{args.output}.json and .md")
     return 0
 

@@ -25,11 +25,11 @@ import shutil
 import statistics
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import event, text
 
+from bench.forms import employer_form
 from portal import create_app
 from portal.config import Config
 from portal.extensions import db
@@ -40,19 +40,7 @@ except ImportError:  # a tree from before the site state (to measure "before" wi
     PERIODIC = "portal_periodic_read"
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-EMPLOYER_FORM = {
-    "name": "Bench Employer LLC",
-    "address_line1": "1 Main Street",
-    "city": "Boston",
-    "state": "MA",
-    "postal_code": "02110",
-    "ein": "123456789",
-    "employment_time": "full_time",
-    "employment_type": "paid_employee",
-    "job_title": "Analyst",
-    "start_date": datetime.now().date().isoformat(),
-    "course_relevance": "Applies my degree in data science.",
-}
+EMPLOYER_FORM = employer_form()
 PAGES = [
     {"name": "sign-in page", "path": "/", "role": None},
     {"name": "healthz (check)", "path": "/healthz", "role": None},

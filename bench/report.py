@@ -198,6 +198,13 @@ def timeline_line(result: dict) -> str:
     )
 
 
+def write_results(report: dict, name: str) -> None:
+    """Write ``report`` as bench/results/<name>.json and its Markdown beside it."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (RESULTS / f"{name}.md").write_text(markdown(report))
+
+
 def git_commit() -> str:
     """The commit a run measured (short form), for the line under each table."""
     result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)

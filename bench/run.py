@@ -37,7 +37,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.client import Client
-from bench.report import git_commit, markdown, table
+from bench.forms import employer_form
+from bench.report import git_commit, table, write_results
 from bench.storm import MULTIPLES, run_storm
 from bench.timeline import measure as measure_timeline
 from portal.config import Config
@@ -52,19 +53,6 @@ EXPORT_ROWS_PER_SECOND = 100_000
 
 def pages(seeded: dict) -> list[dict]:
     """What the issue names, in its order. ``role`` None is anonymous."""
-    employer_form = {
-        "name": "Bench Employer LLC",
-        "address_line1": "1 Main Street",
-        "city": "Boston",
-        "state": "MA",
-        "postal_code": "02110",
-        "ein": "123456789",
-        "employment_time": "full_time",
-        "employment_type": "paid_employee",
-        "job_title": "Analyst",
-        "start_date": datetime.now().date().isoformat(),
-        "course_relevance": "Applies my degree in data science.",
-    }
     return [
         {"name": "sign-in page", "path": "/", "role": None},
         {"name": "healthz (check)", "path": "/healthz", "role": None},
@@ -76,7 +64,7 @@ def pages(seeded: dict) -> list[dict]:
             "role": "student",
             "method": "POST",
             "htmx": True,
-            "form": employer_form,
+            "form": employer_form(),
             "probe": "/employers",
         },
         {"name": "DSO students search", "path": f"/admin/students?q={seeded['search']}", "role": "dso"},
@@ -466,9 +454,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     report = run(args)
     report["timeline"] = measure_timeline()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=2) + "\n")
-    (RESULTS / f"{args.output}.md").write_text(markdown(report))
+    write_results(report, args.output)
     print()
     print(table(report))
     print(f"\nWrote {(RESULTS / args.output).relative_to(ROOT)}.json and .md")

@@ -26,6 +26,9 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import create_engine, func, insert, select, update
 
 from portal import create_app
+from portal.demo import EMPLOYERS as DEMO_EMPLOYERS
+from portal.demo import GIVEN_NAMES
+from portal.demo import SURNAMES as DEMO_SURNAMES
 from portal.models import (
     Address,
     Employer,
@@ -59,37 +62,10 @@ from portal.services.timeline.database import load_facts
 STUDENTS_PER_SCHOOL = 20_000
 BENCH_PASSWORD = "bench password lantern 42"
 BENCH_MFA_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-SURNAMES = [
-    "Nguyen",
-    "Patel",
-    "Kim",
-    "Garcia",
-    "Chen",
-    "Okafor",
-    "Silva",
-    "Haddad",
-    "Kowalski",
-    "Tanaka",
-    "Mensah",
-    "Ivanova",
-    "Rahman",
-    "Lopez",
-    "Singh",
-    "Yilmaz",
-    "Moreau",
-    "Abebe",
-    "Park",
-    "Costa",
-]
-GIVEN = ["Linh", "Aarav", "Minji", "Sofia", "Wei", "Chidi", "Ana", "Omar", "Piotr", "Yuki", "Kwame", "Olga"]
-EMPLOYERS = [
-    "Acme Analytics LLC",
-    "Riverbend Robotics Inc",
-    "Harbor Health Partners",
-    "Lakeview Software Co",
-    "Granite Civil Engineering",
-    "Prairie Bioscience",
-]
+# The bench draws its names from the demo's lists (the first ones, so the seeded rows stay as they were).
+SURNAMES = DEMO_SURNAMES[:20]
+GIVEN = GIVEN_NAMES[:12]
+EMPLOYERS = [employer[0] for employer in DEMO_EMPLOYERS[:6]]
 EVENT_TYPES = [
     ("employer.added", "employer"),
     ("employer.updated", "employer"),

@@ -47,7 +47,7 @@ from argon2 import PasswordHasher, extract_parameters
 from sqlalchemy import bindparam, create_engine, text
 
 from bench.client import Client, Response
-from bench.report import git_commit, markdown, table
+from bench.report import git_commit, table, write_results
 from bench.seed import seed, storm_emails
 from portal import create_app
 from portal.config import Config
@@ -57,7 +57,6 @@ from tests.browser.harness import Stack
 from tests.support.postgres import PostgresServer, find_pg_bin
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 STEPS = ("GET sign-in", "POST sign-in", "GET change form", "POST new password")
 MULTIPLES = (1, 2, 4)
 NEW_PASSWORD = "quiet harbor lantern mosaic 42"
@@ -486,9 +485,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(_count()))
         return 0
     report = run_alone(args)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=2) + "\n")
-    (RESULTS / f"{args.output}.md").write_text(markdown(report))
+    write_results(report, args.output)
     print()
     print(table(report))
     print(f"\nWrote bench/results/{args.output}.json and .md")

@@ -11,20 +11,17 @@ bench/results/latest.*; on its own:
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import random
 import subprocess
 import sys
 import time
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
-from bench.report import markdown, timeline_line
+from bench.report import timeline_line, write_results
 from portal.models.enums import EmployerReview, EmploymentTime, OptKind, OptStatus, ProgramStatus
 from portal.services.timeline import JobFacts, OptFacts, ProgramFacts, StudentFacts, marks_for, timeline_for
 
-RESULTS = Path(__file__).resolve().parent / "results"
 BUDGET_MS = 1.0
 STUDENTS = 5_000
 FIRST_DAY = date(2022, 1, 1)
@@ -165,9 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             "python": platform.python_version(),
             "timeline": result,
         }
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=2) + "\n")
-        (RESULTS / f"{args.output}.md").write_text(markdown(report))
+        write_results(report, args.output)
     return 0
 
 

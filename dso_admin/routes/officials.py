@@ -54,6 +54,16 @@ def _done(message: str):
     )
 
 
+def _refused(error: DomainError, field: str | None = None):
+    """The list again with the refusal's message (on the field when there is one) and its status."""
+    return render_page_or_partial(
+        "admin/officials/index.html",
+        "admin/officials/_officials.html",
+        status=error.status_code,
+        **_context(error.message, field),
+    )
+
+
 @admin.get("/officials")
 @official_required
 def officials():
@@ -75,12 +85,7 @@ def appoint():
             display_name=request.form.get("display_name", ""),
         )
     except DomainError as error:
-        return render_page_or_partial(
-            "admin/officials/index.html",
-            "admin/officials/_officials.html",
-            status=error.status_code,
-            **_context(error.message, error.field),
-        )
+        return _refused(error, error.field)
     db.session.commit()
     return _done(
         f"{official.display_name} is appointed. We emailed them an invitation to set their password; the "
@@ -92,31 +97,16 @@ def appoint():
 @principal_required
 def remove(user_id: int):
     """Remove a DSO of the own school (another school's is a 404)."""
-    official = _own_official_or_404(user_id)
-    try:
-        remove_official(db.session, official, actor=current_actor())
-    except DomainError as error:
-        return render_page_or_partial(
-            "admin/officials/index.html",
-            "admin/officials/_officials.html",
-            status=error.status_code,
-            **_context(error.message),
-        )
-    db.session.commit()
-    return _done(f"{official.display_name or official.email} is removed; their account no longer works.")
+    return _official_action(user_id, remove_official, "{name} is removed; their account no longer works.")
 
 
-def _invitation_action(user_id: int, action, done: str):
+def _official_action(user_id: int, action, done: str):
+    """Apply one change to an official of the own school: the list with its confirmation, or with the refusal."""
     official = _own_official_or_404(user_id)
     try:
         action(db.session, official, actor=current_actor())
     except DomainError as error:
-        return render_page_or_partial(
-            "admin/officials/index.html",
-            "admin/officials/_officials.html",
-            status=error.status_code,
-            **_context(error.message),
-        )
+        return _refused(error)
     db.session.commit()
     return _done(done.format(name=official.display_name or official.email))
 
@@ -125,7 +115,7 @@ def _invitation_action(user_id: int, action, done: str):
 @principal_required
 def resend_official_invitation(user_id: int):
     """Email an official who has not set a password a new invitation; the old link stops working."""
-    return _invitation_action(
+    return _official_action(
         user_id, resend_invitation, "We emailed {name} a new invitation; the earlier link no longer works."
     )
 
@@ -134,7 +124,7 @@ def resend_official_invitation(user_id: int):
 @principal_required
 def revoke_official_invitation(user_id: int):
     """Withdraw an invitation nobody accepted: the link then says it was revoked."""
-    return _invitation_action(
+    return _official_action(
         user_id, revoke_invitation, "The invitation of {name} is revoked; its link no longer works."
     )
 

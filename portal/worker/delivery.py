@@ -224,6 +224,20 @@ def deliver_to_mailbox(message: EmailMessage) -> Path:
     return target
 
 
+def _record_email_event(session: Session, email: OutboxEmail, event_type: str, **detail: str) -> None:
+    """Write the worker's event about ``email`` in its student's History; staff emails have none."""
+    if email.student_id is None:
+        return
+    record_event(
+        session,
+        Actor.system("Email worker"),
+        event_type,
+        student=session.get(Student, email.student_id),
+        subject=f"email:{email.id}",
+        after={"template": email.template, "reference_code": email.reference_code, "subject": email.subject, **detail},
+    )
+
+
 def _record_sent(session: Session, email: OutboxEmail, worker_id: str) -> bool:
     """Mark ``email`` sent if this worker still holds its claim; write "email.sent" for a student's email (rule 8)."""
     now = utcnow()
@@ -239,20 +253,7 @@ def _record_sent(session: Session, email: OutboxEmail, worker_id: str) -> bool:
     )
     if result.rowcount != 1:
         return False
-    if email.student_id is not None:
-        record_event(
-            session,
-            Actor.system("Email worker"),
-            "email.sent",
-            student=session.get(Student, email.student_id),
-            subject=f"email:{email.id}",
-            after={
-                "template": email.template,
-                "reference_code": email.reference_code,
-                "subject": email.subject,
-                "to": email.to_address,
-            },
-        )
+    _record_email_event(session, email, "email.sent", to=email.to_address)
     return True
 
 
@@ -265,20 +266,7 @@ def _record_failure(session: Session, email: OutboxEmail, error: Exception, *, p
     email.claimed_by = None
     if permanent or email.attempts >= max_attempts:
         email.status = EmailStatus.FAILED
-        if email.student_id is not None:
-            record_event(
-                session,
-                Actor.system("Email worker"),
-                "email.failed",
-                student=session.get(Student, email.student_id),
-                subject=f"email:{email.id}",
-                after={
-                    "template": email.template,
-                    "reference_code": email.reference_code,
-                    "subject": email.subject,
-                    "error": email.last_error[:300],
-                },
-            )
+        _record_email_event(session, email, "email.failed", error=email.last_error[:300])
         session.flush()
         return True
     email.status = EmailStatus.QUEUED

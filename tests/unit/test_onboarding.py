@@ -15,31 +15,7 @@ from portal.services.onboarding import (
     report_csv,
     start_job,
 )
-
-HEADER = "sevis_id,surname,given_name,email,education_level,program_start,program_end,major,opt_kind,opt_start,opt_end"
-
-
-def good_row(number: int, **overrides) -> dict:
-    values = {
-        "sevis_id": f"N66{number:08d}",
-        "surname": f"Student{number}",
-        "given_name": "Ana",
-        "email": f"s{number}@example.edu",
-        "education_level": "masters",
-        "program_start": "2024-08-20",
-        "program_end": "2026-05-15",
-        "major": "Data",
-        "opt_kind": "post_completion",
-        "opt_start": "2026-06-01",
-        "opt_end": "2027-05-31",
-    }
-    values.update(overrides)
-    return values
-
-
-def line(row: dict) -> str:
-    return ",".join(row.values())
-
+from tests.support.onboarding import HEADER, good_row, line
 
 # --- read_csv ---------------------------------------------------------------------------------------------------
 

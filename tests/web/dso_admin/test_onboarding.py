@@ -8,10 +8,11 @@ from sqlalchemy import func, select
 from portal.models import Event, OptAuthorization, Student
 from portal.models.enums import Role
 from portal.services import onboarding
+from tests.support.onboarding import HEADER as ONBOARDING_HEADER
+from tests.support.onboarding import good_row as onboarding_row
+from tests.support.onboarding import line
 
-HEADER = (
-    "sevis_id,surname,given_name,email,education_level,program_start,program_end,major,opt_kind,opt_start,opt_end\n"
-)
+HEADER = ONBOARDING_HEADER + "\n"
 
 
 def csv_file(text: str, name: str = "students.csv"):
@@ -19,21 +20,7 @@ def csv_file(text: str, name: str = "students.csv"):
 
 
 def good_row(number: int, **overrides) -> str:
-    values = {
-        "sevis_id": f"N77{number:08d}",
-        "surname": f"Student{number}",
-        "given_name": "Ana",
-        "email": f"s{number}@example.edu",
-        "education_level": "masters",
-        "program_start": "2024-08-20",
-        "program_end": "2026-05-15",
-        "major": "Data",
-        "opt_kind": "post_completion",
-        "opt_start": "2026-06-01",
-        "opt_end": "2027-05-31",
-    }
-    values.update(overrides)
-    return ",".join(values.values()) + "\n"
+    return line(onboarding_row(number, prefix="N77", **overrides)) + "\n"
 
 
 def _count_students(db_session, prefix="N77"):
