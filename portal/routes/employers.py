@@ -9,9 +9,8 @@ from portal.extensions import db
 from portal.forms.employers import EMPLOYMENT_TYPE_HINTS, DeleteEmployerForm, EditEmployerForm, EmployerForm
 from portal.routes.student_common import attach_error, current_access, current_student, posted_version
 from portal.services.documents import upload_i983
+from portal.services.employer_fields import EDITABLE_FIELDS, STEM_STUDENT_EDITABLE
 from portal.services.employers import (
-    EDITABLE_FIELDS,
-    STEM_STUDENT_EDITABLE,
     add_employer,
     delete_employer,
     own_employer,

@@ -11,16 +11,13 @@ from portal.models import Employer
 from portal.models.enums import ChangeKind, EmployerReview, OptKind
 from portal.services.actors import Actor
 from portal.services.clock import long_date, today_eastern
-from portal.services.employers import (
+from portal.services.employer_fields import (
     EDITABLE_FIELDS,
-    access_to_edit,
     clean_employer_data,
     employer_changed_line,
-    is_i983_of,
-    opt_for_start,
     require_type_allowed_on,
-    with_changes,
 )
+from portal.services.employers import access_to_edit, is_i983_of, opt_for_start, with_changes
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, RuleBroken
 from portal.services.events import record_event
 from portal.services.receipts import queue_report_receipt
