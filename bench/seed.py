@@ -26,9 +26,9 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import create_engine, func, insert, select, update
 
 from portal import create_app
-from portal.demo import EMPLOYERS as DEMO_EMPLOYERS
-from portal.demo import GIVEN_NAMES
-from portal.demo import SURNAMES as DEMO_SURNAMES
+from portal.demo_data import EMPLOYERS as DEMO_EMPLOYERS
+from portal.demo_data import GIVEN_NAMES
+from portal.demo_data import SURNAMES as DEMO_SURNAMES
 from portal.models import (
     Address,
     Employer,

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.demo_data import EMPLOYERS, GIVEN_NAMES, HOME_ADDRESSES, SCHOOLS, SURNAMES
 from portal.models import AccountLink, Address, Employer, School, Student, Upgrade, User, utcnow
 from portal.models.enums import (
     AddressKind,
@@ -40,11 +41,6 @@ DEMO_PASSWORD = "lantern maple orbit 42"
 # The demo's locked student stays locked this long (until a DSO unlocks it), so there is always one to unlock.
 DEMO_LOCK_HELD_FOR = timedelta(days=3650)
 
-SCHOOLS = [
-    ("Northfield State University", "BOS214F00012000", "northfield.example.edu"),
-    ("Lakeshore Institute of Technology", "CHI214F00034000", "lakeshore.example.edu"),
-]
-
 # Each student's situation, in the words of DESIGN.md's rules; the seed cycles through them.
 SITUATIONS = [
     "post_completion_no_employer",
@@ -61,75 +57,6 @@ SITUATIONS = [
     "pending_post_completion",
     "invitation_not_accepted",
     "approved_future_start",
-]
-
-SURNAMES = [
-    "Nguyen",
-    "Patel",
-    "Kim",
-    "Garcia",
-    "Chen",
-    "Okafor",
-    "Silva",
-    "Haddad",
-    "Kowalski",
-    "Tanaka",
-    "Mensah",
-    "Ivanova",
-    "Rahman",
-    "Lopez",
-    "Singh",
-    "Yilmaz",
-    "Moreau",
-    "Abebe",
-    "Park",
-    "Costa",
-    "Ahmed",
-    "Novak",
-    "Sato",
-    "Mwangi",
-    "Rossi",
-]
-GIVEN_NAMES = [
-    "Linh",
-    "Aarav",
-    "Minji",
-    "Sofia",
-    "Wei",
-    "Chidi",
-    "Ana",
-    "Omar",
-    "Piotr",
-    "Yuki",
-    "Kwame",
-    "Olga",
-    "Farhan",
-    "Lucia",
-    "Harpreet",
-    "Elif",
-    "Camille",
-    "Selam",
-    "Jisoo",
-    "Tiago",
-    "Fatima",
-    "Marek",
-    "Haruto",
-    "Wanjiru",
-    "Giulia",
-]
-EMPLOYERS = [
-    ("Acme Analytics LLC", "Boston", "MA", "02110", "Data Analyst"),
-    ("Riverbend Robotics Inc", "Cambridge", "MA", "02139", "Robotics Engineer"),
-    ("Harbor Health Partners", "Chicago", "IL", "60601", "Research Associate"),
-    ("Lakeview Software Co", "Evanston", "IL", "60201", "Software Engineer"),
-    ("Granite Civil Engineering", "Manchester", "NH", "03101", "Structural Engineer"),
-    ("Prairie Bioscience", "Naperville", "IL", "60540", "Lab Scientist"),
-]
-HOME_ADDRESSES = [
-    ("12 Elm Street", "Apt 3", "Boston", "MA", "02115"),
-    ("450 Lake Shore Drive", "Unit 1204", "Chicago", "IL", "60611"),
-    ("88 Maple Avenue", "", "Somerville", "MA", "02144"),
-    ("2100 Sheridan Road", "", "Evanston", "IL", "60201"),
 ]
 
 

@@ -13,13 +13,8 @@ from portal.models.enums import OptKind, OptStatus
 from portal.services.clock import today_eastern
 from portal.services.student_alerts import school_alerts
 from portal.services.student_export import export_csv, export_xlsx
-from portal.services.student_search import (
-    PAGE_SIZES,
-    SORTS,
-    account_label_from,
-    parse,
-    search_students,
-)
+from portal.services.student_search import account_label_from, search_students
+from portal.services.student_search_terms import PAGE_SIZES, SORTS, parse
 from portal.web import render_page_or_partial, wants_partial
 
 

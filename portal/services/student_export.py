@@ -13,15 +13,8 @@ from portal.models import Employer, OptAuthorization, ProgramRecord, Student, Ti
 from portal.services.clock import today_eastern
 from portal.services.exports import csv_chunks, xlsx_chunks
 from portal.services.exports_postgresql import csv_copy_chunks, xlsx_copy_chunks
-from portal.services.student_search import (
-    ACCOUNT,
-    SORTS,
-    StudentQuery,
-    list_conditions,
-    list_order,
-    marked,
-    marked_employer_id,
-)
+from portal.services.student_search import ACCOUNT, list_conditions, list_order, marked, marked_employer_id
+from portal.services.student_search_terms import SORTS, StudentQuery
 from portal.services.timeline import MarkKind
 
 EXPORT_HEADER = [

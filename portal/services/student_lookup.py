@@ -9,7 +9,8 @@ from sqlalchemy import select, union
 from sqlalchemy.orm import Session, joinedload
 
 from portal.models import Student
-from portal.services.student_search import MAX_QUERY, full_name_expression, like_escape
+from portal.services.student_search import full_name_expression, like_escape
+from portal.services.student_search_terms import MAX_QUERY
 
 LOOK_UP_LIMIT = 50
 LOOK_UP_MIN = 2

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from portal.models import Student, utcnow
 from portal.models.enums import EmployerReview
 from portal.services.student_alerts import school_alerts
-from portal.services.student_search import parse, search_students
+from portal.services.student_search import search_students
+from portal.services.student_search_terms import parse
 from portal.services.timeline.database import timelines_for
 
 TODAY = date.today()

@@ -9,7 +9,8 @@ import pytest
 from portal.models import utcnow
 from portal.models.enums import Role
 from portal.services.student_export import EXPORT_HEADER, export_csv, export_rows
-from portal.services.student_search import parse, search_students
+from portal.services.student_search import search_students
+from portal.services.student_search_terms import parse
 
 
 @pytest.mark.parametrize("args", [{}, {"sort": "email", "dir": "desc"}, {"sort": "sevis_id"}, {"q": "exp"}])

@@ -18,7 +18,7 @@ from portal.services.events import record_event
 from portal.services.exports import csv_chunks, xlsx_chunks
 from portal.services.obligations import add_obligation
 from portal.services.student_export import EXPORT_HEADER, export_rows
-from portal.services.student_search import parse
+from portal.services.student_search_terms import parse
 
 
 def _get(client, **args):

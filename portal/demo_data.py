@@ -1,0 +1,76 @@
+"""The demo's seed data: schools, names, employers and home addresses (plain constants; portal.demo and the
+benchmark seed read them)."""
+
+SCHOOLS = [
+    ("Northfield State University", "BOS214F00012000", "northfield.example.edu"),
+    ("Lakeshore Institute of Technology", "CHI214F00034000", "lakeshore.example.edu"),
+]
+
+SURNAMES = [
+    "Nguyen",
+    "Patel",
+    "Kim",
+    "Garcia",
+    "Chen",
+    "Okafor",
+    "Silva",
+    "Haddad",
+    "Kowalski",
+    "Tanaka",
+    "Mensah",
+    "Ivanova",
+    "Rahman",
+    "Lopez",
+    "Singh",
+    "Yilmaz",
+    "Moreau",
+    "Abebe",
+    "Park",
+    "Costa",
+    "Ahmed",
+    "Novak",
+    "Sato",
+    "Mwangi",
+    "Rossi",
+]
+GIVEN_NAMES = [
+    "Linh",
+    "Aarav",
+    "Minji",
+    "Sofia",
+    "Wei",
+    "Chidi",
+    "Ana",
+    "Omar",
+    "Piotr",
+    "Yuki",
+    "Kwame",
+    "Olga",
+    "Farhan",
+    "Lucia",
+    "Harpreet",
+    "Elif",
+    "Camille",
+    "Selam",
+    "Jisoo",
+    "Tiago",
+    "Fatima",
+    "Marek",
+    "Haruto",
+    "Wanjiru",
+    "Giulia",
+]
+EMPLOYERS = [
+    ("Acme Analytics LLC", "Boston", "MA", "02110", "Data Analyst"),
+    ("Riverbend Robotics Inc", "Cambridge", "MA", "02139", "Robotics Engineer"),
+    ("Harbor Health Partners", "Chicago", "IL", "60601", "Research Associate"),
+    ("Lakeview Software Co", "Evanston", "IL", "60201", "Software Engineer"),
+    ("Granite Civil Engineering", "Manchester", "NH", "03101", "Structural Engineer"),
+    ("Prairie Bioscience", "Naperville", "IL", "60540", "Lab Scientist"),
+]
+HOME_ADDRESSES = [
+    ("12 Elm Street", "Apt 3", "Boston", "MA", "02115"),
+    ("450 Lake Shore Drive", "Unit 1204", "Chicago", "IL", "60611"),
+    ("88 Maple Avenue", "", "Somerville", "MA", "02144"),
+    ("2100 Sheridan Road", "", "Evanston", "IL", "60201"),
+]
