@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import http.client
 import json
 import os
 import pstats
@@ -33,16 +34,21 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+import psycopg
 import pyotp
+from psycopg import pq
 from sqlalchemy import event
 
 from portal import create_app
 from portal.config import Config
 from portal.extensions import db
 from portal.services.site_state import PERIODIC
+from tests.support.ports import free_port
+from tests.support.postgres import PostgresServer, find_pg_bin
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -118,8 +124,6 @@ class Connections:
         self.backend_pids.append(dbapi_connection.info.backend_pid)
 
     def trace(self, on: bool) -> None:
-        from psycopg import pq
-
         for pgconn in self.pgconns:
             if on:
                 pgconn.trace(self.file.fileno())
@@ -180,7 +184,9 @@ def measure(
             if response.status_code != 200:
                 raise SystemExit(f"{page['name']} answered {response.status_code}")
             # CPU first, with nothing listening; then the statements and round trips of ``counted`` more.
-            profiler = cProfile.Profile(time.process_time) if profile and profile.lower() in page["name"].lower() else None
+            profiler = (
+                cProfile.Profile(time.process_time) if profile and profile.lower() in page["name"].lower() else None
+            )
             server_started = connections.server_cpu_seconds()
             started = time.process_time()
             if profiler:
@@ -226,9 +232,99 @@ def measure(
     return results
 
 
-def _throwaway_database(scale: float) -> tuple[object, str, dict]:
-    from tests.support.postgres import PostgresServer, find_pg_bin
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of one process, all its threads (proc(5) fields 14 and 15)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+
+def _children(ppid: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == ppid:
+                    pids.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return pids
+
+
+def served(database_url: str, seeded: dict, n: int, workers: int, threads: int, connections: int) -> list[dict]:
+    """Machine CPU per request under gunicorn: its workers' CPU and the database server's, while ``connections``
+    clients (keep-alive, one thread each) request each page ``n`` times in all. The clients' own CPU is not counted.
+    """
+    app = _app(database_url)
+    cookies = {
+        None: None,
+        "student": _cookie(app, seeded["student_email"], seeded["password"]),
+        "dso": _cookie(app, seeded["dso_email"], seeded["password"], seeded["mfa_secret"]),
+    }
+    with psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://")) as probe:
+        backend = probe.info.backend_pid
+        postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+    command += ["--threads", str(threads), "--worker-class", "gthread" if threads > 1 else "sync", "portal.wsgi:app"]
+    env = {**os.environ, "DATABASE_URL": database_url, "PORTAL_ENV": "development"}
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    results = []
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                probe.request("GET", "/healthz")
+                probe.getresponse().read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+        def machine_cpu() -> float:
+            return sum(_cpu_seconds(pid) for pid in (*_children(server.pid), *_children(postmaster)))
+
+        for page in pages(seeded):
+            headers = {"Cookie": cookies[page["role"]]} if page["role"] else {}
+            statuses: list[int] = []
+
+            def client(count: int, headers=headers, page=page, statuses=statuses) -> None:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                for _ in range(count):
+                    conn.request("GET", page["path"], headers=headers)
+                    response = conn.getresponse()
+                    response.read()
+                    statuses.append(response.status)
+
+            for count in (max(n // 10, connections), n):  # warm, then measured
+                statuses.clear()
+                started, wall = machine_cpu(), time.monotonic()
+                clients = [threading.Thread(target=client, args=(count // connections,)) for _ in range(connections)]
+                for thread in clients:
+                    thread.start()
+                for thread in clients:
+                    thread.join()
+                done = len(statuses)
+            results.append(
+                {
+                    "name": page["name"],
+                    "status": max(statuses),
+                    "requests": done,
+                    "machine_cpu_ms": round((machine_cpu() - started) * 1000 / done, 2),
+                    "wall_ms": round((time.monotonic() - wall) * 1000 / done, 2),
+                }
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return results
+
+
+def _throwaway_database(scale: float) -> tuple[object, str, dict]:
     pg_bin = find_pg_bin()
     if pg_bin is None:
         raise SystemExit("no PostgreSQL binaries here: pass --db")
@@ -259,6 +355,12 @@ def main() -> int:
     parser.add_argument("--counted", type=int, default=20, help="requests per page whose statements are counted")
     parser.add_argument("--profile", help="cProfile the page whose name contains this (its CPU figure is left out)")
     parser.add_argument("--top", type=int, default=40, help="functions shown per cProfile listing")
+    parser.add_argument(
+        "--gunicorn",
+        metavar="WORKERS,THREADS",
+        help="also serve with gunicorn (e.g. 2,4: what make bench uses) and report machine CPU per request",
+    )
+    parser.add_argument("--connections", type=int, default=4, help="concurrent clients for --gunicorn")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     server = None
@@ -268,13 +370,21 @@ def main() -> int:
         server, url, seeded = _throwaway_database(args.scale)
     try:
         results = measure(url, seeded, args.n, args.warm, args.counted, args.profile, args.top)
+        if args.gunicorn:
+            workers, threads = (int(part) for part in args.gunicorn.split(","))
+            for row, under in zip(
+                results, served(url, seeded, args.n, workers, threads, args.connections), strict=True
+            ):
+                row["gunicorn"] = {"workers": workers, "threads": threads, **under}
     finally:
         if server is not None:
             server.stop()
     if args.json:
         print(json.dumps(results))
         return 0
-    print(f"{'page':<22} {'status':>6} {'CPU ms':>7} {'server CPU ms':>13} {'SQL':>5} {'round trips':>11} {'checkouts':>9}")
+    print(
+        f"{'page':<22} {'status':>6} {'CPU ms':>7} {'server CPU ms':>13} {'SQL':>5} {'round trips':>11} {'checkouts':>9}"
+    )
     for row in results:
         cpu = "-" if row["cpu_ms"] is None else f"{row['cpu_ms']:.2f}"
         server = "-" if row["server_cpu_ms"] is None else f"{row['server_cpu_ms']:.2f}"
@@ -282,6 +392,17 @@ def main() -> int:
             f"{row['name']:<22} {row['status']:>6} {cpu:>7} {server:>13} {row['sql']:>5.1f} "
             f"{row['round_trips']:>11.1f} {row['checkouts']:>9.1f}"
         )
+    if args.gunicorn:
+        first = results[0]["gunicorn"]
+        print(
+            f"\nserved by gunicorn ({first['workers']} workers, {first['threads']} threads), {args.connections} "
+            "keep-alive clients: machine CPU (gunicorn workers + PostgreSQL) per request"
+        )
+        for row in results:
+            under = row["gunicorn"]
+            print(
+                f"{row['name']:<22} {under['status']:>6} {under['machine_cpu_ms']:>7.2f} ms  (wall {under['wall_ms']} ms)"
+            )
     return 0
 
 

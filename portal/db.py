@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
 from flask.globals import app_ctx
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
@@ -88,7 +89,6 @@ def _end_reads_with_commit(engine: Engine) -> None:
     "Only read": every statement SQLAlchemy sent since BEGIN was a SELECT (any other, even SET, counts as a
     write and the transaction rolls back as before); an aborted transaction always rolls back.
     """
-    from psycopg.pq import TransactionStatus
 
     @event.listens_for(engine, "begin")
     def _began(connection):
