@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from flask import Flask
@@ -16,6 +17,7 @@ def create_app(config_class: type = Config) -> Flask:
     """Build the app: configuration, extensions, blueprints, error pages, CLI commands."""
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config_class)
+    _ask_once_whether_async(app)
 
     # inside: importing any portal module runs this file first; the rest of the app loads only when one is built
     from portal import (  # noqa: F401  (auth registers the user loader)
@@ -45,6 +47,21 @@ def create_app(config_class: type = Config) -> Flask:
     commands.register_commands(app)
     skip_app_wide_rate_limit_check(app, extensions.limiter)
     return app
+
+
+def _ask_once_whether_async(app: Flask) -> None:
+    """Flask asks ``inspect`` whether each hook and view is a coroutine function on every request (about 18 times
+    a page); the answer never changes, so it is asked once per function."""
+    ask = app.ensure_sync
+    remembered = functools.lru_cache(maxsize=1024)(ask)
+
+    def ensure_sync(func):
+        try:
+            return remembered(func)
+        except TypeError:  # an unhashable callable: ask every time, as Flask does
+            return ask(func)
+
+    app.ensure_sync = ensure_sync
 
 
 def skip_app_wide_rate_limit_check(app: Flask, limiter) -> None:

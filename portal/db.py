@@ -7,11 +7,13 @@ outer test transaction, which Flask-SQLAlchemy's session does not honour.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
 from flask.globals import app_ctx
-from sqlalchemy import Engine, create_engine, event
+from psycopg.pq import TransactionStatus
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from portal.models.base import Base
@@ -50,6 +52,62 @@ def _tune_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
 
 
+# A connection that sat in the pool longer than this is pinged before use; one in steady use is not.
+PING_AFTER_IDLE_SECONDS = 10.0
+_CHECKED_IN_AT = "portal_checked_in_at"
+_WROTE = "portal_wrote"
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it sat idle for ``PING_AFTER_IDLE_SECONDS``.
+
+    ``pool_pre_ping`` pings on every checkout, a round trip on every request. What it guards against, a server
+    restart or a firewall that drops idle connections, leaves a connection dead while it sits unused; one in steady
+    use that breaks fails its request like any statement would, and that error makes SQLAlchemy replace every
+    connection taken before it.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record):
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy):
+        checked_in_at = record.info.get(_CHECKED_IN_AT)
+        if checked_in_at is None or time.monotonic() - checked_in_at < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError() from error  # the pool opens a new connection and tries again
+
+
+def _end_reads_with_commit(engine: Engine) -> None:
+    """End a PostgreSQL transaction that only read with COMMIT, not ROLLBACK: the same to the server, but psycopg
+    forgets every prepared statement on a ROLLBACK, and a GET ends with one, so none was ever prepared.
+
+    "Only read": every statement SQLAlchemy sent since BEGIN was a SELECT (any other, even SET, counts as a
+    write and the transaction rolls back as before); an aborted transaction always rolls back.
+    """
+
+    @event.listens_for(engine, "begin")
+    def _began(connection):
+        connection.info.pop(_WROTE, None)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _sent(connection, _cursor, statement, _parameters, _context, _executemany):
+        if statement[:6].upper() != "SELECT":
+            connection.info[_WROTE] = True
+
+    @event.listens_for(engine, "rollback")
+    def _rolling_back(connection):
+        if connection.info.pop(_WROTE, False):
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        if dbapi_connection.info.transaction_status == TransactionStatus.INTRANS:
+            dbapi_connection.commit()  # the ROLLBACK that follows finds no transaction and sends nothing
+
+
 class AppSession(Session):
     """A session that talks to the current app's engine, unless bound to a connection (tests)."""
 
@@ -83,7 +141,6 @@ class Database:
         url = app.config["DATABASE_URL"]
         options: dict[str, Any] = dict(app.config.get("DATABASE_ENGINE_OPTIONS", {}))
         if url.startswith("postgresql"):
-            options.setdefault("pool_pre_ping", True)
             options.setdefault("pool_size", 5)
             # Short, indexed statements: PostgreSQL's JIT compiles any whose estimated cost is high (the alert counts
             # over a large school) and spends 15-20 ms doing it for a query that runs in 0.1 ms.
@@ -92,6 +149,10 @@ class Database:
         engine = create_engine(url, **options)
         if engine.dialect.name == "sqlite":
             _tune_sqlite(engine)
+        if engine.dialect.name == "postgresql":
+            if not options.get("pool_pre_ping"):
+                _ping_idle_connections(engine)
+            _end_reads_with_commit(engine)
         app.extensions["database"] = self
         app.extensions["database_engine"] = engine
 

@@ -13,9 +13,10 @@ db = Database()
 migrate = Migrate()
 login_manager = LoginManager()
 # Flask-Login only supplies current_user: sign-in is the server-side session row (portal/auth.py), never
-# login_user(), so its cookie-fingerprint "session protection" has nothing to protect; off, it no longer hashes
-# the client's address and agent on every request.
+# login_user(), so its cookie-fingerprint "session protection" has nothing to protect. Off; and Flask-Login hashes
+# the client's address and agent before it reads that setting, so the fingerprint it would compare is made empty.
 login_manager.session_protection = None
+login_manager._session_identifier_generator = str
 csrf = CSRFProtect()
 htmx = HTMX()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
