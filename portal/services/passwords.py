@@ -12,6 +12,7 @@ time out. With the bound, a request waits at most ARGON2_QUEUE_TIMEOUT for a slo
 
 from __future__ import annotations
 
+import math
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -50,7 +51,7 @@ class HashingSlots:
             raise ValueError("ARGON2_MAX_CONCURRENT must be at least 1.")
         self.size = size
         self.wait = max(0.0, wait)
-        self.retry_after = max(1, retry_after)
+        self.retry_after = max(1, math.ceil(retry_after))  # Retry-After takes whole seconds
         self._free = threading.BoundedSemaphore(size)
         self._held = threading.local()
 
@@ -74,14 +75,16 @@ def _configured_slots() -> HashingSlots:
     config = current_app.config
     settings = (config["ARGON2_MAX_CONCURRENT"], config["ARGON2_QUEUE_TIMEOUT"], config["ARGON2_RETRY_AFTER"])
     extensions = current_app.extensions
-    slots = extensions.get(_SLOTS_KEY)
-    if slots is None or (slots.size, slots.wait, slots.retry_after) != settings:
+    # Compared with the settings as configured, not the slots' own values: those are clamped (a negative wait is
+    # no wait), and comparing them would make new slots, with no limit between them, on every call.
+    made = extensions.get(_SLOTS_KEY)
+    if made is None or made[0] != settings:
         with _SLOTS_CREATED:
-            slots = extensions.get(_SLOTS_KEY)
-            if slots is None or (slots.size, slots.wait, slots.retry_after) != settings:
+            made = extensions.get(_SLOTS_KEY)
+            if made is None or made[0] != settings:
                 size, wait, retry_after = settings
-                slots = extensions[_SLOTS_KEY] = HashingSlots(size, wait=wait, retry_after=retry_after)
-    return slots
+                made = extensions[_SLOTS_KEY] = (settings, HashingSlots(size, wait=wait, retry_after=retry_after))
+    return made[1]
 
 
 @contextmanager

@@ -160,3 +160,19 @@ def test_hashing_and_checking_take_the_configured_slots(app, monkeypatch):
                 verify_password(stored, "violet harbor seventy kites")
             assert verify_password(None, "no hash: nothing to run, no slot needed") is False
         assert verify_password(stored, "violet harbor seventy kites")
+
+
+@pytest.mark.parametrize(
+    ("queue_timeout", "retry_after", "told"),
+    [(-1, 0, "1 seconds"), (0, 0.4, "1 seconds"), (0.0, 7.5, "8 seconds"), (0, 3, "3 seconds")],
+)
+def test_the_limit_binds_whatever_its_configured_values(app, monkeypatch, queue_timeout, retry_after, told):
+    # The slots clamp these values; the limit must still be one set of slots, made once.
+    monkeypatch.setitem(app.config, "ARGON2_MAX_CONCURRENT", 1)
+    monkeypatch.setitem(app.config, "ARGON2_QUEUE_TIMEOUT", queue_timeout)
+    monkeypatch.setitem(app.config, "ARGON2_RETRY_AFTER", retry_after)
+    with app.app_context():
+        stored = hash_password("violet harbor seventy kites")
+        with hash_in_flight(app):
+            with pytest.raises(HashingBusy, match=f"try again in {told}"):
+                verify_password(stored, "violet harbor seventy kites")
