@@ -3,7 +3,7 @@
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench python -m bench.exports   # seeded already
     python -m bench.exports --seed --scale 0.05 --output change-list-exports   # its own PostgreSQL, seeded here
 
-Serves it with the benchmark's gunicorn line (2 workers, gthread x4), signs in as the bench DSO and the export
+Serves it with the benchmark's gunicorn line (bench/stack.py), signs in as the bench DSO and the export
 school's DSO, and downloads as `make bench` does (bench.run.measure_exports): rows/s from the first byte requested
 to the last received, the workers' RSS before and at the peak. A download adds a change_list.downloaded event.
 With --seed it starts a throwaway PostgreSQL and seeds it with bench.seed (--scale for the first school, whose
@@ -26,6 +26,7 @@ from bench.client import Client
 from bench.report import git_commit, table, write_results
 from bench.run import EXPORT_ROWS_PER_SECOND, measure_exports
 from bench.seed import BENCH_MFA_SECRET, BENCH_PASSWORD, EXPORT_CHANGES, EXPORT_DSO_EMAIL
+from bench.stack import STACK_ENV, THREADS_PER_WORKER, WORKERS
 from tests.browser.harness import Stack
 from tests.support.postgres import PostgresServer, find_pg_bin
 
@@ -40,7 +41,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pg = None
     workdir = Path(tempfile.mkdtemp(prefix="portal-bench-exports-"))
-    env = {"SIGN_IN_RATE_LIMIT": "10000 per minute", "LINK_RATE_LIMIT": "10000 per minute"}
     stack = None
     try:
         if args.seed:
@@ -49,7 +49,14 @@ def main(argv: list[str] | None = None) -> int:
             url = pg.create_database("bench")
         else:
             url = os.environ["DATABASE_URL"]
-        stack = Stack(url, workers=2, threads=4, with_worker=False, extra_env=env, log_dir=workdir / "logs")
+        stack = Stack(
+            url,
+            workers=WORKERS,
+            threads=THREADS_PER_WORKER,
+            with_worker=False,
+            extra_env=STACK_ENV,
+            log_dir=workdir / "logs",
+        )
         seeded = {"export_changes": args.export_changes, "events": args.events, "schools": 1}
         if args.seed:
             print(
@@ -96,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             "dataset": {
                 key: seeded.get(key) for key in ("schools", "students", "employers", "events", "export_changes")
             },
-            "gunicorn": {"workers": 2, "worker_class": "gthread", "threads": 4},
+            "gunicorn": {"workers": WORKERS, "worker_class": "gthread", "threads": THREADS_PER_WORKER},
             "budgets": {"export_rows_per_second_min": EXPORT_ROWS_PER_SECOND},
             "exports": exports,
         }

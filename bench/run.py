@@ -1,7 +1,7 @@
 """`make bench`: the portal under load on a large dataset, beside a hello-world floor on the same gunicorn.
 
 Seeds a fresh database (PostgreSQL when its binaries are here, else SQLite; --db picks), serves it with
-gunicorn (2 workers, gthread, 4 threads) on loopback, signs in once per role through the real pages,
+gunicorn (a worker per core, gthread, 2 threads: bench/stack.py) on loopback, signs in once per role through the real pages,
 and drives each page with wrk (16 connections). Last, the sign-in storm after a forced password change (bench.storm)
 at 1x, 2x and 4x capacity against the argon2 limit measured beside it. It prints one table and writes
 bench/results/latest.json.
@@ -39,16 +39,25 @@ from urllib.parse import urlencode
 from bench.client import Client
 from bench.forms import employer_form
 from bench.report import git_commit, table, write_results
+from bench.stack import STACK_ENV, THREADS_PER_WORKER, WORKERS
 from bench.storm import MULTIPLES, run_storm
 from bench.timeline import measure as measure_timeline
-from portal.config import Config
 from tests.browser.harness import ROOT, Stack
 from tests.support.postgres import PostgresServer, find_pg_bin
 
 RESULTS = ROOT / "bench" / "results"
-FLOOR_RATIO = 0.40
-P99_BUDGET_MS = 25.0
+# Issue 16's budgets. Student pages: p99 and a share of the floor's req/s (40% is the long-term aim). DSO pages:
+# p99 alone, looser with a million students.
+STUDENT_FLOOR_RATIO = 0.25
+LONG_TERM_FLOOR_RATIO = 0.40
+STUDENT_P99_MS = 25.0
+DSO_P99_MS = 100.0
+DSO_P99_MS_AT_A_MILLION = 150.0
+A_MILLION_STUDENTS = 1_000_000
 EXPORT_ROWS_PER_SECOND = 100_000
+
+
+DSO_PAGES = {"DSO students search", "Student Information"}
 
 
 def pages(seeded: dict) -> list[dict]:
@@ -263,14 +272,17 @@ def run(args) -> dict:
             big_url, tiny_url = pg.create_database("bench"), pg.create_database("bench_tiny")
         else:
             big_url, tiny_url = f"sqlite:///{workdir / 'bench.db'}", f"sqlite:///{workdir / 'tiny.db'}"
-        env = {
-            "SIGN_IN_RATE_LIMIT": "10000 per minute",
-            "LINK_RATE_LIMIT": "10000 per minute",
-            # The production wait for a hashing slot (the test harness lengthens it for loaded CI machines).
-            "ARGON2_QUEUE_TIMEOUT": str(Config.ARGON2_QUEUE_TIMEOUT),
-        }
-        portal = Stack(big_url, workers=2, threads=4, with_worker=False, log_dir=workdir / "logs", extra_env=env)
-        tiny = Stack(tiny_url, workers=1, threads=1, with_worker=False, log_dir=workdir / "logs-tiny", extra_env=env)
+        portal = Stack(
+            big_url,
+            workers=WORKERS,
+            threads=THREADS_PER_WORKER,
+            with_worker=False,
+            log_dir=workdir / "logs",
+            extra_env=STACK_ENV,
+        )
+        tiny = Stack(
+            tiny_url, workers=1, threads=1, with_worker=False, log_dir=workdir / "logs-tiny", extra_env=STACK_ENV
+        )
         stacks += [portal, tiny]
         print(f"Seeding {'PostgreSQL' if use_pg else 'SQLite'} at scale {args.scale} ...", flush=True)
         portal.migrate()
@@ -365,7 +377,9 @@ def run(args) -> dict:
             storm = run_storm(portal, seeded, students=args.storm_students, capacity=portal.workers * portal.threads)
         portal.stop()
 
-        floor = Stack("sqlite://", workers=2, threads=4, with_worker=False, log_dir=workdir / "logs-floor")
+        floor = Stack(
+            "sqlite://", workers=WORKERS, threads=THREADS_PER_WORKER, with_worker=False, log_dir=workdir / "logs-floor"
+        )
         stacks.append(floor)
         floor.start_web("floor", app="bench.hello:app", health_path="/", access_log=False)
         print("  wrk floor (hello-world Flask) ...", flush=True)
@@ -381,14 +395,18 @@ def run(args) -> dict:
             pg.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
+    dso_p99_ms = DSO_P99_MS_AT_A_MILLION if seeded["students"] >= A_MILLION_STUDENTS else DSO_P99_MS
     for row in results:
         if row["status"] == "measured":
             row["ratio_to_floor"] = round(row["requests_per_second"] / floor_result["requests_per_second"], 3)
-            row["within_budget"] = {
-                "throughput": row["ratio_to_floor"] >= FLOOR_RATIO,
-                "p99": row["p99_ms"] <= P99_BUDGET_MS,
-                "sql_constant": row["sql_per_request"] == row["sql_per_request_tiny"],
-            }
+            if row["name"] in DSO_PAGES:
+                row["within_budget"] = {"p99": row["p99_ms"] <= dso_p99_ms}
+            else:
+                row["within_budget"] = {
+                    "throughput": row["ratio_to_floor"] >= STUDENT_FLOOR_RATIO,
+                    "p99": row["p99_ms"] <= STUDENT_P99_MS,
+                }
+            row["within_budget"]["sql_constant"] = row["sql_per_request"] == row["sql_per_request_tiny"]
     for export in exports:
         if export.get("status") == 200:
             export["within_budget"] = {"rows_per_second": export["rows_per_second"] >= EXPORT_ROWS_PER_SECOND}
@@ -402,11 +420,13 @@ def run(args) -> dict:
             key: seeded[key]
             for key in ("schools", "students", "employers", "events", "export_changes", "storm_students")
         },
-        "gunicorn": {"workers": 2, "worker_class": "gthread", "threads": 4},
+        "gunicorn": {"workers": WORKERS, "worker_class": "gthread", "threads": THREADS_PER_WORKER},
         "wrk": {"connections": args.connections, "threads": args.threads, "duration_s": args.duration},
         "budgets": {
-            "ratio_to_floor_min": FLOOR_RATIO,
-            "p99_ms_max": P99_BUDGET_MS,
+            "student_ratio_to_floor_min": STUDENT_FLOOR_RATIO,
+            "long_term_ratio_to_floor": LONG_TERM_FLOOR_RATIO,
+            "student_p99_ms_max": STUDENT_P99_MS,
+            "dso_p99_ms_max": dso_p99_ms,
             "export_rows_per_second_min": EXPORT_ROWS_PER_SECOND,
         },
         "floor": floor_result,

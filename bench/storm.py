@@ -49,6 +49,7 @@ from sqlalchemy import bindparam, create_engine, text
 from bench.client import Client, Response
 from bench.report import git_commit, table, write_results
 from bench.seed import seed, storm_emails
+from bench.stack import STACK_ENV, THREADS_PER_WORKER
 from portal import create_app
 from portal.config import Config
 from portal.extensions import db
@@ -60,7 +61,6 @@ ROOT = Path(__file__).resolve().parent.parent
 STEPS = ("GET sign-in", "POST sign-in", "GET change form", "POST new password")
 MULTIPLES = (1, 2, 4)
 NEW_PASSWORD = "quiet harbor lantern mosaic 42"
-THREADS_PER_WORKER = 4
 REQUEST_TIMEOUT_S = 30.0
 # A student who is refused waits what Retry-After says (at most this long), and gives up after this many refusals.
 LONGEST_WAIT_S = 30.0
@@ -434,14 +434,13 @@ def run_alone(args) -> dict:
             url = pg.create_database("storm")
         else:
             url = f"sqlite:///{workdir / 'storm.db'}"
-        env = {
-            "SIGN_IN_RATE_LIMIT": "10000 per minute",
-            "LINK_RATE_LIMIT": "10000 per minute",
-            # The production wait for a hashing slot (the test harness lengthens it for loaded CI machines).
-            "ARGON2_QUEUE_TIMEOUT": str(Config.ARGON2_QUEUE_TIMEOUT),
-        }
         stack = Stack(
-            url, workers=cores, threads=THREADS_PER_WORKER, with_worker=False, log_dir=workdir / "logs", extra_env=env
+            url,
+            workers=cores,
+            threads=THREADS_PER_WORKER,
+            with_worker=False,
+            log_dir=workdir / "logs",
+            extra_env=STACK_ENV,
         )
         print(f"Seeding {'PostgreSQL' if use_pg else 'SQLite'} for the storm ...", flush=True)
         stack.migrate()
