@@ -313,6 +313,12 @@ FIELD_LABELS = {
     "sha256": "File fingerprint (SHA-256)",
     "since_last_download": "Since the last download",
     "until": "Until",
+    # The columns of a bulk onboarding CSV that no record above names.
+    "program_start": "Program start date",
+    "program_end": "Program end date",
+    "opt_kind": "OPT kind",
+    "opt_start": "OPT start date",
+    "opt_end": "OPT end date",
 }
 
 # A field whose stored value is an enum's value: the value reads as that enum's words.

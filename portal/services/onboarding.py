@@ -11,6 +11,7 @@ import csv
 import fcntl
 import io
 import json
+import re
 import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from portal.models import School, Student
 from portal.models.enums import EducationLevel, OptKind
 from portal.services.actors import Actor
 from portal.services.errors import DomainError, InvalidValue, NotFound
+from portal.services.labels import field_label
 from portal.services.students import (
     check_date_range,
     create_student,
@@ -50,6 +52,14 @@ REQUIRED = ("sevis_id", "surname", "email", "education_level", "program_start", 
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024
 CHUNK = 25
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# What the csv module (strict) refuses, in words a DSO can act on; anything else gets the last, general words.
+_CSV_PROBLEMS = (
+    ("unexpected end of data", 'a quote (") opens a value there and is never closed. Close the quote or remove it.'),
+    ("expected after", 'a value has text after its closing quote ("). Quote the whole value, or remove the quotes.'),
+    ("field larger than field limit", 'a value there is too long, usually because a quote (") is never closed.'),
+    ("", "it is not in CSV form. In your spreadsheet choose Save As, CSV UTF-8."),
+)
 
 
 @dataclass
@@ -74,34 +84,71 @@ def read_csv(data: bytes) -> list[dict]:
             "The file is not UTF-8. In your spreadsheet choose Save As, CSV UTF-8.", field="file"
         ) from None
     if "\x00" in text:
-        raise InvalidValue("The file is not a CSV text file.", field="file")
+        number = next(n for n, physical in enumerate(io.StringIO(text, newline=""), start=1) if "\x00" in physical)
+        raise InvalidValue(
+            f"The file is not a CSV text file: line {number} holds a NUL character. "
+            "In your spreadsheet choose Save As, CSV UTF-8.",
+            field="file",
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    # The line the record being read starts on: after an error, the reader's line_num is past it (a quote never
+    # closed runs to the end of the file), so it is noted before each record.
+    line = 1
     try:
-        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-        header = [name.strip().lower() for name in (reader.fieldnames or [])]
+        header = [name.strip().lower() for name in next(reader, [])]
         missing = [name for name in REQUIRED if name not in header]
         if missing:
             raise InvalidValue(
                 f"The first line must name the columns; missing: {', '.join(missing)}. Columns: {', '.join(COLUMNS)}.",
                 field="file",
             )
-        reader.fieldnames = header
         rows = []
-        for row in reader:
-            if len(rows) >= MAX_ROWS:
-                raise InvalidValue(f"At most {MAX_ROWS} students per file; split it.", field="file")
-            rows.append({key: (value or "").strip() for key, value in row.items() if key in COLUMNS})
+        line = reader.line_num + 1
+        for record in reader:
+            if record:  # a blank line is skipped
+                if len(rows) >= MAX_ROWS:
+                    raise InvalidValue(f"At most {MAX_ROWS} students per file; split it.", field="file")
+                values = record + [""] * (len(header) - len(record))  # cells past the header are dropped
+                rows.append(
+                    {name: value.strip() for name, value in zip(header, values, strict=False) if name in COLUMNS}
+                )
+            line = reader.line_num + 1
     except csv.Error as error:
-        raise InvalidValue(f"The CSV is malformed near line {reader.line_num}: {error}.", field="file") from None
+        problem = next(words for start, words in _CSV_PROBLEMS if start in str(error))
+        raise InvalidValue(f"Line {line} of the file cannot be read: {problem}", field="file") from None
     if not rows:
         raise InvalidValue("The file has a header but no students.", field="file")
     return rows
 
 
-def _date(value: str, label: str, errors: list[str]) -> date | None:
+def _date(row: dict, name: str, errors: list[str]) -> date | None:
+    """Column ``name`` as a date; None, with a message naming the column in words, when it is empty or not a date."""
+    value = row.get(name) or ""
+    if _ISO_DAY.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass  # the shape of a date but no day of the calendar: 2025-13-01, 2025-02-30
+    if value:
+        errors.append(f"{field_label(name)}: {value[:20]} is not a date; use YYYY-MM-DD.")
+    else:
+        errors.append(f"{field_label(name)}: required; use YYYY-MM-DD.")
+    return None
+
+
+def _education_level(row: dict, errors: list[str]) -> EducationLevel | None:
     try:
-        return date.fromisoformat(value)
+        return EducationLevel(row.get("education_level") or "")
     except ValueError:
-        errors.append(f"{label}: write the date as YYYY-MM-DD (got {value[:20]!r}).")
+        errors.append(f"education_level: one of {', '.join(level.value for level in EducationLevel)}.")
+        return None
+
+
+def _opt_kind(row: dict, errors: list[str]) -> OptKind | None:
+    try:
+        return OptKind(row.get("opt_kind") or "")
+    except ValueError:
+        errors.append("opt_kind: post_completion or stem.")
         return None
 
 
@@ -124,17 +171,16 @@ def check_rows(session: Session, school: School, rows: list[dict]) -> list[RowCh
             check.errors.append("A value holds control characters.")
         if len(row.get("surname", "")) > 40 or len(row.get("given_name", "")) > 40:
             check.errors.append("Names are at most 40 characters.")
-        if row.get("education_level") and row["education_level"] not in {level.value for level in EducationLevel}:
-            check.errors.append(f"education_level: one of {', '.join(level.value for level in EducationLevel)}.")
-        start = _date(row["program_start"], "program_start", check.errors) if row.get("program_start") else None
-        end = _date(row["program_end"], "program_end", check.errors) if row.get("program_end") else None
+        if row.get("education_level"):
+            _education_level(row, check.errors)
+        start = _date(row, "program_start", check.errors) if row.get("program_start") else None
+        end = _date(row, "program_end", check.errors) if row.get("program_end") else None
         if start and end and end < start:
             check.errors.append("program_end: must be on or after program_start.")
         if any(row.get(name) for name in ("opt_kind", "opt_start", "opt_end")):
-            if row.get("opt_kind") not in {kind.value for kind in OptKind}:
-                check.errors.append("opt_kind: post_completion or stem.")
-            opt_start = _date(row.get("opt_start", ""), "opt_start", check.errors)
-            opt_end = _date(row.get("opt_end", ""), "opt_end", check.errors)
+            _opt_kind(row, check.errors)
+            opt_start = _date(row, "opt_start", check.errors)
+            opt_end = _date(row, "opt_end", check.errors)
             if opt_start and opt_end and opt_end < opt_start:
                 check.errors.append("opt_end: must be on or after opt_start.")
         sevis_id = row.get("sevis_id")
@@ -152,29 +198,38 @@ def check_rows(session: Session, school: School, rows: list[dict]) -> list[RowCh
 
 
 def onboard_row(session: Session, school: School, row: dict, *, actor: Actor) -> Student:
-    """Create one student with a program record and, if given, a pending OPT request; refuses what the services refuse."""
+    """Create one student with a program record and, if given, a pending OPT request; refuses, in the dry run's
+    words, a value that does not parse, and whatever the services refuse."""
+    errors: list[str] = []
+    level = _education_level(row, errors)
+    program_start, program_end = _date(row, "program_start", errors), _date(row, "program_end", errors)
+    opt = None
+    if row.get("opt_kind"):
+        opt = (_opt_kind(row, errors), _date(row, "opt_start", errors), _date(row, "opt_end", errors))
+    if errors:
+        raise InvalidValue(" ".join(errors))
     student = create_student(
         session,
         actor,
         school=school,
-        sevis_id=row["sevis_id"],
-        surname=row["surname"],
+        sevis_id=row.get("sevis_id", ""),
+        surname=row.get("surname", ""),
         given_name=row.get("given_name", ""),
-        email=row["email"],
+        email=row.get("email", ""),
     )
     program = open_program_record(
         session,
         actor,
         student,
-        education_level=EducationLevel(row["education_level"]),
-        start_date=date.fromisoformat(row["program_start"]),
-        end_date=date.fromisoformat(row["program_end"]),
+        education_level=level,
+        start_date=program_start,
+        end_date=program_end,
         major=row.get("major", "")[:120],
     )
-    if row.get("opt_kind"):
-        start, end = date.fromisoformat(row["opt_start"]), date.fromisoformat(row["opt_end"])
+    if opt is not None:
+        kind, start, end = opt
         check_date_range(start, end)
-        request_opt(session, actor, program, kind=OptKind(row["opt_kind"]), start_date=start, end_date=end)
+        request_opt(session, actor, program, kind=kind, start_date=start, end_date=end)
     return student
 
 
@@ -239,10 +294,9 @@ def apply_next_rows(session: Session, state: dict, school: School, *, actor: Act
             with session.begin_nested():
                 onboard_row(session, school, row, actor=actor)
             results.append({"line": index + 2, "sevis_id": row.get("sevis_id"), "result": "created", "message": ""})
-        except (DomainError, ValueError, KeyError) as error:
-            message = error.message if isinstance(error, DomainError) else str(error)
+        except DomainError as error:
             results.append(
-                {"line": index + 2, "sevis_id": row.get("sevis_id"), "result": "not created", "message": message}
+                {"line": index + 2, "sevis_id": row.get("sevis_id"), "result": "not created", "message": error.message}
             )
     return {**state, "position": stop, "results": results}
 

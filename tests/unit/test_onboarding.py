@@ -1,10 +1,13 @@
 """Bulk onboarding: the CSV is read or refused on the file field, every row's problems are found without writing, the
 job applies a chunk of rows per call (a refused row leaves nothing behind), and the report is safe to open."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
 from portal.models import Event, Student
+from portal.models.enums import EducationLevel, OptKind
 from portal.services import onboarding
 from portal.services.errors import InvalidValue, NotFound
 from portal.services.onboarding import (
@@ -51,7 +54,11 @@ def test_read_csv_gives_the_rows_with_header_names_and_values_trimmed_and_unknow
     [
         (b"x" * (2 * 1024 * 1024 + 1), "The file is larger than 2 MB; split it."),
         (b"\xff\xfe\x00bad", "The file is not UTF-8. In your spreadsheet choose Save As, CSV UTF-8."),
-        (HEADER.encode() + b"\n\x00\n", "The file is not a CSV text file."),
+        (
+            HEADER.encode() + b"\n\x00\n",
+            "The file is not a CSV text file: line 2 holds a NUL character. "
+            "In your spreadsheet choose Save As, CSV UTF-8.",
+        ),
         (
             b"sevis_id,surname\nN6600000001,Li\n",
             "The first line must name the columns; missing: email, education_level, program_start, program_end. "
@@ -59,7 +66,11 @@ def test_read_csv_gives_the_rows_with_header_names_and_values_trimmed_and_unknow
         ),
         (b"", "The first line must name the columns; missing: sevis_id, surname, email"),
         (HEADER.encode() + b"\n", "The file has a header but no students."),
-        (HEADER.encode() + b'\n"unterminated,row\n', "The CSV is malformed near line "),
+        (
+            HEADER.encode() + b'\n"unterminated,row\n',
+            'Line 2 of the file cannot be read: a quote (") opens a value there and is never closed. '
+            "Close the quote or remove it.",
+        ),
         (
             (HEADER + "\n" + "".join(line(good_row(n)) + "\n" for n in range(5001))).encode(),
             "At most 5000 students per file; split it.",
@@ -72,6 +83,62 @@ def test_read_csv_refuses_a_file_it_cannot_use_with_a_message_on_the_file_field(
         read_csv(data)
     assert refused.value.message.startswith(message)
     assert refused.value.field == "file"
+
+
+GOOD = [line(good_row(n)) for n in range(1, 4)]
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (
+            [HEADER, GOOD[0], GOOD[1], '"N6600000009,Li', GOOD[2], GOOD[2]],
+            'Line 4 of the file cannot be read: a quote (") opens a value there and is never closed. '
+            "Close the quote or remove it.",
+        ),
+        (
+            [HEADER, GOOD[0], GOOD[1], '"N66"00000009,Li', GOOD[2]],
+            'Line 4 of the file cannot be read: a value has text after its closing quote ("). '
+            "Quote the whole value, or remove the quotes.",
+        ),
+        (
+            [HEADER, GOOD[0], "", '"N66"00000009,Li', GOOD[2]],
+            'Line 4 of the file cannot be read: a value has text after its closing quote ("). '
+            "Quote the whole value, or remove the quotes.",
+        ),
+        (
+            [HEADER, line(good_row(1, major='"Data\nScience"')), '"N6600000009,Li', GOOD[2]],
+            'Line 4 of the file cannot be read: a quote (") opens a value there and is never closed. '
+            "Close the quote or remove it.",
+        ),
+        (
+            [HEADER, GOOD[0], GOOD[1], '"' + "x" * 140_000, GOOD[2]],
+            'Line 4 of the file cannot be read: a value there is too long, usually because a quote (") is never '
+            "closed.",
+        ),
+        (
+            [HEADER, GOOD[0], GOOD[1], "N66\x0000000009,Li", GOOD[2]],
+            "The file is not a CSV text file: line 4 holds a NUL character. "
+            "In your spreadsheet choose Save As, CSV UTF-8.",
+        ),
+    ],
+    ids=["quote-never-closed", "text-after-quote", "after-a-blank-line", "after-a-two-line-value", "too-long", "nul"],
+)
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_read_csv_names_the_line_where_the_unreadable_row_starts_in_words(lines, message, newline):
+    with pytest.raises(InvalidValue) as refused:
+        read_csv(newline.join(lines).encode() + newline.encode())
+    assert refused.value.message == message
+    assert refused.value.field == "file"
+
+
+def test_read_csv_skips_blank_lines_and_keeps_a_quoted_value_over_two_lines():
+    text = "\n".join([HEADER, line(good_row(1, major='"Data\nScience"')), "", line(good_row(2)), ""])
+    rows = read_csv(text.encode())
+    assert [(row["sevis_id"], row["major"]) for row in rows] == [
+        ("N6600000001", "Data\nScience"),
+        ("N6600000002", "Data"),
+    ]
 
 
 def test_read_csv_takes_exactly_the_largest_allowed_file():
@@ -101,23 +168,22 @@ def test_read_csv_takes_exactly_the_largest_allowed_file():
             {"education_level": "phd"},
             ["education_level: one of associate, bachelors, masters, doctorate, language, other."],
         ),
-        (
-            {"program_start": "08/20/2024"},
-            ["program_start: write the date as YYYY-MM-DD (got '08/20/2024')."],
-        ),
+        ({"program_start": "08/20/2024"}, ["Program start date: 08/20/2024 is not a date; use YYYY-MM-DD."]),
+        ({"program_start": "2024-13-01"}, ["Program start date: 2024-13-01 is not a date; use YYYY-MM-DD."]),
+        ({"program_end": "2026-02-30"}, ["Program end date: 2026-02-30 is not a date; use YYYY-MM-DD."]),
+        ({"program_start": "20240820"}, ["Program start date: 20240820 is not a date; use YYYY-MM-DD."]),
+        ({"opt_start": "2026-W23-1"}, ["OPT start date: 2026-W23-1 is not a date; use YYYY-MM-DD."]),
+        ({"opt_end": "2027-05-31T00:00"}, ["OPT end date: 2027-05-31T00:00 is not a date; use YYYY-MM-DD."]),
         ({"program_end": "2024-08-19"}, ["program_end: must be on or after program_start."]),
         ({"program_end": "2024-08-20"}, []),
         ({"opt_kind": "other"}, ["opt_kind: post_completion or stem."]),
         (
             {"opt_start": "", "opt_end": ""},
-            [
-                "opt_start: write the date as YYYY-MM-DD (got '').",
-                "opt_end: write the date as YYYY-MM-DD (got '').",
-            ],
+            ["OPT start date: required; use YYYY-MM-DD.", "OPT end date: required; use YYYY-MM-DD."],
         ),
         (
             {"opt_kind": "", "opt_end": ""},
-            ["opt_kind: post_completion or stem.", "opt_end: write the date as YYYY-MM-DD (got '')."],
+            ["opt_kind: post_completion or stem.", "OPT end date: required; use YYYY-MM-DD."],
         ),
         ({"opt_end": "2026-05-31"}, ["opt_end: must be on or after opt_start."]),
         ({"opt_kind": "stem"}, []),
@@ -233,7 +299,7 @@ def test_apply_next_rows_reports_a_refused_row_and_leaves_nothing_of_it_behind(d
         (2, "N6600000001", "created", ""),
         (3, "N6600000002", "not created", "A student with SEVIS ID N6600000002 already exists."),
         (4, "N6600000003", "not created", "The end date (05/31/2026) must be on or after the start date (06/01/2027)."),
-        (5, "N6600000004", "not created", "month must be in 1..12"),
+        (5, "N6600000004", "not created", "Program start date: 2024-13-01 is not a date; use YYYY-MM-DD."),
         (6, "N6600000005", "created", ""),
     ]
     on_file = db_session.scalars(
@@ -241,6 +307,80 @@ def test_apply_next_rows_reports_a_refused_row_and_leaves_nothing_of_it_behind(d
     )
     assert list(on_file) == ["N6600000001", "N6600000002", "N6600000005"]
     assert [event for event in _events_by_student(db_session) if event[0] in ("N6600000003", "N6600000004")] == []
+
+
+def _python_says(row: dict) -> str:
+    """What Python's own parsing of the row says (the text that must never reach a DSO)."""
+    try:
+        EducationLevel(row["education_level"])
+        date.fromisoformat(row["program_start"])
+        date.fromisoformat(row["program_end"])
+        OptKind(row["opt_kind"])
+        date.fromisoformat(row["opt_start"])
+        date.fromisoformat(row["opt_end"])
+    except (KeyError, ValueError) as error:
+        return str(error)
+    raise AssertionError("Python reads this row")
+
+
+def _without(name: str) -> dict:
+    row = good_row(1)
+    del row[name]
+    return row
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (good_row(1, program_start="2024-13-01"), "Program start date: 2024-13-01 is not a date; use YYYY-MM-DD."),
+        (good_row(1, program_end="2026-02-30"), "Program end date: 2026-02-30 is not a date; use YYYY-MM-DD."),
+        (good_row(1, opt_start="2026-06-31"), "OPT start date: 2026-06-31 is not a date; use YYYY-MM-DD."),
+        (good_row(1, opt_end="31/05/2027"), "OPT end date: 31/05/2027 is not a date; use YYYY-MM-DD."),
+        (
+            good_row(1, opt_start="", opt_end="2027-02-29"),
+            "OPT start date: required; use YYYY-MM-DD. OPT end date: 2027-02-29 is not a date; use YYYY-MM-DD.",
+        ),
+        (_without("program_end"), "Program end date: required; use YYYY-MM-DD."),
+        (
+            good_row(1, education_level="phd"),
+            "education_level: one of associate, bachelors, masters, doctorate, language, other.",
+        ),
+        (good_row(1, opt_kind="other"), "opt_kind: post_completion or stem."),
+        (
+            _without("education_level"),
+            "education_level: one of associate, bachelors, masters, doctorate, language, other.",
+        ),
+    ],
+    ids=[
+        "month-13",
+        "february-30",
+        "june-31",
+        "day-first",
+        "missing-and-not-a-leap-year",
+        "no-column",
+        "unknown-level",
+        "unknown-kind",
+        "no-level",
+    ],
+)
+def test_apply_next_rows_refuses_a_value_python_cannot_read_in_words_never_in_pythons(
+    db_session, school, dso, row, message
+):
+    state = apply_next_rows(db_session, _state([row], school), school, actor=dso)
+    [result] = state["results"]
+    assert (result["result"], result["message"]) == ("not created", message)
+    assert _python_says(row) not in result["message"]
+    assert db_session.scalar(select(func.count()).select_from(Student).where(Student.sevis_id.like("N66%"))) == 0
+
+
+def test_apply_next_rows_refuses_a_row_without_its_names_in_words(db_session, school, dso):
+    rows = [_without("surname"), good_row(2, sevis_id=""), _without("email")]
+    state = apply_next_rows(db_session, _state(rows, school), school, actor=dso)
+    assert [(r["result"], r["message"]) for r in state["results"]] == [
+        ("not created", "Enter the student's surname."),
+        ("not created", "A SEVIS ID is the letter N followed by 10 digits, for example N0012345678."),
+        ("not created", "Enter an email address like name@example.edu."),
+    ]
 
 
 # --- Jobs -------------------------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def test_dry_run_shows_what_would_be_created_and_every_rows_errors_and_writes_no
         (b"\xff\xfe\x00bad", "not UTF-8"),
         ("sevis_id,surname\nN7700000001,A\n", "missing: email"),
         (HEADER, "no students"),
-        (HEADER + '"unterminated,row\n', "malformed"),
+        (HEADER + '"unterminated,row\n', "Line 2 of the file cannot be read: a quote"),
         (b"x" * (3 * 1024 * 1024), "larger than 2 MB"),
     ],
 )
