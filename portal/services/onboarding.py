@@ -16,7 +16,9 @@ import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from enum import Enum
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,9 +27,8 @@ from portal.models import School, Student
 from portal.models.enums import EducationLevel, OptKind
 from portal.services.actors import Actor
 from portal.services.errors import DomainError, InvalidValue, NotFound
-from portal.services.labels import field_label
+from portal.services.labels import field_label, label
 from portal.services.students import (
-    check_date_range,
     create_student,
     normalize_email,
     normalize_sevis_id,
@@ -49,9 +50,12 @@ COLUMNS = (
     "opt_end",
 )
 REQUIRED = ("sevis_id", "surname", "email", "education_level", "program_start", "program_end")
+OPT_COLUMNS = ("opt_kind", "opt_start", "opt_end")
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024
 CHUNK = 25
+REPORT_COLUMNS = ("line", "sevis_id", "result", "message")
+_E = TypeVar("_E", bound=Enum)
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # What the csv module (strict) refuses, in words a DSO can act on; anything else gets the last, general words.
 _CSV_PROBLEMS = (
@@ -63,9 +67,15 @@ _CSV_PROBLEMS = (
 
 
 @dataclass
-class RowCheck:
-    number: int  # the line in the file (header is line 1)
+class CsvRow:
+    line: int  # the line of the file the row starts on, as a text editor numbers them: the header is line 1, a
+    # blank line counts and a value written over two lines takes two (a spreadsheet numbers its rows the same
+    # way until a value spans lines)
     values: dict
+
+
+@dataclass
+class RowCheck(CsvRow):
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -73,7 +83,7 @@ class RowCheck:
         return not self.errors
 
 
-def read_csv(data: bytes) -> list[dict]:
+def read_csv(data: bytes) -> list[CsvRow]:
     """The rows of an onboarding CSV; refuses an oversized, non-UTF-8, malformed or wrongly headed file."""
     if len(data) > MAX_BYTES:
         raise InvalidValue(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it.", field="file")
@@ -99,7 +109,11 @@ def read_csv(data: bytes) -> list[dict]:
         missing = [name for name in REQUIRED if name not in header]
         if missing:
             raise InvalidValue(
-                f"The first line must name the columns; missing: {', '.join(missing)}. Columns: {', '.join(COLUMNS)}.",
+                "The first line must name the columns, typed as shown in quotes; missing: "
+                + ", ".join(f'"{name}" ({field_label(name)})' for name in missing)
+                + ". The columns are "
+                + ", ".join(f'"{name}"' for name in COLUMNS)
+                + ".",
                 field="file",
             )
         rows = []
@@ -109,9 +123,8 @@ def read_csv(data: bytes) -> list[dict]:
                 if len(rows) >= MAX_ROWS:
                     raise InvalidValue(f"At most {MAX_ROWS} students per file; split it.", field="file")
                 values = record + [""] * (len(header) - len(record))  # cells past the header are dropped
-                rows.append(
-                    {name: value.strip() for name, value in zip(header, values, strict=False) if name in COLUMNS}
-                )
+                cells = zip(header, values, strict=False)
+                rows.append(CsvRow(line, {name: value.strip() for name, value in cells if name in COLUMNS}))
             line = reader.line_num + 1
     except csv.Error as error:
         problem = next(words for start, words in _CSV_PROBLEMS if start in str(error))
@@ -136,64 +149,76 @@ def _date(row: dict, name: str, errors: list[str]) -> date | None:
     return None
 
 
-def _education_level(row: dict, errors: list[str]) -> EducationLevel | None:
+def _choices(enum: type[Enum]) -> str:
+    """The values a column takes, each as typed in quotes beside its words: "stem" (STEM OPT)."""
+    choices = [f'"{member.value}" ({label(member)})' for member in enum]
+    if len(choices) == 2:
+        return " or ".join(choices)
+    return "one of " + ", ".join(choices[:-1]) + " or " + choices[-1]
+
+
+def _choice(row: dict, name: str, enum: type[_E], errors: list[str]) -> _E | None:
+    """Column ``name`` as a member of ``enum``; None, with a message giving the values to type, when it is not one."""
+    value = row.get(name) or ""
     try:
-        return EducationLevel(row.get("education_level") or "")
+        return enum(value)
     except ValueError:
-        errors.append(f"education_level: one of {', '.join(level.value for level in EducationLevel)}.")
+        said = f"{value[:20]} is not one of the choices" if value else "required"
+        errors.append(f"{field_label(name)}: {said}; use {_choices(enum)}.")
         return None
 
 
-def _opt_kind(row: dict, errors: list[str]) -> OptKind | None:
-    try:
-        return OptKind(row.get("opt_kind") or "")
-    except ValueError:
-        errors.append("opt_kind: post_completion or stem.")
-        return None
+def _parse(row: dict, errors: list[str]) -> tuple:
+    """The row's level, program dates and, if any OPT column is filled in, its OPT (kind, start, end); every value
+    that does not parse, and every end before its start, as a message in ``errors``."""
+    level = _choice(row, "education_level", EducationLevel, errors)
+    start, end = _date(row, "program_start", errors), _date(row, "program_end", errors)
+    if start and end and end < start:
+        errors.append(f"{field_label('program_end')}: must be on or after the program start date.")
+    opt = None
+    if any(row.get(name) for name in OPT_COLUMNS):
+        kind = _choice(row, "opt_kind", OptKind, errors)
+        opt_start, opt_end = _date(row, "opt_start", errors), _date(row, "opt_end", errors)
+        if opt_start and opt_end and opt_end < opt_start:
+            errors.append(f"{field_label('opt_end')}: must be on or after the OPT start date.")
+        opt = (kind, opt_start, opt_end)
+    return level, start, end, opt
 
 
-def check_rows(session: Session, school: School, rows: list[dict]) -> list[RowCheck]:
+def check_rows(session: Session, school: School, rows: list[CsvRow]) -> list[RowCheck]:
     """Every row's problems, without writing anything: bad fields, a SEVIS ID repeated in the file or already on file."""
     checks: list[RowCheck] = []
     seen: dict[str, int] = {}
-    for number, row in enumerate(rows, start=2):
-        check = RowCheck(number=number, values=row)
-        for name in REQUIRED:
+    for csv_row in rows:
+        row = csv_row.values
+        check = RowCheck(line=csv_row.line, values=row)
+        for name in ("sevis_id", "surname", "email"):  # the other required columns are parsed below
             if not row.get(name):
-                check.errors.append(f"{name}: required.")
+                check.errors.append(f"{field_label(name)}: required.")
         for name, normalize in (("sevis_id", normalize_sevis_id), ("email", normalize_email)):
             if row.get(name):
                 try:
                     row[name] = normalize(row[name])
                 except DomainError as error:
-                    check.errors.append(f"{name}: {error.message}")
+                    check.errors.append(f"{field_label(name)}: {error.message}")
         if any(ord(char) < 32 for value in row.values() for char in value):
-            check.errors.append("A value holds control characters.")
+            check.errors.append(
+                "A value is written over more than one line or holds a control character; keep each on one line."
+            )
         if len(row.get("surname", "")) > 40 or len(row.get("given_name", "")) > 40:
             check.errors.append("Names are at most 40 characters.")
-        if row.get("education_level"):
-            _education_level(row, check.errors)
-        start = _date(row, "program_start", check.errors) if row.get("program_start") else None
-        end = _date(row, "program_end", check.errors) if row.get("program_end") else None
-        if start and end and end < start:
-            check.errors.append("program_end: must be on or after program_start.")
-        if any(row.get(name) for name in ("opt_kind", "opt_start", "opt_end")):
-            _opt_kind(row, check.errors)
-            opt_start = _date(row, "opt_start", check.errors)
-            opt_end = _date(row, "opt_end", check.errors)
-            if opt_start and opt_end and opt_end < opt_start:
-                check.errors.append("opt_end: must be on or after opt_start.")
+        _parse(row, check.errors)
         sevis_id = row.get("sevis_id")
         if sevis_id and not check.errors:
             if sevis_id in seen:
-                check.errors.append(f"sevis_id: already on line {seen[sevis_id]} of this file.")
-            seen.setdefault(sevis_id, number)
+                check.errors.append(f"{field_label('sevis_id')}: already on line {seen[sevis_id]} of the file.")
+            seen.setdefault(sevis_id, check.line)
         checks.append(check)
     ids = [c.values["sevis_id"] for c in checks if c.ok]
     existing = set(session.scalars(select(Student.sevis_id).where(Student.sevis_id.in_(ids)))) if ids else set()
     for check in checks:
         if check.ok and check.values["sevis_id"] in existing:
-            check.errors.append("sevis_id: a student with this SEVIS ID is already on file.")
+            check.errors.append(f"{field_label('sevis_id')}: a student with this SEVIS ID is already on file.")
     return checks
 
 
@@ -201,11 +226,7 @@ def onboard_row(session: Session, school: School, row: dict, *, actor: Actor) ->
     """Create one student with a program record and, if given, a pending OPT request; refuses, in the dry run's
     words, a value that does not parse, and whatever the services refuse."""
     errors: list[str] = []
-    level = _education_level(row, errors)
-    program_start, program_end = _date(row, "program_start", errors), _date(row, "program_end", errors)
-    opt = None
-    if row.get("opt_kind"):
-        opt = (_opt_kind(row, errors), _date(row, "opt_start", errors), _date(row, "opt_end", errors))
+    level, program_start, program_end, opt = _parse(row, errors)
     if errors:
         raise InvalidValue(" ".join(errors))
     student = create_student(
@@ -228,7 +249,6 @@ def onboard_row(session: Session, school: School, row: dict, *, actor: Actor) ->
     )
     if opt is not None:
         kind, start, end = opt
-        check_date_range(start, end)
         request_opt(session, actor, program, kind=kind, start_date=start, end_date=end)
     return student
 
@@ -248,10 +268,11 @@ def _job_path(upload_dir: str, job_id: str) -> Path:
     return _job_dir(upload_dir) / f"{job_id}.json"
 
 
-def start_job(upload_dir: str, school: School, rows: list[dict], *, user_id: int) -> str:
-    """Save the checked rows as a job for this school; returns its id."""
+def start_job(upload_dir: str, school: School, rows: list[CsvRow], *, user_id: int) -> str:
+    """Save the checked rows, each with its line of the file, as a job for this school; returns its id."""
     job_id = secrets.token_hex(16)
-    state = {"school_id": school.id, "user_id": user_id, "rows": rows, "position": 0, "results": []}
+    kept = [{"line": row.line, "values": row.values} for row in rows]
+    state = {"school_id": school.id, "user_id": user_id, "rows": kept, "position": 0, "results": []}
     _job_path(upload_dir, job_id).write_text(json.dumps(state))
     return job_id
 
@@ -289,14 +310,14 @@ def apply_next_rows(session: Session, state: dict, school: School, *, actor: Act
     start, stop = state["position"], min(state["position"] + CHUNK, len(rows))
     results = list(state["results"])
     for index in range(start, stop):
-        row = rows[index]
+        line, row = rows[index]["line"], rows[index]["values"]
         try:
             with session.begin_nested():
                 onboard_row(session, school, row, actor=actor)
-            results.append({"line": index + 2, "sevis_id": row.get("sevis_id"), "result": "created", "message": ""})
+            results.append({"line": line, "sevis_id": row.get("sevis_id"), "result": "created", "message": ""})
         except DomainError as error:
             results.append(
-                {"line": index + 2, "sevis_id": row.get("sevis_id"), "result": "not created", "message": error.message}
+                {"line": line, "sevis_id": row.get("sevis_id"), "result": "not created", "message": error.message}
             )
     return {**state, "position": stop, "results": results}
 
@@ -305,9 +326,9 @@ def report_csv(state: dict) -> str:
     """What the job did, one line per row, as CSV (formula-looking values are neutralised)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["line", "sevis_id", "result", "message"])
+    writer.writerow([field_label(key) for key in REPORT_COLUMNS])
     for result in state["results"]:
-        writer.writerow([_safe_cell(str(result[key] or "")) for key in ("line", "sevis_id", "result", "message")])
+        writer.writerow([_safe_cell(str(result[key] or "")) for key in REPORT_COLUMNS])
     return out.getvalue()
 
 
