@@ -310,7 +310,9 @@ def apply_next_rows(session: Session, state: dict, school: School, *, actor: Act
     start, stop = state["position"], min(state["position"] + CHUNK, len(rows))
     results = list(state["results"])
     for index in range(start, stop):
-        line, row = rows[index]["line"], rows[index]["values"]
+        kept = rows[index]
+        # A job saved before rows kept their line holds the bare values: its rows are numbered by position.
+        line, row = (kept["line"], kept["values"]) if "values" in kept else (index + 2, kept)
         try:
             with session.begin_nested():
                 onboard_row(session, school, row, actor=actor)

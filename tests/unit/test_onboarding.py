@@ -499,6 +499,12 @@ def test_no_message_names_a_column_or_a_value_by_its_code_except_in_quotes_as_th
     assert all(_codes_outside_quotes(name) == [name] for name in COLUMNS if "_" in name)
 
 
+def test_apply_next_rows_continues_a_job_saved_before_rows_kept_their_line(db_session, school, dso):
+    state = _state([good_row(1), good_row(2, sevis_id="")], school) | {"rows": [good_row(1), good_row(2, sevis_id="")]}
+    state = apply_next_rows(db_session, state, school, actor=dso)
+    assert [(r["line"], r["result"]) for r in state["results"]] == [(2, "created"), (3, "not created")]
+
+
 # --- Jobs -------------------------------------------------------------------------------------------------------
 
 
