@@ -54,7 +54,7 @@ def dry_run():
             "onboarding/index.html", "onboarding/_upload.html", status=422, form=form, error=error.message
         )
     checks = check_rows(db.session, current_user.school, rows)  # reads only: a dry run writes nothing
-    valid = [check.values for check in checks if check.ok]
+    valid = [check for check in checks if check.ok]
     job_id = start_job(_upload_dir(), current_user.school, valid, user_id=current_user.id) if valid else None
     problems = [check for check in checks if not check.ok]
     return render_page_or_partial(

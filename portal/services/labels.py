@@ -313,6 +313,14 @@ FIELD_LABELS = {
     "sha256": "File fingerprint (SHA-256)",
     "since_last_download": "Since the last download",
     "until": "Until",
+    # The columns of a bulk onboarding CSV that no record above names.
+    "program_start": "Program start date",
+    "program_end": "Program end date",
+    "opt_kind": "OPT kind",
+    "opt_start": "OPT start date",
+    "opt_end": "OPT end date",
+    # Its dry run and report: where a row starts in the file (the header is line 1).
+    "line": "Line of the file",
 }
 
 # A field whose stored value is an enum's value: the value reads as that enum's words.
@@ -323,6 +331,7 @@ FIELD_ENUMS: dict[str, type[Enum]] = {
     "digest_cadence": DigestCadence,
     "education_level": EducationLevel,
     "format": ExportFormat,
+    "opt_kind": OptKind,
 }
 # A field several enums share ("kind" of a document, an address or an OPT): the first enum with the value.
 FIELD_ENUM_GUESSES: dict[str, tuple[type[Enum], ...]] = {

@@ -1,10 +1,15 @@
 """The migrations build the schema on an empty database, and agree with the models."""
 
+import ast
+import importlib.util
 import json
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from cryptography.fernet import Fernet
+from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
@@ -14,7 +19,7 @@ from portal.config import TestConfig
 from portal.extensions import db
 from portal.models import Base
 from portal.services.errors import SecretUnreadable
-from portal.services.mfa import unseal_secret
+from portal.services.mfa import seal_secret, unseal_secret
 
 
 def _app_at(database_url, revision="head"):
@@ -149,11 +154,72 @@ def test_0007_downgrade_stops_and_changes_nothing_when_a_secret_does_not_open(ap
                     "CURRENT_TIMESTAMP, 'not a token')"
                 )
             )
-        with pytest.raises(SecretUnreadable):
+        with pytest.raises(Exception, match="secret of user 1 cannot be read with the configured keys") as refused:
             downgrade(revision="0006")
+        assert type(refused.value).__name__ == "SecretUnreadable"
         assert _mfa_columns(engine) == {"column": "mfa_secret_encrypted", "values": {"a@x.org": "not a token"}}
     finally:
         engine.dispose()
+
+
+def _migration(name: str):
+    """A migration module, loaded from its file as Alembic loads it."""
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+KEY_A, KEY_B, KEY_C = (Fernet.generate_key().decode() for _ in range(3))
+DERIVED = {"DATA_ENCRYPTION_KEY": "", "DATA_ENCRYPTION_OLD_KEYS": ""}
+
+
+def _keys_app(keys: dict) -> Flask:
+    """A bare app holding only the settings both the app's sealing and 0007's frozen copy read."""
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=TestConfig.SECRET_KEY, **keys)
+    return app
+
+
+@pytest.mark.parametrize(
+    ("sealed_with", "opened_with"),
+    [
+        (DERIVED, DERIVED),
+        ({"DATA_ENCRYPTION_KEY": KEY_A, "DATA_ENCRYPTION_OLD_KEYS": ""}, {"DATA_ENCRYPTION_KEY": KEY_A}),
+        (DERIVED, {"DATA_ENCRYPTION_KEY": KEY_A, "DATA_ENCRYPTION_OLD_KEYS": ""}),
+        (
+            {"DATA_ENCRYPTION_KEY": KEY_B, "DATA_ENCRYPTION_OLD_KEYS": ""},
+            {"DATA_ENCRYPTION_KEY": KEY_A, "DATA_ENCRYPTION_OLD_KEYS": f"{KEY_C}, {KEY_B}"},
+        ),
+    ],
+    ids=["derived-key", "one-key", "derived-then-a-key", "an-old-key"],
+)
+def test_0007_frozen_sealing_and_the_apps_open_each_others_secrets(sealed_with, opened_with):
+    """0007 carries a frozen copy of the app's sealing; if the app's format changes, this fails."""
+    migration = _migration("0007_encrypt_mfa_secrets")
+    sealing, opening = _keys_app(sealed_with), _keys_app(opened_with)
+    with sealing.app_context():
+        writer, _ = migration.keys(sealing.config)
+        by_migration = migration.seal_secret(writer, 42, SECRET)
+        by_app = seal_secret(42, SECRET)
+    with opening.app_context():
+        _, readers = migration.keys(opening.config)
+        assert SECRET not in by_migration and unseal_secret(42, by_migration) == SECRET
+        assert SECRET not in by_app and migration.unseal_secret(readers, 42, by_app) == SECRET
+        # Both bind a secret to its row: neither opens a token copied onto another user.
+        with pytest.raises(SecretUnreadable):
+            unseal_secret(43, by_migration)
+        with pytest.raises(migration.SecretUnreadable, match="user 43"):
+            migration.unseal_secret(readers, 43, by_app)
+
+
+def test_0007_imports_nothing_from_the_app():
+    tree = ast.parse(Path(_migration("0007_encrypt_mfa_secrets").__file__).read_text())
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names} | {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+    }
+    assert imported and not [name for name in imported if name.split(".")[0] == "portal"]
 
 
 def test_migration_0009_fills_employed_until_from_the_live_employers_then_triggers_keep_it(fresh_database_url):

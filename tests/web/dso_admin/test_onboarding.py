@@ -43,11 +43,15 @@ def test_dry_run_shows_what_would_be_created_and_every_rows_errors_and_writes_no
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "6 rows: 1 students would be created, 5 rows have problems" in page
-    assert "Enter an email address like name@example.edu." in page
-    assert "program_end: must be on or after program_start." in page
-    assert "already on line 2 of this file" in page
+    assert "Email address: Enter an email address like name@example.edu." in page
+    assert "Program end date: must be on or after the program start date." in page
+    assert "SEVIS ID: already on line 2 of the file." in page
     assert "already on file" in page
-    assert "opt_kind: post_completion or stem." in page
+    assert (
+        "OPT kind: other is not one of the choices; use &#34;post_completion&#34; (Post-completion OPT) or "
+        "&#34;stem&#34; (STEM OPT)." in page
+    )
+    assert "Master&#39;s 2024-08-20 to 2026-05-15" in page and "Post-completion OPT 2026-06-01" in page
     assert _count_students(db_session) == 1  # only the factory's student
     assert db_session.scalar(select(func.count()).select_from(Event)) == events_before
 
@@ -56,9 +60,9 @@ def test_dry_run_shows_what_would_be_created_and_every_rows_errors_and_writes_no
     ("content", "message"),
     [
         (b"\xff\xfe\x00bad", "not UTF-8"),
-        ("sevis_id,surname\nN7700000001,A\n", "missing: email"),
+        ("sevis_id,surname\nN7700000001,A\n", "missing: &#34;email&#34; (Email address)"),
         (HEADER, "no students"),
-        (HEADER + '"unterminated,row\n', "malformed"),
+        (HEADER + '"unterminated,row\n', "Line 2 of the file cannot be read: a quote"),
         (b"x" * (3 * 1024 * 1024), "larger than 2 MB"),
     ],
 )
@@ -103,10 +107,37 @@ def test_apply_creates_students_in_steps_with_progress_and_a_report(client, db_s
     assert report.mimetype == "text/csv"
     lines = report.get_data(as_text=True).strip().splitlines()
     assert (
-        lines[0] == "line,sevis_id,result,message"
+        lines[0] == "Line of the file,SEVIS ID,Result,Message"
         and len(lines) == 6
         and all(",created," in line for line in lines[1:])
     )
+
+
+def test_the_dry_run_and_the_report_name_a_row_by_the_line_of_the_file_it_starts_on(client, db_session, factory, dso):
+    body = (
+        HEADER
+        + good_row(1, major='"Data\r\nScience"')  # lines 2 and 3
+        + "\r\n"  # line 4
+        + good_row(2, email="bad")
+        + good_row(3)
+        + good_row(4)
+        + good_row(4, email="again@example.edu")
+    )
+    page = client.post("/admin/onboarding/", data={"file": csv_file(body)}, content_type="multipart/form-data")
+    text = page.get_data(as_text=True)
+    problems = text.split("<h2>Rows with problems</h2>")[1].split("<h2>Every row</h2>")[0]
+    assert [cell.split("</td>")[0] for cell in problems.split("<tr><td>")[1:]] == ["2", "5", "8"]
+    assert "SEVIS ID: already on line 7 of the file." in problems
+    assert "Lines are numbered as a text editor numbers them" in text
+    job_id = text.split("/admin/onboarding/jobs/")[1].split("/")[0]
+    factory.student(sevis_id="N7700000003")  # created meanwhile by someone else
+    client.post(f"/admin/onboarding/jobs/{job_id}/step")
+    report = client.get(f"/admin/onboarding/jobs/{job_id}/report.csv").get_data(as_text=True)
+    assert report.splitlines() == [
+        "Line of the file,SEVIS ID,Result,Message",
+        "6,N7700000003,not created,A student with SEVIS ID N7700000003 already exists.",
+        "7,N7700000004,created,",
+    ]
 
 
 def test_a_row_that_became_invalid_after_the_dry_run_is_reported_not_created(client, db_session, factory, dso):
