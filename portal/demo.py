@@ -35,7 +35,7 @@ from portal.services.obligations import (
 )
 from portal.services.passwords import hash_password
 from portal.services.students import create_student, open_program_record, request_opt
-from portal.services.throttling import FAILURES_BEFORE_LOCK, hold_pause, record_failed_sign_in
+from portal.services.throttling import FAILURES_BEFORE_LOCK, record_failed_sign_in
 
 DEMO_PASSWORD = "lantern maple orbit 42"
 # The demo's locked student stays locked this long (until a DSO unlocks it), so there is always one to unlock.
@@ -350,10 +350,10 @@ def _seed_situation(session, student, situation, *, today, rng, password_hash, s
             after={"status": ProgramStatus.COMPLETED, "completed_on": program.completed_on},
         )
     elif situation == "locked_account":
-        for _ in range(FAILURES_BEFORE_LOCK):  # five wrong passwords, as a real lock happens
-            record_failed_sign_in(session, user)
-        # A real pause ends by itself within a day (rule 18); the demo's stays until a DSO tries Unlock.
-        hold_pause(session, user, until=utcnow() + DEMO_LOCK_HELD_FOR)
+        # Five wrong passwords, as a real lock happens. A real pause ends by itself within a day (rule 18); the demo's
+        # is given its length when it starts, so its email and event say the end it has, until a DSO tries Unlock.
+        for _ in range(FAILURES_BEFORE_LOCK):
+            record_failed_sign_in(session, user, cool_down=lambda _locks: DEMO_LOCK_HELD_FOR)
     elif situation == "must_change_password":
         user.password_changed_at = utcnow() - timedelta(days=30)
     session.flush()

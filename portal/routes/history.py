@@ -55,8 +55,9 @@ def emails():
 @bp.get("/history/download.csv")
 @student_required
 def download():
-    """The whole history (events and emails) as a CSV download, streamed."""
+    """The whole history (events and emails) as a CSV download in the words the page shows, streamed."""
     student = current_student()
-    response = Response(stream_with_context(history_csv(db.session, student)), mimetype="text/csv")
+    rows = history_csv(db.session, student, viewer_id=current_user.id)
+    response = Response(stream_with_context(rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="opt-portal-history-{student.sevis_id}.csv"'
     return response

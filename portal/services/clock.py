@@ -50,6 +50,12 @@ def long_date(day: date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
+def long_moment(moment: datetime) -> str:
+    """A stored timestamp in US Eastern time the way people write it: "March 5, 2026 at 3:45 PM EST"."""
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(EASTERN)
+    return f"{long_date(local.date())} at {local:%-I:%M %p %Z}"
+
+
 def days_between(first: date, last: date) -> int:
     """How many calendar days from ``first`` to ``last``, both counted (0 when ``last`` is before ``first``)."""
     return max(0, (last - first).days + 1)

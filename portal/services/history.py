@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.models import Event, OutboxEmail, Student
 from portal.models.enums import AddressKind
-from portal.services.clock import eastern_date, long_date
-from portal.services.labels import field_label, value_words
+from portal.services.clock import eastern_date, long_date, long_moment
+from portal.services.exports import csv_chunks
+from portal.services.labels import event_title, field_label, label, template_title, value_words
 
 # What a student can filter by: the first part of the event type ("employer.added" -> employer).
 HISTORY_KINDS = {
@@ -149,7 +146,7 @@ def actor_label(event, *, viewer_id: int | None) -> str:
     """Who made a change, in the words the student reads ("You" for the viewer's own changes)."""
     kind = event.actor_kind.value
     if kind == "student":
-        return "You" if event.actor_user_id == viewer_id else event.actor_label
+        return "You" if viewer_id is not None and event.actor_user_id == viewer_id else event.actor_label
     return {
         "school_official": f"Your school ({event.actor_label})",
         "support": "Support staff",
@@ -158,32 +155,41 @@ def actor_label(event, *, viewer_id: int | None) -> str:
     }.get(kind, event.actor_label)
 
 
-def _safe_cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    return text
+def changes_in_words(before: dict | None, after: dict | None) -> str:
+    """``describe_changes`` as lines of text, one a field: "Field: old -> new", or "Field: value" for an addition
+    or a removal (as History shows only the side there is)."""
+    both = bool(before) and bool(after)
+    return "\n".join(
+        f"{field}: {old or '(none)'} -> {new or '(none)'}" if both else f"{field}: {old or new}"
+        for field, old, new in describe_changes(before, after)
+    )
 
 
-CSV_HEADER = ["record", "when (UTC)", "type", "by", "before", "after", "reference code", "subject", "text"]
+def event_in_words(event) -> str:
+    """What happened, as History titles it, with the "Reported late" tag the page shows beside it."""
+    title = event_title(event)
+    return f"{title} (reported late)" if event.reported_late else title
 
 
-def history_csv(session: Session, student: Student, *, batch: int = 500) -> Iterator[str]:
-    """The whole history as CSV lines (events, then emails), streamed in batches."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+CSV_HEADER = [
+    "Record",
+    "When (US Eastern time)",
+    "What happened",
+    "By",
+    "What changed",
+    "Reference code",
+    "Email subject",
+    "Email text",
+]
 
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
 
-    writer.writerow(CSV_HEADER)
-    yield flush()
+def history_csv(session: Session, student: Student, *, viewer_id: int | None = None, batch: int = 500) -> Iterator[str]:
+    """The whole history as CSV (events, then emails) in the words History shows, streamed: two statements, rows
+    read ``batch`` at a time, cells that look like formulas defused (``csv_chunks``)."""
+    return csv_chunks(CSV_HEADER, _history_rows(session, student, viewer_id=viewer_id, batch=batch))
+
+
+def _history_rows(session: Session, student: Student, *, viewer_id: int | None, batch: int) -> Iterator[list[str]]:
     events = session.execute(
         select(Event)
         .where(Event.student_id == student.id)
@@ -191,23 +197,16 @@ def history_csv(session: Session, student: Student, *, batch: int = 500) -> Iter
         .execution_options(yield_per=batch)
     ).scalars()
     for event in events:
-        writer.writerow(
-            [
-                _safe_cell(x)
-                for x in (
-                    "event",
-                    event.occurred_at.isoformat(),
-                    event.event_type,
-                    f"{event.actor_kind.value}: {event.actor_label}",
-                    event.before,
-                    event.after,
-                    "",
-                    "",
-                    "",
-                )
-            ]
-        )
-        yield flush()
+        yield [
+            "Event",
+            long_moment(event.occurred_at),
+            event_in_words(event),
+            actor_label(event, viewer_id=viewer_id),
+            changes_in_words(event.before, event.after),
+            "",
+            "",
+            "",
+        ]
     emails = session.execute(
         select(OutboxEmail)
         .where(OutboxEmail.student_id == student.id)
@@ -215,20 +214,13 @@ def history_csv(session: Session, student: Student, *, batch: int = 500) -> Iter
         .execution_options(yield_per=batch)
     ).scalars()
     for email in emails:
-        writer.writerow(
-            [
-                _safe_cell(x)
-                for x in (
-                    "email",
-                    email.queued_at.isoformat(),
-                    email.template,
-                    "",
-                    "",
-                    "",
-                    email.reference_code,
-                    email.subject,
-                    email.body_text,
-                )
-            ]
-        )
-        yield flush()
+        yield [
+            "Email",
+            long_moment(email.sent_at or email.queued_at),
+            f"Email: {template_title(email.template)} ({label(email.status).lower()})",
+            "The portal",
+            "",
+            email.reference_code,
+            email.subject,
+            email.body_text,
+        ]

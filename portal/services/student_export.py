@@ -10,9 +10,11 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from portal.models import Employer, OptAuthorization, ProgramRecord, Student, TimelineMark, utcnow
+from portal.models.enums import EmploymentType, OptKind, OptStatus
 from portal.services.clock import today_eastern
 from portal.services.exports import csv_chunks, xlsx_chunks
 from portal.services.exports_postgresql import csv_copy_chunks, xlsx_copy_chunks
+from portal.services.labels import LABELS, field_label
 from portal.services.student_search import ACCOUNT, list_conditions, list_order, marked, marked_employer_id
 from portal.services.student_search_terms import SORTS, StudentQuery
 from portal.services.timeline import MarkKind
@@ -28,10 +30,18 @@ EXPORT_HEADER = [
     "OPT end",
     "Portal account",
     "Current employer",
+    field_label("employment_type"),
     "Approved OPT without current employer",
     "Unemployment nearing the limit",
 ]
 YES, NO = "Yes", "No"
+# Columns holding an enum's value: the cell is the label table's words for it (issue 13: no `full_time` in a cell).
+WORDS_FOR = {"kind": OptKind, "status": OptStatus, "employment_type": EmploymentType}
+
+
+def in_words(column, enum):
+    """``column``'s enum value as the label table's words, in SQL (so PostgreSQL's COPY writes the same cell)."""
+    return case({member.value: words for member, words in LABELS[enum].items()}, value=column)
 
 
 def _marked_today(kind: MarkKind, school_id: int, today: date, name: str):
@@ -41,7 +51,8 @@ def _marked_today(kind: MarkKind, school_id: int, today: date, name: str):
 
 def export_rows_query(school_id: int, query: StudentQuery, *, today: date | None = None, as_text: bool = False):
     """The export: the same students in the same order, a row each of what the list shows (the OPT ``latest_opt_rows``
-    gives, ``account_label_from``, the timeline's current employer) and the timeline's two alerts, in one statement.
+    gives, ``account_label_from``, the timeline's current employer and its employment type) and the timeline's two
+    alerts, in one statement; enum values as the label table's words.
 
     The current employer and the alerts are the timeline's marks covering ``today``. Unemployment days used are not
     here: they depend on the day and are the timeline's to count (Student Information shows them).
@@ -68,7 +79,7 @@ def export_rows_query(school_id: int, query: StudentQuery, *, today: date | None
         ),
     )
     employers = (
-        select(TimelineMark.student_id, Employer.name)
+        select(TimelineMark.student_id, Employer.name, Employer.employment_type)
         .join(Employer, Employer.id == marked_employer_id())
         .where(*marked(MarkKind.CURRENT_EMPLOYER, today, school_id))
         .subquery("current_employers")
@@ -92,12 +103,13 @@ def export_rows_query(school_id: int, query: StudentQuery, *, today: date | None
             Student.surname,
             Student.given_name,
             Student.email,
-            opts.c.kind,
-            opts.c.status,
+            in_words(opts.c.kind, OptKind).label("kind"),
+            in_words(opts.c.status, OptStatus).label("status"),
             start.label("opt_start"),
             end.label("opt_end"),
             account.label("account"),
             employers.c.name.label("employer"),
+            in_words(employers.c.employment_type, EmploymentType).label("employment_type"),
             case((unemployed.c.student_id.is_(None), NO), else_=YES).label("unemployed"),
             case((nearing.c.student_id.is_(None), NO), else_=YES).label("nearing_limit"),
             *keys,
@@ -170,6 +182,7 @@ def _export_layout(query: StudentQuery) -> dict:
         "opt_end",
         "account",
         "employer",
+        "employment_type",
         "unemployed",
         "nearing_limit",
     ]
@@ -177,8 +190,7 @@ def _export_layout(query: StudentQuery) -> dict:
         "columns": columns,
         "order": [f"key{index}" for index in range(len(SORTS[query.sort]))],
         "descending": query.descending,
-        # the SEVIS ID and OPT kind and status (checked by the database), ISO dates, the account's state, Yes/No
-        "plain": frozenset(
-            {"sevis_id", "kind", "status", "opt_start", "opt_end", "account", "unemployed", "nearing_limit"}
-        ),
+        # the SEVIS ID (checked by the database), the label table's words (tests check they need nothing), ISO dates,
+        # the account's state, Yes/No
+        "plain": frozenset({"sevis_id", *WORDS_FOR, "opt_start", "opt_end", "account", "unemployed", "nearing_limit"}),
     }

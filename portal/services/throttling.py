@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,7 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from portal.mail.outbox import queue_email
 from portal.models import SignInThrottle, User, utcnow
 from portal.services.actors import Actor
-from portal.services.clock import EASTERN
+from portal.services.clock import long_moment
 from portal.services.events import record_event
 
 FAILURES_BEFORE_LOCK = 5
@@ -134,12 +135,14 @@ def record_failed_attempt(
     user: User | None,
     reason: str = "wrong_password",
     now: datetime | None = None,
+    cool_down: Callable[[int], timedelta] = cool_down_for,
 ) -> SignInOutcome:
     """Count a failed sign-in for the address and the client, the same statements whether ``user`` exists or not.
 
     One event each time; when the address's pause starts, the users row mirrors it for officials, and an
     account's owner gets the one email and history entry of that pause (the only work an unknown address skips,
-    and nothing the person signing in sees).
+    and nothing the person signing in sees). ``cool_down`` gives a pause's length from its number (the demo's
+    lock waits for a DSO); the email and the event say the end the pause was given.
     """
     now = now or utcnow()
     address_key = throttle_key("address", address)
@@ -148,7 +151,7 @@ def record_failed_attempt(
         address_key,
         limit=FAILURES_BEFORE_LOCK,
         forgotten_after=ADDRESS_FAILURES_FORGOTTEN_AFTER,
-        cool_down=cool_down_for,
+        cool_down=cool_down,
         now=now,
     )
     if client:
@@ -200,7 +203,12 @@ def record_failed_attempt(
 
 
 def record_failed_sign_in(
-    session: Session, user: User, *, reason: str = "wrong_password", now: datetime | None = None
+    session: Session,
+    user: User,
+    *,
+    reason: str = "wrong_password",
+    now: datetime | None = None,
+    cool_down: Callable[[int], timedelta] = cool_down_for,
 ) -> SignInOutcome:
     """A wrong code or password from a signed-in step (MFA): counts toward the pause of the account's address."""
     now = now or utcnow()
@@ -216,12 +224,13 @@ def record_failed_sign_in(
         )
         session.flush()
         return SignInOutcome(locked_until=user.locked_until)
-    return record_failed_attempt(session, address=user.email, client=None, user=user, reason=reason, now=now)
+    return record_failed_attempt(
+        session, address=user.email, client=None, user=user, reason=reason, now=now, cool_down=cool_down
+    )
 
 
 def _notify_locked(session: Session, user: User) -> None:
     """One email per pause, when it starts (none while it runs): when sign-in opens again and how to unlock sooner."""
-    until = user.locked_until.astimezone(EASTERN)
     queue_email(
         session,
         template="account_locked",
@@ -232,7 +241,7 @@ def _notify_locked(session: Session, user: User) -> None:
         context={
             "name": user.display_name or user.email,
             "is_student": user.student is not None,
-            "locked_until": f"{until:%B} {until.day}, {until.year} at {until:%-I:%M %p %Z}",
+            "locked_until": long_moment(user.locked_until),
         },
     )
 
@@ -252,20 +261,6 @@ def record_successful_sign_in(session: Session, user: User, *, now: datetime | N
     record_event(
         session, Actor.for_user(user), "sign_in.succeeded", student=user.student, user=user, subject=f"user:{user.id}"
     )
-    session.flush()
-
-
-def hold_pause(session: Session, user: User, *, until: datetime) -> None:
-    """Keep the account's current pause until ``until`` (the demo's locked student waits for a DSO's Unlock, which
-    clears it like any other pause); refuses nothing, changes nothing when the account is not paused."""
-    if user.locked_until is None:
-        return
-    session.execute(
-        update(_TABLE)
-        .where(_TABLE.c.key == throttle_key("address", normalized_address(user.email)))
-        .values(locked_until=until)
-    )
-    user.locked_until = until
     session.flush()
 
 

@@ -2,20 +2,24 @@
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 
 from portal.mail.outbox import queue_email
 from portal.models.enums import ActorKind, EducationLevel, ProgramStatus, Role
 from portal.services.actors import Actor
 from portal.services.contact import update_phone
+from portal.services.events import record_event
 from portal.services.history import (
+    CSV_HEADER,
     EVENTS_PER_PAGE,
-    _safe_cell,
     actor_label,
     by_day,
+    changes_in_words,
     describe_changes,
     history_csv,
     student_emails,
@@ -71,26 +75,82 @@ def test_emails_and_csv_export(app, db_session, factory):
         )
     emails = student_emails(db_session, student, page=1)
     assert emails.items == [email] and email.reference_code.startswith("OPT-")
-    rows = list(csv.reader(io.StringIO("".join(history_csv(db_session, student)))))
-    assert rows[0][0] == "record"
-    assert any(row[0] == "email" and row[6] == email.reference_code for row in rows)
-    assert sum(row[0] == "event" for row in rows) == student_events(db_session, student, page=1).total
+    rows = _csv_rows(db_session, student)
+    assert rows[0] == CSV_HEADER
+    assert any(row[0] == "Email" and row[5] == email.reference_code for row in rows)
+    assert sum(row[0] == "Event" for row in rows) == student_events(db_session, student, page=1).total
+
+
+def _csv_rows(db_session, student, **kwargs) -> list[list[str]]:
+    text = "".join(history_csv(db_session, student, **kwargs))
+    assert text.startswith("\ufeff")  # so a spreadsheet reads accents right
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+# Identifiers a person must never read in the CSV: actor kinds, enum values, field names, Python values, JSON.
+RAW = re.compile(r"\b(student|school_official|data_feed|system):|full_time|part_time|line1|\b(True|False|None)\b|[{}]")
+
+
+def _assert_words_only(rows, event_types) -> None:
+    for row in rows:
+        for cell in row:
+            assert not RAW.search(cell) and not any(kind in cell for kind in event_types), cell
+
+
+def test_the_csv_reads_like_the_history_page(db_session, factory, student, actor):
+    official = Actor(kind=ActorKind.SCHOOL_OFFICIAL, label="Dr. Lee", school_id=student.school_id)
+    record_event(
+        db_session,
+        official,
+        "employer.updated",
+        student=student,
+        before={"id": 4, "name": "Acme", "employment_time": "full_time", "self_employed": False, "state": "NH"},
+        after={"id": 4, "name": "Acme", "employment_time": "part_time", "self_employed": True, "state": "NH"},
+        reported_late=True,
+    )
+    record_event(
+        db_session, actor, "address.mailing_changed", student=student, after={"line1": "2 Oak St", "line2": ""}
+    )
+    with time_machine.travel(datetime(2026, 3, 4, 20, 30, tzinfo=UTC), tick=False):
+        record_event(db_session, Actor.system(), "account.locked", student=student, after={"lock_count": 1})
+    rows = _csv_rows(db_session, student, viewer_id=actor.user_id)
+    by_title = {row[2]: row for row in rows[1:]}
+    who, changes = by_title["Employer changed: Acme (reported late)"][3:5]
+    assert who == "Your school (Dr. Lee)"  # one field a line (PostgreSQL's JSONB keeps its own key order)
+    assert sorted(changes.splitlines()) == ["Full or part time: Full time -> Part time", "Self-employed: No -> Yes"]
+    assert by_title["Mailing address changed"][3:5] == ["You", "Street address: 2 Oak St"]
+    assert by_title["Portal account locked"][:5] == [
+        "Event",
+        "March 4, 2026 at 3:30 PM EST",
+        "Portal account locked",
+        "The portal",
+        "Times locked: 1",
+    ]
+    _assert_words_only(rows, {event.event_type for event in student_events(db_session, student, per_page=100).items})
 
 
 @pytest.mark.parametrize(
-    ("value", "cell"),
+    ("before", "after", "words"),
     [
-        ("=1+2", "'=1+2"),
-        ("+1", "'+1"),
-        ("-x", "'-x"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("plain", "plain"),
-        (None, ""),
-        ({"a": 1}, '{"a": 1}'),
+        ({"city": "A"}, {"city": "B"}, "City: A -> B"),
+        ({"line2": ""}, {"line2": "Apt 4"}, "Second address line: (none) -> Apt 4"),
+        (None, {"start_date": "2027-09-07", "ein": None}, "Start date: September 7, 2027"),
+        ({"review_status": "waiting"}, None, "School review: Waiting for your review"),
+        ({"a": 1}, {"a": 1}, ""),
     ],
 )
-def test_csv_cells_cannot_start_a_formula(value, cell):
-    assert _safe_cell(value) == cell
+def test_changes_in_the_csv_are_field_old_and_new_in_words(before, after, words):
+    assert changes_in_words(before, after) == words
+
+
+@pytest.mark.parametrize("value", ["=1+2", "+1", "-x", "@SUM(A1)", "\tx"])
+def test_csv_cells_cannot_start_a_formula(db_session, factory, value):
+    student = factory.student(today=TODAY)
+    record_event(
+        db_session, Actor(kind=ActorKind.STUDENT, label=value, user_id=None), "contact.phone_changed", student=student
+    )
+    rows = _csv_rows(db_session, student)
+    assert "'" + value in [row[3] for row in rows]
 
 
 def test_describe_changes_lists_changed_fields_in_words():
@@ -201,3 +261,8 @@ def test_a_page_is_twenty_events_and_a_page_past_the_last_shows_the_last(db_sess
 def test_who_made_a_change_is_said_in_the_student_s_words(kind, user_id, label, words):
     event = SimpleNamespace(actor_kind=ActorKind(kind), actor_user_id=user_id, actor_label=label)
     assert actor_label(event, viewer_id=7) == words
+
+
+def test_a_student_actor_is_named_when_nobody_is_viewing_as_a_student():
+    event = SimpleNamespace(actor_kind=ActorKind.STUDENT, actor_user_id=None, actor_label="Ana Diaz")
+    assert actor_label(event, viewer_id=None) == "Ana Diaz"

@@ -11,7 +11,7 @@ import time_machine
 from openpyxl import load_workbook
 
 from portal.models import utcnow
-from portal.models.enums import ChangeKind, EmployerReview, ObligationKind, OptKind, Role
+from portal.models.enums import ChangeKind, EmployerReview, EmploymentType, ObligationKind, OptKind, Role
 from portal.services.actors import Actor
 from portal.services.clock import today_eastern
 from portal.services.events import record_event
@@ -145,23 +145,30 @@ def test_export_rows_show_the_latest_opt_the_account_state_the_current_employer_
     factory.user(role=Role.STUDENT, student=invited, password=None)
     factory.student(school=school, surname="Nobody")
     factory.employer(stem, name="Old Co", start_date=date.today() - timedelta(days=20))
-    factory.employer(stem, name="New Co", start_date=date.today() - timedelta(days=5))
+    factory.employer(
+        stem,
+        name="New Co",
+        start_date=date.today() - timedelta(days=5),
+        employment_type=EmploymentType.AGENCY_OR_CONTRACT,
+    )
     factory.employer(stem, name="Gone Co", start_date=date.today(), deleted_at=utcnow())
     factory.session.flush()
     text = client.get("/admin/students/export.csv").get_data(as_text=True).lstrip("\ufeff")
     rows = {row[1]: row for row in list(csv.reader(io.StringIO(text)))[1:]}
     assert rows["Stem"][4:] == [
-        "stem",
-        "approved",
+        "STEM OPT",
+        "Approved",
         stem_opt.start_date.isoformat(),
         stem_opt.end_date.isoformat(),
         "Active",
         "New Co",
+        "Through an agency or on contract",
         "No",
         "No",
     ]
-    assert rows["Locked"][8:] == ["Locked", "", "Yes", "No"]  # 30 days into the OPT without an employer
-    assert rows["Invited"][4:] == ["", "", "", "", "Invitation sent", "", "No", "No"]
+    assert rows["Locked"][4:6] == ["Post-completion OPT", "Approved"]
+    assert rows["Locked"][8:] == ["Locked", "", "", "Yes", "No"]  # 30 days into the OPT without an employer
+    assert rows["Invited"][4:] == ["", "", "", "", "Invitation sent", "", "", "No", "No"]
     assert rows["Nobody"][8] == "Not created"
 
 
@@ -173,7 +180,12 @@ def test_the_export_files_hold_the_rows_byte_for_byte_as_python_writes_them(clie
     factory.user(role=Role.STUDENT, student=stem).locked_until = utcnow() + timedelta(minutes=30)
     factory.employer(stem, name="Older", start_date=date.today() - timedelta(days=9))
     factory.employer(stem, name="Same day, first", start_date=date.today() - timedelta(days=2))
-    factory.employer(stem, name="Same day, later\nline", start_date=date.today() - timedelta(days=2))
+    factory.employer(
+        stem,
+        name="Same day, later\nline",
+        start_date=date.today() - timedelta(days=2),
+        employment_type=EmploymentType.AGENCY_OR_CONTRACT,
+    )
     factory.student(school=school, surname="Plain", opt=None)
     factory.user(role=Role.STUDENT, student=factory.student(school=school, surname="-Dash"), password=None)
     factory.session.flush()

@@ -51,14 +51,42 @@ def test_email_history_shows_full_text_and_reference_code(client, signed_in, stu
     assert "Create your account" in body
 
 
-def test_csv_download_is_an_attachment_with_everything(client, signed_in, student, db_session):
-    email = _email(db_session, student)
+def _csv_rows(client) -> list[list[str]]:
     response = client.get("/history/download.csv")
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_csv_download_is_an_attachment_with_everything_in_words(client, signed_in, student, db_session):
+    email = _email(db_session, student)
+    update_phone(db_session, student, "6175550100", actor=Actor.for_user(signed_in), expected_version=student.version)
+    add_employer(
+        db_session, student, employer_form_data(start_date=date.today().isoformat()), actor=Actor.for_user(signed_in)
+    )
+    rows = _csv_rows(client)
+    assert rows[0][:5] == ["Record", "When (US Eastern time)", "What happened", "By", "What changed"]
     assert any(email.reference_code in row for row in rows)
-    assert any(row[2] == "program.opened" for row in rows)
+    assert any(row[2] == "Program record opened" for row in rows)
+    [phone] = [row for row in rows if row[2] == "Phone number changed"]
+    assert phone[3] == "You" and "Phone number: " in phone[4] and "-> (617) 555-0100" in phone[4]
+    [employer] = [row for row in rows if row[2].startswith("Employer added: ")]
+    assert "Full or part time: Full time" in employer[4].splitlines()
+    event_cells = "\n".join(cell for row in rows if row[0] == "Event" for cell in row)
+    for raw in ("program.opened", "contact.phone_changed", "employer.added", "student:", "full_time", "False", "True"):
+        assert raw not in event_cells
+
+
+def test_history_csv_statements_do_not_grow_with_events(client, signed_in, student, db_session, count_queries):
+    actor = Actor.for_user(signed_in)
+    with count_queries() as few:
+        rows = _csv_rows(client)
+    for n in range(20):
+        update_phone(db_session, student, f"61755501{n:02d}", actor=actor, expected_version=student.version)
+        _email(db_session, student)
+    with count_queries() as many:
+        assert len(_csv_rows(client)) >= len(rows) + 40
+    assert many["count"] == few["count"]
 
 
 def test_history_query_count_does_not_grow_with_events(client, signed_in, student, db_session, count_queries):
