@@ -1,11 +1,11 @@
 """Record actions a school official takes: approve, deny, correct, complete early, transfer, email of record."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from portal.models import Event, OutboxEmail, ReportingObligation, School, User
+from portal.models import Event, OutboxEmail, ReportingObligation, School, TimelineMark, User
 from portal.models.enums import EducationLevel, ObligationKind, OptKind, OptStatus, ProgramStatus, Role
 from portal.services import opt_decisions
 from portal.services.actors import Actor
@@ -20,6 +20,7 @@ from portal.services.opt_decisions import (
     transfer_or_change_level,
     visible_to_student,
 )
+from portal.services.timeline.database import student_timeline
 
 TODAY = date(2026, 6, 15)
 
@@ -134,6 +135,29 @@ def test_denying_stem_opt_hides_it_and_its_employers_from_the_student_but_keeps_
     (event,) = _events(db_session, student, "opt.denied")
     assert event.after["employers_hidden"] == [employer.id]
     assert _events(db_session, student, "opt.requested")  # History keeps every event
+
+
+def test_denying_stem_opt_keeps_the_days_worked_under_it_while_pending_as_employed_days(
+    factory, db_session, dso, time_machine
+):
+    """Rule 6 hides the employer; the 52 days it covered during the extension (March 10 to April 30) stay employed."""
+    time_machine.move_to(datetime(2026, 2, 1, 15, tzinfo=UTC), tick=False)
+    school = db_session.get(School, dso.school_id)
+    student = factory.student(school=school, opt_start=date(2025, 3, 10), opt_end=date(2026, 3, 9))
+    factory.employer(student, start_date=date(2025, 3, 10), end_date=date(2026, 3, 9))
+    stem = factory.stem_opt(student, status="pending")  # timely: the extension runs from March 10
+    stem_employer = factory.employer(student, opt_authorization=stem, name="Kestrel Energy", start_date=stem.start_date)
+    assert student_timeline(db_session, student, date(2026, 4, 30)).unemployment.used == 0
+    time_machine.move_to(datetime(2026, 5, 1, 15, tzinfo=UTC), tick=False)
+    deny_opt(db_session, stem, actor=dso, reason="USCIS denied the I-765.")
+    db_session.flush()
+    timeline = student_timeline(db_session, student, date(2026, 5, 10))
+    assert stem_employer.id not in {job.id for job in timeline.jobs}  # hidden from the view
+    assert (timeline.unemployment.used, timeline.opt_end) == (0, date(2026, 4, 30))
+    unemployed = db_session.scalars(
+        select(TimelineMark.starts_on).where(TimelineMark.student_id == student.id, TimelineMark.kind == "unemployed")
+    ).all()
+    assert unemployed == []  # the DSO lists read the same marks
 
 
 def test_a_denied_post_completion_opt_stays_visible(factory, db_session, dso):
