@@ -16,10 +16,10 @@ from portal.services.opt_decisions import (
     complete_record_early,
     correct_opt,
     deny_opt,
-    read_only_until,
     transfer_or_change_level,
     visible_to_student,
 )
+from portal.services.timeline import AccessLevel
 from portal.services.timeline.database import student_timeline
 
 TODAY = date(2026, 6, 15)
@@ -181,22 +181,58 @@ def test_an_official_of_another_school_gets_not_found(factory, db_session, dso):
         deny_opt(db_session, _opt(student), actor=dso)
 
 
+# (OPT requested end, EAD end or None for the requested one, a timely STEM request pending, completed on, whether
+# the completion ends the OPT, the last day of read-only access)
+EARLY_COMPLETIONS = [
+    pytest.param(date(2026, 12, 31), None, False, date(2026, 6, 1), True, date(2027, 6, 30), id="plain"),
+    pytest.param(date(2026, 8, 31), None, False, date(2026, 6, 1), True, date(2027, 2, 28), id="aug-31-to-feb-28"),
+    pytest.param(date(2027, 8, 31), None, False, date(2027, 6, 1), True, date(2028, 2, 29), id="aug-31-to-leap-feb-29"),
+    pytest.param(date(2027, 2, 28), None, False, date(2027, 1, 5), True, date(2027, 8, 28), id="feb-28-to-aug-28"),
+    # Six months count from the EAD's end date, never the requested one (rule 16's actual dates).
+    pytest.param(
+        date(2026, 8, 31), date(2026, 9, 10), False, date(2026, 8, 20), True, date(2027, 3, 10), id="ead-ends-later"
+    ),
+    # Completed after the requested end but inside the EAD's validity: the OPT is still running, so it ends.
+    pytest.param(
+        date(2026, 8, 31), date(2026, 9, 10), False, date(2026, 9, 5), True, date(2027, 3, 10), id="inside-ead-only"
+    ),
+    # Completed before the post-completion end: the pending request's extension never starts.
+    pytest.param(date(2026, 12, 31), None, True, date(2026, 12, 1), True, date(2027, 6, 30), id="stem-pending-before"),
+    # Completed during a pending request's extension: the extension, and so authorized time, ends on completion.
+    pytest.param(
+        date(2026, 12, 31), None, True, date(2027, 2, 15), False, date(2027, 8, 15), id="stem-pending-in-extension"
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("opt_end", "ead_end", "stem_pending", "completed_on", "ends_opt", "last_day"), EARLY_COMPLETIONS
+)
 def test_early_completion_ends_the_opt_and_keeps_read_only_access_six_months_after_the_end_date(
-    factory, db_session, dso
+    factory, db_session, dso, opt_end, ead_end, stem_pending, completed_on, ends_opt, last_day
 ):
+    """The event says the last day of read-only access the timeline gives, read-only that day and closed the next."""
+    today = completed_on + timedelta(days=3)
     student = factory.student(
         school=db_session.get(School, dso.school_id),
-        opt_start=date(2026, 1, 1),
-        opt_end=date(2026, 12, 31),
-        today=TODAY,
+        opt_start=date(opt_end.year - 1, opt_end.month, 1),
+        opt_end=opt_end,
+        actual_end=ead_end,
+        today=today,
     )
+    if stem_pending:
+        factory.stem_opt(student, status="pending")
     program = student.program_records[-1]
-    complete_record_early(db_session, program, actor=dso, completed_on=date(2026, 6, 1), today=TODAY)
+    post_completion = program.opt_authorizations[0]
+    complete_record_early(db_session, program, actor=dso, completed_on=completed_on, today=today)
     assert program.status is ProgramStatus.COMPLETED
-    assert _opt(student).ended_on == date(2026, 6, 1)
-    assert read_only_until(_opt(student)) == date(2027, 6, 30)
+    assert post_completion.ended_on == (completed_on if ends_opt else None)
     (event,) = _events(db_session, student, "program.completed_early")
-    assert event.after["read_only_until"] == ["2027-06-30"]
+    assert event.after["opts_ended"] == ([post_completion.id] if ends_opt else [])
+    assert event.after["read_only_until"] == last_day.isoformat()
+    assert student_timeline(db_session, student, today).access.read_only_until == last_day
+    assert student_timeline(db_session, student, last_day).access.level is AccessLevel.READ_ONLY
+    assert student_timeline(db_session, student, last_day + timedelta(days=1)).access.closed
 
 
 def test_early_completion_refuses_a_future_date_and_a_second_completion(factory, db_session, dso):

@@ -72,6 +72,14 @@ def _opt_state(opt: OptFacts, program: ProgramFacts | None, today: date) -> OptS
     return OptState.ENDED
 
 
+def opts_running_on(program: ProgramFacts, day: date) -> tuple[int, ...]:
+    """The approved OPTs of ``program`` that ending the record on ``day`` ends (rules 4, 5): not ended already and
+    authorized on ``day`` or later by their EAD dates (the requested ones until an EAD is recorded)."""
+    return tuple(
+        opt.id for opt in program.opts if opt.status is OptStatus.APPROVED and opt.ended_on is None and opt.end >= day
+    )
+
+
 def employment_state(job: JobFacts, today: date) -> EmploymentState:
     """DESIGN rule 17: decided by dates alone."""
     if job.start_date > today:
