@@ -153,8 +153,8 @@ register(
         title="Unemployment days warning",
         subject="{% if days_used >= days_allowed %}You have reached the limit of unemployment days{% else %}Your unemployment days have reached {{ days_used }} of {{ days_allowed }}{% endif %}",
         when_sent="On the day your days without a reported employer reach 60, 80, and the limit (90 on OPT, 150 with STEM "
-        "OPT), counted for your current OPT. Checked again just before sending: if you reported an employer "
-        "that covers those days, it is not sent.",
+        "OPT), counted for your current OPT; if your OPT was approved after that day, on the day it was approved. "
+        "Checked again just before sending: if you reported an employer that covers those days, it is not sent.",
         sample={**_SAMPLE_STUDENT, "days_used": 60, "days_allowed": 90, "reached_on": "March 4, 2026"},
     )
 )
@@ -208,9 +208,11 @@ register(
         title="Portal access ended",
         subject="Your {{ site_name }} access has ended",
         when_sent="The day your account closes, the day after your read-only access ends (six months after your OPT end "
-        "date); never before.",
+        "date, or after the 180-day extension of a STEM OPT request still pending); never before. If your program "
+        "record is terminated, access closes at once and this is sent that day.",
         sample={
             **_SAMPLE_STUDENT,
+            "terminated": False,
             "access_until": "December 30, 2026",
             "closes_on": "December 31, 2026",
             "opt_end": "June 30, 2026",

@@ -13,11 +13,13 @@ from portal.models import OptAuthorization, ProgramRecord, School, Student, User
 from portal.models.enums import EducationLevel, OptKind, OptStatus, ProgramStatus
 from portal.services.accounts import create_account_if_due
 from portal.services.actors import Actor
-from portal.services.clock import READ_ONLY_MONTHS, add_months, long_date, today_eastern
+from portal.services.clock import long_date, today_eastern
 from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound, RuleBroken
 from portal.services.events import record_event
 from portal.services.obligations import add_participation_validation, add_stem_obligations, sync_stem_obligations
 from portal.services.students import check_date_range, normalize_email, open_program_record
+from portal.services.timeline import opts_running_on
+from portal.services.timeline.database import load_facts, student_timeline
 from portal.services.visibility import may_see
 
 
@@ -183,11 +185,6 @@ def correct_opt(
     return opt
 
 
-def read_only_until(opt: OptAuthorization) -> date:
-    """DESIGN rule 5: the last day a student whose record was completed early can still read the portal."""
-    return add_months(opt.end_date, READ_ONLY_MONTHS)
-
-
 def complete_record_early(
     session: Session,
     program: ProgramRecord,
@@ -199,7 +196,7 @@ def complete_record_early(
     """Complete an active program record (and end its OPT) before the OPT end date.
 
     Refuses a record that is not active and a completion date in the future. The student keeps
-    read-only access until six months after the OPT end date (rule 5).
+    read-only access until six months after the OPT end date (rule 5); the event says until when, as the timeline does.
     """
     student = program.student
     _check_may_record(actor, student)
@@ -212,7 +209,9 @@ def complete_record_early(
     before = {"status": program.status, "completed_on": None}
     program.status = ProgramStatus.COMPLETED
     program.completed_on = completed_on
-    ended = _end_opts(program, completed_on)
+    ended = _end_opts(session, program, completed_on)
+    session.flush()  # the timeline reads the completion back from the database
+    access = student_timeline(session, student, today).access
     record_event(
         session,
         actor,
@@ -224,19 +223,21 @@ def complete_record_early(
             "status": program.status,
             "completed_on": completed_on,
             "opts_ended": [opt.id for opt in ended],
-            "read_only_until": [read_only_until(opt) for opt in ended],
+            "read_only_until": access.read_only_until,
         },
     )
     sync_stem_obligations(session, student, actor=actor)  # rule 15: an early end closes the STEM duties
     return program
 
 
-def _end_opts(program: ProgramRecord, ended_on: date) -> list[OptAuthorization]:
-    ended = []
-    for opt in program.opt_authorizations:
-        if opt.status is OptStatus.APPROVED and opt.ended_on is None and opt.end_date >= ended_on:
-            opt.ended_on = ended_on
-            ended.append(opt)
+def _end_opts(session: Session, program: ProgramRecord, ended_on: date) -> list[OptAuthorization]:
+    """End the OPTs the timeline says are still running on ``ended_on`` (by their EAD dates)."""
+    session.flush()  # the facts are read from the database
+    facts = load_facts(session, [program.student_id])[program.student_id]
+    running = opts_running_on(next(p for p in facts.programs if p.id == program.id), ended_on)
+    ended = [opt for opt in program.opt_authorizations if opt.id in running]
+    for opt in ended:
+        opt.ended_on = ended_on
     return ended
 
 
@@ -273,7 +274,7 @@ def transfer_or_change_level(
     transfer = to_school is not None and to_school.id != student.school_id
     old.status = ProgramStatus.TRANSFERRED if transfer else ProgramStatus.COMPLETED
     old.completed_on = old.completed_on or today
-    ended = _end_opts(old, today)
+    ended = _end_opts(session, old, today)
     event_type = "program.transferred_out" if transfer else "program.education_level_changed"
     record_event(
         session,

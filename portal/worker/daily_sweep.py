@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from portal.mail.outbox import insert_new_emails
@@ -27,7 +27,9 @@ from portal.worker.notice_claims import WORDS, Claim, Untrue, count_started_on, 
 
 log = logging.getLogger("portal.worker")
 
-# A worker that was down catches up on notices at most this many days late; older ones are not sent.
+# A worker that was down catches up on notices at most this many days late (counted from the day a notice is
+# announced: an unemployment threshold reached before a late approval is announced on the approval day); older
+# ones are not sent.
 CATCH_UP_DAYS = 7
 # The daily sweep works through the students with a mark in the window this many at a time.
 SWEEP_CHUNK = 1000
@@ -72,6 +74,8 @@ def _students_with_marks(session: Session, first_day: date, today: date) -> Iter
 
 
 def _marks_of(session: Session, ids: list[int], first_day: date, today: date) -> dict[int, list]:
+    """The swept marks in the window, and every unemployment threshold reached before it (a late approval can
+    announce one: ``_announced_on``)."""
     marks = TimelineMark.__table__.c
     found: dict[int, list] = defaultdict(list)
     for row in session.execute(
@@ -79,7 +83,7 @@ def _marks_of(session: Session, ids: list[int], first_day: date, today: date) ->
         .where(
             marks.student_id.in_(ids),
             marks.kind.in_([str(kind) for kind in SWEPT_MARKS]),
-            marks.starts_on >= first_day,
+            or_(marks.starts_on >= first_day, marks.kind == str(MarkKind.UNEMPLOYMENT_REACHED)),
             marks.starts_on <= today,
         )
         .order_by(marks.student_id, marks.starts_on, marks.kind, marks.detail)
@@ -88,13 +92,25 @@ def _marks_of(session: Session, ids: list[int], first_day: date, today: date) ->
     return found
 
 
-def _claims(timeline: Timeline, marks: list) -> list[Claim]:
+def _announced_on(timeline: Timeline, reached_on: date) -> date:
+    """The day an unemployment threshold is announced: the day the count reaches it, or, when the OPT was approved
+    after that day (the count shows from the approval, rule 1), the approval day. The words still name the day
+    it was reached."""
+    shown_from = timeline.account_due_on
+    return max(reached_on, shown_from) if shown_from is not None else reached_on
+
+
+def _claims(timeline: Timeline, marks: list, first_day: date) -> list[Claim]:
     """The notices a student's marks in the window call for, before their words are checked."""
     claims: list[Claim] = []
     student_id = timeline.student_id
-    reached = [mark for mark in marks if mark.kind == MarkKind.UNEMPLOYMENT_REACHED]
+    reached = [
+        mark
+        for mark in marks
+        if mark.kind == MarkKind.UNEMPLOYMENT_REACHED and _announced_on(timeline, mark.starts_on) >= first_day
+    ]
     if reached and count_started_on(timeline) is not None:
-        # The highest threshold reached in the window, once (the lower ones would only repeat it).
+        # The highest threshold announced in the window, once (the lower ones would only repeat it).
         top = max(reached, key=lambda mark: int(mark.detail))
         claims.append(Claim("unemployment_warning", student_id, count_started_on(timeline), top.starts_on, top.detail))
     for mark in marks:
@@ -139,7 +155,7 @@ def _sweep_chunk(session: Session, ids: list[int], first_day: date, today: date)
         ):
             accounts_due.append(student_id)
         student = students[student_id]
-        for claim in _claims(timeline, student_marks):
+        for claim in _claims(timeline, student_marks, first_day):
             try:
                 context = WORDS[claim.template](timeline, facts[student_id], claim)
             except Untrue:

@@ -12,6 +12,7 @@ from sqlalchemy import String, cast, exists, literal, select
 from sqlalchemy.orm import Session
 
 from portal.models import Event, OutboxEmail, ReportingObligation
+from portal.models.enums import ProgramStatus
 from portal.services.clock import long_date
 from portal.services.obligations import DUTY_OBLIGATIONS
 from portal.services.timeline import DutyKind, DutyState, StudentFacts, Timeline, timeline_for
@@ -105,12 +106,26 @@ def _access_ending_words(timeline: Timeline, facts: StudentFacts, claim: Claim) 
         )
     if access.closed:
         raise Untrue("The student's access has already closed.")
-    return {"access_until": long_date(access.read_only_until), "closes_on": long_date(access.closes_on)}
+    return {
+        "extension_ended": _extension_ran_out(timeline),
+        "access_until": long_date(access.read_only_until),
+        "closes_on": long_date(access.closes_on),
+        "opt_end": long_date(access.opt_end),
+    }
+
+
+def _extension_ran_out(timeline: Timeline) -> bool:
+    """Access is counted from the last day of a STEM request's extension, the request still pending (rule 5)."""
+    return timeline.extension is not None and timeline.access.opt_end == timeline.extension.until
 
 
 def _access_ended_words(timeline: Timeline, facts: StudentFacts, claim: Claim) -> dict:
-    """DESIGN rule 5: sent on the day access closes, never before."""
+    """DESIGN rule 5: sent on the day access closes, never before; a terminated record closed on the day it ended."""
     access = timeline.access
+    if timeline.program is not None and timeline.program.status is ProgramStatus.TERMINATED:
+        if not access.closed or timeline.program.completed_on != claim.due_on or timeline.today < claim.due_on:
+            raise Untrue(f"The student's program record was not terminated on {long_date(claim.due_on)}.")
+        return {"terminated": True, "closes_on": long_date(claim.due_on), "access_until": "", "opt_end": ""}
     if access.closes_on is None or access.read_only_until != claim.due_on:
         raise Untrue(
             f"The student's access does not end on {long_date(claim.due_on)}: the OPT dates changed or a "
@@ -119,6 +134,8 @@ def _access_ended_words(timeline: Timeline, facts: StudentFacts, claim: Claim) -
     if not access.closed:
         raise Untrue(f"The student's access closes on {long_date(access.closes_on)}, not yet.")
     return {
+        "terminated": False,
+        "extension_ended": _extension_ran_out(timeline),
         "access_until": long_date(access.read_only_until),
         "closes_on": long_date(access.closes_on),
         "opt_end": long_date(access.opt_end),

@@ -4,6 +4,7 @@ independently of the sweep's own code (the ten-year run and the surface properti
 from __future__ import annotations
 
 from portal.models import OutboxEmail
+from portal.models.enums import ProgramStatus
 from portal.services.timeline import DutyState, Timeline
 
 
@@ -22,6 +23,9 @@ def claim_contradicted(email: OutboxEmail, timeline: Timeline) -> str | None:
     elif email.template == "access_ending":
         if access.closed or access.read_only_until != email.due_on:
             return f"access ending {email.due_on} claimed; the timeline says {access}"
+    elif email.template == "access_ended" and timeline.program and timeline.program.status is ProgramStatus.TERMINATED:
+        if not access.closed or timeline.program.completed_on != email.due_on or email.due_on > day:
+            return f"access closed by a termination on {email.due_on} claimed; the timeline says {access}"
     elif email.template == "access_ended":
         if not access.closed or access.read_only_until != email.due_on or access.closes_on > day:
             return f"access closed after {email.due_on} claimed; the timeline says {access}"

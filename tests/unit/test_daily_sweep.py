@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import User
-from portal.models.enums import EducationLevel, EmailStatus, OptKind
+from portal.models.enums import EducationLevel, EmailStatus, OptKind, ProgramStatus
 from portal.services.actors import Actor
 from portal.services.opt_decisions import approve_opt, transfer_or_change_level
 from portal.services.students import request_opt
@@ -121,18 +121,44 @@ def test_finding_1_notices_count_only_the_current_program_record(factory, db_ses
     ]
 
 
-def test_finding_2_a_late_approval_creates_the_account_at_once_and_no_warning_understates_the_count(
+def test_finding_2_a_late_approval_creates_the_account_at_once_and_announces_the_threshold_it_passed_once(
     factory, db_session, time_machine, mailbox
 ):
+    """The count reached 60 on February 27, eleven days before the approval: announced on the approval day, once."""
     travel(time_machine, TODAY)
     student = factory.student(opt="pending", opt_start=TODAY - timedelta(days=70), today=TODAY)
     approve_pending_opt(factory, db_session, student)
     assert db_session.scalar(select(User).where(User.student_id == student.id)) is not None
-    create_due_notices(db_session, TODAY)
+    for day in (TODAY, TODAY + timedelta(days=1), TODAY + timedelta(days=3)):
+        create_due_notices(db_session, day)
     assert student_timeline(db_session, student, TODAY).unemployment.used == 71  # the dashboard's count
-    assert emails(db_session, "unemployment_warning") == []  # never "60 of 90" beside a dashboard saying 71
-    assert deliver_due_emails(db_session, worker_id="t").sent == 1
-    assert [email.template for email in student_emails(db_session, student)] == ["account_creation"]
+    [email] = emails(db_session, "unemployment_warning")
+    assert email.subject == "Your unemployment days have reached 60 of 90"
+    assert "on February 27, 2026 your unemployment days reached 60" in email.body_text
+    assert "Your dashboard shows today's count" in email.body_text  # true beside a dashboard saying 71
+    assert deliver_due_emails(db_session, worker_id="t").sent == 2  # re-checked on the send day: still true
+    assert sorted(email.template for email in student_emails(db_session, student)) == [
+        "account_creation",
+        "unemployment_warning",
+    ]
+
+
+@pytest.mark.parametrize(("sweep_in", "sent"), [(7, True), (8, False)])
+def test_a_threshold_passed_before_a_late_approval_is_caught_up_at_most_seven_days_after_the_approval(
+    factory, db_session, time_machine, sweep_in, sent
+):
+    """65 days used (60 reached sixteen days before the approval, a job since): announced from the approval day."""
+    travel(time_machine, TODAY)
+    student = factory.student(opt="pending", opt_start=TODAY - timedelta(days=75), today=TODAY)
+    factory.employer(student, start_date=TODAY - timedelta(days=10))
+    approve_pending_opt(factory, db_session, student)
+    assert student_timeline(db_session, student, TODAY).unemployment.used == 65
+    day = TODAY + timedelta(days=sweep_in)
+    travel(time_machine, day)
+    create_due_notices(db_session, day)
+    assert [e.subject for e in emails(db_session, "unemployment_warning")] == (
+        ["Your unemployment days have reached 60 of 90"] if sent else []
+    )
 
 
 @pytest.mark.parametrize(("starts_in", "at_approval"), [(-5, True), (0, True), (20, False)])
@@ -212,3 +238,47 @@ def test_the_daily_sweep_costs_the_same_statements_for_3_or_6_students_with_noti
         return counter["count"]
 
     assert run_with(3, TODAY) == run_with(6, TODAY + timedelta(days=40))
+
+
+def test_a_terminated_record_gets_the_access_closed_notice_on_the_day_it_closes_and_no_other(
+    factory, db_session, time_machine, mailbox
+):
+    """Rule 5: a change of status closes access at once, so no notice can go before; the closing one goes that day."""
+    student = factory.student(opt_start=date(2025, 6, 1), opt_end=date(2026, 5, 31), today=TODAY)
+    program = student.program_records[-1]
+    program.status, program.completed_on = ProgramStatus.TERMINATED, TODAY
+    db_session.flush()
+    create_due_notices(db_session, TODAY - timedelta(days=1))
+    assert student_emails(db_session, student, *ACCESS_TEMPLATES) == []
+    travel(time_machine, TODAY)
+    for day in (TODAY, TODAY, TODAY + timedelta(days=2)):
+        create_due_notices(db_session, day)
+    [email] = student_emails(db_session, student, *ACCESS_TEMPLATES)
+    assert (email.template, email.due_on) == ("access_ended", TODAY)
+    assert "closed on March 10, 2026: your program record was terminated" in email.body_text
+    assert "six months" not in email.body_text
+    assert deliver_due_emails(db_session, worker_id="t").sent == 1  # re-checked on the send day: still true
+
+
+def test_a_stem_request_pending_past_its_180_days_gets_the_access_notices_from_the_extension_s_last_day(
+    factory, db_session, time_machine, mailbox
+):
+    """OPT ends March 9, 2026; the timely STEM request extends to September 5, 2026, then read-only to March 5, 2027."""
+    student = factory.student(opt_start=date(2025, 3, 10), opt_end=date(2026, 3, 9))
+    travel(time_machine, date(2026, 2, 1))
+    factory.stem_opt(student, status="pending")
+    assert student_timeline(db_session, student, TODAY).extension.until == date(2026, 9, 5)
+    ending_day, closing_day = date(2027, 2, 4), date(2027, 3, 6)
+    for day in (date(2026, 9, 6), date(2026, 9, 21), ending_day, closing_day):
+        travel(time_machine, day)
+        create_due_notices(db_session, day)
+        deliver_due_emails(db_session, worker_id="t")
+    sent = student_emails(db_session, student, *ACCESS_TEMPLATES)
+    assert [(email.template, email.due_on, email.status) for email in sent] == [
+        ("access_ending", date(2027, 3, 5), EmailStatus.SENT),
+        ("access_ended", date(2027, 3, 5), EmailStatus.SENT),
+    ]  # and no "OPT ended" while the request is pending
+    extension_words = "180-day extension of your work authorization ended on September 5, 2026"
+    assert extension_words in sent[0].body_text and "your STEM OPT request is still pending" in sent[0].body_text
+    assert "closed on March 6, 2027" in sent[1].body_text
+    assert "extension of your pending STEM OPT request ended on September 5, 2026" in sent[1].body_text

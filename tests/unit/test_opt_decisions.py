@@ -1,11 +1,11 @@
 """Record actions a school official takes: approve, deny, correct, complete early, transfer, email of record."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from portal.models import Event, OutboxEmail, ReportingObligation, School, User
+from portal.models import Event, OutboxEmail, ReportingObligation, School, TimelineMark, User
 from portal.models.enums import EducationLevel, ObligationKind, OptKind, OptStatus, ProgramStatus, Role
 from portal.services import opt_decisions
 from portal.services.actors import Actor
@@ -16,10 +16,11 @@ from portal.services.opt_decisions import (
     complete_record_early,
     correct_opt,
     deny_opt,
-    read_only_until,
     transfer_or_change_level,
     visible_to_student,
 )
+from portal.services.timeline import AccessLevel
+from portal.services.timeline.database import student_timeline
 
 TODAY = date(2026, 6, 15)
 
@@ -136,6 +137,29 @@ def test_denying_stem_opt_hides_it_and_its_employers_from_the_student_but_keeps_
     assert _events(db_session, student, "opt.requested")  # History keeps every event
 
 
+def test_denying_stem_opt_keeps_the_days_worked_under_it_while_pending_as_employed_days(
+    factory, db_session, dso, time_machine
+):
+    """Rule 6 hides the employer; the 52 days it covered during the extension (March 10 to April 30) stay employed."""
+    time_machine.move_to(datetime(2026, 2, 1, 15, tzinfo=UTC), tick=False)
+    school = db_session.get(School, dso.school_id)
+    student = factory.student(school=school, opt_start=date(2025, 3, 10), opt_end=date(2026, 3, 9))
+    factory.employer(student, start_date=date(2025, 3, 10), end_date=date(2026, 3, 9))
+    stem = factory.stem_opt(student, status="pending")  # timely: the extension runs from March 10
+    stem_employer = factory.employer(student, opt_authorization=stem, name="Kestrel Energy", start_date=stem.start_date)
+    assert student_timeline(db_session, student, date(2026, 4, 30)).unemployment.used == 0
+    time_machine.move_to(datetime(2026, 5, 1, 15, tzinfo=UTC), tick=False)
+    deny_opt(db_session, stem, actor=dso, reason="USCIS denied the I-765.")
+    db_session.flush()
+    timeline = student_timeline(db_session, student, date(2026, 5, 10))
+    assert stem_employer.id not in {job.id for job in timeline.jobs}  # hidden from the view
+    assert (timeline.unemployment.used, timeline.opt_end) == (0, date(2026, 4, 30))
+    unemployed = db_session.scalars(
+        select(TimelineMark.starts_on).where(TimelineMark.student_id == student.id, TimelineMark.kind == "unemployed")
+    ).all()
+    assert unemployed == []  # the DSO lists read the same marks
+
+
 def test_a_denied_post_completion_opt_stays_visible(factory, db_session, dso):
     student = factory.student(school=db_session.get(School, dso.school_id), opt="pending")
     deny_opt(db_session, _opt(student), actor=dso)
@@ -157,22 +181,58 @@ def test_an_official_of_another_school_gets_not_found(factory, db_session, dso):
         deny_opt(db_session, _opt(student), actor=dso)
 
 
+# (OPT requested end, EAD end or None for the requested one, a timely STEM request pending, completed on, whether
+# the completion ends the OPT, the last day of read-only access)
+EARLY_COMPLETIONS = [
+    pytest.param(date(2026, 12, 31), None, False, date(2026, 6, 1), True, date(2027, 6, 30), id="plain"),
+    pytest.param(date(2026, 8, 31), None, False, date(2026, 6, 1), True, date(2027, 2, 28), id="aug-31-to-feb-28"),
+    pytest.param(date(2027, 8, 31), None, False, date(2027, 6, 1), True, date(2028, 2, 29), id="aug-31-to-leap-feb-29"),
+    pytest.param(date(2027, 2, 28), None, False, date(2027, 1, 5), True, date(2027, 8, 28), id="feb-28-to-aug-28"),
+    # Six months count from the EAD's end date, never the requested one (rule 16's actual dates).
+    pytest.param(
+        date(2026, 8, 31), date(2026, 9, 10), False, date(2026, 8, 20), True, date(2027, 3, 10), id="ead-ends-later"
+    ),
+    # Completed after the requested end but inside the EAD's validity: the OPT is still running, so it ends.
+    pytest.param(
+        date(2026, 8, 31), date(2026, 9, 10), False, date(2026, 9, 5), True, date(2027, 3, 10), id="inside-ead-only"
+    ),
+    # Completed before the post-completion end: the pending request's extension never starts.
+    pytest.param(date(2026, 12, 31), None, True, date(2026, 12, 1), True, date(2027, 6, 30), id="stem-pending-before"),
+    # Completed during a pending request's extension: the extension, and so authorized time, ends on completion.
+    pytest.param(
+        date(2026, 12, 31), None, True, date(2027, 2, 15), False, date(2027, 8, 15), id="stem-pending-in-extension"
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("opt_end", "ead_end", "stem_pending", "completed_on", "ends_opt", "last_day"), EARLY_COMPLETIONS
+)
 def test_early_completion_ends_the_opt_and_keeps_read_only_access_six_months_after_the_end_date(
-    factory, db_session, dso
+    factory, db_session, dso, opt_end, ead_end, stem_pending, completed_on, ends_opt, last_day
 ):
+    """The event says the last day of read-only access the timeline gives, read-only that day and closed the next."""
+    today = completed_on + timedelta(days=3)
     student = factory.student(
         school=db_session.get(School, dso.school_id),
-        opt_start=date(2026, 1, 1),
-        opt_end=date(2026, 12, 31),
-        today=TODAY,
+        opt_start=date(opt_end.year - 1, opt_end.month, 1),
+        opt_end=opt_end,
+        actual_end=ead_end,
+        today=today,
     )
+    if stem_pending:
+        factory.stem_opt(student, status="pending")
     program = student.program_records[-1]
-    complete_record_early(db_session, program, actor=dso, completed_on=date(2026, 6, 1), today=TODAY)
+    post_completion = program.opt_authorizations[0]
+    complete_record_early(db_session, program, actor=dso, completed_on=completed_on, today=today)
     assert program.status is ProgramStatus.COMPLETED
-    assert _opt(student).ended_on == date(2026, 6, 1)
-    assert read_only_until(_opt(student)) == date(2027, 6, 30)
+    assert post_completion.ended_on == (completed_on if ends_opt else None)
     (event,) = _events(db_session, student, "program.completed_early")
-    assert event.after["read_only_until"] == ["2027-06-30"]
+    assert event.after["opts_ended"] == ([post_completion.id] if ends_opt else [])
+    assert event.after["read_only_until"] == last_day.isoformat()
+    assert student_timeline(db_session, student, today).access.read_only_until == last_day
+    assert student_timeline(db_session, student, last_day).access.level is AccessLevel.READ_ONLY
+    assert student_timeline(db_session, student, last_day + timedelta(days=1)).access.closed
 
 
 def test_early_completion_refuses_a_future_date_and_a_second_completion(factory, db_session, dso):

@@ -229,6 +229,9 @@ ENDS_2025 = (
     "2026-06-01 access_ending 2026-06-30",
     "2026-07-01 access_closed 2026-06-30",
 )
+# A timely STEM request still pending when its 180 days from a June 30, 2025 end run out (Dec 27, 2025): read-only
+# six months from that last day; no "OPT ended" while it is pending.
+EXTENSION_RAN_OUT_2025 = ("2026-05-29 access_ending 2026-06-27", "2026-06-28 access_closed 2026-06-27")
 THRESHOLDS_FROM_JAN_1_2025 = (
     "2025-03-01 unemployment_reached 60",
     "2025-03-21 unemployment_reached 80",
@@ -265,7 +268,7 @@ STORIES = [
          "2026-09-17 access_closed 2026-09-16"),
     ),
     Story(
-        "finding 2: approved 70 days after the start it keeps: the account is due at approval, no count email that day",
+        "finding 2: approved 70 days after the start it keeps: the account is due at approval, the thresholds before it",
         f"{UNEMPLOYMENT}; {ACCOUNT}; issue 11 finding 2",
         student(program(1, post(10, "2025-01-01", "2025-12-31", decided="2025-03-12"))),
         (On("2025-03-12", (71, 90, 19), "full", ("in_validity",), nearing=True, runs_out="2025-03-31"),),
@@ -281,7 +284,7 @@ STORIES = [
             asks=True, extension="2025-12-27", opt_end="2025-12-27"),
          On("2025-12-27", (14, 90, 76), "full", ("ended", "pending"), employer="Harbor Labs", counting=True),
          On("2025-12-28", (14, 90, 76), "full", ("ended", "pending"), employer="Harbor Labs", counting=False)),
-        ("2024-07-01 account_due",),
+        ("2024-07-01 account_due", *EXTENSION_RAN_OUT_2025),
     ),
     Story(
         "a STEM request filed after the OPT ended is not timely: no extension; the OPT ends, read-only, then closed",
@@ -644,7 +647,7 @@ STORIES = [
                       job(101, 20, "Kestrel Energy", "2025-07-10", review=WAITING)]),
         (On("2025-07-20", (9, 90, 81), "full", ("ended", "pending"), employer="Kestrel Energy", counting=True,
             asks=True, extension="2025-12-27"),),
-        ("2024-07-01 account_due",),
+        ("2024-07-01 account_due", *EXTENSION_RAN_OUT_2025),
     ),
     Story(
         "the nearing-limit alert: 31 days left is not nearing, 30 is, and it stops when the OPT ends",
@@ -690,14 +693,14 @@ STORIES = [
         (),
     ),
     Story(
-        "a terminated record closes access at once",
+        "a terminated record closes access at once, and the access-closed email goes that day (none before)",
         f"{ACCESS} ('a change of status closes it at once')",
         student(program(1, post(10, "2025-01-01", "2025-12-31", decided="2024-12-01", ended="2025-04-15"),
                         status=TERMINATED, completed="2025-04-15"),
                 jobs=[job(100, 10, "Oak Street Bakery", "2025-01-01")]),
         (On("2025-05-01", (0, 90, 90), "closed", ("completed_early",), employer="Oak Street Bakery", asks=False,
             counting=False),),
-        ("2025-01-01 account_due",),
+        ("2025-01-01 account_due", "2025-04-15 access_closed 2025-04-15"),
     ),
     Story(
         "US Eastern DST days are ordinary days in the count",
@@ -772,15 +775,54 @@ STORIES = [
         ("2025-01-01 account_due", *ENDS_2025),
     ),
     Story(
-        "a STEM request still pending past day 180: authorization stops, the count with it; no end email while pending",
-        EXTENSION,
+        "a STEM request still pending past day 180: authorization stops, the count with it; 15 days to report, "
+        "read-only six months from the extension's last day, then closed; no 'OPT ended' while pending",
+        f"{EXTENSION}; {ACCESS}",
         student(program(1, post(10, "2024-07-01", "2025-06-30", decided="2024-06-01"),
                         stem(20, "2025-07-01", "2027-06-30", status=PENDING, filed="2025-06-30"))),
         (On("2025-06-30", (365, 90, 0), "full", ("in_validity", "pending"), counting=True, extension="2025-12-27"),
-         On("2026-03-01", (545, 90, 0), "full", ("ended", "pending"), counting=False, nearing=False,
-            extension="2025-12-27")),
+         On("2025-12-27", (545, 90, 0), "full", ("ended", "pending"), counting=True, asks=True, opt_end="2025-12-27"),
+         On("2026-01-11", (545, 90, 0), "full", ("ended", "pending"), counting=False, asks=True),
+         On("2026-01-12", (545, 90, 0), "read_only", ("ended", "pending"), asks=False, read_only_until="2026-06-27"),
+         On("2026-03-01", (545, 90, 0), "read_only", ("ended", "pending"), counting=False, nearing=False,
+            extension="2025-12-27"),
+         On("2026-06-27", (545, 90, 0), "read_only", ("ended", "pending"), read_only_until="2026-06-27"),
+         On("2026-06-28", (545, 90, 0), "closed", ("ended", "pending"), asks=False)),
         ("2024-07-01 account_due", "2024-08-29 unemployment_reached 60", "2024-09-18 unemployment_reached 80",
-         "2024-09-28 unemployment_reached 90"),
+         "2024-09-28 unemployment_reached 90", *EXTENSION_RAN_OUT_2025),
+    ),
+    Story(
+        "a STEM request approved after day 180: full access again, the STEM OPT's own dates rule",
+        f"{EXTENSION}; {ACCESS}",
+        student(program(1, post(10, "2024-07-01", "2025-06-30", decided="2024-06-01"),
+                        stem(20, "2025-07-01", "2027-06-30", ead=("2026-02-01", "2028-01-31"), filed="2025-05-01",
+                             decided="2026-01-25")),
+                jobs=[job(100, 10, "Harbor Labs", "2024-07-01", "2025-06-30"),
+                      job(101, 20, "Harbor Labs (STEM)", "2026-02-01", review=ACCEPTED)]),
+        (On("2026-01-20", (180, 90, 0), "full", ("ended", "approved"), counting=False, extension=None, duties=ANY),
+         On("2026-02-01", (180, 150, 0), "full", ("ended", "in_validity"), employer="Harbor Labs (STEM)", duties=ANY,
+            read_only_until="2028-07-31")),
+        ("2024-07-01 account_due", "2025-08-29 unemployment_reached 60", "2025-09-18 unemployment_reached 80",
+         "2025-09-28 unemployment_reached 90", "2028-02-01 opt_ended 2028-01-31", "2028-07-02 access_ending 2028-07-31",
+         "2028-08-01 access_closed 2028-07-31", "2026-07-02 duty_reminder stem_confirmation:6",
+         "2027-01-02 duty_reminder stem_confirmation:12", "2027-01-02 duty_reminder i983_evaluation:12",
+         "2027-07-02 duty_reminder stem_confirmation:18", "2028-01-01 duty_reminder i983_final_evaluation:",
+         "2028-01-02 duty_reminder stem_confirmation:24"),
+    ),
+    Story(
+        "STEM denied: days worked under the hidden STEM employer while the request was pending stay employed days",
+        f"DESIGN rules 3 and 6; {EXTENSION}; {UNEMPLOYMENT}",
+        student(program(1, post(10, "2024-07-01", "2025-06-30", decided="2024-06-01"),
+                        stem(20, "2025-07-01", "2027-06-30", status=DENIED, filed="2025-05-01", decided="2025-09-10")),
+                jobs=[job(100, 10, "Harbor Labs", "2024-07-01", "2025-06-30"),
+                      job(101, 20, "Kestrel Energy", "2025-07-21", review=WAITING)]),
+        (On("2025-08-01", (20, 90, 70), "full", ("ended",), employer=None, counting=True, jobs=("Harbor Labs: past",),
+            duties=ANY),
+         On("2025-09-09", (20, 90, 70), "full", ("ended",), employer=None, counting=True, duties=ANY),
+         On("2025-09-20", (20, 90, 70), "full", ("ended",), employer=None, counting=False, duties=ANY,
+            jobs=("Harbor Labs: past",))),
+        ("2024-07-01 account_due", "2025-09-10 opt_ended 2025-09-09", "2026-02-08 access_ending 2026-03-09",
+         "2026-03-10 access_closed 2026-03-09"),
     ),
 ]
 # fmt: on

@@ -72,6 +72,14 @@ def _opt_state(opt: OptFacts, program: ProgramFacts | None, today: date) -> OptS
     return OptState.ENDED
 
 
+def opts_running_on(program: ProgramFacts, day: date) -> tuple[int, ...]:
+    """The approved OPTs of ``program`` that ending the record on ``day`` ends (rules 4, 5): not ended already and
+    authorized on ``day`` or later by their EAD dates (the requested ones until an EAD is recorded)."""
+    return tuple(
+        opt.id for opt in program.opts if opt.status is OptStatus.APPROVED and opt.ended_on is None and opt.end >= day
+    )
+
+
 def employment_state(job: JobFacts, today: date) -> EmploymentState:
     """DESIGN rule 17: decided by dates alone."""
     if job.start_date > today:
@@ -91,7 +99,8 @@ def _nearest_day_of(job: JobFacts, today: date) -> date:
 
 
 def access_on(shape: Shape, program: ProgramFacts | None, today: date) -> Access:
-    """DESIGN rule 5: full, then read-only until six months after the OPT end date, then closed."""
+    """DESIGN rule 5: full, then read-only until six months after the OPT end date (or a pending STEM request's
+    180-day extension), then closed; a terminated record is closed at once."""
     if program is None:
         return Access(AccessLevel.FULL)
     if program.status is ProgramStatus.TERMINATED:
@@ -99,8 +108,9 @@ def access_on(shape: Shape, program: ProgramFacts | None, today: date) -> Access
             AccessLevel.CLOSED, reason="Your program record was terminated, so your portal account is closed."
         )
     approved_ends = [o.end for o in program.opts if o.status is OptStatus.APPROVED]
-    if shape.extension is not None and not shape.extension_pending:
-        # A decided extension was authorized time: the 15 days and six months count from its last day.
+    if shape.extension is not None:
+        # The extension is authorized time, pending or decided (8 CFR 274a.12(b)(6)(iv)): the 15 days and the six
+        # months count from its last day. Pending, it is full access to that day (rule 3), and not beyond it.
         approved_ends.append(shape.extension.until)
     opt_end = max(approved_ends) if approved_ends else None
     if opt_end is None:
@@ -108,14 +118,13 @@ def access_on(shape: Shape, program: ProgramFacts | None, today: date) -> Access
     read_only_until = add_months(opt_end, READ_ONLY_MONTHS)
     closes_on = read_only_until + timedelta(days=1)
     dates = {"opt_end": opt_end, "read_only_until": read_only_until, "closes_on": closes_on}
-    if shape.extension_pending and program.status is ProgramStatus.ACTIVE:
-        # DESIGN rule 3: employment can be edited while the STEM request is pending.
-        return Access(AccessLevel.FULL, **{**dates, "read_only_until": None, "closes_on": None})
+    extension_ran_out = shape.extension_pending and opt_end == shape.extension.until
     if today >= closes_on:
+        ended = "the 180-day extension of your work authorization ended" if extension_ran_out else "your OPT ended"
         return Access(
             AccessLevel.CLOSED,
             reason=f"Your portal access ended on {long_date(read_only_until)}, six "
-            f"months after your OPT ended on {long_date(opt_end)}.",
+            f"months after {ended} on {long_date(opt_end)}.",
             **dates,
         )
     completed_early = (
@@ -139,6 +148,16 @@ def access_on(shape: Shape, program: ProgramFacts | None, today: date) -> Access
             **dates,
         )
     grace_until = opt_end + timedelta(days=EDIT_GRACE_DAYS)
+    if today > grace_until and extension_ran_out:
+        return Access(
+            AccessLevel.READ_ONLY,
+            reason=(
+                f"Your STEM OPT extension request is still pending, and the 180-day extension of your work "
+                f"authorization ended on {long_date(opt_end)}. Changes were possible until {long_date(grace_until)}; "
+                f"you can read your information until {long_date(read_only_until)} unless the request is approved."
+            ),
+            **dates,
+        )
     if today > grace_until:
         return Access(
             AccessLevel.READ_ONLY,

@@ -98,6 +98,11 @@ def _current_employer_periods(shape: Shape) -> list[tuple[date, date, int]]:
 def _end_marks(shape: Shape, program: ProgramFacts | None) -> list[Mark]:
     probe = END_OF_TIME - timedelta(days=1)
     access = access_on(shape, program, probe)
+    if program is not None and program.status is ProgramStatus.TERMINATED:
+        # A termination closes access at once: the notice goes on the day the record ended (rule 5); no notice
+        # before it can be true.
+        day = program.completed_on
+        return [Mark(MarkKind.ACCESS_CLOSED, day, day, day.isoformat())] if day is not None else []
     if access.closes_on is None or access.opt_end is None:
         return []
     marks = [

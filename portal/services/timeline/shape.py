@@ -40,6 +40,19 @@ class Shape:
         )
         if self.extension is not None:
             post.append((self.extension.starts_on, self.extension.until))
+        # DESIGN rule 6 hides a denied STEM request's employers, but the days worked under them while it was pending
+        # (its extension) were employment: they stay out of the count of unemployed days.
+        self.worked_under_denied_request = (
+            [
+                (max(job.start_date, self.extension.starts_on), min(job.end_date or END_OF_TIME, self.extension.until))
+                for job in facts.jobs
+                if job.opt_id == self.extension.stem_opt_id
+                and job.opt_id not in visible_ids
+                and job.review is not EmployerReview.RETURNED
+            ]
+            if self.extension is not None
+            else []
+        )
         self.stem_windows = merge_intervals(stem)
         self.post_windows = subtract_intervals(merge_intervals(post), self.stem_windows)
         self.counted_windows = merge_intervals(self.stem_windows + self.post_windows)
@@ -74,7 +87,9 @@ class Shape:
         stem_jobs = merge_intervals(
             (j.start_date, j.end_date or END_OF_TIME) for j in counting_jobs if j.review is EmployerReview.ACCEPTED
         )
-        post_jobs = merge_intervals((j.start_date, j.end_date or END_OF_TIME) for j in counting_jobs)
+        post_jobs = merge_intervals(
+            [(j.start_date, j.end_date or END_OF_TIME) for j in counting_jobs] + self.worked_under_denied_request
+        )
         return merge_intervals(
             subtract_intervals(self.stem_windows, stem_jobs) + subtract_intervals(self.post_windows, post_jobs)
         )
