@@ -33,6 +33,7 @@ from portal.services.obligations import (
     add_participation_validation,
     add_stem_obligations,
 )
+from portal.services.opt_decisions import complete_record_early
 from portal.services.passwords import hash_password
 from portal.services.students import create_student, open_program_record, request_opt
 from portal.services.throttling import FAILURES_BEFORE_LOCK, record_failed_sign_in
@@ -337,18 +338,8 @@ def _seed_situation(session, student, situation, *, today, rng, password_hash, s
         add_participation_validation(session, new_program)  # issue 5: validate participation within 30 days
     elif situation == "early_completed":
         _employer(session, student, opt, rng, start=opt_start + timedelta(days=2), end=today - timedelta(days=30))
-        program.status = ProgramStatus.COMPLETED
-        program.completed_on = today - timedelta(days=25)
-        opt.ended_on = program.completed_on
-        record_event(
-            session,
-            system,
-            "program.completed_early",
-            student=student,
-            subject=f"program:{program.id}",
-            before={"status": ProgramStatus.ACTIVE},
-            after={"status": ProgramStatus.COMPLETED, "completed_on": program.completed_on},
-        )
+        # Through the real service, so the event says until when the student can read, as the timeline does.
+        complete_record_early(session, program, actor=system, completed_on=today - timedelta(days=25), today=today)
     elif situation == "locked_account":
         # Five wrong passwords, as a real lock happens. A real pause ends by itself within a day (rule 18); the demo's
         # is given its length when it starts, so its email and event say the end it has, until a DSO tries Unlock.

@@ -20,6 +20,7 @@ from portal.services.labels import (
     event_title,
     field_label,
     label,
+    read_only_access_until,
     template_title,
     value_words,
 )
@@ -231,6 +232,7 @@ def register_web_hooks(app: Flask) -> None:
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["template_title"] = template_title
     app.jinja_env.filters["field_label"] = field_label
+    app.jinja_env.filters["read_only_access_until"] = read_only_access_until
     app.jinja_env.filters["event_title"] = event_title
     app.jinja_env.filters["value_words"] = value_words
     app.jinja_env.globals["wants_partial"] = wants_partial

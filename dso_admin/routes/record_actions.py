@@ -26,6 +26,7 @@ from portal.models.enums import EducationLevel, OptStatus
 from portal.services import employers as employer_service
 from portal.services import opt_decisions, stem_employers
 from portal.services.errors import DomainError, InvalidValue, StaleEdit
+from portal.services.labels import read_only_access_until
 from portal.services.schools import school_by_code
 from portal.services.stem_review import stem_review
 from portal.web import redirect_or_swap, render_page_or_partial
@@ -159,6 +160,14 @@ def _form_date(name: str, *, required: bool = True) -> date | None:
         raise InvalidValue("Enter a date like 2026-03-31.", field=name) from None
 
 
+def _query_date(name: str) -> date | None:
+    raw = (request.args.get(name) or "").strip()
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        raise InvalidValue("Enter a date like 2026-03-31.", field=name) from None
+
+
 def _parse_dates(form, names) -> dict:
     """Each named text field as a date (None when empty); a value that is not a date gets a message on its field."""
     values = {}
@@ -253,27 +262,43 @@ def correct_opt(sevis_id: str, opt_id: int):
 @admin.get("/students/<sevis_id>/programs/<int:program_id>/complete")
 @official_required
 def confirm_complete_early(sevis_id: str, program_id: int):
-    """The confirmation for Complete early, with the completion date (a dialog for htmx, a page without JavaScript)."""
+    """The confirmation for Complete early, with the completion date and the last day of read-only access it gives
+    (a dialog for htmx, a page without JavaScript); ``?completed_on=`` asks for another date (422 for a bad one)."""
     student = student_or_404(sevis_id)
     program = own_program_or_404(student, program_id)
+    completion = error = None
+    try:
+        completion = opt_decisions.early_completion(db.session, program, completed_on=_query_date("completed_on"))
+    except DomainError as refused:
+        error = refused
     return render_dialog(
-        "admin/student/_confirm_complete.html", "Complete this program record early", student=student, program=program
+        "admin/student/_confirm_complete.html",
+        "Complete this program record early",
+        status=422 if error is not None and error.field else 200,  # a record already completed is not bad input
+        student=student,
+        program=program,
+        chosen=(request.args.get("completed_on") or "").strip()[:10],
+        completion=completion,
+        error=error,
     )
 
 
 @admin.post("/students/<sevis_id>/programs/<int:program_id>/complete")
 @official_required
 def complete_early(sevis_id: str, program_id: int):
-    """Complete the program record early; the student keeps read-only access for six months after the OPT end."""
+    """Complete the program record early; the message names the last day of read-only access the event records."""
     student = student_or_404(sevis_id)
     program = own_program_or_404(student, program_id)
     try:
-        opt_decisions.complete_record_early(
+        event = opt_decisions.complete_record_early(
             db.session, program, actor=current_actor(), completed_on=_form_date("completed_on", required=False)
         )
     except DomainError as error:
         return refused_and_back(student, error)
-    return commit_and_back(student, "Program record completed. The student keeps read-only access.")
+    read_only_until = opt_decisions.recorded_read_only_until(event)
+    if read_only_until is None:
+        return commit_and_back(student, "Program record completed.")
+    return commit_and_back(student, f"Program record completed. {read_only_access_until(read_only_until)}.")
 
 
 @admin.get("/students/<sevis_id>/transfer")

@@ -306,7 +306,7 @@ FIELD_LABELS = {
     "mfa_cleared": "Two-step sign-in cleared",
     "obligation_id": "Reporting obligation",
     "opts_ended": "OPTs ended",
-    "read_only_until": "Read-only until",
+    "read_only_until": "Read-only access until",
     "reference": "Reference",
     "rows": "Rows",
     "sent_again": "Sent again",
@@ -391,6 +391,11 @@ def document_label(kind: DocumentKind | str) -> str:
 def field_label(name: str) -> str:
     """The words for a field name: ``job_title`` reads "Job title", ``line1`` "Street address"."""
     return FIELD_LABELS.get(name) or label(name)
+
+
+def read_only_access_until(day: date) -> str:
+    """The last day of a student's read-only access in words: "Read-only access until February 28, 2027"."""
+    return f"{FIELD_LABELS['read_only_until']} {long_date(day)}"
 
 
 def template_title(name: str) -> str:

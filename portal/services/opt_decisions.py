@@ -1,15 +1,17 @@
 """What a school official records on a student's SEVIS record: OPT decisions, corrections,
-early completion, transfers and changes of level, and the email of record (rules 1, 4, 5, 6)."""
+early completion (and what it would give before it is recorded), transfers and changes of level, and the email of
+record (rules 1, 4, 5, 6)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.mail.outbox import queue_email
-from portal.models import OptAuthorization, ProgramRecord, School, Student, User, utcnow
+from portal.models import Event, OptAuthorization, ProgramRecord, School, Student, User, utcnow
 from portal.models.enums import EducationLevel, OptKind, OptStatus, ProgramStatus
 from portal.services.accounts import create_account_if_due
 from portal.services.actors import Actor
@@ -18,7 +20,7 @@ from portal.services.errors import Conflict, InvalidValue, NotAllowed, NotFound,
 from portal.services.events import record_event
 from portal.services.obligations import add_participation_validation, add_stem_obligations, sync_stem_obligations
 from portal.services.students import check_date_range, normalize_email, open_program_record
-from portal.services.timeline import opts_running_on
+from portal.services.timeline import completed_early_on, opts_running_on, timeline_for
 from portal.services.timeline.database import load_facts, student_timeline
 from portal.services.visibility import may_see
 
@@ -185,6 +187,35 @@ def correct_opt(
     return opt
 
 
+@dataclass(frozen=True)
+class EarlyCompletion:
+    """What completing a record early on a day would give: the completion date and the last day of read-only access
+    (None when the record has no approved OPT, so no read-only time)."""
+
+    completed_on: date
+    read_only_until: date | None
+
+
+def _check_completion(program: ProgramRecord, completed_on: date, today: date) -> None:
+    if program.status is not ProgramStatus.ACTIVE:
+        raise Conflict(f"This program record is already {program.status.value}.")
+    if completed_on > today:
+        raise RuleBroken("The completion date cannot be in the future.", field="completed_on")
+
+
+def early_completion(
+    session: Session, program: ProgramRecord, *, completed_on: date | None = None, today: date | None = None
+) -> EarlyCompletion:
+    """The last day of read-only access the timeline gives if ``program`` is completed early on ``completed_on``
+    (today when None), the date complete_record_early will record; refuses what it refuses, and writes nothing."""
+    today = today or today_eastern()
+    completed_on = completed_on or today
+    _check_completion(program, completed_on, today)
+    facts = load_facts(session, [program.student_id])[program.student_id]
+    timeline = timeline_for(completed_early_on(facts, program.id, completed_on), today)
+    return EarlyCompletion(completed_on=completed_on, read_only_until=timeline.access.read_only_until)
+
+
 def complete_record_early(
     session: Session,
     program: ProgramRecord,
@@ -192,8 +223,8 @@ def complete_record_early(
     actor: Actor,
     completed_on: date | None = None,
     today: date | None = None,
-) -> ProgramRecord:
-    """Complete an active program record (and end its OPT) before the OPT end date.
+) -> Event:
+    """Complete an active program record (and end its OPT) before the OPT end date; returns the completion's event.
 
     Refuses a record that is not active and a completion date in the future. The student keeps
     read-only access until six months after the OPT end date (rule 5); the event says until when, as the timeline does.
@@ -202,17 +233,14 @@ def complete_record_early(
     _check_may_record(actor, student)
     today = today or today_eastern()
     completed_on = completed_on or today
-    if program.status is not ProgramStatus.ACTIVE:
-        raise Conflict(f"This program record is already {program.status.value}.")
-    if completed_on > today:
-        raise RuleBroken("The completion date cannot be in the future.", field="completed_on")
+    _check_completion(program, completed_on, today)
     before = {"status": program.status, "completed_on": None}
     program.status = ProgramStatus.COMPLETED
     program.completed_on = completed_on
     ended = _end_opts(session, program, completed_on)
     session.flush()  # the timeline reads the completion back from the database
     access = student_timeline(session, student, today).access
-    record_event(
+    event = record_event(
         session,
         actor,
         "program.completed_early",
@@ -227,7 +255,16 @@ def complete_record_early(
         },
     )
     sync_stem_obligations(session, student, actor=actor)  # rule 15: an early end closes the STEM duties
-    return program
+    return event
+
+
+def recorded_read_only_until(event: Event) -> date | None:
+    """The last day of read-only access a ``program.completed_early`` event records (older events list a date per
+    ended OPT: the latest of them); None when it records none."""
+    value = (event.after or {}).get("read_only_until")
+    if isinstance(value, list):
+        value = max(value, default=None)
+    return date.fromisoformat(value) if value else None
 
 
 def _end_opts(session: Session, program: ProgramRecord, ended_on: date) -> list[OptAuthorization]:

@@ -16,6 +16,7 @@ from portal.services.opt_decisions import (
     complete_record_early,
     correct_opt,
     deny_opt,
+    early_completion,
     transfer_or_change_level,
     visible_to_student,
 )
@@ -224,6 +225,9 @@ def test_early_completion_ends_the_opt_and_keeps_read_only_access_six_months_aft
         factory.stem_opt(student, status="pending")
     program = student.program_records[-1]
     post_completion = program.opt_authorizations[0]
+    # What the DSO's confirmation shows beforehand is what the completion records, and asking writes nothing.
+    assert early_completion(db_session, program, completed_on=completed_on, today=today).read_only_until == last_day
+    assert program.status is ProgramStatus.ACTIVE and post_completion.ended_on is None
     complete_record_early(db_session, program, actor=dso, completed_on=completed_on, today=today)
     assert program.status is ProgramStatus.COMPLETED
     assert post_completion.ended_on == (completed_on if ends_opt else None)

@@ -8,7 +8,8 @@ computation is pure: no database, no clock. The package holds
 - view.py      what the timeline says on a day (``Timeline`` and its parts);
 - limits.py    the numbers it counts with (allowances, thresholds, grace and duty spans);
 - shape.py     the day-independent shape of the current program: windows, extension, unemployed days;
-- compute.py   ``timeline_for(facts, today)``, and ``opts_running_on``: what ending a record on a day ends;
+- compute.py   ``timeline_for(facts, today)``, and ``opts_running_on``: what ending a record on a day ends, and
+               ``completed_early_on``: the facts as an early completion on a day leaves them;
 - marks.py     ``marks_for(facts)``: the dated marks the daily notices and the DSO lists read;
 - database.py  the only part that touches the database: loads the facts, reads students' timelines, and keeps
                the stored marks current on every flush (import it by its own name; this package stays pure).
@@ -16,7 +17,7 @@ computation is pure: no database, no clock. The package holds
 Every email is re-checked against ``timeline_for`` on its send day. The names below are the package's public ones.
 """
 
-from portal.services.timeline.compute import opts_running_on, timeline_for
+from portal.services.timeline.compute import completed_early_on, opts_running_on, timeline_for
 from portal.services.timeline.facts import JobFacts, OptFacts, ProgramFacts, StudentFacts
 from portal.services.timeline.limits import (
     ACCESS_ENDING_DAYS,
@@ -65,6 +66,7 @@ __all__ = [
     "StudentFacts",
     "Timeline",
     "UnemploymentCount",
+    "completed_early_on",
     "marks_for",
     "opts_running_on",
     "timeline_for",

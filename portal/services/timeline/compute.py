@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from portal.models.enums import OptKind, OptStatus, ProgramStatus
@@ -78,6 +79,19 @@ def opts_running_on(program: ProgramFacts, day: date) -> tuple[int, ...]:
     return tuple(
         opt.id for opt in program.opts if opt.status is OptStatus.APPROVED and opt.ended_on is None and opt.end >= day
     )
+
+
+def completed_early_on(facts: StudentFacts, program_id: int, day: date) -> StudentFacts:
+    """The facts as they read once program record ``program_id`` is completed early on ``day`` (rule 5): the record
+    completed that day and the OPTs running on it (``opts_running_on``) ended then, as the completion records them."""
+    programs = []
+    for program in facts.programs:
+        if program.id == program_id:
+            running = opts_running_on(program, day)
+            opts = tuple(replace(opt, ended_on=day) if opt.id in running else opt for opt in program.opts)
+            program = replace(program, status=ProgramStatus.COMPLETED, completed_on=day, opts=opts)
+        programs.append(program)
+    return replace(facts, programs=tuple(programs))
 
 
 def employment_state(job: JobFacts, today: date) -> EmploymentState:

@@ -1,12 +1,15 @@
 """Record actions from the Student Information page: employer entry and edit, STEM review, correct, complete, transfer."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from portal.models import Employer, Event, utcnow
-from portal.models.enums import EmployerReview, ProgramStatus
+from portal.models.enums import EmployerReview, ProgramStatus, Role
+from portal.services.clock import EASTERN
+from tests.web.conftest import HX
 
 
 def _employer_form(student, **overrides):
@@ -120,6 +123,79 @@ def test_complete_early_twice_gets_a_message(client, factory, school, dso, db_se
     assert db_session.scalar(
         select(Event).where(Event.event_type == "program.completed_early", Event.student_id == student.id)
     )
+
+
+# (today, OPT end, a timely STEM request pending, the completion date chosen or None for today, the last day of
+# read-only access the dialog names and the event records)
+COMPLETION_DATES = [
+    pytest.param(date(2026, 8, 15), date(2026, 8, 31), False, None, date(2027, 2, 28), id="today-aug-31-to-feb-28"),
+    pytest.param(
+        date(2026, 8, 15), date(2026, 8, 31), False, date(2026, 8, 1), date(2027, 2, 28), id="earlier-same-end"
+    ),
+    # During a pending STEM request's extension the completion ends authorized time: six months from the completion
+    # date, not from the OPT end (which gives December 30, 2026).
+    pytest.param(date(2026, 9, 15), date(2026, 6, 30), True, None, date(2027, 3, 15), id="stem-pending-today"),
+    pytest.param(
+        date(2026, 9, 15), date(2026, 6, 30), True, date(2026, 9, 1), date(2027, 3, 1), id="stem-pending-chosen"
+    ),
+    # Completed before the OPT end, the extension never starts: six months after the OPT end.
+    pytest.param(
+        date(2026, 9, 15), date(2026, 6, 30), True, date(2026, 6, 15), date(2026, 12, 30), id="stem-pending-before-end"
+    ),
+]
+
+
+@pytest.mark.parametrize(("today", "opt_end", "stem_pending", "chosen", "last_day"), COMPLETION_DATES)
+def test_the_complete_early_dialog_and_message_name_the_last_day_of_read_only_access(
+    client, factory, school, sign_in, db_session, today, opt_end, stem_pending, chosen, last_day
+):
+    """The dialog names the day for the date chosen; completing on that date records it and the message names it."""
+    words = f"Read-only access until {last_day:%B} {last_day.day}, {last_day.year}"
+    with time_machine.travel(datetime.combine(today, time(12), tzinfo=EASTERN), tick=False):
+        student = factory.student(school=school, opt_start=opt_end - timedelta(days=364), opt_end=opt_end, today=today)
+        if stem_pending:
+            factory.stem_opt(student, status="pending")
+        sign_in(factory.user(role=Role.DSO, school=school))
+        url = f"/admin/students/{student.sevis_id}/programs/{student.program_records[-1].id}/complete"
+        query = {"completed_on": chosen.isoformat()} if chosen else {}
+        completed_on = chosen or today
+        dialog = client.get(url, query_string=query, headers=HX).get_data(as_text=True)
+        assert (
+            f"Completed on {completed_on:%B} {completed_on.day}, {completed_on.year}: <strong>{words}</strong>."
+            in dialog
+        )
+        assert "six months after the OPT end date" not in dialog
+        assert client.get(url, query_string=query).status_code == 200  # the same words on a page without JavaScript
+
+        done = client.post(url, data=query, follow_redirects=True).get_data(as_text=True)
+        assert f"Program record completed. {words}." in done
+        (event,) = db_session.scalars(
+            select(Event).where(Event.event_type == "program.completed_early", Event.student_id == student.id)
+        ).all()
+        assert event.after["read_only_until"] == last_day.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("completed_on", "message"),
+    [("2099-01-01", "The completion date cannot be in the future."), ("June 1", "Enter a date like 2026-03-31.")],
+)
+def test_a_bad_completion_date_in_the_dialog_gets_a_message_not_a_date(
+    client, factory, school, dso, completed_on, message
+):
+    student = factory.student(school=school)
+    url = f"/admin/students/{student.sevis_id}/programs/{student.program_records[-1].id}/complete"
+    response = client.get(url, query_string={"completed_on": completed_on}, headers=HX)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in body and "Read-only access until" not in body
+
+
+def test_the_dialog_for_a_record_already_completed_says_so_and_cannot_be_submitted(client, factory, school, dso):
+    student = factory.student(school=school)
+    url = f"/admin/students/{student.sevis_id}/programs/{student.program_records[-1].id}/complete"
+    assert client.post(url).status_code == 303
+    body = client.get(url, headers=HX).get_data(as_text=True)
+    assert "This program record is already completed." in body and "disabled" in body
+    assert "Read-only access until" not in body
 
 
 @pytest.mark.parametrize(
