@@ -194,7 +194,9 @@ def sweep_timeline_marks(session: Session, today: date) -> int:
     """Queue the notices and create the accounts the timeline marks call for on ``today``; returns emails queued."""
     refreshed = refresh_stale_marks(session)
     if refreshed is not None:
-        log.info(
+        # A warning: the level that reaches the worker's output without any logging set up, and an operator wants
+        # to know why this sweep took longer.
+        log.warning(
             "Timeline marks were computed by rules version %s; recomputed the marks of %d students (%d marks) with "
             "version %d before the daily sweep.",
             refreshed.from_version,
