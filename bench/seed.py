@@ -39,6 +39,7 @@ from portal.models import (
     School,
     Student,
     TimelineMark,
+    TimelineMarksVersion,
     User,
 )
 from portal.models.enums import (
@@ -56,7 +57,7 @@ from portal.services.events import changes_text, field_changes
 from portal.services.mfa import seal_secret
 from portal.services.password_policy import HISTORY_DEPTH
 from portal.services.passwords import hash_password
-from portal.services.timeline import marks_for
+from portal.services.timeline import MARKS_VERSION, marks_for
 from portal.services.timeline.database import load_facts
 
 STUDENTS_PER_SCHOOL = 20_000
@@ -185,6 +186,8 @@ def _seed_timeline_marks(conn, student_ids: list[int]) -> None:
                 for mark in marks_for(fact)
             ],
         )
+    # Computed by the current rules: the worker has nothing to recompute before its first sweep.
+    conn.execute(update(TimelineMarksVersion.__table__).values(version=MARKS_VERSION))
 
 
 def _employer_snapshot(number: int) -> dict:

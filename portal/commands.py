@@ -29,6 +29,7 @@ from portal.services.officials import check_principal_vacancy
 from portal.services.passwords import hash_password
 from portal.services.sevis.transaction_log import transaction_log_xml
 from portal.services.students import normalize_email, normalize_sevis_id
+from portal.services.timeline.database import refresh_all_marks_now
 from portal.services.upgrades import complete_upgrade
 from portal.worker.loop import run_worker
 
@@ -42,6 +43,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(maintenance)
     app.cli.add_command(feed)
     app.cli.add_command(secrets_group)
+    app.cli.add_command(timeline)
 
 
 @click.command("seed-demo")
@@ -326,3 +328,19 @@ def feed_token_revoke(token_id: int) -> None:
         raise click.UsageError(error.message) from error
     db.session.commit()
     click.echo(f"Revoked token {token_id}.")
+
+
+@click.group("timeline")
+def timeline() -> None:
+    """The timeline's stored marks (what the daily notices and the DSO lists read)."""
+
+
+@timeline.command("refresh-marks")
+def timeline_refresh_marks() -> None:
+    """Recompute every student's stored timeline marks with the current rules and record their version."""
+    refreshed = refresh_all_marks_now(db.session)
+    db.session.commit()
+    click.echo(
+        f"Recomputed the timeline marks of {refreshed.students} students ({refreshed.marks} marks) "
+        f"with rules version {refreshed.to_version}."
+    )

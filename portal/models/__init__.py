@@ -22,7 +22,7 @@ from portal.models.problem import ProblemReport
 from portal.models.school import School
 from portal.models.sevis_result import SevisBatchRecord, SevisBatchRecordEvent, SevisRecordResult, SevisTransactionLog
 from portal.models.student import Address, OptAuthorization, ProgramRecord, Student
-from portal.models.timeline_mark import TimelineMark
+from portal.models.timeline_mark import TimelineMark, TimelineMarksVersion
 
 __all__ = [
     "AccountLink",
@@ -52,6 +52,7 @@ __all__ = [
     "SignInThrottle",
     "Student",
     "TimelineMark",
+    "TimelineMarksVersion",
     "Upgrade",
     "User",
     "UserSession",

@@ -7,9 +7,9 @@ notices can index "who is unemployed today" or "whose access closes today" witho
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base
@@ -31,3 +31,15 @@ class TimelineMark(Base):
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     detail: Mapped[str] = mapped_column(String(64), default="")
+
+
+class TimelineMarksVersion(Base):
+    """The one row saying which version of the marks rules (``timeline.marks.MARKS_VERSION``) computed the stored
+    marks; the worker recomputes them all when the rules are newer (migration 0023 starts it at 1: 0012's rules)."""
+
+    __tablename__ = "timeline_marks_version"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int]
+    refreshed_at: Mapped[datetime | None]

@@ -3,7 +3,8 @@
 It reads ``timeline_marks`` (kept current on every flush by portal.services.timelines) for the marks that fall
 within the catch-up window, computes those students' timelines on the day, and queues each notice once per
 (student, notice, date, what it is about) through OutboxEmail.dedupe_key. It also creates the portal accounts
-whose day has come (rule 1).
+whose day has come (rule 1). Before it reads the marks, it recomputes everyone's once when older rules computed
+them (``timeline.MARKS_VERSION``): the marks of students whose records did not change would otherwise stay stale.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from portal.services.accounts import create_account_if_due
 from portal.services.actors import Actor
 from portal.services.errors import DomainError
 from portal.services.timeline import MarkKind, Timeline, timeline_for
-from portal.services.timeline.database import load_facts
+from portal.services.timeline.database import load_facts, refresh_stale_marks
 from portal.worker.notice_claims import WORDS, Claim, Untrue, count_started_on, done_duties, duty_done
 
 log = logging.getLogger("portal.worker")
@@ -191,6 +192,18 @@ def _create_due_accounts(session: Session, student_ids: list[int], today: date) 
 
 def sweep_timeline_marks(session: Session, today: date) -> int:
     """Queue the notices and create the accounts the timeline marks call for on ``today``; returns emails queued."""
+    refreshed = refresh_stale_marks(session)
+    if refreshed is not None:
+        # A warning: the level that reaches the worker's output without any logging set up, and an operator wants
+        # to know why this sweep took longer.
+        log.warning(
+            "Timeline marks were computed by rules version %s; recomputed the marks of %d students (%d marks) with "
+            "version %d before the daily sweep.",
+            refreshed.from_version,
+            refreshed.students,
+            refreshed.marks,
+            refreshed.to_version,
+        )
     first_day = today - timedelta(days=CATCH_UP_DAYS)
     queued = 0
     for ids in _students_with_marks(session, first_day, today):

@@ -660,3 +660,23 @@ def test_0012_marks_the_students_already_there(fresh_database_url):
     assert [(row[0], row[1], row[2], str(row[3]), str(row[4]), row[5]) for row in marks] == sorted(
         [(1, 1, *mark) for mark in ends + unemployed] + [(2, 1, *mark) for mark in ends]
     )
+
+
+def test_0023_records_that_rules_version_1_computed_the_marks_already_there(fresh_database_url):
+    class MigrationConfig(TestConfig):
+        DATABASE_URL = fresh_database_url
+
+    app = create_app(MigrationConfig)
+    engine = create_engine(fresh_database_url)
+    try:
+        with app.app_context():
+            upgrade(revision="0023")
+            with engine.connect() as connection:
+                rows = connection.execute(text("SELECT id, version, refreshed_at FROM timeline_marks_version")).all()
+            downgrade(revision="0022")
+            tables = set(inspect(engine).get_table_names())
+            db.engine.dispose()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in rows] == [(1, 1, None)]
+    assert "timeline_marks_version" not in tables and "timeline_marks" in tables

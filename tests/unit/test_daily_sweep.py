@@ -1,18 +1,21 @@
 """The daily sweep: notices found from the timeline's marks once per student, notice and date, caught up at most a
 week late, and the portal accounts whose day has come (issue 11 findings 1, 2, 3, 5; rule 1)."""
 
+import logging
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
-from portal.models import User
+from portal.models import Student, TimelineMark, TimelineMarksVersion, User
 from portal.models.enums import EducationLevel, EmailStatus, OptKind, ProgramStatus
 from portal.services.actors import Actor
 from portal.services.opt_decisions import approve_opt, transfer_or_change_level
 from portal.services.students import request_opt
-from portal.services.timeline.database import student_timeline
+from portal.services.timeline import MARKS_VERSION, MarkKind
+from portal.services.timeline.database import stored_marks_version, student_timeline
 from portal.worker.delivery import deliver_due_emails
+from portal.worker.loop import run_worker
 from portal.worker.scheduled_notices import create_due_notices
 from tests.support.notices import TODAY, approve_pending_opt, emails, official_actor, student_emails, travel
 
@@ -282,3 +285,68 @@ def test_a_stem_request_pending_past_its_180_days_gets_the_access_notices_from_t
     assert extension_words in sent[0].body_text and "your STEM OPT request is still pending" in sent[0].body_text
     assert "closed on March 6, 2027" in sent[1].body_text
     assert "extension of your pending STEM OPT request ended on September 5, 2026" in sent[1].body_text
+
+
+# --- Marks stored by older rules -------------------------------------------------------------------------
+
+
+def _terminated_today_as_rules_version_1_left_it(factory, db_session) -> Student:
+    """A record terminated today whose stored marks older rules computed: no access-closed mark (0012's rules)."""
+    student = factory.student(opt_start=date(2025, 6, 1), opt_end=date(2026, 5, 31), today=TODAY)
+    program = student.program_records[-1]
+    program.status, program.completed_on = ProgramStatus.TERMINATED, TODAY
+    db_session.flush()
+    _lose_access_closed_mark(db_session, student.id)
+    db_session.execute(update(TimelineMarksVersion).values(version=1))
+    return student
+
+
+def _lose_access_closed_mark(db_session, student_id: int) -> None:
+    db_session.execute(
+        delete(TimelineMark).where(TimelineMark.student_id == student_id, TimelineMark.kind == MarkKind.ACCESS_CLOSED)
+    )
+
+
+def _access_closed_marks(db_session, student_id: int) -> list[date]:
+    return list(
+        db_session.scalars(
+            select(TimelineMark.starts_on)
+            .where(TimelineMark.student_id == student_id, TimelineMark.kind == MarkKind.ACCESS_CLOSED)
+            .order_by(TimelineMark.starts_on)
+        )
+    )
+
+
+def _refresh_lines(caplog) -> list[str]:
+    return [record.getMessage() for record in caplog.records if "recomputed" in record.getMessage()]
+
+
+def test_one_worker_pass_recomputes_marks_older_rules_stored_and_sends_the_notice_they_missed(
+    app, factory, db_session, time_machine, mailbox, caplog
+):
+    travel(time_machine, TODAY)
+    student_id = _terminated_today_as_rules_version_1_left_it(factory, db_session).id
+    db_session.commit()
+    caplog.set_level(logging.INFO, logger="portal.worker")
+    assert run_worker(until_empty=True) == 1
+    [email] = emails(db_session, "access_ended")
+    assert (email.student_id, email.due_on, email.status) == (student_id, TODAY, EmailStatus.SENT)
+    assert _access_closed_marks(db_session, student_id) == [TODAY]
+    assert stored_marks_version(db_session) == MARKS_VERSION
+    marks = len(db_session.scalars(select(TimelineMark.id).where(TimelineMark.student_id == student_id)).all())
+    assert _refresh_lines(caplog) == [
+        f"Timeline marks were computed by rules version 1; recomputed the marks of 1 students ({marks} marks) with "
+        f"version {MARKS_VERSION} before the daily sweep."
+    ]
+
+
+def test_a_second_pass_finds_the_marks_current_and_recomputes_nothing(factory, db_session, time_machine, caplog):
+    travel(time_machine, TODAY)
+    student = _terminated_today_as_rules_version_1_left_it(factory, db_session)
+    caplog.set_level(logging.INFO, logger="portal.worker")
+    create_due_notices(db_session, TODAY)
+    assert len(_refresh_lines(caplog)) == 1
+    _lose_access_closed_mark(db_session, student.id)  # only a full recomputation would bring it back
+    create_due_notices(db_session, TODAY)
+    assert _access_closed_marks(db_session, student.id) == []
+    assert len(_refresh_lines(caplog)) == 1

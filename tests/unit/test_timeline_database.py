@@ -3,17 +3,24 @@ current in the same flush as the change."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
-from sqlalchemy import delete, select
+import pytest
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
-from portal.models import TimelineMark, utcnow
+from portal.models import Base, TimelineMark, TimelineMarksVersion, utcnow
 from portal.models.enums import OptKind, OptStatus, ProgramStatus
 from portal.services.clock import END_OF_TIME
+from portal.services.timeline import MARKS_VERSION
 from portal.services.timeline.database import (
     load_facts,
     refresh_all_marks,
     refresh_marks,
+    refresh_stale_marks,
+    stored_marks_version,
     student_timeline,
     timelines_for,
 )
@@ -98,3 +105,49 @@ def test_refreshing_everyone_reaches_every_student_across_batches(db_session, fa
     written = refresh_all_marks(db_session.connection(), batch=1)
     assert {student.id: _marks(db_session, student), other.id: _marks(db_session, other)} == before
     assert written >= len(before[student.id]) + len(before[other.id]) > 0
+
+
+def test_the_refresh_marks_command_recomputes_everyone_and_records_the_rules_version(
+    app, db_session, factory, school, student
+):
+    other = factory.student(school=school, opt_start=D("2026-03-01"), opt_end=D("2027-02-28"), today=TODAY)
+    before = {student.id: _marks(db_session, student), other.id: _marks(db_session, other)}
+    db_session.execute(delete(TimelineMark))
+    db_session.execute(update(TimelineMarksVersion).values(version=1))
+    result = app.test_cli_runner().invoke(args=["timeline", "refresh-marks"])
+    assert result.exit_code == 0, result.output
+    written = len(before[student.id]) + len(before[other.id])
+    assert result.output == (
+        f"Recomputed the timeline marks of 2 students ({written} marks) with rules version {MARKS_VERSION}.\n"
+    )
+    assert {student.id: _marks(db_session, student), other.id: _marks(db_session, other)} == before
+    assert stored_marks_version(db_session) == MARKS_VERSION
+
+
+def test_marks_whose_version_nothing_records_are_recomputed_and_the_version_recorded(db_session, student):
+    before = _marks(db_session, student)
+    db_session.execute(delete(TimelineMark))
+    db_session.execute(delete(TimelineMarksVersion))
+    refreshed = refresh_stale_marks(db_session)
+    assert (refreshed.from_version, refreshed.to_version, refreshed.students) == (None, MARKS_VERSION, 1)
+    assert _marks(db_session, student) == before
+    assert stored_marks_version(db_session) == MARKS_VERSION
+    assert refresh_stale_marks(db_session) is None
+
+
+@pytest.mark.skipif(
+    os.environ.get("PORTAL_TEST_DB", "sqlite") != "postgresql", reason="several workers run on PostgreSQL only"
+)
+def test_a_second_worker_waits_for_the_first_workers_refresh_then_finds_the_marks_current(fresh_engine):
+    Base.metadata.create_all(fresh_engine)
+    with Session(fresh_engine) as first, Session(fresh_engine) as second:
+        first.execute(update(TimelineMarksVersion).values(version=1))
+        first.commit()
+        assert refresh_stale_marks(first) is not None  # claimed, not yet committed
+        second.execute(text("SET LOCAL lock_timeout = '200ms'"))
+        with pytest.raises(DBAPIError, match="lock timeout"):
+            refresh_stale_marks(second)  # it waits for the first's transaction
+        second.rollback()
+        first.commit()
+        assert refresh_stale_marks(second) is None
+        assert stored_marks_version(second) == MARKS_VERSION

@@ -26,7 +26,7 @@ from portal.services.timeline.limits import (
     POST_COMPLETION_ALLOWANCE,
     STEM_EXTRA_ALLOWANCE,
 )
-from portal.services.timeline.marks import Mark, MarkKind, marks_for
+from portal.services.timeline.marks import MARKS_VERSION, Mark, MarkKind, marks_for
 from portal.services.timeline.view import (
     Access,
     AccessLevel,
@@ -45,6 +45,7 @@ from portal.services.timeline.view import (
 __all__ = [
     "ACCESS_ENDING_DAYS",
     "EMAIL_THRESHOLDS",
+    "MARKS_VERSION",
     "NEARING_LIMIT_REMAINING",
     "POST_COMPLETION_ALLOWANCE",
     "STEM_EXTRA_ALLOWANCE",

@@ -1,5 +1,6 @@
 """The timeline's database side: the facts of many students in a constant number of statements, each student's
-timeline on a day, and the dated marks (portal.models.timeline_mark) kept current on every flush.
+timeline on a day, and the dated marks (portal.models.timeline_mark) kept current on every flush and recomputed for
+everyone once when the rules that compute them change (``MARKS_VERSION``).
 
 The computation itself is the rest of portal.services.timeline (pure). This module only loads and stores.
 """
@@ -8,14 +9,33 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal.models import Employer, OptAuthorization, ProgramRecord, Student, TimelineMark
+from portal.models import (
+    Employer,
+    OptAuthorization,
+    ProgramRecord,
+    Student,
+    TimelineMark,
+    TimelineMarksVersion,
+    utcnow,
+)
 from portal.services.clock import eastern_date, today_eastern
-from portal.services.timeline import JobFacts, OptFacts, ProgramFacts, StudentFacts, Timeline, marks_for, timeline_for
+from portal.services.timeline import (
+    MARKS_VERSION,
+    JobFacts,
+    OptFacts,
+    ProgramFacts,
+    StudentFacts,
+    Timeline,
+    marks_for,
+    timeline_for,
+)
 
 CHUNK = 1000
 
@@ -172,7 +192,12 @@ def refresh_marks(connection, student_ids: Iterable[int]) -> int:
 
 def refresh_all_marks(connection, *, batch: int = CHUNK) -> int:
     """Recompute every student's marks (after a bulk load or a change to the rules); returns how many were written."""
-    written, last_id = 0, 0
+    return _refresh_everyone(connection, batch)[1]
+
+
+def _refresh_everyone(connection, batch: int = CHUNK) -> tuple[int, int]:
+    """Recompute every student's marks, ``batch`` students at a time; returns (students, marks written)."""
+    students, written, last_id = 0, 0, 0
     while True:
         ids = list(
             connection.execute(
@@ -180,9 +205,79 @@ def refresh_all_marks(connection, *, batch: int = CHUNK) -> int:
             ).scalars()
         )
         if not ids:
-            return written
+            return students, written
         written += refresh_marks(connection, ids)
+        students += len(ids)
         last_id = ids[-1]
+
+
+# --- Which rules computed the stored marks ---------------------------------------------------------------
+
+_version = TimelineMarksVersion.__table__
+
+
+@event.listens_for(_version, "after_create")
+def _start_at_the_current_rules(table, connection, **_kwargs) -> None:
+    # A database made by create_all() (tests, throwaway databases) has no marks yet, so none computed by older rules.
+    connection.execute(insert(table).values(id=1, version=MARKS_VERSION))
+
+
+@dataclass(frozen=True)
+class MarksRefresh:
+    """What a refresh of everyone's marks did: the rules' version before and after, and how many students."""
+
+    from_version: int | None
+    to_version: int
+    students: int
+    marks: int
+
+
+def stored_marks_version(connection) -> int | None:
+    """The version of the marks rules the stored marks were computed with (None when nothing records it)."""
+    return connection.execute(select(_version.c.version).where(_version.c.id == 1)).scalar()
+
+
+def _record_version(session: Session, *, only_if_older: bool) -> bool:
+    """Record MARKS_VERSION (with ``only_if_older``, only over an older one); returns whether this transaction did.
+
+    The row stays locked until the transaction ends, so a second worker's UPDATE waits for the first's refresh to
+    commit and then matches nothing (or, on a rollback, claims it itself).
+    """
+    condition = [_version.c.id == 1]
+    if only_if_older:
+        condition.append(_version.c.version < MARKS_VERSION)
+    values = {"version": MARKS_VERSION, "refreshed_at": utcnow()}
+    if session.execute(update(_version).where(*condition).values(**values)).rowcount:
+        return True
+    if stored_marks_version(session) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.execute(insert(_version).values(id=1, **values))
+    except IntegrityError:
+        return False  # another process recorded it meanwhile
+    return True
+
+
+def refresh_all_marks_now(session: Session) -> MarksRefresh:
+    """Recompute every student's stored marks with the current rules and record their version (the operator's command)."""
+    before = stored_marks_version(session)
+    _record_version(session, only_if_older=False)
+    students, written = _refresh_everyone(session)
+    return MarksRefresh(before, MARKS_VERSION, students, written)
+
+
+def refresh_stale_marks(session: Session) -> MarksRefresh | None:
+    """When older rules than MARKS_VERSION computed the stored marks, recompute everyone's and record the version, in
+    the caller's transaction; returns what it did, or None when they were current (one statement) or another
+    worker refreshed them first."""
+    before = stored_marks_version(session)
+    if before is not None and before >= MARKS_VERSION:
+        return None
+    if not _record_version(session, only_if_older=True):
+        return None
+    students, written = _refresh_everyone(session)
+    return MarksRefresh(before, MARKS_VERSION, students, written)
 
 
 _PENDING = "timeline_students_to_refresh"

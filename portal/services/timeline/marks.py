@@ -15,6 +15,13 @@ from portal.services.timeline.limits import ACCESS_ENDING_DAYS, EMAIL_THRESHOLDS
 from portal.services.timeline.shape import Shape
 from portal.services.timeline.view import EmploymentState
 
+# Which rules computed a student's stored marks. Bump it whenever a change here (or in what marks_for reads) alters
+# which marks a student gets: the worker then recomputes every student's stored marks once before its next sweep
+# (timeline.database.refresh_stale_marks), since only students whose records change get theirs rewritten otherwise.
+# 1: the rules migration 0012 filled the table with. 2: access marks after a pending STEM extension runs out, the
+# access-closed mark of a terminated record, days worked under a denied STEM request's employers not unemployed.
+MARKS_VERSION = 2
+
 
 class MarkKind(StrEnum):
     UNEMPLOYED = "unemployed"  # a period: counted days with no counting job (the "no current employer" alert)
