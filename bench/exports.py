@@ -26,8 +26,7 @@ from bench.client import Client
 from bench.report import git_commit, table, write_results
 from bench.run import EXPORT_ROWS_PER_SECOND, measure_exports
 from bench.seed import BENCH_MFA_SECRET, BENCH_PASSWORD, EXPORT_CHANGES, EXPORT_DSO_EMAIL
-from bench.stack import STACK_ENV, THREADS_PER_WORKER, WORKERS
-from tests.browser.harness import Stack
+from bench.stack import THREADS_PER_WORKER, WORKERS, bench_stack
 from tests.support.postgres import PostgresServer, find_pg_bin
 
 
@@ -49,14 +48,7 @@ def main(argv: list[str] | None = None) -> int:
             url = pg.create_database("bench")
         else:
             url = os.environ["DATABASE_URL"]
-        stack = Stack(
-            url,
-            workers=WORKERS,
-            threads=THREADS_PER_WORKER,
-            with_worker=False,
-            extra_env=STACK_ENV,
-            log_dir=workdir / "logs",
-        )
+        stack = bench_stack(url, workdir / "logs")
         seeded = {"export_changes": args.export_changes, "events": args.events, "schools": 1}
         if args.seed:
             print(

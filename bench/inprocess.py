@@ -40,6 +40,7 @@ except ImportError:  # a tree from before the site state (to measure "before" wi
     PERIODIC = "portal_periodic_read"
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 EMPLOYER_FORM = employer_form()
 PAGES = [
     {"name": "sign-in page", "path": "/", "role": None},
@@ -50,7 +51,9 @@ PAGES = [
 ]
 
 
-def _app(database_url: str):
+def production_app(database_url: str):
+    """The app as production configures it (CSRF and rate limits on), on ``database_url``, over plain HTTP."""
+
     class InProcessConfig(Config):
         DATABASE_URL = database_url
         SESSION_COOKIE_SECURE = False
@@ -59,23 +62,25 @@ def _app(database_url: str):
     return create_app(InProcessConfig)
 
 
-def _csrf(response) -> str:
-    match = CSRF_META.search(response.get_data(as_text=True))
+def csrf_token(response) -> str:
+    """The CSRF token a page carries, in its meta tag or a form's hidden field ("" when none)."""
+    body = response.get_data(as_text=True)
+    match = CSRF_META.search(body) or CSRF_INPUT.search(body)
     return match.group(1) if match else ""
 
 
 def _student_cookie(app, email: str, password: str) -> tuple[str, str]:
     """Sign in through the real pages; the Cookie header and the CSRF token wrk would be given."""
     client = app.test_client()
-    token = _csrf(client.get("/"))
+    token = csrf_token(client.get("/"))
     response = client.post("/", data={"email": email, "password": password, "csrf_token": token})
     if response.status_code not in (302, 303):
         raise SystemExit(f"signing in as {email} answered {response.status_code}")
-    token = _csrf(client.get("/attestation"))
+    token = csrf_token(client.get("/attestation"))
     client.post("/attestation", data={"accept": "y", "csrf_token": token})
     if client.get("/dashboard").status_code != 200:
         raise SystemExit(f"{email} did not reach the dashboard")
-    csrf = _csrf(client.get("/employers"))
+    csrf = csrf_token(client.get("/employers"))
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
     return f"{cookie.key}={cookie.value}", csrf
 
@@ -105,7 +110,7 @@ def _remove_rows_added(app, marks: dict) -> None:
 
 
 def measure(database_url: str, email: str, password: str, n: int, warm: int, profile: str | None) -> list[dict]:
-    app = _app(database_url)
+    app = production_app(database_url)
     cookie, csrf = _student_cookie(app, email, password)
     client = app.test_client(use_cookies=False)
     with app.app_context():

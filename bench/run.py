@@ -41,7 +41,7 @@ from sqlalchemy import create_engine
 from bench.client import Client
 from bench.forms import employer_form
 from bench.report import git_commit, table, write_results
-from bench.stack import STACK_ENV, THREADS_PER_WORKER, WORKERS
+from bench.stack import THREADS_PER_WORKER, WORKERS, bench_stack
 from bench.storm import MULTIPLES, run_storm
 from bench.timeline import measure as measure_timeline
 from tests.browser.harness import ROOT, Stack
@@ -274,17 +274,8 @@ def run(args) -> dict:
             big_url, tiny_url = pg.create_database("bench"), pg.create_database("bench_tiny")
         else:
             big_url, tiny_url = f"sqlite:///{workdir / 'bench.db'}", f"sqlite:///{workdir / 'tiny.db'}"
-        portal = Stack(
-            big_url,
-            workers=WORKERS,
-            threads=THREADS_PER_WORKER,
-            with_worker=False,
-            log_dir=workdir / "logs",
-            extra_env=STACK_ENV,
-        )
-        tiny = Stack(
-            tiny_url, workers=1, threads=1, with_worker=False, log_dir=workdir / "logs-tiny", extra_env=STACK_ENV
-        )
+        portal = bench_stack(big_url, workdir / "logs")
+        tiny = bench_stack(tiny_url, workdir / "logs-tiny", workers=1, threads=1)
         stacks += [portal, tiny]
         print(f"Seeding {'PostgreSQL' if use_pg else 'SQLite'} at scale {args.scale} ...", flush=True)
         portal.migrate()

@@ -30,7 +30,6 @@ import http.client
 import json
 import os
 import pstats
-import re
 import subprocess
 import sys
 import tempfile
@@ -43,16 +42,13 @@ import pyotp
 from psycopg import pq
 from sqlalchemy import event
 
-from portal import create_app
-from portal.config import Config
+from bench.inprocess import csrf_token, production_app
 from portal.extensions import db
 from portal.services.site_state import PERIODIC
 from tests.support.ports import free_port
 from tests.support.postgres import PostgresServer, find_pg_bin
 
 ROOT = Path(__file__).resolve().parent.parent
-CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def pages(seeded: dict) -> list[dict]:
@@ -65,29 +61,14 @@ def pages(seeded: dict) -> list[dict]:
     ]
 
 
-def _app(database_url: str):
-    class ServedConfig(Config):
-        DATABASE_URL = database_url
-        SESSION_COOKIE_SECURE = False
-        RATELIMIT_STORAGE_URI = "memory://"
-
-    return create_app(ServedConfig)
-
-
-def _csrf(response) -> str:
-    body = response.get_data(as_text=True)
-    match = CSRF_META.search(body) or CSRF_INPUT.search(body)
-    return match.group(1) if match else ""
-
-
 def _post(client, path: str, data: dict):
-    return client.post(path, data={**data, "csrf_token": _csrf(client.get(path))})
+    return client.post(path, data={**data, "csrf_token": csrf_token(client.get(path))})
 
 
 def _cookie(app, email: str, password: str, mfa_secret: str | None = None) -> str:
     """Sign in through the real pages (TOTP step and attestation when they come); the Cookie header wrk would send."""
     client = app.test_client()
-    response = client.post("/", data={"email": email, "password": password, "csrf_token": _csrf(client.get("/"))})
+    response = client.post("/", data={"email": email, "password": password, "csrf_token": csrf_token(client.get("/"))})
     if response.status_code not in (302, 303):
         raise SystemExit(f"signing in as {email} answered {response.status_code}")
     for _hop in range(5):  # follow the sign-in's steps to a page: the TOTP step and the attestation when they come
@@ -156,7 +137,7 @@ class Connections:
 def measure(
     database_url: str, seeded: dict, n: int, warm: int, counted: int, profile: str | None, top: int
 ) -> list[dict]:
-    app = _app(database_url)
+    app = production_app(database_url)
     cookies = {
         None: None,
         "student": _cookie(app, seeded["student_email"], seeded["password"]),
@@ -257,7 +238,7 @@ def served(database_url: str, seeded: dict, n: int, workers: int, threads: int, 
     """Machine CPU per request under gunicorn: its workers' CPU and the database server's, while ``connections``
     clients (keep-alive, one thread each) request each page ``n`` times in all. The clients' own CPU is not counted.
     """
-    app = _app(database_url)
+    app = production_app(database_url)
     cookies = {
         None: None,
         "student": _cookie(app, seeded["student_email"], seeded["password"]),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from portal.config import Config
+from tests.browser.harness import Stack
 
 WORKERS = os.cpu_count() or 1  # one process per core
 # gunicorn: one worker per core, two threads each. A page is CPU work behind one GIL per process: threads past the
@@ -18,3 +20,12 @@ STACK_ENV = {
     "LINK_RATE_LIMIT": "10000 per minute",
     "ARGON2_QUEUE_TIMEOUT": str(Config.ARGON2_QUEUE_TIMEOUT),
 }
+
+
+def bench_stack(
+    database_url: str, log_dir: Path, *, workers: int = WORKERS, threads: int = THREADS_PER_WORKER
+) -> Stack:
+    """A server for the benchmark: gunicorn of this shape on ``database_url``, with STACK_ENV, no email worker."""
+    return Stack(
+        database_url, workers=workers, threads=threads, with_worker=False, log_dir=log_dir, extra_env=STACK_ENV
+    )

@@ -49,7 +49,7 @@ from sqlalchemy import bindparam, create_engine, text
 from bench.client import Client, Response
 from bench.report import git_commit, table, write_results
 from bench.seed import seed, storm_emails
-from bench.stack import STACK_ENV, THREADS_PER_WORKER
+from bench.stack import THREADS_PER_WORKER, bench_stack
 from portal import create_app
 from portal.config import Config
 from portal.extensions import db
@@ -434,14 +434,7 @@ def run_alone(args) -> dict:
             url = pg.create_database("storm")
         else:
             url = f"sqlite:///{workdir / 'storm.db'}"
-        stack = Stack(
-            url,
-            workers=cores,
-            threads=THREADS_PER_WORKER,
-            with_worker=False,
-            log_dir=workdir / "logs",
-            extra_env=STACK_ENV,
-        )
+        stack = bench_stack(url, workdir / "logs", workers=cores)
         print(f"Seeding {'PostgreSQL' if use_pg else 'SQLite'} for the storm ...", flush=True)
         stack.migrate()
         seeded = stack.seed(
