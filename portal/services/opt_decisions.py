@@ -21,7 +21,7 @@ from portal.services.events import record_event
 from portal.services.obligations import add_participation_validation, add_stem_obligations, sync_stem_obligations
 from portal.services.students import check_date_range, normalize_email, open_program_record
 from portal.services.timeline import completed_early_on, opts_running_on, timeline_for
-from portal.services.timeline.database import load_facts, student_timeline
+from portal.services.timeline.database import load_facts
 from portal.services.visibility import may_see
 
 
@@ -211,9 +211,18 @@ def early_completion(
     today = today or today_eastern()
     completed_on = completed_on or today
     _check_completion(program, completed_on, today)
+    return _as_completed(session, program, completed_on, today)[0]
+
+
+def _as_completed(
+    session: Session, program: ProgramRecord, completed_on: date, today: date
+) -> tuple[EarlyCompletion, tuple[int, ...]]:
+    """What the timeline says once ``program`` is completed on ``completed_on``: its read-only end, and the OPTs the
+    completion ends. One read of the facts, shared by the preview and the completion so they cannot disagree."""
     facts = load_facts(session, [program.student_id])[program.student_id]
+    running = opts_running_on(next(p for p in facts.programs if p.id == program.id), completed_on)
     timeline = timeline_for(completed_early_on(facts, program.id, completed_on), today)
-    return EarlyCompletion(completed_on=completed_on, read_only_until=timeline.access.read_only_until)
+    return EarlyCompletion(completed_on=completed_on, read_only_until=timeline.access.read_only_until), running
 
 
 def complete_record_early(
@@ -234,12 +243,13 @@ def complete_record_early(
     today = today or today_eastern()
     completed_on = completed_on or today
     _check_completion(program, completed_on, today)
+    completion, running = _as_completed(session, program, completed_on, today)
     before = {"status": program.status, "completed_on": None}
     program.status = ProgramStatus.COMPLETED
     program.completed_on = completed_on
-    ended = _end_opts(session, program, completed_on)
-    session.flush()  # the timeline reads the completion back from the database
-    access = student_timeline(session, student, today).access
+    ended = [opt for opt in program.opt_authorizations if opt.id in running]
+    for opt in ended:
+        opt.ended_on = completed_on
     event = record_event(
         session,
         actor,
@@ -251,7 +261,7 @@ def complete_record_early(
             "status": program.status,
             "completed_on": completed_on,
             "opts_ended": [opt.id for opt in ended],
-            "read_only_until": access.read_only_until,
+            "read_only_until": completion.read_only_until,
         },
     )
     sync_stem_obligations(session, student, actor=actor)  # rule 15: an early end closes the STEM duties
